@@ -366,6 +366,7 @@ class SlaClock(models.Model):
     started_at = models.DateTimeField()
     running_since = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    next_action_at = models.DateTimeField(null=True, blank=True, help_text="When the sweep must look again.")
     stopped_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     escalation_steps = models.PositiveSmallIntegerField(default=0)
@@ -374,7 +375,9 @@ class SlaClock(models.Model):
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         indexes = [
-            models.Index(fields=["state", "due_at"], name="sla_clock_sweep"),
+            models.Index(
+                fields=["next_action_at"], name="sla_clock_sweep", condition=models.Q(next_action_at__isnull=False)
+            ),
             models.Index(fields=["ticket", "target"], name="sla_clock_ticket"),
         ]
 

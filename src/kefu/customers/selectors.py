@@ -1,0 +1,31 @@
+"""Customer look-ups shared by the capture form, the API and intake channels."""
+
+from django.db.models import Q, QuerySet
+
+from kefu.customers.models import Customer, normalize_phone
+
+
+def customer_by_contact(*, phone: str = "", email: str = "") -> Customer | None:
+    phone = normalize_phone(phone)
+    email = (email or "").strip().lower()
+    if phone:
+        found = Customer.objects.filter(phones__number=phone).order_by("id").first()
+        if found:
+            return found
+    if email:
+        return Customer.objects.filter(emails__address=email).order_by("id").first()
+    return None
+
+
+def customer_search(query: str) -> QuerySet:
+    """By any phone (full or the last digits), any email, or the name."""
+    query = (query or "").strip()
+    qs = Customer.objects.all()
+    if not query:
+        return qs.order_by("-id")
+    digits = normalize_phone(query)
+    condition = Q(name__icontains=query) | Q(emails__address__iexact=query.lower())
+    if len(digits) >= 4 and digits == "".join(ch for ch in query if ch.isdigit()):
+        condition |= Q(phones__number=digits) | Q(phones__number__endswith=digits)
+    ids = qs.filter(condition).values("pk").distinct()
+    return Customer.objects.filter(pk__in=ids).prefetch_related("phones", "emails").order_by("-id")

@@ -1,0 +1,70 @@
+"""Tell staff: an in-app notification row, a real-time push, and (optionally) an email.
+
+Pushes and emails leave only after the surrounding transaction commits.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from kefu.notify.consumers import user_group
+from kefu.notify.models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def notify(*, users: Iterable, ticket=None, kind: str, title: str, body: str = "", email: bool = False) -> list[Notification]:
+    seen, rows = set(), []
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(user=user, ticket=ticket, kind=kind, title=str(title)[:200], body=str(body)))
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created if n.pk]
+    transaction.on_commit(lambda: _deliver(created, ids, email))
+    return created
+
+
+def _deliver(notifications: list[Notification], ids: list[int], email: bool) -> None:
+    layer = get_channel_layer()
+    for n in notifications:
+        payload = {"kind": n.kind, "title": n.title, "body": n.body, "ticket": n.ticket.number if n.ticket_id else None}
+        if layer is not None:
+            try:
+                async_to_sync(layer.group_send)(user_group(n.user_id), {"type": "notify", "payload": payload})
+            except Exception:  # a push is best effort; the row is the record
+                log.exception("real-time push failed for notification %s", n.pk)
+    if email and ids:
+        from kefu.notify.tasks import send_notification_emails
+
+        send_notification_emails(ids)
+
+
+def send_emails(*, notification_ids: list[int]) -> int:
+    """Email each notification to its recipient, if they have an address."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    sent = 0
+    for n in Notification.objects.filter(pk__in=notification_ids).select_related("user", "ticket"):
+        if not n.user.email:
+            continue
+        link = f"{settings.SITE_URL}/tickets/{n.ticket.number}/" if n.ticket_id else settings.SITE_URL
+        send_mail(
+            subject=f"[Kefu] {n.title}", message=f"{n.body}\n\n{link}", from_email=None,
+            recipient_list=[n.user.email], fail_silently=False,
+        )
+        sent += 1
+    return sent
+
+
+def mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

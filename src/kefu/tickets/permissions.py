@@ -1,0 +1,73 @@
+"""Who may see and touch which work order. Services call these; views never decide alone."""
+
+from django.db.models import Q, QuerySet
+
+from kefu.accounts.models import OVERSIGHT_ROLES, Role, User
+
+
+def is_owner_or_lead(ticket, user: User | None) -> bool:
+    return user is not None and (user.is_lead or (ticket.owner_id is not None and ticket.owner_id == user.pk))
+
+
+def in_ticket_group(ticket, user: User) -> bool:
+    if ticket.group_id is None:
+        return True  # not routed to a group yet: any agent may take it
+    return user.agent_groups.filter(pk=ticket.group_id).exists()
+
+
+def is_department_member_for(ticket, user: User) -> bool:
+    """Department staff (or the head) of a department this work order was dispatched to."""
+    if user.department_id is None:
+        return False
+    return ticket.dispatches.filter(department_id=user.department_id).exists()
+
+
+def visibility_filter(user: User) -> Q:
+    """The rows a user may see, as a Q on Ticket. An agent sees their own, their groups' and
+    unrouted work; department staff see only what was dispatched to their department."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser or user.role in OVERSIGHT_ROLES:
+        return Q()
+    if user.role == Role.DEPARTMENT_STAFF:
+        if user.department_id is None:
+            return Q(pk__in=[])
+        return Q(dispatches__department_id=user.department_id)
+    group_ids = list(user.agent_groups.values_list("pk", flat=True))
+    return Q(owner=user) | Q(group_id__in=group_ids) | Q(group__isnull=True) | Q(escalated_to=user)
+
+
+def visible_tickets(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    from kefu.tickets.models import Ticket
+
+    qs = Ticket.objects.all() if queryset is None else queryset
+    q = visibility_filter(user)
+    if user.role == Role.DEPARTMENT_STAFF:
+        # A join on dispatches can repeat a row; filter through a subquery instead.
+        from kefu.tickets.models import Dispatch
+
+        return qs.filter(pk__in=Dispatch.objects.filter(department_id=user.department_id).values("ticket_id"))
+    return qs.filter(q)
+
+
+def can_view(user: User, ticket) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_superuser or user.role in OVERSIGHT_ROLES:
+        return True
+    if user.role == Role.DEPARTMENT_STAFF:
+        return is_department_member_for(ticket, user)
+    return (
+        ticket.owner_id == user.pk
+        or ticket.escalated_to_id == user.pk
+        or in_ticket_group(ticket, user)
+    )
+
+
+def can_edit(user: User, ticket) -> bool:
+    """Edit the register's fields: the owner, or a lead; an unowned ticket by agents of its group."""
+    if not user.is_active or not user.is_center_staff:
+        return False
+    if user.is_lead or ticket.owner_id == user.pk:
+        return True
+    return ticket.owner_id is None and in_ticket_group(ticket, user)

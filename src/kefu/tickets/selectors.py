@@ -1,0 +1,106 @@
+"""Reads shared by pages and the API: the agent's queues, the boards, the department inbox, search."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from kefu.accounts.models import Role, User
+from kefu.tickets.models import OPEN_STATUSES, Dispatch, Escalation, SlaClock, Status, Ticket, TicketType
+from kefu.tickets.permissions import visible_tickets
+
+QUEUES = ("mine", "group", "unassigned", "breaching", "escalated", "all")
+
+LIST_RELATED = ("customer", "owner", "category", "group")
+
+
+def ticket_queue(*, user: User, queue: str = "mine", now: datetime | None = None) -> QuerySet:
+    """The agent's queues: mine, my groups', unassigned, breaching within the hour, escalated to me.
+
+    Always within what `user` may see; newest first (breaching: soonest due first).
+    """
+    now = now or timezone.now()
+    qs = visible_tickets(user).select_related(*LIST_RELATED)
+    open_qs = qs.filter(status__in=OPEN_STATUSES)
+    if queue == "mine":
+        return open_qs.filter(owner=user).order_by("-created_at")
+    if queue == "group":
+        return open_qs.filter(group__in=user.agent_groups.all()).order_by("-created_at")
+    if queue == "unassigned":
+        return open_qs.filter(owner__isnull=True).order_by("created_at")
+    if queue == "breaching":
+        soon = SlaClock.objects.filter(
+            ticket=OuterRef("pk"), state=SlaClock.State.RUNNING, due_at__lte=now + timedelta(hours=1)
+        )
+        return qs.filter(Exists(soon)).order_by("-priority", "created_at")
+    if queue == "escalated":
+        return qs.filter(escalated_to=user).exclude(status__in=[Status.CLOSED, Status.MERGED, Status.CANCELLED]).order_by(
+            "-updated_at"
+        )
+    return qs.order_by("-created_at")
+
+
+def ticket_list(
+    *, user: User, status: str = "", ticket_type: str = "", channel: str = "", severity: str = "", owner_id=None,
+    customer_id=None, query: str = "", queue: str = "",
+) -> QuerySet:
+    """Filtered, permission-limited list for the search page and the API."""
+    from kefu.core.search import search_tickets
+
+    qs = ticket_queue(user=user, queue=queue) if queue else visible_tickets(user).select_related(*LIST_RELATED)
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    if ticket_type:
+        qs = qs.filter(ticket_type=ticket_type)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if query.strip():
+        return search_tickets(qs, query)
+    return qs if queue else qs.order_by("-created_at")
+
+
+def supervisor_board(*, user: User, now: datetime | None = None) -> dict:
+    """Breaches and escalations for leads: running clocks past due, major complaints, escalations to me."""
+    now = now or timezone.now()
+    breached = (
+        SlaClock.objects.filter(state=SlaClock.State.RUNNING, due_at__lt=now)
+        .filter(ticket__in=visible_tickets(user))
+        .select_related("ticket", "ticket__owner", "dispatch__department")
+        .order_by("due_at")[:100]
+    )
+    escalations = (
+        Escalation.objects.filter(ticket__in=visible_tickets(user))
+        .exclude(ticket__status__in=[Status.CLOSED, Status.MERGED, Status.CANCELLED])
+        .select_related("ticket", "to_user", "ticket__owner")
+        .order_by("-created_at")[:100]
+    )
+    mine = [e for e in escalations if e.to_user_id == user.pk]
+    major = (
+        visible_tickets(user).filter(ticket_type=TicketType.COMPLAINT, severity="major", status__in=OPEN_STATUSES)
+        .select_related(*LIST_RELATED).order_by("-created_at")[:50]
+    )
+    return {"breached": list(breached), "escalations": list(escalations), "mine": mine, "major": list(major)}
+
+
+def department_inbox(*, user: User, state: str = "pending") -> QuerySet:
+    """What was dispatched to the user's department; leads may pass any department's id in the API."""
+    if user.department_id is None:
+        return Dispatch.objects.none()
+    qs = Dispatch.objects.filter(department_id=user.department_id).select_related("ticket", "department", "created_by")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("deadline") if state == Dispatch.State.PENDING else qs.order_by("-created_at")
+
+
+def customer_history(*, user: User, customer_id: int, limit: int = 20) -> QuerySet:
+    return visible_tickets(user).filter(customer_id=customer_id).select_related(*LIST_RELATED).order_by("-created_at")[:limit]
+
+
+def is_department_user(user: User) -> bool:
+    return user.role == Role.DEPARTMENT_STAFF

@@ -1,0 +1,372 @@
+"""Work-order writes: create, edit, every lifecycle transition, notes, attachments, merge.
+
+Each service is one transaction that locks the row, checks the expected version (optimistic
+locking: a stale form is refused, never silently overwritten), consults workflow.py, and writes
+the timeline.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import AgentGroup, Department, User
+from kefu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
+from kefu.core.search import document_text
+from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
+from kefu.tickets import permissions, workflow
+from kefu.tickets.models import (
+    NUMBER_PREFIX, Attachment, Category, Channel, Priority, Severity, SlaClock, SlaTarget, Status, Ticket,
+    TicketEvent, TicketNumberSequence, TicketType,
+)
+from kefu.tickets.services import sla
+from kefu.tickets.services.escalation import escalate_on_create
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+def next_number(*, ticket_type: str, now: datetime) -> str:
+    """TS-20261122-0001: prefix by type, local date, a per-day counter taken under a row lock."""
+    prefix = NUMBER_PREFIX[TicketType(ticket_type)]
+    day = timezone.localtime(now).date()
+    seq, _created = TicketNumberSequence.objects.select_for_update().get_or_create(prefix=prefix, day=day)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"{prefix}-{day:%Y%m%d}-{seq.last:04d}"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _locked(ticket: Ticket, version: int | None) -> Ticket:
+    """Re-read the row under a lock; refuse if the caller edited an older version."""
+    fresh = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
+    if fresh is None:
+        raise NotFound(_("Work order not found."))
+    if version is not None and int(version) != fresh.version:
+        raise StaleVersion(
+            _("%(number)s was changed by someone else (version %(theirs)s, yours %(yours)s). "
+              "Reload it and try again.") % {"number": fresh.number, "theirs": fresh.version, "yours": version}
+        )
+    return fresh
+
+
+def _event(ticket: Ticket, kind: str, by: User | None, now: datetime, **kwargs) -> TicketEvent:
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=by, created_at=now, **kwargs)
+
+
+def _bump(ticket: Ticket, now: datetime, fields: list[str]) -> None:
+    ticket.version += 1
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _choice(value, choices, field: str, errors: dict) -> None:
+    if value not in choices.values:
+        errors.setdefault(field, []).append(_("Unknown value “%(value)s”.") % {"value": value})
+
+
+def _validate_register(data: dict, errors: dict) -> dict:
+    """Check the complaint register's fields; return them cleaned (ids resolved to rows)."""
+    cleaned = {}
+    ticket_type = data.get("ticket_type")
+    if "ticket_type" in data:
+        _choice(ticket_type, TicketType, "ticket_type", errors)
+    if "channel" in data:
+        _choice(data["channel"], Channel, "channel", errors)
+    if "severity" in data:
+        _choice(data["severity"], Severity, "severity", errors)
+    if "priority" in data:
+        try:
+            data["priority"] = int(data["priority"])
+        except (TypeError, ValueError):
+            data["priority"] = -1
+        _choice(data["priority"], Priority, "priority", errors)
+    if "content" in data and not (data["content"] or "").strip():
+        errors.setdefault("content", []).append(_("Record the customer's own words."))
+    if data.get("category_id") not in (None, ""):
+        category = Category.objects.filter(pk=data["category_id"], is_active=True).first()
+        if category is None:
+            errors.setdefault("category_id", []).append(_("Unknown category."))
+        elif ticket_type and category.ticket_type != ticket_type:
+            errors.setdefault("category_id", []).append(
+                _("Category “%(name)s” does not belong to this type.") % {"name": category.path}
+            )
+        cleaned["category"] = category
+    elif "category_id" in data:
+        cleaned["category"] = None
+    for field, model in (("subject_person_id", User), ("subject_department_id", Department), ("group_id", AgentGroup)):
+        if data.get(field) not in (None, ""):
+            row = model.objects.filter(pk=data[field]).first()
+            if row is None:
+                errors.setdefault(field, []).append(_("Not found."))
+            cleaned[field.removesuffix("_id")] = row
+        elif field in data:
+            cleaned[field.removesuffix("_id")] = None
+    for field in ("customer_phone", "customer_email"):
+        if data.get(field):
+            try:
+                cleaned[field] = clean_phone(data[field]) if field == "customer_phone" else clean_email(data[field])
+            except ValidationError as exc:
+                for key, messages in exc.errors.items():
+                    errors.setdefault(key, []).extend(messages)
+    for field in ("title", "content", "demands", "location", "subject_product", "customer_name"):
+        if field in data:
+            cleaned[field] = (data[field] or "").strip()
+    for field in ("ticket_type", "channel", "severity", "priority"):
+        if field in data:
+            cleaned[field] = data[field]
+    return cleaned
+
+
+# --- create ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def ticket_create(
+    *, by: User | None, ticket_type: str, channel: str, content: str, title: str = "",
+    customer_name: str = "", customer_phone: str = "", customer_email: str = "", category_id: int | None = None,
+    severity: str = Severity.GENERAL, priority: int = Priority.NORMAL, location: str = "", demands: str = "",
+    subject_person_id: int | None = None, subject_department_id: int | None = None, subject_product: str = "",
+    group_id: int | None = None, accept: bool = False, now: datetime | None = None,
+) -> Ticket:
+    """Record a contact as a work order (登记).
+
+    The staff member who records it is its first-contact owner (首问负责人); a contact arriving by
+    itself (portal, email) has no owner until an agent accepts it. Starts the SLA clocks of the
+    matching policy and routes complaints about people and major complaints at once.
+    Refuses unknown types, channels, categories and people, and a missing content.
+    """
+    now = now or timezone.now()
+    if by is not None and not by.is_center_staff:
+        raise PermissionDenied(_("Only service-center staff record work orders."))
+    errors: dict[str, list[str]] = {}
+    cleaned = _validate_register(
+        {
+            "ticket_type": ticket_type, "channel": channel, "content": content, "title": title,
+            "customer_name": customer_name, "customer_phone": customer_phone, "customer_email": customer_email,
+            "category_id": category_id, "severity": severity, "priority": priority, "location": location,
+            "demands": demands, "subject_person_id": subject_person_id,
+            "subject_department_id": subject_department_id, "subject_product": subject_product,
+            "group_id": group_id,
+        },
+        errors,
+    )
+    if errors:
+        raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
+    customer = customer_find_or_create(
+        name=cleaned["customer_name"], phone=cleaned.get("customer_phone", ""), email=cleaned.get("customer_email", "")
+    )
+    group = cleaned.get("group")
+    if group is None and by is not None:
+        group = by.agent_groups.order_by("id").first()
+    content = cleaned["content"]
+    ticket = Ticket(
+        number=next_number(ticket_type=ticket_type, now=now),
+        ticket_type=ticket_type, channel=channel, severity=severity, priority=cleaned["priority"],
+        category=cleaned.get("category"), customer=customer,
+        customer_name=cleaned["customer_name"] or (customer.name if customer else ""),
+        customer_phone=cleaned.get("customer_phone", ""), customer_email=cleaned.get("customer_email", ""),
+        title=cleaned["title"] or content.splitlines()[0][:60], content=content, demands=cleaned["demands"],
+        location=cleaned["location"], subject_person=cleaned.get("subject_person"),
+        subject_department=cleaned.get("subject_department"), subject_product=cleaned["subject_product"],
+        group=group, owner=by, created_by=by, created_at=now, updated_at=now,
+    )
+    ticket.sla_policy = sla.policy_for(ticket)
+    ticket.search_text = document_text(ticket)
+    ticket.save()
+    _event(ticket, TicketEvent.Kind.CREATED, by, now, to_status=Status.NEW, data={"channel": channel})
+    sla.clock_start(ticket=ticket, target=SlaTarget.FIRST_RESPONSE, now=now)
+    sla.clock_start(ticket=ticket, target=SlaTarget.RESOLUTION, now=now)
+    escalate_on_create(ticket=ticket, now=now)
+    if accept and by is not None:
+        ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)
+    return ticket
+
+
+# --- edit --------------------------------------------------------------------------------------
+
+EDITABLE_FIELDS = (
+    "title", "content", "demands", "location", "category_id", "severity", "priority", "subject_person_id",
+    "subject_department_id", "subject_product", "customer_name", "customer_phone", "customer_email", "group_id",
+)
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, by: User, version: int | None, now: datetime | None = None, **changes) -> Ticket:
+    """Edit the register's fields; records each change on the timeline. Refuses stale versions."""
+    now = now or timezone.now()
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be edited: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            errors={f: [_("Not editable.")] for f in sorted(unknown)},
+        )
+    ticket = _locked(ticket, version)
+    if not permissions.can_edit(by, ticket):
+        raise PermissionDenied(_("You may not edit this work order."))
+    if ticket.status in (Status.CLOSED, Status.MERGED, Status.CANCELLED):
+        raise ValidationError(_("A closed, merged or cancelled work order cannot be edited."))
+    errors: dict[str, list[str]] = {}
+    cleaned = _validate_register({"ticket_type": ticket.ticket_type, **changes}, errors)
+    cleaned.pop("ticket_type", None)
+    if errors:
+        raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
+    changed = {}
+    for field, value in cleaned.items():
+        old = getattr(ticket, field)
+        if old != value:
+            changed[field] = [str(old) if old is not None else "", str(value) if value is not None else ""]
+            setattr(ticket, field, value)
+    if not changed:
+        return ticket
+    became_major = "severity" in changed and ticket.severity == Severity.MAJOR
+    ticket.search_text = document_text(ticket)
+    _bump(ticket, now, [*cleaned.keys(), "search_text"])
+    _event(ticket, TicketEvent.Kind.UPDATE, by, now, data={"changes": changed})
+    if became_major or "subject_person" in changed:
+        escalate_on_create(ticket=ticket, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_add_note(*, ticket: Ticket, by: User, note: str, now: datetime | None = None) -> TicketEvent:
+    """An internal note on the timeline, by anyone who may see the work order."""
+    now = now or timezone.now()
+    if not permissions.can_view(by, ticket):
+        raise PermissionDenied(_("You may not see this work order."))
+    if not (note or "").strip():
+        raise ValidationError.for_field("note", _("The note is empty."))
+    return _event(ticket, TicketEvent.Kind.NOTE, by, now, note=note.strip())
+
+
+ALLOWED_ATTACHMENT_TYPES = (
+    "image/", "audio/", "video/", "text/plain", "application/pdf", "application/msword",
+    "application/vnd.openxmlformats-officedocument", "application/vnd.ms-excel", "application/zip",
+)
+
+
+@transaction.atomic
+def ticket_attach(*, ticket: Ticket, by: User | None, uploaded_file, now: datetime | None = None) -> Attachment:
+    """Store an attachment: size and type limited, the name kept for people."""
+    from django.conf import settings
+
+    now = now or timezone.now()
+    if by is not None and not permissions.can_view(by, ticket):
+        raise PermissionDenied(_("You may not see this work order."))
+    if uploaded_file.size > settings.KEFU_MAX_ATTACHMENT_BYTES:
+        raise ValidationError.for_field(
+            "attachment", _("“%(name)s” is larger than %(mb)s MB.")
+            % {"name": uploaded_file.name, "mb": settings.KEFU_MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+        )
+    content_type = getattr(uploaded_file, "content_type", "") or ""
+    if not content_type.startswith(ALLOWED_ATTACHMENT_TYPES):
+        raise ValidationError.for_field(
+            "attachment", _("Files of type “%(type)s” are not accepted.") % {"type": content_type or "?"}
+        )
+    attachment = Attachment.objects.create(
+        ticket=ticket, file=uploaded_file, name=uploaded_file.name[:255], size=uploaded_file.size,
+        content_type=content_type, uploaded_by=by,
+    )
+    _event(ticket, TicketEvent.Kind.ATTACHMENT, by, now, note=attachment.name, data={"attachment": attachment.pk})
+    return attachment
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+def _after_transition(ticket: Ticket, action: str, by: User | None, note: str, now: datetime) -> list[str]:
+    """What each transition does besides changing the status; returns the fields it changed."""
+    if action == "accept":
+        if ticket.owner_id is None:
+            ticket.owner = by
+        ticket.accepted_at = now
+        sla.clocks_stop(ticket=ticket, now=now, targets=[SlaTarget.FIRST_RESPONSE])
+        return ["owner", "accepted_at"]
+    if action == "wait_customer":
+        sla.clocks_pause(ticket=ticket, now=now)
+    elif action == "customer_replied":
+        sla.clocks_resume(ticket=ticket, now=now)
+    elif action == "resolve":
+        ticket.resolution = note
+        ticket.resolved_at = now
+        sla.clocks_stop(ticket=ticket, now=now, targets=[SlaTarget.RESOLUTION, SlaTarget.FIRST_RESPONSE])
+        return ["resolution", "resolved_at"]
+    elif action == "request_callback":
+        sla.clock_start(ticket=ticket, target=SlaTarget.CALLBACK, now=now)
+    elif action == "close":
+        ticket.closed_at = now
+        sla.clocks_stop(ticket=ticket, now=now)
+        return ["closed_at"]
+    elif action == "reopen":
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        sla.clocks_stop(ticket=ticket, now=now)
+        sla.clock_start(ticket=ticket, target=SlaTarget.RESOLUTION, now=now)
+        if ticket.owner_id:
+            from kefu.notify.services import notify
+
+            notify(users=[ticket.owner], ticket=ticket, kind="reopened",
+                   title=_("%(number)s reopened") % {"number": ticket.number}, body=note, email=True)
+        return ["resolved_at", "closed_at"]
+    elif action in ("cancel", "merge"):
+        sla.clocks_stop(ticket=ticket, now=now)
+    return []
+
+
+def _apply(ticket: Ticket, transition: workflow.Transition, by: User | None, note: str, now: datetime,
+           data: dict | None = None) -> Ticket:
+    if transition.note_required and not (note or "").strip():
+        raise ValidationError.for_field("note", _("“%(action)s” needs a note.") % {"action": transition.label})
+    note = (note or "").strip()
+    from_status = ticket.status
+    ticket.status = transition.target
+    fields = _after_transition(ticket, transition.action, by, note, now)
+    _bump(ticket, now, ["status", *fields])
+    _event(ticket, TicketEvent.Kind.TRANSITION, by, now, action=transition.action, from_status=from_status,
+           to_status=transition.target, note=note, data=data or {})
+    return ticket
+
+
+@transaction.atomic
+def ticket_transition(
+    *, ticket: Ticket, action: str, by: User | None, note: str = "", version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Perform one lifecycle action (accept, start, wait_customer, customer_replied, resolve,
+    request_callback, close, reopen, cancel) after the state machine's guard allows it.
+
+    Merge and dispatch have their own services because they need more than a note.
+    """
+    if action in ("merge", "dispatch", "department_reply", "department_return"):
+        raise ValidationError.for_field("action", _("Use the dedicated form for “%(action)s”.") % {"action": action})
+    now = now or timezone.now()
+    ticket = _locked(ticket, version)
+    transition = workflow.check(ticket, action, by)
+    return _apply(ticket, transition, by, note, now)
+
+
+@transaction.atomic
+def ticket_merge(
+    *, ticket: Ticket, into: Ticket, by: User, note: str = "", version: int | None = None, now: datetime | None = None,
+) -> Ticket:
+    """Fold a duplicate into another open work order; the duplicate ends as “merged”."""
+    now = now or timezone.now()
+    ticket = _locked(ticket, version)
+    transition = workflow.check(ticket, "merge", by)
+    if into.pk == ticket.pk:
+        raise ValidationError.for_field("into", _("A work order cannot be merged into itself."))
+    into = Ticket.objects.select_for_update().get(pk=into.pk)
+    if not into.is_open and into.status not in (Status.RESOLVED, Status.AWAITING_CALLBACK):
+        raise ValidationError.for_field("into", _("%(number)s is closed; merge into an open work order.")
+                                        % {"number": into.number})
+    if not permissions.can_view(by, into):
+        raise PermissionDenied(_("You may not see %(number)s.") % {"number": into.number})
+    ticket.merged_into = into
+    ticket.save(update_fields=["merged_into"])
+    _apply(ticket, transition, by, note, now, data={"into": into.number})
+    _event(into, TicketEvent.Kind.MERGE, by, now, note=note,
+           data={"merged": ticket.number, "content": ticket.content[:2000]})
+    return ticket
+
+
+def running_clocks(ticket: Ticket):
+    return SlaClock.objects.filter(ticket=ticket).select_related("dispatch__department").order_by("started_at", "id")
