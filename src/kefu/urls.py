@@ -1,7 +1,7 @@
-from django.conf import settings
+"""Site URLs. Media files are not served directly: attachments go through a permission-checked view."""
+
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from kefu.api import api
 
@@ -14,4 +14,3 @@ urlpatterns = [
     path("", include("kefu.notify.urls")),
     path("", include("kefu.tickets.urls")),
 ]
-urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
