@@ -359,7 +359,10 @@ class SlaClock(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_clocks")
     target = models.CharField(max_length=20, choices=SlaTarget.choices)
-    calendar = models.ForeignKey("core.BusinessCalendar", on_delete=models.PROTECT)
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar", on_delete=models.PROTECT, null=True, blank=True,
+        help_text="Empty: the built-in calendar (no calendar configured yet).",
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
     budget_seconds = models.PositiveIntegerField()
     consumed_seconds = models.PositiveIntegerField(default=0)

@@ -148,7 +148,7 @@ class Migration(migrations.Migration):
                 ('stopped_at', models.DateTimeField(blank=True, null=True)),
                 ('breached_at', models.DateTimeField(blank=True, null=True)),
                 ('escalation_steps', models.PositiveSmallIntegerField(default=0)),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.businesscalendar')),
+                ('calendar', models.ForeignKey(blank=True, help_text='Empty: the built-in calendar (no calendar configured yet).', null=True, on_delete=django.db.models.deletion.PROTECT, to='core.businesscalendar')),
                 ('dispatch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sla_clocks', to='tickets.dispatch')),
                 ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sla_clocks', to='tickets.ticket')),
             ],
