@@ -16,7 +16,15 @@ from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
 from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.tickets.models import (
-    Category, Channel, Dispatch, EscalationSettings, Priority, Severity, SlaPolicy, Status, TicketType,
+    Category,
+    Channel,
+    Dispatch,
+    EscalationSettings,
+    Priority,
+    Severity,
+    SlaPolicy,
+    Status,
+    TicketType,
 )
 
 DEMO_PASSWORD = "kefu1234"
@@ -139,7 +147,7 @@ def _customers(rng: random.Random, count: int) -> list[Customer]:
 
 def _organisation() -> dict[str, User]:
     departments = {}
-    for code, name, parent, is_center in DEPARTMENTS:
+    for code, name, _parent, is_center in DEPARTMENTS:
         departments[code] = Department.objects.create(code=code, name=name, is_service_center=is_center)
     for name in ["投诉处理", "家电", "会员", "英语"]:
         Skill.objects.create(name=name)
@@ -159,7 +167,7 @@ def _organisation() -> dict[str, User]:
     for username, _display, _role, _dept, superior, _groups in STAFF:
         if superior:
             User.objects.filter(username=username).update(superior=users[superior])
-    for name, group in groups.items():
+    for group in groups.values():
         group.leader = users["supervisor"]
         group.save()
     heads = {"center": "gm", "logistics": "logistics_head", "repair": "gm", "store": "gm", "finance": "gm", "quality": "gm"}

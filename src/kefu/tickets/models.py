@@ -205,6 +205,9 @@ class TicketNumberSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="ticket_number_seq_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.day:%Y%m%d} {self.last}"
+
 
 class TicketEvent(models.Model):
     """时间线: who did what, when, from which state to which."""
@@ -431,6 +434,9 @@ class EscalationSettings(models.Model):
     class Meta:
         verbose_name = _("escalation settings")
         verbose_name_plural = _("escalation settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
 
     @classmethod
     def load(cls) -> "EscalationSettings":

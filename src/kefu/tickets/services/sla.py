@@ -107,43 +107,45 @@ def clock_status(clock: SlaClock, now: datetime | None = None) -> dict:
 def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
     """Mark due clocks breached and escalate them one step; safe to run twice or on two workers.
 
-    Each clock is handled in its own transaction under a row lock (SKIP LOCKED on PostgreSQL), and
-    `next_action_at` moves on before the commit, so a second run finds nothing left to do.
+    Each clock is handled at most once per run, in its own transaction under a row lock (SKIP
+    LOCKED on PostgreSQL), and `next_action_at` moves on before the commit, so a second run finds
+    nothing left to do. A clock that cannot climb further (top of the ladder, policy's highest
+    step) leaves the sweep's view for good.
     """
     from kefu.tickets.services.escalation import escalate_for_breach
 
     now = now or timezone.now()
     breached = escalated = 0
+    last_pk = 0
     while True:
+        # Keyset pagination by pk: the index on next_action_at finds the due rows; pk order makes
+        # every clock come up once per run even while rows change under us.
         ids = list(
-            SlaClock.objects.filter(state=SlaClock.State.RUNNING, next_action_at__lte=now)
-            .order_by("next_action_at")
+            SlaClock.objects.filter(state=SlaClock.State.RUNNING, next_action_at__lte=now, pk__gt=last_pk)
+            .order_by("pk")
             .values_list("pk", flat=True)[:batch_size]
         )
         if not ids:
             break
-        progressed = 0
+        last_pk = ids[-1]
         for clock_id in ids:
             with transaction.atomic():
                 clock = (
-                    SlaClock.objects.select_for_update(skip_locked=True)
-                    .select_related("ticket", "ticket__sla_policy", "dispatch")
+                    SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("ticket", "ticket__sla_policy", "dispatch__department")
                     .filter(pk=clock_id, state=SlaClock.State.RUNNING, next_action_at__lte=now)
                     .first()
                 )
                 if clock is None:
-                    continue
-                progressed += 1
+                    continue  # answered meanwhile, or another worker holds it
                 if clock.breached_at is None:
                     clock.breached_at = clock.due_at
                     breached += 1
                     _record_breach(clock, now)
-                if escalate_for_breach(clock=clock, now=now):
-                    escalated += 1
-                clock.next_action_at = _next_step_at(clock)
+                climbed = escalate_for_breach(clock=clock, now=now)
+                escalated += climbed
+                clock.next_action_at = _next_step_at(clock) if climbed else None
                 clock.save(update_fields=["breached_at", "escalation_steps", "next_action_at"])
-        if progressed == 0:
-            break  # every due row is locked by another worker
     return {"breached": breached, "escalated": escalated}
 
 

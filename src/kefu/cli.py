@@ -1,0 +1,293 @@
+"""The `kefu` command.
+
+    kefu run      web, API, websockets and the task worker in one process on SQLite, with demo data
+    kefu web      the ASGI server alone (production: several of them behind a reverse proxy)
+    kefu worker   the Huey task consumer alone (production: any number, on many machines)
+    kefu migrate  apply database migrations
+    kefu manage   any Django management command (`kefu manage createsuperuser`)
+
+Parsing is kept apart from running (`build_parser`, `web_options`, `worker_options`) so that the
+tests can check what each subcommand would start without starting it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import warnings
+from collections.abc import Sequence
+
+SETTINGS_MODULE = "kefu.settings"
+ASGI_APP = "kefu.asgi:application"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kefu", description="Kefu 客服 — customer-service center platform.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="web, API, websockets and worker in one process")
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    run.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    run.add_argument("--no-demo", dest="demo", action="store_false", help="no demo data in an empty database")
+    run.add_argument("--no-worker", dest="worker", action="store_false", help="no embedded task worker")
+
+    web = commands.add_parser("web", help="the ASGI web server alone (production)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    web.add_argument("--uds", default=None, help="listen on this unix socket instead of host:port")
+    web.add_argument("-w", "--workers", type=int, default=1, help="web processes (default: %(default)s)")
+
+    worker = commands.add_parser("worker", help="the Huey task consumer alone (production)")
+    worker.add_argument("-w", "--workers", type=int, default=None, help="default: settings.HUEY")
+    worker.add_argument(
+        "-k", "--worker-type", choices=["thread", "process"], default=None, help="default: settings.HUEY"
+    )
+    worker.add_argument("--no-periodic", dest="periodic", action="store_false", help="no periodic tasks here")
+    worker.add_argument(
+        "-t",
+        "--shutdown-timeout",
+        type=float,
+        default=30,
+        help="seconds running tasks get to finish on SIGTERM",
+    )
+
+    commands.add_parser("migrate", help="apply database migrations")
+
+    # Everything after `manage` goes to Django untouched (main() routes it before parsing).
+    commands.add_parser("manage", help="run a Django management command: kefu manage <command> [options]")
+    return parser
+
+
+def web_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments for uvicorn.Config of `kefu run` and `kefu web`."""
+    options = {
+        "app": ASGI_APP,
+        "host": args.host,
+        "port": args.port,
+        # Channels' router answers no ASGI lifespan events; "auto" would only log that.
+        "lifespan": "off",
+        "log_level": os.environ.get("KEFU_LOG_LEVEL", "info").lower(),
+    }
+    if args.command == "web":
+        options["workers"] = args.workers
+        if args.uds:
+            options["uds"] = args.uds
+    return options
+
+
+def worker_options(args: argparse.Namespace) -> dict:
+    """Options for Huey's `run_huey` command of `kefu worker`; unset ones come from settings.HUEY.
+
+    SIGTERM (what systemd and container runtimes send) is the graceful signal: running tasks finish
+    within the shutdown timeout, so a restart or deploy loses none.
+    """
+    options = {"graceful_signal": "TERM", "shutdown_timeout": args.shutdown_timeout}
+    if args.workers is not None:
+        options["workers"] = args.workers
+    if args.worker_type is not None:
+        options["worker_type"] = args.worker_type
+    if not args.periodic:
+        options["periodic"] = False
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    if argv[:1] == ["manage"]:
+        from django.core.management import execute_from_command_line
+
+        _prepare_data_dir()
+        execute_from_command_line(["kefu manage", *argv[1:]])
+        return 0
+    args = build_parser().parse_args(argv)
+    # WhiteNoise hands Django's ASGI handler a synchronous file iterator; Django serves it fine
+    # and warns about it, which is noise to anyone running Kefu.
+    warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
+    _setup_django()
+    handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate}[args.command]
+    return handler(args) or 0
+
+
+# --- subcommands ------------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False)
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(**web_options(args))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+    from huey.contrib.djhuey import HUEY
+
+    if HUEY.immediate:
+        print("kefu worker: KEFU_HUEY_IMMEDIATE is on; tasks run inline, none to consume.", file=sys.stderr)
+        return 2
+    # One handler of our own; run_huey would add its own beside the root logger's and print twice.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(threadName)s: %(message)s"))
+    huey_logger = logging.getLogger("huey")
+    huey_logger.addHandler(handler)
+    huey_logger.setLevel(os.environ.get("KEFU_LOG_LEVEL", "INFO").upper())
+    huey_logger.propagate = False
+    call_command("run_huey", **worker_options(args))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+    from django.core.management import call_command
+    from django.utils.module_loading import autodiscover_modules
+
+    print("Preparing the database…", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if args.demo:
+        _load_demo_once()
+    autodiscover_modules("tasks")
+
+    server = uvicorn.Server(uvicorn.Config(**web_options(args)))
+
+    # uvicorn takes SIGINT/SIGTERM while it serves, then hands them back to the handlers it found
+    # (re-raising them). Ours only ask the server to stop, so a signal at any moment from here on —
+    # before, during or after serving — ends in the same orderly shutdown of the worker below.
+    def request_stop(signum, frame):
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    worker = None
+    try:
+        worker = EmbeddedWorker.start_if_wanted(args.worker)
+        _print_banner(args)
+        server.run()
+    finally:
+        if worker:
+            worker.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("Kefu stopped.", flush=True)
+    return 0
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _prepare_data_dir() -> None:
+    """Create the data directory before Django starts: SqliteHuey opens its file there at import."""
+    from django.conf import settings
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+def _setup_django() -> None:
+    import django
+
+    _prepare_data_dir()
+    django.setup()
+
+
+def _load_demo_once() -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command, get_commands
+
+    if get_user_model().objects.exists():
+        return
+    if "kefu_demo" not in get_commands():
+        print("No demo data (no kefu_demo command); create a user: kefu manage createsuperuser", flush=True)
+        return
+    print("Loading demo data (first start only)…", flush=True)
+    call_command("kefu_demo")
+
+
+def _demo_logins() -> list[tuple[str, str, str]]:
+    """The demo logins, if the demo data is in this database."""
+    try:
+        from kefu.core.demo import DEMO_LOGINS
+    except ImportError:
+        return []
+    logins = list(DEMO_LOGINS() if callable(DEMO_LOGINS) else DEMO_LOGINS)
+    if not logins:
+        return []
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username=logins[0][0]).exists():
+        return []
+    return logins
+
+
+def _print_banner(args: argparse.Namespace) -> None:
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    if ":" in host:
+        host = f"[{host}]"
+    logins = _demo_logins()
+    lines = [""]
+    if logins:
+        lines.append(f"Kefu is running at http://{host}:{args.port}/ — log in with:")
+        width = max(len(username) for username, _, _ in logins)
+        lines += [f"    {username:<{width}}  {password}   {role}" for username, password, role in logins]
+    else:
+        lines.append(f"Kefu is running at http://{host}:{args.port}/ — log in with a user of yours")
+        lines.append("    (create one with: kefu manage createsuperuser)")
+    lines += ["Press Ctrl-C to stop.", ""]
+    print("\n".join(lines), flush=True)
+
+
+class EmbeddedWorker:
+    """A Huey consumer on threads inside the `kefu run` process.
+
+    Huey's Consumer.run() installs signal handlers, which only the main thread may do and which
+    would fight uvicorn's; this consumer leaves signals to `kefu run`, which calls stop().
+    """
+
+    def __init__(self, huey, workers: int = 2):
+        from huey.consumer import Consumer
+
+        class _Consumer(Consumer):
+            def _set_signal_handlers(self):  # signals belong to the main thread (uvicorn, kefu run)
+                pass
+
+        self.consumer = _Consumer(huey, workers=workers, worker_type="thread", shutdown_timeout=10)
+        self.thread = threading.Thread(target=self.consumer.run, name="huey-consumer", daemon=True)
+
+    @classmethod
+    def start_if_wanted(cls, wanted: bool) -> EmbeddedWorker | None:
+        from huey.contrib.djhuey import HUEY
+
+        if not wanted:
+            print("Task worker not started (--no-worker): tasks wait in the queue.", flush=True)
+            return None
+        if HUEY.immediate:
+            print("Tasks run inline (KEFU_HUEY_IMMEDIATE): no worker needed.", flush=True)
+            return None
+        from django.conf import settings
+
+        worker = cls(HUEY, workers=settings.HUEY.get("consumer", {}).get("workers", 2))
+        worker.start()
+        return worker
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Let running tasks finish (at most the shutdown timeout), then stop."""
+        self.consumer.stop(graceful=True)
+        self.thread.join(timeout=15)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
