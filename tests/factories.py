@@ -30,13 +30,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.AGENT
     password = factory.PostGenerationMethodCall("set_password", "pass12345")
 
+    # factory-boy splits keywords on "__", so a post-generation hook cannot end in "_" (`groups_=`
+    # became "groups___" and failed); `agent_groups=` is the hook, `groups_=` stays as an alias.
     @factory.post_generation
-    def groups_(self, create, extracted, **kwargs):
+    def agent_groups(self, create, extracted, **kwargs):
         if create and extracted:
             for group in extracted:
                 group.members.add(self)
         if create:
             self.save()
+
+    @classmethod
+    def create(cls, **kwargs):
+        if "groups_" in kwargs:
+            kwargs["agent_groups"] = kwargs.pop("groups_")
+        return super().create(**kwargs)
 
 
 class AgentGroupFactory(factory.django.DjangoModelFactory):

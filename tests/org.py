@@ -4,7 +4,13 @@ from dataclasses import dataclass
 
 from kefu.accounts.models import AgentGroup, Department, Role, User
 from kefu.tickets.models import EscalationSettings
-from tests.factories import AgentGroupFactory, CalendarFactory, DepartmentFactory, SlaPolicyFactory, UserFactory
+from tests.factories import (
+    AgentGroupFactory,
+    CalendarFactory,
+    DepartmentFactory,
+    SlaPolicyFactory,
+    UserFactory,
+)
 
 
 @dataclass
@@ -42,7 +48,9 @@ def build_org(*, with_policy: bool = True) -> Org:
     other_agent = UserFactory(username="other", superior=supervisor, department=center, groups_=[other_group])
     qa = UserFactory(username="qa", role=Role.QA, superior=manager, department=center)
     logistics = DepartmentFactory(name="物流部", code="logistics")
-    logistics_head = UserFactory(username="logistics_head", role=Role.MANAGER, department=logistics, superior=gm)
+    logistics_head = UserFactory(
+        username="logistics_head", role=Role.MANAGER, department=logistics, superior=gm
+    )
     logistics.head = logistics_head
     logistics.save()
     logistics_staff = UserFactory(
@@ -56,7 +64,20 @@ def build_org(*, with_policy: bool = True) -> Org:
     if with_policy:
         SlaPolicyFactory(name="默认", calendar=calendar)
     return Org(
-        center=center, logistics=logistics, store=store, board=board, gm=gm, manager=manager, supervisor=supervisor,
-        agent=agent, agent2=agent2, other_agent=other_agent, qa=qa, logistics_staff=logistics_staff,
-        logistics_head=logistics_head, store_staff=store_staff, group=group, other_group=other_group,
+        center=center,
+        logistics=logistics,
+        store=store,
+        board=board,
+        gm=gm,
+        manager=manager,
+        supervisor=supervisor,
+        agent=agent,
+        agent2=agent2,
+        other_agent=other_agent,
+        qa=qa,
+        logistics_staff=logistics_staff,
+        logistics_head=logistics_head,
+        store_staff=store_staff,
+        group=group,
+        other_group=other_group,
     )

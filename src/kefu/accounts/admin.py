@@ -13,7 +13,10 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ("superior", "department")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Organisation"), {"fields": ("display_name", "employee_no", "role", "department", "superior", "phone", "skills")}),
+        (
+            _("Organisation"),
+            {"fields": ("display_name", "employee_no", "role", "department", "superior", "phone", "skills")},
+        ),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,

@@ -39,10 +39,19 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=50, unique=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     head = models.ForeignKey(
-        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="headed_departments",
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
         verbose_name=_("head"),
     )
     is_service_center = models.BooleanField(_("is the service center"), default=False)
@@ -86,11 +95,20 @@ class User(AbstractUser):
     employee_no = models.CharField(_("employee number (工号)"), max_length=20, blank=True)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     department = models.ForeignKey(
-        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="members",
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("department"),
     )
     superior = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name=_("superior")
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("superior"),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     skills = models.ManyToManyField(Skill, blank=True, related_name="users", verbose_name=_("skills"))
@@ -143,8 +161,12 @@ class AgentGroup(models.Model):
     """客服组: agents who share a queue; an agent sees the work of their own groups only."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="agent_groups", null=True, blank=True)
-    leader = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_groups")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="agent_groups", null=True, blank=True
+    )
+    leader = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_groups"
+    )
     members = models.ManyToManyField(User, blank=True, related_name="agent_groups", verbose_name=_("members"))
     skills = models.ManyToManyField(Skill, blank=True, related_name="groups")
 

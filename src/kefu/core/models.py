@@ -57,7 +57,11 @@ class CalendarOverride(models.Model):
         WORKDAY = "workday", _("workday (make-up or extra)")
 
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.CASCADE, related_name="overrides", null=True, blank=True,
+        BusinessCalendar,
+        on_delete=models.CASCADE,
+        related_name="overrides",
+        null=True,
+        blank=True,
         help_text=_("Empty: applies to every calendar."),
     )
     date = models.DateField(_("date"))

@@ -18,7 +18,7 @@ def normalize_phone(raw: str) -> str:
     digits = re.sub(r"\D", "", raw or "")
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            digits = digits[len(prefix):]
+            digits = digits[len(prefix) :]
     return digits
 
 
@@ -49,7 +49,9 @@ class Customer(models.Model):
 
 class CustomerPhone(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
-    number = models.CharField(_("phone"), max_length=30, db_index=True, help_text=_("Stored normalized (digits)."))
+    number = models.CharField(
+        _("phone"), max_length=30, db_index=True, help_text=_("Stored normalized (digits).")
+    )
     label = models.CharField(_("label"), max_length=30, blank=True)
 
     class Meta:

@@ -22,7 +22,9 @@ def clean_email(raw: str, field: str = "customer_email") -> str:
         try:
             validate_email(email)
         except Exception:
-            raise ValidationError.for_field(field, _("“%(value)s” is not an email address.") % {"value": raw}) from None
+            raise ValidationError.for_field(
+                field, _("“%(value)s” is not an email address.") % {"value": raw}
+            ) from None
     return email
 
 
@@ -44,8 +46,13 @@ def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "")
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, name: str | None = None, tier: str | None = None, note: str | None = None,
-    phones: list[str] | None = None, emails: list[str] | None = None,
+    *,
+    customer: Customer,
+    name: str | None = None,
+    tier: str | None = None,
+    note: str | None = None,
+    phones: list[str] | None = None,
+    emails: list[str] | None = None,
 ) -> Customer:
     """Change a record; `phones` / `emails`, when given, replace the lists."""
     if name is not None:

@@ -17,7 +17,9 @@ from kefu.notify.models import Notification
 log = logging.getLogger(__name__)
 
 
-def notify(*, users: Iterable, ticket=None, kind: str, title: str, body: str = "", email: bool = False) -> list[Notification]:
+def notify(
+    *, users: Iterable, ticket=None, kind: str, title: str, body: str = "", email: bool = False
+) -> list[Notification]:
     seen, rows = set(), []
     for user in users:
         if user is None or user.pk in seen or not user.is_active:
@@ -33,7 +35,12 @@ def notify(*, users: Iterable, ticket=None, kind: str, title: str, body: str = "
 def _deliver(notifications: list[Notification], ids: list[int], email: bool) -> None:
     layer = get_channel_layer()
     for n in notifications:
-        payload = {"kind": n.kind, "title": n.title, "body": n.body, "ticket": n.ticket.number if n.ticket_id else None}
+        payload = {
+            "kind": n.kind,
+            "title": n.title,
+            "body": n.body,
+            "ticket": n.ticket.number if n.ticket_id else None,
+        }
         if layer is not None:
             try:
                 async_to_sync(layer.group_send)(user_group(n.user_id), {"type": "notify", "payload": payload})
@@ -56,8 +63,11 @@ def send_emails(*, notification_ids: list[int]) -> int:
             continue
         link = f"{settings.SITE_URL}/tickets/{n.ticket.number}/" if n.ticket_id else settings.SITE_URL
         send_mail(
-            subject=f"[Kefu] {n.title}", message=f"{n.body}\n\n{link}", from_email=None,
-            recipient_list=[n.user.email], fail_silently=False,
+            subject=f"[Kefu] {n.title}",
+            message=f"{n.body}\n\n{link}",
+            from_email=None,
+            recipient_list=[n.user.email],
+            fail_silently=False,
         )
         sent += 1
     return sent

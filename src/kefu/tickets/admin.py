@@ -3,7 +3,15 @@ goes through the services, so the timeline and the clocks stay right."""
 
 from django.contrib import admin
 
-from kefu.tickets.models import Category, Dispatch, Escalation, EscalationSettings, SlaPolicy, Ticket, TicketEvent
+from kefu.tickets.models import (
+    Category,
+    Dispatch,
+    Escalation,
+    EscalationSettings,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+)
 
 
 @admin.register(Category)
@@ -17,8 +25,16 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = (
-        "name", "ticket_type", "severity", "customer_tier", "first_response_minutes", "resolution_minutes",
-        "department_reply_minutes", "callback_minutes", "max_escalation_level", "is_active",
+        "name",
+        "ticket_type",
+        "severity",
+        "customer_tier",
+        "first_response_minutes",
+        "resolution_minutes",
+        "department_reply_minutes",
+        "callback_minutes",
+        "max_escalation_level",
+        "is_active",
     )
     list_filter = ("ticket_type", "severity", "is_active")
 

@@ -75,7 +75,11 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = [
-    Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER, Status.DISPATCHED,
+    Status.NEW,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.WAITING_CUSTOMER,
+    Status.DISPATCHED,
     Status.DEPARTMENT_REPLIED,
 ]
 TERMINAL_STATUSES = [Status.CLOSED, Status.MERGED, Status.CANCELLED]
@@ -86,7 +90,9 @@ class Category(models.Model):
 
     ticket_type = models.CharField(_("type"), max_length=20, choices=TicketType.choices, db_index=True)
     name = models.CharField(_("name"), max_length=100)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -116,14 +122,24 @@ class Ticket(models.Model):
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     ticket_type = models.CharField(_("type"), max_length=20, choices=TicketType.choices, db_index=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category")
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("customer"),
     )
     customer_name = models.CharField(_("customer name"), max_length=100, blank=True)
@@ -135,34 +151,62 @@ class Ticket(models.Model):
     demands = models.TextField(_("customer's demands"), blank=True)
     location = models.CharField(_("place / counter / shop number"), max_length=100, blank=True)
     subject_person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints_about",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints_about",
         verbose_name=_("person complained about"),
     )
     subject_department = models.ForeignKey(
-        "accounts.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints_about",
+        "accounts.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints_about",
         verbose_name=_("department complained about"),
     )
     subject_product = models.CharField(_("product complained about"), max_length=200, blank=True)
     resolution = models.TextField(_("result"), blank=True)
 
     group = models.ForeignKey(
-        "accounts.AgentGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
+        "accounts.AgentGroup",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("group"),
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_tickets",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_tickets",
         verbose_name=_("first-contact owner (首问负责人)"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    sla_policy = models.ForeignKey("SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sla_policy = models.ForeignKey(
+        "SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalated_tickets",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalated_tickets",
         verbose_name=_("escalated to"),
     )
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
 
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped on every change.")
     created_at = models.DateTimeField(_("created at"), db_index=True)
@@ -170,7 +214,9 @@ class Ticket(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    search_text = models.TextField(editable=False, blank=True, help_text="jieba tokens, maintained by core.search")
+    search_text = models.TextField(
+        editable=False, blank=True, help_text="jieba tokens, maintained by core.search"
+    )
 
     class Meta:
         verbose_name = _("work order")
@@ -230,7 +276,9 @@ class TicketEvent(models.Model):
     action = models.CharField(max_length=30, blank=True)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
@@ -255,7 +303,9 @@ class Attachment(models.Model):
     name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -280,11 +330,15 @@ class Dispatch(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     instructions = models.TextField(_("instructions"), blank=True)
     deadline = models.DateTimeField(_("deadline"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField()
     reply = models.TextField(_("reply"), blank=True)
     return_reason = models.TextField(_("reason for sending back"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -314,11 +368,17 @@ class SlaPolicy(models.Model):
     ticket_type = models.CharField(_("type"), max_length=20, choices=TicketType.choices, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
     customer_tier = models.CharField(_("customer tier"), max_length=10, blank=True)
-    calendar = models.ForeignKey("core.BusinessCalendar", on_delete=models.PROTECT, verbose_name=_("calendar"))
-    first_response_minutes = models.PositiveIntegerField(_("first response (working minutes)"), null=True, blank=True)
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar", on_delete=models.PROTECT, verbose_name=_("calendar")
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response (working minutes)"), null=True, blank=True
+    )
     resolution_minutes = models.PositiveIntegerField(_("resolution (working minutes)"), null=True, blank=True)
     department_reply_minutes = models.PositiveIntegerField(
-        _("department reply (working minutes)"), null=True, blank=True,
+        _("department reply (working minutes)"),
+        null=True,
+        blank=True,
         help_text=_("Empty: three working days, or the deadline given at dispatch."),
     )
     callback_minutes = models.PositiveIntegerField(_("callback (working minutes)"), null=True, blank=True)
@@ -360,10 +420,15 @@ class SlaClock(models.Model):
         STOPPED = "stopped", _("Stopped")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
-    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_clocks")
+    dispatch = models.ForeignKey(
+        Dispatch, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_clocks"
+    )
     target = models.CharField(max_length=20, choices=SlaTarget.choices)
     calendar = models.ForeignKey(
-        "core.BusinessCalendar", on_delete=models.PROTECT, null=True, blank=True,
+        "core.BusinessCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         help_text="Empty: the built-in calendar (no calendar configured yet).",
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
@@ -382,7 +447,9 @@ class SlaClock(models.Model):
         verbose_name_plural = _("SLA clocks")
         indexes = [
             models.Index(
-                fields=["next_action_at"], name="sla_clock_sweep", condition=models.Q(next_action_at__isnull=False)
+                fields=["next_action_at"],
+                name="sla_clock_sweep",
+                condition=models.Q(next_action_at__isnull=False),
             ),
             models.Index(fields=["ticket", "target"], name="sla_clock_ticket"),
         ]
@@ -401,11 +468,17 @@ class Escalation(models.Model):
         DISSATISFIED = "dissatisfied", _("Customer not satisfied")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
-    clock = models.ForeignKey(SlaClock, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations")
+    clock = models.ForeignKey(
+        SlaClock, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+    )
     step = models.PositiveSmallIntegerField(default=1)
-    level = models.PositiveSmallIntegerField(help_text="Ladder rank of the recipient: 2 supervisor, 3 manager, 4 GM.")
+    level = models.PositiveSmallIntegerField(
+        help_text="Ladder rank of the recipient: 2 supervisor, 3 manager, 4 GM."
+    )
     reason = models.CharField(max_length=20, choices=Reason.choices)
-    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalations_received")
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalations_received"
+    )
     created_at = models.DateTimeField(db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
@@ -426,7 +499,11 @@ class EscalationSettings(models.Model):
     """Site-wide escalation facts: who stands at the top of the ladder (董事会/上级单位联系人)."""
 
     board_contact = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("top of the ladder (board contact)"),
         help_text=_("Receives complaints about the general manager or anyone with nobody above."),
     )

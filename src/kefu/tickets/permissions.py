@@ -57,11 +57,7 @@ def can_view(user: User, ticket) -> bool:
         return True
     if user.role == Role.DEPARTMENT_STAFF:
         return is_department_member_for(ticket, user)
-    return (
-        ticket.owner_id == user.pk
-        or ticket.escalated_to_id == user.pk
-        or in_ticket_group(ticket, user)
-    )
+    return ticket.owner_id == user.pk or ticket.escalated_to_id == user.pk or in_ticket_group(ticket, user)
 
 
 def can_edit(user: User, ticket) -> bool:

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from kefu.accounts.models import Role, User
-from kefu.tickets.models import OPEN_STATUSES, Dispatch, Escalation, SlaClock, Status, Ticket, TicketType
+from kefu.tickets.models import OPEN_STATUSES, Dispatch, Escalation, SlaClock, Status, TicketType
 from kefu.tickets.permissions import visible_tickets
 
 QUEUES = ("mine", "group", "unassigned", "breaching", "escalated", "all")
@@ -34,20 +34,32 @@ def ticket_queue(*, user: User, queue: str = "mine", now: datetime | None = None
         )
         return qs.filter(Exists(soon)).order_by("-priority", "created_at")
     if queue == "escalated":
-        return qs.filter(escalated_to=user).exclude(status__in=[Status.CLOSED, Status.MERGED, Status.CANCELLED]).order_by(
-            "-updated_at"
+        return (
+            qs.filter(escalated_to=user)
+            .exclude(status__in=[Status.CLOSED, Status.MERGED, Status.CANCELLED])
+            .order_by("-updated_at")
         )
     return qs.order_by("-created_at")
 
 
 def ticket_list(
-    *, user: User, status: str = "", ticket_type: str = "", channel: str = "", severity: str = "", owner_id=None,
-    customer_id=None, query: str = "", queue: str = "",
+    *,
+    user: User,
+    status: str = "",
+    ticket_type: str = "",
+    channel: str = "",
+    severity: str = "",
+    owner_id=None,
+    customer_id=None,
+    query: str = "",
+    queue: str = "",
 ) -> QuerySet:
     """Filtered, permission-limited list for the search page and the API."""
     from kefu.core.search import search_tickets
 
-    qs = ticket_queue(user=user, queue=queue) if queue else visible_tickets(user).select_related(*LIST_RELATED)
+    qs = (
+        ticket_queue(user=user, queue=queue) if queue else visible_tickets(user).select_related(*LIST_RELATED)
+    )
     if status:
         qs = qs.filter(status__in=status.split(","))
     if ticket_type:
@@ -82,8 +94,10 @@ def supervisor_board(*, user: User, now: datetime | None = None) -> dict:
     )
     mine = [e for e in escalations if e.to_user_id == user.pk]
     major = (
-        visible_tickets(user).filter(ticket_type=TicketType.COMPLAINT, severity="major", status__in=OPEN_STATUSES)
-        .select_related(*LIST_RELATED).order_by("-created_at")[:50]
+        visible_tickets(user)
+        .filter(ticket_type=TicketType.COMPLAINT, severity="major", status__in=OPEN_STATUSES)
+        .select_related(*LIST_RELATED)
+        .order_by("-created_at")[:50]
     )
     return {"breached": list(breached), "escalations": list(escalations), "mine": mine, "major": list(major)}
 
@@ -92,14 +106,21 @@ def department_inbox(*, user: User, state: str = "pending") -> QuerySet:
     """What was dispatched to the user's department; leads may pass any department's id in the API."""
     if user.department_id is None:
         return Dispatch.objects.none()
-    qs = Dispatch.objects.filter(department_id=user.department_id).select_related("ticket", "department", "created_by")
+    qs = Dispatch.objects.filter(department_id=user.department_id).select_related(
+        "ticket", "department", "created_by"
+    )
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("deadline") if state == Dispatch.State.PENDING else qs.order_by("-created_at")
 
 
 def customer_history(*, user: User, customer_id: int, limit: int = 20) -> QuerySet:
-    return visible_tickets(user).filter(customer_id=customer_id).select_related(*LIST_RELATED).order_by("-created_at")[:limit]
+    return (
+        visible_tickets(user)
+        .filter(customer_id=customer_id)
+        .select_related(*LIST_RELATED)
+        .order_by("-created_at")[:limit]
+    )
 
 
 def is_department_user(user: User) -> bool:

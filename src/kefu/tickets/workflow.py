@@ -60,33 +60,106 @@ class Transition:
     internal: bool = False
 
 
-OPEN_FOR_CHANGE = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER, Status.DEPARTMENT_REPLIED)
+OPEN_FOR_CHANGE = (
+    Status.NEW,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.WAITING_CUSTOMER,
+    Status.DEPARTMENT_REPLIED,
+)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("accept", (Status.NEW,), Status.ACCEPTED, center_agent, _("Accept")),
     Transition("start", (Status.ACCEPTED,), Status.IN_PROGRESS, owner_or_lead, _("Start handling")),
-    Transition("wait_customer", (Status.IN_PROGRESS,), Status.WAITING_CUSTOMER, owner_or_lead,
-               _("Wait for the customer"), note_required=True),
-    Transition("customer_replied", (Status.WAITING_CUSTOMER,), Status.IN_PROGRESS, owner_or_lead,
-               _("Customer replied"), system_ok=True),
-    Transition("dispatch", (Status.ACCEPTED, Status.IN_PROGRESS, Status.DEPARTMENT_REPLIED, Status.DISPATCHED),
-               Status.DISPATCHED, owner_or_lead, _("Dispatch to departments")),
-    Transition("department_reply", (Status.DISPATCHED,), Status.DEPARTMENT_REPLIED, dispatched_department,
-               _("Department replied"), internal=True),
-    Transition("department_return", (Status.DISPATCHED,), Status.IN_PROGRESS, dispatched_department,
-               _("Sent back by the department"), note_required=True, internal=True),
-    Transition("resolve", (Status.ACCEPTED, Status.IN_PROGRESS, Status.DEPARTMENT_REPLIED), Status.RESOLVED,
-               owner_or_lead, _("Resolve"), note_required=True),
-    Transition("request_callback", (Status.RESOLVED,), Status.AWAITING_CALLBACK, owner_or_lead,
-               _("Send to callback"), system_ok=True),
-    Transition("close", (Status.RESOLVED, Status.AWAITING_CALLBACK), Status.CLOSED, close_guard, _("Close"),
-               system_ok=True),
-    Transition("reopen", (Status.RESOLVED, Status.AWAITING_CALLBACK, Status.CLOSED), Status.IN_PROGRESS,
-               owner_or_lead, _("Reopen (customer not satisfied)"), note_required=True, system_ok=True),
-    Transition("merge", OPEN_FOR_CHANGE, Status.MERGED, owner_or_lead, _("Merge into another work order"),
-               note_required=False),
-    Transition("cancel", (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER),
-               Status.CANCELLED, owner_or_lead, _("Cancel"), note_required=True),
+    Transition(
+        "wait_customer",
+        (Status.IN_PROGRESS,),
+        Status.WAITING_CUSTOMER,
+        owner_or_lead,
+        _("Wait for the customer"),
+        note_required=True,
+    ),
+    Transition(
+        "customer_replied",
+        (Status.WAITING_CUSTOMER,),
+        Status.IN_PROGRESS,
+        owner_or_lead,
+        _("Customer replied"),
+        system_ok=True,
+    ),
+    Transition(
+        "dispatch",
+        (Status.ACCEPTED, Status.IN_PROGRESS, Status.DEPARTMENT_REPLIED, Status.DISPATCHED),
+        Status.DISPATCHED,
+        owner_or_lead,
+        _("Dispatch to departments"),
+    ),
+    Transition(
+        "department_reply",
+        (Status.DISPATCHED,),
+        Status.DEPARTMENT_REPLIED,
+        dispatched_department,
+        _("Department replied"),
+        internal=True,
+    ),
+    Transition(
+        "department_return",
+        (Status.DISPATCHED,),
+        Status.IN_PROGRESS,
+        dispatched_department,
+        _("Sent back by the department"),
+        note_required=True,
+        internal=True,
+    ),
+    Transition(
+        "resolve",
+        (Status.ACCEPTED, Status.IN_PROGRESS, Status.DEPARTMENT_REPLIED),
+        Status.RESOLVED,
+        owner_or_lead,
+        _("Resolve"),
+        note_required=True,
+    ),
+    Transition(
+        "request_callback",
+        (Status.RESOLVED,),
+        Status.AWAITING_CALLBACK,
+        owner_or_lead,
+        _("Send to callback"),
+        system_ok=True,
+    ),
+    Transition(
+        "close",
+        (Status.RESOLVED, Status.AWAITING_CALLBACK),
+        Status.CLOSED,
+        close_guard,
+        _("Close"),
+        system_ok=True,
+    ),
+    Transition(
+        "reopen",
+        (Status.RESOLVED, Status.AWAITING_CALLBACK, Status.CLOSED),
+        Status.IN_PROGRESS,
+        owner_or_lead,
+        _("Reopen (customer not satisfied)"),
+        note_required=True,
+        system_ok=True,
+    ),
+    Transition(
+        "merge",
+        OPEN_FOR_CHANGE,
+        Status.MERGED,
+        owner_or_lead,
+        _("Merge into another work order"),
+        note_required=False,
+    ),
+    Transition(
+        "cancel",
+        (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER),
+        Status.CANCELLED,
+        owner_or_lead,
+        _("Cancel"),
+        note_required=True,
+    ),
 )
 
 BY_KEY: dict[tuple[str, str], Transition] = {(s, t.action): t for t in TRANSITIONS for s in t.sources}
@@ -114,9 +187,7 @@ def check(ticket, action: str, actor: User | None) -> Transition:
             raise PermissionDenied(_("This action needs a person, not the system."))
         return transition
     if not actor.is_active or not transition.guard(ticket, actor):
-        raise PermissionDenied(
-            _("You may not “%(action)s” this work order.") % {"action": transition.label}
-        )
+        raise PermissionDenied(_("You may not “%(action)s” this work order.") % {"action": transition.label})
     return transition
 
 

@@ -13,6 +13,15 @@ from kefu.tickets.services.tickets import (
 )
 
 __all__ = [
-    "dispatch_reply", "dispatch_return", "sla_sweep", "ticket_add_note", "ticket_attach", "ticket_create",
-    "ticket_dispatch", "ticket_escalate_manually", "ticket_merge", "ticket_transition", "ticket_update",
+    "dispatch_reply",
+    "dispatch_return",
+    "sla_sweep",
+    "ticket_add_note",
+    "ticket_attach",
+    "ticket_create",
+    "ticket_dispatch",
+    "ticket_escalate_manually",
+    "ticket_merge",
+    "ticket_transition",
+    "ticket_update",
 ]

@@ -40,8 +40,14 @@ def department_recipients(department: Department) -> list[User]:
 
 @transaction.atomic
 def ticket_dispatch(
-    *, ticket: Ticket, by: User, department_ids: list[int], instructions: str = "", deadline: datetime | None = None,
-    version: int | None = None, now: datetime | None = None,
+    *,
+    ticket: Ticket,
+    by: User,
+    department_ids: list[int],
+    instructions: str = "",
+    deadline: datetime | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
 ) -> list[Dispatch]:
     """Send the work order to one or more departments with a deadline and instructions.
 
@@ -57,8 +63,12 @@ def ticket_dispatch(
     departments = {d.pk: d for d in Department.objects.filter(pk__in=ids)}
     missing = [str(i) for i in ids if i not in departments]
     if missing:
-        raise ValidationError.for_field("department_ids", _("Unknown department: %(ids)s") % {"ids": ", ".join(missing)})
-    pending = set(ticket.dispatches.filter(state=Dispatch.State.PENDING).values_list("department_id", flat=True))
+        raise ValidationError.for_field(
+            "department_ids", _("Unknown department: %(ids)s") % {"ids": ", ".join(missing)}
+        )
+    pending = set(
+        ticket.dispatches.filter(state=Dispatch.State.PENDING).values_list("department_id", flat=True)
+    )
     already = [departments[i].name for i in ids if i in pending]
     if already:
         raise ValidationError.for_field(
@@ -72,27 +82,48 @@ def ticket_dispatch(
     dispatches = []
     for department_id in ids:
         dispatch = Dispatch.objects.create(
-            ticket=ticket, department=departments[department_id], instructions=(instructions or "").strip(),
-            deadline=deadline, created_by=by, created_at=now,
+            ticket=ticket,
+            department=departments[department_id],
+            instructions=(instructions or "").strip(),
+            deadline=deadline,
+            created_by=by,
+            created_at=now,
         )
-        sla.clock_start(ticket=ticket, target=SlaTarget.DEPARTMENT_REPLY, now=now, due_at=deadline, dispatch=dispatch)
+        sla.clock_start(
+            ticket=ticket, target=SlaTarget.DEPARTMENT_REPLY, now=now, due_at=deadline, dispatch=dispatch
+        )
         dispatches.append(dispatch)
     names = ", ".join(d.department.name for d in dispatches)
-    _apply(ticket, transition, by, instructions, now,
-           data={"departments": [d.department_id for d in dispatches], "names": names, "deadline": deadline.isoformat()})
+    _apply(
+        ticket,
+        transition,
+        by,
+        instructions,
+        now,
+        data={
+            "departments": [d.department_id for d in dispatches],
+            "names": names,
+            "deadline": deadline.isoformat(),
+        },
+    )
     for dispatch in dispatches:
         notify(
-            users=department_recipients(dispatch.department), ticket=ticket, kind="dispatch",
+            users=department_recipients(dispatch.department),
+            ticket=ticket,
+            kind="dispatch",
             title=_("%(number)s dispatched to %(department)s")
             % {"number": ticket.number, "department": dispatch.department.name},
-            body=dispatch.instructions or ticket.title, email=True,
+            body=dispatch.instructions or ticket.title,
+            email=True,
         )
     return dispatches
 
 
 def _guard_department(dispatch: Dispatch, by: User) -> None:
     if not (by.is_lead or (by.department_id == dispatch.department_id and by.is_active)):
-        raise PermissionDenied(_("Only %(department)s may answer this dispatch.") % {"department": dispatch.department})
+        raise PermissionDenied(
+            _("Only %(department)s may answer this dispatch.") % {"department": dispatch.department}
+        )
     if dispatch.state != Dispatch.State.PENDING:
         raise ValidationError.for_field("dispatch", _("This dispatch was already answered."))
 
@@ -119,7 +150,9 @@ def _answer(dispatch: Dispatch, by: User, now: datetime, *, state: str, text: st
     dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
     _guard_department(dispatch, by)
     if not (text or "").strip():
-        raise ValidationError.for_field(field, _("Write the %(what)s.") % {"what": _("result") if field == "reply" else _("reason")})
+        raise ValidationError.for_field(
+            field, _("Write the %(what)s.") % {"what": _("result") if field == "reply" else _("reason")}
+        )
     setattr(dispatch, field, text.strip())
     dispatch.state = state
     dispatch.answered_by = by
@@ -128,14 +161,23 @@ def _answer(dispatch: Dispatch, by: User, now: datetime, *, state: str, text: st
     sla.clocks_stop(ticket=ticket, now=now, dispatch=dispatch)
     replied = state == Dispatch.State.REPLIED
     _event(
-        ticket, TicketEvent.Kind.DEPARTMENT_REPLY if replied else TicketEvent.Kind.DEPARTMENT_RETURN, by, now,
-        note=text.strip(), data={"dispatch": dispatch.pk, "department": dispatch.department.name},
+        ticket,
+        TicketEvent.Kind.DEPARTMENT_REPLY if replied else TicketEvent.Kind.DEPARTMENT_RETURN,
+        by,
+        now,
+        note=text.strip(),
+        data={"dispatch": dispatch.pk, "department": dispatch.department.name},
     )
     notify(
-        users=[ticket.owner] if ticket.owner_id else [], ticket=ticket, kind="department_reply" if replied else "department_return",
-        title=(_("%(department)s replied on %(number)s") if replied else _("%(department)s sent back %(number)s"))
+        users=[ticket.owner] if ticket.owner_id else [],
+        ticket=ticket,
+        kind="department_reply" if replied else "department_return",
+        title=(
+            _("%(department)s replied on %(number)s") if replied else _("%(department)s sent back %(number)s")
+        )
         % {"department": dispatch.department.name, "number": ticket.number},
-        body=text.strip(), email=True,
+        body=text.strip(),
+        email=True,
     )
     _settle(ticket, by, now, text.strip())
     return dispatch
@@ -144,10 +186,14 @@ def _answer(dispatch: Dispatch, by: User, now: datetime, *, state: str, text: st
 @transaction.atomic
 def dispatch_reply(*, dispatch: Dispatch, by: User, reply: str, now: datetime | None = None) -> Dispatch:
     """The department answers with the result of its handling."""
-    return _answer(dispatch, by, now or timezone.now(), state=Dispatch.State.REPLIED, text=reply, field="reply")
+    return _answer(
+        dispatch, by, now or timezone.now(), state=Dispatch.State.REPLIED, text=reply, field="reply"
+    )
 
 
 @transaction.atomic
 def dispatch_return(*, dispatch: Dispatch, by: User, reason: str, now: datetime | None = None) -> Dispatch:
     """The department sends the work order back (not ours, facts missing) with a reason."""
-    return _answer(dispatch, by, now or timezone.now(), state=Dispatch.State.RETURNED, text=reason, field="return_reason")
+    return _answer(
+        dispatch, by, now or timezone.now(), state=Dispatch.State.RETURNED, text=reason, field="return_reason"
+    )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
 from kefu.tickets.models import SlaClock, SlaPolicy, SlaTarget, Ticket, TicketEvent
@@ -35,8 +36,14 @@ def policy_for(ticket: Ticket) -> SlaPolicy | None:
 
 
 def clock_start(
-    *, ticket: Ticket, target: str, now: datetime, minutes: int | None = None, due_at: datetime | None = None,
-    dispatch=None, calendar_id: int | None = None,
+    *,
+    ticket: Ticket,
+    target: str,
+    now: datetime,
+    minutes: int | None = None,
+    due_at: datetime | None = None,
+    dispatch=None,
+    calendar_id: int | None = None,
 ) -> SlaClock | None:
     """Start one clock, from a budget in working minutes or from an explicit deadline."""
     policy = ticket.sla_policy
@@ -51,8 +58,15 @@ def clock_start(
         budget = minutes * 60
         due_at = add_business_time(calendar, now, timedelta(seconds=budget))
     return SlaClock.objects.create(
-        ticket=ticket, dispatch=dispatch, target=target, calendar_id=calendar.id, budget_seconds=budget,
-        started_at=now, running_since=now, due_at=due_at, next_action_at=due_at,
+        ticket=ticket,
+        dispatch=dispatch,
+        target=target,
+        calendar_id=calendar.id,
+        budget_seconds=budget,
+        started_at=now,
+        running_since=now,
+        due_at=due_at,
+        next_action_at=due_at,
     )
 
 
@@ -154,14 +168,21 @@ def _record_breach(clock: SlaClock, now: datetime) -> None:
 
     ticket = clock.ticket
     TicketEvent.objects.create(
-        ticket=ticket, kind=TicketEvent.Kind.SLA_BREACH, actor=None, created_at=now,
-        note=SlaTarget(clock.target).label, data={"target": clock.target, "due_at": clock.due_at.isoformat()},
+        ticket=ticket,
+        kind=TicketEvent.Kind.SLA_BREACH,
+        actor=None,
+        created_at=now,
+        note=SlaTarget(clock.target).label,
+        data={"target": clock.target, "due_at": clock.due_at.isoformat()},
     )
     # 首问负责制: the owner hears of every breach, including a department's late reply.
     if ticket.owner_id:
         notify(
-            users=[ticket.owner], ticket=ticket, kind="sla_breach",
-            title=f"{ticket.number} {SlaTarget(clock.target).label} overdue",
+            users=[ticket.owner],
+            ticket=ticket,
+            kind="sla_breach",
+            title=_("%(number)s: %(target)s overdue")
+            % {"number": ticket.number, "target": SlaTarget(clock.target).label},
             body=ticket.title,
         )
 

@@ -17,14 +17,25 @@ from kefu.core.search import document_text
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
 from kefu.tickets.models import (
-    NUMBER_PREFIX, Attachment, Category, Channel, Priority, Severity, SlaClock, SlaTarget, Status, Ticket,
-    TicketEvent, TicketNumberSequence, TicketType,
+    NUMBER_PREFIX,
+    Attachment,
+    Category,
+    Channel,
+    Priority,
+    Severity,
+    SlaClock,
+    SlaTarget,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketNumberSequence,
+    TicketType,
 )
 from kefu.tickets.services import sla
 from kefu.tickets.services.escalation import escalate_on_create
 
-
 # --- numbers -----------------------------------------------------------------------------------
+
 
 def next_number(*, ticket_type: str, now: datetime) -> str:
     """TS-20261122-0001: prefix by type, local date, a per-day counter taken under a row lock."""
@@ -38,6 +49,7 @@ def next_number(*, ticket_type: str, now: datetime) -> str:
 
 # --- helpers -----------------------------------------------------------------------------------
 
+
 def _locked(ticket: Ticket, version: int | None) -> Ticket:
     """Re-read the row under a lock; refuse if the caller edited an older version."""
     fresh = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
@@ -45,8 +57,11 @@ def _locked(ticket: Ticket, version: int | None) -> Ticket:
         raise NotFound(_("Work order not found."))
     if version is not None and int(version) != fresh.version:
         raise StaleVersion(
-            _("%(number)s was changed by someone else (version %(theirs)s, yours %(yours)s). "
-              "Reload it and try again.") % {"number": fresh.number, "theirs": fresh.version, "yours": version}
+            _(
+                "%(number)s was changed by someone else (version %(theirs)s, yours %(yours)s). "
+                "Reload it and try again."
+            )
+            % {"number": fresh.number, "theirs": fresh.version, "yours": version}
         )
     return fresh
 
@@ -95,7 +110,11 @@ def _validate_register(data: dict, errors: dict) -> dict:
         cleaned["category"] = category
     elif "category_id" in data:
         cleaned["category"] = None
-    for field, model in (("subject_person_id", User), ("subject_department_id", Department), ("group_id", AgentGroup)):
+    for field, model in (
+        ("subject_person_id", User),
+        ("subject_department_id", Department),
+        ("group_id", AgentGroup),
+    ):
         if data.get(field) not in (None, ""):
             row = model.objects.filter(pk=data[field]).first()
             if row is None:
@@ -106,13 +125,20 @@ def _validate_register(data: dict, errors: dict) -> dict:
     for field in ("customer_phone", "customer_email"):
         if data.get(field):
             try:
-                cleaned[field] = clean_phone(data[field]) if field == "customer_phone" else clean_email(data[field])
+                cleaned[field] = (
+                    clean_phone(data[field]) if field == "customer_phone" else clean_email(data[field])
+                )
             except ValidationError as exc:
                 for key, messages in exc.errors.items():
                     errors.setdefault(key, []).extend(messages)
     for field in ("title", "content", "demands", "location", "subject_product", "customer_name"):
         if field in data:
             cleaned[field] = (data[field] or "").strip()
+            # Callers other than the API (intake channels, imports) pass text straight through;
+            # PostgreSQL would refuse an over-long value with a DataError, a 500.
+            limit = Ticket._meta.get_field(field).max_length
+            if limit and len(cleaned[field]) > limit:
+                errors.setdefault(field, []).append(_("At most %(limit)s characters.") % {"limit": limit})
     for field in ("ticket_type", "channel", "severity", "priority"):
         if field in data:
             cleaned[field] = data[field]
@@ -121,13 +147,29 @@ def _validate_register(data: dict, errors: dict) -> dict:
 
 # --- create ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def ticket_create(
-    *, by: User | None, ticket_type: str, channel: str, content: str, title: str = "",
-    customer_name: str = "", customer_phone: str = "", customer_email: str = "", category_id: int | None = None,
-    severity: str = Severity.GENERAL, priority: int = Priority.NORMAL, location: str = "", demands: str = "",
-    subject_person_id: int | None = None, subject_department_id: int | None = None, subject_product: str = "",
-    group_id: int | None = None, accept: bool = False, now: datetime | None = None,
+    *,
+    by: User | None,
+    ticket_type: str,
+    channel: str,
+    content: str,
+    title: str = "",
+    customer_name: str = "",
+    customer_phone: str = "",
+    customer_email: str = "",
+    category_id: int | None = None,
+    severity: str = Severity.GENERAL,
+    priority: int = Priority.NORMAL,
+    location: str = "",
+    demands: str = "",
+    subject_person_id: int | None = None,
+    subject_department_id: int | None = None,
+    subject_product: str = "",
+    group_id: int | None = None,
+    accept: bool = False,
+    now: datetime | None = None,
 ) -> Ticket:
     """Record a contact as a work order (登记).
 
@@ -142,11 +184,21 @@ def ticket_create(
     errors: dict[str, list[str]] = {}
     cleaned = _validate_register(
         {
-            "ticket_type": ticket_type, "channel": channel, "content": content, "title": title,
-            "customer_name": customer_name, "customer_phone": customer_phone, "customer_email": customer_email,
-            "category_id": category_id, "severity": severity, "priority": priority, "location": location,
-            "demands": demands, "subject_person_id": subject_person_id,
-            "subject_department_id": subject_department_id, "subject_product": subject_product,
+            "ticket_type": ticket_type,
+            "channel": channel,
+            "content": content,
+            "title": title,
+            "customer_name": customer_name,
+            "customer_phone": customer_phone,
+            "customer_email": customer_email,
+            "category_id": category_id,
+            "severity": severity,
+            "priority": priority,
+            "location": location,
+            "demands": demands,
+            "subject_person_id": subject_person_id,
+            "subject_department_id": subject_department_id,
+            "subject_product": subject_product,
             "group_id": group_id,
         },
         errors,
@@ -154,7 +206,9 @@ def ticket_create(
     if errors:
         raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
     customer = customer_find_or_create(
-        name=cleaned["customer_name"], phone=cleaned.get("customer_phone", ""), email=cleaned.get("customer_email", "")
+        name=cleaned["customer_name"],
+        phone=cleaned.get("customer_phone", ""),
+        email=cleaned.get("customer_email", ""),
     )
     group = cleaned.get("group")
     if group is None and by is not None:
@@ -162,14 +216,27 @@ def ticket_create(
     content = cleaned["content"]
     ticket = Ticket(
         number=next_number(ticket_type=ticket_type, now=now),
-        ticket_type=ticket_type, channel=channel, severity=severity, priority=cleaned["priority"],
-        category=cleaned.get("category"), customer=customer,
+        ticket_type=ticket_type,
+        channel=channel,
+        severity=severity,
+        priority=cleaned["priority"],
+        category=cleaned.get("category"),
+        customer=customer,
         customer_name=cleaned["customer_name"] or (customer.name if customer else ""),
-        customer_phone=cleaned.get("customer_phone", ""), customer_email=cleaned.get("customer_email", ""),
-        title=cleaned["title"] or content.splitlines()[0][:60], content=content, demands=cleaned["demands"],
-        location=cleaned["location"], subject_person=cleaned.get("subject_person"),
-        subject_department=cleaned.get("subject_department"), subject_product=cleaned["subject_product"],
-        group=group, owner=by, created_by=by, created_at=now, updated_at=now,
+        customer_phone=cleaned.get("customer_phone", ""),
+        customer_email=cleaned.get("customer_email", ""),
+        title=cleaned["title"] or content.splitlines()[0][:60],
+        content=content,
+        demands=cleaned["demands"],
+        location=cleaned["location"],
+        subject_person=cleaned.get("subject_person"),
+        subject_department=cleaned.get("subject_department"),
+        subject_product=cleaned["subject_product"],
+        group=group,
+        owner=by,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
     )
     ticket.sla_policy = sla.policy_for(ticket)
     ticket.search_text = document_text(ticket)
@@ -186,13 +253,27 @@ def ticket_create(
 # --- edit --------------------------------------------------------------------------------------
 
 EDITABLE_FIELDS = (
-    "title", "content", "demands", "location", "category_id", "severity", "priority", "subject_person_id",
-    "subject_department_id", "subject_product", "customer_name", "customer_phone", "customer_email", "group_id",
+    "title",
+    "content",
+    "demands",
+    "location",
+    "category_id",
+    "severity",
+    "priority",
+    "subject_person_id",
+    "subject_department_id",
+    "subject_product",
+    "customer_name",
+    "customer_phone",
+    "customer_email",
+    "group_id",
 )
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, by: User, version: int | None, now: datetime | None = None, **changes) -> Ticket:
+def ticket_update(
+    *, ticket: Ticket, by: User, version: int | None, now: datetime | None = None, **changes
+) -> Ticket:
     """Edit the register's fields; records each change on the timeline. Refuses stale versions."""
     now = now or timezone.now()
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -240,13 +321,22 @@ def ticket_add_note(*, ticket: Ticket, by: User, note: str, now: datetime | None
 
 
 ALLOWED_ATTACHMENT_TYPES = (
-    "image/", "audio/", "video/", "text/plain", "application/pdf", "application/msword",
-    "application/vnd.openxmlformats-officedocument", "application/vnd.ms-excel", "application/zip",
+    "image/",
+    "audio/",
+    "video/",
+    "text/plain",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument",
+    "application/vnd.ms-excel",
+    "application/zip",
 )
 
 
 @transaction.atomic
-def ticket_attach(*, ticket: Ticket, by: User | None, uploaded_file, now: datetime | None = None) -> Attachment:
+def ticket_attach(
+    *, ticket: Ticket, by: User | None, uploaded_file, now: datetime | None = None
+) -> Attachment:
     """Store an attachment: size and type limited, the name kept for people."""
     from django.conf import settings
 
@@ -255,7 +345,8 @@ def ticket_attach(*, ticket: Ticket, by: User | None, uploaded_file, now: dateti
         raise PermissionDenied(_("You may not see this work order."))
     if uploaded_file.size > settings.KEFU_MAX_ATTACHMENT_BYTES:
         raise ValidationError.for_field(
-            "attachment", _("“%(name)s” is larger than %(mb)s MB.")
+            "attachment",
+            _("“%(name)s” is larger than %(mb)s MB.")
             % {"name": uploaded_file.name, "mb": settings.KEFU_MAX_ATTACHMENT_BYTES // (1024 * 1024)},
         )
     content_type = getattr(uploaded_file, "content_type", "") or ""
@@ -264,14 +355,21 @@ def ticket_attach(*, ticket: Ticket, by: User | None, uploaded_file, now: dateti
             "attachment", _("Files of type “%(type)s” are not accepted.") % {"type": content_type or "?"}
         )
     attachment = Attachment.objects.create(
-        ticket=ticket, file=uploaded_file, name=uploaded_file.name[:255], size=uploaded_file.size,
-        content_type=content_type, uploaded_by=by,
+        ticket=ticket,
+        file=uploaded_file,
+        name=uploaded_file.name[:255],
+        size=uploaded_file.size,
+        content_type=content_type,
+        uploaded_by=by,
     )
-    _event(ticket, TicketEvent.Kind.ATTACHMENT, by, now, note=attachment.name, data={"attachment": attachment.pk})
+    _event(
+        ticket, TicketEvent.Kind.ATTACHMENT, by, now, note=attachment.name, data={"attachment": attachment.pk}
+    )
     return attachment
 
 
 # --- transitions -------------------------------------------------------------------------------
+
 
 def _after_transition(ticket: Ticket, action: str, by: User | None, note: str, now: datetime) -> list[str]:
     """What each transition does besides changing the status; returns the fields it changed."""
@@ -304,31 +402,59 @@ def _after_transition(ticket: Ticket, action: str, by: User | None, note: str, n
         if ticket.owner_id:
             from kefu.notify.services import notify
 
-            notify(users=[ticket.owner], ticket=ticket, kind="reopened",
-                   title=_("%(number)s reopened") % {"number": ticket.number}, body=note, email=True)
+            notify(
+                users=[ticket.owner],
+                ticket=ticket,
+                kind="reopened",
+                title=_("%(number)s reopened") % {"number": ticket.number},
+                body=note,
+                email=True,
+            )
         return ["resolved_at", "closed_at"]
     elif action in ("cancel", "merge"):
         sla.clocks_stop(ticket=ticket, now=now)
     return []
 
 
-def _apply(ticket: Ticket, transition: workflow.Transition, by: User | None, note: str, now: datetime,
-           data: dict | None = None) -> Ticket:
+def _apply(
+    ticket: Ticket,
+    transition: workflow.Transition,
+    by: User | None,
+    note: str,
+    now: datetime,
+    data: dict | None = None,
+) -> Ticket:
     if transition.note_required and not (note or "").strip():
-        raise ValidationError.for_field("note", _("“%(action)s” needs a note.") % {"action": transition.label})
+        raise ValidationError.for_field(
+            "note", _("“%(action)s” needs a note.") % {"action": transition.label}
+        )
     note = (note or "").strip()
     from_status = ticket.status
     ticket.status = transition.target
     fields = _after_transition(ticket, transition.action, by, note, now)
     _bump(ticket, now, ["status", *fields])
-    _event(ticket, TicketEvent.Kind.TRANSITION, by, now, action=transition.action, from_status=from_status,
-           to_status=transition.target, note=note, data=data or {})
+    _event(
+        ticket,
+        TicketEvent.Kind.TRANSITION,
+        by,
+        now,
+        action=transition.action,
+        from_status=from_status,
+        to_status=transition.target,
+        note=note,
+        data=data or {},
+    )
     return ticket
 
 
 @transaction.atomic
 def ticket_transition(
-    *, ticket: Ticket, action: str, by: User | None, note: str = "", version: int | None = None,
+    *,
+    ticket: Ticket,
+    action: str,
+    by: User | None,
+    note: str = "",
+    version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Perform one lifecycle action (accept, start, wait_customer, customer_replied, resolve,
@@ -337,7 +463,9 @@ def ticket_transition(
     Merge and dispatch have their own services because they need more than a note.
     """
     if action in ("merge", "dispatch", "department_reply", "department_return"):
-        raise ValidationError.for_field("action", _("Use the dedicated form for “%(action)s”.") % {"action": action})
+        raise ValidationError.for_field(
+            "action", _("Use the dedicated form for “%(action)s”.") % {"action": action}
+        )
     now = now or timezone.now()
     ticket = _locked(ticket, version)
     transition = workflow.check(ticket, action, by)
@@ -346,7 +474,13 @@ def ticket_transition(
 
 @transaction.atomic
 def ticket_merge(
-    *, ticket: Ticket, into: Ticket, by: User, note: str = "", version: int | None = None, now: datetime | None = None,
+    *,
+    ticket: Ticket,
+    into: Ticket,
+    by: User,
+    note: str = "",
+    version: int | None = None,
+    now: datetime | None = None,
 ) -> Ticket:
     """Fold a duplicate into another open work order; the duplicate ends as “merged”."""
     now = now or timezone.now()
@@ -356,17 +490,28 @@ def ticket_merge(
         raise ValidationError.for_field("into", _("A work order cannot be merged into itself."))
     into = Ticket.objects.select_for_update().get(pk=into.pk)
     if not into.is_open and into.status not in (Status.RESOLVED, Status.AWAITING_CALLBACK):
-        raise ValidationError.for_field("into", _("%(number)s is closed; merge into an open work order.")
-                                        % {"number": into.number})
+        raise ValidationError.for_field(
+            "into", _("%(number)s is closed; merge into an open work order.") % {"number": into.number}
+        )
     if not permissions.can_view(by, into):
         raise PermissionDenied(_("You may not see %(number)s.") % {"number": into.number})
     ticket.merged_into = into
     ticket.save(update_fields=["merged_into"])
     _apply(ticket, transition, by, note, now, data={"into": into.number})
-    _event(into, TicketEvent.Kind.MERGE, by, now, note=note,
-           data={"merged": ticket.number, "content": ticket.content[:2000]})
+    _event(
+        into,
+        TicketEvent.Kind.MERGE,
+        by,
+        now,
+        note=note,
+        data={"merged": ticket.number, "content": ticket.content[:2000]},
+    )
     return ticket
 
 
 def running_clocks(ticket: Ticket):
-    return SlaClock.objects.filter(ticket=ticket).select_related("dispatch__department").order_by("started_at", "id")
+    return (
+        SlaClock.objects.filter(ticket=ticket)
+        .select_related("dispatch__department")
+        .order_by("started_at", "id")
+    )

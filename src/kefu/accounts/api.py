@@ -1,0 +1,234 @@
+"""API: who am I, personal API tokens, the department tree; and how API callers sign in.
+
+Two ways in, tried in this order (kefu/api.py installs both on every endpoint):
+- `Authorization: Bearer kf_...`: a personal token, looked up by its SHA-256 digest; a token that is
+  unknown, revoked or belongs to an inactive person is refused with 401 (never passed on to the session);
+- the Django session of the pages, with Django's CSRF check on unsafe methods (the `X-CSRFToken`
+  header carrying the `csrftoken` cookie), so the pages' own scripts can call the API.
+"""
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
+from ninja.errors import AuthenticationError, HttpError
+from ninja.pagination import PageNumberPagination
+from ninja.responses import Status as HttpStatus
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from kefu.accounts.models import ApiToken, Department, User
+from kefu.core.errors import NotFound
+
+# last_used_at is written at most this often per token, so a busy integration costs no write per call.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer kf_...` (a personal API token)."""
+
+    def __call__(self, request: HttpRequest):
+        value = request.headers.get(self.header, "")
+        scheme, _sep, raw = value.partition(" ")
+        if scheme.lower() != "bearer":
+            return None  # no token given: let the session try
+        return self.authenticate(request, raw.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        found = (
+            ApiToken.objects.select_related("user", "user__department")
+            .filter(digest=ApiToken.hash(token), revoked=False, user__is_active=True)
+            .first()
+            if token
+            else None
+        )
+        if found is None:
+            # A bad token is an error of its own, not a reason to fall back to a session cookie.
+            raise AuthenticationError(
+                message=_("The API token is unknown, revoked or its owner is inactive.")
+            )
+        now = timezone.now()
+        if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.api_token = found
+        request.user = found.user
+        return found.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The pages' Django session; unsafe methods must pass Django's CSRF check."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest):
+        # Unlike ninja's SessionAuth, check CSRF only for a signed-in session: a request with no
+        # credentials at all must get 401, not a CSRF 403.
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, _("CSRF check failed: send the csrftoken cookie's value as X-CSRFToken."))
+        return user
+
+
+# --- shared by every API module -------------------------------------------------------------------
+
+
+def user_of(request: HttpRequest) -> User:
+    """The person the request signed in as (token or session)."""
+    return request.auth
+
+
+# Row ids as the database can hold them (64-bit); a larger number is a 422, not a driver overflow.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Pages(PageNumberPagination):
+    """`page` and `page_size` query parameters; the answer is {"items": [...], "count": total}."""
+
+    class Input(PageNumberPagination.Input):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=10_000, description="At most 100 are returned.")
+
+    def __init__(self, page_size: int = 20, max_page_size: int = 100, **kwargs):
+        super().__init__(page_size=page_size, max_page_size=max_page_size, **kwargs)
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class UserRef(Schema):
+    id: int
+    label: str
+
+
+class DepartmentRef(Schema):
+    id: int
+    name: str
+
+
+class GroupRef(Schema):
+    id: int
+    name: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    label: str
+    email: str
+    role: str
+    is_lead: bool
+    is_center_staff: bool
+    department: DepartmentRef | None
+    superior: UserRef | None
+    groups: list[GroupRef]
+
+    @staticmethod
+    def resolve_groups(obj: User):
+        return obj.agent_groups.order_by("name")
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(..., description="The raw token; shown this once, only its digest is stored.")
+
+
+class DepartmentOut(Schema):
+    id: int
+    name: str
+    code: str
+    parent: int | None
+
+    @staticmethod
+    def resolve_parent(obj: Department) -> int | None:
+        return obj.parent_id
+
+    head: UserRef | None
+    is_service_center: bool
+    depth: int = 0
+
+
+router = Router(tags=["accounts"])
+
+
+@router.get("/me", response=MeOut, summary="Who am I")
+@decorate_view(ensure_csrf_cookie)
+def me(request):
+    """The signed-in person; also sets the `csrftoken` cookie the pages' scripts send back as X-CSRFToken."""
+    return User.objects.select_related("department", "superior").get(pk=user_of(request).pk)
+
+
+@router.get("/tokens", response=list[TokenOut], summary="My API tokens")
+def token_list(request):
+    return ApiToken.objects.filter(user=user_of(request)).order_by("-created_at", "-id")
+
+
+@router.post(
+    "/tokens",
+    response={201: TokenCreatedOut},
+    auth=[SessionAuth()],
+    summary="Issue an API token (session only)",
+)
+def token_issue(request, payload: TokenIn):
+    """Issue a personal token for the signed-in person. Needs a browser session: a token cannot mint tokens."""
+    token, raw = ApiToken.issue(user=user_of(request), name=payload.name.strip() or "API")
+    token.token = raw
+    return HttpStatus(201, token)
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my API tokens")
+def token_revoke(request, token_id: Id):
+    # Revoked, not deleted: the row keeps when it was created and last used.
+    if not ApiToken.objects.filter(pk=token_id, user=user_of(request)).update(revoked=True):
+        raise NotFound(_("No such token."))
+    return HttpStatus(204, None)
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="Departments, as a tree")
+def department_list(request):
+    """Every department in tree order (parents before children, `depth` from the root), for dispatch forms."""
+    departments = list(Department.objects.select_related("head").order_by("name"))
+    children: dict[int | None, list[Department]] = {}
+    known = {d.pk for d in departments}
+    for d in departments:
+        children.setdefault(d.parent_id if d.parent_id in known else None, []).append(d)
+    ordered, seen = [], set()
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for d in children.get(parent_id, []):
+            if d.pk in seen:
+                continue
+            seen.add(d.pk)
+            d.depth = depth
+            ordered.append(d)
+            walk(d.pk, depth + 1)
+
+    walk(None, 0)
+    # A cycle in the parent links (impossible through the admin, possible by hand) still lists every row.
+    for d in departments:
+        if d.pk not in seen:
+            d.depth = 0
+            ordered.append(d)
+    return ordered

@@ -1,0 +1,284 @@
+"""Sign-in and the organisation pages (组织架构); the role checks every app's pages share."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kefu.accounts import services
+from kefu.accounts.forms import (
+    DepartmentForm,
+    GroupForm,
+    LoginForm,
+    SkillForm,
+    StaffForm,
+    report_domain_error,
+)
+from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
+from kefu.core.errors import DomainError
+
+
+def role_required(test: Callable[[User], bool]):
+    """Signed in (else the login page) and passing `test` (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not test(request.user):
+                raise HttpForbidden(_("Your role does not give access to this page."))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_center_staff(user: User) -> bool:
+    return user.is_center_staff
+
+
+def is_lead(user: User) -> bool:
+    return user.is_lead
+
+
+def sees_customers(user: User) -> bool:
+    """Service-center staff and QA inspectors; department staff see only the work dispatched to them."""
+    return user.is_center_staff or user.role == Role.QA
+
+
+def has_inbox(user: User) -> bool:
+    """Department staff, and anyone (a head, a member) of a department other than the service center."""
+    if user.role == Role.DEPARTMENT_STAFF:
+        return True
+    return user.department_id is not None and not user.department.is_service_center
+
+
+center_staff_required = role_required(is_center_staff)
+lead_required = role_required(is_lead)
+org_manager_required = role_required(services.can_manage_org)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+# --- organisation ------------------------------------------------------------------------------
+
+
+def _org_url(tab: str) -> str:
+    return f"{reverse('org:home')}?tab={tab}"
+
+
+def _tree(departments: list[Department]) -> list[tuple[Department, int]]:
+    """Departments depth-first under their parents, with their depth, cycle-safe."""
+    children: dict[int | None, list[Department]] = {}
+    for d in departments:
+        children.setdefault(d.parent_id, []).append(d)
+    known = {d.pk for d in departments}
+    ordered, seen = [], set()
+
+    def walk(parent_id, depth):
+        for d in children.get(parent_id, []):
+            if d.pk in seen:
+                continue
+            seen.add(d.pk)
+            ordered.append((d, depth))
+            walk(d.pk, depth + 1)
+
+    walk(None, 0)
+    for d in departments:  # orphans whose parent is not in the list
+        if d.pk not in seen and d.parent_id not in known:
+            seen.add(d.pk)
+            ordered.append((d, 0))
+            walk(d.pk, 1)
+    return ordered
+
+
+@org_manager_required
+def org_home(request):
+    departments = list(Department.objects.select_related("head").annotate(staff_count=Count("members")))
+    staff = (
+        User.objects.select_related("department", "superior")
+        .prefetch_related("agent_groups", "skills")
+        .order_by("-is_active", "department__name", "role", "username")
+    )
+    groups = AgentGroup.objects.select_related("department", "leader").prefetch_related(
+        Prefetch("members", queryset=User.objects.order_by("username")), "skills"
+    )
+    tab = request.GET.get("tab", "departments")
+    return render(
+        request,
+        "accounts/org_home.html",
+        {
+            "tab": tab,
+            "tree": _tree(departments),
+            "staff": staff,
+            "groups": groups,
+            "skills": Skill.objects.order_by("name"),
+            "skill_form": SkillForm(),
+            "manageable": {u.pk for u in staff if services.can_manage_user(request.user, u)},
+        },
+    )
+
+
+@org_manager_required
+def staff_create(request):
+    form = StaffForm(request.POST or None, roles=services.assignable_roles(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(
+                by=request.user,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                **form.service_kwargs(),
+            )
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("%(name)s was created.") % {"name": user.label})
+            return redirect(_org_url("staff"))
+    return render(request, "accounts/org_form.html", {"form": form, "title": _("New staff member")})
+
+
+@org_manager_required
+def staff_edit(request, pk: int):
+    user = get_object_or_404(User, pk=pk)
+    if not services.can_manage_user(request.user, user):
+        raise HttpForbidden(_("You may not edit %(name)s.") % {"name": user.label})
+    initial = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "employee_no": user.employee_no,
+        "email": user.email,
+        "phone": user.phone,
+        "role": user.role,
+        "department": user.department_id,
+        "superior": user.superior_id,
+        "groups": list(user.agent_groups.values_list("pk", flat=True)),
+        "skills": list(user.skills.values_list("pk", flat=True)),
+        "is_active": user.is_active,
+    }
+    form = StaffForm(
+        request.POST or None, initial=initial, roles=services.assignable_roles(request.user), editing=user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(
+                by=request.user, user=user, password=form.cleaned_data["password"], **form.service_kwargs()
+            )
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": user.label})
+            return redirect(_org_url("staff"))
+    return render(
+        request, "accounts/org_form.html", {"form": form, "title": _("Edit %(name)s") % {"name": user.label}}
+    )
+
+
+def _group_page(request, group: AgentGroup | None):
+    initial = {}
+    if group is not None:
+        initial = {
+            "name": group.name,
+            "department": group.department_id,
+            "leader": group.leader_id,
+            "members": list(group.members.values_list("pk", flat=True)),
+            "skills": list(group.skills.values_list("pk", flat=True)),
+        }
+    form = GroupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if group is None:
+                group = services.group_create(by=request.user, **form.cleaned_data)
+            else:
+                services.group_update(by=request.user, group=group, **form.cleaned_data)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Group %(name)s was saved.") % {"name": group.name})
+            return redirect(_org_url("groups"))
+    title = _("New agent group") if group is None else _("Edit group %(name)s") % {"name": group.name}
+    return render(request, "accounts/org_form.html", {"form": form, "title": title})
+
+
+@org_manager_required
+def group_create(request):
+    return _group_page(request, None)
+
+
+@org_manager_required
+def group_edit(request, pk: int):
+    return _group_page(request, get_object_or_404(AgentGroup, pk=pk))
+
+
+def _department_page(request, department: Department | None):
+    initial = {}
+    if department is not None:
+        initial = {
+            "name": department.name,
+            "code": department.code,
+            "parent": department.parent_id,
+            "head": department.head_id,
+            "email": department.email,
+            "is_service_center": department.is_service_center,
+        }
+    form = DepartmentForm(request.POST or None, initial=initial, editing=department)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if department is None:
+                department = services.department_create(by=request.user, **form.cleaned_data)
+            else:
+                services.department_update(by=request.user, department=department, **form.cleaned_data)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Department %(name)s was saved.") % {"name": department.name})
+            return redirect(_org_url("departments"))
+    title = (
+        _("New department")
+        if department is None
+        else _("Edit department %(name)s") % {"name": department.name}
+    )
+    return render(request, "accounts/org_form.html", {"form": form, "title": title})
+
+
+@org_manager_required
+def department_create(request):
+    return _department_page(request, None)
+
+
+@org_manager_required
+def department_edit(request, pk: int):
+    return _department_page(request, get_object_or_404(Department, pk=pk))
+
+
+@org_manager_required
+def skill_create(request):
+    if request.method != "POST":
+        return redirect(_org_url("groups"))
+    form = SkillForm(request.POST)
+    if form.is_valid():
+        try:
+            skill = services.skill_create(by=request.user, name=form.cleaned_data["name"])
+        except DomainError as exc:
+            report_domain_error(request, exc)
+        else:
+            messages.success(request, _("Skill %(name)s was added.") % {"name": skill.name})
+    else:
+        messages.error(request, _("Give the skill a name."))
+    return redirect(_org_url("groups"))

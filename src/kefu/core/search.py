@@ -1,0 +1,572 @@
+"""Full-text search (全文检索): work orders now, knowledge articles and customers later.
+
+One module and one code path on both databases:
+
+* `tokenize()` turns text into index terms. Every term is a run of letters or digits, and a
+  document's terms are stored space-joined in a text column (`Ticket.search_text`, written by the
+  services through `document_text()`), so the database's own tokenizer only has to split on spaces:
+  SQLite FTS5 with the `ascii` tokenizer and PostgreSQL's `to_tsvector('simple', ...)` index exactly
+  the same terms, and the same query matches the same rows on both.
+* The database indexes that column: on SQLite an external-content FTS5 table `<table>_fts` kept in
+  sync by triggers on the table; on PostgreSQL a GIN index on `to_tsvector('simple', search_text)`.
+  Both are installed by core's migration 0002 (`install_search_index`) and repaired by
+  `ensure_search_index` / `kefu_reindex`.
+* `search_tickets()` narrows the caller's queryset (so its permission filters stay) and orders it
+  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL.
+
+Tokenization — why bigrams as well as jieba:
+jieba segments a phrase by its context, so the same word can be cut differently in a document and
+in a query: 快递员没有送货上门 is cut 快递/员/..., 我要申请退款 is 我要/申请/退款, but 申请退款失败
+might be cut otherwise tomorrow with another dictionary. Searching jieba words alone would miss
+such rows. So every run of CJK text is indexed as its overlapping character bigrams (申请 请退 退款
+...) plus its last character, and jieba search-mode words of three or more characters are added on
+top (two-character words already are bigrams). A query is cut the same way and every bigram of each
+CJK run is required: a two-character word is found wherever those two characters stand side by side
+(退款 in 我要申请退款, 快递 in 快递员), whatever jieba did with either text. A one-character query
+is a prefix search (快*), which finds it at any position because every character starts an indexed
+term. The query's own jieba words of three or more characters are optional terms that raise the rank
+of rows containing the whole word. Letters and digits are separate terms (iPhone13 → iphone 13), after
+NFKC (full-width → half-width) and lower-casing.
+"""
+
+import logging
+import re
+import threading
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache, reduce
+from operator import or_
+
+from django.db import connections
+from django.db.models import BooleanField, Case, Expression, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Han (with the extensions and compatibility block), kana, Hangul, 々 and 〇: scripts written without
+# spaces between words, indexed as bigrams.
+_CJK = "\u3005\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+# One run of CJK characters, of other letters, or of digits; everything else separates terms.
+_RUN = re.compile(rf"([{_CJK}]+)|([^\W\d_{_CJK}]+)|(\d+)")
+MAX_TERM_LENGTH = 64  # longer letter/digit runs are noise (encoded blobs), not words
+MAX_DOCUMENT_CHARS = 100_000  # keeps a tsvector far below PostgreSQL's 1 MB limit
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 32
+BOOST_MIN_LENGTH = 3  # jieba words this long are indexed as words; shorter ones already are bigrams
+
+_jieba = None
+_jieba_lock = threading.Lock()
+
+
+def _jieba_module():
+    """jieba, initialised once per process on first use, without its log chatter."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                with warnings.catch_warnings():  # jieba's regexes use invalid escapes ("\\.")
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    warnings.simplefilter("ignore", SyntaxWarning)
+                    import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters, digits and punctuation become half-width) and lower case."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def _runs(normalized: str):
+    """(kind, run) for each run of CJK characters ("cjk"), other letters ("word") or digits ("word")."""
+    for cjk, letters, digits in _RUN.findall(normalized):
+        if cjk:
+            yield "cjk", cjk
+        else:
+            yield "word", letters or digits
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _jieba_words(run: str) -> list[str]:
+    """jieba search-mode words of a CJK run that are long enough to be worth a term of their own."""
+    if len(run) < BOOST_MIN_LENGTH:
+        return []
+    return [w for w in _jieba_module().cut_for_search(run) if len(w) >= BOOST_MIN_LENGTH and w.strip()]
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of `text`: letter and digit words; for CJK runs, bigrams, the last character and
+    jieba search-mode words of three or more characters (see the module docstring for why)."""
+    terms: list[str] = []
+    for kind, run in _runs(normalize(text)):
+        if kind == "cjk":
+            terms.extend(_bigrams(run))
+            terms.append(run[-1])
+            terms.extend(_jieba_words(run))
+        elif len(run) <= MAX_TERM_LENGTH:
+            terms.append(run)
+    return terms
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", normalize(text), flags=re.ASCII)
+
+
+def _national(digits: str) -> str:
+    """A mainland number without its +86 country code."""
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
+def phone_terms(phone: str) -> list[str]:
+    """A phone number's terms: its parts as written, all its digits (with and without +86) and its
+    last four digits, so 138-0013-8000, 13800138000 and 8000 all find it."""
+    terms = tokenize(phone)
+    digits = _digits(phone)
+    if len(digits) >= 4:
+        terms.extend([digits, _national(digits), digits[-4:]])
+    return list(dict.fromkeys(terms))
+
+
+TICKET_FIELDS = (
+    "number", "title", "content", "demands", "customer_name", "customer_phone", "customer_email", "location",
+    "subject_product",
+)  # fmt: skip
+
+
+def document_text(ticket) -> str:
+    """The terms of a work order's searchable fields, space-joined, for `Ticket.search_text`.
+
+    The title counts twice, so a word in the summary ranks above the same word deep in the content.
+    Works on unsaved and historical (migration) instances alike.
+    """
+    terms: list[str] = []
+    terms += tokenize(ticket.number)
+    terms += tokenize(ticket.title) * 2
+    for field in ("content", "demands", "customer_name", "customer_email", "location", "subject_product"):
+        terms += tokenize(getattr(ticket, field, "") or "")
+    terms += phone_terms(ticket.customer_phone or "")
+    text = " ".join(terms)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        text = text[:MAX_DOCUMENT_CHARS].rsplit(" ", 1)[0]
+    return text
+
+
+def index_ticket(ticket, *, save: bool = True) -> str:
+    """Recompute `ticket.search_text`; with `save`, write that one column (the database index follows:
+    triggers on SQLite, the expression index on PostgreSQL). Services that save the ticket anyway set
+    `ticket.search_text = document_text(ticket)` before their own save instead."""
+    ticket.search_text = document_text(ticket)
+    if save and ticket.pk is not None:
+        ticket.save(update_fields=["search_text"])
+    return ticket.search_text
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"([a-z]{2})\s*-?\s*(\d{8})\s*-?\s*(\d{4,6})", re.ASCII)
+_PHONE_SEPARATORS = re.compile(r"[\s\-().+]")
+_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a user's query asks for, independent of the database."""
+
+    terms: tuple[tuple[str, bool], ...]  # (term, is_prefix); every one is required
+    boosts: tuple[str, ...] = ()  # optional whole words that raise the rank
+    number: str = ""  # a work-order number, canonical form (TS-20261122-0001)
+    phones: tuple[str, ...] = ()  # forms of a phone number to compare with customer_phone
+
+
+@lru_cache(maxsize=256)  # highlight() parses the same query once per row of a result page
+def parse_query(query: str) -> ParsedQuery:
+    """Split a user's query into terms the way documents are split; never raises.
+
+    Quotes, brackets and other punctuation only separate terms, and capitalised AND/OR/NOT/NEAR are
+    dropped: every term is quoted as a literal when the database query is built.
+    A query that is only a phone number (digits with spaces, dashes, brackets or +86) is one term;
+    one that looks like a work-order number also compares with Ticket.number exactly.
+    """
+    # Search-syntax words typed by habit (退款 OR 投诉) would otherwise be required literal words.
+    query = " ".join(word for word in (query or "")[: MAX_QUERY_CHARS * 2].split() if word not in _OPERATORS)
+    text = normalize(query)[:MAX_QUERY_CHARS].strip()
+    number = ""
+    if match := _NUMBER.fullmatch(text):
+        number = f"{match[1].upper()}-{match[2]}-{match[3]}"
+    compact = _PHONE_SEPARATORS.sub("", text)
+    if len(compact) >= 7 and compact.isascii() and compact.isdigit():
+        national = _national(compact)
+        phones = tuple(dict.fromkeys([text, compact, national]))
+        return ParsedQuery(terms=((national, False),), phones=phones)
+    terms: list[tuple[str, bool]] = []
+    boosts: list[str] = []
+    for kind, run in _runs(text):
+        if kind == "word":
+            if len(run) <= MAX_TERM_LENGTH:
+                terms.append((run, False))
+        elif len(run) == 1:
+            terms.append((run, True))
+        else:
+            terms.extend((bigram, False) for bigram in _bigrams(run))
+            boosts.extend(_jieba_words(run))
+    terms = list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+    boosts = [w for w in dict.fromkeys(boosts) if (w, False) not in terms][:MAX_QUERY_TERMS]
+    return ParsedQuery(terms=tuple(terms), boosts=tuple(boosts), number=number)
+
+
+def _fts5_match(parsed: ParsedQuery) -> str:
+    """FTS5 MATCH expression: every term quoted (terms are letters and digits only, so a quoted term is
+    always one literal token), required terms joined by AND, boosts as an always-true OR group."""
+
+    def quoted(term: str, prefix: bool = False) -> str:
+        return '"' + term.replace('"', '""') + '"' + ("*" if prefix else "")
+
+    parts = [quoted(term, prefix) for term, prefix in parsed.terms]
+    if parsed.boosts:
+        # (boost OR <first required term>) is true for every row that matches at all; bm25 still
+        # scores the boost words, so rows holding the whole word rank higher.
+        parts.append("(" + " OR ".join([*map(quoted, parsed.boosts), parts[0]]) + ")")
+    return " AND ".join(parts)
+
+
+def _tsquery(parsed: ParsedQuery) -> str:
+    """to_tsquery('simple', ...) text, built like `_fts5_match`."""
+
+    def quoted(term: str, prefix: bool = False) -> str:
+        return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'" + (":*" if prefix else "")
+
+    parts = [quoted(term, prefix) for term, prefix in parsed.terms]
+    if parsed.boosts:
+        parts.append("(" + " | ".join([*map(quoted, parsed.boosts), parts[0]]) + ")")
+    return " & ".join(parts)
+
+
+# --- storage: one definition per searchable table -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """A table whose `column` holds terms from `tokenize`, and its index on each backend."""
+
+    table: str
+    column: str = "search_text"
+    pk: str = "id"
+
+    @property
+    def fts_table(self) -> str:  # SQLite
+        return f"{self.table}_fts"
+
+    @property
+    def triggers(self) -> tuple[str, str, str]:  # SQLite
+        return (f"{self.fts_table}_ai", f"{self.fts_table}_ad", f"{self.fts_table}_au")
+
+    @property
+    def gin_index(self) -> str:  # PostgreSQL
+        return f"{self.table}_search_gin"
+
+
+TICKETS = SearchIndex(table="tickets_ticket")
+
+
+def _sqlite_install_sql(index: SearchIndex) -> list[str]:
+    t, fts, col, pk = index.table, index.fts_table, index.column, index.pk
+    ai, ad, au = index.triggers
+    return [
+        # External content: the terms live once, in the table; FTS5 keeps only the inverted index.
+        # 'ascii' splits on spaces and ASCII punctuation only, which is all our terms need.
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({col}, content='{t}', content_rowid='{pk}', "
+        f"tokenize='ascii')",
+        f"CREATE TRIGGER IF NOT EXISTS {ai} AFTER INSERT ON {t} BEGIN "
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.{pk}, new.{col}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {ad} AFTER DELETE ON {t} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.{pk}, old.{col}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {au} AFTER UPDATE OF {col} ON {t} "
+        f"WHEN old.{col} IS NOT new.{col} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.{pk}, old.{col}); "
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.{pk}, new.{col}); END",
+    ]
+
+
+def missing_index_parts(connection, index: SearchIndex = TICKETS) -> set[str]:
+    """Names of the database objects of `index` that do not exist (the FTS table and its triggers on
+    SQLite, the GIN index on PostgreSQL)."""
+    if connection.vendor == "sqlite":
+        wanted, sql = {index.fts_table, *index.triggers}, "SELECT name FROM sqlite_master WHERE name IN ({})"
+    elif connection.vendor == "postgresql":
+        wanted, sql = {index.gin_index}, "SELECT indexname FROM pg_indexes WHERE indexname IN ({})"
+    else:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(", ".join(["%s"] * len(wanted))), sorted(wanted))
+        return wanted - {row[0] for row in cursor.fetchall()}
+
+
+def _pg_index_sql(index: SearchIndex) -> str:
+    # Queries must repeat this expression exactly (see _pg_vector) for the planner to use the index.
+    return (
+        f"CREATE INDEX IF NOT EXISTS {index.gin_index} ON {index.table} "
+        f"USING gin (to_tsvector('simple'::regconfig, {index.column}))"
+    )
+
+
+def install_search_index(connection, index: SearchIndex = TICKETS) -> None:
+    """Create the database side of `index` (idempotent) and, on SQLite, fill the FTS table."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for sql in _sqlite_install_sql(index):
+                cursor.execute(sql)
+        rebuild_search_index(connection, index)
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_pg_index_sql(index))
+
+
+def uninstall_search_index(connection, index: SearchIndex = TICKETS) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for trigger in index.triggers:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            cursor.execute(f"DROP TABLE IF EXISTS {index.fts_table}")
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {index.gin_index}")
+
+
+def rebuild_search_index(connection, index: SearchIndex = TICKETS) -> None:
+    """SQLite: re-read every row's terms into the FTS table. PostgreSQL keeps its index itself."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {index.fts_table}({index.fts_table}) VALUES ('rebuild')")
+
+
+def ensure_search_index(using: str = "default", index: SearchIndex = TICKETS) -> bool:
+    """Put back whatever part of the index is missing; True when something was repaired.
+
+    Needed on SQLite: when a later migration alters the table, Django's SQLite schema editor copies it
+    into a new table and drops the old one, and its triggers with it. The FTS table would silently go
+    stale, so after such a migration the triggers are recreated and the FTS table rebuilt (safe to run
+    after every `migrate`).
+    """
+    connection = connections[using]
+    if not missing_index_parts(connection, index):
+        return False
+    install_search_index(connection, index)
+    return True
+
+
+def ensure_search_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
+    """post_migrate receiver: `ensure_search_index` once core's search migration is applied.
+
+    Connect it in CoreConfig.ready(): `post_migrate.connect(ensure_search_index_after_migrate, sender=self)`.
+    """
+    from django.db.migrations.recorder import MigrationRecorder
+
+    if ("core", "0002_search") in MigrationRecorder(connections[using]).applied_migrations():
+        ensure_search_index(using, TICKETS)
+
+
+def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = False) -> tuple[int, int]:
+    """Recompute search_text for every work order in primary-key batches; (rows seen, rows changed).
+
+    Batches are read by primary key ranges rather than one long cursor, so writes between reads are
+    safe on SQLite and nothing holds a server-side cursor open on PostgreSQL. `model` is the historical
+    model in a migration.
+    """
+    if model is None:
+        from kefu.tickets.models import Ticket
+
+        model = Ticket
+    rows = model._default_manager.order_by("pk").only(*TICKET_FIELDS, "search_text")
+    if only_empty:
+        rows = rows.filter(search_text="")
+    seen = changed = 0
+    last_pk = None
+    while True:
+        batch = list((rows.filter(pk__gt=last_pk) if last_pk is not None else rows)[:batch_size])
+        if not batch:
+            return seen, changed
+        dirty = []
+        for ticket in batch:
+            text = document_text(ticket)
+            if text != ticket.search_text:
+                ticket.search_text = text
+                dirty.append(ticket)
+        if dirty:
+            model._default_manager.bulk_update(dirty, ["search_text"])
+        seen += len(batch)
+        changed += len(dirty)
+        last_pk = batch[-1].pk
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+class _Fts5Score(Expression):
+    """SQLite: a row's -bm25 score (higher is better), NULL when the row does not match.
+
+    The hits are computed once per statement (a MATERIALIZED CTE) and looked up per row; a plain
+    correlated `MATCH ... AND rowid = x` would recompute bm25's statistics for every row, quadratic
+    in the number of hits.
+    """
+
+    output_field = FloatField()
+
+    def __init__(self, index: SearchIndex, match: str, pk=None):
+        super().__init__()
+        self.index, self.match = index, match
+        self.pk = pk if pk is not None else F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        fts = connection.ops.quote_name(self.index.fts_table)
+        materialized = "MATERIALIZED " if connection.Database.sqlite_version_info >= (3, 35) else ""
+        sql = (
+            f"(WITH kefu_search_hits AS {materialized}(SELECT rowid AS hit_id, -bm25({fts}) AS hit_score "
+            f"FROM {fts} WHERE {fts} MATCH %s) "
+            f"SELECT hit_score FROM kefu_search_hits WHERE hit_id = {pk_sql})"
+        )
+        return sql, (self.match, *pk_params)
+
+
+def _pg_vector(index: SearchIndex):
+    return Func(F(index.column), template="to_tsvector('simple'::regconfig, %(expressions)s)")
+
+
+def _match_and_score(queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex):
+    """(condition, score) for the full-text part of `parsed`, on the queryset's database."""
+    vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
+        fts = connections[queryset.db].ops.quote_name(index.fts_table)
+        match = _fts5_match(parsed)
+        hits = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (match,))
+        return Q(pk__in=hits), Coalesce(_Fts5Score(index, match), Value(0.0))
+    if vendor == "postgresql":
+        tsquery = Func(Value(_tsquery(parsed)), template="to_tsquery('simple'::regconfig, %(expressions)s)")
+        condition = Func(_pg_vector(index), tsquery, template="%(expressions)s", arg_joiner=" @@ ",
+                         output_field=BooleanField())  # fmt: skip
+        score = Func(_pg_vector(index), tsquery, function="ts_rank", output_field=FloatField())
+        return Q(condition), score
+    raise NotImplementedError(f"Full-text search supports SQLite and PostgreSQL, not {vendor}.")
+
+
+def search_queryset(
+    queryset: QuerySet,
+    parsed: ParsedQuery,
+    *,
+    index: SearchIndex,
+    exact: Sequence[tuple[Q, float]] = (),
+    order: tuple[str, ...] = ("-pk",),
+) -> QuerySet:
+    """Rows of `queryset` matching `parsed` or any `exact` condition, best first.
+
+    The result is `queryset` narrowed (its filters stay), annotated with `search_rank` and ordered by
+    it: full-text score plus the weight of each exact condition the row meets, then by `order`.
+    """
+    conditions: list[Q] = []
+    score = Value(0.0, output_field=FloatField())
+    if parsed.terms:
+        condition, score = _match_and_score(queryset, parsed, index)
+        conditions.append(condition)
+    for condition, weight in exact:
+        conditions.append(condition)
+        score = score + Case(
+            When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField()
+        )
+    if not conditions:
+        return queryset.none()
+    return (
+        queryset.filter(reduce(or_, conditions)).annotate(search_rank=score).order_by("-search_rank", *order)
+    )
+
+
+def search_tickets(queryset: QuerySet, query: str, limit: int | None = None) -> QuerySet:
+    """Work orders of `queryset` matching `query`, best first, annotated with `search_rank`.
+
+    `queryset` is the caller's permission-limited list; the result only narrows it. A blank query
+    returns it unchanged; a query with nothing searchable in it (only punctuation) matches nothing.
+    An exact work-order number or a customer's phone number ranks its work orders first.
+    """
+    if not query or not query.strip():
+        return queryset
+    parsed = parse_query(query)
+    exact: list[tuple[Q, float]] = []
+    if parsed.number:
+        exact.append((Q(number=parsed.number), 1000.0))
+    if parsed.phones:
+        exact.append((Q(customer_phone__in=parsed.phones), 100.0))
+    results = search_queryset(queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"))
+    return results[:limit] if limit is not None else results
+
+
+# --- display --------------------------------------------------------------------------------------
+
+
+def _match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of `text` holding a query term, in `text`'s own positions."""
+    normalized: list[str] = []
+    origin: list[int] = []  # position in `text` of each normalized character
+    for i, ch in enumerate(text):
+        for n in normalize(ch):
+            normalized.append(n)
+            origin.append(i)
+    norm = "".join(normalized)
+    needles = {term for term, _prefix in parsed.terms}
+    spans = []
+    for match in _RUN.finditer(norm):
+        run, start = match.group(), match.start()
+        if match.group(1):  # CJK: bigrams and single characters may stand anywhere in the run
+            for needle in needles:
+                at = run.find(needle)
+                while needle and at >= 0:
+                    spans.append((start + at, start + at + len(needle)))
+                    at = run.find(needle, at + 1)
+        elif run in needles:  # letters and digits match whole runs, as in the index
+            spans.append((start, match.end()))
+    merged: list[list[int]] = []
+    for s, e in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def highlight(text: str, query: str, width: int = 80) -> SafeString:
+    """About `width` characters of `text` around the first match, HTML-escaped, with each matched
+    term wrapped in <mark>; "…" marks a cut. Safe to put in a template as it is."""
+    text = text or ""
+    parsed = parse_query(query or "")
+    spans = _match_spans(text, parsed) if parsed.terms else []
+    start, end = 0, len(text)
+    if len(text) > width:
+        anchor = spans[0][0] if spans else 0
+        start = max(0, min(anchor - width // 4, len(text) - width))
+        end = start + width
+    out = ["…"] if start > 0 else []
+    pos = start
+    for s, e in spans:
+        s, e = max(s, pos), min(e, end)
+        if s >= e:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    if end < len(text):
+        out.append("…")
+    return mark_safe("".join(out))

@@ -1,0 +1,142 @@
+"""API for customer records (顾客档案): search, look up by phone or email, create, edit.
+
+Only service-center staff use these endpoints; department staff see a customer only through the
+work orders dispatched to them. The rule is enforced once, for the whole router (`center_staff_only`).
+"""
+
+from datetime import datetime
+from functools import wraps
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status as HttpStatus
+
+from kefu.accounts.api import Id, Pages, user_of
+from kefu.core.errors import NotFound, PermissionDenied, ValidationError
+from kefu.customers.models import Customer, Tier
+from kefu.customers.selectors import customer_by_contact, customer_search
+from kefu.customers.services import clean_email, clean_phone, customer_find_or_create, customer_update
+from kefu.tickets.api import TicketListOut
+from kefu.tickets.selectors import customer_history
+
+
+def center_staff_only(view):
+    """Refuse anyone but service-center staff (403), after sign-in and before the endpoint runs."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not user_of(request).is_center_staff:
+            raise PermissionDenied(_("Only service-center staff may use customer records."))
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+router = Router(tags=["customers"])
+router.add_decorator(center_staff_only)  # wraps each endpoint, after sign-in
+
+
+def get_customer(customer_id: Id) -> Customer:
+    customer = Customer.objects.prefetch_related("phones", "emails").filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("Customer %(id)s not found.") % {"id": customer_id})
+    return customer
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    tier: Tier
+    note: str
+    phones: list[str]
+    emails: list[str]
+    created_at: datetime
+
+    @staticmethod
+    def resolve_phones(obj: Customer) -> list[str]:
+        return [p.number for p in obj.phones.all()]
+
+    @staticmethod
+    def resolve_emails(obj: Customer) -> list[str]:
+        return [e.address for e in obj.emails.all()]
+
+
+class CustomerDetailOut(CustomerOut):
+    tickets: list[TicketListOut] = Field(
+        ..., description="Latest work orders of this customer the caller may see."
+    )
+
+    @staticmethod
+    def resolve_tickets(obj: Customer, context) -> list:
+        return list(customer_history(user=user_of(context["request"]), customer_id=obj.pk))
+
+
+class CustomerSearch(Schema):
+    q: str = Field(
+        "", max_length=200, description="A phone (or its last digits), an email, or part of the name."
+    )
+
+
+class CustomerLookup(Schema):
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+
+
+class CustomerCreateIn(Schema):
+    name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+
+
+class CustomerUpdateIn(Schema):
+    """Only the fields sent change; `phones` / `emails` replace the whole list."""
+
+    name: str = Field(None, min_length=1, max_length=100)
+    tier: Tier = None
+    note: str = Field(None, max_length=20000)
+    phones: list[str] = Field(None, max_length=20)
+    emails: list[str] = Field(None, max_length=20)
+
+
+@router.get("", response=list[CustomerOut], summary="Search customers")
+@paginate(Pages)
+def customer_list(request, filters: Query[CustomerSearch]) -> QuerySet:
+    return customer_search(filters.q).prefetch_related("phones", "emails")
+
+
+@router.get("/lookup", response=CustomerOut, summary="Find the customer with this phone or email")
+def customer_lookup(request, filters: Query[CustomerLookup]):
+    """Screen pop: the record holding this phone (first) or email; 404 when there is none."""
+    if not (filters.phone.strip() or filters.email.strip()):
+        raise ValidationError.for_field("phone", _("Give a phone or an email."))
+    phone, email = clean_phone(filters.phone, "phone"), clean_email(filters.email, "email")
+    customer = customer_by_contact(phone=phone, email=email)
+    if customer is None:
+        raise NotFound(_("No customer with this phone or email."))
+    return get_customer(customer.pk)
+
+
+@router.post(
+    "", response={200: CustomerOut, 201: CustomerOut}, summary="Create a customer (or find the existing one)"
+)
+def customer_create(request, payload: CustomerCreateIn):
+    """The customer holding this phone or email gets the other contact added (200); else a new record (201)."""
+    phone, email = clean_phone(payload.phone, "phone"), clean_email(payload.email, "email")
+    if not (payload.name.strip() or phone or email):
+        raise ValidationError.for_field("name", _("Give a name, a phone or an email."))
+    existed = customer_by_contact(phone=phone, email=email) is not None
+    customer = customer_find_or_create(name=payload.name, phone=phone, email=email)
+    return HttpStatus(200 if existed else 201, get_customer(customer.pk))
+
+
+@router.get("/{customer_id}", response=CustomerDetailOut, summary="One customer, with their work orders")
+def customer_detail(request, customer_id: Id):
+    return get_customer(customer_id)
+
+
+@router.patch("/{customer_id}", response=CustomerOut, summary="Edit a customer")
+def customer_edit(request, customer_id: Id, payload: CustomerUpdateIn):
+    customer = customer_update(customer=get_customer(customer_id), **payload.dict(exclude_unset=True))
+    return get_customer(customer.pk)

@@ -1,0 +1,169 @@
+"""Presentation of work-order facts: SLA time left or overdue, status and severity badges, durations."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from kefu.tickets.models import Severity, SlaClock, SlaTarget, Status
+from kefu.tickets.services.sla import clock_status
+
+register = template.Library()
+
+SOON_SECONDS = 3600  # under an hour left: shown as a warning
+
+
+@register.filter
+def duration(seconds) -> str:
+    """A compact span of time: “2d 3h”, “4h 05m”, “12 min”."""
+    try:
+        seconds = abs(int(seconds))
+    except (TypeError, ValueError):
+        return ""
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)sd %(h)sh") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)sh %(m)02dm") % {"h": hours, "m": mins}
+    return _("%(m)s min") % {"m": mins}
+
+
+def _clock_label(clock: SlaClock) -> str:
+    label = SlaTarget(clock.target).label
+    if clock.dispatch_id and clock.dispatch is not None:
+        return f"{label} · {clock.dispatch.department.name}"
+    return str(label)
+
+
+@register.simple_tag
+def sla_badge(clock: SlaClock, now=None, with_label: bool = False) -> str:
+    """One clock: time left (green, amber under an hour), overdue (red), paused, met or missed."""
+    status = clock_status(clock, now or timezone.now())
+    state, seconds = status["state"], status["seconds"]
+    if state == "running":
+        css = "sla-soon" if seconds < SOON_SECONDS else "sla-ok"
+        text = _("%(time)s left") % {"time": duration(seconds)}
+    elif state == "overdue":
+        css, text = "sla-overdue", _("overdue %(time)s") % {"time": duration(seconds)}
+    elif state == "paused":
+        css, text = "sla-paused", _("paused, %(time)s left") % {"time": duration(seconds)}
+    elif state == "met":
+        css, text = "sla-met", _("met")
+    else:
+        css, text = "sla-missed", _("missed")
+    title = _clock_label(clock)
+    if clock.due_at and state in ("running", "overdue"):
+        title = f"{title} · {timezone.localtime(clock.due_at):%Y-%m-%d %H:%M}"
+    if with_label:
+        return format_html(
+            '<span class="sla {}" title="{}">{}: {}</span>', css, title, _clock_label(clock), text
+        )
+    return format_html('<span class="sla {}" title="{}">{}</span>', css, title, text)
+
+
+@register.simple_tag
+def sla_cell(ticket, now=None) -> str:
+    """The most urgent live clock of a listed work order (prefetched as `live_clocks`)."""
+    clocks = [c for c in getattr(ticket, "live_clocks", []) if c.state != SlaClock.State.STOPPED]
+    if not clocks:
+        return format_html('<span class="muted">{}</span>', "—")
+    running = [c for c in clocks if c.state == SlaClock.State.RUNNING and c.due_at]
+    clock = min(running, key=lambda c: c.due_at) if running else clocks[0]
+    return sla_badge(clock, now)
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    try:
+        label = Status(status).label
+    except ValueError:
+        label = status
+    return format_html('<span class="badge st-{}">{}</span>', status, label)
+
+
+@register.simple_tag
+def severity_badge(severity: str) -> str:
+    if severity == Severity.MAJOR:
+        return format_html('<span class="badge sev-major">{}</span>', Severity.MAJOR.label)
+    return format_html('<span class="muted">{}</span>', Severity(severity).label if severity else "")
+
+
+@register.filter
+def status_label(value: str) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value or ""
+
+
+def _field_label(name: str) -> str:
+    from kefu.tickets.models import Ticket
+
+    try:
+        return str(Ticket._meta.get_field(name).verbose_name)
+    except Exception:  # a field renamed since the event was written
+        return name
+
+
+@register.simple_tag
+def event_extra(event) -> str:
+    """The facts an event carries beside its note: changed fields, departments, recipients."""
+    from django.utils.dateparse import parse_datetime
+    from django.utils.html import format_html_join
+
+    from kefu.tickets.models import TicketEvent
+
+    data = event.data or {}
+    items: list[tuple[str, str]] = []
+    if event.kind == TicketEvent.Kind.UPDATE:
+        for field, change in (data.get("changes") or {}).items():
+            old, new = (list(change) + ["", ""])[:2]
+            items.append((_field_label(field), f"{old or '—'} → {new or '—'}"))
+    if data.get("names"):
+        items.append((_("departments"), data["names"]))
+    if data.get("deadline"):
+        deadline = parse_datetime(data["deadline"])
+        items.append(
+            (
+                _("deadline"),
+                f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}" if deadline else data["deadline"],
+            )
+        )
+    if event.kind == TicketEvent.Kind.ESCALATION and data.get("to"):
+        items.append((_("escalated to"), data["to"]))
+    if data.get("into"):
+        items.append((_("merged into"), data["into"]))
+    if data.get("merged"):
+        items.append((_("merged"), data["merged"]))
+    if data.get("department") and event.kind != TicketEvent.Kind.ESCALATION:
+        items.append((_("department"), data["department"]))
+    if not items:
+        return ""
+    return format_html(
+        '<dl class="ev-extra">{}</dl>',
+        format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((k, v) for k, v in items)),
+    )
+
+
+@register.simple_tag
+def event_note(event) -> str:
+    """The note to show. Breach and automatic-escalation notes were stored as a label in the language of
+    the moment; they are shown again in the reader's language."""
+    from django.utils import translation
+
+    from kefu.tickets.models import Escalation, TicketEvent
+
+    data = event.data or {}
+    if event.kind == TicketEvent.Kind.SLA_BREACH and data.get("target") in SlaTarget.values:
+        return str(SlaTarget(data["target"]).label)
+    if event.kind == TicketEvent.Kind.ESCALATION and data.get("reason") in Escalation.Reason.values:
+        reason = Escalation.Reason(data["reason"])
+        stored_labels = set()
+        for code in ("en", "zh-hans"):
+            with translation.override(code):
+                stored_labels.add(str(reason.label))
+        if event.note in stored_labels:
+            return str(reason.label)
+    return event.note

@@ -1,0 +1,552 @@
+"""Agent workspace pages: queues, quick capture, the work-order page, search, the supervisor board and
+the department inbox. Thin: parse a form, call a service or a selector, redirect or render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kefu.accounts.forms import report_domain_error
+from kefu.accounts.models import Role
+from kefu.accounts.views import center_staff_required, has_inbox, lead_required, role_required
+from kefu.core.errors import DomainError, StaleVersion
+from kefu.customers.models import normalize_phone
+from kefu.customers.selectors import customer_by_contact
+from kefu.tickets import permissions, selectors, services, workflow
+from kefu.tickets.forms import (
+    AttachForm,
+    CaptureForm,
+    DispatchAnswerForm,
+    DispatchForm,
+    EditForm,
+    EscalateForm,
+    MergeForm,
+    NoteForm,
+    SearchForm,
+    TransitionForm,
+    categories_for,
+)
+from kefu.tickets.models import Dispatch, SlaClock, Status, Ticket
+from kefu.tickets.services.dispatch import default_deadline
+from kefu.tickets.services.tickets import running_clocks
+
+PER_PAGE = 25
+
+QUEUE_TABS = [
+    ("mine", gettext_lazy("Mine")),
+    ("group", gettext_lazy("My groups")),
+    ("unassigned", gettext_lazy("Unassigned")),
+    ("breaching", gettext_lazy("Breaching within the hour")),
+    ("escalated", gettext_lazy("Escalated to me")),
+]
+ALL_TAB = ("all", gettext_lazy("All"))
+
+# The department's two answers: (kind, label, button, css class).
+ANSWER_KINDS = [
+    ("reply", gettext_lazy("Reply with the result"), gettext_lazy("Send reply"), "btn-primary"),
+    ("return", gettext_lazy("Or send it back, with the reason"), gettext_lazy("Send back"), ""),
+]
+
+# The dedicated forms, not buttons, perform these transitions.
+FORM_ACTIONS = {"dispatch", "merge"}
+
+
+def _live_clocks() -> Prefetch:
+    """The running or paused clocks of listed work orders, in one query per page (no N+1)."""
+    return Prefetch(
+        "sla_clocks",
+        queryset=SlaClock.objects.exclude(state=SlaClock.State.STOPPED).select_related(
+            "dispatch__department"
+        ),
+        to_attr="live_clocks",
+    )
+
+
+def _page(request, rows, per_page: int = PER_PAGE):
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    page.rows = list(page.object_list)
+    prefetch_related_objects(page.rows, _live_clocks())
+    return page
+
+
+def _is_department_user(user) -> bool:
+    return user.role == Role.DEPARTMENT_STAFF
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+# --- workspace ---------------------------------------------------------------------------------
+
+
+@login_required
+def workspace(request):
+    """The agent's queues (工作台). Department staff work from their inbox instead."""
+    user = request.user
+    if _is_department_user(user):
+        return redirect("inbox:home")
+    tabs = list(QUEUE_TABS)
+    if user.is_lead or user.role == Role.QA:
+        tabs.append(ALL_TAB)
+    keys = [key for key, _label in tabs]
+    queue = request.GET.get("queue") or "mine"
+    if queue not in keys:
+        queue = "mine"
+    now = timezone.now()
+    counts = {
+        key: selectors.ticket_queue(user=user, queue=key, now=now).count() for key in keys if key != "all"
+    }
+    page = _page(request, selectors.ticket_queue(user=user, queue=queue, now=now))
+    tabs = [(key, label, counts.get(key)) for key, label in tabs]
+    return render(request, "tickets/workspace.html", {"tabs": tabs, "queue": queue, "page": page, "now": now})
+
+
+# --- capture -----------------------------------------------------------------------------------
+
+
+@center_staff_required
+def capture(request):
+    """Quick capture of a phone call or walk-in (快速登记): nothing is saved unless all of it is."""
+    form = CaptureForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                ticket = services.ticket_create(by=request.user, **form.service_kwargs())
+                for uploaded in form.cleaned_data["attachments"]:
+                    services.ticket_attach(ticket=ticket, by=request.user, uploaded_file=uploaded)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Work order %(number)s was recorded.") % {"number": ticket.number})
+            return redirect("tickets:detail", number=ticket.number)
+    customer_card = _customer_card_context(request, form["customer_phone"].value() or "")
+    status = 400 if form.is_bound else 200
+    return render(request, "tickets/capture.html", {"form": form, **customer_card}, status=status)
+
+
+@center_staff_required
+def categories(request):
+    """htmx: the category options of the chosen type."""
+    ticket_type = request.GET.get("ticket_type", "")
+    return render(request, "tickets/_category_options.html", {"categories": categories_for(ticket_type)})
+
+
+def _customer_card_context(request, phone: str) -> dict:
+    phone = normalize_phone(phone)
+    if len(phone) < 5:
+        return {"lookup_phone": phone, "customer": None, "history": []}
+    customer = customer_by_contact(phone=phone)
+    history = selectors.customer_history(user=request.user, customer_id=customer.pk) if customer else []
+    return {"lookup_phone": phone, "customer": customer, "history": history}
+
+
+@center_staff_required
+def customer_lookup(request):
+    """htmx: the customer card and work-order history for the phone number being typed."""
+    context = _customer_card_context(request, request.GET.get("customer_phone", ""))
+    return render(request, "tickets/_customer_card.html", context)
+
+
+# --- the work-order page -----------------------------------------------------------------------
+
+
+def _ticket_for(request, number: str) -> Ticket:
+    """The work order if this person may see it; 404 otherwise (its existence is not revealed)."""
+    ticket = get_object_or_404(
+        Ticket.objects.select_related(
+            "customer",
+            "owner",
+            "category__parent",
+            "group",
+            "subject_person",
+            "subject_department",
+            "escalated_to",
+            "merged_into",
+            "sla_policy",
+            "created_by",
+        ),
+        number=number,
+    )
+    if not permissions.can_view(request.user, ticket):
+        raise Http404(_("No such work order."))
+    return ticket
+
+
+def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 200):
+    """Render the work-order page; `bound` replaces the blank forms with submitted ones that failed."""
+    user = request.user
+    now = timezone.now()
+    available = workflow.available(ticket, user)
+    actions = [t for t in available if t.action not in FORM_ACTIONS]
+    can = {
+        "dispatch": any(t.action == "dispatch" for t in available),
+        "merge": any(t.action == "merge" for t in available),
+        "edit": permissions.can_edit(user, ticket)
+        and ticket.status not in (Status.CLOSED, Status.MERGED, Status.CANCELLED),
+        "escalate": ticket.is_open and workflow.owner_or_lead(ticket, user),
+    }
+    version = {"version": ticket.version}
+    forms = {
+        "action_form": TransitionForm(initial=version),
+        "dispatch_form": DispatchForm(
+            initial={**version, "deadline": default_deadline(ticket, now) if can["dispatch"] else None}
+        ),
+        "merge_form": MergeForm(initial=version),
+        "note_form": NoteForm(),
+        "escalate_form": EscalateForm(),
+        "attach_form": AttachForm(),
+    }
+    forms.update(bound or {})
+    dispatches = list(ticket.dispatches.select_related("department", "created_by", "answered_by"))
+    own_pending = {
+        d.pk
+        for d in dispatches
+        if d.state == Dispatch.State.PENDING and user.department_id and d.department_id == user.department_id
+    }
+    history = []
+    if ticket.customer_id:
+        history = [
+            t
+            for t in selectors.customer_history(user=user, customer_id=ticket.customer_id)
+            if t.pk != ticket.pk
+        ]
+    context = {
+        "ticket": ticket,
+        "now": now,
+        "clocks": list(running_clocks(ticket)),
+        "dispatches": dispatches,
+        "own_pending": own_pending,
+        "escalations": ticket.escalations.select_related("to_user"),
+        "events": ticket.events.select_related("actor"),
+        "attachments": ticket.attachments.select_related("uploaded_by").order_by("created_at"),
+        "actions": actions,
+        "notes_required": [t.action for t in actions if t.note_required],
+        "can": can,
+        "history": history,
+        **forms,
+    }
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@login_required
+def detail(request, number: str):
+    return _detail(request, _ticket_for(request, number))
+
+
+def _refused(request, ticket: Ticket, exc: DomainError, form=None, form_name: str = ""):
+    """A stale version keeps nothing: the message, and the page reloaded; other refusals re-render the
+    page with the submitted form and its errors (or a message when there is no form to show them)."""
+    if isinstance(exc, StaleVersion) or form is None:
+        report_domain_error(request, exc)
+        return redirect("tickets:detail", number=ticket.number)
+    report_domain_error(request, exc, form)
+    return _detail(request, ticket, {form_name: form}, status=400)
+
+
+def _done(request, ticket: Ticket, message: str):
+    messages.success(request, message)
+    return redirect("tickets:detail", number=ticket.number)
+
+
+@login_required
+@require_POST
+def transition(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, ticket, {"action_form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        ticket = services.ticket_transition(
+            ticket=ticket, action=data["action"], by=request.user, note=data["note"], version=data["version"]
+        )
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "action_form")
+    return _done(
+        request,
+        ticket,
+        _("%(number)s is now “%(status)s”.")
+        % {"number": ticket.number, "status": ticket.get_status_display()},
+    )
+
+
+@login_required
+@require_POST
+def dispatch(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = DispatchForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, ticket, {"dispatch_form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        services.ticket_dispatch(
+            ticket=ticket,
+            by=request.user,
+            department_ids=[d.pk for d in data["departments"]],
+            instructions=data["instructions"],
+            deadline=data["deadline"],
+            version=data["version"],
+        )
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "dispatch_form")
+    return _done(request, ticket, _("%(number)s was dispatched.") % {"number": ticket.number})
+
+
+@login_required
+@require_POST
+def merge(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, ticket, {"merge_form": form}, status=400)
+    data = form.cleaned_data
+    into = permissions.visible_tickets(request.user).filter(number=data["into"].strip()).first()
+    if into is None:
+        form.add_error(
+            "into", _("There is no work order %(number)s that you may see.") % {"number": data["into"]}
+        )
+        return _detail(request, ticket, {"merge_form": form}, status=400)
+    try:
+        services.ticket_merge(
+            ticket=ticket, into=into, by=request.user, note=data["note"], version=data["version"]
+        )
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "merge_form")
+    return _done(
+        request,
+        ticket,
+        _("%(number)s was merged into %(into)s.") % {"number": ticket.number, "into": into.number},
+    )
+
+
+@login_required
+@require_POST
+def note(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        services.ticket_add_note(ticket=ticket, by=request.user, note=form.cleaned_data.get("note", ""))
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "note_form")
+    return _done(request, ticket, _("The note was added."))
+
+
+@login_required
+@require_POST
+def escalate(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = EscalateForm(request.POST)
+    form.is_valid()
+    try:
+        escalation = services.ticket_escalate_manually(
+            ticket=ticket, by=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "escalate_form")
+    return _done(request, ticket, _("Escalated to %(name)s.") % {"name": escalation.to_user.label})
+
+
+@login_required
+@require_POST
+def attach(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = AttachForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, ticket, {"attach_form": form}, status=400)
+    try:
+        with transaction.atomic():
+            for uploaded in form.cleaned_data["attachments"]:
+                services.ticket_attach(ticket=ticket, by=request.user, uploaded_file=uploaded)
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "attach_form")
+    return _done(request, ticket, _("The attachments were added."))
+
+
+@login_required
+def attachment_download(request, number: str, pk: int):
+    """Attachments are never served from a public media URL: only to people who may see the work order."""
+    ticket = _ticket_for(request, number)
+    attachment = get_object_or_404(ticket.attachments, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404(_("The file is missing.")) from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.name)
+
+
+@login_required
+def edit(request, number: str):
+    ticket = _ticket_for(request, number)
+    if not permissions.can_edit(request.user, ticket):
+        raise HttpForbidden(_("You may not edit this work order."))
+    initial = {
+        "category": ticket.category_id,
+        "customer_phone": ticket.customer_phone,
+        "customer_name": ticket.customer_name,
+        "customer_email": ticket.customer_email,
+        "location": ticket.location,
+        "subject_person": ticket.subject_person_id,
+        "subject_department": ticket.subject_department_id,
+        "subject_product": ticket.subject_product,
+        "title": ticket.title,
+        "content": ticket.content,
+        "demands": ticket.demands,
+        "severity": ticket.severity,
+        "priority": ticket.priority,
+        "group": ticket.group_id,
+        "version": ticket.version,
+    }
+    form = EditForm(request.POST or None, initial=initial, ticket=ticket)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ticket_update(
+                ticket=ticket, by=request.user, version=form.cleaned_data["version"], **form.service_kwargs()
+            )
+        except StaleVersion as exc:
+            report_domain_error(request, exc)
+            return redirect("tickets:detail", number=ticket.number)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            return _done(request, ticket, _("%(number)s was saved.") % {"number": ticket.number})
+    return render(
+        request, "tickets/edit.html", {"ticket": ticket, "form": form}, status=400 if form.errors else 200
+    )
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def _highlighter():
+    try:
+        from kefu.core.search import highlight
+    except ImportError:  # the search module offers no highlighting
+        return None
+    return highlight
+
+
+@login_required
+def search(request):
+    """By number, phone, name or content, with filters; permission-limited like every list."""
+    form = SearchForm(request.GET or None)
+    filters = form.filters() if form.is_bound else {}
+    page = None
+    if form.is_bound:
+        page = _page(request, selectors.ticket_list(user=request.user, **filters))
+        highlight = _highlighter() if filters.get("query") else None
+        for row in page.rows:
+            row.snippet = _highlighted(highlight, row.content, filters["query"], 80)
+            row.title_html = _highlighted(highlight, row.title, filters["query"], 200)
+    return render(
+        request, "tickets/search.html", {"form": form, "page": page, "query": filters.get("query", "")}
+    )
+
+
+def _highlighted(highlight, text: str, query: str, width: int) -> str:
+    """Matched terms marked in `text` (core.search.highlight escapes the rest); "" without a highlighter."""
+    if highlight is None:
+        return ""
+    try:
+        return highlight(text, query, width=width)
+    except Exception:  # a display nicety must never break the search page
+        return ""
+
+
+# --- supervisor board --------------------------------------------------------------------------
+
+
+@lead_required
+def board(request):
+    """监控看板: breached clocks, escalations (mine first), open major complaints; refreshed by htmx."""
+    data = selectors.supervisor_board(user=request.user)
+    escalations = sorted(data["escalations"], key=lambda e: e.to_user_id != request.user.pk)
+    context = {**data, "escalations": escalations, "now": timezone.now()}
+    prefetch_related_objects(data["major"], _live_clocks())
+    template = "tickets/_board_panels.html" if request.htmx else "tickets/board.html"
+    return render(request, template, context)
+
+
+# --- department inbox --------------------------------------------------------------------------
+
+
+_inbox_required = role_required(has_inbox)
+
+
+def _inbox(request, failed: dict | None = None, status: int = 200):
+    tab = request.GET.get("tab", "pending")
+    if tab == "answered":
+        rows = selectors.department_inbox(user=request.user, state="").exclude(state=Dispatch.State.PENDING)
+    else:
+        tab = "pending"
+        rows = selectors.department_inbox(user=request.user, state=Dispatch.State.PENDING)
+    page = Paginator(
+        rows.select_related("ticket__customer", "ticket__owner", "answered_by"), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    page.rows = list(page.object_list)
+    for row in page.rows:  # a failed answer is shown again at its own dispatch, with the text kept
+        if row.pk in (failed or {}):
+            row.failed_answer, row.failed_form = failed[row.pk]["answer"], failed[row.pk]["form"]
+    pending_count = selectors.department_inbox(user=request.user, state=Dispatch.State.PENDING).count()
+    return render(
+        request,
+        "tickets/inbox.html",
+        {
+            "tab": tab,
+            "page": page,
+            "pending_count": pending_count,
+            "answer_kinds": ANSWER_KINDS,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@_inbox_required
+def inbox(request):
+    """协同部门收件箱: what was dispatched to my department, with reply and send-back forms."""
+    return _inbox(request)
+
+
+@_inbox_required
+def inbox_answer(request, pk: int, answer: str):
+    """Reply with the result, or send the work order back with a reason."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    dispatch_row = get_object_or_404(Dispatch.objects.select_related("ticket", "department"), pk=pk)
+    if dispatch_row.department_id != request.user.department_id and not request.user.is_lead:
+        raise Http404(_("No such dispatch."))
+    form = DispatchAnswerForm(request.POST)
+    form.is_valid()
+    text = form.cleaned_data.get("text", "")
+    try:
+        if answer == "reply":
+            services.dispatch_reply(dispatch=dispatch_row, by=request.user, reply=text)
+        else:
+            services.dispatch_return(dispatch=dispatch_row, by=request.user, reason=text)
+    except DomainError as exc:
+        if request.POST.get("next"):
+            report_domain_error(request, exc)
+            return redirect(_safe_next(request, reverse("inbox:home")))
+        report_domain_error(request, exc, form)
+        return _inbox(request, failed={dispatch_row.pk: {"answer": answer, "form": form}}, status=400)
+    number = dispatch_row.ticket.number
+    if answer == "reply":
+        messages.success(request, _("Your reply on %(number)s was sent.") % {"number": number})
+    else:
+        messages.success(request, _("%(number)s was sent back.") % {"number": number})
+    return redirect(_safe_next(request, reverse("inbox:home")))

@@ -1,0 +1,114 @@
+"""Listing work orders: pagination with the total, filters, queues and search."""
+
+import pytest
+
+from kefu.tickets.services import ticket_create, ticket_transition
+from tests.api.conftest import new_ticket
+
+
+def record(by, **fields):
+    values = {"ticket_type": "consultation", "channel": "phone", "content": "请问营业时间", **fields}
+    return ticket_create(by=by, **values)
+
+
+def numbers(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [t["number"] for t in response.json()["items"]]
+
+
+def test_pages_carry_the_total_count(org, as_user):
+    for _ in range(25):
+        record(org.agent)
+    api = as_user(org.agent)
+    first = api.get("/tickets").json()
+    assert first["count"] == 25
+    assert len(first["items"]) == 20
+    second = api.get("/tickets", {"page": 2}).json()
+    assert len(second["items"]) == 5
+    assert not {t["number"] for t in first["items"]} & {t["number"] for t in second["items"]}
+    small = api.get("/tickets", {"page_size": 10, "page": 3}).json()
+    assert (small["count"], len(small["items"])) == (25, 5)
+    assert api.get("/tickets", {"page_size": 1000}).json()["items"].__len__() == 25  # capped at 100
+    assert api.get("/tickets", {"page": 0}).status_code == 422
+
+
+def test_newest_first(org, as_user):
+    older = record(org.agent).number
+    newer = record(org.agent).number
+    assert numbers(as_user(org.agent).get("/tickets")) == [newer, older]
+
+
+def test_filter_by_status_list_type_channel_and_severity(org, as_user):
+    new = record(org.agent, channel="email")
+    accepted = record(org.agent, accept=True)
+    complaint = record(org.agent, ticket_type="complaint", severity="general")
+    cancelled = record(org.agent, accept=True)
+    ticket_transition(ticket=cancelled, action="cancel", by=org.agent, note="打错了")
+    api = as_user(org.agent)
+    assert set(numbers(api.get("/tickets", {"status": "new"}))) == {new.number, complaint.number}
+    assert set(numbers(api.get("/tickets", {"status": "accepted,cancelled"}))) == {
+        accepted.number,
+        cancelled.number,
+    }
+    assert numbers(api.get("/tickets", {"type": "complaint"})) == [complaint.number]
+    assert numbers(api.get("/tickets", {"channel": "email"})) == [new.number]
+    assert numbers(api.get("/tickets", {"severity": "general", "type": "complaint"})) == [complaint.number]
+    assert len(numbers(api.get("/tickets", {"type": "", "channel": ""}))) == 4  # empty form fields mean "any"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "new,lost"}, "status"),
+        ({"type": "gossip"}, "type"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"severity": "huge"}, "severity"),
+        ({"owner": "me"}, "owner"),
+        ({"queue": "everything"}, "queue"),
+        ({"page_size": 0}, "page_size"),
+        ({"q": "空调\x00"}, "q"),  # PostgreSQL cannot hold NUL characters: refused up front
+    ],
+)
+def test_bad_filters_answer_422_naming_the_parameter(org, as_user, params, field):
+    response = as_user(org.agent).get("/tickets", params)
+    assert response.status_code == 422
+    assert field in response.json()["errors"]
+
+
+def test_filter_by_owner_and_customer(org, as_user):
+    mine = new_ticket(as_user(org.agent), customer_phone="13900000001", customer_name="王先生")
+    theirs = record(org.agent2, customer_phone="13900000002")
+    api = as_user(org.supervisor)
+    assert numbers(api.get("/tickets", {"owner": org.agent.pk})) == [mine["number"]]
+    assert numbers(api.get("/tickets", {"customer": mine["customer"]["id"]})) == [mine["number"]]
+    assert numbers(api.get("/tickets", {"owner": org.agent2.pk})) == [theirs.number]
+
+
+def test_queues(org, as_user):
+    mine = record(org.agent, accept=True)
+    colleagues = record(org.agent2, accept=True)
+    unowned = record(None, channel="portal")
+    api = as_user(org.agent)
+    assert numbers(api.get("/tickets", {"queue": "mine"})) == [mine.number]
+    assert set(numbers(api.get("/tickets", {"queue": "group"}))) == {mine.number, colleagues.number}
+    assert numbers(api.get("/tickets", {"queue": "unassigned"})) == [unowned.number]
+    assert numbers(api.get("/tickets", {"queue": "escalated"})) == []
+    as_user(org.agent).post(f"/tickets/{mine.number}/escalate", {"note": "客户要求主管处理"})
+    assert numbers(as_user(org.supervisor).get("/tickets", {"queue": "escalated"})) == [mine.number]
+
+
+def test_search_by_a_chinese_word(org, as_user):
+    parcel = record(org.agent, content="快递三天没有送到，包裹一直显示在途")
+    aircon = record(org.agent, content="家里的空调不制冷，需要上门维修")
+    api = as_user(org.agent)
+    assert numbers(api.get("/tickets", {"q": "空调"})) == [aircon.number]
+    assert numbers(api.get("/tickets", {"q": "快递"})) == [parcel.number]
+    assert numbers(api.get("/tickets", {"q": "冰箱"})) == []
+    found = api.get("/tickets", {"q": "空调"}).json()
+    assert found["count"] == 1
+
+
+def test_search_stays_within_what_the_caller_may_see(org, as_user):
+    record(org.other_agent, content="家里的空调不制冷")
+    assert numbers(as_user(org.agent).get("/tickets", {"q": "空调"})) == []
+    assert len(numbers(as_user(org.other_agent).get("/tickets", {"q": "空调"}))) == 1

@@ -1,0 +1,359 @@
+"""Full-text search of work orders (kefu.core.search), on whichever database the suite runs."""
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.paginator import Paginator
+from django.db import connection
+
+from kefu.core.search import (
+    TICKETS,
+    document_text,
+    ensure_search_index,
+    ensure_search_index_after_migrate,
+    highlight,
+    index_ticket,
+    missing_index_parts,
+    search_tickets,
+    tokenize,
+)
+from kefu.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+_seq = iter(range(1, 10_000))
+
+
+def make_ticket(title: str, content: str = "", *, number: str = "", minutes: int = 0, **fields) -> Ticket:
+    """A work order saved the way the services save one: search_text computed before the save."""
+    when = NOW + timedelta(minutes=minutes)
+    ticket = Ticket(
+        number=number or f"TS-20261122-{next(_seq):04d}",
+        ticket_type="complaint",
+        channel="phone",
+        title=title,
+        content=content or title,
+        created_at=when,
+        updated_at=when,
+        **fields,
+    )
+    ticket.search_text = document_text(ticket)
+    ticket.save()
+    return ticket
+
+
+def found(query: str, queryset=None) -> list[Ticket]:
+    return list(search_tickets(Ticket.objects.all() if queryset is None else queryset, query))
+
+
+def test_a_two_character_word_inside_a_longer_phrase_is_found():
+    refund = make_ticket("我要申请退款")
+    make_ticket("门店服务态度差")
+
+    assert found("退款") == [refund]
+
+
+def test_kuaidi_finds_the_courier_who_did_not_deliver():
+    # jieba cuts 快递员 here as 快递/员, and 快递员没有 as whatever it likes: the bigrams still hold 快递.
+    courier = make_ticket("快递员没有送货上门")
+    make_ticket("商品质量问题")
+
+    assert found("快递") == [courier]
+    assert found("送货上门") == [courier]
+    assert found("快递员") == [courier]
+
+
+def test_a_word_split_differently_by_jieba_in_the_query_is_still_found():
+    failed = make_ticket("申请退款失败", "我在APP上申请退款失败了三次")
+
+    assert found("请退款") == [failed]
+    assert found("退款失败") == [failed]
+
+
+def test_a_single_character_is_found_anywhere_in_a_phrase():
+    courier = make_ticket("快递员没有送货上门")
+
+    assert found("门") == [courier]  # the last character of the phrase
+    assert found("货") == [courier]  # a character in the middle
+
+
+def test_words_that_are_not_all_in_the_ticket_do_not_match():
+    make_ticket("快递员没有送货上门")
+
+    assert found("快递 退款") == []
+    assert found("北京大学") == []
+
+
+def test_the_better_match_ranks_first():
+    weak = make_ticket(
+        "商品咨询",
+        "想问一下这款洗衣机的保修期是多久，安装是否收费，另外如果不满意能否退款，谢谢。",
+        minutes=5,
+    )
+    strong = make_ticket("申请退款", "退款申请提交一周了，退款还没有到账", minutes=0)
+
+    results = found("退款")
+
+    assert results == [strong, weak]  # although `weak` is newer
+    assert results[0].search_rank > results[1].search_rank
+
+
+def test_search_keeps_the_callers_filters():
+    visible = make_ticket("我要申请退款")
+    hidden = make_ticket("退款不到账", customer_name="李四")
+
+    results = search_tickets(Ticket.objects.exclude(pk=hidden.pk), "退款")
+
+    assert list(results) == [visible]
+    assert results.count() == 1
+    assert list(search_tickets(Ticket.objects.filter(customer_name="李四"), "退款")) == [hidden]
+
+
+def test_search_results_compose_with_pagination_and_related_rows():
+    for i in range(12):
+        make_ticket(f"退款问题{i}", minutes=i)
+    make_ticket("表扬客服小王")
+
+    page = Paginator(search_tickets(Ticket.objects.select_related("owner", "category"), "退款"), 5).page(3)
+
+    assert page.paginator.count == 12
+    assert len(page.object_list) == 2
+
+
+def test_limit_keeps_the_best_matches():
+    for i in range(4):
+        make_ticket(f"退款{i}", minutes=i)
+
+    assert len(list(search_tickets(Ticket.objects.all(), "退款", limit=2))) == 2
+
+
+def test_full_width_query_matches_half_width_text_and_back():
+    phone = make_ticket("iPhone13屏幕坏了")
+    vip = make_ticket("ＶＩＰ会员积分１２０００分没有到账")
+
+    assert found("ｉＰｈｏｎｅ１３") == [phone]
+    assert found("IPHONE 13") == [phone]
+    assert found("vip 12000") == [vip]
+
+
+def test_ticket_number_is_found_whole_and_ranks_first():
+    wanted = make_ticket("退款", number="TS-20261122-0042")
+    make_ticket("另一张工单，提到 20261122 这一天和 0042 号柜台", number="TS-20261122-0043")
+
+    for query in (
+        "TS-20261122-0042",
+        "ts-20261122-0042",
+        "ＴＳ－２０２６１１２２－００４２",
+        "TS202611220042",
+    ):
+        assert found(query)[0] == wanted, query
+
+
+def test_phone_number_is_found_by_its_digits_and_its_last_four():
+    caller = make_ticket("投诉停车收费", customer_phone="138-0013-8000")
+    make_ticket("咨询营业时间", customer_phone="13900139000")
+
+    for query in (
+        "13800138000",
+        "138-0013-8000",
+        "138 0013 8000",
+        "+86 138 0013 8000",
+        "8000",
+        "１３８００１３８０００",
+    ):
+        assert found(query) == [caller], query
+
+
+def test_phone_number_matches_customer_phone_even_before_indexing():
+    # A row written around the services (an import) has no terms yet; its phone still finds it.
+    now = NOW
+    raw = Ticket.objects.create(
+        number="ZX-20261122-0001",
+        ticket_type="consultation",
+        channel="phone",
+        title="咨询",
+        content="咨询",
+        customer_phone="13700137000",
+        created_at=now,
+        updated_at=now,
+    )
+
+    assert found("13700137000") == [raw]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"退款 OR (',
+        "退款 AND NOT",
+        "NEAR(退款 投诉, 2)",
+        '"',
+        "'",
+        "\\",
+        '退款"*',
+        "*",
+        "a:* & !b | (c",
+        "^退款",
+        "col:退款",
+        "-- ; DROP TABLE tickets_ticket",
+        "%_%",
+        "\x00退款",
+        "😀👍",
+        "退款" * 2000,
+        "x" * 5000,
+        "１２３" * 100,
+    ],
+)
+def test_hostile_queries_do_not_raise(query):
+    make_ticket("我要申请退款")
+
+    results = search_tickets(Ticket.objects.all(), query)
+
+    assert isinstance(list(results), list)
+    assert results.count() >= 0
+
+
+def test_search_operators_typed_by_habit_are_ignored():
+    refund = make_ticket("我要申请退款")
+
+    assert found('"退款 OR (') == [refund]
+
+
+def test_a_blank_query_returns_the_queryset_unchanged_and_punctuation_matches_nothing():
+    make_ticket("我要申请退款")
+    queryset = Ticket.objects.filter(ticket_type="complaint")
+
+    assert search_tickets(queryset, "   ") is queryset
+    assert search_tickets(queryset, "") is queryset
+    assert list(search_tickets(queryset, "，。！？")) == []
+
+
+def test_an_edited_ticket_is_found_by_its_new_words_only():
+    ticket = make_ticket("快递员没有送货上门")
+
+    ticket.title = ticket.content = "空调不制冷"
+    index_ticket(ticket)
+
+    assert found("快递") == []
+    assert found("制冷") == [ticket]
+    assert Ticket.objects.get(pk=ticket.pk).search_text == document_text(ticket)
+
+
+def test_a_deleted_ticket_leaves_the_index():
+    ticket = make_ticket("我要申请退款")
+    other = make_ticket("退款不到账")
+
+    ticket.delete()
+
+    assert found("退款") == [other]
+
+
+def test_document_text_holds_number_phone_and_fields():
+    ticket = Ticket(
+        number="TS-20261122-0001",
+        title="投诉",
+        content="内容",
+        customer_name="王小明",
+        customer_phone="+86 138-0013-8000",
+        customer_email="Wang.XM@Example.com",
+        location="B1层",
+        subject_product="电饭煲",
+    )
+
+    terms = document_text(ticket).split()
+
+    assert {
+        "ts",
+        "20261122",
+        "0001",
+        "13800138000",
+        "8000",
+        "王小",
+        "小明",
+        "wang",
+        "example",
+        "b",
+        "1",
+    } - set(terms) == set()
+    assert {"电饭", "饭煲"} <= set(terms)
+
+
+def test_tokenize_normalizes_and_drops_punctuation():
+    assert tokenize("ＡＢＣ，１２３！") == ["abc", "123"]
+    assert tokenize("  ——  ") == []
+    assert "退款" in tokenize("我要申请退款")
+
+
+def test_highlight_escapes_html_and_marks_terms():
+    snippet = highlight('<script>alert("x")</script>我要申请退款 & 快递', "退款 快递")
+
+    assert "<script>" not in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "&amp;" in snippet
+    assert "<mark>退款</mark>" in snippet
+    assert "<mark>快递</mark>" in snippet
+
+
+def test_highlight_cuts_a_window_around_the_first_match():
+    text = "前言" * 100 + "我要申请退款" + "后记" * 100
+
+    snippet = highlight(text, "退款", width=40)
+
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<mark>退款</mark>" in snippet
+    assert len(snippet.replace("<mark>", "").replace("</mark>", "")) <= 42
+
+
+def test_highlight_marks_full_width_text_for_a_half_width_query():
+    assert highlight("型号ＡＢＣ１２３坏了", "abc") == "型号<mark>ＡＢＣ</mark>１２３坏了"
+
+
+def test_reindex_command_rebuilds_stale_search_text():
+    refund = make_ticket("我要申请退款")
+    courier = make_ticket("快递员没有送货上门")
+    Ticket.objects.update(search_text="")  # e.g. rows imported around the services
+    assert found("退款") == []
+
+    out = StringIO()
+    call_command("kefu_reindex", "--batch-size", "1", stdout=out)
+
+    assert "Reindexed 2 work orders (2 changed)" in out.getvalue()
+    assert found("退款") == [refund]
+    assert found("快递") == [courier]
+
+
+def test_the_index_is_complete_after_all_migrations():
+    # On SQLite a later migration that alters tickets_ticket makes Django's schema editor copy the
+    # table and drop its triggers; post_migrate must then run ensure_search_index_after_migrate.
+    assert missing_index_parts(connection, TICKETS) == set()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 triggers exist on SQLite only")
+def test_lost_sqlite_triggers_are_put_back_and_the_index_rebuilt():
+    # What Django's SQLite schema editor does to the triggers when a later migration remakes the table.
+    with connection.cursor() as cursor:
+        for trigger in TICKETS.triggers:
+            cursor.execute(f"DROP TRIGGER {trigger}")
+    refund = make_ticket("我要申请退款")  # not indexed: no trigger
+    assert found("退款") == []
+
+    ensure_search_index_after_migrate(sender=None, using=connection.alias)  # as after `migrate`
+
+    assert missing_index_parts(connection, TICKETS) == set()
+    assert found("退款") == [refund]
+    assert ensure_search_index() is False
+    courier = make_ticket("快递员没有送货上门")
+    assert found("快递") == [courier]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
+def test_postgresql_search_uses_the_gin_index():
+    make_ticket("我要申请退款")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = search_tickets(Ticket.objects.all(), "退款").explain()
+
+    assert TICKETS.gin_index in plan
