@@ -25,6 +25,7 @@ from kefu.tickets.models import (
     Channel,
     Dispatch,
     Escalation,
+    Message,
     Priority,
     Severity,
     Status,
@@ -206,6 +207,22 @@ class EventOut(Schema):
     created_at: datetime
 
 
+class MessageOut(Schema):
+    id: int
+    direction: Message.Direction
+    channel: Channel
+    author: UserRef | None
+    author_name: str
+    address: str
+    subject: str
+    body_text: str
+    body_html: str
+    delivery: Message.Delivery
+    delivery_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
 class DispatchOut(Schema):
     id: int
     ticket: TicketRef
@@ -337,6 +354,12 @@ class ReplyIn(Schema):
     reply: str = Field(..., max_length=20000)
 
 
+class MessageIn(Schema):
+    body_text: str = Field(..., max_length=50000)
+    channel: Channel | None = None
+    subject: str = Field("", max_length=255)
+
+
 class ReturnIn(Schema):
     reason: str = Field(..., max_length=20000)
 
@@ -444,6 +467,28 @@ def ticket_events(request, number: str):
 def ticket_note(request, number: str, payload: NoteIn):
     ticket = visible_ticket(request, number)
     return HttpStatus(201, services.ticket_add_note(ticket=ticket, by=user_of(request), note=payload.note))
+
+
+@tickets_router.get(
+    "/{number}/messages", response=list[MessageOut], summary="Correspondence with the customer"
+)
+def ticket_messages(request, number: str):
+    ticket = visible_ticket(request, number)
+    return ticket.messages.select_related("author").order_by("created_at", "id")
+
+
+@tickets_router.post("/{number}/messages", response={201: MessageOut}, summary="Answer the customer")
+def ticket_message_reply(request, number: str, payload: MessageIn):
+    """Sent by the chosen channel (default: the one the customer used) after the request succeeds."""
+    ticket = visible_ticket(request, number)
+    message = services.message_reply(
+        ticket=ticket,
+        by=user_of(request),
+        body_text=payload.body_text,
+        channel=payload.channel,
+        subject=payload.subject,
+    )
+    return HttpStatus(201, message)
 
 
 @tickets_router.post("/{number}/escalate", response={201: EscalationOut}, summary="Escalate one step by hand")

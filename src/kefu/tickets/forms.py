@@ -219,6 +219,16 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReplyForm(forms.Form):
+    """An answer to the customer; it leaves by the chosen channel (phone, walk-in and letter are recorded)."""
+
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices)
+    subject = forms.CharField(label=_("subject"), max_length=255, required=False)
+    body_text = forms.CharField(
+        label=_("reply to the customer"), max_length=50000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
 class EscalateForm(forms.Form):
     note = forms.CharField(
         label=_("reason for escalating"), required=False, widget=forms.Textarea(attrs={"rows": 2})

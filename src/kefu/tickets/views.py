@@ -32,12 +32,14 @@ from kefu.tickets.forms import (
     EscalateForm,
     MergeForm,
     NoteForm,
+    ReplyForm,
     SearchForm,
     TransitionForm,
     categories_for,
 )
 from kefu.tickets.models import Dispatch, SlaClock, Status, Ticket
 from kefu.tickets.services.dispatch import default_deadline
+from kefu.tickets.services.messages import can_reply
 from kefu.tickets.services.tickets import running_clocks
 
 PER_PAGE = 25
@@ -198,6 +200,7 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "edit": permissions.can_edit(user, ticket)
         and ticket.status not in (Status.CLOSED, Status.MERGED, Status.CANCELLED),
         "escalate": ticket.is_open and workflow.owner_or_lead(ticket, user),
+        "reply": can_reply(user, ticket),
     }
     version = {"version": ticket.version}
     forms = {
@@ -208,6 +211,7 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "merge_form": MergeForm(initial=version),
         "note_form": NoteForm(),
         "escalate_form": EscalateForm(),
+        "reply_form": ReplyForm(initial={"channel": ticket.channel}),
         "attach_form": AttachForm(),
     }
     forms.update(bound or {})
@@ -232,6 +236,7 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "own_pending": own_pending,
         "escalations": ticket.escalations.select_related("to_user"),
         "events": ticket.events.select_related("actor"),
+        "conversation": ticket.messages.select_related("author"),
         "attachments": ticket.attachments.select_related("uploaded_by").order_by("created_at"),
         "actions": actions,
         "notes_required": [t.action for t in actions if t.note_required],
@@ -344,6 +349,27 @@ def note(request, number: str):
     except DomainError as exc:
         return _refused(request, ticket, exc, form, "note_form")
     return _done(request, ticket, _("The note was added."))
+
+
+@login_required
+@require_POST
+def reply(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, ticket, {"reply_form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        services.message_reply(
+            ticket=ticket,
+            by=request.user,
+            channel=data["channel"],
+            subject=data["subject"],
+            body_text=data["body_text"],
+        )
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "reply_form")
+    return _done(request, ticket, _("The reply was recorded and is on its way to the customer."))
 
 
 @login_required
