@@ -152,6 +152,7 @@ class TicketOut(TicketListOut):
     subject_department: DepartmentRef | None
     subject_product: str
     resolution: str
+    channel_details: dict = Field(default_factory=dict, description="The channel's own facts.")
     created_by: UserRef | None
     escalated_to: UserRef | None
     merged_into: str | None = Field(None, description="Number of the work order this one was merged into.")
@@ -298,6 +299,10 @@ class TicketCreateIn(Schema):
     subject_product: str = Field("", max_length=200)
     group_id: Id | None = None
     accept: bool = Field(False, description="Accept it at once: the caller becomes the first-contact owner.")
+    channel_details: dict = Field(
+        default_factory=dict,
+        description="The channel's own facts (walk_in, letter, media, regulator, transfer); see docs/guide.md.",
+    )
 
 
 class TicketUpdateIn(Schema):
@@ -392,7 +397,9 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
 def ticket_create(request, payload: TicketCreateIn):
-    ticket = services.ticket_create(by=user_of(request), **payload.dict())
+    from kefu.intake.manual.services import ticket_create_with_details
+
+    ticket = ticket_create_with_details(by=user_of(request), **payload.dict())
     return HttpStatus(201, reread(ticket))
 
 

@@ -169,6 +169,7 @@ def ticket_create(
     subject_product: str = "",
     group_id: int | None = None,
     accept: bool = False,
+    channel_details: dict | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Record a contact as a work order (登记).
@@ -177,6 +178,7 @@ def ticket_create(
     itself (portal, email) has no owner until an agent accepts it. Starts the SLA clocks of the
     matching policy and routes complaints about people and major complaints at once.
     Refuses unknown types, channels, categories and people, and a missing content.
+    `channel_details` is stored as given: callers check it first (kefu.intake.manual.services).
     """
     now = now or timezone.now()
     if by is not None and not by.is_center_staff:
@@ -232,6 +234,7 @@ def ticket_create(
         subject_person=cleaned.get("subject_person"),
         subject_department=cleaned.get("subject_department"),
         subject_product=cleaned["subject_product"],
+        channel_details=channel_details or {},
         group=group,
         owner=by,
         created_by=by,
