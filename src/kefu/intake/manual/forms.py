@@ -38,8 +38,8 @@ class ManualCaptureForm(CaptureForm):
         return [self[PREFIX + fact.name] for fact in self.facts]
 
     def service_kwargs(self) -> dict:
+        self.cleaned_data["channel"] = self.channel
         kwargs = super().service_kwargs()
-        kwargs["channel"] = self.channel
         kwargs["channel_details"] = {
             fact.name: self.cleaned_data.get(PREFIX + fact.name) for fact in self.facts
         }
