@@ -89,7 +89,9 @@ def test_a_customer_submits_tracks_adds_information_and_rates_on_a_phone(org, li
     assert fits_the_screen(phone)
     shoot(phone, "kefu-portal-done.png")
     ticket = Ticket.objects.get(number=number)
-    assert ticket.channel == "portal" and list(ticket.attachments.values_list("name", flat=True)) == ["吸管.png"]
+    assert ticket.channel == "portal" and list(ticket.attachments.values_list("name", flat=True)) == [
+        "吸管.png"
+    ]
 
     # An agent takes it and answers on the portal (what the reply form on the work-order page does).
     ticket = ticket_transition(ticket=ticket, action="accept", by=org.agent)

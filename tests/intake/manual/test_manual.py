@@ -17,7 +17,11 @@ from kefu.tickets.models import Ticket
 # A complete set of facts per channel.
 GOOD = {
     "walk_in": {"service_desk": "一楼服务台", "visitor_count": 2},
-    "letter": {"received_on": "2026-11-20", "sender_address": "上海市静安区某路1号", "letter_reference": "X-1"},
+    "letter": {
+        "received_on": "2026-11-20",
+        "sender_address": "上海市静安区某路1号",
+        "letter_reference": "X-1",
+    },
     "media": {
         "outlet": "新民晚报",
         "link": "https://example.com/news/1",
@@ -62,7 +66,9 @@ def test_a_missing_required_fact_is_refused_by_name_and_nothing_is_saved(org, ch
 
 @pytest.mark.parametrize("channel", list(FACTS))
 def test_complete_facts_are_stored_on_the_work_order(org, channel):
-    ticket = ticket_create_with_details(by=org.agent, channel=channel, channel_details=GOOD[channel], **REGISTER)
+    ticket = ticket_create_with_details(
+        by=org.agent, channel=channel, channel_details=GOOD[channel], **REGISTER
+    )
 
     ticket.refresh_from_db()
     assert ticket.channel == channel and ticket.channel_details == GOOD[channel]

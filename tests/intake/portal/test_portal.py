@@ -427,3 +427,34 @@ def test_lookups_by_number_and_phone_are_rate_limited(org, client, settings):
         client.post("/portal/track/", {"number": "TS-20000101-0001", "phone": PHONE})
 
     assert client.post("/portal/track/", {"number": "TS-20000101-0001", "phone": PHONE}).status_code == 429
+
+
+# --- staff side ------------------------------------------------------------------------------------
+
+
+def test_an_agent_answers_from_the_work_order_page_and_the_customer_sees_it(
+    org, client, django_capture_on_commit_callbacks
+):
+    ticket = submitted(client)
+    ticket = ticket_transition(ticket=ticket, action="accept", by=org.agent)
+    agent = Client()
+    agent.force_login(org.agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent.post(
+            f"/tickets/{ticket.number}/reply/", {"channel": "portal", "body_text": "已为您登记退款。"}
+        )
+
+    assert response.status_code == 302
+    assert "已为您登记退款" in page(client, ticket)
+
+
+def test_staff_see_the_customers_rating_on_the_timeline(org, client):
+    ticket = resolved(org, submitted(client))
+    client.post(f"/portal/t/{tracking_token(ticket)}/rate/", {"score": "dissatisfied", "comment": "太慢"})
+    agent = Client()
+    agent.force_login(org.agent)
+
+    html = agent.get(f"/tickets/{ticket.number}/").content.decode()
+
+    assert "不满意" in html and "太慢" in html
