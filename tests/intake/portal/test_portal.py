@@ -458,3 +458,14 @@ def test_staff_see_the_customers_rating_on_the_timeline(org, client):
     html = agent.get(f"/tickets/{ticket.number}/").content.decode()
 
     assert "不满意" in html and "太慢" in html
+
+
+def test_a_broken_cache_lets_customers_submit_rather_than_failing(org, client, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    for name in ("get", "add", "incr", "set"):
+        monkeypatch.setattr(limits.cache, name, down)
+
+    assert client.post("/portal/", form()).status_code == 302
+    assert Ticket.objects.count() == 1

@@ -10,6 +10,7 @@ a keyed hash (salted_hmac over a nonce and the answer) inside a timestamped sign
 neither read nor forge it, and each solved challenge is accepted once.
 """
 
+import logging
 import secrets
 import time
 
@@ -17,6 +18,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+log = logging.getLogger(__name__)
 
 CHALLENGE_SALT = "kefu.intake.portal.challenge"
 CHALLENGE_MAX_AGE = 30 * 60
@@ -39,18 +42,26 @@ def _key(kind: str, ident: str) -> str:
 
 
 def count(kind: str, ident: str) -> int:
-    return int(cache.get(_key(kind, ident), 0) or 0)
+    try:
+        return int(cache.get(_key(kind, ident), 0) or 0)
+    except Exception as exc:  # the cache is down: let customers through rather than answer 500
+        log.warning("portal rate-limit cache unavailable: %s", exc)
+        return 0
 
 
 def hit(kind: str, ident: str) -> int:
-    """Count one more event in the current window; returns the new count."""
+    """Count one more event in the current window; returns the new count (0 if the cache is down)."""
     key = _key(kind, ident)
-    cache.add(key, 0, timeout=settings.KEFU_PORTAL_RATE_WINDOW)
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.KEFU_PORTAL_RATE_WINDOW)
-        return 1
+        cache.add(key, 0, timeout=settings.KEFU_PORTAL_RATE_WINDOW)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=settings.KEFU_PORTAL_RATE_WINDOW)
+            return 1
+    except Exception as exc:  # the cache is down: let customers through rather than answer 500
+        log.warning("portal rate-limit cache unavailable: %s", exc)
+        return 0
 
 
 def over(kind: str, ident: str, limit: int) -> bool:
@@ -80,4 +91,8 @@ def challenge_passed(token: str, answer) -> bool:
         data.get("h", ""), _digest(data.get("n", ""), answer)
     ):
         return False
-    return cache.add(f"kefu:portal:challenge-used:{data['n']}", 1, timeout=CHALLENGE_MAX_AGE)
+    try:
+        return cache.add(f"kefu:portal:challenge-used:{data['n']}", 1, timeout=CHALLENGE_MAX_AGE)
+    except Exception as exc:  # the cache is down: a right answer is enough
+        log.warning("portal challenge cache unavailable: %s", exc)
+        return True
