@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.notify",
+    "kefu.intake.portal",
+    "kefu.intake.manual",
 ]
 
 MIDDLEWARE = [
@@ -173,3 +175,14 @@ LOGGING = {
         }
     },
 }
+
+# --- customer portal (kefu.intake.portal; docs/portal.md) -----------------------------------
+KEFU_PORTAL_RATE_WINDOW = int(os.environ.get("KEFU_PORTAL_RATE_WINDOW", 3600))  # seconds
+KEFU_PORTAL_SUBMITS_PER_IP = int(os.environ.get("KEFU_PORTAL_SUBMITS_PER_IP", 20))  # form posts per window
+KEFU_PORTAL_SUBMITS_PER_PHONE = int(os.environ.get("KEFU_PORTAL_SUBMITS_PER_PHONE", 5))  # work orders
+KEFU_PORTAL_CHALLENGE_AFTER = int(os.environ.get("KEFU_PORTAL_CHALLENGE_AFTER", 2))  # work orders per IP
+KEFU_PORTAL_LOOKUPS_PER_IP = int(os.environ.get("KEFU_PORTAL_LOOKUPS_PER_IP", 30))
+KEFU_PORTAL_ADDS_PER_TICKET = int(os.environ.get("KEFU_PORTAL_ADDS_PER_TICKET", 20))
+KEFU_PORTAL_MAX_FILES = int(os.environ.get("KEFU_PORTAL_MAX_FILES", 5))
+KEFU_PORTAL_LINK_MAX_AGE_DAYS = int(os.environ.get("KEFU_PORTAL_LINK_MAX_AGE_DAYS", 365))
+KEFU_PORTAL_CLIENT_IP_HEADER = os.environ.get("KEFU_PORTAL_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_FORWARDED_FOR

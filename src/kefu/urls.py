@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("kefu.customers.urls")),
     path("", include("kefu.notify.urls")),
     path("", include("kefu.tickets.urls")),
+    path("", include("kefu.intake.manual.urls")),
+    path("portal/", include("kefu.intake.portal.urls")),
 ]

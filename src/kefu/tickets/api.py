@@ -152,6 +152,7 @@ class TicketOut(TicketListOut):
     subject_department: DepartmentRef | None
     subject_product: str
     resolution: str
+    channel_details: dict = Field(default_factory=dict, description="The channel's own facts.")
     created_by: UserRef | None
     escalated_to: UserRef | None
     merged_into: str | None = Field(None, description="Number of the work order this one was merged into.")
@@ -298,6 +299,10 @@ class TicketCreateIn(Schema):
     subject_product: str = Field("", max_length=200)
     group_id: Id | None = None
     accept: bool = Field(False, description="Accept it at once: the caller becomes the first-contact owner.")
+    channel_details: dict = Field(
+        default_factory=dict,
+        description="The channel's own facts (walk_in, letter, media, regulator, transfer); see docs/guide.md.",
+    )
 
 
 class TicketUpdateIn(Schema):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.forms import StaffChoiceField, active_staff
 from kefu.accounts.models import AgentGroup, Department
+from kefu.intake.manual.facts import MANUAL_CHANNELS
 from kefu.tickets.models import Category, Channel, Priority, Severity, Status, TicketType
 
 
@@ -109,7 +110,12 @@ class RegisterFields(forms.Form):
 class CaptureForm(RegisterFields):
     """Quick capture of a phone call or a walk-in visit (快速登记)."""
 
-    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
+    # Walk-in, letter, media, regulator and transfer have their own pages with their facts (kefu.intake.manual).
+    channel = forms.ChoiceField(
+        label=_("channel"),
+        choices=[c for c in Channel.choices if c[0] not in MANUAL_CHANNELS],
+        initial=Channel.PHONE,
+    )
     ticket_type = forms.ChoiceField(label=_("type"), choices=TicketType.choices, initial=TicketType.COMPLAINT)
     attachments = MultipleFileField(label=_("attachments"), required=False)
     accept = forms.BooleanField(

@@ -5,6 +5,7 @@ locking: a stale form is refused, never silently overwritten), consults workflow
 the timeline.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -159,6 +160,21 @@ def _validate_register(data: dict, errors: dict) -> dict:
     return cleaned
 
 
+def _details_as_given(channel: str, details: dict | None) -> dict:
+    if details is not None and not isinstance(details, dict):
+        raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
+    return dict(details or {})
+
+
+#: How a channel's facts are checked before a work order is recorded: one function
+#: (channel, details) -> cleaned details, raising ValidationError. Replaced by kefu.intake.manual.
+CHANNEL_DETAILS_CHECK: list[Callable[[str, dict | None], dict]] = [_details_as_given]
+
+
+def register_channel_details_check(check: Callable[[str, dict | None], dict]) -> None:
+    CHANNEL_DETAILS_CHECK[0] = check
+
+
 # --- create ------------------------------------------------------------------------------------
 
 
@@ -183,6 +199,7 @@ def ticket_create(
     subject_product: str = "",
     group_id: int | None = None,
     accept: bool = False,
+    channel_details: dict | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Record a contact as a work order (登记).
@@ -191,6 +208,9 @@ def ticket_create(
     itself (portal, email) has no owner until an agent accepts it. Starts the SLA clocks of the
     matching policy and routes complaints about people and major complaints at once.
     Refuses unknown types, channels, categories and people, and a missing content.
+    `channel_details` (a channel's own facts) is checked by the registered check
+    (kefu.intake.manual registers the table of facts per channel), its errors named
+    ``channel_details.<fact>`` beside the register's.
     """
     now = now or timezone.now()
     if by is not None and not by.is_center_staff:
@@ -217,6 +237,10 @@ def ticket_create(
         },
         errors,
     )
+    try:
+        channel_details = CHANNEL_DETAILS_CHECK[0](channel, channel_details)
+    except ValidationError as exc:
+        errors.update(exc.errors)
     if errors:
         raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
     customer = customer_find_or_create(
@@ -246,6 +270,7 @@ def ticket_create(
         subject_person=cleaned.get("subject_person"),
         subject_department=cleaned.get("subject_department"),
         subject_product=cleaned["subject_product"],
+        channel_details=channel_details or {},
         group=group,
         owner=by,
         created_by=by,
