@@ -12,14 +12,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from kefu.notify.consumers import user_group
-from kefu.notify.models import Notification
+from kefu.notify.models import Notification, NotificationKind, NotificationPreference
 
 log = logging.getLogger(__name__)
+
+
+# What the senders in Kefu pass as `email=` for each kind: the default a person's preference overrides.
+EMAIL_BY_DEFAULT = {
+    NotificationKind.DISPATCH: True,
+    NotificationKind.DEPARTMENT_REPLY: True,
+    NotificationKind.DEPARTMENT_RETURN: True,
+    NotificationKind.REOPENED: True,
+    NotificationKind.ESCALATION: True,
+}
 
 
 def notify(
     *, users: Iterable, ticket=None, kind: str, title: str, body: str = "", email: bool = False
 ) -> list[Notification]:
+    """Tell `users` in-app (and in real time); also by email where `email` is set, unless a person's
+    preference for this kind says otherwise (NotificationPreference wins over the caller's default)."""
     seen, rows = set(), []
     for user in users:
         if user is None or user.pk in seen or not user.is_active:
@@ -27,8 +39,11 @@ def notify(
         seen.add(user.pk)
         rows.append(Notification(user=user, ticket=ticket, kind=kind, title=str(title)[:200], body=str(body)))
     created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.pk]
-    transaction.on_commit(lambda: _deliver(created, ids, email))
+    prefs = dict(
+        NotificationPreference.objects.filter(user_id__in=seen, kind=kind).values_list("user_id", "email")
+    )
+    ids = [n.pk for n in created if n.pk and prefs.get(n.user_id, email)]
+    transaction.on_commit(lambda: _deliver(created, ids, bool(ids)))
     return created
 
 
@@ -74,7 +89,29 @@ def send_emails(*, notification_ids: list[int]) -> int:
 
 
 def mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    """Mark the given notifications of `user` read (all unread ones when no ids are given)."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())
+
+
+def email_preferences(user) -> list[tuple[str, str, bool]]:
+    """(kind, label, email?) for every notification kind, as it applies to `user` now."""
+    prefs = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
+    return [
+        (kind.value, str(kind.label), prefs.get(kind.value, EMAIL_BY_DEFAULT.get(kind, False)))
+        for kind in NotificationKind
+    ]
+
+
+@transaction.atomic
+def notification_preferences_set(*, user, email_kinds: Iterable[str]) -> int:
+    """Store which kinds `user` also wants by email (every known kind gets a row); returns how many.
+
+    Unknown kinds are ignored: the form only offers known ones.
+    """
+    wanted = set(email_kinds)
+    for kind in NotificationKind.values:
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"email": kind in wanted})
+    return len(wanted & set(NotificationKind.values))
