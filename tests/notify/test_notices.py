@@ -69,7 +69,9 @@ def test_no_acknowledgement_sms_to_a_landline(org, sms_outbox, django_capture_on
     assert sms_outbox == []
 
 
-def test_resolving_sends_the_result_notice_with_the_result(org, sms_outbox, django_capture_on_commit_callbacks):
+def test_resolving_sends_the_result_notice_with_the_result(
+    org, sms_outbox, django_capture_on_commit_callbacks
+):
     ticket = ticket_in(org, Status.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True):
         ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="已为您补发快递", now=MONDAY_9)
@@ -144,7 +146,9 @@ def test_held_notices_leave_when_the_quiet_hours_end_and_only_once(
     assert CustomerNotice.objects.get(ticket=ticket).state == CustomerNotice.State.SENT
 
 
-def test_an_sms_just_before_the_quiet_hours_is_sent_at_once(org, quiet, sms_outbox, django_capture_on_commit_callbacks):
+def test_an_sms_just_before_the_quiet_hours_is_sent_at_once(
+    org, quiet, sms_outbox, django_capture_on_commit_callbacks
+):
     ticket = new_ticket(org, channel="phone", now=TEN_PM)
     with django_capture_on_commit_callbacks(execute=True):
         notice = customer_notice_send(ticket=ticket, kind="survey", now=aware(2026, 11, 23, 20, 59))

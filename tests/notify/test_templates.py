@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_unknown_variable_is_refused_when_the_template_is_saved():
-    template = MessageTemplate(name="坏模板", kind="free", channel="sms", body="您好{customer}，工单{ticket_no}")
+    template = MessageTemplate(
+        name="坏模板", kind="free", channel="sms", body="您好{customer}，工单{ticket_no}"
+    )
     with pytest.raises(ValidationError) as refused:
         template.save()
     assert "body" in refused.value.message_dict

@@ -61,7 +61,16 @@ def redeliver(modeladmin, request, queryset):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("uuid", "webhook", "event_kind", "state", "attempts", "status_code", "next_attempt_at", "created_at")
+    list_display = (
+        "uuid",
+        "webhook",
+        "event_kind",
+        "state",
+        "attempts",
+        "status_code",
+        "next_attempt_at",
+        "created_at",
+    )
     list_filter = ("state", "webhook", "event_kind")
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
     actions = [redeliver]

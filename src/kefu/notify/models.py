@@ -153,7 +153,9 @@ class CustomerNotice(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["event", "kind"], condition=models.Q(event__isnull=False), name="notice_once_per_event"
+                fields=["event", "kind"],
+                condition=models.Q(event__isnull=False),
+                name="notice_once_per_event",
             )
         ]
         indexes = [
@@ -174,7 +176,10 @@ class Webhook(models.Model):
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(
-        _("secret"), max_length=200, default=new_secret, help_text=_("Used to sign each delivery (HMAC-SHA256).")
+        _("secret"),
+        max_length=200,
+        default=new_secret,
+        help_text=_("Used to sign each delivery (HMAC-SHA256)."),
     )
     events = models.JSONField(
         _("events"),
@@ -241,13 +246,13 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["webhook", "event"], condition=models.Q(event__isnull=False), name="webhook_once_per_event"
+                fields=["webhook", "event"],
+                condition=models.Q(event__isnull=False),
+                name="webhook_once_per_event",
             )
         ]
         indexes = [
-            models.Index(
-                fields=["next_attempt_at"], name="webhook_due", condition=models.Q(state="pending")
-            ),
+            models.Index(fields=["next_attempt_at"], name="webhook_due", condition=models.Q(state="pending")),
         ]
 
     def __str__(self) -> str:

@@ -85,7 +85,9 @@ def notice_values(ticket: Ticket, by=None) -> dict:
     return {
         "customer_name": ticket.customer_name or _("customer"),
         "ticket_no": ticket.number,
-        "promised_time": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else _("as soon as possible"),
+        "promised_time": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+        if due
+        else _("as soon as possible"),
         "result": ticket.resolution,
         "survey_url": survey.replace("{site_url}", settings.SITE_URL.rstrip("/")).replace(
             "{ticket_no}", ticket.number
@@ -95,7 +97,9 @@ def notice_values(ticket: Ticket, by=None) -> dict:
 
 
 def template_for(kind: str, channel: str) -> MessageTemplate:
-    template = MessageTemplate.objects.filter(kind=kind, channel=channel, is_active=True).order_by("id").first()
+    template = (
+        MessageTemplate.objects.filter(kind=kind, channel=channel, is_active=True).order_by("id").first()
+    )
     if template is None:
         raise ValidationError.for_field(
             "kind",
@@ -112,7 +116,8 @@ def customer_channel(ticket: Ticket) -> str:
     if ticket.customer_email:
         return TemplateChannel.EMAIL
     raise ValidationError.for_field(
-        "customer_phone", _("%(number)s has neither a mobile number nor an email.") % {"number": ticket.number}
+        "customer_phone",
+        _("%(number)s has neither a mobile number nor an email.") % {"number": ticket.number},
     )
 
 
@@ -205,7 +210,9 @@ def wanted_for_event(event: TicketEvent) -> str | None:
     return None
 
 
-def customer_notice_for_event(*, event_id: int, kind: str, now: datetime | None = None) -> CustomerNotice | None:
+def customer_notice_for_event(
+    *, event_id: int, kind: str, now: datetime | None = None
+) -> CustomerNotice | None:
     """The worker's step after a work order was created or resolved: send the automatic SMS once.
 
     Does nothing for an event that is gone, or if the settings or the customer no longer call for it;

@@ -113,5 +113,7 @@ def notification_preferences_set(*, user, email_kinds: Iterable[str]) -> int:
     """
     wanted = set(email_kinds)
     for kind in NotificationKind.values:
-        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"email": kind in wanted})
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"email": kind in wanted}
+        )
     return len(wanted & set(NotificationKind.values))

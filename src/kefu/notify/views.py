@@ -82,7 +82,12 @@ def delivery_list(request):
     return render(
         request,
         "notify/deliveries.html",
-        {"page": page, "state": state, "states": WebhookDelivery.State.choices, "webhooks": Webhook.objects.all()},
+        {
+            "page": page,
+            "state": state,
+            "states": WebhookDelivery.State.choices,
+            "webhooks": Webhook.objects.all(),
+        },
     )
 
 

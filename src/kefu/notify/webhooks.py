@@ -204,7 +204,9 @@ def webhook_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
 
 
 def can_manage_webhooks(user) -> bool:
-    return user is not None and user.is_active and (user.is_superuser or user.is_staff or user.role == "admin")
+    return (
+        user is not None and user.is_active and (user.is_superuser or user.is_staff or user.role == "admin")
+    )
 
 
 @transaction.atomic

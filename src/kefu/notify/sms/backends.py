@@ -43,7 +43,9 @@ class ConsoleBackend(BaseSmsBackend):
 
     def send(self, message: SmsMessage) -> dict:
         stream = self.stream or sys.stdout
-        stream.write(f"SMS to {', '.join(message.to)} ({message.segments} segment(s)):\n{message.full_text}\n")
+        stream.write(
+            f"SMS to {', '.join(message.to)} ({message.segments} segment(s)):\n{message.full_text}\n"
+        )
         stream.flush()
         return {}
 
