@@ -102,6 +102,10 @@ class MessageTemplate(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.clean()  # a template with an unknown variable is refused when saved, not when sent
+        super().save(*args, **kwargs)
+
     def clean(self):
         errors = {}
         for field in ("subject", "body"):
@@ -110,10 +114,6 @@ class MessageTemplate(models.Model):
                 errors[field] = problems
         if errors:
             raise DjangoValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.clean()  # a template with an unknown variable is refused when saved, not when sent
-        super().save(*args, **kwargs)
 
 
 class CustomerNotice(models.Model):

@@ -32,7 +32,7 @@ def template_errors(text: str) -> list[str]:
         elif name.strip() not in VARIABLES:
             errors.append(
                 _("Unknown variable {%(name)s}; use one of: %(known)s.")
-                % {"name": name, "known": ", ".join("{%s}" % v for v in VARIABLES)}
+                % {"name": name, "known": ", ".join(f"{{{v}}}" for v in VARIABLES)}
             )
     return errors
 
