@@ -192,3 +192,23 @@ def test_a_failed_sms_reply_is_kept_with_the_providers_answer(
     message.refresh_from_db()
     assert message.delivery == Message.Delivery.FAILED
     assert "HTTP 500" in message.delivery_error and "gateway down" in message.delivery_error
+
+
+def test_an_agent_sends_the_survey_link_from_the_work_order_page(
+    org, client, sms_outbox, django_capture_on_commit_callbacks
+):
+    ticket = ticket_in(org, Status.RESOLVED)
+    client.force_login(org.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/notifications/notice/{ticket.number}/", {"kind": "survey"})
+    assert response.status_code == 302
+    (sms,) = sms_outbox
+    assert f"/survey/{ticket.number}/" in sms.text
+
+
+def test_an_unknown_notice_kind_from_the_page_is_reported_not_sent(org, client, sms_outbox):
+    ticket = new_ticket(org)
+    client.force_login(org.agent)
+    response = client.post(f"/notifications/notice/{ticket.number}/", {"kind": "spam"}, follow=True)
+    assert "spam" in response.content.decode()
+    assert sms_outbox == [] and not CustomerNotice.objects.exists()

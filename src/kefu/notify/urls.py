@@ -13,5 +13,6 @@ urlpatterns = [
     path("notifications/preferences/", views.notification_preferences, name="preferences"),
     path("notifications/templates/", views.template_list, name="templates"),
     path("notifications/webhooks/", views.delivery_list, name="deliveries"),
+    path("notifications/notice/<str:number>/", views.notice_send, name="notice"),
     path("notifications/webhooks/<int:pk>/redeliver/", views.delivery_redeliver, name="redeliver"),
 ]

@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -102,3 +104,30 @@ def delivery_redeliver(request, pk: int):
     else:
         messages.success(request, _("The delivery was queued again."))
     return redirect("notify:deliveries")
+
+
+@login_required
+@require_POST
+def notice_send(request, number: str):
+    """Send the customer a notice (e.g. the survey link) from the work-order page."""
+    from kefu.notify.notices import customer_notice_send
+    from kefu.tickets.models import Ticket
+    from kefu.tickets.permissions import can_view
+
+    ticket = get_object_or_404(Ticket, number=number)
+    if not can_view(request.user, ticket):
+        raise Http404
+    try:
+        notice = customer_notice_send(ticket=ticket, kind=request.POST.get("kind", ""), by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if notice.state == notice.State.HELD:
+            messages.success(
+                request,
+                _("Quiet hours: the SMS will be sent at %(time)s.")
+                % {"time": timezone.localtime(notice.hold_until).strftime("%H:%M")},
+            )
+        else:
+            messages.success(request, _("The notice is on its way to the customer."))
+    return redirect("tickets:detail", number=ticket.number)
