@@ -212,3 +212,10 @@ def test_an_unknown_notice_kind_from_the_page_is_reported_not_sent(org, client, 
     response = client.post(f"/notifications/notice/{ticket.number}/", {"kind": "spam"}, follow=True)
     assert "spam" in response.content.decode()
     assert sms_outbox == [] and not CustomerNotice.objects.exists()
+
+
+def test_staff_outside_the_work_order_may_not_queue_a_notice_at_night(org, quiet):
+    ticket = new_ticket(org, channel="letter", now=TEN_PM)
+    with pytest.raises(PermissionDenied):
+        customer_notice_send(ticket=ticket, kind="survey", by=org.logistics_staff, now=TEN_PM)
+    assert not CustomerNotice.objects.exists()

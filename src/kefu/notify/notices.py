@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import ValidationError
+from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.notify.models import CustomerNotice, MessageTemplate, TemplateChannel, TemplateKind
 from kefu.notify.sms import is_mobile
 from kefu.notify.templating import render
@@ -141,7 +141,13 @@ def customer_notice_send(
     event and kind returns the first notice and sends nothing. Refuses an unknown kind, a customer
     without a number or email, a missing template, and staff who may not answer on the work order.
     """
+    from kefu.tickets.services.messages import can_reply
+
     now = now or timezone.now()
+    if by is not None and not can_reply(by, ticket):  # checked here too: a held notice is sent later
+        raise PermissionDenied(
+            _("You may not write to the customer of %(number)s.") % {"number": ticket.number}
+        )
     if kind not in TemplateKind.values:
         raise ValidationError.for_field("kind", _("Unknown notice “%(kind)s”.") % {"kind": kind})
     if event is not None:
