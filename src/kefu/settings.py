@@ -165,7 +165,10 @@ KEFU_SMS_SIGN_NAME = os.environ.get("KEFU_SMS_SIGN_NAME", "")
 KEFU_SMS_HTTP_URL = os.environ.get("KEFU_SMS_HTTP_URL", "")
 KEFU_SMS_HTTP_TOKEN = os.environ.get("KEFU_SMS_HTTP_TOKEN", "")
 KEFU_SMS_HTTP_SECRET = os.environ.get("KEFU_SMS_HTTP_SECRET", "")
-KEFU_SMS_HTTP_TEMPLATES = json.loads(os.environ.get("KEFU_SMS_HTTP_TEMPLATES", "{}") or "{}")
+try:  # kind → the provider's template code, e.g. {"acknowledgement": "SMS_000001"}
+    KEFU_SMS_HTTP_TEMPLATES = json.loads(os.environ.get("KEFU_SMS_HTTP_TEMPLATES", "{}") or "{}")
+except ValueError as exc:
+    raise ValueError(f"KEFU_SMS_HTTP_TEMPLATES must be a JSON object: {exc}") from exc
 KEFU_SMS_HTTP_TIMEOUT = float(os.environ.get("KEFU_SMS_HTTP_TIMEOUT", 10))
 KEFU_SMS_ACKNOWLEDGE = env_bool("KEFU_SMS_ACKNOWLEDGE", True)
 KEFU_SMS_RESULT_NOTICE = env_bool("KEFU_SMS_RESULT_NOTICE", True)

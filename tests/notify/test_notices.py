@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.notify.models import CustomerNotice
@@ -219,3 +220,19 @@ def test_staff_outside_the_work_order_may_not_queue_a_notice_at_night(org, quiet
     with pytest.raises(PermissionDenied):
         customer_notice_send(ticket=ticket, kind="survey", by=org.logistics_staff, now=TEN_PM)
     assert not CustomerNotice.objects.exists()
+
+
+def test_the_reply_form_of_the_work_order_page_sends_by_sms(
+    org, client, sms_outbox, django_capture_on_commit_callbacks
+):
+    ticket = new_ticket(org, channel="phone")
+    client.force_login(org.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("tickets:reply", kwargs={"number": ticket.number}),
+            {"channel": "sms", "subject": "", "body_text": "您好，已为您登记退款。"},
+        )
+    assert response.status_code == 302
+    (sms,) = sms_outbox
+    assert sms.text == "您好，已为您登记退款。"
+    assert ticket.messages.get(channel="sms").delivery == Message.Delivery.SENT
