@@ -236,3 +236,22 @@ def test_the_reply_form_of_the_work_order_page_sends_by_sms(
     (sms,) = sms_outbox
     assert sms.text == "您好，已为您登记退款。"
     assert ticket.messages.get(channel="sms").delivery == Message.Delivery.SENT
+
+
+def test_no_acknowledgement_for_a_work_order_cancelled_before_the_worker_ran(org, sms_outbox):
+    ticket = new_ticket(org, channel="phone")
+    created = ticket.events.get(kind=TicketEvent.Kind.CREATED)
+    ticket_transition(ticket=ticket, action="cancel", by=org.agent, note="登记错误", now=MONDAY_9)
+
+    assert customer_notice_for_event(event_id=created.pk, kind="acknowledgement") is None
+    assert sms_outbox == [] and not CustomerNotice.objects.exists()
+
+
+def test_no_acknowledgement_without_an_active_template(org, sms_outbox):
+    from kefu.notify.models import MessageTemplate
+
+    MessageTemplate.objects.filter(kind="acknowledgement", channel="sms").update(is_active=False)
+    ticket = new_ticket(org, channel="phone")
+    created = ticket.events.get(kind=TicketEvent.Kind.CREATED)
+    assert customer_notice_for_event(event_id=created.pk, kind="acknowledgement") is None
+    assert sms_outbox == []

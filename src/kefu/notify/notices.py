@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.errors import DomainError, PermissionDenied, ValidationError
 from kefu.notify.models import CustomerNotice, MessageTemplate, TemplateChannel, TemplateKind
 from kefu.notify.sms import is_mobile
 from kefu.notify.templating import render
@@ -222,7 +222,8 @@ def customer_notice_for_event(
     """The worker's step after a work order was created or resolved: send the automatic SMS once.
 
     Does nothing for an event that is gone, or if the settings or the customer no longer call for it;
-    a missing template is logged, not raised (nobody is waiting on the worker).
+    a missing template or a work order cancelled meanwhile is logged, not raised (nobody is waiting
+    on the worker).
     """
     event = TicketEvent.objects.select_related("ticket").filter(pk=event_id).first()
     if event is None or wanted_for_event(event) != kind:
@@ -231,7 +232,7 @@ def customer_notice_for_event(
         return customer_notice_send(
             ticket=event.ticket, kind=kind, by=None, now=now, event=event, channel=TemplateChannel.SMS
         )
-    except ValidationError as exc:
+    except DomainError as exc:  # no template, or the work order was cancelled meanwhile
         log.warning("no %s notice for %s: %s", kind, event.ticket.number, exc.message)
         return None
 
