@@ -11,6 +11,7 @@ X-Kefu-Signature is "sha256=" + hex HMAC-SHA256(secret, "<timestamp>." + raw bod
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import urllib.error
@@ -122,7 +123,7 @@ def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int | N
             return response.status, response.read(SNIPPET).decode("utf-8", "replace"), ""
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(SNIPPET).decode("utf-8", "replace"), f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, "", f"{type(reason).__name__}: {reason}"[:SNIPPET]
 

@@ -10,6 +10,7 @@
 
 import hashlib
 import hmac
+import http.client
 import json
 import sys
 import threading
@@ -127,7 +128,7 @@ class HttpBackend(BaseSmsBackend):
         except urllib.error.HTTPError as exc:
             snippet = exc.read(300).decode("utf-8", "replace")
             raise SmsError(f"SMS provider answered HTTP {exc.code}: {snippet}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             raise SmsError(f"SMS provider unreachable at {self.url}: {exc}") from exc
         if not 200 <= status < 300:
             raise SmsError(f"SMS provider answered HTTP {status}: {answer[:300].decode('utf-8', 'replace')}")
