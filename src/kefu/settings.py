@@ -5,6 +5,7 @@ The embedded default is SQLite (WAL) + SqliteHuey + the in-memory channel layer,
 KEFU_REDIS_URL (tasks, channel layer, cache); see docs/operations.md.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -158,6 +159,24 @@ EMAIL_HOST_USER = os.environ.get("KEFU_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KEFU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KEFU_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("KEFU_DEFAULT_FROM_EMAIL", "kefu@localhost")
+
+# --- SMS, customer notices and webhooks (kefu.notify; see docs/notifications.md) ----------------
+KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "kefu.notify.sms.backends.FileBackend")
+KEFU_SMS_FILE_DIR = Path(os.environ.get("KEFU_SMS_FILE_DIR", DATA_DIR / "sms"))
+KEFU_SMS_SIGN_NAME = os.environ.get("KEFU_SMS_SIGN_NAME", "")
+KEFU_SMS_HTTP_URL = os.environ.get("KEFU_SMS_HTTP_URL", "")
+KEFU_SMS_HTTP_TOKEN = os.environ.get("KEFU_SMS_HTTP_TOKEN", "")
+KEFU_SMS_HTTP_SECRET = os.environ.get("KEFU_SMS_HTTP_SECRET", "")
+try:  # kind → the provider's template code, e.g. {"acknowledgement": "SMS_000001"}
+    KEFU_SMS_HTTP_TEMPLATES = json.loads(os.environ.get("KEFU_SMS_HTTP_TEMPLATES", "{}") or "{}")
+except ValueError as exc:
+    raise ValueError(f"KEFU_SMS_HTTP_TEMPLATES must be a JSON object: {exc}") from exc
+KEFU_SMS_HTTP_TIMEOUT = float(os.environ.get("KEFU_SMS_HTTP_TIMEOUT", 10))
+KEFU_SMS_ACKNOWLEDGE = env_bool("KEFU_SMS_ACKNOWLEDGE", True)
+KEFU_SMS_RESULT_NOTICE = env_bool("KEFU_SMS_RESULT_NOTICE", True)
+KEFU_SMS_QUIET_HOURS = os.environ.get("KEFU_SMS_QUIET_HOURS", "21:00-08:00")
+KEFU_SURVEY_URL = os.environ.get("KEFU_SURVEY_URL", "")
+KEFU_WEBHOOK_TIMEOUT = float(os.environ.get("KEFU_WEBHOOK_TIMEOUT", 10))
 
 SESSION_COOKIE_SECURE = env_bool("KEFU_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

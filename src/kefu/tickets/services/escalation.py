@@ -30,6 +30,7 @@ from kefu.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from kefu.tickets.signals import events_recorded
 
 MANAGER_RANK = LADDER_RANK[Role.MANAGER]
 
@@ -158,7 +159,7 @@ class Writes:
                 kind=TicketEvent.Kind.ESCALATION,
                 actor=by,
                 created_at=self.now,
-                note=note or Escalation.Reason(reason).label,
+                note=str(note or Escalation.Reason(reason).label),
                 data={"to_user": to_user.pk, "to": to_user.label, "reason": reason, "level": to_user.rank},
             )
         )
@@ -184,7 +185,7 @@ class Writes:
                 kind=TicketEvent.Kind.SLA_BREACH,
                 actor=None,
                 created_at=self.now,
-                note=SlaTarget(clock.target).label,
+                note=str(SlaTarget(clock.target).label),
                 data={"target": clock.target, "due_at": clock.due_at.isoformat()},
             )
         )
@@ -207,6 +208,7 @@ class Writes:
 
         Escalation.objects.bulk_create(self.escalations)
         TicketEvent.objects.bulk_create(self.events)
+        events_recorded.send(sender=TicketEvent, events=self.events)
         if self.holders:
             ids = list(self.holders)
             Ticket.objects.filter(pk__in=ids).update(
