@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.notify",
+    "kefu.intake.chat",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,14 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- live chat (kefu.intake.chat; docs/chat.md) ------------------------------------------------
+# Origins (scheme://host[:port]) whose pages may embed the chat widget; "*" allows any. Same-origin always may.
+KEFU_CHAT_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("KEFU_CHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
+KEFU_CHAT_OFFER_SECONDS = int(os.environ.get("KEFU_CHAT_OFFER_SECONDS", 30))  # an unanswered offer moves on
+KEFU_CHAT_WAIT_SECONDS = int(os.environ.get("KEFU_CHAT_WAIT_SECONDS", 180))  # then invite to leave a message
 
 # --- i18n: zh-hans first, English complete ---------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
