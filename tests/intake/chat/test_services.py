@@ -190,7 +190,9 @@ def test_every_line_is_a_message_on_the_work_order_with_a_chat_external_id(org):
     services.chat_dispatch(now=T0)
     session = services.chat_accept(session=session, by=org.agent, now=T0)
     question = services.chat_post_line(session=session, sender="customer", text="在吗", now=T0 + S)
-    answer = services.chat_post_line(session=session, sender="agent", by=org.agent, text="在的", now=T0 + 2 * S)
+    answer = services.chat_post_line(
+        session=session, sender="agent", by=org.agent, text="在的", now=T0 + 2 * S
+    )
     assert Message.objects.get(external_id=f"chat:{question.pk}").direction == Message.Direction.INBOUND
     reply = Message.objects.get(external_id=f"chat:{answer.pk}")
     assert reply.direction == Message.Direction.OUTBOUND and reply.author == org.agent

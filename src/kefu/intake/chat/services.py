@@ -153,7 +153,10 @@ def _push_state(session: ChatSession) -> None:
 
 def _push_queue() -> None:
     transaction.on_commit(
-        lambda: events.send_now(events.AGENTS_GROUP, {"type": "queue", "queue": selectors.waiting_queue(), "agents": selectors.transfer_targets()})
+        lambda: events.send_now(
+            events.AGENTS_GROUP,
+            {"type": "queue", "queue": selectors.waiting_queue(), "agents": selectors.transfer_targets()},
+        )
     )
 
 
