@@ -88,9 +88,13 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _sweep(self, session_id: int) -> str:
-        if services.chat_sweep(session_id=session_id):
+        session = ChatSession.objects.filter(pk=session_id).first()
+        if session is None:
+            return ""
+        if services.sweep_due(session) and services.chat_sweep(session_id=session_id):
             services.chat_dispatch()
-        return ChatSession.objects.filter(pk=session_id).values_list("state", flat=True).first() or ""
+            session.refresh_from_db(fields=["state"])
+        return session.state
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None

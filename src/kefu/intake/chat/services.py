@@ -307,6 +307,19 @@ def _withdraw_offer(session: ChatSession, *, passed: bool) -> None:
         events.push(events.agent_group(agent_id), {"type": "offer_gone", "session": session.pk})
 
 
+def sweep_due(session: ChatSession, now: datetime | None = None) -> bool:
+    """Whether chat_sweep has anything to do for `session` (a read, so waiting chats cost no write lock)."""
+    now = now or timezone.now()
+    if session.state == State.OFFERED and session.offer_expires_at and session.offer_expires_at <= now:
+        return True
+    wait = timedelta(seconds=settings.KEFU_CHAT_WAIT_SECONDS)
+    return (
+        session.state in selectors.QUEUED_STATES
+        and session.leave_message_invited_at is None
+        and session.requested_at + wait <= now
+    )
+
+
 @transaction.atomic
 def chat_sweep(*, now: datetime | None = None, session_id: int | None = None) -> int:
     """Expire unanswered offers (back to the queue, next agent) and invite long waiters to leave a message.
