@@ -55,7 +55,12 @@ def asgi_server(transactional_db):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        "kefu.asgi:application", host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets"
+        "kefu.asgi:application",
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        ws="websockets",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -172,7 +177,9 @@ def test_with_no_agent_online_the_customer_leaves_a_message_and_sees_its_number(
     leave.locator("textarea").fill("Please call me about my membership points.")
     leave.locator("input[name=phone]").fill("13900139000")
     leave.locator("button[type=submit]").click()
-    expect(customer.locator(".kefu-chat-ticket")).to_contain_text(re.compile(r"Work order: [A-Z]{2}-\d{8}-\d{4}"))
+    expect(customer.locator(".kefu-chat-ticket")).to_contain_text(
+        re.compile(r"Work order: [A-Z]{2}-\d{8}-\d{4}")
+    )
     session = ChatSession.objects.get()
     assert session.ticket.customer_phone == "13900139000"
     expect(customer.locator(".kefu-chat-ticket")).to_contain_text(session.ticket.number)

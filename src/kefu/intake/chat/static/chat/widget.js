@@ -47,8 +47,8 @@
     ".line .txt{display:inline-block;padding:6px 9px;border-radius:8px;background:#fff;border:1px solid #dde2e9;white-space:pre-wrap;word-break:break-word}" +
     ".line.customer{margin-left:auto;text-align:right}.line.customer .txt{background:#e8f0fc;border-color:#c9dbf6}" +
     ".line.system{max-width:100%;text-align:center}.line.system .txt{background:none;border:none;color:#66727f;font-size:13px}" +
-    ".typing{color:#66727f;font-size:12px;min-height:16px;padding:0 10px}.compose{display:flex;gap:6px;padding:8px;border-top:1px solid #dde2e9}" +
-    ".compose textarea{height:40px;resize:none}.foot{display:flex;justify-content:space-between;padding:0 8px 8px;gap:6px}" +
+    ".typing{color:#66727f;font-size:12px;min-height:16px;padding:0 10px}.compose{display:flex;flex-direction:row;gap:6px;padding:8px;border-top:1px solid #dde2e9}" +
+    ".compose textarea{height:40px;resize:none;flex:1}.compose .btn{flex:none}.foot{display:flex;justify-content:space-between;padding:0 8px 8px;gap:6px}" +
     ".leave{margin-top:10px;padding:10px;background:#fff;border:1px solid #dde2e9;border-radius:6px}.leave h3{margin:0 0 6px;font-size:14px}" +
     ".error{color:#c0262d;font-size:13px}.status{color:#66727f;font-size:12px;padding:2px 10px}[hidden]{display:none!important}";
 
