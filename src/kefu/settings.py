@@ -134,6 +134,7 @@ KEFU_CHAT_ALLOWED_ORIGINS = [
 ]
 KEFU_CHAT_OFFER_SECONDS = int(os.environ.get("KEFU_CHAT_OFFER_SECONDS", 30))  # an unanswered offer moves on
 KEFU_CHAT_WAIT_SECONDS = int(os.environ.get("KEFU_CHAT_WAIT_SECONDS", 180))  # then invite to leave a message
+KEFU_CHAT_ABANDON_SECONDS = int(os.environ.get("KEFU_CHAT_ABANDON_SECONDS", 60))  # page closed while waiting
 
 # --- i18n: zh-hans first, English complete ---------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -318,3 +318,24 @@ def test_department_staff_cannot_accept_chats(org):
     session = start()
     with pytest.raises(PermissionDenied):
         services.chat_accept(session=session, by=org.logistics_staff, now=T0)
+
+
+def test_a_waiting_chat_whose_visitor_stays_away_ends_as_missed(org):
+    online(org.agent, max_chats=1)
+    session = start()
+    services.chat_post_line(session=session, sender="customer", text="在吗", now=T0 + S)
+    services.chat_visitor_presence(session=session, connected=False, now=T0 + 2 * S)
+    assert services.chat_sweep(now=T0 + 61 * S) == 0
+    services.chat_sweep(now=T0 + 62 * S)
+    session.refresh_from_db()
+    assert session.state == ChatSession.State.MISSED
+    assert session.ticket.messages.filter(body_text="在吗").exists()
+
+
+def test_a_visitor_who_comes_back_in_time_keeps_their_place(org):
+    session = start()
+    services.chat_visitor_presence(session=session, connected=False, now=T0)
+    services.chat_visitor_presence(session=session, connected=True, now=T0 + 5 * S)
+    services.chat_sweep(now=T0 + 120 * S)
+    session.refresh_from_db()
+    assert session.state == ChatSession.State.WAITING

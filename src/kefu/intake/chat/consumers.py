@@ -53,12 +53,21 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             self.ticker.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self._presence(connected=False)
+
+    @database_sync_to_async
+    def _presence(self, *, connected: bool):
+        session = ChatSession.objects.filter(token=self.token).first()
+        if session is not None and session.is_open:
+            services.chat_visitor_presence(session=session, connected=connected)
 
     @database_sync_to_async
     def _history(self):
         session = ChatSession.objects.filter(token=self.token).select_related("agent", "ticket").first()
         if session is None:
             return None
+        if session.is_open and session.visitor_left_at is not None:
+            services.chat_visitor_presence(session=session, connected=True)
         return {"type": "history", **selectors.session_payload(session, lines=True, for_agent=False)}
 
     @database_sync_to_async
@@ -91,6 +100,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         session = ChatSession.objects.filter(pk=session_id).first()
         if session is None:
             return ""
+        if session.visitor_left_at is not None:  # another tab of this visitor closed; this one is here
+            services.chat_visitor_presence(session=session, connected=True)
+            session.visitor_left_at = None
         if services.sweep_due(session) and services.chat_sweep(session_id=session_id):
             services.chat_dispatch()
             session.refresh_from_db(fields=["state"])

@@ -67,6 +67,8 @@ class ChatSession(models.Model):
     #: seconds from the customer's request to the agent's first real line (首次响应时长)
     first_response_seconds = models.FloatField(_("first response (seconds)"), null=True, blank=True)
     leave_message_invited_at = models.DateTimeField(null=True, blank=True)
+    #: when the visitor's last page disconnected (None while one is connected)
+    visitor_left_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
     class Meta:

@@ -9,6 +9,7 @@ Routing rules (docs/chat.md):
 - The greeting is written when the chat starts; with no agent online, or after
   KEFU_CHAT_WAIT_SECONDS in the queue, the customer is invited to leave a message, which becomes a
   work order (channel "chat", no owner).
+- A waiting chat whose visitor closed the page and stayed away KEFU_CHAT_ABANDON_SECONDS ends as missed.
 - When an agent accepts, the chat is tied to a work order: the customer's newest open work order
   (matched by phone, else email) that this agent may answer, or a new consultation owned by the agent
   (首问负责制). Every line is also stored as a Message on it (external_id "chat:<line id>"), so the
@@ -312,12 +313,18 @@ def sweep_due(session: ChatSession, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     if session.state == State.OFFERED and session.offer_expires_at and session.offer_expires_at <= now:
         return True
+    if session.state not in selectors.QUEUED_STATES:
+        return False
+    if _abandoned(session, now):
+        return True
     wait = timedelta(seconds=settings.KEFU_CHAT_WAIT_SECONDS)
-    return (
-        session.state in selectors.QUEUED_STATES
-        and session.leave_message_invited_at is None
-        and session.requested_at + wait <= now
-    )
+    return session.leave_message_invited_at is None and session.requested_at + wait <= now
+
+
+def _abandoned(session: ChatSession, now: datetime) -> bool:
+    """The visitor closed the page while waiting and did not come back in KEFU_CHAT_ABANDON_SECONDS."""
+    grace = timedelta(seconds=settings.KEFU_CHAT_ABANDON_SECONDS)
+    return session.visitor_left_at is not None and session.visitor_left_at + grace <= now
 
 
 @transaction.atomic
@@ -333,16 +340,32 @@ def chat_sweep(*, now: datetime | None = None, session_id: int | None = None) ->
         rows = rows.filter(pk=session_id)
     changed = 0
     wait = timedelta(seconds=settings.KEFU_CHAT_WAIT_SECONDS)
+    abandoned = []
     for session in rows:
+        if _abandoned(session, now):
+            abandoned.append(session)
+            continue
         if session.state == State.OFFERED and session.offer_expires_at and session.offer_expires_at <= now:
             _withdraw_offer(session, passed=True)
             changed += 1
         if session.leave_message_invited_at is None and session.requested_at + wait <= now:
             _invite_leave_message(session, now, no_agent=False)
             changed += 1
+    for session in abandoned:
+        chat_end(session=session, ended_by=Sender.CUSTOMER, now=now)
+        changed += 1
     if changed:
         _push_queue()
     return changed
+
+
+@transaction.atomic
+def chat_visitor_presence(*, session: ChatSession, connected: bool, now: datetime | None = None) -> None:
+    """Note that the visitor's page closed (or came back): a waiting chat whose visitor stays away is
+    ended as missed by the sweep after KEFU_CHAT_ABANDON_SECONDS, so no agent is offered an empty chair."""
+    now = now or timezone.now()
+    left_at = None if connected else now
+    ChatSession.objects.filter(pk=session.pk).exclude(visitor_left_at=left_at).update(visitor_left_at=left_at)
 
 
 # --- agents --------------------------------------------------------------------------------------
@@ -361,6 +384,8 @@ def agent_set_status(
     agent = _require_agent(agent)
     if status not in AgentChatStatus.Status.values:
         raise ValidationError.for_field("status", _("Unknown status “%(status)s”.") % {"status": status})
+    # Sessions before the status row, the order every chat service locks in (no deadlock with dispatch).
+    offers = list(ChatSession.objects.select_for_update().filter(offered_to=agent, state=State.OFFERED))
     row = _status_row(agent)
     fields = ["status", "updated_at"]
     if max_chats is not None:
@@ -375,7 +400,7 @@ def agent_set_status(
     row.updated_at = now
     row.save(update_fields=fields)
     if status != AgentChatStatus.Status.ONLINE:
-        for session in ChatSession.objects.select_for_update().filter(offered_to=agent, state=State.OFFERED):
+        for session in offers:
             _withdraw_offer(session, passed=True)
     events.push(
         events.agent_group(agent.pk), {"type": "status", "status": row.status, "max_chats": row.max_chats}
