@@ -91,6 +91,13 @@
     var ended = d.state === "ended" || d.state === "missed";
     chat.tab.classList.toggle("ended", ended);
     chat.tab.textContent = (d.name || T.visitor) + (ended ? " (" + T.ended + ")" : "");
+    if (ended) {
+      var close = el("span", "tab-close", "×");
+      close.setAttribute("role", "button");
+      close.setAttribute("aria-label", T.close);
+      close.addEventListener("click", function (e) { e.stopPropagation(); closeChat(d.id); });
+      chat.tab.appendChild(close);
+    }
     p.querySelectorAll("textarea, .chat-send button, .end-chat, .transfer-form button").forEach(function (n) { n.disabled = ended; });
   }
 

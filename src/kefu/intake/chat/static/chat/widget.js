@@ -160,8 +160,16 @@
         if (msg.state === "ended" || msg.state === "missed") finish();
         break;
       case "error":
-        showError(leave.hidden ? prechat.querySelector(".error") : leave.querySelector(".error"), msg.message);
-        if (leave.hidden && !lines.hidden) { status.textContent = msg.message; status.hidden = false; }
+        if (!leave.hidden) { showError(leave.querySelector(".error"), msg.message); break; }
+        if (!lines.children.length) { // the start was refused (e.g. a bad phone number): back to the form
+          finished = true; token = null; store(null);
+          if (ws) ws.close();
+          prechat.hidden = false; lines.hidden = true; compose.hidden = true; foot.hidden = true;
+          showError(prechat.querySelector(".error"), msg.message);
+          break;
+        }
+        status.textContent = msg.message; status.hidden = false;
+        setTimeout(function () { status.hidden = true; }, 4000);
         break;
     }
   }
