@@ -22,6 +22,8 @@ def token() -> str:
 
 
 def online(agent, *, now=T0, max_chats=None):
+    """The agent opens the console and goes online."""
+    services.agent_console(agent=agent, opened=True)
     return services.agent_set_status(agent=agent, status="online", max_chats=max_chats, now=now)
 
 

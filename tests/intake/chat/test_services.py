@@ -339,3 +339,13 @@ def test_a_visitor_who_comes_back_in_time_keeps_their_place(org):
     services.chat_sweep(now=T0 + 120 * S)
     session.refresh_from_db()
     assert session.state == ChatSession.State.WAITING
+
+
+def test_an_online_agent_whose_console_is_closed_gets_no_offers(org):
+    online(org.agent)
+    session = start()
+    services.chat_dispatch(now=T0)
+    services.agent_console(agent=org.agent, opened=False)
+    session.refresh_from_db()
+    assert session.state == ChatSession.State.WAITING  # the pending offer came back
+    assert services.chat_dispatch(now=T0) == []

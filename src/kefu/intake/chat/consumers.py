@@ -192,11 +192,17 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(services.agent_console)(agent=user, opened=True)
+        self.counted = True
+        await _dispatch()  # an online agent reopening the console may take waiting chats
         await self.send_json(await self._snapshot())
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "counted", False):
+            await database_sync_to_async(services.agent_console)(agent=self.user, opened=False)
+            await _dispatch()
 
     @database_sync_to_async
     def _snapshot(self):

@@ -129,6 +129,8 @@ class AgentChatStatus(models.Model):
     max_chats = models.PositiveSmallIntegerField(_("concurrent chats at most"), default=3)
     #: when the agent last became free (went online or finished a chat): longest idle is offered first
     idle_since = models.DateTimeField(null=True, blank=True)
+    #: open console websockets (any process); an online agent with none gets no offers
+    consoles = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

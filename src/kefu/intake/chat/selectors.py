@@ -40,8 +40,15 @@ def queue_position(session: ChatSession) -> int:
     )
 
 
+def available_statuses():
+    """Agents who may receive chats: online, active, with a console open."""
+    return AgentChatStatus.objects.filter(
+        status=AgentChatStatus.Status.ONLINE, agent__is_active=True, consoles__gt=0
+    )
+
+
 def agents_online() -> int:
-    return AgentChatStatus.objects.filter(status=AgentChatStatus.Status.ONLINE, agent__is_active=True).count()
+    return available_statuses().count()
 
 
 def line_payload(line: ChatLine, *, for_agent: bool) -> dict:
@@ -121,9 +128,7 @@ def agent_snapshot(agent: User) -> dict:
 
 def transfer_targets(agent: User | None = None) -> list[dict]:
     """Online agents with a free place (but `agent`), for the transfer menu."""
-    statuses = AgentChatStatus.objects.filter(
-        status=AgentChatStatus.Status.ONLINE, agent__is_active=True
-    ).select_related("agent")
+    statuses = available_statuses().select_related("agent")
     loads = agent_loads()
     return [
         {"id": s.agent_id, "name": s.agent.label, "load": loads.get(s.agent_id, 0), "max": s.max_chats}

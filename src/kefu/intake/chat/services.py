@@ -250,8 +250,8 @@ def chat_dispatch(*, now: datetime | None = None) -> list[tuple[int, int]]:
     if not waiting:
         return []
     statuses = list(
-        AgentChatStatus.objects.select_for_update()
-        .filter(status=AgentChatStatus.Status.ONLINE, agent__is_active=True)
+        selectors.available_statuses()
+        .select_for_update(of=("self",))
         .order_by(F("idle_since").asc(nulls_first=True), "agent_id")
     )
     if not statuses:
@@ -409,6 +409,23 @@ def agent_set_status(
     return row
 
 
+@transaction.atomic
+def agent_console(*, agent: User, opened: bool) -> None:
+    """Count the agent's open consoles (websockets, on any process); offers go only to agents with one.
+
+    A console that vanishes without closing (a crashed process) leaves the count high; its offers
+    then simply time out and move on.
+    """
+    agent = _require_agent(agent)
+    row = _status_row(agent)
+    row.consoles = row.consoles + 1 if opened else max(row.consoles - 1, 0)
+    row.save(update_fields=["consoles"])
+    if not opened and row.consoles == 0:
+        for session in ChatSession.objects.select_for_update().filter(offered_to=agent, state=State.OFFERED):
+            _withdraw_offer(session, passed=True)
+        _push_queue()
+
+
 def _ticket_for(session: ChatSession, agent: User, now: datetime) -> Ticket:
     """The customer's newest open work order this agent may answer, else a new consultation they own."""
     for field, value in (
@@ -549,7 +566,7 @@ def chat_transfer(
     if to.pk == session.agent_id:
         raise ValidationError.for_field("to", _("The chat is already with %(name)s.") % {"name": to.label})
     target = AgentChatStatus.objects.select_for_update().filter(agent=to).first()
-    if target is None or target.status != AgentChatStatus.Status.ONLINE:
+    if target is None or target.status != AgentChatStatus.Status.ONLINE or not target.consoles:
         raise ValidationError.for_field("to", _("%(name)s is not online for chats.") % {"name": to.label})
     if selectors.agent_loads({to.pk}).get(to.pk, 0) >= target.max_chats:
         raise ValidationError.for_field("to", _("%(name)s has no free place.") % {"name": to.label})
