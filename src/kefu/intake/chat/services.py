@@ -1,8 +1,8 @@
 """Every write of live chat (在线客服): start, route and offer, accept, lines, transfer, end, leave a message.
 
 Routing rules (docs/chat.md):
-- A new chat waits in the queue (oldest first) and is offered to ONE agent at a time: online, with a
-  free place (active chats + pending offers < max_chats), holding the skill the chat asked for, the
+- A new chat waits in the queue (oldest first) and is offered to ONE agent at a time: online with a
+  console open, with a free place (active chats + pending offers < max_chats), holding the skill the chat asked for, the
   one idle longest first (idle since going online, or since their last accepted or ended chat).
 - An offer not accepted within KEFU_CHAT_OFFER_SECONDS (or declined) goes back to the queue and to
   the next agent; agents passed over are skipped while anybody else is free.
