@@ -349,3 +349,9 @@ def test_an_online_agent_whose_console_is_closed_gets_no_offers(org):
     session.refresh_from_db()
     assert session.state == ChatSession.State.WAITING  # the pending offer came back
     assert services.chat_dispatch(now=T0) == []
+
+
+def test_a_limit_that_is_not_a_number_is_refused_naming_the_field(org):
+    with pytest.raises(ValidationError) as exc:
+        services.agent_set_status(agent=org.agent, status="online", max_chats="many", now=T0)
+    assert "max_chats" in exc.value.errors

@@ -389,9 +389,13 @@ def agent_set_status(
     row = _status_row(agent)
     fields = ["status", "updated_at"]
     if max_chats is not None:
-        if not 1 <= int(max_chats) <= 20:
+        try:
+            max_chats = int(max_chats)
+        except (TypeError, ValueError):
+            max_chats = 0
+        if not 1 <= max_chats <= 20:
             raise ValidationError.for_field("max_chats", _("Between 1 and 20."))
-        row.max_chats = int(max_chats)
+        row.max_chats = max_chats
         fields.append("max_chats")
     if status == AgentChatStatus.Status.ONLINE and row.status != status:
         row.idle_since = now
