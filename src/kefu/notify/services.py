@@ -20,19 +20,42 @@ log = logging.getLogger(__name__)
 def notify(
     *, users: Iterable, ticket=None, kind: str, title: str, body: str = "", email: bool = False
 ) -> list[Notification]:
-    seen, rows = set(), []
-    for user in users:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        rows.append(Notification(user=user, ticket=ticket, kind=kind, title=str(title)[:200], body=str(body)))
+    """Tell `users` (duplicates, None and inactive people skipped) in-app, in real time, and by email."""
+    return notify_many(
+        [{"users": users, "ticket": ticket, "kind": kind, "title": title, "body": body, "email": email}]
+    )
+
+
+def notify_many(notices: list[dict]) -> list[Notification]:
+    """Many notifications at once (a sweep's batch): each dict holds notify()'s keyword arguments.
+
+    One INSERT for all rows and one delivery after the commit, instead of one of each per notice.
+    """
+    rows, emailed = [], []
+    for notice in notices:
+        seen = set()
+        for user in notice["users"]:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            row = Notification(
+                user=user,
+                ticket=notice.get("ticket"),
+                kind=notice["kind"],
+                title=str(notice["title"])[:200],
+                body=str(notice.get("body", "")),
+            )
+            rows.append(row)
+            if notice.get("email"):
+                emailed.append(row)
+    if not rows:
+        return []
     created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.pk]
-    transaction.on_commit(lambda: _deliver(created, ids, email))
+    transaction.on_commit(lambda: _deliver(created, [n.pk for n in emailed if n.pk]))
     return created
 
 
-def _deliver(notifications: list[Notification], ids: list[int], email: bool) -> None:
+def _deliver(notifications: list[Notification], email_ids: list[int]) -> None:
     layer = get_channel_layer()
     for n in notifications:
         payload = {
@@ -46,10 +69,10 @@ def _deliver(notifications: list[Notification], ids: list[int], email: bool) -> 
                 async_to_sync(layer.group_send)(user_group(n.user_id), {"type": "notify", "payload": payload})
             except Exception:  # a push is best effort; the row is the record
                 log.exception("real-time push failed for notification %s", n.pk)
-    if email and ids:
+    if email_ids:
         from kefu.notify.tasks import send_notification_emails
 
-        send_notification_emails(ids)
+        send_notification_emails(email_ids)
 
 
 def send_emails(*, notification_ids: list[int]) -> int:

@@ -230,6 +230,27 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
             models.Index(fields=["escalated_to", "status"], name="ticket_escalated"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer"),
+            # The agent queues, each read in index order and cut off early (see selectors.ticket_queue).
+            models.Index(
+                fields=["owner", "-created_at"],
+                name="ticket_open_owner",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["group", "-created_at"],
+                name="ticket_open_group",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="ticket_open_unowned",
+                condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
+            ),
+            models.Index(
+                fields=["escalated_to", "-updated_at"],
+                name="ticket_escalated_live",
+                condition=~models.Q(status__in=TERMINAL_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -520,6 +541,10 @@ class SlaClock(models.Model):
                 condition=models.Q(next_action_at__isnull=False),
             ),
             models.Index(fields=["ticket", "target"], name="sla_clock_ticket"),
+            # "About to breach": running clocks by due time, with the work order they belong to.
+            models.Index(
+                fields=["due_at", "ticket"], name="sla_clock_running_due", condition=models.Q(state="running")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,8 @@
 """Agent workspace pages: queues, quick capture, the work-order page, search, the supervisor board and
 the department inbox. Thin: parse a form, call a service or a selector, redirect or render."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -11,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -74,9 +77,31 @@ def _live_clocks() -> Prefetch:
     )
 
 
-def _page(request, rows, per_page: int = PER_PAGE):
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
-    page.rows = list(page.object_list)
+class CappedPaginator(Paginator):
+    """Pages through the first `cap` rows of a queue, counting no further ("1000+").
+
+    An agent works a queue from the top; counting a group's 60,000 open work orders on every page
+    view would cost more than showing them. Deeper rows are found with search and filters.
+    """
+
+    cap = 1000
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap or self.cap
+
+    @cached_property
+    def count(self) -> int:
+        return selectors.count_capped(self.object_list, self.cap)[0]
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.cap}+" if self.count >= self.cap else ""
+
+
+def _page(request, rows, per_page: int = PER_PAGE, paginator=Paginator):
+    page = paginator(rows, per_page).get_page(request.GET.get("page"))
+    page.rows = list({row.pk: row for row in page.object_list}.values())  # a row per work order
     prefetch_related_objects(page.rows, _live_clocks())
     return page
 
@@ -109,12 +134,26 @@ def workspace(request):
     if queue not in keys:
         queue = "mine"
     now = timezone.now()
+    permissions.pin_agent_groups(user)  # six queues of one person below
     counts = {
-        key: selectors.ticket_queue(user=user, queue=key, now=now).count() for key in keys if key != "all"
+        key: _tab_count(selectors.ticket_queue(user=user, queue=key, now=now)) for key in keys if key != "all"
     }
-    page = _page(request, selectors.ticket_queue(user=user, queue=queue, now=now))
+    paginator = partial(CappedPaginator, cap=QUEUE_PAGE_CAP.get(queue, CappedPaginator.cap))
+    page = _page(request, selectors.ticket_queue(user=user, queue=queue, now=now), paginator=paginator)
     tabs = [(key, label, counts.get(key)) for key, label in tabs]
     return render(request, "tickets/workspace.html", {"tabs": tabs, "queue": queue, "page": page, "now": now})
+
+
+TAB_COUNT_CAP = 100
+# "About to breach" is worked from its first rows; finding each visible row there means probing the
+# clocks of every group, so it pages through fewer.
+QUEUE_PAGE_CAP = {"breaching": 100}
+
+
+def _tab_count(qs) -> str | int:
+    """A queue's badge: the number, or "99+" — what a badge can show, at the cost of 100 rows at most."""
+    n, capped = selectors.count_capped(qs, TAB_COUNT_CAP)
+    return f"{TAB_COUNT_CAP - 1}+" if capped else n
 
 
 # --- capture -----------------------------------------------------------------------------------

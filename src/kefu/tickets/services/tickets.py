@@ -7,7 +7,7 @@ the timeline.
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,13 +38,27 @@ from kefu.tickets.services.escalation import escalate_on_create
 
 
 def next_number(*, ticket_type: str, now: datetime) -> str:
-    """TS-20261122-0001: prefix by type, local date, a per-day counter taken under a row lock."""
+    """TS-20261122-0001: prefix by type, local date, a per-day counter.
+
+    One UPDATE ... RETURNING takes the next value under the row's lock (both databases); only the
+    first work order of a day creates the counter row.
+    """
     prefix = NUMBER_PREFIX[TicketType(ticket_type)]
     day = timezone.localtime(now).date()
-    seq, _created = TicketNumberSequence.objects.select_for_update().get_or_create(prefix=prefix, day=day)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{prefix}-{day:%Y%m%d}-{seq.last:04d}"
+    table = TicketNumberSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE prefix = %s AND day = %s RETURNING last", [prefix, day]
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        last = row[0]
+    else:
+        seq, _created = TicketNumberSequence.objects.select_for_update().get_or_create(prefix=prefix, day=day)
+        seq.last += 1
+        seq.save(update_fields=["last"])
+        last = seq.last
+    return f"{prefix}-{day:%Y%m%d}-{last:04d}"
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -242,8 +256,7 @@ def ticket_create(
     ticket.search_text = document_text(ticket)
     ticket.save()
     _event(ticket, TicketEvent.Kind.CREATED, by, now, to_status=Status.NEW, data={"channel": channel})
-    sla.clock_start(ticket=ticket, target=SlaTarget.FIRST_RESPONSE, now=now)
-    sla.clock_start(ticket=ticket, target=SlaTarget.RESOLUTION, now=now)
+    sla.clocks_start(ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now)
     escalate_on_create(ticket=ticket, now=now)
     if accept and by is not None:
         ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)
