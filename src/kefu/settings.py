@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kefu.notify",
     "kefu.intake.portal",
     "kefu.intake.manual",
+    "kefu.intake.chat",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,15 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- live chat (kefu.intake.chat; docs/chat.md) ------------------------------------------------
+# Origins (scheme://host[:port]) whose pages may embed the chat widget; "*" allows any. Same-origin always may.
+KEFU_CHAT_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("KEFU_CHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
+KEFU_CHAT_OFFER_SECONDS = int(os.environ.get("KEFU_CHAT_OFFER_SECONDS", 30))  # an unanswered offer moves on
+KEFU_CHAT_WAIT_SECONDS = int(os.environ.get("KEFU_CHAT_WAIT_SECONDS", 180))  # then invite to leave a message
+KEFU_CHAT_ABANDON_SECONDS = int(os.environ.get("KEFU_CHAT_ABANDON_SECONDS", 60))  # page closed while waiting
 
 # --- i18n: zh-hans first, English complete ---------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

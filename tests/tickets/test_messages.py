@@ -166,3 +166,10 @@ def test_an_empty_reply_names_the_field(org):
     with pytest.raises(ValidationError) as refused:
         message_reply(ticket=ticket, by=org.agent, body_text=" ")
     assert "body_text" in refused.value.errors
+
+
+def test_a_line_of_a_live_conversation_does_not_notify_the_owner(org):
+    ticket = ticket_in(org, Status.IN_PROGRESS)
+    message_receive(ticket=ticket, channel="chat", body_text="在吗", notify_owner=False)
+    assert "customer_message" not in [n.kind for n in notifications(org.agent)]
+    assert ticket.messages.count() == 1

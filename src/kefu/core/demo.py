@@ -566,6 +566,9 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         )
         made += 1
     swept = sla_sweep(now=now)
+    from kefu.intake.chat.demo import chat_demo_load
+
+    chat_demo_load()
     return {"skipped": False, "tickets": made, "customers": len(customers), **swept}
 
 

@@ -64,11 +64,13 @@ def message_receive(
     external_id: str = "",
     in_reply_to: str = "",
     data: dict | None = None,
+    notify_owner: bool = True,
     now: datetime | None = None,
 ) -> tuple[Message, bool]:
     """Record a message from the customer; returns (message, created).
 
     The same `external_id` on the same channel returns the stored message and changes nothing.
+    `notify_owner=False` for a live conversation the owner is already taking part in (chat).
     Refuses an empty message and an unknown channel.
     """
     now = now or timezone.now()
@@ -107,7 +109,7 @@ def message_receive(
         from kefu.tickets.services.tickets import ticket_transition
 
         ticket_transition(ticket=ticket, action="customer_replied", by=None, now=now)
-    elif ticket.owner_id:
+    elif ticket.owner_id and notify_owner:
         from kefu.notify.services import notify
 
         notify(
