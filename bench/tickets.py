@@ -1048,6 +1048,85 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
     }
 
 
+def _create_worker(raw_token: str, bodies: list[str], barrier, results) -> None:
+    """One web process of many: POST its share of work orders once every process is ready."""
+    from django.db import connection
+    from django.test import Client
+
+    connection.close()  # never share the parent's socket
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw_token}")
+    client.post("/api/tickets", bodies[0], content_type="application/json")  # warm up
+    barrier.wait()
+    t0 = time.perf_counter()
+    ok = sum(
+        client.post("/api/tickets", b, content_type="application/json").status_code == 201 for b in bodies[1:]
+    )
+    results.put((ok, time.perf_counter() - t0))
+    connection.close()
+
+
+def measure_creation_parallel(*, user, m: int, workers: int, rng: random.Random, org: dict) -> dict:
+    """Creation throughput with `workers` processes at once, as production runs several web processes."""
+    import multiprocessing
+
+    from django.db import connection
+
+    from kefu.accounts.models import ApiToken
+    from kefu.core import demo
+
+    _token, raw = ApiToken.issue(user=user, name="bench-parallel")
+    phones = org["customer_phones"]
+    bodies = []
+    for _ in range(m + workers):
+        ticket_type = rng.choice(["complaint", "complaint", "consultation", "repair", "return"])
+        title, content, demands, _dept = rng.choice(demo.TEXTS[ticket_type])
+        bodies.append(
+            json.dumps(
+                {
+                    "ticket_type": ticket_type,
+                    "channel": "phone",
+                    "title": title,
+                    "content": content,
+                    "demands": demands,
+                    "customer_name": rng.choice(demo.SURNAMES) + rng.choice(demo.GIVEN),
+                    "customer_phone": rng.choice(phones)
+                    if rng.random() < 0.7
+                    else f"17{rng.randrange(10**9):09d}",
+                    "category_id": rng.choice(org["categories"][ticket_type]),
+                    "location": rng.choice(demo.PLACES),
+                },
+                ensure_ascii=False,
+            )  # fmt: skip
+        )
+    connection.close()
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(workers + 1), ctx.Queue()
+    share = m // workers
+    procs = [
+        ctx.Process(
+            target=_create_worker,
+            args=(raw, bodies[i * (share + 1) : (i + 1) * (share + 1)], barrier, results),
+        )
+        for i in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    done = [results.get(timeout=600) for _ in procs]
+    wall = time.perf_counter() - t0
+    for proc in procs:
+        proc.join()
+    created = sum(ok for ok, _s in done)
+    return {
+        "workers": workers,
+        "created": created,
+        "wall_s": round(wall, 2),
+        "api_per_s": round(created / wall, 1),
+        "per_worker_per_s": [round(ok / s, 1) for ok, s in done],
+    }
+
+
 def measure_sweep(*, now: datetime) -> dict:
     from django.db import connection
 
@@ -1121,6 +1200,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the private cluster running at the end")
     parser.add_argument("--requests", type=int, default=200, help="requests per page measured")
     parser.add_argument("--creates", type=int, default=1000, help="work orders created through the API")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes creating at once (one per core, as in production)"
+    )
     parser.add_argument(
         "--due-fraction", type=float, default=0.005, help="open work orders whose clocks are due"
     )
@@ -1204,6 +1286,11 @@ def main() -> None:
     say(f"creating {args.creates} work orders through POST /api/tickets")
     creation = measure_creation(user=agent, m=args.creates, rng=rng, org=org)
     say(f"  {creation}")
+    say(f"creating {args.creates} more with {args.workers} processes at once")
+    creation["parallel"] = measure_creation_parallel(
+        user=agent, m=args.creates, workers=args.workers, rng=rng, org=org
+    )
+    say(f"  {creation['parallel']}")
     say("SLA sweep")
     sweep = measure_sweep(now=now_dt)
     say(f"  {sweep}")

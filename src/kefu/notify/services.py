@@ -80,23 +80,38 @@ def notify_many(notices: list[dict]) -> list[Notification]:
 
 
 def _deliver(notifications: list[Notification], email_ids: list[int]) -> None:
+    """Push every notification in one trip to the channel layer, then queue the emails."""
     layer = get_channel_layer()
-    for n in notifications:
-        payload = {
-            "kind": n.kind,
-            "title": n.title,
-            "body": n.body,
-            "ticket": n.ticket.number if n.ticket_id else None,
-        }
-        if layer is not None:
-            try:
-                async_to_sync(layer.group_send)(user_group(n.user_id), {"type": "notify", "payload": payload})
-            except Exception:  # a push is best effort; the row is the record
-                log.exception("real-time push failed for notification %s", n.pk)
+    messages = [
+        (
+            user_group(n.user_id),
+            {
+                "type": "notify",
+                "payload": {
+                    "kind": n.kind,
+                    "title": n.title,
+                    "body": n.body,
+                    "ticket": n.ticket.number if n.ticket_id else None,
+                },
+            },
+        )
+        for n in notifications
+    ]
+    if layer is not None and messages:
+        try:
+            # One event-loop hop for the whole batch: a sweep's thousands of pushes, not one hop each.
+            async_to_sync(_push_all)(layer, messages)
+        except Exception:  # a push is best effort; the rows are the record
+            log.exception("real-time push of %s notifications failed", len(messages))
     if email_ids:
         from kefu.notify.tasks import send_notification_emails
 
         send_notification_emails(email_ids)
+
+
+async def _push_all(layer, messages: list[tuple[str, dict]]) -> None:
+    for group, message in messages:
+        await layer.group_send(group, message)
 
 
 def send_emails(*, notification_ids: list[int]) -> int:

@@ -9,7 +9,7 @@ open work orders reads only the clocks that are due.
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -183,8 +183,20 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
                 escalated += climbed
                 clock.next_action_at = _next_step_at(clock) if climbed else None
             writes.flush()
-            SlaClock.objects.bulk_update(clocks, ["breached_at", "escalation_steps", "next_action_at"])
+            _save_sweep_fields(clocks)
     return {"breached": breached, "escalated": escalated}
+
+
+def _save_sweep_fields(clocks: list[SlaClock]) -> None:
+    """breached_at, escalation_steps and next_action_at of a batch, one statement run per row
+    (executemany): bulk_update's CASE expressions cost seconds of Python for a few thousand clocks."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {SlaClock._meta.db_table} SET breached_at = %s, escalation_steps = %s, "
+            "next_action_at = %s WHERE id = %s",
+            [(adapt(c.breached_at), c.escalation_steps, adapt(c.next_action_at), c.pk) for c in clocks],
+        )
 
 
 # What the sweep's routing reads of each clock, fetched with the clock in one query.

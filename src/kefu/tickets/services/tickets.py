@@ -253,7 +253,6 @@ def ticket_create(
         group = by.agent_groups.order_by("id").first()
     content = cleaned["content"]
     ticket = Ticket(
-        number=next_number(ticket_type=ticket_type, now=now),
         ticket_type=ticket_type,
         channel=channel,
         severity=severity,
@@ -278,6 +277,9 @@ def ticket_create(
         updated_at=now,
     )
     ticket.sla_policy = sla.policy_for(ticket)
+    # The day's counter is locked from here to the commit: take it as late as possible, so that
+    # concurrent contacts wait for each other only for the last few statements.
+    ticket.number = next_number(ticket_type=ticket_type, now=now)
     ticket.search_text = document_text(ticket)
     ticket.save()
     _event(ticket, TicketEvent.Kind.CREATED, by, now, to_status=Status.NEW, data={"channel": channel})
