@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.notify",
+    "kefu.callcenter",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEFU_MAX_ATTACHMENT_BYTES = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
+# Shared secret a PBX integration sends as X-Kefu-CTI-Token to POST /api/telephony/events (empty: tokens only).
+KEFU_CTI_TOKEN = os.environ.get("KEFU_CTI_TOKEN", "")
 
 # --- mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("KEFU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
