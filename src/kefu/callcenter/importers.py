@@ -629,15 +629,7 @@ def store_calls(*, source: str, calls: list[ParsedCall], run: ImportRun | None, 
             seen.add(call.external_id)
             batch.append(call)
         with transaction.atomic():
-            keys = [c.external_id for c in batch]
-            existing = set()
-            for i in range(0, len(keys), 900):
-                existing.update(
-                    CallRecord.objects.filter(source=source, external_id__in=keys[i : i + 900]).values_list("external_id", flat=True)
-                )
-            fresh = [c for c in batch if c.external_id not in existing]
-            duplicates += len(batch) - len(fresh)
-            phones = [normalize_phone(c.caller)[:40] for c in fresh]
+            phones = [_phone(c.caller) for c in batch]
             customers = customer_ids_by_phone(phones)
             agent_of = agents.user_id
             rows = [
@@ -647,10 +639,28 @@ def store_calls(*, source: str, calls: list[ParsedCall], run: ImportRun | None, 
                     c.outcome, c.wait, c.talk, c.wrapup, c.wrapup_code, customers.get(phone), c.recording,
                     run_id, created,
                 )  # fmt: skip
-                for c, phone in zip(fresh, phones, strict=True)
+                for c, phone in zip(batch, phones, strict=True)
             ]
-            if rows:
-                with connection.cursor() as cursor:
-                    cursor.executemany(sql, rows)
-            inserted += len(rows)
+            if not rows:
+                continue
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+                added = cursor.rowcount  # summed over the rows by sqlite3 and psycopg 3; conflicts add 0
+            if added is None or added < 0:  # a driver that cannot tell: count what the batch left behind
+                added = _count_new(source, [c.external_id for c in batch], run_id)
+            inserted += added
+            duplicates += len(rows) - added
     return inserted, duplicates
+
+
+def _count_new(source: str, keys: list[str], run_id) -> int:
+    return sum(
+        CallRecord.objects.filter(source=source, external_id__in=keys[i : i + 900], import_run_id=run_id).count()
+        for i in range(0, len(keys), 900)
+    )
+
+
+def _phone(raw: str) -> str:
+    if raw.isdigit() and not raw.startswith("86") and not raw.startswith("0086"):
+        return raw[:40]  # already normalized: the common case in PBX logs
+    return normalize_phone(raw)[:40]

@@ -46,10 +46,15 @@ class AgentDirectory:
         for user_id, extension in AgentLine.objects.values_list("user_id", "extension"):
             by_code[extension] = user_id  # the extension is what a PBX sends; it wins
         self.by_code = by_code
+        self._resolved: dict[str, int | None] = {}  # raw PBX string → user id; a log names few agents
 
     def user_id(self, raw: str) -> int | None:
-        code = agent_code(raw)
-        return self.by_code.get(code) if code else None
+        try:
+            return self._resolved[raw]
+        except KeyError:
+            code = agent_code(raw)
+            found = self._resolved[raw] = self.by_code.get(code) if code else None
+            return found
 
 
 def agent_for(raw: str):
