@@ -55,24 +55,37 @@ def generate(path: Path, calls: int, seed: int) -> int:
         t += rng.randint(0, 2)
         callid = f"{t}.{n}"
         queue = QUEUES[n % len(QUEUES)]
-        caller = f"13{rng.randrange(10**9):09d}" if rng.random() > 0.25 else f"139{rng.randrange(CUSTOMERS):08d}"
+        caller = (
+            f"13{rng.randrange(10**9):09d}" if rng.random() > 0.25 else f"139{rng.randrange(CUSTOMERS):08d}"
+        )
         agent = f"SIP/{1000 + rng.randrange(AGENTS)}"
         lines.append((t, f"{t}|{callid}|{queue}|NONE|ENTERQUEUE||{caller}|1"))
         roll = rng.random()
         wait = rng.randint(2, 90)
         if roll < 0.80 or roll >= 0.96:
             if rng.random() < 0.2:
-                lines.append((t + 1, f"{t + 1}|{callid}|{queue}|SIP/{1000 + rng.randrange(AGENTS)}|RINGNOANSWER|15000"))
+                lines.append(
+                    (t + 1, f"{t + 1}|{callid}|{queue}|SIP/{1000 + rng.randrange(AGENTS)}|RINGNOANSWER|15000")
+                )
             talk = rng.randint(20, 900)
-            lines.append((t + wait, f"{t + wait}|{callid}|{queue}|{agent}|CONNECT|{wait}|{callid}.1|{rng.randint(1, 9)}"))
+            lines.append(
+                (
+                    t + wait,
+                    f"{t + wait}|{callid}|{queue}|{agent}|CONNECT|{wait}|{callid}.1|{rng.randint(1, 9)}",
+                )
+            )
             end = t + wait + talk
             if roll < 0.80:
                 event = "COMPLETECALLER" if rng.random() < 0.6 else "COMPLETEAGENT"
                 lines.append((end, f"{end}|{callid}|{queue}|{agent}|{event}|{wait}|{talk}|1"))
                 if rng.random() < 0.5:
-                    lines.append((end + 20, f"{end + 20}|{callid}|{queue}|{agent}|WRAPUP|{rng.randint(5, 60)}|咨询"))
+                    lines.append(
+                        (end + 20, f"{end + 20}|{callid}|{queue}|{agent}|WRAPUP|{rng.randint(5, 60)}|咨询")
+                    )
             else:
-                lines.append((end, f"{end}|{callid}|{queue}|{agent}|TRANSFER|8002|from-internal|{wait}|{talk}|1"))
+                lines.append(
+                    (end, f"{end}|{callid}|{queue}|{agent}|TRANSFER|8002|from-internal|{wait}|{talk}|1")
+                )
         elif roll < 0.91:
             lines.append((t + wait, f"{t + wait}|{callid}|{queue}|NONE|ABANDON|1|1|{wait}"))
         else:
@@ -125,7 +138,9 @@ def baseline_insert(calls, connection, now) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=200_000, help="calls in the queue_log (default 200,000)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database to use (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="start bench/tickets.py's private PostgreSQL")
@@ -163,7 +178,9 @@ def main() -> None:
     User = get_user_model()
     users = User.objects.bulk_create([User(username=f"agent{i}", role="agent") for i in range(AGENTS)])
     AgentLine.objects.bulk_create([AgentLine(user=u, extension=str(1000 + i)) for i, u in enumerate(users)])
-    customers = Customer.objects.bulk_create([Customer(name=f"顾客{i}") for i in range(CUSTOMERS)], batch_size=2000)
+    customers = Customer.objects.bulk_create(
+        [Customer(name=f"顾客{i}") for i in range(CUSTOMERS)], batch_size=2000
+    )
     CustomerPhone.objects.bulk_create(
         [CustomerPhone(customer=c, number=f"139{i:08d}") for i, c in enumerate(customers)], batch_size=2000
     )

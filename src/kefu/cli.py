@@ -61,11 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     calls = commands.add_parser("import-calls", help="import call records from PBX log files")
     calls.add_argument("files", nargs="+", metavar="FILE", help="files to import (each is one run)")
     calls.add_argument(
-        "-f", "--format", required=True, choices=["queue_log", "cdr", "csv"], help="Asterisk queue_log, Master.csv, or CSV"
+        "-f",
+        "--format",
+        required=True,
+        choices=["queue_log", "cdr", "csv"],
+        help="Asterisk queue_log, Master.csv, or CSV",
     )
     calls.add_argument("--map", default="", help="csv: field=column,... (e.g. arrival=开始时间,agent=坐席)")
     calls.add_argument("--encoding", default="auto", help="auto (UTF-8, else GBK/GB18030) or a codec name")
-    calls.add_argument("--timezone", default=None, help="zone of times without offset (default: KEFU_TIME_ZONE)")
+    calls.add_argument(
+        "--timezone", default=None, help="zone of times without offset (default: KEFU_TIME_ZONE)"
+    )
     calls.add_argument("--quiet-errors", action="store_true", help="print only the count of refused lines")
 
     # Everything after `manage` goes to Django untouched (main() routes it before parsing).

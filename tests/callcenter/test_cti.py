@@ -39,7 +39,13 @@ class Socket(ApplicationCommunicator):
     does the same, but importing channels.testing needs daphne, which Kefu does not install)."""
 
     def __init__(self, path: str, headers: list[tuple[bytes, bytes]]):
-        scope = {"type": "websocket", "path": path, "query_string": b"", "headers": headers, "subprotocols": []}
+        scope = {
+            "type": "websocket",
+            "path": path,
+            "query_string": b"",
+            "headers": headers,
+            "subprotocols": [],
+        }
         super().__init__(application, scope)
 
     async def connect(self) -> bool:
@@ -68,7 +74,11 @@ def test_ring_pops_the_customer_card_and_open_work_orders_on_the_agents_websocke
     AgentLine.objects.create(user=org.agent, extension="8001")
     customer = CustomerFactory(name="王先生", tier=Tier.VIP, phone="13800138000")
     open_ticket = ticket_create(
-        by=org.agent, ticket_type="complaint", channel="phone", content="空调坏了", customer_phone="13800138000"
+        by=org.agent,
+        ticket_type="complaint",
+        channel="phone",
+        content="空调坏了",
+        customer_phone="13800138000",
     )
     cookie = session_cookie(org.agent)
 
@@ -100,13 +110,24 @@ def test_ring_answer_hangup_records_times_durations_and_outcome(cti):
     assert post(cti, event("answer", T + timedelta(seconds=9), agent="8001")).status_code == 200
     response = post(
         cti,
-        event("hangup", T + timedelta(seconds=129), wrapup_seconds=20, wrapup_code="咨询", recording_url="https://pbx/r/1.wav"),
+        event(
+            "hangup",
+            T + timedelta(seconds=129),
+            wrapup_seconds=20,
+            wrapup_code="咨询",
+            recording_url="https://pbx/r/1.wav",
+        ),
     )
     assert response.status_code == 200
     body = response.json()
     assert (body["outcome"], body["wait_seconds"], body["talk_seconds"]) == ("answered", 9, 120)
     call = CallRecord.objects.get()
-    assert (call.agent, call.queue, call.wrapup_seconds, call.wrapup_code) == (org.agent, "hotline", 20, "咨询")
+    assert (call.agent, call.queue, call.wrapup_seconds, call.wrapup_code) == (
+        org.agent,
+        "hotline",
+        20,
+        "咨询",
+    )
     assert call.ended_at == T + timedelta(seconds=129)
 
 
@@ -120,7 +141,11 @@ def test_repeated_events_change_nothing(cti):
         post(cti, event("hangup", T + timedelta(seconds=65)))
     post(cti, event("answer", T + timedelta(seconds=30)))  # a late duplicate with another time
     call = CallRecord.objects.get()
-    assert (call.answered_at, call.talk_seconds, call.outcome) == (T + timedelta(seconds=5), 60, Outcome.ANSWERED)
+    assert (call.answered_at, call.talk_seconds, call.outcome) == (
+        T + timedelta(seconds=5),
+        60,
+        Outcome.ANSWERED,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -153,7 +178,9 @@ def test_an_api_token_of_center_staff_may_send_events_but_department_staff_may_n
 @pytest.mark.django_db(transaction=True)
 def test_bad_payloads_get_422_naming_the_fields(cti):
     build_org()
-    response = post(cti, {"event": "explode", "call_id": " ", "at": "2026-12-01T10:00:00", "wrapup_seconds": -1})
+    response = post(
+        cti, {"event": "explode", "call_id": " ", "at": "2026-12-01T10:00:00", "wrapup_seconds": -1}
+    )
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"event", "call_id", "at", "wrapup_seconds"}
     unknown = post(cti, event("ring", T, agent="no-such-agent"))
@@ -172,7 +199,11 @@ def test_phone_work_order_recorded_by_the_agent_during_the_call_is_linked_to_it(
     post(cti, event("ring", now - timedelta(minutes=3), caller="13900139000", agent="8001"))
     post(cti, event("answer", now - timedelta(minutes=2)))
     ticket = ticket_create(
-        by=org.agent, ticket_type="consultation", channel="phone", content="问发票", customer_phone="13900139000"
+        by=org.agent,
+        ticket_type="consultation",
+        channel="phone",
+        content="问发票",
+        customer_phone="13900139000",
     )
     call = CallRecord.objects.get()
     assert call.ticket == ticket

@@ -166,8 +166,18 @@ def test_generic_csv_in_gbk_with_a_chinese_column_mapping(org, tmp_path):
     assert run.imported == 2
     assert {e.line_no: e.reason for e in run.parsed_errors}.keys() == {4, 5}
     call = CallRecord.objects.get(external_id="A-1")
-    assert (call.queue, call.caller_number, call.agent, call.customer) == ("售后", "13800138000", org.agent, customer)
-    assert (call.wait_seconds, call.talk_seconds, call.wrapup_seconds, call.wrapup_code) == (15, 180, 45, "退货")
+    assert (call.queue, call.caller_number, call.agent, call.customer) == (
+        "售后",
+        "13800138000",
+        org.agent,
+        customer,
+    )
+    assert (call.wait_seconds, call.talk_seconds, call.wrapup_seconds, call.wrapup_code) == (
+        15,
+        180,
+        45,
+        "退货",
+    )
     assert call.arrived_at == datetime(2025, 12, 1, 1, 0, tzinfo=UTC)
     assert CallRecord.objects.get(external_id="A-2").outcome == Outcome.ABANDONED
     assert import_calls(path=path, fmt="csv", mapping=GENERIC_MAP).imported == 0

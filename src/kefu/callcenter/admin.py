@@ -12,7 +12,16 @@ class AgentLineAdmin(admin.ModelAdmin):
 
 @admin.register(CallRecord)
 class CallRecordAdmin(admin.ModelAdmin):
-    list_display = ["arrived_at", "caller_number", "queue", "agent", "outcome", "wait_seconds", "talk_seconds", "ticket"]
+    list_display = [
+        "arrived_at",
+        "caller_number",
+        "queue",
+        "agent",
+        "outcome",
+        "wait_seconds",
+        "talk_seconds",
+        "ticket",
+    ]
     list_filter = ["source", "outcome", "direction", "queue"]
     search_fields = ["caller_number", "external_id", "ticket__number"]
     raw_id_fields = ["agent", "customer", "ticket", "import_run"]

@@ -45,7 +45,9 @@ router = Router(tags=["telephony"])
 
 class CtiEventIn(Schema):
     event: Literal["ring", "answer", "hangup"]
-    call_id: str = Field(min_length=1, max_length=120, description="the PBX's id of the call (Asterisk uniqueid)")
+    call_id: str = Field(
+        min_length=1, max_length=120, description="the PBX's id of the call (Asterisk uniqueid)"
+    )
     at: AwareDatetime | None = Field(None, description="when it happened, with offset; default: now")
     caller: str = Field("", max_length=40, description="the caller's number")
     called: str = Field("", max_length=40, description="the number dialled (hotline, DID)")
@@ -124,7 +126,12 @@ def _visible_ticket(request, number: str) -> Ticket:
     return ticket
 
 
-@router.get("/calls", response=list[CallOut], auth=[TokenAuth(), SessionAuth()], summary="Calls of a work order or customer")
+@router.get(
+    "/calls",
+    response=list[CallOut],
+    auth=[TokenAuth(), SessionAuth()],
+    summary="Calls of a work order or customer",
+)
 def call_list(request: HttpRequest, ticket: str = "", customer: int | None = None):
     user = _staff(request)
     if ticket:
@@ -137,7 +144,12 @@ def call_list(request: HttpRequest, ticket: str = "", customer: int | None = Non
     raise ValidationError.for_field("ticket", _("Give ticket=<number> or customer=<id>."))
 
 
-@router.post("/calls/{call_id}/link", response=CallOut, auth=[TokenAuth(), SessionAuth()], summary="Link a call to a work order")
+@router.post(
+    "/calls/{call_id}/link",
+    response=CallOut,
+    auth=[TokenAuth(), SessionAuth()],
+    summary="Link a call to a work order",
+)
 def call_link(request: HttpRequest, call_id: int, payload: LinkIn):
     user = _staff(request)
     call = services.call_by_id(call_id)

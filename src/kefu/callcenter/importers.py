@@ -94,7 +94,9 @@ def decode(data: bytes, encoding: str = "auto") -> str:
         try:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError) as exc:
-            raise ValidationError.for_field("encoding", _("The file is not %(enc)s: %(err)s") % {"enc": encoding, "err": exc}) from exc
+            raise ValidationError.for_field(
+                "encoding", _("The file is not %(enc)s: %(err)s") % {"enc": encoding, "err": exc}
+            ) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -102,7 +104,9 @@ def decode(data: bytes, encoding: str = "auto") -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise ValidationError.for_field("encoding", _("The file is neither UTF-8 nor GBK/GB18030; give --encoding.")) from exc
+        raise ValidationError.for_field(
+            "encoding", _("The file is neither UTF-8 nor GBK/GB18030; give --encoding.")
+        ) from exc
 
 
 def _lines(text: str) -> Iterable[tuple[int, str]]:
@@ -160,7 +164,13 @@ ENDING = {
     "EXITWITHTIMEOUT": Outcome.TIMED_OUT,
 }
 # Where each ending event keeps (hold, talk) or the wait, by data field index.
-TALK_FIELDS = {"COMPLETECALLER": (0, 1), "COMPLETEAGENT": (0, 1), "TRANSFER": (2, 3), "BLINDTRANSFER": (2, 3), "ATTENDEDTRANSFER": (2, 3)}
+TALK_FIELDS = {
+    "COMPLETECALLER": (0, 1),
+    "COMPLETEAGENT": (0, 1),
+    "TRANSFER": (2, 3),
+    "BLINDTRANSFER": (2, 3),
+    "ATTENDEDTRANSFER": (2, 3),
+}
 WAIT_FIELD = {"ABANDON": 2, "EXITEMPTY": 2, "EXITWITHTIMEOUT": 2, "EXITWITHKEY": 3}
 CALL_EVENTS = {*ENDING, "ENTERQUEUE", "CONNECT", "DID", "RINGNOANSWER", "RINGCANCELED", "WRAPUP"}
 FIELD_NAMES = {0: "data1", 1: "data2", 2: "data3", 3: "data4"}
@@ -171,12 +181,27 @@ def _number(data: list[str], index: int, event: str) -> int:
         return _seconds_value(data[index])
     except (IndexError, ValueError):
         raise LineRefused(
-            _("%(event)s: %(field)s must be a number of seconds") % {"event": event, "field": FIELD_NAMES.get(index, index)}
+            _("%(event)s: %(field)s must be a number of seconds")
+            % {"event": event, "field": FIELD_NAMES.get(index, index)}
         ) from None
 
 
 class _Visit:
-    __slots__ = ("enter", "caller", "called", "answer", "end", "agent", "outcome", "hold", "talk", "wait", "wrapup", "wrapup_code", "end_line")
+    __slots__ = (
+        "enter",
+        "caller",
+        "called",
+        "answer",
+        "end",
+        "agent",
+        "outcome",
+        "hold",
+        "talk",
+        "wait",
+        "wrapup",
+        "wrapup_code",
+        "end_line",
+    )
 
     def __init__(self):
         self.enter = self.answer = self.end = None
@@ -196,14 +221,18 @@ def parse_queue_log(text: str, tz: tzinfo) -> Parsed:
         try:
             parts = line.split("|")
             if len(parts) < 5:
-                raise LineRefused(_("expected time|callid|queue|agent|event|data…, found %(n)s fields") % {"n": len(parts)})
+                raise LineRefused(
+                    _("expected time|callid|queue|agent|event|data…, found %(n)s fields") % {"n": len(parts)}
+                )
             event = parts[4].strip().upper()
             if event not in CALL_EVENTS:
                 continue  # queue and agent events (AGENTLOGIN, PAUSE, QUEUESTART, ...) are no calls
             try:
                 at = _time(parts[0], tz)
             except (ValueError, OverflowError, OSError):
-                raise LineRefused(_("the time %(v)r is neither Unix seconds nor a date") % {"v": parts[0][:40]}) from None
+                raise LineRefused(
+                    _("the time %(v)r is neither Unix seconds nor a date") % {"v": parts[0][:40]}
+                ) from None
             callid, queue = parts[1].strip(), parts[2].strip()
             if not callid or callid.upper() == "NONE":
                 raise LineRefused(_("%(event)s without a call id") % {"event": event})
@@ -240,7 +269,9 @@ def _apply(visits, key, event: str, at: datetime, agent: str, data: list[str], l
         visit.wrapup_code = (data[1] if len(data) > 1 else "").strip()[:80]
     elif event in ENDING:
         if visit.end is not None:
-            raise LineRefused(_("%(event)s: this call already ended on line %(n)s") % {"event": event, "n": visit.end_line})
+            raise LineRefused(
+                _("%(event)s: this call already ended on line %(n)s") % {"event": event, "n": visit.end_line}
+            )
         if event in TALK_FIELDS:
             hold_at, talk_at = TALK_FIELDS[event]
             hold, talk = _number(data, hold_at, event), _number(data, talk_at, event)
@@ -326,7 +357,9 @@ def parse_cdr(text: str, tz: tzinfo) -> Parsed:
             if row is None:
                 raise LineRefused(_("not CSV: %(err)s") % {"err": problem})
             if len(row) < CDR_COLUMNS:
-                raise LineRefused(_("expected at least 16 columns (Master.csv order), found %(n)s") % {"n": len(row)})
+                raise LineRefused(
+                    _("expected at least 16 columns (Master.csv order), found %(n)s") % {"n": len(row)}
+                )
             if line_no == 1 and row[9].strip().lower() == "start":
                 result.lines -= 1
                 continue  # a header row someone added
@@ -346,7 +379,11 @@ def parse_cdr(text: str, tz: tzinfo) -> Parsed:
             except ValueError:
                 raise LineRefused(_("billsec must be a number of seconds")) from None
             uniqueid = row[16].strip() if len(row) > 16 else ""
-            key = f"{uniqueid}|{row[6].strip()}" if uniqueid else "sha1:" + hashlib.sha1("\x1f".join(row).encode()).hexdigest()
+            key = (
+                f"{uniqueid}|{row[6].strip()}"
+                if uniqueid
+                else "sha1:" + hashlib.sha1("\x1f".join(row).encode()).hexdigest()
+            )
             queue = row[8].split(",", 1)[0].strip() if row[7].strip().lower() == "queue" else ""
             result.calls.append(
                 ParsedCall(
@@ -372,7 +409,9 @@ def _cdr_time(value: str, name: str, tz: tzinfo) -> datetime:
     try:
         return _time(value, tz)
     except (ValueError, OverflowError, OSError):
-        raise LineRefused(_("%(field)s %(v)r is not a date and time") % {"field": name, "v": value[:40]}) from None
+        raise LineRefused(
+            _("%(field)s %(v)r is not a date and time") % {"field": name, "v": value[:40]}
+        ) from None
 
 
 # --- generic CSV with a column mapping ---------------------------------------------------------
@@ -383,14 +422,47 @@ CSV_FIELDS = (
 )  # fmt: skip
 # Outcome words as PBX exports write them, English and Chinese; compared lower-cased.
 OUTCOME_WORDS = {
-    Outcome.ANSWERED: ["answered", "answer", "connected", "completed", "接通", "已接通", "已接听", "接听", "应答", "已应答", "成功"],
-    Outcome.ABANDONED: ["abandoned", "abandon", "no answer", "missed", "放弃", "呼损", "未接", "未接通", "未接听", "客户挂机", "挂断"],
+    Outcome.ANSWERED: [
+        "answered",
+        "answer",
+        "connected",
+        "completed",
+        "接通",
+        "已接通",
+        "已接听",
+        "接听",
+        "应答",
+        "已应答",
+        "成功",
+    ],
+    Outcome.ABANDONED: [
+        "abandoned",
+        "abandon",
+        "no answer",
+        "missed",
+        "放弃",
+        "呼损",
+        "未接",
+        "未接通",
+        "未接听",
+        "客户挂机",
+        "挂断",
+    ],
     Outcome.TRANSFERRED: ["transferred", "transfer", "转接", "已转接", "转移"],
     Outcome.TIMED_OUT: ["timed_out", "timeout", "timed out", "超时", "排队超时"],
     Outcome.FAILED: ["failed", "busy", "congestion", "失败", "忙", "占线"],
 }
 OUTCOME_BY_WORD = {word: outcome for outcome, words in OUTCOME_WORDS.items() for word in words}
-DIRECTION_WORDS = {"inbound": "inbound", "in": "inbound", "呼入": "inbound", "outbound": "outbound", "out": "outbound", "呼出": "outbound", "internal": "internal", "内部": "internal"}
+DIRECTION_WORDS = {
+    "inbound": "inbound",
+    "in": "inbound",
+    "呼入": "inbound",
+    "outbound": "outbound",
+    "out": "outbound",
+    "呼出": "outbound",
+    "internal": "internal",
+    "内部": "internal",
+}
 
 
 def parse_mapping(spec: str | dict | None) -> dict[str, str]:
@@ -404,12 +476,16 @@ def parse_mapping(spec: str | dict | None) -> dict[str, str]:
                 continue
             name, sep, column = item.partition("=")
             if not sep or not column.strip():
-                raise ValidationError.for_field("map", _("%(item)r is not field=column") % {"item": item.strip()})
+                raise ValidationError.for_field(
+                    "map", _("%(item)r is not field=column") % {"item": item.strip()}
+                )
             pairs.append((name.strip(), column.strip()))
     unknown = [name for name, _column in pairs if name not in CSV_FIELDS]
     if unknown:
         raise ValidationError.for_field(
-            "map", _("Unknown fields %(names)s; known: %(known)s") % {"names": ", ".join(unknown), "known": ", ".join(CSV_FIELDS)}
+            "map",
+            _("Unknown fields %(names)s; known: %(known)s")
+            % {"names": ", ".join(unknown), "known": ", ".join(CSV_FIELDS)},
         )
     return dict(pairs)
 
@@ -420,7 +496,9 @@ def parse_mapped_csv(text: str, tz: tzinfo, mapping: dict[str, str]) -> Parsed:
     header_line, header = None, None
     for line_no, row, problem in rows:
         if row is None:
-            raise ValidationError.for_field("file", _("line %(n)s: the header is not CSV: %(err)s") % {"n": line_no, "err": problem})
+            raise ValidationError.for_field(
+                "file", _("line %(n)s: the header is not CSV: %(err)s") % {"n": line_no, "err": problem}
+            )
         if any(cell.strip() for cell in row):
             header_line, header = line_no, [cell.strip() for cell in row]
             break
@@ -430,12 +508,15 @@ def parse_mapped_csv(text: str, tz: tzinfo, mapping: dict[str, str]) -> Parsed:
     missing = [name for name, column in mapping.items() if column not in header]
     if missing:
         raise ValidationError(
-            _("Columns not in the header: %(cols)s") % {"cols": ", ".join(f"{n}={mapping[n]}" for n in missing)},
+            _("Columns not in the header: %(cols)s")
+            % {"cols": ", ".join(f"{n}={mapping[n]}" for n in missing)},
             errors={f"map.{n}": [_("No column %(c)r in the header.") % {"c": mapping[n]}] for n in missing},
         )
     index = {name: header.index(column) for name, column in columns.items() if column in header}
     if "arrival" not in index:
-        raise ValidationError.for_field("map", _("Say which column holds the arrival time: --map arrival=<column>."))
+        raise ValidationError.for_field(
+            "map", _("Say which column holds the arrival time: --map arrival=<column>.")
+        )
     del header_line
     for line_no, row, problem in rows:
         if row is not None and not any(cell.strip() for cell in row):
@@ -445,7 +526,10 @@ def parse_mapped_csv(text: str, tz: tzinfo, mapping: dict[str, str]) -> Parsed:
             if row is None:
                 raise LineRefused(_("not CSV: %(err)s") % {"err": problem})
             if len(row) != len(header):
-                raise LineRefused(_("expected %(want)s columns as in the header, found %(n)s") % {"want": len(header), "n": len(row)})
+                raise LineRefused(
+                    _("expected %(want)s columns as in the header, found %(n)s")
+                    % {"want": len(header), "n": len(row)}
+                )
             result.calls.append(_mapped_call(row, index, tz))
         except LineRefused as exc:
             result.errors.append(LineError(line_no, str(exc), ",".join(row or [])[:500]))
@@ -464,7 +548,9 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
         try:
             return _time(value, tz)
         except (ValueError, OverflowError, OSError):
-            raise LineRefused(_("%(field)s %(v)r is not a date and time") % {"field": name, "v": value[:40]}) from None
+            raise LineRefused(
+                _("%(field)s %(v)r is not a date and time") % {"field": name, "v": value[:40]}
+            ) from None
 
     def secs(name: str) -> int | None:
         value = cell(name)
@@ -473,7 +559,9 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
         try:
             return _seconds_value(value)
         except ValueError:
-            raise LineRefused(_("%(field)s %(v)r is not a duration") % {"field": name, "v": value[:40]}) from None
+            raise LineRefused(
+                _("%(field)s %(v)r is not a duration") % {"field": name, "v": value[:40]}
+            ) from None
 
     arrival = when("arrival")
     if arrival is None:
@@ -493,7 +581,9 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
         raise LineRefused(_("end is before arrival"))
     if answer is not None and answer < arrival:
         raise LineRefused(_("answer is before arrival"))
-    direction = DIRECTION_WORDS.get(cell("direction").lower(), None) if cell("direction") else Direction.INBOUND
+    direction = (
+        DIRECTION_WORDS.get(cell("direction").lower(), None) if cell("direction") else Direction.INBOUND
+    )
     if direction is None:
         raise LineRefused(_("unknown direction %(v)r") % {"v": cell("direction")[:30]})
     recording = cell("recording")
@@ -552,7 +642,9 @@ def import_calls(
     try:
         tz = ZoneInfo(time_zone or settings.TIME_ZONE)
     except (KeyError, ValueError):
-        raise ValidationError.for_field("timezone", _("Unknown time zone %(tz)r") % {"tz": time_zone}) from None
+        raise ValidationError.for_field(
+            "timezone", _("Unknown time zone %(tz)r") % {"tz": time_zone}
+        ) from None
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -564,9 +656,14 @@ def import_calls(
     else:
         parsed = parsers[fmt](text, tz)
     run = ImportRun.objects.create(source=fmt, file_name=str(path)[:500], started_at=now, by=by)
-    imported, duplicates = store_calls(source=fmt, calls=parsed.calls, run=run, now=now, batch_size=batch_size)
+    imported, duplicates = store_calls(
+        source=fmt, calls=parsed.calls, run=run, now=now, batch_size=batch_size
+    )
     ImportLineError.objects.bulk_create(
-        [ImportLineError(run=run, line_no=e.line_no, reason=e.reason[:300], raw=e.raw) for e in parsed.errors[:MAX_STORED_ERRORS]]
+        [
+            ImportLineError(run=run, line_no=e.line_no, reason=e.reason[:300], raw=e.raw)
+            for e in parsed.errors[:MAX_STORED_ERRORS]
+        ]
     )
     run.lines, run.imported, run.duplicates = parsed.lines, imported, duplicates
     run.incomplete, run.error_count, run.finished_at = parsed.incomplete, len(parsed.errors), timezone.now()
@@ -605,7 +702,14 @@ def _datetime_adapter(connection):
     return connection.ops.adapt_datetimefield_value
 
 
-def store_calls(*, source: str, calls: list[ParsedCall], run: ImportRun | None, now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]:
+def store_calls(
+    *,
+    source: str,
+    calls: list[ParsedCall],
+    run: ImportRun | None,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[int, int]:
     """Insert the calls not stored yet, one transaction per batch; returns (inserted, already there).
 
     One executemany per batch rather than bulk_create: the ORM's per-field preparation cost ten
@@ -634,10 +738,26 @@ def store_calls(*, source: str, calls: list[ParsedCall], run: ImportRun | None, 
             agent_of = agents.user_id
             rows = [
                 (
-                    source, c.external_id, c.queue, phone, c.called, c.direction, dt(c.arrived_at),
-                    dt(c.answered_at), dt(c.ended_at), agent_of(c.agent) if c.agent else None, c.agent[:80],
-                    c.outcome, c.wait, c.talk, c.wrapup, c.wrapup_code, customers.get(phone), c.recording,
-                    run_id, created,
+                    source,
+                    c.external_id,
+                    c.queue,
+                    phone,
+                    c.called,
+                    c.direction,
+                    dt(c.arrived_at),
+                    dt(c.answered_at),
+                    dt(c.ended_at),
+                    agent_of(c.agent) if c.agent else None,
+                    c.agent[:80],
+                    c.outcome,
+                    c.wait,
+                    c.talk,
+                    c.wrapup,
+                    c.wrapup_code,
+                    customers.get(phone),
+                    c.recording,
+                    run_id,
+                    created,
                 )  # fmt: skip
                 for c, phone in zip(batch, phones, strict=True)
             ]
@@ -655,7 +775,9 @@ def store_calls(*, source: str, calls: list[ParsedCall], run: ImportRun | None, 
 
 def _count_new(source: str, keys: list[str], run_id) -> int:
     return sum(
-        CallRecord.objects.filter(source=source, external_id__in=keys[i : i + 900], import_run_id=run_id).count()
+        CallRecord.objects.filter(
+            source=source, external_id__in=keys[i : i + 900], import_run_id=run_id
+        ).count()
         for i in range(0, len(keys), 900)
     )
 

@@ -83,6 +83,9 @@ class ImportLineError(models.Model):
         verbose_name_plural = _("refused import lines")
         ordering = ["run", "line_no"]
 
+    def __str__(self) -> str:
+        return f"{self.line_no}: {self.reason}"
+
 
 class CallRecord(models.Model):
     """通话记录: one call (for queue_log: one call's visit to one queue).
@@ -134,13 +137,17 @@ class CallRecord(models.Model):
         verbose_name=_("work order"),
     )
     recording_url = models.URLField(_("recording"), max_length=500, blank=True)
-    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    import_run = models.ForeignKey(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
         verbose_name = _("call record")
         verbose_name_plural = _("call records")
-        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="call_source_external_id")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="call_source_external_id")
+        ]
         indexes = [
             models.Index(fields=["arrived_at"], name="call_arrived"),
             models.Index(fields=["agent", "-arrived_at"], name="call_agent"),

@@ -37,8 +37,8 @@ class AgentDirectory:
         from kefu.callcenter.models import AgentLine
 
         by_code: dict[str, int] = {}
-        for user_id, username, employee_no in get_user_model().objects.filter(is_active=True).values_list(
-            "id", "username", "employee_no"
+        for user_id, username, employee_no in (
+            get_user_model().objects.filter(is_active=True).values_list("id", "username", "employee_no")
         ):
             if employee_no:
                 by_code.setdefault(employee_no, user_id)
@@ -93,9 +93,9 @@ def calls_of_ticket(ticket) -> QuerySet:
 
 def calls_of_customer(customer_id: int, limit: int = 50) -> QuerySet:
     return (
-        CallRecord.objects.filter(customer_id=customer_id).select_related("agent", "ticket").order_by(
-            "-arrived_at"
-        )[:limit]
+        CallRecord.objects.filter(customer_id=customer_id)
+        .select_related("agent", "ticket")
+        .order_by("-arrived_at")[:limit]
     )
 
 

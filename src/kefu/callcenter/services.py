@@ -34,7 +34,13 @@ LINK_AFTER_HANGUP = timedelta(minutes=15)
 LINK_CALL_MAX_AGE = timedelta(hours=4)
 
 # Final outcomes a hang-up may state; without one it is answered if it was answered, else abandoned.
-HANGUP_OUTCOMES = {Outcome.ANSWERED, Outcome.ABANDONED, Outcome.TRANSFERRED, Outcome.TIMED_OUT, Outcome.FAILED}
+HANGUP_OUTCOMES = {
+    Outcome.ANSWERED,
+    Outcome.ABANDONED,
+    Outcome.TRANSFERRED,
+    Outcome.TIMED_OUT,
+    Outcome.FAILED,
+}
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
@@ -68,7 +74,9 @@ def _resolve_agent(agent: str) -> User | None:
         return None
     user = agent_for(agent)
     if user is None:
-        raise ValidationError.for_field("agent", _("No active agent has the extension or username %(a)s.") % {"a": agent})
+        raise ValidationError.for_field(
+            "agent", _("No active agent has the extension or username %(a)s.") % {"a": agent}
+        )
     return user
 
 
@@ -104,7 +112,10 @@ def cti_event(
     if event not in {"ring", "answer", "hangup"}:
         raise ValidationError.for_field("event", _("Unknown event; use ring, answer or hangup."))
     if outcome and (event != "hangup" or outcome not in HANGUP_OUTCOMES):
-        raise ValidationError.for_field("outcome", _("Only a hangup states an outcome: answered, abandoned, transferred, timed_out or failed."))
+        raise ValidationError.for_field(
+            "outcome",
+            _("Only a hangup states an outcome: answered, abandoned, transferred, timed_out or failed."),
+        )
     if direction and direction not in Direction.values:
         raise ValidationError.for_field("direction", _("Use inbound, outbound or internal."))
     user = _resolve_agent(agent)
@@ -179,7 +190,8 @@ def screen_pop_payload(*, call: CallRecord, agent: User) -> dict:
     with translation.override(settings.LANGUAGE_CODE):
         return {
             "kind": "screen_pop",
-            "title": _("Incoming call from %(number)s") % {"number": call.caller_number or _("unknown number")},
+            "title": _("Incoming call from %(number)s")
+            % {"number": call.caller_number or _("unknown number")},
             "call": call.pk,
             "call_id": call.external_id,
             "caller": call.caller_number,
