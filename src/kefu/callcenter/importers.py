@@ -680,15 +680,41 @@ STORED_FIELDS = (
 )  # fmt: skip
 
 
-def _insert_sql(connection) -> str:
+PG_ROWS_PER_STATEMENT = 1000  # 20 parameters each; PostgreSQL takes at most 65,535 per statement
+
+
+def _insert_sql(connection, rows: int = 1) -> str:
     meta = CallRecord._meta
     table = connection.ops.quote_name(meta.db_table)
     column_of = {f.attname: f.column for f in meta.concrete_fields}
     columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in STORED_FIELDS)
-    placeholders = ", ".join(["%s"] * len(STORED_FIELDS))
-    # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL): another import of an overlapping file may have
-    # stored a row between our look-up of existing ids and this insert.
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"
+    values = ", ".join(["(" + ", ".join(["%s"] * len(STORED_FIELDS)) + ")"] * rows)
+    # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL) is the idempotence: a call already stored — by
+    # the last import of this file, or by another import running now — is skipped, not duplicated.
+    return f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"
+
+
+def _insert_rows(connection, rows: list[tuple]) -> int:
+    """Insert the rows, skipping stored ones; returns how many were new.
+
+    SQLite: one executemany (its rowcount is the sum). PostgreSQL: multi-row INSERT statements of
+    1,000 rows, three times faster than psycopg's executemany (bench/calls.py).
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(_insert_sql(connection), rows)
+            return cursor.rowcount
+        added, full = 0, None
+        for i in range(0, len(rows), PG_ROWS_PER_STATEMENT):
+            chunk = rows[i : i + PG_ROWS_PER_STATEMENT]
+            if len(chunk) == PG_ROWS_PER_STATEMENT:
+                full = full or _insert_sql(connection, PG_ROWS_PER_STATEMENT)
+                sql = full
+            else:
+                sql = _insert_sql(connection, len(chunk))
+            cursor.execute(sql, [value for row in chunk for value in row])
+            added += cursor.rowcount
+        return added
 
 
 def _datetime_adapter(connection):
@@ -712,13 +738,12 @@ def store_calls(
 ) -> tuple[int, int]:
     """Insert the calls not stored yet, one transaction per batch; returns (inserted, already there).
 
-    One executemany per batch rather than bulk_create: the ORM's per-field preparation cost ten
-    times the insert itself (bench/calls.py); the rows are plain values checked by the parsers.
+    Plain INSERTs of value tuples rather than bulk_create: the ORM's per-field preparation cost ten
+    times the insert itself (bench/calls.py); the values were checked by the parsers.
     """
     from django.db import connection
 
     agents = AgentDirectory()
-    sql = _insert_sql(connection)
     dt = _datetime_adapter(connection)
     run_id = run.pk if run is not None else None
     created = dt(now)
@@ -763,9 +788,7 @@ def store_calls(
             ]
             if not rows:
                 continue
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, rows)
-                added = cursor.rowcount  # summed over the rows by sqlite3 and psycopg 3; conflicts add 0
+            added = _insert_rows(connection, rows)  # conflicts (already stored) add 0
             if added is None or added < 0:  # a driver that cannot tell: count what the batch left behind
                 added = _count_new(source, [c.external_id for c in batch], run_id)
             inserted += added
