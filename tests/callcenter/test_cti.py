@@ -183,12 +183,18 @@ def test_bad_payloads_get_422_naming_the_fields(cti):
     )
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"event", "call_id", "at", "wrapup_seconds"}
-    unknown = post(cti, event("ring", T, agent="no-such-agent"))
-    assert unknown.status_code == 422
-    assert list(unknown.json()["errors"]) == ["agent"]
     outcome = post(cti, event("ring", T, outcome="answered"))
     assert list(outcome.json()["errors"]) == ["outcome"]
     assert not CallRecord.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_agent_kefu_does_not_know_is_kept_as_the_pbx_names_it(cti):
+    build_org()
+    response = post(cti, event("ring", T, caller="13900139000", agent="IVR/7"))
+    assert response.status_code == 200
+    call = CallRecord.objects.get()
+    assert (call.agent, call.agent_code) == (None, "IVR/7")
 
 
 @pytest.mark.django_db(transaction=True)

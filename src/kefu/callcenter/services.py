@@ -69,17 +69,6 @@ def _locked_call(call_id: str, at: datetime, now: datetime) -> tuple[CallRecord,
         return qs.get(source=Source.CTI, external_id=call_id), False
 
 
-def _resolve_agent(agent: str) -> User | None:
-    if not agent:
-        return None
-    user = agent_for(agent)
-    if user is None:
-        raise ValidationError.for_field(
-            "agent", _("No active agent has the extension or username %(a)s.") % {"a": agent}
-        )
-    return user
-
-
 @transaction.atomic
 def cti_event(
     *,
@@ -103,7 +92,8 @@ def cti_event(
     ring: records the call, finds the caller's customer by phone and pops their card on the agent's
     workspace (once per agent). answer: sets the answer time and wait. hangup: sets the end, the talk
     time and the final outcome. Events may arrive out of order or twice; a time already recorded is
-    kept. Refuses unknown events and agents, naive times, and outcomes a hang-up cannot have.
+    kept. An agent Kefu cannot match is stored as the PBX names it (agent_code), with no pop.
+    Refuses unknown events, naive times, and outcomes a hang-up cannot have.
     """
     now = now or timezone.now()
     at = at or now
@@ -118,7 +108,9 @@ def cti_event(
         )
     if direction and direction not in Direction.values:
         raise ValidationError.for_field("direction", _("Use inbound, outbound or internal."))
-    user = _resolve_agent(agent)
+    # An agent Kefu does not know (an IVR port, a new hire without an agent line) is kept as the PBX
+    # named it: refusing the event would lose the call.
+    user = agent_for(agent) if agent else None
     call, _created = _locked_call(call_id, at, now)
     changed: set[str] = set()
 
@@ -146,6 +138,8 @@ def cti_event(
         put("agent_code", agent[:80])
         if event == "ring":
             popped_to = user
+    elif agent and user is None and call.agent_id is None and call.agent_code != agent[:80]:
+        put("agent_code", agent[:80])
     if event == "answer" and call.answered_at is None:
         put("answered_at", max(at, call.arrived_at))
         put("wait_seconds", _seconds(call.arrived_at, call.answered_at))
