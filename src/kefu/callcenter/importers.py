@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from kefu.callcenter.models import CallRecord, Direction, ImportLineError, ImportRun, Outcome, Source
 from kefu.callcenter.selectors import AgentDirectory, customer_ids_by_phone
 from kefu.core.errors import PermissionDenied, ValidationError
-from kefu.customers.models import normalize_phone
+from kefu.customers.models import CustomerPhone, normalize_phone
 
 BATCH_SIZE = 5000
 MAX_STORED_ERRORS = 1000  # per run; the count is always exact
@@ -680,41 +680,59 @@ STORED_FIELDS = (
 )  # fmt: skip
 
 
-PG_ROWS_PER_STATEMENT = 1000  # 20 parameters each; PostgreSQL takes at most 65,535 per statement
-
-
-def _insert_sql(connection, rows: int = 1) -> str:
+def _insert_sql(connection, source_table: str = "") -> str:
     meta = CallRecord._meta
     table = connection.ops.quote_name(meta.db_table)
     column_of = {f.attname: f.column for f in meta.concrete_fields}
     columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in STORED_FIELDS)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(STORED_FIELDS)) + ")"] * rows)
+    if source_table:
+        # PostgreSQL: the customer is found by phone in the same statement (the oldest holder of the
+        # number, as kefu.customers' look-up picks), instead of a look-up query per 900 callers.
+        phone = CustomerPhone._meta
+        q = connection.ops.quote_name
+        lookup = (
+            f"(SELECT p.{q(phone.get_field('customer').column)} FROM {q(phone.db_table)} p "
+            f"WHERE p.{q(phone.get_field('number').column)} = s.{q(column_of['caller_number'])} "
+            f"ORDER BY 1 LIMIT 1)"
+        )
+        picked = ", ".join(
+            lookup if name == "customer_id" else f"s.{q(column_of[name])}" for name in STORED_FIELDS
+        )
+        values = f"SELECT {picked} FROM {source_table} s"
+    else:
+        values = "VALUES (" + ", ".join(["%s"] * len(STORED_FIELDS)) + ")"
     # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL) is the idempotence: a call already stored — by
     # the last import of this file, or by another import running now — is skipped, not duplicated.
-    return f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"
+    return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
+
+
+PG_STAGING = "kefu_callcenter_import"  # a temporary table: private to the session, emptied per batch
 
 
 def _insert_rows(connection, rows: list[tuple]) -> int:
     """Insert the rows, skipping stored ones; returns how many were new.
 
-    SQLite: one executemany (its rowcount is the sum). PostgreSQL: multi-row INSERT statements of
-    1,000 rows, three times faster than psycopg's executemany (bench/calls.py).
+    SQLite: one executemany (its rowcount is the sum). PostgreSQL: COPY into a temporary table, then
+    one INSERT ... SELECT — four times faster than executemany through Django's cursor (bench/calls.py).
     """
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(_insert_sql(connection), rows)
             return cursor.rowcount
-        added, full = 0, None
-        for i in range(0, len(rows), PG_ROWS_PER_STATEMENT):
-            chunk = rows[i : i + PG_ROWS_PER_STATEMENT]
-            if len(chunk) == PG_ROWS_PER_STATEMENT:
-                full = full or _insert_sql(connection, PG_ROWS_PER_STATEMENT)
-                sql = full
-            else:
-                sql = _insert_sql(connection, len(chunk))
-            cursor.execute(sql, [value for row in chunk for value in row])
-            added += cursor.rowcount
-        return added
+        meta = CallRecord._meta
+        column_of = {f.attname: f.column for f in meta.concrete_fields}
+        columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in STORED_FIELDS)
+        table = connection.ops.quote_name(meta.db_table)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {PG_STAGING} ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        cursor.execute(f"DELETE FROM {PG_STAGING}")  # inside a caller's longer transaction, too
+        with cursor.cursor.copy(f"COPY {PG_STAGING} ({columns}) FROM STDIN") as copy:  # psycopg's own cursor
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_insert_sql(connection, PG_STAGING))
+        return cursor.rowcount
 
 
 def _datetime_adapter(connection):
@@ -759,7 +777,8 @@ def store_calls(
             batch.append(call)
         with transaction.atomic():
             phones = [_phone(c.caller) for c in batch]
-            customers = customer_ids_by_phone(phones)
+            # PostgreSQL finds the customers inside its INSERT (see _insert_sql).
+            customers = customer_ids_by_phone(phones) if connection.vendor != "postgresql" else {}
             agent_of = agents.user_id
             rows = [
                 (
