@@ -214,6 +214,7 @@ class _Visit:
 def parse_queue_log(text: str, tz: tzinfo) -> Parsed:
     result = Parsed()
     visits: dict[tuple[str, str], _Visit] = {}
+    seen_times: dict[str, datetime] = {}
     for line_no, line in _lines(text):
         if not line.strip():
             continue
@@ -228,7 +229,9 @@ def parse_queue_log(text: str, tz: tzinfo) -> Parsed:
             if event not in CALL_EVENTS:
                 continue  # queue and agent events (AGENTLOGIN, PAUSE, QUEUESTART, ...) are no calls
             try:
-                at = _time(parts[0], tz)
+                at = seen_times.get(parts[0])  # a busy queue logs several lines a second
+                if at is None:
+                    at = seen_times[parts[0]] = _time(parts[0], tz)
             except (ValueError, OverflowError, OSError):
                 raise LineRefused(
                     _("the time %(v)r is neither Unix seconds nor a date") % {"v": parts[0][:40]}
@@ -738,9 +741,15 @@ def _insert_rows(connection, rows: list[tuple]) -> int:
 def _datetime_adapter(connection):
     """Datetimes as the backend stores them; SQLite keeps naive UTC text (what Django's adapter does, faster)."""
     if connection.vendor == "sqlite":
+        done: dict[datetime, str] = {}
 
         def adapt(value):
-            return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+            if value is None:
+                return None
+            text = done.get(value)
+            if text is None:
+                text = done[value] = str(value.astimezone(UTC).replace(tzinfo=None))
+            return text
 
         return adapt
     return connection.ops.adapt_datetimefield_value
