@@ -263,3 +263,14 @@ def test_capture_form_prefills_the_callers_phone(client):
     client.force_login(org.agent)
     html = client.get("/tickets/new/?phone=%2B86%20139-0013-9000").content.decode()
     assert 'value="13900139000"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calls_of_a_customer_are_listed_for_center_staff_only(cti):
+    org = build_org()
+    customer = CustomerFactory(phone="13900139000")
+    post(cti, event("ring", T, caller="13900139000"))
+    listed = token_client(org.agent).get("/telephony/calls", {"customer": customer.pk})
+    assert [c["caller_number"] for c in listed.json()] == ["13900139000"]
+    assert token_client(org.logistics_staff).get("/telephony/calls", {"customer": customer.pk}).status_code == 403
+    assert token_client(org.agent).get("/telephony/calls").status_code == 422

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, field_validator
 
 from kefu.accounts.api import SessionAuth, TokenAuth
 from kefu.callcenter import selectors, services
-from kefu.core.errors import NotFound, PermissionDenied
+from kefu.core.errors import NotFound, PermissionDenied, ValidationError
 from kefu.tickets.models import Ticket
 from kefu.tickets.permissions import can_view
 
@@ -133,14 +133,12 @@ def _visible_ticket(request, number: str) -> Ticket:
     summary="Calls of a work order or customer",
 )
 def call_list(request: HttpRequest, ticket: str = "", customer: int | None = None):
-    user = _staff(request)
+    """Customers are service-center data (as in /api/customers); a work order's calls follow its visibility."""
+    _staff(request)
     if ticket:
         return list(selectors.calls_of_ticket(_visible_ticket(request, ticket)).select_related("ticket"))
     if customer is not None:
-        del user
         return list(selectors.calls_of_customer(customer))
-    from kefu.core.errors import ValidationError
-
     raise ValidationError.for_field("ticket", _("Give ticket=<number> or customer=<id>."))
 
 
