@@ -272,5 +272,8 @@ def test_calls_of_a_customer_are_listed_for_center_staff_only(cti):
     post(cti, event("ring", T, caller="13900139000"))
     listed = token_client(org.agent).get("/telephony/calls", {"customer": customer.pk})
     assert [c["caller_number"] for c in listed.json()] == ["13900139000"]
-    assert token_client(org.logistics_staff).get("/telephony/calls", {"customer": customer.pk}).status_code == 403
+    assert (
+        token_client(org.logistics_staff).get("/telephony/calls", {"customer": customer.pk}).status_code
+        == 403
+    )
     assert token_client(org.agent).get("/telephony/calls").status_code == 422

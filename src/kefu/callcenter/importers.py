@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.callcenter.models import CallRecord, Direction, ImportLineError, ImportRun, Outcome, Source
-from kefu.callcenter.selectors import AgentDirectory, customer_ids_by_phone
+from kefu.callcenter.selectors import AgentDirectory
 from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.customers.models import CustomerPhone, normalize_phone
 
@@ -688,22 +688,25 @@ def _insert_sql(connection, source_table: str = "") -> str:
     table = connection.ops.quote_name(meta.db_table)
     column_of = {f.attname: f.column for f in meta.concrete_fields}
     columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in STORED_FIELDS)
+    # The customer is found by phone inside the INSERT (the oldest holder of the number, as
+    # kefu.customers' look-up picks): an index probe per row instead of look-up queries from Python.
+    # The row's customer_id value is the caller's number (SQLite) / the staged caller_number (PostgreSQL).
+    phone = CustomerPhone._meta
+    q = connection.ops.quote_name
+    number = f"s.{q(column_of['caller_number'])}" if source_table else "%s"
+    lookup = (
+        f"(SELECT p.{q(phone.get_field('customer').column)} FROM {q(phone.db_table)} p "
+        f"WHERE p.{q(phone.get_field('number').column)} = {number} ORDER BY 1 LIMIT 1)"
+    )
     if source_table:
-        # PostgreSQL: the customer is found by phone in the same statement (the oldest holder of the
-        # number, as kefu.customers' look-up picks), instead of a look-up query per 900 callers.
-        phone = CustomerPhone._meta
-        q = connection.ops.quote_name
-        lookup = (
-            f"(SELECT p.{q(phone.get_field('customer').column)} FROM {q(phone.db_table)} p "
-            f"WHERE p.{q(phone.get_field('number').column)} = s.{q(column_of['caller_number'])} "
-            f"ORDER BY 1 LIMIT 1)"
-        )
         picked = ", ".join(
             lookup if name == "customer_id" else f"s.{q(column_of[name])}" for name in STORED_FIELDS
         )
         values = f"SELECT {picked} FROM {source_table} s"
     else:
-        values = "VALUES (" + ", ".join(["%s"] * len(STORED_FIELDS)) + ")"
+        values = (
+            "VALUES (" + ", ".join(lookup if name == "customer_id" else "%s" for name in STORED_FIELDS) + ")"
+        )
     # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL) is the idempotence: a call already stored — by
     # the last import of this file, or by another import running now — is skipped, not duplicated.
     return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
@@ -786,8 +789,7 @@ def store_calls(
             batch.append(call)
         with transaction.atomic():
             phones = [_phone(c.caller) for c in batch]
-            # PostgreSQL finds the customers inside its INSERT (see _insert_sql).
-            customers = customer_ids_by_phone(phones) if connection.vendor != "postgresql" else {}
+            staged = connection.vendor == "postgresql"  # customers: see _insert_sql
             agent_of = agents.user_id
             rows = [
                 (
@@ -807,7 +809,7 @@ def store_calls(
                     c.talk,
                     c.wrapup,
                     c.wrapup_code,
-                    customers.get(phone),
+                    None if staged else phone,
                     c.recording,
                     run_id,
                     created,
