@@ -225,3 +225,10 @@ def test_cli_import_calls_prints_a_summary_and_each_refused_line(tmp_path, capsy
 def test_cli_import_calls_exits_2_on_an_unreadable_file(tmp_path, capsys):
     assert main(["import-calls", "-f", "queue_log", str(tmp_path / "missing")]) == 2
     assert "not imported" in capsys.readouterr().err
+
+
+def test_a_number_two_customers_share_goes_to_the_older_one_as_the_capture_form_picks(org, tmp_path):
+    older = CustomerFactory(phone="13800138000")
+    CustomerFactory(phone="13800138000")
+    import_calls(path=write(tmp_path, "queue_log", QUEUE_LOG), fmt="queue_log")
+    assert CallRecord.objects.get(caller_number="13800138000").customer == older

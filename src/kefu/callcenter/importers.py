@@ -696,7 +696,10 @@ def _insert_sql(connection, source_table: str = "") -> str:
     number = f"s.{q(column_of['caller_number'])}" if source_table else "%s"
     lookup = (
         f"(SELECT p.{q(phone.get_field('customer').column)} FROM {q(phone.db_table)} p "
-        f"WHERE p.{q(phone.get_field('number').column)} = {number} ORDER BY 1 LIMIT 1)"
+        # "+ 0": order the few rows of that number, never walk the (customer, number) index in order
+        # hoping to meet it (what a planner without fresh statistics may choose).
+        f"WHERE p.{q(phone.get_field('number').column)} = {number} "
+        f"ORDER BY p.{q(phone.get_field('customer').column)} + 0 LIMIT 1)"
     )
     if source_table:
         picked = ", ".join(
