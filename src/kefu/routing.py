@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from kefu.intake.chat.routing import websocket_urlpatterns as chat_websocket_urlpatterns
 from kefu.notify.consumers import NotificationConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationConsumer.as_asgi()),
+    *chat_websocket_urlpatterns,
 ]

@@ -5,6 +5,7 @@ The embedded default is SQLite (WAL) + SqliteHuey + the in-memory channel layer,
 KEFU_REDIS_URL (tasks, channel layer, cache); see docs/operations.md.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -47,6 +48,9 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.notify",
+    "kefu.intake.portal",
+    "kefu.intake.manual",
+    "kefu.intake.chat",
     "kefu.callcenter",
 ]
 
@@ -127,6 +131,15 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- live chat (kefu.intake.chat; docs/chat.md) ------------------------------------------------
+# Origins (scheme://host[:port]) whose pages may embed the chat widget; "*" allows any. Same-origin always may.
+KEFU_CHAT_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("KEFU_CHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
+KEFU_CHAT_OFFER_SECONDS = int(os.environ.get("KEFU_CHAT_OFFER_SECONDS", 30))  # an unanswered offer moves on
+KEFU_CHAT_WAIT_SECONDS = int(os.environ.get("KEFU_CHAT_WAIT_SECONDS", 180))  # then invite to leave a message
+KEFU_CHAT_ABANDON_SECONDS = int(os.environ.get("KEFU_CHAT_ABANDON_SECONDS", 60))  # page closed while waiting
+
 # --- i18n: zh-hans first, English complete ---------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -160,6 +173,24 @@ EMAIL_HOST_PASSWORD = os.environ.get("KEFU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KEFU_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("KEFU_DEFAULT_FROM_EMAIL", "kefu@localhost")
 
+# --- SMS, customer notices and webhooks (kefu.notify; see docs/notifications.md) ----------------
+KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "kefu.notify.sms.backends.FileBackend")
+KEFU_SMS_FILE_DIR = Path(os.environ.get("KEFU_SMS_FILE_DIR", DATA_DIR / "sms"))
+KEFU_SMS_SIGN_NAME = os.environ.get("KEFU_SMS_SIGN_NAME", "")
+KEFU_SMS_HTTP_URL = os.environ.get("KEFU_SMS_HTTP_URL", "")
+KEFU_SMS_HTTP_TOKEN = os.environ.get("KEFU_SMS_HTTP_TOKEN", "")
+KEFU_SMS_HTTP_SECRET = os.environ.get("KEFU_SMS_HTTP_SECRET", "")
+try:  # kind → the provider's template code, e.g. {"acknowledgement": "SMS_000001"}
+    KEFU_SMS_HTTP_TEMPLATES = json.loads(os.environ.get("KEFU_SMS_HTTP_TEMPLATES", "{}") or "{}")
+except ValueError as exc:
+    raise ValueError(f"KEFU_SMS_HTTP_TEMPLATES must be a JSON object: {exc}") from exc
+KEFU_SMS_HTTP_TIMEOUT = float(os.environ.get("KEFU_SMS_HTTP_TIMEOUT", 10))
+KEFU_SMS_ACKNOWLEDGE = env_bool("KEFU_SMS_ACKNOWLEDGE", True)
+KEFU_SMS_RESULT_NOTICE = env_bool("KEFU_SMS_RESULT_NOTICE", True)
+KEFU_SMS_QUIET_HOURS = os.environ.get("KEFU_SMS_QUIET_HOURS", "21:00-08:00")
+KEFU_SURVEY_URL = os.environ.get("KEFU_SURVEY_URL", "")
+KEFU_WEBHOOK_TIMEOUT = float(os.environ.get("KEFU_WEBHOOK_TIMEOUT", 10))
+
 SESSION_COOKIE_SECURE = env_bool("KEFU_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -176,3 +207,14 @@ LOGGING = {
         }
     },
 }
+
+# --- customer portal (kefu.intake.portal; docs/portal.md) -----------------------------------
+KEFU_PORTAL_RATE_WINDOW = int(os.environ.get("KEFU_PORTAL_RATE_WINDOW", 3600))  # seconds
+KEFU_PORTAL_SUBMITS_PER_IP = int(os.environ.get("KEFU_PORTAL_SUBMITS_PER_IP", 20))  # form posts per window
+KEFU_PORTAL_SUBMITS_PER_PHONE = int(os.environ.get("KEFU_PORTAL_SUBMITS_PER_PHONE", 5))  # work orders
+KEFU_PORTAL_CHALLENGE_AFTER = int(os.environ.get("KEFU_PORTAL_CHALLENGE_AFTER", 2))  # work orders per IP
+KEFU_PORTAL_LOOKUPS_PER_IP = int(os.environ.get("KEFU_PORTAL_LOOKUPS_PER_IP", 30))
+KEFU_PORTAL_ADDS_PER_TICKET = int(os.environ.get("KEFU_PORTAL_ADDS_PER_TICKET", 20))
+KEFU_PORTAL_MAX_FILES = int(os.environ.get("KEFU_PORTAL_MAX_FILES", 5))
+KEFU_PORTAL_LINK_MAX_AGE_DAYS = int(os.environ.get("KEFU_PORTAL_LINK_MAX_AGE_DAYS", 365))
+KEFU_PORTAL_CLIENT_IP_HEADER = os.environ.get("KEFU_PORTAL_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_FORWARDED_FOR

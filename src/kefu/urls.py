@@ -11,6 +11,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("kefu.accounts.urls")),
     path("", include("kefu.customers.urls")),
+    path("", include("kefu.intake.chat.urls")),
     path("", include("kefu.notify.urls")),
     path("", include("kefu.tickets.urls")),
+    path("", include("kefu.intake.manual.urls")),
+    path("portal/", include("kefu.intake.portal.urls")),
 ]

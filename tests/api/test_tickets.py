@@ -374,10 +374,10 @@ def test_a_failed_escalation_leaves_nothing_half_saved(org, as_user, monkeypatch
     api = as_user(org.agent)
     number = new_ticket(api, ticket_type="consultation", accept=True)["number"]
 
-    def broken_notify(**kwargs):
+    def broken_notify(notices):
         raise RuntimeError("mail server on fire")
 
-    monkeypatch.setattr("kefu.notify.services.notify", broken_notify)
+    monkeypatch.setattr("kefu.notify.services.notify_many", broken_notify)
     with pytest.raises(RuntimeError):
         api.post(f"/tickets/{number}/escalate", {"note": "客户坚持要主管处理"})
     ticket = Ticket.objects.get(number=number)

@@ -146,6 +146,22 @@ def test_department_queues_hold_only_what_was_dispatched_to_it(org, tickets, que
         assert found == {"at_logistics"}
 
 
+def test_breaching_queue_holds_work_about_to_breach_not_work_already_overdue(org, tickets):
+    # first responses were due at 09:30: at 09:00 they are about to breach, at 10:00 overdue
+    soon = names(tickets, selectors.ticket_queue(user=org.agent, queue="breaching", now=MONDAY_9))
+    later = names(
+        tickets, selectors.ticket_queue(user=org.agent, queue="breaching", now=MONDAY_9 + timedelta(hours=1))
+    )
+    assert soon == AGENT_QUEUES["breaching"]
+    assert later == set()
+
+
+def test_an_agent_moved_out_of_a_group_no_longer_sees_its_queue(org, tickets):
+    org.group.members.remove(org.agent)
+    found = names(tickets, selectors.ticket_queue(user=org.agent, queue="group", now=MONDAY_9))
+    assert found == set()
+
+
 def test_escalated_queue_holds_what_was_escalated_to_me(org, tickets):
     ticket_escalate_manually(
         ticket=tickets["other"], by=org.other_agent, note="顾客要求主管处理", now=MONDAY_9

@@ -299,6 +299,35 @@ def test_running_the_sweep_twice_escalates_nothing_twice(org):
     assert Escalation.objects.count() == 1
 
 
+def test_two_clocks_of_one_work_order_due_in_one_sweep_climb_two_steps(org):
+    # given a policy whose first response and resolution both run out within the same working hour
+    SlaPolicyFactory(
+        name="投诉", ticket_type="complaint", calendar=default_calendar(), first_response_minutes=30,
+        resolution_minutes=40,
+    )  # fmt: skip
+    ticket = new_ticket(org, now=MONDAY_9)
+
+    result = sla_sweep(now=aware(2026, 11, 23, 10, 0))
+
+    assert result == {"breached": 2, "escalated": 2}
+    ticket.refresh_from_db()
+    # the second clock saw the first's step: the agent's supervisor, then the one above them
+    assert escalations(ticket) == [("supervisor", 1), ("manager", 1)]
+    assert (ticket.escalated_to, ticket.escalation_level, ticket.version) == (org.manager, 3, 3)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 500])
+def test_the_sweep_does_the_same_whatever_its_batch_size(org, batch_size):
+    tickets = [new_ticket(org, now=MONDAY_9, customer_phone=f"1380013800{i}") for i in range(3)]
+
+    result = sla_sweep(now=aware(2026, 11, 23, 10, 0), batch_size=batch_size)
+
+    assert result == {"breached": 3, "escalated": 3}
+    assert [escalations(t) for t in tickets] == [[("supervisor", 1)]] * 3
+    assert notifications(org.agent, "sla_breach").count() == 3
+    assert sla_sweep(now=aware(2026, 11, 23, 10, 0), batch_size=batch_size) == {"breached": 0, "escalated": 0}
+
+
 def test_repeat_escalation_climbs_one_step_per_interval_up_to_the_policys_highest_step(org):
     # given a complaint policy that climbs every working hour overdue, at most to the manager (step 2)
     SlaPolicyFactory(

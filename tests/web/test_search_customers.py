@@ -33,7 +33,9 @@ def test_search_highlights_the_matched_words(org, as_user):
 
 def test_search_filters_by_status_type_channel_and_severity(org, as_user):
     major = make_ticket(org, accept=True, severity="major")
-    walk_in = make_ticket(org, channel="walk_in", ticket_type="consultation")
+    walk_in = make_ticket(
+        org, channel="walk_in", ticket_type="consultation", channel_details={"service_desk": "一楼总服务台"}
+    )
     client = as_user(org.supervisor)
     html = client.get("/tickets/search/", {"severity": "major"}).content.decode()
     assert major.number in html and walk_in.number not in html

@@ -289,3 +289,58 @@ def test_workspace_queues_show_the_right_rows(org, as_user):
     assert mine.number in html and unowned.number not in html
     assert unowned.number in client.get("/?queue=group").content.decode()
     assert "升级给我的" in client.get("/").content.decode()
+
+
+def test_queue_badges_stop_counting_at_99_plus(org, as_user, monkeypatch):
+    from kefu.tickets import views
+
+    monkeypatch.setattr(views, "TAB_COUNT_CAP", 3)
+    for _ in range(4):
+        make_ticket(org, accept=True)
+    html = as_user(org.agent).get("/?queue=mine").content.decode()
+    assert '<span class="tab-count">2+</span>' in html
+
+
+def test_a_long_queue_pages_through_its_first_rows_and_says_there_are_more(org, as_user, monkeypatch):
+    from kefu.tickets import views
+
+    monkeypatch.setattr(views.CappedPaginator, "cap", 30)
+    for _ in range(31):
+        make_ticket(org, accept=True)
+    client = as_user(org.agent)
+    first = client.get("/?queue=mine").content.decode()
+    assert "30+" in first and first.count('class="num"') == 25
+    second = client.get("/?queue=mine&page=2").content.decode()
+    assert second.count('class="num"') == 5
+
+
+def test_a_reply_given_by_phone_is_recorded_in_the_conversation(org, as_user):
+    ticket = make_ticket(org, accept=True)
+    client = as_user(org.agent)
+    response = client.post(
+        f"/tickets/{ticket.number}/reply/",
+        {"channel": "phone", "subject": "", "body_text": "已电话告知：明天送达"},
+    )
+    assert response.status_code == 302
+    html = page(client, ticket)
+    assert "已电话告知：明天送达" in html
+    assert ticket.messages.get().author == org.agent
+
+
+def test_an_empty_reply_is_refused_at_its_field(org, as_user):
+    ticket = make_ticket(org, accept=True)
+    response = as_user(org.agent).post(
+        f"/tickets/{ticket.number}/reply/", {"channel": "phone", "body_text": ""}
+    )
+    assert response.status_code == 400
+    assert not ticket.messages.exists()
+
+
+def test_department_staff_see_no_reply_form(org, as_user):
+    ticket = make_ticket(org, accept=True)
+    ticket_dispatch(
+        ticket=ticket, by=org.agent, department_ids=[org.logistics.pk], instructions="核实", version=None
+    )
+    form = f'action="/tickets/{ticket.number}/reply/"'
+    assert form in page(as_user(org.agent), ticket)
+    assert form not in page(as_user(org.logistics_staff), ticket)

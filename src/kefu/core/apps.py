@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -8,5 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.core.calendars import connect_signals
+        from kefu.core.search import ensure_search_index_after_migrate
 
         connect_signals()
+        # A later migration that alters the work-order table drops the SQLite FTS triggers with it.
+        post_migrate.connect(ensure_search_index_after_migrate, sender=self)

@@ -548,6 +548,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             subject_person_id=subject_person.pk if subject_person else None,
             subject_product="电饭煲" if "电饭煲" in title else "",
             group_id=agent.agent_groups.first().pk,
+            channel_details=_demo_channel_details(channel, created, rng, i),
             now=created,
         )
         if self_service and target not in ("new", "cancelled"):
@@ -565,4 +566,40 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         )
         made += 1
     swept = sla_sweep(now=now)
+    from kefu.intake.chat.demo import chat_demo_load
+
+    chat_demo_load()
     return {"skipped": False, "tickets": made, "customers": len(customers), **swept}
+
+
+def _demo_channel_details(channel: str, created: datetime, rng: random.Random, i: int) -> dict:
+    """The facts each manual channel asks for (kefu.intake.manual.facts), as a desk would record them."""
+    day = timezone.localtime(created).date()
+    if channel == Channel.WALK_IN:
+        return {
+            "service_desk": rng.choice(["一楼总服务台", "三楼服务台", "会员中心"]),
+            "visitor_count": rng.choice([1, 1, 2]),
+        }
+    if channel == Channel.LETTER:
+        return {
+            "received_on": (day - timedelta(days=rng.randint(0, 3))).isoformat(),
+            "sender_address": rng.choice(["北京市朝阳区建国路88号", "上海市徐汇区漕溪北路18号"]),
+            "letter_reference": f"XF-{day:%Y%m}-{i:03d}",
+        }
+    if channel == Channel.MEDIA:
+        return {
+            "outlet": "城市晚报",
+            "link": "https://news.example.cn/2026/consumer.html",
+            "published_on": day.isoformat(),
+            "reporter": "李记者",
+        }
+    if channel == Channel.REGULATOR:
+        return {
+            "body": rng.choice(["12315", "市消费者协会"]),
+            "reference_number": f"12315-{day:%Y%m%d}-{i:04d}",
+            "answer_by": (day + timedelta(days=7)).isoformat(),
+            "contact_person": "王科长",
+        }
+    if channel == Channel.TRANSFER:
+        return {"from_department": "市场部", "reference": f"ZB-{i:04d}"}
+    return {}

@@ -28,7 +28,7 @@ def clean_email(raw: str, field: str = "customer_email") -> str:
     return email
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "") -> Customer | None:
     """The customer with this phone or email, else a new one; adds the other contact to a found record."""
     phone, email = clean_phone(phone), clean_email(email)
@@ -36,7 +36,13 @@ def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "")
     if customer is None:
         if not (name.strip() or phone or email):
             return None
+        # A new record: its contacts are new too, no need to look for them.
         customer = Customer.objects.create(name=name.strip() or phone or email)
+        if phone:
+            CustomerPhone.objects.create(customer=customer, number=phone)
+        if email:
+            CustomerEmail.objects.create(customer=customer, address=email)
+        return customer
     if phone:
         CustomerPhone.objects.get_or_create(customer=customer, number=phone)
     if email:

@@ -12,27 +12,74 @@ from django.db import transaction
 from django.utils import timezone
 
 from kefu.notify.consumers import user_group
-from kefu.notify.models import Notification
+from kefu.notify.models import Notification, NotificationKind, NotificationPreference
 
 log = logging.getLogger(__name__)
+
+
+# What the senders in Kefu pass as `email=` for each kind: the default a person's preference overrides.
+EMAIL_BY_DEFAULT = {
+    NotificationKind.DISPATCH: True,
+    NotificationKind.DEPARTMENT_REPLY: True,
+    NotificationKind.DEPARTMENT_RETURN: True,
+    NotificationKind.REOPENED: True,
+    NotificationKind.ESCALATION: True,
+}
 
 
 def notify(
     *, users: Iterable, ticket=None, kind: str, title: str, body: str = "", email: bool = False
 ) -> list[Notification]:
-    seen, rows = set(), []
-    for user in users:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        rows.append(Notification(user=user, ticket=ticket, kind=kind, title=str(title)[:200], body=str(body)))
+    """Tell `users` (duplicates, None and inactive people skipped) in-app, in real time, and by email
+    where `email` is set, unless a person's preference for this kind says otherwise
+    (NotificationPreference wins over the caller's default)."""
+    return notify_many(
+        [{"users": users, "ticket": ticket, "kind": kind, "title": title, "body": body, "email": email}]
+    )
+
+
+def notify_many(notices: list[dict]) -> list[Notification]:
+    """Many notifications at once (a sweep's batch): each dict holds notify()'s keyword arguments.
+
+    One INSERT for all rows, one read of the recipients' email preferences and one delivery after
+    the commit, instead of one of each per notice.
+    """
+    rows, wants_email = [], []
+    for notice in notices:
+        seen = set()
+        for user in notice["users"]:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            rows.append(
+                Notification(
+                    user=user,
+                    ticket=notice.get("ticket"),
+                    kind=notice["kind"],
+                    title=str(notice["title"])[:200],
+                    body=str(notice.get("body", "")),
+                )
+            )
+            wants_email.append(bool(notice.get("email")))
+    if not rows:
+        return []
     created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.pk]
-    transaction.on_commit(lambda: _deliver(created, ids, email))
+    prefs = dict(
+        ((user_id, kind), email)
+        for user_id, kind, email in NotificationPreference.objects.filter(
+            user_id__in={n.user_id for n in created}, kind__in={n.kind for n in created}
+        ).values_list("user_id", "kind", "email")
+    )
+    email_ids = [
+        n.pk
+        for n, default in zip(created, wants_email, strict=True)
+        if n.pk and prefs.get((n.user_id, n.kind), default)
+    ]
+    transaction.on_commit(lambda: _deliver(created, email_ids))
     return created
 
 
-def _deliver(notifications: list[Notification], ids: list[int], email: bool) -> None:
+def _deliver(notifications: list[Notification], email_ids: list[int]) -> None:
     layer = get_channel_layer()
     for n in notifications:
         payload = {
@@ -46,10 +93,10 @@ def _deliver(notifications: list[Notification], ids: list[int], email: bool) -> 
                 async_to_sync(layer.group_send)(user_group(n.user_id), {"type": "notify", "payload": payload})
             except Exception:  # a push is best effort; the row is the record
                 log.exception("real-time push failed for notification %s", n.pk)
-    if email and ids:
+    if email_ids:
         from kefu.notify.tasks import send_notification_emails
 
-        send_notification_emails(ids)
+        send_notification_emails(email_ids)
 
 
 def send_emails(*, notification_ids: list[int]) -> int:
@@ -74,7 +121,31 @@ def send_emails(*, notification_ids: list[int]) -> int:
 
 
 def mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    """Mark the given notifications of `user` read (all unread ones when no ids are given)."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())
+
+
+def email_preferences(user) -> list[tuple[str, str, bool]]:
+    """(kind, label, email?) for every notification kind, as it applies to `user` now."""
+    prefs = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
+    return [
+        (kind.value, str(kind.label), prefs.get(kind.value, EMAIL_BY_DEFAULT.get(kind, False)))
+        for kind in NotificationKind
+    ]
+
+
+@transaction.atomic
+def notification_preferences_set(*, user, email_kinds: Iterable[str]) -> int:
+    """Store which kinds `user` also wants by email (every known kind gets a row); returns how many.
+
+    Unknown kinds are ignored: the form only offers known ones.
+    """
+    wanted = set(email_kinds)
+    for kind in NotificationKind.values:
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"email": kind in wanted}
+        )
+    return len(wanted & set(NotificationKind.values))

@@ -25,6 +25,7 @@ from kefu.tickets.models import (
     Channel,
     Dispatch,
     Escalation,
+    Message,
     Priority,
     Severity,
     Status,
@@ -151,6 +152,7 @@ class TicketOut(TicketListOut):
     subject_department: DepartmentRef | None
     subject_product: str
     resolution: str
+    channel_details: dict = Field(default_factory=dict, description="The channel's own facts.")
     created_by: UserRef | None
     escalated_to: UserRef | None
     merged_into: str | None = Field(None, description="Number of the work order this one was merged into.")
@@ -204,6 +206,22 @@ class EventOut(Schema):
     note: str
     data: dict
     created_at: datetime
+
+
+class MessageOut(Schema):
+    id: int
+    direction: Message.Direction
+    channel: Channel
+    author: UserRef | None
+    author_name: str
+    address: str
+    subject: str
+    body_text: str
+    body_html: str
+    delivery: Message.Delivery
+    delivery_error: str
+    created_at: datetime
+    sent_at: datetime | None
 
 
 class DispatchOut(Schema):
@@ -281,6 +299,10 @@ class TicketCreateIn(Schema):
     subject_product: str = Field("", max_length=200)
     group_id: Id | None = None
     accept: bool = Field(False, description="Accept it at once: the caller becomes the first-contact owner.")
+    channel_details: dict = Field(
+        default_factory=dict,
+        description="The channel's own facts (walk_in, letter, media, regulator, transfer); see docs/guide.md.",
+    )
 
 
 class TicketUpdateIn(Schema):
@@ -337,6 +359,12 @@ class ReplyIn(Schema):
     reply: str = Field(..., max_length=20000)
 
 
+class MessageIn(Schema):
+    body_text: str = Field(..., max_length=50000)
+    channel: Channel | None = None
+    subject: str = Field("", max_length=255)
+
+
 class ReturnIn(Schema):
     reason: str = Field(..., max_length=20000)
 
@@ -369,8 +397,9 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
 def ticket_create(request, payload: TicketCreateIn):
+    # The service's instance already holds what the detail shows (customer, category, group...).
     ticket = services.ticket_create(by=user_of(request), **payload.dict())
-    return HttpStatus(201, reread(ticket))
+    return HttpStatus(201, ticket)
 
 
 @tickets_router.get("/{number}", response=TicketOut, summary="One work order")
@@ -444,6 +473,28 @@ def ticket_events(request, number: str):
 def ticket_note(request, number: str, payload: NoteIn):
     ticket = visible_ticket(request, number)
     return HttpStatus(201, services.ticket_add_note(ticket=ticket, by=user_of(request), note=payload.note))
+
+
+@tickets_router.get(
+    "/{number}/messages", response=list[MessageOut], summary="Correspondence with the customer"
+)
+def ticket_messages(request, number: str):
+    ticket = visible_ticket(request, number)
+    return ticket.messages.select_related("author").order_by("created_at", "id")
+
+
+@tickets_router.post("/{number}/messages", response={201: MessageOut}, summary="Answer the customer")
+def ticket_message_reply(request, number: str, payload: MessageIn):
+    """Sent by the chosen channel (default: the one the customer used) after the request succeeds."""
+    ticket = visible_ticket(request, number)
+    message = services.message_reply(
+        ticket=ticket,
+        by=user_of(request),
+        body_text=payload.body_text,
+        channel=payload.channel,
+        subject=payload.subject,
+    )
+    return HttpStatus(201, message)
 
 
 @tickets_router.post("/{number}/escalate", response={201: EscalationOut}, summary="Escalate one step by hand")

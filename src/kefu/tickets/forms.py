@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.forms import StaffChoiceField, active_staff
 from kefu.accounts.models import AgentGroup, Department
+from kefu.intake.manual.facts import MANUAL_CHANNELS
 from kefu.tickets.models import Category, Channel, Priority, Severity, Status, TicketType
 
 
@@ -109,7 +110,12 @@ class RegisterFields(forms.Form):
 class CaptureForm(RegisterFields):
     """Quick capture of a phone call or a walk-in visit (快速登记)."""
 
-    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
+    # Walk-in, letter, media, regulator and transfer have their own pages with their facts (kefu.intake.manual).
+    channel = forms.ChoiceField(
+        label=_("channel"),
+        choices=[c for c in Channel.choices if c[0] not in MANUAL_CHANNELS],
+        initial=Channel.PHONE,
+    )
     ticket_type = forms.ChoiceField(label=_("type"), choices=TicketType.choices, initial=TicketType.COMPLAINT)
     attachments = MultipleFileField(label=_("attachments"), required=False)
     accept = forms.BooleanField(
@@ -217,6 +223,16 @@ class MergeForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(forms.Form):
+    """An answer to the customer; it leaves by the chosen channel (phone, walk-in and letter are recorded)."""
+
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices)
+    subject = forms.CharField(label=_("subject"), max_length=255, required=False)
+    body_text = forms.CharField(
+        label=_("reply to the customer"), max_length=50000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class EscalateForm(forms.Form):

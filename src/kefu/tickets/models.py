@@ -168,6 +168,9 @@ class Ticket(models.Model):
     )
     subject_product = models.CharField(_("product complained about"), max_length=200, blank=True)
     resolution = models.TextField(_("result"), blank=True)
+    # The facts a channel needs beyond the register (a regulator's reference number and deadline, the
+    # media outlet and link, a letter's date received); kefu.intake says which each channel requires.
+    channel_details = models.JSONField(_("channel details"), default=dict, blank=True)
 
     group = models.ForeignKey(
         "accounts.AgentGroup",
@@ -227,6 +230,27 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
             models.Index(fields=["escalated_to", "status"], name="ticket_escalated"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer"),
+            # The agent queues, each read in index order and cut off early (see selectors.ticket_queue).
+            models.Index(
+                fields=["owner", "-created_at"],
+                name="ticket_open_owner",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["group", "-created_at"],
+                name="ticket_open_group",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="ticket_open_unowned",
+                condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
+            ),
+            models.Index(
+                fields=["escalated_to", "-updated_at"],
+                name="ticket_escalated_live",
+                condition=~models.Q(status__in=TERMINAL_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -270,6 +294,8 @@ class TicketEvent(models.Model):
         ESCALATION = "escalation", _("Escalated")
         MERGE = "merge", _("Merged")
         ATTACHMENT = "attachment", _("Attachment")
+        MESSAGE_IN = "message_in", _("Customer message")
+        MESSAGE_OUT = "message_out", _("Reply to the customer")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -297,10 +323,73 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.ticket_id}/{filename}"
 
 
+class Message(models.Model):
+    """沟通记录: one message between the center and the customer on a work order, in either direction.
+
+    Every channel (email, portal, chat, SMS, and replies given by phone or letter) records its
+    correspondence here, so the work order holds the whole conversation whatever the channel.
+    `external_id` is the channel's own id (an email's Message-ID, a chat line's id): unique per
+    channel, so receiving the same message twice stores it once.
+    """
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("From the customer")
+        OUTBOUND = "out", _("To the customer")
+
+    class Delivery(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PENDING = "pending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        RECORDED = "recorded", _("Recorded (given by phone, in person or by letter)")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_name = models.CharField(_("from"), max_length=200, blank=True)
+    address = models.CharField(
+        _("address"), max_length=254, blank=True, help_text="The customer's email, phone or chat handle."
+    )
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML (sanitized)"), blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+    delivery_error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="message_unique_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.direction} {self.channel}"
+
+
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField(max_length=255)
+    content_id = models.CharField(max_length=255, blank=True, help_text="An inline image's Content-ID.")
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_by = models.ForeignKey(
@@ -452,6 +541,10 @@ class SlaClock(models.Model):
                 condition=models.Q(next_action_at__isnull=False),
             ),
             models.Index(fields=["ticket", "target"], name="sla_clock_ticket"),
+            # "About to breach": running clocks by due time, with the work order they belong to.
+            models.Index(
+                fields=["due_at", "ticket"], name="sla_clock_running_due", condition=models.Q(state="running")
+            ),
         ]
 
     def __str__(self) -> str:

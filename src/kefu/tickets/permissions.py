@@ -22,6 +22,20 @@ def is_department_member_for(ticket, user: User) -> bool:
     return ticket.dispatches.filter(department_id=user.department_id).exists()
 
 
+def agent_group_ids(user: User) -> list[int]:
+    """The user's agent groups: read each time, unless a view pinned them for its one request
+    (`pin_agent_groups`), as the workspace does for the six queues it asks of one person."""
+    pinned = user.__dict__.get("_pinned_group_ids")
+    if pinned is not None:
+        return pinned
+    return list(user.agent_groups.values_list("pk", flat=True))
+
+
+def pin_agent_groups(user: User) -> None:
+    """Read the user's groups once for the rest of this request (the user object lives for one request)."""
+    user.__dict__["_pinned_group_ids"] = list(user.agent_groups.values_list("pk", flat=True))
+
+
 def visibility_filter(user: User) -> Q:
     """The rows a user may see, as a Q on Ticket. An agent sees their own, their groups' and
     unrouted work; department staff see only what was dispatched to their department."""
@@ -33,7 +47,7 @@ def visibility_filter(user: User) -> Q:
         if user.department_id is None:
             return Q(pk__in=[])
         return Q(dispatches__department_id=user.department_id)
-    group_ids = list(user.agent_groups.values_list("pk", flat=True))
+    group_ids = agent_group_ids(user)
     return Q(owner=user) | Q(group_id__in=group_ids) | Q(group__isnull=True) | Q(escalated_to=user)
 
 

@@ -2,44 +2,75 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kefu.accounts.models import Role, User
-from kefu.tickets.models import OPEN_STATUSES, Dispatch, Escalation, SlaClock, Status, TicketType
-from kefu.tickets.permissions import visible_tickets
+from kefu.tickets.models import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    Dispatch,
+    Escalation,
+    SlaClock,
+    Status,
+    Ticket,
+    TicketType,
+)
+from kefu.tickets.permissions import agent_group_ids, visible_tickets
 
 QUEUES = ("mine", "group", "unassigned", "breaching", "escalated", "all")
 
 LIST_RELATED = ("customer", "owner", "category", "group")
 
 
-def ticket_queue(*, user: User, queue: str = "mine", now: datetime | None = None) -> QuerySet:
-    """The agent's queues: mine, my groups', unassigned, breaching within the hour, escalated to me.
+def _implied_by_visibility(user: User) -> bool:
+    """Whether "mine", "my groups'" and "escalated to me" are within what `user` may see anyway.
 
-    Always within what `user` may see; newest first (breaching: soonest due first).
+    True for service-center staff: visibility_filter grants them their own, their groups' and what
+    was escalated to them. Saying so lets those queues use their own partial index instead of the
+    four-way OR of the visibility filter (1.4 s → under a millisecond at a million work orders).
+    Department staff see only dispatched work, so their queues keep the filter.
+    """
+    return user.is_active and user.role != Role.DEPARTMENT_STAFF
+
+
+def ticket_queue(*, user: User, queue: str = "mine", now: datetime | None = None) -> QuerySet:
+    """The agent's queues: mine, my groups', unassigned, about to breach within the hour, escalated to me.
+
+    Always within what `user` may see; newest first (unassigned: oldest first; breaching: soonest
+    due first). "Breaching" is work whose running clock runs out in the coming hour; work already
+    overdue is on the supervisor board and marked overdue in every queue.
     """
     now = now or timezone.now()
-    qs = visible_tickets(user).select_related(*LIST_RELATED)
-    open_qs = qs.filter(status__in=OPEN_STATUSES)
+    visible = visible_tickets(user)
+    own_scope = Ticket.objects.all() if _implied_by_visibility(user) else visible
     if queue == "mine":
-        return open_qs.filter(owner=user).order_by("-created_at")
-    if queue == "group":
-        return open_qs.filter(group__in=user.agent_groups.all()).order_by("-created_at")
-    if queue == "unassigned":
-        return open_qs.filter(owner__isnull=True).order_by("created_at")
-    if queue == "breaching":
-        soon = SlaClock.objects.filter(
-            ticket=OuterRef("pk"), state=SlaClock.State.RUNNING, due_at__lte=now + timedelta(hours=1)
+        qs = own_scope.filter(status__in=OPEN_STATUSES, owner=user).order_by("-created_at")
+    elif queue == "group":
+        qs = own_scope.filter(status__in=OPEN_STATUSES, group_id__in=agent_group_ids(user)).order_by(
+            "-created_at"
         )
-        return qs.filter(Exists(soon)).order_by("-priority", "created_at")
-    if queue == "escalated":
-        return (
-            qs.filter(escalated_to=user)
-            .exclude(status__in=[Status.CLOSED, Status.MERGED, Status.CANCELLED])
-            .order_by("-updated_at")
-        )
-    return qs.order_by("-created_at")
+    elif queue == "unassigned":
+        qs = visible.filter(status__in=OPEN_STATUSES, owner__isnull=True).order_by("created_at")
+    elif queue == "breaching":
+        # Read in the order of the running clocks' due times (their partial index) and stop at a
+        # page: a work order with two clocks running out within the hour is listed once per clock.
+        qs = visible.filter(
+            sla_clocks__state=SlaClock.State.RUNNING,
+            sla_clocks__due_at__gte=now,
+            sla_clocks__due_at__lte=now + timedelta(hours=1),
+        ).order_by("sla_clocks__due_at", "pk")
+    elif queue == "escalated":
+        qs = own_scope.filter(escalated_to=user).exclude(status__in=TERMINAL_STATUSES).order_by("-updated_at")
+    else:
+        qs = visible.order_by("-created_at")
+    return qs.select_related(*LIST_RELATED)
+
+
+def count_capped(qs: QuerySet, cap: int) -> tuple[int, bool]:
+    """(count, capped): counts at most `cap` rows, so a queue of 60,000 costs what one of `cap` does."""
+    n = qs.order_by()[:cap].count()
+    return n, n >= cap
 
 
 def ticket_list(

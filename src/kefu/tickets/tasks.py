@@ -1,9 +1,9 @@
 """Periodic work on work orders; each task only calls a service and is safe to run twice."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from kefu.tickets.services import sla_sweep
+from kefu.tickets.services import messages, sla_sweep
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -11,3 +11,17 @@ from kefu.tickets.services import sla_sweep
 def sla_sweep_task():
     """Every minute: breach due SLA clocks and escalate them one step."""
     return sla_sweep()
+
+
+@db_task()
+def deliver_message(message_id: int):
+    """Send one reply to the customer through its channel."""
+    return messages.message_deliver(message_id=message_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("message-retry")
+def retry_failed_messages():
+    """Every five minutes: try failed replies again, up to MAX_ATTEMPTS in all."""
+    for message_id in messages.retry_candidates():
+        messages.message_deliver(message_id=message_id)

@@ -19,6 +19,7 @@ ticket_patterns = [
     path("<str:number>/dispatch/", views.dispatch, name="dispatch"),
     path("<str:number>/merge/", views.merge, name="merge"),
     path("<str:number>/note/", views.note, name="note"),
+    path("<str:number>/reply/", views.reply, name="reply"),
     path("<str:number>/escalate/", views.escalate, name="escalate"),
     path("<str:number>/attachments/", views.attach, name="attach"),
     path("<str:number>/attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -1,6 +1,8 @@
 """Agent workspace pages: queues, quick capture, the work-order page, search, the supervisor board and
 the department inbox. Thin: parse a form, call a service or a selector, redirect or render."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -11,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,12 +35,14 @@ from kefu.tickets.forms import (
     EscalateForm,
     MergeForm,
     NoteForm,
+    ReplyForm,
     SearchForm,
     TransitionForm,
     categories_for,
 )
 from kefu.tickets.models import Dispatch, SlaClock, Status, Ticket
 from kefu.tickets.services.dispatch import default_deadline
+from kefu.tickets.services.messages import can_reply
 from kefu.tickets.services.tickets import running_clocks
 
 PER_PAGE = 25
@@ -72,9 +77,31 @@ def _live_clocks() -> Prefetch:
     )
 
 
-def _page(request, rows, per_page: int = PER_PAGE):
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
-    page.rows = list(page.object_list)
+class CappedPaginator(Paginator):
+    """Pages through the first `cap` rows of a queue, counting no further ("1000+").
+
+    An agent works a queue from the top; counting a group's 60,000 open work orders on every page
+    view would cost more than showing them. Deeper rows are found with search and filters.
+    """
+
+    cap = 1000
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap or self.cap
+
+    @cached_property
+    def count(self) -> int:
+        return selectors.count_capped(self.object_list, self.cap)[0]
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.cap}+" if self.count >= self.cap else ""
+
+
+def _page(request, rows, per_page: int = PER_PAGE, paginator=Paginator):
+    page = paginator(rows, per_page).get_page(request.GET.get("page"))
+    page.rows = list({row.pk: row for row in page.object_list}.values())  # a row per work order
     prefetch_related_objects(page.rows, _live_clocks())
     return page
 
@@ -107,12 +134,26 @@ def workspace(request):
     if queue not in keys:
         queue = "mine"
     now = timezone.now()
+    permissions.pin_agent_groups(user)  # six queues of one person below
     counts = {
-        key: selectors.ticket_queue(user=user, queue=key, now=now).count() for key in keys if key != "all"
+        key: _tab_count(selectors.ticket_queue(user=user, queue=key, now=now)) for key in keys if key != "all"
     }
-    page = _page(request, selectors.ticket_queue(user=user, queue=queue, now=now))
+    paginator = partial(CappedPaginator, cap=QUEUE_PAGE_CAP.get(queue, CappedPaginator.cap))
+    page = _page(request, selectors.ticket_queue(user=user, queue=queue, now=now), paginator=paginator)
     tabs = [(key, label, counts.get(key)) for key, label in tabs]
     return render(request, "tickets/workspace.html", {"tabs": tabs, "queue": queue, "page": page, "now": now})
+
+
+TAB_COUNT_CAP = 100
+# "About to breach" is worked from its first rows; finding each visible row there means probing the
+# clocks of every group, so it pages through fewer.
+QUEUE_PAGE_CAP = {"breaching": 100}
+
+
+def _tab_count(qs) -> str | int:
+    """A queue's badge: the number, or "99+" — what a badge can show, at the cost of 100 rows at most."""
+    n, capped = selectors.count_capped(qs, TAB_COUNT_CAP)
+    return f"{TAB_COUNT_CAP - 1}+" if capped else n
 
 
 # --- capture -----------------------------------------------------------------------------------
@@ -200,6 +241,7 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "edit": permissions.can_edit(user, ticket)
         and ticket.status not in (Status.CLOSED, Status.MERGED, Status.CANCELLED),
         "escalate": ticket.is_open and workflow.owner_or_lead(ticket, user),
+        "reply": can_reply(user, ticket),
     }
     version = {"version": ticket.version}
     forms = {
@@ -210,6 +252,7 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "merge_form": MergeForm(initial=version),
         "note_form": NoteForm(),
         "escalate_form": EscalateForm(),
+        "reply_form": ReplyForm(initial={"channel": ticket.channel}),
         "attach_form": AttachForm(),
     }
     forms.update(bound or {})
@@ -234,6 +277,7 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "own_pending": own_pending,
         "escalations": ticket.escalations.select_related("to_user"),
         "events": ticket.events.select_related("actor"),
+        "conversation": ticket.messages.select_related("author"),
         "attachments": ticket.attachments.select_related("uploaded_by").order_by("created_at"),
         "actions": actions,
         "notes_required": [t.action for t in actions if t.note_required],
@@ -346,6 +390,27 @@ def note(request, number: str):
     except DomainError as exc:
         return _refused(request, ticket, exc, form, "note_form")
     return _done(request, ticket, _("The note was added."))
+
+
+@login_required
+@require_POST
+def reply(request, number: str):
+    ticket = _ticket_for(request, number)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, ticket, {"reply_form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        services.message_reply(
+            ticket=ticket,
+            by=request.user,
+            channel=data["channel"],
+            subject=data["subject"],
+            body_text=data["body_text"],
+        )
+    except DomainError as exc:
+        return _refused(request, ticket, exc, form, "reply_form")
+    return _done(request, ticket, _("The reply was recorded and is on its way to the customer."))
 
 
 @login_required

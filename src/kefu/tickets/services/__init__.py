@@ -2,6 +2,7 @@
 
 from kefu.tickets.services.dispatch import dispatch_reply, dispatch_return, ticket_dispatch
 from kefu.tickets.services.escalation import ticket_escalate_manually
+from kefu.tickets.services.messages import message_receive, message_reply, register_sender
 from kefu.tickets.services.sla import sla_sweep
 from kefu.tickets.services.tickets import (
     ticket_add_note,
@@ -15,6 +16,9 @@ from kefu.tickets.services.tickets import (
 __all__ = [
     "dispatch_reply",
     "dispatch_return",
+    "message_receive",
+    "message_reply",
+    "register_sender",
     "sla_sweep",
     "ticket_add_note",
     "ticket_attach",

@@ -14,7 +14,7 @@ Routing rules:
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from kefu.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from kefu.tickets.signals import events_recorded
 
 MANAGER_RANK = LADDER_RANK[Role.MANAGER]
 
@@ -39,20 +40,58 @@ def ladder_step(rank: int) -> int:
     return max(0, rank - 1)
 
 
-def _top_of_ladder(exclude: User | None) -> User | None:
-    contact = EscalationSettings.load().board_contact
-    if contact is not None and contact.is_active and (exclude is None or contact.pk != exclude.pk):
-        return contact
-    return None
+class Ladder:
+    """Who is above whom, asked of the database once per person.
 
+    A sweep escalates hundreds of work orders with the same few dozen people on the ladder; reading
+    the org chart again for each of them would cost more than the escalations themselves. One
+    instance lives for one service call or one sweep, so changes to the org chart apply next time.
+    """
 
-def _above(person: User | None) -> User | None:
-    if person is None:
+    def __init__(self) -> None:
+        self._above: dict[int, User | None] = {}
+        self._board: tuple[User | None] | None = None
+        self._center_manager: tuple[User | None] | None = None
+
+    def board_contact(self) -> User | None:
+        if self._board is None:
+            contact = EscalationSettings.load().board_contact
+            self._board = (contact if contact is not None and contact.is_active else None,)
+        return self._board[0]
+
+    def top(self, exclude: User | None) -> User | None:
+        contact = self.board_contact()
+        if contact is not None and (exclude is None or contact.pk != exclude.pk):
+            return contact
         return None
-    above = person.above()
-    while above is not None and not above.is_active:
-        above = above.above()
-    return above if above is not None else _top_of_ladder(exclude=person)
+
+    def above(self, person: User | None) -> User | None:
+        if person is None:
+            return None
+        if person.pk not in self._above:
+            above = person.above()
+            while above is not None and not above.is_active:
+                above = above.above()
+            self._above[person.pk] = above if above is not None else self.top(exclude=person)
+        return self._above[person.pk]
+
+    def at_least_manager(self, person: User | None) -> User | None:
+        node, seen = person, set()
+        while node is not None and node.rank < MANAGER_RANK and node.pk not in seen:
+            seen.add(node.pk)
+            node = self.above(node)
+        return node
+
+    def center_manager(self) -> User | None:
+        """The service center's manager (客服经理), for major work nobody holds yet; else the top."""
+        if self._center_manager is None:
+            manager = (
+                User.objects.filter(role=Role.MANAGER, is_active=True, department__is_service_center=True)
+                .order_by("id")
+                .first()
+            )
+            self._center_manager = (manager or self.top(None),)
+        return self._center_manager[0]
 
 
 def current_holder(ticket: Ticket) -> User | None:
@@ -66,29 +105,124 @@ def current_holder(ticket: Ticket) -> User | None:
     return None
 
 
-def complaint_target(ticket: Ticket) -> User | None:
+def complaint_target(ticket: Ticket, ladder: Ladder | None = None) -> User | None:
     """Where a complaint about a person goes: their superior, or the top of the ladder."""
     if ticket.subject_person_id is None:
         return None
-    return _above(ticket.subject_person)
+    return (ladder or Ladder()).above(ticket.subject_person)
 
 
-def _center_manager() -> User | None:
-    """The service center's manager (客服经理), for major work nobody holds yet; else the top of the ladder."""
-    manager = (
-        User.objects.filter(role=Role.MANAGER, is_active=True, department__is_service_center=True)
-        .order_by("id")
-        .first()
-    )
-    return manager or _top_of_ladder(None)
+class Writes:
+    """The rows an escalation (and a breach) writes, collected so a sweep writes a batch at once.
 
+    `flush()` writes everything collected: escalations, timeline events, the work orders' new holder
+    (in SQL with F(), so a person's concurrent edit still meets an honest version check) and the
+    notifications. A single escalation by a person uses the same path with a batch of one.
+    """
 
-def _at_least_manager(person: User | None) -> User | None:
-    node, seen = person, set()
-    while node is not None and node.rank < MANAGER_RANK and node.pk not in seen:
-        seen.add(node.pk)
-        node = _above(node)
-    return node
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._clear()
+
+    def _clear(self) -> None:
+        self.escalations: list[Escalation] = []
+        self.events: list[TicketEvent] = []
+        self.holders: dict[int, tuple[int, int]] = {}  # ticket id → (to_user id, highest rank)
+        self.bumps: dict[int, int] = {}  # ticket id → versions to add
+        self.notices: list[dict] = []
+
+    def escalation(
+        self,
+        *,
+        ticket: Ticket,
+        to_user: User,
+        reason: str,
+        by: User | None,
+        clock: SlaClock | None,
+        note: str,
+    ) -> Escalation:
+        step = (clock.escalation_steps + 1) if clock is not None else 1
+        escalation = Escalation(
+            ticket=ticket, clock=clock, step=step, level=to_user.rank, reason=reason, to_user=to_user,
+            created_at=self.now,
+        )  # fmt: skip
+        self.escalations.append(escalation)
+        # Later clocks of the same work order in this batch see the new holder.
+        ticket.escalated_to = to_user
+        ticket.escalation_level = max(ticket.escalation_level, to_user.rank)
+        _to, rank = self.holders.get(ticket.pk, (None, 0))
+        self.holders[ticket.pk] = (to_user.pk, max(rank, to_user.rank))
+        self.bumps[ticket.pk] = self.bumps.get(ticket.pk, 0) + 1
+        self.events.append(
+            TicketEvent(
+                ticket=ticket,
+                kind=TicketEvent.Kind.ESCALATION,
+                actor=by,
+                created_at=self.now,
+                note=str(note or Escalation.Reason(reason).label),
+                data={"to_user": to_user.pk, "to": to_user.label, "reason": reason, "level": to_user.rank},
+            )
+        )
+        recipients = [to_user] + ([ticket.owner] if ticket.owner_id and ticket.owner_id != to_user.pk else [])
+        self.notices.append(
+            {
+                "users": recipients,
+                "ticket": ticket,
+                "kind": "escalation",
+                "title": _("%(number)s escalated to %(name)s")
+                % {"number": ticket.number, "name": to_user.label},
+                "body": f"{Escalation.Reason(reason).label}: {ticket.title}",
+                "email": True,
+            }
+        )
+        return escalation
+
+    def breach(self, clock: SlaClock) -> None:
+        ticket = clock.ticket
+        self.events.append(
+            TicketEvent(
+                ticket=ticket,
+                kind=TicketEvent.Kind.SLA_BREACH,
+                actor=None,
+                created_at=self.now,
+                note=str(SlaTarget(clock.target).label),
+                data={"target": clock.target, "due_at": clock.due_at.isoformat()},
+            )
+        )
+        # 首问负责制: the owner hears of every breach, including a department's late reply.
+        if ticket.owner_id:
+            self.notices.append(
+                {
+                    "users": [ticket.owner],
+                    "ticket": ticket,
+                    "kind": "sla_breach",
+                    "title": _("%(number)s: %(target)s overdue")
+                    % {"number": ticket.number, "target": SlaTarget(clock.target).label},
+                    "body": ticket.title,
+                    "email": False,
+                }
+            )
+
+    def flush(self) -> None:
+        from kefu.notify.services import notify_many
+
+        Escalation.objects.bulk_create(self.escalations)
+        TicketEvent.objects.bulk_create(self.events)
+        events_recorded.send(sender=TicketEvent, events=self.events)
+        if self.holders:
+            ids = list(self.holders)
+            Ticket.objects.filter(pk__in=ids).update(
+                escalated_to=Case(*(When(pk=pk, then=Value(to)) for pk, (to, _rank) in self.holders.items())),
+                escalation_level=Greatest(
+                    F("escalation_level"),
+                    Case(*(When(pk=pk, then=Value(rank)) for pk, (_to, rank) in self.holders.items())),
+                ),
+                version=F("version")
+                + Case(*(When(pk=pk, then=Value(n)) for pk, n in self.bumps.items()), default=Value(0)),
+                updated_at=self.now,
+            )
+        notify_many(self.notices)
+        self._clear()
 
 
 def escalate(
@@ -102,44 +236,12 @@ def escalate(
     note: str = "",
 ) -> Escalation:
     """Record the escalation, hand the work order's escalation to `to_user`, write the timeline, notify."""
-    from kefu.notify.services import notify
-
-    step = (clock.escalation_steps + 1) if clock is not None else 1
-    escalation = Escalation.objects.create(
-        ticket=ticket,
-        clock=clock,
-        step=step,
-        level=to_user.rank,
-        reason=reason,
-        to_user=to_user,
-        created_at=now,
+    writes = Writes(now)
+    escalation = writes.escalation(
+        ticket=ticket, to_user=to_user, reason=reason, by=by, clock=clock, note=note
     )
-    # The sweep holds no lock on the work order: update in SQL so a person's concurrent edit keeps
-    # its version check honest, then refresh this instance.
-    Ticket.objects.filter(pk=ticket.pk).update(
-        escalated_to=to_user,
-        escalation_level=Greatest(F("escalation_level"), Value(to_user.rank)),
-        version=F("version") + 1,
-        updated_at=now,
-    )
+    writes.flush()
     ticket.refresh_from_db(fields=["escalated_to", "escalation_level", "version", "updated_at"])
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=TicketEvent.Kind.ESCALATION,
-        actor=by,
-        created_at=now,
-        note=note or Escalation.Reason(reason).label,
-        data={"to_user": to_user.pk, "to": to_user.label, "reason": reason, "level": to_user.rank},
-    )
-    recipients = [to_user] + ([ticket.owner] if ticket.owner_id and ticket.owner_id != to_user.pk else [])
-    notify(
-        users=recipients,
-        ticket=ticket,
-        kind="escalation",
-        title=_("%(number)s escalated to %(name)s") % {"number": ticket.number, "name": to_user.label},
-        body=f"{Escalation.Reason(reason).label}: {ticket.title}",
-        email=True,
-    )
     return escalation
 
 
@@ -148,10 +250,13 @@ def escalate_on_create(*, ticket: Ticket, now: datetime) -> list[Escalation]:
     if not ticket.is_complaint:
         return []
     done = []
-    target = complaint_target(ticket)
+    ladder = Ladder()
+    target = complaint_target(ticket, ladder)
     policy = ticket.sla_policy
     if ticket.severity == Severity.MAJOR and (policy is None or policy.escalate_major_at_once):
-        major_target = _at_least_manager(target or _above(current_holder(ticket)) or _center_manager())
+        major_target = ladder.at_least_manager(
+            target or ladder.above(current_holder(ticket)) or ladder.center_manager()
+        )
         if major_target is not None:
             done.append(
                 escalate(
@@ -174,8 +279,14 @@ def escalate_on_create(*, ticket: Ticket, now: datetime) -> list[Escalation]:
     return done
 
 
-def escalate_for_breach(*, clock: SlaClock, now: datetime) -> bool:
-    """One step up for a breached clock, within the policy's highest step. Returns whether it escalated."""
+def escalate_for_breach(
+    *, clock: SlaClock, now: datetime, ladder: Ladder | None = None, writes: Writes | None = None
+) -> bool:
+    """One step up for a breached clock, within the policy's highest step. Returns whether it escalated.
+
+    The sweep passes its `ladder` and `writes` and flushes a batch at once; alone, it writes at once.
+    """
+    ladder = ladder or Ladder()
     ticket = clock.ticket
     policy = ticket.sla_policy
     if policy is None or not policy.escalate_on_breach:
@@ -186,7 +297,7 @@ def escalate_for_breach(*, clock: SlaClock, now: datetime) -> bool:
     if clock.target == SlaTarget.DEPARTMENT_REPLY and clock.dispatch_id and clock.escalation_steps == 0:
         # A late department reply goes to that department's head first.
         head = clock.dispatch.department.head
-        target = head if head is not None and head.is_active else _above(holder)
+        target = head if head is not None and head.is_active else ladder.above(holder)
     elif not (ticket.escalated_to_id or ticket.owner_id) and holder is not None and holder.is_active:
         # Nobody took it: the group's leader is the first step (policy step 1), not the one above them.
         target, holder = holder, None
@@ -195,12 +306,19 @@ def escalate_for_breach(*, clock: SlaClock, now: datetime) -> bool:
             # Already at the policy's highest step. Above the general manager is the board contact,
             # who hears complaints about the GM, not breaches.
             return False
-        target = _above(holder)
+        target = ladder.above(holder)
     if target is None or ladder_step(target.rank) > policy.max_escalation_level:
         return False
     if holder is not None and target.pk == holder.pk:
         return False
-    escalate(ticket=ticket, to_user=target, reason=Escalation.Reason.BREACH, by=None, now=now, clock=clock)
+    if writes is None:
+        escalate(
+            ticket=ticket, to_user=target, reason=Escalation.Reason.BREACH, by=None, now=now, clock=clock
+        )
+    else:
+        writes.escalation(
+            ticket=ticket, to_user=target, reason=Escalation.Reason.BREACH, by=None, clock=clock, note=""
+        )
     clock.escalation_steps += 1
     return True
 
@@ -217,7 +335,7 @@ def ticket_escalate_manually(
         raise PermissionDenied(_("Only the owner or a lead may escalate this work order."))
     if not note.strip():
         raise ValidationError.for_field("note", _("Say why the work order is escalated."))
-    target = _above(current_holder(ticket) or by)
+    target = Ladder().above(current_holder(ticket) or by)
     if target is None:
         raise ValidationError.for_field("note", _("There is nobody above to escalate to."))
     return escalate(ticket=ticket, to_user=target, reason=Escalation.Reason.MANUAL, by=by, now=now, note=note)

@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
-from kefu.tickets.models import SlaClock, SlaPolicy, SlaTarget, Ticket, TicketEvent
+from kefu.tickets.models import SlaClock, SlaPolicy, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +45,31 @@ def clock_start(
     calendar_id: int | None = None,
 ) -> SlaClock | None:
     """Start one clock, from a budget in working minutes or from an explicit deadline."""
+    clock = _new_clock(
+        ticket=ticket, target=target, now=now, minutes=minutes, due_at=due_at, dispatch=dispatch,
+        calendar_id=calendar_id,
+    )  # fmt: skip
+    if clock is not None:
+        clock.save()
+    return clock
+
+
+def clocks_start(*, ticket: Ticket, targets: list[str], now: datetime) -> list[SlaClock]:
+    """Start the policy's clocks for `targets` in one INSERT (a new work order starts two)."""
+    clocks = [_new_clock(ticket=ticket, target=target, now=now) for target in targets]
+    return SlaClock.objects.bulk_create([c for c in clocks if c is not None])
+
+
+def _new_clock(
+    *,
+    ticket: Ticket,
+    target: str,
+    now: datetime,
+    minutes: int | None = None,
+    due_at: datetime | None = None,
+    dispatch=None,
+    calendar_id: int | None = None,
+) -> SlaClock | None:
     policy = ticket.sla_policy
     calendar_id = calendar_id or (policy.calendar_id if policy else None)
     calendar = load_calendar(calendar_id)
@@ -57,7 +81,7 @@ def clock_start(
             return None
         budget = minutes * 60
         due_at = add_business_time(calendar, now, timedelta(seconds=budget))
-    return SlaClock.objects.create(
+    return SlaClock(
         ticket=ticket,
         dispatch=dispatch,
         target=target,
@@ -121,70 +145,56 @@ def clock_status(clock: SlaClock, now: datetime | None = None) -> dict:
 def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
     """Mark due clocks breached and escalate them one step; safe to run twice or on two workers.
 
-    Each clock is handled at most once per run, in its own transaction under a row lock (SKIP
-    LOCKED on PostgreSQL), and `next_action_at` moves on before the commit, so a second run finds
-    nothing left to do. A clock that cannot climb further (top of the ladder, policy's highest
-    step) leaves the sweep's view for good.
+    Due clocks are claimed a batch at a time under row locks (SKIP LOCKED on PostgreSQL, so two
+    workers share the work instead of waiting), handled in memory with the org chart read once per
+    sweep, and written back in a few statements per batch. `next_action_at` moves on before the
+    commit, so a second run finds nothing left to do; a clock that cannot climb further (top of the
+    ladder, policy's highest step) leaves the sweep's view for good.
     """
-    from kefu.tickets.services.escalation import escalate_for_breach
+    from kefu.tickets.services.escalation import Ladder, Writes, escalate_for_breach
 
     now = now or timezone.now()
+    ladder = Ladder()
     breached = escalated = 0
     last_pk = 0
     while True:
-        # Keyset pagination by pk: the index on next_action_at finds the due rows; pk order makes
-        # every clock come up once per run even while rows change under us.
-        ids = list(
-            SlaClock.objects.filter(state=SlaClock.State.RUNNING, next_action_at__lte=now, pk__gt=last_pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            break
-        last_pk = ids[-1]
-        for clock_id in ids:
-            with transaction.atomic():
-                clock = (
-                    SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("ticket", "ticket__sla_policy", "dispatch__department")
-                    .filter(pk=clock_id, state=SlaClock.State.RUNNING, next_action_at__lte=now)
-                    .first()
-                )
-                if clock is None:
-                    continue  # answered meanwhile, or another worker holds it
+        with transaction.atomic():
+            # Keyset pagination by pk: the index on next_action_at finds the due rows; pk order makes
+            # every clock come up once per run even while rows change under us.
+            clocks = list(
+                SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related(*SWEEP_RELATED)
+                .filter(state=SlaClock.State.RUNNING, next_action_at__lte=now, pk__gt=last_pk)
+                .order_by("pk")[:batch_size]
+            )
+            if not clocks:
+                break
+            last_pk = clocks[-1].pk
+            writes = Writes(now)
+            tickets: dict[int, Ticket] = {}
+            for clock in clocks:
+                # Two clocks of one work order share one instance, so the second sees the first's step.
+                clock.ticket = tickets.setdefault(clock.ticket_id, clock.ticket)
                 if clock.breached_at is None:
                     clock.breached_at = clock.due_at
                     breached += 1
-                    _record_breach(clock, now)
-                climbed = escalate_for_breach(clock=clock, now=now)
+                    writes.breach(clock)
+                climbed = escalate_for_breach(clock=clock, now=now, ladder=ladder, writes=writes)
                 escalated += climbed
                 clock.next_action_at = _next_step_at(clock) if climbed else None
-                clock.save(update_fields=["breached_at", "escalation_steps", "next_action_at"])
+            writes.flush()
+            SlaClock.objects.bulk_update(clocks, ["breached_at", "escalation_steps", "next_action_at"])
     return {"breached": breached, "escalated": escalated}
 
 
-def _record_breach(clock: SlaClock, now: datetime) -> None:
-    from kefu.notify.services import notify
-
-    ticket = clock.ticket
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=TicketEvent.Kind.SLA_BREACH,
-        actor=None,
-        created_at=now,
-        note=SlaTarget(clock.target).label,
-        data={"target": clock.target, "due_at": clock.due_at.isoformat()},
-    )
-    # 首问负责制: the owner hears of every breach, including a department's late reply.
-    if ticket.owner_id:
-        notify(
-            users=[ticket.owner],
-            ticket=ticket,
-            kind="sla_breach",
-            title=_("%(number)s: %(target)s overdue")
-            % {"number": ticket.number, "target": SlaTarget(clock.target).label},
-            body=ticket.title,
-        )
+# What the sweep's routing reads of each clock, fetched with the clock in one query.
+SWEEP_RELATED = (
+    "ticket__sla_policy",
+    "ticket__owner",
+    "ticket__escalated_to",
+    "ticket__group__leader",
+    "dispatch__department__head",
+)
 
 
 def _next_step_at(clock: SlaClock) -> datetime | None:

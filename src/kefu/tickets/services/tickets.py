@@ -5,9 +5,10 @@ locking: a stale form is refused, never silently overwritten), consults workflow
 the timeline.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,13 +39,27 @@ from kefu.tickets.services.escalation import escalate_on_create
 
 
 def next_number(*, ticket_type: str, now: datetime) -> str:
-    """TS-20261122-0001: prefix by type, local date, a per-day counter taken under a row lock."""
+    """TS-20261122-0001: prefix by type, local date, a per-day counter.
+
+    One UPDATE ... RETURNING takes the next value under the row's lock (both databases); only the
+    first work order of a day creates the counter row.
+    """
     prefix = NUMBER_PREFIX[TicketType(ticket_type)]
     day = timezone.localtime(now).date()
-    seq, _created = TicketNumberSequence.objects.select_for_update().get_or_create(prefix=prefix, day=day)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{prefix}-{day:%Y%m%d}-{seq.last:04d}"
+    table = TicketNumberSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE prefix = %s AND day = %s RETURNING last", [prefix, day]
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        last = row[0]
+    else:
+        seq, _created = TicketNumberSequence.objects.select_for_update().get_or_create(prefix=prefix, day=day)
+        seq.last += 1
+        seq.save(update_fields=["last"])
+        last = seq.last
+    return f"{prefix}-{day:%Y%m%d}-{last:04d}"
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -145,6 +160,21 @@ def _validate_register(data: dict, errors: dict) -> dict:
     return cleaned
 
 
+def _details_as_given(channel: str, details: dict | None) -> dict:
+    if details is not None and not isinstance(details, dict):
+        raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
+    return dict(details or {})
+
+
+#: How a channel's facts are checked before a work order is recorded: one function
+#: (channel, details) -> cleaned details, raising ValidationError. Replaced by kefu.intake.manual.
+CHANNEL_DETAILS_CHECK: list[Callable[[str, dict | None], dict]] = [_details_as_given]
+
+
+def register_channel_details_check(check: Callable[[str, dict | None], dict]) -> None:
+    CHANNEL_DETAILS_CHECK[0] = check
+
+
 # --- create ------------------------------------------------------------------------------------
 
 
@@ -169,6 +199,7 @@ def ticket_create(
     subject_product: str = "",
     group_id: int | None = None,
     accept: bool = False,
+    channel_details: dict | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Record a contact as a work order (登记).
@@ -177,6 +208,9 @@ def ticket_create(
     itself (portal, email) has no owner until an agent accepts it. Starts the SLA clocks of the
     matching policy and routes complaints about people and major complaints at once.
     Refuses unknown types, channels, categories and people, and a missing content.
+    `channel_details` (a channel's own facts) is checked by the registered check
+    (kefu.intake.manual registers the table of facts per channel), its errors named
+    ``channel_details.<fact>`` beside the register's.
     """
     now = now or timezone.now()
     if by is not None and not by.is_center_staff:
@@ -203,6 +237,10 @@ def ticket_create(
         },
         errors,
     )
+    try:
+        channel_details = CHANNEL_DETAILS_CHECK[0](channel, channel_details)
+    except ValidationError as exc:
+        errors.update(exc.errors)
     if errors:
         raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
     customer = customer_find_or_create(
@@ -232,6 +270,7 @@ def ticket_create(
         subject_person=cleaned.get("subject_person"),
         subject_department=cleaned.get("subject_department"),
         subject_product=cleaned["subject_product"],
+        channel_details=channel_details or {},
         group=group,
         owner=by,
         created_by=by,
@@ -242,8 +281,7 @@ def ticket_create(
     ticket.search_text = document_text(ticket)
     ticket.save()
     _event(ticket, TicketEvent.Kind.CREATED, by, now, to_status=Status.NEW, data={"channel": channel})
-    sla.clock_start(ticket=ticket, target=SlaTarget.FIRST_RESPONSE, now=now)
-    sla.clock_start(ticket=ticket, target=SlaTarget.RESOLUTION, now=now)
+    sla.clocks_start(ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now)
     escalate_on_create(ticket=ticket, now=now)
     if accept and by is not None:
         ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)

@@ -1,0 +1,46 @@
+"""The capture form of a manual channel: the quick capture's fields plus the channel's facts."""
+
+from django import forms
+
+from kefu.intake.manual.facts import FACTS, Fact
+from kefu.tickets.forms import CaptureForm
+
+PREFIX = "fact_"
+
+
+def _field(fact: Fact) -> forms.Field:
+    common = {"label": fact.label, "required": fact.required, "help_text": fact.help_text}
+    if fact.kind == "int":
+        return forms.IntegerField(min_value=1, max_value=1000, initial=1, **common)
+    if fact.kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    return forms.CharField(max_length=fact.max_length, **common)
+
+
+class ManualCaptureForm(CaptureForm):
+    """来访/来信/媒体/消协转办/部门转来: the channel is fixed by the page; its facts are fields."""
+
+    def __init__(self, data=None, *args, channel: str, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.channel = channel
+        del self.fields["channel"]
+        self.facts = FACTS[channel]
+        for fact in self.facts:
+            self.fields[PREFIX + fact.name] = _field(fact)
+        # A service's "channel_details.reference_number" is shown at the field of that fact.
+        self.service_fields = {
+            **CaptureForm.service_fields,
+            **{f"channel_details.{fact.name}": PREFIX + fact.name for fact in self.facts},
+        }
+
+    @property
+    def fact_fields(self):
+        return [self[PREFIX + fact.name] for fact in self.facts]
+
+    def service_kwargs(self) -> dict:
+        self.cleaned_data["channel"] = self.channel
+        kwargs = super().service_kwargs()
+        kwargs["channel_details"] = {
+            fact.name: self.cleaned_data.get(PREFIX + fact.name) for fact in self.facts
+        }
+        return kwargs

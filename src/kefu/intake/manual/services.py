@@ -1,0 +1,88 @@
+"""Writes of the manual channels: check a channel's facts, and record a work order with them."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.core.errors import ValidationError
+from kefu.intake.manual.facts import FACTS
+from kefu.tickets.models import Ticket
+from kefu.tickets.services import ticket_create
+
+MAX_VISITORS = 1000
+
+
+def _clean_fact(fact, raw) -> object:
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if raw in (None, ""):
+        if fact.required:
+            raise ValueError(_("Required for this channel."))
+        return None
+    if fact.kind == "int":
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ValueError(_("Enter a whole number.")) from None
+        if not 1 <= value <= MAX_VISITORS:
+            raise ValueError(_("Between 1 and %(max)s.") % {"max": MAX_VISITORS})
+        return value
+    if fact.kind == "date":
+        if isinstance(raw, date):
+            return raw.isoformat()
+        try:
+            return date.fromisoformat(str(raw)).isoformat()
+        except ValueError:
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+    value = str(raw)
+    if len(value) > fact.max_length:
+        raise ValueError(_("At most %(limit)s characters.") % {"limit": fact.max_length})
+    return value
+
+
+def channel_details_clean(*, channel: str, details: dict | None) -> dict:
+    """The channel's facts, checked and normalised (dates as ISO strings, counts as numbers).
+
+    Refuses a missing required fact, a malformed one and a fact the channel does not know, each as
+    ``channel_details.<name>``; refuses details on a channel that takes none.
+    """
+    details = details or {}
+    if not isinstance(details, dict):
+        raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
+    facts = FACTS.get(channel)
+    if facts is None:
+        if details:
+            raise ValidationError.for_field("channel_details", _("This channel takes no channel details."))
+        return {}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    known = {fact.name for fact in facts}
+    for key in details:
+        if key not in known:
+            errors.setdefault(f"channel_details.{key}", []).append(_("Unknown fact for this channel."))
+    for fact in facts:
+        try:
+            value = _clean_fact(fact, details.get(fact.name))
+        except ValueError as exc:
+            errors.setdefault(f"channel_details.{fact.name}", []).append(str(exc))
+            continue
+        if value is not None:
+            cleaned[fact.name] = value
+    if errors:
+        raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
+    return cleaned
+
+
+@transaction.atomic
+def ticket_create_with_details(
+    *, by: User | None, channel: str, channel_details: dict | None = None, **register
+) -> Ticket:
+    """Record a work order with its channel's facts (登记并记录渠道要素).
+
+    tickets.services.ticket_create checks the facts with channel_details_clean (registered in
+    ManualConfig.ready) and decides and refuses as for any other contact. Nothing is saved unless
+    all of it is.
+    """
+    return ticket_create(by=by, channel=channel, channel_details=channel_details, **register)

@@ -1,0 +1,43 @@
+"""Capture pages of the manual channels (/intake/<channel>/new/): nothing is saved unless all of it is."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kefu.accounts.forms import report_domain_error
+from kefu.accounts.views import center_staff_required
+from kefu.core.errors import DomainError
+from kefu.intake.manual.facts import FACTS
+from kefu.intake.manual.forms import ManualCaptureForm
+from kefu.intake.manual.services import ticket_create_with_details
+from kefu.tickets import services
+from kefu.tickets.models import Channel
+from kefu.tickets.views import _customer_card_context
+
+
+@center_staff_required
+def capture(request, channel: str):
+    if channel not in FACTS:
+        raise Http404(_("No such channel."))
+    form = ManualCaptureForm(request.POST or None, request.FILES or None, channel=channel)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                ticket = ticket_create_with_details(by=request.user, **form.service_kwargs())
+                for uploaded in form.cleaned_data["attachments"]:
+                    services.ticket_attach(ticket=ticket, by=request.user, uploaded_file=uploaded)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Work order %(number)s was recorded.") % {"number": ticket.number})
+            return redirect("tickets:detail", number=ticket.number)
+    context = {
+        "form": form,
+        "channel": channel,
+        "channel_label": Channel(channel).label,
+        "channels": [(key, Channel(key).label) for key in FACTS],
+        **_customer_card_context(request, form["customer_phone"].value() or ""),
+    }
+    return render(request, "intake_manual/capture.html", context, status=400 if form.is_bound else 200)
