@@ -224,7 +224,7 @@ def test_work_order_of_another_agent_or_channel_is_not_linked(cti):
     AgentLine.objects.create(user=org.agent, extension="8001")
     post(cti, event("ring", datetime.now(UTC), caller="13900139000", agent="8001"))
     ticket_create(by=org.agent2, ticket_type="consultation", channel="phone", content="别人的电话")
-    ticket_create(by=org.agent, ticket_type="consultation", channel="walk_in", content="来访")
+    ticket_create(by=org.agent, ticket_type="consultation", channel="email", content="邮件来信")
     assert CallRecord.objects.get().ticket is None
 
 
@@ -243,11 +243,11 @@ def test_call_ended_long_ago_is_not_linked_to_a_new_work_order(cti):
 def test_a_call_is_linked_by_hand_and_shown_on_the_work_order_page(cti):
     org = build_org()
     post(cti, event("ring", T, caller="13900139000"))
-    ticket = ticket_create(by=org.agent, ticket_type="consultation", channel="walk_in", content="补登电话")
+    ticket = ticket_create(by=org.agent, ticket_type="consultation", channel="email", content="补登电话")
     api = token_client(org.agent)
     call = CallRecord.objects.get()
     assert api.post(f"/telephony/calls/{call.pk}/link", {"ticket": ticket.number}).status_code == 200
-    other = ticket_create(by=org.agent, ticket_type="consultation", channel="walk_in", content="另一张")
+    other = ticket_create(by=org.agent, ticket_type="consultation", channel="email", content="另一张")
     refused = api.post(f"/telephony/calls/{call.pk}/link", {"ticket": other.number})
     assert refused.status_code == 422
     page = Client()
