@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from asgiref.testing import ApplicationCommunicator
+from channels.layers import channel_layers, get_channel_layer
+from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from kefu.asgi import application
@@ -34,32 +35,18 @@ def event(kind: str, at: datetime, **fields) -> dict:
     return {"event": kind, "call_id": "1764554400.42", "at": at.isoformat(), **fields}
 
 
-class Socket(ApplicationCommunicator):
-    """A websocket client against the ASGI application in process (channels.testing's WebsocketCommunicator
-    does the same, but importing channels.testing needs daphne, which Kefu does not install)."""
-
-    def __init__(self, path: str, headers: list[tuple[bytes, bytes]]):
-        scope = {
-            "type": "websocket",
-            "path": path,
-            "query_string": b"",
-            "headers": headers,
-            "subprotocols": [],
-        }
-        super().__init__(application, scope)
-
-    async def connect(self) -> bool:
-        await self.send_input({"type": "websocket.connect"})
-        return (await self.receive_output(5))["type"] == "websocket.accept"
-
-    async def receive_json(self) -> dict:
-        message = await self.receive_output(5)
-        assert message["type"] == "websocket.send", message
-        return json.loads(message["text"])
-
-    async def disconnect(self) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": 1000})
-        await self.wait(1)
+async def ring_and_listen(cti: Client, cookie: bytes) -> dict:
+    """Open the agent's notification socket through kefu.asgi, ring their extension, return what arrives."""
+    socket = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"cookie", cookie), (b"origin", b"http://127.0.0.1")]
+    )
+    connected, _subprotocol = await socket.connect()
+    assert connected
+    response = await sync_to_async(post)(cti, event("ring", T, caller="+86 138 0013 8000", agent="8001"))
+    assert response.status_code == 200, response.content
+    pop = await socket.receive_json_from(timeout=5)
+    await socket.disconnect()
+    return pop
 
 
 def session_cookie(user) -> bytes:
@@ -82,16 +69,7 @@ def test_ring_pops_the_customer_card_and_open_work_orders_on_the_agents_websocke
     )
     cookie = session_cookie(org.agent)
 
-    async def scenario():
-        socket = Socket("/ws/notifications/", headers=[(b"cookie", cookie), (b"origin", b"http://127.0.0.1")])
-        assert await socket.connect()
-        response = await sync_to_async(post)(cti, event("ring", T, caller="+86 138 0013 8000", agent="8001"))
-        assert response.status_code == 200, response.content
-        pop = await socket.receive_json()
-        await socket.disconnect()
-        return pop
-
-    pop = async_to_sync(scenario)()
+    pop = async_to_sync(ring_and_listen)(cti, cookie)
     assert pop["kind"] == "screen_pop"
     assert pop["caller"] == "13800138000"
     assert pop["customer"]["name"] == "王先生"
@@ -277,3 +255,23 @@ def test_calls_of_a_customer_are_listed_for_center_staff_only(cti):
         == 403
     )
     assert token_client(org.agent).get("/telephony/calls").status_code == 422
+
+
+@pytest.fixture
+def redis_layer(settings, redis_url):
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_screen_pop_travels_over_the_redis_channel_layer_that_several_web_processes_share(cti, redis_layer):
+    org = build_org()
+    AgentLine.objects.create(user=org.agent, extension="8001")
+    CustomerFactory(name="王先生", phone="13800138000")
+    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    pop = async_to_sync(ring_and_listen)(cti, session_cookie(org.agent))
+    assert (pop["kind"], pop["customer"]["name"]) == ("screen_pop", "王先生")
