@@ -626,6 +626,7 @@ def import_calls(
     mapping: str | dict | None = None,
     encoding: str = "auto",
     time_zone: str | None = None,
+    file_name: str = "",
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
 ) -> ImportRun:
@@ -637,8 +638,8 @@ def import_calls(
     fields or missing columns, and undecodable files — before anything is stored.
     """
     now = now or timezone.now()
-    if by is not None and not (by.is_center_staff or by.is_superuser):
-        raise PermissionDenied(_("Only service-center staff import call records."))
+    if by is not None and not (by.is_lead or by.is_superuser):
+        raise PermissionDenied(_("Only supervisors and managers import call records."))
     parsers = {Source.QUEUE_LOG: parse_queue_log, Source.CDR: parse_cdr, Source.CSV: parse_mapped_csv}
     if fmt not in parsers:
         raise ValidationError.for_field("format", _("Use queue_log, cdr or csv."))
@@ -658,7 +659,9 @@ def import_calls(
         parsed = parse_mapped_csv(text, tz, parse_mapping(mapping))
     else:
         parsed = parsers[fmt](text, tz)
-    run = ImportRun.objects.create(source=fmt, file_name=str(path)[:500], started_at=now, by=by)
+    run = ImportRun.objects.create(
+        source=fmt, file_name=(file_name or str(path))[:500], started_at=now, by=by
+    )
     imported, duplicates = store_calls(
         source=fmt, calls=parsed.calls, run=run, now=now, batch_size=batch_size
     )
