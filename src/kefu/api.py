@@ -26,6 +26,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from kefu.accounts.api import SessionAuth, TokenAuth
 from kefu.accounts.api import router as accounts_router
+from kefu.callcenter.api import router as telephony_router
 from kefu.core.errors import DomainError, ErrorCode
 from kefu.customers.api import router as customers_router
 from kefu.notify.api import router as notify_router
@@ -181,4 +182,5 @@ api.add_router("/tickets", tickets_router)
 api.add_router("/dispatches", dispatches_router)
 api.add_router("/customers", customers_router)
 api.add_router("/notifications", notify_router)
+api.add_router("/telephony", telephony_router)
 api.add_router("", accounts_router)

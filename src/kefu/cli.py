@@ -4,6 +4,7 @@
     kefu web      the ASGI server alone (production: several of them behind a reverse proxy)
     kefu worker   the Huey task consumer alone (production: any number, on many machines)
     kefu migrate  apply database migrations
+    kefu import-calls  import call records (Asterisk queue_log, CDR CSV, mapped CSV)
     kefu manage   any Django management command (`kefu manage createsuperuser`)
 
 Parsing is kept apart from running (`build_parser`, `web_options`, `worker_options`) so that the
@@ -57,6 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations")
 
+    calls = commands.add_parser("import-calls", help="import call records from PBX log files")
+    calls.add_argument("files", nargs="+", metavar="FILE", help="files to import (each is one run)")
+    calls.add_argument(
+        "-f",
+        "--format",
+        required=True,
+        choices=["queue_log", "cdr", "csv"],
+        help="Asterisk queue_log, Master.csv, or CSV",
+    )
+    calls.add_argument("--map", default="", help="csv: field=column,... (e.g. arrival=开始时间,agent=坐席)")
+    calls.add_argument("--encoding", default="auto", help="auto (UTF-8, else GBK/GB18030) or a codec name")
+    calls.add_argument(
+        "--timezone", default=None, help="zone of times without offset (default: KEFU_TIME_ZONE)"
+    )
+    calls.add_argument("--quiet-errors", action="store_true", help="print only the count of refused lines")
+
     # Everything after `manage` goes to Django untouched (main() routes it before parsing).
     commands.add_parser("manage", help="run a Django management command: kefu manage <command> [options]")
     return parser
@@ -109,7 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # and warns about it, which is noise to anyone running Kefu.
     warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
     _setup_django()
-    handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate}[args.command]
+    handler = {
+        "run": cmd_run,
+        "web": cmd_web,
+        "worker": cmd_worker,
+        "migrate": cmd_migrate,
+        "import-calls": cmd_import_calls,
+    }[args.command]
     return handler(args) or 0
 
 
@@ -121,6 +144,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False)
     return 0
+
+
+def cmd_import_calls(args: argparse.Namespace) -> int:
+    """Exit 0 when every file was read (refused lines are reported, not fatal); 2 when one could not be."""
+    from kefu.callcenter.importers import import_calls
+    from kefu.core.errors import DomainError
+
+    status = 0
+    for name in args.files:
+        try:
+            run = import_calls(
+                path=name, fmt=args.format, mapping=args.map, encoding=args.encoding, time_zone=args.timezone
+            )
+        except DomainError as exc:
+            print(f"{name}: not imported: {exc.message}", file=sys.stderr)
+            status = 2
+            continue
+        print(
+            f"{name}: {run.lines} lines, {run.imported} calls imported, {run.duplicates} already present, "
+            f"{run.incomplete} unfinished (not imported), {run.error_count} lines refused"
+        )
+        if not args.quiet_errors:
+            for error in run.parsed_errors:
+                print(f"{name}:{error.line_no}: {error.reason}", file=sys.stderr)
+    return status
 
 
 def cmd_web(args: argparse.Namespace) -> int:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kefu.intake.portal",
     "kefu.intake.manual",
     "kefu.intake.chat",
+    "kefu.callcenter",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEFU_MAX_ATTACHMENT_BYTES = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
+# Shared secret a PBX integration sends as X-Kefu-CTI-Token to POST /api/telephony/events (empty: tokens only).
+KEFU_CTI_TOKEN = os.environ.get("KEFU_CTI_TOKEN", "")
 
 # --- mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("KEFU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

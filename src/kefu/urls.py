@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("kefu.notify.urls")),
     path("", include("kefu.tickets.urls")),
     path("", include("kefu.intake.manual.urls")),
+    path("", include("kefu.callcenter.urls")),
     path("portal/", include("kefu.intake.portal.urls")),
 ]

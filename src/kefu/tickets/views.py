@@ -162,7 +162,9 @@ def _tab_count(qs) -> str | int:
 @center_staff_required
 def capture(request):
     """Quick capture of a phone call or walk-in (快速登记): nothing is saved unless all of it is."""
-    form = CaptureForm(request.POST or None, request.FILES or None)
+    # ?phone= pre-fills the caller's number (the phone channel's screen pop links here).
+    initial = {"customer_phone": normalize_phone(request.GET.get("phone", ""))[:30]}
+    form = CaptureForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

@@ -69,8 +69,11 @@
       } catch (e) {
         return;
       }
-      bump();
-      toast(data);
+      if (data.kind !== "screen_pop") {
+        // a screen pop is no notification: callcenter/screenpop.js draws it
+        bump();
+        toast(data);
+      }
       document.dispatchEvent(new CustomEvent("kefu:notification", { detail: data }));
     };
     socket.onclose = function () {

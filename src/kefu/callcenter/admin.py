@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from kefu.callcenter.models import AgentLine, CallRecord, ImportLineError, ImportRun
+
+
+@admin.register(AgentLine)
+class AgentLineAdmin(admin.ModelAdmin):
+    list_display = ["extension", "user"]
+    search_fields = ["extension", "user__username", "user__display_name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(admin.ModelAdmin):
+    list_display = [
+        "arrived_at",
+        "caller_number",
+        "queue",
+        "agent",
+        "outcome",
+        "wait_seconds",
+        "talk_seconds",
+        "ticket",
+    ]
+    list_filter = ["source", "outcome", "direction", "queue"]
+    search_fields = ["caller_number", "external_id", "ticket__number"]
+    raw_id_fields = ["agent", "customer", "ticket", "import_run"]
+    date_hierarchy = "arrived_at"
+
+
+class ImportLineErrorInline(admin.TabularInline):
+    model = ImportLineError
+    extra = 0
+    readonly_fields = ["line_no", "reason", "raw"]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "source", "started_at", "lines", "imported", "duplicates", "error_count"]
+    inlines = [ImportLineErrorInline]

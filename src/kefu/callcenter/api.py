@@ -1,0 +1,154 @@
+"""Telephony API: the CTI event endpoint a PBX integration calls, and calls of a work order or customer.
+
+POST /api/telephony/events takes either the shared secret of settings.KEFU_CTI_TOKEN in the
+`X-Kefu-CTI-Token` header (the PBX acts as the system) or a personal API token of service-center staff.
+"""
+
+import hmac
+from datetime import datetime
+from typing import Literal
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyHeader
+from pydantic import AwareDatetime, field_validator
+
+from kefu.accounts.api import SessionAuth, TokenAuth
+from kefu.callcenter import selectors, services
+from kefu.core.errors import NotFound, PermissionDenied, ValidationError
+from kefu.tickets.models import Ticket
+from kefu.tickets.permissions import can_view
+
+CTI_HEADER = "X-Kefu-CTI-Token"
+
+
+class CtiTokenAuth(APIKeyHeader):
+    """`X-Kefu-CTI-Token: <settings.KEFU_CTI_TOKEN>`; a wrong value is refused, not passed on."""
+
+    param_name = CTI_HEADER
+
+    def authenticate(self, request: HttpRequest, key):
+        if not key:
+            return None
+        expected = getattr(settings, "KEFU_CTI_TOKEN", "")
+        if not expected or not hmac.compare_digest(key.encode(), expected.encode()):
+            raise AuthenticationError(message=_("The CTI token is wrong, or no KEFU_CTI_TOKEN is set."))
+        request.cti_system = True
+        return "cti"
+
+
+router = Router(tags=["telephony"])
+
+
+class CtiEventIn(Schema):
+    event: Literal["ring", "answer", "hangup"]
+    call_id: str = Field(
+        min_length=1, max_length=120, description="the PBX's id of the call (Asterisk uniqueid)"
+    )
+    at: AwareDatetime | None = Field(None, description="when it happened, with offset; default: now")
+    caller: str = Field("", max_length=40, description="the caller's number")
+    called: str = Field("", max_length=40, description="the number dialled (hotline, DID)")
+    agent: str = Field("", max_length=80, description="extension, CTI agent id or username of the agent")
+    queue: str = Field("", max_length=80)
+    direction: Literal["inbound", "outbound", "internal"] | None = None
+    outcome: Literal["answered", "abandoned", "transferred", "timed_out", "failed"] | None = Field(
+        None, description="hangup only; default: answered if answered, else abandoned"
+    )
+    wrapup_seconds: int | None = Field(None, ge=0, le=86400)
+    wrapup_code: str = Field("", max_length=80)
+    recording_url: str = Field("", max_length=500)
+
+    @field_validator("call_id")
+    @classmethod
+    def _call_id(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError(_("Give the PBX's call id."))
+        return value
+
+    @field_validator("recording_url")
+    @classmethod
+    def _recording(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(_("Give an http(s) URL."))
+        return value
+
+
+class CallOut(Schema):
+    id: int
+    source: str
+    external_id: str
+    queue: str
+    caller_number: str
+    called_number: str
+    direction: str
+    outcome: str
+    arrived_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wait_seconds: int | None
+    talk_seconds: int | None
+    wrapup_seconds: int | None
+    wrapup_code: str
+    agent: str | None = Field(None, alias="agent.username")
+    customer_id: int | None
+    ticket: str | None = Field(None, alias="ticket.number")
+    recording_url: str
+
+
+def _staff(request: HttpRequest):
+    if getattr(request, "cti_system", False):
+        return None
+    user = request.auth
+    if not (user.is_center_staff or user.is_superuser):
+        raise PermissionDenied(_("Only service-center staff and the PBX send call events."))
+    return user
+
+
+@router.post("/events", response=CallOut, auth=[CtiTokenAuth(), TokenAuth()], summary="A PBX call event")
+def cti_event(request: HttpRequest, payload: CtiEventIn):
+    """ring / answer / hangup of one call; repeating an event changes nothing. Ring pops the caller's card."""
+    by = _staff(request)
+    return services.cti_event(by=by, **payload.dict())
+
+
+class LinkIn(Schema):
+    ticket: str = Field(min_length=1, max_length=32, description="work-order number")
+
+
+def _visible_ticket(request, number: str) -> Ticket:
+    ticket = Ticket.objects.filter(number=number).first()
+    if ticket is None or not can_view(request.auth, ticket):
+        raise NotFound(_("No such work order."))
+    return ticket
+
+
+@router.get(
+    "/calls",
+    response=list[CallOut],
+    auth=[TokenAuth(), SessionAuth()],
+    summary="Calls of a work order or customer",
+)
+def call_list(request: HttpRequest, ticket: str = "", customer: int | None = None):
+    """Customers are service-center data (as in /api/customers); a work order's calls follow its visibility."""
+    _staff(request)
+    if ticket:
+        return list(selectors.calls_of_ticket(_visible_ticket(request, ticket)).select_related("ticket"))
+    if customer is not None:
+        return list(selectors.calls_of_customer(customer))
+    raise ValidationError.for_field("ticket", _("Give ticket=<number> or customer=<id>."))
+
+
+@router.post(
+    "/calls/{call_id}/link",
+    response=CallOut,
+    auth=[TokenAuth(), SessionAuth()],
+    summary="Link a call to a work order",
+)
+def call_link(request: HttpRequest, call_id: int, payload: LinkIn):
+    user = _staff(request)
+    call = services.call_by_id(call_id)
+    return services.call_link_ticket(call=call, ticket=_visible_ticket(request, payload.ticket), by=user)

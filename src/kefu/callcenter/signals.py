@@ -1,0 +1,14 @@
+"""A work order recorded by phone is linked to the call its agent is on (see services.call_link_new_ticket)."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from kefu.tickets.models import Ticket
+
+
+@receiver(post_save, sender=Ticket, dispatch_uid="callcenter_link_new_ticket")
+def link_new_phone_ticket(sender, instance: Ticket, created: bool, raw: bool = False, **kwargs):
+    if created and not raw:
+        from kefu.callcenter.services import call_link_new_ticket
+
+        call_link_new_ticket(ticket=instance)
