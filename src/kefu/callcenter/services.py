@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
@@ -271,7 +272,12 @@ def call_link_new_ticket(*, ticket: Ticket, now: datetime | None = None) -> Call
         .order_by("-arrived_at")
     )
     phone = phone_key(ticket.customer_phone)
-    call = (candidates.filter(caller_number=phone).first() if phone else None) or candidates.first()
+    if phone:
+        # One query: the call from this number first, else the agent's latest.
+        candidates = candidates.annotate(
+            same_caller=Case(When(caller_number=phone, then=Value(1)), default=Value(0))
+        ).order_by("-same_caller", "-arrived_at")
+    call = candidates.first()
     if call is None:
         return None
     return call_link_ticket(call=call, ticket=ticket, by=None)
