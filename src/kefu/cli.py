@@ -291,6 +291,12 @@ def _print_banner(args: argparse.Namespace) -> None:
     else:
         lines.append(f"Kefu is running at http://{host}:{args.port}/ — log in with a user of yours")
         lines.append("    (create one with: kefu manage createsuperuser)")
+    from django.conf import settings
+
+    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        lines.append(
+            f"Outgoing mail is written to {settings.EMAIL_FILE_PATH} (set KEFU_EMAIL_BACKEND to send it)."
+        )
     lines += ["Press Ctrl-C to stop.", ""]
     print("\n".join(lines), flush=True)
 

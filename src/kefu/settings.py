@@ -165,7 +165,10 @@ KEFU_MAX_ATTACHMENT_BYTES = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", 20 *
 KEFU_CTI_TOKEN = os.environ.get("KEFU_CTI_TOKEN", "")
 
 # --- mail -------------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("KEFU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Embedded default: every outgoing mail is a file under <data dir>/mail, so `kefu run` shows what it
+# would send without burying its own output; production sets the SMTP backend.
+EMAIL_BACKEND = os.environ.get("KEFU_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("KEFU_EMAIL_FILE_PATH", DATA_DIR / "mail"))
 EMAIL_HOST = os.environ.get("KEFU_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("KEFU_EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("KEFU_EMAIL_USER", "")
