@@ -27,7 +27,6 @@ import bisect
 import importlib
 import json
 import os
-import platform
 import random
 import shutil
 import socket
@@ -41,6 +40,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_machine import machine  # noqa: E402 (after the path: one definition for every benchmark)
 
 PG_PORT = 55433
 PG_SETTINGS = {
@@ -129,24 +131,6 @@ def say(message: str) -> None:
 
 
 # --- machine and PostgreSQL ----------------------------------------------------------------------
-
-
-def machine() -> dict:
-    info = {"python": platform.python_version()}
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-        info["cpu_model"] = fields.get("Model name", "").strip()
-        info["cpus"] = int(fields.get("CPU(s)", "0").strip() or 0)
-    except OSError:
-        info["cpus"] = os.cpu_count()
-    try:
-        with open("/proc/meminfo") as fh:
-            kb = int(fh.readline().split()[1])
-        info["ram_gb"] = round(kb / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return info
 
 
 def pg_bindir() -> Path:
