@@ -77,11 +77,23 @@ def promised_time(ticket: Ticket) -> datetime | None:
     return clock.due_at if clock else None
 
 
+def _plain_survey_url(ticket: Ticket) -> str:
+    survey = getattr(settings, "KEFU_SURVEY_URL", "") or "{site_url}/survey/{ticket_no}/"
+    return survey.replace("{site_url}", settings.SITE_URL.rstrip("/")).replace("{ticket_no}", ticket.number)
+
+
+#: Builds {survey_url} for a work order; kefu.callbacks registers its signed, expiring link.
+SURVEY_URL = [_plain_survey_url]
+
+
+def register_survey_url(build) -> None:
+    SURVEY_URL[0] = build
+
+
 def notice_values(ticket: Ticket, by=None) -> dict:
     """The template variables for `ticket`."""
     due = promised_time(ticket)
     agent = by or ticket.owner
-    survey = getattr(settings, "KEFU_SURVEY_URL", "") or "{site_url}/survey/{ticket_no}/"
     return {
         "customer_name": ticket.customer_name or _("customer"),
         "ticket_no": ticket.number,
@@ -89,9 +101,7 @@ def notice_values(ticket: Ticket, by=None) -> dict:
         if due
         else _("as soon as possible"),
         "result": ticket.resolution,
-        "survey_url": survey.replace("{site_url}", settings.SITE_URL.rstrip("/")).replace(
-            "{ticket_no}", ticket.number
-        ),
+        "survey_url": SURVEY_URL[0](ticket),
         "agent_no": agent.username if agent is not None else "",
     }
 

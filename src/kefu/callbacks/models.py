@@ -1,0 +1,343 @@
+"""Callbacks (回访) and satisfaction (满意度): plans, tasks, attempts, scripts, answers, surveys,
+the customer's verdict per contact, reviews of every "not satisfied" and praise/suggestions.
+
+One notion of "rating per contact": `Satisfaction`, one row per work order and round. A round is
+what the customer is asked about: the first resolution is round 0; every "not satisfied" reopens
+the work order and the next answer (after the fix) belongs to the next round. A portal rating
+(kefu.intake.portal.Rating) is recorded here as well, as a Satisfaction with source "portal".
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Score(models.TextChoices):
+    """The three-level verdict (满意/基本满意/不满意); the 1–5 scale maps onto it."""
+
+    SATISFIED = "satisfied", _("Satisfied")  # 满意
+    FAIRLY = "fairly", _("Fairly satisfied")  # 基本满意
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")  # 不满意
+
+
+def score_for_scale(value: int) -> str:
+    """1–5 → verdict: 4–5 satisfied, 3 fairly, 1–2 dissatisfied."""
+    if value >= 4:
+        return Score.SATISFIED
+    if value == 3:
+        return Score.FAIRLY
+    return Score.DISSATISFIED
+
+
+class Script(models.Model):
+    """回访话术: the questions a callback agent asks, or a survey shows."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("callback script")
+        verbose_name_plural = _("callback scripts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        CHOICE = "choice", _("Single choice")
+        SCALE = "scale", _("Scale 1–5")
+        TEXT = "text", _("Free text")
+
+    class Role(models.TextChoices):
+        """What an answer means for the verdict."""
+
+        NONE = "", _("Information only")
+        SOLVED = "solved", _("Was the problem solved? (first choice = yes)")
+        SATISFACTION = "satisfaction", _("Satisfaction (choices: satisfied / fairly / dissatisfied, or a scale)")
+        FEEDBACK = "feedback", _("Praise or suggestion (forwarded to the department)")
+
+    script = models.ForeignKey(Script, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True, help_text=_("For single choice."))
+    role = models.CharField(_("meaning"), max_length=15, choices=Role.choices, blank=True, default="")
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["script", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Trigger(models.TextChoices):
+    RESOLVED = "resolved", _("After a work order is resolved")
+    SERVICE = "service", _("After an order or a service")
+    CARE = "care", _("Periodic care for customer tiers")
+    EXPIRY = "expiry", _("Before a contract or service expires")
+
+
+class CallbackPlan(models.Model):
+    """回访计划: a rule that creates callback tasks."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    ticket_types = models.JSONField(
+        _("work-order types"), default=list, blank=True, help_text=_("Empty: every type.")
+    )
+    customer_tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
+    period_days = models.PositiveIntegerField(_("period (days)"), default=30, help_text=_("For periodic care."))
+    script = models.ForeignKey(Script, on_delete=models.PROTECT, related_name="plans", verbose_name=_("script"))
+    team = models.ForeignKey(
+        "accounts.AgentGroup", on_delete=models.PROTECT, related_name="callback_plans", verbose_name=_("team")
+    )
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("calendar")
+    )
+    due_minutes = models.PositiveIntegerField(_("due within (working minutes)"), default=24 * 60)
+    max_attempts = models.PositiveSmallIntegerField(_("attempts before unreachable"), default=3)
+    retry_minutes = models.PositiveIntegerField(_("retry after (working minutes)"), default=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("callback plan")
+        verbose_name_plural = _("callback plans")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallbackTask(models.Model):
+    """回访任务: one customer to call, for one plan, about one work order or one period."""
+
+    class State(models.TextChoices):
+        WAITING_FIX = "waiting_fix", _("Waiting for the fix")  # follow-up: the work order is being redone
+        OPEN = "open", _("To call")
+        DONE = "done", _("Done")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    plan = models.ForeignKey(CallbackPlan, on_delete=models.PROTECT, related_name="tasks")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
+    )
+    #: "t<ticket id>" or "c<customer id>": unique with plan and period even where the FKs are NULL.
+    subject_key = models.CharField(max_length=30)
+    #: Which occurrence: "r0" first round of a work order, "r1" the follow-up after a fix, "2026-12" care.
+    period = models.CharField(max_length=20)
+    round = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN, db_index=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    name = models.CharField(_("customer"), max_length=100, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Score.choices, blank=True)
+    solved = models.BooleanField(_("solved"), null=True)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("callback task")
+        verbose_name_plural = _("callback tasks")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "subject_key", "period"], name="callback_task_once"),
+        ]
+        indexes = [models.Index(fields=["plan", "state", "due_at"], name="callback_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.subject_key} {self.period}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class Attempt(models.Model):
+    """One call to the customer (回访尝试)."""
+
+    class Result(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        REFUSED = "refused", _("Refused")
+
+    task = models.ForeignKey(CallbackTask, on_delete=models.CASCADE, related_name="attempts")
+    result = models.CharField(_("result"), max_length=12, choices=Result.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Satisfaction(models.Model):
+    """满意度: the customer's verdict on one contact (a work order's round), whatever asked for it."""
+
+    class Source(models.TextChoices):
+        CALLBACK = "callback", _("Callback")
+        SURVEY = "survey", _("Survey link")
+        PORTAL = "portal", _("Portal")
+        CHAT = "chat", _("End of chat")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="satisfactions")
+    round = models.PositiveSmallIntegerField(default=0)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    score = models.CharField(_("satisfaction"), max_length=12, choices=Score.choices, db_index=True)
+    scale = models.PositiveSmallIntegerField(_("scale 1–5"), null=True, blank=True)
+    solved = models.BooleanField(_("solved"), null=True)
+    comment = models.TextField(_("comment"), blank=True)
+    task = models.ForeignKey(CallbackTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Facts of the contact at the time, so measures group without joining the moving work order.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    group = models.ForeignKey("accounts.AgentGroup", on_delete=models.SET_NULL, null=True, blank=True)
+    ticket_type = models.CharField(max_length=20)
+    channel = models.CharField(max_length=20)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("satisfaction")
+        verbose_name_plural = _("satisfaction")
+        ordering = ["-created_at"]
+        constraints = [
+            # One answer per contact: a double click, two tabs or two sources cannot both count.
+            models.UniqueConstraint(fields=["ticket", "round"], name="satisfaction_once_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}#{self.round} {self.score}"
+
+    @property
+    def not_satisfied(self) -> bool:
+        return self.score == Score.DISSATISFIED or self.solved is False
+
+
+class Answer(models.Model):
+    """One answer to one question of a script, from a callback or a survey."""
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    task = models.ForeignKey(CallbackTask, on_delete=models.CASCADE, null=True, blank=True, related_name="answers")
+    satisfaction = models.ForeignKey(
+        Satisfaction, on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
+    )
+    value = models.TextField(_("answer"), blank=True)
+    number = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["question__position", "id"]
+
+
+class SurveySettings(models.Model):
+    """Site-wide survey rules (满意度调查设置)."""
+
+    class ScaleKind(models.TextChoices):
+        THREE = "three", _("Three levels (满意/基本满意/不满意)")
+        FIVE = "five", _("Scale 1–5")
+
+    enabled = models.BooleanField(_("send surveys after resolution"), default=True)
+    scale = models.CharField(_("scale"), max_length=5, choices=ScaleKind.choices, default=ScaleKind.THREE)
+    not_twice_days = models.PositiveIntegerField(
+        _("do not ask the same customer twice within (days)"), default=7
+    )
+    link_days = models.PositiveIntegerField(_("links valid for (days)"), default=7)
+
+    class Meta:
+        verbose_name = _("survey settings")
+        verbose_name_plural = _("survey settings")
+
+    @classmethod
+    def load(cls) -> "SurveySettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class SurveyInvitation(models.Model):
+    """A survey link sent for one contact (round); at most one per work order and round."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="survey_invitations")
+    round = models.PositiveSmallIntegerField(default=0)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.SET_NULL, null=True, blank=True)
+    address = models.CharField(max_length=254, blank=True)
+    notice = models.ForeignKey("notify.CustomerNotice", on_delete=models.SET_NULL, null=True, blank=True)
+    skipped = models.CharField(_("not sent because"), max_length=200, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "round"], name="survey_once_per_round")]
+
+
+class Factor(models.TextChoices):
+    AGENT = "agent", _("Agent factor")
+    OTHER = "other", _("Non-agent factor")
+
+
+class Reason(models.Model):
+    """不满意原因: an editable taxonomy, split into agent and non-agent factors."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    factor = models.CharField(_("factor"), max_length=5, choices=Factor.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("dissatisfaction reason")
+        verbose_name_plural = _("dissatisfaction reasons")
+        ordering = ["factor", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Review(models.Model):
+    """A reviewer's listening to one "not satisfied" contact (不满意复核), with its reasons."""
+
+    satisfaction = models.OneToOneField(Satisfaction, on_delete=models.CASCADE, related_name="review")
+    reasons = models.ManyToManyField(Reason, related_name="reviews", verbose_name=_("reasons"))
+    note = models.TextField(_("note"), blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reviewed_at = models.DateTimeField(db_index=True)
+
+
+class Feedback(models.Model):
+    """表扬/意见/建议 collected by a callback or a survey, forwarded to the department concerned."""
+
+    class Kind(models.TextChoices):
+        PRAISE = "praise", _("Praise")
+        SUGGESTION = "suggestion", _("Suggestion")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    text = models.TextField(_("text"))
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    satisfaction = models.ForeignKey(Satisfaction, on_delete=models.CASCADE, null=True, related_name="feedback")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    reply = models.TextField(_("reply"), blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("praise or suggestion")
+        verbose_name_plural = _("praise and suggestions")
+        ordering = ["-created_at"]

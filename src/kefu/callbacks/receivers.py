@@ -1,0 +1,48 @@
+"""What the callbacks app does when other apps report: a portal rating is a verdict; a resolved work
+order gets its survey link (after commit, by the worker)."""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from kefu.core.errors import DomainError
+from kefu.intake.portal.signals import rating_given
+from kefu.notify.notices import register_survey_url
+from kefu.tickets.models import TicketEvent
+
+log = logging.getLogger(__name__)
+
+
+def _survey_url(ticket):
+    from kefu.callbacks.services.surveys import survey_url
+
+    return survey_url(ticket)
+
+
+register_survey_url(_survey_url)
+
+
+@receiver(rating_given)
+def on_portal_rating(sender, rating, **kwargs):
+    """The portal's 满意/基本满意/不满意 is the customer's verdict on the contact, like any other."""
+    from kefu.callbacks.models import Satisfaction
+    from kefu.callbacks.services.outcome import satisfaction_record
+
+    try:
+        satisfaction_record(
+            ticket=rating.ticket, score=rating.score, comment=rating.comment,
+            source=Satisfaction.Source.PORTAL, by=None, now=rating.created_at,
+        )  # fmt: skip
+    except DomainError as exc:  # already answered by another source; the portal row stays as given
+        log.info("portal rating of %s not recorded: %s", rating.ticket_id, exc.message)
+
+
+@receiver(post_save, sender=TicketEvent)
+def on_resolved(sender, instance: TicketEvent, created: bool, **kwargs):
+    if created and instance.kind == TicketEvent.Kind.TRANSITION and instance.action == "resolve":
+        from kefu.callbacks.tasks import send_survey
+
+        ticket_id = instance.ticket_id
+        transaction.on_commit(lambda: send_survey(ticket_id))
