@@ -86,7 +86,8 @@ def _care_plan(plan: CallbackPlan, now: datetime) -> int:
     period = care_period(plan, now)
     due = due_for(plan, now)
     customers = Customer.objects.filter(tier__in=plan.customer_tiers or ["__none__"])
-    made = 0
+    existing = CallbackTask.objects.filter(plan=plan, period=period)
+    before = existing.count()
     batch: list[CallbackTask] = []
     for customer in customers.prefetch_related("phones").iterator(chunk_size=2000):
         phone = customer.primary_phone
@@ -99,11 +100,12 @@ def _care_plan(plan: CallbackPlan, now: datetime) -> int:
             )
         )  # fmt: skip
         if len(batch) >= 2000:
-            made += len(CallbackTask.objects.bulk_create(batch, ignore_conflicts=True))
+            CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []
     if batch:
-        made += len(CallbackTask.objects.bulk_create(batch, ignore_conflicts=True))
-    return made
+        # ignore_conflicts: the unique (plan, customer, period) keeps a second sweep from doubling.
+        CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+    return existing.count() - before
 
 
 def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -> int:

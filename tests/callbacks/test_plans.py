@@ -1,0 +1,68 @@
+"""Callback plans create tasks idempotently, due on the business calendar."""
+
+from datetime import timedelta
+
+from kefu.callbacks.models import CallbackPlan, CallbackTask, Score, Trigger
+from kefu.callbacks.services import callback_plan_generate, satisfaction_record
+from kefu.customers.models import CustomerPhone
+from kefu.tickets.models import Status
+from tests.callbacks.conftest import resolved_complaint
+from tests.factories import CustomerFactory, aware
+from tests.tickets.helpers import MONDAY_9, perform
+
+FRIDAY_17 = aware(2026, 11, 27, 17, 0)
+
+
+def test_resolved_complaint_gets_one_task_however_often_the_sweep_runs(org):
+    ticket = resolved_complaint(org)
+    assert callback_plan_generate(plan=org.plan, now=MONDAY_9 + timedelta(minutes=5)) == 1
+    assert callback_plan_generate(plan=org.plan, now=MONDAY_9 + timedelta(minutes=10)) == 0
+    task = CallbackTask.objects.get()
+    assert (task.ticket, task.period, task.state) == (ticket, "r0", CallbackTask.State.OPEN)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.AWAITING_CALLBACK
+
+
+def test_due_time_counts_working_hours_only(org):
+    # Resolved Friday 17:00; 24 working hours on 09:00–18:00 weekdays: 1 h Friday, 9 h Monday,
+    # 9 h Tuesday, 5 h Wednesday → Wednesday 2026-12-02 14:00.
+    resolved_complaint(org, now=FRIDAY_17)
+    callback_plan_generate(plan=org.plan, now=FRIDAY_17)
+    assert CallbackTask.objects.get().due_at == aware(2026, 12, 2, 14, 0)
+
+
+def test_other_types_are_left_to_their_own_plans(org):
+    resolved_complaint(org, ticket_type="consultation")
+    assert callback_plan_generate(plan=org.plan, now=MONDAY_9) == 0
+
+
+def test_followup_becomes_due_once_the_fix_is_resolved(org):
+    ticket = resolved_complaint(org)
+    callback_plan_generate(plan=org.plan, now=MONDAY_9)
+    satisfaction_record(ticket=ticket, score=Score.DISSATISFIED, source="survey", by=None, now=MONDAY_9)
+    callback_plan_generate(plan=org.plan, now=MONDAY_9)
+    followup = CallbackTask.objects.get(period="r1")
+    assert followup.state == CallbackTask.State.WAITING_FIX
+    perform(org, ticket, "resolve", now=MONDAY_9 + timedelta(hours=2))
+    assert callback_plan_generate(plan=org.plan, now=MONDAY_9 + timedelta(hours=2)) == 1
+    followup.refresh_from_db()
+    assert followup.state == CallbackTask.State.OPEN
+    # 24 working hours after Monday 11:00: 7 h Monday, 9 h Tuesday, 8 h Wednesday → Wednesday 17:00.
+    assert followup.due_at == aware(2026, 11, 25, 17, 0)
+    assert CallbackTask.objects.count() == 2
+
+
+def test_care_plan_calls_each_customer_of_the_tier_once_per_period(org):
+    gold = CustomerFactory(tier="vip")
+    CustomerPhone.objects.create(customer=gold, number="13900000001")
+    plain = CustomerFactory(tier="standard")
+    CustomerPhone.objects.create(customer=plain, number="13900000002")
+    plan = CallbackPlan.objects.create(
+        name="VIP 关怀", trigger=Trigger.CARE, customer_tiers=["vip"], period_days=30,
+        script=org.plan.script, team=org.team,
+    )  # fmt: skip
+    assert callback_plan_generate(plan=plan, now=MONDAY_9) == 1
+    assert callback_plan_generate(plan=plan, now=MONDAY_9 + timedelta(days=1)) == 0
+    assert CallbackTask.objects.get(plan=plan).customer == gold
+    later = MONDAY_9 + timedelta(days=31)
+    assert callback_plan_generate(plan=plan, now=later) == 1
