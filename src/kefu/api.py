@@ -26,6 +26,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from kefu.accounts.api import SessionAuth, TokenAuth
 from kefu.accounts.api import router as accounts_router
+from kefu.callbacks.api import router as callbacks_router
 from kefu.callcenter.api import router as telephony_router
 from kefu.core.errors import DomainError, ErrorCode
 from kefu.customers.api import router as customers_router
@@ -183,4 +184,5 @@ api.add_router("/dispatches", dispatches_router)
 api.add_router("/customers", customers_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/telephony", telephony_router)
+api.add_router("/callbacks", callbacks_router)
 api.add_router("", accounts_router)

@@ -41,7 +41,9 @@ def test_not_satisfied_reopens_escalates_to_supervisor_and_leaves_a_followup(org
 
 def test_not_solved_counts_as_not_satisfied_even_with_a_kind_score(org):
     ticket = resolved_complaint(org)
-    satisfaction_record(ticket=ticket, score=Score.FAIRLY, solved=False, source="callback", by=None, now=LATER)
+    satisfaction_record(
+        ticket=ticket, score=Score.FAIRLY, solved=False, source="callback", by=None, now=LATER
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
 

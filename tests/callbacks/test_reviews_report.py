@@ -65,9 +65,13 @@ def test_weekly_report_arithmetic_on_a_hand_built_week(org):
     ]
     for when, agent, names in week:
         group = org.other_group if agent == org.other_agent else org.group
-        review_record(satisfaction=contact(org, when, agent=agent, group=group), by=org.qa, reason_ids=reasons(*names))
+        review_record(
+            satisfaction=contact(org, when, agent=agent, group=group), by=org.qa, reason_ids=reasons(*names)
+        )
     # Outside the week: the Monday after, and a contact not yet reviewed.
-    review_record(satisfaction=contact(org, aware(2026, 11, 30, 0, 30)), by=org.qa, reason_ids=reasons("抢话"))
+    review_record(
+        satisfaction=contact(org, aware(2026, 11, 30, 0, 30)), by=org.qa, reason_ids=reasons("抢话")
+    )
     contact(org, monday)
 
     report = weekly_report(year=2026, week=48)

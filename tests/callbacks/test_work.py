@@ -84,7 +84,9 @@ def test_followup_callback_after_the_fix_closes_the_work_order(org):
     perform(org, task.ticket, "resolve", now=MONDAY_9 + timedelta(hours=1))
     callback_plan_generate(plan=org.plan, now=MONDAY_9 + timedelta(hours=1))
     followup = CallbackTask.objects.get(ticket=task.ticket, period="r1", state="open")
-    callback_complete(task=followup, by=org.caller, answers=answers_for(followup), now=MONDAY_9 + timedelta(hours=2))
+    callback_complete(
+        task=followup, by=org.caller, answers=answers_for(followup), now=MONDAY_9 + timedelta(hours=2)
+    )
     task.ticket.refresh_from_db()
     assert task.ticket.status == Status.CLOSED
 
@@ -103,7 +105,9 @@ def test_praise_is_forwarded_to_the_department_concerned(org):
     task = open_task(org, subject_department_id=None)
     task.ticket.subject_department = org.logistics
     task.ticket.save(update_fields=["subject_department"])
-    callback_complete(task=task, by=org.caller, answers=answers_for(task, praise="感谢快递小哥"), now=MONDAY_9)
+    callback_complete(
+        task=task, by=org.caller, answers=answers_for(task, praise="感谢快递小哥"), now=MONDAY_9
+    )
     feedback = Feedback.objects.get()
     assert (feedback.kind, feedback.department) == ("praise", org.logistics)
     assert Notification.objects.filter(user=org.logistics_head, kind="feedback").exists()

@@ -55,7 +55,10 @@ class Question(models.Model):
 
         NONE = "", _("Information only")
         SOLVED = "solved", _("Was the problem solved? (first choice = yes)")
-        SATISFACTION = "satisfaction", _("Satisfaction (choices: satisfied / fairly / dissatisfied, or a scale)")
+        SATISFACTION = (
+            "satisfaction",
+            _("Satisfaction (choices: satisfied / fairly / dissatisfied, or a scale)"),
+        )
         FEEDBACK = "feedback", _("Praise or suggestion (forwarded to the department)")
 
     script = models.ForeignKey(Script, on_delete=models.CASCADE, related_name="questions")
@@ -91,8 +94,12 @@ class CallbackPlan(models.Model):
         _("work-order types"), default=list, blank=True, help_text=_("Empty: every type.")
     )
     customer_tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
-    period_days = models.PositiveIntegerField(_("period (days)"), default=30, help_text=_("For periodic care."))
-    script = models.ForeignKey(Script, on_delete=models.PROTECT, related_name="plans", verbose_name=_("script"))
+    period_days = models.PositiveIntegerField(
+        _("period (days)"), default=30, help_text=_("For periodic care.")
+    )
+    script = models.ForeignKey(
+        Script, on_delete=models.PROTECT, related_name="plans", verbose_name=_("script")
+    )
     team = models.ForeignKey(
         "accounts.AgentGroup", on_delete=models.PROTECT, related_name="callback_plans", verbose_name=_("team")
     )
@@ -135,7 +142,9 @@ class CallbackTask(models.Model):
     #: Which occurrence: "r0" first round of a work order, "r1" the follow-up after a fix, "2026-12" care.
     period = models.CharField(max_length=20)
     round = models.PositiveSmallIntegerField(default=0)
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.OPEN, db_index=True
+    )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     name = models.CharField(_("customer"), max_length=100, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
@@ -188,6 +197,9 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.result}"
+
 
 class Satisfaction(models.Model):
     """满意度: the customer's verdict on one contact (a work order's round), whatever asked for it."""
@@ -236,7 +248,9 @@ class Answer(models.Model):
     """One answer to one question of a script, from a callback or a survey."""
 
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
-    task = models.ForeignKey(CallbackTask, on_delete=models.CASCADE, null=True, blank=True, related_name="answers")
+    task = models.ForeignKey(
+        CallbackTask, on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
+    )
     satisfaction = models.ForeignKey(
         Satisfaction, on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
     )
@@ -245,6 +259,9 @@ class Answer(models.Model):
 
     class Meta:
         ordering = ["question__position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.value}"
 
 
 class SurveySettings(models.Model):
@@ -265,6 +282,9 @@ class SurveySettings(models.Model):
         verbose_name = _("survey settings")
         verbose_name_plural = _("survey settings")
 
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
     @classmethod
     def load(cls) -> "SurveySettings":
         obj, _created = cls.objects.get_or_create(pk=1)
@@ -284,6 +304,9 @@ class SurveyInvitation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "round"], name="survey_once_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}#{self.round}"
 
 
 class Factor(models.TextChoices):
@@ -314,8 +337,13 @@ class Review(models.Model):
     satisfaction = models.OneToOneField(Satisfaction, on_delete=models.CASCADE, related_name="review")
     reasons = models.ManyToManyField(Reason, related_name="reviews", verbose_name=_("reasons"))
     note = models.TextField(_("note"), blank=True)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"review {self.satisfaction_id}"
 
 
 class Feedback(models.Model):
@@ -328,7 +356,9 @@ class Feedback(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     text = models.TextField(_("text"))
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    satisfaction = models.ForeignKey(Satisfaction, on_delete=models.CASCADE, null=True, related_name="feedback")
+    satisfaction = models.ForeignKey(
+        Satisfaction, on_delete=models.CASCADE, null=True, related_name="feedback"
+    )
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
     reply = models.TextField(_("reply"), blank=True)
     replied_by = models.ForeignKey(
@@ -341,3 +371,6 @@ class Feedback(models.Model):
         verbose_name = _("praise or suggestion")
         verbose_name_plural = _("praise and suggestions")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ticket_id}"

@@ -221,7 +221,12 @@ def satisfaction_rates(*, start: datetime, end: datetime, by: str) -> list[dict]
             result[key]["bad"] += g["bad"]
             result[key]["good"] += g["answers"] - g["bad"]
     return [
-        {"key": key, "answers": c["answers"], "not_satisfied": c["bad"], "rate": _share(c["good"], c["answers"])}
+        {
+            "key": key,
+            "answers": c["answers"],
+            "not_satisfied": c["bad"],
+            "rate": _share(c["good"], c["answers"]),
+        }
         for key, c in sorted(result.items())
     ]
 
@@ -243,9 +248,7 @@ def callback_measures(*, start: datetime, end: datetime) -> dict:
     reached = due.filter(attempts__result=Attempt.Result.REACHED).distinct()
     reached_n = reached.count()
     in_time = due.filter(state=CallbackTask.State.DONE, completed_at__lte=F("due_at")).count()
-    passed = (
-        reached.filter(outcome__in=[Score.SATISFIED, Score.FAIRLY]).exclude(solved=False).count()
-    )
+    passed = reached.filter(outcome__in=[Score.SATISFIED, Score.FAIRLY]).exclude(solved=False).count()
     return {
         "tasks": total,
         "finished": finished_n,
@@ -256,4 +259,3 @@ def callback_measures(*, start: datetime, end: datetime) -> dict:
         "pass_rate": _share(passed, reached_n),
         "unreachable": due.filter(state=CallbackTask.State.UNREACHABLE).count(),
     }
-

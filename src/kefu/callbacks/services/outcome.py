@@ -117,7 +117,8 @@ def satisfaction_record(
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status not in RATEABLE:
         raise ValidationError.for_field(
-            "score", _("%(number)s is not resolved yet; it can be rated once it is.") % {"number": ticket.number}
+            "score",
+            _("%(number)s is not resolved yet; it can be rated once it is.") % {"number": ticket.number},
         )
     round_ = current_round(ticket)
     satisfaction = Satisfaction(
@@ -165,7 +166,12 @@ def satisfaction_record(
         target = supervisor_for(ticket)
         if target is not None:
             escalate(
-                ticket=ticket, to_user=target, reason=Escalation.Reason.DISSATISFIED, by=None, now=now, note=note
+                ticket=ticket,
+                to_user=target,
+                reason=Escalation.Reason.DISSATISFIED,
+                by=None,
+                now=now,
+                note=note,
             )
         _notify_not_satisfied(ticket, satisfaction)
         plan = followup_plan(ticket, task)

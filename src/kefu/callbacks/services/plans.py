@@ -4,7 +4,7 @@ Idempotent by construction: one task per (plan, work order or customer, period),
 unique constraint, so the sweep may run twice, late, or on two workers.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +27,7 @@ def due_for(plan: CallbackPlan, start: datetime) -> datetime:
 
 def care_period(plan: CallbackPlan, now: datetime) -> str:
     """The care period `now` falls in: p<n>, counting periods of `period_days` from 2000-01-01."""
-    days = (timezone.localtime(now).date() - datetime(2000, 1, 1).date()).days
+    days = (timezone.localtime(now).date() - date(2000, 1, 1)).days
     return f"p{days // max(1, plan.period_days)}"
 
 

@@ -17,7 +17,12 @@ def can_review(user: User) -> bool:
 
 @transaction.atomic
 def review_record(
-    *, satisfaction: Satisfaction, by: User, reason_ids: list[int], note: str = "", now: datetime | None = None
+    *,
+    satisfaction: Satisfaction,
+    by: User,
+    reason_ids: list[int],
+    note: str = "",
+    now: datetime | None = None,
 ) -> Review:
     """Tag a "not satisfied" contact with one or more reasons (agent and/or non-agent factors).
 

@@ -37,7 +37,11 @@ def survey_url(ticket: Ticket) -> str:
     site = settings.SITE_URL.rstrip("/")
     pattern = getattr(settings, "KEFU_SURVEY_URL", "") or ""
     if "{token}" in pattern:
-        return pattern.replace("{site_url}", site).replace("{token}", token).replace("{ticket_no}", ticket.number)
+        return (
+            pattern.replace("{site_url}", site)
+            .replace("{token}", token)
+            .replace("{ticket_no}", ticket.number)
+        )
     return f"{site}/survey/{token}/"
 
 
@@ -140,7 +144,9 @@ def survey_invite(*, ticket: Ticket, now: datetime | None = None) -> SurveyInvit
         return invitation
     try:
         with transaction.atomic():
-            invitation.notice = customer_notice_send(ticket=ticket, kind=TemplateKind.SURVEY, by=None, now=now)
+            invitation.notice = customer_notice_send(
+                ticket=ticket, kind=TemplateKind.SURVEY, by=None, now=now
+            )
     except DomainError as exc:
         invitation.skipped = exc.message[:200]
     invitation.save(update_fields=["notice", "skipped"])

@@ -11,7 +11,6 @@ from kefu.callbacks.models import (
     Answer,
     Attempt,
     CallbackTask,
-    Feedback,
     Question,
     Satisfaction,
     Score,
@@ -34,7 +33,12 @@ def can_work(user: User, task: CallbackTask) -> bool:
 
 def _locked(task: CallbackTask, by: User) -> CallbackTask:
     # Two agents of the team may open the same task: the row lock makes their calls count once.
-    task = CallbackTask.objects.select_for_update().select_related("plan__team", "ticket").filter(pk=task.pk).first()
+    task = (
+        CallbackTask.objects.select_for_update()
+        .select_related("plan__team", "ticket")
+        .filter(pk=task.pk)
+        .first()
+    )
     if task is None:
         raise NotFound(_("Callback task not found."))
     if not can_work(by, task):
@@ -70,7 +74,9 @@ def callback_attempt(
     if result not in Attempt.Result.values:
         raise ValidationError.for_field("result", _("Unknown result."))
     if result == Attempt.Result.REACHED:
-        raise ValidationError.for_field("result", _("Record the answers of a call that reached the customer."))
+        raise ValidationError.for_field(
+            "result", _("Record the answers of a call that reached the customer.")
+        )
     task = _locked(task, by)
     Attempt.objects.create(task=task, result=result, note=(note or "")[:500], by=by, created_at=now)
     task.attempt_count += 1
@@ -78,7 +84,9 @@ def callback_attempt(
     if result == Attempt.Result.REFUSED:
         task.state = CallbackTask.State.CANCELLED
         task.completed_at, task.completed_by = now, by
-        _timeline(task, by, now, _("Callback refused by the customer."), {"callback": task.pk, "result": result})
+        _timeline(
+            task, by, now, _("Callback refused by the customer."), {"callback": task.pk, "result": result}
+        )
     elif result == Attempt.Result.WRONG_NUMBER or task.attempt_count >= task.plan.max_attempts:
         task.state = CallbackTask.State.UNREACHABLE
         task.completed_at, task.completed_by = now, by
@@ -166,7 +174,9 @@ def callback_complete(
     task = _locked(task, by)
     cleaned = clean_answers(task, answers)
     score, scale, solved, comment = verdict(cleaned)
-    Attempt.objects.create(task=task, result=Attempt.Result.REACHED, note=(note or "")[:500], by=by, created_at=now)
+    Attempt.objects.create(
+        task=task, result=Attempt.Result.REACHED, note=(note or "")[:500], by=by, created_at=now
+    )
     satisfaction = None
     if task.ticket_id and score is not None:
         already = Satisfaction.objects.filter(ticket=task.ticket, round=task.round).first()
