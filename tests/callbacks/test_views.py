@@ -38,7 +38,7 @@ def test_survey_page_in_english_records_a_not_satisfied_answer(org):
 def test_survey_page_is_chinese_by_default(org):
     ticket = resolved_complaint(org)
     page = Client().get(f"/survey/{survey_token(ticket)}/")
-    assert "满意" in page.text
+    assert "请评价我们的服务" in page.text and "基本满意" in page.text
 
 
 def test_survey_page_without_a_choice_names_the_problem_and_saves_nothing(org):

@@ -111,3 +111,22 @@ def test_praise_is_forwarded_to_the_department_concerned(org):
     feedback = Feedback.objects.get()
     assert (feedback.kind, feedback.department) == ("praise", org.logistics)
     assert Notification.objects.filter(user=org.logistics_head, kind="feedback").exists()
+
+
+def test_department_reply_to_praise_is_archived_on_the_timeline(org):
+    from kefu.callbacks.services import feedback_reply
+
+    task = open_task(org)
+    task.ticket.subject_department = org.logistics
+    task.ticket.save(update_fields=["subject_department"])
+    callback_complete(
+        task=task, by=org.caller, answers=answers_for(task, praise="建议增加晚间配送"), now=MONDAY_9
+    )
+    row = Feedback.objects.get()
+    assert row.kind == "suggestion"
+    with pytest.raises(PermissionDenied):
+        feedback_reply(feedback=row, by=org.store_staff, reply="好的")
+    feedback_reply(feedback=row, by=org.logistics_staff, reply="下月起增加晚间班次", now=MONDAY_9)
+    row.refresh_from_db()
+    assert row.reply == "下月起增加晚间班次" and row.replied_by == org.logistics_staff
+    assert TicketEvent.objects.filter(ticket=task.ticket, data__feedback=row.pk).exists()
