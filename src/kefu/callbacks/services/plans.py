@@ -7,10 +7,12 @@ unique constraint, so the sweep may run twice, late, or on two workers.
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from kefu.callbacks.models import CallbackPlan, CallbackTask, Trigger
-from kefu.callbacks.services.outcome import current_round
+from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Trigger
+from kefu.callbacks.selectors import NOT_SATISFIED
 from kefu.core.calendars import add_business_time, load_calendar
 from kefu.customers.models import Customer
 from kefu.tickets.models import Status, Ticket
@@ -45,9 +47,12 @@ def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
             plan=plan, ticket__in=tickets.values("pk")
         ).values_list("subject_key", "period", "pk", "state")
     }
+    # The round of each work order (see outcome.current_round) in the same query, not one per row.
+    rounds = Satisfaction.objects.filter(NOT_SATISFIED, ticket=OuterRef("pk")).values("ticket")
+    tickets = tickets.annotate(round_=Coalesce(Subquery(rounds.annotate(n=Count("id")).values("n")), 0))
     made = 0
-    for ticket in tickets.iterator():
-        round_ = current_round(ticket)
+    for ticket in tickets.iterator(chunk_size=2000):
+        round_ = ticket.round_
         key, period = f"t{ticket.pk}", f"r{round_}"
         found = existing.get((key, period))
         due = due_for(plan, ticket.resolved_at)
