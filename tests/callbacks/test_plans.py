@@ -66,3 +66,20 @@ def test_care_plan_calls_each_customer_of_the_tier_once_per_period(org):
     assert CallbackTask.objects.get(plan=plan).customer == gold
     later = MONDAY_9 + timedelta(days=31)
     assert callback_plan_generate(plan=plan, now=later) == 1
+
+
+def test_service_plan_calls_on_the_day_then_every_period(org):
+    plan = CallbackPlan.objects.create(
+        name="维修回访", trigger=Trigger.SERVICE, ticket_types=["repair"], period_days=30, visits=2,
+        due_minutes=4 * 60, script=org.plan.script, team=org.team,
+    )  # fmt: skip
+    ticket = resolved_complaint(org, ticket_type="repair")
+    assert callback_plan_generate(plan=plan, now=MONDAY_9) == 1
+    first = CallbackTask.objects.get(plan=plan)
+    assert (first.period, first.due_at) == ("v0", aware(2026, 11, 23, 13, 0))
+    assert callback_plan_generate(plan=plan, now=MONDAY_9 + timedelta(days=29)) == 0
+    assert callback_plan_generate(plan=plan, now=MONDAY_9 + timedelta(days=30)) == 1
+    assert callback_plan_generate(plan=plan, now=MONDAY_9 + timedelta(days=90)) == 0
+    assert CallbackTask.objects.filter(plan=plan, ticket=ticket).count() == 2
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED

@@ -95,7 +95,14 @@ class CallbackPlan(models.Model):
     )
     customer_tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
     period_days = models.PositiveIntegerField(
-        _("period (days)"), default=30, help_text=_("For periodic care.")
+        _("period (days)"),
+        default=30,
+        help_text=_("Periodic care: how often; after a service: days between visits."),
+    )
+    visits = models.PositiveSmallIntegerField(
+        _("calls after a service"),
+        default=1,
+        help_text=_("After a service: the first call, then one per period."),
     )
     script = models.ForeignKey(
         Script, on_delete=models.PROTECT, related_name="plans", verbose_name=_("script")

@@ -87,6 +87,40 @@ def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
     return made
 
 
+def _service_plan(plan: CallbackPlan, now: datetime) -> int:
+    """After an order or a service: the first call due `due_minutes` after it was resolved, then one
+    call every `period_days` days, `visits` calls in all. The work order's state is left alone."""
+    span = timedelta(days=plan.period_days * max(0, plan.visits - 1))
+    tickets = (
+        Ticket.objects.filter(resolved_at__gte=now - LOOKBACK - span)
+        .exclude(status__in=(Status.MERGED, Status.CANCELLED))
+        .exclude(customer_phone="")
+    )
+    if plan.ticket_types:
+        tickets = tickets.filter(ticket_type__in=plan.ticket_types)
+    existing = CallbackTask.objects.filter(plan=plan)
+    before = existing.count()
+    batch: list[CallbackTask] = []
+    rows = tickets.values_list("pk", "customer_id", "customer_phone", "customer_name", "resolved_at")
+    for pk, customer_id, phone, name, resolved_at in rows.iterator(chunk_size=2000):
+        for visit in range(plan.visits):
+            start = resolved_at + timedelta(days=plan.period_days * visit)
+            if start > now:
+                break
+            batch.append(
+                CallbackTask(
+                    plan=plan, ticket_id=pk, customer_id=customer_id, subject_key=f"t{pk}", period=f"v{visit}",
+                    phone=phone, name=name, due_at=due_for(plan, start), created_at=now,
+                )
+            )  # fmt: skip
+        if len(batch) >= 2000:
+            CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+    return existing.count() - before
+
+
 def _care_plan(plan: CallbackPlan, now: datetime) -> int:
     period = care_period(plan, now)
     due = due_for(plan, now)
@@ -119,6 +153,7 @@ def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -
     After resolution: one task per resolved work order and round, due `due_minutes` working minutes
     after it was resolved on the plan's calendar; the work order moves to "awaiting callback".
     A follow-up waiting for a fix becomes due once the work order is resolved again.
+    After a service: a first call, then one per period (`visits` in all), per work order.
     Periodic care: one task per customer of the plan's tiers and period.
     """
     now = now or timezone.now()
@@ -126,6 +161,8 @@ def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -
         return 0
     if plan.trigger == Trigger.RESOLVED:
         return _resolved_plan(plan, now)
+    if plan.trigger == Trigger.SERVICE:
+        return _service_plan(plan, now)
     if plan.trigger == Trigger.CARE:
         return _care_plan(plan, now)
     return 0
