@@ -6,7 +6,7 @@ unique constraint, so the sweep may run twice, late, or on two workers.
 
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils import timezone
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Trigger
 from kefu.callbacks.selectors import NOT_SATISFIED
 from kefu.core.calendars import add_business_time, load_calendar
-from kefu.customers.models import Customer
+from kefu.customers.models import Customer, CustomerPhone
 from kefu.tickets.models import Status, Ticket
 
 #: How far back the sweep looks for resolved work orders (a sweep missed for days still catches up).
@@ -34,6 +34,9 @@ def care_period(plan: CallbackPlan, now: datetime) -> str:
 
 
 def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
+    """Tasks in batches (INSERT ... ON CONFLICT DO NOTHING through bulk_create), then each new work
+    order moves to "awaiting callback" through the state machine."""
+    from kefu.core.errors import DomainError
     from kefu.tickets.services import ticket_transition
 
     tickets = Ticket.objects.filter(status__in=RESOLVED_STATES, resolved_at__gte=now - LOOKBACK).exclude(
@@ -49,42 +52,52 @@ def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
     }
     # The round of each work order (see outcome.current_round) in the same query, not one per row.
     rounds = Satisfaction.objects.filter(NOT_SATISFIED, ticket=OuterRef("pk")).values("ticket")
-    tickets = tickets.annotate(round_=Coalesce(Subquery(rounds.annotate(n=Count("id")).values("n")), 0))
+    rows = tickets.annotate(
+        round_=Coalesce(Subquery(rounds.annotate(n=Count("id")).values("n")), 0)
+    ).values_list("pk", "customer_id", "customer_phone", "customer_name", "resolved_at", "status", "round_")
     made = 0
-    for ticket in tickets.iterator(chunk_size=2000):
-        round_ = ticket.round_
-        key, period = f"t{ticket.pk}", f"r{round_}"
+    batch: list[CallbackTask] = []
+    to_move: list[int] = []
+    for pk, customer_id, phone, name, resolved_at, status, round_ in rows.iterator(chunk_size=2000):
+        key, period = f"t{pk}", f"r{round_}"
         found = existing.get((key, period))
-        due = due_for(plan, ticket.resolved_at)
+        due = due_for(plan, resolved_at)
         if found is not None:
-            pk, state = found
+            task_pk, state = found
             if state == CallbackTask.State.WAITING_FIX:
                 # The follow-up after a "not satisfied": the fix is resolved, now it is due.
-                CallbackTask.objects.filter(pk=pk, state=CallbackTask.State.WAITING_FIX).update(
+                made += CallbackTask.objects.filter(pk=task_pk, state=CallbackTask.State.WAITING_FIX).update(
                     state=CallbackTask.State.OPEN, due_at=due, next_attempt_at=None
                 )
-                made += 1
             continue
-        with transaction.atomic():
-            _task, created = CallbackTask.objects.get_or_create(
-                plan=plan,
-                subject_key=key,
-                period=period,
-                defaults={
-                    "ticket": ticket,
-                    "customer_id": ticket.customer_id,
-                    "round": round_,
-                    "phone": ticket.customer_phone,
-                    "name": ticket.customer_name,
-                    "due_at": due,
-                    "created_at": now,
-                },
+        batch.append(
+            CallbackTask(
+                plan=plan, ticket_id=pk, customer_id=customer_id, subject_key=key, period=period, round=round_,
+                phone=phone, name=name, due_at=due, created_at=now,
             )
-            if created:
-                made += 1
-                if ticket.status == Status.RESOLVED:
-                    ticket_transition(ticket=ticket, action="request_callback", by=None, now=now)
+        )  # fmt: skip
+        if status == Status.RESOLVED:
+            to_move.append(pk)
+        if len(batch) >= 2000:
+            made += _insert(batch)
+            batch = []
+    if batch:
+        made += _insert(batch)
+    for pk in to_move:
+        try:
+            ticket_transition(ticket=Ticket(pk=pk), action="request_callback", by=None, now=now)
+        except DomainError:  # changed meanwhile (reopened, closed): it is no longer waiting for us
+            pass
     return made
+
+
+def _insert(batch: list[CallbackTask]) -> int:
+    """Insert the batch, skipping rows another sweep already wrote; returns how many were new."""
+    plan = batch[0].plan
+    keys = [t.subject_key for t in batch]
+    before = CallbackTask.objects.filter(plan=plan, subject_key__in=keys).count()
+    CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+    return CallbackTask.objects.filter(plan=plan, subject_key__in=keys).count() - before
 
 
 def _service_plan(plan: CallbackPlan, now: datetime) -> int:
@@ -122,29 +135,41 @@ def _service_plan(plan: CallbackPlan, now: datetime) -> int:
 
 
 def _care_plan(plan: CallbackPlan, now: datetime) -> int:
+    """One task per customer of the plan's tiers (with a phone: the first one recorded) and period.
+
+    One INSERT ... SELECT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a million customers
+    never pass through Python, and the unique (plan, subject_key, period) makes a rerun a no-op.
+    """
+    tiers = list(plan.customer_tiers or [])
+    if not tiers:
+        return 0
     period = care_period(plan, now)
     due = due_for(plan, now)
-    customers = Customer.objects.filter(tier__in=plan.customer_tiers or ["__none__"])
-    existing = CallbackTask.objects.filter(plan=plan, period=period)
-    before = existing.count()
-    batch: list[CallbackTask] = []
-    for customer in customers.prefetch_related("phones").iterator(chunk_size=2000):
-        phone = customer.primary_phone
-        if not phone:
-            continue
-        batch.append(
-            CallbackTask(
-                plan=plan, customer=customer, subject_key=f"c{customer.pk}", period=period, phone=phone,
-                name=customer.name, due_at=due, created_at=now,
-            )
-        )  # fmt: skip
-        if len(batch) >= 2000:
-            CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    if batch:
-        # ignore_conflicts: the unique (plan, customer, period) keeps a second sweep from doubling.
-        CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
-    return existing.count() - before
+    task = CallbackTask._meta.db_table
+    customer = Customer._meta.db_table
+    phone = CustomerPhone._meta.db_table
+    marks = ", ".join(["%s"] * len(tiers))
+    ops = connection.ops
+    sql = f"""
+        INSERT INTO {task} (plan_id, customer_id, subject_key, period, round, state, phone, name, due_at,
+                            attempt_count, outcome, created_at)
+        SELECT %s, c.id, 'c' || CAST(c.id AS TEXT), %s, 0, %s, p.number, c.name, %s, 0, '', %s
+        FROM {customer} c
+        JOIN {phone} p ON p.id = (SELECT MIN(q.id) FROM {phone} q WHERE q.customer_id = c.id)
+        WHERE c.tier IN ({marks})
+        ON CONFLICT (plan_id, subject_key, period) DO NOTHING
+    """
+    params = [
+        plan.pk,
+        period,
+        CallbackTask.State.OPEN,
+        ops.adapt_datetimefield_value(due),
+        ops.adapt_datetimefield_value(now),
+        *tiers,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
 
 
 def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -> int:
