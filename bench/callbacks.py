@@ -73,7 +73,10 @@ def load(*, customers: int, tickets: int, reviews: int, rng: random.Random, now:
     tiers = ["vip", "gold", "silver", "standard"]
     for start in range(0, customers, BATCH):
         rows = Customer.objects.bulk_create(
-            [Customer(name=f"顾客{i}", tier=tiers[i % 4]) for i in range(start, min(customers, start + BATCH))]
+            [
+                Customer(name=f"顾客{i}", tier=tiers[i % 4])
+                for i in range(start, min(customers, start + BATCH))
+            ]
         )
         CustomerPhone.objects.bulk_create(
             [CustomerPhone(customer=c, number=f"139{c.pk:08d}") for c in rows], batch_size=BATCH
@@ -123,12 +126,16 @@ def load(*, customers: int, tickets: int, reviews: int, rng: random.Random, now:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--tickets", type=int, default=200_000)
     parser.add_argument("--reviews", type=int, default=50_000)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--sqlite", action="store_true", help="a throw-away SQLite file instead of PostgreSQL")
+    parser.add_argument(
+        "--sqlite", action="store_true", help="a throw-away SQLite file instead of PostgreSQL"
+    )
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
 
@@ -201,18 +208,31 @@ def main() -> None:
 
     say("after-resolution plan over the resolved work orders")
     plan = CallbackPlan.objects.create(
-        name="投诉办结回访", trigger=Trigger.RESOLVED, ticket_types=["complaint"], script=script, team=org["team"]
+        name="投诉办结回访",
+        trigger=Trigger.RESOLVED,
+        ticket_types=["complaint"],
+        script=script,
+        team=org["team"],
     )
     first_s, made = timed(lambda: callback_plan_generate(plan=plan, now=now))
     again_s, again = timed(lambda: callback_plan_generate(plan=plan, now=now))
-    scratch = CallbackPlan.objects.create(name="基线", trigger=Trigger.RESOLVED, script=script, team=org["team"])
+    scratch = CallbackPlan.objects.create(
+        name="基线", trigger=Trigger.RESOLVED, script=script, team=org["team"]
+    )
     ids = list(CallbackTask.objects.filter(plan=plan).values_list("ticket_id", flat=True))
 
     def baseline_resolved():
         for start in range(0, len(ids), BATCH):
             CallbackTask.objects.bulk_create(
                 [
-                    CallbackTask(plan=scratch, ticket_id=t, subject_key=f"t{t}", period="r0", due_at=now, created_at=now)
+                    CallbackTask(
+                        plan=scratch,
+                        ticket_id=t,
+                        subject_key=f"t{t}",
+                        period="r0",
+                        due_at=now,
+                        created_at=now,
+                    )
                     for t in ids[start : start + BATCH]
                 ]
             )
@@ -229,7 +249,9 @@ def main() -> None:
     year, week, _d = (timezone.localdate() - timedelta(days=7)).isocalendar()
     start, end = iso_week_bounds(year, week)
     base_s, n = timed(
-        lambda: Review.objects.filter(satisfaction__created_at__gte=start, satisfaction__created_at__lt=end).count()
+        lambda: Review.objects.filter(
+            satisfaction__created_at__gte=start, satisfaction__created_at__lt=end
+        ).count()
     )
     report_s, report = timed(lambda: weekly_report(year=year, week=week))
     figures["report"] = {

@@ -34,7 +34,7 @@ def can_work(user: User, task: CallbackTask) -> bool:
 def _locked(task: CallbackTask, by: User) -> CallbackTask:
     # Two agents of the team may open the same task: the row lock makes their calls count once.
     task = (
-        CallbackTask.objects.select_for_update()
+        CallbackTask.objects.select_for_update(of=("self",))
         .select_related("plan__team", "ticket")
         .filter(pk=task.pk)
         .first()
