@@ -57,13 +57,15 @@ def test_care_plan_calls_each_customer_of_the_tier_once_per_period(org):
     CustomerPhone.objects.create(customer=gold, number="13900000001")
     plain = CustomerFactory(tier="standard")
     CustomerPhone.objects.create(customer=plain, number="13900000002")
+    CustomerFactory(tier="vip")  # no phone: nobody to call
     plan = CallbackPlan.objects.create(
         name="VIP 关怀", trigger=Trigger.CARE, customer_tiers=["vip"], period_days=30,
         script=org.plan.script, team=org.team,
     )  # fmt: skip
     assert callback_plan_generate(plan=plan, now=MONDAY_9) == 1
     assert callback_plan_generate(plan=plan, now=MONDAY_9 + timedelta(days=1)) == 0
-    assert CallbackTask.objects.get(plan=plan).customer == gold
+    task = CallbackTask.objects.get(plan=plan)
+    assert (task.customer, task.phone, task.subject_key) == (gold, "13900000001", f"c{gold.pk}")
     later = MONDAY_9 + timedelta(days=31)
     assert callback_plan_generate(plan=plan, now=later) == 1
 
