@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 _PREFIXES = "|".join(sorted(set(NUMBER_PREFIX.values())))
 NUMBER_RE = re.compile(rf"(?<![A-Za-z0-9])(?:{_PREFIXES})-\d{{8}}-\d{{4,}}(?![0-9])")
-)
 # Mail carries what people attach, well beyond what the upload form takes; programs are refused.
 MAIL_ATTACHMENT_TYPES = (
     *ALLOWED_ATTACHMENT_TYPES,
