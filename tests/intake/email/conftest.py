@@ -43,8 +43,8 @@ def expected() -> dict:
 
 
 def eml(name: str) -> bytes:
-    """The corpus file whose name contains `name`."""
-    (path,) = [p for p in corpus_files() if name in p.name]
+    """The corpus mail of that case name (the file name without its number)."""
+    (path,) = [p for p in corpus_files() if p.name.split("-", 1)[1] == f"{name}.eml"]
     return path.read_bytes()
 
 
@@ -136,7 +136,9 @@ def dovecot():
     conf.write_text(_dovecot_conf(root, port))
     # Dovecot forks into the background: no pipes, or run() would wait for the daemon to close them.
     with open(root / "start.log", "w") as out:
-        started = subprocess.run([DOVECOT, "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=out, stderr=out, timeout=30)
+        started = subprocess.run(
+            [DOVECOT, "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=out, stderr=out, timeout=30
+        )
     if started.returncode != 0:
         pytest.fail(f"Dovecot did not start: {(root / 'start.log').read_text()}", pytrace=False)
     deadline = time.monotonic() + 15
@@ -151,7 +153,13 @@ def dovecot():
                 pytest.fail(f"Dovecot did not answer on port {port}: {log[-2000:]}", pytrace=False)
             time.sleep(0.1)
     yield ("127.0.0.1", port, "kefu", "secret")
-    subprocess.run([DOVECOT, "-c", str(conf), "stop"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+    subprocess.run(
+        [DOVECOT, "-c", str(conf), "stop"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=30,
+    )
     for _ in range(50):
         if not (root / "run" / "master.pid").exists():
             break
@@ -195,7 +203,11 @@ class SmtpSink:
         import email.policy
 
         self.messages.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=email.policy.default))
+            (
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                email.message_from_bytes(envelope.content, policy=email.policy.default),
+            )
         )
         return "250 OK"
 

@@ -41,7 +41,11 @@ def test_polling_turns_unseen_mail_into_work_orders_and_marks_it_seen(imap, imap
 
     assert counts["processed"] == 3
     assert Ticket.objects.filter(channel="email", group=imap_mailbox.group).count() == 3
-    assert set(Message.objects.filter(direction="in").values_list("subject", flat=True)) == {"快递三天没到", "退货申请", "合同附件"}
+    assert set(Message.objects.filter(direction="in").values_list("subject", flat=True)) == {
+        "快递三天没到",
+        "退货申请",
+        "合同附件",
+    }
     assert _seen(imap) == [1, 2, 3]
     assert InboundMail.objects.filter(mailbox=imap_mailbox, state="processed").count() == 3
 
@@ -151,8 +155,13 @@ def test_a_wrong_password_is_kept_on_the_mailbox_and_other_mailboxes_still_poll(
     from kefu.intake.email.models import Mailbox
 
     broken = Mailbox.objects.create(
-        name="坏邮箱", address="broken@kefu.test", imap_host=imap_mailbox.imap_host,
-        imap_port=imap_mailbox.imap_port, imap_ssl=False, imap_user="kefu", imap_password="wrong",
+        name="坏邮箱",
+        address="broken@kefu.test",
+        imap_host=imap_mailbox.imap_host,
+        imap_port=imap_mailbox.imap_port,
+        imap_ssl=False,
+        imap_user="kefu",
+        imap_password="wrong",
     )
     _append(imap, _mail(1))
 

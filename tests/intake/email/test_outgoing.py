@@ -1,7 +1,6 @@
 """Mail out through a real SMTP server (aiosmtpd): replies thread, acknowledgements go once, never loop."""
 
 import pytest
-
 from django.utils import timezone
 
 from kefu.intake.email.services import mail_ingest, promised_time
@@ -67,7 +66,9 @@ def test_the_customers_answer_to_a_reply_threads_back_into_the_work_order(
     assert row.message.body_text == "单号 SF123。"
 
 
-def test_a_second_reply_references_the_whole_thread(smtp_server, quiet_mailbox, org, django_capture_on_commit_callbacks):
+def test_a_second_reply_references_the_whole_thread(
+    smtp_server, quiet_mailbox, org, django_capture_on_commit_callbacks
+):
     ticket = mail_ingest(raw=eml("gb2312-base64"), mailbox=quiet_mailbox, now=CORPUS_NOW).ticket
     with django_capture_on_commit_callbacks(execute=True):
         message_reply(ticket=ticket, by=org.agent, body_text="请寄回。")
@@ -112,7 +113,9 @@ def test_a_new_email_work_order_is_acknowledged_with_its_number_and_promised_tim
         "X-Autorespond: yes\r\n",
     ],
 )
-def test_automatic_mail_is_never_acknowledged(smtp_server, mailbox, django_capture_on_commit_callbacks, extra):
+def test_automatic_mail_is_never_acknowledged(
+    smtp_server, mailbox, django_capture_on_commit_callbacks, extra
+):
     with django_capture_on_commit_callbacks(execute=True):
         row = mail_ingest(raw=_mail(1, extra=extra), mailbox=mailbox, now=CORPUS_NOW)
 
@@ -120,7 +123,9 @@ def test_automatic_mail_is_never_acknowledged(smtp_server, mailbox, django_captu
     assert smtp_server.messages == []
 
 
-def test_a_bounce_from_the_mailer_daemon_is_never_acknowledged(smtp_server, mailbox, django_capture_on_commit_callbacks):
+def test_a_bounce_from_the_mailer_daemon_is_never_acknowledged(
+    smtp_server, mailbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         mail_ingest(raw=eml("postmaster-plain"), mailbox=mailbox, now=CORPUS_NOW)
         mail_ingest(raw=_mail(1, sender="MAILER-DAEMON@mx.example.com"), mailbox=mailbox, now=CORPUS_NOW)
@@ -128,7 +133,9 @@ def test_a_bounce_from_the_mailer_daemon_is_never_acknowledged(smtp_server, mail
     assert smtp_server.messages == []
 
 
-def test_acknowledgements_are_rate_limited_per_sender(smtp_server, mailbox, settings, django_capture_on_commit_callbacks):
+def test_acknowledgements_are_rate_limited_per_sender(
+    smtp_server, mailbox, settings, django_capture_on_commit_callbacks
+):
     settings.KEFU_EMAIL_ACK_PER_HOUR = 2
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(1, 5):
@@ -140,14 +147,18 @@ def test_acknowledgements_are_rate_limited_per_sender(smtp_server, mailbox, sett
     assert recipients.count("other@example.com") == 1
 
 
-def test_mail_from_one_of_our_own_mailboxes_is_not_acknowledged(smtp_server, mailbox, django_capture_on_commit_callbacks):
+def test_mail_from_one_of_our_own_mailboxes_is_not_acknowledged(
+    smtp_server, mailbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         mail_ingest(raw=_mail(1, sender="service@kefu.test"), mailbox=mailbox, now=CORPUS_NOW)
 
     assert smtp_server.messages == []
 
 
-def test_a_reply_that_smtp_refuses_is_kept_as_failed(quiet_mailbox, org, settings, django_capture_on_commit_callbacks):
+def test_a_reply_that_smtp_refuses_is_kept_as_failed(
+    quiet_mailbox, org, settings, django_capture_on_commit_callbacks
+):
     from tests.intake.email.conftest import _free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
