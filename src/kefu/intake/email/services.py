@@ -133,7 +133,11 @@ def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> Inb
             row.ticket_id, row.message = message.ticket_id, message
             row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", now
             row.attempts += 1
-            row.save()
+            row.save(
+                update_fields=[
+                    "mail_id", "sender", "subject", "ticket", "message", "state", "error", "processed_at", "attempts"
+                ]
+            )
             return row
     except Exception as exc:  # the mail's own problem: kept for an administrator, the batch goes on
         from django.db import DatabaseError
@@ -380,7 +384,7 @@ def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: da
     mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour)."""
     refusal = ack_refusal(parsed=parsed, now=now)
     if refusal:
-        log.info("no acknowledgement for %s: %s", parsed.message_id, refusal)
+        log.debug("no acknowledgement for %s: %s", parsed.message_id, refusal)
         return None
     due = promised_time(ticket)
     with translation.override(settings.LANGUAGE_CODE):
