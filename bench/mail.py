@@ -145,7 +145,9 @@ def child(args: argparse.Namespace) -> dict:
 
 
 def run_child(script_args: list[str]) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", *script_args], stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *script_args], stdout=subprocess.PIPE, text=True
+    )
     lines = done.stdout.strip().splitlines()
     for line in lines[:-1]:
         print(line, flush=True)
@@ -155,9 +157,13 @@ def run_child(script_args: list[str]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=3000, help="mails per database (default 3000)")
-    parser.add_argument("--database-url", default="", help="an empty PostgreSQL database (default: a private cluster)")
+    parser.add_argument(
+        "--database-url", default="", help="an empty PostgreSQL database (default: a private cluster)"
+    )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--port", type=int, default=PG_PORT, help="port of the private cluster")
     parser.add_argument("--seed", type=int, default=20261122)
@@ -179,7 +185,9 @@ def main() -> None:
     for name in ("sqlite", "postgresql"):
         if name in results:
             r = results[name]
-            say(f"{name}: ingest {r['ingest_per_s']}/s, parse {r['kefu_parse_per_s']}/s, stdlib {r['stdlib_parse_per_s']}/s")
+            say(
+                f"{name}: ingest {r['ingest_per_s']}/s, parse {r['kefu_parse_per_s']}/s, stdlib {r['stdlib_parse_per_s']}/s"
+            )
     print(json.dumps(results), flush=True)
 
 

@@ -97,7 +97,7 @@ def test_a_new_email_work_order_is_acknowledged_with_its_number_and_promised_tim
     assert row.ticket.number in ack["Subject"]
     assert ack["In-Reply-To"] == "<out-1@example.com>"
     body = ack.get_body(("plain",)).get_content()
-    assert row.ticket.number in body
+    assert f"并登记为工单 {row.ticket.number}" in body  # in the center's language, zh-hans
     due = timezone.localtime(promised_time(row.ticket))
     assert due > CORPUS_NOW
     assert f"{due:%Y-%m-%d %H:%M}" in body

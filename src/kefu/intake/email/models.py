@@ -102,3 +102,20 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mail_id or self.pk} {self.state}"
+
+
+class Acknowledgement(models.Model):
+    """An acknowledgement sent to a sender: counted per address and hour for the rate limit."""
+
+    address = models.CharField(max_length=254)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey("tickets.Message", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        indexes = [models.Index(fields=["address", "created_at"], name="email_ack_address_time")]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.created_at:%Y-%m-%d %H:%M}"

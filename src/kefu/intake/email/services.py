@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.html import sanitize, to_text
 from kefu.customers.models import CustomerEmail
-from kefu.intake.email.models import InboundMail, Mailbox
+from kefu.intake.email.models import Acknowledgement, InboundMail, Mailbox
 from kefu.intake.email.parser import ParsedAttachment, ParsedMail, parse, strip_quoted, strip_quoted_html
 from kefu.tickets.models import (
     NUMBER_PREFIX,
@@ -135,7 +135,15 @@ def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> Inb
             row.attempts += 1
             row.save(
                 update_fields=[
-                    "mail_id", "sender", "subject", "ticket", "message", "state", "error", "processed_at", "attempts"
+                    "mail_id",
+                    "sender",
+                    "subject",
+                    "ticket",
+                    "message",
+                    "state",
+                    "error",
+                    "processed_at",
+                    "attempts",
                 ]
             )
             return row
@@ -360,20 +368,14 @@ def promised_time(ticket: Ticket) -> datetime | None:
 
 def ack_refusal(*, parsed: ParsedMail, now: datetime) -> str:
     """Why no acknowledgement goes to this mail's sender ("" when one may go)."""
-    address = _valid_email(parsed.from_address)
+    address = _valid_email(parsed.from_address.lower())
     if not address:
         return "no sender address"
     if parsed.is_auto:
         return f"automatic mail ({parsed.auto_reason})"
     if Mailbox.objects.filter(address__iexact=address).exists():
         return "sent by one of our own mailboxes"
-    recent = Message.objects.filter(
-        channel=Channel.EMAIL,
-        direction=Message.Direction.OUTBOUND,
-        address__iexact=address,
-        data__kind="ack",
-        created_at__gte=now - timedelta(hours=1),
-    ).count()
+    recent = Acknowledgement.objects.filter(address=address, created_at__gte=now - timedelta(hours=1)).count()
     if recent >= ack_limit_per_hour():
         return "rate limit"
     return ""
@@ -408,7 +410,7 @@ def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: da
             "",
             _("This mail was sent automatically."),
         ]
-    return message_reply(
+    message = message_reply(
         ticket=ticket,
         by=None,
         channel=Channel.EMAIL,
@@ -417,3 +419,7 @@ def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: da
         data={"kind": "ack", "mailbox": mailbox.pk},
         now=now,
     )
+    Acknowledgement.objects.create(
+        address=parsed.from_address.lower(), ticket=ticket, message=message, created_at=now
+    )
+    return message
