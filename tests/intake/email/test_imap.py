@@ -171,3 +171,14 @@ def test_a_wrong_password_is_kept_on_the_mailbox_and_other_mailboxes_still_poll(
     assert results[broken.name].startswith("error")
     broken.refresh_from_db()
     assert broken.last_error
+
+
+def test_kefu_ingest_mail_imap_polls_every_enabled_mailbox(imap, imap_mailbox, capsys):
+    from kefu import cli
+
+    _append(imap, _mail(1))
+
+    assert cli.main(["ingest-mail", "--imap"]) == 0
+
+    assert "'processed': 1" in capsys.readouterr().out
+    assert Ticket.objects.count() == 1

@@ -108,3 +108,33 @@ def test_a_reply_by_subject_number_from_a_stranger_opens_a_new_work_order(mailbo
     ).encode()
 
     assert mail_ingest(raw=raw, mailbox=mailbox, now=CORPUS_NOW).ticket != ticket
+
+
+def test_a_reply_to_a_merged_work_order_goes_to_the_one_it_was_merged_into(mailbox, org):
+    from kefu.tickets.services import ticket_merge
+
+    duplicate = mail_ingest(raw=eml("gb2312-base64"), mailbox=mailbox, now=CORPUS_NOW).ticket
+    survivor = mail_ingest(raw=eml("utf8-plain"), mailbox=mailbox, now=CORPUS_NOW).ticket
+    ticket_merge(ticket=duplicate, into=survivor, by=org.supervisor, note="同一问题")
+
+    row = mail_ingest(raw=eml("reply-outlook-original"), mailbox=mailbox, now=CORPUS_NOW)
+
+    assert row.ticket == survivor
+
+
+def test_a_bounce_of_our_reply_threads_into_the_work_order_of_that_reply(mailbox, org):
+    ticket = mail_ingest(raw=eml("utf8-plain"), mailbox=mailbox, now=CORPUS_NOW).ticket
+    ours = Message.objects.filter(ticket=ticket, direction="out").first()  # the acknowledgement
+    Message.objects.filter(pk=ours.pk).update(external_id="<ack-1@kefu.test>")  # as the sender records it
+    bounce = (
+        b"Message-ID: <bounce-1@mx.example.com>\r\nFrom: MAILER-DAEMON@mx.example.com\r\n"
+        b"Subject: Undelivered Mail\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: text/plain\r\n\r\nMailbox unavailable.\r\n"
+        b"--B\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n"
+        b"--B\r\nContent-Type: message/rfc822\r\n\r\nMessage-ID: <ack-1@kefu.test>\r\nSubject: x\r\n\r\nbody\r\n--B--\r\n"
+    )
+
+    row = mail_ingest(raw=bounce, mailbox=mailbox, now=CORPUS_NOW)
+
+    assert row.ticket == ticket
+    assert row.message.data["email"]["auto"] == "sender mailer-daemon@mx.example.com"
