@@ -12,6 +12,9 @@ def is_owner_or_lead(ticket, user: User | None) -> bool:
 def in_ticket_group(ticket, user: User) -> bool:
     if ticket.group_id is None:
         return True  # not routed to a group yet: any agent may take it
+    pinned = user.__dict__.get("_pinned_group_ids")
+    if pinned is not None:
+        return ticket.group_id in pinned
     return user.agent_groups.filter(pk=ticket.group_id).exists()
 
 
@@ -33,7 +36,17 @@ def agent_group_ids(user: User) -> list[int]:
 
 def pin_agent_groups(user: User) -> None:
     """Read the user's groups once for the rest of this request (the user object lives for one request)."""
-    user.__dict__["_pinned_group_ids"] = list(user.agent_groups.values_list("pk", flat=True))
+    groups = list(user.agent_groups.order_by("id"))
+    user.__dict__["_pinned_groups"] = groups
+    user.__dict__["_pinned_group_ids"] = [g.pk for g in groups]
+
+
+def first_agent_group(user: User):
+    """The user's first agent group (lowest id), where their new work orders go; None if none."""
+    pinned = user.__dict__.get("_pinned_groups")
+    if pinned is not None:
+        return pinned[0] if pinned else None
+    return user.agent_groups.order_by("id").first()
 
 
 def visibility_filter(user: User) -> Q:
