@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 CACHE_SECONDS = 10.0
 
@@ -77,6 +77,21 @@ class RefCache:
                     dispatch_uid=f"kefu.core.refcache.{self.name}.{signal is post_save}.{model.__name__}",
                 )
         return self
+
+    def watch_m2m(self, *throughs) -> "RefCache":
+        """Clear whenever rows are added to or removed from these many-to-many relations."""
+        for through in throughs:
+            m2m_changed.connect(
+                self._m2m_changed,
+                sender=through,
+                weak=False,
+                dispatch_uid=f"kefu.core.refcache.{self.name}.m2m.{through.__name__}",
+            )
+        return self
+
+    def _m2m_changed(self, action: str, **_kwargs) -> None:
+        if action in ("post_add", "post_remove", "post_clear"):
+            self.clear()
 
 
 def clear_all() -> None:

@@ -398,9 +398,9 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
 def ticket_create(request, payload: TicketCreateIn):
     # The service's instance already holds what the detail shows (customer, category, group,
-    # the clocks it started); the caller's groups, read once, give the group and the actions.
+    # the clocks it started); the caller's groups (kept per process) give the group and the actions.
     user = user_of(request)
-    permissions.pin_agent_groups(user)
+    permissions.pin_agent_groups(user, cached=True)
     ticket = services.ticket_create(by=user, **payload.dict())
     return HttpStatus(201, ticket)
 

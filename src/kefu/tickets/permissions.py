@@ -1,8 +1,11 @@
 """Who may see and touch which work order. Services call these; views never decide alone."""
 
+import copy
+
 from django.db.models import Q, QuerySet
 
-from kefu.accounts.models import OVERSIGHT_ROLES, Role, User
+from kefu.accounts.models import OVERSIGHT_ROLES, AgentGroup, Role, User
+from kefu.core.refcache import RefCache
 
 
 def is_owner_or_lead(ticket, user: User | None) -> bool:
@@ -34,9 +37,33 @@ def agent_group_ids(user: User) -> list[int]:
     return list(user.agent_groups.values_list("pk", flat=True))
 
 
-def pin_agent_groups(user: User) -> None:
-    """Read the user's groups once for the rest of this request (the user object lives for one request)."""
-    groups = list(user.agent_groups.order_by("id"))
+def _load_memberships() -> dict[int, list[AgentGroup]]:
+    groups = {g.pk: g for g in AgentGroup.objects.all()}
+    members: dict[int, list[AgentGroup]] = {}
+    rows = AgentGroup.members.through.objects.order_by("agentgroup_id").values_list("user_id", "agentgroup_id")
+    for user_id, group_id in rows:
+        members.setdefault(user_id, []).append(groups[group_id])
+    return members
+
+
+# Who is in which agent group, for recording work orders through the API (the group a new work
+# order goes to, and the actions its answer offers): kept per process (kefu.core.refcache).
+memberships = (
+    RefCache("accounts.agent_group_members", _load_memberships)
+    .watch(AgentGroup)
+    .watch_m2m(AgentGroup.members.through)
+)
+
+
+def pin_agent_groups(user: User, *, cached: bool = False) -> None:
+    """Read the user's groups once for the rest of this request (the user object lives for one request).
+
+    `cached`: from the per-process snapshot of memberships (at most refcache.CACHE_SECONDS old in
+    another process than the one that changed them) instead of a query."""
+    if cached:
+        groups = [copy.copy(g) for g in memberships.get().get(user.pk, ())]
+    else:
+        groups = list(user.agent_groups.order_by("id"))
     user.__dict__["_pinned_groups"] = groups
     user.__dict__["_pinned_group_ids"] = [g.pk for g in groups]
 
