@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-CACHE_SECONDS = 10.0
+CACHE_SECONDS = 30.0
 
 _all: list["RefCache"] = []
 _local = threading.local()  # .dirty: names of caches whose models this thread's transaction changed

@@ -40,7 +40,9 @@ def agent_group_ids(user: User) -> list[int]:
 def _load_memberships() -> dict[int, list[AgentGroup]]:
     groups = {g.pk: g for g in AgentGroup.objects.all()}
     members: dict[int, list[AgentGroup]] = {}
-    rows = AgentGroup.members.through.objects.order_by("agentgroup_id").values_list("user_id", "agentgroup_id")
+    rows = AgentGroup.members.through.objects.order_by("agentgroup_id").values_list(
+        "user_id", "agentgroup_id"
+    )
     for user_id, group_id in rows:
         members.setdefault(user_id, []).append(groups[group_id])
     return members
