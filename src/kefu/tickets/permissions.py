@@ -44,7 +44,8 @@ def _load_memberships() -> dict[int, list[AgentGroup]]:
         "user_id", "agentgroup_id"
     )
     for user_id, group_id in rows:
-        members.setdefault(user_id, []).append(groups[group_id])
+        if group_id in groups:  # a group created between the two reads comes with the next load
+            members.setdefault(user_id, []).append(groups[group_id])
     return members
 
 
