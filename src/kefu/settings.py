@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kefu.intake.manual",
     "kefu.intake.chat",
     "kefu.callcenter",
+    "kefu.knowledge",
 ]
 
 MIDDLEWARE = [
