@@ -52,7 +52,8 @@ def unread_briefings(user) -> QuerySet:
 
 def scripts_for(user) -> QuerySet:
     """Active scripts `user` may insert: the center's, their teams' and their own."""
-    groups = AgentGroup.objects.filter(members=user) if user is not None else AgentGroup.objects.none()
-    return Script.objects.filter(is_active=True).filter(
-        Q(owner__isnull=True, group__isnull=True) | Q(group__in=groups) | Q(owner=user)
-    )
+    center = Q(owner__isnull=True, group__isnull=True)
+    if not permissions.can_read_internal(user):
+        return Script.objects.none()
+    groups = AgentGroup.objects.filter(members=user)
+    return Script.objects.filter(is_active=True).filter(center | Q(group__in=groups) | Q(owner=user))
