@@ -133,3 +133,27 @@ def test_export_csv_opens_in_excel_with_chinese(org, as_user):
     response = as_user(org.qa).get("/knowledge/phrases/export/")
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff") and "不知道" in body
+
+
+def _naive(text: str, phrase: str) -> int:
+    """How many times the normalised phrase stands in the normalised text (overlaps counted)."""
+    key, hay = phrases.normalize(phrase), phrases.normalize(text)
+    return sum(1 for i in range(len(hay)) if hay.startswith(key, i)) if key else 0
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_chars = st.sampled_from(list("不知道没办法你问我谁這關，,  ａAāĀ𠀀㈱") + ["\u4e00", "\u5000", "\u0100"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(_chars, max_size=30), phrase=st.text(_chars, min_size=1, max_size=4))
+def test_the_automaton_finds_exactly_what_a_plain_search_of_the_normalised_text_finds(text, phrase):
+    checker = phrases.build_checker([PhraseRule(pk=1, kind=RuleKind.FORBIDDEN, phrase=phrase)])
+    hits = checker.check(text)["forbidden"]
+    assert len(hits) == _naive(text, phrase)
+    for hit in hits:
+        # `found` is the agent's own characters: the phrase once normalised (a character that NFKC
+        # expands, like ㈱ → (株), may hold more than the phrase).
+        assert phrases.normalize(phrase) in phrases.normalize(hit["found"])
