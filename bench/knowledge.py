@@ -27,7 +27,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -104,7 +103,9 @@ def bench_phrases(args, rng: random.Random) -> dict:
     # spelling (automaton_key, one str.translate) is counted in its time.
     normalized = normalize(text)
     regex_norm_s, regex_norm_hits = timed(lambda: sum(1 for _ in regex.finditer(normalized)), repeat=1)
-    auto_s, auto_hits = timed(lambda: sum(len(v) for _end, v in checker.automaton.iter(automaton_key(normalized))))
+    auto_s, auto_hits = timed(
+        lambda: sum(len(v) for _end, v in checker.automaton.iter(automaton_key(normalized)))
+    )
     say(f"  automaton: {mb / auto_s:.2f} MB/s ({auto_hits} matches, overlaps included)")
     # The whole check: normalisation, matching, positions mapped back, a dict per hit.
     piece, piece_mb = text, mb
@@ -124,16 +125,16 @@ def bench_phrases(args, rng: random.Random) -> dict:
 def bench_search(args, rng: random.Random) -> dict:
     from django.db import connection, transaction
 
+    from kefu.core.search import highlight
     from kefu.knowledge.models import Article
     from kefu.knowledge.search import article_document, parse, search_articles
-    from kefu.core.search import highlight
 
     vocab = ["".join(rng.choice(POOL[:800]) for _ in range(rng.randint(2, 4))) for _ in range(8000)]
     say(f"search: writing {args.articles} articles ({connection.vendor})")
     t = time.perf_counter()
     batch = []
     with transaction.atomic():
-        for i in range(args.articles):
+        for _i in range(args.articles):
             a = Article(title=sentence(rng, vocab, 12), body_html="", body_text=sentence(rng, vocab, 300))
             a.search_text = article_document(a)
             batch.append(a)
@@ -174,7 +175,9 @@ def bench_search(args, rng: random.Random) -> dict:
     def p(values, q):
         return round(values[min(len(values) - 1, int(len(values) * q))], 2)
 
-    say(f"  search p50 {p(ours, .5)} ms, p95 {p(ours, .95)} ms; LIKE p50 {p(like, .5)} ms, p95 {p(like, .95)} ms")
+    say(
+        f"  search p50 {p(ours, 0.5)} ms, p95 {p(ours, 0.95)} ms; LIKE p50 {p(like, 0.5)} ms, p95 {p(like, 0.95)} ms"
+    )
     return {
         "articles": args.articles, "database": connection.vendor, "queries": len(queries),
         "search_p50_ms": p(ours, .5), "search_p95_ms": p(ours, .95), "like_p50_ms": p(like, .5),
@@ -187,7 +190,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20000)
     parser.add_argument("--phrases", type=int, default=2000)
     parser.add_argument("--text-mb", type=float, default=4)
-    parser.add_argument("--postgres", action="store_true", help="start a private PostgreSQL (bench/tickets.py)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="start a private PostgreSQL (bench/tickets.py)"
+    )
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     rng = random.Random(6)

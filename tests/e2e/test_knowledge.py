@@ -65,10 +65,14 @@ def agent_page(browser, live_server, org):
 
 def test_agent_is_warned_inserts_a_script_and_finds_an_article(agent_page, live_server, org):
     page = agent_page
-    phrases.phrase_rule_save(phrase="不知道", alternative="这个问题我帮您确认一下，稍后答复您", by=org.manager)
+    phrases.phrase_rule_save(
+        phrase="不知道", alternative="这个问题我帮您确认一下，稍后答复您", by=org.manager
+    )
     services.script_create(title="致歉承诺", text="{customer_name}您好，工单{ticket_no}我们会尽快处理。",
                            by=org.manager)  # fmt: skip
-    services.article_create(title="售后政策", body_html="<p>顾客申请退款后三个工作日内到账</p>", by=org.manager)
+    services.article_create(
+        title="售后政策", body_html="<p>顾客申请退款后三个工作日内到账</p>", by=org.manager
+    )
     ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="email", content="快递三天没有送到",
                            customer_name="张女士", customer_email="zhang@example.com")  # fmt: skip
 

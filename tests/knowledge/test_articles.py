@@ -37,7 +37,11 @@ def test_each_text_change_is_a_new_version_and_settings_alone_are_not(org):
     article = services.article_create(title="运费说明", body_html="<p>满99包邮</p>", by=org.manager)
     services.article_update(article=article, by=org.manager, title="运费说明", body_html="<p>满199包邮</p>")
     services.article_update(
-        article=article, by=org.manager, title="运费说明", body_html="<p>满199包邮</p>", review_on=date(2027, 1, 1)
+        article=article,
+        by=org.manager,
+        title="运费说明",
+        body_html="<p>满199包邮</p>",
+        review_on=date(2027, 1, 1),
     )
     article.refresh_from_db()
     assert article.version == 2
@@ -71,8 +75,12 @@ def test_a_stale_edit_is_refused_and_the_newer_text_kept(org):
 
 
 def test_the_diff_between_versions_shows_removed_and_added_lines(org):
-    article = services.article_create(title="运费说明", body_html="<p>满99包邮</p><p>偏远地区除外</p>", by=org.manager)
-    services.article_update(article=article, by=org.manager, title="运费说明", body_html="<p>满199包邮</p><p>偏远地区除外</p>")
+    article = services.article_create(
+        title="运费说明", body_html="<p>满99包邮</p><p>偏远地区除外</p>", by=org.manager
+    )
+    services.article_update(
+        article=article, by=org.manager, title="运费说明", body_html="<p>满199包邮</p><p>偏远地区除外</p>"
+    )
     old, new = article.versions.get(number=1), article.versions.get(number=2)
     lines = version_diff(old, new)
     assert ("del", "满99包邮") in lines and ("add", "满199包邮") in lines
@@ -80,7 +88,9 @@ def test_the_diff_between_versions_shows_removed_and_added_lines(org):
 
 
 def test_an_article_past_its_review_date_is_flagged(org):
-    article = services.article_create(title="会员权益", body_html="x", by=org.manager, review_on=date(2026, 11, 21))
+    article = services.article_create(
+        title="会员权益", body_html="x", by=org.manager, review_on=date(2026, 11, 21)
+    )
     assert article.review_overdue(today=date(2026, 11, 22))
     assert not article.review_overdue(today=date(2026, 11, 21))
 
@@ -110,7 +120,9 @@ def test_an_ordinary_article_cannot_be_acknowledged(org):
 
 def test_customers_see_only_public_articles(org):
     services.article_create(title="内部口径", body_html="x", by=org.manager)
-    public = services.article_create(title="如何退货", body_html="x", by=org.manager, audience=Audience.PUBLIC)
+    public = services.article_create(
+        title="如何退货", body_html="x", by=org.manager, audience=Audience.PUBLIC
+    )
     from django.contrib.auth.models import AnonymousUser
 
     assert list(selectors.articles_visible_to(AnonymousUser())) == [public]

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def articles(org):
-    internal = services.article_create(title="退款内部审批口径", body_html="<p>内部：退款先走审批</p>", by=org.manager)
+    internal = services.article_create(
+        title="退款内部审批口径", body_html="<p>内部：退款先走审批</p>", by=org.manager
+    )
     public = services.article_create(
         title="如何申请退款", body_html="<p>在订单页申请退款</p>", by=org.manager, audience=Audience.PUBLIC
     )
@@ -99,7 +101,9 @@ def test_an_attachment_is_downloaded_only_by_those_who_may_read_the_article(as_u
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     internal, _public = articles
-    as_user(org.manager).post(f"/knowledge/{internal.pk}/attach/", {"file": SimpleUploadedFile("表.txt", b"data")})
+    as_user(org.manager).post(
+        f"/knowledge/{internal.pk}/attach/", {"file": SimpleUploadedFile("表.txt", b"data")}
+    )
     attachment = internal.attachments.get()
     assert as_user(org.agent).get(f"/knowledge/files/{attachment.pk}/").status_code == 200
     assert client.get(f"/knowledge/files/{attachment.pk}/").status_code == 302

@@ -83,7 +83,9 @@ def test_fill_endpoint_refuses_a_work_order_the_agent_may_not_see(org, as_user):
 
 
 def test_suggestions_come_from_the_customers_words(org):
-    article = services.article_create(title="退款到账时间", body_html="<p>退款三个工作日内到账</p>", by=org.manager)
+    article = services.article_create(
+        title="退款到账时间", body_html="<p>退款三个工作日内到账</p>", by=org.manager
+    )
     services.article_create(title="门店营业时间", body_html="<p>每天九点开门</p>", by=org.manager)
     script = services.script_create(title="退款安抚", text="您的退款我们会尽快处理", by=org.manager)
     found = suggest.suggest(text="我的快递三天没有送到，我要退款！", user=org.agent)

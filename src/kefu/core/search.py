@@ -250,7 +250,9 @@ def parse_query(query: str, synonyms: Synonyms = ()) -> ParsedQuery:
         alt = parse_query(variant)
         if alt.terms and alt.terms != tuple(terms) and alt not in alternatives:
             alternatives.append(alt)
-    return ParsedQuery(terms=tuple(terms), boosts=tuple(boosts), number=number, alternatives=tuple(alternatives))
+    return ParsedQuery(
+        terms=tuple(terms), boosts=tuple(boosts), number=number, alternatives=tuple(alternatives)
+    )
 
 
 def _synonym_variants(text: str, synonyms: Synonyms) -> list[str]:

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kefu.core.html import sanitize, to_text
+from kefu.knowledge import cache
 from kefu.knowledge.models import (
     Acknowledgement,
     Article,
@@ -12,8 +14,6 @@ from kefu.knowledge.models import (
     Script,
     Synonym,
 )
-from kefu.knowledge import cache
-from kefu.core.html import sanitize, to_text
 from kefu.knowledge.search import article_document
 
 
@@ -38,7 +38,16 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ("title", "category", "audience", "owner", "review_on", "must_read", "version", "is_archived")
+    list_display = (
+        "title",
+        "category",
+        "audience",
+        "owner",
+        "review_on",
+        "must_read",
+        "version",
+        "is_archived",
+    )
     list_filter = ("audience", "must_read", "is_archived", "category")
     search_fields = ("title",)
     readonly_fields = ("version",)

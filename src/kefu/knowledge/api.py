@@ -96,7 +96,9 @@ class RuleOut(Schema):
     note: str
 
 
-@router.get("/phrases", response=list[RuleOut], summary="Export the active phrase rules (for quality inspection)")
+@router.get(
+    "/phrases", response=list[RuleOut], summary="Export the active phrase rules (for quality inspection)"
+)
 def phrase_rules(request):
     return phrases.rules_export()
 

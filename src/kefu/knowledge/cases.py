@@ -89,7 +89,9 @@ def case_create(
         raise ValidationError.for_field("request_text", _("A case starts with the customer's request."))
     if verdict not in Case.Verdict.values:
         raise ValidationError.for_field("verdict", _("Choose good or bad example."))
-    case = Case.objects.create(title=title, verdict=verdict, notes=notes, source=source, category=category, created_by=by)
+    case = Case.objects.create(
+        title=title, verdict=verdict, notes=notes, source=source, category=category, created_by=by
+    )
     CaseNode.objects.create(case=case, parent=None, kind=Kind.REQUEST, text=request_text.strip())
     return case
 
@@ -175,7 +177,11 @@ def case_tree(case: Case) -> dict:
         children.setdefault(n.parent_id, []).append(n)
 
     def walk(node: CaseNode, depth: int = 0) -> dict:
-        return {"node": node, "depth": depth, "children": [walk(c, depth + 1) for c in children.get(node.pk, [])]}
+        return {
+            "node": node,
+            "depth": depth,
+            "children": [walk(c, depth + 1) for c in children.get(node.pk, [])],
+        }
 
     roots = children.get(None, [])
     return walk(roots[0]) if roots else {}

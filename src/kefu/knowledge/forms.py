@@ -12,7 +12,9 @@ class ArticleForm(forms.Form):
         label=_("body"), required=False, widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_("HTML is allowed; scripts, styles and event handlers are removed."),
     )  # fmt: skip
-    review_on = forms.DateField(label=_("review date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    review_on = forms.DateField(
+        label=_("review date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     must_read = forms.BooleanField(label=_("must read (briefing)"), required=False)
     note = forms.CharField(label=_("what changed"), max_length=200, required=False)
     expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -32,7 +34,9 @@ class AttachmentForm(forms.Form):
 
 
 class SynonymForm(forms.Form):
-    words = forms.CharField(label=_("words"), max_length=300, help_text=_("Two or more words separated by spaces."))
+    words = forms.CharField(
+        label=_("words"), max_length=300, help_text=_("Two or more words separated by spaces.")
+    )
 
 
 class PhraseRuleForm(forms.Form):
@@ -54,8 +58,12 @@ class ScriptForm(forms.Form):
 
 class CaseForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
-    verdict = forms.ChoiceField(label=_("example"), choices=[("good", _("good example")), ("bad", _("bad example"))])
-    notes = forms.CharField(label=_("what made it so"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    verdict = forms.ChoiceField(
+        label=_("example"), choices=[("good", _("good example")), ("bad", _("bad example"))]
+    )
+    notes = forms.CharField(
+        label=_("what made it so"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     request_text = forms.CharField(
         label=_("customer's first request"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -69,10 +77,14 @@ class CaseForm(forms.Form):
 class CaseStepForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("kind"),
-        choices=[("reply", _("agent reply")), ("follow_up", _("follow-up question")), ("resolution", _("resolution"))],
+        choices=[
+            ("reply", _("agent reply")),
+            ("follow_up", _("follow-up question")),
+            ("resolution", _("resolution")),
+        ],
     )
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 3}))
-    note = forms.CharField(label=_("trainer's note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("trainer's note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     audio = forms.FileField(label=_("audio"), required=False)
-
-

@@ -14,7 +14,12 @@ class Category(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -22,7 +27,9 @@ class Category(models.Model):
         verbose_name = _("knowledge category")
         verbose_name_plural = _("knowledge categories")
         ordering = ["position", "name"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="knowledge_category_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="knowledge_category_unique_name")
+        ]
 
     def __str__(self) -> str:
         return " / ".join(c.name for c in self.path())
@@ -47,11 +54,18 @@ class Article(TimeStampedModel):
 
     title = models.CharField(_("title"), max_length=200)
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="articles", verbose_name=_("category")
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name=_("category"),
     )
     body_html = models.TextField(_("body"), blank=True, help_text=_("Sanitized HTML."))
     body_text = models.TextField(_("body as text"), blank=True, editable=False)
-    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.INTERNAL)
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default=Audience.INTERNAL
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="owned_articles", verbose_name=_("owner"),
@@ -86,7 +100,11 @@ class ArticleVersion(models.Model):
     body_text = models.TextField(_("body as text"), blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("edited by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("edited by"),
     )
     created_at = models.DateTimeField(_("saved at"))
 
@@ -104,7 +122,9 @@ class ArticleAttachment(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to="knowledge/%Y/%m/")
     name = models.CharField(_("name"), max_length=200)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
@@ -119,7 +139,9 @@ class Acknowledgement(models.Model):
     """已读回执: an agent confirms having read a must-read briefing."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="acknowledgements")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
     version = models.PositiveIntegerField(_("version read"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"))
 
@@ -128,11 +150,16 @@ class Acknowledgement(models.Model):
         verbose_name_plural = _("read receipts")
         constraints = [models.UniqueConstraint(fields=["article", "user"], name="knowledge_ack_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.article_id} v{self.version}"
+
 
 class Synonym(models.Model):
     """同义词: words a search treats as one (退款 退钱 退费), edited by managers."""
 
-    words = models.CharField(_("words"), max_length=300, help_text=_("Two or more words separated by spaces."))
+    words = models.CharField(
+        _("words"), max_length=300, help_text=_("Two or more words separated by spaces.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -233,7 +260,9 @@ class Case(TimeStampedModel):
     verdict = models.CharField(_("example"), max_length=4, choices=Verdict.choices, default=Verdict.GOOD)
     notes = models.TextField(_("what made it so"), blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.TRAINER)
-    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("category")
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
 
     class Meta:
@@ -256,7 +285,9 @@ class CaseNode(models.Model):
         RESOLUTION = "resolution", _("resolution")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="nodes")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     text = models.TextField(_("text"))
     note = models.TextField(_("trainer's note"), blank=True)

@@ -14,7 +14,9 @@ def can_read_internal(user) -> bool:
 
 def can_edit(user) -> bool:
     """Supervisors, managers and administrators keep articles, scripts, phrase rules and synonyms."""
-    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role in EDITOR_ROLES))
+    return bool(
+        user is not None and user.is_authenticated and (user.is_superuser or user.role in EDITOR_ROLES)
+    )
 
 
 def can_edit_cases(user) -> bool:

@@ -181,8 +181,14 @@ def check_text(text: str) -> dict:
 def rules_export() -> list[dict]:
     """Every active rule, for quality inspection (质检) to apply the same lists to conversations."""
     return [
-        {"id": r.pk, "kind": r.kind, "phrase": r.phrase, "normalized": normalize(r.phrase),
-         "alternative": r.alternative, "note": r.note}  # fmt: skip
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "phrase": r.phrase,
+            "normalized": normalize(r.phrase),
+            "alternative": r.alternative,
+            "note": r.note,
+        }  # fmt: skip
         for r in PhraseRule.objects.filter(is_active=True).order_by("kind", "phrase")
     ]
 

@@ -28,7 +28,9 @@ def reindex_articles(model=None, *, batch_size: int = 2000, only_empty: bool = F
         from kefu.knowledge.models import Article
 
         model = Article
-    return search.reindex_rows(model, article_document, ARTICLE_FIELDS, batch_size=batch_size, only_empty=only_empty)
+    return search.reindex_rows(
+        model, article_document, ARTICLE_FIELDS, batch_size=batch_size, only_empty=only_empty
+    )
 
 
 search.register_index("articles", ARTICLES, reindex_articles, ("knowledge", "0002_search"))
@@ -60,5 +62,7 @@ def search_articles(queryset: QuerySet, query: str, *, parsed: search.ParsedQuer
             # Only inside the full-text hits: a title containing the words ranks above the body.
             exact_contains = Q(title__icontains=title)
             exact.append((exact_contains, TITLE_CONTAINS_WEIGHT))
-    results = search.search_queryset(queryset, parsed, index=ARTICLES, exact=exact, order=("-updated_at", "-pk"))
+    results = search.search_queryset(
+        queryset, parsed, index=ARTICLES, exact=exact, order=("-updated_at", "-pk")
+    )
     return results

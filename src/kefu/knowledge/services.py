@@ -152,7 +152,9 @@ def article_acknowledge(*, article: Article, by, now: datetime | None = None) ->
     if not article.must_read:
         raise ValidationError.for_field("article", _("This article is not a must-read briefing."))
     receipt, _created = Acknowledgement.objects.get_or_create(
-        article=article, user=by, defaults={"version": article.version, "acknowledged_at": now or timezone.now()}
+        article=article,
+        user=by,
+        defaults={"version": article.version, "acknowledged_at": now or timezone.now()},
     )
     return receipt
 
@@ -165,7 +167,9 @@ def attachment_add(*, article: Article, upload, by) -> ArticleAttachment:
         raise ValidationError.for_field("file", _("Choose a file."))
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise ValidationError.for_field("file", _("A file may be at most 20 MB."))
-    return ArticleAttachment.objects.create(article=article, file=upload, name=upload.name[:200], uploaded_by=by)
+    return ArticleAttachment.objects.create(
+        article=article, file=upload, name=upload.name[:200], uploaded_by=by
+    )
 
 
 @transaction.atomic

@@ -29,4 +29,3 @@ urlpatterns = [
     path("portal/faq/", views.faq, name="faq"),
     path("portal/faq/<int:pk>/", views.faq_detail, name="faq_detail"),
 ]
-

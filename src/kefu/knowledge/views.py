@@ -30,7 +30,16 @@ from kefu.knowledge.forms import (
     ScriptForm,
     SynonymForm,
 )
-from kefu.knowledge.models import ArticleAttachment, ArticleVersion, Case, CaseNode, Category, PhraseRule, Script, Synonym
+from kefu.knowledge.models import (
+    ArticleAttachment,
+    ArticleVersion,
+    Case,
+    CaseNode,
+    Category,
+    PhraseRule,
+    Script,
+    Synonym,
+)
 from kefu.knowledge.search import parse, search_articles
 
 
@@ -53,10 +62,14 @@ def _json_error(exc: DomainError) -> JsonResponse:
 def _results(queryset, query: str, page_number):
     """A page of articles for `query`, each with a highlighted snippet of its text."""
     parsed = parse(query) if query.strip() else None
-    rows = search_articles(queryset, query, parsed=parsed) if parsed else queryset.order_by("-updated_at", "-pk")
+    rows = (
+        search_articles(queryset, query, parsed=parsed) if parsed else queryset.order_by("-updated_at", "-pk")
+    )
     page = Paginator(rows, 20).get_page(page_number)
     for article in page.object_list:
-        article.snippet = highlight(article.body_text, parsed, width=120) if parsed else article.body_text[:120]
+        article.snippet = (
+            highlight(article.body_text, parsed, width=120) if parsed else article.body_text[:120]
+        )
         article.title_marked = highlight(article.title, parsed, width=200) if parsed else article.title
     return page
 
@@ -83,7 +96,9 @@ def article_list(request):
 def _subtree(category: Category) -> list[int]:
     ids, frontier = [category.pk], [category.pk]
     while frontier:
-        frontier = list(Category.objects.filter(parent__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True))
+        frontier = list(
+            Category.objects.filter(parent__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True)
+        )
         ids += frontier
     return ids
 
@@ -238,7 +253,9 @@ def phrase_rules(request):
         if not can_edit:
             raise HttpForbidden(_("Only supervisors and managers may change the phrase lists."))
         if "delete" in request.POST:
-            phrases.phrase_rule_delete(rule=get_object_or_404(PhraseRule, pk=request.POST["delete"]), by=request.user)
+            phrases.phrase_rule_delete(
+                rule=get_object_or_404(PhraseRule, pk=request.POST["delete"]), by=request.user
+            )
             return redirect("knowledge:phrases")
         if form.is_valid():
             try:
@@ -341,7 +358,9 @@ def case_list(request):
     can_edit = permissions.can_edit_cases(request.user)
     if request.method == "POST":
         if not can_edit:
-            raise HttpForbidden(_("Only QA inspectors, supervisors and managers may change the case library."))
+            raise HttpForbidden(
+                _("Only QA inspectors, supervisors and managers may change the case library.")
+            )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -376,12 +395,16 @@ def case_detail(request, pk: int):
         path.append(cur)
         cur = nodes.get(cur.parent_id)
     path.reverse()
-    children = sorted((n for n in nodes.values() if step and n.parent_id == step.pk), key=lambda n: (n.position, n.pk))
+    children = sorted(
+        (n for n in nodes.values() if step and n.parent_id == step.pk), key=lambda n: (n.position, n.pk)
+    )
     can_edit = permissions.can_edit_cases(request.user)
     form = CaseStepForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not can_edit:
-            raise HttpForbidden(_("Only QA inspectors, supervisors and managers may change the case library."))
+            raise HttpForbidden(
+                _("Only QA inspectors, supervisors and managers may change the case library.")
+            )
         if form.is_valid():
             try:
                 node = case_services.case_add_step(parent=step, by=request.user, **form.cleaned_data)

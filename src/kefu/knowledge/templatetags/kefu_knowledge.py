@@ -18,4 +18,10 @@ def knowledge_reply_tools(context, ticket=None, target="textarea[name=body_text]
             found = suggest.suggest(text=f"{ticket.title} {ticket.content}", user=user)
         except Exception:  # a suggestion must never break the work-order page
             found = None
-    return {"scripts": scripts, "ticket": ticket, "found": found, "target": target, "request": context["request"]}
+    return {
+        "scripts": scripts,
+        "ticket": ticket,
+        "found": found,
+        "target": target,
+        "request": context["request"],
+    }
