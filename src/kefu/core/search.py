@@ -1,6 +1,6 @@
-"""Full-text search (全文检索): work orders now, knowledge articles and customers later.
+"""Full-text search (全文检索): work orders and knowledge articles (kefu.knowledge.search), one module.
 
-One module and one code path on both databases:
+One module and one code path on both databases, for every searchable table:
 
 * `tokenize()` turns text into index terms. Every term is a run of letters or digits, and a
   document's terms are stored space-joined in a text column (`Ticket.search_text`, written by the
@@ -12,7 +12,13 @@ One module and one code path on both databases:
   Both are installed by core's migration 0002 (`install_search_index`) and repaired by
   `ensure_search_index` / `kefu_reindex`.
 * `search_tickets()` narrows the caller's queryset (so its permission filters stay) and orders it
-  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL.
+  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. `search_queryset()` does the same for any
+  `SearchIndex`; another app defines its index, installs it in its own migration and calls
+  `register_index()` so that `kefu_reindex` and the post-migrate repair cover it too.
+* Synonyms: `parse_query(query, synonyms)` adds the query with each synonym swapped in as OR-ed
+  alternatives (退款 also finds 退钱). The groups come from `synonym_groups()`, whose source another
+  app registers with `set_synonym_source()` (kefu.knowledge: the table managers edit); without a
+  source there are none and queries are parsed exactly as before.
 
 Tokenization — why bigrams as well as jieba:
 jieba segments a phrase by its context, so the same word can be cut differently in a document and
