@@ -598,19 +598,22 @@ def search_queryset(
     index: SearchIndex,
     exact: Sequence[tuple[Q, float]] = (),
     order: tuple[str, ...] = ("-pk",),
+    boosts: Sequence[tuple[Q, float]] = (),
 ) -> QuerySet:
     """Rows of `queryset` matching `parsed` or any `exact` condition, best first.
 
     The result is `queryset` narrowed (its filters stay), annotated with `search_rank` and ordered by
     it: full-text score plus the weight of each exact condition the row meets, then by `order`.
+    `boosts` only add their weight to rows that match anyway: unlike `exact` they never widen the
+    match, so an unindexed condition (a title LIKE) does not turn the index lookup into a scan.
     """
     conditions: list[Q] = []
     score = Value(0.0, output_field=FloatField())
     if parsed.searchable:
         condition, score = _match_and_score(queryset, parsed, index)
         conditions.append(condition)
-    for condition, weight in exact:
-        conditions.append(condition)
+    conditions.extend(condition for condition, _weight in exact)
+    for condition, weight in [*exact, *boosts]:
         score = score + Case(
             When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField()
         )

@@ -54,15 +54,16 @@ def search_articles(queryset: QuerySet, query: str, *, parsed: search.ParsedQuer
         if not query or not query.strip():
             return queryset
         parsed = parse(query)
-    exact: list[tuple[Q, float]] = []
     title = (query or "").strip()
+    # Boosts, not conditions: the full-text match decides which rows; the title only ranks them
+    # (an exact title is always a full-text match, its terms being the query's own).
+    boosts: list[tuple[Q, float]] = []
     if title:
-        exact.append((Q(title__iexact=title), EXACT_TITLE_WEIGHT))
-        if parsed.searchable:
-            # Only inside the full-text hits: a title containing the words ranks above the body.
-            exact_contains = Q(title__icontains=title)
-            exact.append((exact_contains, TITLE_CONTAINS_WEIGHT))
+        boosts = [
+            (Q(title__iexact=title), EXACT_TITLE_WEIGHT),
+            (Q(title__icontains=title), TITLE_CONTAINS_WEIGHT),
+        ]
     results = search.search_queryset(
-        queryset, parsed, index=ARTICLES, exact=exact, order=("-updated_at", "-pk")
+        queryset, parsed, index=ARTICLES, boosts=boosts, order=("-updated_at", "-pk")
     )
     return results
