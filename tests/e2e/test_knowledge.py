@@ -97,3 +97,53 @@ def test_agent_is_warned_inserts_a_script_and_finds_an_article(agent_page, live_
     page.press("input[name=q]", "Enter")
     expect(page.locator(".kb-results .kb-title")).to_have_text(["售后政策"])
     expect(page.locator(".kb-results mark").first).to_have_text("退款")
+
+
+from tests.e2e.test_chat import asgi_server, contexts, sign_in  # noqa: E402, F401 (fixtures)
+
+
+def test_in_the_chat_console_a_forbidden_phrase_is_held_back_and_a_script_goes_in_filled(
+    org,
+    asgi_server,  # noqa: F811 (the fixture imported above)
+    contexts,  # noqa: F811
+):
+    from kefu.intake.chat.demo import chat_demo_load
+    from kefu.intake.chat.models import ChatLine
+
+    chat_demo_load()
+    phrases.phrase_rule_save(phrase="我也没办法", alternative="我来帮您想办法", by=org.manager)
+    services.script_create(
+        title="确认工单", text="{customer_name}，您的工单号是{ticket_no}。", by=org.manager
+    )
+    base = asgi_server
+    agent = contexts()
+    sign_in(agent, base, "agent")
+    agent.goto(f"{base}/chat/console/")
+    expect(agent.locator("#chat-console")).to_have_attribute("data-connected", "1")
+    agent.click(".status-btn[data-status=online]")
+    customer = contexts()
+    customer.goto(f"{base}/chat/demo/")
+    customer.click(".kefu-chat-launcher")
+    customer.fill(".kefu-chat-prechat input[name=name]", "张女士")
+    customer.fill(".kefu-chat-prechat input[name=phone]", "13800138000")
+    customer.click(".kefu-chat-prechat button[type=submit]")
+    agent.locator("#chat-offers li", has_text="张女士").locator(".offer-accept").click()
+    pane = agent.locator(".chat-pane:not([hidden])")
+    expect(pane.locator(".ticket-link")).to_contain_text("工单")
+
+    reply = pane.locator(".chat-send textarea")
+    reply.fill("这个我也没办法")
+    reply.press("Enter")
+    warning = pane.locator(".kb-chat-warnings")
+    expect(warning).to_contain_text("我来帮您想办法")
+    expect(warning.locator(".kb-send-anyway")).to_be_visible()
+    assert not ChatLine.objects.filter(text__contains="没办法").exists()
+
+    reply.fill("")
+    reply.focus()
+    agent.select_option(".kb-chat-tools .kb-script-select", label="确认工单")
+    agent.click(".kb-chat-tools .kb-insert-script")
+    number = pane.locator(".ticket-link").get_attribute("href").rstrip("/").rsplit("/", 1)[1]
+    expect(reply).to_have_value(f"张女士，您的工单号是{number}。")
+    reply.press("Enter")
+    expect(customer.locator(".kefu-chat-lines")).to_contain_text(f"您的工单号是{number}")

@@ -108,3 +108,12 @@ def test_the_work_order_page_offers_scripts_and_suggestions(org, as_user):
     services.script_create(title="问候语", text="您好", by=org.manager)
     page = as_user(org.agent).get(f"/tickets/{ticket.number}/").content.decode()
     assert "data-kb-tools" in page and "问候语" in page and "退款到账时间" in page
+
+
+def test_suggest_endpoint_returns_articles_and_scripts_as_json(org, as_user):
+    services.article_create(title="退款到账时间", body_html="<p>退款三个工作日内到账</p>", by=org.manager)
+    services.script_create(title="退款安抚", text="您的退款我们会尽快处理", by=org.manager)
+    body = as_user(org.agent).get("/knowledge/suggest/", {"q": "我要退款"}).json()
+    assert [a["title"] for a in body["articles"]] == ["退款到账时间"]
+    assert [s["title"] for s in body["scripts"]] == ["退款安抚"]
+    assert "<mark>退款</mark>" in body["articles"][0]["snippet"]

@@ -25,3 +25,11 @@ def knowledge_reply_tools(context, ticket=None, target="textarea[name=body_text]
         "target": target,
         "request": context["request"],
     }
+
+
+@register.inclusion_tag("knowledge/_chat_tools_panel.html", takes_context=True)
+def knowledge_chat_tools(context):
+    """Scripts and the phrase check for the chat console (knowledge/_chat_tools.html)."""
+    user = context["request"].user
+    return {"scripts": list(selectors.scripts_for(user).order_by("stage", "position", "pk")),
+            "request": context["request"], "csrf_token": context.get("csrf_token")}  # fmt: skip
