@@ -131,3 +131,12 @@ def test_reindex_command_covers_articles_too(org):
     call_command("kefu_reindex", stdout=out)
     assert "articles (1 changed)" in out.getvalue()
     assert found("顺丰") == [article]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector exists on PostgreSQL only")
+def test_postgresql_article_search_matches_and_ranks_on_the_stored_vector_with_its_gin_index(org):
+    write(org, "售后政策", "顾客申请退款后三个工作日内到账")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = search_articles(Article.objects.all(), "退款").explain()
+    assert ARTICLES.gin_index in plan and "to_tsvector" not in plan

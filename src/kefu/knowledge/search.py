@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from kefu.core import search
 from kefu.core.search import SearchIndex
 
-ARTICLES = SearchIndex(table="knowledge_article")
+ARTICLES = SearchIndex(table="knowledge_article", vector_column="search_vector")
 ARTICLE_FIELDS = ("title", "body_text")
 EXACT_TITLE_WEIGHT = 1000.0
 TITLE_CONTAINS_WEIGHT = 100.0
