@@ -55,6 +55,13 @@ def editor_required(view):
     return wrapped
 
 
+def _pk(value) -> int:
+    """A primary key from a form or query value; anything else is a 404, never a 500."""
+    if not str(value or "").isdigit():
+        raise Http404
+    return int(value)
+
+
 def _json_error(exc: DomainError) -> JsonResponse:
     return JsonResponse(exc.as_dict(), status=exc.http_status)
 
@@ -84,7 +91,7 @@ def article_list(request):
     qs = selectors.articles_visible_to(request.user)
     category = None
     if request.GET.get("category"):
-        category = get_object_or_404(Category, pk=request.GET["category"])
+        category = get_object_or_404(Category, pk=_pk(request.GET["category"]))
         qs = qs.filter(category__in=_subtree(category))
     return render(request, "knowledge/list.html", {
         "page": _results(qs, query, request.GET.get("page")), "query": query, "today": timezone.localdate(),
@@ -229,7 +236,7 @@ def synonyms(request):
     form = SynonymForm(request.POST or None)
     if request.method == "POST":
         if "delete" in request.POST:
-            row = get_object_or_404(Synonym, pk=request.POST["delete"])
+            row = get_object_or_404(Synonym, pk=_pk(request.POST["delete"]))
             services.synonym_delete(synonym=row, by=request.user)
             return redirect("knowledge:synonyms")
         if form.is_valid():
@@ -254,7 +261,7 @@ def phrase_rules(request):
             raise HttpForbidden(_("Only supervisors and managers may change the phrase lists."))
         if "delete" in request.POST:
             phrases.phrase_rule_delete(
-                rule=get_object_or_404(PhraseRule, pk=request.POST["delete"]), by=request.user
+                rule=get_object_or_404(PhraseRule, pk=_pk(request.POST["delete"])), by=request.user
             )
             return redirect("knowledge:phrases")
         if form.is_valid():
