@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kefu.intake.chat",
     "kefu.callcenter",
     "kefu.intake.email",
+    "kefu.knowledge",
 ]
 
 MIDDLEWARE = [

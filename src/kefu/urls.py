@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("kefu.tickets.urls")),
     path("", include("kefu.intake.manual.urls")),
     path("", include("kefu.callcenter.urls")),
+    path("", include("kefu.knowledge.urls")),  # before the portal: it owns /portal/faq/
     path("portal/", include("kefu.intake.portal.urls")),
 ]
