@@ -45,6 +45,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_machine import machine  # noqa: E402 (after the path: one definition for every benchmark)
 
 PG_PORT = 55433
+# What agents type into search: two-character words, longer words, a phrase, a product.
+SEARCH_WORDS = [
+    "快递",
+    "退款",
+    "空调",
+    "态度",
+    "发票",
+    "电饭煲",
+    "会员卡",
+    "物流信息",
+    "洗衣机不排水",
+    "积分",
+]
 PG_SETTINGS = {
     "shared_buffers": "1GB",
     "fsync": "off",
@@ -935,6 +948,8 @@ def measure_pages(*, user, n: int, rng: random.Random, site_ok: bool) -> dict:
             "queue_mine": ["/?queue=mine"] * n,
             "queue_group": ["/?queue=group"] * n,
             "ticket_page": [f"/tickets/{x}/" for x in numbers],
+            # Chinese search (jieba terms + bigrams in the GIN index), two-character words among them.
+            "search": [f"/tickets/search/?q={rng.choice(SEARCH_WORDS)}" for _ in range(n)],
         }
         for name, urls in targets.items():
             ms, bad = timed_requests(client, urls, warmup=20)
