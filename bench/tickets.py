@@ -45,6 +45,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_machine import machine  # noqa: E402 (after the path: one definition for every benchmark)
 
 PG_PORT = 55433
+# What agents type into search: two-character words, longer words, a phrase, a product.
+SEARCH_WORDS = [
+    "快递",
+    "退款",
+    "空调",
+    "态度",
+    "发票",
+    "电饭煲",
+    "会员卡",
+    "物流信息",
+    "洗衣机不排水",
+    "积分",
+]
 PG_SETTINGS = {
     "shared_buffers": "1GB",
     "fsync": "off",
@@ -935,6 +948,8 @@ def measure_pages(*, user, n: int, rng: random.Random, site_ok: bool) -> dict:
             "queue_mine": ["/?queue=mine"] * n,
             "queue_group": ["/?queue=group"] * n,
             "ticket_page": [f"/tickets/{x}/" for x in numbers],
+            # Chinese search (jieba terms + bigrams in the GIN index), two-character words among them.
+            "search": [f"/tickets/search/?q={rng.choice(SEARCH_WORDS)}" for _ in range(n)],
         }
         for name, urls in targets.items():
             ms, bad = timed_requests(client, urls, warmup=20)
@@ -1002,6 +1017,8 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
         if r.status_code != 201:
             return {"error": f"POST /api/tickets answered {r.status_code}: {r.content[:300]!r}"}
     ms = []
+    backend_cpu = _backend_cpu_seconds()
+    cpu0, pg0 = time.process_time(), backend_cpu()
     t0 = time.perf_counter()
     for body in bodies[20:]:
         t = time.perf_counter()
@@ -1009,6 +1026,11 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
         ms.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 201, r.content[:300]
     api_s = time.perf_counter() - t0
+    # CPU per create, of this process and of its PostgreSQL backend: unlike the rate, it does not
+    # change when other programs share the cores; 2 cores / their sum bounds two processes' rate.
+    py_cpu_ms = (time.process_time() - cpu0) / m * 1000
+    pg_cpu = backend_cpu()
+    pg_cpu_ms = (pg_cpu - pg0) / m * 1000 if pg_cpu is not None and pg0 is not None else None
     plain = Client()
     for body in bodies[:20]:
         plain.post("/__bench__/insert", body, content_type="application/json")
@@ -1027,9 +1049,33 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
         "api_per_s": round(api_rate, 1),
         **{f"api_{k}": v for k, v in summary(ms).items() if k != "n"},
         "api_queries_per_create": len(ctx.captured_queries),
+        "api_python_cpu_ms_per_create": round(py_cpu_ms, 2),
+        "api_postgres_cpu_ms_per_create": round(pg_cpu_ms, 2) if pg_cpu_ms is not None else None,
         "baseline_bare_insert_per_s": round(base_rate, 1),
         "ratio_baseline_to_api": round(base_rate / api_rate, 1),
     }
+
+
+def _backend_cpu_seconds():
+    """A function giving the CPU seconds used so far by this connection's PostgreSQL backend
+    (from /proc: a server on this machine only), or None when that cannot be read."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    stat = Path(f"/proc/{pid}/stat")
+
+    def read():
+        if not stat.exists() or "postgres" not in stat.read_text().split(")", 1)[0]:
+            return None  # a server elsewhere: that pid is not its backend
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    return read
 
 
 def _create_worker(raw_token: str, bodies: list[str], barrier, results) -> None:

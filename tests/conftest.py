@@ -47,6 +47,17 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Each test starts and ends without the per-process snapshots of policies, categories and
+    webhooks (kefu.core.refcache): a test's rows are rolled back without a signal."""
+    from kefu.core import refcache
+
+    refcache.clear_all()
+    yield
+    refcache.clear_all()
+
+
 @pytest.fixture
 def redis_url():
     """URL of the private Redis started by the test command, its database emptied first."""

@@ -30,6 +30,7 @@ from kefu.callbacks.api import router as callbacks_router
 from kefu.callcenter.api import router as telephony_router
 from kefu.core.errors import DomainError, ErrorCode
 from kefu.customers.api import router as customers_router
+from kefu.knowledge.api import router as knowledge_router
 from kefu.notify.api import router as notify_router
 from kefu.tickets.api import dispatches_router, tickets_router
 
@@ -185,4 +186,5 @@ api.add_router("/customers", customers_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/telephony", telephony_router)
 api.add_router("/callbacks", callbacks_router)
+api.add_router("/knowledge", knowledge_router)
 api.add_router("", accounts_router)

@@ -5,6 +5,7 @@
     kefu worker   the Huey task consumer alone (production: any number, on many machines)
     kefu migrate  apply database migrations
     kefu import-calls  import call records (Asterisk queue_log, CDR CSV, mapped CSV)
+    kefu ingest-mail   one mail from stdin (an MTA pipe), or --imap: poll every enabled mailbox once
     kefu manage   any Django management command (`kefu manage createsuperuser`)
 
 Parsing is kept apart from running (`build_parser`, `web_options`, `worker_options`) so that the
@@ -73,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--timezone", default=None, help="zone of times without offset (default: KEFU_TIME_ZONE)"
     )
     calls.add_argument("--quiet-errors", action="store_true", help="print only the count of refused lines")
+    ingest = commands.add_parser("ingest-mail", help="receive one mail from stdin (MTA pipe) or poll IMAP")
+    ingest.add_argument("--imap", action="store_true", help="poll every enabled mailbox once instead")
+    ingest.add_argument(
+        "--mailbox", default=None, help="mailbox name or address (default: by the To address)"
+    )
 
     # Everything after `manage` goes to Django untouched (main() routes it before parsing).
     commands.add_parser("manage", help="run a Django management command: kefu manage <command> [options]")
@@ -126,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # and warns about it, which is noise to anyone running Kefu.
     warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
     _setup_django()
+    if args.command == "ingest-mail":
+        from kefu.intake.email.cli import cmd_ingest_mail
+
+        return cmd_ingest_mail(args)
     handler = {
         "run": cmd_run,
         "web": cmd_web,

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "kefu.intake.manual",
     "kefu.intake.chat",
     "kefu.callcenter",
+    "kefu.intake.email",
+    "kefu.knowledge",
     "kefu.callbacks",
 ]
 
@@ -176,6 +178,9 @@ EMAIL_HOST_USER = os.environ.get("KEFU_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KEFU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KEFU_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("KEFU_DEFAULT_FROM_EMAIL", "kefu@localhost")
+# The email channel: acknowledgements per sender and hour; the domain of our Message-IDs (empty: the mailbox's).
+KEFU_EMAIL_ACK_PER_HOUR = int(os.environ.get("KEFU_EMAIL_ACK_PER_HOUR", 3))
+KEFU_EMAIL_DOMAIN = os.environ.get("KEFU_EMAIL_DOMAIN", "")
 
 # --- SMS, customer notices and webhooks (kefu.notify; see docs/notifications.md) ----------------
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "kefu.notify.sms.backends.FileBackend")

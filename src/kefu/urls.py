@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("kefu.tickets.urls")),
     path("", include("kefu.intake.manual.urls")),
     path("", include("kefu.callcenter.urls")),
+    path("", include("kefu.knowledge.urls")),  # before the portal: it owns /portal/faq/
     path("", include("kefu.callbacks.urls")),
     path("portal/", include("kefu.intake.portal.urls")),
 ]

@@ -41,13 +41,15 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        found = (
-            ApiToken.objects.select_related("user", "user__department")
-            .filter(digest=ApiToken.hash(token), revoked=False, user__is_active=True)
-            .first()
+        # The digest is unique: [:1] rather than first(), which would sort by id for nothing.
+        rows = (
+            ApiToken.objects.select_related("user", "user__department").filter(
+                digest=ApiToken.hash(token), revoked=False, user__is_active=True
+            )[:1]
             if token
-            else None
+            else ()
         )
+        found = next(iter(rows), None)
         if found is None:
             # A bad token is an error of its own, not a reason to fall back to a session cookie.
             raise AuthenticationError(

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
@@ -264,23 +263,26 @@ def call_link_new_ticket(*, ticket: Ticket, now: datetime | None = None) -> Call
     if ticket.channel != Channel.PHONE or ticket.created_by_id is None:
         return None
     now = now or ticket.created_at or timezone.now()
-    candidates = (
-        CallRecord.objects.filter(
-            agent_id=ticket.created_by_id, ticket__isnull=True, arrived_at__gte=now - LINK_CALL_MAX_AGE
-        )
-        .exclude(ended_at__lt=now - LINK_AFTER_HANGUP)
-        .order_by("-arrived_at")
-    )
+    # The agent's unlinked calls that arrived within LINK_CALL_MAX_AGE and are still on or ended
+    # within LINK_AFTER_HANGUP; the one from this number first, else the latest. In SQL: every
+    # phone work order asks this inside its creation, and the ORM took ten times as long to
+    # build the statement as the database to answer it.
+    adapt = connection.ops.adapt_datetimefield_value
     phone = phone_key(ticket.customer_phone)
-    if phone:
-        # One query: the call from this number first, else the agent's latest.
-        candidates = candidates.annotate(
-            same_caller=Case(When(caller_number=phone, then=Value(1)), default=Value(0))
-        ).order_by("-same_caller", "-arrived_at")
-    call = candidates.first()
-    if call is None:
+    sql = (
+        f"SELECT id FROM {CallRecord._meta.db_table} WHERE agent_id = %s AND ticket_id IS NULL "
+        "AND arrived_at >= %s AND (ended_at IS NULL OR ended_at >= %s) ORDER BY "
+        + ("CASE WHEN caller_number = %s THEN 1 ELSE 0 END DESC, " if phone else "")
+        + "arrived_at DESC, id DESC LIMIT 1"
+    )
+    params = [ticket.created_by_id, adapt(now - LINK_CALL_MAX_AGE), adapt(now - LINK_AFTER_HANGUP)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, phone] if phone else params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return call_link_ticket(call=call, ticket=ticket, by=None)
+    # Only the id: call_link_ticket reads the row again under its lock.
+    return call_link_ticket(call=CallRecord(pk=row[0]), ticket=ticket, by=None)
 
 
 def call_by_id(call_pk: int) -> CallRecord:

@@ -477,7 +477,7 @@ def _walk(
 @transaction.atomic
 def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None = None) -> dict:
     """Create the demo center. Refuses to run twice (staff already exist)."""
-    from kefu.tickets.services import sla_sweep, ticket_create, ticket_transition
+    from kefu.tickets.services import message_receive, sla_sweep, ticket_create, ticket_transition
 
     if User.objects.exists():
         return {"skipped": True}
@@ -551,6 +551,18 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             channel_details=_demo_channel_details(channel, created, rng, i),
             now=created,
         )
+        if channel in (Channel.PORTAL, Channel.EMAIL, Channel.CHAT, Channel.SMS):
+            # What the customer wrote, as the channel delivered it: the start of the conversation.
+            message_receive(
+                ticket=ticket,
+                channel=channel,
+                body_text=f"{content}\n{demands}",
+                subject=title if channel == Channel.EMAIL else "",
+                author_name=customer.name,
+                address=customer.primary_phone,
+                external_id=f"demo-{i}",
+                now=created,
+            )
         if self_service and target not in ("new", "cancelled"):
             accepted_at = min(created + timedelta(minutes=rng.randint(5, 90)), now - timedelta(minutes=1))
             ticket = ticket_transition(ticket=ticket, action="accept", by=agent, now=accepted_at)

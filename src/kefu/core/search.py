@@ -1,6 +1,6 @@
-"""Full-text search (全文检索): work orders now, knowledge articles and customers later.
+"""Full-text search (全文检索): work orders and knowledge articles (kefu.knowledge.search), one module.
 
-One module and one code path on both databases:
+One module and one code path on both databases, for every searchable table:
 
 * `tokenize()` turns text into index terms. Every term is a run of letters or digits, and a
   document's terms are stored space-joined in a text column (`Ticket.search_text`, written by the
@@ -12,7 +12,13 @@ One module and one code path on both databases:
   Both are installed by core's migration 0002 (`install_search_index`) and repaired by
   `ensure_search_index` / `kefu_reindex`.
 * `search_tickets()` narrows the caller's queryset (so its permission filters stay) and orders it
-  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL.
+  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. `search_queryset()` does the same for any
+  `SearchIndex`; another app defines its index, installs it in its own migration and calls
+  `register_index()` so that `kefu_reindex` and the post-migrate repair cover it too.
+* Synonyms: `parse_query(query, synonyms)` adds the query with each synonym swapped in as OR-ed
+  alternatives (退款 also finds 退钱). The groups come from `synonym_groups()`, whose source another
+  app registers with `set_synonym_source()` (kefu.knowledge: the table managers edit); without a
+  source there are none and queries are parsed exactly as before.
 
 Tokenization — why bigrams as well as jieba:
 jieba segments a phrase by its context, so the same word can be cut differently in a document and
@@ -142,6 +148,13 @@ TICKET_FIELDS = (
 )  # fmt: skip
 
 
+def clip(text: str) -> str:
+    """Space-joined terms cut to MAX_DOCUMENT_CHARS at a term boundary."""
+    if len(text) > MAX_DOCUMENT_CHARS:
+        text = text[:MAX_DOCUMENT_CHARS].rsplit(" ", 1)[0]
+    return text
+
+
 def document_text(ticket) -> str:
     """The terms of a work order's searchable fields, space-joined, for `Ticket.search_text`.
 
@@ -154,10 +167,7 @@ def document_text(ticket) -> str:
     for field in ("content", "demands", "customer_name", "customer_email", "location", "subject_product"):
         terms += tokenize(getattr(ticket, field, "") or "")
     terms += phone_terms(ticket.customer_phone or "")
-    text = " ".join(terms)
-    if len(text) > MAX_DOCUMENT_CHARS:
-        text = text[:MAX_DOCUMENT_CHARS].rsplit(" ", 1)[0]
-    return text
+    return clip(" ".join(terms))
 
 
 def index_ticket(ticket, *, save: bool = True) -> str:
@@ -185,11 +195,32 @@ class ParsedQuery:
     boosts: tuple[str, ...] = ()  # optional whole words that raise the rank
     number: str = ""  # a work-order number, canonical form (TS-20261122-0001)
     phones: tuple[str, ...] = ()  # forms of a phone number to compare with customer_phone
+    # The same query with a synonym swapped in (退款 → 退钱), or one part of an any-word query:
+    # a row matching any of them matches (see `parse_query(synonyms=...)` and `parse_any`).
+    alternatives: tuple["ParsedQuery", ...] = ()
+
+    @property
+    def searchable(self) -> bool:
+        return bool(self.terms) or any(alt.terms for alt in self.alternatives)
+
+    def all_terms(self) -> list[tuple[str, bool]]:
+        """Required terms of this query and of every alternative (for highlighting)."""
+        terms = list(self.terms)
+        for alt in self.alternatives:
+            terms.extend(alt.terms)
+        return terms
+
+
+MAX_ALTERNATIVES = 8
+Synonyms = tuple[tuple[str, ...], ...]  # groups of words that mean the same (("退款", "退钱"), ...)
 
 
 @lru_cache(maxsize=256)  # highlight() parses the same query once per row of a result page
-def parse_query(query: str) -> ParsedQuery:
+def parse_query(query: str, synonyms: Synonyms = ()) -> ParsedQuery:
     """Split a user's query into terms the way documents are split; never raises.
+
+    With `synonyms`, each group word the query contains is swapped for the group's other words, and
+    a row matching the query or any swapped version matches (at most MAX_ALTERNATIVES versions).
 
     Quotes, brackets and other punctuation only separate terms, and capitalised AND/OR/NOT/NEAR are
     dropped: every term is quoted as a literal when the database query is built.
@@ -220,7 +251,58 @@ def parse_query(query: str) -> ParsedQuery:
             boosts.extend(_jieba_words(run))
     terms = list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
     boosts = [w for w in dict.fromkeys(boosts) if (w, False) not in terms][:MAX_QUERY_TERMS]
-    return ParsedQuery(terms=tuple(terms), boosts=tuple(boosts), number=number)
+    alternatives: list[ParsedQuery] = []
+    for variant in _synonym_variants(text, synonyms):
+        alt = parse_query(variant)
+        if alt.terms and alt.terms != tuple(terms) and alt not in alternatives:
+            alternatives.append(alt)
+    return ParsedQuery(
+        terms=tuple(terms), boosts=tuple(boosts), number=number, alternatives=tuple(alternatives)
+    )
+
+
+def _synonym_variants(text: str, synonyms: Synonyms) -> list[str]:
+    """`text` with each synonym it contains replaced by the other words of its group, one swap at a
+    time and then all together, at most MAX_ALTERNATIVES variants."""
+    variants: list[str] = []
+    for group in synonyms:
+        words = [normalize(w) for w in group if w]
+        present = [w for w in words if w and w in text]
+        if not present:
+            continue
+        for current in [*variants, text][:MAX_ALTERNATIVES]:
+            for word in present:
+                if word not in current:
+                    continue
+                for other in words:
+                    if other != word:
+                        variant = current.replace(word, other)
+                        if variant != text and variant not in variants:
+                            variants.append(variant)
+    return variants[:MAX_ALTERNATIVES]
+
+
+def parse_any(words: Sequence[str]) -> ParsedQuery:
+    """A query matching rows that hold any of `words` (e.g. the key words of a customer's message)."""
+    parts = [p for p in (parse_query(w) for w in words[:MAX_ALTERNATIVES] if w and w.strip()) if p.terms]
+    if not parts:
+        return ParsedQuery(terms=())
+    return ParsedQuery(terms=parts[0].terms, boosts=parts[0].boosts, alternatives=tuple(parts[1:]))
+
+
+# Where the synonym table lives is the caller's business (kefu.knowledge registers it): core only asks.
+_synonym_source = None
+
+
+def set_synonym_source(source) -> None:
+    """Register a function returning the current synonym groups (a `Synonyms` tuple)."""
+    global _synonym_source
+    _synonym_source = source
+
+
+def synonym_groups() -> Synonyms:
+    """The synonym groups to expand queries with; () when no source is registered."""
+    return _synonym_source() if _synonym_source is not None else ()
 
 
 def _fts5_match(parsed: ParsedQuery) -> str:
@@ -230,12 +312,15 @@ def _fts5_match(parsed: ParsedQuery) -> str:
     def quoted(term: str, prefix: bool = False) -> str:
         return '"' + term.replace('"', '""') + '"' + ("*" if prefix else "")
 
-    parts = [quoted(term, prefix) for term, prefix in parsed.terms]
-    if parsed.boosts:
-        # (boost OR <first required term>) is true for every row that matches at all; bm25 still
-        # scores the boost words, so rows holding the whole word rank higher.
-        parts.append("(" + " OR ".join([*map(quoted, parsed.boosts), parts[0]]) + ")")
-    return " AND ".join(parts)
+    def one(p: ParsedQuery) -> str:
+        parts = [quoted(term, prefix) for term, prefix in p.terms]
+        if p.boosts:
+            # (boost OR <first required term>) is true for every row that matches at all; bm25 still
+            # scores the boost words, so rows holding the whole word rank higher.
+            parts.append("(" + " OR ".join([*map(quoted, p.boosts), parts[0]]) + ")")
+        return " AND ".join(parts)
+
+    return _either(parsed, one, " OR ")
 
 
 def _tsquery(parsed: ParsedQuery) -> str:
@@ -244,10 +329,21 @@ def _tsquery(parsed: ParsedQuery) -> str:
     def quoted(term: str, prefix: bool = False) -> str:
         return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'" + (":*" if prefix else "")
 
-    parts = [quoted(term, prefix) for term, prefix in parsed.terms]
-    if parsed.boosts:
-        parts.append("(" + " | ".join([*map(quoted, parsed.boosts), parts[0]]) + ")")
-    return " & ".join(parts)
+    def one(p: ParsedQuery) -> str:
+        parts = [quoted(term, prefix) for term, prefix in p.terms]
+        if p.boosts:
+            parts.append("(" + " | ".join([*map(quoted, p.boosts), parts[0]]) + ")")
+        return " & ".join(parts)
+
+    return _either(parsed, one, " | ")
+
+
+def _either(parsed: ParsedQuery, one, joiner: str) -> str:
+    """The expression of `parsed`, or of it and its alternatives joined by OR, each in brackets."""
+    parts = [p for p in (parsed, *parsed.alternatives) if p.terms]
+    if len(parts) == 1:
+        return one(parts[0])
+    return joiner.join(f"({one(p)})" for p in parts)
 
 
 # --- storage: one definition per searchable table -------------------------------------------------
@@ -260,6 +356,10 @@ class SearchIndex:
     table: str
     column: str = "search_text"
     pk: str = "id"
+    # PostgreSQL: a stored generated tsvector column to match and rank on. ts_rank otherwise parses
+    # `column` again for every matching row (the GIN index finds rows, ranking reads them), which is
+    # the cost of a query matching thousands of rows; the stored vector is parsed once, on write.
+    vector_column: str = ""
 
     @property
     def fts_table(self) -> str:  # SQLite
@@ -311,6 +411,12 @@ def missing_index_parts(connection, index: SearchIndex = TICKETS) -> set[str]:
 
 
 def _pg_index_sql(index: SearchIndex) -> str:
+    if index.vector_column:
+        return (
+            f"ALTER TABLE {index.table} ADD COLUMN IF NOT EXISTS {index.vector_column} tsvector "
+            f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {index.column})) STORED; "
+            f"CREATE INDEX IF NOT EXISTS {index.gin_index} ON {index.table} USING gin ({index.vector_column})"
+        )
     # Queries must repeat this expression exactly (see _pg_vector) for the planner to use the index.
     return (
         f"CREATE INDEX IF NOT EXISTS {index.gin_index} ON {index.table} "
@@ -339,6 +445,8 @@ def uninstall_search_index(connection, index: SearchIndex = TICKETS) -> None:
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {index.gin_index}")
+            if index.vector_column:
+                cursor.execute(f"ALTER TABLE {index.table} DROP COLUMN IF EXISTS {index.vector_column}")
 
 
 def rebuild_search_index(connection, index: SearchIndex = TICKETS) -> None:
@@ -364,30 +472,49 @@ def ensure_search_index(using: str = "default", index: SearchIndex = TICKETS) ->
 
 
 def ensure_search_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
-    """post_migrate receiver: `ensure_search_index` once core's search migration is applied.
+    """post_migrate receiver: `ensure_search_index` for every registered index whose installing
+    migration is applied (work orders: core's 0002_search).
 
     Connect it in CoreConfig.ready(): `post_migrate.connect(ensure_search_index_after_migrate, sender=self)`.
     """
     from django.db.migrations.recorder import MigrationRecorder
 
-    if ("core", "0002_search") in MigrationRecorder(connections[using]).applied_migrations():
-        ensure_search_index(using, TICKETS)
+    applied = MigrationRecorder(connections[using]).applied_migrations()
+    for registered in REGISTRY.values():
+        if registered.migration in applied:
+            ensure_search_index(using, registered.index)
 
 
-def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = False) -> tuple[int, int]:
-    """Recompute search_text for every work order in primary-key batches; (rows seen, rows changed).
+@dataclass(frozen=True)
+class Registered:
+    """A searchable table known to `kefu_reindex` and the post-migrate repair."""
+
+    name: str  # what kefu_reindex prints ("work orders", "articles")
+    index: SearchIndex
+    reindex: object  # callable(batch_size=...) -> (seen, changed)
+    migration: tuple[str, str]  # (app label, migration name) that installs the index
+
+
+REGISTRY: dict[str, Registered] = {}
+
+
+def register_index(name: str, index: SearchIndex, reindex, migration: tuple[str, str]) -> None:
+    """Make another app's table known to `kefu_reindex` and to the post-migrate repair."""
+    REGISTRY[index.table] = Registered(name, index, reindex, migration)
+
+
+def reindex_rows(model, document, fields: Sequence[str], *, batch_size: int = 2000, only_empty: bool = False,
+                 column: str = "search_text") -> tuple[int, int]:  # fmt: skip
+    """Recompute `column` = document(row) for every row of `model` in primary-key batches;
+    (rows seen, rows changed).
 
     Batches are read by primary key ranges rather than one long cursor, so writes between reads are
-    safe on SQLite and nothing holds a server-side cursor open on PostgreSQL. `model` is the historical
-    model in a migration.
+    safe on SQLite and nothing holds a server-side cursor open on PostgreSQL. `model` may be the
+    historical model in a migration.
     """
-    if model is None:
-        from kefu.tickets.models import Ticket
-
-        model = Ticket
-    rows = model._default_manager.order_by("pk").only(*TICKET_FIELDS, "search_text")
+    rows = model._default_manager.order_by("pk").only(*fields, column)
     if only_empty:
-        rows = rows.filter(search_text="")
+        rows = rows.filter(**{column: ""})
     seen = changed = 0
     last_pk = None
     while True:
@@ -395,16 +522,28 @@ def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = Fa
         if not batch:
             return seen, changed
         dirty = []
-        for ticket in batch:
-            text = document_text(ticket)
-            if text != ticket.search_text:
-                ticket.search_text = text
-                dirty.append(ticket)
+        for row in batch:
+            text = document(row)
+            if text != getattr(row, column):
+                setattr(row, column, text)
+                dirty.append(row)
         if dirty:
-            model._default_manager.bulk_update(dirty, ["search_text"])
+            model._default_manager.bulk_update(dirty, [column])
         seen += len(batch)
         changed += len(dirty)
         last_pk = batch[-1].pk
+
+
+def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = False) -> tuple[int, int]:
+    """Recompute search_text for every work order; (rows seen, rows changed). See `reindex_rows`."""
+    if model is None:
+        from kefu.tickets.models import Ticket
+
+        model = Ticket
+    return reindex_rows(model, document_text, TICKET_FIELDS, batch_size=batch_size, only_empty=only_empty)
+
+
+register_index("work orders", TICKETS, reindex_tickets, ("core", "0002_search"))
 
 
 # --- search ---------------------------------------------------------------------------------------
@@ -444,6 +583,8 @@ class _Fts5Score(Expression):
 
 
 def _pg_vector(index: SearchIndex):
+    if index.vector_column:  # not a model field: the ORM never writes it, PostgreSQL computes it
+        return RawSQL(f'"{index.table}"."{index.vector_column}"', ())
     return Func(F(index.column), template="to_tsvector('simple'::regconfig, %(expressions)s)")
 
 
@@ -471,19 +612,22 @@ def search_queryset(
     index: SearchIndex,
     exact: Sequence[tuple[Q, float]] = (),
     order: tuple[str, ...] = ("-pk",),
+    boosts: Sequence[tuple[Q, float]] = (),
 ) -> QuerySet:
     """Rows of `queryset` matching `parsed` or any `exact` condition, best first.
 
     The result is `queryset` narrowed (its filters stay), annotated with `search_rank` and ordered by
     it: full-text score plus the weight of each exact condition the row meets, then by `order`.
+    `boosts` only add their weight to rows that match anyway: unlike `exact` they never widen the
+    match, so an unindexed condition (a title LIKE) does not turn the index lookup into a scan.
     """
     conditions: list[Q] = []
     score = Value(0.0, output_field=FloatField())
-    if parsed.terms:
+    if parsed.searchable:
         condition, score = _match_and_score(queryset, parsed, index)
         conditions.append(condition)
-    for condition, weight in exact:
-        conditions.append(condition)
+    conditions.extend(condition for condition, _weight in exact)
+    for condition, weight in [*exact, *boosts]:
         score = score + Case(
             When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField()
         )
@@ -503,7 +647,7 @@ def search_tickets(queryset: QuerySet, query: str, limit: int | None = None) -> 
     """
     if not query or not query.strip():
         return queryset
-    parsed = parse_query(query)
+    parsed = parse_query(query, synonym_groups())
     exact: list[tuple[Q, float]] = []
     if parsed.number:
         exact.append((Q(number=parsed.number), 1000.0))
@@ -525,7 +669,7 @@ def _match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
             normalized.append(n)
             origin.append(i)
     norm = "".join(normalized)
-    needles = {term for term, _prefix in parsed.terms}
+    needles = {term for term, _prefix in parsed.all_terms()}
     spans = []
     for match in _RUN.finditer(norm):
         run, start = match.group(), match.start()
@@ -546,12 +690,13 @@ def _match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
-def highlight(text: str, query: str, width: int = 80) -> SafeString:
+def highlight(text: str, query: "str | ParsedQuery", width: int = 80) -> SafeString:
     """About `width` characters of `text` around the first match, HTML-escaped, with each matched
-    term wrapped in <mark>; "…" marks a cut. Safe to put in a template as it is."""
+    term wrapped in <mark>; "…" marks a cut. Safe to put in a template as it is. `query` is the
+    user's text or an already parsed query (with its synonyms)."""
     text = text or ""
-    parsed = parse_query(query or "")
-    spans = _match_spans(text, parsed) if parsed.terms else []
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query or "", synonym_groups())
+    spans = _match_spans(text, parsed) if parsed.searchable else []
     start, end = 0, len(text)
     if len(text) > width:
         anchor = spans[0][0] if spans else 0

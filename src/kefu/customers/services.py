@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationError
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier, normalize_phone
-from kefu.customers.selectors import customer_by_contact
+from kefu.customers.selectors import customer_by_contact, customer_by_phone
 
 
 def clean_phone(raw: str, field: str = "customer_phone") -> str:
@@ -32,7 +32,10 @@ def clean_email(raw: str, field: str = "customer_email") -> str:
 def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "") -> Customer | None:
     """The customer with this phone or email, else a new one; adds the other contact to a found record."""
     phone, email = clean_phone(phone), clean_email(email)
-    customer = customer_by_contact(phone=phone, email=email)
+    # By phone first, in one query; a record found by the number holds it already. Then by email,
+    # like customer_by_contact.
+    known = customer_by_phone(phone)
+    customer = known or customer_by_contact(email=email)
     if customer is None:
         if not (name.strip() or phone or email):
             return None
@@ -43,7 +46,7 @@ def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "")
         if email:
             CustomerEmail.objects.create(customer=customer, address=email)
         return customer
-    if phone:
+    if phone and known is None:
         CustomerPhone.objects.get_or_create(customer=customer, number=phone)
     if email:
         CustomerEmail.objects.get_or_create(customer=customer, address=email)

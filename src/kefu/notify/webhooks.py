@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import PermissionDenied
+from kefu.core.refcache import RefCache
 from kefu.notify.models import Webhook, WebhookDelivery
 from kefu.tickets.models import TicketEvent
 
@@ -80,6 +81,14 @@ def event_payload(event: TicketEvent, delivery_id: str) -> dict:
     }
 
 
+# Every event of the timeline asks which webhooks want it: the active ones are kept per process
+# (kefu.core.refcache), so an installation without webhooks pays no query per event. Another
+# process sees a new or changed webhook within refcache.CACHE_SECONDS.
+active_webhooks = RefCache(
+    "notify.active_webhooks", lambda: list(Webhook.objects.filter(is_active=True))
+).watch(Webhook)
+
+
 def webhooks_enqueue(*, event: TicketEvent) -> list[WebhookDelivery]:
     """Record a delivery of `event` for every active webhook that wants it; see webhooks_enqueue_many."""
     return webhooks_enqueue_many(events=[event])
@@ -89,7 +98,7 @@ def webhooks_enqueue_many(*, events: list[TicketEvent]) -> list[WebhookDelivery]
     """Record a delivery of each event for every active webhook that wants it (inside the events'
     transaction) and send them after it commits. An event already enqueued is not enqueued again.
     A sweep's batch of events costs three queries, not three per event."""
-    hooks = list(Webhook.objects.filter(is_active=True))
+    hooks = active_webhooks.get()
     if not hooks or not events:
         return []
     done = set(

@@ -397,8 +397,15 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
 def ticket_create(request, payload: TicketCreateIn):
-    # The service's instance already holds what the detail shows (customer, category, group...).
-    ticket = services.ticket_create(by=user_of(request), **payload.dict())
+    # The service's instance already holds what the detail shows (customer, category, group,
+    # the clocks it started). The caller's groups, from the per-process snapshot, give the new
+    # work order's group and the answer's actions; not when it is accepted at once, a permission
+    # check of its own, which reads them fresh.
+    user = user_of(request)
+    data = payload.dict()
+    if not data.get("accept"):
+        permissions.pin_agent_groups(user, cached=True)
+    ticket = services.ticket_create(by=user, **data)
     return HttpStatus(201, ticket)
 
 

@@ -1,8 +1,11 @@
 """Who may see and touch which work order. Services call these; views never decide alone."""
 
+import copy
+
 from django.db.models import Q, QuerySet
 
-from kefu.accounts.models import OVERSIGHT_ROLES, Role, User
+from kefu.accounts.models import OVERSIGHT_ROLES, AgentGroup, Role, User
+from kefu.core.refcache import RefCache
 
 
 def is_owner_or_lead(ticket, user: User | None) -> bool:
@@ -12,6 +15,9 @@ def is_owner_or_lead(ticket, user: User | None) -> bool:
 def in_ticket_group(ticket, user: User) -> bool:
     if ticket.group_id is None:
         return True  # not routed to a group yet: any agent may take it
+    pinned = user.__dict__.get("_pinned_group_ids")
+    if pinned is not None:
+        return ticket.group_id in pinned
     return user.agent_groups.filter(pk=ticket.group_id).exists()
 
 
@@ -31,9 +37,46 @@ def agent_group_ids(user: User) -> list[int]:
     return list(user.agent_groups.values_list("pk", flat=True))
 
 
-def pin_agent_groups(user: User) -> None:
-    """Read the user's groups once for the rest of this request (the user object lives for one request)."""
-    user.__dict__["_pinned_group_ids"] = list(user.agent_groups.values_list("pk", flat=True))
+def _load_memberships() -> dict[int, list[AgentGroup]]:
+    groups = {g.pk: g for g in AgentGroup.objects.all()}
+    members: dict[int, list[AgentGroup]] = {}
+    rows = AgentGroup.members.through.objects.order_by("agentgroup_id").values_list(
+        "user_id", "agentgroup_id"
+    )
+    for user_id, group_id in rows:
+        if group_id in groups:  # a group created between the two reads comes with the next load
+            members.setdefault(user_id, []).append(groups[group_id])
+    return members
+
+
+# Who is in which agent group, for recording work orders through the API (the group a new work
+# order goes to, and the actions its answer offers): kept per process (kefu.core.refcache).
+memberships = (
+    RefCache("accounts.agent_group_members", _load_memberships)
+    .watch(AgentGroup)
+    .watch_m2m(AgentGroup.members.through)
+)
+
+
+def pin_agent_groups(user: User, *, cached: bool = False) -> None:
+    """Read the user's groups once for the rest of this request (the user object lives for one request).
+
+    `cached`: from the per-process snapshot of memberships (at most refcache.CACHE_SECONDS old in
+    another process than the one that changed them) instead of a query."""
+    if cached:
+        groups = [copy.copy(g) for g in memberships.get().get(user.pk, ())]
+    else:
+        groups = list(user.agent_groups.order_by("id"))
+    user.__dict__["_pinned_groups"] = groups
+    user.__dict__["_pinned_group_ids"] = [g.pk for g in groups]
+
+
+def first_agent_group(user: User):
+    """The user's first agent group (lowest id), where their new work orders go; None if none."""
+    pinned = user.__dict__.get("_pinned_groups")
+    if pinned is not None:
+        return pinned[0] if pinned else None
+    return user.agent_groups.order_by("id").first()
 
 
 def visibility_filter(user: User) -> Q:

@@ -6,32 +6,39 @@ budget runs out on its calendar and `next_action_at` is when the sweep must next
 open work orders reads only the clocks that are due.
 """
 
+import copy
 import logging
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
+from kefu.core.refcache import RefCache
 from kefu.tickets.models import SlaClock, SlaPolicy, Ticket
 
 log = logging.getLogger(__name__)
 
 
+# Every new work order looks up its policy: the active ones are kept per process (kefu.core.refcache).
+active_policies = RefCache(
+    "tickets.sla_policies", lambda: list(SlaPolicy.objects.filter(is_active=True).order_by("id"))
+).watch(SlaPolicy)
+
+
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
     """The most specific active policy matching type × severity × customer tier (blank = any)."""
     tier = ticket.customer.tier if ticket.customer_id else ""
-    candidates = SlaPolicy.objects.filter(is_active=True).filter(
-        Q(ticket_type="") | Q(ticket_type=ticket.ticket_type),
-        Q(severity="") | Q(severity=ticket.severity),
-        Q(customer_tier="") | Q(customer_tier=tier),
-    )
     best = None
-    for policy in candidates.order_by("id"):
-        if best is None or policy.specificity > best.specificity:
+    for policy in active_policies.get():
+        if (
+            policy.ticket_type in ("", ticket.ticket_type)
+            and policy.severity in ("", ticket.severity)
+            and policy.customer_tier in ("", tier)
+            and (best is None or policy.specificity > best.specificity)
+        ):
             best = policy
-    return best
+    return copy.copy(best) if best is not None else None  # the caller's own, not the shared snapshot
 
 
 def clock_start(

@@ -5,6 +5,7 @@ locking: a stale form is refused, never silently overwritten), consults workflow
 the timeline.
 """
 
+import copy
 from collections.abc import Callable
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
+from kefu.core.refcache import RefCache
 from kefu.core.search import document_text
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
@@ -63,6 +65,28 @@ def next_number(*, ticket_type: str, now: datetime) -> str:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _load_categories() -> dict[int, Category]:
+    """Every category by id, parents linked in memory so that `path` needs no query."""
+    rows = {c.pk: c for c in Category.objects.all()}
+    for c in rows.values():
+        if c.parent_id is not None and c.parent_id in rows:
+            Category.parent.field.set_cached_value(c, rows[c.parent_id])
+    return rows
+
+
+# The register checks its category on every new work order: the tree is kept per process.
+categories = RefCache("tickets.categories", _load_categories).watch(Category)
+
+
+def active_category(pk) -> Category | None:
+    """The active category `pk` (a copy of the cached row, its parents linked), or None."""
+    try:
+        found = categories.get().get(int(pk))
+    except (TypeError, ValueError):
+        return None
+    return copy.copy(found) if found is not None and found.is_active else None
 
 
 def _locked(ticket: Ticket, version: int | None) -> Ticket:
@@ -115,7 +139,7 @@ def _validate_register(data: dict, errors: dict) -> dict:
     if "content" in data and not (data["content"] or "").strip():
         errors.setdefault("content", []).append(_("Record the customer's own words."))
     if data.get("category_id") not in (None, ""):
-        category = Category.objects.filter(pk=data["category_id"], is_active=True).first()
+        category = active_category(data["category_id"])
         if category is None:
             errors.setdefault("category_id", []).append(_("Unknown category."))
         elif ticket_type and category.ticket_type != ticket_type:
@@ -250,7 +274,7 @@ def ticket_create(
     )
     group = cleaned.get("group")
     if group is None and by is not None:
-        group = by.agent_groups.order_by("id").first()
+        group = permissions.first_agent_group(by)
     content = cleaned["content"]
     ticket = Ticket(
         ticket_type=ticket_type,
@@ -283,7 +307,13 @@ def ticket_create(
     ticket.search_text = document_text(ticket)
     ticket.save()
     _event(ticket, TicketEvent.Kind.CREATED, by, now, to_status=Status.NEW, data={"channel": channel})
-    sla.clocks_start(ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now)
+    clocks = sla.clocks_start(
+        ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now
+    )
+    # What the answer shows (running_clocks) without reading the rows back; escalation at intake
+    # leaves the clocks alone, and an acceptance below returns a fresh instance without this.
+    if all(c.pk is not None for c in clocks):
+        ticket.started_clocks = clocks
     escalate_on_create(ticket=ticket, now=now)
     if accept and by is not None:
         ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)
@@ -550,6 +580,11 @@ def ticket_merge(
 
 
 def running_clocks(ticket: Ticket):
+    """The work order's SLA clocks in the order they started (those ticket_create just started, if
+    the instance is the one it returned)."""
+    started = ticket.__dict__.get("started_clocks")
+    if started is not None:
+        return started
     return (
         SlaClock.objects.filter(ticket=ticket)
         .select_related("dispatch__department")

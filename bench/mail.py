@@ -1,0 +1,195 @@
+"""Mail ingestion throughput: parse + store, on SQLite and on PostgreSQL.
+
+    uv run python bench/mail.py [--scale 3000] [--database-url postgres://...] [--no-postgres]
+
+The mail is a generated mix built from the test corpus (tests/intake/email/corpus: Chinese
+charsets, multiparts, attachments, auto-replies, bounces): every mail gets its own Message-ID and
+sender; one in four answers an earlier one (In-Reply-To), so it threads into that work order
+instead of opening one. Each mail goes through `mail_ingest` exactly as the MTA pipe and the IMAP
+poller do: kept raw in the inbound log, parsed, threaded, a work order opened through
+ticket_create (SLA clocks, customer record, search tokens), the message and its attachments
+stored, the acknowledgement queued for the worker (Huey, not immediate: sending is the worker's).
+
+Baselines measured in the same run over the same bytes: the bare stdlib `email.message_from_bytes`,
+and Kefu's parser alone (no database). Each database runs in its own child process (Django reads
+its settings once). Without --database-url a private PostgreSQL cluster is started (like
+bench/tickets.py, port 55434) and stopped at the end. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "intake" / "email" / "corpus"
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tickets import Cluster, machine, say  # noqa: E402 — bench/tickets.py: the private PostgreSQL
+
+PG_PORT = 55434
+_HEADER = re.compile(rb"(?im)^(message-id|in-reply-to|references|from):[^\r\n]*(\r?\n[ \t][^\r\n]*)*\r?\n")
+
+
+def mail_mix(scale: int, seed: int) -> tuple[list[bytes], int]:
+    """`scale` mails from the corpus templates; returns (mails, how many are replies)."""
+    templates = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]
+    rng = random.Random(seed)
+    mails, replies, new_ids = [], 0, []
+    for n in range(scale):
+        body = _HEADER.sub(b"", rng.choice(templates))
+        head = f"Message-ID: <bench-{n}@example.com>\r\nFrom: customer{rng.randrange(scale)}@example.com\r\n"
+        if new_ids and rng.random() < 0.25:
+            head += f"In-Reply-To: {rng.choice(new_ids)}\r\n"
+            replies += 1
+        else:
+            new_ids.append(f"<bench-{n}@example.com>")
+        mails.append(head.encode() + body)
+    return mails, replies
+
+
+def rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds else 0.0
+
+
+def child(args: argparse.Namespace) -> dict:
+    data_dir = tempfile.mkdtemp(prefix="kefu-bench-mail.")
+    atexit.register(shutil.rmtree, data_dir, True)
+    env = {
+        "KEFU_DATA_DIR": data_dir,
+        "KEFU_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "KEFU_LOG_LEVEL": "WARNING",
+        "KEFU_HUEY_IMMEDIATE": "0",
+        "DJANGO_SETTINGS_MODULE": "kefu.settings",
+    }
+    if args.database_url:
+        env["KEFU_DATABASE_URL"] = args.database_url
+    os.environ.update(env)
+    import email
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from kefu.intake.email.models import InboundMail, Mailbox
+    from kefu.intake.email.parser import parse
+    from kefu.intake.email.services import mail_ingest
+    from kefu.tickets.models import Message, SlaPolicy, Ticket
+
+    say(f"{connection.vendor}: migrate")
+    call_command("migrate", verbosity=0)
+    from datetime import time as clock
+
+    from kefu.core.models import BusinessCalendar, Shift
+
+    calendar = BusinessCalendar.objects.create(name="bench", is_default=True)
+    Shift.objects.create(calendar=calendar, name="day", start=clock(9), end=clock(18))
+    SlaPolicy.objects.create(
+        name="bench", calendar=calendar, first_response_minutes=30, resolution_minutes=24 * 60
+    )
+    mailbox = Mailbox.objects.create(name="bench", address="service@kefu.test", ticket_type="complaint")
+    mails, replies = mail_mix(args.scale, args.seed)
+    megabytes = sum(map(len, mails)) / 1e6
+    # Warm up (imports, jieba's dictionary, query compilation) with mail outside the measured set.
+    for n, raw in enumerate(mail_mix(20, args.seed + 1)[0]):
+        mail_ingest(raw=raw.replace(b"<bench-", f"<warm{n}-".encode()), mailbox=mailbox)
+
+    say(f"{connection.vendor}: baseline parse of {len(mails)} mails ({megabytes:.1f} MB)")
+    started = time.perf_counter()
+    for raw in mails:
+        email.message_from_bytes(raw)
+    stdlib_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for raw in mails:
+        parse(raw)
+    parse_s = time.perf_counter() - started
+
+    say(f"{connection.vendor}: ingest {len(mails)} mails ({replies} replies)")
+    started = time.perf_counter()
+    failed = 0
+    for n, raw in enumerate(mails, 1):
+        row = mail_ingest(raw=raw, mailbox=mailbox)
+        failed += row.state != InboundMail.State.PROCESSED
+        if n % 1000 == 0:
+            say(f"  {n} mails, {rate(n, time.perf_counter() - started)}/s")
+    ingest_s = time.perf_counter() - started
+    result = {
+        "database": connection.vendor,
+        "mails": len(mails),
+        "replies": replies,
+        "megabytes": round(megabytes, 2),
+        "failed": failed,
+        "work_orders": Ticket.objects.count(),
+        "messages_in": Message.objects.filter(direction="in").count(),
+        "stdlib_parse_per_s": rate(len(mails), stdlib_s),
+        "kefu_parse_per_s": rate(len(mails), parse_s),
+        "ingest_per_s": rate(len(mails), ingest_s),
+        "ingest_ms_per_mail": round(ingest_s * 1000 / len(mails), 2),
+    }
+    result["ingest_vs_stdlib_parse"] = round(result["ingest_per_s"] / result["stdlib_parse_per_s"], 4)
+    result["kefu_parse_vs_stdlib_parse"] = round(result["kefu_parse_per_s"] / result["stdlib_parse_per_s"], 3)
+    return result
+
+
+def run_child(script_args: list[str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *script_args], stdout=subprocess.PIPE, text=True
+    )
+    lines = done.stdout.strip().splitlines()
+    for line in lines[:-1]:
+        print(line, flush=True)
+    if done.returncode != 0 or not lines:
+        sys.exit(f"benchmark child failed ({done.returncode})")
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=int, default=3000, help="mails per database (default 3000)")
+    parser.add_argument(
+        "--database-url", default="", help="an empty PostgreSQL database (default: a private cluster)"
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--port", type=int, default=PG_PORT, help="port of the private cluster")
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args)), flush=True)
+        return
+    common = ["--scale", str(args.scale), "--seed", str(args.seed)]
+    results = {"machine": machine(), "scale": args.scale, "sqlite": run_child(common)}
+    if not args.no_postgres:
+        url = args.database_url
+        if not url:
+            cluster = Cluster(args.port)
+            atexit.register(cluster.stop, False)
+            url = cluster.start()
+            say(f"private PostgreSQL on port {args.port}")
+        results["postgresql"] = run_child([*common, "--database-url", url])
+    for name in ("sqlite", "postgresql"):
+        if name in results:
+            r = results[name]
+            say(
+                f"{name}: ingest {r['ingest_per_s']}/s, parse {r['kefu_parse_per_s']}/s, stdlib {r['stdlib_parse_per_s']}/s"
+            )
+    print(json.dumps(results), flush=True)
+
+
+if __name__ == "__main__":
+    main()

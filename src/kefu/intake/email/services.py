@@ -1,0 +1,425 @@
+"""Mail in: keep the raw mail, parse it, thread it into a work order or open a new one, acknowledge.
+
+Two steps, each its own transaction, so that killing the process between or inside them loses and
+duplicates nothing:
+1. `inbound_store` keeps the raw bytes in InboundMail (state received), at most once per mailbox
+   and IMAP UID;
+2. `inbound_process` turns a stored mail into a Message on a work order (state processed), or
+   keeps the error on the row (state failed) and lets the batch go on.
+`mail_ingest` does both for one mail (the MTA pipe, tests, the benchmark). The Message is unique
+per Message-ID, so the same mail arriving twice, by two routes, makes one message and never a
+second work order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kefu.core.html import sanitize, to_text
+from kefu.customers.models import CustomerEmail
+from kefu.intake.email.models import Acknowledgement, InboundMail, Mailbox
+from kefu.intake.email.parser import ParsedAttachment, ParsedMail, parse, strip_quoted, strip_quoted_html
+from kefu.tickets.models import (
+    NUMBER_PREFIX,
+    Attachment,
+    Channel,
+    Message,
+    SlaClock,
+    SlaTarget,
+    Ticket,
+    TicketType,
+)
+from kefu.tickets.services.messages import message_receive, message_reply
+from kefu.tickets.services.tickets import ALLOWED_ATTACHMENT_TYPES, ticket_create
+
+log = logging.getLogger(__name__)
+
+_PREFIXES = "|".join(sorted(set(NUMBER_PREFIX.values())))
+NUMBER_RE = re.compile(rf"(?<![A-Za-z0-9])(?:{_PREFIXES})-\d{{8}}-\d{{4,}}(?![0-9])")
+# Mail carries what people attach, well beyond what the upload form takes; programs are refused.
+MAIL_ATTACHMENT_TYPES = (
+    *ALLOWED_ATTACHMENT_TYPES,
+    "text/",
+    "message/rfc822",
+    "application/ms-tnef",
+    "application/vnd.ms-tnef",
+    "application/octet-stream",
+    "application/vnd.ms-powerpoint",
+    "application/x-zip-compressed",
+    "application/x-rar-compressed",
+    "application/vnd.rar",
+    "application/x-7z-compressed",
+    "application/rtf",
+    "application/vnd.ms-outlook",
+    "application/ofd",
+    "application/wps-office",
+)
+BLOCKED_EXTENSIONS = {
+    ".exe", ".com", ".bat", ".cmd", ".scr", ".pif", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".msi",
+    ".cpl", ".jar", ".ps1", ".hta", ".lnk",
+}  # fmt: skip
+
+
+class _AlreadyStored(Exception):
+    """Another process stored the same Message-ID first; ours is rolled back."""
+
+    def __init__(self, message: Message):
+        self.message = message
+
+
+def ack_limit_per_hour() -> int:
+    return int(getattr(settings, "KEFU_EMAIL_ACK_PER_HOUR", 3))
+
+
+# --- step 1: keep the raw mail -------------------------------------------------------------------
+
+
+def inbound_store(
+    *,
+    raw: bytes,
+    mailbox: Mailbox | None = None,
+    uid: int | None = None,
+    uid_validity: int | None = None,
+    now: datetime | None = None,
+) -> tuple[InboundMail, bool]:
+    """Keep a received mail before anything else is done with it; returns (row, created).
+
+    The same mailbox + UID (+ UIDVALIDITY) returns the row already kept.
+    """
+    now = now or timezone.now()
+    if uid is not None:
+        existing = InboundMail.objects.filter(mailbox=mailbox, uid_validity=uid_validity, uid=uid).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            row = InboundMail.objects.create(
+                mailbox=mailbox, uid=uid, uid_validity=uid_validity, raw=raw, size=len(raw), received_at=now
+            )
+    except IntegrityError:
+        return InboundMail.objects.get(mailbox=mailbox, uid_validity=uid_validity, uid=uid), False
+    return row, True
+
+
+# --- step 2: process it ---------------------------------------------------------------------------
+
+
+def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> InboundMail:
+    """Turn a kept mail into a message on a work order; a failure is kept on the row, not raised.
+
+    A row already processed is left alone, so running this twice (or after a crash) is safe.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            # Locked: two pollers of the same mailbox must not process one mail twice.
+            row = InboundMail.objects.select_for_update().get(pk=inbound.pk)
+            if row.state == InboundMail.State.PROCESSED:
+                return row
+            parsed = parse(bytes(row.raw))
+            row.mail_id = parsed.message_id
+            row.sender = parsed.from_address[:254]
+            row.subject = parsed.subject[:255]
+            message = _ingest(parsed, mailbox=row.mailbox, now=now)
+            row.ticket_id, row.message = message.ticket_id, message
+            row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", now
+            row.attempts += 1
+            row.save(
+                update_fields=[
+                    "mail_id",
+                    "sender",
+                    "subject",
+                    "ticket",
+                    "message",
+                    "state",
+                    "error",
+                    "processed_at",
+                    "attempts",
+                ]
+            )
+            return row
+    except Exception as exc:  # the mail's own problem: kept for an administrator, the batch goes on
+        from django.db import DatabaseError
+
+        if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+            raise  # the database is away: nothing can be recorded; the caller retries later
+        log.warning("inbound mail %s failed: %s", inbound.pk, exc, exc_info=True)
+        InboundMail.objects.filter(pk=inbound.pk).update(
+            state=InboundMail.State.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:4000],
+            attempts=F("attempts") + 1,
+            processed_at=now,
+        )
+        inbound.refresh_from_db()
+        return inbound
+
+
+def mail_ingest(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> InboundMail:
+    """Receive one mail (the MTA pipe, a test, the benchmark): keep it, then process it."""
+    row, _created = inbound_store(raw=raw, mailbox=mailbox, now=now)
+    return inbound_process(inbound=row, now=now)
+
+
+def inbound_process_pending(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Process mail kept but not processed (a crash between the two steps); returns how many."""
+    done = 0
+    for row in InboundMail.objects.filter(state=InboundMail.State.RECEIVED).order_by("id")[:limit]:
+        inbound_process(inbound=row, now=now)
+        done += 1
+    return done
+
+
+def inbound_retry(*, inbound: InboundMail, now: datetime | None = None) -> InboundMail:
+    """An administrator's "process again" for a failed mail (after fixing what made it fail)."""
+    if inbound.state == InboundMail.State.FAILED:
+        InboundMail.objects.filter(pk=inbound.pk).update(state=InboundMail.State.RECEIVED)
+    return inbound_process(inbound=inbound, now=now)
+
+
+# --- threading -----------------------------------------------------------------------------------
+
+
+def _live(ticket: Ticket) -> Ticket:
+    """The work order a merged one was folded into."""
+    for _hop in range(10):
+        if ticket.merged_into_id is None:
+            break
+        ticket = ticket.merged_into
+    return ticket
+
+
+def _is_customer(ticket: Ticket, address: str) -> bool:
+    if not address:
+        return False
+    if (ticket.customer_email or "").lower() == address:
+        return True
+    return (
+        bool(ticket.customer_id)
+        and CustomerEmail.objects.filter(customer_id=ticket.customer_id, address__iexact=address).exists()
+    )
+
+
+def thread_target(parsed: ParsedMail) -> Ticket | None:
+    """The work order a mail answers: by Message-ID headers, else by the number in the subject.
+
+    A number in the subject is trusted only from the work order's own customer, so that nobody
+    can write into someone else's work order by guessing its number.
+    """
+    ids = parsed.thread_ids
+    if ids:
+        found = {
+            m.external_id: m
+            for m in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids).select_related(
+                "ticket"
+            )
+        }
+        for message_id in ids:
+            if message_id in found:
+                return _live(found[message_id].ticket)
+    match = NUMBER_RE.search(parsed.subject)
+    if match:
+        ticket = Ticket.objects.filter(number=match.group(0)).first()
+        if ticket is not None:
+            ticket = _live(ticket)
+            if _is_customer(ticket, parsed.from_address):
+                return ticket
+    return None
+
+
+# --- storing -------------------------------------------------------------------------------------
+
+
+def _attachment_refusal(attachment: ParsedAttachment) -> str:
+    limit = settings.KEFU_MAX_ATTACHMENT_BYTES
+    name = attachment.filename.lower()
+    if len(attachment.data) > limit:
+        return _("larger than %(mb)s MB") % {"mb": limit // (1024 * 1024)}
+    if any(name.endswith(ext) for ext in BLOCKED_EXTENSIONS):
+        return _("programs are not accepted")
+    if not attachment.content_type.startswith(MAIL_ATTACHMENT_TYPES):
+        return _("files of type “%(type)s” are not accepted") % {"type": attachment.content_type}
+    return ""
+
+
+def _valid_email(address: str) -> str:
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(address)
+    except Exception:
+        return ""
+    return address
+
+
+def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime) -> Message:
+    existing = Message.objects.filter(channel=Channel.EMAIL, external_id=parsed.message_id).first()
+    if existing is not None:
+        return existing
+    ticket = thread_target(parsed)
+    is_reply = ticket is not None
+    text, html = parsed.text, parsed.html
+    if is_reply:
+        html = sanitize(strip_quoted_html(parsed.raw_html)) if parsed.raw_html else ""
+        text = strip_quoted(to_text(html) if parsed.text_from_html else text)
+    text = text.strip() or parsed.subject or _("(no text)")
+    kept, skipped = [], []
+    for attachment in parsed.attachments:
+        refusal = _attachment_refusal(attachment)
+        if refusal:
+            skipped.append({"name": attachment.filename, "size": len(attachment.data), "reason": refusal})
+        else:
+            kept.append(attachment)
+    data = {
+        "email": {
+            "mailbox": mailbox.pk if mailbox else None,
+            "to": parsed.to[:20],
+            "date": parsed.date.isoformat() if parsed.date else "",
+            "references": parsed.references[-20:],
+        },
+        "attachments": [a.filename for a in kept],
+    }
+    if parsed.is_auto:
+        data["email"]["auto"] = parsed.auto_reason
+    if skipped:
+        data["skipped_attachments"] = skipped
+        text += "\n\n" + _("Attachments not kept: %(list)s") % {
+            "list": "; ".join(f"{s['name']} ({s['reason']})" for s in skipped)
+        }
+    created_ticket = False
+    try:
+        with transaction.atomic():
+            if ticket is None:
+                address = _valid_email(parsed.from_address)
+                ticket = ticket_create(
+                    by=None,
+                    ticket_type=mailbox.ticket_type if mailbox else TicketType.CONSULTATION,
+                    channel=Channel.EMAIL,
+                    title=(parsed.subject or text.splitlines()[0])[:200],
+                    content=text,
+                    customer_name=(parsed.from_name or address)[:100],
+                    customer_email=address,
+                    group_id=mailbox.group_id if mailbox else None,
+                    now=now,
+                )
+                created_ticket = True
+            message, created = message_receive(
+                ticket=ticket,
+                channel=Channel.EMAIL,
+                body_text=text,
+                body_html=html,
+                author_name=parsed.from_name or parsed.from_address,
+                address=parsed.from_address,
+                subject=parsed.subject,
+                external_id=parsed.message_id,
+                in_reply_to=parsed.in_reply_to,
+                data=data,
+                now=now,
+            )
+            if not created:
+                raise _AlreadyStored(message)
+            for attachment in kept:
+                Attachment.objects.create(
+                    ticket=ticket,
+                    message=message,
+                    file=ContentFile(attachment.data, name=_storage_name(attachment.filename)),
+                    name=attachment.filename[:255],
+                    content_id=attachment.content_id,
+                    size=len(attachment.data),
+                    content_type=attachment.content_type[:100],
+                )
+    except _AlreadyStored as race:
+        return race.message
+    if created_ticket and mailbox is not None and mailbox.acknowledge:
+        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, now=now)
+    return message
+
+
+def _storage_name(filename: str) -> str:
+    from django.utils.text import get_valid_filename
+
+    try:
+        return get_valid_filename(filename)[-100:]
+    except Exception:
+        return "attachment.bin"
+
+
+# --- acknowledgement -----------------------------------------------------------------------------
+
+
+def promised_time(ticket: Ticket) -> datetime | None:
+    """When the customer may expect an answer: the first-response clock, else the resolution clock."""
+    for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
+        clock = (
+            SlaClock.objects.filter(ticket=ticket, dispatch=None, target=target).exclude(due_at=None).first()
+        )
+        if clock is not None:
+            return clock.due_at
+    return None
+
+
+def ack_refusal(*, parsed: ParsedMail, now: datetime) -> str:
+    """Why no acknowledgement goes to this mail's sender ("" when one may go)."""
+    address = _valid_email(parsed.from_address.lower())
+    if not address:
+        return "no sender address"
+    if parsed.is_auto:
+        return f"automatic mail ({parsed.auto_reason})"
+    if Mailbox.objects.filter(address__iexact=address).exists():
+        return "sent by one of our own mailboxes"
+    recent = Acknowledgement.objects.filter(address=address, created_at__gte=now - timedelta(hours=1)).count()
+    if recent >= ack_limit_per_hour():
+        return "rate limit"
+    return ""
+
+
+def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: datetime) -> Message | None:
+    """Tell the sender the work-order number and the promised time (an auto-reply: never to automatic
+    mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour)."""
+    refusal = ack_refusal(parsed=parsed, now=now)
+    if refusal:
+        log.debug("no acknowledgement for %s: %s", parsed.message_id, refusal)
+        return None
+    due = promised_time(ticket)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("We have received your mail: %(subject)s [%(number)s]") % {
+            "subject": parsed.subject or _("(no subject)"),
+            "number": ticket.number,
+        }
+        lines = [
+            _("Hello,"),
+            "",
+            _("We have received your mail and recorded it as work order %(number)s.")
+            % {"number": ticket.number},
+        ]
+        if due is not None:
+            lines.append(
+                _("We will answer you by %(time)s.")
+                % {"time": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}
+            )
+        lines += [
+            _("To add information, reply to this mail and keep the number in the subject."),
+            "",
+            _("This mail was sent automatically."),
+        ]
+    message = message_reply(
+        ticket=ticket,
+        by=None,
+        channel=Channel.EMAIL,
+        subject=subject[:255],
+        body_text="\n".join(lines),
+        data={"kind": "ack", "mailbox": mailbox.pk},
+        now=now,
+    )
+    Acknowledgement.objects.create(
+        address=parsed.from_address.lower(), ticket=ticket, message=message, created_at=now
+    )
+    return message

@@ -1,0 +1,184 @@
+"""IMAP polling against a real Dovecot: mail becomes work orders once, is marked \\Seen, survives crashes."""
+
+import imaplib
+
+import pytest
+
+from kefu.intake.email import imap as imap_polling
+from kefu.intake.email import services
+from kefu.intake.email.models import InboundMail
+from kefu.tickets.models import Message, Ticket
+from tests.intake.email.conftest import CORPUS_NOW, eml
+
+pytestmark = pytest.mark.django_db
+
+
+def _append(client, raw: bytes) -> None:
+    typ, data = client.append("INBOX", None, None, raw)
+    assert typ == "OK", data
+
+
+def _seen(client) -> list[int]:
+    """Positions (1 = first appended in this test) of the mail marked \\Seen."""
+    client.select("INBOX")
+    _typ, data = client.search(None, "SEEN")
+    return sorted(int(n) for n in data[0].split())
+
+
+def _mail(n: int) -> bytes:
+    return (
+        f"Message-ID: <imap-{n}@example.com>\r\nFrom: customer{n}@example.com\r\n"
+        f"Subject: =?utf-8?B?5ZKo6K+i?= {n}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"第 {n} 封邮件：营业时间？\r\n"
+    ).encode()
+
+
+def test_polling_turns_unseen_mail_into_work_orders_and_marks_it_seen(imap, imap_mailbox):
+    for name in ("utf8-plain", "gb2312-base64", "nested-mixed-alternative-related"):
+        _append(imap, eml(name))
+
+    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    assert counts["processed"] == 3
+    assert Ticket.objects.filter(channel="email", group=imap_mailbox.group).count() == 3
+    assert set(Message.objects.filter(direction="in").values_list("subject", flat=True)) == {
+        "快递三天没到",
+        "退货申请",
+        "合同附件",
+    }
+    assert _seen(imap) == [1, 2, 3]
+    assert InboundMail.objects.filter(mailbox=imap_mailbox, state="processed").count() == 3
+
+
+def test_a_second_poll_adds_nothing(imap, imap_mailbox):
+    _append(imap, eml("utf8-plain"))
+    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    assert counts == {"fetched": 0, "processed": 0, "failed": 0, "skipped": 0}
+    assert (Ticket.objects.count(), Message.objects.filter(direction="in").count()) == (1, 1)
+
+
+def test_a_reply_delivered_to_the_mailbox_threads_into_its_work_order(imap, imap_mailbox):
+    _append(imap, eml("gb2312-base64"))
+    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    _append(imap, eml("reply-outlook-original"))
+
+    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    (ticket,) = Ticket.objects.all()
+    assert ticket.messages.filter(direction="in").count() == 2
+
+
+def test_a_mail_that_fails_is_kept_with_its_error_and_the_batch_goes_on(imap, imap_mailbox, monkeypatch):
+    real_parse = services.parse
+
+    def parse(raw: bytes):
+        if b"imap-2@" in raw:
+            raise ValueError("cannot read this one")
+        return real_parse(raw)
+
+    monkeypatch.setattr(services, "parse", parse)
+    for n in (1, 2, 3):
+        _append(imap, _mail(n))
+
+    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    assert (counts["processed"], counts["failed"]) == (2, 1)
+    failed = InboundMail.objects.get(state="failed")
+    assert "cannot read this one" in failed.error
+    assert b"imap-2@" in bytes(failed.raw)
+    assert Ticket.objects.count() == 2
+
+
+class Crash(Exception):
+    """Stands for the process being killed."""
+
+
+def test_a_crash_after_keeping_a_mail_loses_and_duplicates_nothing(imap, imap_mailbox, monkeypatch):
+    for n in range(1, 6):
+        _append(imap, _mail(n))
+    real_process = services.inbound_process
+    calls = {"n": 0}
+
+    def crashing_process(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the third mail is kept raw, then the process dies
+            raise Crash
+        return real_process(**kwargs)
+
+    monkeypatch.setattr(services, "inbound_process", crashing_process)
+    with pytest.raises(Crash):
+        imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    assert InboundMail.objects.filter(state="received").count() == 1
+    assert _seen(imap) == [1, 2]
+    monkeypatch.setattr(services, "inbound_process", real_process)
+
+    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    assert Ticket.objects.count() == 5
+    assert sorted(Message.objects.filter(direction="in").values_list("external_id", flat=True)) == [
+        f"<imap-{n}@example.com>" for n in range(1, 6)
+    ]
+    assert InboundMail.objects.filter(state="processed").count() == 5
+    assert _seen(imap) == [1, 2, 3, 4, 5]
+
+
+def test_a_crash_before_marking_seen_does_not_process_the_mail_twice(imap, imap_mailbox, monkeypatch):
+    for n in range(1, 4):
+        _append(imap, _mail(n))
+    real_uid = imaplib.IMAP4.uid
+    stores = {"n": 0}
+
+    def uid(self, command, *args):
+        if command == "STORE":
+            stores["n"] += 1
+            if stores["n"] == 2:  # processed and committed, then killed before \Seen
+                raise Crash
+        return real_uid(self, command, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", uid)
+    with pytest.raises(Crash):
+        imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    monkeypatch.setattr(imaplib.IMAP4, "uid", real_uid)
+
+    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    assert counts["skipped"] == 1  # kept and processed before the crash: only marked now
+    assert Ticket.objects.count() == 3
+    assert Message.objects.filter(direction="in").count() == 3
+    assert _seen(imap) == [1, 2, 3]
+
+
+def test_a_wrong_password_is_kept_on_the_mailbox_and_other_mailboxes_still_poll(imap, imap_mailbox, org):
+    from kefu.intake.email.models import Mailbox
+
+    broken = Mailbox.objects.create(
+        name="坏邮箱",
+        address="broken@kefu.test",
+        imap_host=imap_mailbox.imap_host,
+        imap_port=imap_mailbox.imap_port,
+        imap_ssl=False,
+        imap_user="kefu",
+        imap_password="wrong",
+    )
+    _append(imap, _mail(1))
+
+    results = imap_polling.mailboxes_poll(now=CORPUS_NOW)
+
+    assert results[imap_mailbox.name]["processed"] == 1
+    assert results[broken.name].startswith("error")
+    broken.refresh_from_db()
+    assert broken.last_error
+
+
+def test_kefu_ingest_mail_imap_polls_every_enabled_mailbox(imap, imap_mailbox, capsys):
+    from kefu import cli
+
+    _append(imap, _mail(1))
+
+    assert cli.main(["ingest-mail", "--imap"]) == 0
+
+    assert "'processed': 1" in capsys.readouterr().out
+    assert Ticket.objects.count() == 1
