@@ -311,13 +311,21 @@ def test_a_resolved_work_order_is_rated_once_and_the_rating_is_on_the_timeline(o
     assert "不满意" in html and 'id="rate-form"' not in html
 
 
-def test_a_bad_rating_does_not_reopen_the_work_order(org, client):
+def test_a_bad_rating_reopens_the_work_order_once_the_rating_is_saved(
+    org, client, django_capture_on_commit_callbacks
+):
+    # The portal only records the rating; kefu.callbacks hears rating_given after the commit and
+    # applies "not satisfied means not closed" (reopen, escalate to the supervisor).
+    from kefu.tickets.models import Escalation
+
     ticket = resolved(org, submitted(client))
 
-    client.post(f"/portal/t/{tracking_token(ticket)}/rate/", {"score": "dissatisfied"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/portal/t/{tracking_token(ticket)}/rate/", {"score": "dissatisfied"})
 
     ticket.refresh_from_db()
-    assert ticket.status == Status.RESOLVED
+    assert ticket.status == Status.IN_PROGRESS
+    assert ticket.escalations.filter(reason=Escalation.Reason.DISSATISFIED).exists()
 
 
 def test_the_rating_signal_is_sent_after_commit(org, client, django_capture_on_commit_callbacks):
