@@ -68,9 +68,11 @@ def ticket_queue(*, user: User, queue: str = "mine", now: datetime | None = None
 
 
 def count_capped(qs: QuerySet, cap: int) -> tuple[int, bool]:
-    """(count, capped): counts at most `cap` rows, so a queue of 60,000 costs what one of `cap` does."""
-    n = qs.order_by()[:cap].count()
-    return n, n >= cap
+    """(count, more): the count up to `cap`, and whether there are more than `cap` rows.
+
+    Reads at most cap + 1 rows, so a queue of 60,000 costs what one of `cap` does."""
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
 
 
 def ticket_list(

@@ -91,12 +91,16 @@ class CappedPaginator(Paginator):
         self.cap = cap or self.cap
 
     @cached_property
+    def _capped_count(self) -> tuple[int, bool]:
+        return selectors.count_capped(self.object_list, self.cap)
+
+    @property
     def count(self) -> int:
-        return selectors.count_capped(self.object_list, self.cap)[0]
+        return self._capped_count[0]
 
     @property
     def count_label(self) -> str:
-        return f"{self.cap}+" if self.count >= self.cap else ""
+        return f"{self.cap}+" if self._capped_count[1] else ""
 
 
 def _page(request, rows, per_page: int = PER_PAGE, paginator=Paginator):
@@ -144,7 +148,7 @@ def workspace(request):
     return render(request, "tickets/workspace.html", {"tabs": tabs, "queue": queue, "page": page, "now": now})
 
 
-TAB_COUNT_CAP = 100
+TAB_COUNT_CAP = 99
 # "About to breach" is worked from its first rows; finding each visible row there means probing the
 # clocks of every group, so it pages through fewer.
 QUEUE_PAGE_CAP = {"breaching": 100}
@@ -152,8 +156,8 @@ QUEUE_PAGE_CAP = {"breaching": 100}
 
 def _tab_count(qs) -> str | int:
     """A queue's badge: the number, or "99+" — what a badge can show, at the cost of 100 rows at most."""
-    n, capped = selectors.count_capped(qs, TAB_COUNT_CAP)
-    return f"{TAB_COUNT_CAP - 1}+" if capped else n
+    n, more = selectors.count_capped(qs, TAB_COUNT_CAP)
+    return f"{TAB_COUNT_CAP}+" if more else n
 
 
 # --- capture -----------------------------------------------------------------------------------
