@@ -1,12 +1,16 @@
 """Callback plans create tasks idempotently, due on the business calendar."""
 
+import threading
 from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
 
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Score, Trigger
 from kefu.callbacks.services import callback_plan_generate, satisfaction_record
 from kefu.customers.models import CustomerPhone
-from kefu.tickets.models import Status
-from tests.callbacks.conftest import resolved_complaint
+from kefu.tickets.models import SlaClock, SlaTarget, Status, Ticket
+from tests.callbacks.conftest import plan_org, resolved_complaint
 from tests.factories import CustomerFactory, aware
 from tests.tickets.helpers import MONDAY_9, perform
 
@@ -85,3 +89,46 @@ def test_service_plan_calls_on_the_day_then_every_period(org):
     assert CallbackTask.objects.filter(plan=plan, ticket=ticket).count() == 2
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
+
+
+def test_resolved_plan_starts_the_callback_clock_and_writes_the_timeline(org):
+    ticket = resolved_complaint(org, now=FRIDAY_17)
+    callback_plan_generate(plan=org.plan, now=FRIDAY_17)
+    event = ticket.events.get(action="request_callback")
+    assert (event.from_status, event.to_status, event.actor) == (
+        Status.RESOLVED,
+        Status.AWAITING_CALLBACK,
+        None,
+    )
+    clock = SlaClock.objects.get(ticket=ticket, target=SlaTarget.CALLBACK)
+    assert clock.due_at == aware(2026, 12, 2, 14, 0)
+
+
+def test_work_order_locked_during_the_sweep_is_moved_by_the_next_one(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite has no row locks to skip")
+    org = plan_org(transactional_db)
+    ticket = resolved_complaint(org)
+    locked, release = threading.Event(), threading.Event()
+
+    def edit():
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=ticket.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit)
+    editor.start()
+    try:
+        assert locked.wait(timeout=30)
+        assert callback_plan_generate(plan=org.plan, now=MONDAY_9) == 0  # neither waits nor overwrites
+    finally:
+        release.set()
+        editor.join(timeout=30)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
+    assert callback_plan_generate(plan=org.plan, now=MONDAY_9) == 1
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.AWAITING_CALLBACK
+    assert CallbackTask.objects.filter(ticket=ticket).count() == 1

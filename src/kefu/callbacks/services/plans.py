@@ -20,6 +20,7 @@ from kefu.tickets.models import Status, Ticket
 #: How far back the sweep looks for resolved work orders (a sweep missed for days still catches up).
 LOOKBACK = timedelta(days=30)
 RESOLVED_STATES = (Status.RESOLVED, Status.AWAITING_CALLBACK)
+BATCH = 2000
 
 
 def due_for(plan: CallbackPlan, start: datetime) -> datetime:
@@ -34,11 +35,9 @@ def care_period(plan: CallbackPlan, now: datetime) -> str:
 
 
 def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
-    """Tasks in batches (INSERT ... ON CONFLICT DO NOTHING through bulk_create), then each new work
-    order moves to "awaiting callback" through the state machine."""
-    from kefu.core.errors import DomainError
-    from kefu.tickets.services import ticket_transition
-
+    """Tasks in batches (INSERT ... ON CONFLICT DO NOTHING through bulk_create), each batch's work
+    orders moved to "awaiting callback" by the ticket services' bulk transition in the same
+    transaction. A work order being edited at that moment is skipped and met again next run."""
     tickets = Ticket.objects.filter(status__in=RESOLVED_STATES, resolved_at__gte=now - LOOKBACK).exclude(
         customer_phone=""
     )
@@ -56,48 +55,93 @@ def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
         round_=Coalesce(Subquery(rounds.annotate(n=Count("id")).values("n")), 0)
     ).values_list("pk", "customer_id", "customer_phone", "customer_name", "resolved_at", "status", "round_")
     made = 0
-    batch: list[CallbackTask] = []
+    batch: list[tuple] = []  # (ticket id, customer id, subject key, period, round, phone, name, due)
     to_move: list[int] = []
-    for pk, customer_id, phone, name, resolved_at, status, round_ in rows.iterator(chunk_size=2000):
+    for pk, customer_id, phone, name, resolved_at, status, round_ in rows.iterator(chunk_size=BATCH):
         key, period = f"t{pk}", f"r{round_}"
         found = existing.get((key, period))
-        due = due_for(plan, resolved_at)
         if found is not None:
             task_pk, state = found
             if state == CallbackTask.State.WAITING_FIX:
                 # The follow-up after a "not satisfied": the fix is resolved, now it is due.
                 made += CallbackTask.objects.filter(pk=task_pk, state=CallbackTask.State.WAITING_FIX).update(
-                    state=CallbackTask.State.OPEN, due_at=due, next_attempt_at=None
+                    state=CallbackTask.State.OPEN, due_at=due_for(plan, resolved_at), next_attempt_at=None
                 )
+                state = CallbackTask.State.OPEN
+            if state == CallbackTask.State.OPEN and status == Status.RESOLVED:
+                to_move.append(pk)  # its task is due but the work order has not moved yet
             continue
-        batch.append(
-            CallbackTask(
-                plan=plan, ticket_id=pk, customer_id=customer_id, subject_key=key, period=period, round=round_,
-                phone=phone, name=name, due_at=due, created_at=now,
-            )
-        )  # fmt: skip
+        batch.append((pk, customer_id, key, period, round_, phone, name, due_for(plan, resolved_at)))
         if status == Status.RESOLVED:
             to_move.append(pk)
-        if len(batch) >= 2000:
-            made += _insert(batch)
-            batch = []
-    if batch:
-        made += _insert(batch)
-    for pk in to_move:
-        try:
-            ticket_transition(ticket=Ticket(pk=pk), action="request_callback", by=None, now=now)
-        except DomainError:  # changed meanwhile (reopened, closed): it is no longer waiting for us
-            pass
+        if len(batch) >= BATCH or len(to_move) >= BATCH:
+            made += _write_batch(plan, batch, to_move, now)
+            batch, to_move = [], []
+    if batch or to_move:
+        made += _write_batch(plan, batch, to_move, now)
     return made
 
 
-def _insert(batch: list[CallbackTask]) -> int:
-    """Insert the batch, skipping rows another sweep already wrote; returns how many were new."""
-    plan = batch[0].plan
-    keys = [t.subject_key for t in batch]
-    before = CallbackTask.objects.filter(plan=plan, subject_key__in=keys).count()
-    CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
-    return CallbackTask.objects.filter(plan=plan, subject_key__in=keys).count() - before
+@transaction.atomic
+def _write_batch(plan: CallbackPlan, batch: list[tuple], to_move: list[int], now: datetime) -> int:
+    """One batch's tasks, and its resolved work orders moved to "awaiting callback", together.
+
+    A work order someone holds locked at this moment (saving an edit) is left out of both: the task
+    row's reference to it would wait for that lock, and the next sweep meets it again anyway.
+    """
+    from kefu.tickets.services import tickets_transition_bulk
+
+    wanted = {row[0] for row in batch} | set(to_move)
+    free = set(
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    made = _insert(plan, [row for row in batch if row[0] in free], now)
+    tickets_transition_bulk(
+        ticket_ids=[pk for pk in to_move if pk in free], action="request_callback", by=None, now=now
+    )
+    return made
+
+
+def _insert(plan: CallbackPlan, batch: list[tuple], now: datetime) -> int:
+    """Insert the batch's tasks in one statement, skipping those another sweep already wrote (the
+    unique plan × subject × period); returns how many were new.
+
+    Plain tuples, not model instances: Django's per-field preparation of a few thousand rows costs
+    more than the database's work. PostgreSQL gets one array per column (unnest), so the driver
+    does not parse a statement of twenty thousand placeholders; SQLite gets the rows as VALUES.
+    """
+    if not batch:
+        return 0
+    adapt = connection.ops.adapt_datetimefield_value
+    table = CallbackTask._meta.db_table
+    columns = (
+        "plan_id, state, attempt_count, outcome, created_at, ticket_id, customer_id, subject_key, period, "
+        "round, phone, name, due_at"
+    )
+    fixed = [plan.pk, CallbackTask.State.OPEN.value, 0, "", adapt(now)]
+    conflict = "ON CONFLICT (plan_id, subject_key, period) DO NOTHING"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [list(column) for column in zip(*batch, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s, %s, %s, u.* FROM unnest(%s::bigint[], "
+                "%s::bigint[], %s::text[], %s::text[], %s::integer[], %s::text[], %s::text[], "
+                f"%s::timestamptz[]) AS u {conflict}",
+                [*fixed, *arrays],
+            )
+        else:
+            rows = [
+                (*fixed, t, c, key, period, r, phone, name, adapt(due))
+                for t, c, key, period, r, phone, name, due in batch
+            ]
+            values = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(rows))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}",
+                [value for row in rows for value in row],
+            )
+        return max(cursor.rowcount, 0)
 
 
 def _service_plan(plan: CallbackPlan, now: datetime) -> int:
