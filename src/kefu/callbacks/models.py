@@ -104,6 +104,11 @@ class CallbackPlan(models.Model):
         default=1,
         help_text=_("After a service: the first call, then one per period."),
     )
+    days_before = models.PositiveIntegerField(
+        _("days before expiry"),
+        default=30,
+        help_text=_("Before an expiry: the call becomes due this many days before the end date."),
+    )
     script = models.ForeignKey(
         Script, on_delete=models.PROTECT, related_name="plans", verbose_name=_("script")
     )
@@ -127,6 +132,32 @@ class CallbackPlan(models.Model):
         return self.name
 
 
+class Contract(models.Model):
+    """合同/服务: what a customer holds until an end date, for the "before it expires" plans.
+
+    Kefu keeps no orders or contracts of its own; this is the minimum such a plan needs: whose it
+    is, what it is called, when it ends, and whom to call (empty: the customer's first phone).
+    Filled by hand in the admin, by an import, or by a link to the business system.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="contracts", verbose_name=_("customer")
+    )
+    name = models.CharField(_("contract or service"), max_length=200)
+    reference = models.CharField(_("contract number"), max_length=64, blank=True)
+    expires_on = models.DateField(_("expires on"), db_index=True)
+    phone = models.CharField(_("phone to call"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Cancelled or renewed: untick."))
+
+    class Meta:
+        verbose_name = _("contract or service")
+        verbose_name_plural = _("contracts and services")
+        ordering = ["expires_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.expires_on:%Y-%m-%d})"
+
+
 class CallbackTask(models.Model):
     """回访任务: one customer to call, for one plan, about one work order or one period."""
 
@@ -144,9 +175,13 @@ class CallbackTask(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
     )
-    #: "t<ticket id>" or "c<customer id>": unique with plan and period even where the FKs are NULL.
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
+    )
+    #: "t<ticket id>", "c<customer id>" or "k<contract id>": unique with plan and period even where the FKs are NULL.
     subject_key = models.CharField(max_length=30)
-    #: Which occurrence: "r0" first round of a work order, "r1" the follow-up after a fix, "2026-12" care.
+    #: Which occurrence: "r0" first round of a work order, "r1" the follow-up after a fix, "p<n>" a care
+    #: period, "v<n>" a visit after a service, "e2027-01-31" the end date a contract call is about.
     period = models.CharField(max_length=20)
     round = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(

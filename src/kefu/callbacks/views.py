@@ -58,7 +58,7 @@ def queue(request):
 def task(request, pk: int):
     """One callback: the customer, the work order's result, the attempts, the script to follow."""
     row = get_object_or_404(
-        CallbackTask.objects.select_related("plan__script", "plan__team", "ticket"), pk=pk
+        CallbackTask.objects.select_related("plan__script", "plan__team", "ticket", "contract"), pk=pk
     )
     if not can_work(request.user, row):
         raise DjangoPermissionDenied(_("Only the callback team may work on this task."))

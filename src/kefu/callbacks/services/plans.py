@@ -4,14 +4,14 @@ Idempotent by construction: one task per (plan, work order or customer, period),
 unique constraint, so the sweep may run twice, late, or on two workers.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Trigger
+from kefu.callbacks.models import CallbackPlan, CallbackTask, Contract, Satisfaction, Trigger
 from kefu.callbacks.selectors import NOT_SATISFIED
 from kefu.core.calendars import add_business_time, load_calendar
 from kefu.customers.models import Customer, CustomerPhone
@@ -216,6 +216,50 @@ def _care_plan(plan: CallbackPlan, now: datetime) -> int:
         return max(cursor.rowcount, 0)
 
 
+def _expiry_plan(plan: CallbackPlan, now: datetime) -> int:
+    """Before a contract or service expires: one call per active contract and end date, once the end
+    date is `days_before` days away (the customer's tiers filtered by the plan's, when it names any).
+
+    Due `due_minutes` working minutes after the window opened (or after now, for a plan switched on
+    late), and never after the contract's last day. A renewed contract (a new end date) gets a new
+    call; an expired one, none.
+    """
+    today = timezone.localdate(now)
+    first_phone = (
+        CustomerPhone.objects.filter(customer=OuterRef("customer_id")).order_by("id").values("number")
+    )
+    contracts = Contract.objects.filter(
+        is_active=True, expires_on__gte=today, expires_on__lte=today + timedelta(days=plan.days_before)
+    ).annotate(first_phone=Subquery(first_phone[:1]))
+    if plan.customer_tiers:
+        contracts = contracts.filter(customer__tier__in=plan.customer_tiers)
+    rows = contracts.values_list("pk", "customer_id", "customer__name", "phone", "first_phone", "expires_on")
+    existing = CallbackTask.objects.filter(plan=plan)
+    before = existing.count()
+    batch: list[CallbackTask] = []
+    for pk, customer_id, name, phone, first, expires_on in rows.iterator(chunk_size=BATCH):
+        if not (phone or first):
+            continue  # nobody to call
+        opens = _local_midnight(expires_on - timedelta(days=plan.days_before))
+        due = min(due_for(plan, max(opens, now)), _local_midnight(expires_on + timedelta(days=1)))
+        batch.append(
+            CallbackTask(
+                plan=plan, customer_id=customer_id, contract_id=pk, subject_key=f"k{pk}",
+                period=f"e{expires_on:%Y-%m-%d}", phone=phone or first, name=name, due_at=due, created_at=now,
+            )
+        )  # fmt: skip
+        if len(batch) >= BATCH:
+            CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+    return existing.count() - before
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -> int:
     """Create the plan's due callback tasks (生成回访任务); returns how many were created or released.
 
@@ -224,6 +268,7 @@ def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -
     A follow-up waiting for a fix becomes due once the work order is resolved again.
     After a service: a first call, then one per period (`visits` in all), per work order.
     Periodic care: one task per customer of the plan's tiers and period.
+    Before an expiry: one task per contract and end date, from `days_before` days before it.
     """
     now = now or timezone.now()
     if not plan.is_active:
@@ -234,6 +279,8 @@ def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -
         return _service_plan(plan, now)
     if plan.trigger == Trigger.CARE:
         return _care_plan(plan, now)
+    if plan.trigger == Trigger.EXPIRY:
+        return _expiry_plan(plan, now)
     return 0
 
 
