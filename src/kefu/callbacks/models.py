@@ -340,6 +340,8 @@ class SurveyInvitation(models.Model):
     round = models.PositiveSmallIntegerField(default=0)
     customer = models.ForeignKey("customers.Customer", on_delete=models.SET_NULL, null=True, blank=True)
     address = models.CharField(max_length=254, blank=True)
+    #: How it was asked: "" a notice (SMS or email link), "chat" in the chat window as the chat ended.
+    via = models.CharField(max_length=10, blank=True)
     notice = models.ForeignKey("notify.CustomerNotice", on_delete=models.SET_NULL, null=True, blank=True)
     skipped = models.CharField(_("not sent because"), max_length=200, blank=True)
     created_at = models.DateTimeField(db_index=True)
