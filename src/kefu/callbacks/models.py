@@ -9,6 +9,7 @@ the work order and the next answer (after the fix) belongs to the next round. A 
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -168,15 +169,28 @@ class CallbackTask(models.Model):
         UNREACHABLE = "unreachable", _("Unreachable")
         CANCELLED = "cancelled", _("Cancelled")
 
-    plan = models.ForeignKey(CallbackPlan, on_delete=models.PROTECT, related_name="tasks")
+    # Found by plan through the unique (plan, subject_key, period) and the queue index: no index of its own.
+    plan = models.ForeignKey(CallbackPlan, on_delete=models.PROTECT, related_name="tasks", db_index=False)
+    # The columns empty on most rows are indexed only where set (Meta.indexes): a care plan writes a
+    # million rows at once, and every index it need not touch is time saved.
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callback_tasks",
+        db_index=False,
     )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
     )
     contract = models.ForeignKey(
-        Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
+        Contract,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callback_tasks",
+        db_index=False,
     )
     #: "t<ticket id>", "c<customer id>" or "k<contract id>": unique with plan and period even where the FKs are NULL.
     subject_key = models.CharField(max_length=30)
@@ -184,23 +198,32 @@ class CallbackTask(models.Model):
     #: period, "v<n>" a visit after a service, "e2027-01-31" the end date a contract call is about.
     period = models.CharField(max_length=20)
     round = models.PositiveSmallIntegerField(default=0)
-    state = models.CharField(
-        _("state"), max_length=12, choices=State.choices, default=State.OPEN, db_index=True
-    )
+    # Indexed where it is not "open" (Meta.indexes): open tasks are found through the queue index.
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     name = models.CharField(_("customer"), max_length=100, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Score.choices, blank=True)
     solved = models.BooleanField(_("solved"), null=True)
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -210,7 +233,16 @@ class CallbackTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "subject_key", "period"], name="callback_task_once"),
         ]
-        indexes = [models.Index(fields=["plan", "state", "due_at"], name="callback_queue")]
+        indexes = [
+            models.Index(fields=["plan", "state", "due_at"], name="callback_queue"),
+            models.Index(fields=["state"], name="callback_task_finished", condition=~Q(state="open")),
+            *(
+                models.Index(
+                    fields=[field], name=f"callback_task_{field}", condition=Q(**{f"{field}__isnull": False})
+                )
+                for field in ("ticket", "contract", "assigned_to", "completed_by", "next_attempt_at")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.subject_key} {self.period}"
