@@ -189,7 +189,12 @@ def feedback(request):
     if request.method == "POST":
         row = get_object_or_404(rows, pk=request.POST.get("feedback", 0) or 0)
         try:
-            services.feedback_reply(feedback=row, by=request.user, reply=request.POST.get("reply", ""))
+            services.feedback_reply(
+                feedback=row,
+                by=request.user,
+                reply=request.POST.get("reply", ""),
+                send_to_customer=request.POST.get("send_to_customer") == "1",
+            )
             messages.success(request, _("Reply archived."))
         except DomainError as exc:
             messages.error(request, exc.message)
