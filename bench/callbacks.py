@@ -183,6 +183,7 @@ def main() -> None:
     from kefu.callbacks.models import CallbackPlan, CallbackTask, Review, Script, Trigger
     from kefu.callbacks.selectors import iso_week_bounds, weekly_report
     from kefu.callbacks.services import callback_plan_generate
+    from kefu.callbacks.services.plans import FIRST_PHONES
     from kefu.customers.models import Customer, CustomerPhone
 
     say("migrate")
@@ -206,8 +207,8 @@ def main() -> None:
     def baseline_care():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT count(*) FROM {customer} c JOIN {phone} p ON p.id = "
-                f"(SELECT MIN(q.id) FROM {phone} q WHERE q.customer_id = c.id)"
+                f"SELECT count(*) FROM {customer} c JOIN ({FIRST_PHONES.format(phone=phone)}) fp "
+                f"ON fp.customer_id = c.id JOIN {phone} p ON p.id = fp.id"
             )
             return cursor.fetchone()[0]
 
