@@ -90,11 +90,12 @@ def _write_batch(plan: CallbackPlan, batch: list[tuple], to_move: list[int], now
     row's reference to it would wait for that lock, and the next sweep meets it again anyway.
     """
     from kefu.tickets.services import tickets_transition_bulk
+    from kefu.tickets.services.bulk import pk_in
 
-    wanted = {row[0] for row in batch} | set(to_move)
+    wanted = sorted({row[0] for row in batch} | set(to_move))
     free = set(
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk__in=wanted)
+        .filter(pk_in(wanted))
         .values_list("pk", flat=True)
     )
     made = _insert(plan, [row for row in batch if row[0] in free], now)
