@@ -360,6 +360,7 @@ class SearchIndex:
     # `column` again for every matching row (the GIN index finds rows, ranking reads them), which is
     # the cost of a query matching thousands of rows; the stored vector is parsed once, on write.
     vector_column: str = ""
+    gin_name: str = ""  # PostgreSQL: the GIN index's name, `<table>_search_gin` unless given
 
     @property
     def fts_table(self) -> str:  # SQLite
@@ -371,10 +372,16 @@ class SearchIndex:
 
     @property
     def gin_index(self) -> str:  # PostgreSQL
-        return f"{self.table}_search_gin"
+        return self.gin_name or f"{self.table}_search_gin"
 
 
-TICKETS = SearchIndex(table="tickets_ticket")
+# Work orders. On PostgreSQL a stored `search_vector` column (tickets' migration 0004), so ranking
+# reads the vector instead of parsing search_text again per row; core's migration 0002 installed
+# the first form, a GIN index on the expression (TICKETS_EXPRESSION), which 0004 replaces.
+TICKETS = SearchIndex(
+    table="tickets_ticket", vector_column="search_vector", gin_name="tickets_ticket_search_vector_gin"
+)
+TICKETS_EXPRESSION = SearchIndex(table="tickets_ticket")
 
 
 def _sqlite_install_sql(index: SearchIndex) -> list[str]:
@@ -398,7 +405,7 @@ def _sqlite_install_sql(index: SearchIndex) -> list[str]:
 
 def missing_index_parts(connection, index: SearchIndex = TICKETS) -> set[str]:
     """Names of the database objects of `index` that do not exist (the FTS table and its triggers on
-    SQLite, the GIN index on PostgreSQL)."""
+    SQLite; the GIN index and the vector column, as `table.column`, on PostgreSQL)."""
     if connection.vendor == "sqlite":
         wanted, sql = {index.fts_table, *index.triggers}, "SELECT name FROM sqlite_master WHERE name IN ({})"
     elif connection.vendor == "postgresql":
@@ -407,7 +414,16 @@ def missing_index_parts(connection, index: SearchIndex = TICKETS) -> set[str]:
         return set()
     with connection.cursor() as cursor:
         cursor.execute(sql.format(", ".join(["%s"] * len(wanted))), sorted(wanted))
-        return wanted - {row[0] for row in cursor.fetchall()}
+        missing = wanted - {row[0] for row in cursor.fetchall()}
+        if connection.vendor == "postgresql" and index.vector_column:
+            cursor.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s AND column_name = %s",
+                [index.table, index.vector_column],
+            )
+            if cursor.fetchone() is None:
+                missing.add(f"{index.table}.{index.vector_column}")
+        return missing
 
 
 def _pg_index_sql(index: SearchIndex) -> str:
@@ -473,7 +489,7 @@ def ensure_search_index(using: str = "default", index: SearchIndex = TICKETS) ->
 
 def ensure_search_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
     """post_migrate receiver: `ensure_search_index` for every registered index whose installing
-    migration is applied (work orders: core's 0002_search).
+    migration is applied (work orders: tickets' 0004_search_vector).
 
     Connect it in CoreConfig.ready(): `post_migrate.connect(ensure_search_index_after_migrate, sender=self)`.
     """
@@ -543,10 +559,23 @@ def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = Fa
     return reindex_rows(model, document_text, TICKET_FIELDS, batch_size=batch_size, only_empty=only_empty)
 
 
-register_index("work orders", TICKETS, reindex_tickets, ("core", "0002_search"))
+# Installed by core's 0002_search in its first form; its present form is complete once tickets' 0004 ran.
+register_index("work orders", TICKETS, reindex_tickets, ("tickets", "0004_search_vector"))
 
 
 # --- search ---------------------------------------------------------------------------------------
+
+
+# Ranking reads every matching row (its vector on PostgreSQL, its bm25 terms on SQLite): a word in a
+# tenth of a million work orders is 100,000 rows to score. So work-order search ranks only the
+# newest RANK_CANDIDATES matches the caller may see (found through the index, newest id first)
+# and says "5000+" rather than counting further. A user who wants older ones adds a word or a filter.
+RANK_CANDIDATES = 5000
+# The first id window searched for candidates, then 4× wider each round until enough are found or the
+# table ends: a frequent word fills the bound within the first window, reading only the rows of that
+# window; a rare one takes a few rounds of index lookups.
+FIRST_WINDOW = 50_000
+WINDOW_GROWTH = 4
 
 
 class _Fts5Score(Expression):
@@ -554,14 +583,15 @@ class _Fts5Score(Expression):
 
     The hits are computed once per statement (a MATERIALIZED CTE) and looked up per row; a plain
     correlated `MATCH ... AND rowid = x` would recompute bm25's statistics for every row, quadratic
-    in the number of hits.
+    in the number of hits. `min_rowid` limits the scored hits to the candidates' id range (FTS5
+    seeks there in its doclists), so a bounded search scores about as many rows as it ranks.
     """
 
     output_field = FloatField()
 
-    def __init__(self, index: SearchIndex, match: str, pk=None):
+    def __init__(self, index: SearchIndex, match: str, pk=None, min_rowid: int | None = None):
         super().__init__()
-        self.index, self.match = index, match
+        self.index, self.match, self.min_rowid = index, match, min_rowid
         self.pk = pk if pk is not None else F("pk")
 
     def get_source_expressions(self):
@@ -574,12 +604,13 @@ class _Fts5Score(Expression):
         pk_sql, pk_params = compiler.compile(self.pk)
         fts = connection.ops.quote_name(self.index.fts_table)
         materialized = "MATERIALIZED " if connection.Database.sqlite_version_info >= (3, 35) else ""
+        since, since_params = ("", ()) if self.min_rowid is None else (" AND rowid >= %s", (self.min_rowid,))
         sql = (
             f"(WITH kefu_search_hits AS {materialized}(SELECT rowid AS hit_id, -bm25({fts}) AS hit_score "
-            f"FROM {fts} WHERE {fts} MATCH %s) "
+            f"FROM {fts} WHERE {fts} MATCH %s{since}) "
             f"SELECT hit_score FROM kefu_search_hits WHERE hit_id = {pk_sql})"
         )
-        return sql, (self.match, *pk_params)
+        return sql, (self.match, *since_params, *pk_params)
 
 
 def _pg_vector(index: SearchIndex):
@@ -588,21 +619,61 @@ def _pg_vector(index: SearchIndex):
     return Func(F(index.column), template="to_tsvector('simple'::regconfig, %(expressions)s)")
 
 
-def _match_and_score(queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex):
-    """(condition, score) for the full-text part of `parsed`, on the queryset's database."""
+def _vendor(queryset: QuerySet) -> str:
     vendor = connections[queryset.db].vendor
-    if vendor == "sqlite":
+    if vendor not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"Full-text search supports SQLite and PostgreSQL, not {vendor}.")
+    return vendor
+
+
+def _match(
+    queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex, ids: tuple[int, int] | None = None
+) -> Q:
+    """The full-text condition of `parsed`; with `ids` = (lo, hi), only rows with lo < id <= hi."""
+    if _vendor(queryset) == "sqlite":
         fts = connections[queryset.db].ops.quote_name(index.fts_table)
-        match = _fts5_match(parsed)
-        hits = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (match,))
-        return Q(pk__in=hits), Coalesce(_Fts5Score(index, match), Value(0.0))
-    if vendor == "postgresql":
-        tsquery = Func(Value(_tsquery(parsed)), template="to_tsquery('simple'::regconfig, %(expressions)s)")
-        condition = Func(_pg_vector(index), tsquery, template="%(expressions)s", arg_joiner=" @@ ",
-                         output_field=BooleanField())  # fmt: skip
-        score = Func(_pg_vector(index), tsquery, function="ts_rank", output_field=FloatField())
-        return Q(condition), score
-    raise NotImplementedError(f"Full-text search supports SQLite and PostgreSQL, not {vendor}.")
+        if ids is None:
+            return Q(pk__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (_fts5_match(parsed),)))
+        # The range inside the FTS query: FTS5 seeks to it in its doclists instead of reading them whole.
+        sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND rowid > %s AND rowid <= %s"
+        return Q(pk__in=RawSQL(sql, (_fts5_match(parsed), *ids)))
+    condition = Func(_pg_vector(index), _pg_tsquery(parsed), template="%(expressions)s", arg_joiner=" @@ ",
+                     output_field=BooleanField())  # fmt: skip
+    if ids is None:
+        return Q(condition)
+    return Q(condition, pk__gt=ids[0], pk__lte=ids[1])
+
+
+def _pg_tsquery(parsed: ParsedQuery):
+    return Func(Value(_tsquery(parsed)), template="to_tsquery('simple'::regconfig, %(expressions)s)")
+
+
+def _score(queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex, min_id: int | None = None):
+    """The full-text score of a row (0 when it does not match); on SQLite only rows from `min_id` on
+    are scored (the others get 0)."""
+    if _vendor(queryset) == "sqlite":
+        return Coalesce(_Fts5Score(index, _fts5_match(parsed), min_rowid=min_id), Value(0.0))
+    return Func(_pg_vector(index), _pg_tsquery(parsed), function="ts_rank", output_field=FloatField())
+
+
+def newest_matches(queryset: QuerySet, parsed: ParsedQuery, *, index: SearchIndex, limit: int) -> list[int]:
+    """Ids of the newest (highest id) rows of `queryset` matching `parsed`, at most `limit`.
+
+    Read window by window from the newest id down (see FIRST_WINDOW), so a word matching a tenth of
+    the table costs the rows of one window, not a tenth of the table; the caller's filters
+    (permissions) apply inside each window.
+    """
+    top = queryset.model._default_manager.using(queryset.db).order_by("-pk").values_list("pk", flat=True)[:1]
+    top = list(top)
+    if not top or limit <= 0:
+        return []
+    hi, window, ids = top[0], FIRST_WINDOW, []
+    while hi > 0 and len(ids) < limit:
+        lo = max(hi - window, 0)
+        rows = queryset.filter(_match(queryset, parsed, index, (lo, hi))).order_by("-pk")
+        ids.extend(dict.fromkeys(rows.values_list("pk", flat=True)[: limit - len(ids)]))
+        hi, window = lo, window * WINDOW_GROWTH
+    return ids
 
 
 def search_queryset(
@@ -613,6 +684,7 @@ def search_queryset(
     exact: Sequence[tuple[Q, float]] = (),
     order: tuple[str, ...] = ("-pk",),
     boosts: Sequence[tuple[Q, float]] = (),
+    candidates: int | None = None,
 ) -> QuerySet:
     """Rows of `queryset` matching `parsed` or any `exact` condition, best first.
 
@@ -620,30 +692,63 @@ def search_queryset(
     it: full-text score plus the weight of each exact condition the row meets, then by `order`.
     `boosts` only add their weight to rows that match anyway: unlike `exact` they never widen the
     match, so an unindexed condition (a title LIKE) does not turn the index lookup into a scan.
+
+    `candidates`: rank only the newest `candidates` + 1 full-text matches and the newest
+    `candidates` rows meeting an exact condition (their ids are read at once, in a few indexed
+    queries; see `newest_matches`). The extra row lets a capped count (`count_capped(qs, candidates)`)
+    say "more than `candidates`". Without it every match is ranked, which costs a read of each.
     """
+    if candidates is not None:
+        return _search_candidates(queryset, parsed, index=index, exact=exact, order=order, boosts=boosts,
+                                  candidates=candidates)  # fmt: skip
     conditions: list[Q] = []
     score = Value(0.0, output_field=FloatField())
     if parsed.searchable:
-        condition, score = _match_and_score(queryset, parsed, index)
-        conditions.append(condition)
+        conditions.append(_match(queryset, parsed, index))
+        score = _score(queryset, parsed, index)
     conditions.extend(condition for condition, _weight in exact)
-    for condition, weight in [*exact, *boosts]:
+    if not conditions:
+        return queryset.none()
+    return _ranked(queryset.filter(reduce(or_, conditions)), score, [*exact, *boosts], order)
+
+
+def _ranked(
+    queryset: QuerySet, score, weights: Sequence[tuple[Q, float]], order: tuple[str, ...]
+) -> QuerySet:
+    for condition, weight in weights:
         score = score + Case(
             When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField()
         )
-    if not conditions:
-        return queryset.none()
-    return (
-        queryset.filter(reduce(or_, conditions)).annotate(search_rank=score).order_by("-search_rank", *order)
+    return queryset.annotate(search_rank=score).order_by("-search_rank", *order)
+
+
+def _search_candidates(queryset, parsed, *, index, exact, order, boosts, candidates: int) -> QuerySet:
+    text_ids = (
+        newest_matches(queryset, parsed, index=index, limit=candidates + 1) if parsed.searchable else []
     )
+    exact_ids: list[int] = []
+    if exact:
+        rows = queryset.filter(reduce(or_, [condition for condition, _weight in exact])).order_by("-pk")
+        exact_ids = list(rows.values_list("pk", flat=True)[:candidates])
+    ids = list(dict.fromkeys([*exact_ids, *text_ids]))
+    if not ids:
+        return queryset.none()
+    score = Value(0.0, output_field=FloatField())
+    if text_ids:
+        score = _score(queryset, parsed, index, min_id=min(text_ids))
+    return _ranked(queryset.filter(pk__in=ids), score, [*exact, *boosts], order)
 
 
-def search_tickets(queryset: QuerySet, query: str, limit: int | None = None) -> QuerySet:
+def search_tickets(
+    queryset: QuerySet, query: str, limit: int | None = None, *, candidates: int | None = RANK_CANDIDATES
+) -> QuerySet:
     """Work orders of `queryset` matching `query`, best first, annotated with `search_rank`.
 
     `queryset` is the caller's permission-limited list; the result only narrows it. A blank query
     returns it unchanged; a query with nothing searchable in it (only punctuation) matches nothing.
     An exact work-order number or a customer's phone number ranks its work orders first.
+    Ranked among the newest `candidates` matches (RANK_CANDIDATES; None: all of them, slow when a
+    word matches a large share of the table); count them with `count_capped(results, candidates)`.
     """
     if not query or not query.strip():
         return queryset
@@ -653,7 +758,9 @@ def search_tickets(queryset: QuerySet, query: str, limit: int | None = None) -> 
         exact.append((Q(number=parsed.number), 1000.0))
     if parsed.phones:
         exact.append((Q(customer_phone__in=parsed.phones), 100.0))
-    results = search_queryset(queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"))
+    results = search_queryset(
+        queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"), candidates=candidates
+    )
     return results[:limit] if limit is not None else results
 
 
