@@ -571,10 +571,11 @@ register_index("work orders", TICKETS, reindex_tickets, ("tickets", "0004_search
 # newest RANK_CANDIDATES matches the caller may see (found through the index, newest id first)
 # and says "5000+" rather than counting further. A user who wants older ones adds a word or a filter.
 RANK_CANDIDATES = 5000
-# The first id window searched for candidates, then 4× wider each round until enough are found or the
-# table ends: a frequent word fills the bound within the first window, reading only the rows of that
-# window; a rare one takes a few rounds of index lookups.
-FIRST_WINDOW = 50_000
+# The first id window searched for candidates (FIRST_WINDOW ids per candidate wanted, 100,000 ids for
+# the 5,001 of a search), then 4× wider each round until enough are found or the table ends: a word in
+# a tenth of the rows fills the bound within the first window, reading only that window's matches; a
+# rare one takes a few rounds of index lookups.
+FIRST_WINDOW = 20
 WINDOW_GROWTH = 4
 
 
@@ -667,7 +668,7 @@ def newest_matches(queryset: QuerySet, parsed: ParsedQuery, *, index: SearchInde
     top = list(top)
     if not top or limit <= 0:
         return []
-    hi, window, ids = top[0], FIRST_WINDOW, []
+    hi, window, ids = top[0], FIRST_WINDOW * limit, []
     while hi > 0 and len(ids) < limit:
         lo = max(hi - window, 0)
         rows = queryset.filter(_match(queryset, parsed, index, (lo, hi))).order_by("-pk")
