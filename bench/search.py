@@ -23,7 +23,7 @@ as the manager (sees every work order) and, for 快递 and 热水器, as agent01
 own, own group's, unrouted and escalated-to-me work orders, about a fifth of the table).
 Baselines in the same run: a minimal view behind the same middleware; the bare index match of 快递
 with LIMIT 20 and its COUNT(*) (how many rows a ranking of all matches would read); and the search
-with ranking over every match (`candidates=None`, the former behaviour), a few times.
+with ranking over every match (`unbounded=True`, the former behaviour), a few times.
 Progress goes to stdout; the last line is one JSON object with every figure.
 """
 
@@ -36,7 +36,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,8 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import tickets as bench_tickets  # noqa: E402 (bench/tickets.py: the cluster, the organisation, the texts)
 from bench_machine import machine  # noqa: E402
+
+import tickets as bench_tickets  # noqa: E402 (bench/tickets.py: the cluster, the organisation, the texts)
 
 say = bench_tickets.say
 summary = bench_tickets.summary
@@ -156,7 +156,9 @@ def load_postgresql(rows, columns) -> dict:
             t = time.perf_counter()
             cur.execute(sql)
             say(f"  index {name}: {time.perf_counter() - t:.1f} s")
-        cur.execute("SELECT setval(pg_get_serial_sequence('tickets_ticket', 'id'), (SELECT max(id) FROM tickets_ticket))")
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('tickets_ticket', 'id'), (SELECT max(id) FROM tickets_ticket))"
+        )
     t_index = time.perf_counter() - t1
     t2 = time.perf_counter()
     with connection.cursor() as cur:
@@ -266,7 +268,7 @@ def baselines(vendor: str, n: int) -> dict:
     }
     # The former behaviour: every match ranked (ts_rank over each stored vector / bm25 over each hit).
     unbounded = timed(
-        lambda _i: list(search.search_tickets(Ticket.objects.all(), "快递", candidates=None)[:20]), 3, warmup=1
+        lambda _i: list(search.search_tickets(Ticket.objects.all(), "快递", unbounded=True)[:20]), 3, warmup=1
     )
     out["rank_every_match"] = summary(unbounded)
     return out
@@ -444,11 +446,19 @@ def child(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=int, default=1_000_000, help="work orders to load (default 1,000,000)")
-    parser.add_argument("--backends", default="postgresql,sqlite", help="postgresql, sqlite or both (default)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scale", type=int, default=1_000_000, help="work orders to load (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--backends", default="postgresql,sqlite", help="postgresql, sqlite or both (default)"
+    )
     parser.add_argument("--port", type=int, default=PG_PORT, help="port of the private PostgreSQL cluster")
-    parser.add_argument("--database-url", default="", help="an empty PostgreSQL database instead of the cluster")
+    parser.add_argument(
+        "--database-url", default="", help="an empty PostgreSQL database instead of the cluster"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the private cluster running at the end")
     parser.add_argument("--requests", type=int, default=50, help="timed requests per kind of query")
     parser.add_argument("--seed", type=int, default=20261201)

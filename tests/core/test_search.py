@@ -403,7 +403,7 @@ def test_a_word_matching_more_rows_than_the_bound_ranks_the_best_of_the_newest()
     assert results[0].search_rank > results[-1].search_rank
     assert count_capped(search_tickets(Ticket.objects.all(), "退款", candidates=2), 2) == (2, True)
     assert count_capped(search_tickets(Ticket.objects.all(), "退款", candidates=5), 5) == (4, False)
-    assert list(search_tickets(Ticket.objects.all(), "退款", candidates=None))[0] == strong_old
+    assert list(search_tickets(Ticket.objects.all(), "退款", unbounded=True))[0] == strong_old
 
 
 def test_the_bound_counts_only_rows_the_caller_may_see():
@@ -428,12 +428,17 @@ def test_an_exact_number_ranks_first_even_outside_the_newest_matches():
 
 def test_old_matches_are_found_through_wider_windows(monkeypatch):
     monkeypatch.setattr(search, "FIRST_WINDOW", 1)  # a first window of 5 ids for 5 wanted
+    oldest = make_ticket("燃气灶打不着火", minutes=0)
     old = make_ticket("洗衣机不排水", minutes=0)
     for i in range(1, 12):
         make_ticket(f"表扬客服小王{i}", minutes=i)
     newest = make_ticket("洗衣机不排水了", minutes=20)
 
     assert set(found("洗衣机不排水")) == {newest, old}
+    # Nothing in the first windows: each next one is wider, until the table's first row.
+    assert search.newest_matches(
+        Ticket.objects.all(), search.parse_query("燃气灶"), index=TICKETS, limit=1
+    ) == [oldest.pk]
     assert set(search.newest_matches(Ticket.objects.all(), search.parse_query("排水"), index=TICKETS,
                                      limit=5)) == {old.pk, newest.pk}  # fmt: skip
     assert search.newest_matches(

@@ -569,14 +569,16 @@ register_index("work orders", TICKETS, reindex_tickets, ("tickets", "0004_search
 # Ranking reads every matching row (its vector on PostgreSQL, its bm25 terms on SQLite): a word in a
 # tenth of a million work orders is 100,000 rows to score. So work-order search ranks only the
 # newest RANK_CANDIDATES matches the caller may see (found through the index, newest id first)
-# and says "5000+" rather than counting further. A user who wants older ones adds a word or a filter.
-RANK_CANDIDATES = 5000
-# The first id window searched for candidates (FIRST_WINDOW ids per candidate wanted, 100,000 ids for
-# the 5,001 of a search), then 4× wider each round until enough are found or the table ends: a word in
-# a tenth of the rows fills the bound within the first window, reading only that window's matches; a
+# and says "1000+" rather than counting further, like the queues. A user who wants older ones adds
+# a word or a filter (status, type, channel).
+RANK_CANDIDATES = 1000
+# Candidates are read from the newest id down, one id window at a time: the first holds FIRST_WINDOW
+# ids per candidate wanted (20,000 ids for a search's 1,001); the next is sized from the density of
+# matches seen so far (a quarter more than it predicts), or 8× wider when none were seen. A word in
+# a tenth of the rows fills the bound within the first window, reading only that window's rows; a
 # rare one takes a few rounds of index lookups.
 FIRST_WINDOW = 20
-WINDOW_GROWTH = 4
+EMPTY_WINDOW_GROWTH = 8
 
 
 class _Fts5Score(Expression):
@@ -668,12 +670,17 @@ def newest_matches(queryset: QuerySet, parsed: ParsedQuery, *, index: SearchInde
     top = list(top)
     if not top or limit <= 0:
         return []
-    hi, window, ids = top[0], FIRST_WINDOW * limit, []
+    newest = hi = top[0]
+    window, ids = FIRST_WINDOW * limit, []
     while hi > 0 and len(ids) < limit:
         lo = max(hi - window, 0)
         rows = queryset.filter(_match(queryset, parsed, index, (lo, hi))).order_by("-pk")
         ids.extend(dict.fromkeys(rows.values_list("pk", flat=True)[: limit - len(ids)]))
-        hi, window = lo, window * WINDOW_GROWTH
+        hi = lo
+        if ids:  # matches per id so far predict the window that holds the rest
+            window = max(1, int((limit - len(ids)) * (newest - hi) / len(ids) * 1.25))
+        else:
+            window *= EMPTY_WINDOW_GROWTH
     return ids
 
 
@@ -741,15 +748,16 @@ def _search_candidates(queryset, parsed, *, index, exact, order, boosts, candida
 
 
 def search_tickets(
-    queryset: QuerySet, query: str, limit: int | None = None, *, candidates: int | None = RANK_CANDIDATES
-) -> QuerySet:
+    queryset: QuerySet, query: str, limit: int | None = None, *, candidates: int | None = None,
+    unbounded: bool = False,
+) -> QuerySet:  # fmt: skip
     """Work orders of `queryset` matching `query`, best first, annotated with `search_rank`.
 
     `queryset` is the caller's permission-limited list; the result only narrows it. A blank query
     returns it unchanged; a query with nothing searchable in it (only punctuation) matches nothing.
     An exact work-order number or a customer's phone number ranks its work orders first.
-    Ranked among the newest `candidates` matches (RANK_CANDIDATES; None: all of them, slow when a
-    word matches a large share of the table); count them with `count_capped(results, candidates)`.
+    Ranked among the newest `candidates` matches (default RANK_CANDIDATES; `unbounded`: all of them,
+    slow when a word matches a large share of the table); count them with `count_capped(results, N)`.
     """
     if not query or not query.strip():
         return queryset
@@ -759,9 +767,12 @@ def search_tickets(
         exact.append((Q(number=parsed.number), 1000.0))
     if parsed.phones:
         exact.append((Q(customer_phone__in=parsed.phones), 100.0))
+    if not unbounded and candidates is None:
+        candidates = RANK_CANDIDATES
     results = search_queryset(
-        queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"), candidates=candidates
-    )
+        queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"),
+        candidates=None if unbounded else candidates,
+    )  # fmt: skip
     return results[:limit] if limit is not None else results
 
 
