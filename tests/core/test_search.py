@@ -444,3 +444,15 @@ def test_old_matches_are_found_through_wider_windows(monkeypatch):
     assert search.newest_matches(
         Ticket.objects.all(), search.parse_query("排水"), index=TICKETS, limit=1
     ) == [newest.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_reading_candidates_in_id_order_leaves_the_planner_settings_as_they_were():
+    make_ticket("我要申请退款")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = on")
+
+        assert len(found("退款")) == 1
+
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
