@@ -309,6 +309,10 @@ def measure(vendor: str, n: int, org: dict, rng: random.Random) -> dict:
     }
     results = {}
     ping = clients[manager.pk]
+    backend_cpu = _backend_cpu_reader(vendor)
+    for client in clients.values():  # warm every query path and the caches once
+        for _user, query in kinds.values():
+            client.get("/tickets/search/", {"q": query(0)})
     results["baseline_minimal_view"] = summary(timed(lambda _i: ping.get("/__bench__/ping"), n, warmup=10))
     say(f"  baseline_minimal_view: {results['baseline_minimal_view']}")
     for kind, (user, query) in kinds.items():
@@ -320,10 +324,16 @@ def measure(vendor: str, n: int, org: dict, rng: random.Random) -> dict:
             if response.status_code != 200:
                 bad.append(response.status_code)
 
-        ms = timed(get, n)
+        cpu0, db0 = time.process_time(), backend_cpu()
+        ms = timed(get, n, warmup=0)
+        cpu, db = time.process_time() - cpu0, backend_cpu() - db0
         response = client.get("/tickets/search/", {"q": query(0)})
         results[kind] = {
             **summary(ms),
+            # CPU per request, which other jobs on the machine do not inflate: this process (Django,
+            # and SQLite itself) and, on PostgreSQL, the connection's backend (read from /proc).
+            "cpu_ms_python": round(cpu * 1000 / n, 2),
+            "cpu_ms_database": round(db * 1000 / n, 2),
             "user": user.username,
             "query": query(0) if "number" not in kind else f"{query(0)} (and {n - 1} other random rows)",
             "shown": response.content.decode().count('class="num" href'),
@@ -345,6 +355,13 @@ def measure(vendor: str, n: int, org: dict, rng: random.Random) -> dict:
     results["worst_p95_ms"] = max(results[k]["p95_ms"] for k in searches)
     results["rank_candidates"] = search.RANK_CANDIDATES
     return results
+
+
+def _backend_cpu_reader(vendor: str):
+    """CPU seconds used so far by this connection's PostgreSQL backend (bench/tickets.py's reader);
+    always 0 on SQLite, whose work is this process's own."""
+    read = bench_tickets._backend_cpu_seconds() if vendor == "postgresql" else None
+    return (lambda: read() or 0.0) if read is not None else (lambda: 0.0)
 
 
 def candidate_plans(vendor: str, user, query: str) -> list[str]:

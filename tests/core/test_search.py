@@ -435,7 +435,7 @@ def test_old_matches_are_found_through_wider_windows(monkeypatch):
     newest = make_ticket("洗衣机不排水了", minutes=20)
 
     assert set(found("洗衣机不排水")) == {newest, old}
-    # Nothing in the first windows: each next one is wider, until the table's first row.
+    # Nothing in the first window: the next one is the rest of the table.
     assert search.newest_matches(
         Ticket.objects.all(), search.parse_query("燃气灶"), index=TICKETS, limit=1
     ) == [oldest.pk]

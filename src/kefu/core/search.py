@@ -572,13 +572,12 @@ register_index("work orders", TICKETS, reindex_tickets, ("tickets", "0004_search
 # and says "1000+" rather than counting further, like the queues. A user who wants older ones adds
 # a word or a filter (status, type, channel).
 RANK_CANDIDATES = 1000
-# Candidates are read from the newest id down, one id window at a time: the first holds FIRST_WINDOW
-# ids per candidate wanted (20,000 ids for a search's 1,001); the next is sized from the density of
-# matches seen so far (a quarter more than it predicts), or 8× wider when none were seen. A word in
-# a tenth of the rows fills the bound within the first window, reading only that window's rows; a
-# rare one takes a few rounds of index lookups.
-FIRST_WINDOW = 20
-EMPTY_WINDOW_GROWTH = 8
+# Candidates are read from the newest id down, one id window at a time. The first, FIRST_WINDOW ids
+# per candidate wanted (2,002 ids for a search's 1,001), measures how dense the matches are; the next
+# is sized from that density (a quarter more than it predicts), or is the rest of the table when the
+# first held none. A word in a tenth of the rows is done after two windows of a few thousand ids
+# each, reading only their rows; a rare word, a phone or a number in one index lookup after the first.
+FIRST_WINDOW = 2
 # PostgreSQL: windows up to this many ids are read along the primary key (`_in_id_order`); wider ones,
 # sized so because matches are sparse, through the GIN index (the planner's choice).
 ORDERED_WINDOW = 100_000
@@ -683,8 +682,8 @@ def newest_matches(queryset: QuerySet, parsed: ParsedQuery, *, index: SearchInde
         hi = lo
         if ids:  # matches per id so far predict the window that holds the rest
             window = max(1, int((limit - len(ids)) * (newest - hi) / len(ids) * 1.25))
-        else:
-            window *= EMPTY_WINDOW_GROWTH
+        else:  # sparse: the rest of the table at once, through the index
+            window = hi
     return ids
 
 
