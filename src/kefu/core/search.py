@@ -35,6 +35,7 @@ of rows containing the whole word. Letters and digits are separate terms (iPhone
 NFKC (full-width → half-width) and lower-casing.
 """
 
+import json
 import logging
 import re
 import threading
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 from functools import lru_cache, reduce
 from operator import or_
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import BooleanField, Case, Expression, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -694,20 +695,41 @@ def _in_id_order(rows: QuerySet) -> list:
     go together (快递 物流信息: 4 bigrams in 4% of the rows) are estimated at a few rows, and it then
     reads every match of the whole table through the GIN index before keeping the window's. Read in
     id order, a window costs its own rows at most (about 0.5 µs each), which the window size bounds.
-    Bitmap scans are turned off for this one statement (set_config(..., true), restored after it,
-    inside a savepoint that an error rolls back).
+    Bitmap scans are turned off for this one statement and the previous setting put back after it
+    (when the statement fails inside a transaction, its rollback undoes the SET as well).
     """
     connection = connections[rows.db]
     if connection.vendor != "postgresql":
         return list(rows)
-    with transaction.atomic(using=rows.db), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)"
+            "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', false)"
         )
         previous = cursor.fetchone()[0]
-        found = list(rows)
-        cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
-    return found
+        try:
+            return list(rows)
+        finally:
+            if not connection.needs_rollback and not _in_failed_transaction(connection):
+                cursor.execute("SELECT set_config('enable_bitmapscan', %s, false)", [previous])
+
+
+def _in_failed_transaction(connection) -> bool:
+    import psycopg
+
+    status = connection.connection.info.transaction_status if connection.connection else None
+    return status == psycopg.pq.TransactionStatus.INERROR
+
+
+def _pk_in(queryset: QuerySet, ids: list[int]):
+    """`pk IN ids` as one parameter (a PostgreSQL array, a JSON list on SQLite): a thousand
+    placeholders would cost more to build and send than the lookup itself."""
+    connection = connections[queryset.db]
+    qn = connection.ops.quote_name
+    column = f"{qn(queryset.model._meta.db_table)}.{qn(queryset.model._meta.pk.column)}"
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=BooleanField())
+    return RawSQL(f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(ids),),
+                  output_field=BooleanField())  # fmt: skip
 
 
 def search_queryset(
@@ -770,7 +792,7 @@ def _search_candidates(queryset, parsed, *, index, exact, order, boosts, candida
     score = Value(0.0, output_field=FloatField())
     if text_ids:
         score = _score(queryset, parsed, index, min_id=min(text_ids))
-    return _ranked(queryset.filter(pk__in=ids), score, [*exact, *boosts], order)
+    return _ranked(queryset.filter(_pk_in(queryset, ids)), score, [*exact, *boosts], order)
 
 
 def search_tickets(
