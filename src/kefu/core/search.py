@@ -570,11 +570,11 @@ register_index("work orders", TICKETS, reindex_tickets, ("tickets", "0004_search
 # Ranking reads every matching row (its vector on PostgreSQL, its bm25 terms on SQLite): a word in a
 # tenth of a million work orders is 100,000 rows to score. So work-order search ranks only the
 # newest RANK_CANDIDATES matches the caller may see (found through the index, newest id first)
-# and says "1000+" rather than counting further, like the queues. A user who wants older ones adds
+# and says "500+" rather than counting further, like the queues. A user who wants older ones adds
 # a word or a filter (status, type, channel).
-RANK_CANDIDATES = 1000
+RANK_CANDIDATES = 500
 # Candidates are read from the newest id down, one id window at a time. The first, FIRST_WINDOW ids
-# per candidate wanted (2,002 ids for a search's 1,001), measures how dense the matches are; the next
+# per candidate wanted (1,002 ids for a search's 501), measures how dense the matches are; the next
 # is sized from that density (a quarter more than it predicts), or is the rest of the table when the
 # first held none. A word in a tenth of the rows is done after two windows of a few thousand ids
 # each, reading only their rows; a rare word, a phone or a number in one index lookup after the first.

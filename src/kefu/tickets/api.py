@@ -385,7 +385,7 @@ class TicketPages(Pages):
     class Output(Schema):
         items: list[Any]
         count: int
-        more: bool = Field(False, description="More work orders matched `q` than `count` (1000) says.")
+        more: bool = Field(False, description="More work orders matched `q` than `count` (500) says.")
 
     def paginate_queryset(self, queryset, pagination, request, **params):
         if not (request.GET.get("q") or "").strip():

@@ -520,7 +520,7 @@ def search(request):
     if form.is_bound:
         from kefu.core.search import RANK_CANDIDATES
 
-        # A search ranks the newest RANK_CANDIDATES matches and counts no further ("1000+").
+        # A search ranks the newest RANK_CANDIDATES matches and counts no further ("500+").
         paginator = partial(CappedPaginator, cap=RANK_CANDIDATES) if filters.get("query") else Paginator
         page = _page(request, selectors.ticket_list(user=request.user, **filters), paginator=paginator)
         highlight = _highlighter() if filters.get("query") else None
