@@ -8,11 +8,14 @@ One module and one code path on both databases, for every searchable table:
   SQLite FTS5 with the `ascii` tokenizer and PostgreSQL's `to_tsvector('simple', ...)` index exactly
   the same terms, and the same query matches the same rows on both.
 * The database indexes that column: on SQLite an external-content FTS5 table `<table>_fts` kept in
-  sync by triggers on the table; on PostgreSQL a GIN index on `to_tsvector('simple', search_text)`.
-  Both are installed by core's migration 0002 (`install_search_index`) and repaired by
+  sync by triggers on the table; on PostgreSQL a stored generated column
+  `search_vector = to_tsvector('simple', search_text)` with a GIN index on it. Installed by core's
+  migration 0002 (`install_search_index`; the PostgreSQL column by tickets' 0004) and repaired by
   `ensure_search_index` / `kefu_reindex`.
 * `search_tickets()` narrows the caller's queryset (so its permission filters stay) and orders it
-  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. `search_queryset()` does the same for any
+  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. It ranks only the newest RANK_CANDIDATES
+  matches the caller may see (`newest_matches`, id window by id window), so a word found in a
+  tenth of a million work orders costs what a rare one does. `search_queryset()` does the same for any
   `SearchIndex`; another app defines its index, installs it in its own migration and calls
   `register_index()` so that `kefu_reindex` and the post-migrate repair cover it too.
 * Synonyms: `parse_query(query, synonyms)` adds the query with each synonym swapped in as OR-ed
