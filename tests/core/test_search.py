@@ -456,3 +456,16 @@ def test_reading_candidates_in_id_order_leaves_the_planner_settings_as_they_were
 
         cursor.execute("SHOW enable_bitmapscan")
         assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector exists on PostgreSQL only")
+def test_a_lost_vector_column_is_reported_and_put_back():
+    refund = make_ticket("我要申请退款")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending before the ALTER
+        cursor.execute("ALTER TABLE tickets_ticket DROP COLUMN search_vector")  # drops its GIN index too
+
+    assert missing_index_parts(connection, TICKETS) == {TICKETS.gin_index, "tickets_ticket.search_vector"}
+    assert ensure_search_index() is True
+    assert missing_index_parts(connection, TICKETS) == set()
+    assert found("退款") == [refund]  # computed for the rows already there
