@@ -112,3 +112,16 @@ def test_search_stays_within_what_the_caller_may_see(org, as_user):
     record(org.other_agent, content="家里的空调不制冷")
     assert numbers(as_user(org.agent).get("/tickets", {"q": "空调"})) == []
     assert len(numbers(as_user(org.other_agent).get("/tickets", {"q": "空调"}))) == 1
+
+
+def test_a_search_counts_up_to_the_ranked_matches_and_says_there_are_more(org, as_user, monkeypatch):
+    monkeypatch.setattr("kefu.core.search.RANK_CANDIDATES", 2)
+    api = as_user(org.agent)
+    for _ in range(3):
+        new_ticket(api, content="快递三天没有送到")
+
+    searched = api.get("/tickets", {"q": "快递"}).json()
+    listed = api.get("/tickets").json()
+
+    assert (searched["count"], searched["more"], len(searched["items"])) == (2, True, 2)
+    assert (listed["count"], listed["more"]) == (3, False)

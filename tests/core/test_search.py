@@ -7,7 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.core.paginator import Paginator
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from kefu.core import search
 from kefu.core.search import (
     TICKETS,
     document_text,
@@ -20,6 +22,7 @@ from kefu.core.search import (
     tokenize,
 )
 from kefu.tickets.models import Ticket
+from kefu.tickets.selectors import count_capped
 
 pytestmark = pytest.mark.django_db
 
@@ -350,10 +353,119 @@ def test_lost_sqlite_triggers_are_put_back_and_the_index_rebuilt():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
-def test_postgresql_search_uses_the_gin_index():
+def test_postgresql_search_matches_with_the_gin_index_and_ranks_the_stored_vector():
     make_ticket("我要申请退款")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-    plan = search_tickets(Ticket.objects.all(), "退款").explain()
+    # The candidates are read window by window (an id range); the match itself goes through the index.
+    match = search._match(Ticket.objects.all(), search.parse_query("退款"), TICKETS)
+    plan = Ticket.objects.filter(match).explain()
+    with CaptureQueriesContext(connection) as queries:
+        assert len(found("退款")) == 1
+    ranking = [q["sql"] for q in queries if "ts_rank" in q["sql"]]
 
     assert TICKETS.gin_index in plan
+    assert ranking and all("to_tsvector" not in sql for sql in ranking)  # the stored vector, not a re-parse
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector exists on PostgreSQL only")
+def test_the_stored_vector_follows_inserts_and_updates_written_around_the_orm():
+    ticket = make_ticket("我要申请退款")
+
+    def vector_matches(term: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT search_vector @@ to_tsquery('simple', %s) FROM tickets_ticket WHERE id = %s",
+                [term, ticket.pk],
+            )
+            return cursor.fetchone()[0]
+
+    assert vector_matches("退款")
+    with connection.cursor() as cursor:  # as a raw-SQL writer or an import would
+        cursor.execute("UPDATE tickets_ticket SET search_text = %s WHERE id = %s", ["快递 递员", ticket.pk])
+    assert vector_matches("快递")
+    assert not vector_matches("退款")
+    assert found("快递") == [ticket]
+
+
+def test_a_word_matching_more_rows_than_the_bound_ranks_the_best_of_the_newest():
+    strong_old = make_ticket("退款退款", "退款申请退款没有到账，退款", minutes=0)
+    make_ticket("商品咨询", "能否退款", minutes=1)
+    strong_new = make_ticket("申请退款", "退款申请提交一周了，退款还没有到账", minutes=2)
+    weak_newest = make_ticket("商品咨询", "洗衣机的保修期是多久，能否退款", minutes=3)
+
+    results = list(search_tickets(Ticket.objects.all(), "退款", candidates=2))
+
+    # The newest 2 (+1, so that a capped count can tell "more") are ranked; the oldest is left out.
+    assert results[0] == strong_new
+    assert weak_newest in results
+    assert strong_old not in results
+    assert results[0].search_rank > results[-1].search_rank
+    assert count_capped(search_tickets(Ticket.objects.all(), "退款", candidates=2), 2) == (2, True)
+    assert count_capped(search_tickets(Ticket.objects.all(), "退款", candidates=5), 5) == (4, False)
+    assert list(search_tickets(Ticket.objects.all(), "退款", unbounded=True))[0] == strong_old
+
+
+def test_the_bound_counts_only_rows_the_caller_may_see():
+    visible = make_ticket("我要申请退款", minutes=0)
+    hidden = [make_ticket("退款不到账", customer_name="李四", minutes=i) for i in range(1, 5)]
+
+    results = search_tickets(Ticket.objects.exclude(customer_name="李四"), "退款", candidates=2)
+
+    assert list(results) == [visible]  # older than every hidden match, found all the same
+    assert hidden[-1] not in results
+
+
+def test_an_exact_number_ranks_first_even_outside_the_newest_matches():
+    wanted = make_ticket("退款 20261122", number="TS-20261122-0999", minutes=0)
+    for i in range(1, 5):
+        make_ticket(f"退款问题 20261122 0999 {i}", minutes=i)
+
+    results = list(search_tickets(Ticket.objects.all(), "TS-20261122-0999", candidates=2))
+
+    assert results[0] == wanted
+
+
+def test_old_matches_are_found_through_wider_windows(monkeypatch):
+    monkeypatch.setattr(search, "FIRST_WINDOW", 1)  # a first window of 5 ids for 5 wanted
+    oldest = make_ticket("燃气灶打不着火", minutes=0)
+    old = make_ticket("洗衣机不排水", minutes=0)
+    for i in range(1, 12):
+        make_ticket(f"表扬客服小王{i}", minutes=i)
+    newest = make_ticket("洗衣机不排水了", minutes=20)
+
+    assert set(found("洗衣机不排水")) == {newest, old}
+    # Nothing in the first window: the next one is the rest of the table.
+    assert search.newest_matches(
+        Ticket.objects.all(), search.parse_query("燃气灶"), index=TICKETS, limit=1
+    ) == [oldest.pk]
+    assert set(search.newest_matches(Ticket.objects.all(), search.parse_query("排水"), index=TICKETS,
+                                     limit=5)) == {old.pk, newest.pk}  # fmt: skip
+    assert search.newest_matches(
+        Ticket.objects.all(), search.parse_query("排水"), index=TICKETS, limit=1
+    ) == [newest.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_reading_candidates_in_id_order_leaves_the_planner_settings_as_they_were():
+    make_ticket("我要申请退款")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = on")
+
+        assert len(found("退款")) == 1
+
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector exists on PostgreSQL only")
+def test_a_lost_vector_column_is_reported_and_put_back():
+    refund = make_ticket("我要申请退款")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending before the ALTER
+        cursor.execute("ALTER TABLE tickets_ticket DROP COLUMN search_vector")  # drops its GIN index too
+
+    assert missing_index_parts(connection, TICKETS) == {TICKETS.gin_index, "tickets_ticket.search_vector"}
+    assert ensure_search_index() is True
+    assert missing_index_parts(connection, TICKETS) == set()
+    assert found("退款") == [refund]  # computed for the rows already there

@@ -145,3 +145,16 @@ def test_the_header_offers_both_languages(org, as_user):
     html = as_user(org.agent).get("/").content.decode()
     assert 'action="/i18n/setlang/"' in html
     assert 'value="en"' in html and 'value="zh-hans"' in html
+
+
+def test_a_search_with_more_matches_than_it_ranks_says_so_instead_of_counting_them(org, as_user, monkeypatch):
+    monkeypatch.setattr("kefu.core.search.RANK_CANDIDATES", 2)
+    for _ in range(4):
+        make_ticket(org, accept=True)
+    client = as_user(org.agent)
+
+    page = client.get("/tickets/search/", {"q": "快递"}).context["page"]
+
+    assert page.paginator.count_label == "2+"
+    assert len(page.rows) == 2
+    assert "2+" in client.get("/tickets/search/", {"q": "快递"}).content.decode()

@@ -8,11 +8,14 @@ One module and one code path on both databases, for every searchable table:
   SQLite FTS5 with the `ascii` tokenizer and PostgreSQL's `to_tsvector('simple', ...)` index exactly
   the same terms, and the same query matches the same rows on both.
 * The database indexes that column: on SQLite an external-content FTS5 table `<table>_fts` kept in
-  sync by triggers on the table; on PostgreSQL a GIN index on `to_tsvector('simple', search_text)`.
-  Both are installed by core's migration 0002 (`install_search_index`) and repaired by
+  sync by triggers on the table; on PostgreSQL a stored generated column
+  `search_vector = to_tsvector('simple', search_text)` with a GIN index on it. Installed by core's
+  migration 0002 (`install_search_index`; the PostgreSQL column by tickets' 0004) and repaired by
   `ensure_search_index` / `kefu_reindex`.
 * `search_tickets()` narrows the caller's queryset (so its permission filters stay) and orders it
-  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. `search_queryset()` does the same for any
+  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. It ranks only the newest RANK_CANDIDATES
+  matches the caller may see (`newest_matches`, id window by id window), so a word found in a
+  tenth of a million work orders costs what a rare one does. `search_queryset()` does the same for any
   `SearchIndex`; another app defines its index, installs it in its own migration and calls
   `register_index()` so that `kefu_reindex` and the post-migrate repair cover it too.
 * Synonyms: `parse_query(query, synonyms)` adds the query with each synonym swapped in as OR-ed
@@ -35,6 +38,7 @@ of rows containing the whole word. Letters and digits are separate terms (iPhone
 NFKC (full-width → half-width) and lower-casing.
 """
 
+import json
 import logging
 import re
 import threading
@@ -360,6 +364,7 @@ class SearchIndex:
     # `column` again for every matching row (the GIN index finds rows, ranking reads them), which is
     # the cost of a query matching thousands of rows; the stored vector is parsed once, on write.
     vector_column: str = ""
+    gin_name: str = ""  # PostgreSQL: the GIN index's name, `<table>_search_gin` unless given
 
     @property
     def fts_table(self) -> str:  # SQLite
@@ -371,10 +376,16 @@ class SearchIndex:
 
     @property
     def gin_index(self) -> str:  # PostgreSQL
-        return f"{self.table}_search_gin"
+        return self.gin_name or f"{self.table}_search_gin"
 
 
-TICKETS = SearchIndex(table="tickets_ticket")
+# Work orders. On PostgreSQL a stored `search_vector` column (tickets' migration 0004), so ranking
+# reads the vector instead of parsing search_text again per row; core's migration 0002 installed
+# the first form, a GIN index on the expression (TICKETS_EXPRESSION), which 0004 replaces.
+TICKETS = SearchIndex(
+    table="tickets_ticket", vector_column="search_vector", gin_name="tickets_ticket_search_vector_gin"
+)
+TICKETS_EXPRESSION = SearchIndex(table="tickets_ticket")
 
 
 def _sqlite_install_sql(index: SearchIndex) -> list[str]:
@@ -398,7 +409,7 @@ def _sqlite_install_sql(index: SearchIndex) -> list[str]:
 
 def missing_index_parts(connection, index: SearchIndex = TICKETS) -> set[str]:
     """Names of the database objects of `index` that do not exist (the FTS table and its triggers on
-    SQLite, the GIN index on PostgreSQL)."""
+    SQLite; the GIN index and the vector column, as `table.column`, on PostgreSQL)."""
     if connection.vendor == "sqlite":
         wanted, sql = {index.fts_table, *index.triggers}, "SELECT name FROM sqlite_master WHERE name IN ({})"
     elif connection.vendor == "postgresql":
@@ -407,7 +418,16 @@ def missing_index_parts(connection, index: SearchIndex = TICKETS) -> set[str]:
         return set()
     with connection.cursor() as cursor:
         cursor.execute(sql.format(", ".join(["%s"] * len(wanted))), sorted(wanted))
-        return wanted - {row[0] for row in cursor.fetchall()}
+        missing = wanted - {row[0] for row in cursor.fetchall()}
+        if connection.vendor == "postgresql" and index.vector_column:
+            cursor.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s AND column_name = %s",
+                [index.table, index.vector_column],
+            )
+            if cursor.fetchone() is None:
+                missing.add(f"{index.table}.{index.vector_column}")
+        return missing
 
 
 def _pg_index_sql(index: SearchIndex) -> str:
@@ -473,7 +493,7 @@ def ensure_search_index(using: str = "default", index: SearchIndex = TICKETS) ->
 
 def ensure_search_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
     """post_migrate receiver: `ensure_search_index` for every registered index whose installing
-    migration is applied (work orders: core's 0002_search).
+    migration is applied (work orders: tickets' 0004_search_vector).
 
     Connect it in CoreConfig.ready(): `post_migrate.connect(ensure_search_index_after_migrate, sender=self)`.
     """
@@ -543,10 +563,28 @@ def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = Fa
     return reindex_rows(model, document_text, TICKET_FIELDS, batch_size=batch_size, only_empty=only_empty)
 
 
-register_index("work orders", TICKETS, reindex_tickets, ("core", "0002_search"))
+# Installed by core's 0002_search in its first form; its present form is complete once tickets' 0004 ran.
+register_index("work orders", TICKETS, reindex_tickets, ("tickets", "0004_search_vector"))
 
 
 # --- search ---------------------------------------------------------------------------------------
+
+
+# Ranking reads every matching row (its vector on PostgreSQL, its bm25 terms on SQLite): a word in a
+# tenth of a million work orders is 100,000 rows to score. So work-order search ranks only the
+# newest RANK_CANDIDATES matches the caller may see (found through the index, newest id first)
+# and says "500+" rather than counting further, like the queues. A user who wants older ones adds
+# a word or a filter (status, type, channel).
+RANK_CANDIDATES = 500
+# Candidates are read from the newest id down, one id window at a time. The first, FIRST_WINDOW ids
+# per candidate wanted (1,002 ids for a search's 501), measures how dense the matches are; the next
+# is sized from that density (a quarter more than it predicts), or is the rest of the table when the
+# first held none. A word in a tenth of the rows is done after two windows of a few thousand ids
+# each, reading only their rows; a rare word, a phone or a number in one index lookup after the first.
+FIRST_WINDOW = 2
+# PostgreSQL: windows up to this many ids are read along the primary key (`_in_id_order`); wider ones,
+# sized so because matches are sparse, through the GIN index (the planner's choice).
+ORDERED_WINDOW = 100_000
 
 
 class _Fts5Score(Expression):
@@ -554,14 +592,15 @@ class _Fts5Score(Expression):
 
     The hits are computed once per statement (a MATERIALIZED CTE) and looked up per row; a plain
     correlated `MATCH ... AND rowid = x` would recompute bm25's statistics for every row, quadratic
-    in the number of hits.
+    in the number of hits. `min_rowid` limits the scored hits to the candidates' id range (FTS5
+    seeks there in its doclists), so a bounded search scores about as many rows as it ranks.
     """
 
     output_field = FloatField()
 
-    def __init__(self, index: SearchIndex, match: str, pk=None):
+    def __init__(self, index: SearchIndex, match: str, pk=None, min_rowid: int | None = None):
         super().__init__()
-        self.index, self.match = index, match
+        self.index, self.match, self.min_rowid = index, match, min_rowid
         self.pk = pk if pk is not None else F("pk")
 
     def get_source_expressions(self):
@@ -574,12 +613,13 @@ class _Fts5Score(Expression):
         pk_sql, pk_params = compiler.compile(self.pk)
         fts = connection.ops.quote_name(self.index.fts_table)
         materialized = "MATERIALIZED " if connection.Database.sqlite_version_info >= (3, 35) else ""
+        since, since_params = ("", ()) if self.min_rowid is None else (" AND rowid >= %s", (self.min_rowid,))
         sql = (
             f"(WITH kefu_search_hits AS {materialized}(SELECT rowid AS hit_id, -bm25({fts}) AS hit_score "
-            f"FROM {fts} WHERE {fts} MATCH %s) "
+            f"FROM {fts} WHERE {fts} MATCH %s{since}) "
             f"SELECT hit_score FROM kefu_search_hits WHERE hit_id = {pk_sql})"
         )
-        return sql, (self.match, *pk_params)
+        return sql, (self.match, *since_params, *pk_params)
 
 
 def _pg_vector(index: SearchIndex):
@@ -588,21 +628,111 @@ def _pg_vector(index: SearchIndex):
     return Func(F(index.column), template="to_tsvector('simple'::regconfig, %(expressions)s)")
 
 
-def _match_and_score(queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex):
-    """(condition, score) for the full-text part of `parsed`, on the queryset's database."""
+def _vendor(queryset: QuerySet) -> str:
     vendor = connections[queryset.db].vendor
-    if vendor == "sqlite":
+    if vendor not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"Full-text search supports SQLite and PostgreSQL, not {vendor}.")
+    return vendor
+
+
+def _match(
+    queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex, ids: tuple[int, int] | None = None
+) -> Q:
+    """The full-text condition of `parsed`; with `ids` = (lo, hi), only rows with lo < id <= hi."""
+    if _vendor(queryset) == "sqlite":
         fts = connections[queryset.db].ops.quote_name(index.fts_table)
-        match = _fts5_match(parsed)
-        hits = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (match,))
-        return Q(pk__in=hits), Coalesce(_Fts5Score(index, match), Value(0.0))
-    if vendor == "postgresql":
-        tsquery = Func(Value(_tsquery(parsed)), template="to_tsquery('simple'::regconfig, %(expressions)s)")
-        condition = Func(_pg_vector(index), tsquery, template="%(expressions)s", arg_joiner=" @@ ",
-                         output_field=BooleanField())  # fmt: skip
-        score = Func(_pg_vector(index), tsquery, function="ts_rank", output_field=FloatField())
-        return Q(condition), score
-    raise NotImplementedError(f"Full-text search supports SQLite and PostgreSQL, not {vendor}.")
+        if ids is None:
+            return Q(pk__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (_fts5_match(parsed),)))
+        # The range inside the FTS query: FTS5 seeks to it in its doclists instead of reading them whole.
+        sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND rowid > %s AND rowid <= %s"
+        return Q(pk__in=RawSQL(sql, (_fts5_match(parsed), *ids)))
+    condition = Func(_pg_vector(index), _pg_tsquery(parsed), template="%(expressions)s", arg_joiner=" @@ ",
+                     output_field=BooleanField())  # fmt: skip
+    if ids is None:
+        return Q(condition)
+    return Q(condition, pk__gt=ids[0], pk__lte=ids[1])
+
+
+def _pg_tsquery(parsed: ParsedQuery):
+    return Func(Value(_tsquery(parsed)), template="to_tsquery('simple'::regconfig, %(expressions)s)")
+
+
+def _score(queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex, min_id: int | None = None):
+    """The full-text score of a row (0 when it does not match); on SQLite only rows from `min_id` on
+    are scored (the others get 0)."""
+    if _vendor(queryset) == "sqlite":
+        return Coalesce(_Fts5Score(index, _fts5_match(parsed), min_rowid=min_id), Value(0.0))
+    return Func(_pg_vector(index), _pg_tsquery(parsed), function="ts_rank", output_field=FloatField())
+
+
+def newest_matches(queryset: QuerySet, parsed: ParsedQuery, *, index: SearchIndex, limit: int) -> list[int]:
+    """Ids of the newest (highest id) rows of `queryset` matching `parsed`, at most `limit`.
+
+    Read window by window from the newest id down (see FIRST_WINDOW), so a word matching a tenth of
+    the table costs the rows of one window, not a tenth of the table; the caller's filters
+    (permissions) apply inside each window.
+    """
+    top = queryset.model._default_manager.using(queryset.db).order_by("-pk").values_list("pk", flat=True)[:1]
+    top = list(top)
+    if not top or limit <= 0:
+        return []
+    newest = hi = top[0]
+    window, ids = FIRST_WINDOW * limit, []
+    while hi > 0 and len(ids) < limit:
+        lo = max(hi - window, 0)
+        rows = queryset.filter(_match(queryset, parsed, index, (lo, hi))).order_by("-pk")
+        rows = rows.values_list("pk", flat=True)[: limit - len(ids)]
+        ids.extend(dict.fromkeys(_in_id_order(rows) if hi - lo <= ORDERED_WINDOW else rows))
+        hi = lo
+        if ids:  # matches per id so far predict the window that holds the rest
+            window = max(1, int((limit - len(ids)) * (newest - hi) / len(ids) * 1.25))
+        else:  # sparse: the rest of the table at once, through the index
+            window = hi
+    return ids
+
+
+def _in_id_order(rows: QuerySet) -> list:
+    """`rows` (one window's candidates) read on PostgreSQL along the primary key, not from a bitmap.
+
+    The planner multiplies the frequencies of a query's terms as if they were independent; words that
+    go together (快递 物流信息: 4 bigrams in 4% of the rows) are estimated at a few rows, and it then
+    reads every match of the whole table through the GIN index before keeping the window's. Read in
+    id order, a window costs its own rows at most (about 0.5 µs each), which the window size bounds.
+    Bitmap scans are turned off for this one statement and the previous setting put back after it
+    (when the statement fails inside a transaction, its rollback undoes the SET as well).
+    """
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return list(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', false)"
+        )
+        previous = cursor.fetchone()[0]
+        try:
+            return list(rows)
+        finally:
+            if not connection.needs_rollback and not _in_failed_transaction(connection):
+                cursor.execute("SELECT set_config('enable_bitmapscan', %s, false)", [previous])
+
+
+def _in_failed_transaction(connection) -> bool:
+    import psycopg
+
+    status = connection.connection.info.transaction_status if connection.connection else None
+    return status == psycopg.pq.TransactionStatus.INERROR
+
+
+def _pk_in(queryset: QuerySet, ids: list[int]):
+    """`pk IN ids` as one parameter (a PostgreSQL array, a JSON list on SQLite): a thousand
+    placeholders would cost more to build and send than the lookup itself."""
+    connection = connections[queryset.db]
+    qn = connection.ops.quote_name
+    column = f"{qn(queryset.model._meta.db_table)}.{qn(queryset.model._meta.pk.column)}"
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=BooleanField())
+    return RawSQL(f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(ids),),
+                  output_field=BooleanField())  # fmt: skip
 
 
 def search_queryset(
@@ -613,6 +743,7 @@ def search_queryset(
     exact: Sequence[tuple[Q, float]] = (),
     order: tuple[str, ...] = ("-pk",),
     boosts: Sequence[tuple[Q, float]] = (),
+    candidates: int | None = None,
 ) -> QuerySet:
     """Rows of `queryset` matching `parsed` or any `exact` condition, best first.
 
@@ -620,30 +751,64 @@ def search_queryset(
     it: full-text score plus the weight of each exact condition the row meets, then by `order`.
     `boosts` only add their weight to rows that match anyway: unlike `exact` they never widen the
     match, so an unindexed condition (a title LIKE) does not turn the index lookup into a scan.
+
+    `candidates`: rank only the newest `candidates` + 1 full-text matches and the newest
+    `candidates` rows meeting an exact condition (their ids are read at once, in a few indexed
+    queries; see `newest_matches`). The extra row lets a capped count (`count_capped(qs, candidates)`)
+    say "more than `candidates`". Without it every match is ranked, which costs a read of each.
     """
+    if candidates is not None:
+        return _search_candidates(queryset, parsed, index=index, exact=exact, order=order, boosts=boosts,
+                                  candidates=candidates)  # fmt: skip
     conditions: list[Q] = []
     score = Value(0.0, output_field=FloatField())
     if parsed.searchable:
-        condition, score = _match_and_score(queryset, parsed, index)
-        conditions.append(condition)
+        conditions.append(_match(queryset, parsed, index))
+        score = _score(queryset, parsed, index)
     conditions.extend(condition for condition, _weight in exact)
-    for condition, weight in [*exact, *boosts]:
+    if not conditions:
+        return queryset.none()
+    return _ranked(queryset.filter(reduce(or_, conditions)), score, [*exact, *boosts], order)
+
+
+def _ranked(
+    queryset: QuerySet, score, weights: Sequence[tuple[Q, float]], order: tuple[str, ...]
+) -> QuerySet:
+    for condition, weight in weights:
         score = score + Case(
             When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField()
         )
-    if not conditions:
-        return queryset.none()
-    return (
-        queryset.filter(reduce(or_, conditions)).annotate(search_rank=score).order_by("-search_rank", *order)
+    return queryset.annotate(search_rank=score).order_by("-search_rank", *order)
+
+
+def _search_candidates(queryset, parsed, *, index, exact, order, boosts, candidates: int) -> QuerySet:
+    text_ids = (
+        newest_matches(queryset, parsed, index=index, limit=candidates + 1) if parsed.searchable else []
     )
+    exact_ids: list[int] = []
+    if exact:
+        rows = queryset.filter(reduce(or_, [condition for condition, _weight in exact])).order_by("-pk")
+        exact_ids = list(rows.values_list("pk", flat=True)[:candidates])
+    ids = list(dict.fromkeys([*exact_ids, *text_ids]))
+    if not ids:
+        return queryset.none()
+    score = Value(0.0, output_field=FloatField())
+    if text_ids:
+        score = _score(queryset, parsed, index, min_id=min(text_ids))
+    return _ranked(queryset.filter(_pk_in(queryset, ids)), score, [*exact, *boosts], order)
 
 
-def search_tickets(queryset: QuerySet, query: str, limit: int | None = None) -> QuerySet:
+def search_tickets(
+    queryset: QuerySet, query: str, limit: int | None = None, *, candidates: int | None = None,
+    unbounded: bool = False,
+) -> QuerySet:  # fmt: skip
     """Work orders of `queryset` matching `query`, best first, annotated with `search_rank`.
 
     `queryset` is the caller's permission-limited list; the result only narrows it. A blank query
     returns it unchanged; a query with nothing searchable in it (only punctuation) matches nothing.
     An exact work-order number or a customer's phone number ranks its work orders first.
+    Ranked among the newest `candidates` matches (default RANK_CANDIDATES; `unbounded`: all of them,
+    slow when a word matches a large share of the table); count them with `count_capped(results, N)`.
     """
     if not query or not query.strip():
         return queryset
@@ -653,7 +818,12 @@ def search_tickets(queryset: QuerySet, query: str, limit: int | None = None) -> 
         exact.append((Q(number=parsed.number), 1000.0))
     if parsed.phones:
         exact.append((Q(customer_phone__in=parsed.phones), 100.0))
-    results = search_queryset(queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"))
+    if not unbounded and candidates is None:
+        candidates = RANK_CANDIDATES
+    results = search_queryset(
+        queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"),
+        candidates=None if unbounded else candidates,
+    )  # fmt: skip
     return results[:limit] if limit is not None else results
 
 

@@ -8,7 +8,7 @@ caller's rights and refuses with a domain error (409 transition_not_allowed / st
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -381,8 +381,29 @@ class InboxFilters(Schema):
 tickets_router = Router(tags=["tickets"])
 
 
+class TicketPages(Pages):
+    """Pages of work orders. With `q`, a search ranks the newest RANK_CANDIDATES matches
+    (kefu.core.search): `count` then stops there and `more` says that more work orders matched."""
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        more: bool = Field(False, description="More work orders matched `q` than `count` (500) says.")
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        if not (request.GET.get("q") or "").strip():
+            return super().paginate_queryset(queryset, pagination, request, **params)
+        from kefu.core.search import RANK_CANDIDATES
+
+        page_size = self._get_page_size(pagination.page_size)
+        offset = (pagination.page - 1) * page_size
+        count, more = selectors.count_capped(queryset, RANK_CANDIDATES)
+        items = queryset[offset : max(offset, min(offset + page_size, count))]  # never past `count`
+        return {"items": items, "count": count, "more": more}
+
+
 @tickets_router.get("", response=list[TicketListOut], summary="List work orders")
-@paginate(Pages)
+@paginate(TicketPages)
 def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
     """The work orders the caller may see, newest first, filtered; `q` searches the text."""
     return selectors.ticket_list(

@@ -518,7 +518,11 @@ def search(request):
     filters = form.filters() if form.is_bound else {}
     page = None
     if form.is_bound:
-        page = _page(request, selectors.ticket_list(user=request.user, **filters))
+        from kefu.core.search import RANK_CANDIDATES
+
+        # A search ranks the newest RANK_CANDIDATES matches and counts no further ("500+").
+        paginator = partial(CappedPaginator, cap=RANK_CANDIDATES) if filters.get("query") else Paginator
+        page = _page(request, selectors.ticket_list(user=request.user, **filters), paginator=paginator)
         highlight = _highlighter() if filters.get("query") else None
         for row in page.rows:
             row.snippet = _highlighted(highlight, row.content, filters["query"], 80)
