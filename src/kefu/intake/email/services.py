@@ -6,9 +6,12 @@ duplicates nothing:
    and IMAP UID;
 2. `inbound_process` turns a stored mail into a Message on a work order (state processed), or
    keeps the error on the row (state failed) and lets the batch go on.
-`mail_ingest` does both for one mail (the MTA pipe, tests, the benchmark). The Message is unique
-per Message-ID, so the same mail arriving twice, by two routes, makes one message and never a
-second work order.
+`mail_ingest` does both for one mail (the MTA pipe). A poll takes many mails at once:
+`inbound_store_many` keeps them all in one commit and `inbound_process_many` processes them in one
+transaction with a savepoint per mail, so a mail that fails rolls back only its own savepoint (and
+is kept as failed) while a crash rolls back the whole batch, whose mails are still kept raw and are
+processed by the next run. The Message is unique per Message-ID, so the same mail arriving twice,
+by two routes, makes one message and never a second work order.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kefu.core.html import sanitize, to_text
+from kefu.core.refcache import RefCache
 from kefu.customers.models import CustomerEmail
 from kefu.intake.email.models import Acknowledgement, InboundMail, Mailbox
 from kefu.intake.email.parser import ParsedAttachment, ParsedMail, parse, strip_quoted, strip_quoted_html
@@ -70,7 +74,8 @@ BLOCKED_EXTENSIONS = {
 
 
 class _AlreadyStored(Exception):
-    """Another process stored the same Message-ID first; ours is rolled back."""
+    """The same Message-ID is stored already (an earlier mail, or another process first): what this
+    mail stored is rolled back and the row points to that message."""
 
     def __init__(self, message: Message):
         self.message = message
@@ -78,6 +83,27 @@ class _AlreadyStored(Exception):
 
 def ack_limit_per_hour() -> int:
     return int(getattr(settings, "KEFU_EMAIL_ACK_PER_HOUR", 3))
+
+
+#: Mails processed in one transaction by a poll (one savepoint each).
+BATCH_SIZE = 100
+
+
+def _load_mailboxes() -> dict:
+    boxes = {m.pk: m for m in Mailbox.objects.all()}
+    return {"by_id": boxes, "addresses": frozenset(m.address.lower() for m in boxes.values())}
+
+
+# Every mail needs its mailbox's routing (type, group, acknowledge) and the list of our own
+# addresses (loop protection): kept per process (kefu.core.refcache). Read only; never changed.
+mailbox_config = RefCache("intake_email.mailboxes", _load_mailboxes).watch(Mailbox)
+
+
+def _mailbox_of(row: InboundMail) -> Mailbox | None:
+    if row.mailbox_id is None:
+        return None
+    found = mailbox_config.get()["by_id"].get(row.mailbox_id)
+    return found if found is not None else row.mailbox
 
 
 # --- step 1: keep the raw mail -------------------------------------------------------------------
@@ -113,6 +139,59 @@ def inbound_store(
 # --- step 2: process it ---------------------------------------------------------------------------
 
 
+def _process_row(row: InboundMail, *, now: datetime, acks: list[int] | None) -> None:
+    """Parse, thread and store one locked, unprocessed row; raises what the mail's problem is.
+
+    Runs in a savepoint of its own, so that everything it stored is undone when it fails.
+    """
+    queued = len(acks) if acks is not None else 0
+    try:
+        with transaction.atomic():
+            parsed = parse(bytes(row.raw))
+            row.mail_id = parsed.message_id
+            row.sender = parsed.from_address[:254]
+            row.subject = parsed.subject[:255]
+            message = _ingest(parsed, mailbox=_mailbox_of(row), now=now, acks=acks)
+            _mark_processed(row, message, now)
+    except _AlreadyStored as race:  # the Message-ID is stored already: what this mail made is undone
+        _mark_processed(row, race.message, now)
+    except BaseException:
+        if acks is not None:
+            del acks[queued:]  # their messages are rolled back
+        raise
+
+
+def _mark_processed(row: InboundMail, message: Message, now: datetime) -> None:
+    row.ticket_id, row.message = message.ticket_id, message
+    row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", now
+    row.attempts += 1
+    row.save(
+        update_fields=[
+            "mail_id",
+            "sender",
+            "subject",
+            "ticket",
+            "message",
+            "state",
+            "error",
+            "processed_at",
+            "attempts",
+        ]
+    )
+
+
+def _is_database_away(exc: Exception) -> bool:
+    return isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError)
+
+
+def _fail(row: InboundMail, exc: Exception, now: datetime) -> None:
+    log.warning("inbound mail %s failed: %s", row.pk, exc, exc_info=True)
+    error = f"{type(exc).__name__}: {exc}"[:4000]
+    InboundMail.objects.filter(pk=row.pk).update(
+        state=InboundMail.State.FAILED, error=error, attempts=F("attempts") + 1, processed_at=now
+    )
+
+
 def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> InboundMail:
     """Turn a kept mail into a message on a work order; a failure is kept on the row, not raised.
 
@@ -125,42 +204,72 @@ def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> Inb
             row = InboundMail.objects.select_for_update().get(pk=inbound.pk)
             if row.state == InboundMail.State.PROCESSED:
                 return row
-            parsed = parse(bytes(row.raw))
-            row.mail_id = parsed.message_id
-            row.sender = parsed.from_address[:254]
-            row.subject = parsed.subject[:255]
-            message = _ingest(parsed, mailbox=row.mailbox, now=now)
-            row.ticket_id, row.message = message.ticket_id, message
-            row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", now
-            row.attempts += 1
-            row.save(
-                update_fields=[
-                    "mail_id",
-                    "sender",
-                    "subject",
-                    "ticket",
-                    "message",
-                    "state",
-                    "error",
-                    "processed_at",
-                    "attempts",
-                ]
-            )
+            _process_row(row, now=now, acks=None)
             return row
     except Exception as exc:  # the mail's own problem: kept for an administrator, the batch goes on
-        from django.db import DatabaseError
-
-        if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+        if _is_database_away(exc):
             raise  # the database is away: nothing can be recorded; the caller retries later
-        log.warning("inbound mail %s failed: %s", inbound.pk, exc, exc_info=True)
-        InboundMail.objects.filter(pk=inbound.pk).update(
-            state=InboundMail.State.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:4000],
-            attempts=F("attempts") + 1,
-            processed_at=now,
-        )
+        _fail(inbound, exc, now)
         inbound.refresh_from_db()
         return inbound
+
+
+def inbound_process_many(*, inbounds: list[InboundMail], now: datetime | None = None) -> list[InboundMail]:
+    """Process kept mails in one transaction, each in its own savepoint; returns the rows, in order.
+
+    A mail that fails rolls back only its savepoint and is kept as failed with its error (inside
+    the same transaction); the others go on. Rows already processed are left alone. If the process
+    dies or the database goes away, the whole batch rolls back: its mails stay kept as received,
+    and the next run processes them, so nothing is lost and nothing doubled. The acknowledgements
+    of the batch are queued for the worker as one task when it commits.
+    """
+    now = now or timezone.now()
+    ids = [row.pk for row in inbounds]
+    acks: list[int] = []
+    with transaction.atomic():
+        # Locked: two pollers must not process one mail twice (the second waits, then skips it).
+        rows = {row.pk: row for row in InboundMail.objects.select_for_update().filter(pk__in=ids)}
+        for pk in sorted(rows):
+            row = rows[pk]
+            if row.state == InboundMail.State.PROCESSED:
+                continue
+            try:
+                _process_row(row, now=now, acks=acks)
+            except Exception as exc:  # the mail's own problem: kept for an administrator
+                if _is_database_away(exc):
+                    raise  # nothing can be recorded: the batch rolls back, the next run retries
+                _fail(row, exc, now)
+                rows[pk] = InboundMail.objects.get(pk=pk)
+        if acks:
+            from kefu.intake.email.tasks import deliver_messages
+
+            transaction.on_commit(lambda: deliver_messages(acks))
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def inbound_store_many(
+    *, raws: list[bytes], mailbox: Mailbox | None = None, now: datetime | None = None
+) -> list[InboundMail]:
+    """Keep many received mails (no IMAP UID: the pipe, an import) in one commit."""
+    now = now or timezone.now()
+    rows = [
+        InboundMail(mailbox=mailbox, raw=raw, size=len(raw), received_at=now) for raw in raws
+    ]
+    with transaction.atomic():
+        InboundMail.objects.bulk_create(rows)
+    return rows
+
+
+def mail_ingest_many(
+    *, raws: list[bytes], mailbox: Mailbox | None = None, now: datetime | None = None, batch: int = 0
+) -> list[InboundMail]:
+    """Receive many mails at once: keep them all (one commit), then process them in batches."""
+    batch = batch or BATCH_SIZE
+    rows = inbound_store_many(raws=raws, mailbox=mailbox, now=now)
+    done: list[InboundMail] = []
+    for start in range(0, len(rows), batch):
+        done += inbound_process_many(inbounds=rows[start : start + batch], now=now)
+    return done
 
 
 def mail_ingest(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> InboundMail:
@@ -171,11 +280,10 @@ def mail_ingest(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | N
 
 def inbound_process_pending(*, now: datetime | None = None, limit: int = 500) -> int:
     """Process mail kept but not processed (a crash between the two steps); returns how many."""
-    done = 0
-    for row in InboundMail.objects.filter(state=InboundMail.State.RECEIVED).order_by("id")[:limit]:
-        inbound_process(inbound=row, now=now)
-        done += 1
-    return done
+    rows = list(InboundMail.objects.filter(state=InboundMail.State.RECEIVED).order_by("id")[:limit])
+    for start in range(0, len(rows), BATCH_SIZE):
+        inbound_process_many(inbounds=rows[start : start + BATCH_SIZE], now=now)
+    return len(rows)
 
 
 def inbound_retry(*, inbound: InboundMail, now: datetime | None = None) -> InboundMail:
@@ -208,20 +316,27 @@ def _is_customer(ticket: Ticket, address: str) -> bool:
     )
 
 
-def thread_target(parsed: ParsedMail) -> Ticket | None:
+def _known_messages(ids: list[str]) -> dict[str, Message]:
+    """The email messages stored under these Message-IDs (one query), with their work orders."""
+    ids = [i for i in dict.fromkeys(ids) if i]
+    if not ids:
+        return {}
+    return {
+        m.external_id: m
+        for m in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids).select_related("ticket")
+    }
+
+
+def thread_target(parsed: ParsedMail, known: dict[str, Message] | None = None) -> Ticket | None:
     """The work order a mail answers: by Message-ID headers, else by the number in the subject.
 
     A number in the subject is trusted only from the work order's own customer, so that nobody
-    can write into someone else's work order by guessing its number.
+    can write into someone else's work order by guessing its number. `known`: the messages of the
+    mail's thread ids, when the caller has read them already.
     """
     ids = parsed.thread_ids
     if ids:
-        found = {
-            m.external_id: m
-            for m in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids).select_related(
-                "ticket"
-            )
-        }
+        found = known if known is not None else _known_messages(ids)
         for message_id in ids:
             if message_id in found:
                 return _live(found[message_id].ticket)
@@ -260,11 +375,13 @@ def _valid_email(address: str) -> str:
     return address
 
 
-def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime) -> Message:
-    existing = Message.objects.filter(channel=Channel.EMAIL, external_id=parsed.message_id).first()
+def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime, acks: list[int] | None) -> Message:
+    # One query: is the mail itself stored already, and which of its thread's messages are.
+    known = _known_messages([parsed.message_id, *parsed.thread_ids])
+    existing = known.get(parsed.message_id)
     if existing is not None:
-        return existing
-    ticket = thread_target(parsed)
+        raise _AlreadyStored(existing)
+    ticket = thread_target(parsed, known)
     is_reply = ticket is not None
     text, html = parsed.text, parsed.html
     if is_reply:
@@ -294,52 +411,51 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime) -> Me
         text += "\n\n" + _("Attachments not kept: %(list)s") % {
             "list": "; ".join(f"{s['name']} ({s['reason']})" for s in skipped)
         }
+    # Called inside a savepoint of its own (per mail): a lost race (_AlreadyStored) rolls it back.
     created_ticket = False
-    try:
-        with transaction.atomic():
-            if ticket is None:
-                address = _valid_email(parsed.from_address)
-                ticket = ticket_create(
-                    by=None,
-                    ticket_type=mailbox.ticket_type if mailbox else TicketType.CONSULTATION,
-                    channel=Channel.EMAIL,
-                    title=(parsed.subject or text.splitlines()[0])[:200],
-                    content=text,
-                    customer_name=(parsed.from_name or address)[:100],
-                    customer_email=address,
-                    group_id=mailbox.group_id if mailbox else None,
-                    now=now,
-                )
-                created_ticket = True
-            message, created = message_receive(
-                ticket=ticket,
-                channel=Channel.EMAIL,
-                body_text=text,
-                body_html=html,
-                author_name=parsed.from_name or parsed.from_address,
-                address=parsed.from_address,
-                subject=parsed.subject,
-                external_id=parsed.message_id,
-                in_reply_to=parsed.in_reply_to,
-                data=data,
-                now=now,
-            )
-            if not created:
-                raise _AlreadyStored(message)
-            for attachment in kept:
-                Attachment.objects.create(
-                    ticket=ticket,
-                    message=message,
-                    file=ContentFile(attachment.data, name=_storage_name(attachment.filename)),
-                    name=attachment.filename[:255],
-                    content_id=attachment.content_id,
-                    size=len(attachment.data),
-                    content_type=attachment.content_type[:100],
-                )
-    except _AlreadyStored as race:
-        return race.message
+    if ticket is None:
+        address = _valid_email(parsed.from_address)
+        ticket = ticket_create(
+            by=None,
+            ticket_type=mailbox.ticket_type if mailbox else TicketType.CONSULTATION,
+            channel=Channel.EMAIL,
+            title=(parsed.subject or text.splitlines()[0])[:200],
+            content=text,
+            customer_name=(parsed.from_name or address)[:100],
+            customer_email=address,
+            group_id=mailbox.group_id if mailbox else None,
+            now=now,
+        )
+        created_ticket = True
+    message, created = message_receive(
+        ticket=ticket,
+        channel=Channel.EMAIL,
+        body_text=text,
+        body_html=html,
+        author_name=parsed.from_name or parsed.from_address,
+        address=parsed.from_address,
+        subject=parsed.subject,
+        external_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        data=data,
+        now=now,
+    )
+    if not created:
+        raise _AlreadyStored(message)
+    for attachment in kept:
+        Attachment.objects.create(
+            ticket=ticket,
+            message=message,
+            file=ContentFile(attachment.data, name=_storage_name(attachment.filename)),
+            name=attachment.filename[:255],
+            content_id=attachment.content_id,
+            size=len(attachment.data),
+            content_type=attachment.content_type[:100],
+        )
     if created_ticket and mailbox is not None and mailbox.acknowledge:
-        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, now=now)
+        ack = acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, now=now, queue=acks is None)
+        if ack is not None and acks is not None:
+            acks.append(ack.pk)
     return message
 
 
@@ -357,6 +473,13 @@ def _storage_name(filename: str) -> str:
 
 def promised_time(ticket: Ticket) -> datetime | None:
     """When the customer may expect an answer: the first-response clock, else the resolution clock."""
+    started = getattr(ticket, "started_clocks", None)  # set by ticket_create: no need to read them back
+    if started is not None:
+        by_target = {c.target: c for c in started if c.dispatch_id is None and c.due_at is not None}
+        for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
+            if target in by_target:
+                return by_target[target].due_at
+        return None
     for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
         clock = (
             SlaClock.objects.filter(ticket=ticket, dispatch=None, target=target).exclude(due_at=None).first()
@@ -373,7 +496,7 @@ def ack_refusal(*, parsed: ParsedMail, now: datetime) -> str:
         return "no sender address"
     if parsed.is_auto:
         return f"automatic mail ({parsed.auto_reason})"
-    if Mailbox.objects.filter(address__iexact=address).exists():
+    if address in mailbox_config.get()["addresses"]:
         return "sent by one of our own mailboxes"
     recent = Acknowledgement.objects.filter(address=address, created_at__gte=now - timedelta(hours=1)).count()
     if recent >= ack_limit_per_hour():
@@ -381,9 +504,14 @@ def ack_refusal(*, parsed: ParsedMail, now: datetime) -> str:
     return ""
 
 
-def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: datetime) -> Message | None:
+def acknowledge(
+    *, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: datetime, queue: bool = True
+) -> Message | None:
     """Tell the sender the work-order number and the promised time (an auto-reply: never to automatic
-    mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour)."""
+    mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour).
+
+    `queue=False`: the caller hands the message to the worker itself (a batch queues all its
+    acknowledgements as one task)."""
     refusal = ack_refusal(parsed=parsed, now=now)
     if refusal:
         log.debug("no acknowledgement for %s: %s", parsed.message_id, refusal)
@@ -418,6 +546,7 @@ def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: da
         body_text="\n".join(lines),
         data={"kind": "ack", "mailbox": mailbox.pk},
         now=now,
+        queue=queue,
     )
     Acknowledgement.objects.create(
         address=parsed.from_address.lower(), ticket=ticket, message=message, created_at=now

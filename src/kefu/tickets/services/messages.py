@@ -138,11 +138,14 @@ def message_reply(
     body_html: str = "",
     data: dict | None = None,
     now: datetime | None = None,
+    queue: bool = True,
 ) -> Message:
     """Answer the customer on `channel` (default: the one they used).
 
     Refuses staff who may not work on the work order, merged or cancelled work orders, an empty
-    text and an unknown channel. The message leaves after the transaction commits.
+    text and an unknown channel. The message leaves after the transaction commits; `queue=False`
+    when the caller hands it to the worker itself, after the commit too (the mail intake queues
+    a batch's acknowledgements as one task).
     """
     now = now or timezone.now()
     if by is not None and not can_reply(by, ticket):
@@ -176,7 +179,7 @@ def message_reply(
         created_at=now,
     )
     _event(ticket, TicketEvent.Kind.MESSAGE_OUT, by, message)
-    if sender is not None:
+    if sender is not None and queue:
         from kefu.tickets.tasks import deliver_message
 
         transaction.on_commit(lambda: deliver_message(message.pk))
