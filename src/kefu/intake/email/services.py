@@ -252,9 +252,7 @@ def inbound_store_many(
 ) -> list[InboundMail]:
     """Keep many received mails (no IMAP UID: the pipe, an import) in one commit."""
     now = now or timezone.now()
-    rows = [
-        InboundMail(mailbox=mailbox, raw=raw, size=len(raw), received_at=now) for raw in raws
-    ]
+    rows = [InboundMail(mailbox=mailbox, raw=raw, size=len(raw), received_at=now) for raw in raws]
     with transaction.atomic():
         InboundMail.objects.bulk_create(rows)
     return rows
@@ -323,7 +321,9 @@ def _known_messages(ids: list[str]) -> dict[str, Message]:
         return {}
     return {
         m.external_id: m
-        for m in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids).select_related("ticket")
+        for m in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids)
+        .exclude(external_id="")  # the partial unique index's condition: SQLite uses the index only with it
+        .select_related("ticket")
     }
 
 

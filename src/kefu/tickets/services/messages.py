@@ -78,7 +78,10 @@ def message_receive(
         raise ValidationError.for_field("channel", _("Unknown channel “%(channel)s”.") % {"channel": channel})
     external_id = (external_id or "").strip()[:255]
     if external_id:
-        existing = Message.objects.filter(channel=channel, external_id=external_id).first()
+        # The partial unique index's own condition (external_id <> ""): without it SQLite scans the table.
+        existing = (
+            Message.objects.filter(channel=channel, external_id=external_id).exclude(external_id="").first()
+        )
         if existing is not None:
             return existing, False
     body_html = sanitize(body_html)
