@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -139,57 +140,100 @@ def inbound_store(
 # --- step 2: process it ---------------------------------------------------------------------------
 
 
-def _process_row(row: InboundMail, *, now: datetime, acks: list[int] | None) -> None:
-    """Parse, thread and store one locked, unprocessed row; raises what the mail's problem is.
+@dataclass
+class _Batch:
+    """What a batch defers to its end: the rows' processed marks, the acknowledgements' rate-limit
+    rows and their delivery (one task). A mail rolled back to its savepoint truncates the lists
+    back to where they were when it started."""
+
+    now: datetime
+    marks: list[tuple] = field(default_factory=list)
+    acks: list[Acknowledgement] = field(default_factory=list)
+    #: acknowledgements per address in the last hour before the batch (None: counted per mail)
+    ack_counts: dict[str, int] | None = None
+
+    def checkpoint(self) -> tuple[int, int]:
+        return len(self.marks), len(self.acks)
+
+    def rollback(self, point: tuple[int, int]) -> None:
+        del self.marks[point[0] :]
+        del self.acks[point[1] :]
+
+    def recent_acks(self, address: str) -> int:
+        if self.ack_counts is None:
+            before = Acknowledgement.objects.filter(
+                address=address, created_at__gte=self.now - timedelta(hours=1)
+            ).count()
+        else:
+            before = self.ack_counts.get(address, 0)
+        return before + sum(1 for ack in self.acks if ack.address == address)
+
+    def count_acks(self, addresses: set[str]) -> None:
+        """One query for the rate limit of every sender of the batch."""
+        self.ack_counts = dict(
+            Acknowledgement.objects.filter(
+                address__in=addresses, created_at__gte=self.now - timedelta(hours=1)
+            )
+            .values_list("address")
+            .annotate(n=Count("id"))
+            .values_list("address", "n")
+        )
+
+    def finish(self) -> None:
+        """Write what was deferred (inside the batch's transaction) and queue the acknowledgements."""
+        if self.marks:
+            table = connection.ops.quote_name(InboundMail._meta.db_table)
+            when = connection.ops.adapt_datetimefield_value(self.now)
+            with connection.cursor() as cursor:  # one statement, many rows: no ORM per row
+                cursor.executemany(
+                    f"UPDATE {table} SET mail_id = %s, sender = %s, subject = %s, ticket_id = %s,"
+                    " message_id = %s, state = %s, error = '', processed_at = %s, attempts = attempts + 1"
+                    " WHERE id = %s",
+                    [(*mark[1:], InboundMail.State.PROCESSED, when, mark[0]) for mark in self.marks],
+                )
+        if self.acks:
+            Acknowledgement.objects.bulk_create(self.acks)
+            ids = [ack.message_id for ack in self.acks]
+            from kefu.intake.email.tasks import deliver_messages
+
+            transaction.on_commit(lambda: deliver_messages(ids))
+
+
+def _process_row(row: InboundMail, parsed: ParsedMail, batch: _Batch) -> None:
+    """Thread and store one locked, unprocessed, parsed row; raises what the mail's problem is.
 
     Runs in a savepoint of its own, so that everything it stored is undone when it fails.
     """
-    queued = len(acks) if acks is not None else 0
+    point = batch.checkpoint()
+    row.mail_id = parsed.message_id
+    row.sender = parsed.from_address[:254]
+    row.subject = parsed.subject[:255]
     try:
         with transaction.atomic():
-            parsed = parse(bytes(row.raw))
-            row.mail_id = parsed.message_id
-            row.sender = parsed.from_address[:254]
-            row.subject = parsed.subject[:255]
-            message = _ingest(parsed, mailbox=_mailbox_of(row), now=now, acks=acks)
-            _mark_processed(row, message, now)
+            message = _ingest(parsed, mailbox=_mailbox_of(row), batch=batch)
     except _AlreadyStored as race:  # the Message-ID is stored already: what this mail made is undone
-        _mark_processed(row, race.message, now)
+        batch.rollback(point)
+        message = race.message
     except BaseException:
-        if acks is not None:
-            del acks[queued:]  # their messages are rolled back
+        batch.rollback(point)
         raise
-
-
-def _mark_processed(row: InboundMail, message: Message, now: datetime) -> None:
-    row.ticket_id, row.message = message.ticket_id, message
-    row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", now
+    row.ticket_id, row.message_id = message.ticket_id, message.pk
+    row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", batch.now
     row.attempts += 1
-    row.save(
-        update_fields=[
-            "mail_id",
-            "sender",
-            "subject",
-            "ticket",
-            "message",
-            "state",
-            "error",
-            "processed_at",
-            "attempts",
-        ]
-    )
+    batch.marks.append((row.pk, row.mail_id, row.sender, row.subject, row.ticket_id, row.message_id))
 
 
 def _is_database_away(exc: Exception) -> bool:
     return isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError)
 
 
-def _fail(row: InboundMail, exc: Exception, now: datetime) -> None:
+def _fail(row: InboundMail, exc: Exception, now: datetime) -> InboundMail:
     log.warning("inbound mail %s failed: %s", row.pk, exc, exc_info=True)
     error = f"{type(exc).__name__}: {exc}"[:4000]
     InboundMail.objects.filter(pk=row.pk).update(
         state=InboundMail.State.FAILED, error=error, attempts=F("attempts") + 1, processed_at=now
     )
+    return InboundMail.objects.get(pk=row.pk)
 
 
 def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> InboundMail:
@@ -197,21 +241,10 @@ def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> Inb
 
     A row already processed is left alone, so running this twice (or after a crash) is safe.
     """
-    now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            # Locked: two pollers of the same mailbox must not process one mail twice.
-            row = InboundMail.objects.select_for_update().get(pk=inbound.pk)
-            if row.state == InboundMail.State.PROCESSED:
-                return row
-            _process_row(row, now=now, acks=None)
-            return row
-    except Exception as exc:  # the mail's own problem: kept for an administrator, the batch goes on
-        if _is_database_away(exc):
-            raise  # the database is away: nothing can be recorded; the caller retries later
-        _fail(inbound, exc, now)
-        inbound.refresh_from_db()
-        return inbound
+    rows = inbound_process_many(inbounds=[inbound], now=now)
+    if not rows:
+        raise InboundMail.DoesNotExist(f"inbound mail {inbound.pk}")
+    return rows[0]
 
 
 def inbound_process_many(*, inbounds: list[InboundMail], now: datetime | None = None) -> list[InboundMail]:
@@ -223,27 +256,30 @@ def inbound_process_many(*, inbounds: list[InboundMail], now: datetime | None = 
     and the next run processes them, so nothing is lost and nothing doubled. The acknowledgements
     of the batch are queued for the worker as one task when it commits.
     """
-    now = now or timezone.now()
+    batch = _Batch(now=now or timezone.now())
     ids = [row.pk for row in inbounds]
-    acks: list[int] = []
     with transaction.atomic():
         # Locked: two pollers must not process one mail twice (the second waits, then skips it).
         rows = {row.pk: row for row in InboundMail.objects.select_for_update().filter(pk__in=ids)}
+        todo = []
         for pk in sorted(rows):
             row = rows[pk]
             if row.state == InboundMail.State.PROCESSED:
                 continue
             try:
-                _process_row(row, now=now, acks=acks)
+                todo.append((row, parse(bytes(row.raw))))
+            except Exception as exc:  # not a mail we can read: kept for an administrator
+                rows[pk] = _fail(row, exc, batch.now)
+        if len(todo) > 1:
+            batch.count_acks({p.from_address.lower() for _row, p in todo if p.from_address and not p.is_auto})
+        for row, parsed in todo:
+            try:
+                _process_row(row, parsed, batch)
             except Exception as exc:  # the mail's own problem: kept for an administrator
                 if _is_database_away(exc):
                     raise  # nothing can be recorded: the batch rolls back, the next run retries
-                _fail(row, exc, now)
-                rows[pk] = InboundMail.objects.get(pk=pk)
-        if acks:
-            from kefu.intake.email.tasks import deliver_messages
-
-            transaction.on_commit(lambda: deliver_messages(acks))
+                rows[row.pk] = _fail(row, exc, batch.now)
+        batch.finish()
     return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -314,20 +350,21 @@ def _is_customer(ticket: Ticket, address: str) -> bool:
     )
 
 
-def _known_messages(ids: list[str]) -> dict[str, Message]:
-    """The email messages stored under these Message-IDs (one query), with their work orders."""
+def _known_messages(ids: list[str]) -> dict[str, tuple[int, int]]:
+    """Message-ID → (message id, work-order id) of the email messages stored under these ids (one query)."""
     ids = [i for i in dict.fromkeys(ids) if i]
     if not ids:
         return {}
     return {
-        m.external_id: m
-        for m in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids)
+        external_id: (pk, ticket_id)
+        for external_id, pk, ticket_id in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids)
         .exclude(external_id="")  # the partial unique index's condition: SQLite uses the index only with it
-        .select_related("ticket")
+        .order_by()
+        .values_list("external_id", "pk", "ticket_id")
     }
 
 
-def thread_target(parsed: ParsedMail, known: dict[str, Message] | None = None) -> Ticket | None:
+def thread_target(parsed: ParsedMail, known: dict[str, tuple[int, int]] | None = None) -> Ticket | None:
     """The work order a mail answers: by Message-ID headers, else by the number in the subject.
 
     A number in the subject is trusted only from the work order's own customer, so that nobody
@@ -339,7 +376,7 @@ def thread_target(parsed: ParsedMail, known: dict[str, Message] | None = None) -
         found = known if known is not None else _known_messages(ids)
         for message_id in ids:
             if message_id in found:
-                return _live(found[message_id].ticket)
+                return _live(Ticket.objects.get(pk=found[message_id][1]))
     match = NUMBER_RE.search(parsed.subject)
     if match:
         ticket = Ticket.objects.filter(number=match.group(0)).first()
@@ -375,12 +412,12 @@ def _valid_email(address: str) -> str:
     return address
 
 
-def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime, acks: list[int] | None) -> Message:
+def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Message:
+    now = batch.now
     # One query: is the mail itself stored already, and which of its thread's messages are.
     known = _known_messages([parsed.message_id, *parsed.thread_ids])
-    existing = known.get(parsed.message_id)
-    if existing is not None:
-        raise _AlreadyStored(existing)
+    if parsed.message_id in known:
+        raise _AlreadyStored(Message.objects.get(pk=known[parsed.message_id][0]))
     ticket = thread_target(parsed, known)
     is_reply = ticket is not None
     text, html = parsed.text, parsed.html
@@ -453,9 +490,7 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime, acks:
             content_type=attachment.content_type[:100],
         )
     if created_ticket and mailbox is not None and mailbox.acknowledge:
-        ack = acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, now=now, queue=acks is None)
-        if ack is not None and acks is not None:
-            acks.append(ack.pk)
+        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, batch=batch)
     return message
 
 
@@ -489,7 +524,7 @@ def promised_time(ticket: Ticket) -> datetime | None:
     return None
 
 
-def ack_refusal(*, parsed: ParsedMail, now: datetime) -> str:
+def ack_refusal(*, parsed: ParsedMail, now: datetime, batch: _Batch | None = None) -> str:
     """Why no acknowledgement goes to this mail's sender ("" when one may go)."""
     address = _valid_email(parsed.from_address.lower())
     if not address:
@@ -498,21 +533,18 @@ def ack_refusal(*, parsed: ParsedMail, now: datetime) -> str:
         return f"automatic mail ({parsed.auto_reason})"
     if address in mailbox_config.get()["addresses"]:
         return "sent by one of our own mailboxes"
-    recent = Acknowledgement.objects.filter(address=address, created_at__gte=now - timedelta(hours=1)).count()
-    if recent >= ack_limit_per_hour():
+    if (batch or _Batch(now=now)).recent_acks(address) >= ack_limit_per_hour():
         return "rate limit"
     return ""
 
 
-def acknowledge(
-    *, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: datetime, queue: bool = True
-) -> Message | None:
+def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, batch: _Batch) -> Message | None:
     """Tell the sender the work-order number and the promised time (an auto-reply: never to automatic
     mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour).
 
-    `queue=False`: the caller hands the message to the worker itself (a batch queues all its
-    acknowledgements as one task)."""
-    refusal = ack_refusal(parsed=parsed, now=now)
+    The rate-limit row and the delivery are left to the batch (written and queued when it ends)."""
+    now = batch.now
+    refusal = ack_refusal(parsed=parsed, now=now, batch=batch)
     if refusal:
         log.debug("no acknowledgement for %s: %s", parsed.message_id, refusal)
         return None
@@ -546,9 +578,9 @@ def acknowledge(
         body_text="\n".join(lines),
         data={"kind": "ack", "mailbox": mailbox.pk},
         now=now,
-        queue=queue,
+        queue=False,  # the batch queues its acknowledgements as one task
     )
-    Acknowledgement.objects.create(
-        address=parsed.from_address.lower(), ticket=ticket, message=message, created_at=now
+    batch.acks.append(
+        Acknowledgement(address=parsed.from_address.lower(), ticket=ticket, message=message, created_at=now)
     )
     return message
