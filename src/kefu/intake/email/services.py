@@ -283,6 +283,29 @@ def inbound_process_many(*, inbounds: list[InboundMail], now: datetime | None = 
     return [rows[pk] for pk in ids if pk in rows]
 
 
+def inbound_store_uids(
+    *, mailbox: Mailbox, uid_validity: int | None, mails: list[tuple[int, bytes]], now: datetime | None = None
+) -> dict[int, InboundMail]:
+    """Keep mails fetched by IMAP, [(uid, raw), ...], in one commit; returns {uid: row}.
+
+    A UID kept already (by another poll meanwhile) is returned as kept, not doubled."""
+    now = now or timezone.now()
+    rows = [
+        InboundMail(mailbox=mailbox, uid=uid, uid_validity=uid_validity, raw=raw, size=len(raw), received_at=now)
+        for uid, raw in mails
+    ]
+    try:
+        with transaction.atomic():
+            InboundMail.objects.bulk_create(rows)
+        return {row.uid: row for row in rows}
+    except IntegrityError:  # another poll kept some of them: one by one
+        stored = (
+            inbound_store(raw=raw, mailbox=mailbox, uid=uid, uid_validity=uid_validity, now=now)[0]
+            for uid, raw in mails
+        )
+        return {row.uid: row for row in stored}
+
+
 def inbound_store_many(
     *, raws: list[bytes], mailbox: Mailbox | None = None, now: datetime | None = None
 ) -> list[InboundMail]:
