@@ -3,7 +3,7 @@
     uv run python bench/calls.py [--scale 200000] [--database-url postgres://...] [--postgres]
 
 Without a database option it runs on a fresh SQLite file (the embedded default); --postgres starts the
-private throw-away PostgreSQL cluster of bench/tickets.py (port 55434), --database-url uses yours.
+private throw-away PostgreSQL cluster of bench/tickets.py (port 55434, or --port), --database-url uses yours.
 
 It builds 50 agents with extensions and 20,000 customers with phones (a quarter of the callers are
 known customers), writes a queue_log of --scale calls (80% answered, 11% abandoned, 5% timed out, 4%
@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=200_000, help="calls in the queue_log (default 200,000)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database to use (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="start bench/tickets.py's private PostgreSQL")
+    parser.add_argument("--port", type=int, default=55434, help="port of that private cluster (default 55434)")
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
 
@@ -154,10 +155,10 @@ def main() -> None:
     if args.postgres and not url:
         from tickets import Cluster  # bench/tickets.py
 
-        cluster = Cluster(55434)
+        cluster = Cluster(args.port)
         atexit.register(cluster.stop, False)
         url = cluster.start()
-        say("private PostgreSQL on port 55434")
+        say(f"private PostgreSQL on port {args.port}")
     env = {"KEFU_DATA_DIR": data_dir, "KEFU_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "kefu.settings"}
     if url:
         env["KEFU_DATABASE_URL"] = url
