@@ -208,3 +208,20 @@ def test_kefu_ingest_mail_imap_polls_every_enabled_mailbox(imap, imap_mailbox, c
 
     assert "'processed': 1" in capsys.readouterr().out
     assert Ticket.objects.count() == 1
+
+
+def test_kefu_ingest_mail_imap_with_a_mailbox_polls_only_that_one(imap, imap_mailbox, org, capsys):
+    from kefu import cli
+    from kefu.intake.email.models import Mailbox
+
+    Mailbox.objects.create(
+        name="坏邮箱", address="broken@kefu.test", imap_host="127.0.0.1", imap_port=1, imap_ssl=False
+    )
+    _append(imap, _mail(1))
+
+    assert cli.main(["ingest-mail", "--imap", "--mailbox", imap_mailbox.name]) == 0
+
+    out = capsys.readouterr().out
+    assert "'processed': 1" in out
+    assert "坏邮箱" not in out
+    assert Ticket.objects.count() == 1
