@@ -1,7 +1,7 @@
 """Mail ingestion throughput: parse + store, on SQLite and on PostgreSQL.
 
     uv run python bench/mail.py [--scale 3000] [--pipe-scale 500] [--database-url postgres://...]
-                                [--no-postgres] [--port 55434]
+                                [--no-postgres] [--port 55434] [--pollers 2]
 
 The mail is a generated mix built from the test corpus (tests/intake/email/corpus: Chinese
 charsets, multiparts, attachments, auto-replies, bounces): every mail gets its own Message-ID and
@@ -13,6 +13,9 @@ not immediate: sending is the worker's):
   - batch (the IMAP poll, `mail_ingest_many`): the mails kept in one commit, then processed
     services.BATCH_SIZE at a time, one transaction per batch and a savepoint per mail;
   - pipe (the MTA pipe, `mail_ingest`): one mail per call, two commits each (keep, process).
+  - pollers (PostgreSQL): --pollers processes side by side, each polling its own mailbox (each
+    of its own work-order type), scale / pollers mails each, as `kefu ingest-mail --imap
+    --mailbox NAME` runs them.
 Figures that contention on a shared machine does not distort are printed beside the rates: CPU
 milliseconds per mail of this process (and, on PostgreSQL, of its server process) and SQL
 statements per mail (counted on a separate sample of 200 mails).
@@ -196,6 +199,93 @@ def child(args: argparse.Namespace) -> dict:
     return result
 
 
+POLLER_TYPES = ["consultation", "suggestion", "praise", "complaint"]
+
+
+def poller(args: argparse.Namespace) -> dict:
+    """One poller process: its own mailbox (its own work-order type) and its own mails; waits for
+    "go" on stdin so that all pollers start together."""
+    os.environ.update(
+        {
+            "KEFU_DATA_DIR": tempfile.mkdtemp(prefix="kefu-bench-mail."),
+            "KEFU_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "KEFU_LOG_LEVEL": "WARNING",
+            "KEFU_HUEY_IMMEDIATE": "0",
+            "DJANGO_SETTINGS_MODULE": "kefu.settings",
+            "KEFU_DATABASE_URL": args.database_url,
+        }
+    )
+    import django
+
+    django.setup()
+    from kefu.intake.email.models import InboundMail, Mailbox
+    from kefu.intake.email.services import mail_ingest_many
+
+    n = args.poller
+    mailbox, _ = Mailbox.objects.get_or_create(
+        name=f"poller{n}", defaults={"address": f"poller{n}@kefu.test", "ticket_type": POLLER_TYPES[n % 4]}
+    )
+    mails = [
+        raw.replace(b"<bench-", f"<poll{n}-".encode()) for raw in mail_mix(args.scale, args.seed + 10 + n)[0]
+    ]
+    warm = [raw.replace(b"<bench-", f"<warmpoll{n}-".encode()) for raw in mail_mix(10, args.seed + 20 + n)[0]]
+    mail_ingest_many(raws=warm, mailbox=mailbox)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    started = time.perf_counter()
+    rows = mail_ingest_many(raws=mails, mailbox=mailbox)
+    return {
+        "mails": len(mails),
+        "seconds": time.perf_counter() - started,
+        "failed": sum(row.state != InboundMail.State.PROCESSED for row in rows),
+    }
+
+
+def pollers_side_by_side(args: argparse.Namespace, url: str) -> dict:
+    """`args.pollers` processes, each ingesting scale / pollers mails in batches into its own
+    mailbox, all at once; the rate is all their mails over the time until the last one is done."""
+    each = args.scale // args.pollers
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--poller",
+                str(n),
+                "--scale",
+                str(each),
+                "--seed",
+                str(args.seed),
+                "--database-url",
+                url,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n in range(args.pollers)
+    ]
+    for proc in procs:
+        if proc.stdout.readline().strip() != "ready":
+            sys.exit("a poller did not start")
+    say(f"postgresql: {args.pollers} pollers side by side, {each} mails each")
+    started = time.perf_counter()
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    results = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
+    wall = time.perf_counter() - started
+    total = sum(r["mails"] for r in results)
+    return {
+        "pollers": args.pollers,
+        "mails": total,
+        "failed": sum(r["failed"] for r in results),
+        "per_s": rate(total, wall),
+        "per_poller_per_s": [rate(r["mails"], r["seconds"]) for r in results],
+        "load_average": os.getloadavg()[0],
+    }
+
+
 def run_child(script_args: list[str]) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", *script_args], stdout=subprocess.PIPE, text=True
@@ -212,7 +302,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scale", type=int, default=3000, help="mails per database, in batches (default 3000)")
+    parser.add_argument(
+        "--scale", type=int, default=3000, help="mails per database, in batches (default 3000)"
+    )
     parser.add_argument("--pipe-scale", type=int, default=500, help="mails one by one (default 500)")
     parser.add_argument(
         "--database-url", default="", help="an empty PostgreSQL database (default: a private cluster)"
@@ -220,10 +312,17 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--port", type=int, default=PG_PORT, help="port of the private cluster")
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument(
+        "--pollers", type=int, default=2, help="PostgreSQL: then that many pollers side by side (0: none)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--poller", type=int, default=-1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args)), flush=True)
+        return
+    if args.poller >= 0:
+        print(json.dumps(poller(args)), flush=True)
         return
     common = ["--scale", str(args.scale), "--pipe-scale", str(args.pipe_scale), "--seed", str(args.seed)]
     results = {"machine": machine(), "scale": args.scale, "sqlite": run_child(common)}
@@ -235,6 +334,8 @@ def main() -> None:
             url = cluster.start()
             say(f"private PostgreSQL on port {args.port}")
         results["postgresql"] = run_child([*common, "--database-url", url])
+        if args.pollers > 1:
+            results["postgresql_pollers"] = pollers_side_by_side(args, url)
     for name in ("sqlite", "postgresql"):
         if name in results:
             r = results[name]
@@ -243,6 +344,11 @@ def main() -> None:
                 f" {r['ingest_statements_per_mail']} statements a mail), {r['pipe_per_s']}/s one by one,"
                 f" parse {r['kefu_parse_per_s']}/s, stdlib {r['stdlib_parse_per_s']}/s"
             )
+    if "postgresql_pollers" in results:
+        r = results["postgresql_pollers"]
+        say(
+            f"postgresql: {r['pollers']} pollers side by side: {r['per_s']}/s in all ({r['per_poller_per_s']})"
+        )
     print(json.dumps(results), flush=True)
 
 
