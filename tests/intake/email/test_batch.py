@@ -230,3 +230,27 @@ def test_a_process_killed_mid_batch_loses_and_doubles_nothing(tmp_path):
     assert again.returncode == 0, again.stderr
     twice = json.loads(again.stdout.strip().splitlines()[-1])
     assert (twice["work_orders"], twice["messages"]) == (6, after["messages"])
+
+
+@pytest.mark.django_db
+def test_a_mail_failing_in_a_batch_sends_no_acknowledgement_and_the_others_go_once(
+    smtp_server, mailbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_receive = services.message_receive
+
+    def receive(**kwargs):
+        if kwargs["external_id"] == "<batch-2@example.com>":
+            raise ValueError("no room for it")
+        return real_receive(**kwargs)
+
+    monkeypatch.setattr(services, "message_receive", receive)
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = services.mail_ingest_many(raws=[_mail(n) for n in (1, 2, 3)], mailbox=mailbox, now=CORPUS_NOW)
+
+    assert [row.state for row in rows] == ["processed", "failed", "processed"]
+    assert sorted(rcpt[0] for _f, rcpt, _m in smtp_server.messages) == [
+        "customer1@example.com",
+        "customer3@example.com",
+    ]
+    assert Acknowledgement.objects.count() == 2
+    assert Message.objects.filter(direction="out").count() == 2

@@ -89,11 +89,14 @@ def _poll_chunk(
     client: imaplib.IMAP4, mailbox: Mailbox, validity: int | None, uids: list[int], counts: dict, now
 ) -> None:
     kept = {
-        row.uid: row for row in InboundMail.objects.filter(mailbox=mailbox, uid_validity=validity, uid__in=uids)
+        row.uid: row
+        for row in InboundMail.objects.filter(mailbox=mailbox, uid_validity=validity, uid__in=uids)
     }
     fetched = [(uid, _fetch(client, uid)) for uid in uids if uid not in kept]
     if fetched:
-        kept.update(services.inbound_store_uids(mailbox=mailbox, uid_validity=validity, mails=fetched, now=now))
+        kept.update(
+            services.inbound_store_uids(mailbox=mailbox, uid_validity=validity, mails=fetched, now=now)
+        )
         counts["fetched"] += len(fetched)
     todo = [kept[uid] for uid in uids if kept[uid].state == InboundMail.State.RECEIVED]
     counts["skipped"] += len(uids) - len(todo)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -76,10 +77,15 @@ BLOCKED_EXTENSIONS = {
 
 class _AlreadyStored(Exception):
     """The same Message-ID is stored already (an earlier mail, or another process first): what this
-    mail stored is rolled back and the row points to that message."""
+    mail stored is rolled back and the row points to that message. `clean`: nothing was stored yet."""
 
-    def __init__(self, message: Message):
+    def __init__(self, message: Message, *, clean: bool = False):
         self.message = message
+        self.clean = clean
+
+
+class _Retry(Exception):
+    """A mail failed in a batch run without a savepoint per mail: run the batch again with them."""
 
 
 def ack_limit_per_hour() -> int:
@@ -199,20 +205,23 @@ class _Batch:
             transaction.on_commit(lambda: deliver_messages(ids))
 
 
-def _process_row(row: InboundMail, parsed: ParsedMail, batch: _Batch) -> None:
+def _process_row(row: InboundMail, parsed: ParsedMail, batch: _Batch, *, savepoint: bool) -> None:
     """Thread and store one locked, unprocessed, parsed row; raises what the mail's problem is.
 
-    Runs in a savepoint of its own, so that everything it stored is undone when it fails.
+    `savepoint`: in a savepoint of its own, so that everything it stored is undone when it fails;
+    without one, any failure must roll back the whole batch (the caller's _Retry).
     """
     point = batch.checkpoint()
     row.mail_id = parsed.message_id
     row.sender = parsed.from_address[:254]
     row.subject = parsed.subject[:255]
     try:
-        with transaction.atomic():
+        with transaction.atomic() if savepoint else nullcontext():
             message = _ingest(parsed, mailbox=_mailbox_of(row), batch=batch)
     except _AlreadyStored as race:  # the Message-ID is stored already: what this mail made is undone
         batch.rollback(point)
+        if not (savepoint or race.clean):
+            raise
         message = race.message
     except BaseException:
         batch.rollback(point)
@@ -248,15 +257,26 @@ def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> Inb
 
 
 def inbound_process_many(*, inbounds: list[InboundMail], now: datetime | None = None) -> list[InboundMail]:
-    """Process kept mails in one transaction, each in its own savepoint; returns the rows, in order.
+    """Process kept mails in one transaction, each as if in its own savepoint; returns the rows, in order.
 
-    A mail that fails rolls back only its savepoint and is kept as failed with its error (inside
-    the same transaction); the others go on. Rows already processed are left alone. If the process
-    dies or the database goes away, the whole batch rolls back: its mails stay kept as received,
-    and the next run processes them, so nothing is lost and nothing doubled. The acknowledgements
-    of the batch are queued for the worker as one task when it commits.
+    A mail that fails is rolled back alone and kept as failed with its error (inside the same
+    transaction); the others go on. Rows already processed are left alone. If the process dies or
+    the database goes away, the whole batch rolls back: its mails stay kept as received, and the
+    next run processes them, so nothing is lost and nothing doubled. The acknowledgements of the
+    batch are queued for the worker as one task when it commits.
+
+    Mail rarely fails, so the batch first runs without the savepoints (two statements a mail); if
+    one mail fails, that run is rolled back whole and the batch runs again with a savepoint each.
     """
-    batch = _Batch(now=now or timezone.now())
+    now = now or timezone.now()
+    try:
+        return _process_many(inbounds, now, careful=False)
+    except _Retry:
+        return _process_many(inbounds, now, careful=True)
+
+
+def _process_many(inbounds: list[InboundMail], now: datetime, *, careful: bool) -> list[InboundMail]:
+    batch = _Batch(now=now)
     ids = [row.pk for row in inbounds]
     with transaction.atomic():
         # Locked: two pollers must not process one mail twice (the second waits, then skips it).
@@ -274,10 +294,12 @@ def inbound_process_many(*, inbounds: list[InboundMail], now: datetime | None = 
             batch.count_acks({p.from_address.lower() for _row, p in todo if p.from_address and not p.is_auto})
         for row, parsed in todo:
             try:
-                _process_row(row, parsed, batch)
+                _process_row(row, parsed, batch, savepoint=careful)
             except Exception as exc:  # the mail's own problem: kept for an administrator
                 if _is_database_away(exc):
                     raise  # nothing can be recorded: the batch rolls back, the next run retries
+                if not careful:
+                    raise _Retry from exc  # what it stored is mixed with the others': start again
                 rows[row.pk] = _fail(row, exc, batch.now)
         batch.finish()
     return [rows[pk] for pk in ids if pk in rows]
@@ -291,7 +313,9 @@ def inbound_store_uids(
     A UID kept already (by another poll meanwhile) is returned as kept, not doubled."""
     now = now or timezone.now()
     rows = [
-        InboundMail(mailbox=mailbox, uid=uid, uid_validity=uid_validity, raw=raw, size=len(raw), received_at=now)
+        InboundMail(
+            mailbox=mailbox, uid=uid, uid_validity=uid_validity, raw=raw, size=len(raw), received_at=now
+        )
         for uid, raw in mails
     ]
     try:
@@ -446,7 +470,7 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
     # One query: is the mail itself stored already, and which of its thread's messages are.
     known = _known_messages([parsed.message_id, *parsed.thread_ids])
     if parsed.message_id in known:
-        raise _AlreadyStored(Message.objects.get(pk=known[parsed.message_id][0]))
+        raise _AlreadyStored(Message.objects.get(pk=known[parsed.message_id][0]), clean=True)
     ticket = thread_target(parsed, known)
     is_reply = ticket is not None
     text, html = parsed.text, parsed.html
@@ -477,7 +501,7 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
         text += "\n\n" + _("Attachments not kept: %(list)s") % {
             "list": "; ".join(f"{s['name']} ({s['reason']})" for s in skipped)
         }
-    # Called inside a savepoint of its own (per mail): a lost race (_AlreadyStored) rolls it back.
+    # Called inside a savepoint of its own, or a batch without them that a failure rolls back whole.
     created_ticket = False
     if ticket is None:
         address = _valid_email(parsed.from_address)
