@@ -145,7 +145,9 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=200_000, help="calls in the queue_log (default 200,000)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database to use (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="start bench/tickets.py's private PostgreSQL")
-    parser.add_argument("--port", type=int, default=55434, help="port of that private cluster (default 55434)")
+    parser.add_argument(
+        "--port", type=int, default=55434, help="port of that private cluster (default 55434)"
+    )
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
 
