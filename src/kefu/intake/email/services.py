@@ -280,7 +280,9 @@ def _process_many(inbounds: list[InboundMail], now: datetime, *, careful: bool) 
     ids = [row.pk for row in inbounds]
     with transaction.atomic():
         # Locked: two pollers must not process one mail twice (the second waits, then skips it).
-        rows = {row.pk: row for row in InboundMail.objects.select_for_update().filter(pk__in=ids)}
+        rows = {
+            row.pk: row for row in InboundMail.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }  # in id order in every batch: overlapping batches do not deadlock on them
         todo = []
         for pk in sorted(rows):
             row = rows[pk]
