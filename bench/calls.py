@@ -16,6 +16,8 @@ transferred; ring-no-answer lines, wrap-up lines and agent pause/login noise bet
   - import: the whole import service (read, decode, parse, agent and customer look-ups, INSERT ...
     ON CONFLICT DO NOTHING in batches of 5,000, one transaction each) — the figure the issue targets (≥ 20,000 records/s);
   - reimport: the same file again (everything is already there; nothing may be added).
+Beside the rates, what contention on a shared machine does not distort: the import's CPU time
+per record in this process and, on a PostgreSQL cluster on this machine, in all its processes.
 Progress goes to stdout; the last line is one JSON object with every figure.
 """
 
@@ -98,6 +100,34 @@ def generate(path: Path, calls: int, seed: int) -> int:
         for _t, line in lines:
             fh.write(line + "\n")
     return len(lines)
+
+
+def postgres_cpu(connection) -> float:
+    """CPU seconds used so far by the whole PostgreSQL cluster on this machine (the postmaster, its
+    live children, and the children it has reaped), 0 when that cannot be read (SQLite, a server
+    elsewhere). Several connections' server processes are all counted."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('data_directory')")
+            data_dir = cursor.fetchone()[0]
+        master = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            if pid == master:
+                total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+            elif int(fields[1]) == master:
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def baseline_parse(text: str) -> int:
@@ -210,9 +240,10 @@ def main() -> None:
     t_base_insert = baseline_insert(parsed.calls, connection, timezone.now())
     say(f"baseline insert: {len(parsed.calls):,} rows in {t_base_insert:.2f}s")
 
-    started = time.perf_counter()
+    started, cpu, server = time.perf_counter(), time.process_time(), postgres_cpu(connection)
     run = import_calls(path=path, fmt="queue_log")
     t_import = time.perf_counter() - started
+    cpu_import, server_import = time.process_time() - cpu, postgres_cpu(connection) - server
     say(f"import: {run.imported:,} calls in {t_import:.2f}s ({run.error_count} refused lines)")
     assert run.imported == args.scale == CallRecord.objects.count(), (run.imported, args.scale)
 
@@ -239,6 +270,9 @@ def main() -> None:
         "baseline_insert_rows_per_s": round(calls / t_base_insert),
         "import_records_per_s": round(calls / t_import),
         "import_vs_baseline_insert": round(t_import / t_base_insert, 2),
+        "import_cpu_us_per_record": round(cpu_import * 1e6 / calls, 1),
+        "import_server_cpu_us_per_record": round(server_import * 1e6 / calls, 1),
+        "load_average": os.getloadavg()[0],
         "reimport_records_per_s": round(calls / t_reimport),
         "customers_matched": matched,
         "calls_with_agent": with_agent,

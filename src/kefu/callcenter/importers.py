@@ -697,12 +697,11 @@ def _insert_sql(connection, source_table: str = "") -> str:
     phone = CustomerPhone._meta
     q = connection.ops.quote_name
     number = f"s.{q(column_of['caller_number'])}" if source_table else "%s"
+    # SQLite: MIN over the few rows of that number (no sort); "+ 0" keeps the planner from walking
+    # the (customer, number) index in order hoping to meet the number.
     lookup = (
-        f"(SELECT p.{q(phone.get_field('customer').column)} FROM {q(phone.db_table)} p "
-        # "+ 0": order the few rows of that number, never walk the (customer, number) index in order
-        # hoping to meet it (what a planner without fresh statistics may choose).
-        f"WHERE p.{q(phone.get_field('number').column)} = {number} "
-        f"ORDER BY p.{q(phone.get_field('customer').column)} + 0 LIMIT 1)"
+        f"(SELECT MIN(p.{q(phone.get_field('customer').column)} + 0) FROM {q(phone.db_table)} p "
+        f"WHERE p.{q(phone.get_field('number').column)} = {number})"
     )
     if source_table:
         # PostgreSQL: one hash join with the holders of the batch's numbers (the oldest per number)
