@@ -3,7 +3,7 @@
     uv run python bench/calls.py [--scale 200000] [--database-url postgres://...] [--postgres]
 
 Without a database option it runs on a fresh SQLite file (the embedded default); --postgres starts the
-private throw-away PostgreSQL cluster of bench/tickets.py (port 55434), --database-url uses yours.
+private throw-away PostgreSQL cluster of bench/tickets.py (port 55434, or --port), --database-url uses yours.
 
 It builds 50 agents with extensions and 20,000 customers with phones (a quarter of the callers are
 known customers), writes a queue_log of --scale calls (80% answered, 11% abandoned, 5% timed out, 4%
@@ -16,6 +16,8 @@ transferred; ring-no-answer lines, wrap-up lines and agent pause/login noise bet
   - import: the whole import service (read, decode, parse, agent and customer look-ups, INSERT ...
     ON CONFLICT DO NOTHING in batches of 5,000, one transaction each) — the figure the issue targets (≥ 20,000 records/s);
   - reimport: the same file again (everything is already there; nothing may be added).
+Beside the rates, what contention on a shared machine does not distort: the import's CPU time
+per record in this process and, on a PostgreSQL cluster on this machine, in all its processes.
 Progress goes to stdout; the last line is one JSON object with every figure.
 """
 
@@ -100,6 +102,34 @@ def generate(path: Path, calls: int, seed: int) -> int:
     return len(lines)
 
 
+def postgres_cpu(connection) -> float:
+    """CPU seconds used so far by the whole PostgreSQL cluster on this machine (the postmaster, its
+    live children, and the children it has reaped), 0 when that cannot be read (SQLite, a server
+    elsewhere). Several connections' server processes are all counted."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('data_directory')")
+            data_dir = cursor.fetchone()[0]
+        master = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            if pid == master:
+                total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+            elif int(fields[1]) == master:
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def baseline_parse(text: str) -> int:
     keys: set[tuple[str, str]] = set()
     for line in text.split("\n"):
@@ -145,6 +175,9 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=200_000, help="calls in the queue_log (default 200,000)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database to use (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="start bench/tickets.py's private PostgreSQL")
+    parser.add_argument(
+        "--port", type=int, default=55434, help="port of that private cluster (default 55434)"
+    )
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
 
@@ -154,10 +187,10 @@ def main() -> None:
     if args.postgres and not url:
         from tickets import Cluster  # bench/tickets.py
 
-        cluster = Cluster(55434)
+        cluster = Cluster(args.port)
         atexit.register(cluster.stop, False)
         url = cluster.start()
-        say("private PostgreSQL on port 55434")
+        say(f"private PostgreSQL on port {args.port}")
     env = {"KEFU_DATA_DIR": data_dir, "KEFU_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "kefu.settings"}
     if url:
         env["KEFU_DATABASE_URL"] = url
@@ -207,9 +240,10 @@ def main() -> None:
     t_base_insert = baseline_insert(parsed.calls, connection, timezone.now())
     say(f"baseline insert: {len(parsed.calls):,} rows in {t_base_insert:.2f}s")
 
-    started = time.perf_counter()
+    started, cpu, server = time.perf_counter(), time.process_time(), postgres_cpu(connection)
     run = import_calls(path=path, fmt="queue_log")
     t_import = time.perf_counter() - started
+    cpu_import, server_import = time.process_time() - cpu, postgres_cpu(connection) - server
     say(f"import: {run.imported:,} calls in {t_import:.2f}s ({run.error_count} refused lines)")
     assert run.imported == args.scale == CallRecord.objects.count(), (run.imported, args.scale)
 
@@ -236,6 +270,9 @@ def main() -> None:
         "baseline_insert_rows_per_s": round(calls / t_base_insert),
         "import_records_per_s": round(calls / t_import),
         "import_vs_baseline_insert": round(t_import / t_base_insert, 2),
+        "import_cpu_us_per_record": round(cpu_import * 1e6 / calls, 1),
+        "import_server_cpu_us_per_record": round(server_import * 1e6 / calls, 1),
+        "load_average": os.getloadavg()[0],
         "reimport_records_per_s": round(calls / t_reimport),
         "customers_matched": matched,
         "calls_with_agent": with_agent,

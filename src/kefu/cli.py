@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest-mail", help="receive one mail from stdin (MTA pipe) or poll IMAP")
     ingest.add_argument("--imap", action="store_true", help="poll every enabled mailbox once instead")
     ingest.add_argument(
-        "--mailbox", default=None, help="mailbox name or address (default: by the To address)"
+        "--mailbox",
+        default=None,
+        help="mailbox name or address (default: by the To address; --imap: poll only it)",
     )
 
     # Everything after `manage` goes to Django untouched (main() routes it before parsing).

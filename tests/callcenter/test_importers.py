@@ -232,3 +232,57 @@ def test_a_number_two_customers_share_goes_to_the_older_one_as_the_capture_form_
     CustomerFactory(phone="13800138000")
     import_calls(path=write(tmp_path, "queue_log", QUEUE_LOG), fmt="queue_log")
     assert CallRecord.objects.get(caller_number="13800138000").customer == older
+
+
+def _many_calls(count: int, start: int = 0) -> str:
+    lines = []
+    for n in range(start, start + count):
+        t = T0 + n
+        lines.append(f"{t}|{t}.{n}|support||ENTERQUEUE||139{n:08d}|1")
+        lines.append(f"{t + 5}|{t}.{n}|support|SIP/1001|CONNECT|5|x|1")
+        lines.append(f"{t + 65}|{t}.{n}|support|SIP/1001|COMPLETECALLER|5|60|1")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_stored_side_by_side_on_postgresql_store_every_call_once(tmp_path):
+    """Outside a transaction PostgreSQL stores batches on several connections (SQLite: one)."""
+    from tests.org import build_org
+
+    org = build_org()
+    AgentLine.objects.create(user=org.agent, extension="1001")
+    customer = CustomerFactory(phone="13900000007")
+    path = write(tmp_path, "queue_log", _many_calls(230))
+
+    run = import_calls(path=path, fmt="queue_log", batch_size=20)
+    again = import_calls(path=write(tmp_path, "more", _many_calls(250)), fmt="queue_log", batch_size=20)
+
+    assert (run.imported, run.duplicates) == (230, 0)
+    assert (again.imported, again.duplicates) == (20, 230)
+    assert CallRecord.objects.count() == 250
+    assert CallRecord.objects.filter(agent=org.agent).count() == 250
+    assert CallRecord.objects.get(caller_number="13900000007").customer == customer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_fails_on_another_connection_fails_the_import(tmp_path, monkeypatch):
+    from kefu.callcenter import importers
+
+    real = importers._insert_rows
+    calls = {"n": 0}
+
+    def failing(conn, rows):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("the disk is full")
+        return real(conn, rows)
+
+    monkeypatch.setattr(importers, "_insert_rows", failing)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        import_calls(path=write(tmp_path, "queue_log", _many_calls(200)), fmt="queue_log", batch_size=20)
+    monkeypatch.setattr(importers, "_insert_rows", real)
+
+    stored = CallRecord.objects.count()
+    assert stored < 200 and stored % 20 == 0  # whole batches only: each is its own transaction
+    run = import_calls(path=write(tmp_path, "queue_log", _many_calls(200)), fmt="queue_log", batch_size=20)
+    assert (run.imported, run.duplicates) == (200 - stored, stored)  # the re-run finishes the job

@@ -92,31 +92,33 @@ def test_a_mail_that_fails_is_kept_with_its_error_and_the_batch_goes_on(imap, im
     assert Ticket.objects.count() == 2
 
 
-class Crash(Exception):
-    """Stands for the process being killed."""
+class Crash(BaseException):
+    """Stands for the process being killed (not an Exception: nothing may catch it as the mail's fault)."""
 
 
-def test_a_crash_after_keeping_a_mail_loses_and_duplicates_nothing(imap, imap_mailbox, monkeypatch):
+def test_a_crash_inside_a_batch_loses_and_duplicates_nothing(imap, imap_mailbox, monkeypatch):
     for n in range(1, 6):
         _append(imap, _mail(n))
-    real_process = services.inbound_process
+    real_ingest = services._ingest
     calls = {"n": 0}
 
-    def crashing_process(**kwargs):
+    def crashing_ingest(parsed, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:  # the third mail is kept raw, then the process dies
+        if calls["n"] == 3:  # all five kept raw, two stored, then the process dies in the third
             raise Crash
-        return real_process(**kwargs)
+        return real_ingest(parsed, **kwargs)
 
-    monkeypatch.setattr(services, "inbound_process", crashing_process)
+    monkeypatch.setattr(services, "_ingest", crashing_ingest)
     with pytest.raises(Crash):
         imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
-    assert InboundMail.objects.filter(state="received").count() == 1
-    assert _seen(imap) == [1, 2]
-    monkeypatch.setattr(services, "inbound_process", real_process)
+    assert InboundMail.objects.filter(state="received").count() == 5  # the batch rolled back whole
+    assert Ticket.objects.count() == 0
+    assert _seen(imap) == []
+    monkeypatch.setattr(services, "_ingest", real_ingest)
 
-    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
+    assert (counts["fetched"], counts["processed"]) == (0, 5)  # nothing fetched twice
     assert Ticket.objects.count() == 5
     assert sorted(Message.objects.filter(direction="in").values_list("external_id", flat=True)) == [
         f"<imap-{n}@example.com>" for n in range(1, 6)
@@ -129,26 +131,50 @@ def test_a_crash_before_marking_seen_does_not_process_the_mail_twice(imap, imap_
     for n in range(1, 4):
         _append(imap, _mail(n))
     real_uid = imaplib.IMAP4.uid
-    stores = {"n": 0}
 
     def uid(self, command, *args):
-        if command == "STORE":
-            stores["n"] += 1
-            if stores["n"] == 2:  # processed and committed, then killed before \Seen
-                raise Crash
+        if command == "STORE":  # processed and committed, then killed before \Seen
+            raise Crash
         return real_uid(self, command, *args)
 
     monkeypatch.setattr(imaplib.IMAP4, "uid", uid)
     with pytest.raises(Crash):
         imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
     monkeypatch.setattr(imaplib.IMAP4, "uid", real_uid)
+    assert _seen(imap) == []
 
     counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
-    assert counts["skipped"] == 1  # kept and processed before the crash: only marked now
+    assert counts["skipped"] == 3  # kept and processed before the crash: only marked now
     assert Ticket.objects.count() == 3
     assert Message.objects.filter(direction="in").count() == 3
     assert _seen(imap) == [1, 2, 3]
+
+
+def test_a_poll_goes_in_batches_each_committed_before_the_next(imap, imap_mailbox, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    for n in range(1, 6):
+        _append(imap, _mail(n))
+    real_ingest = services._ingest
+    calls = {"n": 0}
+
+    def crashing_ingest(parsed, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:  # in the second batch of two
+            raise Crash
+        return real_ingest(parsed, **kwargs)
+
+    monkeypatch.setattr(services, "_ingest", crashing_ingest)
+    with pytest.raises(Crash):
+        imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+
+    assert Ticket.objects.count() == 2  # the first batch stays
+    assert _seen(imap) == [1, 2]
+    monkeypatch.setattr(services, "_ingest", real_ingest)
+    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    assert (counts["fetched"], counts["processed"]) == (1, 3)
+    assert Ticket.objects.count() == 5
+    assert _seen(imap) == [1, 2, 3, 4, 5]
 
 
 def test_a_wrong_password_is_kept_on_the_mailbox_and_other_mailboxes_still_poll(imap, imap_mailbox, org):
@@ -181,4 +207,21 @@ def test_kefu_ingest_mail_imap_polls_every_enabled_mailbox(imap, imap_mailbox, c
     assert cli.main(["ingest-mail", "--imap"]) == 0
 
     assert "'processed': 1" in capsys.readouterr().out
+    assert Ticket.objects.count() == 1
+
+
+def test_kefu_ingest_mail_imap_with_a_mailbox_polls_only_that_one(imap, imap_mailbox, org, capsys):
+    from kefu import cli
+    from kefu.intake.email.models import Mailbox
+
+    Mailbox.objects.create(
+        name="坏邮箱", address="broken@kefu.test", imap_host="127.0.0.1", imap_port=1, imap_ssl=False
+    )
+    _append(imap, _mail(1))
+
+    assert cli.main(["ingest-mail", "--imap", "--mailbox", imap_mailbox.name]) == 0
+
+    out = capsys.readouterr().out
+    assert "'processed': 1" in out
+    assert "坏邮箱" not in out
     assert Ticket.objects.count() == 1

@@ -68,3 +68,24 @@ def test_quoted_history_is_stripped(history):
 def test_a_from_line_in_the_customers_own_words_is_kept():
     text = "From: the shop on Nanjing Road, I bought a kettle.\nIt leaks."
     assert strip_quoted(text) == text
+
+
+def _with_image(content_id: bytes, filename: bytes) -> bytes:
+    return (
+        b'From: a@example.com\r\nContent-Type: multipart/related; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n"
+        b"--B\r\nContent-Type: image/png\r\nContent-ID: " + content_id + b"\r\n"
+        b"Content-Disposition: inline; filename=" + filename + b"\r\n\r\nxx\r\n--B--\r\n"
+    )
+
+
+def test_an_unencoded_8bit_content_id_is_decoded_like_the_other_headers():
+    (image,) = parse(_with_image("<图1@example.com>".encode(), b'"a.png"')).attachments
+
+    assert image.content_id == "图1@example.com"
+
+
+def test_an_unclosed_quote_around_a_filename_is_not_kept_in_the_name():
+    (image,) = parse(_with_image(b"<x@example.com>", b'"scratch.png')).attachments
+
+    assert image.filename == "scratch.png"

@@ -1,4 +1,5 @@
-"""`kefu ingest-mail`: the MTA pipe (one mail on stdin) and a one-off IMAP poll.
+"""`kefu ingest-mail`: the MTA pipe (one mail on stdin) and a one-off IMAP poll (of every enabled
+mailbox, or with --mailbox of that one only, so that several pollers can run side by side).
 
 Exit codes follow sysexits.h, which MTAs (Postfix, Exim) understand: 0 received, 65 (EX_DATAERR)
 the mail was kept but could not be processed (an administrator sees it under inbound mail),
@@ -43,9 +44,17 @@ def cmd_ingest_mail(args: argparse.Namespace) -> int:
 
     try:
         if args.imap:
-            from kefu.intake.email.imap import mailboxes_poll
+            from kefu.intake.email.imap import mailbox_poll, mailboxes_poll
 
-            results = mailboxes_poll()
+            if args.mailbox:  # one poller per mailbox (several processes side by side on PostgreSQL)
+                try:
+                    mailbox = _mailbox(args.mailbox, b"")
+                except LookupError as exc:
+                    print(f"kefu ingest-mail: {exc}", file=sys.stderr)
+                    return EX_TEMPFAIL
+                results = {mailbox.name: mailbox_poll(mailbox=mailbox)}
+            else:
+                results = mailboxes_poll()
             for name, result in results.items():
                 print(f"{name}: {result}")
             return 1 if any(isinstance(r, str) for r in results.values()) else 0

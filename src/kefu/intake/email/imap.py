@@ -1,8 +1,10 @@
 """IMAP polling: fetch unseen mail of each enabled mailbox, keep it, process it, mark it \\Seen.
 
-Order per mail: keep the raw bytes (InboundMail, unique per mailbox + UIDVALIDITY + UID), process,
-then set \\Seen. A crash anywhere in between leaves the mail unseen; the next poll finds the row
-already kept and only finishes what is missing, so nothing is lost and nothing doubled.
+Batches of up to services.BATCH_SIZE mails, in this order: keep the raw bytes of each
+(InboundMail, unique per mailbox + UIDVALIDITY + UID; one commit for the batch), process the
+batch (one transaction, a savepoint per mail), then set \\Seen on all of them (one command).
+A crash anywhere in between leaves the mail unseen; the next poll finds the rows already kept and
+only finishes what is missing, so nothing is lost and nothing doubled.
 """
 
 from __future__ import annotations
@@ -65,19 +67,10 @@ def mailbox_poll(*, mailbox: Mailbox, now: datetime | None = None, limit: int = 
         validity = _uid_validity(client)
         typ, data = client.uid("SEARCH", None, "UNSEEN")
         uids = sorted(int(u) for u in (data[0] or b"").split()) if typ == "OK" and data else []
-        for uid in uids[:limit]:
-            row = InboundMail.objects.filter(mailbox=mailbox, uid_validity=validity, uid=uid).first()
-            if row is None:
-                row, _created = services.inbound_store(
-                    raw=_fetch(client, uid), mailbox=mailbox, uid=uid, uid_validity=validity, now=now
-                )
-                counts["fetched"] += 1
-            if row.state == InboundMail.State.RECEIVED:
-                row = services.inbound_process(inbound=row, now=now)
-                counts["processed" if row.state == InboundMail.State.PROCESSED else "failed"] += 1
-            else:
-                counts["skipped"] += 1
-            client.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
+        batch = services.BATCH_SIZE
+        for first in range(0, min(len(uids), limit), batch):
+            chunk = uids[first : min(first + batch, limit)]
+            _poll_chunk(client, mailbox, validity, chunk, counts, now)
         Mailbox.objects.filter(pk=mailbox.pk).update(
             uid_validity=validity,
             last_uid=max([mailbox.last_uid, *uids[:limit]]),
@@ -90,6 +83,26 @@ def mailbox_poll(*, mailbox: Mailbox, now: datetime | None = None, limit: int = 
         except Exception:  # the connection may be gone already; nothing to keep
             pass
     return counts
+
+
+def _poll_chunk(
+    client: imaplib.IMAP4, mailbox: Mailbox, validity: int | None, uids: list[int], counts: dict, now
+) -> None:
+    kept = {
+        row.uid: row
+        for row in InboundMail.objects.filter(mailbox=mailbox, uid_validity=validity, uid__in=uids)
+    }
+    fetched = [(uid, _fetch(client, uid)) for uid in uids if uid not in kept]
+    if fetched:
+        kept.update(
+            services.inbound_store_uids(mailbox=mailbox, uid_validity=validity, mails=fetched, now=now)
+        )
+        counts["fetched"] += len(fetched)
+    todo = [kept[uid] for uid in uids if kept[uid].state == InboundMail.State.RECEIVED]
+    counts["skipped"] += len(uids) - len(todo)
+    for row in services.inbound_process_many(inbounds=todo, now=now) if todo else []:
+        counts["processed" if row.state == InboundMail.State.PROCESSED else "failed"] += 1
+    client.uid("STORE", ",".join(map(str, uids)), "+FLAGS", "(\\Seen)")
 
 
 def _quote(folder: str) -> str:

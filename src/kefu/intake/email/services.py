@@ -6,25 +6,31 @@ duplicates nothing:
    and IMAP UID;
 2. `inbound_process` turns a stored mail into a Message on a work order (state processed), or
    keeps the error on the row (state failed) and lets the batch go on.
-`mail_ingest` does both for one mail (the MTA pipe, tests, the benchmark). The Message is unique
-per Message-ID, so the same mail arriving twice, by two routes, makes one message and never a
-second work order.
+`mail_ingest` does both for one mail (the MTA pipe). A poll takes many mails at once:
+`inbound_store_many` keeps them all in one commit and `inbound_process_many` processes them in one
+transaction with a savepoint per mail, so a mail that fails rolls back only its own savepoint (and
+is kept as failed) while a crash rolls back the whole batch, whose mails are still kept raw and are
+processed by the next run. The Message is unique per Message-ID, so the same mail arriving twice,
+by two routes, makes one message and never a second work order.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kefu.core.html import sanitize, to_text
+from kefu.core.refcache import RefCache
 from kefu.customers.models import CustomerEmail
 from kefu.intake.email.models import Acknowledgement, InboundMail, Mailbox
 from kefu.intake.email.parser import ParsedAttachment, ParsedMail, parse, strip_quoted, strip_quoted_html
@@ -70,14 +76,41 @@ BLOCKED_EXTENSIONS = {
 
 
 class _AlreadyStored(Exception):
-    """Another process stored the same Message-ID first; ours is rolled back."""
+    """The same Message-ID is stored already (an earlier mail, or another process first): what this
+    mail stored is rolled back and the row points to that message. `clean`: nothing was stored yet."""
 
-    def __init__(self, message: Message):
+    def __init__(self, message: Message, *, clean: bool = False):
         self.message = message
+        self.clean = clean
+
+
+class _Retry(Exception):
+    """A mail failed in a batch run without a savepoint per mail: run the batch again with them."""
 
 
 def ack_limit_per_hour() -> int:
     return int(getattr(settings, "KEFU_EMAIL_ACK_PER_HOUR", 3))
+
+
+#: Mails processed in one transaction by a poll (one savepoint each).
+BATCH_SIZE = 100
+
+
+def _load_mailboxes() -> dict:
+    boxes = {m.pk: m for m in Mailbox.objects.all()}
+    return {"by_id": boxes, "addresses": frozenset(m.address.lower() for m in boxes.values())}
+
+
+# Every mail needs its mailbox's routing (type, group, acknowledge) and the list of our own
+# addresses (loop protection): kept per process (kefu.core.refcache). Read only; never changed.
+mailbox_config = RefCache("intake_email.mailboxes", _load_mailboxes).watch(Mailbox)
+
+
+def _mailbox_of(row: InboundMail) -> Mailbox | None:
+    if row.mailbox_id is None:
+        return None
+    found = mailbox_config.get()["by_id"].get(row.mailbox_id)
+    return found if found is not None else row.mailbox
 
 
 # --- step 1: keep the raw mail -------------------------------------------------------------------
@@ -113,54 +146,213 @@ def inbound_store(
 # --- step 2: process it ---------------------------------------------------------------------------
 
 
+@dataclass
+class _Batch:
+    """What a batch defers to its end: the rows' processed marks, the acknowledgements' rate-limit
+    rows and their delivery (one task). A mail rolled back to its savepoint truncates the lists
+    back to where they were when it started."""
+
+    now: datetime
+    marks: list[tuple] = field(default_factory=list)
+    acks: list[Acknowledgement] = field(default_factory=list)
+    #: acknowledgements per address in the last hour before the batch (None: counted per mail)
+    ack_counts: dict[str, int] | None = None
+
+    def checkpoint(self) -> tuple[int, int]:
+        return len(self.marks), len(self.acks)
+
+    def rollback(self, point: tuple[int, int]) -> None:
+        del self.marks[point[0] :]
+        del self.acks[point[1] :]
+
+    def recent_acks(self, address: str) -> int:
+        if self.ack_counts is None:
+            before = Acknowledgement.objects.filter(
+                address=address, created_at__gte=self.now - timedelta(hours=1)
+            ).count()
+        else:
+            before = self.ack_counts.get(address, 0)
+        return before + sum(1 for ack in self.acks if ack.address == address)
+
+    def count_acks(self, addresses: set[str]) -> None:
+        """One query for the rate limit of every sender of the batch."""
+        self.ack_counts = dict(
+            Acknowledgement.objects.filter(
+                address__in=addresses, created_at__gte=self.now - timedelta(hours=1)
+            )
+            .values_list("address")
+            .annotate(n=Count("id"))
+            .values_list("address", "n")
+        )
+
+    def finish(self) -> None:
+        """Write what was deferred (inside the batch's transaction) and queue the acknowledgements."""
+        if self.marks:
+            table = connection.ops.quote_name(InboundMail._meta.db_table)
+            when = connection.ops.adapt_datetimefield_value(self.now)
+            with connection.cursor() as cursor:  # one statement, many rows: no ORM per row
+                cursor.executemany(
+                    f"UPDATE {table} SET mail_id = %s, sender = %s, subject = %s, ticket_id = %s,"
+                    " message_id = %s, state = %s, error = '', processed_at = %s, attempts = attempts + 1"
+                    " WHERE id = %s",
+                    [(*mark[1:], InboundMail.State.PROCESSED, when, mark[0]) for mark in self.marks],
+                )
+        if self.acks:
+            Acknowledgement.objects.bulk_create(self.acks)
+            ids = [ack.message_id for ack in self.acks]
+            from kefu.intake.email.tasks import deliver_messages
+
+            transaction.on_commit(lambda: deliver_messages(ids))
+
+
+def _process_row(row: InboundMail, parsed: ParsedMail, batch: _Batch, *, savepoint: bool) -> None:
+    """Thread and store one locked, unprocessed, parsed row; raises what the mail's problem is.
+
+    `savepoint`: in a savepoint of its own, so that everything it stored is undone when it fails;
+    without one, any failure must roll back the whole batch (the caller's _Retry).
+    """
+    point = batch.checkpoint()
+    row.mail_id = parsed.message_id
+    row.sender = parsed.from_address[:254]
+    row.subject = parsed.subject[:255]
+    try:
+        with transaction.atomic() if savepoint else nullcontext():
+            message = _ingest(parsed, mailbox=_mailbox_of(row), batch=batch)
+    except _AlreadyStored as race:  # the Message-ID is stored already: what this mail made is undone
+        batch.rollback(point)
+        if not (savepoint or race.clean):
+            raise
+        message = race.message
+    except BaseException:
+        batch.rollback(point)
+        raise
+    row.ticket_id, row.message_id = message.ticket_id, message.pk
+    row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", batch.now
+    row.attempts += 1
+    batch.marks.append((row.pk, row.mail_id, row.sender, row.subject, row.ticket_id, row.message_id))
+
+
+def _is_database_away(exc: Exception) -> bool:
+    return isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError)
+
+
+def _fail(row: InboundMail, exc: Exception, now: datetime) -> InboundMail:
+    log.warning("inbound mail %s failed: %s", row.pk, exc, exc_info=True)
+    error = f"{type(exc).__name__}: {exc}"[:4000]
+    InboundMail.objects.filter(pk=row.pk).update(
+        state=InboundMail.State.FAILED, error=error, attempts=F("attempts") + 1, processed_at=now
+    )
+    return InboundMail.objects.get(pk=row.pk)
+
+
 def inbound_process(*, inbound: InboundMail, now: datetime | None = None) -> InboundMail:
     """Turn a kept mail into a message on a work order; a failure is kept on the row, not raised.
 
     A row already processed is left alone, so running this twice (or after a crash) is safe.
     """
+    rows = inbound_process_many(inbounds=[inbound], now=now)
+    if not rows:
+        raise InboundMail.DoesNotExist(f"inbound mail {inbound.pk}")
+    return rows[0]
+
+
+def inbound_process_many(*, inbounds: list[InboundMail], now: datetime | None = None) -> list[InboundMail]:
+    """Process kept mails in one transaction, each as if in its own savepoint; returns the rows, in order.
+
+    A mail that fails is rolled back alone and kept as failed with its error (inside the same
+    transaction); the others go on. Rows already processed are left alone. If the process dies or
+    the database goes away, the whole batch rolls back: its mails stay kept as received, and the
+    next run processes them, so nothing is lost and nothing doubled. The acknowledgements of the
+    batch are queued for the worker as one task when it commits.
+
+    Mail rarely fails, so the batch first runs without the savepoints (two statements a mail); if
+    one mail fails, that run is rolled back whole and the batch runs again with a savepoint each.
+    """
     now = now or timezone.now()
     try:
-        with transaction.atomic():
-            # Locked: two pollers of the same mailbox must not process one mail twice.
-            row = InboundMail.objects.select_for_update().get(pk=inbound.pk)
-            if row.state == InboundMail.State.PROCESSED:
-                return row
-            parsed = parse(bytes(row.raw))
-            row.mail_id = parsed.message_id
-            row.sender = parsed.from_address[:254]
-            row.subject = parsed.subject[:255]
-            message = _ingest(parsed, mailbox=row.mailbox, now=now)
-            row.ticket_id, row.message = message.ticket_id, message
-            row.state, row.error, row.processed_at = InboundMail.State.PROCESSED, "", now
-            row.attempts += 1
-            row.save(
-                update_fields=[
-                    "mail_id",
-                    "sender",
-                    "subject",
-                    "ticket",
-                    "message",
-                    "state",
-                    "error",
-                    "processed_at",
-                    "attempts",
-                ]
-            )
-            return row
-    except Exception as exc:  # the mail's own problem: kept for an administrator, the batch goes on
-        from django.db import DatabaseError
+        return _process_many(inbounds, now, careful=False)
+    except _Retry:
+        return _process_many(inbounds, now, careful=True)
 
-        if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
-            raise  # the database is away: nothing can be recorded; the caller retries later
-        log.warning("inbound mail %s failed: %s", inbound.pk, exc, exc_info=True)
-        InboundMail.objects.filter(pk=inbound.pk).update(
-            state=InboundMail.State.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:4000],
-            attempts=F("attempts") + 1,
-            processed_at=now,
+
+def _process_many(inbounds: list[InboundMail], now: datetime, *, careful: bool) -> list[InboundMail]:
+    batch = _Batch(now=now)
+    ids = [row.pk for row in inbounds]
+    with transaction.atomic():
+        # Locked: two pollers must not process one mail twice (the second waits, then skips it).
+        rows = {
+            row.pk: row for row in InboundMail.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }  # in id order in every batch: overlapping batches do not deadlock on them
+        todo = []
+        for pk in sorted(rows):
+            row = rows[pk]
+            if row.state == InboundMail.State.PROCESSED:
+                continue
+            try:
+                todo.append((row, parse(bytes(row.raw))))
+            except Exception as exc:  # not a mail we can read: kept for an administrator
+                rows[pk] = _fail(row, exc, batch.now)
+        if len(todo) > 1:
+            batch.count_acks({p.from_address.lower() for _row, p in todo if p.from_address and not p.is_auto})
+        for row, parsed in todo:
+            try:
+                _process_row(row, parsed, batch, savepoint=careful)
+            except Exception as exc:  # the mail's own problem: kept for an administrator
+                if _is_database_away(exc):
+                    raise  # nothing can be recorded: the batch rolls back, the next run retries
+                if not careful:
+                    raise _Retry from exc  # what it stored is mixed with the others': start again
+                rows[row.pk] = _fail(row, exc, batch.now)
+        batch.finish()
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def inbound_store_uids(
+    *, mailbox: Mailbox, uid_validity: int | None, mails: list[tuple[int, bytes]], now: datetime | None = None
+) -> dict[int, InboundMail]:
+    """Keep mails fetched by IMAP, [(uid, raw), ...], in one commit; returns {uid: row}.
+
+    A UID kept already (by another poll meanwhile) is returned as kept, not doubled."""
+    now = now or timezone.now()
+    rows = [
+        InboundMail(
+            mailbox=mailbox, uid=uid, uid_validity=uid_validity, raw=raw, size=len(raw), received_at=now
         )
-        inbound.refresh_from_db()
-        return inbound
+        for uid, raw in mails
+    ]
+    try:
+        with transaction.atomic():
+            InboundMail.objects.bulk_create(rows)
+        return {row.uid: row for row in rows}
+    except IntegrityError:  # another poll kept some of them: one by one
+        stored = (
+            inbound_store(raw=raw, mailbox=mailbox, uid=uid, uid_validity=uid_validity, now=now)[0]
+            for uid, raw in mails
+        )
+        return {row.uid: row for row in stored}
+
+
+def inbound_store_many(
+    *, raws: list[bytes], mailbox: Mailbox | None = None, now: datetime | None = None
+) -> list[InboundMail]:
+    """Keep many received mails (no IMAP UID: the pipe, an import) in one commit."""
+    now = now or timezone.now()
+    rows = [InboundMail(mailbox=mailbox, raw=raw, size=len(raw), received_at=now) for raw in raws]
+    with transaction.atomic():
+        InboundMail.objects.bulk_create(rows)
+    return rows
+
+
+def mail_ingest_many(
+    *, raws: list[bytes], mailbox: Mailbox | None = None, now: datetime | None = None, batch: int = 0
+) -> list[InboundMail]:
+    """Receive many mails at once: keep them all (one commit), then process them in batches."""
+    batch = batch or BATCH_SIZE
+    rows = inbound_store_many(raws=raws, mailbox=mailbox, now=now)
+    done: list[InboundMail] = []
+    for start in range(0, len(rows), batch):
+        done += inbound_process_many(inbounds=rows[start : start + batch], now=now)
+    return done
 
 
 def mail_ingest(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> InboundMail:
@@ -171,11 +363,10 @@ def mail_ingest(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | N
 
 def inbound_process_pending(*, now: datetime | None = None, limit: int = 500) -> int:
     """Process mail kept but not processed (a crash between the two steps); returns how many."""
-    done = 0
-    for row in InboundMail.objects.filter(state=InboundMail.State.RECEIVED).order_by("id")[:limit]:
-        inbound_process(inbound=row, now=now)
-        done += 1
-    return done
+    rows = list(InboundMail.objects.filter(state=InboundMail.State.RECEIVED).order_by("id")[:limit])
+    for start in range(0, len(rows), BATCH_SIZE):
+        inbound_process_many(inbounds=rows[start : start + BATCH_SIZE], now=now)
+    return len(rows)
 
 
 def inbound_retry(*, inbound: InboundMail, now: datetime | None = None) -> InboundMail:
@@ -208,23 +399,39 @@ def _is_customer(ticket: Ticket, address: str) -> bool:
     )
 
 
-def thread_target(parsed: ParsedMail) -> Ticket | None:
+def _known_messages(ids: list[str]) -> dict[str, tuple[int, int]]:
+    """Message-ID → (message id, work-order id) of the email messages stored under these ids.
+
+    One statement per mail, so written out: the ORM's compilation of it cost more than running it.
+    `external_id <> ''` is the partial unique index's condition: SQLite uses the index only with it.
+    """
+    ids = [i for i in dict.fromkeys(ids) if i]
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(Message._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT external_id, id, ticket_id FROM {table}"
+            f" WHERE channel = %s AND external_id IN ({marks}) AND NOT (external_id = '')",
+            [Channel.EMAIL.value, *ids],
+        )
+        return {external_id: (pk, ticket_id) for external_id, pk, ticket_id in cursor.fetchall()}
+
+
+def thread_target(parsed: ParsedMail, known: dict[str, tuple[int, int]] | None = None) -> Ticket | None:
     """The work order a mail answers: by Message-ID headers, else by the number in the subject.
 
     A number in the subject is trusted only from the work order's own customer, so that nobody
-    can write into someone else's work order by guessing its number.
+    can write into someone else's work order by guessing its number. `known`: the messages of the
+    mail's thread ids, when the caller has read them already.
     """
     ids = parsed.thread_ids
     if ids:
-        found = {
-            m.external_id: m
-            for m in Message.objects.filter(channel=Channel.EMAIL, external_id__in=ids).select_related(
-                "ticket"
-            )
-        }
+        found = known if known is not None else _known_messages(ids)
         for message_id in ids:
             if message_id in found:
-                return _live(found[message_id].ticket)
+                return _live(Ticket.objects.get(pk=found[message_id][1]))
     match = NUMBER_RE.search(parsed.subject)
     if match:
         ticket = Ticket.objects.filter(number=match.group(0)).first()
@@ -260,11 +467,13 @@ def _valid_email(address: str) -> str:
     return address
 
 
-def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime) -> Message:
-    existing = Message.objects.filter(channel=Channel.EMAIL, external_id=parsed.message_id).first()
-    if existing is not None:
-        return existing
-    ticket = thread_target(parsed)
+def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Message:
+    now = batch.now
+    # One query: is the mail itself stored already, and which of its thread's messages are.
+    known = _known_messages([parsed.message_id, *parsed.thread_ids])
+    if parsed.message_id in known:
+        raise _AlreadyStored(Message.objects.get(pk=known[parsed.message_id][0]), clean=True)
+    ticket = thread_target(parsed, known)
     is_reply = ticket is not None
     text, html = parsed.text, parsed.html
     if is_reply:
@@ -294,52 +503,49 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, now: datetime) -> Me
         text += "\n\n" + _("Attachments not kept: %(list)s") % {
             "list": "; ".join(f"{s['name']} ({s['reason']})" for s in skipped)
         }
+    # Called inside a savepoint of its own, or a batch without them that a failure rolls back whole.
     created_ticket = False
-    try:
-        with transaction.atomic():
-            if ticket is None:
-                address = _valid_email(parsed.from_address)
-                ticket = ticket_create(
-                    by=None,
-                    ticket_type=mailbox.ticket_type if mailbox else TicketType.CONSULTATION,
-                    channel=Channel.EMAIL,
-                    title=(parsed.subject or text.splitlines()[0])[:200],
-                    content=text,
-                    customer_name=(parsed.from_name or address)[:100],
-                    customer_email=address,
-                    group_id=mailbox.group_id if mailbox else None,
-                    now=now,
-                )
-                created_ticket = True
-            message, created = message_receive(
-                ticket=ticket,
-                channel=Channel.EMAIL,
-                body_text=text,
-                body_html=html,
-                author_name=parsed.from_name or parsed.from_address,
-                address=parsed.from_address,
-                subject=parsed.subject,
-                external_id=parsed.message_id,
-                in_reply_to=parsed.in_reply_to,
-                data=data,
-                now=now,
-            )
-            if not created:
-                raise _AlreadyStored(message)
-            for attachment in kept:
-                Attachment.objects.create(
-                    ticket=ticket,
-                    message=message,
-                    file=ContentFile(attachment.data, name=_storage_name(attachment.filename)),
-                    name=attachment.filename[:255],
-                    content_id=attachment.content_id,
-                    size=len(attachment.data),
-                    content_type=attachment.content_type[:100],
-                )
-    except _AlreadyStored as race:
-        return race.message
+    if ticket is None:
+        address = _valid_email(parsed.from_address)
+        ticket = ticket_create(
+            by=None,
+            ticket_type=mailbox.ticket_type if mailbox else TicketType.CONSULTATION,
+            channel=Channel.EMAIL,
+            title=(parsed.subject or text.splitlines()[0])[:200],
+            content=text,
+            customer_name=(parsed.from_name or address)[:100],
+            customer_email=address,
+            group_id=mailbox.group_id if mailbox else None,
+            now=now,
+        )
+        created_ticket = True
+    message, created = message_receive(
+        ticket=ticket,
+        channel=Channel.EMAIL,
+        body_text=text,
+        body_html=html,
+        author_name=parsed.from_name or parsed.from_address,
+        address=parsed.from_address,
+        subject=parsed.subject,
+        external_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        data=data,
+        now=now,
+    )
+    if not created:
+        raise _AlreadyStored(message)
+    for attachment in kept:
+        Attachment.objects.create(
+            ticket=ticket,
+            message=message,
+            file=ContentFile(attachment.data, name=_storage_name(attachment.filename)),
+            name=attachment.filename[:255],
+            content_id=attachment.content_id,
+            size=len(attachment.data),
+            content_type=attachment.content_type[:100],
+        )
     if created_ticket and mailbox is not None and mailbox.acknowledge:
-        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, now=now)
+        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, batch=batch)
     return message
 
 
@@ -357,6 +563,13 @@ def _storage_name(filename: str) -> str:
 
 def promised_time(ticket: Ticket) -> datetime | None:
     """When the customer may expect an answer: the first-response clock, else the resolution clock."""
+    started = getattr(ticket, "started_clocks", None)  # set by ticket_create: no need to read them back
+    if started is not None:
+        by_target = {c.target: c for c in started if c.dispatch_id is None and c.due_at is not None}
+        for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
+            if target in by_target:
+                return by_target[target].due_at
+        return None
     for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
         clock = (
             SlaClock.objects.filter(ticket=ticket, dispatch=None, target=target).exclude(due_at=None).first()
@@ -366,25 +579,27 @@ def promised_time(ticket: Ticket) -> datetime | None:
     return None
 
 
-def ack_refusal(*, parsed: ParsedMail, now: datetime) -> str:
+def ack_refusal(*, parsed: ParsedMail, now: datetime, batch: _Batch | None = None) -> str:
     """Why no acknowledgement goes to this mail's sender ("" when one may go)."""
     address = _valid_email(parsed.from_address.lower())
     if not address:
         return "no sender address"
     if parsed.is_auto:
         return f"automatic mail ({parsed.auto_reason})"
-    if Mailbox.objects.filter(address__iexact=address).exists():
+    if address in mailbox_config.get()["addresses"]:
         return "sent by one of our own mailboxes"
-    recent = Acknowledgement.objects.filter(address=address, created_at__gte=now - timedelta(hours=1)).count()
-    if recent >= ack_limit_per_hour():
+    if (batch or _Batch(now=now)).recent_acks(address) >= ack_limit_per_hour():
         return "rate limit"
     return ""
 
 
-def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: datetime) -> Message | None:
+def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, batch: _Batch) -> Message | None:
     """Tell the sender the work-order number and the promised time (an auto-reply: never to automatic
-    mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour)."""
-    refusal = ack_refusal(parsed=parsed, now=now)
+    mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour).
+
+    The rate-limit row and the delivery are left to the batch (written and queued when it ends)."""
+    now = batch.now
+    refusal = ack_refusal(parsed=parsed, now=now, batch=batch)
     if refusal:
         log.debug("no acknowledgement for %s: %s", parsed.message_id, refusal)
         return None
@@ -418,8 +633,9 @@ def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, now: da
         body_text="\n".join(lines),
         data={"kind": "ack", "mailbox": mailbox.pk},
         now=now,
+        queue=False,  # the batch queues its acknowledgements as one task
     )
-    Acknowledgement.objects.create(
-        address=parsed.from_address.lower(), ticket=ticket, message=message, created_at=now
+    batch.acks.append(
+        Acknowledgement(address=parsed.from_address.lower(), ticket=ticket, message=message, created_at=now)
     )
     return message

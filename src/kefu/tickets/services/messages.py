@@ -78,7 +78,10 @@ def message_receive(
         raise ValidationError.for_field("channel", _("Unknown channel “%(channel)s”.") % {"channel": channel})
     external_id = (external_id or "").strip()[:255]
     if external_id:
-        existing = Message.objects.filter(channel=channel, external_id=external_id).first()
+        # The partial unique index's own condition (external_id <> ""): without it SQLite scans the table.
+        existing = (
+            Message.objects.filter(channel=channel, external_id=external_id).exclude(external_id="").first()
+        )
         if existing is not None:
             return existing, False
     body_html = sanitize(body_html)
@@ -138,11 +141,14 @@ def message_reply(
     body_html: str = "",
     data: dict | None = None,
     now: datetime | None = None,
+    queue: bool = True,
 ) -> Message:
     """Answer the customer on `channel` (default: the one they used).
 
     Refuses staff who may not work on the work order, merged or cancelled work orders, an empty
-    text and an unknown channel. The message leaves after the transaction commits.
+    text and an unknown channel. The message leaves after the transaction commits; `queue=False`
+    when the caller hands it to the worker itself, after the commit too (the mail intake queues
+    a batch's acknowledgements as one task).
     """
     now = now or timezone.now()
     if by is not None and not can_reply(by, ticket):
@@ -176,7 +182,7 @@ def message_reply(
         created_at=now,
     )
     _event(ticket, TicketEvent.Kind.MESSAGE_OUT, by, message)
-    if sender is not None:
+    if sender is not None and queue:
         from kefu.tickets.tasks import deliver_message
 
         transaction.on_commit(lambda: deliver_message(message.pk))
