@@ -98,7 +98,12 @@ def _store_on_ticket(line: ChatLine) -> None:
                 now=line.created_at,
             )
         else:
-            existing = Message.objects.filter(channel=Channel.CHAT, external_id=line.external_id).first()
+            # The exclude repeats the unique index's condition: without it SQLite scans every message.
+            existing = (
+                Message.objects.filter(channel=Channel.CHAT, external_id=line.external_id)
+                .exclude(external_id="")
+                .first()
+            )
             message = existing or message_reply(
                 ticket=ticket,
                 by=line.agent if line.sender == Sender.AGENT else None,
