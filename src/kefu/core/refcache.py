@@ -94,6 +94,55 @@ class RefCache:
             self.clear()
 
 
+class KeyedRefCache(RefCache):
+    """Like RefCache, but one snapshot per key, each loaded on first use (e.g. API token → owner).
+
+    `load(key)` returns the value or None; None is not kept (a key unknown now may exist in a
+    moment). At most `max_entries` keys are kept; past that the oldest half is dropped. Clearing
+    (a save of a watched model, `clear()`) forgets every key.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        load: Callable[[Any], Any],
+        *,
+        seconds: float = CACHE_SECONDS,
+        max_entries: int = 2048,
+    ):
+        super().__init__(name, load, seconds=seconds)
+        self.max_entries = max_entries
+        self._entries: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:  # type: ignore[override]
+        dirty = getattr(_local, "dirty", None)
+        if dirty and self.name in dirty:
+            if transaction.get_connection().in_atomic_block:
+                return self._load(key)
+            dirty.discard(self.name)
+            self._clear()
+        now = _time.monotonic()
+        with self._lock:
+            hit, generation = self._entries.get(key), self._generation
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        value = self._load(key)
+        if value is not None:
+            with self._lock:
+                if generation == self._generation:
+                    if len(self._entries) >= self.max_entries:
+                        for old in list(self._entries)[: self.max_entries // 2]:
+                            del self._entries[old]
+                    self._entries[key] = (now, value)
+        return value
+
+    def _clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._value = None
+            self._entries = {}
+
+
 def clear_all() -> None:
     """Forget every snapshot (tests call this between tests: a rolled-back test sends no signal)."""
     for cache in _all:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
 from kefu.core.refcache import RefCache
+from kefu.core.rows import insert_many
 from kefu.tickets.models import SlaClock, SlaPolicy, Ticket
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def clock_start(
 def clocks_start(*, ticket: Ticket, targets: list[str], now: datetime) -> list[SlaClock]:
     """Start the policy's clocks for `targets` in one INSERT (a new work order starts two)."""
     clocks = [_new_clock(ticket=ticket, target=target, now=now) for target in targets]
-    return SlaClock.objects.bulk_create([c for c in clocks if c is not None])
+    return list(insert_many([c for c in clocks if c is not None]))
 
 
 def _new_clock(
