@@ -7,11 +7,11 @@ Two ways in, tried in this order (kefu/api.py installs both on every endpoint):
   header carrying the `csrftoken` cookie), so the pages' own scripts can call the API.
 """
 
-import copy
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from django.conf import settings
+from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,16 @@ api_tokens = KeyedRefCache("accounts.api_tokens", _load_token, seconds=TOKEN_CAC
 )
 
 
+def _copy(obj):
+    """A shallow copy of a model instance (what copy.copy does, without its pickling protocol)."""
+    new = obj.__class__.__new__(obj.__class__)
+    new.__dict__.update(obj.__dict__)
+    new._state = ModelState()
+    new._state.db, new._state.adding = obj._state.db, obj._state.adding
+    new._state.fields_cache = dict(obj._state.fields_cache)
+    return new
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer kf_...` (a personal API token)."""
 
@@ -73,8 +83,8 @@ class TokenAuth(HttpBearer):
             found.last_used_at = now  # the kept row too, so the next call within the minute writes nothing
         # Copies: a request may pin things on its user (permissions.pin_agent_groups); the kept
         # snapshot stays as loaded.
-        user = copy.copy(found.user)
-        request.api_token = copy.copy(found)
+        user = _copy(found.user)
+        request.api_token = _copy(found)
         request.api_token.user = user
         request.user = user
         return user

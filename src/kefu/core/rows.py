@@ -17,7 +17,8 @@ instance and mark it saved.
 from collections.abc import Sequence
 
 from django.db import connections, models, router
-from django.db.models.signals import post_save, pre_save
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
 
 # Field classes whose get_db_prep_save returns the value as given (after pre_save) on both backends.
 _PLAIN = (
@@ -80,10 +81,59 @@ def _plan(model: type[models.Model], connection) -> _Plan:
     return plan
 
 
+class _Shape:
+    """How `build` fills a new instance of one model: every concrete field by attname."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        meta = model._meta
+        self.fields = [(f.attname, f) for f in meta.concrete_fields]
+        self.relations = {f.name: f for f in meta.concrete_fields if f.is_relation}
+        self.attnames = {f.attname for f in meta.concrete_fields}
+
+
+_shapes: dict[type, _Shape] = {}
+
+
+def build(model: type[models.Model], **values) -> models.Model:
+    """`model(**values)` for a new row, without Model.__init__'s per-field descriptor work.
+
+    `values` name fields by attname (``ticket_id``) or by relation (``ticket=<Ticket>``, cached on
+    the instance as Django would); missing fields get their defaults. Models with pre_init or
+    post_init receivers are built the ordinary way, so those receivers still run.
+    """
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(**values)
+    shape = _shapes.get(model)
+    if shape is None:
+        shape = _shapes[model] = _Shape(model)
+    obj = model.__new__(model)
+    state = obj._state = ModelState()
+    state.fields_cache = {}
+    d = obj.__dict__
+    for name, value in values.items():
+        related = shape.relations.get(name)
+        if related is not None:
+            d[related.attname] = None if value is None else value.pk
+            state.fields_cache[name] = value
+        elif name in shape.attnames:
+            d[name] = value
+        else:
+            raise TypeError(f"{model.__name__}() got an unexpected keyword argument '{name}'")
+    for attname, field in shape.fields:
+        if attname not in d:
+            d[attname] = field.get_default()
+    return obj
+
+
 def _mark_saved(obj: models.Model, pk, alias: str) -> None:
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = alias
+
+
+# From this many rows on, PostgreSQL gets them by COPY (ids drawn from the table's sequence first):
+# the statement text of a multi-row INSERT costs Python more than the rows cost the server.
+COPY_FROM = 20
 
 
 def insert_many(objs: Sequence[models.Model]) -> Sequence[models.Model]:
@@ -94,6 +144,9 @@ def insert_many(objs: Sequence[models.Model]) -> Sequence[models.Model]:
     alias = router.db_for_write(model)
     connection = connections[alias]
     plan = _plan(model, connection)
+    if connection.vendor == "postgresql" and len(objs) >= COPY_FROM and isinstance(plan.pk, models.AutoField):
+        _copy_in(plan, objs, connection, alias)
+        return objs
     step = plan.per_statement if plan.can_return else 1
     with connection.cursor() as cursor:
         for start in range(0, len(objs), step):
@@ -113,6 +166,23 @@ def insert_many(objs: Sequence[models.Model]) -> Sequence[models.Model]:
     return objs
 
 
+def _copy_in(plan: _Plan, objs: Sequence[models.Model], connection, alias: str) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [plan.table, plan.pk.column, len(objs)],
+        )
+        pks = [pk for (pk,) in cursor.fetchall()]
+        rows = [[pk, *plan.values(obj, connection)] for pk, obj in zip(pks, objs, strict=True)]
+        sql = f"COPY {plan.table} ({quote(plan.pk.column)}, {plan.columns}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:  # psycopg's own cursor: COPY is not in the DB-API
+            for row in rows:
+                copy.write_row(row)
+    for pk, obj in zip(pks, objs, strict=True):
+        _mark_saved(obj, pk, alias)
+
+
 def save_new(obj: models.Model) -> models.Model:
     """`obj.save()` for a new instance of a plain model, with its pre_save / post_save signals."""
     model = type(obj)
@@ -121,3 +191,28 @@ def save_new(obj: models.Model) -> models.Model:
     insert_many([obj])
     post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
     return obj
+
+
+def update_from_rows(connection, *, table: str, columns: Sequence[str], rows: Sequence[tuple], set_sql: str,
+                     params: Sequence = ()) -> None:
+    """PostgreSQL: one UPDATE of many rows, each with its own values (a sweep's batch).
+
+    `rows` are (id, *columns) tuples; they are copied into a temporary table shaped like those
+    columns of `table` (private to the session, emptied at commit) and applied with one
+    ``UPDATE table AS t SET <set_sql> FROM staging AS s WHERE t.id = s.id``; `set_sql` refers to
+    the new values as ``s.<column>`` and may hold ``%s`` placeholders filled from `params`. One
+    statement instead of one per row: the server plans it once, and Python quotes no values.
+    """
+    quote = connection.ops.quote_name
+    staging = quote(f"kefu_staging_{table}")
+    cols = ", ".join(quote(c) for c in ("id", *columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+            f"SELECT {cols} FROM {quote(table)} WITH NO DATA"
+        )
+        cursor.execute(f"DELETE FROM {staging}")  # inside a caller's longer transaction, too
+        with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.id = s.id", params)

@@ -11,6 +11,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from kefu.core.rows import build, insert_many
 from kefu.notify.consumers import user_group
 from kefu.notify.models import Notification, NotificationKind, NotificationPreference
 
@@ -52,7 +53,8 @@ def notify_many(notices: list[dict]) -> list[Notification]:
                 continue
             seen.add(user.pk)
             rows.append(
-                Notification(
+                build(
+                    Notification,
                     user=user,
                     ticket=notice.get("ticket"),
                     kind=notice["kind"],
@@ -63,7 +65,7 @@ def notify_many(notices: list[dict]) -> list[Notification]:
             wants_email.append(bool(notice.get("email")))
     if not rows:
         return []
-    created = Notification.objects.bulk_create(rows)
+    created = insert_many(rows)  # plain INSERTs / COPY: a sweep's thousands (kefu.core.rows)
     prefs = dict(
         ((user_id, kind), email)
         for user_id, kind, email in NotificationPreference.objects.filter(
