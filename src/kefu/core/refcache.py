@@ -52,6 +52,11 @@ class RefCache:
                 self._value = (now, value)
         return value
 
+    def refresh(self) -> Any:
+        """Load again now (the snapshot may be missing a row another process just made)."""
+        self._clear()
+        return self.get()
+
     def clear(self, **_kwargs) -> None:
         """Forget the snapshot, now and again when the current transaction commits."""
         self._clear()

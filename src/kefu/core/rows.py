@@ -50,12 +50,13 @@ class _Plan:
         self.stamps = [
             f
             for f in self.fields
-            if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add) or isinstance(f, models.FileField)
+            if isinstance(f, models.DateField)
+            and (f.auto_now or f.auto_now_add)
+            or isinstance(f, models.FileField)
         ]
-        self.prep = [
-            None if isinstance(f, _PLAIN) and not isinstance(f, models.AutoField) else f.get_db_prep_save
-            for f in self.fields
-        ]
+        # PostgreSQL takes aware datetimes as they are (Django's adapter returns them unchanged).
+        plain = (*_PLAIN, models.DateTimeField) if connection.vendor == "postgresql" else _PLAIN
+        self.prep = [None if isinstance(f, plain) else f.get_db_prep_save for f in self.fields]
         self.attnames = [f.attname for f in self.fields]
         # Parameters per statement: SQLite's limit is the tightest (999 on old builds).
         self.per_statement = max(1, min(500, 999 // max(1, len(self.fields))))
@@ -193,8 +194,15 @@ def save_new(obj: models.Model) -> models.Model:
     return obj
 
 
-def update_from_rows(connection, *, table: str, columns: Sequence[str], rows: Sequence[tuple], set_sql: str,
-                     params: Sequence = ()) -> None:
+def update_from_rows(
+    connection,
+    *,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    set_sql: str,
+    params: Sequence = (),
+) -> None:
     """PostgreSQL: one UPDATE of many rows, each with its own values (a sweep's batch).
 
     `rows` are (id, *columns) tuples; they are copied into a temporary table shaped like those
@@ -215,4 +223,6 @@ def update_from_rows(connection, *, table: str, columns: Sequence[str], rows: Se
         with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.id = s.id", params)
+        cursor.execute(
+            f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.id = s.id", params
+        )

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kefu.accounts.models import AgentGroup, Department
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
 from kefu.core.refcache import RefCache
 from kefu.core.rows import insert_many, update_from_rows
-from kefu.accounts.models import AgentGroup, Department
 from kefu.tickets.models import Dispatch, SlaClock, SlaPolicy, Ticket
 
 log = logging.getLogger(__name__)
