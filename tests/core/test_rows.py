@@ -98,3 +98,19 @@ def test_update_from_rows_gives_each_row_its_own_values(org):
     assert got == {a.pk: 2, b.pk: 3}
     versions = dict(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "version"))
     assert versions == {a.pk: a.version + 1, b.pk: b.version + 2}
+
+
+def test_build_lets_init_receivers_see_the_instance(ticket):
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def on_init(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(on_init, sender=TicketEvent)
+    try:
+        event = build(TicketEvent, ticket=ticket, kind=TicketEvent.Kind.NOTE, created_at=timezone.now())
+    finally:
+        post_init.disconnect(on_init, sender=TicketEvent)
+    assert seen == [event]

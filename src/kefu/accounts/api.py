@@ -2,7 +2,9 @@
 
 Two ways in, tried in this order (kefu/api.py installs both on every endpoint):
 - `Authorization: Bearer kf_...`: a personal token, looked up by its SHA-256 digest; a token that is
-  unknown, revoked or belongs to an inactive person is refused with 401 (never passed on to the session);
+  unknown, revoked or belongs to an inactive person is refused with 401 (never passed on to the session).
+  Each process keeps a token it has read for TOKEN_CACHE_SECONDS (10 s): a revocation or deactivation
+  applies at once in the process that made it, within those seconds in the others;
 - the Django session of the pages, with Django's CSRF check on unsafe methods (the `X-CSRFToken`
   header carrying the `csrftoken` cookie), so the pages' own scripts can call the API.
 """

@@ -5,8 +5,8 @@ work order's few rows and a sweep's thousands that costs more Python than Postgr
 the INSERT itself (docs/benchmarks.md). Here each model's INSERT statement is built once per
 process and the values are prepared field by field exactly as Django prepares them
 (`pre_save` — so `auto_now_add` still stamps — then `get_db_prep_save`, skipping it for the
-plain types it leaves unchanged). Columns the database computes (`GeneratedField`, `db_default`
-left as given) are not sent.
+plain types it leaves unchanged). Columns the database computes (`GeneratedField`) are not
+sent; a model with a `db_default` column goes through the ORM as before.
 
 `save_new` stands in for `obj.save()` on a new instance: it sends `pre_save` and `post_save` as
 Django does, so receivers (webhooks, the call-centre link) see no difference. `insert_many`
@@ -58,6 +58,8 @@ class _Plan:
         plain = (*_PLAIN, models.DateTimeField) if connection.vendor == "postgresql" else _PLAIN
         self.prep = [None if isinstance(f, plain) else f.get_db_prep_save for f in self.fields]
         self.attnames = [f.attname for f in self.fields]
+        # A database default (db_default) is an SQL expression: those models go through the ORM.
+        self.orm_only = any(f.db_default is not models.NOT_PROVIDED for f in self.fields)
         # Parameters per statement: SQLite's limit is the tightest (999 on old builds).
         self.per_statement = max(1, min(500, 999 // max(1, len(self.fields))))
 
@@ -102,7 +104,10 @@ def build(model: type[models.Model], **values) -> models.Model:
     the instance as Django would); missing fields get their defaults. Models with pre_init or
     post_init receivers are built the ordinary way, so those receivers still run.
     """
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+    # (.receivers first: has_listeners walks the receivers, and usually there are none at all.)
+    if (pre_init.receivers or post_init.receivers) and (
+        pre_init.has_listeners(model) or post_init.has_listeners(model)
+    ):
         return model(**values)
     shape = _shapes.get(model)
     if shape is None:
@@ -145,6 +150,8 @@ def insert_many(objs: Sequence[models.Model]) -> Sequence[models.Model]:
     alias = router.db_for_write(model)
     connection = connections[alias]
     plan = _plan(model, connection)
+    if plan.orm_only:
+        return model._base_manager.using(alias).bulk_create(objs)
     if connection.vendor == "postgresql" and len(objs) >= COPY_FROM and isinstance(plan.pk, models.AutoField):
         _copy_in(plan, objs, connection, alias)
         return objs
@@ -188,6 +195,9 @@ def save_new(obj: models.Model) -> models.Model:
     """`obj.save()` for a new instance of a plain model, with its pre_save / post_save signals."""
     model = type(obj)
     alias = router.db_for_write(model)
+    if _plan(model, connections[alias]).orm_only:
+        obj.save(force_insert=True, using=alias)
+        return obj
     pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
     insert_many([obj])
     post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
