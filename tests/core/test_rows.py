@@ -114,3 +114,15 @@ def test_build_lets_init_receivers_see_the_instance(ticket):
     finally:
         post_init.disconnect(on_init, sender=TicketEvent)
     assert seen == [event]
+
+
+def test_shallow_copy_is_a_row_of_its_own_with_the_same_cached_relations(ticket):
+    from kefu.core.rows import shallow_copy
+
+    event = TicketEvent.objects.select_related("ticket").filter(ticket=ticket).first()
+    copied = shallow_copy(event)
+    copied.note = "changed"
+    copied._state.fields_cache.pop("ticket")
+    assert event.note != "changed"
+    assert "ticket" in event._state.fields_cache  # the original keeps its cached work order
+    assert copied.pk == event.pk and not copied._state.adding

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from django.conf import settings
-from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from ninja.utils import check_csrf
 from kefu.accounts.models import ApiToken, Department, User
 from kefu.core.errors import NotFound
 from kefu.core.refcache import KeyedRefCache
+from kefu.core.rows import shallow_copy
 
 # last_used_at is written at most this often per token, so a busy integration costs no write per call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -50,16 +50,6 @@ TOKEN_CACHE_SECONDS = 10.0
 api_tokens = KeyedRefCache("accounts.api_tokens", _load_token, seconds=TOKEN_CACHE_SECONDS).watch(
     ApiToken, User, Department
 )
-
-
-def _copy(obj):
-    """A shallow copy of a model instance (what copy.copy does, without its pickling protocol)."""
-    new = obj.__class__.__new__(obj.__class__)
-    new.__dict__.update(obj.__dict__)
-    new._state = ModelState()
-    new._state.db, new._state.adding = obj._state.db, obj._state.adding
-    new._state.fields_cache = dict(obj._state.fields_cache)
-    return new
 
 
 class TokenAuth(HttpBearer):
@@ -85,8 +75,8 @@ class TokenAuth(HttpBearer):
             found.last_used_at = now  # the kept row too, so the next call within the minute writes nothing
         # Copies: a request may pin things on its user (permissions.pin_agent_groups); the kept
         # snapshot stays as loaded.
-        user = _copy(found.user)
-        request.api_token = _copy(found)
+        user = shallow_copy(found.user)
+        request.api_token = shallow_copy(found)
         request.api_token.user = user
         request.user = user
         return user

@@ -1,10 +1,10 @@
-"""Per-process snapshots of small, rarely-changing reference tables (SLA policies, categories,
-active webhooks), read on every new work order.
+"""Per-process snapshots of small, rarely-changing reference tables (business calendars, SLA
+policies, categories, active webhooks, group memberships), read on every new work order, and of
+the API tokens in use (`KeyedRefCache`: one snapshot per key).
 
 A `RefCache` loads its rows with one query and keeps them for `seconds` (a short TTL, so other
 processes — web workers, Huey consumers — pick up a change within that time). Saves and deletes
-of its models in this process clear it at once and again when the transaction commits, like the
-calendar cache (kefu.core.calendars). Inside a transaction that itself changed one of the models
+of its models in this process clear it at once and again when the transaction commits. Inside a transaction that itself changed one of the models
 the cache is bypassed (the rows it sees may yet be rolled back); once that transaction is over the
 cache is cleared. Bulk writes (`QuerySet.update`, `bulk_create`) send no signals: call `clear()`
 (or `clear_all()`) after them. Hand out copies of what you give to callers that could change it.

@@ -131,6 +131,17 @@ def build(model: type[models.Model], **values) -> models.Model:
     return obj
 
 
+def shallow_copy(obj: models.Model) -> models.Model:
+    """What copy.copy() gives for a model instance (own __dict__ and _state, shared field values),
+    without the pickling protocol it goes through: for handing out copies of cached rows."""
+    new = obj.__class__.__new__(obj.__class__)
+    new.__dict__.update(obj.__dict__)
+    state = new._state = ModelState()
+    state.db, state.adding = obj._state.db, obj._state.adding
+    state.fields_cache = dict(obj._state.fields_cache)
+    return new
+
+
 def _mark_saved(obj: models.Model, pk, alias: str) -> None:
     obj.pk = pk
     obj._state.adding = False

@@ -6,7 +6,6 @@ budget runs out on its calendar and `next_action_at` is when the sweep must next
 open work orders reads only the clocks that are due.
 """
 
-import copy
 import logging
 from datetime import datetime, timedelta
 
@@ -16,7 +15,7 @@ from django.utils import timezone
 from kefu.accounts.models import AgentGroup, Department
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
 from kefu.core.refcache import RefCache
-from kefu.core.rows import insert_many, update_from_rows
+from kefu.core.rows import insert_many, shallow_copy, update_from_rows
 from kefu.tickets.models import Dispatch, SlaClock, SlaPolicy, Ticket
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ def policy_for(ticket: Ticket) -> SlaPolicy | None:
             and (best is None or policy.specificity > best.specificity)
         ):
             best = policy
-    return copy.copy(best) if best is not None else None  # the caller's own, not the shared snapshot
+    return shallow_copy(best) if best is not None else None  # the caller's own, not the shared snapshot
 
 
 def clock_start(

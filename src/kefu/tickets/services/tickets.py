@@ -5,7 +5,6 @@ locking: a stale form is refused, never silently overwritten), consults workflow
 the timeline.
 """
 
-import copy
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from kefu.core.refcache import RefCache
-from kefu.core.rows import save_new
+from kefu.core.rows import save_new, shallow_copy
 from kefu.core.search import document_text
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
@@ -87,7 +86,7 @@ def active_category(pk) -> Category | None:
         found = categories.get().get(int(pk))
     except (TypeError, ValueError):
         return None
-    return copy.copy(found) if found is not None and found.is_active else None
+    return shallow_copy(found) if found is not None and found.is_active else None
 
 
 def _locked(ticket: Ticket, version: int | None) -> Ticket:
