@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kefu.accounts.models import AgentGroup, Department
+from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
 from kefu.core.refcache import RefCache
 from kefu.core.rows import insert_many, shallow_copy, update_from_rows
@@ -229,8 +229,6 @@ class _SweepRefs:
     """
 
     def __init__(self) -> None:
-        from kefu.accounts.models import User
-
         self._models = {"policy": SlaPolicy, "user": User, "group": AgentGroup, "department": Department}
         self._rows: dict[str, dict] = {name: {} for name in self._models}
 
