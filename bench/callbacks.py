@@ -1,9 +1,11 @@
 """Callback plans at scale: periodic care over every customer, the after-resolution plan over the resolved
 work orders, and the weekly listening report over a year of reviewed "not satisfied" contacts.
 
-    uv run python bench/callbacks.py [--customers 1000000] [--tickets 200000] [--database-url postgres://...]
+    uv run python bench/callbacks.py [--customers 1000000] [--tickets 200000] [--port 55434]
+                                     [--database-url postgres://...]
 
-Without --database-url it starts a private PostgreSQL cluster (bench/tickets.py's Cluster, port 55434)
+Without --database-url it starts a private PostgreSQL cluster (bench/tickets.py's Cluster, --port, 55434 by
+default, in a fresh temporary data directory)
 and stops it at the end. `--sqlite` runs on a throw-away SQLite file instead.
 
 Data: `--customers` customers (a quarter of them VIP), each with a phone; `--tickets` resolved
@@ -14,8 +16,8 @@ Figures, each with a baseline measured in the same run:
   - care: callback_plan_generate for a care plan over every tier (one task per customer), then a
     second run (idempotent: creates nothing). Baseline: SELECT count(*) over the same customers ⋈ phones.
   - resolved: callback_plan_generate for the after-resolution plan (one task per work order, each work
-    order moved to "awaiting callback" through the state machine), then a second run. Baseline: the same
-    number of CallbackTask rows written with bare bulk_create.
+    order moved to "awaiting callback" by the ticket services' bulk transition), then a second run.
+    Baseline: the same number of CallbackTask rows written with bare bulk_create.
   - report: weekly_report for one ISO week of the year. Baseline: SELECT count(*) of that week's reviews.
 Progress goes to stdout; the last line is one JSON object with every figure.
 """
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,9 +60,18 @@ def timed(fn):
 def load(*, customers: int, tickets: int, reviews: int, rng: random.Random, now: datetime) -> dict:
     from kefu.accounts.models import AgentGroup, Department, Role, User
     from kefu.callbacks.models import Reason, Review, Satisfaction
+    from kefu.core.models import BusinessCalendar, Shift
     from kefu.customers.models import Customer, CustomerPhone
-    from kefu.tickets.models import Ticket
+    from kefu.tickets.models import SlaPolicy, Ticket
 
+    # The work orders carry an SLA policy with a callback target, as in operation: moving them to
+    # "awaiting callback" starts their callback clock.
+    calendar = BusinessCalendar.objects.create(name="工作日", is_default=True)
+    Shift.objects.create(calendar=calendar, name="白班", start=clock_time(9), end=clock_time(18))
+    policy = SlaPolicy.objects.create(
+        name="默认", calendar=calendar, first_response_minutes=60, resolution_minutes=8 * 60,
+        callback_minutes=24 * 60,
+    )  # fmt: skip
     center = Department.objects.create(name="客服中心", code="center", is_service_center=True)
     supervisor = User.objects.create(username="sup", role=Role.SUPERVISOR, department=center)
     group = AgentGroup.objects.create(name="热线组", leader=supervisor, department=center)
@@ -95,7 +107,7 @@ def load(*, customers: int, tickets: int, reviews: int, rng: random.Random, now:
                     customer_phone=f"139{i:08d}", title="投诉", content="快递没有送到", group=group,
                     owner=agent, created_by=agent, created_at=resolved - timedelta(hours=3),
                     updated_at=resolved, accepted_at=resolved - timedelta(hours=2), resolved_at=resolved,
-                    resolution="已处理",
+                    resolution="已处理", sla_policy=policy,
                 )
             )  # fmt: skip
         Ticket.objects.bulk_create(batch)
@@ -134,6 +146,9 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=50_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument(
+        "--port", type=int, default=PG_PORT, help=f"port of the private PostgreSQL (default {PG_PORT})"
+    )
+    parser.add_argument(
         "--sqlite", action="store_true", help="a throw-away SQLite file instead of PostgreSQL"
     )
     parser.add_argument("--seed", type=int, default=20261201)
@@ -145,10 +160,10 @@ def main() -> None:
     if not url and not args.sqlite:
         from tickets import Cluster
 
-        cluster = Cluster(PG_PORT)
+        cluster = Cluster(args.port)  # its own fresh data directory under /tmp
         atexit.register(cluster.stop, False)
         url = cluster.start()
-        say(f"private PostgreSQL on port {PG_PORT}")
+        say(f"private PostgreSQL on port {args.port}")
     env = {
         "KEFU_DATA_DIR": data_dir,
         "KEFU_LOG_LEVEL": "WARNING",
@@ -168,6 +183,7 @@ def main() -> None:
     from kefu.callbacks.models import CallbackPlan, CallbackTask, Review, Script, Trigger
     from kefu.callbacks.selectors import iso_week_bounds, weekly_report
     from kefu.callbacks.services import callback_plan_generate
+    from kefu.callbacks.services.plans import FIRST_PHONES
     from kefu.customers.models import Customer, CustomerPhone
 
     say("migrate")
@@ -191,8 +207,8 @@ def main() -> None:
     def baseline_care():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT count(*) FROM {customer} c JOIN {phone} p ON p.id = "
-                f"(SELECT MIN(q.id) FROM {phone} q WHERE q.customer_id = c.id)"
+                f"SELECT count(*) FROM {customer} c JOIN ({FIRST_PHONES.format(phone=phone)}) fp "
+                f"ON fp.customer_id = c.id JOIN {phone} p ON p.id = fp.id"
             )
             return cursor.fetchone()[0]
 

@@ -19,6 +19,11 @@ def _fresh_calendars():
 
 @pytest.fixture
 def org(db):
+    return plan_org(db)
+
+
+def plan_org(db):
+    """build_org() with a callback agent, the callback team and an after-resolution plan."""
     org = build_org()
     org.caller = UserFactory(username="caller", superior=org.supervisor, department=org.center)
     org.team = AgentGroupFactory(name="回访组", leader=org.supervisor, department=org.center)

@@ -130,3 +130,36 @@ def test_department_reply_to_praise_is_archived_on_the_timeline(org):
     row.refresh_from_db()
     assert row.reply == "下月起增加晚间班次" and row.replied_by == org.logistics_staff
     assert TicketEvent.objects.filter(ticket=task.ticket, data__feedback=row.pk).exists()
+
+
+def test_department_reply_sent_to_the_customer_when_asked(org):
+    from kefu.callbacks.services import feedback_reply
+    from kefu.tickets.models import Message
+
+    task = open_task(org)
+    task.ticket.subject_department = org.logistics
+    task.ticket.save(update_fields=["subject_department"])
+    callback_complete(
+        task=task, by=org.caller, answers=answers_for(task, praise="建议增加晚间配送"), now=MONDAY_9
+    )
+    row = Feedback.objects.get()
+    feedback_reply(
+        feedback=row, by=org.logistics_staff, reply="下月起增加晚间班次", send_to_customer=True, now=MONDAY_9
+    )
+    message = Message.objects.get(ticket=task.ticket, direction=Message.Direction.OUTBOUND)
+    assert "下月起增加晚间班次" in message.body_text and org.logistics.name in message.body_text
+    assert (message.channel, message.address) == ("sms", task.ticket.customer_phone)
+
+
+def test_department_reply_stays_archived_only_unless_asked(org):
+    from kefu.callbacks.services import feedback_reply
+    from kefu.tickets.models import Message
+
+    task = open_task(org)
+    task.ticket.subject_department = org.logistics
+    task.ticket.save(update_fields=["subject_department"])
+    callback_complete(
+        task=task, by=org.caller, answers=answers_for(task, praise="建议增加晚间配送"), now=MONDAY_9
+    )
+    feedback_reply(feedback=Feedback.objects.get(), by=org.logistics_staff, reply="好的", now=MONDAY_9)
+    assert not Message.objects.filter(ticket=task.ticket, direction=Message.Direction.OUTBOUND).exists()

@@ -19,6 +19,7 @@ import uvicorn  # noqa: E402
 from channels.layers import channel_layers  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from kefu.callbacks.models import Satisfaction  # noqa: E402
 from kefu.core.calendars import clear_calendar_cache  # noqa: E402
 from kefu.intake.chat.demo import chat_demo_load  # noqa: E402
 from kefu.intake.chat.models import ChatSession  # noqa: E402
@@ -155,6 +156,21 @@ def test_customer_and_agent_chat_and_the_transcript_lands_on_the_work_order(org,
     pane.locator(".end-chat").click()
     expect(lines).to_contain_text("对话已结束")
     expect(agent.locator(".chat-tab.current")).to_contain_text("已结束")
+
+    # The satisfaction survey is the last thing in the customer's window: a rating is required,
+    # one answer is taken, then thanks.
+    survey = customer.locator(".kefu-chat-survey")
+    expect(survey).to_contain_text("您对本次对话满意吗")
+    survey.locator(".send-survey").click()
+    expect(survey.locator(".error")).to_contain_text("请选择一项评价")
+    survey.get_by_role("button", name="基本满意", exact=True).click()
+    survey.locator("textarea").fill("回复很快，但希望能主动告知进度")
+    survey.locator(".send-survey").click()
+    expect(survey.locator(".thanks")).to_contain_text("感谢您的评价")
+    expect(survey.locator(".send-survey")).to_be_hidden()
+    satisfaction = Satisfaction.objects.get()
+    assert (satisfaction.source, satisfaction.score) == ("chat", "fairly")
+    assert satisfaction.comment == "回复很快，但希望能主动告知进度"
 
     # The transcript is on the work order.
     session = ChatSession.objects.get()

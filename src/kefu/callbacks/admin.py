@@ -1,10 +1,12 @@
-"""Admin for what managers edit: plans, scripts and their questions, the reason taxonomy, survey settings."""
+"""Admin for what managers edit: plans, scripts and their questions, the reason taxonomy, survey settings,
+the contracts the "before it expires" plans call about."""
 
 from django.contrib import admin
 
 from kefu.callbacks.models import (
     CallbackPlan,
     CallbackTask,
+    Contract,
     Feedback,
     Question,
     Reason,
@@ -31,6 +33,15 @@ class CallbackPlanAdmin(admin.ModelAdmin):
     list_filter = ("trigger", "is_active")
 
 
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ("name", "reference", "customer", "expires_on", "phone", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "reference", "customer__name")
+    raw_id_fields = ("customer",)
+    date_hierarchy = "expires_on"
+
+
 @admin.register(Reason)
 class ReasonAdmin(admin.ModelAdmin):
     list_display = ("name", "factor", "position", "is_active")
@@ -47,7 +58,7 @@ class SurveySettingsAdmin(admin.ModelAdmin):
 class CallbackTaskAdmin(admin.ModelAdmin):
     list_display = ("plan", "name", "phone", "state", "due_at", "attempt_count", "outcome")
     list_filter = ("state", "plan")
-    raw_id_fields = ("ticket", "customer", "assigned_to", "completed_by")
+    raw_id_fields = ("ticket", "customer", "contract", "assigned_to", "completed_by")
 
 
 @admin.register(Satisfaction)

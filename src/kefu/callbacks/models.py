@@ -9,6 +9,7 @@ the work order and the next answer (after the fix) belongs to the next round. A 
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -104,6 +105,11 @@ class CallbackPlan(models.Model):
         default=1,
         help_text=_("After a service: the first call, then one per period."),
     )
+    days_before = models.PositiveIntegerField(
+        _("days before expiry"),
+        default=30,
+        help_text=_("Before an expiry: the call becomes due this many days before the end date."),
+    )
     script = models.ForeignKey(
         Script, on_delete=models.PROTECT, related_name="plans", verbose_name=_("script")
     )
@@ -127,6 +133,32 @@ class CallbackPlan(models.Model):
         return self.name
 
 
+class Contract(models.Model):
+    """合同/服务: what a customer holds until an end date, for the "before it expires" plans.
+
+    Kefu keeps no orders or contracts of its own; this is the minimum such a plan needs: whose it
+    is, what it is called, when it ends, and whom to call (empty: the customer's first phone).
+    Filled by hand in the admin, by an import, or by a link to the business system.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="contracts", verbose_name=_("customer")
+    )
+    name = models.CharField(_("contract or service"), max_length=200)
+    reference = models.CharField(_("contract number"), max_length=64, blank=True)
+    expires_on = models.DateField(_("expires on"), db_index=True)
+    phone = models.CharField(_("phone to call"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Cancelled or renewed: untick."))
+
+    class Meta:
+        verbose_name = _("contract or service")
+        verbose_name_plural = _("contracts and services")
+        ordering = ["expires_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.expires_on:%Y-%m-%d})"
+
+
 class CallbackTask(models.Model):
     """回访任务: one customer to call, for one plan, about one work order or one period."""
 
@@ -137,35 +169,61 @@ class CallbackTask(models.Model):
         UNREACHABLE = "unreachable", _("Unreachable")
         CANCELLED = "cancelled", _("Cancelled")
 
-    plan = models.ForeignKey(CallbackPlan, on_delete=models.PROTECT, related_name="tasks")
+    # Found by plan through the unique (plan, subject_key, period) and the queue index: no index of its own.
+    plan = models.ForeignKey(CallbackPlan, on_delete=models.PROTECT, related_name="tasks", db_index=False)
+    # The columns empty on most rows are indexed only where set (Meta.indexes): a care plan writes a
+    # million rows at once, and every index it need not touch is time saved.
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callback_tasks",
+        db_index=False,
     )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
     )
-    #: "t<ticket id>" or "c<customer id>": unique with plan and period even where the FKs are NULL.
+    contract = models.ForeignKey(
+        Contract,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callback_tasks",
+        db_index=False,
+    )
+    #: "t<ticket id>", "c<customer id>" or "k<contract id>": unique with plan and period even where the FKs are NULL.
     subject_key = models.CharField(max_length=30)
-    #: Which occurrence: "r0" first round of a work order, "r1" the follow-up after a fix, "2026-12" care.
+    #: Which occurrence: "r0" first round of a work order, "r1" the follow-up after a fix, "p<n>" a care
+    #: period, "v<n>" a visit after a service, "e2027-01-31" the end date a contract call is about.
     period = models.CharField(max_length=20)
     round = models.PositiveSmallIntegerField(default=0)
-    state = models.CharField(
-        _("state"), max_length=12, choices=State.choices, default=State.OPEN, db_index=True
-    )
+    # Indexed where it is not "open" (Meta.indexes): open tasks are found through the queue index.
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     name = models.CharField(_("customer"), max_length=100, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Score.choices, blank=True)
     solved = models.BooleanField(_("solved"), null=True)
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -175,7 +233,16 @@ class CallbackTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "subject_key", "period"], name="callback_task_once"),
         ]
-        indexes = [models.Index(fields=["plan", "state", "due_at"], name="callback_queue")]
+        indexes = [
+            models.Index(fields=["plan", "state", "due_at"], name="callback_queue"),
+            models.Index(fields=["state"], name="callback_task_finished", condition=~Q(state="open")),
+            *(
+                models.Index(
+                    fields=[field], name=f"callback_task_{field}", condition=Q(**{f"{field}__isnull": False})
+                )
+                for field in ("ticket", "contract", "assigned_to", "completed_by", "next_attempt_at")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.subject_key} {self.period}"
@@ -305,6 +372,8 @@ class SurveyInvitation(models.Model):
     round = models.PositiveSmallIntegerField(default=0)
     customer = models.ForeignKey("customers.Customer", on_delete=models.SET_NULL, null=True, blank=True)
     address = models.CharField(max_length=254, blank=True)
+    #: How it was asked: "" a notice (SMS or email link), "chat" in the chat window as the chat ended.
+    via = models.CharField(max_length=10, blank=True)
     notice = models.ForeignKey("notify.CustomerNotice", on_delete=models.SET_NULL, null=True, blank=True)
     skipped = models.CharField(_("not sent because"), max_length=200, blank=True)
     created_at = models.DateTimeField(db_index=True)

@@ -58,7 +58,7 @@ def queue(request):
 def task(request, pk: int):
     """One callback: the customer, the work order's result, the attempts, the script to follow."""
     row = get_object_or_404(
-        CallbackTask.objects.select_related("plan__script", "plan__team", "ticket"), pk=pk
+        CallbackTask.objects.select_related("plan__script", "plan__team", "ticket", "contract"), pk=pk
     )
     if not can_work(request.user, row):
         raise DjangoPermissionDenied(_("Only the callback team may work on this task."))
@@ -189,7 +189,12 @@ def feedback(request):
     if request.method == "POST":
         row = get_object_or_404(rows, pk=request.POST.get("feedback", 0) or 0)
         try:
-            services.feedback_reply(feedback=row, by=request.user, reply=request.POST.get("reply", ""))
+            services.feedback_reply(
+                feedback=row,
+                by=request.user,
+                reply=request.POST.get("reply", ""),
+                send_to_customer=request.POST.get("send_to_customer") == "1",
+            )
             messages.success(request, _("Reply archived."))
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -324,6 +324,9 @@ class TicketUpdateIn(Schema):
     subject_person_id: Id | None = None
     subject_department_id: Id | None = None
     group_id: Id | None = None
+    channel_details: dict = Field(
+        None, description="Facts to change; the others are kept, and null clears an optional one."
+    )
 
 
 class TransitionIn(Schema):

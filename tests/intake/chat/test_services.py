@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from kefu.accounts.models import Skill
-from kefu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from kefu.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
 from kefu.intake.chat import services
 from kefu.intake.chat.models import ChatLine, ChatSession
 from kefu.tickets.models import Channel, Message, Status
@@ -355,3 +355,50 @@ def test_a_limit_that_is_not_a_number_is_refused_naming_the_field(org):
     with pytest.raises(ValidationError) as exc:
         services.agent_set_status(agent=org.agent, status="online", max_chats="many", now=T0)
     assert "max_chats" in exc.value.errors
+
+
+def test_ending_a_served_chat_offers_the_survey_in_the_chat_window(org, monkeypatch):
+    pushed = []
+    monkeypatch.setattr(services.events, "push", lambda group, payload: pushed.append((group, payload)))
+    online(org.agent)
+    session = services.chat_accept(session=start(), by=org.agent, now=T0)
+    services.chat_end(session=session, by=org.agent, now=T0 + 60 * S)
+    surveys = [(group, p) for group, p in pushed if p["type"] == "survey"]
+    assert [group for group, _p in surveys] == [f"chat.visitor.{session.token}"]
+    assert surveys[0][1]["choices"][0]["label"] == "满意"
+    kinds = [p["type"] for _g, p in pushed if p["type"] in ("state", "survey")]
+    assert kinds[-2:] == ["state", "survey"]  # the last thing the customer sees
+
+
+def test_chat_survey_answer_is_recorded_once_with_source_chat(org, monkeypatch):
+    pushed = []
+    monkeypatch.setattr(services.events, "push", lambda group, payload: pushed.append(payload))
+    online(org.agent)
+    session = services.chat_accept(session=start(), by=org.agent, now=T0)
+    services.chat_end(session=session, by=org.agent, now=T0 + 60 * S)
+    token = next(p["token"] for p in pushed if p["type"] == "survey")
+    satisfaction = services.chat_survey_answer(session=session, token=token, score="fairly", now=T0 + 90 * S)
+    assert (satisfaction.ticket_id, satisfaction.source) == (session.ticket_id, "chat")
+    with pytest.raises(ValidationError):
+        services.chat_survey_answer(session=session, token=token, score="satisfied", now=T0 + 95 * S)
+
+
+def test_chat_survey_answer_refuses_a_survey_of_another_chat(org, monkeypatch):
+    pushed = []
+    monkeypatch.setattr(services.events, "push", lambda group, payload: pushed.append(payload))
+    online(org.agent)
+    mine = services.chat_accept(session=start(), by=org.agent, now=T0)
+    services.chat_end(session=mine, by=org.agent, now=T0 + 60 * S)
+    token = next(p["token"] for p in pushed if p["type"] == "survey")
+    other = services.chat_accept(session=start(phone="13900000009"), by=org.agent, now=T0 + 70 * S)
+    with pytest.raises(NotFound):
+        services.chat_survey_answer(session=other, token=token, score="dissatisfied", now=T0 + 90 * S)
+
+
+def test_a_missed_chat_offers_no_survey(org, monkeypatch):
+    pushed = []
+    monkeypatch.setattr(services.events, "push", lambda group, payload: pushed.append(payload))
+    session = start(phone="13800138000")
+    services.chat_post_line(session=session, sender="customer", text="发票开错了", now=T0 + S)
+    services.chat_end(session=session, ended_by="customer", now=T0 + 10 * S)
+    assert not [p for p in pushed if p["type"] == "survey"]

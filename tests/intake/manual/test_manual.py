@@ -12,7 +12,8 @@ from kefu.accounts.models import ApiToken
 from kefu.core.errors import ValidationError
 from kefu.intake.manual.facts import FACTS
 from kefu.intake.manual.services import channel_details_clean, ticket_create_with_details
-from kefu.tickets.models import Ticket
+from kefu.tickets.models import Ticket, TicketEvent
+from kefu.tickets.services import ticket_update
 
 # A complete set of facts per channel.
 GOOD = {
@@ -184,3 +185,146 @@ def test_the_api_still_records_a_phone_call_without_details(org):
     response = api(org.agent).post("/api/tickets", json.dumps(body), content_type="application/json")
 
     assert response.status_code == 201 and response.json()["channel_details"] == {}
+
+
+# --- correcting facts after creation --------------------------------------------------------------
+
+
+def regulator_ticket(org) -> Ticket:
+    return ticket_create_with_details(
+        by=org.agent, channel="regulator", channel_details=GOOD["regulator"], **REGISTER
+    )
+
+
+def test_correcting_a_fact_keeps_the_others_and_records_old_and_new_on_the_timeline(org):
+    ticket = regulator_ticket(org)
+
+    updated = ticket_update(
+        ticket=ticket, by=org.agent, version=ticket.version, channel_details={"answer_by": "2026-12-09"}
+    )
+
+    assert updated.channel_details == {**GOOD["regulator"], "answer_by": "2026-12-09"}
+    assert updated.version == ticket.version + 1
+    event = TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.UPDATE).get()
+    assert event.data["changes"] == {"channel_details.answer_by": ["2026-12-05", "2026-12-09"]}
+
+
+def test_a_required_fact_cannot_be_cleared_and_a_malformed_one_is_refused_by_name(org):
+    ticket = regulator_ticket(org)
+
+    with pytest.raises(ValidationError) as cleared:
+        ticket_update(ticket=ticket, by=org.agent, version=ticket.version, channel_details={"body": None})
+    with pytest.raises(ValidationError) as malformed:
+        ticket_update(
+            ticket=ticket, by=org.agent, version=ticket.version, channel_details={"answer_by": "soon"}
+        )
+
+    assert "channel_details.body" in cleared.value.errors
+    assert "channel_details.answer_by" in malformed.value.errors
+    ticket.refresh_from_db()
+    assert ticket.channel_details == GOOD["regulator"] and ticket.version == 1
+
+
+def test_an_optional_fact_is_cleared_with_null(org):
+    ticket = regulator_ticket(org)
+
+    updated = ticket_update(
+        ticket=ticket, by=org.agent, version=ticket.version, channel_details={"contact_person": None}
+    )
+
+    assert "contact_person" not in updated.channel_details
+
+
+def test_the_facts_page_corrects_a_fact_and_the_timeline_names_it(org):
+    ticket = regulator_ticket(org)
+    client = login(org.agent)
+    detail = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert f"/tickets/{ticket.number}/facts/" in detail
+
+    data = {"version": ticket.version, **{f"fact_{k}": v for k, v in GOOD["regulator"].items()}}
+    response = client.post(f"/tickets/{ticket.number}/facts/", {**data, "fact_reference_number": "SH-2"})
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.channel_details["reference_number"] == "SH-2"
+    timeline = client.get(f"/tickets/{ticket.number}/").content.decode()
+    label = next(str(f.label) for f in FACTS["regulator"] if f.name == "reference_number")
+    assert label in timeline and "SH-12315-0099 → SH-2" in timeline
+
+
+def test_the_facts_page_names_a_cleared_required_fact_and_saves_nothing(org):
+    ticket = regulator_ticket(org)
+    data = {"version": ticket.version, **{f"fact_{k}": v for k, v in GOOD["regulator"].items()}}
+
+    response = login(org.agent).post(f"/tickets/{ticket.number}/facts/", {**data, "fact_body": ""})
+
+    assert response.status_code == 400
+    assert re.search(r'name="fact_body"[^>]*>.*?class="error"', response.content.decode(), re.S)
+    ticket.refresh_from_db()
+    assert ticket.channel_details == GOOD["regulator"]
+
+
+def test_a_stale_facts_form_changes_nothing(org):
+    ticket = regulator_ticket(org)
+    ticket_update(
+        ticket=ticket, by=org.agent, version=ticket.version, channel_details={"answer_by": "2026-12-09"}
+    )
+    data = {"version": 1, **{f"fact_{k}": v for k, v in GOOD["regulator"].items()}}
+
+    response = login(org.agent).post(f"/tickets/{ticket.number}/facts/", {**data, "fact_body": "市场监管局"})
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.channel_details["body"] == "12315" and ticket.channel_details["answer_by"] == "2026-12-09"
+
+
+def test_another_groups_agent_cannot_open_the_facts_page(org):
+    ticket = regulator_ticket(org)
+
+    assert login(org.other_agent).get(f"/tickets/{ticket.number}/facts/").status_code == 404
+
+
+def test_a_colleague_who_sees_but_does_not_own_it_cannot_correct_facts(org):
+    ticket = regulator_ticket(org)
+    data = {"version": ticket.version, **{f"fact_{k}": v for k, v in GOOD["regulator"].items()}}
+    colleague = login(org.agent2)
+
+    assert colleague.get(f"/tickets/{ticket.number}/").status_code == 200
+    assert (
+        f"/tickets/{ticket.number}/facts/" not in colleague.get(f"/tickets/{ticket.number}/").content.decode()
+    )
+    assert colleague.post(f"/tickets/{ticket.number}/facts/", {**data, "fact_body": "x"}).status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.channel_details == GOOD["regulator"]
+
+
+def test_a_phone_work_order_has_no_facts_page(org):
+    body = {**REGISTER, "channel": "phone"}
+    number = (
+        api(org.agent)
+        .post("/api/tickets", json.dumps(body), content_type="application/json")
+        .json()["number"]
+    )
+
+    assert login(org.agent).get(f"/tickets/{number}/facts/").status_code == 404
+
+
+def test_the_api_patch_corrects_a_fact_and_names_a_bad_one(org):
+    ticket = regulator_ticket(org)
+    client = api(org.agent)
+
+    good = client.patch(
+        f"/api/tickets/{ticket.number}",
+        json.dumps({"version": ticket.version, "channel_details": {"answer_by": "2026-12-10"}}),
+        content_type="application/json",
+    )
+    bad = client.patch(
+        f"/api/tickets/{ticket.number}",
+        json.dumps({"version": good.json()["version"], "channel_details": {"colour": "red"}}),
+        content_type="application/json",
+    )
+
+    assert good.status_code == 200 and good.json()["channel_details"]["answer_by"] == "2026-12-10"
+    assert bad.status_code == 422 and "channel_details.colour" in bad.json()["errors"]
+    ticket.refresh_from_db()
+    assert ticket.channel_details["answer_by"] == "2026-12-10"

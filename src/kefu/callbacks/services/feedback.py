@@ -69,8 +69,12 @@ def can_reply(user: User, row: Feedback) -> bool:
 
 
 @transaction.atomic
-def feedback_reply(*, feedback: Feedback, by: User, reply: str, now: datetime | None = None) -> Feedback:
-    """The department's reply (archived). Refuses people outside the department and an empty reply."""
+def feedback_reply(
+    *, feedback: Feedback, by: User, reply: str, send_to_customer: bool = False, now: datetime | None = None
+) -> Feedback:
+    """The department's reply (archived), and, when asked, sent to the customer on the work order's
+    channel (by the system, in the department's name: departments answer through the center, not to
+    customers directly). Refuses people outside the department and an empty reply."""
     now = now or timezone.now()
     feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
     if not can_reply(by, feedback):
@@ -87,4 +91,29 @@ def feedback_reply(*, feedback: Feedback, by: User, reply: str, now: datetime | 
         % {"dept": feedback.department.name, "kind": feedback.get_kind_display(), "reply": feedback.reply},
         data={"feedback": feedback.pk},
     )  # fmt: skip
+    if send_to_customer:
+        from kefu.tickets.services import message_reply
+
+        message_reply(
+            ticket=feedback.ticket, by=None, now=now, channel=_reply_channel(feedback.ticket),
+            body_text=_("Reply from %(dept)s to your %(kind)s: %(reply)s")
+            % {"dept": feedback.department.name, "kind": feedback.get_kind_display(), "reply": feedback.reply},
+        )  # fmt: skip
     return feedback
+
+
+def _reply_channel(ticket) -> str:
+    """The work order's own channel if Kefu can send on it (email, portal, SMS), else an SMS to a
+    mobile number, else an email; failing all, the channel as is (the reply is recorded for a person
+    to pass on by phone)."""
+    from kefu.notify.sms import is_mobile
+    from kefu.tickets.models import Channel
+    from kefu.tickets.services.messages import SENDERS
+
+    if ticket.channel in SENDERS:
+        return ticket.channel
+    if Channel.SMS in SENDERS and is_mobile(ticket.customer_phone):
+        return Channel.SMS
+    if Channel.EMAIL in SENDERS and ticket.customer_email:
+        return Channel.EMAIL
+    return ticket.channel

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Score, Trigger
 from kefu.core.errors import ValidationError
-from kefu.tickets.models import Dispatch, Escalation, Status, Ticket, TicketEvent
+from kefu.tickets.models import OPEN_STATUSES, Dispatch, Escalation, Status, Ticket, TicketEvent
 
 RATEABLE = (Status.RESOLVED, Status.AWAITING_CALLBACK, Status.CLOSED)
 CLOSABLE = (Status.RESOLVED, Status.AWAITING_CALLBACK)
@@ -101,7 +101,9 @@ def satisfaction_record(
     its callback. Not satisfied or not solved: reopens it, escalates it to the supervisor, notifies the
     owner (the reopen does) and the departments involved, and creates the follow-up callback, due once
     the fix is resolved. Refuses an unknown score or source, a second answer for the same contact and a
-    work order that is not resolved (e.g. still being redone after an earlier "not satisfied").
+    work order that is not resolved (e.g. still being redone after an earlier "not satisfied") — except
+    from the end of a chat, which rates the conversation: an open work order stays open, and a "not
+    satisfied" escalates it and leaves the follow-up as above.
     """
     from kefu.tickets.services import ticket_transition
     from kefu.tickets.services.escalation import escalate
@@ -115,7 +117,10 @@ def satisfaction_record(
         raise ValidationError.for_field("scale", _("Choose a value from 1 to 5."))
     # Lock the work order: a survey answer and a callback arriving together meet here one by one.
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.status not in RATEABLE:
+    # The end of a chat rates the conversation just finished, before the agent may have resolved
+    # the work order: recorded, and a "not satisfied" escalates; there is nothing to reopen or close.
+    in_chat = source == Satisfaction.Source.CHAT and ticket.status in OPEN_STATUSES
+    if ticket.status not in RATEABLE and not in_chat:
         raise ValidationError.for_field(
             "score",
             _("%(number)s is not resolved yet; it can be rated once it is.") % {"number": ticket.number},
@@ -162,7 +167,8 @@ def satisfaction_record(
             "source": Satisfaction.Source(source).label,
             "comment": satisfaction.comment or label,
         }
-        ticket = ticket_transition(ticket=ticket, action="reopen", by=None, note=note, now=now)
+        if ticket.status in RATEABLE:
+            ticket = ticket_transition(ticket=ticket, action="reopen", by=None, note=note, now=now)
         target = supervisor_for(ticket)
         if target is not None:
             escalate(

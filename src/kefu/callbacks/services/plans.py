@@ -4,14 +4,14 @@ Idempotent by construction: one task per (plan, work order or customer, period),
 unique constraint, so the sweep may run twice, late, or on two workers.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Trigger
+from kefu.callbacks.models import CallbackPlan, CallbackTask, Contract, Satisfaction, Trigger
 from kefu.callbacks.selectors import NOT_SATISFIED
 from kefu.core.calendars import add_business_time, load_calendar
 from kefu.customers.models import Customer, CustomerPhone
@@ -20,6 +20,7 @@ from kefu.tickets.models import Status, Ticket
 #: How far back the sweep looks for resolved work orders (a sweep missed for days still catches up).
 LOOKBACK = timedelta(days=30)
 RESOLVED_STATES = (Status.RESOLVED, Status.AWAITING_CALLBACK)
+BATCH = 2000
 
 
 def due_for(plan: CallbackPlan, start: datetime) -> datetime:
@@ -34,11 +35,9 @@ def care_period(plan: CallbackPlan, now: datetime) -> str:
 
 
 def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
-    """Tasks in batches (INSERT ... ON CONFLICT DO NOTHING through bulk_create), then each new work
-    order moves to "awaiting callback" through the state machine."""
-    from kefu.core.errors import DomainError
-    from kefu.tickets.services import ticket_transition
-
+    """Tasks in batches (INSERT ... ON CONFLICT DO NOTHING through bulk_create), each batch's work
+    orders moved to "awaiting callback" by the ticket services' bulk transition in the same
+    transaction. A work order being edited at that moment is skipped and met again next run."""
     tickets = Ticket.objects.filter(status__in=RESOLVED_STATES, resolved_at__gte=now - LOOKBACK).exclude(
         customer_phone=""
     )
@@ -56,48 +55,94 @@ def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
         round_=Coalesce(Subquery(rounds.annotate(n=Count("id")).values("n")), 0)
     ).values_list("pk", "customer_id", "customer_phone", "customer_name", "resolved_at", "status", "round_")
     made = 0
-    batch: list[CallbackTask] = []
+    batch: list[tuple] = []  # (ticket id, customer id, subject key, period, round, phone, name, due)
     to_move: list[int] = []
-    for pk, customer_id, phone, name, resolved_at, status, round_ in rows.iterator(chunk_size=2000):
+    for pk, customer_id, phone, name, resolved_at, status, round_ in rows.iterator(chunk_size=BATCH):
         key, period = f"t{pk}", f"r{round_}"
         found = existing.get((key, period))
-        due = due_for(plan, resolved_at)
         if found is not None:
             task_pk, state = found
             if state == CallbackTask.State.WAITING_FIX:
                 # The follow-up after a "not satisfied": the fix is resolved, now it is due.
                 made += CallbackTask.objects.filter(pk=task_pk, state=CallbackTask.State.WAITING_FIX).update(
-                    state=CallbackTask.State.OPEN, due_at=due, next_attempt_at=None
+                    state=CallbackTask.State.OPEN, due_at=due_for(plan, resolved_at), next_attempt_at=None
                 )
+                state = CallbackTask.State.OPEN
+            if state == CallbackTask.State.OPEN and status == Status.RESOLVED:
+                to_move.append(pk)  # its task is due but the work order has not moved yet
             continue
-        batch.append(
-            CallbackTask(
-                plan=plan, ticket_id=pk, customer_id=customer_id, subject_key=key, period=period, round=round_,
-                phone=phone, name=name, due_at=due, created_at=now,
-            )
-        )  # fmt: skip
+        batch.append((pk, customer_id, key, period, round_, phone, name, due_for(plan, resolved_at)))
         if status == Status.RESOLVED:
             to_move.append(pk)
-        if len(batch) >= 2000:
-            made += _insert(batch)
-            batch = []
-    if batch:
-        made += _insert(batch)
-    for pk in to_move:
-        try:
-            ticket_transition(ticket=Ticket(pk=pk), action="request_callback", by=None, now=now)
-        except DomainError:  # changed meanwhile (reopened, closed): it is no longer waiting for us
-            pass
+        if len(batch) >= BATCH or len(to_move) >= BATCH:
+            made += _write_batch(plan, batch, to_move, now)
+            batch, to_move = [], []
+    if batch or to_move:
+        made += _write_batch(plan, batch, to_move, now)
     return made
 
 
-def _insert(batch: list[CallbackTask]) -> int:
-    """Insert the batch, skipping rows another sweep already wrote; returns how many were new."""
-    plan = batch[0].plan
-    keys = [t.subject_key for t in batch]
-    before = CallbackTask.objects.filter(plan=plan, subject_key__in=keys).count()
-    CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
-    return CallbackTask.objects.filter(plan=plan, subject_key__in=keys).count() - before
+@transaction.atomic
+def _write_batch(plan: CallbackPlan, batch: list[tuple], to_move: list[int], now: datetime) -> int:
+    """One batch's tasks, and its resolved work orders moved to "awaiting callback", together.
+
+    A work order someone holds locked at this moment (saving an edit) is left out of both: the task
+    row's reference to it would wait for that lock, and the next sweep meets it again anyway.
+    """
+    from kefu.tickets.services import tickets_transition_bulk
+    from kefu.tickets.services.bulk import pk_in
+
+    wanted = sorted({row[0] for row in batch} | set(to_move))
+    free = set(
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk_in(wanted))
+        .values_list("pk", flat=True)
+    )
+    made = _insert(plan, [row for row in batch if row[0] in free], now)
+    tickets_transition_bulk(
+        ticket_ids=[pk for pk in to_move if pk in free], action="request_callback", by=None, now=now
+    )
+    return made
+
+
+def _insert(plan: CallbackPlan, batch: list[tuple], now: datetime) -> int:
+    """Insert the batch's tasks in one statement, skipping those another sweep already wrote (the
+    unique plan × subject × period); returns how many were new.
+
+    Plain tuples, not model instances: Django's per-field preparation of a few thousand rows costs
+    more than the database's work. PostgreSQL gets one array per column (unnest), so the driver
+    does not parse a statement of twenty thousand placeholders; SQLite gets the rows as VALUES.
+    """
+    if not batch:
+        return 0
+    adapt = connection.ops.adapt_datetimefield_value
+    table = CallbackTask._meta.db_table
+    columns = (
+        "plan_id, state, attempt_count, outcome, created_at, ticket_id, customer_id, subject_key, period, "
+        "round, phone, name, due_at"
+    )
+    fixed = [plan.pk, CallbackTask.State.OPEN.value, 0, "", adapt(now)]
+    conflict = "ON CONFLICT (plan_id, subject_key, period) DO NOTHING"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [list(column) for column in zip(*batch, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s, %s, %s, u.* FROM unnest(%s::bigint[], "
+                "%s::bigint[], %s::text[], %s::text[], %s::integer[], %s::text[], %s::text[], "
+                f"%s::timestamptz[]) AS u {conflict}",
+                [*fixed, *arrays],
+            )
+        else:
+            rows = [
+                (*fixed, t, c, key, period, r, phone, name, adapt(due))
+                for t, c, key, period, r, phone, name, due in batch
+            ]
+            values = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(rows))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}",
+                [value for row in rows for value in row],
+            )
+        return max(cursor.rowcount, 0)
 
 
 def _service_plan(plan: CallbackPlan, now: datetime) -> int:
@@ -134,11 +179,18 @@ def _service_plan(plan: CallbackPlan, now: datetime) -> int:
     return existing.count() - before
 
 
+#: Each customer's first recorded phone, grouped once (portable SQL): cheaper than a MIN() subquery
+#: per customer.
+FIRST_PHONES = "SELECT customer_id, MIN(id) AS id FROM {phone} GROUP BY customer_id"
+
+
 def _care_plan(plan: CallbackPlan, now: datetime) -> int:
     """One task per customer of the plan's tiers (with a phone: the first one recorded) and period.
 
     One INSERT ... SELECT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a million customers
     never pass through Python, and the unique (plan, subject_key, period) makes a rerun a no-op.
+    The customers already called this period are left out before the insert (NOT EXISTS), so the
+    rerun every few minutes reads the index instead of attempting a million conflicting inserts.
     """
     tiers = list(plan.customer_tiers or [])
     if not tiers:
@@ -155,8 +207,11 @@ def _care_plan(plan: CallbackPlan, now: datetime) -> int:
                             attempt_count, outcome, created_at)
         SELECT %s, c.id, 'c' || CAST(c.id AS TEXT), %s, 0, %s, p.number, c.name, %s, 0, '', %s
         FROM {customer} c
-        JOIN {phone} p ON p.id = (SELECT MIN(q.id) FROM {phone} q WHERE q.customer_id = c.id)
+        JOIN ({FIRST_PHONES.format(phone=phone)}) fp ON fp.customer_id = c.id
+        JOIN {phone} p ON p.id = fp.id
         WHERE c.tier IN ({marks})
+          AND NOT EXISTS (SELECT 1 FROM {task} t WHERE t.plan_id = %s AND t.period = %s
+                          AND t.subject_key = 'c' || CAST(c.id AS TEXT))
         ON CONFLICT (plan_id, subject_key, period) DO NOTHING
     """
     params = [
@@ -166,10 +221,56 @@ def _care_plan(plan: CallbackPlan, now: datetime) -> int:
         ops.adapt_datetimefield_value(due),
         ops.adapt_datetimefield_value(now),
         *tiers,
+        plan.pk,
+        period,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
+
+
+def _expiry_plan(plan: CallbackPlan, now: datetime) -> int:
+    """Before a contract or service expires: one call per active contract and end date, once the end
+    date is `days_before` days away (the customer's tiers filtered by the plan's, when it names any).
+
+    Due `due_minutes` working minutes after the window opened (or after now, for a plan switched on
+    late), and never after the contract's last day. A renewed contract (a new end date) gets a new
+    call; an expired one, none.
+    """
+    today = timezone.localdate(now)
+    first_phone = (
+        CustomerPhone.objects.filter(customer=OuterRef("customer_id")).order_by("id").values("number")
+    )
+    contracts = Contract.objects.filter(
+        is_active=True, expires_on__gte=today, expires_on__lte=today + timedelta(days=plan.days_before)
+    ).annotate(first_phone=Subquery(first_phone[:1]))
+    if plan.customer_tiers:
+        contracts = contracts.filter(customer__tier__in=plan.customer_tiers)
+    rows = contracts.values_list("pk", "customer_id", "customer__name", "phone", "first_phone", "expires_on")
+    existing = CallbackTask.objects.filter(plan=plan)
+    before = existing.count()
+    batch: list[CallbackTask] = []
+    for pk, customer_id, name, phone, first, expires_on in rows.iterator(chunk_size=BATCH):
+        if not (phone or first):
+            continue  # nobody to call
+        opens = _local_midnight(expires_on - timedelta(days=plan.days_before))
+        due = min(due_for(plan, max(opens, now)), _local_midnight(expires_on + timedelta(days=1)))
+        batch.append(
+            CallbackTask(
+                plan=plan, customer_id=customer_id, contract_id=pk, subject_key=f"k{pk}",
+                period=f"e{expires_on:%Y-%m-%d}", phone=phone or first, name=name, due_at=due, created_at=now,
+            )
+        )  # fmt: skip
+        if len(batch) >= BATCH:
+            CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        CallbackTask.objects.bulk_create(batch, ignore_conflicts=True)
+    return existing.count() - before
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -> int:
@@ -180,6 +281,7 @@ def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -
     A follow-up waiting for a fix becomes due once the work order is resolved again.
     After a service: a first call, then one per period (`visits` in all), per work order.
     Periodic care: one task per customer of the plan's tiers and period.
+    Before an expiry: one task per contract and end date, from `days_before` days before it.
     """
     now = now or timezone.now()
     if not plan.is_active:
@@ -190,6 +292,8 @@ def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -
         return _service_plan(plan, now)
     if plan.trigger == Trigger.CARE:
         return _care_plan(plan, now)
+    if plan.trigger == Trigger.EXPIRY:
+        return _expiry_plan(plan, now)
     return 0
 
 

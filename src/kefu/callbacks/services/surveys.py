@@ -6,18 +6,19 @@ notify app's "survey" template by the customer's channel (SMS held over quiet ho
 per contact, and not to a customer already asked within SurveySettings.not_twice_days.
 """
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kefu.callbacks.models import Satisfaction, SurveyInvitation, SurveySettings
+from kefu.callbacks.models import Satisfaction, Score, SurveyInvitation, SurveySettings
 from kefu.callbacks.services.outcome import RATEABLE, current_round, satisfaction_record
 from kefu.core.errors import DomainError, NotFound, ValidationError
-from kefu.tickets.models import Ticket
+from kefu.tickets.models import Status, Ticket
 
 SALT = "kefu.callbacks.survey"
 
@@ -62,9 +63,16 @@ def survey_open(token: str, *, now: datetime | None = None) -> tuple[Ticket, int
 
 
 def survey_answer(
-    *, token: str, score: str = "", scale: int | None = None, comment: str = "", now: datetime | None = None
+    *,
+    token: str,
+    score: str = "",
+    scale: int | None = None,
+    comment: str = "",
+    source: str = Satisfaction.Source.SURVEY,
+    now: datetime | None = None,
 ) -> Satisfaction:
-    """The customer's answer through the link: 3-level score or 1–5 scale, with an optional comment.
+    """The customer's answer through the link (or the chat window, `source` "chat"): 3-level score or
+    1–5 scale, with an optional comment.
 
     Refuses a tampered or expired link, a second answer for the same contact, a link for an earlier
     contact (the work order was reopened since), and a missing or unknown score.
@@ -93,8 +101,7 @@ def survey_answer(
         raise ValidationError.for_field("comment", _("At most %(limit)s characters.") % {"limit": 1000})
     with transaction.atomic():
         satisfaction = satisfaction_record(
-            ticket=ticket, score=score, scale=scale, comment=comment, source=Satisfaction.Source.SURVEY,
-            by=None, now=now,
+            ticket=ticket, score=score, scale=scale, comment=comment, source=source, by=None, now=now,
         )  # fmt: skip
         if comment and not satisfaction.not_satisfied:
             feedback_forward(ticket=ticket, text=comment, satisfaction=satisfaction, now=now)
@@ -125,10 +132,12 @@ def survey_invite(*, ticket: Ticket, now: datetime | None = None) -> SurveyInvit
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     round_ = current_round(ticket)
     existing = SurveyInvitation.objects.filter(ticket=ticket, round=round_).first()
-    if existing is not None:
+    if existing is not None:  # asked already (by a link, or in the chat window as the chat ended)
         return existing
     if not config.enabled or ticket.status not in RATEABLE:
         return None
+    if Satisfaction.objects.filter(ticket=ticket, round=round_).exists():
+        return None  # answered already (a callback, the portal): one answer per contact
     invitation = SurveyInvitation(
         ticket=ticket, round=round_, customer_id=ticket.customer_id,
         address=ticket.customer_phone or ticket.customer_email, created_at=now,
@@ -151,3 +160,53 @@ def survey_invite(*, ticket: Ticket, now: datetime | None = None) -> SurveyInvit
         invitation.skipped = exc.message[:200]
     invitation.save(update_fields=["notice", "skipped"])
     return invitation
+
+
+@transaction.atomic
+def chat_survey_offer(*, ticket: Ticket, language: str = "", now: datetime | None = None) -> dict | None:
+    """The survey to show in the chat window as a chat with an agent ends (the last moment weighs
+    most), or None when the survey rules say not to ask.
+
+    Recorded as the contact's survey invitation (via "chat"), so the link after resolution is not
+    sent as well and the customer is not asked again within `not_twice_days`. Not offered when
+    surveys are off, the work order was merged or cancelled, this contact was already answered or
+    asked, or the customer was asked within the configured days (recorded as skipped, with why).
+    Returns the signed, expiring token and what the chat window shows, in `language`.
+    """
+    now = now or timezone.now()
+    config = SurveySettings.load()
+    if not config.enabled:
+        return None
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status in (Status.MERGED, Status.CANCELLED):
+        return None
+    round_ = current_round(ticket)
+    if Satisfaction.objects.filter(ticket=ticket, round=round_).exists():
+        return None
+    if SurveyInvitation.objects.filter(ticket=ticket, round=round_).exists():
+        return None
+    invitation = SurveyInvitation(
+        ticket=ticket, round=round_, customer_id=ticket.customer_id, via="chat",
+        address=ticket.customer_phone or ticket.customer_email, created_at=now,
+    )  # fmt: skip
+    if _recently_asked(ticket, now - timedelta(days=config.not_twice_days)):
+        invitation.skipped = _("asked within the last %(n)s days") % {"n": config.not_twice_days}
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:  # the same contact offered by another process at this moment
+        return None
+    if invitation.skipped:
+        return None
+    with translation.override(language) if language else nullcontext():
+        if config.scale == SurveySettings.ScaleKind.FIVE:
+            choices = [{"scale": n, "label": str(n)} for n in range(5, 0, -1)]
+        else:
+            choices = [{"score": value, "label": str(label)} for value, label in Score.choices]
+        return {
+            "token": survey_token(ticket, round_),
+            "question": _("How satisfied are you with this chat?"),
+            "choices": choices,
+            "comment": _("Anything we should do better? (optional)"),
+            "submit": _("Send"),
+        }

@@ -140,6 +140,16 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                     email=str(content.get("email") or ""),
                 )
                 await _dispatch()
+            elif kind == "survey":
+                session = await self._session()
+                await database_sync_to_async(services.chat_survey_answer)(
+                    session=session,
+                    token=str(content.get("token") or ""),
+                    score=str(content.get("score") or ""),
+                    scale=content.get("scale"),
+                    comment=str(content.get("comment") or ""),
+                )
+                await self.send_json({"type": "survey_done"})
             elif kind == "end":
                 session = await self._session()
                 await database_sync_to_async(services.chat_end)(

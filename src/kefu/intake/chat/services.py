@@ -637,8 +637,45 @@ def chat_end(
     with _language(session):
         _system(session, _("The chat has ended. Thank you!"), now)
     _push_state(session)
+    if session.state == State.ENDED and session.ticket_id:
+        _offer_survey(session, now)
     _push_queue()
     return session
+
+
+def _offer_survey(session: ChatSession, now: datetime) -> None:
+    """The satisfaction survey in the chat window, as the last thing the customer sees (the callbacks
+    app decides whether to ask, by its survey rules; the answer comes back as a "survey" frame)."""
+    from kefu.callbacks.services import chat_survey_offer
+
+    survey = chat_survey_offer(ticket=session.ticket, language=session.language, now=now)
+    if survey is not None:
+        events.push(events.visitor_group(session.token), {"type": "survey", "session": session.pk, **survey})
+
+
+def chat_survey_answer(
+    *,
+    session: ChatSession,
+    token: str,
+    score: str = "",
+    scale=None,
+    comment: str = "",
+    now: datetime | None = None,
+):
+    """The customer's answer to the survey shown as the chat ended; one answer per contact.
+
+    Refuses a survey of another chat's work order, and whatever the callbacks app's survey_answer
+    refuses (a tampered or expired token, a second answer, a missing score).
+    """
+    from kefu.callbacks.models import Satisfaction
+    from kefu.callbacks.services import survey_answer, survey_open
+
+    ticket, _round = survey_open(token, now=now)
+    if session.ticket_id is None or ticket.pk != session.ticket_id:
+        raise NotFound(_("This survey is not for this chat."))
+    return survey_answer(
+        token=token, score=score, scale=scale, comment=comment, source=Satisfaction.Source.CHAT, now=now
+    )
 
 
 def _ticket_unattended(session: ChatSession, text: str, now: datetime) -> Ticket:

@@ -7,10 +7,11 @@ class ManualConfig(AppConfig):
     verbose_name = "Manual channels"
 
     def ready(self) -> None:
+        from kefu.intake.manual.facts import fact_label
         from kefu.intake.manual.services import channel_details_clean
         from kefu.tickets.services.tickets import register_channel_details_check
 
         # Every work order, whoever records it (pages, API, intake), has its channel's facts checked.
         register_channel_details_check(
-            lambda channel, details: channel_details_clean(channel=channel, details=details)
+            lambda channel, details: channel_details_clean(channel=channel, details=details), label=fact_label
         )

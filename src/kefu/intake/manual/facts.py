@@ -57,3 +57,8 @@ FACTS: dict[str, tuple[Fact, ...]] = {
 
 #: The channels with their own capture page; the quick capture form leaves them out.
 MANUAL_CHANNELS = tuple(FACTS)
+
+
+def fact_label(name: str) -> str:
+    """The label of a fact by its name, whichever channel has it; the name if none does."""
+    return next((str(f.label) for facts in FACTS.values() for f in facts if f.name == name), name)

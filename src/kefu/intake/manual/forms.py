@@ -44,3 +44,28 @@ class ManualCaptureForm(CaptureForm):
             fact.name: self.cleaned_data.get(PREFIX + fact.name) for fact in self.facts
         }
         return kwargs
+
+
+class FactsEditForm(forms.Form):
+    """The facts of a recorded work order's channel, edited on their own page (渠道要素更正)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *args, channel: str, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.facts = FACTS[channel]
+        for fact in self.facts:
+            self.fields[PREFIX + fact.name] = _field(fact)
+        self.service_fields = {f"channel_details.{fact.name}": PREFIX + fact.name for fact in self.facts}
+
+    @property
+    def fact_fields(self):
+        return [self[PREFIX + fact.name] for fact in self.facts]
+
+    def service_kwargs(self) -> dict:
+        """Every fact of the channel, an empty one as null so that clearing it is an edit too."""
+        return {
+            "channel_details": {
+                fact.name: self.cleaned_data.get(PREFIX + fact.name) or None for fact in self.facts
+            }
+        }

@@ -8,4 +8,5 @@ app_name = "intake_manual"
 
 urlpatterns = [
     path("intake/<str:channel>/new/", views.capture, name="capture"),
+    path("tickets/<str:number>/facts/", views.edit_facts, name="edit_facts"),
 ]

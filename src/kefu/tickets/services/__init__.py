@@ -1,5 +1,6 @@
 """Every write on work orders. Views, the API, tasks and the CLI call these functions."""
 
+from kefu.tickets.services.bulk import tickets_transition_bulk
 from kefu.tickets.services.dispatch import dispatch_reply, dispatch_return, ticket_dispatch
 from kefu.tickets.services.escalation import ticket_escalate_manually
 from kefu.tickets.services.messages import message_receive, message_reply, register_sender
@@ -28,4 +29,5 @@ __all__ = [
     "ticket_merge",
     "ticket_transition",
     "ticket_update",
+    "tickets_transition_bulk",
 ]

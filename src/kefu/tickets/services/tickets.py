@@ -191,13 +191,30 @@ def _details_as_given(channel: str, details: dict | None) -> dict:
     return dict(details or {})
 
 
+def _details_merged(ticket: Ticket, given) -> dict:
+    """An edit of the channel's facts: the given ones replace theirs (null clears one), then the
+    whole set is checked as at creation, so a required fact cannot be cleared."""
+    if not isinstance(given, dict):
+        raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
+    merged = {**(ticket.channel_details or {}), **given}
+    return CHANNEL_DETAILS_CHECK[0](ticket.channel, {k: v for k, v in merged.items() if v is not None})
+
+
 #: How a channel's facts are checked before a work order is recorded: one function
 #: (channel, details) -> cleaned details, raising ValidationError. Replaced by kefu.intake.manual.
 CHANNEL_DETAILS_CHECK: list[Callable[[str, dict | None], dict]] = [_details_as_given]
 
 
-def register_channel_details_check(check: Callable[[str, dict | None], dict]) -> None:
+#: The label of one channel fact by its name (for the timeline), given by the same app.
+CHANNEL_FACT_LABEL: list[Callable[[str], str]] = [str]
+
+
+def register_channel_details_check(
+    check: Callable[[str, dict | None], dict], label: Callable[[str], str] | None = None
+) -> None:
     CHANNEL_DETAILS_CHECK[0] = check
+    if label is not None:
+        CHANNEL_FACT_LABEL[0] = label
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -338,6 +355,7 @@ EDITABLE_FIELDS = (
     "customer_phone",
     "customer_email",
     "group_id",
+    "channel_details",
 )
 
 
@@ -358,13 +376,29 @@ def ticket_update(
         raise PermissionDenied(_("You may not edit this work order."))
     if ticket.status in (Status.CLOSED, Status.MERGED, Status.CANCELLED):
         raise ValidationError(_("A closed, merged or cancelled work order cannot be edited."))
+    details = (
+        _details_merged(ticket, changes.pop("channel_details")) if "channel_details" in changes else None
+    )
     errors: dict[str, list[str]] = {}
     cleaned = _validate_register({"ticket_type": ticket.ticket_type, **changes}, errors)
     cleaned.pop("ticket_type", None)
     if errors:
         raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
     changed = {}
+    if details is not None:
+        old_details = ticket.channel_details or {}
+        for name in sorted(set(old_details) | set(details)):
+            if old_details.get(name) != details.get(name):
+                changed[f"channel_details.{name}"] = [
+                    str(old_details.get(name) or ""),
+                    str(details.get(name) or ""),
+                ]
+        if details != old_details:
+            ticket.channel_details = details
+            cleaned["channel_details"] = details
     for field, value in cleaned.items():
+        if field == "channel_details":
+            continue
         old = getattr(ticket, field)
         if old != value:
             changed[field] = [str(old) if old is not None else "", str(value) if value is not None else ""]

@@ -14,16 +14,29 @@ register = template.Library()
 BOARD_ROWS = 50
 
 
-@register.inclusion_tag("intake_manual/_facts.html")
-def channel_facts(ticket: Ticket) -> dict:
+@register.inclusion_tag("intake_manual/_facts.html", takes_context=True)
+def channel_facts(context, ticket: Ticket) -> dict:
     """The channel's facts as label/value rows; a regulator's deadline is flagged when near or past."""
     details = ticket.channel_details or {}
+    request = context.get("request")
+    editable = (
+        ticket.channel in FACTS
+        and request is not None
+        and permissions.can_edit(request.user, ticket)
+        and ticket.status not in (Status.CLOSED, Status.MERGED, Status.CANCELLED)
+    )
     rows = [
         (fact.label, details[fact.name]) for fact in FACTS.get(ticket.channel, ()) if fact.name in details
     ]
     answer_by = _answer_by(ticket)
     days_left = (answer_by - timezone.localdate()).days if answer_by else None
-    return {"rows": rows, "answer_by": answer_by, "days_left": days_left, "ticket": ticket}
+    return {
+        "rows": rows,
+        "answer_by": answer_by,
+        "days_left": days_left,
+        "ticket": ticket,
+        "editable": editable,
+    }
 
 
 def _answer_by(ticket: Ticket) -> date | None:

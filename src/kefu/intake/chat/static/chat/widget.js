@@ -22,7 +22,7 @@
       typing: "客服正在输入…", leaveTitle: "留言", leaveText: "请留下您的问题", leavePhone: "联系电话",
       leaveSend: "提交留言", ended: "对话已结束。", again: "重新咨询", you: "我", agent: "客服",
       connecting: "正在连接…", offline: "连接已断开，正在重连…", ticket: "工单号：",
-      nameRequired: "请填写您的称呼"
+      nameRequired: "请填写您的称呼", surveyChoose: "请选择一项评价", surveyThanks: "感谢您的评价！"
     },
     en: {
       open: "Chat with us", title: "Live chat", close: "Close", name: "Your name", phone: "Mobile (optional)",
@@ -30,7 +30,8 @@
       typing: "The agent is typing…", leaveTitle: "Leave a message", leaveText: "Tell us how we can help",
       leavePhone: "Phone", leaveSend: "Send message", ended: "The chat has ended.", again: "New chat",
       you: "Me", agent: "Agent", connecting: "Connecting…", offline: "Disconnected, reconnecting…",
-      ticket: "Work order: ", nameRequired: "Please tell us your name"
+      ticket: "Work order: ", nameRequired: "Please tell us your name", surveyChoose: "Please choose a rating",
+      surveyThanks: "Thank you for your rating!"
     }
   }[lang];
 
@@ -50,6 +51,9 @@
     ".typing{color:#66727f;font-size:12px;min-height:16px;padding:0 10px}.compose{display:flex;flex-direction:row;gap:6px;padding:8px;border-top:1px solid #dde2e9}" +
     ".compose textarea{height:40px;resize:none;flex:1}.compose .btn{flex:none}.foot{display:flex;justify-content:space-between;padding:0 8px 8px;gap:6px}" +
     ".leave{margin-top:10px;padding:10px;background:#fff;border:1px solid #dde2e9;border-radius:6px}.leave h3{margin:0 0 6px;font-size:14px}" +
+    ".survey{margin-top:10px;padding:10px;background:#fff;border:1px solid #dde2e9;border-radius:6px}.survey h3{margin:0 0 8px;font-size:14px}" +
+    ".survey .choices{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:8px}.survey .choice[aria-pressed=true]{background:#1d63c9;color:#fff}" +
+    ".survey textarea{height:52px;resize:none;margin-bottom:8px}.survey .thanks{color:#1d7a3a}" +
     ".error{color:#c0262d;font-size:13px}.status{color:#66727f;font-size:12px;padding:2px 10px}[hidden]{display:none!important}";
 
   var host = document.createElement("div");
@@ -67,6 +71,7 @@
     '<ol class="lines kefu-chat-lines" hidden aria-live="polite"></ol>' +
     '<div class="leave kefu-chat-leave" hidden><h3></h3><form><textarea name="text" rows="3" maxlength="2000"></textarea><input name="phone" maxlength="30" inputmode="tel"><div class="error" hidden></div><button class="btn" type="submit"></button></form></div>' +
     '<div class="kefu-chat-ticket" hidden></div>' +
+    '<div class="survey kefu-chat-survey" hidden><h3></h3><div class="choices"></div><textarea name="comment" maxlength="1000"></textarea><div class="error" hidden></div><button class="btn send-survey" type="button"></button><div class="thanks" hidden></div></div>' +
     "</div>" +
     '<div class="typing kefu-chat-typing" hidden></div>' +
     '<form class="compose kefu-chat-compose" hidden><textarea name="text" maxlength="2000"></textarea><button class="btn" type="submit"></button></form>' +
@@ -76,6 +81,7 @@
   function $(sel) { return root.querySelector(sel); }
   var launcher = $(".launcher"), panel = $(".panel"), prechat = $(".kefu-chat-prechat"), lines = $(".kefu-chat-lines");
   var compose = $(".kefu-chat-compose"), leave = $(".kefu-chat-leave"), typing = $(".kefu-chat-typing");
+  var survey = $(".kefu-chat-survey"), surveyToken = null, surveyChoice = null;
   var foot = $(".foot"), endBtn = $(".kefu-chat-end"), againBtn = $(".kefu-chat-again"), status = $(".kefu-chat-status");
   launcher.textContent = TEXT.open;
   $(".title").textContent = TEXT.title;
@@ -136,6 +142,38 @@
   }
   function showError(box, msg) { box.textContent = msg; box.hidden = !msg; }
 
+  // The satisfaction survey the center offers as the chat ends: one answer, sent over the same socket.
+  function showSurvey(msg) {
+    surveyToken = msg.token; surveyChoice = null;
+    survey.querySelector("h3").textContent = msg.question;
+    var box = survey.querySelector(".choices");
+    box.textContent = "";
+    (msg.choices || []).forEach(function (c) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "btn ghost choice"; b.textContent = c.label;
+      b.setAttribute("aria-pressed", "false");
+      b.addEventListener("click", function () {
+        surveyChoice = c;
+        box.querySelectorAll(".choice").forEach(function (o) { o.setAttribute("aria-pressed", o === b ? "true" : "false"); });
+      });
+      box.appendChild(b);
+    });
+    survey.querySelector("textarea").placeholder = msg.comment;
+    survey.querySelector(".send-survey").textContent = msg.submit;
+    survey.querySelector(".thanks").hidden = true;
+    [box, survey.querySelector("textarea"), survey.querySelector(".send-survey")].forEach(function (el) { el.hidden = false; });
+    showError(survey.querySelector(".error"), "");
+    survey.hidden = false;
+    $(".body").scrollTop = $(".body").scrollHeight;
+  }
+  function surveyDone() {
+    surveyToken = null;
+    [survey.querySelector(".choices"), survey.querySelector("textarea"), survey.querySelector(".send-survey")].forEach(function (el) { el.hidden = true; });
+    showError(survey.querySelector(".error"), "");
+    var thanks = survey.querySelector(".thanks");
+    thanks.textContent = TEXT.surveyThanks; thanks.hidden = false;
+  }
+
   function onMessage(msg) {
     switch (msg.type) {
       case "history":
@@ -159,7 +197,10 @@
         if (msg.state === "active") leave.hidden = true;
         if (msg.state === "ended" || msg.state === "missed") finish();
         break;
+      case "survey": showSurvey(msg); break;
+      case "survey_done": surveyDone(); break;
       case "error":
+        if (surveyToken && !survey.hidden) { showError(survey.querySelector(".error"), msg.message); break; }
         if (!leave.hidden) { showError(leave.querySelector(".error"), msg.message); break; }
         if (!lines.children.length) { // the start was refused (e.g. a bad phone number): back to the form
           finished = true; token = null; store(null);
@@ -228,10 +269,17 @@
     showError(leave.querySelector(".error"), "");
     send({ type: "leave_message", text: this.elements.text.value, phone: this.elements.phone.value, name: prechat.elements.name.value });
   });
+  survey.querySelector(".send-survey").addEventListener("click", function () {
+    if (!surveyChoice) { showError(survey.querySelector(".error"), TEXT.surveyChoose); return; }
+    var frame = { type: "survey", token: surveyToken, comment: survey.querySelector("textarea").value.trim() };
+    if (surveyChoice.scale) frame.scale = surveyChoice.scale; else frame.score = surveyChoice.score;
+    send(frame);
+  });
   endBtn.addEventListener("click", function () { send({ type: "end" }); });
   againBtn.addEventListener("click", function () {
     if (ws) { finished = true; ws.close(); }
     token = null; finished = false; lines.textContent = ""; $(".kefu-chat-ticket").hidden = true;
+    survey.hidden = true; surveyToken = null;
     prechat.hidden = false; lines.hidden = true; foot.hidden = true; compose.hidden = true;
   });
 })();
