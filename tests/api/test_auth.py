@@ -191,3 +191,96 @@ def test_departments_come_as_a_tree(org, as_user):
     assert warehouse["parent"] == org.logistics.pk and warehouse["depth"] == 1
     logistics = next(r for r in rows if r["id"] == org.logistics.pk)
     assert logistics["head"]["id"] == org.logistics_head.pk and logistics["depth"] == 0
+
+
+# --- the per-process token snapshot (accounts.api.api_tokens) ---------------------------------------
+# transaction=True: inside a transaction that changed tokens or people the snapshot is bypassed, so
+# only committed rows show what a running web process does.
+
+
+def _token_reads(client: Client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/me").status_code == 200
+    return sum('FROM "accounts_apitoken"' in q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_is_read_once_then_kept_for_a_few_seconds():
+    from tests.org import build_org
+
+    org = build_org()
+    _token, raw = ApiToken.issue(user=org.agent, name="cti")
+    client = bearer(raw)
+    assert _token_reads(client) == 1
+    assert _token_reads(client) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoking_a_kept_token_through_the_api_ends_it_at_once():
+    from tests.org import build_org
+
+    org = build_org()
+    token, raw = ApiToken.issue(user=org.agent, name="cti")
+    api = Api(bearer(raw))
+    assert api.get("/me").status_code == 200  # now kept
+    assert api.delete(f"/tokens/{token.pk}").status_code == 204
+    assert api.get("/me").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivating_the_owner_of_a_kept_token_ends_it_at_once():
+    from tests.org import build_org
+
+    org = build_org()
+    _token, raw = ApiToken.issue(user=org.agent, name="cti")
+    client = bearer(raw)
+    assert client.get("/api/me").status_code == 200
+    org.agent.is_active = False
+    org.agent.save()
+    assert client.get("/api/me").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_by_another_process_applies_within_the_token_cache_time(monkeypatch):
+    from kefu.accounts.api import TOKEN_CACHE_SECONDS
+    from kefu.core import refcache
+    from tests.org import build_org
+
+    org = build_org()
+    token, raw = ApiToken.issue(user=org.agent, name="cti")
+    client = bearer(raw)
+    clock = [1000.0]
+    monkeypatch.setattr(refcache._time, "monotonic", lambda: clock[0])
+    assert client.get("/api/me").status_code == 200
+    # An UPDATE sends no signal: this process learns of it only when its snapshot expires.
+    ApiToken.objects.filter(pk=token.pk).update(revoked=True)
+    assert client.get("/api/me").status_code == 200
+    clock[0] += TOKEN_CACHE_SECONDS + 1
+    assert client.get("/api/me").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_a_request_pins_on_its_user_does_not_reach_the_next_request(monkeypatch):
+    from kefu.accounts import api as accounts_api
+    from tests.org import build_org
+
+    org = build_org()
+    _token, raw = ApiToken.issue(user=org.agent, name="cti")
+    seen = []
+    original = accounts_api.TokenAuth.authenticate
+
+    def pinning(self, request, token):
+        user = original(self, request, token)
+        seen.append(user)
+        user.pinned_by_this_request = True
+        return user
+
+    monkeypatch.setattr(accounts_api.TokenAuth, "authenticate", pinning)
+    client = bearer(raw)
+    client.get("/api/me")
+    client.get("/api/me")
+    assert seen[0] is not seen[1]
+    assert "pinned_by_this_request" not in accounts_api.api_tokens.get(ApiToken.hash(raw)).user.__dict__

@@ -436,12 +436,51 @@ def test_missing_year_is_not_reported_once_an_override_row_exists_for_it():
     assert missing_holiday_years(load_calendar(row.pk), [2026, 2031]) == []
 
 
-@pytest.mark.django_db
+# transaction=True: rows saved in the open transaction are read fresh (kefu.core.refcache), so the
+# snapshot is only kept once the calendar is committed, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_loaded_calendar_is_cached_until_something_changes(django_assert_num_queries):
     row = make_calendar()
     cal = load_calendar(row.pk)
     with django_assert_num_queries(0):
         assert load_calendar(row.pk) is cal
+        assert load_calendar() is cal  # the default one comes from the same snapshot
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_shift_edit_replaces_the_kept_calendar():
+    row = make_calendar()
+    kept = load_calendar(row.pk)
+    shift = row.shifts.get()
+    shift.end = time(20)
+    shift.save()
+    fresh = load_calendar(row.pk)
+    assert fresh is not kept
+    assert fresh.intervals == ((9 * H, 20 * H),)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_calendar_made_by_another_process_is_found_by_its_id():
+    make_calendar("first")
+    load_calendar()  # this process's snapshot, taken before the new row exists
+    # bulk_create sends no signal: as if another process had saved it.
+    (other,) = BusinessCalendar.objects.bulk_create([BusinessCalendar(name="other")])
+    assert load_calendar(other.pk).name == "other"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_calendar_edited_in_an_open_transaction_is_read_as_that_transaction_sees_it():
+    from django.db import transaction
+
+    row = make_calendar()
+    load_calendar(row.pk)
+    with transaction.atomic():
+        shift = row.shifts.get()
+        shift.end = time(20)
+        shift.save()
+        assert load_calendar(row.pk).intervals == ((9 * H, 20 * H),)
+        transaction.set_rollback(True)
+    assert load_calendar(row.pk).intervals == ((9 * H, 18 * H),)
 
 
 @pytest.mark.django_db

@@ -2,7 +2,9 @@
 
 Two ways in, tried in this order (kefu/api.py installs both on every endpoint):
 - `Authorization: Bearer kf_...`: a personal token, looked up by its SHA-256 digest; a token that is
-  unknown, revoked or belongs to an inactive person is refused with 401 (never passed on to the session);
+  unknown, revoked or belongs to an inactive person is refused with 401 (never passed on to the session).
+  Each process keeps a token it has read for TOKEN_CACHE_SECONDS (10 s): a revocation or deactivation
+  applies at once in the process that made it, within those seconds in the others;
 - the Django session of the pages, with Django's CSRF check on unsafe methods (the `X-CSRFToken`
   header carrying the `csrftoken` cookie), so the pages' own scripts can call the API.
 """
@@ -25,9 +27,29 @@ from ninja.utils import check_csrf
 
 from kefu.accounts.models import ApiToken, Department, User
 from kefu.core.errors import NotFound
+from kefu.core.refcache import KeyedRefCache
+from kefu.core.rows import shallow_copy
 
 # last_used_at is written at most this often per token, so a busy integration costs no write per call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _load_token(digest: str) -> ApiToken | None:
+    # The digest is unique: [:1] rather than first(), which would sort by id for nothing.
+    rows = ApiToken.objects.select_related("user", "user__department").filter(
+        digest=digest, revoked=False, user__is_active=True
+    )[:1]
+    return next(iter(rows), None)
+
+
+# Each token's row and owner, kept per process for a few seconds: most API calls come in bursts from
+# one integration, and reading them cost more than some of the endpoints themselves. A revocation,
+# a deactivation or any edit of a person or department in this process applies at once; in other
+# processes within TOKEN_CACHE_SECONDS (docs/operations.md).
+TOKEN_CACHE_SECONDS = 10.0
+api_tokens = KeyedRefCache("accounts.api_tokens", _load_token, seconds=TOKEN_CACHE_SECONDS).watch(
+    ApiToken, User, Department
+)
 
 
 class TokenAuth(HttpBearer):
@@ -41,15 +63,7 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        # The digest is unique: [:1] rather than first(), which would sort by id for nothing.
-        rows = (
-            ApiToken.objects.select_related("user", "user__department").filter(
-                digest=ApiToken.hash(token), revoked=False, user__is_active=True
-            )[:1]
-            if token
-            else ()
-        )
-        found = next(iter(rows), None)
+        found = api_tokens.get(ApiToken.hash(token)) if token else None
         if found is None:
             # A bad token is an error of its own, not a reason to fall back to a session cookie.
             raise AuthenticationError(
@@ -58,9 +72,14 @@ class TokenAuth(HttpBearer):
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-        request.api_token = found
-        request.user = found.user
-        return found.user
+            found.last_used_at = now  # the kept row too, so the next call within the minute writes nothing
+        # Copies: a request may pin things on its user (permissions.pin_agent_groups); the kept
+        # snapshot stays as loaded.
+        user = shallow_copy(found.user)
+        request.api_token = shallow_copy(found)
+        request.api_token.user = user
+        request.user = user
+        return user
 
 
 class SessionAuth(APIKeyCookie):
@@ -205,6 +224,7 @@ def token_revoke(request, token_id: Id):
     # Revoked, not deleted: the row keeps when it was created and last used.
     if not ApiToken.objects.filter(pk=token_id, user=user_of(request)).update(revoked=True):
         raise NotFound(_("No such token."))
+    api_tokens.clear()  # an UPDATE sends no signal: this process refuses the token from now on
     return HttpStatus(204, None)
 
 

@@ -22,8 +22,6 @@ Rules, in one place:
 from __future__ import annotations
 
 import logging
-import threading
-import time as _time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,12 +30,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 
 from kefu.core.errors import NotFound, ValidationError
 from kefu.core.models import BusinessCalendar, CalendarOverride, Shift
+from kefu.core.refcache import RefCache
 
 logger = logging.getLogger(__name__)
 
@@ -296,32 +292,61 @@ def add_working_days(cal: Calendar, start: datetime, days: int) -> datetime:
 
 # --- loading and caching ---------------------------------------------------------------------
 
-# Calendars change rarely and are read on every SLA computation, so each process keeps the
-# snapshots it loaded. Saves and deletes of the three models clear them (signals below); other
-# processes (web workers, Huey consumers) pick a change up within CACHE_SECONDS. Bulk updates
-# (`QuerySet.update`, `bulk_create`) send no signals: call `clear_calendar_cache()` after them.
+# Calendars change rarely and are read on every SLA computation, so each process keeps a snapshot
+# of all of them (kefu.core.refcache: one query per table, kept CACHE_SECONDS). Saves and deletes of
+# the three models clear it at once in this process (and again at the commit); other processes
+# (web workers, Huey consumers) pick a change up within CACHE_SECONDS. Inside a transaction that
+# changed a calendar, its own changes are read. Bulk updates (`QuerySet.update`, `bulk_create`)
+# send no signals: call `clear_calendar_cache()` after them.
 CACHE_SECONDS = 60.0
 
-_cache: dict[int | None, tuple[float, Calendar]] = {}
-_cache_lock = threading.Lock()
-_generation = 0
+
+def _load_all() -> dict[int | None, Calendar]:
+    """Every calendar by id, and under None the default one (`is_default`, else the first; with no
+    rows at all, the built-in Monday–Friday 09:00–18:00 calendar with the global overrides)."""
+    rows = list(BusinessCalendar.objects.order_by("-is_default", "pk"))
+    shifts: dict[int, list[tuple[time, time]]] = {}
+    for calendar_id, start, end in Shift.objects.values_list("calendar_id", "start", "end"):
+        shifts.setdefault(calendar_id, []).append((start, end))
+    global_days: dict[date, bool] = {}
+    own_days: dict[int, dict[date, bool]] = {}
+    workday = CalendarOverride.Kind.WORKDAY
+    for calendar_id, day, kind in CalendarOverride.objects.values_list("calendar_id", "date", "kind"):
+        target = global_days if calendar_id is None else own_days.setdefault(calendar_id, {})
+        target[day] = kind == workday
+    found: dict[int | None, Calendar] = {}
+    for row in rows:
+        if row.pk not in shifts:
+            logger.warning("calendar %r has no shifts; using 09:00–18:00 until it has some", row.name)
+        found[row.pk] = Calendar.build(
+            id=row.pk,
+            name=row.name,
+            tz=row.timezone,
+            shifts=shifts.get(row.pk, ()),
+            # The calendar's own rows win over global rows on the same date.
+            overrides={**global_days, **own_days.get(row.pk, {})},
+            use_chinese_holidays=row.use_chinese_holidays,
+        )
+    found[None] = (
+        found[rows[0].pk]
+        if rows
+        else Calendar.build(
+            shifts=DEFAULT_HOURS,
+            tz=settings.TIME_ZONE,
+            overrides=global_days,
+            use_chinese_holidays=True,
+            name="built-in",
+        )
+    )
+    return found
+
+
+calendars = RefCache("core.calendars", _load_all, seconds=CACHE_SECONDS)
 
 
 def clear_calendar_cache(**_kwargs) -> None:
-    """Forget every loaded calendar, now and again when the current transaction commits.
-
-    Clearing again on commit covers a load in another thread that read the old rows in between.
-    """
-    _clear()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_clear)
-
-
-def _clear() -> None:
-    global _generation
-    with _cache_lock:
-        _generation += 1
-        _cache.clear()
+    """Forget the loaded calendars, now and again when the current transaction commits."""
+    calendars.clear()
 
 
 def load_calendar(calendar_id: int | None = None) -> Calendar:
@@ -330,60 +355,16 @@ def load_calendar(calendar_id: int | None = None) -> Calendar:
     With no calendar rows at all: a built-in Monday–Friday 09:00–18:00 calendar with Chinese
     holidays and the global overrides. Raises NotFound for an unknown id.
     """
-    now = _time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(calendar_id)
-        generation = _generation
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    cal = _load(calendar_id)
-    with _cache_lock:
-        if generation == _generation:  # nothing changed while we read: safe to keep
-            _cache[calendar_id] = (now, cal)
-    return cal
-
-
-def _load(calendar_id: int | None) -> Calendar:
-    if calendar_id is None:
-        row = BusinessCalendar.objects.order_by("-is_default", "pk").first()
-    else:
-        row = BusinessCalendar.objects.filter(pk=calendar_id).first()
-        if row is None:
+    key = None if calendar_id is None else int(calendar_id)
+    found = calendars.get().get(key)
+    if found is None:
+        # Perhaps made by another process since this one's snapshot: look again before refusing.
+        found = calendars.refresh().get(key)
+        if found is None:
             raise NotFound(f"business calendar {calendar_id} does not exist")
-    if row is None:
-        return Calendar.build(
-            shifts=DEFAULT_HOURS,
-            tz=settings.TIME_ZONE,
-            overrides=_overrides(None),
-            use_chinese_holidays=True,
-            name="built-in",
-        )
-    shifts = list(Shift.objects.filter(calendar=row).values_list("start", "end"))
-    if not shifts:
-        logger.warning("calendar %r has no shifts; using 09:00–18:00 until it has some", row.name)
-    return Calendar.build(
-        id=row.pk,
-        name=row.name,
-        tz=row.timezone,
-        shifts=shifts,
-        overrides=_overrides(row.pk),
-        use_chinese_holidays=row.use_chinese_holidays,
-    )
-
-
-def _overrides(calendar_id: int | None) -> dict[date, bool]:
-    """Global override rows, then the calendar's own, which win on the same date."""
-    rows = CalendarOverride.objects.filter(Q(calendar__isnull=True) | Q(calendar_id=calendar_id))
-    rows = sorted(rows.values_list("calendar_id", "date", "kind"), key=lambda row: row[0] is not None)
-    return {day: kind == CalendarOverride.Kind.WORKDAY for _owner, day, kind in rows}
+    return found
 
 
 def connect_signals() -> None:
     """Clear the cache whenever a calendar, shift or override is saved or deleted (from apps.ready)."""
-    for model in (BusinessCalendar, Shift, CalendarOverride):
-        for signal in (post_save, post_delete):
-            signal.connect(
-                clear_calendar_cache,
-                sender=model,
-                dispatch_uid=f"kefu.core.calendars.{signal is post_save}.{model.__name__}",
-            )
+    calendars.watch(BusinessCalendar, Shift, CalendarOverride)

@@ -23,3 +23,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notify(self, event):
         await self.send_json(event["payload"])
+
+    async def notify_batch(self, event):
+        """Several notifications for this person from one batch (an SLA sweep's): one frame each."""
+        for payload in event["payloads"]:
+            await self.send_json(payload)

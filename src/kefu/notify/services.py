@@ -11,6 +11,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from kefu.core.rows import build, insert_many
 from kefu.notify.consumers import user_group
 from kefu.notify.models import Notification, NotificationKind, NotificationPreference
 
@@ -52,7 +53,8 @@ def notify_many(notices: list[dict]) -> list[Notification]:
                 continue
             seen.add(user.pk)
             rows.append(
-                Notification(
+                build(
+                    Notification,
                     user=user,
                     ticket=notice.get("ticket"),
                     kind=notice["kind"],
@@ -63,7 +65,7 @@ def notify_many(notices: list[dict]) -> list[Notification]:
             wants_email.append(bool(notice.get("email")))
     if not rows:
         return []
-    created = Notification.objects.bulk_create(rows)
+    created = insert_many(rows)  # plain INSERTs / COPY: a sweep's thousands (kefu.core.rows)
     prefs = dict(
         ((user_id, kind), email)
         for user_id, kind, email in NotificationPreference.objects.filter(
@@ -80,29 +82,38 @@ def notify_many(notices: list[dict]) -> list[Notification]:
 
 
 def _deliver(notifications: list[Notification], email_ids: list[int]) -> None:
-    """Push every notification in one trip to the channel layer, then queue the emails."""
+    """Push the notifications in one trip to the channel layer, then queue the emails.
+
+    One message per person: a sweep's batch tells a few dozen people about a thousand work orders,
+    and each group_send is a round trip to Redis in production. The websocket still gets one
+    frame per notification, in order (NotificationConsumer.notify_batch).
+    """
     layer = get_channel_layer()
+    by_user: dict[int, list[dict]] = {}
+    for n in notifications:
+        by_user.setdefault(n.user_id, []).append(
+            {
+                "kind": n.kind,
+                "title": n.title,
+                "body": n.body,
+                "ticket": n.ticket.number if n.ticket_id else None,
+            }
+        )
     messages = [
         (
-            user_group(n.user_id),
-            {
-                "type": "notify",
-                "payload": {
-                    "kind": n.kind,
-                    "title": n.title,
-                    "body": n.body,
-                    "ticket": n.ticket.number if n.ticket_id else None,
-                },
-            },
+            user_group(user_id),
+            {"type": "notify", "payload": payloads[0]}
+            if len(payloads) == 1
+            else {"type": "notify_batch", "payloads": payloads},
         )
-        for n in notifications
+        for user_id, payloads in by_user.items()
     ]
     if layer is not None and messages:
         try:
-            # One event-loop hop for the whole batch: a sweep's thousands of pushes, not one hop each.
+            # One event-loop hop for the whole batch, not one hop per person.
             async_to_sync(_push_all)(layer, messages)
         except Exception:  # a push is best effort; the rows are the record
-            log.exception("real-time push of %s notifications failed", len(messages))
+            log.exception("real-time push of %s notifications failed", len(notifications))
     if email_ids:
         from kefu.notify.tasks import send_notification_emails
 

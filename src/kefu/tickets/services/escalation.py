@@ -16,9 +16,11 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import LADDER_RANK, Role, User
 from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.rows import build, insert_many, update_from_rows
 from kefu.tickets.models import (
     Escalation,
     EscalationSettings,
@@ -110,6 +112,10 @@ def complaint_target(ticket: Ticket, ladder: Ladder | None = None) -> User | Non
     return (ladder or Ladder()).above(ticket.subject_person)
 
 
+ESCALATED_TITLE = gettext_lazy("%(number)s escalated to %(name)s")
+OVERDUE_TITLE = gettext_lazy("%(number)s: %(target)s overdue")
+
+
 class Writes:
     """The rows an escalation (and a breach) writes, collected so a sweep writes a batch at once.
 
@@ -120,7 +126,15 @@ class Writes:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self._texts: dict[int, str] = {}  # translated labels, once per batch rather than per row
         self._clear()
+
+    def _text(self, lazy) -> str:
+        # By identity: hashing a lazy string translates it, which is what this saves.
+        text = self._texts.get(id(lazy))
+        if text is None:
+            text = self._texts[id(lazy)] = str(lazy)
+        return text
 
     def _clear(self) -> None:
         self.escalations: list[Escalation] = []
@@ -140,9 +154,9 @@ class Writes:
         note: str,
     ) -> Escalation:
         step = (clock.escalation_steps + 1) if clock is not None else 1
-        escalation = Escalation(
-            ticket=ticket, clock=clock, step=step, level=to_user.rank, reason=reason, to_user=to_user,
-            created_at=self.now,
+        escalation = build(
+            Escalation, ticket=ticket, clock=clock, step=step, level=to_user.rank, reason=reason,
+            to_user=to_user, created_at=self.now,
         )  # fmt: skip
         self.escalations.append(escalation)
         # Later clocks of the same work order in this batch see the new holder.
@@ -151,13 +165,15 @@ class Writes:
         _to, rank = self.holders.get(ticket.pk, (None, 0))
         self.holders[ticket.pk] = (to_user.pk, max(rank, to_user.rank))
         self.bumps[ticket.pk] = self.bumps.get(ticket.pk, 0) + 1
+        reason_label = self._text(Escalation.Reason(reason).label)
         self.events.append(
-            TicketEvent(
+            build(
+                TicketEvent,
                 ticket=ticket,
                 kind=TicketEvent.Kind.ESCALATION,
                 actor=by,
                 created_at=self.now,
-                note=str(note or Escalation.Reason(reason).label),
+                note=str(note or reason_label),
                 data={"to_user": to_user.pk, "to": to_user.label, "reason": reason, "level": to_user.rank},
             )
         )
@@ -167,9 +183,8 @@ class Writes:
                 "users": recipients,
                 "ticket": ticket,
                 "kind": "escalation",
-                "title": _("%(number)s escalated to %(name)s")
-                % {"number": ticket.number, "name": to_user.label},
-                "body": f"{Escalation.Reason(reason).label}: {ticket.title}",
+                "title": self._text(ESCALATED_TITLE) % {"number": ticket.number, "name": to_user.label},
+                "body": f"{reason_label}: {ticket.title}",
                 "email": True,
             }
         )
@@ -177,13 +192,15 @@ class Writes:
 
     def breach(self, clock: SlaClock) -> None:
         ticket = clock.ticket
+        target_label = self._text(SlaTarget(clock.target).label)
         self.events.append(
-            TicketEvent(
+            build(
+                TicketEvent,
                 ticket=ticket,
                 kind=TicketEvent.Kind.SLA_BREACH,
                 actor=None,
                 created_at=self.now,
-                note=str(SlaTarget(clock.target).label),
+                note=target_label,
                 data={"target": clock.target, "due_at": clock.due_at.isoformat()},
             )
         )
@@ -194,8 +211,7 @@ class Writes:
                     "users": [ticket.owner],
                     "ticket": ticket,
                     "kind": "sla_breach",
-                    "title": _("%(number)s: %(target)s overdue")
-                    % {"number": ticket.number, "target": SlaTarget(clock.target).label},
+                    "title": self._text(OVERDUE_TITLE) % {"number": ticket.number, "target": target_label},
                     "body": ticket.title,
                     "email": False,
                 }
@@ -204,24 +220,37 @@ class Writes:
     def flush(self) -> None:
         from kefu.notify.services import notify_many
 
-        Escalation.objects.bulk_create(self.escalations)
-        TicketEvent.objects.bulk_create(self.events)
+        # Plain INSERTs (COPY on PostgreSQL) rather than bulk_create: building Django's statement
+        # for a batch of hundreds cost more than the escalations themselves (kefu.core.rows).
+        insert_many(self.escalations)
+        insert_many(self.events)
         events_recorded.send(sender=TicketEvent, events=self.events)
         if self.holders:
-            # One statement run for many rows (executemany): Django's Case/When over a batch of
-            # hundreds costs more in Python than the escalations themselves. In SQL, so a person's
-            # concurrent edit still meets an honest version check.
-            updated_at = connection.ops.adapt_datetimefield_value(self.now)
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {Ticket._meta.db_table} SET escalated_to_id = %s, "
-                    "escalation_level = CASE WHEN escalation_level < %s THEN %s ELSE escalation_level END, "
-                    "version = version + %s, updated_at = %s WHERE id = %s",
-                    [
-                        (to, rank, rank, self.bumps[pk], updated_at, pk)
-                        for pk, (to, rank) in self.holders.items()
-                    ],
+            # One UPDATE for the batch, in SQL, so a person's concurrent edit still meets an honest
+            # version check; Django's Case/When over hundreds of rows costs seconds of Python.
+            rows = [(pk, to, rank, self.bumps[pk]) for pk, (to, rank) in self.holders.items()]
+            if connection.vendor == "postgresql":
+                # The staging table lends the columns: escalation_level carries the new rank,
+                # version the number of versions to add.
+                update_from_rows(
+                    connection,
+                    table=Ticket._meta.db_table,
+                    columns=["escalated_to_id", "escalation_level", "version"],
+                    rows=rows,
+                    set_sql="escalated_to_id = s.escalated_to_id, "
+                    "escalation_level = GREATEST(t.escalation_level, s.escalation_level), "
+                    "version = t.version + s.version, updated_at = %s",
+                    params=[self.now],
                 )
+            else:
+                updated_at = connection.ops.adapt_datetimefield_value(self.now)
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"UPDATE {Ticket._meta.db_table} SET escalated_to_id = %s, "
+                        "escalation_level = CASE WHEN escalation_level < %s THEN %s ELSE escalation_level END, "
+                        "version = version + %s, updated_at = %s WHERE id = %s",
+                        [(to, rank, rank, bump, updated_at, pk) for pk, to, rank, bump in rows],
+                    )
         notify_many(self.notices)
         self._clear()
 

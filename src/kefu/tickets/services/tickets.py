@@ -5,7 +5,6 @@ locking: a stale form is refused, never silently overwritten), consults workflow
 the timeline.
 """
 
-import copy
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from kefu.core.refcache import RefCache
+from kefu.core.rows import save_new, shallow_copy
 from kefu.core.search import document_text
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
@@ -86,7 +86,7 @@ def active_category(pk) -> Category | None:
         found = categories.get().get(int(pk))
     except (TypeError, ValueError):
         return None
-    return copy.copy(found) if found is not None and found.is_active else None
+    return shallow_copy(found) if found is not None and found.is_active else None
 
 
 def _locked(ticket: Ticket, version: int | None) -> Ticket:
@@ -106,7 +106,8 @@ def _locked(ticket: Ticket, version: int | None) -> Ticket:
 
 
 def _event(ticket: Ticket, kind: str, by: User | None, now: datetime, **kwargs) -> TicketEvent:
-    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=by, created_at=now, **kwargs)
+    # A plain INSERT with the same pre_save / post_save signals as save() (kefu.core.rows).
+    return save_new(TicketEvent(ticket=ticket, kind=kind, actor=by, created_at=now, **kwargs))
 
 
 def _bump(ticket: Ticket, now: datetime, fields: list[str]) -> None:
@@ -322,7 +323,7 @@ def ticket_create(
     # concurrent contacts wait for each other only for the last few statements.
     ticket.number = next_number(ticket_type=ticket_type, now=now)
     ticket.search_text = document_text(ticket)
-    ticket.save()
+    save_new(ticket)
     _event(ticket, TicketEvent.Kind.CREATED, by, now, to_status=Status.NEW, data={"channel": channel})
     clocks = sla.clocks_start(
         ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now

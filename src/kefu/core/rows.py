@@ -1,0 +1,249 @@
+"""Plain INSERTs of new model instances, for the hot paths (a new work order, a sweep's batch).
+
+Django's `save()` and `bulk_create()` build a query object and compile it for every call; for a
+work order's few rows and a sweep's thousands that costs more Python than PostgreSQL spends on
+the INSERT itself (docs/benchmarks.md). Here each model's INSERT statement is built once per
+process and the values are prepared field by field exactly as Django prepares them
+(`pre_save` — so `auto_now_add` still stamps — then `get_db_prep_save`, skipping it for the
+plain types it leaves unchanged). Columns the database computes (`GeneratedField`) are not
+sent; a model with a `db_default` column goes through the ORM as before.
+
+`save_new` stands in for `obj.save()` on a new instance: it sends `pre_save` and `post_save` as
+Django does, so receivers (webhooks, the call-centre link) see no difference. `insert_many`
+stands in for `bulk_create`, which sends no signals either. Both set the primary key on each
+instance and mark it saved.
+"""
+
+from collections.abc import Sequence
+
+from django.db import connections, models, router
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
+
+# Field classes whose get_db_prep_save returns the value as given (after pre_save) on both backends.
+_PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
+
+
+class _Plan:
+    """The INSERT statement of one model on one connection, and how to prepare its values."""
+
+    def __init__(self, model: type[models.Model], connection) -> None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.pk = meta.pk
+        self.fields = [
+            f
+            for f in meta.concrete_fields
+            if not getattr(f, "generated", False) and not (f.primary_key and isinstance(f, models.AutoField))
+        ]
+        self.columns = ", ".join(quote(f.column) for f in self.fields)
+        self.table = quote(meta.db_table)
+        self.row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.returning = f" RETURNING {quote(self.pk.column)}"
+        self.can_return = connection.features.can_return_rows_from_bulk_insert
+        self.stamps = [
+            f
+            for f in self.fields
+            if isinstance(f, models.DateField)
+            and (f.auto_now or f.auto_now_add)
+            or isinstance(f, models.FileField)
+        ]
+        # PostgreSQL takes aware datetimes as they are (Django's adapter returns them unchanged).
+        plain = (*_PLAIN, models.DateTimeField) if connection.vendor == "postgresql" else _PLAIN
+        self.prep = [None if isinstance(f, plain) else f.get_db_prep_save for f in self.fields]
+        self.attnames = [f.attname for f in self.fields]
+        # A database default (db_default) is an SQL expression: those models go through the ORM.
+        self.orm_only = any(f.db_default is not models.NOT_PROVIDED for f in self.fields)
+        # Parameters per statement: SQLite's limit is the tightest (999 on old builds).
+        self.per_statement = max(1, min(500, 999 // max(1, len(self.fields))))
+
+    def values(self, obj: models.Model, connection) -> list:
+        for f in self.stamps:
+            setattr(obj, f.attname, f.pre_save(obj, True))
+        d = obj.__dict__
+        return [
+            d[name] if prep is None else prep(d[name], connection)
+            for name, prep in zip(self.attnames, self.prep, strict=True)
+        ]
+
+
+_plans: dict[tuple[type, str], _Plan] = {}
+
+
+def _plan(model: type[models.Model], connection) -> _Plan:
+    key = (model, connection.alias)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = _Plan(model, connection)
+    return plan
+
+
+class _Shape:
+    """How `build` fills a new instance of one model: every concrete field by attname."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        meta = model._meta
+        self.fields = [(f.attname, f) for f in meta.concrete_fields]
+        self.relations = {f.name: f for f in meta.concrete_fields if f.is_relation}
+        self.attnames = {f.attname for f in meta.concrete_fields}
+
+
+_shapes: dict[type, _Shape] = {}
+
+
+def build(model: type[models.Model], **values) -> models.Model:
+    """`model(**values)` for a new row, without Model.__init__'s per-field descriptor work.
+
+    `values` name fields by attname (``ticket_id``) or by relation (``ticket=<Ticket>``, cached on
+    the instance as Django would); missing fields get their defaults. Models with pre_init or
+    post_init receivers are built the ordinary way, so those receivers still run.
+    """
+    # (.receivers first: has_listeners walks the receivers, and usually there are none at all.)
+    if (pre_init.receivers or post_init.receivers) and (
+        pre_init.has_listeners(model) or post_init.has_listeners(model)
+    ):
+        return model(**values)
+    shape = _shapes.get(model)
+    if shape is None:
+        shape = _shapes[model] = _Shape(model)
+    obj = model.__new__(model)
+    state = obj._state = ModelState()
+    state.fields_cache = {}
+    d = obj.__dict__
+    for name, value in values.items():
+        related = shape.relations.get(name)
+        if related is not None:
+            d[related.attname] = None if value is None else value.pk
+            state.fields_cache[name] = value
+        elif name in shape.attnames:
+            d[name] = value
+        else:
+            raise TypeError(f"{model.__name__}() got an unexpected keyword argument '{name}'")
+    for attname, field in shape.fields:
+        if attname not in d:
+            d[attname] = field.get_default()
+    return obj
+
+
+def shallow_copy(obj: models.Model) -> models.Model:
+    """What copy.copy() gives for a model instance (own __dict__ and _state, shared field values),
+    without the pickling protocol it goes through: for handing out copies of cached rows."""
+    new = obj.__class__.__new__(obj.__class__)
+    new.__dict__.update(obj.__dict__)
+    state = new._state = ModelState()
+    state.db, state.adding = obj._state.db, obj._state.adding
+    state.fields_cache = dict(obj._state.fields_cache)
+    return new
+
+
+def _mark_saved(obj: models.Model, pk, alias: str) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = alias
+
+
+# From this many rows on, PostgreSQL gets them by COPY (ids drawn from the table's sequence first):
+# the statement text of a multi-row INSERT costs Python more than the rows cost the server.
+COPY_FROM = 20
+
+
+def insert_many(objs: Sequence[models.Model]) -> Sequence[models.Model]:
+    """INSERT new instances of one model (like bulk_create: no signals, no save()); returns them, pks set."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    plan = _plan(model, connection)
+    if plan.orm_only:
+        return model._base_manager.using(alias).bulk_create(objs)
+    if connection.vendor == "postgresql" and len(objs) >= COPY_FROM and isinstance(plan.pk, models.AutoField):
+        _copy_in(plan, objs, connection, alias)
+        return objs
+    step = plan.per_statement if plan.can_return else 1
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), step):
+            chunk = objs[start : start + step]
+            params = []
+            for obj in chunk:
+                params.extend(plan.values(obj, connection))
+            sql = f"INSERT INTO {plan.table} ({plan.columns}) VALUES " + ", ".join([plan.row] * len(chunk))
+            if plan.can_return:
+                cursor.execute(sql + plan.returning, params)
+                # Both backends return the rows of a multi-row VALUES in order (Django relies on it too).
+                for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                    _mark_saved(obj, pk, alias)
+            else:
+                cursor.execute(sql, params)
+                _mark_saved(chunk[0], cursor.lastrowid, alias)
+    return objs
+
+
+def _copy_in(plan: _Plan, objs: Sequence[models.Model], connection, alias: str) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [plan.table, plan.pk.column, len(objs)],
+        )
+        pks = [pk for (pk,) in cursor.fetchall()]
+        rows = [[pk, *plan.values(obj, connection)] for pk, obj in zip(pks, objs, strict=True)]
+        sql = f"COPY {plan.table} ({quote(plan.pk.column)}, {plan.columns}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:  # psycopg's own cursor: COPY is not in the DB-API
+            for row in rows:
+                copy.write_row(row)
+    for pk, obj in zip(pks, objs, strict=True):
+        _mark_saved(obj, pk, alias)
+
+
+def save_new(obj: models.Model) -> models.Model:
+    """`obj.save()` for a new instance of a plain model, with its pre_save / post_save signals."""
+    model = type(obj)
+    alias = router.db_for_write(model)
+    if _plan(model, connections[alias]).orm_only:
+        obj.save(force_insert=True, using=alias)
+        return obj
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    insert_many([obj])
+    post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
+    return obj
+
+
+def update_from_rows(
+    connection,
+    *,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    set_sql: str,
+    params: Sequence = (),
+) -> None:
+    """PostgreSQL: one UPDATE of many rows, each with its own values (a sweep's batch).
+
+    `rows` are (id, *columns) tuples; they are copied into a temporary table shaped like those
+    columns of `table` (private to the session, emptied at commit) and applied with one
+    ``UPDATE table AS t SET <set_sql> FROM staging AS s WHERE t.id = s.id``; `set_sql` refers to
+    the new values as ``s.<column>`` and may hold ``%s`` placeholders filled from `params`. One
+    statement instead of one per row: the server plans it once, and Python quotes no values.
+    """
+    quote = connection.ops.quote_name
+    staging = quote(f"kefu_staging_{table}")
+    cols = ", ".join(quote(c) for c in ("id", *columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+            f"SELECT {cols} FROM {quote(table)} WITH NO DATA"
+        )
+        cursor.execute(f"DELETE FROM {staging}")  # inside a caller's longer transaction, too
+        with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.id = s.id", params
+        )

@@ -1,0 +1,128 @@
+"""Plain INSERTs of new instances (kefu.core.rows): what they store, the keys they hand back, the
+signals they send, and the batch UPDATE of PostgreSQL."""
+
+import pytest
+from django.db import connection
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
+from tests.org import build_org
+
+from kefu.core.rows import COPY_FROM, build, insert_many, save_new, update_from_rows
+from kefu.notify.models import Notification
+from kefu.tickets.models import Ticket, TicketEvent
+from kefu.tickets.services import ticket_create
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
+
+
+@pytest.fixture
+def ticket(org):
+    return ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="几点开门？")
+
+
+def test_save_new_stores_every_field_and_sends_the_save_signals(ticket, org):
+    received = []
+
+    def on_pre(sender, instance, **kwargs):
+        received.append(("pre", instance.pk))
+
+    def on_post(sender, instance, created, raw, **kwargs):
+        received.append(("post", instance.pk, created, raw))
+
+    pre_save.connect(on_pre, sender=TicketEvent)
+    post_save.connect(on_post, sender=TicketEvent)
+    try:
+        now = timezone.now()
+        event = save_new(
+            TicketEvent(ticket=ticket, kind=TicketEvent.Kind.NOTE, actor=org.agent, created_at=now,
+                        note="回访", data={"a": [1, "二"]})
+        )  # fmt: skip
+    finally:
+        pre_save.disconnect(on_pre, sender=TicketEvent)
+        post_save.disconnect(on_post, sender=TicketEvent)
+    assert received == [("pre", None), ("post", event.pk, True, False)]
+    assert not event._state.adding
+    stored = TicketEvent.objects.get(pk=event.pk)
+    assert (stored.ticket_id, stored.actor_id, stored.note, stored.data) == (
+        ticket.pk,
+        org.agent.pk,
+        "回访",
+        {"a": [1, "二"]},
+    )
+    assert stored.created_at == now
+
+
+@pytest.mark.parametrize("count", [3, COPY_FROM + 5], ids=["insert", "copy-sized"])
+def test_insert_many_hands_back_each_row_its_own_key(ticket, org, count):
+    rows = [
+        build(Notification, user=org.agent if i % 2 else org.agent2, ticket=ticket, kind="escalation",
+              title=f"第{i}条", body="")
+        for i in range(count)
+    ]  # fmt: skip
+    insert_many(rows)
+    stored = dict(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "title"))
+    assert len(stored) == count
+    assert all(stored[r.pk] == r.title for r in rows)
+    assert all(r.created_at is not None for r in rows)  # auto_now_add is stamped as save() would
+
+
+def test_build_fills_defaults_and_keeps_the_related_instance(ticket):
+    event = build(TicketEvent, ticket=ticket, kind=TicketEvent.Kind.NOTE, created_at=timezone.now())
+    assert event.ticket_id == ticket.pk
+    assert event.ticket is ticket  # no query: cached as the constructor would
+    assert event.data == {} and event.note == "" and event.actor_id is None
+    other = build(TicketEvent, ticket=ticket, kind=TicketEvent.Kind.NOTE, created_at=timezone.now())
+    assert other.data is not event.data  # a callable default is called for each row
+
+
+def test_build_refuses_an_unknown_field(ticket):
+    with pytest.raises(TypeError):
+        build(TicketEvent, ticket=ticket, colour="red")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the staging-table UPDATE is for PostgreSQL")
+def test_update_from_rows_gives_each_row_its_own_values(org):
+    a = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="一")
+    b = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="二")
+    update_from_rows(
+        connection,
+        table=Ticket._meta.db_table,
+        columns=["escalation_level", "version"],
+        rows=[(a.pk, 2, 1), (b.pk, 3, 2)],
+        set_sql="escalation_level = s.escalation_level, version = t.version + s.version",
+    )
+    got = dict(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "escalation_level"))
+    assert got == {a.pk: 2, b.pk: 3}
+    versions = dict(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "version"))
+    assert versions == {a.pk: a.version + 1, b.pk: b.version + 2}
+
+
+def test_build_lets_init_receivers_see_the_instance(ticket):
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def on_init(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(on_init, sender=TicketEvent)
+    try:
+        event = build(TicketEvent, ticket=ticket, kind=TicketEvent.Kind.NOTE, created_at=timezone.now())
+    finally:
+        post_init.disconnect(on_init, sender=TicketEvent)
+    assert seen == [event]
+
+
+def test_shallow_copy_is_a_row_of_its_own_with_the_same_cached_relations(ticket):
+    from kefu.core.rows import shallow_copy
+
+    event = TicketEvent.objects.select_related("ticket").filter(ticket=ticket).first()
+    copied = shallow_copy(event)
+    copied.note = "changed"
+    copied._state.fields_cache.pop("ticket")
+    assert event.note != "changed"
+    assert "ticket" in event._state.fields_cache  # the original keeps its cached work order
+    assert copied.pk == event.pk and not copied._state.adding
