@@ -1,6 +1,9 @@
 """Fixtures for the callbacks tests: the small organisation, a callback team and plan, a resolved complaint."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from kefu.callbacks.models import CallbackPlan, Script, Trigger
 from kefu.core.calendars import clear_calendar_cache
@@ -23,7 +26,13 @@ def org(db):
 
 
 def plan_org(db):
-    """build_org() with a callback agent, the callback team and an after-resolution plan."""
+    """build_org() with a callback agent, the callback team and an after-resolution plan.
+
+    The plan uses the script the migrations seed; a transactional test before this one flushed it,
+    so it is seeded again here the way the migration does it.
+    """
+    if not Script.objects.filter(name="投诉回访").exists():
+        importlib.import_module("kefu.callbacks.migrations.0002_seed_reasons_and_script").seed(apps, None)
     org = build_org()
     org.caller = UserFactory(username="caller", superior=org.supervisor, department=org.center)
     org.team = AgentGroupFactory(name="回访组", leader=org.supervisor, department=org.center)
