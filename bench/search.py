@@ -306,6 +306,8 @@ def measure(vendor: str, n: int, org: dict, rng: random.Random) -> dict:
         "work_order_number": (manager, lambda i: numbers[i % len(numbers)]),
         "agent_frequent_word": (agent, lambda i: "快递"),
         "agent_rare_word": (agent, lambda i: "热水器"),
+        # bench/tickets.py's mix of what agents type (two-character words, longer ones, a phrase)
+        "agent_word_mix": (agent, lambda i: bench_tickets.SEARCH_WORDS[i % len(bench_tickets.SEARCH_WORDS)]),
     }
     results = {}
     ping = clients[manager.pk]

@@ -446,6 +446,37 @@ def test_old_matches_are_found_through_wider_windows(monkeypatch):
     ) == [newest.pk]
 
 
+def _windows_read_in_id_order(queries) -> int:
+    return sum("set_config('enable_bitmapscan', 'off'" in q["sql"] for q in queries)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the two ways of reading a window are PostgreSQL's"
+)
+@pytest.mark.parametrize(("hidden_matches", "second_window_in_id_order"), [(9, True), (1, False)])
+def test_a_wide_window_is_read_along_the_key_only_when_the_table_has_many_matches(
+    monkeypatch, hidden_matches, second_window_in_id_order
+):
+    """The GIN path reads every match of the table: with many (most of them hidden from the caller),
+    reading the window's rows in id order is cheaper; with few, the index is."""
+    monkeypatch.setattr(search, "FIRST_WINDOW", 1)  # the first window: the newest 2 ids
+    monkeypatch.setattr(search, "ORDERED_WINDOW", 0)  # no window is narrow enough by its size alone
+    monkeypatch.setattr(search, "ORDERED_PER_MATCH", 1)
+    visible = make_ticket("我要申请退款", minutes=0)
+    for i in range(1, 10):
+        matches = i > 9 - hidden_matches
+        make_ticket("退款不到账" if matches else "表扬客服", customer_name="李四", minutes=i)
+    mine = Ticket.objects.exclude(customer_name="李四")
+
+    with CaptureQueriesContext(connection) as queries:
+        ids = search.newest_matches(mine, search.parse_query("退款"), index=TICKETS, limit=2)
+
+    assert ids == [visible.pk]
+    # One look in id order estimates the table's matches from the first window; the second window
+    # (8 ids) is read in id order too when that estimate is at least as wide.
+    assert _windows_read_in_id_order(queries) == (2 if second_window_in_id_order else 1)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
 def test_reading_candidates_in_id_order_leaves_the_planner_settings_as_they_were():
     make_ticket("我要申请退款")

@@ -582,9 +582,14 @@ RANK_CANDIDATES = 500
 # first held none. A word in a tenth of the rows is done after two windows of a few thousand ids
 # each, reading only their rows; a rare word, a phone or a number in one index lookup after the first.
 FIRST_WINDOW = 2
-# PostgreSQL: windows up to this many ids are read along the primary key (`_in_id_order`); wider ones,
-# sized so because matches are sparse, through the GIN index (the planner's choice).
+# PostgreSQL reads a window one of two ways. Along the primary key (`_in_id_order`) it costs the
+# window's rows, about 0.5 µs each; through the GIN index it costs every match of the whole table
+# (the id range is checked only on the rows fetched), about 3 µs each. So a window is read along
+# the key when it is narrower than ORDERED_PER_MATCH times the table's matches (estimated from the
+# first window, counted without the caller's filters, which the index does not apply either), and
+# always when it is at most ORDERED_WINDOW ids.
 ORDERED_WINDOW = 100_000
+ORDERED_PER_MATCH = 5
 
 
 class _Fts5Score(Expression):
@@ -672,23 +677,37 @@ def newest_matches(queryset: QuerySet, parsed: ParsedQuery, *, index: SearchInde
     the table costs the rows of one window, not a tenth of the table; the caller's filters
     (permissions) apply inside each window.
     """
-    top = queryset.model._default_manager.using(queryset.db).order_by("-pk").values_list("pk", flat=True)[:1]
-    top = list(top)
-    if not top or limit <= 0:
+    every_pk = queryset.model._default_manager.using(queryset.db).values_list("pk", flat=True)
+    newest, oldest = every_pk.order_by("-pk").first(), every_pk.order_by("pk").first()
+    if newest is None or limit <= 0:
         return []
-    newest = hi = top[0]
-    window, ids = FIRST_WINDOW * limit, []
-    while hi > 0 and len(ids) < limit:
-        lo = max(hi - window, 0)
+    hi = newest
+    window, ids, ordered_up_to = FIRST_WINDOW * limit, [], ORDERED_WINDOW
+    while hi >= oldest and len(ids) < limit:
+        lo = max(hi - window, oldest - 1)
         rows = queryset.filter(_match(queryset, parsed, index, (lo, hi))).order_by("-pk")
         rows = rows.values_list("pk", flat=True)[: limit - len(ids)]
-        ids.extend(dict.fromkeys(_in_id_order(rows) if hi - lo <= ORDERED_WINDOW else rows))
+        ids.extend(dict.fromkeys(_in_id_order(rows) if hi - lo <= ordered_up_to else rows))
+        if hi == newest and len(ids) < limit and _vendor(queryset) == "postgresql":
+            in_table = _matches_in_table(queryset, parsed, index, (lo, hi), newest - oldest + 1)
+            ordered_up_to = max(ORDERED_WINDOW, ORDERED_PER_MATCH * in_table)
         hi = lo
         if ids:  # matches per id so far predict the window that holds the rest
             window = max(1, int((limit - len(ids)) * (newest - hi) / len(ids) * 1.25))
         else:  # sparse: the rest of the table at once, through the index
-            window = hi
+            window = hi - oldest + 1
     return ids
+
+
+def _matches_in_table(
+    queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex, window: tuple[int, int], span: int
+) -> int:
+    """The table's matches of `parsed`, all rows counted (not only the caller's), estimated from the
+    window (lo, hi] already read, one more look at its rows, over the `span` ids of the table."""
+    everyone = queryset.model._default_manager.using(queryset.db)
+    in_window = everyone.filter(_match(everyone, parsed, index, window)).order_by()
+    found = len(_in_id_order(in_window.values_list("pk", flat=True)))
+    return found * span // max(window[1] - window[0], 1)
 
 
 def _in_id_order(rows: QuerySet) -> list:
