@@ -103,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests on a file, not Django's shared-cache in-memory default: there a browser test's server
+    # threads meet "database table is locked" (shared-cache locks ignore busy_timeout).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_kefu.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
