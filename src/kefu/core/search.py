@@ -38,7 +38,6 @@ of rows containing the whole word. Letters and digits are separate terms (iPhone
 NFKC (full-width → half-width) and lower-casing.
 """
 
-import json
 import logging
 import re
 import threading
@@ -55,6 +54,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from kefu.core.rows import pk_in
 
 # Han (with the extensions and compatibility block), kana, Hangul, 々 and 〇: scripts written without
 # spaces between words, indexed as bigrams.
@@ -742,18 +743,6 @@ def _in_failed_transaction(connection) -> bool:
     return status == psycopg.pq.TransactionStatus.INERROR
 
 
-def _pk_in(queryset: QuerySet, ids: list[int]):
-    """`pk IN ids` as one parameter (a PostgreSQL array, a JSON list on SQLite): a thousand
-    placeholders would cost more to build and send than the lookup itself."""
-    connection = connections[queryset.db]
-    qn = connection.ops.quote_name
-    column = f"{qn(queryset.model._meta.db_table)}.{qn(queryset.model._meta.pk.column)}"
-    if connection.vendor == "postgresql":
-        return RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=BooleanField())
-    return RawSQL(f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(ids),),
-                  output_field=BooleanField())  # fmt: skip
-
-
 def search_queryset(
     queryset: QuerySet,
     parsed: ParsedQuery,
@@ -814,7 +803,7 @@ def _search_candidates(queryset, parsed, *, index, exact, order, boosts, candida
     score = Value(0.0, output_field=FloatField())
     if text_ids:
         score = _score(queryset, parsed, index, min_id=min(text_ids))
-    return _ranked(queryset.filter(_pk_in(queryset, ids)), score, [*exact, *boosts], order)
+    return _ranked(queryset.filter(pk_in(queryset, ids)), score, [*exact, *boosts], order)
 
 
 def search_tickets(

@@ -89,15 +89,12 @@ def _write_batch(plan: CallbackPlan, batch: list[tuple], to_move: list[int], now
     A work order someone holds locked at this moment (saving an edit) is left out of both: the task
     row's reference to it would wait for that lock, and the next sweep meets it again anyway.
     """
+    from kefu.core.rows import pk_in
     from kefu.tickets.services import tickets_transition_bulk
-    from kefu.tickets.services.bulk import pk_in
 
     wanted = sorted({row[0] for row in batch} | set(to_move))
-    free = set(
-        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk_in(wanted))
-        .values_list("pk", flat=True)
-    )
+    locking = Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+    free = set(locking.filter(pk_in(locking, wanted)).values_list("pk", flat=True))
     made = _insert(plan, [row for row in batch if row[0] in free], now)
     tickets_transition_bulk(
         ticket_ids=[pk for pk in to_move if pk in free], action="request_callback", by=None, now=now

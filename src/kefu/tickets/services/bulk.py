@@ -15,12 +15,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.core.errors import DomainError
+from kefu.core.rows import pk_in
 from kefu.tickets import workflow
 from kefu.tickets.models import SlaClock, SlaTarget, Ticket, TicketEvent
 from kefu.tickets.services import sla
@@ -65,11 +64,8 @@ def tickets_transition_bulk(
 @transaction.atomic
 def _batch(ids: list[int], action: str, by: User | None, now: datetime) -> list[int]:
     sources = {s for (s, a) in workflow.BY_KEY if a == action}
-    rows = list(
-        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk_in(ids), status__in=sources)
-        .order_by("pk")
-    )
+    locking = Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+    rows = list(locking.filter(pk_in(locking, ids), status__in=sources).order_by("pk"))
     allowed: list[tuple[Ticket, workflow.Transition]] = []
     for ticket in rows:
         try:
@@ -102,14 +98,6 @@ def _batch(ids: list[int], action: str, by: User | None, now: datetime) -> list[
         _start_clocks(moved, clock_target, now)
     events_recorded.send(sender=TicketEvent, events=events)
     return sorted(t.pk for t in moved)
-
-
-def pk_in(ids: list[int]) -> Q:
-    """`pk__in=ids` for a batch of thousands: on PostgreSQL one array parameter (unnest) instead of
-    thousands of placeholders, which the driver parses at a cost above the query's own."""
-    if connection.vendor == "postgresql":
-        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", ([int(pk) for pk in ids],)))
-    return Q(pk__in=ids)
 
 
 def _in(pks: list[int]) -> str:
