@@ -11,7 +11,6 @@ from kefu.callbacks.services import survey_url
 from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.notify.models import CustomerNotice
 from kefu.notify.notices import customer_notice_for_event, customer_notice_send, customer_notices_release
-from kefu.notify.tasks import send_event_notice
 from kefu.tickets.models import Message, Status, TicketEvent
 from kefu.tickets.services import message_reply, ticket_transition
 from tests.factories import aware
@@ -49,7 +48,7 @@ def test_running_the_acknowledgement_task_again_sends_nothing_more(
     created = ticket.events.get(kind=TicketEvent.Kind.CREATED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        send_event_notice(created.pk, "acknowledgement")
+        customer_notice_for_event(event_id=created.pk, kind="acknowledgement")
         customer_notice_for_event(event_id=created.pk, kind="acknowledgement")
 
     assert len(sms_outbox) == 1

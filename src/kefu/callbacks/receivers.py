@@ -4,13 +4,13 @@ order gets its survey link (after commit, by the worker)."""
 import logging
 
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from kefu.core.errors import DomainError
 from kefu.intake.portal.signals import rating_given
 from kefu.notify.notices import register_survey_url
 from kefu.tickets.models import TicketEvent
+from kefu.tickets.signals import events_recorded
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,12 @@ def on_portal_rating(sender, rating, **kwargs):
         log.info("portal rating of %s not recorded: %s", rating.ticket_id, exc.message)
 
 
-@receiver(post_save, sender=TicketEvent)
-def on_resolved(sender, instance: TicketEvent, created: bool, **kwargs):
-    if created and instance.kind == TicketEvent.Kind.TRANSITION and instance.action == "resolve":
-        from kefu.callbacks.tasks import send_survey
+@receiver(events_recorded, dispatch_uid="kefu.callbacks.on_resolved")
+def on_resolved(sender, events: list[TicketEvent], **kwargs):
+    """A resolved work order gets its survey link, after the resolution commits."""
+    for event in events:
+        if event.kind == TicketEvent.Kind.TRANSITION and event.action == "resolve":
+            from kefu.callbacks.tasks import send_survey
 
-        ticket_id = instance.ticket_id
-        transaction.on_commit(lambda: send_survey(ticket_id))
+            ticket_id = event.ticket_id
+            transaction.on_commit(lambda ticket_id=ticket_id: send_survey(ticket_id))

@@ -12,20 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from kefu.core.rows import build, insert_many
+from kefu.core.tasks import run_later
 from kefu.notify.consumers import user_group
 from kefu.notify.models import Notification, NotificationKind, NotificationPreference
+from kefu.notify.staff import EMAIL_BY_DEFAULT
 
 log = logging.getLogger(__name__)
-
-
-# What the senders in Kefu pass as `email=` for each kind: the default a person's preference overrides.
-EMAIL_BY_DEFAULT = {
-    NotificationKind.DISPATCH: True,
-    NotificationKind.DEPARTMENT_REPLY: True,
-    NotificationKind.DEPARTMENT_RETURN: True,
-    NotificationKind.REOPENED: True,
-    NotificationKind.ESCALATION: True,
-}
 
 
 def notify(
@@ -115,9 +107,7 @@ def _deliver(notifications: list[Notification], email_ids: list[int]) -> None:
         except Exception:  # a push is best effort; the rows are the record
             log.exception("real-time push of %s notifications failed", len(notifications))
     if email_ids:
-        from kefu.notify.tasks import send_notification_emails
-
-        send_notification_emails(email_ids)
+        run_later(send_emails, retries=True, notification_ids=email_ids)
 
 
 async def _push_all(layer, messages: list[tuple[str, dict]]) -> None:

@@ -1,41 +1,27 @@
-"""Receivers on the work-order timeline: every new TicketEvent may call for webhooks and an SMS.
+"""What the timeline's events call for: staff notifications, the automatic customer message, webhooks.
 
-Both leave after the event's transaction commits, through the worker (Huey).
+Every event reaches this one receiver through `events_recorded` (kefu.tickets.timeline), whichever
+path wrote it: a single transition, a sweep's batch of breaches, a bulk transition. The rows are
+written inside the event's transaction; pushes, emails, SMS and webhook calls leave after it commits.
 """
 
-from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from kefu.notify import notices, webhooks
+from kefu.core.tasks import run_later
+from kefu.notify import notices, services, staff, webhooks
 from kefu.tickets.models import TicketEvent
 from kefu.tickets.signals import events_recorded
 
 
-@receiver(post_save, sender=TicketEvent, dispatch_uid="kefu.notify.ticket_event")
-def on_ticket_event(sender, instance: TicketEvent, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw:
-        return
-    webhooks.webhooks_enqueue(event=instance)
-    _automatic_notice(instance)
-
-
 @receiver(events_recorded, dispatch_uid="kefu.notify.ticket_events")
 def on_ticket_events(sender, events: list[TicketEvent], **kwargs) -> None:
-    """Events written in bulk (the SLA sweep's breaches and escalations) send no post_save."""
     webhooks.webhooks_enqueue_many(events=events)
     for event in events:
         _automatic_notice(event)
+    services.notify_many(staff.staff_notices(events))
 
 
 def _automatic_notice(instance: TicketEvent) -> None:
     kind = notices.wanted_for_event(instance)
     if kind:
-        event_id = instance.pk
-
-        def send():
-            from kefu.notify.tasks import send_event_notice
-
-            send_event_notice(event_id, kind)
-
-        transaction.on_commit(send)
+        run_later(notices.customer_notice_for_event, event_id=instance.pk, kind=kind)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import PermissionDenied
 from kefu.core.refcache import RefCache
+from kefu.core.tasks import run_later
 from kefu.notify.models import Webhook, WebhookDelivery
 from kefu.tickets.models import TicketEvent
 
@@ -122,13 +123,8 @@ def webhooks_enqueue_many(*, events: list[TicketEvent]) -> list[WebhookDelivery]
     WebhookDelivery.objects.bulk_create(rows)
     ids = [r.pk for r in rows]
 
-    def send():
-        from kefu.notify.tasks import deliver_webhook
-
-        for pk in ids:
-            deliver_webhook(pk)
-
-    transaction.on_commit(send)
+    for pk in ids:
+        run_later(webhook_deliver, delivery_id=pk)
     return rows
 
 
@@ -245,12 +241,5 @@ def webhook_redeliver(*, delivery: WebhookDelivery, by, now: datetime | None = N
     row = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     row.state, row.attempts, row.next_attempt_at = WebhookDelivery.State.PENDING, 0, now
     row.save(update_fields=["state", "attempts", "next_attempt_at"])
-    pk = row.pk
-
-    def send():
-        from kefu.notify.tasks import deliver_webhook
-
-        deliver_webhook(pk)
-
-    transaction.on_commit(send)
+    run_later(webhook_deliver, delivery_id=row.pk)
     return row

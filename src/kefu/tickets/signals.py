@@ -2,6 +2,7 @@
 
 from django.dispatch import Signal
 
-#: Sent with `events=[TicketEvent, ...]` after timeline events were written in bulk (bulk_create
-#: sends no post_save); a single event written with save() announces itself through post_save.
+#: Sent by the timeline (kefu.tickets.timeline) with `events=[TicketEvent, ...]` for every event
+#: written, one at a time or in a batch, inside the transaction that wrote them. Listeners derive
+#: their side effects from the event kinds (kefu.notify.signals, kefu.callbacks.receivers).
 events_recorded = Signal()

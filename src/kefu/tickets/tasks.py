@@ -1,7 +1,7 @@
 """Periodic work on work orders; each task only calls a service and is safe to run twice."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from kefu.tickets.services import messages, sla_sweep
 
@@ -11,12 +11,6 @@ from kefu.tickets.services import messages, sla_sweep
 def sla_sweep_task():
     """Every minute: breach due SLA clocks and escalate them one step."""
     return sla_sweep()
-
-
-@db_task()
-def deliver_message(message_id: int):
-    """Send one reply to the customer through its channel."""
-    return messages.message_deliver(message_id=message_id)
 
 
 @db_periodic_task(crontab(minute="*/5"))

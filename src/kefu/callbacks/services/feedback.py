@@ -11,6 +11,7 @@ from kefu.accounts.models import Department, User
 from kefu.callbacks.models import Feedback, Satisfaction
 from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.tickets.models import Dispatch, Ticket, TicketEvent
+from kefu.tickets.timeline import record_event
 
 PRAISE_WORDS = ("表扬", "感谢", "谢谢", "满意", "praise", "thank")
 
@@ -85,8 +86,8 @@ def feedback_reply(
         raise ValidationError.for_field("reply", _("This has already been answered."))
     feedback.reply, feedback.replied_by, feedback.replied_at = reply.strip(), by, now
     feedback.save(update_fields=["reply", "replied_by", "replied_at"])
-    TicketEvent.objects.create(
-        ticket=feedback.ticket, kind=TicketEvent.Kind.NOTE, actor=by, created_at=now,
+    record_event(
+        ticket=feedback.ticket, kind=TicketEvent.Kind.NOTE, by=by, now=now,
         note=_("%(dept)s answered the customer's %(kind)s: %(reply)s")
         % {"dept": feedback.department.name, "kind": feedback.get_kind_display(), "reply": feedback.reply},
         data={"feedback": feedback.pk},

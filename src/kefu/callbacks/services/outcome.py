@@ -17,6 +17,7 @@ from kefu.accounts.models import User
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Score, Trigger
 from kefu.core.errors import ValidationError
 from kefu.tickets.models import OPEN_STATUSES, Dispatch, Escalation, Status, Ticket, TicketEvent
+from kefu.tickets.timeline import record_event
 
 RATEABLE = (Status.RESOLVED, Status.AWAITING_CALLBACK, Status.CLOSED)
 CLOSABLE = (Status.RESOLVED, Status.AWAITING_CALLBACK)
@@ -149,11 +150,11 @@ def satisfaction_record(
     label = Score(score).label
     if solved is False:
         label = f"{label}, {_('not solved')}"
-    TicketEvent.objects.create(
+    record_event(
         ticket=ticket,
         kind=TicketEvent.Kind.NOTE,
-        actor=by,
-        created_at=now,
+        by=by,
+        now=now,
         note=_("Customer's verdict (%(source)s): %(score)s. %(comment)s")
         % {"source": Satisfaction.Source(source).label, "score": label, "comment": satisfaction.comment},
         data={"satisfaction": satisfaction.pk, "score": score, "round": round_},

@@ -20,6 +20,7 @@ from kefu.callbacks.services.outcome import satisfaction_record
 from kefu.core.calendars import add_business_time, load_calendar
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
 from kefu.tickets.models import TicketEvent
+from kefu.tickets.timeline import record_event
 
 THREE = [Score.SATISFIED, Score.FAIRLY, Score.DISSATISFIED]
 
@@ -52,9 +53,7 @@ def _locked(task: CallbackTask, by: User) -> CallbackTask:
 
 def _timeline(task: CallbackTask, by, now, note: str, data: dict) -> None:
     if task.ticket_id:
-        TicketEvent.objects.create(
-            ticket=task.ticket, kind=TicketEvent.Kind.NOTE, actor=by, created_at=now, note=note, data=data
-        )
+        record_event(ticket=task.ticket, kind=TicketEvent.Kind.NOTE, by=by, now=now, note=note, data=data)
 
 
 @transaction.atomic

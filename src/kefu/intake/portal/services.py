@@ -18,6 +18,7 @@ from kefu.intake.portal.signals import rating_given
 from kefu.tickets.models import Channel, Message, Status, Ticket, TicketEvent, TicketType
 from kefu.tickets.services import message_receive, ticket_attach, ticket_create
 from kefu.tickets.services.tickets import ALLOWED_ATTACHMENT_TYPES
+from kefu.tickets.timeline import record_event
 
 PORTAL_TYPES = (TicketType.CONSULTATION, TicketType.COMPLAINT, TicketType.SUGGESTION)
 RATEABLE = (Status.RESOLVED, Status.AWAITING_CALLBACK, Status.CLOSED)
@@ -158,11 +159,11 @@ def portal_rate(*, ticket: Ticket, score: str, comment: str = "", now: datetime 
     except IntegrityError:
         raise ValidationError.for_field("score", _("You have already rated this work order.")) from None
     label = Rating.Score(score).label
-    TicketEvent.objects.create(
+    record_event(
         ticket=ticket,
         kind=TicketEvent.Kind.NOTE,
-        actor=None,
-        created_at=now,
+        by=None,
+        now=now,
         note=_("The customer rated the service on the portal: %(score)s. %(comment)s")
         % {"score": label, "comment": comment},
         data={"portal_rating": score, "rating": rating.pk},

@@ -23,7 +23,7 @@ from kefu.core.rows import pk_in
 from kefu.tickets import workflow
 from kefu.tickets.models import SlaClock, SlaTarget, Ticket, TicketEvent
 from kefu.tickets.services import sla
-from kefu.tickets.signals import events_recorded
+from kefu.tickets.timeline import announce
 
 #: Transitions the bulk path knows the side effects of (as tickets._after_transition does them),
 #: with the SLA clock each one starts. Neither needs a note.
@@ -46,7 +46,7 @@ def tickets_transition_bulk(
     transaction holds is left for the next run), each is checked by workflow.check exactly as
     `ticket_transition` checks it, and those allowed get the new status and version (one UPDATE, in
     SQL so a concurrent version check stays honest), one timeline event each and the transition's
-    SLA clock on the work order's business calendar. `events_recorded` announces the events.
+    SLA clock on the work order's business calendar. The timeline announces the events (kefu.tickets.timeline).
 
     Refuses (ValueError) an action outside BULK_ACTIONS; a work order the guard refuses is skipped, not an error.
     """
@@ -96,7 +96,7 @@ def _batch(ids: list[int], action: str, by: User | None, now: datetime) -> list[
     clock_target = BULK_ACTIONS[action]
     if clock_target:
         _start_clocks(moved, clock_target, now)
-    events_recorded.send(sender=TicketEvent, events=events)
+    announce(events)
     return sorted(t.pk for t in moved)
 
 
@@ -110,7 +110,7 @@ def _events(
     """One transition event per work order, written by one INSERT ... SELECT over their ids.
 
     The events come back (RETURNING, both databases) as instances with their work order attached,
-    for the receivers of events_recorded.
+    for the timeline's listeners.
     """
     table, tickets_table = TicketEvent._meta.db_table, Ticket._meta.db_table
     created_at = connection.ops.adapt_datetimefield_value(now)

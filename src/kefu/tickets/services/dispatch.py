@@ -10,14 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Department, Role, User
+from kefu.accounts.models import Department, User
 from kefu.core.calendars import add_business_time, add_working_days, load_calendar
 from kefu.core.errors import PermissionDenied, ValidationError
-from kefu.notify.services import notify
 from kefu.tickets import workflow
 from kefu.tickets.models import Dispatch, SlaTarget, Status, Ticket, TicketEvent
 from kefu.tickets.services import sla
-from kefu.tickets.services.tickets import _apply, _event, _locked
+from kefu.tickets.services.tickets import _apply, _locked
+from kefu.tickets.timeline import record_event
 
 DEFAULT_DEPARTMENT_WORKING_DAYS = 3
 
@@ -29,13 +29,6 @@ def default_deadline(ticket: Ticket, now: datetime) -> datetime:
     if policy and policy.department_reply_minutes:
         return add_business_time(calendar, now, timedelta(minutes=policy.department_reply_minutes))
     return add_working_days(calendar, now, DEFAULT_DEPARTMENT_WORKING_DAYS)
-
-
-def department_recipients(department: Department) -> list[User]:
-    people = list(department.members.filter(is_active=True, role=Role.DEPARTMENT_STAFF))
-    if department.head_id and department.head.is_active:
-        people.append(department.head)
-    return people
 
 
 @transaction.atomic
@@ -106,16 +99,6 @@ def ticket_dispatch(
             "deadline": deadline.isoformat(),
         },
     )
-    for dispatch in dispatches:
-        notify(
-            users=department_recipients(dispatch.department),
-            ticket=ticket,
-            kind="dispatch",
-            title=_("%(number)s dispatched to %(department)s")
-            % {"number": ticket.number, "department": dispatch.department.name},
-            body=dispatch.instructions or ticket.title,
-            email=True,
-        )
     return dispatches
 
 
@@ -160,24 +143,13 @@ def _answer(dispatch: Dispatch, by: User, now: datetime, *, state: str, text: st
     dispatch.save(update_fields=[field, "state", "answered_by", "answered_at"])
     sla.clocks_stop(ticket=ticket, now=now, dispatch=dispatch)
     replied = state == Dispatch.State.REPLIED
-    _event(
-        ticket,
-        TicketEvent.Kind.DEPARTMENT_REPLY if replied else TicketEvent.Kind.DEPARTMENT_RETURN,
-        by,
-        now,
+    record_event(
+        ticket=ticket,
+        kind=TicketEvent.Kind.DEPARTMENT_REPLY if replied else TicketEvent.Kind.DEPARTMENT_RETURN,
+        by=by,
+        now=now,
         note=text.strip(),
         data={"dispatch": dispatch.pk, "department": dispatch.department.name},
-    )
-    notify(
-        users=[ticket.owner] if ticket.owner_id else [],
-        ticket=ticket,
-        kind="department_reply" if replied else "department_return",
-        title=(
-            _("%(department)s replied on %(number)s") if replied else _("%(department)s sent back %(number)s")
-        )
-        % {"department": dispatch.department.name, "number": ticket.number},
-        body=text.strip(),
-        email=True,
     )
     _settle(ticket, by, now, text.strip())
     return dispatch

@@ -16,7 +16,6 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import LADDER_RANK, Role, User
 from kefu.core.errors import PermissionDenied, ValidationError
@@ -30,7 +29,7 @@ from kefu.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from kefu.tickets.signals import events_recorded
+from kefu.tickets.timeline import new_event, record_events
 
 MANAGER_RANK = LADDER_RANK[Role.MANAGER]
 
@@ -112,10 +111,6 @@ def complaint_target(ticket: Ticket, ladder: Ladder | None = None) -> User | Non
     return (ladder or Ladder()).above(ticket.subject_person)
 
 
-ESCALATED_TITLE = gettext_lazy("%(number)s escalated to %(name)s")
-OVERDUE_TITLE = gettext_lazy("%(number)s: %(target)s overdue")
-
-
 class Writes:
     """The rows an escalation (and a breach) writes, collected so a sweep writes a batch at once.
 
@@ -141,7 +136,6 @@ class Writes:
         self.events: list[TicketEvent] = []
         self.holders: dict[int, tuple[int, int]] = {}  # ticket id → (to_user id, highest rank)
         self.bumps: dict[int, int] = {}  # ticket id → versions to add
-        self.notices: list[dict] = []
 
     def escalation(
         self,
@@ -167,26 +161,14 @@ class Writes:
         self.bumps[ticket.pk] = self.bumps.get(ticket.pk, 0) + 1
         reason_label = self._text(Escalation.Reason(reason).label)
         self.events.append(
-            build(
-                TicketEvent,
+            new_event(
                 ticket=ticket,
                 kind=TicketEvent.Kind.ESCALATION,
-                actor=by,
-                created_at=self.now,
+                by=by,
+                now=self.now,
                 note=str(note or reason_label),
                 data={"to_user": to_user.pk, "to": to_user.label, "reason": reason, "level": to_user.rank},
             )
-        )
-        recipients = [to_user] + ([ticket.owner] if ticket.owner_id and ticket.owner_id != to_user.pk else [])
-        self.notices.append(
-            {
-                "users": recipients,
-                "ticket": ticket,
-                "kind": "escalation",
-                "title": self._text(ESCALATED_TITLE) % {"number": ticket.number, "name": to_user.label},
-                "body": f"{reason_label}: {ticket.title}",
-                "email": True,
-            }
         )
         return escalation
 
@@ -194,37 +176,20 @@ class Writes:
         ticket = clock.ticket
         target_label = self._text(SlaTarget(clock.target).label)
         self.events.append(
-            build(
-                TicketEvent,
+            new_event(
                 ticket=ticket,
                 kind=TicketEvent.Kind.SLA_BREACH,
-                actor=None,
-                created_at=self.now,
+                by=None,
+                now=self.now,
                 note=target_label,
                 data={"target": clock.target, "due_at": clock.due_at.isoformat()},
             )
         )
-        # 首问负责制: the owner hears of every breach, including a department's late reply.
-        if ticket.owner_id:
-            self.notices.append(
-                {
-                    "users": [ticket.owner],
-                    "ticket": ticket,
-                    "kind": "sla_breach",
-                    "title": self._text(OVERDUE_TITLE) % {"number": ticket.number, "target": target_label},
-                    "body": ticket.title,
-                    "email": False,
-                }
-            )
 
     def flush(self) -> None:
-        from kefu.notify.services import notify_many
-
         # Plain INSERTs (COPY on PostgreSQL) rather than bulk_create: building Django's statement
         # for a batch of hundreds cost more than the escalations themselves (kefu.core.rows).
         insert_many(self.escalations)
-        insert_many(self.events)
-        events_recorded.send(sender=TicketEvent, events=self.events)
         if self.holders:
             # One UPDATE for the batch, in SQL, so a person's concurrent edit still meets an honest
             # version check; Django's Case/When over hundreds of rows costs seconds of Python.
@@ -251,7 +216,9 @@ class Writes:
                         "version = version + %s, updated_at = %s WHERE id = %s",
                         [(to, rank, rank, bump, updated_at, pk) for pk, to, rank, bump in rows],
                     )
-        notify_many(self.notices)
+        # After the work orders' new holder: the listeners (kefu.notify tells the people named,
+        # 首问负责制: the owner of every breach too) see the batch as it now stands.
+        record_events(self.events)
         self._clear()
 
 

@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.core.html import sanitize, to_text
+from kefu.core.tasks import run_later
 from kefu.tickets import permissions, workflow
 from kefu.tickets.models import Channel, Message, Status, Ticket, TicketEvent
+from kefu.tickets.timeline import record_event
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +42,14 @@ def register_sender(channel: str, deliver: Sender) -> None:
     SENDERS[channel] = deliver
 
 
-def _event(ticket: Ticket, kind: str, by: User | None, message: Message) -> None:
-    TicketEvent.objects.create(
+def _message_event(ticket: Ticket, kind: str, by: User | None, message: Message, **data) -> None:
+    record_event(
         ticket=ticket,
         kind=kind,
-        actor=by,
-        created_at=message.created_at,
+        by=by,
+        now=message.created_at,
         note=message.body_text[:2000],
-        data={"message": message.pk, "channel": message.channel},
+        data={"message": message.pk, "channel": message.channel, **data},
     )
 
 
@@ -107,21 +109,15 @@ def message_receive(
             )
     except IntegrityError:
         return Message.objects.get(channel=channel, external_id=external_id), False
-    _event(ticket, TicketEvent.Kind.MESSAGE_IN, None, message)
+    # "live": a chat line in a conversation the owner takes part in; kefu.notify tells the owner
+    # of the others (kefu.notify.staff).
+    _message_event(
+        ticket, TicketEvent.Kind.MESSAGE_IN, None, message, **({} if notify_owner else {"live": True})
+    )
     if ticket.status == Status.WAITING_CUSTOMER:
         from kefu.tickets.services.tickets import ticket_transition
 
         ticket_transition(ticket=ticket, action="customer_replied", by=None, now=now)
-    elif ticket.owner_id and notify_owner:
-        from kefu.notify.services import notify
-
-        notify(
-            users=[ticket.owner],
-            ticket=ticket,
-            kind="customer_message",
-            title=_("%(number)s: the customer wrote") % {"number": ticket.number},
-            body=body_text[:500],
-        )
     return message, True
 
 
@@ -181,11 +177,9 @@ def message_reply(
         data=data or {},
         created_at=now,
     )
-    _event(ticket, TicketEvent.Kind.MESSAGE_OUT, by, message)
+    _message_event(ticket, TicketEvent.Kind.MESSAGE_OUT, by, message)
     if sender is not None and queue:
-        from kefu.tickets.tasks import deliver_message
-
-        transaction.on_commit(lambda: deliver_message(message.pk))
+        run_later(message_deliver, message_id=message.pk)
     return message
 
 

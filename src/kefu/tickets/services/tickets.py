@@ -36,6 +36,7 @@ from kefu.tickets.models import (
 )
 from kefu.tickets.services import sla
 from kefu.tickets.services.escalation import escalate_on_create
+from kefu.tickets.timeline import Kind, record_event
 
 # --- numbers -----------------------------------------------------------------------------------
 
@@ -103,11 +104,6 @@ def _locked(ticket: Ticket, version: int | None) -> Ticket:
             % {"number": fresh.number, "theirs": fresh.version, "yours": version}
         )
     return fresh
-
-
-def _event(ticket: Ticket, kind: str, by: User | None, now: datetime, **kwargs) -> TicketEvent:
-    # A plain INSERT with the same pre_save / post_save signals as save() (kefu.core.rows).
-    return save_new(TicketEvent(ticket=ticket, kind=kind, actor=by, created_at=now, **kwargs))
 
 
 def _bump(ticket: Ticket, now: datetime, fields: list[str]) -> None:
@@ -324,7 +320,9 @@ def ticket_create(
     ticket.number = next_number(ticket_type=ticket_type, now=now)
     ticket.search_text = document_text(ticket)
     save_new(ticket)
-    _event(ticket, TicketEvent.Kind.CREATED, by, now, to_status=Status.NEW, data={"channel": channel})
+    record_event(
+        ticket=ticket, kind=Kind.CREATED, by=by, now=now, to_status=Status.NEW, data={"channel": channel}
+    )
     clocks = sla.clocks_start(
         ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now
     )
@@ -408,7 +406,7 @@ def ticket_update(
     became_major = "severity" in changed and ticket.severity == Severity.MAJOR
     ticket.search_text = document_text(ticket)
     _bump(ticket, now, [*cleaned.keys(), "search_text"])
-    _event(ticket, TicketEvent.Kind.UPDATE, by, now, data={"changes": changed})
+    record_event(ticket=ticket, kind=Kind.UPDATE, by=by, now=now, data={"changes": changed})
     if became_major or "subject_person" in changed:
         escalate_on_create(ticket=ticket, now=now)
     return ticket
@@ -422,7 +420,7 @@ def ticket_add_note(*, ticket: Ticket, by: User, note: str, now: datetime | None
         raise PermissionDenied(_("You may not see this work order."))
     if not (note or "").strip():
         raise ValidationError.for_field("note", _("The note is empty."))
-    return _event(ticket, TicketEvent.Kind.NOTE, by, now, note=note.strip())
+    return record_event(ticket=ticket, kind=Kind.NOTE, by=by, now=now, note=note.strip())
 
 
 ALLOWED_ATTACHMENT_TYPES = (
@@ -467,9 +465,10 @@ def ticket_attach(
         content_type=content_type,
         uploaded_by=by,
     )
-    _event(
-        ticket, TicketEvent.Kind.ATTACHMENT, by, now, note=attachment.name, data={"attachment": attachment.pk}
-    )
+    record_event(
+        ticket=ticket, kind=Kind.ATTACHMENT, by=by, now=now, note=attachment.name,
+        data={"attachment": attachment.pk},
+    )  # fmt: skip
     return attachment
 
 
@@ -504,17 +503,6 @@ def _after_transition(ticket: Ticket, action: str, by: User | None, note: str, n
         ticket.closed_at = None
         sla.clocks_stop(ticket=ticket, now=now)
         sla.clock_start(ticket=ticket, target=SlaTarget.RESOLUTION, now=now)
-        if ticket.owner_id:
-            from kefu.notify.services import notify
-
-            notify(
-                users=[ticket.owner],
-                ticket=ticket,
-                kind="reopened",
-                title=_("%(number)s reopened") % {"number": ticket.number},
-                body=note,
-                email=True,
-            )
         return ["resolved_at", "closed_at"]
     elif action in ("cancel", "merge"):
         sla.clocks_stop(ticket=ticket, now=now)
@@ -538,11 +526,11 @@ def _apply(
     ticket.status = transition.target
     fields = _after_transition(ticket, transition.action, by, note, now)
     _bump(ticket, now, ["status", *fields])
-    _event(
-        ticket,
-        TicketEvent.Kind.TRANSITION,
-        by,
-        now,
+    record_event(
+        ticket=ticket,
+        kind=Kind.TRANSITION,
+        by=by,
+        now=now,
         action=transition.action,
         from_status=from_status,
         to_status=transition.target,
@@ -603,11 +591,11 @@ def ticket_merge(
     ticket.merged_into = into
     ticket.save(update_fields=["merged_into"])
     _apply(ticket, transition, by, note, now, data={"into": into.number})
-    _event(
-        into,
-        TicketEvent.Kind.MERGE,
-        by,
-        now,
+    record_event(
+        ticket=into,
+        kind=Kind.MERGE,
+        by=by,
+        now=now,
         note=note,
         data={"merged": ticket.number, "content": ticket.content[:2000]},
     )
