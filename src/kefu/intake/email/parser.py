@@ -23,6 +23,7 @@ import email.utils
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message as StdMessage
@@ -116,6 +117,7 @@ DETECTED_CHARSETS = (
     "cp949", "iso2022_kr", "cp1250", "cp1251", "koi8_r", "iso8859_2", "iso8859_7", "iso8859_15",
     "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "cp874", "mac_roman",
 )  # fmt: skip
+_ESCAPE_CHARSETS = ("iso2022_jp", "iso2022_jp_2", "iso2022_kr")
 _PREFERRED = ("gb18030", "big5", "cp1252")
 _NEAR_TIE = 0.1  # charset-normalizer's "chaos" (0: clean text) within which the preference decides
 
@@ -152,7 +154,7 @@ def _decodes(data: bytes, codec: str) -> bool:
 
 def _plausible(data: bytes, codec: str) -> bool:
     """charset-normalizer finds the bytes read as `codec` to be text, not mojibake (GBK read as latin-1)."""
-    return bool(from_bytes(data, cp_isolation=[codec], preemptive_behaviour=False))
+    return bool(_matches(data, (codec,)))
 
 
 def detect(data: bytes) -> str | None:
@@ -160,13 +162,22 @@ def detect(data: bytes) -> str | None:
 
     UTF-8 first (valid UTF-8 is almost never anything else), then charset-normalizer over
     DETECTED_CHARSETS; among the matches as clean as the best one, the first of _PREFERRED wins.
+    7-bit bytes come here only when they carry escape codes: only the escape-based charsets fit.
     """
-    if not data.isascii():  # 7-bit bytes here carry escape codes: ISO-2022, not UTF-8
+    if data.isascii():
+        candidates = _ESCAPE_CHARSETS
+    else:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
-    matches = list(from_bytes(data, cp_isolation=list(DETECTED_CHARSETS), preemptive_behaviour=False))
+        # The common case, asked alone first (a tenth of the cost of the whole list): GB18030 as
+        # clean as this is within _NEAR_TIE of the best match, so the whole list would pick it too.
+        first = _PREFERRED[0]
+        if _decodes(data, first) and any(m.chaos <= _NEAR_TIE for m in _matches(data, (first,))):
+            return data.decode(first)
+        candidates = DETECTED_CHARSETS
+    matches = _matches(data, candidates)
     if not matches:
         return None
     cleanest = min(m.chaos for m in matches)
@@ -176,6 +187,10 @@ def detect(data: bytes) -> str | None:
             if preferred in match.could_be_from_charset:
                 return data.decode(preferred)
     return str(near[0])
+
+
+def _matches(data: bytes, charsets: tuple[str, ...]) -> list:
+    return list(from_bytes(data, cp_isolation=list(charsets), preemptive_behaviour=False))
 
 
 def decode_bytes(data: bytes, label: str | None = None) -> str:
@@ -205,15 +220,22 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
     return data.decode(codec or "gb18030", errors="replace")
 
 
-def _raw_to_text(value: str, hint: str | None = None) -> str:
+#: A charset label for 8-bit headers, or a function that gives it when one is needed.
+Hint = str | Callable[[], str | None] | None
+
+
+def _raw_to_text(value: str, hint: Hint = None) -> str:
     """A raw header as the parser left it (8-bit bytes as surrogates) made into text.
 
-    `hint`: the mail's body charset, which mail clients also read unlabelled 8-bit headers in."""
+    `hint`: the mail's body charset (or a function giving it, asked only for 8-bit bytes), which
+    mail clients also read unlabelled 8-bit headers in."""
     try:
         data = value.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return value
-    return decode_bytes(data, hint)
+    if data.isascii() and b"\x1b" not in data:
+        return value
+    return decode_bytes(data, hint() if callable(hint) else hint)
 
 
 # --- RFC 2047 -----------------------------------------------------------------------------------
@@ -267,7 +289,7 @@ def decode_words(value: str) -> str:
     return "".join(out)
 
 
-def decode_header_value(raw: str | None, hint: str | None = None) -> str:
+def decode_header_value(raw: str | None, hint: Hint = None) -> str:
     """A header's text: raw 8-bit bytes read in `hint` (the body's charset), then encoded words."""
     if not raw:
         return ""
@@ -303,7 +325,7 @@ def _first(headers: dict[str, list[str]], name: str) -> str:
     return values[0] if values else ""
 
 
-def _address(raw: str, hint: str | None = None) -> tuple[str, str]:
+def _address(raw: str, hint: Hint = None) -> tuple[str, str]:
     text = _raw_to_text(re.sub(r"\r?\n[ \t]+", " ", raw or ""), hint)
     name, address = email.utils.parseaddr(text)
     if not address or "@" not in address or re.search(r"\s", address):
@@ -315,7 +337,7 @@ def _address(raw: str, hint: str | None = None) -> tuple[str, str]:
     return name, address.strip().lower()
 
 
-def _sender(headers: dict[str, list[str]], hint: str | None) -> tuple[str, str]:
+def _sender(headers: dict[str, list[str]], hint: Hint) -> tuple[str, str]:
     """(name, address) of the sender as mail clients show it: the first From that holds an address
     (a mail may carry two, one of them broken), else Reply-To, else Sender."""
     for name in ("from", "reply-to", "sender"):
@@ -326,7 +348,7 @@ def _sender(headers: dict[str, list[str]], hint: str | None) -> tuple[str, str]:
     return "", ""
 
 
-def _reply_to(headers: dict[str, list[str]], hint: str | None) -> str:
+def _reply_to(headers: dict[str, list[str]], hint: Hint) -> str:
     """The first address of Reply-To: where the sender wants answers to go."""
     for raw in headers.get("reply-to", ()):
         text = _raw_to_text(re.sub(r"\r?\n[ \t]+", " ", raw), hint)
@@ -529,7 +551,7 @@ def parse(raw: bytes) -> ParsedMail:
     if not headers:
         raise MailParseError("no mail headers found")
     message_id, generated = _message_id(headers, raw)
-    hint = _body_charset(message)
+    hint = functools.cache(lambda: _body_charset(message))  # read only for an 8-bit header
     from_name, from_address = _sender(headers, hint)
     subject = decode_header_value(_first(headers, "subject"), hint)
     parsed = ParsedMail(
