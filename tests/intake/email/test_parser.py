@@ -172,6 +172,20 @@ def test_escape_based_charsets_are_decoded_declared_or_not(text, codec, label):
     assert decode_bytes(text.encode(codec), label) == text
 
 
+@pytest.mark.parametrize("label", ["utf-8", None])
+def test_utf8_with_a_broken_character_keeps_the_rest_readable(label):
+    data = "你好，我的快递单号 SF123 三天没到，请帮忙查询。Grüße!".encode()
+    data = data[:20] + data[21:]  # one byte of 递 lost on the way
+
+    assert decode_bytes(data, label) == "你好，我的快\ufffd单号 SF123 三天没到，请帮忙查询。Grüße!"
+
+
+def test_ascii_text_with_a_few_gbk_characters_labelled_utf8_is_not_taken_for_broken_utf8():
+    text = "Order 4711, customer " + "王喆" + ", please call back before Friday."
+
+    assert decode_bytes(text.encode("gbk"), "utf-8") == text
+
+
 def test_seven_bit_escape_codes_labelled_us_ascii_are_detected():
     assert decode_bytes("お問い合わせ".encode("iso2022_jp"), "us-ascii") == "お問い合わせ"
 

@@ -81,9 +81,9 @@ class ParsedMail:
 
 # --- charsets ------------------------------------------------------------------------------------
 
-# Labels read as another codec, as mail clients do (the WHATWG encoding standard maps gb2312 and
-# gbk to the GBK decoder, which is GB18030's subset): a body labelled gb2312 often holds GBK or
-# GB18030 characters, and decoding it as the superset reads those too.
+# Labels read with another codec, as mail clients and browsers do (the WHATWG encoding standard
+# decodes the gb2312 and gbk labels with its gb18030 decoder): a body labelled gb2312 often holds
+# GBK or GB18030 characters, and decoding it as the superset reads those too.
 _ALIASES = {
     "gb2312": "gb18030",
     "gbk": "gb18030",
@@ -160,7 +160,8 @@ def _plausible(data: bytes, codec: str) -> bool:
 def detect(data: bytes) -> str | None:
     """Text of bytes whose charset is missing, wrong or unknown; None when nothing reads them.
 
-    UTF-8 first (valid UTF-8 is almost never anything else), then charset-normalizer over
+    UTF-8 first (valid UTF-8 is almost never anything else, nor is UTF-8 with a few broken
+    bytes, `_damaged_utf8`), then charset-normalizer over
     DETECTED_CHARSETS; among the matches as clean as the best one, the first of _PREFERRED wins.
     7-bit bytes come here only when they carry escape codes: only the escape-based charsets fit.
     """
@@ -171,6 +172,9 @@ def detect(data: bytes) -> str | None:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
+        damaged = _damaged_utf8(data)
+        if damaged is not None:
+            return damaged
         # The common case, asked alone first (a tenth of the cost of the whole list): GB18030 as
         # clean as this is within _NEAR_TIE of the best match, so the whole list would pick it too.
         first = _PREFERRED[0]
@@ -187,6 +191,16 @@ def detect(data: bytes) -> str | None:
             if preferred in match.could_be_from_charset:
                 return data.decode(preferred)
     return str(near[0])
+
+
+def _damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes (a line cut mid-character on its way) read as mail clients
+    show it, with U+FFFD for them: at least ten good multibyte characters for each broken one,
+    which text in another charset never has."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    good = sum(1 for char in text if char > "\x7f") - broken
+    return text if good >= 10 * broken else None
 
 
 def _matches(data: bytes, charsets: tuple[str, ...]) -> list:
@@ -517,9 +531,8 @@ _MESSAGE_ID_HEADER = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.
 
 
 def message_key(raw: bytes) -> str:
-    """The Message-ID `parse` gives this mail, read from its header block only (cheap: no parse).
-
-    The inbound log keys a mail piped again on it."""
+    """The Message-ID `parse` gives this mail (for any well-formed header block), read from the
+    header block only: cheap, no parse. The inbound log keys a mail piped again on it."""
     raw = skip_preamble(raw)
     head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
     match = _MESSAGE_ID_HEADER.search(head)
