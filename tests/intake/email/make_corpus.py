@@ -8,7 +8,8 @@ consultation on 2026-11-22, so the n-th new work order is ZX-20261122-000n.
 
 expected.json, per file: subject, from (address), text_has / text_not (snippets of the stored text),
 html_not (of the stored HTML), attachments (names kept), skipped (names refused), is_auto,
-thread ("new" or the file whose work order it joins), duplicate (the same Message-ID as an earlier file).
+thread ("new" or the file whose work order it joins), duplicate (the same Message-ID as an earlier file),
+reply_to (the answer address kept beside the sender, "" when there is none or it is the sender).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def b64(data: bytes) -> bytes:
 def headers(
     name: str,
     *,
-    frm: str,
+    frm: str | bytes | None,
     subject: str | bytes | None,
     extra: list[str] = (),
     msgid: str | None = "",
@@ -56,7 +57,8 @@ def headers(
         lines.append(f"Message-ID: {msgid}".encode())
     if date:
         lines.append(f"Date: {date}".encode())
-    lines.append(b"From: " + (frm.encode("utf-8") if isinstance(frm, str) else frm))
+    if frm is not None:  # None: a mail without From
+        lines.append(b"From: " + (frm.encode("utf-8") if isinstance(frm, str) else frm))
     lines.append(f"To: {to}".encode())
     if subject is not None:
         lines.append(b"Subject: " + (subject.encode("utf-8") if isinstance(subject, str) else subject))
@@ -115,6 +117,7 @@ def case(
     is_auto=False,
     thread="new",
     duplicate=False,
+    reply_to="",
 ):
     index = len(CASES) + 1
     filename = f"{index:03d}-{name}.eml"
@@ -135,6 +138,7 @@ def case(
             "is_auto": is_auto,
             "thread": thread,
             "duplicate": duplicate,
+            "reply_to": reply_to,
         }
     )
 
@@ -938,6 +942,204 @@ def build() -> None:  # noqa: PLR0915 — one case after another
         text_has=["請查看單據"],
         attachments=["單據.pdf"],
     )
+
+    real_world()
+
+
+def real_world() -> None:
+    """Charsets as declared, headers as mail clients read them, stray lines, quote headers per client."""
+    case(
+        "latin1-umlauts",
+        headers(
+            "latin1-umlauts",
+            frm=f"{qw('Jürgen Müller', 'iso-8859-1')} <juergen@example.de>",
+            subject="Bestätigung fehlt".encode("iso-8859-1"),  # raw 8-bit: read in the body's charset
+        )
+        + text_part(
+            "Grüße aus München! Die Bestätigung für meine Bestellung 4711 fehlt.", "iso-8859-1", cte="8bit"
+        ),
+        subject="Bestätigung fehlt",
+        frm="juergen@example.de",
+        text_has=["Grüße aus München", "Bestätigung für meine Bestellung 4711"],
+    )
+    case(
+        "iso-2022-jp-declared",
+        headers("iso-2022-jp-declared", frm="tanaka@example.jp", subject=bw("お問い合わせ", "iso-2022-jp"))
+        + text_part("製品の保証について教えてください。", "iso-2022-jp", cte="7bit"),
+        subject="お問い合わせ",
+        frm="tanaka@example.jp",
+        text_has=["製品の保証について"],
+    )
+    case(
+        "iso-2022-jp-undeclared",
+        headers(
+            "iso-2022-jp-undeclared",
+            frm="suzuki@example.jp",
+            subject="返品の依頼".encode("iso-2022-jp"),  # escape codes in a raw header, no charset anywhere
+        )
+        + text_part("注文番号 A2002 を返品したいです。", "iso-2022-jp", cte="7bit", label=""),
+        subject="返品の依頼",
+        frm="suzuki@example.jp",
+        text_has=["注文番号 A2002 を返品したいです"],
+    )
+    case(
+        "iso-2022-kr-declared",
+        headers("iso-2022-kr-declared", frm="kim@example.kr", subject=bw("제품 문의", "euc-kr"))
+        + text_part("제품 보증에 대해 문의드립니다.", "iso-2022-kr", cte="7bit"),
+        subject="제품 문의",
+        frm="kim@example.kr",
+        text_has=["제품 보증에 대해 문의드립니다"],
+    )
+    case(
+        "from-missing-reply-to",
+        headers(
+            "from-missing-reply-to",
+            frm=None,
+            subject=bw("没有发件人"),
+            extra=[f"Reply-To: {bw('吴十')} <wushi@example.cn>", "Sender: robot@forms.example.cn"],
+        )
+        + text_part("网页表单转来的邮件，没有 From。"),
+        subject="没有发件人",
+        frm="wushi@example.cn",
+        text_has=["没有 From"],
+    )
+    case(
+        "from-empty-sender",
+        headers("from-empty-sender", frm="", subject="Empty From", extra=["Sender: desk@example.org"])
+        + text_part("The From header is empty; Sender says who sent it.", "us-ascii", cte="7bit"),
+        subject="Empty From",
+        frm="desk@example.org",
+        text_has=["Sender says who sent it"],
+    )
+    case(
+        "two-from-first-broken",
+        headers(
+            "two-from-first-broken",
+            frm="undisclosed sender",
+            subject=bw("两个发件人"),
+            extra=[f"From: {bw('郑十一')} <zheng@example.cn>"],
+        )
+        + text_part("第一个 From 没有地址，第二个才有。"),
+        subject="两个发件人",
+        frm="zheng@example.cn",
+        text_has=["第二个才有"],
+    )
+    case(
+        "reply-to-differs",
+        headers(
+            "reply-to-differs",
+            frm="boss@example.com",
+            subject="Please answer my assistant",
+            extra=["Reply-To: Assistant <assistant@example.com>"],
+        )
+        + text_part("Answers go to my assistant.", "us-ascii", cte="7bit"),
+        subject="Please answer my assistant",
+        frm="boss@example.com",
+        text_has=["my assistant"],
+        reply_to="assistant@example.com",
+    )
+    case(
+        "mbox-from-line",
+        b"From customer@example.com Sun Nov 22 08:00:00 2026\r\n"
+        + headers("mbox-from-line", frm="mbox@example.com", subject=bw("从邮箱文件导出"))
+        + text_part("这封邮件从 mbox 文件导出，第一行是 From 分隔行。"),
+        subject="从邮箱文件导出",
+        frm="mbox@example.com",
+        text_has=["第一行是 From 分隔行"],
+    )
+    case(
+        "stray-text-before-headers",
+        b">From someone Sun Nov 22 08:00:00 2026\r\nSaved by the old help desk on 2026-11-22\r\n\r\n"
+        + headers("stray-text-before-headers", frm="stray@example.com", subject="Stray lines first")
+        + text_part("A tool wrote two lines before the headers.", "us-ascii", cte="7bit"),
+        subject="Stray lines first",
+        frm="stray@example.com",
+        text_has=["two lines before the headers"],
+    )
+    # --- quote headers, one reply per client ------------------------------------------------------
+    replies = [
+        (
+            "reply-gmail-german",
+            "latin1-umlauts",
+            "juergen@example.de",
+            "Danke, die Bestätigung ist angekommen.\n\nAm So., 22. Nov. 2026 um 09:30 Uhr schrieb 客服中心 "
+            "<service@kefu.test>:\n> Wir prüfen das.",
+            "utf-8",
+            ["Wir prüfen das", "schrieb"],
+        ),
+        (
+            "reply-outlook-german",
+            "latin1-umlauts",
+            "juergen@example.de",
+            "Bitte auch die Rechnung schicken.\n\n-----Ursprüngliche Nachricht-----\nVon: 客服 <service@kefu.test>"
+            "\nGesendet: Sonntag, 22. November 2026 09:30\nAn: juergen@example.de\nBetreff: Bestätigung\n\n"
+            "Die Bestätigung ist unterwegs.",
+            "utf-8",
+            ["Ursprüngliche", "ist unterwegs"],
+        ),
+        (
+            "reply-apple-mail-english",
+            "from-address-only",
+            "onlyaddress@example.com",
+            "Thanks, it arrived.\n\nOn Nov 22, 2026, at 09:30, Service <service@kefu.test> wrote:\n\n"
+            "> Your order ships tomorrow.",
+            "us-ascii",
+            ["ships tomorrow", "wrote:"],
+        ),
+        (
+            "reply-thunderbird-english",
+            "bad-date",
+            "baddate@example.com",
+            "The date was Sunday.\n\nOn 22/11/2026 09:30, Service wrote:\n> Which date did you mean?",
+            "us-ascii",
+            ["Which date", "wrote:"],
+        ),
+        (
+            "reply-gmail-chinese",
+            "unlabelled-gbk-body",
+            "nolabel@example.cn",
+            "已经收到，谢谢。\n\n客服中心 <service@kefu.test> 于2026年11月22日周日 09:30写道：\n> 我们已经处理。",
+            "utf-8",
+            ["我们已经处理", "写道"],
+        ),
+        (
+            "reply-netease-163",
+            "q-encoded-gb2312",
+            "sunba@example.cn",
+            '发票重开了吗？\n\n在 2026-11-22 09:30:00，"客服中心" <service@kefu.test> 写道：\n> 发票将在三天内重开。',
+            "gbk",
+            ["三天内重开", "写道"],
+        ),
+        (
+            "reply-outlook-traditional",
+            "big5",
+            "chan@example.hk",
+            "收到，謝謝。\n\n寄件者: 客服中心 <service@kefu.test>\n寄件日期: 2026年11月22日 上午 09:30\n"
+            "收件者: chan@example.hk\n主旨: 產品諮詢\n\n保養期為一年。",
+            "big5",
+            ["保養期為一年", "寄件者"],
+        ),
+        (
+            "reply-iso-2022-jp-quoted",
+            "iso-2022-jp-declared",
+            "tanaka@example.jp",
+            "ありがとうございます。\n\n> 保証期間は一年です。",
+            "iso-2022-jp",
+            ["保証期間は一年です"],
+        ),
+    ]
+    for name, thread, sender, text, charset, cut in replies:
+        new_part = text.split("\n\n")[0]
+        case(
+            name,
+            headers(name, frm=sender, subject=f"Re: {name}", extra=[f"In-Reply-To: {IDS[thread]}"])
+            + text_part(text, charset, cte="7bit" if charset.startswith(("us-", "iso-2022")) else "base64"),
+            subject=f"Re: {name}",
+            frm=sender,
+            text_has=[new_part],
+            text_not=cut,
+            thread=thread,
+        )
 
 
 def main() -> None:

@@ -61,3 +61,27 @@ def test_an_unavailable_database_exits_75_so_the_mta_keeps_the_mail(tmp_path):
 
     assert done.returncode == 75, done.stderr
     assert b"database unavailable" in done.stderr
+
+
+def test_the_same_mail_piped_twice_keeps_one_row_and_names_the_same_work_order(mailbox, monkeypatch, capsys):
+    outputs = []
+    for _time in range(2):
+        monkeypatch.setattr(sys, "stdin", _Stdin(eml("utf8-plain")))
+        assert cli.main(["ingest-mail"]) == 0
+        outputs.append(capsys.readouterr().out)
+
+    assert outputs[0] == outputs[1]
+    assert InboundMail.objects.count() == 1
+
+
+def test_a_piped_mbox_mail_with_stray_lines_is_routed_by_its_to_address(org, monkeypatch):
+    from kefu.intake.email.models import Mailbox
+
+    Mailbox.objects.create(name="first", address="first@kefu.test")
+    wanted = Mailbox.objects.create(name="service", address="service@kefu.test")
+    raw = b">From someone Sun Nov 22 08:00:00 2026\r\nexported by a tool\r\n" + eml("utf8-plain")
+    monkeypatch.setattr(sys, "stdin", _Stdin(raw))
+
+    assert cli.main(["ingest-mail"]) == 0
+
+    assert InboundMail.objects.get().mailbox == wanted

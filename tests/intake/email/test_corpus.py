@@ -52,6 +52,8 @@ def _mismatches(name: str, want: dict, row: InboundMail, original: dict) -> list
     skipped = sorted(s["name"] for s in message.data.get("skipped_attachments", []))
     if skipped != want["skipped"]:
         problems.append(f"skipped {skipped}")
+    if message.data["email"].get("reply_to", "") != want["reply_to"]:
+        problems.append(f"reply-to {message.data['email'].get('reply_to')!r}")
     if bool(message.data["email"].get("auto")) is not want["is_auto"]:
         problems.append(f"auto {message.data['email'].get('auto')!r}")
     if want["thread"] == "new":
@@ -79,7 +81,12 @@ def test_the_corpus_opens_one_work_order_per_new_mail(ingested):
 def test_ingesting_the_corpus_again_adds_nothing(ingested, mailbox):
     from kefu.intake.email.services import mail_ingest
 
-    counts = (Ticket.objects.count(), Message.objects.count())
+    counts = (Ticket.objects.count(), Message.objects.count(), InboundMail.objects.count())
     for path in corpus_files():
         mail_ingest(raw=path.read_bytes(), mailbox=mailbox, now=CORPUS_NOW)
-    assert (Ticket.objects.count(), Message.objects.count()) == counts
+    assert (Ticket.objects.count(), Message.objects.count(), InboundMail.objects.count()) == counts
+
+
+def test_the_inbound_log_keeps_one_row_per_distinct_mail(ingested):
+    duplicates = [w for w in expected().values() if w["duplicate"]]
+    assert InboundMail.objects.count() == len(expected()) - len(duplicates)

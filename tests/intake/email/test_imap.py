@@ -4,7 +4,6 @@ import imaplib
 
 import pytest
 
-from kefu.intake.email import imap as imap_polling
 from kefu.intake.email import services
 from kefu.intake.email.models import InboundMail
 from kefu.tickets.models import Message, Ticket
@@ -37,7 +36,7 @@ def test_polling_turns_unseen_mail_into_work_orders_and_marks_it_seen(imap, imap
     for name in ("utf8-plain", "gb2312-base64", "nested-mixed-alternative-related"):
         _append(imap, eml(name))
 
-    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    counts = services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
     assert counts["processed"] == 3
     assert Ticket.objects.filter(channel="email", group=imap_mailbox.group).count() == 3
@@ -52,9 +51,9 @@ def test_polling_turns_unseen_mail_into_work_orders_and_marks_it_seen(imap, imap
 
 def test_a_second_poll_adds_nothing(imap, imap_mailbox):
     _append(imap, eml("utf8-plain"))
-    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
-    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    counts = services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
     assert counts == {"fetched": 0, "processed": 0, "failed": 0, "skipped": 0}
     assert (Ticket.objects.count(), Message.objects.filter(direction="in").count()) == (1, 1)
@@ -62,10 +61,10 @@ def test_a_second_poll_adds_nothing(imap, imap_mailbox):
 
 def test_a_reply_delivered_to_the_mailbox_threads_into_its_work_order(imap, imap_mailbox):
     _append(imap, eml("gb2312-base64"))
-    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
     _append(imap, eml("reply-outlook-original"))
 
-    imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
     (ticket,) = Ticket.objects.all()
     assert ticket.messages.filter(direction="in").count() == 2
@@ -83,7 +82,7 @@ def test_a_mail_that_fails_is_kept_with_its_error_and_the_batch_goes_on(imap, im
     for n in (1, 2, 3):
         _append(imap, _mail(n))
 
-    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    counts = services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
     assert (counts["processed"], counts["failed"]) == (2, 1)
     failed = InboundMail.objects.get(state="failed")
@@ -110,13 +109,13 @@ def test_a_crash_inside_a_batch_loses_and_duplicates_nothing(imap, imap_mailbox,
 
     monkeypatch.setattr(services, "_ingest", crashing_ingest)
     with pytest.raises(Crash):
-        imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+        services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
     assert InboundMail.objects.filter(state="received").count() == 5  # the batch rolled back whole
     assert Ticket.objects.count() == 0
     assert _seen(imap) == []
     monkeypatch.setattr(services, "_ingest", real_ingest)
 
-    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    counts = services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
     assert (counts["fetched"], counts["processed"]) == (0, 5)  # nothing fetched twice
     assert Ticket.objects.count() == 5
@@ -139,11 +138,11 @@ def test_a_crash_before_marking_seen_does_not_process_the_mail_twice(imap, imap_
 
     monkeypatch.setattr(imaplib.IMAP4, "uid", uid)
     with pytest.raises(Crash):
-        imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+        services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
     monkeypatch.setattr(imaplib.IMAP4, "uid", real_uid)
     assert _seen(imap) == []
 
-    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    counts = services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
     assert counts["skipped"] == 3  # kept and processed before the crash: only marked now
     assert Ticket.objects.count() == 3
@@ -166,12 +165,12 @@ def test_a_poll_goes_in_batches_each_committed_before_the_next(imap, imap_mailbo
 
     monkeypatch.setattr(services, "_ingest", crashing_ingest)
     with pytest.raises(Crash):
-        imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+        services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
 
     assert Ticket.objects.count() == 2  # the first batch stays
     assert _seen(imap) == [1, 2]
     monkeypatch.setattr(services, "_ingest", real_ingest)
-    counts = imap_polling.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
+    counts = services.mailbox_poll(mailbox=imap_mailbox, now=CORPUS_NOW)
     assert (counts["fetched"], counts["processed"]) == (1, 3)
     assert Ticket.objects.count() == 5
     assert _seen(imap) == [1, 2, 3, 4, 5]
@@ -191,7 +190,7 @@ def test_a_wrong_password_is_kept_on_the_mailbox_and_other_mailboxes_still_poll(
     )
     _append(imap, _mail(1))
 
-    results = imap_polling.mailboxes_poll(now=CORPUS_NOW)
+    results = services.mailboxes_poll(now=CORPUS_NOW)
 
     assert results[imap_mailbox.name]["processed"] == 1
     assert results[broken.name].startswith("error")

@@ -2,9 +2,14 @@
 
 import pytest
 
-from kefu.intake.email.imap import mailboxes_poll
 from kefu.intake.email.models import InboundMail
-from kefu.intake.email.services import inbound_retry, inbound_store, mail_ingest
+from kefu.intake.email.services import (
+    inbound_retry,
+    inbound_store,
+    mail_ingest,
+    mail_ingest_many,
+    mailboxes_poll,
+)
 from kefu.tickets.models import Attachment, Message, Ticket
 from tests.intake.email.conftest import CORPUS_NOW, eml
 
@@ -138,3 +143,97 @@ def test_a_bounce_of_our_reply_threads_into_the_work_order_of_that_reply(mailbox
 
     assert row.ticket == ticket
     assert row.message.data["email"]["auto"] == "sender mailer-daemon@mx.example.com"
+
+
+def test_the_same_mail_piped_again_adds_no_row_to_the_inbound_log(mailbox):
+    first = mail_ingest(raw=eml("utf8-plain"), mailbox=mailbox, now=CORPUS_NOW)
+    again = mail_ingest(raw=eml("utf8-plain"), mailbox=mailbox, now=CORPUS_NOW)
+    resent = mail_ingest(raw=eml("resent-duplicate"), mailbox=mailbox, now=CORPUS_NOW)  # same Message-ID
+
+    assert again.pk == resent.pk == first.pk
+    assert InboundMail.objects.count() == 1
+    assert again.state == InboundMail.State.PROCESSED
+    assert Message.objects.filter(direction="in").count() == 1
+
+
+def test_a_mail_without_message_id_piped_again_adds_no_row(mailbox):
+    mail_ingest(raw=eml("no-message-id"), mailbox=mailbox, now=CORPUS_NOW)
+    mail_ingest(raw=eml("no-message-id"), mailbox=mailbox, now=CORPUS_NOW)
+
+    assert InboundMail.objects.count() == 1
+
+
+def test_a_mail_kept_but_not_processed_yet_is_not_kept_twice(mailbox):
+    kept, created = inbound_store(raw=eml("big5"), mailbox=mailbox, now=CORPUS_NOW)
+    again, created_again = inbound_store(raw=eml("big5"), mailbox=mailbox, now=CORPUS_NOW)
+
+    assert (created, created_again, again.pk) == (True, False, kept.pk)
+    assert kept.mail_id == "<big5@mail.example.com>"
+
+
+def test_a_failed_mail_piped_again_is_processed_again_on_its_row(mailbox, monkeypatch):
+    from kefu.intake.email import services
+
+    real = services._ingest
+    monkeypatch.setattr(services, "_ingest", lambda parsed, **kw: 1 / 0)
+    failed = mail_ingest(raw=eml("big5"), mailbox=mailbox, now=CORPUS_NOW)
+    monkeypatch.setattr(services, "_ingest", real)
+
+    again = mail_ingest(raw=eml("big5"), mailbox=mailbox, now=CORPUS_NOW)
+
+    assert failed.state == InboundMail.State.FAILED
+    assert (again.pk, again.state) == (failed.pk, InboundMail.State.PROCESSED)
+    assert InboundMail.objects.count() == 1
+
+
+def test_a_batch_keeps_each_distinct_mail_once(mailbox):
+    mail_ingest(raw=eml("utf8-plain"), mailbox=mailbox, now=CORPUS_NOW)
+    raws = [eml("utf8-plain"), eml("big5"), eml("big5"), eml("resent-duplicate")]
+
+    rows = mail_ingest_many(raws=raws, mailbox=mailbox, now=CORPUS_NOW)
+
+    assert InboundMail.objects.count() == 2
+    assert [r.mail_id for r in rows] == [
+        "<utf8-plain@mail.example.com>",
+        *["<big5@mail.example.com>"] * 2,
+        "<utf8-plain@mail.example.com>",
+    ]
+    assert Ticket.objects.count() == 2
+
+
+def test_a_mail_with_stray_lines_before_its_headers_becomes_a_work_order(mailbox):
+    raw = b"From customer@example.com Sun Nov 22 08:00:00 2026\r\nsaved by the old help desk\r\n" + eml(
+        "big5"
+    )
+
+    row = mail_ingest(raw=raw, mailbox=mailbox, now=CORPUS_NOW)
+
+    assert row.state == InboundMail.State.PROCESSED
+    assert (row.message.subject, row.message.address) == ("產品諮詢", "chan@example.hk")
+
+
+def test_the_services_never_import_the_tasks_and_imap_imports_no_kefu_module():
+    """The mail cycle services → tasks → imap → services is gone: tasks → services → imap, one way."""
+    import ast
+    from pathlib import Path
+
+    import kefu.intake.email as package
+
+    root = Path(package.__file__).parent
+
+    def imports(name: str) -> set[str]:
+        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
+        found = set()
+        for node in ast.walk(tree):  # imports inside functions included
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+        return found
+
+    assert not {m for m in imports("services") if m.startswith("kefu.intake.email.tasks")}
+    assert not {m for m in imports("parser") | imports("imap") if m.startswith("kefu.intake.email.")} - {
+        "kefu.intake.email.models",
+        "kefu.intake.email.models.Mailbox",
+    }
+    assert "kefu.intake.email.services" in imports("tasks")

@@ -171,3 +171,55 @@ def test_a_reply_that_smtp_refuses_is_kept_as_failed(
     reply.refresh_from_db()
     assert reply.delivery == Message.Delivery.FAILED
     assert reply.delivery_error
+
+
+def test_an_agents_reply_goes_to_the_reply_to_the_customer_asked_for(
+    smtp_server, quiet_mailbox, org, django_capture_on_commit_callbacks
+):
+    raw = _mail(1, sender="boss@example.com", extra="Reply-To: Assistant <Assistant@example.com>\r\n")
+    ticket = mail_ingest(raw=raw, mailbox=quiet_mailbox, now=CORPUS_NOW).ticket
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = message_reply(ticket=ticket, by=org.agent, body_text="安装时间已确认。")
+
+    ((_f, rcpt, _sent),) = smtp_server.messages
+    assert rcpt == ["assistant@example.com"]
+    assert ticket.customer_email == "boss@example.com"  # the customer is still the sender
+    reply.refresh_from_db()
+    assert reply.data["delivery"]["to"] == "assistant@example.com"
+
+
+def test_the_acknowledgement_goes_to_the_reply_to(smtp_server, mailbox, django_capture_on_commit_callbacks):
+    raw = _mail(1, sender="boss@example.com", extra="Reply-To: assistant@example.com\r\n")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mail_ingest(raw=raw, mailbox=mailbox, now=CORPUS_NOW)
+
+    ((_f, rcpt, _ack),) = smtp_server.messages
+    assert rcpt == ["assistant@example.com"]
+
+
+def test_a_mail_without_from_is_answered_at_its_reply_to(
+    smtp_server, mailbox, django_capture_on_commit_callbacks
+):
+    raw = _mail(1).replace(b"From: =?utf-8?B?546L5LqU?= <customer@example.com>\r\n", b"From:\r\n")
+    raw = b"Reply-To: =?utf-8?B?546L5LqU?= <wang@example.com>\r\n" + raw
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row = mail_ingest(raw=raw, mailbox=mailbox, now=CORPUS_NOW)
+
+    assert (row.ticket.customer_email, row.ticket.customer_name) == ("wang@example.com", "王五")
+    ((_f, rcpt, _ack),) = smtp_server.messages
+    assert rcpt == ["wang@example.com"]
+
+
+def test_a_mail_whose_reply_to_is_our_own_mailbox_is_not_acknowledged(
+    smtp_server, mailbox, django_capture_on_commit_callbacks
+):
+    raw = _mail(1, extra="Reply-To: service@kefu.test\r\n")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row = mail_ingest(raw=raw, mailbox=mailbox, now=CORPUS_NOW)
+
+    assert row.ticket is not None
+    assert smtp_server.messages == []

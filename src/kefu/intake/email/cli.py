@@ -26,7 +26,9 @@ def _mailbox(name: str | None, raw: bytes):
         if mailbox is None:
             raise LookupError(f"no mailbox named {name!r}")
         return mailbox
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    from kefu.intake.email.parser import skip_preamble
+
+    head = skip_preamble(raw).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
     message = email.message_from_string(head + "\n\n")
     recipients = [
         a.lower() for _n, a in email.utils.getaddresses(message.get_all("to", []) + message.get_all("cc", []))
@@ -44,7 +46,7 @@ def cmd_ingest_mail(args: argparse.Namespace) -> int:
 
     try:
         if args.imap:
-            from kefu.intake.email.imap import mailbox_poll, mailboxes_poll
+            from kefu.intake.email.services import mailbox_poll, mailboxes_poll
 
             if args.mailbox:  # one poller per mailbox (several processes side by side on PostgreSQL)
                 try:

@@ -2,7 +2,8 @@
 
 `deliver` is registered for the "email" channel (apps.py); kefu.tickets.services.messages calls it
 after the reply's transaction commits and retries it when it raises. The mail goes from the
-mailbox the customer wrote to, with the work-order number in the subject and In-Reply-To /
+mailbox the customer wrote to, to the address the customer's mail asked answers to go to
+(Reply-To), with the work-order number in the subject and In-Reply-To /
 References built from the thread's stored Message-IDs, so the customer's answer threads back.
 """
 
@@ -78,6 +79,23 @@ def thread_headers(ticket: Ticket, message: Message) -> dict[str, str]:
     return {"In-Reply-To": in_reply_to, "References": " ".join(references)}
 
 
+def answer_address(ticket: Ticket, message: Message) -> str:
+    """Where a reply to the customer goes: the Reply-To of the customer's latest mail on the work
+    order when it asked for one (as a mail client answers), else the customer's address."""
+    latest = (
+        Message.objects.filter(
+            ticket=ticket,
+            channel=Channel.EMAIL,
+            direction=Message.Direction.INBOUND,
+            address__iexact=message.address,
+        )
+        .order_by("-created_at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return ((latest or {}).get("email") or {}).get("reply_to") or message.address
+
+
 def _domain(address: str) -> str:
     return (
         address.rsplit("@", 1)[-1] if "@" in address else getattr(settings, "KEFU_EMAIL_DOMAIN", "kefu.local")
@@ -89,6 +107,7 @@ def deliver(message: Message) -> dict:
     ticket = message.ticket
     if not message.address:
         raise ValueError(_("%(number)s has no customer email address.") % {"number": ticket.number})
+    to = answer_address(ticket, message)
     mailbox = mailbox_for(ticket, message)
     from_address = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
     domain = getattr(settings, "KEFU_EMAIL_DOMAIN", "") or _domain(from_address)
@@ -105,7 +124,7 @@ def deliver(message: Message) -> dict:
         subject=reply_subject(ticket, message),
         body=message.body_text,
         from_email=formataddr((mailbox.name, from_address)) if mailbox else from_address,
-        to=[message.address],
+        to=[to],
         headers=headers,
     )
     if message.body_html:
@@ -114,4 +133,4 @@ def deliver(message: Message) -> dict:
         with attachment.file.open("rb") as handle:
             mail.attach(attachment.name, handle.read(), attachment.content_type or None)
     mail.send(fail_silently=False)
-    return {"external_id": message_id, "to": message.address, "from": from_address}
+    return {"external_id": message_id, "to": to, "from": from_address}

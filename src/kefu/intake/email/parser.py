@@ -1,11 +1,12 @@
 """Real-world mail made readable: raw bytes in, a `ParsedMail` out.
 
 The standard library's parser (policy.compat32, the fast one) does the MIME structure; headers and bodies are
-decoded here with fallbacks, because Chinese mail is often labelled wrongly or not at all: a body
-marked gb2312 that is really GBK or GB18030, 8-bit headers with no encoded words, a filename in raw
-GBK bytes. gb2312 and gbk are read as gb18030 (a superset); unlabelled 8-bit text is tried as
-UTF-8, then GB18030, then Big5. Nothing here raises on bad input except `MailParseError` for
-bytes that are not a mail at all.
+decoded here as mail clients do: the declared charset wins when the bytes decode cleanly in it
+(gb2312 and gbk are read as gb18030, their superset, because Chinese mailers label GBK text
+gb2312); a missing, wrong or unknown one is detected with charset-normalizer (`decode_bytes`).
+8-bit headers without encoded words are read in the body's charset. Lines before the headers
+(an mbox "From " line, stray text) are skipped. Nothing here raises on bad input except
+`MailParseError` for bytes that are not a mail at all.
 
 TNEF (winmail.dat) is not decoded: it is kept as an ordinary attachment and the text or HTML part
 that Outlook sends beside it is used.
@@ -15,14 +16,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import email
 import email.policy
 import email.utils
+import functools
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message as StdMessage
+
+from charset_normalizer import from_bytes
 
 from kefu.core.html import sanitize, to_text
 
@@ -46,6 +52,8 @@ class ParsedMail:
     subject: str = ""
     from_name: str = ""
     from_address: str = ""
+    #: Where answers go when the sender asked for another address (Reply-To); else "".
+    reply_to: str = ""
     to: list[str] = field(default_factory=list)
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
@@ -73,6 +81,9 @@ class ParsedMail:
 
 # --- charsets ------------------------------------------------------------------------------------
 
+# Labels read with another codec, as mail clients and browsers do (the WHATWG encoding standard
+# decodes the gb2312 and gbk labels with its gb18030 decoder): a body labelled gb2312 often holds
+# GBK or GB18030 characters, and decoding it as the superset reads those too.
 _ALIASES = {
     "gb2312": "gb18030",
     "gbk": "gb18030",
@@ -92,62 +103,153 @@ _ALIASES = {
     "utf8": "utf-8",
     "unicode-1-1-utf-8": "utf-8",
     "ks_c_5601-1987": "cp949",
+    "iso-2022-cn": "",  # Python has no decoder for it: detected instead
+    "iso-2022-cn-ext": "",
 }
-_WESTERN = {"us-ascii", "ascii", "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252", "iso-8859-15"}
-_FALLBACKS = ("utf-8", "gb18030", "big5", "big5hkscs")
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# Decoders that read 7-bit bytes as something other than ASCII (escape sequences, shifts).
+_SEVEN_BIT = ("iso2022", "hz", "utf-7")
+# Where the charset is missing, wrong or unknown, charset-normalizer chooses among these (what
+# mail to a Chinese service center is written in; the whole list of ~90 codecs costs 100 times
+# more and finds exotic code pages in short Chinese text). A near tie goes to the one listed
+# first: short GBK text is also valid Big5 or EUC-KR, and the center's mail is mostly GBK.
+DETECTED_CHARSETS = (
+    "gb18030", "big5", "big5hkscs", "cp1252", "cp932", "euc_jp", "iso2022_jp", "iso2022_jp_2",
+    "cp949", "iso2022_kr", "cp1250", "cp1251", "koi8_r", "iso8859_2", "iso8859_7", "iso8859_15",
+    "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "cp874", "mac_roman",
+)  # fmt: skip
+_ESCAPE_CHARSETS = ("iso2022_jp", "iso2022_jp_2", "iso2022_kr")
+_PREFERRED = ("gb18030", "big5", "cp1252")
+_NEAR_TIE = 0.1  # charset-normalizer's "chaos" (0: clean text) within which the preference decides
 
 
+@functools.lru_cache(maxsize=256)
 def _codec(label: str | None) -> str | None:
+    """The Python codec of a charset label, or None for a missing or unknown one."""
     if not label:
         return None
     label = label.strip().strip("\"'").lower().split("*")[0]
     label = _ALIASES.get(label, label)
+    if not label:
+        return None
     try:
-        "".encode(label)
+        "".encode(label)  # refuses codecs that are not text encodings ("base64", "zlib")
+        return codecs.lookup(label).name
     except LookupError:
         return None
-    return label
+
+
+@functools.lru_cache(maxsize=256)
+def _single_byte(codec: str) -> bool:
+    """Every byte is a character: such a codec "decodes" anything, so decoding proves nothing."""
+    return sum(_decodes(bytes([b]), codec) for b in range(0x80, 0x100)) >= 0x60
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _plausible(data: bytes, codec: str) -> bool:
+    """charset-normalizer finds the bytes read as `codec` to be text, not mojibake (GBK read as latin-1)."""
+    return bool(_matches(data, (codec,)))
+
+
+def detect(data: bytes) -> str | None:
+    """Text of bytes whose charset is missing, wrong or unknown; None when nothing reads them.
+
+    UTF-8 first (valid UTF-8 is almost never anything else, nor is UTF-8 with a few broken
+    bytes, `_damaged_utf8`), then charset-normalizer over
+    DETECTED_CHARSETS; among the matches as clean as the best one, the first of _PREFERRED wins.
+    7-bit bytes come here only when they carry escape codes: only the escape-based charsets fit.
+    """
+    if data.isascii():
+        candidates = _ESCAPE_CHARSETS
+    else:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        damaged = _damaged_utf8(data)
+        if damaged is not None:
+            return damaged
+        # The common case, asked alone first (a tenth of the cost of the whole list): GB18030 as
+        # clean as this is within _NEAR_TIE of the best match, so the whole list would pick it too.
+        first = _PREFERRED[0]
+        if _decodes(data, first) and any(m.chaos <= _NEAR_TIE for m in _matches(data, (first,))):
+            return data.decode(first)
+        candidates = DETECTED_CHARSETS
+    matches = _matches(data, candidates)
+    if not matches:
+        return None
+    cleanest = min(m.chaos for m in matches)
+    near = [m for m in matches if m.chaos <= cleanest + _NEAR_TIE]
+    for preferred in _PREFERRED:
+        for match in near:
+            if preferred in match.could_be_from_charset:
+                return data.decode(preferred)
+    return str(near[0])
+
+
+def _damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes (a line cut mid-character on its way) read as mail clients
+    show it, with U+FFFD for them: at least ten good multibyte characters for each broken one,
+    which text in another charset never has."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    good = sum(1 for char in text if char > "\x7f") - broken
+    return text if good >= 10 * broken else None
+
+
+def _matches(data: bytes, charsets: tuple[str, ...]) -> list:
+    return list(from_bytes(data, cp_isolation=list(charsets), preemptive_behaviour=False))
 
 
 def decode_bytes(data: bytes, label: str | None = None) -> str:
-    """Text from `data`, trusting the charset `label` only as far as the bytes agree with it."""
+    """Text from `data`: the declared charset `label` wins when the bytes decode cleanly in it.
+
+    "Cleanly": without an error, and for single-byte charsets (which decode any byte) also read
+    as text by charset-normalizer, so that GBK labelled iso-8859-1 is not taken for accented
+    Latin. A missing, wrong or unknown label is detected (`detect`). 7-bit bytes are ASCII unless
+    the label is an escape-based charset (ISO-2022-JP/KR, HZ, UTF-7) or they carry escape codes.
+    """
     if not data:
         return ""
-    if data.isascii():
-        return data.decode("ascii")
     codec = _codec(label)
-    if codec and codec not in _WESTERN:
+    escaped = b"\x1b" in data
+    if data.isascii() and not escaped and not (codec and codec.startswith(_SEVEN_BIT)):
+        return data.decode("ascii")
+    if codec and not (escaped and not codec.startswith(_SEVEN_BIT)):
         try:
-            return data.decode(codec)
+            text = data.decode(codec)
         except UnicodeDecodeError:
-            pass
-    if codec in _WESTERN:
-        # Chinese mailers often label GBK text as iso-8859-1; believe the label only when the
-        # bytes are not plainly UTF-8 or Chinese.
-        for candidate in ("utf-8", "gb18030"):
-            try:
-                text = data.decode(candidate)
-            except UnicodeDecodeError:
-                continue
-            if candidate == "utf-8" or len(_CJK.findall(text)) * 3 >= len(re.findall(r"[^\x00-\x7f]", text)):
-                return text
-        return data.decode(codec, errors="replace")
-    for candidate in _FALLBACKS:
-        try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
+            text = None
+        if text is not None and (not _single_byte(codec) or _plausible(data, codec)):
+            return text
+    text = detect(data)
+    if text is not None:
+        return text
     return data.decode(codec or "gb18030", errors="replace")
 
 
-def _raw_to_text(value: str) -> str:
-    """A raw header as the parser left it (8-bit bytes as surrogates) made into text."""
+#: A charset label for 8-bit headers, or a function that gives it when one is needed.
+Hint = str | Callable[[], str | None] | None
+
+
+def _raw_to_text(value: str, hint: Hint = None) -> str:
+    """A raw header as the parser left it (8-bit bytes as surrogates) made into text.
+
+    `hint`: the mail's body charset (or a function giving it, asked only for 8-bit bytes), which
+    mail clients also read unlabelled 8-bit headers in."""
     try:
         data = value.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return value
-    return decode_bytes(data)
+    if data.isascii() and b"\x1b" not in data:
+        return value
+    return decode_bytes(data, hint() if callable(hint) else hint)
 
 
 # --- RFC 2047 -----------------------------------------------------------------------------------
@@ -201,11 +303,12 @@ def decode_words(value: str) -> str:
     return "".join(out)
 
 
-def decode_header_value(raw: str | None) -> str:
+def decode_header_value(raw: str | None, hint: Hint = None) -> str:
+    """A header's text: raw 8-bit bytes read in `hint` (the body's charset), then encoded words."""
     if not raw:
         return ""
     unfolded = re.sub(r"\r?\n[ \t]+", " ", str(raw))
-    text = decode_words(_raw_to_text(unfolded))
+    text = decode_words(_raw_to_text(unfolded, hint))
     return re.sub(r"[\r\n\t]+", " ", text).strip()
 
 
@@ -236,8 +339,8 @@ def _first(headers: dict[str, list[str]], name: str) -> str:
     return values[0] if values else ""
 
 
-def _address(raw: str) -> tuple[str, str]:
-    text = _raw_to_text(re.sub(r"\r?\n[ \t]+", " ", raw or ""))
+def _address(raw: str, hint: Hint = None) -> tuple[str, str]:
+    text = _raw_to_text(re.sub(r"\r?\n[ \t]+", " ", raw or ""), hint)
     name, address = email.utils.parseaddr(text)
     if not address or "@" not in address or re.search(r"\s", address):
         match = re.search(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+", text)
@@ -246,6 +349,27 @@ def _address(raw: str) -> tuple[str, str]:
             name = text[: match.start()].strip(" <\"'")
     name = decode_words(name).strip().strip("\"'").strip()
     return name, address.strip().lower()
+
+
+def _sender(headers: dict[str, list[str]], hint: Hint) -> tuple[str, str]:
+    """(name, address) of the sender as mail clients show it: the first From that holds an address
+    (a mail may carry two, one of them broken), else Reply-To, else Sender."""
+    for name in ("from", "reply-to", "sender"):
+        for raw in headers.get(name, ()):
+            found = _address(raw, hint)
+            if found[1]:
+                return found
+    return "", ""
+
+
+def _reply_to(headers: dict[str, list[str]], hint: Hint) -> str:
+    """The first address of Reply-To: where the sender wants answers to go."""
+    for raw in headers.get("reply-to", ()):
+        text = _raw_to_text(re.sub(r"\r?\n[ \t]+", " ", raw), hint)
+        for _name, address in email.utils.getaddresses([text]):
+            if "@" in address and not re.search(r"\s", address):
+                return address.strip().lower()[:254]
+    return ""
 
 
 def _date(raw: str) -> datetime | None:
@@ -366,30 +490,95 @@ def _submessage_bytes(part: StdMessage) -> tuple[bytes, str]:
     return data, decode_header_value(_first(_raw_headers(inner), "subject"))
 
 
+# A header line: a field name (printable ASCII but ":") and a colon.
+_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
+_CONTINUED = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:|[ \t]+\S")
+MAX_PREAMBLE_LINES = 20
+
+
+def skip_preamble(raw: bytes) -> bytes:
+    """The mail from its header block on: lines before it (an mbox "From " or ">From " line, blank
+    lines, stray text a tool wrote first) are skipped, as mail clients importing such files do.
+
+    A header block found later must be two header lines in a row, so that a stray "Note: ..."
+    is not taken for one; bytes with no header block within MAX_PREAMBLE_LINES are returned as they are.
+    """
+    if _HEADER_LINE.match(raw):
+        return raw
+    start = 0
+    for _line in range(MAX_PREAMBLE_LINES):
+        end = raw.find(b"\n", start)
+        if end < 0:
+            break
+        start = end + 1
+        if _HEADER_LINE.match(raw, start):
+            following = raw.find(b"\n", start) + 1
+            if following and _CONTINUED.match(raw, following):
+                return raw[start:]
+    return raw
+
+
+def _message_id(headers: dict[str, list[str]], raw: bytes) -> tuple[str, bool]:
+    """(the mail's Message-ID, whether it was made up): a mail without one gets a stable id made
+    from a hash of its bytes, so a resent copy is still recognised."""
+    ids = _ids(_first(headers, "message-id"))
+    if ids:
+        return ids[0], False
+    return f"<{hashlib.sha256(raw).hexdigest()[:40]}@generated.kefu>", True
+
+
+_MESSAGE_ID_HEADER = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
+def message_key(raw: bytes) -> str:
+    """The Message-ID `parse` gives this mail (for any well-formed header block), read from the
+    header block only: cheap, no parse. The inbound log keys a mail piped again on it."""
+    raw = skip_preamble(raw)
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    match = _MESSAGE_ID_HEADER.search(head)
+    value = match.group(1).decode("ascii", "surrogateescape").strip() if match else ""
+    return _message_id({"message-id": [value]} if value else {}, raw)[0]
+
+
+def _body_charset(message: StdMessage) -> str | None:
+    """The charset of the mail's first text part, which its unlabelled 8-bit headers are read in."""
+    part = message
+    while part.is_multipart():
+        payload = part.get_payload()
+        if not payload:
+            return None
+        part = payload[0]
+    label = part.get_param("charset")
+    return label[2] if isinstance(label, tuple) else label
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Parse one mail; raises MailParseError only when the bytes hold no mail at all."""
     if not raw or not raw.strip():
         raise MailParseError("empty message")
+    raw = skip_preamble(raw)
     # compat32, not policy.default: the structure is the same, but the modern header objects cost
     # five times the whole parse (headers are decoded here, with the fallbacks Chinese mail needs).
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     headers = _raw_headers(message)
     if not headers:
         raise MailParseError("no mail headers found")
-    message_ids = _ids(_first(headers, "message-id"))
-    generated = not message_ids
-    message_id = message_ids[0] if message_ids else f"<{hashlib.sha256(raw).hexdigest()[:40]}@generated.kefu>"
-    from_name, from_address = _address(_first(headers, "from") or _first(headers, "sender"))
-    subject = decode_header_value(_first(headers, "subject"))
+    message_id, generated = _message_id(headers, raw)
+    hint = functools.cache(lambda: _body_charset(message))  # read only for an 8-bit header
+    from_name, from_address = _sender(headers, hint)
+    subject = decode_header_value(_first(headers, "subject"), hint)
     parsed = ParsedMail(
         message_id=message_id,
         generated_message_id=generated,
         subject=subject[:255],
         from_name=from_name[:200],
         from_address=from_address[:254],
+        reply_to=_reply_to(headers, hint),
         to=[
             addr.lower()
-            for _name, addr in email.utils.getaddresses([_raw_to_text(v) for v in headers.get("to", [])])
+            for _name, addr in email.utils.getaddresses(
+                [_raw_to_text(v, hint) for v in headers.get("to", [])]
+            )
         ],
         in_reply_to=(_ids(_first(headers, "in-reply-to")) or [""])[0],
         references=_ids(" ".join(headers.get("references", [])))[-50:],
@@ -469,42 +658,95 @@ def _default_name(content_type: str, index: int) -> str:
 
 # --- quoted history -----------------------------------------------------------------------------
 
-_HISTORY_LINE = re.compile(
-    r"""^\s*(
-        -{2,}\s*(原始邮件|原始郵件|original\s+message|forwarded\s+message|转发邮件|回复邮件)\s*-{2,}
-      | _{10,}
-      | 在\s*.{0,200}写道\s*[:：]?
-      | .{0,200}(写道|寫道)\s*[:：]
-      | on\s.{0,300}wrote\s*:
-    )\s*$""",
-    re.IGNORECASE | re.VERBOSE,
+
+@dataclass(frozen=True)
+class QuoteHeader:
+    """How one client (and language) starts the quoted history of a reply.
+
+    `line`: a pattern for the whole line (or for it and the next line joined by a space, as clients
+    wrap long attributions); `fields`: a header block instead, (names of its first field, names of
+    the fields that follow), which counts only when two of those follow within five lines, so that
+    a customer's own "From: the shop on Nanjing Road ..." is kept.
+    """
+
+    client: str
+    line: str = ""
+    fields: tuple[str, tuple[str, ...]] | None = None
+
+
+_ON_WROTE = r"on\s.{0,300}\swrote\s*:"
+_ZAI_XIEDAO = r"在\s*.{0,200}写道\s*[:：]?"
+_XIEDAO = r".{0,200}(写道|寫道)\s*[:：]"
+_AM_SCHRIEB = r"am\s.{0,200}\sschrieb\s.{0,200}:"
+_ORIGINAL_ZH = r"-{2,}\s*原始邮件\s*-{2,}"
+_OUTLOOK_ZH = ("发件人", ("发送时间", "发送日期", "日期", "时间", "收件人", "抄送", "主题"))
+
+#: Every client's quote header; `strip_quoted` reads only this table. ">" lines are dropped as well.
+QUOTE_HEADERS: tuple[QuoteHeader, ...] = (
+    QuoteHeader("Outlook (en)", line=r"-{2,}\s*original\s+message\s*-{2,}"),
+    QuoteHeader("Outlook (en)", fields=("from", ("sent", "date", "to", "cc", "subject"))),
+    QuoteHeader("Outlook, Outlook on the web", line=r"_{10,}"),
+    QuoteHeader("Outlook (de)", line=r"-{2,}\s*ursprüngliche\s+nachricht\s*-{2,}"),
+    QuoteHeader("Outlook (de)", fields=("von", ("gesendet", "datum", "an", "cc", "betreff"))),
+    QuoteHeader("Outlook (zh-CN)", line=_ORIGINAL_ZH),
+    QuoteHeader("Outlook (zh-CN)", fields=_OUTLOOK_ZH),
+    QuoteHeader("Outlook (zh-TW)", line=r"-{2,}\s*原始郵件\s*-{2,}"),
+    QuoteHeader("Outlook (zh-TW)", fields=("寄件者", ("寄件日期", "日期", "收件者", "副本", "主旨"))),
+    QuoteHeader("Foxmail", line=_ORIGINAL_ZH),
+    QuoteHeader("Foxmail", fields=_OUTLOOK_ZH),
+    QuoteHeader("QQ Mail", line=r"-{2,}\s*(原始邮件|回复邮件|转发邮件)\s*-{2,}"),
+    QuoteHeader("QQ Mail", fields=_OUTLOOK_ZH),
+    QuoteHeader("NetEase (163, 126)", line=_ZAI_XIEDAO),
+    QuoteHeader("NetEase (163, 126)", fields=_OUTLOOK_ZH),
+    QuoteHeader("Gmail (en)", line=_ON_WROTE),
+    QuoteHeader("Gmail (en)", line=r"-{2,}\s*forwarded\s+message\s*-{2,}"),
+    QuoteHeader("Gmail (de)", line=_AM_SCHRIEB),
+    QuoteHeader("Gmail (de)", line=r"-{2,}\s*weitergeleitete\s+nachricht\s*-{2,}"),
+    QuoteHeader("Gmail (zh-CN)", line=_XIEDAO),
+    QuoteHeader("Apple Mail (en)", line=_ON_WROTE),
+    QuoteHeader("Apple Mail (de)", line=_AM_SCHRIEB),
+    QuoteHeader("Apple Mail (zh-CN)", line=_XIEDAO),
+    QuoteHeader("Thunderbird (en)", line=_ON_WROTE),
+    QuoteHeader("Thunderbird (de)", line=r".{0,200}\sschrieb\s+am\s.{0,100}:|" + _AM_SCHRIEB),
 )
-_HEADER_BLOCK_START = re.compile(r"^\s*\*?(发件人|寄件者|from)\s*\*?\s*[:：]", re.IGNORECASE)
-_HEADER_BLOCK_NEXT = re.compile(
-    r"^\s*\*?(发送时间|发送日期|日期|时间|收件人|抄送|主题|寄件日期|sent|date|to|cc|subject)\s*\*?\s*[:：]",
+
+_QUOTE_LINE = re.compile(
+    r"^\s*(?:" + "|".join(dict.fromkeys(f"(?:{q.line})" for q in QUOTE_HEADERS if q.line)) + r")\s*$",
     re.IGNORECASE,
 )
 
 
+def _field_pattern(names) -> re.Pattern:
+    return re.compile(r"^\s*\*?(" + "|".join(names) + r")\s*\*?\s*[:：]", re.IGNORECASE)
+
+
+_QUOTE_BLOCKS = tuple(
+    (_field_pattern([first]), _field_pattern(following))
+    for first, following in dict.fromkeys(q.fields for q in QUOTE_HEADERS if q.fields)
+)
+
+
+def _starts_history(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    if _QUOTE_LINE.match(line):
+        return True
+    if index + 1 < len(lines) and _QUOTE_LINE.match(f"{line} {lines[index + 1]}"):
+        return True
+    for first, following in _QUOTE_BLOCKS:
+        if first.match(line):
+            nearby = [n for n in lines[index + 1 : index + 6] if n.strip()]
+            if sum(bool(following.match(n)) for n in nearby) >= 2:
+                return True
+    return False
+
+
 def strip_quoted(text: str) -> str:
-    """The new part of a reply: cut at the first quoted-history marker, drop '>' lines.
+    """The new part of a reply: cut where the quoted history starts (QUOTE_HEADERS), drop '>' lines.
 
     Returns the text unchanged when nothing would be left (a mail that is only a forward).
     """
     lines = text.splitlines()
-    cut = len(lines)
-    for index, line in enumerate(lines):
-        joined = line + " " + (lines[index + 1] if index + 1 < len(lines) else "")
-        if _HISTORY_LINE.match(line) or (
-            line.strip().lower().startswith("on ") and _HISTORY_LINE.match(joined)
-        ):
-            cut = index
-            break
-        if _HEADER_BLOCK_START.match(line):
-            following = [n for n in lines[index + 1 : index + 6] if n.strip()]
-            if sum(bool(_HEADER_BLOCK_NEXT.match(n)) for n in following) >= 2:
-                cut = index
-                break
+    cut = next((i for i in range(len(lines)) if _starts_history(lines, i)), len(lines))
     kept = [line for line in lines[:cut] if not line.lstrip().startswith(">")]
     result = "\n".join(kept).strip()
     return result or text.strip()
@@ -516,8 +758,8 @@ _HTML_HISTORY = re.compile(
       | <blockquote[^>]*\btype=["']?cite
       | <div[^>]*\bclass=["']?(gmail_quote|gmail_extra|yahoo_quoted|moz-cite-prefix)\b
       | <hr[^>]*\bid=["']?stopSpelling
-      | -{2,}(\s|&nbsp;)*(原始邮件|原始郵件|Original(\s|&nbsp;)+Message)
-      | (发件人|From)(\s|&nbsp;)*[:：](?=.{0,400}(发送时间|Sent|Date)(\s|&nbsp;)*[:：])""",
+      | -{2,}(\s|&nbsp;)*(原始邮件|原始郵件|Original(\s|&nbsp;)+Message|Ursprüngliche(\s|&nbsp;)+Nachricht)
+      | (发件人|寄件者|From|Von)(\s|&nbsp;)*[:：](?=.{0,400}(发送时间|寄件日期|Sent|Date|Gesendet)(\s|&nbsp;)*[:：])""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 

@@ -11,7 +11,12 @@ duplicates nothing:
 transaction with a savepoint per mail, so a mail that fails rolls back only its own savepoint (and
 is kept as failed) while a crash rolls back the whole batch, whose mails are still kept raw and are
 processed by the next run. The Message is unique per Message-ID, so the same mail arriving twice,
-by two routes, makes one message and never a second work order.
+by two routes, makes one message and never a second work order; the inbound log is keyed on the
+Message-ID too, so the same mail piped again adds no row.
+
+`mailbox_poll` (the IMAP poll) is a service as well: it calls `imap` (the protocol only) to list,
+fetch and mark mail. The imports run one way, tasks → services → imap, and the batch's
+acknowledgements go to the tickets app's delivery task, so no module here imports `tasks`.
 """
 
 from __future__ import annotations
@@ -32,8 +37,16 @@ from django.utils.translation import gettext as _
 from kefu.core.html import sanitize, to_text
 from kefu.core.refcache import RefCache
 from kefu.customers.models import CustomerEmail
+from kefu.intake.email import imap
 from kefu.intake.email.models import Acknowledgement, InboundMail, Mailbox
-from kefu.intake.email.parser import ParsedAttachment, ParsedMail, parse, strip_quoted, strip_quoted_html
+from kefu.intake.email.parser import (
+    ParsedAttachment,
+    ParsedMail,
+    message_key,
+    parse,
+    strip_quoted,
+    strip_quoted_html,
+)
 from kefu.tickets.models import (
     NUMBER_PREFIX,
     Attachment,
@@ -46,6 +59,7 @@ from kefu.tickets.models import (
 )
 from kefu.tickets.services.messages import message_receive, message_reply
 from kefu.tickets.services.tickets import ALLOWED_ATTACHMENT_TYPES, ticket_create
+from kefu.tickets.tasks import deliver_messages
 
 log = logging.getLogger(__name__)
 
@@ -126,17 +140,29 @@ def inbound_store(
 ) -> tuple[InboundMail, bool]:
     """Keep a received mail before anything else is done with it; returns (row, created).
 
-    The same mailbox + UID (+ UIDVALIDITY) returns the row already kept.
+    The same mailbox + UID (+ UIDVALIDITY) returns the row already kept; so does, without a UID (the
+    pipe), the same Message-ID (or, for a mail without one, the same bytes: `parser.message_key`),
+    whichever route kept it first. Two pipes of one mail at the same instant may still keep two
+    rows; they make one message all the same.
     """
     now = now or timezone.now()
+    key = message_key(raw)
     if uid is not None:
         existing = InboundMail.objects.filter(mailbox=mailbox, uid_validity=uid_validity, uid=uid).first()
-        if existing is not None:
-            return existing, False
+    else:
+        existing = InboundMail.objects.filter(mail_id=key).order_by("id").first()
+    if existing is not None:
+        return existing, False
     try:
         with transaction.atomic():
             row = InboundMail.objects.create(
-                mailbox=mailbox, uid=uid, uid_validity=uid_validity, raw=raw, size=len(raw), received_at=now
+                mailbox=mailbox,
+                uid=uid,
+                uid_validity=uid_validity,
+                mail_id=key,
+                raw=raw,
+                size=len(raw),
+                received_at=now,
             )
     except IntegrityError:
         return InboundMail.objects.get(mailbox=mailbox, uid_validity=uid_validity, uid=uid), False
@@ -200,8 +226,6 @@ class _Batch:
         if self.acks:
             Acknowledgement.objects.bulk_create(self.acks)
             ids = [ack.message_id for ack in self.acks]
-            from kefu.intake.email.tasks import deliver_messages
-
             transaction.on_commit(lambda: deliver_messages(ids))
 
 
@@ -316,7 +340,13 @@ def inbound_store_uids(
     now = now or timezone.now()
     rows = [
         InboundMail(
-            mailbox=mailbox, uid=uid, uid_validity=uid_validity, raw=raw, size=len(raw), received_at=now
+            mailbox=mailbox,
+            uid=uid,
+            uid_validity=uid_validity,
+            mail_id=message_key(raw),
+            raw=raw,
+            size=len(raw),
+            received_at=now,
         )
         for uid, raw in mails
     ]
@@ -335,12 +365,24 @@ def inbound_store_uids(
 def inbound_store_many(
     *, raws: list[bytes], mailbox: Mailbox | None = None, now: datetime | None = None
 ) -> list[InboundMail]:
-    """Keep many received mails (no IMAP UID: the pipe, an import) in one commit."""
+    """Keep many received mails (no IMAP UID: the pipe, an import) in one commit; returns a row per mail.
+
+    A mail kept already (its Message-ID, `parser.message_key`), or twice in `raws`, gets the row
+    kept first, not a new one."""
     now = now or timezone.now()
-    rows = [InboundMail(mailbox=mailbox, raw=raw, size=len(raw), received_at=now) for raw in raws]
+    keys = [message_key(raw) for raw in raws]
+    kept: dict[str, InboundMail] = {}
+    for start in range(0, len(keys), 500):  # SQLite's limit on the parameters of one statement
+        for row in InboundMail.objects.filter(mail_id__in=set(keys[start : start + 500])).order_by("-id"):
+            kept[row.mail_id] = row  # the first one kept wins
+    new = []
+    for key, raw in zip(keys, raws, strict=True):
+        if key not in kept:
+            kept[key] = InboundMail(mailbox=mailbox, mail_id=key, raw=raw, size=len(raw), received_at=now)
+            new.append(kept[key])
     with transaction.atomic():
-        InboundMail.objects.bulk_create(rows)
-    return rows
+        InboundMail.objects.bulk_create(new)
+    return [kept[key] for key in keys]
 
 
 def mail_ingest_many(
@@ -374,6 +416,75 @@ def inbound_retry(*, inbound: InboundMail, now: datetime | None = None) -> Inbou
     if inbound.state == InboundMail.State.FAILED:
         InboundMail.objects.filter(pk=inbound.pk).update(state=InboundMail.State.RECEIVED)
     return inbound_process(inbound=inbound, now=now)
+
+
+# --- IMAP polling --------------------------------------------------------------------------------
+
+
+def mailbox_poll(*, mailbox: Mailbox, now: datetime | None = None, limit: int = 500) -> dict:
+    """Poll one mailbox once: keep, process and mark \\Seen its unseen mail, BATCH_SIZE at a time;
+    returns counts {"fetched", "processed", "failed", "skipped"}.
+
+    Per batch: the raw bytes kept (one commit), the batch processed (one transaction), then \\Seen
+    set on it (one IMAP command). A crash anywhere leaves the mail unseen; the next poll finds the
+    rows already kept and only finishes what is missing. Connection and login errors are kept on
+    the mailbox (last_error) and raised.
+    """
+    counts = {"fetched": 0, "processed": 0, "failed": 0, "skipped": 0}
+    try:
+        client = imap.connect(mailbox)
+    except imap.ERRORS as exc:
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    try:
+        validity = imap.select(client, mailbox.imap_folder)
+        uids = imap.unseen(client)
+        for first in range(0, min(len(uids), limit), BATCH_SIZE):
+            chunk = uids[first : min(first + BATCH_SIZE, limit)]
+            _poll_chunk(client, mailbox, validity, chunk, counts, now)
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            uid_validity=validity,
+            last_uid=max([mailbox.last_uid, *uids[:limit]]),
+            last_polled_at=now or timezone.now(),
+            last_error="",
+        )
+    finally:
+        imap.logout(client)
+    return counts
+
+
+def _poll_chunk(client, mailbox: Mailbox, validity: int | None, uids: list[int], counts: dict, now) -> None:
+    kept = {
+        row.uid: row
+        for row in InboundMail.objects.filter(mailbox=mailbox, uid_validity=validity, uid__in=uids)
+    }
+    fetched = [(uid, imap.fetch(client, uid)) for uid in uids if uid not in kept]
+    if fetched:
+        kept.update(inbound_store_uids(mailbox=mailbox, uid_validity=validity, mails=fetched, now=now))
+        counts["fetched"] += len(fetched)
+    todo = [kept[uid] for uid in uids if kept[uid].state == InboundMail.State.RECEIVED]
+    counts["skipped"] += len(uids) - len(todo)
+    for row in inbound_process_many(inbounds=todo, now=now) if todo else []:
+        counts["processed" if row.state == InboundMail.State.PROCESSED else "failed"] += 1
+    imap.mark_seen(client, uids)
+
+
+def mailboxes_poll(*, now: datetime | None = None) -> dict[str, dict | str]:
+    """Poll every enabled mailbox with an IMAP host; one mailbox's failure does not stop the others.
+
+    Mail kept but left unprocessed by a crash (any route, the pipe included) is processed first.
+    """
+    results: dict[str, dict | str] = {}
+    pending = inbound_process_pending(now=now)
+    if pending:
+        results["(pending)"] = {"processed": pending}
+    for mailbox in Mailbox.objects.filter(enabled=True).exclude(imap_host=""):
+        try:
+            results[mailbox.name] = mailbox_poll(mailbox=mailbox, now=now)
+        except imap.ERRORS as exc:
+            log.warning("polling %s failed: %s", mailbox, exc)
+            results[mailbox.name] = f"error: {exc}"
+    return results
 
 
 # --- threading -----------------------------------------------------------------------------------
@@ -496,6 +607,8 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
         },
         "attachments": [a.filename for a in kept],
     }
+    if parsed.reply_to and parsed.reply_to != parsed.from_address:
+        data["email"]["reply_to"] = parsed.reply_to  # where the answers go (outgoing.answer_address)
     if parsed.is_auto:
         data["email"]["auto"] = parsed.auto_reason
     if skipped:
@@ -588,6 +701,8 @@ def ack_refusal(*, parsed: ParsedMail, now: datetime, batch: _Batch | None = Non
         return f"automatic mail ({parsed.auto_reason})"
     if address in mailbox_config.get()["addresses"]:
         return "sent by one of our own mailboxes"
+    if parsed.reply_to in mailbox_config.get()["addresses"]:
+        return "its Reply-To is one of our own mailboxes"
     if (batch or _Batch(now=now)).recent_acks(address) >= ack_limit_per_hour():
         return "rate limit"
     return ""
