@@ -160,7 +160,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_import_calls(args: argparse.Namespace) -> int:
     """Exit 0 when every file was read (refused lines are reported, not fatal); 2 when one could not be."""
-    from kefu.callcenter.importers import import_calls
+    from kefu.callcenter.imports import import_calls
     from kefu.core.errors import DomainError
 
     status = 0

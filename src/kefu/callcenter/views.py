@@ -8,7 +8,7 @@ from django.shortcuts import render
 from kefu.accounts.forms import report_domain_error
 from kefu.accounts.views import is_lead, role_required
 from kefu.callcenter.forms import ImportForm
-from kefu.callcenter.importers import import_calls
+from kefu.callcenter.imports import import_calls
 from kefu.callcenter.models import ImportRun
 from kefu.core.errors import DomainError
 
