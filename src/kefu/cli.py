@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--timezone", default=None, help="zone of times without offset (default: KEFU_TIME_ZONE)"
     )
     calls.add_argument("--quiet-errors", action="store_true", help="print only the count of refused lines")
+    calls.add_argument(
+        "--skew-seconds",
+        type=int,
+        default=None,
+        help="PBX clock skew tolerated and corrected, in seconds (default: KEFU_CALL_SKEW_SECONDS, 5)",
+    )
+    calls.add_argument(
+        "--update-changed",
+        action="store_true",
+        help="rewrite stored calls whose lines changed under the same id",
+    )
     ingest = commands.add_parser("ingest-mail", help="receive one mail from stdin (MTA pipe) or poll IMAP")
     ingest.add_argument("--imap", action="store_true", help="poll every enabled mailbox once instead")
     ingest.add_argument(
@@ -167,14 +178,24 @@ def cmd_import_calls(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             run = import_calls(
-                path=name, fmt=args.format, mapping=args.map, encoding=args.encoding, time_zone=args.timezone
+                path=name,
+                fmt=args.format,
+                mapping=args.map,
+                encoding=args.encoding,
+                time_zone=args.timezone,
+                skew_seconds=args.skew_seconds,
+                update_changed=args.update_changed,
             )
         except DomainError as exc:
             print(f"{name}: not imported: {exc.message}", file=sys.stderr)
             status = 2
             continue
+        changed = f"{run.changed} changed" + (
+            f" ({run.updated} updated)" if args.update_changed else " (kept; --update-changed rewrites them)"
+        )
         print(
             f"{name}: {run.lines} lines, {run.imported} calls imported, {run.duplicates} already present, "
+            f"{changed}, {run.skewed} with clock skew corrected, "
             f"{run.incomplete} unfinished (not imported), {run.error_count} lines refused"
         )
         if not args.quiet_errors:

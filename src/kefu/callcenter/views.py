@@ -37,6 +37,8 @@ def import_page(request):
                         encoding=form.cleaned_data["encoding"] or "auto",
                         time_zone=form.cleaned_data["time_zone"] or None,
                         file_name=upload.name,
+                        skew_seconds=form.cleaned_data["skew_seconds"],
+                        update_changed=form.cleaned_data["update_changed"],
                     )
                 except DomainError as exc:
                     report_domain_error(request, exc, form)

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.callcenter.imports.outcomes import outcome_table
 from kefu.callcenter.imports.parsers.cdr import parse_cdr
-from kefu.callcenter.imports.parsers.common import decode
+from kefu.callcenter.imports.parsers.common import Options, decode
 from kefu.callcenter.imports.parsers.mapped_csv import parse_mapped_csv, parse_mapping
 from kefu.callcenter.imports.parsers.queue_log import parse_queue_log
 from kefu.callcenter.imports.storage import BATCH_SIZE, store_calls
@@ -33,6 +34,8 @@ def import_calls(
     file_name: str = "",
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
+    skew_seconds: int | None = None,
+    update_changed: bool = False,
 ) -> ImportRun:
     """Import one call-log file (导入话单); returns the run with its counts and refused lines.
 
@@ -40,6 +43,10 @@ def import_calls(
     transaction, and the unique external ids make a re-run after a crash finish the job without
     duplicates. Refuses staff outside the service center, unknown formats, mappings naming unknown
     fields or missing columns, and undecodable files — before anything is stored.
+
+    `skew_seconds` (default KEFU_CALL_SKEW_SECONDS) is the PBX clock skew tolerated and corrected;
+    `update_changed` rewrites calls stored under the same ids whose lines changed (otherwise they
+    are only counted as changed).
     """
     now = now or timezone.now()
     if by is not None and not (by.is_lead or by.is_superuser):
@@ -52,21 +59,29 @@ def import_calls(
         raise ValidationError.for_field(
             "timezone", _("Unknown time zone %(tz)r") % {"tz": time_zone}
         ) from None
+    if skew_seconds is not None and not 0 <= skew_seconds <= 3600:
+        raise ValidationError.for_field("skew_seconds", _("Give 0 to 3600 seconds."))
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ValidationError.for_field("file", str(exc)) from exc
     text = decode(data, encoding)
+    options = Options(skew=-1 if skew_seconds is None else skew_seconds, outcomes=outcome_table())
     if fmt == Source.CSV:
-        parsed = parse_mapped_csv(text, tz, parse_mapping(mapping))
+        parsed = parse_mapped_csv(text, tz, parse_mapping(mapping), options)
     else:
-        parsed = PARSERS[fmt](text, tz)
+        parsed = PARSERS[fmt](text, tz, options)
     run = ImportRun.objects.create(
         source=fmt, file_name=(file_name or str(path))[:500], started_at=now, by=by
     )
-    imported, duplicates = store_calls(
-        source=fmt, calls=parsed.calls, run=run, now=now, batch_size=batch_size
+    stored = store_calls(
+        source=fmt,
+        calls=parsed.calls,
+        run=run,
+        now=now,
+        batch_size=batch_size,
+        update_changed=update_changed,
     )
     ImportLineError.objects.bulk_create(
         [
@@ -74,11 +89,14 @@ def import_calls(
             for e in parsed.errors[:MAX_STORED_ERRORS]
         ]
     )
-    run.lines, run.imported, run.duplicates = parsed.lines, imported, duplicates
+    run.lines, run.imported, run.duplicates = parsed.lines, stored.imported, stored.duplicates
+    run.changed, run.updated, run.skewed = stored.changed, stored.updated, parsed.skewed
     run.incomplete, run.error_count, run.finished_at = parsed.incomplete, len(parsed.errors), timezone.now()
-    run.save(update_fields=["lines", "imported", "duplicates", "incomplete", "error_count", "finished_at"])
+    run.save(
+        update_fields=[
+            "lines", "imported", "duplicates", "changed", "updated", "skewed", "incomplete", "error_count",
+            "finished_at",
+        ]
+    )  # fmt: skip
     run.parsed_errors = parsed.errors  # every refused line, for the caller's report
     return run
-
-
-# The columns `store_calls` writes, in order (attribute names of CallRecord).

@@ -7,9 +7,11 @@ database-specific halves (COPY, the datetime adapter, parallel writers) are in k
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Case, F, Subquery, When
 
 from kefu.callcenter.imports.parsers.common import ParsedCall
 from kefu.callcenter.models import CallRecord, ImportRun
@@ -24,6 +26,7 @@ STORED_FIELDS = (
     "source", "external_id", "queue", "caller_number", "called_number", "direction", "arrived_at",
     "answered_at", "ended_at", "agent_id", "agent_code", "outcome", "wait_seconds", "talk_seconds",
     "wrapup_seconds", "wrapup_code", "customer_id", "recording_url", "import_run_id", "created_at",
+    "queued", "queued_at",
 )  # fmt: skip
 
 
@@ -89,6 +92,16 @@ def insert_calls(connection, values: list[tuple]) -> int:
 PG_WRITERS = 2
 
 
+@dataclass
+class Stored:
+    """What storing a file's calls did."""
+
+    imported: int = 0
+    duplicates: int = 0  # already stored as they are
+    changed: int = 0  # stored under the same id with other values
+    updated: int = 0  # of the changed, rewritten (update_changed)
+
+
 def store_calls(
     *,
     source: str,
@@ -97,11 +110,15 @@ def store_calls(
     now: datetime,
     batch_size: int = BATCH_SIZE,
     writers: int | None = None,
-) -> tuple[int, int]:
-    """Insert the calls not stored yet, one transaction per batch; returns (inserted, already there).
+    update_changed: bool = False,
+) -> Stored:
+    """Insert the calls not stored yet, one transaction per batch; counts those already stored as
+    duplicates, or as changed when the file now says something else under their id (and with
+    `update_changed` rewrites them, keeping their work-order link).
 
     Plain INSERTs of value tuples rather than bulk_create: the ORM's per-field preparation cost ten
-    times the insert itself (bench/calls.py); the values were checked by the parsers.
+    times the insert itself (bench/calls.py); the values were checked by the parsers. Stored calls
+    are only read back for a batch where some were already there, so a new file costs nothing more.
 
     On PostgreSQL the server's share (the indexes, the customer look-up, the foreign-key checks)
     is most of the time, so `writers` connections (PG_WRITERS) store batches side by side, each
@@ -117,15 +134,14 @@ def store_calls(
     staged = rows.stages_rows(connection)  # customers: see insert_sql
     agent_of = agents.user_id
     seen: set[str] = set()
-    duplicates = 0
+    result = Stored()
 
     def batches():
-        nonlocal duplicates
         for start in range(0, len(calls), batch_size):
             batch = []
             for call in calls[start : start + batch_size]:
                 if call.external_id in seen:
-                    duplicates += 1  # the same call twice in one file
+                    result.duplicates += 1  # the same call twice in one file
                     continue
                 seen.add(call.external_id)
                 batch.append(call)
@@ -151,20 +167,29 @@ def store_calls(
                     c.recording,
                     run_id,
                     created,
+                    c.queued,
+                    dt(c.queued_at),
                 )  # fmt: skip
                 for c, phone in ((c, _phone(c.caller)) for c in batch)
             ]
             if values:
                 yield batch, values
 
-    def store(batch, values) -> int:
+    def store(batch, values) -> tuple[int, int, int, int]:
+        """(rows, added, changed, updated) of one batch."""
         from django.db import connection  # this thread's own
 
+        changed = updated = 0
         with transaction.atomic():
             added = insert_calls(connection, values)  # conflicts (already stored) add 0
             if added is None or added < 0:  # a driver that cannot tell: count what the batch left behind
                 added = _count_new(source, [c.external_id for c in batch], run_id)
-        return added
+            if added < len(values):
+                differ = changed_calls(source=source, calls=batch)
+                changed = len(differ)
+                if update_changed:
+                    updated = update_calls(source=source, calls=differ, agent_of=agent_of)
+        return len(values), added, changed, updated
 
     writers = PG_WRITERS if writers is None else writers
     parallel = (
@@ -173,21 +198,75 @@ def store_calls(
         and not connection.in_atomic_block
         and len(calls) > batch_size
     )
-    stored = rows_total = 0
-    if not parallel:
-        for batch, values in batches():
-            stored += store(batch, values)
-            rows_total += len(values)
-        return stored, duplicates + rows_total - stored
-    for added, count in _in_threads(store, batches(), writers):
-        stored += added
-        rows_total += count
-    return stored, duplicates + rows_total - stored
+    done = _in_threads(store, batches(), writers) if parallel else (store(*item) for item in batches())
+    for count, added, changed, updated in done:
+        result.imported += added
+        result.changed += changed
+        result.updated += updated
+        result.duplicates += count - added - changed
+    return result
+
+
+# What a file says about a call, as stored (CallRecord attributes), in `_file_values` order.
+COMPARED = (
+    "queue", "caller_number", "called_number", "direction", "arrived_at", "answered_at", "ended_at",
+    "agent_code", "outcome", "wait_seconds", "talk_seconds", "wrapup_seconds", "wrapup_code",
+    "recording_url", "queued", "queued_at",
+)  # fmt: skip
+
+
+def _file_values(c: ParsedCall) -> tuple:
+    return (
+        c.queue, _phone(c.caller), c.called, c.direction, c.arrived_at, c.answered_at, c.ended_at,
+        c.agent[:80], c.outcome, c.wait, c.talk, c.wrapup, c.wrapup_code, c.recording, c.queued, c.queued_at,
+    )  # fmt: skip
+
+
+def changed_calls(*, source: str, calls: list[ParsedCall]) -> list[ParsedCall]:
+    """The calls stored under their id with values other than the file's (the customer and the agent
+    are looked up, not in the file: not compared). A call stored before the queue fact was kept
+    (queued unknown) is compared without it."""
+    keys = [c.external_id for c in calls]
+    stored = {}
+    for i in range(0, len(keys), 900):  # SQLite's parameter limit on old builds
+        for external_id, *values in CallRecord.objects.filter(
+            source=source, external_id__in=keys[i : i + 900]
+        ).values_list("external_id", *COMPARED):
+            stored[external_id] = tuple(values)
+    differ = []
+    for call in calls:
+        old = stored.get(call.external_id)
+        if old is None:
+            continue
+        new = _file_values(call)
+        if old[-2] is None:
+            old, new = old[:-2], new[:-2]
+        if old != new:
+            differ.append(call)
+    return differ
+
+
+def update_calls(*, source: str, calls: list[ParsedCall], agent_of) -> int:
+    """Rewrite stored calls with the file's values; their work order and customer link stay unless
+    the caller's number changed (then the customer is looked up again, as an import does)."""
+    for call in calls:
+        phone = _phone(call.caller)
+        holder = CustomerPhone.objects.filter(number=phone).order_by("customer_id").values("customer_id")[:1]
+        CallRecord.objects.filter(source=source, external_id=call.external_id).update(
+            customer_id=Case(
+                When(caller_number=phone, then=F("customer_id")),
+                default=Subquery(holder),
+                output_field=CallRecord._meta.get_field("customer"),
+            ),
+            agent_id=agent_of(call.agent) if call.agent else None,
+            **dict(zip(COMPARED, _file_values(call), strict=True)),
+        )
+    return len(calls)
 
 
 def _in_threads(store, batches, writers: int):
     """Run store(batch, rows) on `writers` threads, each with its own database connection; yields
-    (added, rows) per batch. The first failure stops the others and is raised here."""
+    what it returns per batch. The first failure stops the others and is raised here."""
     import queue
     import threading
 
@@ -202,19 +281,19 @@ def _in_threads(store, batches, writers: int):
             while (item := todo.get()) is not None:
                 if not failed.is_set():
                     try:
-                        done.put((store(*item), len(item[1]), None))
+                        done.put((store(*item), None))
                     except BaseException as exc:  # handed to the caller's thread
                         failed.set()
-                        done.put((0, 0, exc))
+                        done.put((None, exc))
         finally:
             connections.close_all()
 
     def results():
         while not done.empty():
-            added, count, exc = done.get()
+            result, exc = done.get()
             if exc is not None:
                 raise exc
-            yield added, count
+            yield result
 
     threads = [threading.Thread(target=work, name=f"call-import-{n}", daemon=True) for n in range(writers)]
     for thread in threads:

@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, tzinfo
 
 from django.utils.translation import gettext as _
 
 from kefu.callcenter.imports.parsers.common import (
+    ANSWERED_OUTCOMES,
     LineError,
     LineRefused,
+    Options,
     Parsed,
     ParsedCall,
+    RowKeys,
     csv_rows,
     diff_seconds,
+    outcome_of,
     parse_time,
     seconds_value,
+    settle_times,
 )
-from kefu.callcenter.models import Outcome
 
-CDR_DISPOSITIONS = {
-    "ANSWERED": Outcome.ANSWERED,
-    "NO ANSWER": Outcome.ABANDONED,
-    "BUSY": Outcome.FAILED,
-    "FAILED": Outcome.FAILED,
-    "CONGESTION": Outcome.FAILED,
-}
 CDR_COLUMNS = 16
 
 
-def parse_cdr(text: str, tz: tzinfo) -> Parsed:
+def parse_cdr(text: str, tz: tzinfo, options: Options | None = None) -> Parsed:
+    """Calls and refused rows of a Master.csv; the disposition is read through the outcome words."""
     from kefu.callcenter.selectors import agent_code
 
+    options = options or Options()
+    keys = RowKeys()
     result = Parsed()
     for line_no, row, problem in csv_rows(text):
         if row is not None and not any(cell.strip() for cell in row):
@@ -49,25 +48,18 @@ def parse_cdr(text: str, tz: tzinfo) -> Parsed:
                 continue  # a header row someone added
             start = _cdr_time(row[9], "start", tz)
             end = _cdr_time(row[11], "end", tz)
-            answer = _cdr_time(row[10], "answer", tz) if row[10].strip() else None
-            disposition = row[14].strip().upper()
-            if disposition not in CDR_DISPOSITIONS:
-                raise LineRefused(_("unknown disposition %(v)r") % {"v": row[14][:30]})
-            if end < start:
-                raise LineRefused(_("end is before start"))
-            outcome = CDR_DISPOSITIONS[disposition]
-            if outcome != Outcome.ANSWERED:
-                answer = None
             try:
                 billsec = seconds_value(row[13]) if row[13].strip() else None
             except ValueError:
-                raise LineRefused(_("billsec must be a number of seconds")) from None
+                raise LineRefused(_("billsec must be a number of seconds (0 to 86400)")) from None
+            outcome = outcome_of(row[14].strip(), options.outcomes, answered=bool(row[10].strip() or billsec))
+            # An unanswered call's answer cell may be empty or a zero date: only an answer counts.
+            answer = None
+            if outcome in ANSWERED_OUTCOMES and row[10].strip():
+                answer = _cdr_time(row[10], "answer", tz)
+            answer, end, _queued_at, skewed = settle_times(start, answer, end, None, options.skew)
             uniqueid = row[16].strip() if len(row) > 16 else ""
-            key = (
-                f"{uniqueid}|{row[6].strip()}"
-                if uniqueid
-                else "sha1:" + hashlib.sha1("\x1f".join(row).encode()).hexdigest()
-            )
+            key = f"{uniqueid}|{row[6].strip()}" if uniqueid else keys.key(row)
             queue = row[8].split(",", 1)[0].strip() if row[7].strip().lower() == "queue" else ""
             result.calls.append(
                 ParsedCall(
@@ -82,8 +74,10 @@ def parse_cdr(text: str, tz: tzinfo) -> Parsed:
                     agent=agent_code(row[6]) if answer else "",
                     wait=diff_seconds(start, answer if answer else end),
                     talk=billsec if answer else None,
+                    queued=row[7].strip().lower() == "queue",  # the last application: Queue or not
                 )
             )
+            result.skewed += skewed
         except LineRefused as exc:
             result.errors.append(LineError(line_no, str(exc), ",".join(row or [])[:500]))
     return result
@@ -91,7 +85,7 @@ def parse_cdr(text: str, tz: tzinfo) -> Parsed:
 
 def _cdr_time(value: str, name: str, tz: tzinfo) -> datetime:
     try:
-        return parse_time(value, tz)
+        return parse_time(value, tz, name)
     except (ValueError, OverflowError, OSError):
         raise LineRefused(
             _("%(field)s %(v)r is not a date and time") % {"field": name, "v": value[:40]}

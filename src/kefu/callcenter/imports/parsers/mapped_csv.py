@@ -2,62 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime, timedelta, tzinfo
 
 from django.utils.translation import gettext as _
 
 from kefu.callcenter.imports.parsers.common import (
+    ANSWERED_OUTCOMES,
     LineError,
     LineRefused,
+    Options,
     Parsed,
     ParsedCall,
+    RowKeys,
     csv_rows,
     diff_seconds,
+    outcome_of,
     parse_time,
     seconds_value,
+    settle_times,
 )
 from kefu.callcenter.models import Direction, Outcome
 from kefu.core.errors import ValidationError
 
 CSV_FIELDS = (
     "id", "queue", "caller", "called", "direction", "arrival", "answer", "end",
-    "agent", "outcome", "wait", "talk", "wrapup", "wrapup_code", "recording",
+    "agent", "outcome", "wait", "talk", "wrapup", "wrapup_code", "recording", "queued", "queued_at",
 )  # fmt: skip
-# Outcome words as PBX exports write them, English and Chinese; compared lower-cased.
-OUTCOME_WORDS = {
-    Outcome.ANSWERED: [
-        "answered",
-        "answer",
-        "connected",
-        "completed",
-        "接通",
-        "已接通",
-        "已接听",
-        "接听",
-        "应答",
-        "已应答",
-        "成功",
-    ],
-    Outcome.ABANDONED: [
-        "abandoned",
-        "abandon",
-        "no answer",
-        "missed",
-        "放弃",
-        "呼损",
-        "未接",
-        "未接通",
-        "未接听",
-        "客户挂机",
-        "挂断",
-    ],
-    Outcome.TRANSFERRED: ["transferred", "transfer", "转接", "已转接", "转移"],
-    Outcome.TIMED_OUT: ["timed_out", "timeout", "timed out", "超时", "排队超时"],
-    Outcome.FAILED: ["failed", "busy", "congestion", "失败", "忙", "占线"],
-}
-OUTCOME_BY_WORD = {word: outcome for outcome, words in OUTCOME_WORDS.items() for word in words}
 DIRECTION_WORDS = {
     "inbound": "inbound",
     "in": "inbound",
@@ -67,6 +38,10 @@ DIRECTION_WORDS = {
     "呼出": "outbound",
     "internal": "internal",
     "内部": "internal",
+}
+YES_NO = {
+    **dict.fromkeys(["yes", "y", "true", "1", "是", "排队", "已排队"], True),
+    **dict.fromkeys(["no", "n", "false", "0", "否", "未排队", "不排队"], False),
 }
 
 
@@ -95,7 +70,12 @@ def parse_mapping(spec: str | dict | None) -> dict[str, str]:
     return dict(pairs)
 
 
-def parse_mapped_csv(text: str, tz: tzinfo, mapping: dict[str, str]) -> Parsed:
+def parse_mapped_csv(
+    text: str, tz: tzinfo, mapping: dict[str, str], options: Options | None = None
+) -> Parsed:
+    """Calls and refused rows of a CSV with a header; `mapping` says which column holds which field."""
+    options = options or Options()
+    keys = RowKeys()
     result = Parsed()
     rows = csv_rows(text)
     header_line, header = None, None
@@ -135,13 +115,17 @@ def parse_mapped_csv(text: str, tz: tzinfo, mapping: dict[str, str]) -> Parsed:
                     _("expected %(want)s columns as in the header, found %(n)s")
                     % {"want": len(header), "n": len(row)}
                 )
-            result.calls.append(_mapped_call(row, index, tz))
+            call, skewed = _mapped_call(row, index, tz, options, keys)
+            result.calls.append(call)
+            result.skewed += skewed
         except LineRefused as exc:
             result.errors.append(LineError(line_no, str(exc), ",".join(row or [])[:500]))
     return result
 
 
-def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCall:
+def _mapped_call(
+    row: list[str], index: dict[str, int], tz: tzinfo, options: Options, keys: RowKeys
+) -> tuple[ParsedCall, bool]:
     def cell(name: str) -> str:
         i = index.get(name)
         return row[i].strip() if i is not None else ""
@@ -151,7 +135,7 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
         if not value:
             return None
         try:
-            return parse_time(value, tz)
+            return parse_time(value, tz, name)
         except (ValueError, OverflowError, OSError):
             raise LineRefused(
                 _("%(field)s %(v)r is not a date and time") % {"field": name, "v": value[:40]}
@@ -165,7 +149,8 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
             return seconds_value(value)
         except ValueError:
             raise LineRefused(
-                _("%(field)s %(v)r is not a duration") % {"field": name, "v": value[:40]}
+                _("%(field)s %(v)r is not a duration of 0 to 86400 seconds")
+                % {"field": name, "v": value[:40]}
             ) from None
 
     arrival = when("arrival")
@@ -173,19 +158,23 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
         raise LineRefused(_("arrival is empty"))
     answer, end = when("answer"), when("end")
     talk, wait = secs("talk"), secs("wait")
-    word = cell("outcome").lower()
+    word = cell("outcome")
     if word:
-        outcome = OUTCOME_BY_WORD.get(word)
-        if outcome is None:
-            raise LineRefused(_("unknown outcome %(v)r") % {"v": cell("outcome")[:30]})
+        outcome = outcome_of(word, options.outcomes, answered=bool(answer or talk))
     else:
         outcome = Outcome.ANSWERED if answer or talk else Outcome.ABANDONED
+    answered = outcome in ANSWERED_OUTCOMES
     if end is None and answer is not None and talk is not None:
         end = answer + timedelta(seconds=talk)
-    if end is not None and end < arrival:
-        raise LineRefused(_("end is before arrival"))
-    if answer is not None and answer < arrival:
-        raise LineRefused(_("answer is before arrival"))
+    queued_at, queued_word = when("queued_at"), cell("queued")
+    queued = YES_NO.get(queued_word.lower()) if queued_word else (True if queued_at else None)
+    if queued_word and queued is None:
+        raise LineRefused(_("queued %(v)r is neither yes nor no") % {"v": queued_word[:30]})
+    if queued is False and queued_at is not None:
+        raise LineRefused(_("queued says no but queued_at has a time"))
+    answer, end, queued_at, skewed = settle_times(
+        arrival, answer if answered else None, end, queued_at, options.skew
+    )
     direction = (
         DIRECTION_WORDS.get(cell("direction").lower(), None) if cell("direction") else Direction.INBOUND
     )
@@ -194,10 +183,7 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
     recording = cell("recording")
     if recording and not re.match(r"^https?://", recording):
         raise LineRefused(_("recording must be an http(s) URL"))
-    key = cell("id")
-    if not key:
-        key = "sha1:" + hashlib.sha1("\x1f".join(c.strip() for c in row).encode()).hexdigest()
-    answered = outcome in (Outcome.ANSWERED, Outcome.TRANSFERRED)
+    key = cell("id") or keys.key(c.strip() for c in row)
     return ParsedCall(
         external_id=key[:150],
         queue=cell("queue")[:80],
@@ -205,7 +191,7 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
         called=cell("called")[:40],
         direction=direction,
         arrived_at=arrival,
-        answered_at=answer if answered else None,
+        answered_at=answer,
         ended_at=end,
         outcome=outcome,
         agent=cell("agent"),
@@ -214,4 +200,6 @@ def _mapped_call(row: list[str], index: dict[str, int], tz: tzinfo) -> ParsedCal
         wrapup=secs("wrapup"),
         wrapup_code=cell("wrapup_code")[:80],
         recording=recording[:500],
-    )
+        queued=queued,
+        queued_at=queued_at,
+    ), skewed

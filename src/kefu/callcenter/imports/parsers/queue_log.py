@@ -7,27 +7,32 @@ from datetime import datetime, timedelta, tzinfo
 from django.utils.translation import gettext as _
 
 from kefu.callcenter.imports.parsers.common import (
+    ANSWERED_OUTCOMES,
     LineError,
     LineRefused,
+    Options,
     Parsed,
     ParsedCall,
     diff_seconds,
     lines_of,
+    outcome_of,
     parse_time,
     seconds_value,
+    settle_times,
 )
-from kefu.callcenter.models import Outcome
 
+# The events that end a call's visit to a queue; what each means comes from the outcome words
+# (kefu.callcenter.imports.outcomes), where a site may change it.
 ENDING = {
-    "COMPLETECALLER": Outcome.ANSWERED,
-    "COMPLETEAGENT": Outcome.ANSWERED,
-    "TRANSFER": Outcome.TRANSFERRED,
-    "BLINDTRANSFER": Outcome.TRANSFERRED,
-    "ATTENDEDTRANSFER": Outcome.TRANSFERRED,
-    "ABANDON": Outcome.ABANDONED,
-    "EXITEMPTY": Outcome.ABANDONED,
-    "EXITWITHKEY": Outcome.ABANDONED,
-    "EXITWITHTIMEOUT": Outcome.TIMED_OUT,
+    "COMPLETECALLER",
+    "COMPLETEAGENT",
+    "TRANSFER",
+    "BLINDTRANSFER",
+    "ATTENDEDTRANSFER",
+    "ABANDON",
+    "EXITEMPTY",
+    "EXITWITHKEY",
+    "EXITWITHTIMEOUT",
 }
 # Where each ending event keeps (hold, talk) or the wait, by data field index.
 TALK_FIELDS = {
@@ -47,7 +52,7 @@ def _number(data: list[str], index: int, event: str) -> int:
         return seconds_value(data[index])
     except (IndexError, ValueError):
         raise LineRefused(
-            _("%(event)s: %(field)s must be a number of seconds")
+            _("%(event)s: %(field)s must be a number of seconds (0 to 86400)")
             % {"event": event, "field": FIELD_NAMES.get(index, index)}
         ) from None
 
@@ -67,6 +72,7 @@ class _Visit:
         "wrapup",
         "wrapup_code",
         "end_line",
+        "end_raw",
     )
 
     def __init__(self):
@@ -75,9 +81,12 @@ class _Visit:
         self.outcome = None
         self.hold = self.talk = self.wait = self.wrapup = None
         self.end_line = 0
+        self.end_raw = ""
 
 
-def parse_queue_log(text: str, tz: tzinfo) -> Parsed:
+def parse_queue_log(text: str, tz: tzinfo, options: Options | None = None) -> Parsed:
+    """Calls (one per visit of a call to a queue, id `callid|queue`) and refused lines of a queue_log."""
+    options = options or Options()
     result = Parsed()
     visits: dict[tuple[str, str], _Visit] = {}
     seen_times: dict[str, datetime] = {}
@@ -108,13 +117,22 @@ def parse_queue_log(text: str, tz: tzinfo) -> Parsed:
             if not queue or queue.upper() == "NONE":
                 raise LineRefused(_("%(event)s without a queue") % {"event": event})
             _apply(visits, (callid, queue), event, at, parts[3].strip(), parts[5:], line_no)
+            if event in ENDING:
+                visits[callid, queue].end_raw = line[:500]
         except LineRefused as exc:
             result.errors.append(LineError(line_no, str(exc), line[:500]))
     for (callid, queue), visit in visits.items():
         if visit.end is None:
             result.incomplete += 1
             continue
-        result.calls.append(_visit_call(callid, queue, visit))
+        try:
+            call, skewed = _visit_call(callid, queue, visit, options)
+        except LineRefused as exc:  # the call as a whole, reported at its ending line
+            result.errors.append(LineError(visit.end_line, str(exc), visit.end_raw))
+            continue
+        result.skewed += skewed
+        result.calls.append(call)
+    result.errors.sort(key=lambda error: error.line_no)
     return result
 
 
@@ -150,12 +168,13 @@ def _apply(visits, key, event: str, at: datetime, agent: str, data: list[str], l
             visit.agent = agent or visit.agent
         else:
             visit.wait = _number(data, WAIT_FIELD[event], event)
-        visit.end, visit.outcome, visit.end_line = at, ENDING[event], line_no
+        visit.end, visit.outcome, visit.end_line = at, event, line_no
     # RINGNOANSWER / RINGCANCELED: an attempt on one agent; the visit goes on.
 
 
-def _visit_call(callid: str, queue: str, v: _Visit) -> ParsedCall:
-    answered = v.outcome in (Outcome.ANSWERED, Outcome.TRANSFERRED)
+def _visit_call(callid: str, queue: str, v: _Visit, options: Options) -> tuple[ParsedCall, bool]:
+    outcome = outcome_of(v.outcome, options.outcomes, answered=v.answer is not None)
+    answered = outcome in ANSWERED_OUTCOMES
     arrival = v.enter
     if arrival is None:
         if answered and v.answer is not None:
@@ -168,13 +187,17 @@ def _visit_call(callid: str, queue: str, v: _Visit) -> ParsedCall:
     else:
         wait = v.wait if v.wait is not None else diff_seconds(arrival, v.end)
         talk = None
+    # The arrival is the queue entry: a queue_log only knows calls in queues.
+    answer, end, _queued, skewed = settle_times(
+        arrival, v.answer if answered else None, v.end, None, options.skew
+    )
     return ParsedCall(
         external_id=f"{callid}|{queue}"[:150],
         queue=queue[:80],
         arrived_at=arrival,
-        answered_at=v.answer if answered else None,
-        ended_at=v.end,
-        outcome=v.outcome,
+        answered_at=answer,
+        ended_at=end,
+        outcome=outcome,
         caller=v.caller,
         called=v.called,
         agent=v.agent if answered else "",
@@ -182,4 +205,6 @@ def _visit_call(callid: str, queue: str, v: _Visit) -> ParsedCall:
         talk=talk,
         wrapup=v.wrapup,
         wrapup_code=v.wrapup_code,
-    )
+        queued=True,
+        queued_at=arrival,
+    ), skewed
