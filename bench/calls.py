@@ -153,7 +153,7 @@ def baseline_insert(calls, connection, now) -> float:
     rows = [
         ("bench", c.external_id, c.queue, c.caller, c.called, c.direction, dt(c.arrived_at), dt(c.answered_at),
          dt(c.ended_at), None, c.agent, c.outcome, c.wait, c.talk, c.wrapup, c.wrapup_code, None, c.recording,
-         None, created)
+         None, created, c.queued, dt(c.queued_at))
         for c in calls
     ]  # fmt: skip
     started = time.perf_counter()

@@ -80,4 +80,7 @@ BUILT_IN = {normalize_word(w): outcome for words in DEFAULT_WORDS.values() for w
 
 def outcome_table() -> dict[str, str]:
     """The built-in words with the site's own (Admin → Outcome words) over them, normalized."""
-    return {**BUILT_IN, **dict(OutcomeWord.objects.values_list("word", "outcome"))}
+    own = {
+        normalize_word(word): outcome for word, outcome in OutcomeWord.objects.values_list("word", "outcome")
+    }
+    return {**BUILT_IN, **own}

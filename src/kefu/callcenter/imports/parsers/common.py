@@ -71,10 +71,10 @@ class Options:
     def __post_init__(self):
         if self.skew < 0:
             self.skew = settings.KEFU_CALL_SKEW_SECONDS
-        if self.outcomes is None:
-            from kefu.callcenter.imports.outcomes import BUILT_IN
+        from kefu.callcenter.imports.outcomes import BUILT_IN
 
-            self.outcomes = BUILT_IN
+        # A copy: outcome_of remembers the words it has read in it.
+        self.outcomes = dict(BUILT_IN if self.outcomes is None else self.outcomes)
 
 
 class LineRefused(Exception):
@@ -169,6 +169,13 @@ def settle_times(
     entry): a time up to `skew` seconds too early is moved up to the one it must follow, and the
     call counts as skewed; more than that refuses the line, naming both times.
     """
+    floor = queued_at or arrival
+    if (
+        (queued_at is None or queued_at >= arrival)
+        and (answer is None or answer >= floor)
+        and (end is None or end >= (answer or floor))
+    ):
+        return answer, end, queued_at, False  # the common case, without the checks below
     tolerance = timedelta(seconds=skew)
     skewed = False
 
@@ -202,8 +209,11 @@ def settle_times(
 def outcome_of(word: str, outcomes: dict[str, str], *, answered: bool) -> str:
     """The outcome an outcome word means (`auto`: answered or abandoned by `answered`); an unknown
     word refuses the line, saying how to map it."""
-    outcome = outcomes.get(normalize_word(word))
+    outcome = outcomes.get(word)  # a queue_log's events and most exports repeat a few words
     if outcome is None:
+        outcome = outcomes[word] = outcomes.get(normalize_word(word))
+    if outcome is None:
+        del outcomes[word]
         raise LineRefused(
             _(
                 "unknown outcome %(v)r: map it to an outcome in Admin → Call center → Outcome words "
