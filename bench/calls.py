@@ -144,21 +144,22 @@ def baseline_insert(calls, connection, now) -> float:
     """Pre-built value tuples through the importer's bare INSERT (no parsing, no look-ups)."""
     from django.db import transaction
 
-    from kefu.callcenter.importers import _datetime_adapter, _insert_rows
+    from kefu.callcenter.imports.storage import insert_calls
     from kefu.callcenter.models import CallRecord
+    from kefu.core.rows import adapt_datetimes
 
-    dt = _datetime_adapter(connection)
+    dt = adapt_datetimes(connection)
     created = dt(now)
     rows = [
         ("bench", c.external_id, c.queue, c.caller, c.called, c.direction, dt(c.arrived_at), dt(c.answered_at),
          dt(c.ended_at), None, c.agent, c.outcome, c.wait, c.talk, c.wrapup, c.wrapup_code, None, c.recording,
-         None, created)
+         None, created, c.queued, dt(c.queued_at))
         for c in calls
     ]  # fmt: skip
     started = time.perf_counter()
     for i in range(0, len(rows), 5000):
         with transaction.atomic():
-            _insert_rows(connection, rows[i : i + 5000])
+            insert_calls(connection, rows[i : i + 5000])
     elapsed = time.perf_counter() - started
     if connection.vendor == "postgresql":  # no dead rows left behind for the import measured next
         with connection.cursor() as cursor:
@@ -203,7 +204,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from kefu.callcenter.importers import import_calls, parse_queue_log
+    from kefu.callcenter.imports import import_calls, parse_queue_log
     from kefu.callcenter.models import AgentLine, CallRecord
     from kefu.customers.models import Customer, CustomerPhone
 

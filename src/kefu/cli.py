@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--timezone", default=None, help="zone of times without offset (default: KEFU_TIME_ZONE)"
     )
     calls.add_argument("--quiet-errors", action="store_true", help="print only the count of refused lines")
+    calls.add_argument(
+        "--skew-seconds",
+        type=int,
+        default=None,
+        help="PBX clock skew tolerated and corrected, in seconds (default: KEFU_CALL_SKEW_SECONDS, 5)",
+    )
+    calls.add_argument(
+        "--update-changed",
+        action="store_true",
+        help="rewrite stored calls whose lines changed under the same id",
+    )
     ingest = commands.add_parser("ingest-mail", help="receive one mail from stdin (MTA pipe) or poll IMAP")
     ingest.add_argument("--imap", action="store_true", help="poll every enabled mailbox once instead")
     ingest.add_argument(
@@ -160,21 +171,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_import_calls(args: argparse.Namespace) -> int:
     """Exit 0 when every file was read (refused lines are reported, not fatal); 2 when one could not be."""
-    from kefu.callcenter.importers import import_calls
+    from kefu.callcenter.imports import import_calls
     from kefu.core.errors import DomainError
 
     status = 0
     for name in args.files:
         try:
             run = import_calls(
-                path=name, fmt=args.format, mapping=args.map, encoding=args.encoding, time_zone=args.timezone
+                path=name,
+                fmt=args.format,
+                mapping=args.map,
+                encoding=args.encoding,
+                time_zone=args.timezone,
+                skew_seconds=args.skew_seconds,
+                update_changed=args.update_changed,
             )
         except DomainError as exc:
             print(f"{name}: not imported: {exc.message}", file=sys.stderr)
             status = 2
             continue
+        changed = f"{run.changed} changed" + (
+            f" ({run.updated} updated)" if args.update_changed else " (kept; --update-changed rewrites them)"
+        )
         print(
             f"{name}: {run.lines} lines, {run.imported} calls imported, {run.duplicates} already present, "
+            f"{changed}, {run.skewed} with clock skew corrected, "
             f"{run.incomplete} unfinished (not imported), {run.error_count} lines refused"
         )
         if not args.quiet_errors:

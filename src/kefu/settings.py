@@ -145,6 +145,8 @@ KEFU_CHAT_ALLOWED_ORIGINS = [
 KEFU_CHAT_OFFER_SECONDS = int(os.environ.get("KEFU_CHAT_OFFER_SECONDS", 30))  # an unanswered offer moves on
 KEFU_CHAT_WAIT_SECONDS = int(os.environ.get("KEFU_CHAT_WAIT_SECONDS", 180))  # then invite to leave a message
 KEFU_CHAT_ABANDON_SECONDS = int(os.environ.get("KEFU_CHAT_ABANDON_SECONDS", 60))  # page closed while waiting
+# Call-log import: a time stamped up to this many seconds too early (PBX clock skew) is clamped.
+KEFU_CALL_SKEW_SECONDS = int(os.environ.get("KEFU_CALL_SKEW_SECONDS", 5))
 
 # --- i18n: zh-hans first, English complete ---------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

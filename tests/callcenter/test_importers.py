@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kefu.callcenter.importers import import_calls
+from kefu.callcenter.imports import import_calls
 from kefu.callcenter.models import AgentLine, CallRecord, ImportRun, Outcome
 from kefu.cli import main
 from kefu.core.errors import ValidationError
@@ -266,9 +266,9 @@ def test_batches_stored_side_by_side_on_postgresql_store_every_call_once(tmp_pat
 
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_that_fails_on_another_connection_fails_the_import(tmp_path, monkeypatch):
-    from kefu.callcenter import importers
+    from kefu.callcenter.imports import storage
 
-    real = importers._insert_rows
+    real = storage.insert_calls
     calls = {"n": 0}
 
     def failing(conn, rows):
@@ -277,10 +277,10 @@ def test_a_batch_that_fails_on_another_connection_fails_the_import(tmp_path, mon
             raise RuntimeError("the disk is full")
         return real(conn, rows)
 
-    monkeypatch.setattr(importers, "_insert_rows", failing)
+    monkeypatch.setattr(storage, "insert_calls", failing)
     with pytest.raises(RuntimeError, match="disk is full"):
         import_calls(path=write(tmp_path, "queue_log", _many_calls(200)), fmt="queue_log", batch_size=20)
-    monkeypatch.setattr(importers, "_insert_rows", real)
+    monkeypatch.setattr(storage, "insert_calls", real)
 
     stored = CallRecord.objects.count()
     assert stored < 200 and stored % 20 == 0  # whole batches only: each is its own transaction

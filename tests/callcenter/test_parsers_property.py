@@ -6,7 +6,7 @@ from datetime import UTC
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kefu.callcenter.importers import parse_cdr, parse_mapped_csv, parse_queue_log
+from kefu.callcenter.imports import parse_cdr, parse_mapped_csv, parse_queue_log
 
 T0 = 1764550800
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kefu.callcenter.models import AgentLine, CallRecord, ImportLineError, ImportRun
+from kefu.callcenter.models import AgentLine, CallRecord, ImportLineError, ImportRun, OutcomeWord
 
 
 @admin.register(AgentLine)
@@ -22,7 +22,7 @@ class CallRecordAdmin(admin.ModelAdmin):
         "talk_seconds",
         "ticket",
     ]
-    list_filter = ["source", "outcome", "direction", "queue"]
+    list_filter = ["source", "outcome", "direction", "queued", "queue"]
     search_fields = ["caller_number", "external_id", "ticket__number"]
     raw_id_fields = ["agent", "customer", "ticket", "import_run"]
     date_hierarchy = "arrived_at"
@@ -36,5 +36,16 @@ class ImportLineErrorInline(admin.TabularInline):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["file_name", "source", "started_at", "lines", "imported", "duplicates", "error_count"]
+    list_display = [
+        "file_name", "source", "started_at", "lines", "imported", "duplicates", "changed", "skewed", "error_count",
+    ]  # fmt: skip
     inlines = [ImportLineErrorInline]
+
+
+@admin.register(OutcomeWord)
+class OutcomeWordAdmin(admin.ModelAdmin):
+    """The site's own outcome words, beside the built-in ones listed in docs/phone.md."""
+
+    list_display = ["word", "outcome"]
+    list_filter = ["outcome"]
+    search_fields = ["word"]

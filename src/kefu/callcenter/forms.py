@@ -22,5 +22,17 @@ class ImportForm(forms.Form):
         max_length=60,
         help_text=_("default: the center's"),
     )
+    skew_seconds = forms.IntegerField(
+        label=_("clock skew tolerated (seconds)"),
+        required=False,
+        min_value=0,
+        max_value=3600,
+        help_text=_("an answer or end stamped up to this much too early is corrected; default: 5"),
+    )
+    update_changed = forms.BooleanField(
+        label=_("update calls whose lines changed"),
+        required=False,
+        help_text=_("otherwise a call already imported under the same id is kept and counted as changed"),
+    )
     # The service names these fields by its keyword arguments.
     service_fields = {"format": "fmt", "map": "mapping", "timezone": "time_zone"}

@@ -46,6 +46,42 @@ class Outcome(models.TextChoices):
 
 LIVE_OUTCOMES = (Outcome.RINGING, Outcome.IN_PROGRESS)
 
+#: An outcome word mapped to "auto": answered when the line has an answer time or talk time, else
+#: abandoned (FreeSWITCH's NORMAL_CLEARING ends answered and unanswered calls alike).
+AUTO_OUTCOME = "auto"
+
+
+def normalize_word(word: str) -> str:
+    """How outcome words are compared: case, "_", "-" and repeated spaces do not matter."""
+    return " ".join(word.replace("_", " ").replace("-", " ").casefold().split())
+
+
+class OutcomeWord(models.Model):
+    """结果词: an outcome word of a PBX or an export and the outcome it means, beside the built-in
+    ones (kefu.callcenter.imports.outcomes); a word here wins over a built-in one."""
+
+    word = models.CharField(_("word in the file"), max_length=60, unique=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=12,
+        choices=[
+            (AUTO_OUTCOME, _("Answered if answered, else abandoned")),
+            *[(value, label) for value, label in Outcome.choices if value not in LIVE_OUTCOMES],
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("outcome word")
+        verbose_name_plural = _("outcome words")
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return f"{self.word} → {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        self.word = normalize_word(self.word)
+        super().save(*args, **kwargs)
+
 
 class ImportRun(models.Model):
     """One `kefu import-calls` of one file: counts, and the lines it refused (below)."""
@@ -57,6 +93,9 @@ class ImportRun(models.Model):
     lines = models.PositiveIntegerField(_("lines read"), default=0)
     imported = models.PositiveIntegerField(_("calls imported"), default=0)
     duplicates = models.PositiveIntegerField(_("calls already present"), default=0)
+    changed = models.PositiveIntegerField(_("calls changed since the last import"), default=0)
+    updated = models.PositiveIntegerField(_("changed calls updated"), default=0)
+    skewed = models.PositiveIntegerField(_("calls with clock skew corrected"), default=0)
     incomplete = models.PositiveIntegerField(_("calls not finished in the file"), default=0)
     error_count = models.PositiveIntegerField(_("lines refused"), default=0)
     by = models.ForeignKey(
@@ -106,6 +145,9 @@ class CallRecord(models.Model):
     arrived_at = models.DateTimeField(_("arrived at"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Whether the call waited in a queue (None: the source does not say) and when it entered it.
+    queued = models.BooleanField(_("queued"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("entered the queue at"), null=True, blank=True)
     # Imports write hundreds of thousands of rows: every index here is one the reads below use.
     # An agent's and a customer's calls are read through call_agent / call_customer, which lead
     # with the key, so the foreign keys have no index of their own.

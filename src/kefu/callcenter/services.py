@@ -1,6 +1,6 @@
 """Writes of the phone channel: CTI events (振铃/接听/挂机), screen pop, call ↔ work-order links.
 
-The call-log importers live in kefu.callcenter.importers; they write through `calls_store` there.
+The call-log importers live in kefu.callcenter.imports; they write through `store_calls` in its storage module.
 """
 
 from __future__ import annotations

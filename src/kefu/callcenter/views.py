@@ -8,7 +8,7 @@ from django.shortcuts import render
 from kefu.accounts.forms import report_domain_error
 from kefu.accounts.views import is_lead, role_required
 from kefu.callcenter.forms import ImportForm
-from kefu.callcenter.importers import import_calls
+from kefu.callcenter.imports import import_calls
 from kefu.callcenter.models import ImportRun
 from kefu.core.errors import DomainError
 
@@ -37,6 +37,8 @@ def import_page(request):
                         encoding=form.cleaned_data["encoding"] or "auto",
                         time_zone=form.cleaned_data["time_zone"] or None,
                         file_name=upload.name,
+                        skew_seconds=form.cleaned_data["skew_seconds"],
+                        update_changed=form.cleaned_data["update_changed"],
                     )
                 except DomainError as exc:
                     report_domain_error(request, exc, form)

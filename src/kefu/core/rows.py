@@ -262,3 +262,73 @@ def pk_in(queryset: models.QuerySet, ids: Sequence[int]) -> RawSQL:
         return RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=models.BooleanField())
     return RawSQL(f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(ids),),
                   output_field=models.BooleanField())  # fmt: skip
+
+
+# --- Set inserts that skip stored rows (the call-log import) -------------------------------------
+# The database-specific halves of a bulk import, so the import itself never asks for the vendor.
+
+
+def adapt_datetimes(connection):
+    """A function turning aware datetimes (or None) into what raw SQL on `connection` takes.
+
+    SQLite keeps naive UTC text: the adapter does what Django's does, faster, and remembers the few
+    distinct values a log repeats. PostgreSQL takes aware datetimes as they are.
+    """
+    from datetime import UTC  # here, not at the top: this block stays in one piece for merges
+
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+    done: dict = {}
+
+    def adapt(value):
+        if value is None:
+            return None
+        text = done.get(value)
+        if text is None:
+            text = done[value] = str(value.astimezone(UTC).replace(tzinfo=None))
+        return text
+
+    return adapt
+
+
+def stages_rows(connection) -> bool:
+    """Whether `insert_new_rows` copies the rows into a staging table (then the statement is the
+    set form, ``INSERT ... SELECT FROM <staging>``) instead of executing the row form per row."""
+    return connection.vendor == "postgresql"
+
+
+def writes_in_parallel(connection) -> bool:
+    """Whether several connections may write batches side by side (SQLite: one writer at a time)."""
+    return connection.vendor == "postgresql"
+
+
+def insert_new_rows(connection, *, table: str, columns: Sequence[str], rows: Sequence[tuple], row_sql: str,
+                    set_sql) -> int:  # fmt: skip
+    """Store `rows` (values of `columns` of `table`) with an INSERT that skips stored ones; returns
+    the driver's count of rows written (None or -1 when it cannot tell).
+
+    SQLite: one executemany of `row_sql` (its rowcount is the sum). PostgreSQL: COPY into a temporary
+    table shaped like those columns (private to the session, emptied at commit), then one
+    `set_sql(staging)` statement: four times faster than executemany through Django's cursor
+    (bench/calls.py).
+    """
+    with connection.cursor() as cursor:
+        if not stages_rows(connection):
+            cursor.executemany(row_sql, rows)
+            return cursor.rowcount
+        quote = connection.ops.quote_name
+        staging = quote(f"kefu_new_{table}")  # not update_from_rows' table: another shape
+        cols = ", ".join(quote(c) for c in columns)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+            f"SELECT {cols} FROM {quote(table)} WITH NO DATA"
+        )
+        cursor.execute(f"DELETE FROM {staging}")  # inside a caller's longer transaction, too
+        # The planner's estimate of per-row look-ups in `set_sql` passes jit_above_cost: compiling
+        # the plan costs more than it saves on a few thousand rows.
+        cursor.execute("SET LOCAL jit = off")
+        with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:  # psycopg's own cursor
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(set_sql(staging))
+        return cursor.rowcount

@@ -1,0 +1,1 @@
+"""One module per call-log format; `common` holds what they share."""

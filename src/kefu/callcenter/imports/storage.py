@@ -1,0 +1,327 @@
+"""Storing parsed calls: plain INSERT ... ON CONFLICT DO NOTHING in batches, one transaction each.
+
+The unique (source, external id) is the idempotence: importing a file again, or a file overlapping
+the last one, adds nothing the second time, and a re-run after a crash finishes the job. The
+database-specific halves (COPY, the datetime adapter, parallel writers) are in kefu.core.rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Case, F, Subquery, When
+
+from kefu.callcenter.imports.parsers.common import ParsedCall
+from kefu.callcenter.models import CallRecord, ImportRun
+from kefu.callcenter.selectors import AgentDirectory
+from kefu.core import rows
+from kefu.customers.models import CustomerPhone, normalize_phone
+
+BATCH_SIZE = 5000
+
+# The columns `store_calls` writes, in order (attribute names of CallRecord).
+STORED_FIELDS = (
+    "source", "external_id", "queue", "caller_number", "called_number", "direction", "arrived_at",
+    "answered_at", "ended_at", "agent_id", "agent_code", "outcome", "wait_seconds", "talk_seconds",
+    "wrapup_seconds", "wrapup_code", "customer_id", "recording_url", "import_run_id", "created_at",
+    "queued", "queued_at",
+)  # fmt: skip
+
+
+def insert_sql(connection, source_table: str = "") -> str:
+    """The INSERT of STORED_FIELDS: the row form (values as parameters), or the set form from `source_table`."""
+    meta = CallRecord._meta
+    table = connection.ops.quote_name(meta.db_table)
+    column_of = {f.attname: f.column for f in meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in STORED_FIELDS)
+    # The customer is found by phone inside the INSERT (the oldest holder of the number, as
+    # kefu.customers' look-up picks): an index probe per row instead of look-up queries from Python.
+    # The row's customer_id value is the caller's number (SQLite) / the staged caller_number (PostgreSQL).
+    phone = CustomerPhone._meta
+    q = connection.ops.quote_name
+    number = f"s.{q(column_of['caller_number'])}" if source_table else "%s"
+    # SQLite: MIN over the few rows of that number (no sort); "+ 0" keeps the planner from walking
+    # the (customer, number) index in order hoping to meet the number.
+    lookup = (
+        f"(SELECT MIN(p.{q(phone.get_field('customer').column)} + 0) FROM {q(phone.db_table)} p "
+        f"WHERE p.{q(phone.get_field('number').column)} = {number})"
+    )
+    if source_table:
+        # PostgreSQL: one hash join with the holders of the batch's numbers (the oldest per number)
+        # instead of an index probe per row.
+        number_col, customer_col = q(phone.get_field("number").column), q(phone.get_field("customer").column)
+        picked = ", ".join(
+            f"h.{customer_col}" if name == "customer_id" else f"s.{q(column_of[name])}"
+            for name in STORED_FIELDS
+        )
+        holders = (
+            f"SELECT DISTINCT ON ({number_col}) {number_col}, {customer_col} FROM {q(phone.db_table)} "
+            f"WHERE {number_col} IN (SELECT {q(column_of['caller_number'])} FROM {source_table}) "
+            f"ORDER BY {number_col}, {customer_col}"
+        )
+        values = (
+            f"SELECT {picked} FROM {source_table} s LEFT JOIN ({holders}) h "
+            f"ON h.{number_col} = s.{q(column_of['caller_number'])}"
+        )
+    else:
+        values = (
+            "VALUES (" + ", ".join(lookup if name == "customer_id" else "%s" for name in STORED_FIELDS) + ")"
+        )
+    # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL) is the idempotence: a call already stored — by
+    # the last import of this file, or by another import running now — is skipped, not duplicated.
+    return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
+
+
+def insert_calls(connection, values: list[tuple]) -> int:
+    """Insert rows of STORED_FIELDS, skipping stored ones; returns how many were new."""
+    meta = CallRecord._meta
+    column_of = {f.attname: f.column for f in meta.concrete_fields}
+    return rows.insert_new_rows(
+        connection,
+        table=meta.db_table,
+        columns=[column_of[name] for name in STORED_FIELDS],
+        rows=values,
+        row_sql=insert_sql(connection),
+        set_sql=lambda staging: insert_sql(connection, staging),
+    )
+
+
+#: PostgreSQL: batches stored by this many connections at once (each its own server process).
+PG_WRITERS = 2
+
+
+@dataclass
+class Stored:
+    """What storing a file's calls did."""
+
+    imported: int = 0
+    duplicates: int = 0  # already stored as they are
+    changed: int = 0  # stored under the same id with other values
+    updated: int = 0  # of the changed, rewritten (update_changed)
+
+
+def store_calls(
+    *,
+    source: str,
+    calls: list[ParsedCall],
+    run: ImportRun | None,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+    writers: int | None = None,
+    update_changed: bool = False,
+) -> Stored:
+    """Insert the calls not stored yet, one transaction per batch; counts those already stored as
+    duplicates, or as changed when the file now says something else under their id (and with
+    `update_changed` rewrites them, keeping their work-order link).
+
+    Plain INSERTs of value tuples rather than bulk_create: the ORM's per-field preparation cost ten
+    times the insert itself (bench/calls.py); the values were checked by the parsers. Stored calls
+    are only read back for a batch where some were already there, so a new file costs nothing more.
+
+    On PostgreSQL the server's share (the indexes, the customer look-up, the foreign-key checks)
+    is most of the time, so `writers` connections (PG_WRITERS) store batches side by side, each
+    batch still its own transaction; only outside a caller's transaction (whose rows the other
+    connections could not see), and never on SQLite (one writer at a time).
+    """
+    from django.db import connection
+
+    agents = AgentDirectory()
+    dt = rows.adapt_datetimes(connection)
+    run_id = run.pk if run is not None else None
+    created = dt(now)
+    staged = rows.stages_rows(connection)  # customers: see insert_sql
+    agent_of = agents.user_id
+    seen: set[str] = set()
+    result = Stored()
+
+    def batches():
+        for start in range(0, len(calls), batch_size):
+            batch = []
+            for call in calls[start : start + batch_size]:
+                if call.external_id in seen:
+                    result.duplicates += 1  # the same call twice in one file
+                    continue
+                seen.add(call.external_id)
+                batch.append(call)
+            values = [
+                (
+                    source,
+                    c.external_id,
+                    c.queue,
+                    phone,
+                    c.called,
+                    c.direction,
+                    dt(c.arrived_at),
+                    dt(c.answered_at),
+                    dt(c.ended_at),
+                    agent_of(c.agent) if c.agent else None,
+                    c.agent[:80],
+                    c.outcome,
+                    c.wait,
+                    c.talk,
+                    c.wrapup,
+                    c.wrapup_code,
+                    None if staged else phone,
+                    c.recording,
+                    run_id,
+                    created,
+                    c.queued,
+                    dt(c.queued_at),
+                )  # fmt: skip
+                for c, phone in ((c, _phone(c.caller)) for c in batch)
+            ]
+            if values:
+                yield batch, values
+
+    def store(batch, values) -> tuple[int, int, int, int]:
+        """(rows, added, changed, updated) of one batch."""
+        from django.db import connection  # this thread's own
+
+        changed = updated = 0
+        with transaction.atomic():
+            added = insert_calls(connection, values)  # conflicts (already stored) add 0
+            if added is None or added < 0:  # a driver that cannot tell: count what the batch left behind
+                added = _count_new(source, [c.external_id for c in batch], run_id)
+            if added < len(values):
+                differ = changed_calls(source=source, calls=batch)
+                changed = len(differ)
+                if update_changed:
+                    updated = update_calls(source=source, calls=differ, agent_of=agent_of)
+        return len(values), added, changed, updated
+
+    writers = PG_WRITERS if writers is None else writers
+    parallel = (
+        rows.writes_in_parallel(connection)
+        and writers > 1
+        and not connection.in_atomic_block
+        and len(calls) > batch_size
+    )
+    done = _in_threads(store, batches(), writers) if parallel else (store(*item) for item in batches())
+    for count, added, changed, updated in done:
+        result.imported += added
+        result.changed += changed
+        result.updated += updated
+        result.duplicates += count - added - changed
+    return result
+
+
+# What a file says about a call, as stored (CallRecord attributes), in `_file_values` order.
+COMPARED = (
+    "queue", "caller_number", "called_number", "direction", "arrived_at", "answered_at", "ended_at",
+    "agent_code", "outcome", "wait_seconds", "talk_seconds", "wrapup_seconds", "wrapup_code",
+    "recording_url", "queued", "queued_at",
+)  # fmt: skip
+
+
+def _file_values(c: ParsedCall) -> tuple:
+    return (
+        c.queue, _phone(c.caller), c.called, c.direction, c.arrived_at, c.answered_at, c.ended_at,
+        c.agent[:80], c.outcome, c.wait, c.talk, c.wrapup, c.wrapup_code, c.recording, c.queued, c.queued_at,
+    )  # fmt: skip
+
+
+def changed_calls(*, source: str, calls: list[ParsedCall]) -> list[ParsedCall]:
+    """The calls stored under their id with values other than the file's (the customer and the agent
+    are looked up, not in the file: not compared). A call stored before the queue fact was kept
+    (queued unknown) is compared without it."""
+    keys = [c.external_id for c in calls]
+    stored = {}
+    for i in range(0, len(keys), 900):  # SQLite's parameter limit on old builds
+        for external_id, *values in CallRecord.objects.filter(
+            source=source, external_id__in=keys[i : i + 900]
+        ).values_list("external_id", *COMPARED):
+            stored[external_id] = tuple(values)
+    differ = []
+    for call in calls:
+        old = stored.get(call.external_id)
+        if old is None:
+            continue
+        new = _file_values(call)
+        if old[-2] is None:
+            old, new = old[:-2], new[:-2]
+        if old != new:
+            differ.append(call)
+    return differ
+
+
+def update_calls(*, source: str, calls: list[ParsedCall], agent_of) -> int:
+    """Rewrite stored calls with the file's values; their work order and customer link stay unless
+    the caller's number changed (then the customer is looked up again, as an import does)."""
+    for call in calls:
+        phone = _phone(call.caller)
+        holder = CustomerPhone.objects.filter(number=phone).order_by("customer_id").values("customer_id")[:1]
+        CallRecord.objects.filter(source=source, external_id=call.external_id).update(
+            customer_id=Case(
+                When(caller_number=phone, then=F("customer_id")),
+                default=Subquery(holder),
+                output_field=CallRecord._meta.get_field("customer"),
+            ),
+            agent_id=agent_of(call.agent) if call.agent else None,
+            **dict(zip(COMPARED, _file_values(call), strict=True)),
+        )
+    return len(calls)
+
+
+def _in_threads(store, batches, writers: int):
+    """Run store(batch, rows) on `writers` threads, each with its own database connection; yields
+    what it returns per batch. The first failure stops the others and is raised here."""
+    import queue
+    import threading
+
+    from django.db import connections
+
+    todo: queue.Queue = queue.Queue(maxsize=writers)
+    done: queue.Queue = queue.Queue()
+    failed = threading.Event()
+
+    def work():
+        try:
+            while (item := todo.get()) is not None:
+                if not failed.is_set():
+                    try:
+                        done.put((store(*item), None))
+                    except BaseException as exc:  # handed to the caller's thread
+                        failed.set()
+                        done.put((None, exc))
+        finally:
+            connections.close_all()
+
+    def results():
+        while not done.empty():
+            result, exc = done.get()
+            if exc is not None:
+                raise exc
+            yield result
+
+    threads = [threading.Thread(target=work, name=f"call-import-{n}", daemon=True) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for item in batches:
+            if failed.is_set():
+                break
+            todo.put(item)
+            yield from results()
+    finally:
+        for _thread in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join()
+    yield from results()
+
+
+def _count_new(source: str, keys: list[str], run_id) -> int:
+    return sum(
+        CallRecord.objects.filter(
+            source=source, external_id__in=keys[i : i + 900], import_run_id=run_id
+        ).count()
+        for i in range(0, len(keys), 900)
+    )
+
+
+def _phone(raw: str) -> str:
+    if raw.isdigit() and not raw.startswith("86") and not raw.startswith("0086"):
+        return raw[:40]  # already normalized: the common case in PBX logs
+    return normalize_phone(raw)[:40]
