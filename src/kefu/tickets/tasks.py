@@ -19,10 +19,3 @@ def retry_failed_messages():
     """Every five minutes: try failed replies again, up to MAX_ATTEMPTS in all."""
     for message_id in messages.retry_candidates():
         messages.message_deliver(message_id=message_id)
-
-
-@db_task()
-def deliver_messages(message_ids: list[int]):
-    """Send many replies as one task (the acknowledgements of a batch of mail); each at most once."""
-    for message_id in message_ids:
-        messages.message_deliver(message_id=message_id)

@@ -16,7 +16,7 @@ Message-ID too, so the same mail piped again adds no row.
 
 `mailbox_poll` (the IMAP poll) is a service as well: it calls `imap` (the protocol only) to list,
 fetch and mark mail. The imports run one way, tasks → services → imap, and the batch's
-acknowledgements go to the tickets app's delivery task, so no module here imports `tasks`.
+acknowledgements are one background job (kefu.core.tasks.run_later), so no module here imports `tasks`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.html import sanitize, to_text
 from kefu.core.refcache import RefCache
+from kefu.core.tasks import run_later
 from kefu.customers.models import CustomerEmail
 from kefu.intake.email import imap
 from kefu.intake.email.models import Acknowledgement, InboundMail, Mailbox
@@ -57,9 +58,8 @@ from kefu.tickets.models import (
     Ticket,
     TicketType,
 )
-from kefu.tickets.services.messages import message_receive, message_reply
+from kefu.tickets.services.messages import message_deliver_many, message_receive, message_reply
 from kefu.tickets.services.tickets import ALLOWED_ATTACHMENT_TYPES, ticket_create
-from kefu.tickets.tasks import deliver_messages
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ class _Batch:
         if self.acks:
             Acknowledgement.objects.bulk_create(self.acks)
             ids = [ack.message_id for ack in self.acks]
-            transaction.on_commit(lambda: deliver_messages(ids))
+            run_later(message_deliver_many, message_ids=ids)
 
 
 def _process_row(row: InboundMail, parsed: ParsedMail, batch: _Batch, *, savepoint: bool) -> None:

@@ -191,6 +191,12 @@ def _customer_address(ticket: Ticket, channel: str) -> str:
     return ""
 
 
+def message_deliver_many(*, message_ids: list[int]) -> None:
+    """Send many replies in one background job (the acknowledgements of a batch of mail)."""
+    for message_id in message_ids:
+        message_deliver(message_id=message_id)
+
+
 def message_deliver(*, message_id: int, now: datetime | None = None) -> Message.Delivery | None:
     """Send one pending outbound message through its channel's sender; returns the new state.
 
