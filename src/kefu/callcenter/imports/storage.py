@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Case, F, Subquery, When
 
 from kefu.callcenter.imports.parsers.common import ParsedCall
 from kefu.callcenter.models import CallRecord, ImportRun
@@ -30,7 +29,7 @@ STORED_FIELDS = (
 )  # fmt: skip
 
 
-def insert_sql(connection, source_table: str = "") -> str:
+def insert_sql(connection, source_table: str = "", on_conflict: str = "nothing") -> str:
     """The INSERT of STORED_FIELDS: the row form (values as parameters), or the set form from `source_table`."""
     meta = CallRecord._meta
     table = connection.ops.quote_name(meta.db_table)
@@ -71,11 +70,63 @@ def insert_sql(connection, source_table: str = "") -> str:
         )
     # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL) is the idempotence: a call already stored — by
     # the last import of this file, or by another import running now — is skipped, not duplicated.
-    return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
+    if on_conflict == "nothing":
+        return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
+    return (
+        f"INSERT INTO {table} ({columns}) {values} {_on_changed(connection, table, column_of, on_conflict)}"
+    )
 
 
-def insert_calls(connection, values: list[tuple]) -> int:
-    """Insert rows of STORED_FIELDS, skipping stored ones; returns how many were new."""
+# What a file says about a call (attribute names of CallRecord): a stored call whose values differ
+# under the same id is a changed line. The agent and the customer are looked up, not compared.
+COMPARED = (
+    "queue", "caller_number", "called_number", "direction", "arrived_at", "answered_at", "ended_at",
+    "agent_code", "outcome", "wait_seconds", "talk_seconds", "wrapup_seconds", "wrapup_code",
+    "recording_url",
+)  # fmt: skip
+QUEUE_FACT = ("queued", "queued_at")
+
+
+def _on_changed(connection, table: str, column_of: dict, mode: str) -> str:
+    """The upsert clause that touches only the stored calls whose values differ, so its row count is
+    the changed calls: `count` rewrites nothing (sets a column to itself), `update` writes the file's
+    values and looks the customer up again only when the caller's number changed."""
+    q = connection.ops.quote_name
+
+    def differs(name: str) -> str:  # NULL-safe on both databases (IS DISTINCT FROM: SQLite 3.39+ only)
+        old, new = f"{table}.{q(column_of[name])}", f"excluded.{q(column_of[name])}"
+        return f"NOT COALESCE({old} = {new}, {old} IS NULL AND {new} IS NULL)"
+
+    # Calls imported before the queue fact was kept (queued unknown) are compared without it.
+    where = " OR ".join(
+        [
+            *map(differs, COMPARED),
+            f"({table}.{q('queued')} IS NOT NULL AND ({' OR '.join(map(differs, QUEUE_FACT))}))",
+        ]
+    )
+    if mode == "count":
+        first = q(column_of["queue"])
+        sets = f"{first} = {table}.{first}"
+    else:
+        caller, customer = q(column_of["caller_number"]), q(column_of["customer_id"])
+        sets = ", ".join(
+            [
+                *(
+                    f"{q(column_of[n])} = excluded.{q(column_of[n])}"
+                    for n in (*COMPARED, *QUEUE_FACT, "agent_id")
+                ),
+                f"{customer} = CASE WHEN {table}.{caller} = excluded.{caller} THEN {table}.{customer} "
+                f"ELSE excluded.{customer} END",
+            ]
+        )
+    key = ", ".join(q(column_of[n]) for n in ("source", "external_id"))
+    return f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {where}"
+
+
+def insert_calls(connection, values: list[tuple], on_conflict: str = "nothing") -> int:
+    """Insert rows of STORED_FIELDS; returns how many were written. `nothing`: stored ones are skipped
+    (the count is the new ones); `count` / `update`: the count is the stored ones that differ, which
+    `update` rewrites (see _on_changed)."""
     meta = CallRecord._meta
     column_of = {f.attname: f.column for f in meta.concrete_fields}
     return rows.insert_new_rows(
@@ -83,8 +134,8 @@ def insert_calls(connection, values: list[tuple]) -> int:
         table=meta.db_table,
         columns=[column_of[name] for name in STORED_FIELDS],
         rows=values,
-        row_sql=insert_sql(connection),
-        set_sql=lambda staging: insert_sql(connection, staging),
+        row_sql=insert_sql(connection, on_conflict=on_conflict),
+        set_sql=lambda staging: insert_sql(connection, staging, on_conflict),
     )
 
 
@@ -118,7 +169,8 @@ def store_calls(
 
     Plain INSERTs of value tuples rather than bulk_create: the ORM's per-field preparation cost ten
     times the insert itself (bench/calls.py); the values were checked by the parsers. Stored calls
-    are only read back for a batch where some were already there, so a new file costs nothing more.
+    are only compared (by a second statement) for a batch where some were already there, so a new
+    file costs nothing more.
 
     On PostgreSQL the server's share (the indexes, the customer look-up, the foreign-key checks)
     is most of the time, so `writers` connections (PG_WRITERS) store batches side by side, each
@@ -184,11 +236,11 @@ def store_calls(
             added = insert_calls(connection, values)  # conflicts (already stored) add 0
             if added is None or added < 0:  # a driver that cannot tell: count what the batch left behind
                 added = _count_new(source, [c.external_id for c in batch], run_id)
-            if added < len(values):
-                differ = changed_calls(source=source, calls=batch)
-                changed = len(differ)
-                if update_changed:
-                    updated = update_calls(source=source, calls=differ, agent_of=agent_of)
+            if added < len(values):  # some were there: which of them differ (rows just added do not)
+                changed = max(
+                    0, insert_calls(connection, values, "update" if update_changed else "count") or 0
+                )
+                updated = changed if update_changed else 0
         return len(values), added, changed, updated
 
     writers = PG_WRITERS if writers is None else writers
@@ -205,63 +257,6 @@ def store_calls(
         result.updated += updated
         result.duplicates += count - added - changed
     return result
-
-
-# What a file says about a call, as stored (CallRecord attributes), in `_file_values` order.
-COMPARED = (
-    "queue", "caller_number", "called_number", "direction", "arrived_at", "answered_at", "ended_at",
-    "agent_code", "outcome", "wait_seconds", "talk_seconds", "wrapup_seconds", "wrapup_code",
-    "recording_url", "queued", "queued_at",
-)  # fmt: skip
-
-
-def _file_values(c: ParsedCall) -> tuple:
-    return (
-        c.queue, _phone(c.caller), c.called, c.direction, c.arrived_at, c.answered_at, c.ended_at,
-        c.agent[:80], c.outcome, c.wait, c.talk, c.wrapup, c.wrapup_code, c.recording, c.queued, c.queued_at,
-    )  # fmt: skip
-
-
-def changed_calls(*, source: str, calls: list[ParsedCall]) -> list[ParsedCall]:
-    """The calls stored under their id with values other than the file's (the customer and the agent
-    are looked up, not in the file: not compared). A call stored before the queue fact was kept
-    (queued unknown) is compared without it."""
-    keys = [c.external_id for c in calls]
-    stored = {}
-    for i in range(0, len(keys), 900):  # SQLite's parameter limit on old builds
-        for external_id, *values in CallRecord.objects.filter(
-            source=source, external_id__in=keys[i : i + 900]
-        ).values_list("external_id", *COMPARED):
-            stored[external_id] = tuple(values)
-    differ = []
-    for call in calls:
-        old = stored.get(call.external_id)
-        if old is None:
-            continue
-        new = _file_values(call)
-        if old[-2] is None:
-            old, new = old[:-2], new[:-2]
-        if old != new:
-            differ.append(call)
-    return differ
-
-
-def update_calls(*, source: str, calls: list[ParsedCall], agent_of) -> int:
-    """Rewrite stored calls with the file's values; their work order and customer link stay unless
-    the caller's number changed (then the customer is looked up again, as an import does)."""
-    for call in calls:
-        phone = _phone(call.caller)
-        holder = CustomerPhone.objects.filter(number=phone).order_by("customer_id").values("customer_id")[:1]
-        CallRecord.objects.filter(source=source, external_id=call.external_id).update(
-            customer_id=Case(
-                When(caller_number=phone, then=F("customer_id")),
-                default=Subquery(holder),
-                output_field=CallRecord._meta.get_field("customer"),
-            ),
-            agent_id=agent_of(call.agent) if call.agent else None,
-            **dict(zip(COMPARED, _file_values(call), strict=True)),
-        )
-    return len(calls)
 
 
 def _in_threads(store, batches, writers: int):

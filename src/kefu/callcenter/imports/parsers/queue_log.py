@@ -20,6 +20,7 @@ from kefu.callcenter.imports.parsers.common import (
     seconds_value,
     settle_times,
 )
+from kefu.callcenter.models import AUTO_OUTCOME
 
 # The events that end a call's visit to a queue; what each means comes from the outcome words
 # (kefu.callcenter.imports.outcomes), where a site may change it.
@@ -116,9 +117,7 @@ def parse_queue_log(text: str, tz: tzinfo, options: Options | None = None) -> Pa
                 raise LineRefused(_("%(event)s without a call id") % {"event": event})
             if not queue or queue.upper() == "NONE":
                 raise LineRefused(_("%(event)s without a queue") % {"event": event})
-            _apply(visits, (callid, queue), event, at, parts[3].strip(), parts[5:], line_no)
-            if event in ENDING:
-                visits[callid, queue].end_raw = line[:500]
+            _apply(visits, (callid, queue), event, at, parts[3].strip(), parts[5:], line_no, line)
         except LineRefused as exc:
             result.errors.append(LineError(line_no, str(exc), line[:500]))
     for (callid, queue), visit in visits.items():
@@ -136,7 +135,9 @@ def parse_queue_log(text: str, tz: tzinfo, options: Options | None = None) -> Pa
     return result
 
 
-def _apply(visits, key, event: str, at: datetime, agent: str, data: list[str], line_no: int) -> None:
+def _apply(
+    visits, key, event: str, at: datetime, agent: str, data: list[str], line_no: int, line: str
+) -> None:
     visit = visits.get(key)
     if visit is None:
         visit = visits[key] = _Visit()
@@ -168,12 +169,14 @@ def _apply(visits, key, event: str, at: datetime, agent: str, data: list[str], l
             visit.agent = agent or visit.agent
         else:
             visit.wait = _number(data, WAIT_FIELD[event], event)
-        visit.end, visit.outcome, visit.end_line = at, event, line_no
+        visit.end, visit.outcome, visit.end_line, visit.end_raw = at, event, line_no, line[:500]
     # RINGNOANSWER / RINGCANCELED: an attempt on one agent; the visit goes on.
 
 
 def _visit_call(callid: str, queue: str, v: _Visit, options: Options) -> tuple[ParsedCall, bool]:
-    outcome = outcome_of(v.outcome, options.outcomes, answered=v.answer is not None)
+    outcome = options.outcomes.get(v.outcome)  # the common case without a call
+    if outcome is None or outcome == AUTO_OUTCOME:
+        outcome = outcome_of(v.outcome, options.outcomes, answered=v.answer is not None)
     answered = outcome in ANSWERED_OUTCOMES
     arrival = v.enter
     if arrival is None:
@@ -188,9 +191,9 @@ def _visit_call(callid: str, queue: str, v: _Visit, options: Options) -> tuple[P
         wait = v.wait if v.wait is not None else diff_seconds(arrival, v.end)
         talk = None
     # The arrival is the queue entry: a queue_log only knows calls in queues.
-    answer, end, _queued, skewed = settle_times(
-        arrival, v.answer if answered else None, v.end, None, options.skew
-    )
+    answer, end, skewed = v.answer if answered else None, v.end, False
+    if (answer is not None and answer < arrival) or end < (answer or arrival):
+        answer, end, _queued, skewed = settle_times(arrival, answer, end, None, options.skew)
     return ParsedCall(
         external_id=f"{callid}|{queue}"[:150],
         queue=queue[:80],
