@@ -54,8 +54,8 @@ def test_a_synonym_edit_takes_effect_at_once(org):
 
 
 def test_synonyms_also_serve_work_order_search(org):
-    from kefu.core.search import search_tickets
     from kefu.tickets.models import Ticket
+    from kefu.tickets.search import search_tickets
     from kefu.tickets.services import ticket_create
 
     ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="phone", content="物流三天没动",

@@ -10,7 +10,15 @@ class KnowledgeConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import search
         from kefu.knowledge import selectors
-        from kefu.knowledge.search import ensure_article_index_after_migrate
+        from kefu.knowledge.search import (
+            ARTICLES,
+            ARTICLES_MIGRATION,
+            ensure_article_index_after_migrate,
+            reindex_articles,
+        )
 
-        search.set_synonym_source(selectors.synonym_groups)
+        search.INDEXES.register(
+            search.Registered("articles", ARTICLES, reindex_articles, ARTICLES_MIGRATION), key=ARTICLES.table
+        )
+        search.SYNONYM_SOURCE.register(selectors.synonym_groups)
         post_migrate.connect(ensure_article_index_after_migrate, sender=self)

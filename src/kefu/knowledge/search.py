@@ -12,6 +12,7 @@ from kefu.core import search
 from kefu.core.search import SearchIndex
 
 ARTICLES = SearchIndex(table="knowledge_article", vector_column="search_vector")
+ARTICLES_MIGRATION = ("knowledge", "0002_search")
 ARTICLE_FIELDS = ("title", "body_text")
 EXACT_TITLE_WEIGHT = 1000.0
 TITLE_CONTAINS_WEIGHT = 100.0
@@ -33,14 +34,11 @@ def reindex_articles(model=None, *, batch_size: int = 2000, only_empty: bool = F
     )
 
 
-search.register_index("articles", ARTICLES, reindex_articles, ("knowledge", "0002_search"))
-
-
 def ensure_article_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
     """post_migrate: repair the article index (a later migration of the table drops SQLite triggers)."""
     from django.db.migrations.recorder import MigrationRecorder
 
-    if ("knowledge", "0002_search") in MigrationRecorder(connections[using]).applied_migrations():
+    if ARTICLES_MIGRATION in MigrationRecorder(connections[using]).applied_migrations():
         search.ensure_search_index(using, ARTICLES)
 
 

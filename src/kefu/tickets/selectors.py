@@ -89,7 +89,7 @@ def ticket_list(
     queue: str = "",
 ) -> QuerySet:
     """Filtered, permission-limited list for the search page and the API."""
-    from kefu.core.search import search_tickets
+    from kefu.tickets.search import search_tickets
 
     qs = (
         ticket_queue(user=user, queue=queue) if queue else visible_tickets(user).select_related(*LIST_RELATED)

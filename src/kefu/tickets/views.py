@@ -518,7 +518,7 @@ def search(request):
     filters = form.filters() if form.is_bound else {}
     page = None
     if form.is_bound:
-        from kefu.core.search import RANK_CANDIDATES
+        from kefu.tickets.search import RANK_CANDIDATES
 
         # A search ranks the newest RANK_CANDIDATES matches and counts no further ("500+").
         paginator = partial(CappedPaginator, cap=RANK_CANDIDATES) if filters.get("query") else Paginator

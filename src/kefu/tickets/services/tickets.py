@@ -16,7 +16,6 @@ from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from kefu.core.refcache import RefCache
 from kefu.core.rows import save_new, shallow_copy
-from kefu.core.search import document_text
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
 from kefu.tickets.models import (
@@ -34,6 +33,7 @@ from kefu.tickets.models import (
     TicketNumberSequence,
     TicketType,
 )
+from kefu.tickets.search import document_text
 from kefu.tickets.services import sla
 from kefu.tickets.services.escalation import escalate_on_create
 

@@ -1,4 +1,5 @@
-"""Full-text search of work orders (kefu.core.search), on whichever database the suite runs."""
+"""Full-text search of work orders (kefu.tickets.search over the engine in kefu.core.search), on whichever
+database the suite runs."""
 
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -11,17 +12,14 @@ from django.test.utils import CaptureQueriesContext
 
 from kefu.core import search
 from kefu.core.search import (
-    TICKETS,
-    document_text,
     ensure_search_index,
     ensure_search_index_after_migrate,
     highlight,
-    index_ticket,
     missing_index_parts,
-    search_tickets,
     tokenize,
 )
 from kefu.tickets.models import Ticket
+from kefu.tickets.search import TICKETS, document_text, index_ticket, search_tickets
 from kefu.tickets.selectors import count_capped
 
 pytestmark = pytest.mark.django_db
@@ -347,7 +345,7 @@ def test_lost_sqlite_triggers_are_put_back_and_the_index_rebuilt():
 
     assert missing_index_parts(connection, TICKETS) == set()
     assert found("退款") == [refund]
-    assert ensure_search_index() is False
+    assert ensure_search_index(connection.alias, TICKETS) is False
     courier = make_ticket("快递员没有送货上门")
     assert found("快递") == [courier]
 
@@ -497,6 +495,6 @@ def test_a_lost_vector_column_is_reported_and_put_back():
         cursor.execute("ALTER TABLE tickets_ticket DROP COLUMN search_vector")  # drops its GIN index too
 
     assert missing_index_parts(connection, TICKETS) == {TICKETS.gin_index, "tickets_ticket.search_vector"}
-    assert ensure_search_index() is True
+    assert ensure_search_index(connection.alias, TICKETS) is True
     assert missing_index_parts(connection, TICKETS) == set()
     assert found("退款") == [refund]  # computed for the rows already there
