@@ -74,7 +74,7 @@ _jieba = None
 _jieba_lock = threading.Lock()
 
 
-def _jieba_module():
+def jieba_module():
     """jieba, initialised once per process on first use, without its log chatter."""
     global _jieba
     if _jieba is None:
@@ -113,7 +113,7 @@ def _jieba_words(run: str) -> list[str]:
     """jieba search-mode words of a CJK run that are long enough to be worth a term of their own."""
     if len(run) < BOOST_MIN_LENGTH:
         return []
-    return [w for w in _jieba_module().cut_for_search(run) if len(w) >= BOOST_MIN_LENGTH and w.strip()]
+    return [w for w in jieba_module().cut_for_search(run) if len(w) >= BOOST_MIN_LENGTH and w.strip()]
 
 
 def tokenize(text: str) -> list[str]:
