@@ -7,7 +7,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from kefu.core.search import highlight, missing_index_parts, parse_query
+from kefu.core.search import (
+    ensure_search_index_after_migrate,
+    highlight,
+    missing_index_parts,
+    parse_query,
+    uninstall_search_index,
+)
 from kefu.knowledge import selectors, services
 from kefu.knowledge.models import Article, Audience
 from kefu.knowledge.search import ARTICLES, parse, search_articles
@@ -122,6 +128,17 @@ def test_synonyms_add_alternatives_only_when_a_group_word_is_in_the_query():
 
 def test_the_article_index_is_complete_after_migrations():
     assert missing_index_parts(connection, ARTICLES) == set()
+
+
+def test_a_lost_article_index_is_put_back_after_migrate(org):
+    article = write(org, "配送", "顺丰发货")
+    uninstall_search_index(connection, ARTICLES)  # as a later migration of the table would on SQLite
+    assert missing_index_parts(connection, ARTICLES)
+
+    ensure_search_index_after_migrate(sender=None, using=connection.alias)  # core's post_migrate receiver
+
+    assert missing_index_parts(connection, ARTICLES) == set()
+    assert found("顺丰") == [article]
 
 
 def test_reindex_command_covers_articles_too(org):

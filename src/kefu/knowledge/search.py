@@ -5,7 +5,6 @@ Ranking: an article whose title is exactly the query comes first, then one whose
 then full-text rank (the title's terms count twice in the document).
 """
 
-from django.db import connections
 from django.db.models import Q, QuerySet
 
 from kefu.core import search
@@ -32,14 +31,6 @@ def reindex_articles(model=None, *, batch_size: int = 2000, only_empty: bool = F
     return search.reindex_rows(
         model, article_document, ARTICLE_FIELDS, batch_size=batch_size, only_empty=only_empty
     )
-
-
-def ensure_article_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
-    """post_migrate: repair the article index (a later migration of the table drops SQLite triggers)."""
-    from django.db.migrations.recorder import MigrationRecorder
-
-    if ARTICLES_MIGRATION in MigrationRecorder(connections[using]).applied_migrations():
-        search.ensure_search_index(using, ARTICLES)
 
 
 def parse(query: str) -> search.ParsedQuery:
