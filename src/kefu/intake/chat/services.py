@@ -203,6 +203,7 @@ def chat_start(
     existing = ChatSession.objects.filter(token=token).first()
     if existing is not None:
         if existing.is_open:
+            _route_after_commit(now)  # a reconnect routes as a start does
             return existing
         raise ValidationError.for_field("token", _("This chat has ended; start a new one."))
     name = (name or "").strip()
