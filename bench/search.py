@@ -65,7 +65,8 @@ BATCH = 20_000
 
 def ticket_rows(*, scale: int, org: dict, rng: random.Random, now: float, start_id: int = 1):
     """(column -> value) dicts of `scale` work orders, oldest first, ids from `start_id`."""
-    from kefu.core import demo, search
+    from kefu.core import search
+    from kefu.demo import data as demo
     from kefu.tickets.models import NUMBER_PREFIX, TicketType
 
     loader = bench_tickets.Loader(scale=scale, org=org, now=now, rng=rng, due_fraction=0)
@@ -173,11 +174,12 @@ def load_sqlite(rows, columns) -> dict:
     from django.db import connection, transaction
 
     from kefu.core import search
+    from kefu.tickets import search as ticket_search
 
     names = [c for c, _d in columns]
     sql = f"INSERT INTO tickets_ticket ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
     t0 = time.perf_counter()
-    search.uninstall_search_index(connection, search.TICKETS)  # no trigger per row: built once below
+    search.uninstall_search_index(connection, ticket_search.TICKETS)  # no trigger per row: built once below
 
     def flat(row):
         out = []
@@ -202,7 +204,7 @@ def load_sqlite(rows, columns) -> dict:
     t_insert = time.perf_counter() - t0
     t1 = time.perf_counter()
     with transaction.atomic():
-        search.install_search_index(connection, search.TICKETS)  # triggers + one FTS5 'rebuild'
+        search.install_search_index(connection, ticket_search.TICKETS)  # triggers + one FTS5 'rebuild'
     t_fts = time.perf_counter() - t1
     t2 = time.perf_counter()
     with connection.cursor() as cur:
@@ -243,6 +245,7 @@ def baselines(vendor: str, n: int) -> dict:
     from django.db import connection
 
     from kefu.core import search
+    from kefu.tickets import search as ticket_search
     from kefu.tickets.models import Ticket
 
     parsed = search.parse_query("快递")
@@ -268,7 +271,9 @@ def baselines(vendor: str, n: int) -> dict:
     }
     # The former behaviour: every match ranked (ts_rank over each stored vector / bm25 over each hit).
     unbounded = timed(
-        lambda _i: list(search.search_tickets(Ticket.objects.all(), "快递", unbounded=True)[:20]), 3, warmup=1
+        lambda _i: list(ticket_search.search_tickets(Ticket.objects.all(), "快递", unbounded=True)[:20]),
+        3,
+        warmup=1,
     )
     out["rank_every_match"] = summary(unbounded)
     return out
@@ -281,7 +286,7 @@ def measure(vendor: str, n: int, org: dict, rng: random.Random) -> dict:
     from django.urls import clear_url_caches
 
     from kefu.accounts.models import User
-    from kefu.core import search
+    from kefu.tickets import search as ticket_search
 
     bench_tickets.bench_urlconf()
     settings.ROOT_URLCONF = "kefu_bench_urls"
@@ -355,7 +360,7 @@ def measure(vendor: str, n: int, org: dict, rng: random.Random) -> dict:
     say(f"  {results['baselines']}")
     searches = [k for k in kinds]
     results["worst_p95_ms"] = max(results[k]["p95_ms"] for k in searches)
-    results["rank_candidates"] = search.RANK_CANDIDATES
+    results["rank_candidates"] = ticket_search.RANK_CANDIDATES
     return results
 
 

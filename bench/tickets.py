@@ -278,10 +278,10 @@ def build_org(rng: random.Random) -> dict:
     from django.contrib.auth.hashers import make_password
 
     from kefu.accounts.models import AgentGroup, Department, Role, User
-    from kefu.core import demo
+    from kefu.demo import data as demo
     from kefu.tickets.models import Category, EscalationSettings, SlaPolicy
 
-    demo._policies()  # the demo's calendar (早班 + 晚班), its five SLA policies and categories
+    demo.policies_load()  # the demo's calendar (早班 + 晚班), its five SLA policies and categories
     password = make_password(demo.DEMO_PASSWORD)  # hashed once: PBKDF2 per user would take seconds
 
     def person(username: str, role: str, display: str, **kw) -> User:
@@ -504,7 +504,7 @@ def secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
 
 class Loader:
     def __init__(self, *, scale: int, org: dict, now: float, rng: random.Random, due_fraction: float) -> None:
-        from kefu.core import demo
+        from kefu.demo import data as demo
 
         self.scale, self.org, self.now, self.rng, self.due_fraction = scale, org, now, rng, due_fraction
         self.texts = {t: [tuple(esc(x) for x in row) for row in rows] for t, rows in demo.TEXTS.items()}
@@ -514,14 +514,13 @@ class Loader:
         self.search_cache: dict = {}
         try:
             self.search = importlib.import_module("kefu.core.search")
-            self.search_mode = (
-                "per-template core.search.document_text + the row's own number/name/email/place/phone terms"
-            )
+            self.document_text = importlib.import_module("kefu.tickets.search").document_text
+            self.search_mode = "per-template tickets.search.document_text + the row's own number/name/email/place/phone terms"
         except ImportError:
             self.search = None
             self.search_mode = "empty (kefu.core.search not available)"
 
-    # search_text: core.search.document_text (jieba + bigrams) over a million rows would take many
+    # search_text: tickets.search.document_text (jieba + bigrams) over a million rows would take many
     # minutes, so the text template's terms are computed once with it, and each row's own number,
     # customer name, email, place and phone terms are appended (the same terms document_text makes).
     def search_text(
@@ -537,7 +536,7 @@ class Loader:
 
             title, content, demands, _dept = self.org["raw_texts"][ticket_type][idx]
             base = self.search_cache[key] = esc(
-                search.document_text(Ticket(title=title, content=content, demands=demands))
+                self.document_text(Ticket(title=title, content=content, demands=demands))
             )
         terms = self.search_cache.get(name)
         if terms is None:
@@ -551,7 +550,7 @@ class Loader:
         )
 
     def run(self, conninfo: dict) -> dict:
-        from kefu.core import demo
+        from kefu.demo import data as demo
         from kefu.tickets.models import NUMBER_PREFIX, TicketType
 
         self.org["raw_texts"] = demo.TEXTS
@@ -1022,7 +1021,7 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
     from django.test import Client
 
     from kefu.accounts.models import ApiToken
-    from kefu.core import demo
+    from kefu.demo import data as demo
 
     _token, raw = ApiToken.issue(user=user, name="bench")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -1154,7 +1153,7 @@ def measure_creation_parallel(*, user, m: int, workers: int, rng: random.Random,
     from django.db import connection
 
     from kefu.accounts.models import ApiToken
-    from kefu.core import demo
+    from kefu.demo import data as demo
 
     _token, raw = ApiToken.issue(user=user, name="bench-parallel")
     phones = org["customer_phones"]

@@ -298,7 +298,7 @@ def _load_demo_once() -> None:
 def _demo_logins() -> list[tuple[str, str, str]]:
     """The demo logins, if the demo data is in this database."""
     try:
-        from kefu.core.demo import DEMO_LOGINS
+        from kefu.demo.data import DEMO_LOGINS
     except ImportError:
         return []
     logins = list(DEMO_LOGINS() if callable(DEMO_LOGINS) else DEMO_LOGINS)

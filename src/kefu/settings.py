@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kefu.intake.email",
     "kefu.knowledge",
     "kefu.callbacks",
+    "kefu.demo",  # last: it loads data through every app above
 ]
 
 MIDDLEWARE = [

@@ -115,7 +115,7 @@ def test_search_stays_within_what_the_caller_may_see(org, as_user):
 
 
 def test_a_search_counts_up_to_the_ranked_matches_and_says_there_are_more(org, as_user, monkeypatch):
-    monkeypatch.setattr("kefu.core.search.RANK_CANDIDATES", 2)
+    monkeypatch.setattr("kefu.tickets.search.RANK_CANDIDATES", 2)
     api = as_user(org.agent)
     for _ in range(3):
         new_ticket(api, content="快递三天没有送到")

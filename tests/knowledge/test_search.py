@@ -7,7 +7,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from kefu.core.search import highlight, missing_index_parts, parse_query
+from kefu.core.search import (
+    ensure_search_index_after_migrate,
+    highlight,
+    missing_index_parts,
+    parse_query,
+    uninstall_search_index,
+)
 from kefu.knowledge import selectors, services
 from kefu.knowledge.models import Article, Audience
 from kefu.knowledge.search import ARTICLES, parse, search_articles
@@ -54,8 +60,8 @@ def test_a_synonym_edit_takes_effect_at_once(org):
 
 
 def test_synonyms_also_serve_work_order_search(org):
-    from kefu.core.search import search_tickets
     from kefu.tickets.models import Ticket
+    from kefu.tickets.search import search_tickets
     from kefu.tickets.services import ticket_create
 
     ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="phone", content="物流三天没动",
@@ -122,6 +128,20 @@ def test_synonyms_add_alternatives_only_when_a_group_word_is_in_the_query():
 
 def test_the_article_index_is_complete_after_migrations():
     assert missing_index_parts(connection, ARTICLES) == set()
+
+
+def test_a_lost_article_index_is_put_back_after_migrate(org):
+    article = write(org, "配送", "顺丰发货")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending before the ALTER
+    uninstall_search_index(connection, ARTICLES)  # as a later migration of the table would on SQLite
+    assert missing_index_parts(connection, ARTICLES)
+
+    ensure_search_index_after_migrate(sender=None, using=connection.alias)  # core's post_migrate receiver
+
+    assert missing_index_parts(connection, ARTICLES) == set()
+    assert found("顺丰") == [article]
 
 
 def test_reindex_command_covers_articles_too(org):

@@ -15,7 +15,7 @@ LATER = MONDAY_9 + timedelta(hours=1)
 
 
 @pytest.fixture
-def outbox(monkeypatch):
+def outbox():
     """A sender for the email channel that keeps what it was given (and can be told to fail)."""
     sent: list[Message] = []
     state = {"fail": False}
@@ -26,8 +26,10 @@ def outbox(monkeypatch):
         sent.append(message)
         return {"external_id": f"<reply-{message.pk}@kefu.test>"}
 
-    monkeypatch.setitem(message_services.SENDERS, "email", deliver)
-    return sent, state
+    previous = message_services.SENDERS.get("email", None)
+    message_services.SENDERS.register(deliver, key="email")
+    yield sent, state
+    message_services.SENDERS.register(previous, key="email")
 
 
 def test_receiving_the_same_external_id_twice_stores_one_message(org):

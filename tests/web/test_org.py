@@ -34,9 +34,15 @@ def test_a_supervisor_cannot_create_a_role_at_or_above_their_own(org, role):
 
 
 def test_a_manager_may_create_a_supervisor_and_an_admin_anything(org):
-    services.user_create(by=org.manager, username="sup2", password="long-enough", role=Role.SUPERVISOR)
+    supervisor = services.user_create(
+        by=org.manager, username="sup2", password="long-enough", role=Role.SUPERVISOR
+    )
     admin = UserFactory(role=Role.ADMIN)
-    services.user_create(by=admin, username="gm2", password="long-enough", role=Role.GENERAL_MANAGER)
+    gm = services.user_create(by=admin, username="gm2", password="long-enough", role=Role.GENERAL_MANAGER)
+
+    assert User.objects.get(username="sup2") == supervisor and supervisor.role == Role.SUPERVISOR
+    assert User.objects.get(username="gm2") == gm and gm.role == Role.GENERAL_MANAGER
+    assert supervisor.check_password("long-enough") and gm.check_password("long-enough")
 
 
 @pytest.mark.parametrize("who", ["agent", "qa", "logistics_staff"])

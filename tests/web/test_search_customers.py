@@ -148,7 +148,7 @@ def test_the_header_offers_both_languages(org, as_user):
 
 
 def test_a_search_with_more_matches_than_it_ranks_says_so_instead_of_counting_them(org, as_user, monkeypatch):
-    monkeypatch.setattr("kefu.core.search.RANK_CANDIDATES", 2)
+    monkeypatch.setattr("kefu.tickets.search.RANK_CANDIDATES", 2)
     for _ in range(4):
         make_ticket(org, accept=True)
     client = as_user(org.agent)

@@ -8,3 +8,7 @@ class CallbacksConfig(AppConfig):
 
     def ready(self):
         from kefu.callbacks import receivers  # noqa: F401
+        from kefu.callbacks.services.surveys import survey_url
+        from kefu.notify.notices import SURVEY_URL
+
+        SURVEY_URL.register(survey_url)  # the signed, expiring link in place of the plain one

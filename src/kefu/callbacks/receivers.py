@@ -8,20 +8,10 @@ from django.dispatch import receiver
 
 from kefu.core.errors import DomainError
 from kefu.intake.portal.signals import rating_given
-from kefu.notify.notices import register_survey_url
 from kefu.tickets.models import TicketEvent
 from kefu.tickets.signals import events_recorded
 
 log = logging.getLogger(__name__)
-
-
-def _survey_url(ticket):
-    from kefu.callbacks.services.surveys import survey_url
-
-    return survey_url(ticket)
-
-
-register_survey_url(_survey_url)
 
 
 @receiver(rating_given)

@@ -1,27 +1,28 @@
-"""Full-text search (全文检索): work orders and knowledge articles (kefu.knowledge.search), one module.
+"""Full-text search (全文检索): the engine every searchable table shares (work orders:
+kefu.tickets.search; knowledge articles: kefu.knowledge.search). Core knows no table of its own.
 
 One module and one code path on both databases, for every searchable table:
 
 * `tokenize()` turns text into index terms. Every term is a run of letters or digits, and a
-  document's terms are stored space-joined in a text column (`Ticket.search_text`, written by the
-  services through `document_text()`), so the database's own tokenizer only has to split on spaces:
-  SQLite FTS5 with the `ascii` tokenizer and PostgreSQL's `to_tsvector('simple', ...)` index exactly
-  the same terms, and the same query matches the same rows on both.
+  document's terms are stored space-joined in a text column (e.g. `Ticket.search_text`, written by the
+  services through `kefu.tickets.search.document_text()`), so the database's own tokenizer only has to
+  split on spaces: SQLite FTS5 with the `ascii` tokenizer and PostgreSQL's `to_tsvector('simple', ...)`
+  index exactly the same terms, and the same query matches the same rows on both.
 * The database indexes that column: on SQLite an external-content FTS5 table `<table>_fts` kept in
   sync by triggers on the table; on PostgreSQL a stored generated column
-  `search_vector = to_tsvector('simple', search_text)` with a GIN index on it. Installed by core's
-  migration 0002 (`install_search_index`; the PostgreSQL column by tickets' 0004) and repaired by
-  `ensure_search_index` / `kefu_reindex`.
-* `search_tickets()` narrows the caller's queryset (so its permission filters stay) and orders it
-  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. It ranks only the newest RANK_CANDIDATES
+  `search_vector = to_tsvector('simple', search_text)` with a GIN index on it (or, in the first
+  form, a GIN index on the expression). Each app describes its table as a `SearchIndex`, installs it
+  in its own migration (`install_search_index`) and registers it in `INDEXES` from its
+  `AppConfig.ready()`, so that `kefu_reindex` and the post-migrate repair (`ensure_search_index`)
+  cover it too.
+* `search_queryset()` narrows the caller's queryset (so its permission filters stay) and orders it
+  by rank: FTS5 bm25 on SQLite, ts_rank on PostgreSQL. With `candidates` it ranks only the newest
   matches the caller may see (`newest_matches`, id window by id window), so a word found in a
-  tenth of a million work orders costs what a rare one does. `search_queryset()` does the same for any
-  `SearchIndex`; another app defines its index, installs it in its own migration and calls
-  `register_index()` so that `kefu_reindex` and the post-migrate repair cover it too.
+  tenth of a million rows costs what a rare one does.
 * Synonyms: `parse_query(query, synonyms)` adds the query with each synonym swapped in as OR-ed
   alternatives (退款 also finds 退钱). The groups come from `synonym_groups()`, whose source another
-  app registers with `set_synonym_source()` (kefu.knowledge: the table managers edit); without a
-  source there are none and queries are parsed exactly as before.
+  app registers in `SYNONYM_SOURCE` (kefu.knowledge: the table managers edit); without a source
+  there are none and queries are parsed exactly as before.
 
 Tokenization — why bigrams as well as jieba:
 jieba segments a phrase by its context, so the same word can be cut differently in a document and
@@ -55,6 +56,7 @@ from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from kefu.core.registry import Registry
 from kefu.core.rows import pk_in
 
 # Han (with the extensions and compatibility block), kana, Hangul, 々 and 〇: scripts written without
@@ -72,7 +74,7 @@ _jieba = None
 _jieba_lock = threading.Lock()
 
 
-def _jieba_module():
+def jieba_module():
     """jieba, initialised once per process on first use, without its log chatter."""
     global _jieba
     if _jieba is None:
@@ -111,7 +113,7 @@ def _jieba_words(run: str) -> list[str]:
     """jieba search-mode words of a CJK run that are long enough to be worth a term of their own."""
     if len(run) < BOOST_MIN_LENGTH:
         return []
-    return [w for w in _jieba_module().cut_for_search(run) if len(w) >= BOOST_MIN_LENGTH and w.strip()]
+    return [w for w in jieba_module().cut_for_search(run) if len(w) >= BOOST_MIN_LENGTH and w.strip()]
 
 
 def tokenize(text: str) -> list[str]:
@@ -147,42 +149,11 @@ def phone_terms(phone: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-TICKET_FIELDS = (
-    "number", "title", "content", "demands", "customer_name", "customer_phone", "customer_email", "location",
-    "subject_product",
-)  # fmt: skip
-
-
 def clip(text: str) -> str:
     """Space-joined terms cut to MAX_DOCUMENT_CHARS at a term boundary."""
     if len(text) > MAX_DOCUMENT_CHARS:
         text = text[:MAX_DOCUMENT_CHARS].rsplit(" ", 1)[0]
     return text
-
-
-def document_text(ticket) -> str:
-    """The terms of a work order's searchable fields, space-joined, for `Ticket.search_text`.
-
-    The title counts twice, so a word in the summary ranks above the same word deep in the content.
-    Works on unsaved and historical (migration) instances alike.
-    """
-    terms: list[str] = []
-    terms += tokenize(ticket.number)
-    terms += tokenize(ticket.title) * 2
-    for field in ("content", "demands", "customer_name", "customer_email", "location", "subject_product"):
-        terms += tokenize(getattr(ticket, field, "") or "")
-    terms += phone_terms(ticket.customer_phone or "")
-    return clip(" ".join(terms))
-
-
-def index_ticket(ticket, *, save: bool = True) -> str:
-    """Recompute `ticket.search_text`; with `save`, write that one column (the database index follows:
-    triggers on SQLite, the expression index on PostgreSQL). Services that save the ticket anyway set
-    `ticket.search_text = document_text(ticket)` before their own save instead."""
-    ticket.search_text = document_text(ticket)
-    if save and ticket.pk is not None:
-        ticket.save(update_fields=["search_text"])
-    return ticket.search_text
 
 
 # --- queries -------------------------------------------------------------------------------------
@@ -295,19 +266,14 @@ def parse_any(words: Sequence[str]) -> ParsedQuery:
     return ParsedQuery(terms=parts[0].terms, boosts=parts[0].boosts, alternatives=tuple(parts[1:]))
 
 
-# Where the synonym table lives is the caller's business (kefu.knowledge registers it): core only asks.
-_synonym_source = None
-
-
-def set_synonym_source(source) -> None:
-    """Register a function returning the current synonym groups (a `Synonyms` tuple)."""
-    global _synonym_source
-    _synonym_source = source
+# Where the synonym table lives is another app's business (kefu.knowledge registers a function
+# returning the current groups): core only asks.
+SYNONYM_SOURCE: Registry = Registry("search.synonym_source", default=lambda: ())
 
 
 def synonym_groups() -> Synonyms:
     """The synonym groups to expand queries with; () when no source is registered."""
-    return _synonym_source() if _synonym_source is not None else ()
+    return SYNONYM_SOURCE.get()()
 
 
 def _fts5_match(parsed: ParsedQuery) -> str:
@@ -380,15 +346,6 @@ class SearchIndex:
         return self.gin_name or f"{self.table}_search_gin"
 
 
-# Work orders. On PostgreSQL a stored `search_vector` column (tickets' migration 0004), so ranking
-# reads the vector instead of parsing search_text again per row; core's migration 0002 installed
-# the first form, a GIN index on the expression (TICKETS_EXPRESSION), which 0004 replaces.
-TICKETS = SearchIndex(
-    table="tickets_ticket", vector_column="search_vector", gin_name="tickets_ticket_search_vector_gin"
-)
-TICKETS_EXPRESSION = SearchIndex(table="tickets_ticket")
-
-
 def _sqlite_install_sql(index: SearchIndex) -> list[str]:
     t, fts, col, pk = index.table, index.fts_table, index.column, index.pk
     ai, ad, au = index.triggers
@@ -408,7 +365,7 @@ def _sqlite_install_sql(index: SearchIndex) -> list[str]:
     ]
 
 
-def missing_index_parts(connection, index: SearchIndex = TICKETS) -> set[str]:
+def missing_index_parts(connection, index: SearchIndex) -> set[str]:
     """Names of the database objects of `index` that do not exist (the FTS table and its triggers on
     SQLite; the GIN index and the vector column, as `table.column`, on PostgreSQL)."""
     if connection.vendor == "sqlite":
@@ -445,7 +402,7 @@ def _pg_index_sql(index: SearchIndex) -> str:
     )
 
 
-def install_search_index(connection, index: SearchIndex = TICKETS) -> None:
+def install_search_index(connection, index: SearchIndex) -> None:
     """Create the database side of `index` (idempotent) and, on SQLite, fill the FTS table."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -457,7 +414,7 @@ def install_search_index(connection, index: SearchIndex = TICKETS) -> None:
             cursor.execute(_pg_index_sql(index))
 
 
-def uninstall_search_index(connection, index: SearchIndex = TICKETS) -> None:
+def uninstall_search_index(connection, index: SearchIndex) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             for trigger in index.triggers:
@@ -470,14 +427,14 @@ def uninstall_search_index(connection, index: SearchIndex = TICKETS) -> None:
                 cursor.execute(f"ALTER TABLE {index.table} DROP COLUMN IF EXISTS {index.vector_column}")
 
 
-def rebuild_search_index(connection, index: SearchIndex = TICKETS) -> None:
+def rebuild_search_index(connection, index: SearchIndex) -> None:
     """SQLite: re-read every row's terms into the FTS table. PostgreSQL keeps its index itself."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {index.fts_table}({index.fts_table}) VALUES ('rebuild')")
 
 
-def ensure_search_index(using: str = "default", index: SearchIndex = TICKETS) -> bool:
+def ensure_search_index(using: str, index: SearchIndex) -> bool:
     """Put back whatever part of the index is missing; True when something was repaired.
 
     Needed on SQLite: when a later migration alters the table, Django's SQLite schema editor copies it
@@ -494,14 +451,14 @@ def ensure_search_index(using: str = "default", index: SearchIndex = TICKETS) ->
 
 def ensure_search_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
     """post_migrate receiver: `ensure_search_index` for every registered index whose installing
-    migration is applied (work orders: tickets' 0004_search_vector).
+    migration is applied.
 
-    Connect it in CoreConfig.ready(): `post_migrate.connect(ensure_search_index_after_migrate, sender=self)`.
+    Connected in CoreConfig.ready(): `post_migrate.connect(ensure_search_index_after_migrate, sender=self)`.
     """
     from django.db.migrations.recorder import MigrationRecorder
 
     applied = MigrationRecorder(connections[using]).applied_migrations()
-    for registered in REGISTRY.values():
+    for registered in INDEXES.values():
         if registered.migration in applied:
             ensure_search_index(using, registered.index)
 
@@ -512,16 +469,13 @@ class Registered:
 
     name: str  # what kefu_reindex prints ("work orders", "articles")
     index: SearchIndex
-    reindex: object  # callable(batch_size=...) -> (seen, changed)
+    reindex: object  # callable(model=None, *, batch_size=..., only_empty=...) -> (seen, changed)
     migration: tuple[str, str]  # (app label, migration name) that installs the index
 
 
-REGISTRY: dict[str, Registered] = {}
-
-
-def register_index(name: str, index: SearchIndex, reindex, migration: tuple[str, str]) -> None:
-    """Make another app's table known to `kefu_reindex` and to the post-migrate repair."""
-    REGISTRY[index.table] = Registered(name, index, reindex, migration)
+#: Every searchable table, by table name; each app registers its own from AppConfig.ready():
+#: `INDEXES.register(Registered(...), key=index.table)`.
+INDEXES: Registry[Registered] = Registry("search.indexes")
 
 
 def reindex_rows(model, document, fields: Sequence[str], *, batch_size: int = 2000, only_empty: bool = False,
@@ -555,28 +509,9 @@ def reindex_rows(model, document, fields: Sequence[str], *, batch_size: int = 20
         last_pk = batch[-1].pk
 
 
-def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = False) -> tuple[int, int]:
-    """Recompute search_text for every work order; (rows seen, rows changed). See `reindex_rows`."""
-    if model is None:
-        from kefu.tickets.models import Ticket
-
-        model = Ticket
-    return reindex_rows(model, document_text, TICKET_FIELDS, batch_size=batch_size, only_empty=only_empty)
-
-
-# Installed by core's 0002_search in its first form; its present form is complete once tickets' 0004 ran.
-register_index("work orders", TICKETS, reindex_tickets, ("tickets", "0004_search_vector"))
-
-
 # --- search ---------------------------------------------------------------------------------------
 
 
-# Ranking reads every matching row (its vector on PostgreSQL, its bm25 terms on SQLite): a word in a
-# tenth of a million work orders is 100,000 rows to score. So work-order search ranks only the
-# newest RANK_CANDIDATES matches the caller may see (found through the index, newest id first)
-# and says "500+" rather than counting further, like the queues. A user who wants older ones adds
-# a word or a filter (status, type, channel).
-RANK_CANDIDATES = 500
 # Candidates are read from the newest id down, one id window at a time. The first, FIRST_WINDOW ids
 # per candidate wanted (1,002 ids for a search's 501), measures how dense the matches are; the next
 # is sized from that density (a quarter more than it predicts), or is the rest of the table when the
@@ -804,35 +739,6 @@ def _search_candidates(queryset, parsed, *, index, exact, order, boosts, candida
     if text_ids:
         score = _score(queryset, parsed, index, min_id=min(text_ids))
     return _ranked(queryset.filter(pk_in(queryset, ids)), score, [*exact, *boosts], order)
-
-
-def search_tickets(
-    queryset: QuerySet, query: str, limit: int | None = None, *, candidates: int | None = None,
-    unbounded: bool = False,
-) -> QuerySet:  # fmt: skip
-    """Work orders of `queryset` matching `query`, best first, annotated with `search_rank`.
-
-    `queryset` is the caller's permission-limited list; the result only narrows it. A blank query
-    returns it unchanged; a query with nothing searchable in it (only punctuation) matches nothing.
-    An exact work-order number or a customer's phone number ranks its work orders first.
-    Ranked among the newest `candidates` matches (default RANK_CANDIDATES; `unbounded`: all of them,
-    slow when a word matches a large share of the table); count them with `count_capped(results, N)`.
-    """
-    if not query or not query.strip():
-        return queryset
-    parsed = parse_query(query, synonym_groups())
-    exact: list[tuple[Q, float]] = []
-    if parsed.number:
-        exact.append((Q(number=parsed.number), 1000.0))
-    if parsed.phones:
-        exact.append((Q(customer_phone__in=parsed.phones), 100.0))
-    if not unbounded and candidates is None:
-        candidates = RANK_CANDIDATES
-    results = search_queryset(
-        queryset, parsed, index=TICKETS, exact=exact, order=("-created_at", "-pk"),
-        candidates=None if unbounded else candidates,
-    )  # fmt: skip
-    return results[:limit] if limit is not None else results
 
 
 # --- display --------------------------------------------------------------------------------------

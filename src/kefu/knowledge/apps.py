@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class KnowledgeConfig(AppConfig):
@@ -10,7 +9,11 @@ class KnowledgeConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import search
         from kefu.knowledge import selectors
-        from kefu.knowledge.search import ensure_article_index_after_migrate
+        from kefu.knowledge.search import ARTICLES, ARTICLES_MIGRATION, reindex_articles
 
-        search.set_synonym_source(selectors.synonym_groups)
-        post_migrate.connect(ensure_article_index_after_migrate, sender=self)
+        # kefu_reindex and core's post-migrate repair (a later migration of the table drops the
+        # SQLite triggers) cover articles through this entry.
+        search.INDEXES.register(
+            search.Registered("articles", ARTICLES, reindex_articles, ARTICLES_MIGRATION), key=ARTICLES.table
+        )
+        search.SYNONYM_SOURCE.register(selectors.synonym_groups)

@@ -5,13 +5,13 @@ Ranking: an article whose title is exactly the query comes first, then one whose
 then full-text rank (the title's terms count twice in the document).
 """
 
-from django.db import connections
 from django.db.models import Q, QuerySet
 
 from kefu.core import search
 from kefu.core.search import SearchIndex
 
 ARTICLES = SearchIndex(table="knowledge_article", vector_column="search_vector")
+ARTICLES_MIGRATION = ("knowledge", "0002_search")
 ARTICLE_FIELDS = ("title", "body_text")
 EXACT_TITLE_WEIGHT = 1000.0
 TITLE_CONTAINS_WEIGHT = 100.0
@@ -31,17 +31,6 @@ def reindex_articles(model=None, *, batch_size: int = 2000, only_empty: bool = F
     return search.reindex_rows(
         model, article_document, ARTICLE_FIELDS, batch_size=batch_size, only_empty=only_empty
     )
-
-
-search.register_index("articles", ARTICLES, reindex_articles, ("knowledge", "0002_search"))
-
-
-def ensure_article_index_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
-    """post_migrate: repair the article index (a later migration of the table drops SQLite triggers)."""
-    from django.db.migrations.recorder import MigrationRecorder
-
-    if ("knowledge", "0002_search") in MigrationRecorder(connections[using]).applied_migrations():
-        search.ensure_search_index(using, ARTICLES)
 
 
 def parse(query: str) -> search.ParsedQuery:

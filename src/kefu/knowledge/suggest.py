@@ -23,7 +23,7 @@ def _extract(text: str) -> list[str]:
     global _analyse
     if _analyse is None:
         with _lock:
-            search._jieba_module()  # initialised quietly once
+            search.jieba_module()  # initialised quietly once
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 import jieba.analyse

@@ -11,7 +11,7 @@ class NotifyConfig(AppConfig):
         from kefu.notify import senders, signals  # noqa: F401 - connects the timeline receivers
         from kefu.tickets.services import messages
 
-        messages.register_sender("sms", senders.deliver_sms)
+        messages.SENDERS.register(senders.deliver_sms, key="sms")
         # An email channel app (kefu.intake.email) registers a richer sender with threading
         # headers; this plain one only stands in until then, whatever the order of the apps.
-        messages.SENDERS.setdefault("email", senders.deliver_email)
+        messages.SENDERS.register(senders.deliver_email, key="email", fallback=True)

@@ -10,6 +10,7 @@ survey link (满意度调查), rendered from the managers' templates and sent by
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, PermissionDenied, ValidationError
+from kefu.core.registry import Registry
 from kefu.notify.models import CustomerNotice, MessageTemplate, TemplateChannel, TemplateKind
 from kefu.notify.sms import is_mobile
 from kefu.notify.templating import render
@@ -83,11 +85,7 @@ def _plain_survey_url(ticket: Ticket) -> str:
 
 
 #: Builds {survey_url} for a work order; kefu.callbacks registers its signed, expiring link.
-SURVEY_URL = [_plain_survey_url]
-
-
-def register_survey_url(build) -> None:
-    SURVEY_URL[0] = build
+SURVEY_URL: Registry[Callable[[Ticket], str]] = Registry("notify.survey_url", default=_plain_survey_url)
 
 
 def notice_values(ticket: Ticket, by=None) -> dict:
@@ -101,7 +99,7 @@ def notice_values(ticket: Ticket, by=None) -> dict:
         if due
         else _("as soon as possible"),
         "result": ticket.resolution,
-        "survey_url": SURVEY_URL[0](ticket),
+        "survey_url": SURVEY_URL.get()(ticket),
         "agent_no": agent.username if agent is not None else "",
     }
 

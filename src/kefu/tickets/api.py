@@ -383,7 +383,7 @@ tickets_router = Router(tags=["tickets"])
 
 class TicketPages(Pages):
     """Pages of work orders. With `q`, a search ranks the newest RANK_CANDIDATES matches
-    (kefu.core.search): `count` then stops there and `more` says that more work orders matched."""
+    (kefu.tickets.search): `count` then stops there and `more` says that more work orders matched."""
 
     class Output(Schema):
         items: list[Any]
@@ -393,7 +393,7 @@ class TicketPages(Pages):
     def paginate_queryset(self, queryset, pagination, request, **params):
         if not (request.GET.get("q") or "").strip():
             return super().paginate_queryset(queryset, pagination, request, **params)
-        from kefu.core.search import RANK_CANDIDATES
+        from kefu.tickets.search import RANK_CANDIDATES
 
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size

@@ -6,6 +6,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kefu.accounts.models import Role, User
+from kefu.customers.models import normalize_phone
+from kefu.customers.selectors import customer_by_contact
+from kefu.tickets import permissions
 from kefu.tickets.models import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
@@ -89,7 +92,7 @@ def ticket_list(
     queue: str = "",
 ) -> QuerySet:
     """Filtered, permission-limited list for the search page and the API."""
-    from kefu.core.search import search_tickets
+    from kefu.tickets.search import search_tickets
 
     qs = (
         ticket_queue(user=user, queue=queue) if queue else visible_tickets(user).select_related(*LIST_RELATED)
@@ -155,6 +158,32 @@ def customer_history(*, user: User, customer_id: int, limit: int = 20) -> QueryS
         .select_related(*LIST_RELATED)
         .order_by("-created_at")[:limit]
     )
+
+
+def customer_card(*, user: User, phone: str) -> dict:
+    """The customer card beside a capture form: the customer with this phone (once five digits or more
+    are typed) and their work orders `user` may see, as template context."""
+    phone = normalize_phone(phone)
+    if len(phone) < 5:
+        return {"lookup_phone": phone, "customer": None, "history": []}
+    customer = customer_by_contact(phone=phone)
+    history = customer_history(user=user, customer_id=customer.pk) if customer else []
+    return {"lookup_phone": phone, "customer": customer, "history": history}
+
+
+TICKET_PAGE_RELATED = (
+    "customer", "owner", "category__parent", "group", "subject_person", "subject_department", "escalated_to",
+    "merged_into", "sla_policy", "created_by",
+)  # fmt: skip
+
+
+def visible_ticket(*, user: User, number: str) -> Ticket | None:
+    """The work order with this number, with what its page shows, if `user` may see it; else None
+    (pages answer 404 either way, so its existence is not revealed)."""
+    ticket = Ticket.objects.select_related(*TICKET_PAGE_RELATED).filter(number=number).first()
+    if ticket is None or not permissions.can_view(user, ticket):
+        return None
+    return ticket
 
 
 def is_department_user(user: User) -> bool:

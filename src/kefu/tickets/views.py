@@ -24,7 +24,6 @@ from kefu.accounts.models import Role
 from kefu.accounts.views import center_staff_required, has_inbox, lead_required, role_required
 from kefu.core.errors import DomainError, StaleVersion
 from kefu.customers.models import normalize_phone
-from kefu.customers.selectors import customer_by_contact
 from kefu.tickets import permissions, selectors, services, workflow
 from kefu.tickets.forms import (
     AttachForm,
@@ -180,7 +179,7 @@ def capture(request):
         else:
             messages.success(request, _("Work order %(number)s was recorded.") % {"number": ticket.number})
             return redirect("tickets:detail", number=ticket.number)
-    customer_card = _customer_card_context(request, form["customer_phone"].value() or "")
+    customer_card = selectors.customer_card(user=request.user, phone=form["customer_phone"].value() or "")
     status = 400 if form.is_bound else 200
     return render(request, "tickets/capture.html", {"form": form, **customer_card}, status=status)
 
@@ -192,19 +191,10 @@ def categories(request):
     return render(request, "tickets/_category_options.html", {"categories": categories_for(ticket_type)})
 
 
-def _customer_card_context(request, phone: str) -> dict:
-    phone = normalize_phone(phone)
-    if len(phone) < 5:
-        return {"lookup_phone": phone, "customer": None, "history": []}
-    customer = customer_by_contact(phone=phone)
-    history = selectors.customer_history(user=request.user, customer_id=customer.pk) if customer else []
-    return {"lookup_phone": phone, "customer": customer, "history": history}
-
-
 @center_staff_required
 def customer_lookup(request):
     """htmx: the customer card and work-order history for the phone number being typed."""
-    context = _customer_card_context(request, request.GET.get("customer_phone", ""))
+    context = selectors.customer_card(user=request.user, phone=request.GET.get("customer_phone", ""))
     return render(request, "tickets/_customer_card.html", context)
 
 
@@ -213,22 +203,8 @@ def customer_lookup(request):
 
 def _ticket_for(request, number: str) -> Ticket:
     """The work order if this person may see it; 404 otherwise (its existence is not revealed)."""
-    ticket = get_object_or_404(
-        Ticket.objects.select_related(
-            "customer",
-            "owner",
-            "category__parent",
-            "group",
-            "subject_person",
-            "subject_department",
-            "escalated_to",
-            "merged_into",
-            "sla_policy",
-            "created_by",
-        ),
-        number=number,
-    )
-    if not permissions.can_view(request.user, ticket):
+    ticket = selectors.visible_ticket(user=request.user, number=number)
+    if ticket is None:
         raise Http404(_("No such work order."))
     return ticket
 
@@ -518,7 +494,7 @@ def search(request):
     filters = form.filters() if form.is_bound else {}
     page = None
     if form.is_bound:
-        from kefu.core.search import RANK_CANDIDATES
+        from kefu.tickets.search import RANK_CANDIDATES
 
         # A search ranks the newest RANK_CANDIDATES matches and counts no further ("500+").
         paginator = partial(CappedPaginator, cap=RANK_CANDIDATES) if filters.get("query") else Paginator

@@ -26,11 +26,6 @@ def _error(exc: DomainError) -> dict:
     return {"type": "error", **exc.as_dict()}
 
 
-@database_sync_to_async
-def _dispatch():
-    services.chat_dispatch()
-
-
 class VisitorConsumer(AsyncJsonWebsocketConsumer):
     """ws/chat/visitor/<token>/: one browser tab of a website visitor."""
 
@@ -104,8 +99,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             services.chat_visitor_presence(session=session, connected=True)
             session.visitor_left_at = None
         if services.sweep_due(session) and services.chat_sweep(session_id=session_id):
-            services.chat_dispatch()
-            session.refresh_from_db(fields=["state"])
+            session.refresh_from_db(fields=["state"])  # routed already, when the sweep committed
         return session.state
 
     async def receive_json(self, content, **kwargs):
@@ -121,7 +115,6 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                     skill=str(content.get("skill") or ""),
                     language=str(content.get("lang") or ""),
                 )
-                await _dispatch()
                 self._start_ticker(session.pk, ChatSession.State.WAITING)
             elif kind == "line":
                 session = await self._session()
@@ -139,7 +132,6 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                     phone=str(content.get("phone") or ""),
                     email=str(content.get("email") or ""),
                 )
-                await _dispatch()
             elif kind == "survey":
                 session = await self._session()
                 await database_sync_to_async(services.chat_survey_answer)(
@@ -155,7 +147,6 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 await database_sync_to_async(services.chat_end)(
                     session=session, ended_by=ChatLine.Sender.CUSTOMER
                 )
-                await _dispatch()
             else:
                 await self.send_json(
                     {"type": "error", "code": "validation_error", "message": "unknown frame"}
@@ -204,7 +195,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await database_sync_to_async(services.agent_console)(agent=user, opened=True)
         self.counted = True
-        await _dispatch()  # an online agent reopening the console may take waiting chats
         await self.send_json(await self._snapshot())
 
     async def disconnect(self, code):
@@ -212,7 +202,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         if getattr(self, "counted", False):
             await database_sync_to_async(services.agent_console)(agent=self.user, opened=False)
-            await _dispatch()
 
     @database_sync_to_async
     def _snapshot(self):
@@ -244,8 +233,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             services.chat_transfer(session=session, by=user, to=to, note=str(content.get("note") or ""))
         elif kind == "end":
             services.chat_end(session=session, by=user)
-        if kind in ("status", "decline", "transfer", "end"):
-            services.chat_dispatch()
         return session
 
     async def receive_json(self, content, **kwargs):

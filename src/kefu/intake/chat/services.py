@@ -17,7 +17,10 @@ Routing rules (docs/chat.md):
   something, also becomes a work order so nothing they said is lost.
 
 Services change rows under one transaction and send their events through kefu.intake.chat.events after
-commit. Callers run `chat_dispatch` after anything that may free or fill a place (the consumers do).
+commit. Which state a chat may move to is the table in kefu.intake.chat.workflow, checked by every
+service. A service after which a place may be free or a chat may wait (a new chat, a decline, an end,
+a transfer, an agent's status or console, the sweep) routes the queue itself once its transaction
+commits (`chat_dispatch`); callers never have to remember it.
 """
 
 import logging
@@ -33,7 +36,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Skill, User
 from kefu.core.errors import DomainError, NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
 from kefu.customers.services import clean_email, clean_phone
-from kefu.intake.chat import events, selectors
+from kefu.intake.chat import events, selectors, workflow
 from kefu.intake.chat.models import AgentChatStatus, ChatLine, ChatSession
 from kefu.tickets.models import OPEN_STATUSES, Channel, Message, Ticket, TicketType
 from kefu.tickets.services.messages import can_reply, message_receive, message_reply
@@ -159,6 +162,12 @@ def _push_state(session: ChatSession) -> None:
         )
 
 
+def _route_after_commit(now: datetime) -> None:
+    """Offer waiting chats to free agents once this transaction has committed (routing locks the queue
+    and the agents' rows in its own transaction, and must see what this one wrote)."""
+    transaction.on_commit(lambda: chat_dispatch(now=now))
+
+
 def _push_queue() -> None:
     transaction.on_commit(
         lambda: events.send_now(
@@ -194,6 +203,7 @@ def chat_start(
     existing = ChatSession.objects.filter(token=token).first()
     if existing is not None:
         if existing.is_open:
+            _route_after_commit(now)  # a reconnect routes as a start does
             return existing
         raise ValidationError.for_field("token", _("This chat has ended; start a new one."))
     name = (name or "").strip()
@@ -226,6 +236,7 @@ def chat_start(
             _invite_leave_message(session, now, no_agent=True)
     _push_state(session)
     _push_queue()
+    _route_after_commit(now)
     return session
 
 
@@ -286,7 +297,7 @@ def chat_dispatch(*, now: datetime | None = None) -> list[tuple[int, int]]:
         if not fresh:
             continue
         chosen = fresh[0]
-        session.state = State.OFFERED
+        session.state = workflow.check(session.state, workflow.OFFER)
         session.offered_to_id = chosen.agent_id
         session.offered_at = now
         session.offer_expires_at = now + timeout
@@ -303,11 +314,11 @@ def chat_dispatch(*, now: datetime | None = None) -> list[tuple[int, int]]:
     return offered
 
 
-def _withdraw_offer(session: ChatSession, *, passed: bool) -> None:
+def _withdraw_offer(session: ChatSession, *, passed: bool, action: str = workflow.WITHDRAW) -> None:
     agent_id = session.offered_to_id
+    session.state = workflow.check(session.state, action)
     if passed and agent_id and agent_id not in session.passed_over:
         session.passed_over = [*session.passed_over, agent_id]
-    session.state = State.WAITING
     session.offered_to = None
     session.offer_expires_at = None
     session.save(update_fields=["state", "offered_to", "offer_expires_at", "passed_over"])
@@ -363,6 +374,8 @@ def chat_sweep(*, now: datetime | None = None, session_id: int | None = None) ->
         changed += 1
     if changed:
         _push_queue()
+    # Also when nothing changed: the sweep is the backstop that offers chats a lost routing missed.
+    _route_after_commit(now)
     return changed
 
 
@@ -417,16 +430,18 @@ def agent_set_status(
         events.agent_group(agent.pk), {"type": "status", "status": row.status, "max_chats": row.max_chats}
     )
     _push_queue()
+    _route_after_commit(now)
     return row
 
 
 @transaction.atomic
-def agent_console(*, agent: User, opened: bool) -> None:
+def agent_console(*, agent: User, opened: bool, now: datetime | None = None) -> None:
     """Count the agent's open consoles (websockets, on any process); offers go only to agents with one.
 
     A console that vanishes without closing (a crashed process) leaves the count high; its offers
     then simply time out and move on.
     """
+    now = now or timezone.now()
     agent = _require_agent(agent)
     row = _status_row(agent)
     row.consoles = row.consoles + 1 if opened else max(row.consoles - 1, 0)
@@ -435,6 +450,7 @@ def agent_console(*, agent: User, opened: bool) -> None:
         for session in ChatSession.objects.select_for_update().filter(offered_to=agent, state=State.OFFERED):
             _withdraw_offer(session, passed=True)
         _push_queue()
+    _route_after_commit(now)  # an online agent reopening the console may take waiting chats
 
 
 def _ticket_for(session: ChatSession, agent: User, now: datetime) -> Ticket:
@@ -479,8 +495,7 @@ def chat_accept(*, session: ChatSession, by: User, now: datetime | None = None) 
     session = _lock(session)
     if session.state == State.OFFERED and session.offered_to_id != by.pk:
         raise TransitionNotAllowed(_("This chat is offered to a colleague."))
-    if session.state not in (State.WAITING, State.OFFERED):
-        raise TransitionNotAllowed(_("This chat was already taken or has ended."))
+    target = workflow.check(session.state, workflow.ACCEPT)
     status = _status_row(by)
     held = selectors.agent_loads({by.pk}).get(by.pk, 0) - (1 if session.state == State.OFFERED else 0)
     if held >= status.max_chats:
@@ -488,7 +503,7 @@ def chat_accept(*, session: ChatSession, by: User, now: datetime | None = None) 
             _("You already have %(count)s chats, your limit.") % {"count": status.max_chats}
         )
     session.ticket = _ticket_for(session, by, now)
-    session.state = State.ACTIVE
+    session.state = target
     session.agent = by
     session.offered_to = None
     session.offer_expires_at = None
@@ -510,12 +525,15 @@ def chat_accept(*, session: ChatSession, by: User, now: datetime | None = None) 
 @transaction.atomic
 def chat_decline(*, session: ChatSession, by: User, now: datetime | None = None) -> ChatSession:
     """The agent passes on an offer; it goes to the next agent. Refuses an offer that is not theirs."""
+    now = now or timezone.now()
     by = _require_agent(by)
     session = _lock(session)
-    if session.state != State.OFFERED or session.offered_to_id != by.pk:
+    workflow.check(session.state, workflow.DECLINE)
+    if session.offered_to_id != by.pk:
         raise TransitionNotAllowed(_("This chat is not offered to you."))
-    _withdraw_offer(session, passed=True)
+    _withdraw_offer(session, passed=True, action=workflow.DECLINE)
     _push_queue()
+    _route_after_commit(now)
     return session
 
 
@@ -538,8 +556,7 @@ def chat_post_line(
     if len(text) > MAX_LINE:
         raise ValidationError.for_field("text", _("At most %(limit)s characters.") % {"limit": MAX_LINE})
     session = _lock(session)
-    if not session.is_open:
-        raise TransitionNotAllowed(_("This chat has ended."))
+    workflow.check(session.state, workflow.POST)
     if sender == Sender.AGENT:
         by = _require_agent(by)
         if session.state != State.ACTIVE or session.agent_id != by.pk:
@@ -568,8 +585,7 @@ def chat_transfer(
     now = now or timezone.now()
     by = _require_agent(by)
     session = _lock(session)
-    if session.state != State.ACTIVE:
-        raise TransitionNotAllowed(_("Only a chat in progress can be transferred."))
+    workflow.check(session.state, workflow.TRANSFER)
     if session.agent_id != by.pk and not by.is_lead:
         raise PermissionDenied(_("You are not serving this chat."))
     if to is None or not to.is_active or not to.is_center_staff:
@@ -603,6 +619,7 @@ def chat_transfer(
         events.agent_group(to.pk), {"type": "session", **selectors.session_payload(session, lines=True)}
     )
     _push_state(session)
+    _route_after_commit(now)  # the previous agent has a free place again
     return session
 
 
@@ -626,14 +643,13 @@ def chat_end(
         raise PermissionDenied(_("You are not serving this chat."))
     if session.state == State.OFFERED:
         _withdraw_offer(session, passed=False)
-    if session.state == State.ACTIVE:
-        session.state = State.ENDED
+    session.state = workflow.check(session.state, workflow.END)
+    if session.state == State.ENDED:
         status = AgentChatStatus.objects.filter(agent_id=session.agent_id).first()
         if status is not None:
             status.idle_since = now
             status.save(update_fields=["idle_since"])
     else:
-        session.state = State.MISSED
         if session.ticket_id is None and session.lines.filter(sender=Sender.CUSTOMER).exists():
             session.ticket = _ticket_unattended(session, "", now)
             _backfill(session)
@@ -645,6 +661,7 @@ def chat_end(
     if session.state == State.ENDED and session.ticket_id:
         _offer_survey(session, now)
     _push_queue()
+    _route_after_commit(now)
     return session
 
 
@@ -737,8 +754,7 @@ def chat_leave_message(
         errors["phone"] = [_("Give a phone number or an email address so that we can answer you.")]
     if errors:
         raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
-    if session.state not in selectors.QUEUED_STATES:
-        raise TransitionNotAllowed(_("An agent is already with you, or the chat has ended."))
+    target = workflow.check(session.state, workflow.LEAVE_MESSAGE)
     if session.state == State.OFFERED:
         _withdraw_offer(session, passed=False)
     session.customer_name = (name or "").strip()[:100] or session.customer_name
@@ -747,7 +763,7 @@ def chat_leave_message(
     line = ChatLine.objects.create(session=session, sender=Sender.CUSTOMER, text=text, created_at=now)
     events.push(events.visitor_group(session.token), selectors.line_payload(line, for_agent=True))
     session.ticket = _ticket_unattended(session, text, now)
-    session.state = State.MISSED
+    session.state = target
     session.ended_at = now
     session.save(
         update_fields=["customer_name", "customer_phone", "customer_email", "ticket", "state", "ended_at"]
@@ -766,4 +782,5 @@ def chat_leave_message(
     )
     _push_state(session)
     _push_queue()
+    _route_after_commit(now)
     return session.ticket

@@ -9,7 +9,6 @@ from kefu.intake.chat import services
 @db_periodic_task(crontab(minute="*"))
 @lock_task("chat-sweep")
 def chat_sweep_task():
-    """Every minute: expire unanswered offers, invite long waiters to leave a message, offer again."""
-    changed = services.chat_sweep()
-    services.chat_dispatch()
-    return changed
+    """Every minute: expire unanswered offers, invite long waiters to leave a message, offer again
+    (the sweep routes the queue itself after it commits)."""
+    return services.chat_sweep()

@@ -11,6 +11,6 @@ class EmailConfig(AppConfig):
     def ready(self) -> None:
         from kefu.intake.email.outgoing import deliver
         from kefu.tickets.models import Channel
-        from kefu.tickets.services.messages import register_sender
+        from kefu.tickets.services.messages import SENDERS
 
-        register_sender(Channel.EMAIL, deliver)
+        SENDERS.register(deliver, key=Channel.EMAIL)

@@ -9,9 +9,10 @@ class ManualConfig(AppConfig):
     def ready(self) -> None:
         from kefu.intake.manual.facts import fact_label
         from kefu.intake.manual.services import channel_details_clean
-        from kefu.tickets.services.tickets import register_channel_details_check
+        from kefu.tickets.services.tickets import CHANNEL_DETAILS_CHECK, CHANNEL_FACT_LABEL
 
         # Every work order, whoever records it (pages, API, intake), has its channel's facts checked.
-        register_channel_details_check(
-            lambda channel, details: channel_details_clean(channel=channel, details=details), label=fact_label
+        CHANNEL_DETAILS_CHECK.register(
+            lambda channel, details: channel_details_clean(channel=channel, details=details)
         )
+        CHANNEL_FACT_LABEL.register(fact_label)

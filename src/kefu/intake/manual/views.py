@@ -13,9 +13,8 @@ from kefu.core.errors import DomainError, StaleVersion
 from kefu.intake.manual.facts import FACTS
 from kefu.intake.manual.forms import FactsEditForm, ManualCaptureForm
 from kefu.intake.manual.services import ticket_create_with_details
-from kefu.tickets import permissions, services
+from kefu.tickets import permissions, selectors, services
 from kefu.tickets.models import Channel
-from kefu.tickets.views import _customer_card_context, _ticket_for
 
 
 @center_staff_required
@@ -39,7 +38,7 @@ def capture(request, channel: str):
         "channel": channel,
         "channel_label": Channel(channel).label,
         "channels": [(key, Channel(key).label) for key in FACTS],
-        **_customer_card_context(request, form["customer_phone"].value() or ""),
+        **selectors.customer_card(user=request.user, phone=form["customer_phone"].value() or ""),
     }
     return render(request, "intake_manual/capture.html", context, status=400 if form.is_bound else 200)
 
@@ -47,7 +46,9 @@ def capture(request, channel: str):
 @center_staff_required
 def edit_facts(request, number: str):
     """Correct a recorded work order's channel facts (e.g. the regulator moved its deadline)."""
-    ticket = _ticket_for(request, number)
+    ticket = selectors.visible_ticket(user=request.user, number=number)
+    if ticket is None:
+        raise Http404(_("No such work order."))
     if ticket.channel not in FACTS:
         raise Http404(_("This channel has no facts."))
     if not permissions.can_edit(request.user, ticket):

@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from kefu.intake.portal.services import deliver_portal_reply
-        from kefu.tickets.services import register_sender
+        from kefu.tickets.models import Channel
+        from kefu.tickets.services.messages import SENDERS
 
-        register_sender("portal", deliver_portal_reply)
+        SENDERS.register(deliver_portal_reply, key=Channel.PORTAL)

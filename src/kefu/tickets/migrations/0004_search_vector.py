@@ -13,6 +13,7 @@ adding a stored generated column rewrites every row, and the GIN index is then b
 from django.db import migrations
 
 from kefu.core import search
+from kefu.tickets.search import TICKETS, TICKETS_EXPRESSION
 
 
 def forwards(apps, schema_editor):
@@ -20,16 +21,16 @@ def forwards(apps, schema_editor):
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {search.TICKETS_EXPRESSION.gin_index}")
-    search.install_search_index(connection, search.TICKETS)
+        cursor.execute(f"DROP INDEX IF EXISTS {TICKETS_EXPRESSION.gin_index}")
+    search.install_search_index(connection, TICKETS)
 
 
 def backwards(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
-    search.uninstall_search_index(connection, search.TICKETS)
-    search.install_search_index(connection, search.TICKETS_EXPRESSION)
+    search.uninstall_search_index(connection, TICKETS)
+    search.install_search_index(connection, TICKETS_EXPRESSION)
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 from kefu.tickets.services.bulk import tickets_transition_bulk
 from kefu.tickets.services.dispatch import dispatch_reply, dispatch_return, ticket_dispatch
 from kefu.tickets.services.escalation import ticket_escalate_manually
-from kefu.tickets.services.messages import message_receive, message_reply, register_sender
+from kefu.tickets.services.messages import message_receive, message_reply
 from kefu.tickets.services.sla import sla_sweep
 from kefu.tickets.services.tickets import (
     ticket_add_note,
@@ -19,7 +19,6 @@ __all__ = [
     "dispatch_return",
     "message_receive",
     "message_reply",
-    "register_sender",
     "sla_sweep",
     "ticket_add_note",
     "ticket_attach",

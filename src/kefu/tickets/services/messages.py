@@ -5,7 +5,8 @@ One mechanism for every channel:
   It is idempotent on the channel's own id (`external_id`), wakes a work order that was waiting on the
   customer (the paused SLA clocks run again) and tells the owner.
 - `message_reply` records what staff send back and hands it to the channel's sender after the
-  transaction commits. Channels register a sender with `register_sender(channel, deliver)`; a channel
+  transaction commits. Channels register a sender in their AppConfig.ready() with
+  `SENDERS.register(deliver, key=channel)`; a channel
   without one (a reply given by phone, in person or by letter) is simply recorded.
 - `message_deliver` is what the worker runs: it calls the sender and notes sent or failed. Safe to run
   twice: a message already sent is not sent again.
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.core.html import sanitize, to_text
+from kefu.core.registry import Registry
 from kefu.core.tasks import run_later
 from kefu.tickets import permissions, workflow
 from kefu.tickets.models import Channel, Message, Status, Ticket, TicketEvent
@@ -32,14 +34,9 @@ log = logging.getLogger(__name__)
 #: channel → deliver(message) -> dict of delivery facts (stored in message.data["delivery"]).
 #: A sender raises to report a failure; its text is kept on the message.
 Sender = Callable[[Message], dict | None]
-SENDERS: dict[str, Sender] = {}
+SENDERS: Registry[Sender] = Registry("tickets.senders")
 CLOSED_FOR_REPLIES = (Status.MERGED, Status.CANCELLED)
 MAX_ATTEMPTS = 5
-
-
-def register_sender(channel: str, deliver: Sender) -> None:
-    """Make `deliver` the way replies leave by `channel` (called from an AppConfig.ready)."""
-    SENDERS[channel] = deliver
 
 
 def _message_event(ticket: Ticket, kind: str, by: User | None, message: Message, **data) -> None:
@@ -162,7 +159,7 @@ def message_reply(
     body_text = (body_text or "").strip() or to_text(body_html)
     if not body_text:
         raise ValidationError.for_field("body_text", _("Write the reply first."))
-    sender = SENDERS.get(channel)
+    sender = SENDERS.get(channel, None)
     message = Message.objects.create(
         ticket=ticket,
         direction=Message.Direction.OUTBOUND,
@@ -209,7 +206,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> Message.
         message = Message.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.delivery not in (Message.Delivery.PENDING, Message.Delivery.FAILED):
             return None
-        sender = SENDERS.get(message.channel)
+        sender = SENDERS.get(message.channel, None)
         if sender is None:
             return None
         message.attempts += 1

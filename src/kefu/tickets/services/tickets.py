@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from kefu.core.refcache import RefCache
+from kefu.core.registry import Registry
 from kefu.core.rows import save_new, shallow_copy
-from kefu.core.search import document_text
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
 from kefu.tickets.models import (
@@ -34,6 +34,7 @@ from kefu.tickets.models import (
     TicketNumberSequence,
     TicketType,
 )
+from kefu.tickets.search import document_text
 from kefu.tickets.services import sla
 from kefu.tickets.services.escalation import escalate_on_create
 from kefu.tickets.timeline import Kind, record_event
@@ -193,24 +194,18 @@ def _details_merged(ticket: Ticket, given) -> dict:
     if not isinstance(given, dict):
         raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
     merged = {**(ticket.channel_details or {}), **given}
-    return CHANNEL_DETAILS_CHECK[0](ticket.channel, {k: v for k, v in merged.items() if v is not None})
+    return CHANNEL_DETAILS_CHECK.get()(ticket.channel, {k: v for k, v in merged.items() if v is not None})
 
 
 #: How a channel's facts are checked before a work order is recorded: one function
-#: (channel, details) -> cleaned details, raising ValidationError. Replaced by kefu.intake.manual.
-CHANNEL_DETAILS_CHECK: list[Callable[[str, dict | None], dict]] = [_details_as_given]
+#: (channel, details) -> cleaned details, raising ValidationError. kefu.intake.manual registers it.
+CHANNEL_DETAILS_CHECK: Registry[Callable[[str, dict | None], dict]] = Registry(
+    "tickets.channel_details_check", default=_details_as_given
+)
 
 
-#: The label of one channel fact by its name (for the timeline), given by the same app.
-CHANNEL_FACT_LABEL: list[Callable[[str], str]] = [str]
-
-
-def register_channel_details_check(
-    check: Callable[[str, dict | None], dict], label: Callable[[str], str] | None = None
-) -> None:
-    CHANNEL_DETAILS_CHECK[0] = check
-    if label is not None:
-        CHANNEL_FACT_LABEL[0] = label
+#: The label of one channel fact by its name (for the timeline), registered by the same app.
+CHANNEL_FACT_LABEL: Registry[Callable[[str], str]] = Registry("tickets.channel_fact_label", default=str)
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -276,7 +271,7 @@ def ticket_create(
         errors,
     )
     try:
-        channel_details = CHANNEL_DETAILS_CHECK[0](channel, channel_details)
+        channel_details = CHANNEL_DETAILS_CHECK.get()(channel, channel_details)
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:

@@ -103,7 +103,7 @@ def _field_label(name: str) -> str:
     from kefu.tickets.services.tickets import CHANNEL_FACT_LABEL
 
     if name.startswith("channel_details."):
-        return CHANNEL_FACT_LABEL[0](name.removeprefix("channel_details."))
+        return CHANNEL_FACT_LABEL.get()(name.removeprefix("channel_details."))
     try:
         return str(Ticket._meta.get_field(name).verbose_name)
     except Exception:  # a field renamed since the event was written

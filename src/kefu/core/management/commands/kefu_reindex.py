@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000)
 
     def handle(self, *args, batch_size: int, **options):
-        for registered in search.REGISTRY.values():
+        for registered in search.INDEXES.values():
             seen, changed = registered.reindex(batch_size=batch_size)
             with transaction.atomic():
                 # Puts back lost SQLite triggers (rebuilding on the way) or the PostgreSQL index first.

@@ -1,4 +1,5 @@
-"""Demo data that makes Kefu understandable at first sight.
+"""Demo data that makes Kefu understandable at first sight (the `kefu_demo` command; `kefu run` loads
+it into an empty database). It sits at the top of the app layers: it may use every app.
 
 A department-store service center (百货商场客服中心) with its departments, a dozen staff in every
 role, customers, categories, SLA policies on a day + evening calendar, and a few hundred work
@@ -15,6 +16,7 @@ from django.utils import timezone
 from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
 from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
+from kefu.intake.chat.demo import chat_demo_load
 from kefu.tickets.models import (
     Category,
     Channel,
@@ -25,6 +27,15 @@ from kefu.tickets.models import (
     SlaPolicy,
     Status,
     TicketType,
+)
+from kefu.tickets.services import (
+    dispatch_reply,
+    message_receive,
+    sla_sweep,
+    ticket_create,
+    ticket_dispatch,
+    ticket_merge,
+    ticket_transition,
 )
 
 DEMO_PASSWORD = "kefu1234"
@@ -300,7 +311,9 @@ def _organisation() -> dict[str, User]:
     return {**{u.username: User.objects.get(pk=u.pk) for u in users.values()}, "_departments": departments}
 
 
-def _policies() -> None:
+def policies_load() -> None:
+    """The demo's business calendar (早班 + 晚班), its SLA policies and categories (the benchmarks use
+    them too)."""
     calendar = BusinessCalendar.objects.create(name="客服中心日历（早班+晚班）", is_default=True)
     Shift.objects.create(calendar=calendar, name="早班", start=time(9, 0), end=time(16, 30))
     Shift.objects.create(calendar=calendar, name="晚班", start=time(16, 0), end=time(22, 30))
@@ -378,7 +391,6 @@ def _walk(
     ceiling: datetime,
 ):
     """Drive one work order to `target` through the services, each step a little later (never in the future)."""
-    from kefu.tickets.services import dispatch_reply, ticket_dispatch, ticket_merge, ticket_transition
 
     owner = ticket.owner
 
@@ -477,13 +489,12 @@ def _walk(
 @transaction.atomic
 def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None = None) -> dict:
     """Create the demo center. Refuses to run twice (staff already exist)."""
-    from kefu.tickets.services import message_receive, sla_sweep, ticket_create, ticket_transition
 
     if User.objects.exists():
         return {"skipped": True}
     now = now or timezone.now()
     rng = random.Random(seed)
-    _policies()
+    policies_load()
     people = _organisation()
     departments = people.pop("_departments")
     customers = _customers(rng, 120)
@@ -578,8 +589,6 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         )
         made += 1
     swept = sla_sweep(now=now)
-    from kefu.intake.chat.demo import chat_demo_load
-
     chat_demo_load()
     return {"skipped": False, "tickets": made, "customers": len(customers), **swept}
 

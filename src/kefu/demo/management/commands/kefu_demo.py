@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from kefu.core.demo import DEMO_LOGINS, load_demo
+from kefu.demo.data import DEMO_LOGINS, load_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,30 @@
+"""Reads that several pages share (kefu.tickets.selectors): the work order a person may open and the
+customer card beside a capture form."""
+
+import pytest
+
+from kefu.tickets import selectors
+from tests.tickets.helpers import new_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_work_order_is_found_only_by_those_who_may_see_it(org):
+    ticket = new_ticket(org)
+
+    assert selectors.visible_ticket(user=org.agent, number=ticket.number) == ticket
+    assert selectors.visible_ticket(user=org.other_agent, number=ticket.number) is None
+    assert selectors.visible_ticket(user=org.agent, number="TS-20261123-9999") is None
+
+
+def test_the_customer_card_needs_five_digits_and_shows_only_visible_history(org):
+    mine = new_ticket(org)
+    new_ticket(org, by="other_agent")  # same customer, another group's work order
+
+    assert selectors.customer_card(user=org.agent, phone="1380") == {
+        "lookup_phone": "1380", "customer": None, "history": [],
+    }  # fmt: skip
+    card = selectors.customer_card(user=org.agent, phone="138-0013-8000")
+    assert card["lookup_phone"] == "13800138000"
+    assert card["customer"] == mine.customer
+    assert list(card["history"]) == [mine]
