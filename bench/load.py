@@ -327,6 +327,12 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=200, help="simulated agents (default %(default)s)")
     parser.add_argument("--duration", type=float, default=600, help="seconds of load (default %(default)s)")
     parser.add_argument("--think", type=float, default=3.0, help="mean seconds between an agent's operations")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=20,
+        help="seconds of load first, not measured (each process loads jieba)",
+    )
     parser.add_argument("--web-workers", type=int, default=2, help="kefu web processes (production profile)")
     parser.add_argument("--embedded", action="store_true", help="kefu run on SQLite instead of production")
     parser.add_argument("--pg-port", type=int, default=55434, help="port of the private PostgreSQL")
@@ -383,6 +389,9 @@ def main() -> None:
     say(
         f"{args.agents} agents for {args.duration:.0f} s against {base}; load average {' '.join(load_before)}"
     )
+    if args.warmup > 0:
+        say(f"warming up for {args.warmup:.0f} s (not measured)")
+        asyncio.run(drive(base, tokens, args.warmup, args.think, args.seed + 1))
     cpu0 = cpu_seconds(pids + pids_of_servers)
     stats, wall = asyncio.run(drive(base, tokens, args.duration, args.think, args.seed))
     server_cpu = cpu_seconds(pids + pids_of_servers) - cpu0
@@ -393,6 +402,7 @@ def main() -> None:
         "agents": args.agents,
         "duration_s": round(wall, 1),
         "think_s": args.think,
+        "warmup_s": args.warmup,
         "machine": {**machine(), "load_average_before": load_before, "load_average_after": load_after},
         **report(stats, wall),
         "servers_cpu_s": round(server_cpu, 1),

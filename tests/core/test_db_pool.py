@@ -15,9 +15,9 @@ import dj_database_url
 import pytest
 from django.conf import settings
 from django.db import connection
+from tests.org import build_org
 
 from kefu.accounts.models import ApiToken
-from tests.org import build_org
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = 60
