@@ -1097,6 +1097,8 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
 def measure_http(*, user, n: int, m: int, rng: random.Random, org: dict, workers: int) -> dict:
     """The pages and API calls measured in-process above, over HTTP against `kefu web -w workers`
     on the same database; and how many PostgreSQL connections the server opened for all of them."""
+    from urllib.parse import quote
+
     from bench_http import WebServer, session_cookie, sessions_opened, timed_http
     from django.db import connection
 
@@ -1123,7 +1125,11 @@ def measure_http(*, user, n: int, m: int, rng: random.Random, org: dict, workers
         "queue_mine": (page, get(["/?queue=mine"] * n), 200),
         "queue_group": (page, get(["/?queue=group"] * n), 200),
         "ticket_page": (page, get([f"/tickets/{x}/" for x in numbers]), 200),
-        "search": (page, get([f"/tickets/search/?q={rng.choice(SEARCH_WORDS)}" for _ in range(n)]), 200),
+        "search": (
+            page,
+            get([f"/tickets/search/?q={quote(rng.choice(SEARCH_WORDS))}" for _ in range(n)]),
+            200,
+        ),
     }
     phones = org["customer_phones"]
     bodies = []
