@@ -167,6 +167,37 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+ACKS = r"""
+import json
+from kefu.notify.models import CustomerNotice
+from kefu.tickets.models import Ticket
+since = "SINCE"
+created = Ticket.objects.filter(created_at__gte=since, created_by__username__startswith="load")
+print("ACKS " + json.dumps({
+    "created": created.count(),
+    "acknowledged": CustomerNotice.objects.filter(kind="acknowledgement", ticket__in=created).count(),
+}))
+"""
+
+
+def acknowledgements(env: dict, since: str, answered_201: int, timeout: float = 120) -> dict:
+    """Work orders the agents created since `since` and their acknowledgement notices, once the
+    worker has caught up (or `timeout` seconds have passed): the two counts must be equal."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = run_checked(
+            kefu("manage", "shell", "-c", ACKS.replace("SINCE", since)), env, "counting notices"
+        )
+        counts = json.loads(out.split("ACKS ", 1)[1].splitlines()[0])
+        if counts["acknowledged"] >= counts["created"] or time.monotonic() > deadline:
+            return {
+                **counts,
+                "answered_201": answered_201,
+                "missing": counts["created"] - counts["acknowledged"],
+            }
+        time.sleep(5)
+
+
 # --- the simulated agents -----------------------------------------------------------------------
 
 
@@ -270,16 +301,17 @@ class Agent:
         except Exception as exc:
             self.stats.record("chat", (time.perf_counter() - t) * 1000, False, type(exc).__name__, str(exc))
 
-    async def run(self, client, until: float) -> None:
-        ops, weights = zip(*MIX, strict=True)
+    async def run(self, client, until: float, mix: list[tuple[str, int]]) -> None:
+        ops, weights = zip(*mix, strict=True)
         await asyncio.sleep(self.rng.uniform(0, self.think))  # agents do not start in step
         while time.monotonic() < until:
             await self.step(client, self.rng.choices(ops, weights)[0])
-            await asyncio.sleep(self.rng.expovariate(1 / self.think))
+            if self.think > 0:
+                await asyncio.sleep(self.rng.expovariate(1 / self.think))
 
 
 async def drive(
-    base: str, tokens: list[str], duration: float, think: float, seed: int
+    base: str, tokens: list[str], duration: float, think: float, seed: int, mix: list[tuple[str, int]]
 ) -> tuple[Stats, float]:
     import httpx
 
@@ -288,7 +320,7 @@ async def drive(
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         agents = [Agent(n, tok, base, stats, random.Random(seed + n), think) for n, tok in enumerate(tokens)]
         t0 = time.monotonic()
-        await asyncio.gather(*(a.run(client, t0 + duration) for a in agents))
+        await asyncio.gather(*(a.run(client, t0 + duration, mix) for a in agents))
         return stats, time.monotonic() - t0
 
 
@@ -337,8 +369,14 @@ def main() -> None:
     parser.add_argument("--embedded", action="store_true", help="kefu run on SQLite instead of production")
     parser.add_argument("--pg-port", type=int, default=55434, help="port of the private PostgreSQL")
     parser.add_argument("--redis-port", type=int, default=56434, help="port of the private Redis")
+    parser.add_argument(
+        "--only",
+        choices=[op for op, _w in MIX],
+        help="one operation only (e.g. --only create --think 0 --agents 20: a burst of creations)",
+    )
     parser.add_argument("--seed", type=int, default=20261202)
     args = parser.parse_args()
+    mix = [(args.only, 1)] if args.only else MIX
 
     started = time.perf_counter()
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-load."))
@@ -391,9 +429,10 @@ def main() -> None:
     )
     if args.warmup > 0:
         say(f"warming up for {args.warmup:.0f} s (not measured)")
-        asyncio.run(drive(base, tokens, args.warmup, args.think, args.seed + 1))
+        asyncio.run(drive(base, tokens, args.warmup, args.think, args.seed + 1, mix))
     cpu0 = cpu_seconds(pids + pids_of_servers)
-    stats, wall = asyncio.run(drive(base, tokens, args.duration, args.think, args.seed))
+    measured_from = datetime.now(UTC).isoformat()
+    stats, wall = asyncio.run(drive(base, tokens, args.duration, args.think, args.seed, mix))
     server_cpu = cpu_seconds(pids + pids_of_servers) - cpu0
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     result = {
@@ -412,6 +451,8 @@ def main() -> None:
             for line in path.read_text(errors="replace").splitlines()
         ),
     }
+    say("waiting for the worker: every work order created gets its acknowledgement SMS")
+    result["acknowledgements"] = acknowledgements(env, measured_from, stats.statuses["create"].get("201", 0))
     servers.stop()
     result["total_s"] = round(time.perf_counter() - started, 1)
     say(f"{result['requests']} requests, {result['errors']} errors")
