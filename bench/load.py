@@ -198,6 +198,18 @@ def acknowledgements(env: dict, since: str, answered_201: int, timeout: float = 
         time.sleep(5)
 
 
+def server_log_errors(logs: list[Path]) -> dict:
+    """Error lines in the servers' logs (tracebacks, 500s) and the first few of them, to read."""
+    starts = ("Traceback", "ERROR", "Internal Server Error", "Exception", "[ERROR]")
+    found = []
+    for path in logs:
+        lines = path.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith(starts) or " ERROR " in line:
+                found.append(f"{path.name}: " + " | ".join(lines[i : i + 40])[-1500:])
+    return {"server_log_errors": len(found), "server_log_samples": found[:3]}
+
+
 # --- the simulated agents -----------------------------------------------------------------------
 
 
@@ -316,7 +328,11 @@ async def drive(
     import httpx
 
     stats = Stats()
-    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends: reusing one just as the
+    # server closes it is a client-side race (a ReadError), not an answer of Kefu's.
+    limits = httpx.Limits(
+        max_connections=len(tokens), max_keepalive_connections=len(tokens), keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         agents = [Agent(n, tok, base, stats, random.Random(seed + n), think) for n, tok in enumerate(tokens)]
         t0 = time.monotonic()
@@ -445,11 +461,7 @@ def main() -> None:
         "machine": {**machine(), "load_average_before": load_before, "load_average_after": load_after},
         **report(stats, wall),
         "servers_cpu_s": round(server_cpu, 1),
-        "server_log_errors": sum(
-            line.startswith(("Traceback", "ERROR", "Internal Server Error"))
-            for path in servers.logs
-            for line in path.read_text(errors="replace").splitlines()
-        ),
+        **server_log_errors(servers.logs),
     }
     say("waiting for the worker: every work order created gets its acknowledgement SMS")
     result["acknowledgements"] = acknowledgements(env, measured_from, stats.statuses["create"].get("201", 0))
