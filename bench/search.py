@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -364,6 +365,47 @@ def measure(vendor: str, n: int, org: dict, rng: random.Random) -> dict:
     return results
 
 
+def measure_http(vendor: str, n: int, org: dict, workers: int) -> dict:
+    """The same searches (as the same people) over HTTP against `kefu web` on this database."""
+    from bench_http import WebServer, session_cookie, timed_http
+    from django.db import connection
+
+    from kefu.accounts.models import User
+
+    manager = User.objects.get(pk=org["manager"])
+    agent = User.objects.get(pk=org["groups"][0][2][0])
+    with connection.cursor() as cur:
+        cur.execute("SELECT number, customer_phone FROM tickets_ticket ORDER BY random() LIMIT %s", [n])
+        sample = cur.fetchall()
+    cookies = {user.pk: {"Cookie": session_cookie(user)} for user in (manager, agent)}
+    words = bench_tickets.SEARCH_WORDS
+    kinds = {
+        "frequent_word": (manager, ["快递"] * n),
+        "rare_word": (manager, ["热水器"] * n),
+        "phone_number": (manager, [phone for _number, phone in sample]),
+        "work_order_number": (manager, [number for number, _phone in sample]),
+        "agent_frequent_word": (agent, ["快递"] * n),
+        "agent_word_mix": (agent, [words[i % len(words)] for i in range(n)]),
+    }
+    server = WebServer(workers=workers)
+    server.start()
+    results = {}
+    try:
+        for kind, (user, queries) in kinds.items():
+            calls = [("GET", f"/tickets/search/?q={urllib.parse.quote(q)}", None) for q in queries]
+            ms, bad = timed_http(server.port, calls, headers=cookies[user.pk], warmup=5)
+            results[kind] = {**summary(ms), "user": user.username}
+            if bad:
+                results[kind]["unexpected"] = bad[:5]
+            say(f"  http {kind}: {results[kind]}")
+    finally:
+        server.stop()
+    results["measured"] = (
+        f"HTTP/1.1 keep-alive, one request at a time, against kefu web -w {workers} ({vendor})"
+    )
+    return results
+
+
 def _backend_cpu_reader(vendor: str):
     """CPU seconds used so far by this connection's PostgreSQL backend (bench/tickets.py's reader);
     always 0 on SQLite, whose work is this process's own."""
@@ -457,6 +499,10 @@ def child(args) -> None:
     load_avg = os.getloadavg()
     say(f"{args.child}: measuring ({args.requests} requests each); load average {load_avg}")
     figures = measure(args.child, args.requests, org, rng)
+    http = {"skipped": True}
+    if args.http:
+        say(f"{args.child}: the same searches over HTTP against kefu web")
+        http = measure_http(args.child, args.requests, org, args.web_workers)
     connection.close()
     result = {
         "backend": args.child,
@@ -464,6 +510,7 @@ def child(args) -> None:
         "load": load,
         "load_average_before_measuring": load_avg,
         "search": figures,
+        "search_http": http,
         "total_s": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(result, ensure_ascii=False), flush=True)
@@ -486,6 +533,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the private cluster running at the end")
     parser.add_argument("--requests", type=int, default=50, help="timed requests per kind of query")
     parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument(
+        "--no-http", dest="http", action="store_false", help="no figures over HTTP (kefu web)"
+    )
+    parser.add_argument("--web-workers", type=int, default=1, help="kefu web processes for the HTTP figures")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -1093,6 +1093,75 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
     }
 
 
+def measure_http(*, user, n: int, m: int, rng: random.Random, org: dict, workers: int) -> dict:
+    """The pages and API calls measured in-process above, over HTTP against `kefu web -w workers`
+    on the same database; and how many PostgreSQL connections the server opened for all of them."""
+    from urllib.parse import quote
+
+    from bench_http import WebServer, session_cookie, sessions_opened, timed_http
+    from django.db import connection
+
+    from kefu.accounts.models import ApiToken
+    from kefu.core import demo
+
+    _token, raw = ApiToken.issue(user=user, name="bench-http")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT number FROM tickets_ticket WHERE group_id IN "
+            "(SELECT agentgroup_id FROM accounts_agentgroup_members WHERE user_id = %s) ORDER BY random() LIMIT %s",
+            [user.pk, n],
+        )
+        numbers = [r[0] for r in cur.fetchall()]
+    server = WebServer(workers=workers)
+    base = server.start()
+    say(f"  kefu web -w {workers} at {base}")
+    page = {"Cookie": session_cookie(user)}
+    api = {"Authorization": f"Bearer {raw}"}
+    get = lambda paths: [("GET", p, None) for p in paths]  # noqa: E731
+    targets = {
+        "api_me": (api, get(["/api/me"] * n), 200),
+        "api_queue_mine": (api, get(["/api/tickets?queue=mine"] * n), 200),
+        "queue_mine": (page, get(["/?queue=mine"] * n), 200),
+        "queue_group": (page, get(["/?queue=group"] * n), 200),
+        "ticket_page": (page, get([f"/tickets/{x}/" for x in numbers]), 200),
+        "search": (
+            page,
+            get([f"/tickets/search/?q={quote(rng.choice(SEARCH_WORDS))}" for _ in range(n)]),
+            200,
+        ),
+    }
+    phones = org["customer_phones"]
+    bodies = []
+    for _ in range(m):
+        ticket_type = rng.choice(["complaint", "consultation", "repair"])
+        title, content, demands, _dept = rng.choice(demo.TEXTS[ticket_type])
+        body = {
+            "ticket_type": ticket_type, "channel": "phone", "title": title, "content": content,
+            "demands": demands, "customer_name": rng.choice(demo.SURNAMES) + rng.choice(demo.GIVEN),
+            "customer_phone": rng.choice(phones), "category_id": rng.choice(org["categories"][ticket_type]),
+        }  # fmt: skip
+        bodies.append(("POST", "/api/tickets", json.dumps(body, ensure_ascii=False).encode()))
+    targets["api_create"] = ({**api, "Content-Type": "application/json"}, bodies, 201)
+    results = {}
+    opened0, requests = sessions_opened(), 0
+    try:
+        for name, (headers, calls, expect) in targets.items():
+            ms, bad = timed_http(server.port, calls, headers=headers, expect=expect)
+            requests += len(ms) + 10  # the warm-up requests open connections too
+            results[name] = summary(ms)
+            if bad:
+                results[name]["unexpected"] = bad[:5]
+            say(f"  http {name}: {results[name]}")
+    finally:
+        server.stop()
+    connection.close()
+    opened = sessions_opened()
+    if opened0 is not None:
+        results["postgresql_connections_opened"] = {"requests": requests, "connections": opened - opened0}
+    results["measured"] = f"HTTP/1.1 keep-alive, one request at a time, against kefu web -w {workers}"
+    return results
+
+
 def _backend_cpu_seconds():
     """A function giving the CPU seconds used so far by this connection's PostgreSQL backend
     (from /proc: a server on this machine only), or None when that cannot be read."""
@@ -1180,6 +1249,10 @@ def measure_creation_parallel(*, user, m: int, workers: int, rng: random.Random,
             )  # fmt: skip
         )
     connection.close()
+    if hasattr(connection, "close_pool"):
+        # A pool's connections and threads must not be copied into forked children: each child
+        # opens its own, and this process a new pool after them.
+        connection.close_pool()
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(workers + 1), ctx.Queue()
     share = m // workers
@@ -1305,6 +1378,10 @@ def main() -> None:
     )
     parser.add_argument("--redis-port", type=int, default=56433, help="port of the private Redis")
     parser.add_argument("--skip-pages", action="store_true", help="measure creation and the sweep only")
+    parser.add_argument(
+        "--no-http", dest="http", action="store_false", help="no figures over HTTP (kefu web)"
+    )
+    parser.add_argument("--web-workers", type=int, default=1, help="kefu web processes for the HTTP figures")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -1399,6 +1476,12 @@ def main() -> None:
         user=agent, m=args.creates, workers=args.workers, rng=rng, org=org
     )
     say(f"  {creation['parallel']}")
+    http = {"skipped": True}
+    if args.http:
+        say(f"the same pages and API calls over HTTP against kefu web ({args.requests} requests each)")
+        http = measure_http(
+            user=agent, n=args.requests, m=min(args.creates, 200), rng=rng, org=org, workers=args.web_workers
+        )
     say("SLA sweep")
     sweep = measure_sweep(now=now_dt)
     say(f"  {sweep}")
@@ -1411,6 +1494,7 @@ def main() -> None:
         "load": load,
         "pages": pages,
         "creation": creation,
+        "http": http,
         "sweep": sweep,
         "total_s": round(time.perf_counter() - started, 1),
     }

@@ -169,7 +169,7 @@ def test_kefu_run_serves_http_and_stops_cleanly(stop_signal, run_data_dir, tmp_p
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            # First start migrates a new database: minutes, not seconds, on a loaded CI machine.
+            # The first start migrates a fresh SQLite database: over a minute on a busy 2-core machine.
             status = _http_status(f"http://127.0.0.1:{port}/admin/login/", process, timeout=240)
             if status == 200:
                 process.send_signal(stop_signal)

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kefu.core.middleware.DatabaseBusyMiddleware",  # last: it sees the views' exceptions
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -93,20 +94,37 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("KEFU_DATABASE_URL", f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}")
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=0 if DATABASE_URL.startswith("sqlite") else 60
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+# Seconds a write may wait for SQLite's one write lock before the request is answered 503 (busy).
+KEFU_SQLITE_LOCK_TIMEOUT = float(os.environ.get("KEFU_SQLITE_LOCK_TIMEOUT", 30))
+# PostgreSQL connections each web or worker process keeps open (its pool) and may open at most;
+# KEFU_DB_POOL_MAX=0: no pool (behind PgBouncer), one connection per request as before.
+KEFU_DB_POOL_MIN = int(os.environ.get("KEFU_DB_POOL_MIN", 2))
+KEFU_DB_POOL_MAX = int(os.environ.get("KEFU_DB_POOL_MAX", 10))
+# Seconds a request waits for a free pooled connection before it is answered 503 (busy).
+KEFU_DB_POOL_TIMEOUT = float(os.environ.get("KEFU_DB_POOL_TIMEOUT", 10))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the one writer; IMMEDIATE transactions avoid upgrade deadlocks.
+    # Django's backend whose writers wait their turn (kefu.core.sqlite.base says why). WAL lets
+    # readers run beside the one writer; IMMEDIATE transactions avoid the read-to-write upgrade
+    # deadlock; busy_timeout is one attempt's wait, KEFU_SQLITE_LOCK_TIMEOUT the whole wait.
+    DATABASES["default"]["ENGINE"] = "kefu.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=1000;",
         "transaction_mode": "IMMEDIATE",
     }
     # Tests on a file, not Django's shared-cache in-memory default: there a browser test's server
     # threads meet "database table is locked" (shared-cache locks ignore busy_timeout).
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_kefu.sqlite3")}
+elif KEFU_DB_POOL_MAX > 0:
+    # A pool per process (psycopg_pool): under ASGI every request runs in a thread of its own, so
+    # CONN_MAX_AGE kept nothing and each request opened a new connection. The pool needs
+    # CONN_MAX_AGE 0; a connection goes back to it at the end of each request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": KEFU_DB_POOL_MIN,
+        "max_size": KEFU_DB_POOL_MAX,
+        "timeout": KEFU_DB_POOL_TIMEOUT,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -9,9 +9,13 @@ service call made later — and, like every task, must be safe to run twice.
 An app's own tasks.py keeps its periodic work (sweeps), which nothing else calls.
 """
 
+import logging
+
 from django.db import transaction
 from django.utils.module_loading import import_string
 from huey.contrib.djhuey import db_task
+
+log = logging.getLogger(__name__)
 
 
 @db_task()
@@ -29,8 +33,21 @@ def run_later(service, *, retries: bool = False, **kwargs) -> None:
     """Run `service(**kwargs)` in the worker once the current transaction commits (at once outside one).
 
     `service` must be a module-level function (the worker imports it by name); `kwargs` must be
-    plain values (ids, not rows): they wait in the queue.
+    plain values (ids, not rows): they wait in the queue. `retries`: the worker tries a failed run
+    three more times, a minute apart.
+
+    The caller's work is committed by then, so a queue that cannot take the job (SqliteHuey's own
+    database locked, Redis unreachable) must neither turn the request into a 500 nor lose the job
+    silently: it is logged, and each kind of job has a periodic sweep that finds what is due but
+    was never done (the notice sweep, the message retry, the webhook sweep).
     """
     path = f"{service.__module__}.{service.__qualname__}"
     task = run_service_with_retries if retries else run_service
-    transaction.on_commit(lambda: task(path, kwargs))
+
+    def enqueue():
+        try:
+            task(path, kwargs)
+        except Exception:
+            log.exception("%s(%s) not queued; its periodic sweep will make it good", path, kwargs)
+
+    transaction.on_commit(enqueue)

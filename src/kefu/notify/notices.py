@@ -7,6 +7,8 @@ survey link (满意度调查), rendered from the managers' templates and sent by
 - `customer_notice_for_event` is what the worker runs after a work order is created or resolved:
   one notice per (event, kind), so running it twice sends once.
 - `customer_notices_release` sends the held notices that are due (a periodic task).
+- `customer_notices_sweep` sends the automatic notices that are due but missing: the one path that
+  does not depend on a task having been queued after the commit (a periodic task).
 """
 
 import logging
@@ -15,6 +17,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -272,5 +275,58 @@ def customer_notices_release(*, now: datetime | None = None, limit: int = 500) -
                 notice.note = str(exc)[:255]
                 notice.save(update_fields=["state", "note"])
                 continue
+            sent += 1
+    return sent
+
+
+#: How far back the sweep looks, and how long it leaves the worker to send a notice first.
+SWEEP_WINDOW = timedelta(days=1)
+SWEEP_GRACE = timedelta(minutes=5)
+
+
+def customer_notices_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send the automatic notices (受理回执, 办结通知) that are due but were never sent; returns how many.
+
+    After a work order is created or resolved, its notice is queued for the worker once the
+    transaction commits. Queuing can fail after the commit (the task queue's own database locked,
+    Redis unreachable) and the task can fail in the worker (SQLite's lock, a crash); either way
+    nothing would try again. This sweep finds the events of the last day, older than a few minutes,
+    that call for a notice and have none, and sends it, with a log line naming the work order.
+    Idempotent: one notice per (event, kind).
+    """
+    now = now or timezone.now()
+    kinds = {
+        kind
+        for kind, wanted in (
+            (TemplateKind.ACKNOWLEDGEMENT, settings.KEFU_SMS_ACKNOWLEDGE),
+            (TemplateKind.RESULT, settings.KEFU_SMS_RESULT_NOTICE),
+        )
+        if wanted
+        and MessageTemplate.objects.filter(kind=kind, channel=TemplateChannel.SMS, is_active=True).exists()
+    }  # without a template there is nothing to send: no warning per event and minute
+    if not kinds:
+        return 0
+    due = Q()
+    if TemplateKind.ACKNOWLEDGEMENT in kinds:
+        due |= Q(kind=TicketEvent.Kind.CREATED)
+    if TemplateKind.RESULT in kinds:
+        due |= Q(kind=TicketEvent.Kind.TRANSITION, action="resolve")
+    events = (
+        TicketEvent.objects.filter(due, created_at__gt=now - SWEEP_WINDOW, created_at__lte=now - SWEEP_GRACE)
+        .exclude(Exists(CustomerNotice.objects.filter(event=OuterRef("pk"))))
+        .select_related("ticket")
+        .order_by("id")[:limit]
+    )
+    sent = 0
+    for event in events:
+        kind = wanted_for_event(event)
+        if kind not in kinds:
+            continue
+        log.warning(
+            "%s notice of %s was never sent (its task was lost); the sweep sends it now",
+            kind,
+            event.ticket.number,
+        )
+        if customer_notice_for_event(event_id=event.pk, kind=kind, now=now) is not None:
             sent += 1
     return sent

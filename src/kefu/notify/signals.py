@@ -24,4 +24,4 @@ def on_ticket_events(sender, events: list[TicketEvent], **kwargs) -> None:
 def _automatic_notice(instance: TicketEvent) -> None:
     kind = notices.wanted_for_event(instance)
     if kind:
-        run_later(notices.customer_notice_for_event, event_id=instance.pk, kind=kind)
+        run_later(notices.customer_notice_for_event, retries=True, event_id=instance.pk, kind=kind)

@@ -13,6 +13,13 @@ def release_held_notices():
     return notices.customer_notices_release()
 
 
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("notify-notice-sweep")
+def customer_notice_sweep():
+    """Every five minutes: send the automatic notices that are due but whose task was lost."""
+    return notices.customer_notices_sweep()
+
+
 @db_periodic_task(crontab(minute="*"))
 @lock_task("notify-webhook-sweep")
 def webhook_sweep_task():

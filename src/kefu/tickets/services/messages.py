@@ -14,9 +14,10 @@ One mechanism for every channel:
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,8 @@ Sender = Callable[[Message], dict | None]
 SENDERS: Registry[Sender] = Registry("tickets.senders")
 CLOSED_FOR_REPLIES = (Status.MERGED, Status.CANCELLED)
 MAX_ATTEMPTS = 5
+#: A pending reply nobody claimed for this long lost its delivery task: the retry sends it.
+UNCLAIMED_AFTER = timedelta(minutes=5)
 
 
 def _message_event(ticket: Ticket, kind: str, by: User | None, message: Message, **data) -> None:
@@ -231,12 +234,15 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> Message.
     return message.delivery
 
 
-def retry_candidates() -> list[int]:
-    """Failed replies that have attempts left, oldest first."""
+def retry_candidates(*, now: datetime | None = None) -> list[int]:
+    """Failed replies that have attempts left, and pending ones whose delivery task never ran
+    (lost when queued, or failed before claiming them), oldest first. A pending message that was
+    claimed (attempts > 0) is left for a person: it may have left already."""
+    now = now or timezone.now()
+    failed = Q(delivery=Message.Delivery.FAILED, attempts__lt=MAX_ATTEMPTS)
+    never_tried = Q(delivery=Message.Delivery.PENDING, attempts=0, created_at__lt=now - UNCLAIMED_AFTER)
     return list(
-        Message.objects.filter(
-            direction=Message.Direction.OUTBOUND, delivery=Message.Delivery.FAILED, attempts__lt=MAX_ATTEMPTS
-        )
+        Message.objects.filter(failed | never_tried, direction=Message.Direction.OUTBOUND)
         .order_by("id")
         .values_list("pk", flat=True)[:500]
     )
