@@ -10,6 +10,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from kefu.core.secretkey import embedded_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KEFU_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -24,7 +27,29 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("KEFU_DEBUG", False)
-SECRET_KEY = os.environ.get("KEFU_SECRET_KEY", "kefu-insecure-development-key-change-me")
+DATABASE_URL = os.environ.get("KEFU_DATABASE_URL", f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}")
+
+# --- profile: "embedded" (one machine, SQLite) or "production" ----------------------------------
+# Unset, the database decides: SQLite is the embedded profile, any other database is production.
+# Production insists on a given secret key and turns HTTPS-only settings on by default.
+KEFU_PROFILE = os.environ.get("KEFU_PROFILE", "").strip().lower() or (
+    "embedded" if DATABASE_URL.startswith("sqlite") else "production"
+)
+if KEFU_PROFILE not in {"embedded", "production"}:
+    raise ImproperlyConfigured(f"KEFU_PROFILE must be 'embedded' or 'production', not {KEFU_PROFILE!r}")
+PRODUCTION = KEFU_PROFILE == "production"
+
+# There is no built-in key: anyone who knows the key can forge portal and survey links. Embedded, a
+# random key is made on first start and kept in the data directory (0600); production must set one.
+SECRET_KEY = os.environ.get("KEFU_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "KEFU_SECRET_KEY is not set. The production profile (KEFU_PROFILE=production, or a "
+            "KEFU_DATABASE_URL that is not SQLite) needs the same secret key on every machine; make one with "
+            'python3 -c "import secrets; print(secrets.token_urlsafe(50))" (docs/operations.md, Security).'
+        )
+    SECRET_KEY = embedded_secret_key(DATA_DIR)
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("KEFU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
 ]
@@ -91,7 +116,6 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("KEFU_DATABASE_URL", f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL, conn_max_age=0 if DATABASE_URL.startswith("sqlite") else 60

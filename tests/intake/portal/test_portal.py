@@ -479,3 +479,12 @@ def test_a_broken_cache_lets_customers_submit_rather_than_failing(org, client, m
 
     assert client.post("/portal/", form()).status_code == 302
     assert Ticket.objects.count() == 1
+
+
+def test_a_link_forged_with_the_old_public_key_is_refused(org, client):
+    ticket = submitted(client)
+    forged = signing.TimestampSigner(key="kefu-insecure-development-key-change-me", salt=SALT).sign(
+        ticket.number
+    )
+
+    assert client.get(f"/portal/t/{forged}/").status_code == 404
