@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from kefu.core.secretkey import embedded_secret_key
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "ninja",  # /api/docs from ninja's own static Swagger UI, not from a CDN (the CSP refuses those)
     "channels",
     "huey.contrib.djhuey",
     "kefu.core",
@@ -84,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -227,12 +231,40 @@ KEFU_SMS_QUIET_HOURS = os.environ.get("KEFU_SMS_QUIET_HOURS", "21:00-08:00")
 KEFU_SURVEY_URL = os.environ.get("KEFU_SURVEY_URL", "")
 KEFU_WEBHOOK_TIMEOUT = float(os.environ.get("KEFU_WEBHOOK_TIMEOUT", 10))
 
-SESSION_COOKIE_SECURE = env_bool("KEFU_SECURE_COOKIES", False)
+# --- HTTPS and headers (docs/operations.md, Security) -------------------------------------------
+# On by default in the production profile; behind a proxy, uvicorn takes https from X-Forwarded-Proto
+# (FORWARDED_ALLOW_IPS), so request.is_secure() needs no SECURE_PROXY_SSL_HEADER.
+SESSION_COOKIE_SECURE = env_bool("KEFU_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("KEFU_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("KEFU_HSTS_SECONDS", 31536000 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KEFU_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("KEFU_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Asking browsers to preload the domain is the domain owner's commitment, not a default of ours.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Content-Security-Policy on every response (django-csp; Django has its own only from 6.0): scripts
+# and styles from Kefu's own static files only, no inline code, no framing by other sites. The chat
+# widget runs on customer sites under *their* policy (docs/chat.md); websockets are same-origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_denials": {"()": "kefu.core.logs.OneLineDenials"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "WARNING")},
     "loggers": {
@@ -240,7 +272,9 @@ LOGGING = {
             "handlers": ["console"],
             "level": os.environ.get("KEFU_LOG_LEVEL", "INFO"),
             "propagate": False,
-        }
+        },
+        # Expected 403s as one line (Django attaches the exception's traceback).
+        "django.request": {"filters": ["one_line_denials"]},
     },
 }
 
