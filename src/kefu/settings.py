@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
     "ninja",  # /api/docs from ninja's own static Swagger UI, not from a CDN (the CSP refuses those)
     "channels",
     "huey.contrib.djhuey",
@@ -97,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into kefu.accounts.throttle's 429
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -136,6 +138,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_kefu.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# --- sign-in: lockout, passwords (docs/operations.md, Security) ---------------------------------
+# django-axes counts failures per account and per address (kefu.accounts.throttle adds the API's
+# unknown tokens and the portal look-up) and keeps the audit of logins in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+KEFU_LOGIN_FAILURE_LIMIT = int(os.environ.get("KEFU_LOGIN_FAILURE_LIMIT", 10))
+KEFU_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("KEFU_LOGIN_ADDRESS_FAILURE_LIMIT", 50))
+KEFU_LOGIN_COOLOFF_MINUTES = int(os.environ.get("KEFU_LOGIN_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = KEFU_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "kefu.accounts.throttle.cool_off"
+AXES_LOCKOUT_PARAMETERS = "kefu.accounts.throttle.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "kefu.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the back-off counts these; the admin shows them
+AXES_VERBOSE = False
+KEFU_PASSWORD_MIN_LENGTH = int(os.environ.get("KEFU_PASSWORD_MIN_LENGTH", 10))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": KEFU_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "login"
