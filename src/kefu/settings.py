@@ -226,6 +226,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEFU_MAX_ATTACHMENT_BYTES = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 # Shared secret a PBX integration sends as X-Kefu-CTI-Token to POST /api/telephony/events (empty: tokens only).
 KEFU_CTI_TOKEN = os.environ.get("KEFU_CTI_TOKEN", "")
+# Secret of signed CTI requests (X-Kefu-Timestamp, X-Kefu-Signature: the webhooks' scheme), and how far
+# (seconds) a timestamp may be from the server's clock; a signed request is accepted once.
+KEFU_CTI_SECRET = os.environ.get("KEFU_CTI_SECRET", "")
+KEFU_CTI_SIGNATURE_TOLERANCE = int(os.environ.get("KEFU_CTI_SIGNATURE_TOLERANCE", 300))
 
 # --- mail -------------------------------------------------------------------------------------
 # Embedded default: every outgoing mail is a file under <data dir>/mail, so `kefu run` shows what it
