@@ -162,3 +162,14 @@ class DepartmentForm(forms.Form):
 
 class SkillForm(forms.Form):
     name = forms.CharField(label=_("new skill"), max_length=50)
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=_("The six digits the authenticator app shows, or one of your recovery codes."),
+    )
