@@ -11,6 +11,7 @@ import hmac
 import time
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 TIMESTAMP_HEADER = "X-Kefu-Timestamp"
 SIGNATURE_HEADER = "X-Kefu-Signature"
@@ -38,11 +39,14 @@ def verify(
     try:
         stamp = int(timestamp)
     except (TypeError, ValueError):
-        raise BadSignature("X-Kefu-Timestamp must be the Unix time in seconds.") from None
+        raise BadSignature(_("X-Kefu-Timestamp must be the Unix time in seconds.")) from None
     if abs(now - stamp) > tolerance:
-        raise BadSignature(f"X-Kefu-Timestamp is more than {tolerance} s away from the server's clock.")
+        raise BadSignature(
+            _("X-Kefu-Timestamp is more than %(seconds)s s away from the server's clock.")
+            % {"seconds": tolerance}
+        )
     expected = sign(secret, str(stamp), body)
     if not hmac.compare_digest(expected.encode(), (signature or "").strip().encode()):
-        raise BadSignature("X-Kefu-Signature does not match the body and timestamp.")
+        raise BadSignature(_("X-Kefu-Signature does not match the body and timestamp."))
     if not cache.add(f"kefu:signature-seen:{expected}", 1, timeout=2 * tolerance):
-        raise BadSignature("This signed request was already received (a replay).")
+        raise BadSignature(_("This signed request was already received (a replay)."))
