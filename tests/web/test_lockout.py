@@ -92,3 +92,25 @@ def test_failed_and_successful_logins_are_kept_for_the_admins(org, client):
     page = admin.get("/admin/axes/accessfailurelog/")
     assert page.status_code == 200 and "10.1.1.1" in page.content.decode()
     assert admin.get("/admin/axes/accesslog/").status_code == 200
+
+
+def test_other_peoples_typos_behind_the_same_address_do_not_lengthen_an_accounts_cool_off(org):
+    office = Client(REMOTE_ADDR="10.0.0.50")
+    for name in ("clerk-1", "clerk-2", "clerk-3", "clerk-4"):
+        fail(office, name, 7)  # 28 failures from the address, none locking it (limit 50)
+    fail(office, "agent", 10)
+
+    response = login(office, "agent", PASSWORD)
+
+    assert response.status_code == 429 and response["Retry-After"] == str(15 * 60)
+
+
+def test_spraying_many_accounts_from_one_address_backs_off_too(org, settings):
+    settings.KEFU_LOGIN_ADDRESS_FAILURE_LIMIT = 20
+    sprayer = Client(REMOTE_ADDR="10.0.0.66")
+    for n in range(8):
+        fail(sprayer, f"guess-{n}", 5)  # 40 failures: two rounds of the address limit
+
+    response = login(sprayer, "agent", PASSWORD)
+
+    assert response.status_code == 429 and response["Retry-After"] == str(30 * 60)

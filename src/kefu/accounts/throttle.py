@@ -15,7 +15,7 @@ from axes.helpers import get_client_username, get_credentials
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -68,7 +68,11 @@ def _username(request: HttpRequest) -> str | None:
 
 
 def cool_off(request: HttpRequest | None = None) -> timedelta:
-    """KEFU_LOGIN_COOLOFF_MINUTES, doubled for each further limit's worth of failures in the last day."""
+    """KEFU_LOGIN_COOLOFF_MINUTES, doubled for each further round of failures in the last day.
+
+    A round is a limit's worth: KEFU_LOGIN_FAILURE_LIMIT failures of the account, or the address
+    limit's worth of failures from the address, whichever has more rounds.
+    """
     base = timedelta(minutes=settings.KEFU_LOGIN_COOLOFF_MINUTES)
     if request is None:
         return base
@@ -76,16 +80,16 @@ def cool_off(request: HttpRequest | None = None) -> timedelta:
     if cached is not None:
         return cached
     ip, username = getattr(request, "axes_ip_address", None), _username(request)
-    who = Q(ip_address=ip) if ip else Q()
+    since = timezone.now() - BACKOFF_WINDOW
+    limit = max(1, settings.KEFU_LOGIN_FAILURE_LIMIT)
+    rounds = 0
     if username and username != API_TOKEN:
-        who = who | Q(username=username) if ip else Q(username=username)
-    failures = 0
-    if ip or username:
-        failures = AccessFailureLog.objects.filter(
-            who, attempt_time__gte=timezone.now() - BACKOFF_WINDOW
-        ).count()
-    rounds = max(0, failures // max(1, settings.AXES_FAILURE_LIMIT) - 1)
-    value = min(base * (2 ** min(rounds, 16)), MAX_COOL_OFF)
+        rounds = AccessFailureLog.objects.filter(username=username, attempt_time__gte=since).count() // limit
+    if ip:
+        address_limit = limit if username == API_TOKEN else max(1, settings.KEFU_LOGIN_ADDRESS_FAILURE_LIMIT)
+        from_address = AccessFailureLog.objects.filter(ip_address=ip, attempt_time__gte=since).count()
+        rounds = max(rounds, from_address // address_limit)
+    value = min(base * (2 ** min(max(0, rounds - 1), 16)), MAX_COOL_OFF)
     request._kefu_cool_off = value
     return value
 
