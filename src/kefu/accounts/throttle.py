@@ -2,10 +2,11 @@
 
 One mechanism for every door that takes a secret: the login pages (Django's `authenticate`, which
 axes watches through its backend), unknown API tokens and the portal's number + phone look-up (both
-reported here as failed logins under a pseudo user name). A client is locked once the account or
-the address has KEFU_LOGIN_FAILURE_LIMIT (KEFU_LOGIN_ADDRESS_FAILURE_LIMIT) failures within the cool-off; the cool-off doubles with
-every further limit's worth of failures in the last day (back-off), up to a day. axes keeps the
-attempts, the failures and the successful logins in the database, shown in the admin (审计).
+reported here as failed logins under a pseudo user name). A client is locked once the account has
+KEFU_LOGIN_FAILURE_LIMIT failures within the cool-off, or the address KEFU_LOGIN_ADDRESS_FAILURE_LIMIT;
+the cool-off doubles with every further round of failures in the last day (back-off), up to a day.
+axes keeps the attempts, the failures and the successful logins in the database, shown in the admin
+(登录审计).
 """
 
 from datetime import timedelta
