@@ -33,6 +33,7 @@ def signed(settings):
 def post(body: bytes = BODY, *, secret: str = SECRET, stamp: int | None = None, signature: str | None = None):
     stamp = int(time.time()) if stamp is None else stamp
     headers = {
+        "Accept-Language": "en",  # the refusals' wording is checked in English
         "X-Kefu-Timestamp": str(stamp),
         "X-Kefu-Signature": signature or sign(secret, str(stamp), body),
     }
