@@ -85,6 +85,7 @@ def child(args: argparse.Namespace) -> dict:
     }
     if args.database_url:
         env["KEFU_DATABASE_URL"] = args.database_url
+        env["KEFU_PROFILE"] = "embedded"  # PostgreSQL without the production HTTPS and key rules
     os.environ.update(env)
     import email
 
@@ -213,6 +214,7 @@ def poller(args: argparse.Namespace) -> dict:
             "KEFU_HUEY_IMMEDIATE": "0",
             "DJANGO_SETTINGS_MODULE": "kefu.settings",
             "KEFU_DATABASE_URL": args.database_url,
+            "KEFU_PROFILE": "embedded",  # PostgreSQL without the production HTTPS and key rules
         }
     )
     import django

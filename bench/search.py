@@ -463,6 +463,7 @@ def child(args) -> None:
     os.environ.update(
         {
             "KEFU_DATABASE_URL": url,
+            "KEFU_PROFILE": "embedded",  # PostgreSQL without the production HTTPS and key rules
             "KEFU_DATA_DIR": data_dir,
             "KEFU_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
             "KEFU_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

@@ -10,6 +10,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from kefu.core.secretkey import embedded_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KEFU_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -24,7 +28,29 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("KEFU_DEBUG", False)
-SECRET_KEY = os.environ.get("KEFU_SECRET_KEY", "kefu-insecure-development-key-change-me")
+DATABASE_URL = os.environ.get("KEFU_DATABASE_URL", f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}")
+
+# --- profile: "embedded" (one machine, SQLite) or "production" ----------------------------------
+# Unset, the database decides: SQLite is the embedded profile, any other database is production.
+# Production insists on a given secret key and turns HTTPS-only settings on by default.
+KEFU_PROFILE = os.environ.get("KEFU_PROFILE", "").strip().lower() or (
+    "embedded" if DATABASE_URL.startswith("sqlite") else "production"
+)
+if KEFU_PROFILE not in {"embedded", "production"}:
+    raise ImproperlyConfigured(f"KEFU_PROFILE must be 'embedded' or 'production', not {KEFU_PROFILE!r}")
+PRODUCTION = KEFU_PROFILE == "production"
+
+# There is no built-in key: anyone who knows the key can forge portal and survey links. Embedded, a
+# random key is made on first start and kept in the data directory (0600); production must set one.
+SECRET_KEY = os.environ.get("KEFU_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "KEFU_SECRET_KEY is not set. The production profile (KEFU_PROFILE=production, or a "
+            "KEFU_DATABASE_URL that is not SQLite) needs the same secret key on every machine; make one with "
+            'python3 -c "import secrets; print(secrets.token_urlsafe(50))" (docs/operations.md, Security).'
+        )
+    SECRET_KEY = embedded_secret_key(DATA_DIR)
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("KEFU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
 ]
@@ -41,6 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "axes",
+    "ninja",  # /api/docs from ninja's own static Swagger UI, not from a CDN (the CSP refuses those)
     "channels",
     "huey.contrib.djhuey",
     "kefu.core",
@@ -60,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into kefu.accounts.throttle's 429
     "kefu.core.middleware.DatabaseBusyMiddleware",  # last: it sees the views' exceptions
 ]
 
@@ -93,7 +124,6 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("KEFU_DATABASE_URL", f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 # Seconds a write may wait for SQLite's one write lock before the request is answered 503 (busy).
 KEFU_SQLITE_LOCK_TIMEOUT = float(os.environ.get("KEFU_SQLITE_LOCK_TIMEOUT", 30))
@@ -127,6 +157,33 @@ elif KEFU_DB_POOL_MAX > 0:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# --- sign-in: lockout, passwords (docs/operations.md, Security) ---------------------------------
+# django-axes counts failures per account and per address (kefu.accounts.throttle adds the API's
+# unknown tokens and the portal look-up) and keeps the audit of logins in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+KEFU_LOGIN_FAILURE_LIMIT = int(os.environ.get("KEFU_LOGIN_FAILURE_LIMIT", 10))
+KEFU_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("KEFU_LOGIN_ADDRESS_FAILURE_LIMIT", 50))
+KEFU_LOGIN_COOLOFF_MINUTES = int(os.environ.get("KEFU_LOGIN_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = KEFU_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "kefu.accounts.throttle.cool_off"
+AXES_LOCKOUT_PARAMETERS = "kefu.accounts.throttle.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "kefu.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the back-off counts these; the admin shows them
+AXES_VERBOSE = False
+KEFU_PASSWORD_MIN_LENGTH = int(os.environ.get("KEFU_PASSWORD_MIN_LENGTH", 10))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": KEFU_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -190,6 +247,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEFU_MAX_ATTACHMENT_BYTES = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 # Shared secret a PBX integration sends as X-Kefu-CTI-Token to POST /api/telephony/events (empty: tokens only).
 KEFU_CTI_TOKEN = os.environ.get("KEFU_CTI_TOKEN", "")
+# Secret of signed CTI requests (X-Kefu-Timestamp, X-Kefu-Signature: the webhooks' scheme), and how far
+# (seconds) a timestamp may be from the server's clock; a signed request is accepted once.
+KEFU_CTI_SECRET = os.environ.get("KEFU_CTI_SECRET", "")
+KEFU_CTI_SIGNATURE_TOLERANCE = int(os.environ.get("KEFU_CTI_SIGNATURE_TOLERANCE", 300))
 
 # --- mail -------------------------------------------------------------------------------------
 # Embedded default: every outgoing mail is a file under <data dir>/mail, so `kefu run` shows what it
@@ -224,12 +285,40 @@ KEFU_SMS_QUIET_HOURS = os.environ.get("KEFU_SMS_QUIET_HOURS", "21:00-08:00")
 KEFU_SURVEY_URL = os.environ.get("KEFU_SURVEY_URL", "")
 KEFU_WEBHOOK_TIMEOUT = float(os.environ.get("KEFU_WEBHOOK_TIMEOUT", 10))
 
-SESSION_COOKIE_SECURE = env_bool("KEFU_SECURE_COOKIES", False)
+# --- HTTPS and headers (docs/operations.md, Security) -------------------------------------------
+# On by default in the production profile; behind a proxy, uvicorn takes https from X-Forwarded-Proto
+# (FORWARDED_ALLOW_IPS), so request.is_secure() needs no SECURE_PROXY_SSL_HEADER.
+SESSION_COOKIE_SECURE = env_bool("KEFU_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("KEFU_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("KEFU_HSTS_SECONDS", 31536000 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KEFU_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("KEFU_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Asking browsers to preload the domain is the domain owner's commitment, not a default of ours.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Content-Security-Policy on every response (django-csp; Django has its own only from 6.0): scripts
+# and styles from Kefu's own static files only, no inline code, no framing by other sites. The chat
+# widget runs on customer sites under *their* policy (docs/chat.md); websockets are same-origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_denials": {"()": "kefu.core.logs.OneLineDenials"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "WARNING")},
     "loggers": {
@@ -237,7 +326,9 @@ LOGGING = {
             "handlers": ["console"],
             "level": os.environ.get("KEFU_LOG_LEVEL", "INFO"),
             "propagate": False,
-        }
+        },
+        # Expected 403s as one line (Django attaches the exception's traceback).
+        "django.request": {"filters": ["one_line_denials"]},
     },
 }
 

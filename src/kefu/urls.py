@@ -3,9 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kefu.accounts.views import admin_login
 from kefu.api import api
 
 urlpatterns = [
+    path("admin/login/", admin_login),  # before the admin's own: one login page, lockout and 2FA
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

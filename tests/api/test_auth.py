@@ -284,3 +284,30 @@ def test_what_a_request_pins_on_its_user_does_not_reach_the_next_request(monkeyp
     client.get("/api/me")
     assert seen[0] is not seen[1]
     assert "pinned_by_this_request" not in accounts_api.api_tokens.get(ApiToken.hash(raw)).user.__dict__
+
+
+def test_guessing_tokens_locks_the_address_with_a_json_429(org):
+    _token, raw = ApiToken.issue(user=org.agent, name="cti")
+    guesser = Client(REMOTE_ADDR="10.2.0.1", headers={"Authorization": "Bearer kf_guess"})
+    statuses = [guesser.get("/api/me").status_code for _ in range(10)]
+
+    assert statuses == [401] * 9 + [429]
+    refused = guesser.get("/api/me")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.json()["code"] == "too_many_requests" and refused.json()["message"]
+
+
+def test_a_locked_address_does_not_lock_other_addresses_or_the_owner_of_a_token(org):
+    _token, raw = ApiToken.issue(user=org.agent, name="cti")
+    guesser = Client(REMOTE_ADDR="10.2.0.1", headers={"Authorization": "Bearer kf_guess"})
+    for _ in range(12):
+        guesser.get("/api/me")
+
+    other = Client(REMOTE_ADDR="10.2.0.2", headers={"Authorization": f"Bearer {raw}"})
+    assert other.get("/api/me").status_code == 200
+    assert (
+        Client(REMOTE_ADDR="10.2.0.2")
+        .post("/login/", {"username": "agent", "password": "pass12345"})
+        .status_code
+        == 302
+    )

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import signing
 
 from kefu.callbacks.models import Satisfaction, SurveyInvitation, SurveySettings
 from kefu.callbacks.services import survey_answer, survey_invite, survey_url
-from kefu.callbacks.services.surveys import LinkExpired, survey_token
+from kefu.callbacks.services.surveys import SALT, LinkExpired, survey_token
 from kefu.core.errors import NotFound, ValidationError
 from kefu.notify.models import CustomerNotice
 from kefu.tickets.models import Status
@@ -97,3 +98,15 @@ def test_old_link_cannot_rate_the_contact_after_a_reopen(org):
     assert SurveyInvitation.objects.count() == 0
     with pytest.raises(ValidationError):
         survey_answer(token=token, score="satisfied", now=MONDAY_9)
+
+
+def test_a_satisfied_answer_forged_with_the_old_public_key_is_refused(org):
+    ticket = resolved_complaint(org)
+    forged = signing.TimestampSigner(key="kefu-insecure-development-key-change-me", salt=SALT).sign_object(
+        {"t": ticket.pk, "r": None}, compress=True
+    )
+
+    with pytest.raises(NotFound):
+        survey_answer(token=forged, score="satisfied", comment="", now=MONDAY_9)
+    ticket.refresh_from_db()
+    assert ticket.status != Status.CLOSED and not Satisfaction.objects.exists()

@@ -182,3 +182,46 @@ def test_department_and_group_pages_save(org, as_user):
     assert AgentGroup.objects.get(name="投诉专席").leader == org.supervisor
     client.post("/org/skills/new/", {"name": "英语"})
     assert Skill.objects.filter(name="英语").exists()
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password", "aaaaaaaa", "short1x", "manager-boss"])
+def test_weak_staff_passwords_are_refused_at_the_password_field(org, weak):
+    with pytest.raises(ValidationError) as refused:
+        services.user_create(
+            by=org.manager, username="manager-boss", password=weak, display_name="Manager Boss"
+        )
+
+    assert "password" in refused.value.errors
+    assert not User.objects.filter(username="manager-boss").exists()
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password", "aaaaaaaa"])
+def test_weak_passwords_are_refused_when_changed_too(org, weak):
+    with pytest.raises(ValidationError) as refused:
+        services.user_update(by=org.manager, user=org.agent, password=weak)
+
+    assert "password" in refused.value.errors
+
+
+def test_the_minimum_length_is_configurable(org, settings):
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {
+            "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+            "OPTIONS": {"min_length": 16},
+        }
+    ]
+    with pytest.raises(ValidationError):
+        services.user_update(by=org.manager, user=org.agent, password="fifteen-chars-x")
+    services.user_update(by=org.manager, user=org.agent, password="sixteen-chars-xy")
+
+
+def test_the_staff_form_shows_the_password_rule_and_refuses_a_common_password(org, as_user):
+    client = as_user(org.manager)
+    page = client.get("/org/staff/new/")
+    assert "10" in page.content.decode()
+
+    response = client.post(
+        "/org/staff/new/", {"username": "weakling", "password": "password", "role": "agent"}
+    )
+
+    assert response.status_code == 200 and not User.objects.filter(username="weakling").exists()

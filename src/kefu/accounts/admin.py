@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from kefu.accounts.models import AgentGroup, ApiToken, Department, Skill, User
+from kefu.accounts.models import AgentGroup, ApiToken, Department, Skill, TwoFactor, User
 
 
 @admin.register(User)
@@ -45,3 +45,15 @@ admin.site.register(Skill, search_fields=("name",))
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+
+
+@admin.register(TwoFactor)
+class TwoFactorAdmin(admin.ModelAdmin):
+    """Administrators see who has two-factor sign-in and may delete it for a person who lost the phone."""
+
+    list_display = ("user", "confirmed_at")
+    fields = ("user", "confirmed_at")
+    readonly_fields = ("user", "confirmed_at")
+
+    def has_add_permission(self, request):
+        return False

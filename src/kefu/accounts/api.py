@@ -2,7 +2,9 @@
 
 Two ways in, tried in this order (kefu/api.py installs both on every endpoint):
 - `Authorization: Bearer kf_...`: a personal token, looked up by its SHA-256 digest; a token that is
-  unknown, revoked or belongs to an inactive person is refused with 401 (never passed on to the session).
+  unknown, revoked or belongs to an inactive person is refused with 401 (never passed on to the session),
+  and counted as a failed sign-in of the address: after KEFU_LOGIN_FAILURE_LIMIT of them the address
+  gets 429 with Retry-After (kefu.accounts.throttle) until its cool-off ends.
   Each process keeps a token it has read for TOKEN_CACHE_SECONDS (10 s): a revocation or deactivation
   applies at once in the process that made it, within those seconds in the others;
 - the Django session of the pages, with Django's CSRF check on unsafe methods (the `X-CSRFToken`
@@ -25,6 +27,7 @@ from ninja.responses import Status as HttpStatus
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from kefu.accounts import throttle
 from kefu.accounts.models import ApiToken, Department, User
 from kefu.core.errors import NotFound
 from kefu.core.refcache import KeyedRefCache
@@ -65,6 +68,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User:
         found = api_tokens.get(ApiToken.hash(token)) if token else None
         if found is None:
+            # Guessing costs the guesser: a locked address gets AxesMiddleware's 429 instead of this 401.
+            throttle.record_failure(request, username=throttle.API_TOKEN)
             # A bad token is an error of its own, not a reason to fall back to a session cookie.
             raise AuthenticationError(
                 message=_("The API token is unknown, revoked or its owner is inactive.")

@@ -1,6 +1,7 @@
 """Forms of the sign-in and organisation pages, and the one place domain errors meet forms."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -68,7 +69,7 @@ class StaffForm(forms.Form):
         label=_("password"),
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 8 characters. Leave empty to keep the current password."),
+        help_text=_("Leave empty to keep the current password."),
     )
     display_name = forms.CharField(label=_("display name"), max_length=50, required=False)
     employee_no = forms.CharField(label=_("employee number (工号)"), max_length=20, required=False)
@@ -98,7 +99,11 @@ class StaffForm(forms.Form):
             self.fields["username"].disabled = True
         else:
             self.fields["password"].required = True
-            self.fields["password"].help_text = _("At least 8 characters.")
+            self.fields["password"].help_text = ""
+        rules = _("At least %(count)s characters, not a common or all-digit password, not like the name.") % {
+            "count": settings.KEFU_PASSWORD_MIN_LENGTH
+        }
+        self.fields["password"].help_text = f"{rules} {self.fields['password'].help_text}".strip()
         self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
         superiors = active_staff()
         if editing is not None:
@@ -157,3 +162,14 @@ class DepartmentForm(forms.Form):
 
 class SkillForm(forms.Form):
     name = forms.CharField(label=_("new skill"), max_length=50)
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=_("The six digits the authenticator app shows, or one of your recovery codes."),
+    )

@@ -206,3 +206,28 @@ class ApiToken(models.Model):
         raw = "kf_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=raw[:8], digest=cls.hash(raw))
         return token, raw
+
+
+class TwoFactor(models.Model):
+    """A person's TOTP second factor (双重验证): the shared secret, and digests of the recovery codes.
+
+    Inactive until the first code confirms it (confirmed_at); last_step refuses a code used once
+    within its 30 s window again.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    recovery_digests = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor sign-in")
+        verbose_name_plural = _("two-factor sign-ins")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None

@@ -7,6 +7,8 @@ administrator, nor make anyone a supervisor. A superior chain or a department tr
 
 from collections.abc import Iterable
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -88,6 +90,14 @@ def _set_groups(user: User, groups: Iterable[AgentGroup] | None) -> None:
         user.agent_groups.set(list(groups))
 
 
+def _check_password(password: str, user: User, errors: dict[str, list[str]]) -> None:
+    """Django's validators (settings.AUTH_PASSWORD_VALIDATORS): length, common, all digits, like the name."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        errors.setdefault("password", []).extend(str(m) for m in exc.messages)
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -115,8 +125,11 @@ def user_create(
         errors.setdefault("username", []).append(
             _("The username “%(value)s” is taken.") % {"value": username}
         )
-    if len(password or "") < 8:
-        errors.setdefault("password", []).append(_("The password needs at least 8 characters."))
+    _check_password(
+        password or "",
+        User(username=username, display_name=display_name, email=email or "", employee_no=employee_no),
+        errors,
+    )
     _check_role(by, role, errors)
     if superior is not None and not superior.is_active:
         errors.setdefault("superior", []).append(
@@ -179,8 +192,8 @@ def user_update(
         errors.setdefault("superior", []).append(_("Nobody can be their own superior."))
     else:
         _check_superior(user, superior, errors)
-    if password and len(password) < 8:
-        errors.setdefault("password", []).append(_("The password needs at least 8 characters."))
+    if password:
+        _check_password(password, user, errors)
     _raise(errors)
     for field, value in (
         ("role", role),

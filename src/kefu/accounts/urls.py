@@ -17,6 +17,8 @@ org_patterns = [
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/verify/", views.login_verify, name="login_verify"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", views.two_factor_page, name="two_factor"),
     path("org/", include((org_patterns, "org"))),
 ]

@@ -4,24 +4,28 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from kefu.accounts import services
+from kefu.accounts import services, throttle, twofactor
 from kefu.accounts.forms import (
     DepartmentForm,
     GroupForm,
     LoginForm,
     SkillForm,
     StaffForm,
+    TwoFactorCodeForm,
     report_domain_error,
 )
-from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
+from kefu.accounts.models import AgentGroup, Department, Role, Skill, TwoFactor, User
 from kefu.core.errors import DomainError
 
 
@@ -66,10 +70,89 @@ lead_required = role_required(is_lead)
 org_manager_required = role_required(services.can_manage_org)
 
 
+PENDING_USER = "kefu_2fa_user"  # session keys between the password and the second factor
+PENDING_BACKEND = "kefu_2fa_backend"
+PENDING_NEXT = "kefu_2fa_next"
+
+
 class LoginView(auth_views.LoginView):
+    """The password; a person with two-factor sign-in on goes on to the code before being signed in."""
+
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if twofactor.two_factor_of(user) is None:
+            return super().form_valid(form)
+        self.request.session.cycle_key()  # a fresh session id for the half-signed-in state
+        self.request.session[PENDING_USER] = user.pk
+        self.request.session[PENDING_BACKEND] = user.backend
+        self.request.session[PENDING_NEXT] = self.get_success_url()
+        return redirect("login_verify")
+
+
+def login_verify(request):
+    """双重验证: the code from the authenticator app (or a recovery code) after the password."""
+    user_id = request.session.get(PENDING_USER)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        return redirect("login")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # A wrong code is a failed sign-in of the account (lockout and back-off like passwords).
+        if throttle.is_locked(request, username=user.username):
+            return throttle.lockout_response(request)
+        if twofactor.two_factor_check(user=user, code=form.cleaned_data["code"]):
+            backend = request.session.get(PENDING_BACKEND)
+            next_url = request.session.get(PENDING_NEXT) or reverse("workspace:home")
+            auth_login(request, user, backend=backend)  # rotates the session, dropping the pending keys
+            return redirect(next_url)
+        throttle.record_failure(request, username=user.username)
+        form.add_error("code", _("The code is wrong or expired; try the current one."))
+    return render(request, "registration/verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def admin_login(request):
+    """The admin signs in through the same page as everyone, with lockout and the second factor."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
+
+
+@login_required
+def two_factor_page(request):
+    """Set up or turn off two-factor sign-in for oneself (administrators and managers)."""
+    user = request.user
+    if not twofactor.may_use_two_factor(user):
+        raise HttpForbidden(_("Two-factor sign-in is for administrators and managers."))
+    device = TwoFactor.objects.filter(user=user).first()
+    form = TwoFactorCodeForm(request.POST or None)
+    context = {"device": device, "form": form}
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        try:
+            if action == "begin":
+                device = twofactor.two_factor_begin(user=user)
+                form = TwoFactorCodeForm()
+            elif action == "confirm" and form.is_valid():
+                context["recovery_codes"] = twofactor.two_factor_confirm(
+                    user=user, code=form.cleaned_data["code"]
+                )
+                device = twofactor.two_factor_of(user)
+                form = TwoFactorCodeForm()
+            elif action == "disable" and form.is_valid():
+                twofactor.two_factor_disable(user=user, code=form.cleaned_data["code"])
+                messages.success(request, _("Two-factor sign-in is off."))
+                return redirect("two_factor")
+        except DomainError as exc:
+            report_domain_error(request, exc, None if action == "begin" else form)
+    context.update(device=device, form=form)
+    if device is not None and not device.active:
+        context.update(
+            secret=device.secret, uri=twofactor.otpauth_uri(device), qr=mark_safe(twofactor.qr_svg(device))
+        )
+    return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
 
 
 class LogoutView(auth_views.LogoutView):

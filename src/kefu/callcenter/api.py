@@ -1,7 +1,9 @@
 """Telephony API: the CTI event endpoint a PBX integration calls, and calls of a work order or customer.
 
-POST /api/telephony/events takes either the shared secret of settings.KEFU_CTI_TOKEN in the
-`X-Kefu-CTI-Token` header (the PBX acts as the system) or a personal API token of service-center staff.
+POST /api/telephony/events takes a request signed with settings.KEFU_CTI_SECRET (X-Kefu-Timestamp and
+X-Kefu-Signature, the scheme of the outgoing webhooks: nothing captured can be replayed), the shared
+secret of settings.KEFU_CTI_TOKEN in the `X-Kefu-CTI-Token` header (the PBX acts as the system), or a
+personal API token of service-center staff.
 """
 
 import hmac
@@ -18,6 +20,7 @@ from pydantic import AwareDatetime, field_validator
 
 from kefu.accounts.api import SessionAuth, TokenAuth
 from kefu.callcenter import selectors, services
+from kefu.core import signatures
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
 from kefu.tickets.models import Ticket
 from kefu.tickets.permissions import can_view
@@ -36,6 +39,37 @@ class CtiTokenAuth(APIKeyHeader):
         expected = getattr(settings, "KEFU_CTI_TOKEN", "")
         if not expected or not hmac.compare_digest(key.encode(), expected.encode()):
             raise AuthenticationError(message=_("The CTI token is wrong, or no KEFU_CTI_TOKEN is set."))
+        request.cti_system = True
+        return "cti"
+
+
+class CtiSignatureAuth(APIKeyHeader):
+    """X-Kefu-Timestamp + X-Kefu-Signature over the raw body with settings.KEFU_CTI_SECRET.
+
+    A timestamp further than KEFU_CTI_SIGNATURE_TOLERANCE seconds from now, a wrong MAC and a request
+    already received are refused (401), not passed on to the other ways in.
+    """
+
+    param_name = signatures.SIGNATURE_HEADER
+
+    def authenticate(self, request: HttpRequest, key):
+        if not key:
+            return None
+        secret = getattr(settings, "KEFU_CTI_SECRET", "")
+        if not secret:
+            raise AuthenticationError(message=_("Signed CTI requests need KEFU_CTI_SECRET on the server."))
+        try:
+            signatures.verify(
+                secret=secret,
+                timestamp=request.headers.get(signatures.TIMESTAMP_HEADER, ""),
+                signature=key,
+                body=request.body,
+                tolerance=settings.KEFU_CTI_SIGNATURE_TOLERANCE,
+            )
+        except signatures.BadSignature as exc:
+            raise AuthenticationError(
+                message=_("The CTI signature is refused: %(reason)s") % {"reason": exc}
+            ) from None
         request.cti_system = True
         return "cti"
 
@@ -108,7 +142,12 @@ def _staff(request: HttpRequest):
     return user
 
 
-@router.post("/events", response=CallOut, auth=[CtiTokenAuth(), TokenAuth()], summary="A PBX call event")
+@router.post(
+    "/events",
+    response=CallOut,
+    auth=[CtiSignatureAuth(), CtiTokenAuth(), TokenAuth()],
+    summary="A PBX call event",
+)
 def cti_event(request: HttpRequest, payload: CtiEventIn):
     """ring / answer / hangup of one call; repeating an event changes nothing. Ring pops the caller's card."""
     by = _staff(request)

@@ -479,3 +479,36 @@ def test_a_broken_cache_lets_customers_submit_rather_than_failing(org, client, m
 
     assert client.post("/portal/", form()).status_code == 302
     assert Ticket.objects.count() == 1
+
+
+def test_a_link_forged_with_the_old_public_key_is_refused(org, client):
+    ticket = submitted(client)
+    forged = signing.TimestampSigner(key="kefu-insecure-development-key-change-me", salt=SALT).sign(
+        ticket.number
+    )
+
+    assert client.get(f"/portal/t/{forged}/").status_code == 404
+
+
+def test_guessing_the_phone_of_a_number_locks_that_number(org, client, settings):
+    settings.KEFU_PORTAL_LOOKUPS_PER_IP = 1000  # the plain rate limit stays out of the way
+    ticket = submitted(client)
+    statuses = [
+        Client(REMOTE_ADDR=f"10.3.0.{n}")
+        .post("/portal/track/", {"number": ticket.number, "phone": f"1390000000{n}"})
+        .status_code
+        for n in range(10)
+    ]
+    assert statuses == [400] * 9 + [429]
+
+    # The right phone, from yet another address: the number is locked for the cool-off.
+    response = Client(REMOTE_ADDR="10.3.1.1").post(
+        "/portal/track/", {"number": ticket.number, "phone": PHONE}
+    )
+
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        later = Client(REMOTE_ADDR="10.3.1.1").post(
+            "/portal/track/", {"number": ticket.number, "phone": PHONE}
+        )
+    assert later.status_code == 302

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts import throttle
 from kefu.accounts.forms import report_domain_error
 from kefu.core.errors import DomainError, NotFound
 from kefu.customers.models import normalize_phone
@@ -115,9 +116,13 @@ def track(request):
         if form.is_valid():
             number = form.cleaned_data["number"].strip().upper()
             phone = normalize_phone(form.cleaned_data["phone"])
+            # Guessing a phone for a known number is a login attempt: locked per number and per address.
+            if throttle.is_locked(request, username=throttle.portal_username(number)):
+                return throttle.lockout_response(request)
             ticket = Ticket.objects.filter(number=number).first()
             if ticket is not None and phone and normalize_phone(ticket.customer_phone) == phone:
                 return redirect("intake_portal:ticket", token=tracking_token(ticket))
+            throttle.record_failure(request, username=throttle.portal_username(number))
             form.add_error(None, _("We found no work order with this number and phone. Please check both."))
     return render(request, "intake_portal/track.html", {"form": form}, status=400 if form.errors else 200)
 

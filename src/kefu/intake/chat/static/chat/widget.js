@@ -60,8 +60,18 @@
   host.id = "kefu-chat";
   document.body.appendChild(host);
   var root = host.attachShadow({ mode: "open" });
+  // A constructed stylesheet rather than a <style> element: a host page whose Content-Security-Policy
+  // forbids inline styles (Kefu's own pages do) still styles the widget (docs/chat.md).
+  var sheet = null;
+  try {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) {
+    sheet = null;
+  }
   root.innerHTML =
-    "<style>" + CSS + "</style>" +
+    (sheet ? "" : "<style>" + CSS + "</style>") +
     '<button class="launcher kefu-chat-launcher" type="button"></button>' +
     '<div class="panel kefu-chat-panel" hidden role="dialog">' +
     '<div class="head"><strong class="title"></strong><button type="button" class="close" aria-label=""></button></div>' +
