@@ -20,7 +20,9 @@ def org(db):
 
 @pytest.fixture
 def ticket(org):
-    return ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="几点开门？")
+    return ticket_create(
+        by=org.agent, ticket_type="consultation", channel="phone", content="几点开门？"
+    ).ticket
 
 
 def test_save_new_stores_every_field_and_sends_the_save_signals(ticket, org):
@@ -85,8 +87,8 @@ def test_build_refuses_an_unknown_field(ticket):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the staging-table UPDATE is for PostgreSQL")
 def test_update_from_rows_gives_each_row_its_own_values(org):
-    a = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="一")
-    b = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="二")
+    a = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="一").ticket
+    b = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="二").ticket
     update_from_rows(
         connection,
         table=Ticket._meta.db_table,

@@ -34,7 +34,7 @@ from kefu.tickets.models import (
     TicketType,
 )
 from kefu.tickets.services import sla
-from kefu.tickets.services.tickets import running_clocks
+from kefu.tickets.services.tickets import Created, running_clocks
 
 DETAIL_RELATED = (
     "customer",
@@ -172,7 +172,7 @@ class TicketOut(TicketListOut):
     def resolve_sla(obj: Ticket) -> list[dict]:
         now = timezone.now()
         result = []
-        for clock in running_clocks(obj):
+        for clock in obj.clocks if isinstance(obj, Recorded) else running_clocks(obj):
             status = sla.clock_status(clock, now)
             result.append(
                 {
@@ -189,11 +189,23 @@ class TicketOut(TicketListOut):
 
     @staticmethod
     def resolve_actions(obj: Ticket, context) -> list[dict]:
-        user = user_of(context["request"])
+        available = (
+            obj.actions if isinstance(obj, Recorded) else workflow.available(obj, user_of(context["request"]))
+        )
         return [
-            {"action": t.action, "label": str(t.label), "note_required": t.note_required}
-            for t in workflow.available(obj, user)
+            {"action": t.action, "label": str(t.label), "note_required": t.note_required} for t in available
         ]
+
+
+class Recorded:
+    """A new work order as the create endpoint answers it: the work order's fields, the clocks
+    ticket_create started and the caller's actions, so that nothing is read back."""
+
+    def __init__(self, created: Created, actions: list[workflow.Transition]) -> None:
+        self.ticket, self.clocks, self.actions = created.ticket, created.clocks, actions
+
+    def __getattr__(self, name: str):
+        return getattr(self.ticket, name)
 
 
 class EventOut(Schema):
@@ -421,16 +433,15 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
 def ticket_create(request, payload: TicketCreateIn):
-    # The service's instance already holds what the detail shows (customer, category, group,
-    # the clocks it started). The caller's groups, from the per-process snapshot, give the new
-    # work order's group and the answer's actions; not when it is accepted at once, a permission
-    # check of its own, which reads them fresh.
+    # The service's answer already holds what the detail shows (customer, category, group, the
+    # clocks it started). The caller's groups, from the per-process snapshot, give the new work
+    # order's group and the answer's actions; not when it is accepted at once, a permission check
+    # of its own, which reads them fresh.
     user = user_of(request)
     data = payload.dict()
-    if not data.get("accept"):
-        permissions.pin_agent_groups(user, cached=True)
-    ticket = services.ticket_create(by=user, **data)
-    return HttpStatus(201, ticket)
+    access = None if data.get("accept") else permissions.Access.of(user, cached=True)
+    created = services.ticket_create(by=user, access=access, **data)
+    return HttpStatus(201, Recorded(created, workflow.available(created.ticket, user, access)))
 
 
 @tickets_router.get("/{number}", response=TicketOut, summary="One work order")

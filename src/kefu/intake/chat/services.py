@@ -464,7 +464,7 @@ def _ticket_for(session: ChatSession, agent: User, now: datetime) -> Ticket:
             customer_email=session.customer_email,
             accept=True,
             now=now,
-        )
+        ).ticket
 
 
 @transaction.atomic
@@ -697,7 +697,7 @@ def _ticket_unattended(session: ChatSession, text: str, now: datetime) -> Ticket
             customer_phone=session.customer_phone,
             customer_email=session.customer_email,
             now=now,
-        )
+        ).ticket
 
 
 @transaction.atomic
