@@ -302,11 +302,14 @@ def detail(request, number: str):
 
 def _refused(request, ticket: Ticket, exc: DomainError, form=None, form_name: str = ""):
     """A stale version keeps nothing: the message, and the page reloaded; other refusals re-render the
-    page with the submitted form and its errors (or a message when there is no form to show them)."""
+    page with the submitted form and its errors (or a message when there is no form to show them).
+
+    A refusal of the whole action (the state machine's, or the person's rights: no field named) is
+    a message at the top of the page: the page re-rendered may no longer offer that form at all."""
     if isinstance(exc, StaleVersion) or form is None:
         report_domain_error(request, exc)
         return redirect("tickets:detail", number=ticket.number)
-    report_domain_error(request, exc, form)
+    report_domain_error(request, exc, form if exc.errors else None)
     return _detail(request, ticket, {form_name: form}, status=400)
 
 
