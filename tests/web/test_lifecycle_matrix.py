@@ -34,7 +34,9 @@ class Attempt:
         return getattr(self.client, method)(f"/api{path}", json.dumps(body), content_type="application/json")
 
     def _pending(self) -> Dispatch:
-        return self.ticket.dispatches.filter(state=Dispatch.State.PENDING, department=self.org.logistics).first()
+        return self.ticket.dispatches.filter(
+            state=Dispatch.State.PENDING, department=self.org.logistics
+        ).first()
 
     def _free_department(self):
         pending = set(self.ticket.dispatches.filter(state="pending").values_list("department_id", flat=True))
@@ -50,7 +52,9 @@ class Attempt:
             body = {"department_ids": [self._free_department().pk], "instructions": NOTE, "version": version}
             return self._api("post", f"/tickets/{number}/dispatches", body)
         if action == "merge":
-            return self._api("post", f"/tickets/{number}/merge", {"into": self.into.number, "version": version})
+            return self._api(
+                "post", f"/tickets/{number}/merge", {"into": self.into.number, "version": version}
+            )
         if action in DEPARTMENT_ACTIONS:
             kind, field = ("reply", "reply") if action == "department_reply" else ("return", "reason")
             return self._api("post", f"/dispatches/{self._pending().pk}/{kind}", {field: NOTE})
@@ -101,6 +105,26 @@ def test_api_and_page_give_the_tables_answer_to_every_action(org, status, who):
     if not ticket.dispatches.filter(state="pending").exists():
         stray_dispatch(org, ticket)
     into = new_ticket(org, ticket_type="consultation", content="同一件事，顾客又打来一次")
+
+    # the API's detail and the page offer the same things, those the table allows
+    person = getattr(org, who)
+    client = Client()
+    client.force_login(person)
+    offered = client.get(f"/api/tickets/{ticket.number}").json()
+    shown = client.get(f"/tickets/{ticket.number}/").context
+    can = shown["can"]
+    on_page = {t.action for t in shown["actions"]}
+    on_page |= {action for action in ("dispatch", "merge") if can[action]}
+    assert {a["action"] for a in offered["actions"]} == on_page
+    assert on_page == {a for a in workflow.ACTIONS if workflow.allows(ticket, a, person)} - set(
+        DEPARTMENT_ACTIONS
+    )
+    assert (offered["can_edit"], offered["can_escalate"]) == (can["edit"], can["escalate"])
+    assert (can["edit"], can["escalate"]) == (
+        workflow.may_edit(ticket, person),
+        workflow.may_escalate(ticket, person),
+    )
+
     mismatches, seen = [], set()
     for action in ACTIONS:
         # the person: the owner or a colleague of the same group; a department's answer by its staff

@@ -163,6 +163,8 @@ class TicketOut(TicketListOut):
     actions: list[ActionOut] = Field(
         ..., description="What the caller may do now; `dispatch` and `merge` have their own endpoints."
     )
+    can_edit: bool = Field(..., description="Whether the caller may edit the register now (PATCH).")
+    can_escalate: bool = Field(..., description="Whether the caller may escalate it by hand now.")
 
     @staticmethod
     def resolve_merged_into(obj: Ticket) -> str | None:
@@ -188,10 +190,19 @@ class TicketOut(TicketListOut):
         return result
 
     @staticmethod
+    def resolve_can_edit(obj: Ticket, context) -> bool:
+        ticket, access = _unwrapped(obj)
+        return workflow.may_edit(ticket, user_of(context["request"]), access)
+
+    @staticmethod
+    def resolve_can_escalate(obj: Ticket, context) -> bool:
+        ticket, access = _unwrapped(obj)
+        return workflow.may_escalate(ticket, user_of(context["request"]), access)
+
+    @staticmethod
     def resolve_actions(obj: Ticket, context) -> list[dict]:
-        available = (
-            obj.actions if isinstance(obj, Recorded) else workflow.available(obj, user_of(context["request"]))
-        )
+        ticket, access = _unwrapped(obj)
+        available = workflow.available(ticket, user_of(context["request"]), access)
         return [
             {"action": t.action, "label": str(t.label), "note_required": t.note_required} for t in available
         ]
@@ -199,13 +210,18 @@ class TicketOut(TicketListOut):
 
 class Recorded:
     """A new work order as the create endpoint answers it: the work order's fields, the clocks
-    ticket_create started and the caller's actions, so that nothing is read back."""
+    ticket_create started, and the caller's agent groups for the actions it offers (None: read
+    them), so that nothing is read back."""
 
-    def __init__(self, created: Created, actions: list[workflow.Transition]) -> None:
-        self.ticket, self.clocks, self.actions = created.ticket, created.clocks, actions
+    def __init__(self, created: Created, access: permissions.Access | None) -> None:
+        self.ticket, self.clocks, self.access = created.ticket, created.clocks, access
 
     def __getattr__(self, name: str):
         return getattr(self.ticket, name)
+
+
+def _unwrapped(obj: Ticket | Recorded) -> tuple[Ticket, permissions.Access | None]:
+    return (obj.ticket, obj.access) if isinstance(obj, Recorded) else (obj, None)
 
 
 class EventOut(Schema):
@@ -441,7 +457,7 @@ def ticket_create(request, payload: TicketCreateIn):
     data = payload.dict()
     access = None if data.get("accept") else permissions.Access.of(user, cached=True)
     created = services.ticket_create(by=user, access=access, **data)
-    return HttpStatus(201, Recorded(created, workflow.available(created.ticket, user, access)))
+    return HttpStatus(201, Recorded(created, access))
 
 
 @tickets_router.get("/{number}", response=TicketOut, summary="One work order")

@@ -505,10 +505,10 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
             "list": "; ".join(f"{s['name']} ({s['reason']})" for s in skipped)
         }
     # Called inside a savepoint of its own, or a batch without them that a failure rolls back whole.
-    created = None
+    recorded = None  # what ticket_create made, when this mail opens a new work order
     if ticket is None:
         address = _valid_email(parsed.from_address)
-        created = ticket_create(
+        recorded = ticket_create(
             by=None,
             ticket_type=mailbox.ticket_type if mailbox else TicketType.CONSULTATION,
             channel=Channel.EMAIL,
@@ -519,7 +519,7 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
             group_id=mailbox.group_id if mailbox else None,
             now=now,
         )
-        ticket = created.ticket
+        ticket = recorded.ticket
     message, created = message_receive(
         ticket=ticket,
         channel=Channel.EMAIL,
@@ -545,8 +545,8 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
             size=len(attachment.data),
             content_type=attachment.content_type[:100],
         )
-    if created is not None and mailbox is not None and mailbox.acknowledge:
-        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, batch=batch, clocks=created.clocks)
+    if recorded is not None and mailbox is not None and mailbox.acknowledge:
+        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, batch=batch, clocks=recorded.clocks)
     return message
 
 

@@ -22,8 +22,9 @@ from django.utils import timezone
 from kefu.accounts.models import User
 from kefu.core.errors import DomainError
 from kefu.core.rows import pk_in
-from kefu.tickets import workflow
+from kefu.tickets import permissions, workflow
 from kefu.tickets.models import SlaClock, Ticket, TicketEvent
+from kefu.tickets.permissions import Access
 from kefu.tickets.services import sla
 from kefu.tickets.signals import events_recorded
 
@@ -55,21 +56,22 @@ def tickets_transition_bulk(
         raise ValueError(f"{action!r} cannot be performed in bulk; use ticket_transition")
     now = now or timezone.now()
     ids = sorted(set(ticket_ids))
+    access = permissions.Access.of(by) if by is not None else None  # the person's groups, read once
     moved: list[int] = []
     for start in range(0, len(ids), batch_size):
-        moved += _batch(ids[start : start + batch_size], action, by, now)
+        moved += _batch(ids[start : start + batch_size], action, by, access, now)
     return moved
 
 
 @transaction.atomic
-def _batch(ids: list[int], action: str, by: User | None, now: datetime) -> list[int]:
+def _batch(ids: list[int], action: str, by: User | None, access: Access | None, now: datetime) -> list[int]:
     sources = {s for (s, a) in workflow.BY_KEY if a == action}
     locking = Ticket.objects.select_for_update(skip_locked=True, of=("self",))
     rows = list(locking.filter(pk_in(locking, ids), status__in=sources).order_by("pk"))
     allowed: list[tuple[Ticket, workflow.Transition]] = []
     for ticket in rows:
         try:
-            allowed.append((ticket, workflow.check(ticket, action, by)))
+            allowed.append((ticket, workflow.check(ticket, action, by, access)))
         except DomainError:  # the guard refuses this one (not this person's work order)
             continue
     if not allowed:
