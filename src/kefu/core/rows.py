@@ -269,9 +269,11 @@ def pk_in(queryset: models.QuerySet, ids: Sequence[int]) -> RawSQL:
 
 
 def _adapt(connection, value):
-    """A value as the driver takes it: SQLite stores datetimes as text (Django's adapter)."""
+    """A value as the driver takes it: SQLite stores datetimes and dates as text (Django's adapters)."""
     if isinstance(value, datetime.datetime):
         return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return connection.ops.adapt_datefield_value(value)
     return value
 
 
