@@ -8,7 +8,7 @@ from tests.api.conftest import new_ticket
 
 def record(by, **fields):
     values = {"ticket_type": "consultation", "channel": "phone", "content": "请问营业时间", **fields}
-    return ticket_create(by=by, **values)
+    return ticket_create(by=by, **values).ticket
 
 
 def numbers(response) -> list[str]:

@@ -7,9 +7,11 @@ import pytest
 from django.utils import timezone
 
 from kefu.customers.models import Customer
-from kefu.tickets.models import Dispatch, Status, Ticket, TicketEvent
+from kefu.notify.models import Notification
+from kefu.tickets.models import Dispatch, Escalation, Status, Ticket, TicketEvent
 from tests.api.conftest import new_ticket
 from tests.factories import CategoryFactory
+from tests.tickets.helpers import ticket_in
 
 
 def row_counts() -> tuple[int, int, int]:
@@ -337,6 +339,21 @@ def test_escalate_by_hand_goes_one_step_up(org, as_user):
     assert detail["escalated_to"]["id"] == org.supervisor.pk
     assert detail["version"] == body["ticket"]["version"]
     assert api.post(f"/tickets/{number}/escalate", {"note": ""}).status_code == 422
+
+
+@pytest.mark.parametrize("status", [Status.CLOSED, Status.CANCELLED, Status.MERGED])
+def test_escalate_refuses_a_finished_work_order_and_tells_nobody(org, as_user, status):
+    # given a work order its owner finished (closed, cancelled or merged)
+    ticket = ticket_in(org, status, ticket_type="consultation")
+    escalations, told = Escalation.objects.count(), Notification.objects.filter(kind="escalation").count()
+    # when the owner escalates it through the API
+    response = as_user(org.agent).post(f"/tickets/{ticket.number}/escalate", {"note": "客户坚持要主管处理"})
+    # then it is refused as a move the state machine does not allow, and nothing happened
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "transition_not_allowed"
+    assert Escalation.objects.count() == escalations
+    assert Notification.objects.filter(kind="escalation").count() == told
+    assert Ticket.objects.get(pk=ticket.pk).escalated_to is None
 
 
 HUGE = 10**25  # beyond any 64-bit id: must be refused, never reach the database driver

@@ -66,7 +66,7 @@ def test_ring_pops_the_customer_card_and_open_work_orders_on_the_agents_websocke
         channel="phone",
         content="空调坏了",
         customer_phone="13800138000",
-    )
+    ).ticket
     cookie = session_cookie(org.agent)
 
     pop = async_to_sync(ring_and_listen)(cti, cookie)
@@ -188,7 +188,7 @@ def test_phone_work_order_recorded_by_the_agent_during_the_call_is_linked_to_it(
         channel="phone",
         content="问发票",
         customer_phone="13900139000",
-    )
+    ).ticket
     call = CallRecord.objects.get()
     assert call.ticket == ticket
     assert call.customer == ticket.customer
@@ -221,11 +221,13 @@ def test_call_ended_long_ago_is_not_linked_to_a_new_work_order(cti):
 def test_a_call_is_linked_by_hand_and_shown_on_the_work_order_page(cti):
     org = build_org()
     post(cti, event("ring", T, caller="13900139000"))
-    ticket = ticket_create(by=org.agent, ticket_type="consultation", channel="email", content="补登电话")
+    ticket = ticket_create(
+        by=org.agent, ticket_type="consultation", channel="email", content="补登电话"
+    ).ticket
     api = token_client(org.agent)
     call = CallRecord.objects.get()
     assert api.post(f"/telephony/calls/{call.pk}/link", {"ticket": ticket.number}).status_code == 200
-    other = ticket_create(by=org.agent, ticket_type="consultation", channel="email", content="另一张")
+    other = ticket_create(by=org.agent, ticket_type="consultation", channel="email", content="另一张").ticket
     refused = api.post(f"/telephony/calls/{call.pk}/link", {"ticket": other.number})
     assert refused.status_code == 422
     page = Client()

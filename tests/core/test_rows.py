@@ -1,15 +1,17 @@
 """Plain INSERTs of new instances (kefu.core.rows): what they store, the keys they hand back, the
 signals they send, and the batch UPDATE of PostgreSQL."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from tests.org import build_org
 
-from kefu.core.rows import COPY_FROM, build, insert_many, save_new, update_from_rows
+from kefu.core.rows import COPY_FROM, build, insert_many, insert_rows, save_new, update_each, update_from_rows
 from kefu.notify.models import Notification
-from kefu.tickets.models import Ticket, TicketEvent
+from kefu.tickets.models import Ticket, TicketEvent, TicketNumberSequence
 from kefu.tickets.services import ticket_create
 
 
@@ -20,7 +22,9 @@ def org(db):
 
 @pytest.fixture
 def ticket(org):
-    return ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="几点开门？")
+    return ticket_create(
+        by=org.agent, ticket_type="consultation", channel="phone", content="几点开门？"
+    ).ticket
 
 
 def test_save_new_stores_every_field_and_sends_the_save_signals(ticket, org):
@@ -85,8 +89,8 @@ def test_build_refuses_an_unknown_field(ticket):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the staging-table UPDATE is for PostgreSQL")
 def test_update_from_rows_gives_each_row_its_own_values(org):
-    a = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="一")
-    b = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="二")
+    a = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="一").ticket
+    b = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="二").ticket
     update_from_rows(
         connection,
         table=Ticket._meta.db_table,
@@ -98,6 +102,43 @@ def test_update_from_rows_gives_each_row_its_own_values(org):
     assert got == {a.pk: 2, b.pk: 3}
     versions = dict(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "version"))
     assert versions == {a.pk: a.version + 1, b.pk: b.version + 2}
+
+
+def test_update_each_replaces_keeps_the_greater_or_adds_as_told_on_either_database(org):
+    a = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="一").ticket
+    b = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="二").ticket
+    Ticket.objects.filter(pk=b.pk).update(escalation_level=5)
+    moment = timezone.now().replace(microsecond=0)
+    update_each(
+        Ticket,
+        columns=["escalated_to_id", "escalation_level", "version"],
+        rows=[(a.pk, org.supervisor.pk, 2, 1), (b.pk, org.manager.pk, 3, 2)],
+        combine={"escalation_level": "max", "version": "add"},
+        also={"updated_at": moment},
+    )
+    got = {
+        pk: row
+        for pk, *row in Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list(
+            "pk", "escalated_to_id", "escalation_level", "version", "updated_at"
+        )
+    }
+    assert got == {
+        a.pk: [org.supervisor.pk, 2, a.version + 1, moment],
+        b.pk: [org.manager.pk, 5, b.version + 2, moment],  # level 3 does not lower 5
+    }
+
+
+def test_insert_rows_skips_rows_that_break_the_unique_constraint(db):
+    day, next_day = datetime.date(2026, 11, 23), datetime.date(2026, 11, 24)
+    unique = ["prefix", "day"]
+    rows = [("TS", day), ("ZX", day)]
+    assert insert_rows(TicketNumberSequence, columns=unique, rows=rows, fixed={"last": 7}, unique=unique) == 2
+    again = [("TS", day), ("TS", next_day)]
+    assert (
+        insert_rows(TicketNumberSequence, columns=unique, rows=again, fixed={"last": 1}, unique=unique) == 1
+    )
+    stored = sorted(TicketNumberSequence.objects.values_list("prefix", "day", "last"))
+    assert stored == [("TS", day, 7), ("TS", next_day, 1), ("ZX", day, 7)]
 
 
 def test_build_lets_init_receivers_see_the_instance(ticket):

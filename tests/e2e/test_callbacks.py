@@ -72,7 +72,7 @@ def test_not_satisfied_survey_reopens_reaches_the_board_and_a_callback_closes_it
     ticket = ticket_create(
         by=org.agent, ticket_type="complaint", channel="phone", content="快递三天没有送到",
         customer_name="张女士", customer_phone="13800138000", accept=True,
-    )  # fmt: skip
+    ).ticket  # fmt: skip
     ticket = ticket_transition(ticket=ticket, action="start", by=org.agent)
     ticket = ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="已联系快递重新派送")
 

@@ -74,7 +74,7 @@ def test_agent_is_warned_inserts_a_script_and_finds_an_article(agent_page, live_
         title="售后政策", body_html="<p>顾客申请退款后三个工作日内到账</p>", by=org.manager
     )
     ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="email", content="快递三天没有送到",
-                           customer_name="张女士", customer_email="zhang@example.com")  # fmt: skip
+                           customer_name="张女士", customer_email="zhang@example.com").ticket  # fmt: skip
 
     page.goto(f"{live_server.url}/tickets/{ticket.number}/")
     reply = page.locator("form.reply-form textarea[name=body_text]")

@@ -73,7 +73,7 @@ def test_ring_pops_the_callers_card_and_its_button_opens_a_prefilled_work_order(
         channel="phone",
         content="空调坏了",
         customer_phone="13800138000",
-    )
+    ).ticket
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})

@@ -14,7 +14,7 @@ def make_ticket(org, **fields):
     values = {"ticket_type": "complaint", "channel": "phone", "content": "快递三天没有送到，要求退款",
               "customer_name": "张女士", "customer_phone": "13800138000"}  # fmt: skip
     values.update(fields)
-    return ticket_create(by=org.agent, **values)
+    return ticket_create(by=org.agent, **values).ticket
 
 
 def test_variables_are_filled_from_the_work_order_and_the_agent(org):

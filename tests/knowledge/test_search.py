@@ -65,7 +65,7 @@ def test_synonyms_also_serve_work_order_search(org):
     from kefu.tickets.services import ticket_create
 
     ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="phone", content="物流三天没动",
-                           customer_name="张女士", customer_phone="13800138000")  # fmt: skip
+                           customer_name="张女士", customer_phone="13800138000").ticket  # fmt: skip
     services.synonym_save(words="快递 物流", by=org.manager)
     assert list(search_tickets(Ticket.objects.all(), "快递")) == [ticket]
 

@@ -29,7 +29,7 @@ def _frames_after(user, send, count: int) -> list[dict]:
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_reaches_each_person_as_one_frame_per_notification_in_order():
     org = build_org()
-    ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="phone", content="快递丢了")
+    ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="phone", content="快递丢了").ticket
 
     def send():
         notify_many(

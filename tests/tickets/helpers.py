@@ -29,7 +29,7 @@ def new_ticket(org, *, by="agent", now: datetime = MONDAY_9, **fields) -> Ticket
         "customer_phone": "13800138000",
     }
     values.update(fields)
-    return ticket_create(by=actor, now=now, **values)
+    return ticket_create(by=actor, now=now, **values).ticket
 
 
 # How to reach each status from "new" with the services, as the owner (org.agent) would.

@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 
+from kefu.tickets import workflow
 from kefu.tickets.models import SlaClock, SlaTarget, Status, Ticket, TicketEvent
 from kefu.tickets.services import ticket_transition, ticket_update, tickets_transition_bulk
 from kefu.tickets.signals import events_recorded
 from tests.org import build_org
-from tests.tickets.helpers import MONDAY_9, perform, ticket_in
+from tests.tickets.helpers import MONDAY_9, new_ticket, perform, ticket_in
 
 FRIDAY_17 = MONDAY_9 + timedelta(days=4, hours=8)
 
@@ -97,10 +98,72 @@ def test_events_are_announced_once_with_their_ids(org):
     assert all(e.pk and e.action == "request_callback" for e in heard)
 
 
-def test_action_without_a_bulk_path_is_refused(org):
-    ticket = ticket_in(org, Status.RESOLVED)
-    with pytest.raises(ValueError, match="close"):
-        tickets_transition_bulk(ticket_ids=[ticket.pk], action="close", by=None)
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("reopen", Status.RESOLVED),  # needs a note
+        ("customer_replied", Status.WAITING_CUSTOMER),  # resumes each clock on its own
+        ("merge", Status.IN_PROGRESS),  # a service of its own
+    ],
+)
+def test_action_without_a_bulk_path_is_refused(org, action, status):
+    ticket = ticket_in(org, status)
+    with pytest.raises(ValueError, match=action):
+        tickets_transition_bulk(ticket_ids=[ticket.pk], action=action, by=org.agent)
+    assert Ticket.objects.get(pk=ticket.pk).status == status
+
+
+def test_bulk_actions_are_those_whose_declared_effects_apply_alike():
+    assert workflow.BULK_ACTIONS == ["accept", "close", "request_callback", "start"]
+
+
+def whole_state(ticket: Ticket) -> tuple:
+    """Everything a transition may write: the row's lifecycle fields, its last event, every clock."""
+    row = Ticket.objects.get(pk=ticket.pk)
+    event = row.events.filter(kind=TicketEvent.Kind.TRANSITION).order_by("-id").first()
+    clocks = SlaClock.objects.filter(ticket=row).order_by("target", "started_at")
+    return (
+        (row.status, row.version, row.updated_at, row.owner_id, row.resolution),
+        (row.accepted_at, row.resolved_at, row.closed_at),
+        (
+            event.kind,
+            event.action,
+            event.from_status,
+            event.to_status,
+            event.actor_id,
+            event.note,
+            event.data,
+        ),
+        [
+            (c.target, c.state, c.started_at, c.stopped_at, c.budget_seconds, c.due_at, c.next_action_at)
+            for c in clocks
+        ],
+    )
+
+
+def _unowned(org) -> Ticket:
+    return new_ticket(org, by=None, channel="portal", ticket_type="consultation", group_id=org.group.pk)
+
+
+@pytest.mark.parametrize("action", workflow.BULK_ACTIONS)
+def test_every_bulk_action_leaves_what_the_single_path_leaves(org, action):
+    # given two work orders alike in the action's first source status (accept: nobody owns them yet)
+    source = workflow.BY_ACTION[action].sources[-1]  # close: from awaiting callback, its clock running
+    if action == "accept":
+        one, many = _unowned(org), _unowned(org)
+    else:
+        one, many = (ticket_in(org, source, ticket_type="consultation") for _ in range(2))
+    # when one moves alone and the other in bulk, by the same person at the same moment
+    ticket_transition(ticket=one, action=action, by=org.agent, now=FRIDAY_17)
+    moved = tickets_transition_bulk(ticket_ids=[many.pk], action=action, by=org.agent, now=FRIDAY_17)
+    # then both are left exactly alike, and the declared effects are there
+    assert moved == [many.pk]
+    assert whole_state(many) == whole_state(one)
+    effects = workflow.BY_ACTION[action].effects
+    row = Ticket.objects.get(pk=many.pk)
+    assert all(getattr(row, field) == FRIDAY_17 for field in effects.sets_now)
+    if effects.owner_if_unset:
+        assert row.owner == org.agent
 
 
 def test_work_order_locked_by_an_editor_is_skipped_then_moved_next_run(transactional_db):

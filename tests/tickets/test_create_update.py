@@ -9,7 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kefu.core.errors import PermissionDenied, StaleVersion, ValidationError
 from kefu.customers.models import Customer, CustomerPhone
 from kefu.tickets.models import Attachment, SlaClock, Status, Ticket, TicketEvent, TicketNumberSequence
-from kefu.tickets.services import ticket_add_note, ticket_attach, ticket_transition, ticket_update
+from kefu.tickets.services import (
+    ticket_add_note,
+    ticket_attach,
+    ticket_create,
+    ticket_transition,
+    ticket_update,
+)
 from tests.factories import CategoryFactory, CustomerFactory, aware
 from tests.tickets.helpers import MONDAY_9, new_ticket, stock, ticket_in
 
@@ -90,6 +96,18 @@ def test_accept_by_a_lead_keeps_the_recorder_as_owner(org):
 def test_recording_with_accept_takes_it_at_once(org):
     ticket = new_ticket(org, accept=True)
     assert (ticket.status, ticket.accepted_at, ticket.owner) == (Status.ACCEPTED, MONDAY_9, org.agent)
+
+
+def test_recording_returns_the_work_order_and_the_clocks_it_started(org):
+    created = ticket_create(
+        by=org.agent, ticket_type="consultation", channel="phone", content="几点开门？", now=MONDAY_9
+    )
+    stored = SlaClock.objects.filter(ticket=created.ticket).order_by("started_at", "id")
+    assert [(c.pk, c.target, c.due_at) for c in created.clocks] == [
+        (c.pk, c.target, c.due_at) for c in stored
+    ]
+    assert {c.target for c in created.clocks} == {"first_response", "resolution"}
+    assert "started_clocks" not in vars(created.ticket)  # nothing stuck on the instance
 
 
 def test_department_staff_cannot_record_a_work_order(org):

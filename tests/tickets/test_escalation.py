@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from huey.contrib.djhuey import HUEY
 
-from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from kefu.tickets import selectors
 from kefu.tickets.models import Escalation, Status, TicketEvent
 from kefu.tickets.services import sla_sweep, ticket_dispatch, ticket_escalate_manually, ticket_update
@@ -261,6 +261,25 @@ def test_manual_escalation_goes_one_step_above_the_current_holder(org):
     )
     event = ticket.events.filter(kind=TicketEvent.Kind.ESCALATION).first()
     assert (event.actor, event.note) == (org.agent, "顾客要求主管处理")
+
+
+@pytest.mark.parametrize(
+    "status",
+    # The bug: closed, cancelled and merged work orders were escalated (and managers told) through
+    # the API. Resolved ones wait for the callback, where a dissatisfied customer reopens them.
+    [Status.CLOSED, Status.CANCELLED, Status.MERGED, Status.RESOLVED, Status.AWAITING_CALLBACK],
+)
+def test_work_order_no_longer_handled_cannot_be_escalated_by_hand(org, status):
+    # given a work order past handling, and a lead who may escalate any work order
+    ticket = ticket_in(org, status)
+    before = stock(ticket)
+    # when the lead escalates it by hand, then the state machine refuses, naming the status
+    with pytest.raises(TransitionNotAllowed) as refused:
+        ticket_escalate_manually(ticket=ticket, by=org.supervisor, note="顾客坚持要经理处理", now=LATER)
+    assert str(Status(status).label) in refused.value.message
+    # and nothing was written: no escalation, no event, nobody told
+    assert stock(ticket) == before
+    assert not notifications(org.manager, "escalation").exists()
 
 
 def test_only_the_owner_or_a_lead_may_escalate_by_hand(org):

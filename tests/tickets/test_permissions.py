@@ -191,3 +191,26 @@ def test_supervisor_board_shows_breaches_only_within_what_the_user_may_see(org, 
     assert {c.ticket_id for c in board["breached"]} == {
         tickets[n].pk for n in ("own", "group", "unrouted", "portal_one", "portal_two", "other")
     }
+
+
+# --- the agent-group snapshot ----------------------------------------------------------------------
+
+
+def test_an_access_snapshot_answers_group_checks_without_reading_the_groups(org, django_assert_num_queries):
+    # given an unowned work order of group two, and agent's snapshot (group one) read once
+    ticket = new_ticket(org, by=None, channel="portal", group_id=org.other_group.pk)
+    access = permissions.Access.of(org.agent)
+    # when the checks are asked with it, then no query reads the groups again, and the answer is theirs
+    with django_assert_num_queries(0):
+        assert not permissions.in_ticket_group(ticket, org.agent, access)
+        assert permissions.agent_group_ids(org.agent, access) == [org.group.pk]
+        assert permissions.first_agent_group(org.agent, access) == org.group
+
+
+def test_an_access_snapshot_of_someone_else_is_not_used(org):
+    # given a work order of group two and agent's snapshot, asked about other_agent (of group two)
+    ticket = new_ticket(org, by=None, channel="portal", group_id=org.other_group.pk)
+    access = permissions.Access.of(org.agent)
+    # then other_agent's own groups answer, not agent's
+    assert permissions.in_ticket_group(ticket, org.other_agent, access)
+    assert permissions.agent_group_ids(org.other_agent, access) == [org.other_group.pk]

@@ -43,4 +43,4 @@ def make_ticket(org, *, by="agent", **fields):
         "customer_phone": "13800138000",
     }
     values.update(fields)
-    return ticket_create(by=getattr(org, by), **values)
+    return ticket_create(by=getattr(org, by), **values).ticket

@@ -78,7 +78,7 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
             found.last_used_at = now  # the kept row too, so the next call within the minute writes nothing
-        # Copies: a request may pin things on its user (permissions.pin_agent_groups); the kept
+        # Copies: a request may change attributes of its user; the kept
         # snapshot stays as loaded.
         user = shallow_copy(found.user)
         request.api_token = shallow_copy(found)

@@ -14,6 +14,7 @@ stands in for `bulk_create`, which sends no signals either. Both set the primary
 instance and mark it saved.
 """
 
+import datetime
 import json
 from collections.abc import Sequence
 
@@ -332,3 +333,107 @@ def insert_new_rows(connection, *, table: str, columns: Sequence[str], rows: Seq
                 copy.write_row(row)
         cursor.execute(set_sql(staging))
         return cursor.rowcount
+
+
+# --- many rows, each with its own values (the database's own fast path behind one function) ----------
+
+
+def _adapt(connection, value):
+    """A value as the driver takes it: SQLite stores datetimes and dates as text (Django's adapters)."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def update_each(
+    model: type[models.Model],
+    *,
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    combine: dict[str, str] | None = None,
+    also: dict[str, object] | None = None,
+) -> None:
+    """Give each row of `model`'s table its own values: `rows` are (id, *values of `columns`).
+
+    `combine` names columns whose new value is combined with the old one instead of replacing it:
+    ``"max"`` keeps the greater (the columns must not be NULL: SQLite's max() of a NULL is NULL),
+    ``"add"`` adds the given value. `also` sets columns to one value for every row (updated_at).
+    In SQL, so a concurrent version check elsewhere stays honest.
+
+    PostgreSQL: one UPDATE from a staging table (update_from_rows). Elsewhere: one statement run
+    per row (executemany). Django's bulk_update (CASE ... WHEN over every id) costs seconds of
+    Python for a few thousand rows.
+    """
+    if not rows:
+        return
+    combine, also = combine or {}, also or {}
+    connection = connections[router.db_for_write(model)]
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        pg = {"max": "GREATEST(t.{c}, s.{c})", "add": "t.{c} + s.{c}", None: "s.{c}"}
+        assignments = [f"{quote(c)} = " + pg[combine.get(c)].format(c=quote(c)) for c in columns]
+        assignments += [f"{quote(c)} = %s" for c in also]
+        update_from_rows(
+            connection, table=table, columns=columns, rows=rows, set_sql=", ".join(assignments),
+            params=list(also.values()),
+        )  # fmt: skip
+        return
+    other = {"max": "MAX({c}, %s)", "add": "{c} + %s", None: "%s"}
+    assignments = [f"{quote(c)} = " + other[combine.get(c)].format(c=quote(c)) for c in columns]
+    assignments += [f"{quote(c)} = %s" for c in also]
+    fixed = [_adapt(connection, v) for v in also.values()]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(table)} SET {', '.join(assignments)} WHERE {quote(model._meta.pk.column)} = %s",
+            [[*(_adapt(connection, v) for v in values), *fixed, pk] for pk, *values in rows],
+        )
+
+
+def insert_rows(
+    model: type[models.Model],
+    *,
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    fixed: dict[str, object] | None = None,
+    unique: Sequence[str] = (),
+) -> int:
+    """INSERT plain tuples (values of `columns`, no model instances) into `model`'s table in one
+    statement; return how many rows were new.
+
+    `fixed` gives columns one value for every row (the plan, the moment). `unique`: the columns of
+    a unique constraint; a row that would break it is skipped (ON CONFLICT DO NOTHING), so a
+    second writer of the same rows adds nothing. No signals, no defaults: every column not named
+    must be nullable or have a database default.
+
+    PostgreSQL gets one array per column (unnest), so the driver does not parse a statement of
+    twenty thousand placeholders; SQLite gets the rows as VALUES.
+    """
+    if not rows:
+        return 0
+    fixed = fixed or {}
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    names = [*fixed, *columns]
+    target = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in names)})"
+    conflict = f" ON CONFLICT ({', '.join(quote(c) for c in unique)}) DO NOTHING" if unique else ""
+    constants = [_adapt(connection, v) for v in fixed.values()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            by_column = {f.column: f for f in meta.concrete_fields}
+            arrays = ", ".join(f"%s::{by_column[c].db_type(connection)}[]" for c in columns)
+            consts = "".join("%s, " for _ in fixed)
+            cursor.execute(
+                f"{target} SELECT {consts}u.* FROM unnest({arrays}) AS u{conflict}",
+                [*constants, *(list(column) for column in zip(*rows, strict=True))],
+            )
+        else:
+            row = "(" + ", ".join(["%s"] * len(names)) + ")"
+            cursor.execute(
+                f"{target} VALUES {', '.join([row] * len(rows))}{conflict}",
+                [v for values in rows for v in (*constants, *(_adapt(connection, x) for x in values))],
+            )
+        return max(cursor.rowcount, 0)

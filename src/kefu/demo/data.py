@@ -561,7 +561,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             group_id=agent.agent_groups.first().pk,
             channel_details=_demo_channel_details(channel, created, rng, i),
             now=created,
-        )
+        ).ticket
         if channel in (Channel.PORTAL, Channel.EMAIL, Channel.CHAT, Channel.SMS):
             # What the customer wrote, as the channel delivered it: the start of the conversation.
             message_receive(

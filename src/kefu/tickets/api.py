@@ -34,7 +34,7 @@ from kefu.tickets.models import (
     TicketType,
 )
 from kefu.tickets.services import sla
-from kefu.tickets.services.tickets import running_clocks
+from kefu.tickets.services.tickets import Created, running_clocks
 
 DETAIL_RELATED = (
     "customer",
@@ -163,6 +163,8 @@ class TicketOut(TicketListOut):
     actions: list[ActionOut] = Field(
         ..., description="What the caller may do now; `dispatch` and `merge` have their own endpoints."
     )
+    can_edit: bool = Field(..., description="Whether the caller may edit the register now (PATCH).")
+    can_escalate: bool = Field(..., description="Whether the caller may escalate it by hand now.")
 
     @staticmethod
     def resolve_merged_into(obj: Ticket) -> str | None:
@@ -172,7 +174,7 @@ class TicketOut(TicketListOut):
     def resolve_sla(obj: Ticket) -> list[dict]:
         now = timezone.now()
         result = []
-        for clock in running_clocks(obj):
+        for clock in obj.clocks if isinstance(obj, Recorded) else running_clocks(obj):
             status = sla.clock_status(clock, now)
             result.append(
                 {
@@ -188,12 +190,38 @@ class TicketOut(TicketListOut):
         return result
 
     @staticmethod
+    def resolve_can_edit(obj: Ticket, context) -> bool:
+        ticket, access = _unwrapped(obj)
+        return workflow.may_edit(ticket, user_of(context["request"]), access)
+
+    @staticmethod
+    def resolve_can_escalate(obj: Ticket, context) -> bool:
+        ticket, access = _unwrapped(obj)
+        return workflow.may_escalate(ticket, user_of(context["request"]), access)
+
+    @staticmethod
     def resolve_actions(obj: Ticket, context) -> list[dict]:
-        user = user_of(context["request"])
+        ticket, access = _unwrapped(obj)
+        available = workflow.available(ticket, user_of(context["request"]), access)
         return [
-            {"action": t.action, "label": str(t.label), "note_required": t.note_required}
-            for t in workflow.available(obj, user)
+            {"action": t.action, "label": str(t.label), "note_required": t.note_required} for t in available
         ]
+
+
+class Recorded:
+    """A new work order as the create endpoint answers it: the work order's fields, the clocks
+    ticket_create started, and the caller's agent groups for the actions it offers (None: read
+    them), so that nothing is read back."""
+
+    def __init__(self, created: Created, access: permissions.Access | None) -> None:
+        self.ticket, self.clocks, self.access = created.ticket, created.clocks, access
+
+    def __getattr__(self, name: str):
+        return getattr(self.ticket, name)
+
+
+def _unwrapped(obj: Ticket | Recorded) -> tuple[Ticket, permissions.Access | None]:
+    return (obj.ticket, obj.access) if isinstance(obj, Recorded) else (obj, None)
 
 
 class EventOut(Schema):
@@ -421,16 +449,15 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
 def ticket_create(request, payload: TicketCreateIn):
-    # The service's instance already holds what the detail shows (customer, category, group,
-    # the clocks it started). The caller's groups, from the per-process snapshot, give the new
-    # work order's group and the answer's actions; not when it is accepted at once, a permission
-    # check of its own, which reads them fresh.
+    # The service's answer already holds what the detail shows (customer, category, group, the
+    # clocks it started). The caller's groups, from the per-process snapshot, give the new work
+    # order's group and the answer's actions; not when it is accepted at once, a permission check
+    # of its own, which reads them fresh.
     user = user_of(request)
     data = payload.dict()
-    if not data.get("accept"):
-        permissions.pin_agent_groups(user, cached=True)
-    ticket = services.ticket_create(by=user, **data)
-    return HttpStatus(201, ticket)
+    access = None if data.get("accept") else permissions.Access.of(user, cached=True)
+    created = services.ticket_create(by=user, access=access, **data)
+    return HttpStatus(201, Recorded(created, access))
 
 
 @tickets_router.get("/{number}", response=TicketOut, summary="One work order")

@@ -1,6 +1,11 @@
-"""Who may see and touch which work order. Services call these; views never decide alone."""
+"""Who may see and touch which work order. Services call these; views never decide alone.
+
+The checks that need a person's agent groups take an optional `access` (an `Access` snapshot of
+those groups, built once for a request that asks many times); without it they read the groups.
+"""
 
 import copy
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
@@ -12,12 +17,45 @@ def is_owner_or_lead(ticket, user: User | None) -> bool:
     return user is not None and (user.is_lead or (ticket.owner_id is not None and ticket.owner_id == user.pk))
 
 
-def in_ticket_group(ticket, user: User) -> bool:
+@dataclass(frozen=True)
+class Access:
+    """One person's agent groups, read once and passed explicitly to the checks of one request
+    (the workspace asks six queues of one person; recording through the API asks the new work
+    order's group and the actions its answer offers). Build it with `Access.of`."""
+
+    user_id: int
+    groups: tuple[AgentGroup, ...]
+
+    @property
+    def group_ids(self) -> list[int]:
+        return [g.pk for g in self.groups]
+
+    @classmethod
+    def of(cls, user: User, *, cached: bool = False) -> "Access":
+        """`user`'s groups now, lowest id first. `cached`: from the per-process snapshot of
+        memberships (at most refcache.CACHE_SECONDS old in another process than the one that
+        changed them) instead of a query."""
+        if cached:
+            groups = tuple(copy.copy(g) for g in memberships.get().get(user.pk, ()))
+        else:
+            groups = tuple(user.agent_groups.order_by("id"))
+        return cls(user_id=user.pk, groups=groups)
+
+    def of_user(self, user: User) -> "Access | None":
+        """Itself if it is `user`'s snapshot; None (read the groups) for anyone else."""
+        return self if user.pk == self.user_id else None
+
+
+def _mine(access: Access | None, user: User) -> Access | None:
+    return access.of_user(user) if access is not None else None
+
+
+def in_ticket_group(ticket, user: User, access: Access | None = None) -> bool:
     if ticket.group_id is None:
         return True  # not routed to a group yet: any agent may take it
-    pinned = user.__dict__.get("_pinned_group_ids")
-    if pinned is not None:
-        return ticket.group_id in pinned
+    access = _mine(access, user)
+    if access is not None:
+        return ticket.group_id in access.group_ids
     return user.agent_groups.filter(pk=ticket.group_id).exists()
 
 
@@ -28,12 +66,11 @@ def is_department_member_for(ticket, user: User) -> bool:
     return ticket.dispatches.filter(department_id=user.department_id).exists()
 
 
-def agent_group_ids(user: User) -> list[int]:
-    """The user's agent groups: read each time, unless a view pinned them for its one request
-    (`pin_agent_groups`), as the workspace does for the six queues it asks of one person."""
-    pinned = user.__dict__.get("_pinned_group_ids")
-    if pinned is not None:
-        return pinned
+def agent_group_ids(user: User, access: Access | None = None) -> list[int]:
+    """The user's agent groups: from `access` if given, else read."""
+    access = _mine(access, user)
+    if access is not None:
+        return access.group_ids
     return list(user.agent_groups.values_list("pk", flat=True))
 
 
@@ -58,28 +95,15 @@ memberships = (
 )
 
 
-def pin_agent_groups(user: User, *, cached: bool = False) -> None:
-    """Read the user's groups once for the rest of this request (the user object lives for one request).
-
-    `cached`: from the per-process snapshot of memberships (at most refcache.CACHE_SECONDS old in
-    another process than the one that changed them) instead of a query."""
-    if cached:
-        groups = [copy.copy(g) for g in memberships.get().get(user.pk, ())]
-    else:
-        groups = list(user.agent_groups.order_by("id"))
-    user.__dict__["_pinned_groups"] = groups
-    user.__dict__["_pinned_group_ids"] = [g.pk for g in groups]
-
-
-def first_agent_group(user: User):
+def first_agent_group(user: User, access: Access | None = None):
     """The user's first agent group (lowest id), where their new work orders go; None if none."""
-    pinned = user.__dict__.get("_pinned_groups")
-    if pinned is not None:
-        return pinned[0] if pinned else None
+    access = _mine(access, user)
+    if access is not None:
+        return copy.copy(access.groups[0]) if access.groups else None
     return user.agent_groups.order_by("id").first()
 
 
-def visibility_filter(user: User) -> Q:
+def visibility_filter(user: User, access: Access | None = None) -> Q:
     """The rows a user may see, as a Q on Ticket. An agent sees their own, their groups' and
     unrouted work; department staff see only what was dispatched to their department."""
     if not user.is_active:
@@ -90,15 +114,15 @@ def visibility_filter(user: User) -> Q:
         if user.department_id is None:
             return Q(pk__in=[])
         return Q(dispatches__department_id=user.department_id)
-    group_ids = agent_group_ids(user)
+    group_ids = agent_group_ids(user, access)
     return Q(owner=user) | Q(group_id__in=group_ids) | Q(group__isnull=True) | Q(escalated_to=user)
 
 
-def visible_tickets(user: User, queryset: QuerySet | None = None) -> QuerySet:
+def visible_tickets(user: User, queryset: QuerySet | None = None, access: Access | None = None) -> QuerySet:
     from kefu.tickets.models import Ticket
 
     qs = Ticket.objects.all() if queryset is None else queryset
-    q = visibility_filter(user)
+    q = visibility_filter(user, access)
     if user.role == Role.DEPARTMENT_STAFF:
         # A join on dispatches can repeat a row; filter through a subquery instead.
         from kefu.tickets.models import Dispatch
@@ -107,20 +131,24 @@ def visible_tickets(user: User, queryset: QuerySet | None = None) -> QuerySet:
     return qs.filter(q)
 
 
-def can_view(user: User, ticket) -> bool:
+def can_view(user: User, ticket, access: Access | None = None) -> bool:
     if not user.is_active:
         return False
     if user.is_superuser or user.role in OVERSIGHT_ROLES:
         return True
     if user.role == Role.DEPARTMENT_STAFF:
         return is_department_member_for(ticket, user)
-    return ticket.owner_id == user.pk or ticket.escalated_to_id == user.pk or in_ticket_group(ticket, user)
+    return (
+        ticket.owner_id == user.pk
+        or ticket.escalated_to_id == user.pk
+        or in_ticket_group(ticket, user, access)
+    )
 
 
-def can_edit(user: User, ticket) -> bool:
+def can_edit(user: User, ticket, access: Access | None = None) -> bool:
     """Edit the register's fields: the owner, or a lead; an unowned ticket by agents of its group."""
     if not user.is_active or not user.is_center_staff:
         return False
     if user.is_lead or ticket.owner_id == user.pk:
         return True
-    return ticket.owner_id is None and in_ticket_group(ticket, user)
+    return ticket.owner_id is None and in_ticket_group(ticket, user, access)

@@ -19,7 +19,7 @@ from kefu.tickets.models import (
     Ticket,
     TicketType,
 )
-from kefu.tickets.permissions import agent_group_ids, visible_tickets
+from kefu.tickets.permissions import Access, agent_group_ids, visible_tickets
 
 QUEUES = ("mine", "group", "unassigned", "breaching", "escalated", "all")
 
@@ -37,20 +37,23 @@ def _implied_by_visibility(user: User) -> bool:
     return user.is_active and user.role != Role.DEPARTMENT_STAFF
 
 
-def ticket_queue(*, user: User, queue: str = "mine", now: datetime | None = None) -> QuerySet:
+def ticket_queue(
+    *, user: User, queue: str = "mine", now: datetime | None = None, access: Access | None = None
+) -> QuerySet:
     """The agent's queues: mine, my groups', unassigned, about to breach within the hour, escalated to me.
 
     Always within what `user` may see; newest first (unassigned: oldest first; breaching: soonest
     due first). "Breaching" is work whose running clock runs out in the coming hour; work already
-    overdue is on the supervisor board and marked overdue in every queue.
+    overdue is on the supervisor board and marked overdue in every queue. `access`: the person's
+    agent groups, when the caller asks several queues (permissions.Access).
     """
     now = now or timezone.now()
-    visible = visible_tickets(user)
+    visible = visible_tickets(user, access=access)
     own_scope = Ticket.objects.all() if _implied_by_visibility(user) else visible
     if queue == "mine":
         qs = own_scope.filter(status__in=OPEN_STATUSES, owner=user).order_by("-created_at")
     elif queue == "group":
-        qs = own_scope.filter(status__in=OPEN_STATUSES, group_id__in=agent_group_ids(user)).order_by(
+        qs = own_scope.filter(status__in=OPEN_STATUSES, group_id__in=agent_group_ids(user, access)).order_by(
             "-created_at"
         )
     elif queue == "unassigned":

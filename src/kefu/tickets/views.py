@@ -39,7 +39,7 @@ from kefu.tickets.forms import (
     TransitionForm,
     categories_for,
 )
-from kefu.tickets.models import Dispatch, SlaClock, Status, Ticket
+from kefu.tickets.models import Dispatch, SlaClock, Ticket
 from kefu.tickets.services.dispatch import default_deadline
 from kefu.tickets.services.messages import can_reply
 from kefu.tickets.services.tickets import running_clocks
@@ -137,12 +137,16 @@ def workspace(request):
     if queue not in keys:
         queue = "mine"
     now = timezone.now()
-    permissions.pin_agent_groups(user)  # six queues of one person below
+    access = permissions.Access.of(user)  # six queues of one person below: their groups read once
     counts = {
-        key: _tab_count(selectors.ticket_queue(user=user, queue=key, now=now)) for key in keys if key != "all"
+        key: _tab_count(selectors.ticket_queue(user=user, queue=key, now=now, access=access))
+        for key in keys
+        if key != "all"
     }
     paginator = partial(CappedPaginator, cap=QUEUE_PAGE_CAP.get(queue, CappedPaginator.cap))
-    page = _page(request, selectors.ticket_queue(user=user, queue=queue, now=now), paginator=paginator)
+    page = _page(
+        request, selectors.ticket_queue(user=user, queue=queue, now=now, access=access), paginator=paginator
+    )
     tabs = [(key, label, counts.get(key)) for key, label in tabs]
     return render(request, "tickets/workspace.html", {"tabs": tabs, "queue": queue, "page": page, "now": now})
 
@@ -171,7 +175,7 @@ def capture(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                ticket = services.ticket_create(by=request.user, **form.service_kwargs())
+                ticket = services.ticket_create(by=request.user, **form.service_kwargs()).ticket
                 for uploaded in form.cleaned_data["attachments"]:
                     services.ticket_attach(ticket=ticket, by=request.user, uploaded_file=uploaded)
         except DomainError as exc:
@@ -218,9 +222,8 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
     can = {
         "dispatch": any(t.action == "dispatch" for t in available),
         "merge": any(t.action == "merge" for t in available),
-        "edit": permissions.can_edit(user, ticket)
-        and ticket.status not in (Status.CLOSED, Status.MERGED, Status.CANCELLED),
-        "escalate": ticket.is_open and workflow.owner_or_lead(ticket, user),
+        "edit": workflow.may_edit(ticket, user),
+        "escalate": workflow.may_escalate(ticket, user),
         "reply": can_reply(user, ticket),
     }
     version = {"version": ticket.version}
@@ -275,11 +278,14 @@ def detail(request, number: str):
 
 def _refused(request, ticket: Ticket, exc: DomainError, form=None, form_name: str = ""):
     """A stale version keeps nothing: the message, and the page reloaded; other refusals re-render the
-    page with the submitted form and its errors (or a message when there is no form to show them)."""
+    page with the submitted form and its errors (or a message when there is no form to show them).
+
+    A refusal of the whole action (the state machine's, or the person's rights: no field named) is
+    a message at the top of the page: the page re-rendered may no longer offer that form at all."""
     if isinstance(exc, StaleVersion) or form is None:
         report_domain_error(request, exc)
         return redirect("tickets:detail", number=ticket.number)
-    report_domain_error(request, exc, form)
+    report_domain_error(request, exc, form if exc.errors else None)
     return _detail(request, ticket, {form_name: form}, status=400)
 
 
@@ -439,8 +445,10 @@ def attachment_download(request, number: str, pk: int):
 @login_required
 def edit(request, number: str):
     ticket = _ticket_for(request, number)
-    if not permissions.can_edit(request.user, ticket):
-        raise HttpForbidden(_("You may not edit this work order."))
+    try:
+        workflow.check_edit(ticket, request.user)
+    except DomainError as exc:  # the same refusal, in the same words, as the service and the API give
+        raise HttpForbidden(exc.message) from None
     initial = {
         "category": ticket.category_id,
         "customer_phone": ticket.customer_phone,

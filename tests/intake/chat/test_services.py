@@ -159,7 +159,7 @@ def test_accept_continues_the_customers_open_work_order_matched_by_phone(org):
         customer_phone="13800138000",
         accept=True,
         now=T0 - timedelta(days=1),
-    )
+    ).ticket
     online(org.agent)
     session = start(phone="138 0013 8000")
     services.chat_dispatch(now=T0)

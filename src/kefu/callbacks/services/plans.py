@@ -14,6 +14,7 @@ from django.utils import timezone
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Contract, Satisfaction, Trigger
 from kefu.callbacks.selectors import NOT_SATISFIED
 from kefu.core.calendars import add_business_time, load_calendar
+from kefu.core.rows import insert_rows
 from kefu.customers.models import Customer, CustomerPhone
 from kefu.tickets.models import Status, Ticket
 
@@ -107,39 +108,21 @@ def _insert(plan: CallbackPlan, batch: list[tuple], now: datetime) -> int:
     unique plan × subject × period); returns how many were new.
 
     Plain tuples, not model instances: Django's per-field preparation of a few thousand rows costs
-    more than the database's work. PostgreSQL gets one array per column (unnest), so the driver
-    does not parse a statement of twenty thousand placeholders; SQLite gets the rows as VALUES.
+    more than the database's work (kefu.core.rows.insert_rows).
     """
-    if not batch:
-        return 0
-    adapt = connection.ops.adapt_datetimefield_value
-    table = CallbackTask._meta.db_table
-    columns = (
-        "plan_id, state, attempt_count, outcome, created_at, ticket_id, customer_id, subject_key, period, "
-        "round, phone, name, due_at"
+    return insert_rows(
+        CallbackTask,
+        columns=["ticket_id", "customer_id", "subject_key", "period", "round", "phone", "name", "due_at"],
+        rows=batch,
+        fixed={
+            "plan_id": plan.pk,
+            "state": CallbackTask.State.OPEN.value,
+            "attempt_count": 0,
+            "outcome": "",
+            "created_at": now,
+        },
+        unique=["plan_id", "subject_key", "period"],
     )
-    fixed = [plan.pk, CallbackTask.State.OPEN.value, 0, "", adapt(now)]
-    conflict = "ON CONFLICT (plan_id, subject_key, period) DO NOTHING"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = [list(column) for column in zip(*batch, strict=True)]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s, %s, %s, u.* FROM unnest(%s::bigint[], "
-                "%s::bigint[], %s::text[], %s::text[], %s::integer[], %s::text[], %s::text[], "
-                f"%s::timestamptz[]) AS u {conflict}",
-                [*fixed, *arrays],
-            )
-        else:
-            rows = [
-                (*fixed, t, c, key, period, r, phone, name, adapt(due))
-                for t, c, key, period, r, phone, name, due in batch
-            ]
-            values = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(rows))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}",
-                [value for row in rows for value in row],
-            )
-        return max(cursor.rowcount, 0)
 
 
 def _service_plan(plan: CallbackPlan, now: datetime) -> int:

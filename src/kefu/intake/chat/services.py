@@ -480,7 +480,7 @@ def _ticket_for(session: ChatSession, agent: User, now: datetime) -> Ticket:
             customer_email=session.customer_email,
             accept=True,
             now=now,
-        )
+        ).ticket
 
 
 @transaction.atomic
@@ -714,7 +714,7 @@ def _ticket_unattended(session: ChatSession, text: str, now: datetime) -> Ticket
             customer_phone=session.customer_phone,
             customer_email=session.customer_email,
             now=now,
-        )
+        ).ticket
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -617,10 +618,10 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
             "list": "; ".join(f"{s['name']} ({s['reason']})" for s in skipped)
         }
     # Called inside a savepoint of its own, or a batch without them that a failure rolls back whole.
-    created_ticket = False
+    recorded = None  # what ticket_create made, when this mail opens a new work order
     if ticket is None:
         address = _valid_email(parsed.from_address)
-        ticket = ticket_create(
+        recorded = ticket_create(
             by=None,
             ticket_type=mailbox.ticket_type if mailbox else TicketType.CONSULTATION,
             channel=Channel.EMAIL,
@@ -631,7 +632,7 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
             group_id=mailbox.group_id if mailbox else None,
             now=now,
         )
-        created_ticket = True
+        ticket = recorded.ticket
     message, created = message_receive(
         ticket=ticket,
         channel=Channel.EMAIL,
@@ -657,8 +658,8 @@ def _ingest(parsed: ParsedMail, *, mailbox: Mailbox | None, batch: _Batch) -> Me
             size=len(attachment.data),
             content_type=attachment.content_type[:100],
         )
-    if created_ticket and mailbox is not None and mailbox.acknowledge:
-        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, batch=batch)
+    if recorded is not None and mailbox is not None and mailbox.acknowledge:
+        acknowledge(ticket=ticket, parsed=parsed, mailbox=mailbox, batch=batch, clocks=recorded.clocks)
     return message
 
 
@@ -674,9 +675,12 @@ def _storage_name(filename: str) -> str:
 # --- acknowledgement -----------------------------------------------------------------------------
 
 
-def promised_time(ticket: Ticket) -> datetime | None:
-    """When the customer may expect an answer: the first-response clock, else the resolution clock."""
-    started = getattr(ticket, "started_clocks", None)  # set by ticket_create: no need to read them back
+def promised_time(ticket: Ticket, clocks: Sequence[SlaClock] | None = None) -> datetime | None:
+    """When the customer may expect an answer: the first-response clock, else the resolution clock.
+
+    `clocks`: the clocks ticket_create just started, if the caller has them (no need to read them back).
+    """
+    started = clocks
     if started is not None:
         by_target = {c.target: c for c in started if c.dispatch_id is None and c.due_at is not None}
         for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
@@ -708,7 +712,14 @@ def ack_refusal(*, parsed: ParsedMail, now: datetime, batch: _Batch | None = Non
     return ""
 
 
-def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, batch: _Batch) -> Message | None:
+def acknowledge(
+    *,
+    ticket: Ticket,
+    parsed: ParsedMail,
+    mailbox: Mailbox,
+    batch: _Batch,
+    clocks: Sequence[SlaClock] | None = None,
+) -> Message | None:
     """Tell the sender the work-order number and the promised time (an auto-reply: never to automatic
     mail, at most KEFU_EMAIL_ACK_PER_HOUR per sender and hour).
 
@@ -718,7 +729,7 @@ def acknowledge(*, ticket: Ticket, parsed: ParsedMail, mailbox: Mailbox, batch: 
     if refusal:
         log.debug("no acknowledgement for %s: %s", parsed.message_id, refusal)
         return None
-    due = promised_time(ticket)
+    due = promised_time(ticket, clocks)
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("We have received your mail: %(subject)s [%(number)s]") % {
             "subject": parsed.subject or _("(no subject)"),

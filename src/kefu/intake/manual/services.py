@@ -85,4 +85,4 @@ def ticket_create_with_details(
     ManualConfig.ready) and decides and refuses as for any other contact. Nothing is saved unless
     all of it is.
     """
-    return ticket_create(by=by, channel=channel, channel_details=channel_details, **register)
+    return ticket_create(by=by, channel=channel, channel_details=channel_details, **register).ticket

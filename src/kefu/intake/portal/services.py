@@ -93,7 +93,7 @@ def portal_submit(
         demands=demands,
         location=location,
         now=now,
-    )
+    ).ticket
     for uploaded in files:
         ticket_attach(ticket=ticket, by=None, uploaded_file=uploaded, now=now)
     return ticket

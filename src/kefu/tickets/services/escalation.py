@@ -13,13 +13,14 @@ Routing rules:
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import LADDER_RANK, Role, User
-from kefu.core.errors import PermissionDenied, ValidationError
-from kefu.core.rows import build, insert_many, update_from_rows
+from kefu.core.errors import NotFound, ValidationError
+from kefu.core.rows import build, insert_many, update_each
+from kefu.tickets import workflow
 from kefu.tickets.models import (
     Escalation,
     EscalationSettings,
@@ -191,31 +192,15 @@ class Writes:
         # for a batch of hundreds cost more than the escalations themselves (kefu.core.rows).
         insert_many(self.escalations)
         if self.holders:
-            # One UPDATE for the batch, in SQL, so a person's concurrent edit still meets an honest
-            # version check; Django's Case/When over hundreds of rows costs seconds of Python.
-            rows = [(pk, to, rank, self.bumps[pk]) for pk, (to, rank) in self.holders.items()]
-            if connection.vendor == "postgresql":
-                # The staging table lends the columns: escalation_level carries the new rank,
-                # version the number of versions to add.
-                update_from_rows(
-                    connection,
-                    table=Ticket._meta.db_table,
-                    columns=["escalated_to_id", "escalation_level", "version"],
-                    rows=rows,
-                    set_sql="escalated_to_id = s.escalated_to_id, "
-                    "escalation_level = GREATEST(t.escalation_level, s.escalation_level), "
-                    "version = t.version + s.version, updated_at = %s",
-                    params=[self.now],
-                )
-            else:
-                updated_at = connection.ops.adapt_datetimefield_value(self.now)
-                with connection.cursor() as cursor:
-                    cursor.executemany(
-                        f"UPDATE {Ticket._meta.db_table} SET escalated_to_id = %s, "
-                        "escalation_level = CASE WHEN escalation_level < %s THEN %s ELSE escalation_level END, "
-                        "version = version + %s, updated_at = %s WHERE id = %s",
-                        [(to, rank, rank, bump, updated_at, pk) for pk, to, rank, bump in rows],
-                    )
+            # In SQL, so a person's concurrent edit still meets an honest version check: the new
+            # holder, the highest rank reached, and one version more per escalation.
+            update_each(
+                Ticket,
+                columns=["escalated_to_id", "escalation_level", "version"],
+                rows=[(pk, to, rank, self.bumps[pk]) for pk, (to, rank) in self.holders.items()],
+                combine={"escalation_level": "max", "version": "add"},
+                also={"updated_at": self.now},
+            )
         # After the work orders' new holder: the listeners (kefu.notify tells the people named,
         # 首问负责制: the owner of every breach too) see the batch as it now stands.
         record_events(self.events)
@@ -324,15 +309,21 @@ def escalate_for_breach(
 def ticket_escalate_manually(
     *, ticket: Ticket, by: User, note: str, now: datetime | None = None
 ) -> Escalation:
-    """An agent or lead raises a work order one step by hand (e.g. the customer insists)."""
-    from kefu.tickets.workflow import owner_or_lead
+    """An agent or lead raises a work order one step by hand (e.g. the customer insists).
 
+    Refuses what workflow.check_escalate refuses (a work order no longer being handled: resolved,
+    closed, merged or cancelled; a person who is neither its owner nor a lead), a missing note,
+    and a holder with nobody above.
+    """
     now = now or timezone.now()
-    if not owner_or_lead(ticket, by):
-        raise PermissionDenied(_("Only the owner or a lead may escalate this work order."))
+    # Locked and read again: a close saved a moment ago must not be escalated (and its managers told).
+    locked = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
+    if locked is None:
+        raise NotFound(_("Work order not found."))
+    workflow.check_escalate(locked, by)
     if not note.strip():
         raise ValidationError.for_field("note", _("Say why the work order is escalated."))
-    target = Ladder().above(current_holder(ticket) or by)
+    target = Ladder().above(current_holder(locked) or by)
     if target is None:
         raise ValidationError.for_field("note", _("There is nobody above to escalate to."))
-    return escalate(ticket=ticket, to_user=target, reason=Escalation.Reason.MANUAL, by=by, now=now, note=note)
+    return escalate(ticket=locked, to_user=target, reason=Escalation.Reason.MANUAL, by=by, now=now, note=note)

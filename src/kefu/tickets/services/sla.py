@@ -9,13 +9,13 @@ open work orders reads only the clocks that are due.
 import logging
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
 from kefu.core.refcache import RefCache
-from kefu.core.rows import insert_many, shallow_copy, update_from_rows
+from kefu.core.rows import insert_many, shallow_copy, update_each
 from kefu.tickets.models import Dispatch, SlaClock, SlaPolicy, Ticket
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def clock_start(
     calendar_id: int | None = None,
 ) -> SlaClock | None:
     """Start one clock, from a budget in working minutes or from an explicit deadline."""
-    clock = _new_clock(
+    clock = new_clock(
         ticket=ticket, target=target, now=now, minutes=minutes, due_at=due_at, dispatch=dispatch,
         calendar_id=calendar_id,
     )  # fmt: skip
@@ -64,11 +64,11 @@ def clock_start(
 
 def clocks_start(*, ticket: Ticket, targets: list[str], now: datetime) -> list[SlaClock]:
     """Start the policy's clocks for `targets` in one INSERT (a new work order starts two)."""
-    clocks = [_new_clock(ticket=ticket, target=target, now=now) for target in targets]
+    clocks = [new_clock(ticket=ticket, target=target, now=now) for target in targets]
     return list(insert_many([c for c in clocks if c is not None]))
 
 
-def _new_clock(
+def new_clock(
     *,
     ticket: Ticket,
     target: str,
@@ -78,6 +78,14 @@ def _new_clock(
     dispatch=None,
     calendar_id: int | None = None,
 ) -> SlaClock | None:
+    """The clock `target` starting at `now`, unsaved; None when there is no budget to run.
+
+    Its budget: `minutes` of working time, else the time to `due_at` on the calendar, else the
+    work order's policy's budget for `target`. Its calendar: `calendar_id`, else the policy's,
+    else the default. Its deadline (`due_at`, `next_action_at`) is computed on that calendar.
+    Callers save it (clock_start), insert a few at once (clocks_start), or copy its budget and
+    deadline to many work orders of one policy started at the same moment (the bulk transition).
+    """
     policy = ticket.sla_policy
     calendar_id = calendar_id or (policy.calendar_id if policy else None)
     calendar = load_calendar(calendar_id)
@@ -198,26 +206,13 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
 
 
 def _save_sweep_fields(clocks: list[SlaClock]) -> None:
-    """breached_at, escalation_steps and next_action_at of a batch: one UPDATE from a staging table
-    on PostgreSQL, one statement run per row elsewhere (executemany); bulk_update's CASE
-    expressions cost seconds of Python for a few thousand clocks."""
-    if connection.vendor == "postgresql":
-        update_from_rows(
-            connection,
-            table=SlaClock._meta.db_table,
-            columns=["breached_at", "escalation_steps", "next_action_at"],
-            rows=[(c.pk, c.breached_at, c.escalation_steps, c.next_action_at) for c in clocks],
-            set_sql="breached_at = s.breached_at, escalation_steps = s.escalation_steps, "
-            "next_action_at = s.next_action_at",
-        )
-        return
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {SlaClock._meta.db_table} SET breached_at = %s, escalation_steps = %s, "
-            "next_action_at = %s WHERE id = %s",
-            [(adapt(c.breached_at), c.escalation_steps, adapt(c.next_action_at), c.pk) for c in clocks],
-        )
+    """breached_at, escalation_steps and next_action_at of a batch, in a few statements
+    (kefu.core.rows.update_each)."""
+    update_each(
+        SlaClock,
+        columns=["breached_at", "escalation_steps", "next_action_at"],
+        rows=[(c.pk, c.breached_at, c.escalation_steps, c.next_action_at) for c in clocks],
+    )
 
 
 class _SweepRefs:

@@ -6,6 +6,7 @@ the timeline.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -34,6 +35,7 @@ from kefu.tickets.models import (
     TicketNumberSequence,
     TicketType,
 )
+from kefu.tickets.permissions import Access
 from kefu.tickets.search import document_text
 from kefu.tickets.services import sla
 from kefu.tickets.services.escalation import escalate_on_create
@@ -211,6 +213,15 @@ CHANNEL_FACT_LABEL: Registry[Callable[[str], str]] = Registry("tickets.channel_f
 # --- create ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Created:
+    """What ticket_create made: the work order and the SLA clocks it started (in that order), so a
+    caller answering at once (the API, a mail's acknowledgement) need not read them back."""
+
+    ticket: Ticket
+    clocks: tuple[SlaClock, ...]
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -233,9 +244,10 @@ def ticket_create(
     group_id: int | None = None,
     accept: bool = False,
     channel_details: dict | None = None,
+    access: Access | None = None,
     now: datetime | None = None,
-) -> Ticket:
-    """Record a contact as a work order (登记).
+) -> Created:
+    """Record a contact as a work order (登记); return it with the clocks it started.
 
     The staff member who records it is its first-contact owner (首问负责人); a contact arriving by
     itself (portal, email) has no owner until an agent accepts it. Starts the SLA clocks of the
@@ -243,7 +255,9 @@ def ticket_create(
     Refuses unknown types, channels, categories and people, and a missing content.
     `channel_details` (a channel's own facts) is checked by the registered check
     (kefu.intake.manual registers the table of facts per channel), its errors named
-    ``channel_details.<fact>`` beside the register's.
+    ``channel_details.<fact>`` beside the register's. `access`: the recording person's agent
+    groups, if the caller already has them (the new work order goes to the first one).
+    With `accept`, the returned clocks are those running after the acceptance.
     """
     now = now or timezone.now()
     if by is not None and not by.is_center_staff:
@@ -283,7 +297,7 @@ def ticket_create(
     )
     group = cleaned.get("group")
     if group is None and by is not None:
-        group = permissions.first_agent_group(by)
+        group = permissions.first_agent_group(by, access)
     content = cleaned["content"]
     ticket = Ticket(
         ticket_type=ticket_type,
@@ -318,17 +332,14 @@ def ticket_create(
     record_event(
         ticket=ticket, kind=Kind.CREATED, by=by, now=now, to_status=Status.NEW, data={"channel": channel}
     )
-    clocks = sla.clocks_start(
-        ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now
+    clocks = tuple(
+        sla.clocks_start(ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now)
     )
-    # What the answer shows (running_clocks) without reading the rows back; escalation at intake
-    # leaves the clocks alone, and an acceptance below returns a fresh instance without this.
-    if all(c.pk is not None for c in clocks):
-        ticket.started_clocks = clocks
-    escalate_on_create(ticket=ticket, now=now)
+    escalate_on_create(ticket=ticket, now=now)  # leaves the clocks alone
     if accept and by is not None:
         ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)
-    return ticket
+        clocks = tuple(running_clocks(ticket))
+    return Created(ticket=ticket, clocks=clocks)
 
 
 # --- edit --------------------------------------------------------------------------------------
@@ -356,7 +367,10 @@ EDITABLE_FIELDS = (
 def ticket_update(
     *, ticket: Ticket, by: User, version: int | None, now: datetime | None = None, **changes
 ) -> Ticket:
-    """Edit the register's fields; records each change on the timeline. Refuses stale versions."""
+    """Edit the register's fields; records each change on the timeline.
+
+    Refuses stale versions, unknown fields, and what workflow.check_edit refuses (a person who may
+    not edit it, a closed, merged or cancelled work order)."""
     now = now or timezone.now()
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -365,10 +379,7 @@ def ticket_update(
             errors={f: [_("Not editable.")] for f in sorted(unknown)},
         )
     ticket = _locked(ticket, version)
-    if not permissions.can_edit(by, ticket):
-        raise PermissionDenied(_("You may not edit this work order."))
-    if ticket.status in (Status.CLOSED, Status.MERGED, Status.CANCELLED):
-        raise ValidationError(_("A closed, merged or cancelled work order cannot be edited."))
+    workflow.check_edit(ticket, by)
     details = (
         _details_merged(ticket, changes.pop("channel_details")) if "channel_details" in changes else None
     )
@@ -470,38 +481,29 @@ def ticket_attach(
 # --- transitions -------------------------------------------------------------------------------
 
 
-def _after_transition(ticket: Ticket, action: str, by: User | None, note: str, now: datetime) -> list[str]:
-    """What each transition does besides changing the status; returns the fields it changed."""
-    if action == "accept":
-        if ticket.owner_id is None:
-            ticket.owner = by
-        ticket.accepted_at = now
-        sla.clocks_stop(ticket=ticket, now=now, targets=[SlaTarget.FIRST_RESPONSE])
-        return ["owner", "accepted_at"]
-    if action == "wait_customer":
+def _apply_effects(
+    ticket: Ticket, effects: workflow.Effects, by: User | None, note: str, now: datetime
+) -> list[str]:
+    """Do what a transition declares besides the status (workflow.Effects), for one work order;
+    return the fields it changed. services/bulk.py does the same for many at once."""
+    if effects.stops:
+        targets = None if effects.stops == workflow.EVERY_CLOCK else list(effects.stops)
+        sla.clocks_stop(ticket=ticket, now=now, targets=targets)
+    if effects.pauses:
         sla.clocks_pause(ticket=ticket, now=now)
-    elif action == "customer_replied":
+    if effects.resumes:
         sla.clocks_resume(ticket=ticket, now=now)
-    elif action == "resolve":
+    for target in effects.starts:
+        sla.clock_start(ticket=ticket, target=target, now=now)
+    if effects.owner_if_unset and ticket.owner_id is None:
+        ticket.owner = by
+    if effects.resolution_from_note:
         ticket.resolution = note
-        ticket.resolved_at = now
-        sla.clocks_stop(ticket=ticket, now=now, targets=[SlaTarget.RESOLUTION, SlaTarget.FIRST_RESPONSE])
-        return ["resolution", "resolved_at"]
-    elif action == "request_callback":
-        sla.clock_start(ticket=ticket, target=SlaTarget.CALLBACK, now=now)
-    elif action == "close":
-        ticket.closed_at = now
-        sla.clocks_stop(ticket=ticket, now=now)
-        return ["closed_at"]
-    elif action == "reopen":
-        ticket.resolved_at = None
-        ticket.closed_at = None
-        sla.clocks_stop(ticket=ticket, now=now)
-        sla.clock_start(ticket=ticket, target=SlaTarget.RESOLUTION, now=now)
-        return ["resolved_at", "closed_at"]
-    elif action in ("cancel", "merge"):
-        sla.clocks_stop(ticket=ticket, now=now)
-    return []
+    for field in effects.sets_now:
+        setattr(ticket, field, now)
+    for field in effects.clears:
+        setattr(ticket, field, None)
+    return effects.fields
 
 
 def _apply(
@@ -519,11 +521,11 @@ def _apply(
     note = (note or "").strip()
     from_status = ticket.status
     ticket.status = transition.target
-    fields = _after_transition(ticket, transition.action, by, note, now)
+    fields = _apply_effects(ticket, transition.effects, by, note, now)
     _bump(ticket, now, ["status", *fields])
     record_event(
         ticket=ticket,
-        kind=Kind.TRANSITION,
+        kind=transition.effects.event,
         by=by,
         now=now,
         action=transition.action,
@@ -548,9 +550,11 @@ def ticket_transition(
     """Perform one lifecycle action (accept, start, wait_customer, customer_replied, resolve,
     request_callback, close, reopen, cancel) after the state machine's guard allows it.
 
-    Merge and dispatch have their own services because they need more than a note.
+    Merge, dispatch and the department's answers have their own services because they need more
+    than a note (workflow.Transition.dedicated).
     """
-    if action in ("merge", "dispatch", "department_reply", "department_return"):
+    dedicated = workflow.BY_ACTION.get(action)
+    if dedicated is not None and dedicated.dedicated:
         raise ValidationError.for_field(
             "action", _("Use the dedicated form for “%(action)s”.") % {"action": action}
         )
@@ -598,11 +602,7 @@ def ticket_merge(
 
 
 def running_clocks(ticket: Ticket):
-    """The work order's SLA clocks in the order they started (those ticket_create just started, if
-    the instance is the one it returned)."""
-    started = ticket.__dict__.get("started_clocks")
-    if started is not None:
-        return started
+    """The work order's SLA clocks in the order they started."""
     return (
         SlaClock.objects.filter(ticket=ticket)
         .select_related("dispatch__department")
