@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kefu.api.ApiErrorsMiddleware",  # JSON errors under /api/, also for unknown paths and methods
 ]
 
 ROOT_URLCONF = "kefu.urls"

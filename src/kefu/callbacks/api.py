@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from kefu.accounts.api import user_of
+from kefu.accounts.api import LocalMoment, user_of
 from kefu.callbacks import selectors
 from kefu.core.errors import PermissionDenied, ValidationError
 
@@ -13,8 +13,8 @@ router = Router(tags=["callbacks"])
 
 
 class MeasuresFilters(Schema):
-    start: datetime | None = Field(None, description="Default: 30 days before `end`.")
-    end: datetime | None = Field(None, description="Default: now.")
+    start: LocalMoment | None = Field(None, description="Default: 30 days before `end`.")
+    end: LocalMoment | None = Field(None, description="Default: now.")
     by: str = Field("ticket_type", description="ticket_type, channel, department, agent or week.")
 
 

@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import field_validator
 
-from kefu.accounts.api import DepartmentRef, GroupRef, Id, Pages, UserRef, user_of
+from kefu.accounts.api import DepartmentRef, GroupRef, Id, Moment, Pages, UserRef, user_of
 from kefu.core.errors import NotFound, ValidationError
 from kefu.tickets import permissions, selectors, services, workflow
 from kefu.tickets.models import (
@@ -348,7 +348,7 @@ class MergeIn(Schema):
 class DispatchIn(Schema):
     department_ids: list[Id] = Field(..., max_length=100)
     instructions: str = Field("", max_length=20000)
-    deadline: datetime | None = Field(
+    deadline: Moment | None = Field(
         None, description="With a time zone; empty: the policy's target or 3 working days."
     )
     version: int | None = None
