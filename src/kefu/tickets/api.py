@@ -19,7 +19,7 @@ from ninja.responses import Status as HttpStatus
 from pydantic import field_validator
 
 from kefu.accounts.api import DepartmentRef, GroupRef, Id, Moment, Pages, UserRef, user_of
-from kefu.core.errors import NotFound, ValidationError
+from kefu.core.errors import FieldCode, NotFound, ValidationError
 from kefu.tickets import permissions, selectors, services, workflow
 from kefu.tickets.models import (
     Channel,
@@ -463,7 +463,8 @@ def ticket_merge(request, number: str, payload: MergeIn):
     ticket = visible_ticket(request, number)
     into = permissions.visible_tickets(user_of(request)).filter(number=payload.into.strip()).first()
     if into is None:
-        raise ValidationError.for_field("into", _("No work order %(number)s.") % {"number": payload.into})
+        message = _("No work order %(number)s.") % {"number": payload.into}
+        raise ValidationError.for_field("into", message, FieldCode.NOT_FOUND)
     ticket = services.ticket_merge(
         ticket=ticket, into=into, by=user_of(request), note=payload.note, version=payload.version
     )

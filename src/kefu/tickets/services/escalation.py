@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import LADDER_RANK, Role, User
-from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 from kefu.core.rows import build, insert_many, update_from_rows
 from kefu.tickets.models import (
     Escalation,
@@ -364,7 +364,7 @@ def ticket_escalate_manually(
     if not owner_or_lead(ticket, by):
         raise PermissionDenied(_("Only the owner or a lead may escalate this work order."))
     if not note.strip():
-        raise ValidationError.for_field("note", _("Say why the work order is escalated."))
+        raise ValidationError.for_field("note", _("Say why the work order is escalated."), FieldCode.REQUIRED)
     target = Ladder().above(current_holder(ticket) or by)
     if target is None:
         raise ValidationError.for_field("note", _("There is nobody above to escalate to."))
