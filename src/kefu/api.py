@@ -2,8 +2,8 @@
 
 Every error has one shape, whatever raised it (a service, pydantic, ninja, Django, a crash):
 
-    {"code": "validation_error", "message": "请更正：content", "errors": {"content": ["此字段为必填项。"]},
-     "details": [{"field": "content", "code": "required", "message": "此字段为必填项。"}]}
+    {"code": "validation_error", "message": "请更正：content", "errors": {"content": ["这个字段是必填项。"]},
+     "details": [{"field": "content", "code": "required", "message": "这个字段是必填项。"}]}
 
 `code` is stable (kefu.core.errors.ErrorCode plus the HTTP-level codes below), `message` is for
 people, `errors` maps field names (dotted for nested fields) to their messages, and `details` gives
@@ -321,6 +321,8 @@ def on_http_error(request, exc: HttpError) -> HttpResponse:
         return on_schema_error(request, SchemaValidationError([{"loc": ("body",), "type": "model_type"}]))
     code = HTTP_CODES.get(exc.status_code, HttpErrorCode.BAD_REQUEST)
     message = str(exc)
+    if message.startswith("Cannot parse request body"):  # ninja's English
+        message = _("The body is not valid JSON.")
     if exc.status_code == 401 and message == "Unauthorized":
         message = _("Sign in: send Authorization: Bearer <token>, or use a browser session.")
     response = error_response(request, exc.status_code, code, message)

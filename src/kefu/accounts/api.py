@@ -120,7 +120,8 @@ def not_a_bool(value):
 
 
 # Row ids as the database can hold them (64-bit); a larger number is a 422, not a driver overflow.
-Id = Annotated[int, BeforeValidator(not_a_bool), Field(ge=1, le=2**63 - 1)]
+# (Field first: after a validator, its bounds would reach the schema as `ge`/`le`, not JSON Schema's words.)
+Id = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(not_a_bool)]
 
 # The moments the API takes. Outside these years arithmetic overflows (a deadline added to year
 # 9999) or the zone database answers local mean time (year 1271 at +08:05:43, no valid RFC 3339).

@@ -57,7 +57,7 @@ class CtiEventIn(Schema):
     outcome: Literal["answered", "abandoned", "transferred", "timed_out", "failed"] | None = Field(
         None, description="hangup only; default: answered if answered, else abandoned"
     )
-    wrapup_seconds: Annotated[int, BeforeValidator(not_a_bool)] | None = Field(None, ge=0, le=86400)
+    wrapup_seconds: Annotated[int, Field(ge=0, le=86400), BeforeValidator(not_a_bool)] | None = None
     wrapup_code: str = Field("", max_length=80)
     recording_url: str = Field("", max_length=500)
 

@@ -255,14 +255,23 @@ def _blank_is_none(value):
     return None if value == "" else value
 
 
+def _blank_allowed(schema: dict) -> None:
+    """Declare in the OpenAPI schema that an empty value is accepted (it means "any")."""
+    options = schema.setdefault("anyOf", [])
+    options.append({"type": "string", "enum": [""]})
+
+
 class TicketFilters(Schema):
     status: str = Field("", description="Comma-separated statuses, e.g. `new,accepted`.")
-    type: TicketType | None = None
-    channel: Channel | None = None
-    severity: Severity | None = None
-    owner: Id | None = Field(None, description="Owner's user id.")
-    customer: Id | None = Field(None, description="Customer id.")
-    queue: Literal["mine", "group", "unassigned", "breaching", "escalated"] | None = None
+    # An empty value means "any", as a search form sends it (_blank_is_none); the schema says so too.
+    type: TicketType | None = Field(None, json_schema_extra=_blank_allowed)
+    channel: Channel | None = Field(None, json_schema_extra=_blank_allowed)
+    severity: Severity | None = Field(None, json_schema_extra=_blank_allowed)
+    owner: Id | None = Field(None, description="Owner's user id.", json_schema_extra=_blank_allowed)
+    customer: Id | None = Field(None, description="Customer id.", json_schema_extra=_blank_allowed)
+    queue: Literal["mine", "group", "unassigned", "breaching", "escalated"] | None = Field(
+        None, json_schema_extra=_blank_allowed
+    )
     q: str = Field("", max_length=200, description="Full-text search (Chinese words segmented by jieba).")
 
     _blank = field_validator("type", "channel", "severity", "owner", "customer", "queue", mode="before")(
