@@ -399,6 +399,7 @@ class ApiErrorsMiddleware:
         json_response = error_response(
             request, status, HTTP_CODES.get(status, HttpErrorCode.BAD_REQUEST), message
         )
-        if response.has_header("Allow"):
-            json_response["Allow"] = response["Allow"]
+        for header in ("Allow", "Retry-After"):  # which methods (405); when to try again (429, 503)
+            if response.has_header(header):
+                json_response[header] = response[header]
         return json_response

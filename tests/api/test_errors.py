@@ -210,3 +210,20 @@ def test_a_body_that_is_not_json_is_a_chinese_400(org, as_user):
     response = as_user(org.agent).client.post("/api/tickets", "{not json", content_type="application/json")
     assert (response.status_code, response.json()["code"]) == (400, "bad_request")
     assert response.json()["message"] == "请求体不是有效的 JSON。"
+
+
+def test_a_plain_refusal_under_api_from_outside_ninja_becomes_json_keeping_retry_after(db):
+    """E.g. a throttling middleware's 429 for the token endpoints."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from kefu.api import ApiErrorsMiddleware
+
+    middleware = ApiErrorsMiddleware(
+        lambda request: HttpResponse("slow down", status=429, headers={"Retry-After": "30"})
+    )
+    response = middleware(RequestFactory().post("/api/tokens"))
+    assert (response.status_code, json.loads(response.content)["code"]) == (429, "too_many_requests")
+    assert response["Retry-After"] == "30"
+    page = middleware(RequestFactory().post("/accounts/login/"))
+    assert page.content == b"slow down"  # pages keep their own answers
