@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kefu.api.ApiErrorsMiddleware",  # JSON errors under /api/, also for unknown paths and methods
     "axes.middleware.AxesMiddleware",  # turns a lockout into kefu.accounts.throttle's 429
     "kefu.core.middleware.DatabaseBusyMiddleware",  # last: it sees the views' exceptions
 ]

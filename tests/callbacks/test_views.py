@@ -135,3 +135,19 @@ def test_measures_api_for_supervisors(org):
         Client(headers={"Authorization": f"Bearer {agent_raw}"}).get("/api/callbacks/measures").status_code
         == 403
     )
+
+
+def test_measures_api_refusals_are_chinese_with_codes(org):
+    _token, raw = ApiToken.issue(user=org.supervisor, name="t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    colour = api.get("/api/callbacks/measures", {"by": "colour"}).json()
+    assert colour["details"][0]["code"] == "invalid_choice"
+    assert colour["errors"]["by"][0].startswith("可选值：")
+    backwards = api.get(
+        "/api/callbacks/measures", {"start": "2026-12-02T00:00:00+08:00", "end": "2026-12-01T00:00:00+08:00"}
+    ).json()
+    assert (backwards["details"][0]["field"], backwards["details"][0]["code"]) == ("start", "out_of_range")
+    assert backwards["errors"]["start"] == ["必须早于结束时间。"]
+    _t, agent_raw = ApiToken.issue(user=org.agent, name="t")
+    denied = Client(headers={"Authorization": f"Bearer {agent_raw}"}).get("/api/callbacks/measures").json()
+    assert denied["message"] == "仅限主管、经理和质检员。"

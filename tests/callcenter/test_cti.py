@@ -1,6 +1,7 @@
 """POST /api/telephony/events: ring → answer → hangup, the screen pop over a real websocket, auth, validation."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -277,3 +278,59 @@ def test_screen_pop_travels_over_the_redis_channel_layer_that_several_web_proces
     assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
     pop = async_to_sync(ring_and_listen)(cti, session_cookie(org.agent))
     assert (pop["kind"], pop["customer"]["name"]) == ("screen_pop", "王先生")
+
+
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "1271-03-01T10:00:00+08:00",
+        "1969-12-31T23:59:59Z",
+        "2100-01-01T00:00:00Z",
+        "99999-01-01T00:00:00Z",
+        "1764554400",
+        1764554400,
+    ],
+)
+def test_a_time_out_of_range_or_not_a_date_is_422_naming_at(org, cti, at):
+    """Year 1271 came back as 1271-03-01T10:05:43+08:05:43 (local mean time): no valid RFC 3339."""
+    response = post(cti, {"event": "ring", "call_id": "c1", "at": at})
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert list(body["errors"]) == ["at"]
+    assert body["details"][0]["code"] in {"out_of_range", "wrong_type"}
+    assert not CallRecord.objects.exists()
+
+
+def test_times_in_the_answer_are_rfc3339_in_the_center_zone(org, cti):
+    response = post(cti, event("ring", datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)))
+    assert response.status_code == 200, response.content
+    assert RFC3339.fullmatch(response.json()["arrived_at"])
+    assert response.json()["arrived_at"] == "1970-01-01T08:00:01+08:00"
+
+
+def test_validation_messages_are_chinese_with_a_code_per_field(org, cti):
+    response = post(
+        cti,
+        {
+            "event": "explode",
+            "call_id": "c1",
+            "at": "2026-12-01T10:00:00",
+            "wrapup_seconds": -1,
+            "direction": "up",
+        },
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert {p["field"]: p["code"] for p in body["details"]} == {
+        "event": "invalid_choice",
+        "at": "timezone_required",
+        "wrapup_seconds": "out_of_range",
+        "direction": "invalid_choice",
+    }
+    for messages in body["errors"].values():
+        for message in messages:
+            assert re.search(r"[\u4e00-\u9fff]", message) and "Input should" not in message, message
+    assert body["errors"]["wrapup_seconds"] == ["不能小于 0。"]

@@ -11,7 +11,8 @@ Two ways in, tried in this order (kefu/api.py installs both on every endpoint):
   header carrying the `csrftoken` cookie), so the pages' own scripts can call the API.
 """
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from ninja.pagination import PageNumberPagination
 from ninja.responses import Status as HttpStatus
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from kefu.accounts import throttle
 from kefu.accounts.models import ApiToken, Department, User
@@ -114,8 +117,46 @@ def user_of(request: HttpRequest) -> User:
     return request.auth
 
 
+def not_a_bool(value):
+    """pydantic reads JSON true as the number 1; a number field refuses it."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("wrong_type", _("Must be a whole number."))
+    return value
+
+
 # Row ids as the database can hold them (64-bit); a larger number is a 422, not a driver overflow.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# (Field first: after a validator, its bounds would reach the schema as `ge`/`le`, not JSON Schema's words.)
+Id = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(not_a_bool)]
+
+# The moments the API takes. Outside these years arithmetic overflows (a deadline added to year
+# 9999) or the zone database answers local mean time (year 1271 at +08:05:43, no valid RFC 3339).
+ISO_DATE_START = re.compile(r"\d{4}-")
+MOMENT_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+MOMENT_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def moment_in_range(value: datetime) -> datetime:
+    """Refuse a datetime before 1970 or from 2100 on (422 out_of_range); a naive one is read as UTC here."""
+    if not MOMENT_MIN <= (value if value.tzinfo else value.replace(tzinfo=UTC)) < MOMENT_MAX:
+        message = _("Must be between %(min)s and %(max)s.") % {
+            "min": MOMENT_MIN.date().isoformat(),
+            "max": MOMENT_MAX.date().isoformat(),
+        }
+        raise PydanticCustomError("out_of_range", message.replace("{", "{{").replace("}", "}}"))
+    return value
+
+
+def moment_as_text(value):
+    """Only ISO 8601 text: pydantic would also read a number (or "0.5") as seconds since 1970."""
+    if isinstance(value, int | float) or (isinstance(value, str) and not ISO_DATE_START.match(value)):
+        raise PydanticCustomError("wrong_type", _("Must be a date and time, e.g. 2026-11-22T09:30:00+08:00."))
+    return value
+
+
+# A moment with its offset (Z or +08:00), in range.
+Moment = Annotated[AwareDatetime, BeforeValidator(moment_as_text), AfterValidator(moment_in_range)]
+# A moment that may come without offset (the center's local time), in range.
+LocalMoment = Annotated[datetime, BeforeValidator(moment_as_text), AfterValidator(moment_in_range)]
 
 
 class Pages(PageNumberPagination):

@@ -3,18 +3,19 @@
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from kefu.accounts.api import user_of
+from kefu.accounts.api import LocalMoment, user_of
 from kefu.callbacks import selectors
-from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 
 router = Router(tags=["callbacks"])
 
 
 class MeasuresFilters(Schema):
-    start: datetime | None = Field(None, description="Default: 30 days before `end`.")
-    end: datetime | None = Field(None, description="Default: now.")
+    start: LocalMoment | None = Field(None, description="Default: 30 days before `end`.")
+    end: LocalMoment | None = Field(None, description="Default: now.")
     by: str = Field("ticket_type", description="ticket_type, channel, department, agent or week.")
 
 
@@ -56,13 +57,14 @@ def measures(request, filters: Query[MeasuresFilters]):
     grouped by `by`. Supervisors, managers and QA only."""
     user = user_of(request)
     if not (user.is_lead or user.role == "qa"):
-        raise PermissionDenied("Supervisors, managers and QA only.")
+        raise PermissionDenied(_("Supervisors, managers and QA only."))
     if filters.by not in selectors.DIMENSIONS:
-        raise ValidationError.for_field("by", "One of: " + ", ".join(selectors.DIMENSIONS))
+        message = _("One of: %(values)s") % {"values": ", ".join(selectors.DIMENSIONS)}
+        raise ValidationError.for_field("by", message, FieldCode.INVALID_CHOICE)
     end = _aware(filters.end) or timezone.now()
     start = _aware(filters.start) or end - timedelta(days=30)
     if start >= end:
-        raise ValidationError.for_field("start", "Must be before end.")
+        raise ValidationError.for_field("start", _("Must be before end."), FieldCode.OUT_OF_RANGE)
     return {
         "start": start,
         "end": end,

@@ -29,6 +29,7 @@ from kefu.callbacks.services.reviews import can_review
 from kefu.callbacks.services.surveys import LinkExpired
 from kefu.callbacks.services.work import can_work
 from kefu.core.errors import DomainError, NotFound
+from kefu.core.params import query_int
 
 
 def _lead_required(request):
@@ -160,10 +161,7 @@ def report(request):
 def measures(request):
     """回访与满意度指标 over the last ?days= (default 30)."""
     _lead_required(request)
-    try:
-        days = max(1, min(int(request.GET.get("days", 30)), 366))
-    except ValueError:
-        days = 30
+    days = min(query_int(request.GET, "days", 30), 366)
     end = timezone.now()
     start = end - timedelta(days=days)
     return render(

@@ -8,7 +8,7 @@ personal API token of service-center staff.
 
 import hmac
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyHeader
-from pydantic import AwareDatetime, field_validator
+from pydantic import BeforeValidator, field_validator
 
-from kefu.accounts.api import SessionAuth, TokenAuth
+from kefu.accounts.api import Id, Moment, SessionAuth, TokenAuth, not_a_bool
 from kefu.callcenter import selectors, services
 from kefu.core import signatures
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
@@ -82,7 +82,7 @@ class CtiEventIn(Schema):
     call_id: str = Field(
         min_length=1, max_length=120, description="the PBX's id of the call (Asterisk uniqueid)"
     )
-    at: AwareDatetime | None = Field(None, description="when it happened, with offset; default: now")
+    at: Moment | None = Field(None, description="when it happened, with offset; default: now")
     caller: str = Field("", max_length=40, description="the caller's number")
     called: str = Field("", max_length=40, description="the number dialled (hotline, DID)")
     agent: str = Field("", max_length=80, description="extension, CTI agent id or username of the agent")
@@ -91,7 +91,7 @@ class CtiEventIn(Schema):
     outcome: Literal["answered", "abandoned", "transferred", "timed_out", "failed"] | None = Field(
         None, description="hangup only; default: answered if answered, else abandoned"
     )
-    wrapup_seconds: int | None = Field(None, ge=0, le=86400)
+    wrapup_seconds: Annotated[int, Field(ge=0, le=86400), BeforeValidator(not_a_bool)] | None = None
     wrapup_code: str = Field("", max_length=80)
     recording_url: str = Field("", max_length=500)
 
@@ -171,7 +171,7 @@ def _visible_ticket(request, number: str) -> Ticket:
     auth=[TokenAuth(), SessionAuth()],
     summary="Calls of a work order or customer",
 )
-def call_list(request: HttpRequest, ticket: str = "", customer: int | None = None):
+def call_list(request: HttpRequest, ticket: str = "", customer: Id | None = None):
     """Customers are service-center data (as in /api/customers); a work order's calls follow its visibility."""
     _staff(request)
     if ticket:
@@ -187,7 +187,7 @@ def call_list(request: HttpRequest, ticket: str = "", customer: int | None = Non
     auth=[TokenAuth(), SessionAuth()],
     summary="Link a call to a work order",
 )
-def call_link(request: HttpRequest, call_id: int, payload: LinkIn):
+def call_link(request: HttpRequest, call_id: Id, payload: LinkIn):
     user = _staff(request)
     call = services.call_by_id(call_id)
     return services.call_link_ticket(call=call, ticket=_visible_ticket(request, payload.ticket), by=user)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kefu.accounts.forms import report_domain_error
 from kefu.core.errors import DomainError
+from kefu.core.params import int_or, query_int
 from kefu.core.search import highlight
 from kefu.knowledge import cases as case_services
 from kefu.knowledge import permissions, phrases, selectors, services, suggest
@@ -57,9 +58,10 @@ def editor_required(view):
 
 def _pk(value) -> int:
     """A primary key from a form or query value; anything else is a 404, never a 500."""
-    if not str(value or "").isdigit():
+    pk = int_or(value)
+    if pk is None:
         raise Http404
-    return int(value)
+    return pk
 
 
 def _json_error(exc: DomainError) -> JsonResponse:
@@ -89,9 +91,9 @@ def article_list(request):
     """The knowledge base: search, category filter, review flags and the briefings still to read."""
     query = request.GET.get("q", "")[:200]
     qs = selectors.articles_visible_to(request.user)
-    category = None
-    if request.GET.get("category"):
-        category = get_object_or_404(Category, pk=_pk(request.GET["category"]))
+    category_id = query_int(request.GET, "category")
+    category = Category.objects.filter(pk=category_id).first() if category_id else None
+    if category is not None:  # an unknown or malformed category is ignored: the whole list
         qs = qs.filter(category__in=_subtree(category))
     return render(request, "knowledge/list.html", {
         "page": _results(qs, query, request.GET.get("page")), "query": query, "today": timezone.localdate(),
@@ -206,10 +208,7 @@ def article_history(request, pk: int):
     article = get_object_or_404(selectors.articles_visible_to(request.user), pk=pk)
     versions = list(article.versions.select_related("edited_by"))
     diff = None
-    try:
-        a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
-    except ValueError:
-        a = b = 0
+    a, b = query_int(request.GET, "a", 0), query_int(request.GET, "b", 0)
     if not (a and b) and len(versions) >= 2:
         a, b = versions[1].number, versions[0].number
     by_number = {v.number: v for v in versions}
@@ -395,8 +394,7 @@ def case_detail(request, pk: int):
     case = get_object_or_404(Case, pk=pk)
     nodes = {n.pk: n for n in case.nodes.all()}
     root = next((n for n in nodes.values() if n.parent_id is None), None)
-    step = nodes.get(int(request.GET["step"])) if request.GET.get("step", "").isdigit() else root
-    step = step or root
+    step = nodes.get(query_int(request.GET, "step")) or root
     path, cur = [], step
     while cur is not None:
         path.append(cur)

@@ -18,8 +18,8 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import field_validator
 
-from kefu.accounts.api import DepartmentRef, GroupRef, Id, Pages, UserRef, user_of
-from kefu.core.errors import NotFound, ValidationError
+from kefu.accounts.api import DepartmentRef, GroupRef, Id, Moment, Pages, UserRef, user_of
+from kefu.core.errors import FieldCode, NotFound, ValidationError
 from kefu.tickets import permissions, selectors, services, workflow
 from kefu.tickets.models import (
     Channel,
@@ -283,14 +283,23 @@ def _blank_is_none(value):
     return None if value == "" else value
 
 
+def _blank_allowed(schema: dict) -> None:
+    """Declare in the OpenAPI schema that an empty value is accepted (it means "any")."""
+    options = schema.setdefault("anyOf", [])
+    options.append({"type": "string", "enum": [""]})
+
+
 class TicketFilters(Schema):
     status: str = Field("", description="Comma-separated statuses, e.g. `new,accepted`.")
-    type: TicketType | None = None
-    channel: Channel | None = None
-    severity: Severity | None = None
-    owner: Id | None = Field(None, description="Owner's user id.")
-    customer: Id | None = Field(None, description="Customer id.")
-    queue: Literal["mine", "group", "unassigned", "breaching", "escalated"] | None = None
+    # An empty value means "any", as a search form sends it (_blank_is_none); the schema says so too.
+    type: TicketType | None = Field(None, json_schema_extra=_blank_allowed)
+    channel: Channel | None = Field(None, json_schema_extra=_blank_allowed)
+    severity: Severity | None = Field(None, json_schema_extra=_blank_allowed)
+    owner: Id | None = Field(None, description="Owner's user id.", json_schema_extra=_blank_allowed)
+    customer: Id | None = Field(None, description="Customer id.", json_schema_extra=_blank_allowed)
+    queue: Literal["mine", "group", "unassigned", "breaching", "escalated"] | None = Field(
+        None, json_schema_extra=_blank_allowed
+    )
     q: str = Field("", max_length=200, description="Full-text search (Chinese words segmented by jieba).")
 
     _blank = field_validator("type", "channel", "severity", "owner", "customer", "queue", mode="before")(
@@ -376,7 +385,7 @@ class MergeIn(Schema):
 class DispatchIn(Schema):
     department_ids: list[Id] = Field(..., max_length=100)
     instructions: str = Field("", max_length=20000)
-    deadline: datetime | None = Field(
+    deadline: Moment | None = Field(
         None, description="With a time zone; empty: the policy's target or 3 working days."
     )
     version: int | None = None
@@ -490,7 +499,8 @@ def ticket_merge(request, number: str, payload: MergeIn):
     ticket = visible_ticket(request, number)
     into = permissions.visible_tickets(user_of(request)).filter(number=payload.into.strip()).first()
     if into is None:
-        raise ValidationError.for_field("into", _("No work order %(number)s.") % {"number": payload.into})
+        message = _("No work order %(number)s.") % {"number": payload.into}
+        raise ValidationError.for_field("into", message, FieldCode.NOT_FOUND)
     ticket = services.ticket_merge(
         ticket=ticket, into=into, by=user_of(request), note=payload.note, version=payload.version
     )

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import User
-from kefu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from kefu.core.errors import FieldError, PermissionDenied, TransitionNotAllowed, ValidationError
 from kefu.tickets import permissions
+from kefu.tickets.error_codes import TicketErrorCode
 from kefu.tickets.models import OPEN_STATUSES, TERMINAL_STATUSES, SlaTarget, Status, TicketEvent
 from kefu.tickets.permissions import Access
 
@@ -313,7 +314,10 @@ def check_edit(ticket, user: User, access: Access | None = None) -> None:
     if not permissions.can_edit(user, ticket, access):
         raise PermissionDenied(_("You may not edit this work order."))
     if ticket.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("A closed, merged or cancelled work order cannot be edited."))
+        message = _("A closed, merged or cancelled work order cannot be edited.")
+        raise ValidationError(
+            message, errors={"status": [FieldError(message, TicketErrorCode.NOT_EDITABLE_IN_STATUS)]}
+        )
 
 
 def check_escalate(ticket, user: User, access: Access | None = None) -> None:

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.core.errors import ValidationError
+from kefu.core.errors import FieldCode, FieldError, ValidationError
+from kefu.intake.manual.error_codes import ChannelFactCode
 from kefu.intake.manual.facts import FACTS
 from kefu.tickets.models import Ticket
 from kefu.tickets.services import ticket_create
@@ -19,15 +20,17 @@ def _clean_fact(fact, raw) -> object:
         raw = raw.strip()
     if raw in (None, ""):
         if fact.required:
-            raise ValueError(_("Required for this channel."))
+            raise ValueError(FieldError(_("Required for this channel."), FieldCode.REQUIRED))
         return None
     if fact.kind == "int":
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise ValueError(_("Enter a whole number.")) from None
+            raise ValueError(FieldError(_("Enter a whole number."), FieldCode.WRONG_TYPE)) from None
         if not 1 <= value <= MAX_VISITORS:
-            raise ValueError(_("Between 1 and %(max)s.") % {"max": MAX_VISITORS})
+            raise ValueError(
+                FieldError(_("Between 1 and %(max)s.") % {"max": MAX_VISITORS}, FieldCode.OUT_OF_RANGE)
+            )
         return value
     if fact.kind == "date":
         if isinstance(raw, date):
@@ -35,10 +38,12 @@ def _clean_fact(fact, raw) -> object:
         try:
             return date.fromisoformat(str(raw)).isoformat()
         except ValueError:
-            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+            raise ValueError(FieldError(_("Enter a date as YYYY-MM-DD."), FieldCode.WRONG_TYPE)) from None
     value = str(raw)
     if len(value) > fact.max_length:
-        raise ValueError(_("At most %(limit)s characters.") % {"limit": fact.max_length})
+        raise ValueError(
+            FieldError(_("At most %(limit)s characters.") % {"limit": fact.max_length}, FieldCode.TOO_LONG)
+        )
     return value
 
 
@@ -50,23 +55,31 @@ def channel_details_clean(*, channel: str, details: dict | None) -> dict:
     """
     details = details or {}
     if not isinstance(details, dict):
-        raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
+        raise ValidationError.for_field(
+            "channel_details", _("Expected an object of facts."), FieldCode.WRONG_TYPE
+        )
     facts = FACTS.get(channel)
     if facts is None:
         if details:
-            raise ValidationError.for_field("channel_details", _("This channel takes no channel details."))
+            raise ValidationError.for_field(
+                "channel_details",
+                _("This channel takes no channel details."),
+                ChannelFactCode.NO_FACTS_FOR_CHANNEL,
+            )
         return {}
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     known = {fact.name for fact in facts}
     for key in details:
         if key not in known:
-            errors.setdefault(f"channel_details.{key}", []).append(_("Unknown fact for this channel."))
+            errors.setdefault(f"channel_details.{key}", []).append(
+                FieldError(_("Unknown fact for this channel."), ChannelFactCode.UNKNOWN_FACT)
+            )
     for fact in facts:
         try:
             value = _clean_fact(fact, details.get(fact.name))
         except ValueError as exc:
-            errors.setdefault(f"channel_details.{fact.name}", []).append(str(exc))
+            errors.setdefault(f"channel_details.{fact.name}", []).append(exc.args[0])  # a FieldError
             continue
         if value is not None:
             cleaned[fact.name] = value

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, User
 from kefu.core.calendars import add_business_time, add_working_days, load_calendar
-from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 from kefu.tickets import workflow
+from kefu.tickets.error_codes import TicketErrorCode
 from kefu.tickets.models import Dispatch, SlaTarget, Status, Ticket, TicketEvent
 from kefu.tickets.services import sla
 from kefu.tickets.services.tickets import _apply, _locked
@@ -52,12 +53,16 @@ def ticket_dispatch(
     transition = workflow.check(ticket, "dispatch", by)
     ids = list(dict.fromkeys(int(i) for i in department_ids or []))
     if not ids:
-        raise ValidationError.for_field("department_ids", _("Choose at least one department."))
+        raise ValidationError.for_field(
+            "department_ids", _("Choose at least one department."), FieldCode.REQUIRED
+        )
     departments = {d.pk: d for d in Department.objects.filter(pk__in=ids)}
     missing = [str(i) for i in ids if i not in departments]
     if missing:
         raise ValidationError.for_field(
-            "department_ids", _("Unknown department: %(ids)s") % {"ids": ", ".join(missing)}
+            "department_ids",
+            _("Unknown department: %(ids)s") % {"ids": ", ".join(missing)},
+            FieldCode.NOT_FOUND,
         )
     pending = set(
         ticket.dispatches.filter(state=Dispatch.State.PENDING).values_list("department_id", flat=True)
@@ -65,12 +70,18 @@ def ticket_dispatch(
     already = [departments[i].name for i in ids if i in pending]
     if already:
         raise ValidationError.for_field(
-            "department_ids", _("Already waiting for: %(names)s") % {"names": ", ".join(already)}
+            "department_ids",
+            _("Already waiting for: %(names)s") % {"names": ", ".join(already)},
+            TicketErrorCode.DEPARTMENT_ALREADY_DISPATCHED,
         )
     if deadline is not None and timezone.is_naive(deadline):
-        raise ValidationError.for_field("deadline", _("Give the deadline with a time zone."))
+        raise ValidationError.for_field(
+            "deadline", _("Give the deadline with a time zone."), FieldCode.TIMEZONE_REQUIRED
+        )
     if deadline is not None and deadline <= now:
-        raise ValidationError.for_field("deadline", _("The deadline must be in the future."))
+        raise ValidationError.for_field(
+            "deadline", _("The deadline must be in the future."), FieldCode.OUT_OF_RANGE
+        )
     deadline = deadline or default_deadline(ticket, now)
     dispatches = []
     for department_id in ids:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import LADDER_RANK, Role, User
-from kefu.core.errors import NotFound, ValidationError
+from kefu.core.errors import FieldCode, NotFound, ValidationError
 from kefu.core.rows import build, insert_many, update_each
 from kefu.tickets import workflow
 from kefu.tickets.models import (
@@ -322,7 +322,7 @@ def ticket_escalate_manually(
         raise NotFound(_("Work order not found."))
     workflow.check_escalate(locked, by)
     if not note.strip():
-        raise ValidationError.for_field("note", _("Say why the work order is escalated."))
+        raise ValidationError.for_field("note", _("Say why the work order is escalated."), FieldCode.REQUIRED)
     target = Ladder().above(current_holder(locked) or by)
     if target is None:
         raise ValidationError.for_field("note", _("There is nobody above to escalate to."))

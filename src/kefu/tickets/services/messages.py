@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 from kefu.core.html import sanitize, to_text
 from kefu.core.registry import Registry
 from kefu.core.tasks import run_later
@@ -77,7 +77,8 @@ def message_receive(
     """
     now = now or timezone.now()
     if channel not in Channel.values:
-        raise ValidationError.for_field("channel", _("Unknown channel “%(channel)s”.") % {"channel": channel})
+        message = _("Unknown channel “%(channel)s”.") % {"channel": channel}
+        raise ValidationError.for_field("channel", message, FieldCode.INVALID_CHOICE)
     external_id = (external_id or "").strip()[:255]
     if external_id:
         # The partial unique index's own condition (external_id <> ""): without it SQLite scans the table.
@@ -89,7 +90,7 @@ def message_receive(
     body_html = sanitize(body_html)
     body_text = (body_text or "").strip() or to_text(body_html)
     if not body_text and not (data or {}).get("attachments"):
-        raise ValidationError.for_field("body_text", _("The message is empty."))
+        raise ValidationError.for_field("body_text", _("The message is empty."), FieldCode.REQUIRED)
     try:
         with transaction.atomic():  # a concurrent receiver of the same message wins; we return theirs
             message = Message.objects.create(
@@ -157,11 +158,12 @@ def message_reply(
         raise PermissionDenied(_("%(number)s is closed for replies.") % {"number": ticket.number})
     channel = channel or ticket.channel
     if channel not in Channel.values:
-        raise ValidationError.for_field("channel", _("Unknown channel “%(channel)s”.") % {"channel": channel})
+        message = _("Unknown channel “%(channel)s”.") % {"channel": channel}
+        raise ValidationError.for_field("channel", message, FieldCode.INVALID_CHOICE)
     body_html = sanitize(body_html)
     body_text = (body_text or "").strip() or to_text(body_html)
     if not body_text:
-        raise ValidationError.for_field("body_text", _("Write the reply first."))
+        raise ValidationError.for_field("body_text", _("Write the reply first."), FieldCode.REQUIRED)
     sender = SENDERS.get(channel, None)
     message = Message.objects.create(
         ticket=ticket,

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import AgentGroup, Department, User
-from kefu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
+from kefu.core.errors import FieldCode, FieldError, NotFound, PermissionDenied, StaleVersion, ValidationError
 from kefu.core.refcache import RefCache
 from kefu.core.registry import Registry
 from kefu.core.rows import save_new, shallow_copy
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
+from kefu.tickets.error_codes import TicketErrorCode
 from kefu.tickets.models import (
     NUMBER_PREFIX,
     Attachment,
@@ -117,7 +118,8 @@ def _bump(ticket: Ticket, now: datetime, fields: list[str]) -> None:
 
 def _choice(value, choices, field: str, errors: dict) -> None:
     if value not in choices.values:
-        errors.setdefault(field, []).append(_("Unknown value “%(value)s”.") % {"value": value})
+        message = _("Unknown value “%(value)s”.") % {"value": value}
+        errors.setdefault(field, []).append(FieldError(message, FieldCode.INVALID_CHOICE))
 
 
 def _validate_register(data: dict, errors: dict) -> dict:
@@ -137,14 +139,19 @@ def _validate_register(data: dict, errors: dict) -> dict:
             data["priority"] = -1
         _choice(data["priority"], Priority, "priority", errors)
     if "content" in data and not (data["content"] or "").strip():
-        errors.setdefault("content", []).append(_("Record the customer's own words."))
+        errors.setdefault("content", []).append(
+            FieldError(_("Record the customer's own words."), FieldCode.REQUIRED)
+        )
     if data.get("category_id") not in (None, ""):
         category = active_category(data["category_id"])
         if category is None:
-            errors.setdefault("category_id", []).append(_("Unknown category."))
-        elif ticket_type and category.ticket_type != ticket_type:
             errors.setdefault("category_id", []).append(
-                _("Category “%(name)s” does not belong to this type.") % {"name": category.path}
+                FieldError(_("Unknown category."), TicketErrorCode.UNKNOWN_CATEGORY)
+            )
+        elif ticket_type and category.ticket_type != ticket_type:
+            message = _("Category “%(name)s” does not belong to this type.") % {"name": category.path}
+            errors.setdefault("category_id", []).append(
+                FieldError(message, TicketErrorCode.CATEGORY_WRONG_TYPE)
             )
         cleaned["category"] = category
     elif "category_id" in data:
@@ -157,7 +164,7 @@ def _validate_register(data: dict, errors: dict) -> dict:
         if data.get(field) not in (None, ""):
             row = model.objects.filter(pk=data[field]).first()
             if row is None:
-                errors.setdefault(field, []).append(_("Not found."))
+                errors.setdefault(field, []).append(FieldError(_("Not found."), FieldCode.NOT_FOUND))
             cleaned[field.removesuffix("_id")] = row
         elif field in data:
             cleaned[field.removesuffix("_id")] = None
@@ -177,7 +184,8 @@ def _validate_register(data: dict, errors: dict) -> dict:
             # PostgreSQL would refuse an over-long value with a DataError, a 500.
             limit = Ticket._meta.get_field(field).max_length
             if limit and len(cleaned[field]) > limit:
-                errors.setdefault(field, []).append(_("At most %(limit)s characters.") % {"limit": limit})
+                message = _("At most %(limit)s characters.") % {"limit": limit}
+                errors.setdefault(field, []).append(FieldError(message, FieldCode.TOO_LONG))
     for field in ("ticket_type", "channel", "severity", "priority"):
         if field in data:
             cleaned[field] = data[field]
@@ -186,7 +194,9 @@ def _validate_register(data: dict, errors: dict) -> dict:
 
 def _details_as_given(channel: str, details: dict | None) -> dict:
     if details is not None and not isinstance(details, dict):
-        raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
+        raise ValidationError.for_field(
+            "channel_details", _("Expected an object of facts."), FieldCode.WRONG_TYPE
+        )
     return dict(details or {})
 
 
@@ -194,7 +204,9 @@ def _details_merged(ticket: Ticket, given) -> dict:
     """An edit of the channel's facts: the given ones replace theirs (null clears one), then the
     whole set is checked as at creation, so a required fact cannot be cleared."""
     if not isinstance(given, dict):
-        raise ValidationError.for_field("channel_details", _("Expected an object of facts."))
+        raise ValidationError.for_field(
+            "channel_details", _("Expected an object of facts."), FieldCode.WRONG_TYPE
+        )
     merged = {**(ticket.channel_details or {}), **given}
     return CHANNEL_DETAILS_CHECK.get()(ticket.channel, {k: v for k, v in merged.items() if v is not None})
 
@@ -376,7 +388,7 @@ def ticket_update(
     if unknown:
         raise ValidationError(
             _("These fields cannot be edited: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-            errors={f: [_("Not editable.")] for f in sorted(unknown)},
+            errors={f: [FieldError(_("Not editable."), FieldCode.NOT_EDITABLE)] for f in sorted(unknown)},
         )
     ticket = _locked(ticket, version)
     workflow.check_edit(ticket, by)
@@ -425,7 +437,7 @@ def ticket_add_note(*, ticket: Ticket, by: User, note: str, now: datetime | None
     if not permissions.can_view(by, ticket):
         raise PermissionDenied(_("You may not see this work order."))
     if not (note or "").strip():
-        raise ValidationError.for_field("note", _("The note is empty."))
+        raise ValidationError.for_field("note", _("The note is empty."), FieldCode.REQUIRED)
     return record_event(ticket=ticket, kind=Kind.NOTE, by=by, now=now, note=note.strip())
 
 
