@@ -34,6 +34,7 @@ from kefu.accounts.api import router as accounts_router
 from kefu.callbacks.api import router as callbacks_router
 from kefu.callcenter.api import router as telephony_router
 from kefu.core.errors import DomainError, ErrorCode, FieldCode, FieldError, error_body
+from kefu.core.middleware import RETRY_AFTER_SECONDS, busy_message, is_busy_error
 from kefu.customers.api import router as customers_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notify.api import router as notify_router
@@ -63,7 +64,6 @@ HTTP_CODES = {
     503: HttpErrorCode.UNAVAILABLE,
 }
 # How long a client should wait before retrying when the database was too busy (503).
-BUSY_RETRY_AFTER_SECONDS = 2
 
 logger = logging.getLogger(__name__)
 
@@ -344,14 +344,13 @@ def on_permission_denied(request, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(OperationalError)
 def on_database_error(request, exc: OperationalError) -> HttpResponse:
-    """SQLite's "database is locked" after its wait: a 503 the client may retry, not a crash."""
-    if "locked" not in str(exc).lower():
+    """A busy database (kefu.core.middleware.is_busy_error decides what that is): a 503 the client may
+    retry, not a crash; the same answer the middleware gives outside the API's own handling."""
+    if not is_busy_error(exc):
         return on_server_error(request, exc)
     logger.warning("API %s %s: database busy (%s)", request.method, request.path, exc)
-    response = error_response(
-        request, 503, HttpErrorCode.UNAVAILABLE, _("The database is busy; try again in a moment.")
-    )
-    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    response = error_response(request, 503, HttpErrorCode.UNAVAILABLE, busy_message())
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

@@ -203,7 +203,7 @@ def test_a_write_that_cannot_get_the_lock_in_time_answers_503_with_retry_after(s
                 page_status, page_headers, page_text = exc.code, exc.headers, exc.read().decode()
         logged = log.read_text()
     assert status == 503, (status, data, logged[-3000:])
-    assert data["code"] == "busy" and data["message"] and data["errors"] == {}
+    assert data["code"] == "service_unavailable" and data["message"] and data["errors"] == {}
     assert int(headers["Retry-After"]) > 0
     assert page_status == 503, (page_status, page_text[:500], logged[-3000:])
     assert int(page_headers["Retry-After"]) > 0

@@ -3,7 +3,8 @@
 Two ways to be busy: SQLite's one write lock stayed taken longer than KEFU_SQLITE_LOCK_TIMEOUT
 (kefu.core.sqlite.base waits and retries up to then), or every pooled PostgreSQL connection stayed
 in use longer than KEFU_DB_POOL_TIMEOUT. The API answers the usual JSON error with the code
-"busy"; pages answer a short page that needs no database to render.
+"service_unavailable" (kefu.api's handler, or this middleware for what happens outside it); pages
+answer a short page that needs no database to render.
 """
 
 import logging
@@ -16,7 +17,11 @@ from django.utils.translation import gettext as _
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
-BUSY_CODE = "busy"
+BUSY_CODE = "service_unavailable"  # the API's code for every 503 (docs/api.md)
+
+
+def busy_message() -> str:
+    return _("The server is busy. Try again in a few seconds.")
 
 
 def is_busy_error(exc: BaseException) -> bool:
@@ -51,8 +56,9 @@ class DatabaseBusyMiddleware:
             response = JsonResponse(
                 {
                     "code": BUSY_CODE,
-                    "message": _("The server is busy. Try again in a few seconds."),
+                    "message": busy_message(),
                     "errors": {},
+                    "details": [],
                 },
                 status=503,
                 json_dumps_params={"ensure_ascii": False},
