@@ -407,6 +407,10 @@ def main() -> None:
         "KEFU_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "KEFU_LOG_LEVEL": "WARNING",
         "KEFU_SMS_QUIET_HOURS": "",
+        # Production ends TLS at the proxy (docs/operations.md); the agents here talk plain HTTP on
+        # loopback, so no redirect to HTTPS and cookies that travel over HTTP.
+        "KEFU_SSL_REDIRECT": "0",
+        "KEFU_SECURE_COOKIES": "0",
         "PYTHONUNBUFFERED": "1",
     }
     pids_of_servers: list[int] = []

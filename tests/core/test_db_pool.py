@@ -59,6 +59,11 @@ def test_kefu_web_opens_at_most_the_pools_size_of_connections_for_many_requests(
         "KEFU_DB_POOL_MIN": "1",
         "KEFU_DB_POOL_MAX": str(POOL_MAX),
         "KEFU_LOG_LEVEL": "WARNING",
+        # The production profile, as served behind a proxy that ends TLS: its own key, plain HTTP here.
+        "KEFU_PROFILE": "production",
+        "KEFU_SECRET_KEY": "pool-test-" + "x" * 50,
+        "KEFU_SSL_REDIRECT": "0",
+        "KEFU_SECURE_COOKIES": "0",
     }
     log = tmp_path / "kefu-web.log"
     base = f"http://127.0.0.1:{port}"
