@@ -64,7 +64,7 @@ SETUP = r"""
 import json, sys
 from django.contrib.auth.hashers import make_password
 from kefu.accounts.models import AgentGroup, ApiToken, Department, Role, User
-from kefu.core import demo
+from kefu.demo import data as demo
 n = int(sys.argv[1])
 center = Department.objects.get(code="center")
 group = AgentGroup.objects.order_by("id").first()

@@ -1102,7 +1102,7 @@ def measure_http(*, user, n: int, m: int, rng: random.Random, org: dict, workers
     from django.db import connection
 
     from kefu.accounts.models import ApiToken
-    from kefu.core import demo
+    from kefu.demo import data as demo
 
     _token, raw = ApiToken.issue(user=user, name="bench-http")
     with connection.cursor() as cur:
