@@ -262,6 +262,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 def summary(ms: list[float]) -> dict:
+    if not ms:  # every request answered otherwise: the caller reports what it got
+        return {"n": 0}
     return {
         "n": len(ms),
         "p50_ms": round(pct(ms, 50), 2),
