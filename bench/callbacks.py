@@ -172,6 +172,7 @@ def main() -> None:
     }
     if url:
         env["KEFU_DATABASE_URL"] = url
+        env["KEFU_PROFILE"] = "embedded"  # PostgreSQL without the production HTTPS and key rules
     os.environ.update(env)
     import django
 

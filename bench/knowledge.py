@@ -210,6 +210,7 @@ def main() -> None:
     env = {"KEFU_DATA_DIR": data_dir, "KEFU_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "kefu.settings"}
     if url:
         env["KEFU_DATABASE_URL"] = url
+        env["KEFU_PROFILE"] = "embedded"  # PostgreSQL without the production HTTPS and key rules
     os.environ.update(env)
     import django
 
