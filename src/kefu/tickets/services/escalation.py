@@ -191,6 +191,9 @@ class Writes:
         # Plain INSERTs (COPY on PostgreSQL) rather than bulk_create: building Django's statement
         # for a batch of hundreds cost more than the escalations themselves (kefu.core.rows).
         insert_many(self.escalations)
+        # Before the work orders' UPDATE, as the rows were always written; the listeners (kefu.notify
+        # tells the people named, 首问负责制: the owner of every breach too) read the events only.
+        record_events(self.events)
         if self.holders:
             # In SQL, so a person's concurrent edit still meets an honest version check: the new
             # holder, the highest rank reached, and one version more per escalation.
@@ -201,9 +204,6 @@ class Writes:
                 combine={"escalation_level": "max", "version": "add"},
                 also={"updated_at": self.now},
             )
-        # After the work orders' new holder: the listeners (kefu.notify tells the people named,
-        # 首问负责制: the owner of every breach too) see the batch as it now stands.
-        record_events(self.events)
         self._clear()
 
 
