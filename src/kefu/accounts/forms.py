@@ -173,3 +173,45 @@ class TwoFactorCodeForm(forms.Form):
         ),
         help_text=_("The six digits the authenticator app shows, or one of your recovery codes."),
     )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class _OptionalRowForm(forms.Form):
+    """A formset row that may be left (or made) wholly empty; a half-filled row names what is missing."""
+
+    needed: tuple[str, ...] = ()
+
+    def clean(self):
+        data = super().clean()
+        if any(data.get(name) for name in self.fields) or self.errors:
+            for name in self.needed:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("This field is required."))
+        return data
+
+    def is_blank(self) -> bool:
+        return not any(self.cleaned_data.get(name) for name in self.fields)
+
+
+class HolidayRangeForm(_OptionalRowForm):
+    """One holiday of the annual arrangement: its name and its days off, first to last."""
+
+    needed = ("name", "start", "end")
+    name = forms.CharField(label=_("holiday"), max_length=100, required=False)
+    start = forms.DateField(label=_("first day off"), widget=DateInput, required=False)
+    end = forms.DateField(label=_("last day off"), widget=DateInput, required=False)
+
+
+class WorkdayForm(_OptionalRowForm):
+    """A make-up workday (调休上班), usually a Saturday or Sunday next to a holiday."""
+
+    needed = ("date",)
+    date = forms.DateField(label=_("make-up workday"), widget=DateInput, required=False)
+    name = forms.CharField(label=_("for"), max_length=100, required=False)
+
+
+HolidayRangeFormSet = forms.formset_factory(HolidayRangeForm, extra=2)
+WorkdayFormSet = forms.formset_factory(WorkdayForm, extra=3)

@@ -1,4 +1,4 @@
-"""Organisation writes (组织架构): staff, agent groups, departments, skills.
+"""Organisation writes (组织架构): staff, agent groups, departments, skills, the annual holidays.
 
 Only leads (supervisor, manager, general manager) and administrators manage the organisation, and a
 lead manages only people ranked below them: a supervisor cannot create or edit a manager or an
@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import LEAD_ROLES, AgentGroup, Department, Role, Skill, User
+from kefu.core import holidays
 from kefu.core.errors import PermissionDenied, ValidationError
 
 # Rank for managing the organisation (not the escalation ladder): who may create and edit whom.
@@ -355,3 +356,19 @@ def skill_create(*, by: User, name: str) -> Skill:
     if Skill.objects.filter(name__iexact=name).exists():
         raise ValidationError.for_field("name", _("The name “%(value)s” is taken.") % {"value": name})
     return Skill.objects.create(name=name)
+
+
+# Who enters the State Council's annual holiday arrangement for every calendar (and sees the banner).
+CALENDAR_ROLES = {Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN}
+
+
+def can_manage_calendars(user: User | None) -> bool:
+    return user is not None and user.is_active and (user.is_superuser or user.role in CALENDAR_ROLES)
+
+
+def holiday_arrangement_save(*, by: User, year: int, holidays_off, workdays) -> list:
+    """Enter `year`'s statutory holidays and make-up workdays for every calendar (core.holidays);
+    running SLA deadlines move with them. Returns the dates whose kind changed."""
+    if not can_manage_calendars(by):
+        raise PermissionDenied(_("Only managers and administrators enter the annual holidays."))
+    return holidays.save_arrangement(year, holidays_off, workdays)

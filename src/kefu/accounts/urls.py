@@ -13,6 +13,8 @@ org_patterns = [
     path("departments/new/", views.department_create, name="department_create"),
     path("departments/<int:pk>/", views.department_edit, name="department_edit"),
     path("skills/new/", views.skill_create, name="skill_create"),
+    path("holidays/", views.holidays_page, name="holidays"),
+    path("holidays/<int:year>/", views.holidays_page, name="holidays_year"),
 ]
 
 urlpatterns = [

@@ -9,8 +9,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db.models import Count, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -19,13 +21,17 @@ from kefu.accounts import services, throttle, twofactor
 from kefu.accounts.forms import (
     DepartmentForm,
     GroupForm,
+    HolidayRangeFormSet,
     LoginForm,
     SkillForm,
     StaffForm,
     TwoFactorCodeForm,
+    WorkdayFormSet,
     report_domain_error,
 )
 from kefu.accounts.models import AgentGroup, Department, Role, Skill, TwoFactor, User
+from kefu.core import holidays
+from kefu.core.calendars import package_covers_year
 from kefu.core.errors import DomainError
 
 
@@ -365,3 +371,78 @@ def skill_create(request):
     else:
         messages.error(request, _("Give the skill a name."))
     return redirect(_org_url("groups"))
+
+
+calendar_manager_required = role_required(services.can_manage_calendars)
+
+
+@calendar_manager_required
+def holidays_page(request, year: int | None = None):
+    """Enter a year's statutory holidays and make-up workdays (国务院节假日安排) for every calendar.
+
+    The form starts from what was entered for the year, else from the statutory days computed by
+    core.holidays (lunar festivals included) for the manager to extend as the notice says.
+    """
+    today = timezone.localdate()
+    due = holidays.years_needing_arrangement(today)
+    year = year or (due[0] if due else today.year + (today.month >= holidays.ARRANGEMENT_DUE_MONTH))
+    if not 2000 <= year <= 2100:
+        raise Http404(_("No holiday arrangement for that year."))
+    entered, workdays = holidays.entered_arrangement(year)
+    ranges = entered or holidays.statutory_holidays(year)
+    holiday_forms = HolidayRangeFormSet(
+        request.POST or None,
+        prefix="holidays",
+        initial=[{"name": r.name, "start": r.start, "end": r.end} for r in ranges],
+    )
+    workday_forms = WorkdayFormSet(
+        request.POST or None, prefix="workdays", initial=[{"date": d, "name": n} for d, n in workdays]
+    )
+    if request.method == "POST" and holiday_forms.is_valid() and workday_forms.is_valid():
+        off = [
+            holidays.HolidayRange(f.cleaned_data["name"], f.cleaned_data["start"], f.cleaned_data["end"])
+            for f in holiday_forms
+            if not f.is_blank()
+        ]
+        work = [(f.cleaned_data["date"], f.cleaned_data["name"]) for f in workday_forms if not f.is_blank()]
+        try:
+            services.holiday_arrangement_save(by=request.user, year=year, holidays_off=off, workdays=work)
+        except DomainError as exc:
+            report_formset_errors(request, exc, holiday_forms, workday_forms)
+        else:
+            messages.success(
+                request,
+                _("The holidays of %(year)s are saved for every calendar; running deadlines were recomputed.")
+                % {"year": year},
+            )
+            return redirect("org:holidays_year", year=year)
+    return render(
+        request,
+        "accounts/holidays.html",
+        {
+            "year": year,
+            "years": sorted({today.year, today.year + 1, year, *due}),
+            "due": due,
+            "entered": bool(entered),
+            "known_to_package": package_covers_year(year),
+            "holiday_forms": holiday_forms,
+            "workday_forms": workday_forms,
+        },
+    )
+
+
+def report_formset_errors(request, exc: DomainError, holiday_forms, workday_forms) -> None:
+    """The service names rows as `holidays.3` / `workdays.0`: put each message on its row."""
+    rows = {"holidays": holiday_forms, "workdays": workday_forms}
+    for key, field_messages in (exc.errors or {}).items():
+        group, _dot, index = key.partition(".")
+        formset = rows.get(group)
+        visible = [f for f in formset if not f.is_blank()] if formset is not None else []
+        target = visible[int(index)] if index.isdigit() and int(index) < len(visible) else None
+        for message in field_messages:
+            if target is not None:
+                target.add_error(None, message)
+            else:
+                messages.error(request, message)
+    if not exc.errors:
+        messages.error(request, exc.message)

@@ -8,9 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = "核心 Core"
 
     def ready(self) -> None:
+        from kefu.core import holidays
         from kefu.core.calendars import connect_signals
         from kefu.core.search import ensure_search_index_after_migrate
 
         connect_signals()
+        holidays.connect_signals()
         # A later migration that alters the work-order table drops the SQLite FTS triggers with it.
         post_migrate.connect(ensure_search_index_after_migrate, sender=self)

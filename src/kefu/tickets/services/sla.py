@@ -7,7 +7,7 @@ open work orders reads only the clocks that are due.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -156,6 +156,36 @@ def clock_status(clock: SlaClock, now: datetime | None = None) -> dict:
         return {"state": "paused", "seconds": clock.budget_seconds - clock.consumed_seconds}
     seconds = int((clock.due_at - now).total_seconds())
     return {"state": "running" if seconds >= 0 else "overdue", "seconds": seconds}
+
+
+def sla_recompute_deadlines(*, since: date) -> int:
+    """Recompute the deadlines of running clocks due on or after `since`, after working days changed
+    (next year's holidays entered in December, a calendar override edited). Returns how many moved.
+
+    A clock's budget is working time, so its deadline is where the budget left runs out on the
+    calendar as it is now. Left alone: breached clocks (their escalation has happened), paused ones
+    (they have no deadline until they resume) and dispatch clocks (their deadline is a date the
+    agent chose, kept as given).
+    """
+    midnight = datetime.combine(since, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    clocks = SlaClock.objects.filter(
+        state=SlaClock.State.RUNNING, breached_at__isnull=True, dispatch__isnull=True, due_at__gte=midnight
+    ).only("pk", "calendar_id", "running_since", "budget_seconds", "consumed_seconds", "due_at")
+    rows = []
+    for clock in clocks.iterator(chunk_size=2000):
+        left = timedelta(seconds=max(0, clock.budget_seconds - clock.consumed_seconds))
+        due_at = add_business_time(load_calendar(clock.calendar_id), clock.running_since, left)
+        if due_at != clock.due_at:
+            rows.append((clock.pk, due_at, due_at))
+    if rows:
+        update_each(SlaClock, columns=["due_at", "next_action_at"], rows=rows)
+    log.info("working days changed from %s: %d SLA deadlines moved", since, len(rows))
+    return len(rows)
+
+
+def days_changed_receiver(sender, *, dates, **kwargs) -> None:
+    """Receiver of kefu.core.holidays.days_changed (connected in tickets' AppConfig.ready)."""
+    sla_recompute_deadlines(since=min(dates))
 
 
 def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
