@@ -130,7 +130,7 @@ def _check(year: int, holidays: list[HolidayRange], workdays: list[tuple[date, s
     if not holidays:
         errors.setdefault("holidays", []).append(_("Enter at least one holiday."))
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(_("The holiday arrangement has errors."), errors=errors)
 
 
 @transaction.atomic

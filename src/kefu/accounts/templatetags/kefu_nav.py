@@ -24,6 +24,11 @@ def manages_org(user) -> bool:
     return user.is_authenticated and services.can_manage_org(user)
 
 
+@register.filter
+def manages_calendars(user) -> bool:
+    return user.is_authenticated and services.can_manage_calendars(user)
+
+
 @register.inclusion_tag("accounts/_holiday_banner.html")
 def holiday_banner(user) -> dict:
     """Managers and administrators: next year's holidays are not entered yet (from November)."""
