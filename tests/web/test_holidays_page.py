@@ -61,6 +61,7 @@ def test_the_form_is_prefilled_with_next_years_statutory_days(org, as_user, dece
     spring = next(r for name, r in rows.items() if "春节" in name)
     assert (spring["start"], spring["end"]) == (date(2027, 2, 5), date(2027, 2, 8))
     assert 'type="date"' in page.content.decode()
+    assert 'value="2027-02-05"' in page.content.decode()  # ISO, as a date picker needs, in Chinese too
 
 
 def test_entering_the_arrangement_corrects_the_deadline_and_ends_the_banner(org, as_user, december):

@@ -176,7 +176,12 @@ class TwoFactorCodeForm(forms.Form):
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker: its value is always ISO (2027-02-05), whatever the language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class _OptionalRowForm(forms.Form):
