@@ -40,7 +40,7 @@ from kefu.tickets.forms import (
     categories_for,
 )
 from kefu.tickets.models import Dispatch, SlaClock, Ticket
-from kefu.tickets.services.dispatch import default_deadline
+from kefu.tickets.services.dispatch import default_deadline, dispatch_warnings
 from kefu.tickets.services.messages import can_reply
 from kefu.tickets.services.tickets import running_clocks
 
@@ -325,7 +325,7 @@ def dispatch(request, number: str):
         return _detail(request, ticket, {"dispatch_form": form}, status=400)
     data = form.cleaned_data
     try:
-        services.ticket_dispatch(
+        sent = services.ticket_dispatch(
             ticket=ticket,
             by=request.user,
             department_ids=[d.pk for d in data["departments"]],
@@ -335,6 +335,9 @@ def dispatch(request, number: str):
         )
     except DomainError as exc:
         return _refused(request, ticket, exc, form, "dispatch_form")
+    if sent:  # one deadline for all of them: one warning says it
+        for warning in dispatch_warnings(sent[0]):
+            messages.warning(request, warning["message"])
     return _done(request, ticket, _("%(number)s was dispatched.") % {"number": ticket.number})
 
 

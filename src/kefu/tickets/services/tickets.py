@@ -39,7 +39,7 @@ from kefu.tickets.models import (
 from kefu.tickets.permissions import Access
 from kefu.tickets.search import document_text
 from kefu.tickets.services import sla
-from kefu.tickets.services.escalation import escalate_on_create
+from kefu.tickets.services.escalation import escalate_on_create, recuse_on_naming
 from kefu.tickets.timeline import Kind, record_event
 
 # --- numbers -----------------------------------------------------------------------------------
@@ -348,6 +348,7 @@ def ticket_create(
         sla.clocks_start(ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now)
     )
     escalate_on_create(ticket=ticket, now=now)  # leaves the clocks alone
+    recuse_on_naming(ticket=ticket, now=now)  # a complaint about the recording person is not theirs
     if accept and by is not None:
         ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)
         clocks = tuple(running_clocks(ticket))
@@ -427,6 +428,8 @@ def ticket_update(
     record_event(ticket=ticket, kind=Kind.UPDATE, by=by, now=now, data={"changes": changed})
     if became_major or "subject_person" in changed:
         escalate_on_create(ticket=ticket, now=now)
+    if "subject_person" in changed:
+        recuse_on_naming(ticket=ticket, now=now)
     return ticket
 
 
