@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def complaint_about(api, person, **fields) -> dict:
     return new_ticket(
-        api, subject_person_id=person.pk, accept=True, content="送货员把衣柜磕坏了，还说是出厂就有的", **fields
+        api,
+        subject_person_id=person.pk,
+        accept=True,
+        content="送货员把衣柜磕坏了，还说是出厂就有的",
+        **fields,
     )
 
 
@@ -72,7 +76,9 @@ def test_the_supervisor_sees_the_recusal_on_the_timeline(org, as_user):
 def test_a_dispatch_due_after_the_work_order_comes_back_with_a_warning(org, as_user):
     api = as_user(org.agent)
     number = new_ticket(api, accept=True)["number"]
-    due = next(c["due_at"] for c in api.get(f"/tickets/{number}").json()["sla"] if c["target"] == "resolution")
+    due = next(
+        c["due_at"] for c in api.get(f"/tickets/{number}").json()["sla"] if c["target"] == "resolution"
+    )
     late = (timezone.localtime() + timedelta(days=30)).replace(microsecond=0)
 
     response = api.post(

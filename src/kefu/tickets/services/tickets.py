@@ -269,7 +269,8 @@ def ticket_create(
     (kefu.intake.manual registers the table of facts per channel), its errors named
     ``channel_details.<fact>`` beside the register's. `access`: the recording person's agent
     groups, if the caller already has them (the new work order goes to the first one).
-    With `accept`, the returned clocks are those running after the acceptance.
+    With `accept`, the returned clocks are those running after the acceptance (not accepted when
+    it is a complaint about the recording person: recusal gives it to the one above them).
     """
     now = now or timezone.now()
     if by is not None and not by.is_center_staff:
@@ -349,7 +350,7 @@ def ticket_create(
     )
     escalate_on_create(ticket=ticket, now=now)  # leaves the clocks alone
     recuse_on_naming(ticket=ticket, now=now)  # a complaint about the recording person is not theirs
-    if accept and by is not None:
+    if accept and by is not None and not permissions.is_recused(ticket, by):
         ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)
         clocks = tuple(running_clocks(ticket))
     return Created(ticket=ticket, clocks=clocks)
