@@ -127,3 +127,13 @@ def test_the_dispatch_form_says_when_the_proposed_deadline_is_late(org, as_user)
 
     assert "本工单办结时限" in html
     assert 'data-code="deadline_after_resolution"' in html
+
+
+def test_the_accused_cannot_answer_from_the_inbox_and_learns_nothing(org, as_user):
+    ticket = complaint_about(org, org.logistics_staff)
+    [sent] = ticket_dispatch(ticket=ticket, by=org.agent, department_ids=[org.logistics.pk])
+
+    response = as_user(org.logistics_staff).post(f"/inbox/{sent.pk}/reply/", {"text": "出厂就有的"})
+
+    assert response.status_code == 404
+    assert Dispatch.objects.get(pk=sent.pk).state == Dispatch.State.PENDING

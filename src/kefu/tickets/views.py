@@ -601,7 +601,8 @@ def inbox_answer(request, pk: int, answer: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     dispatch_row = get_object_or_404(Dispatch.objects.select_related("ticket", "department"), pk=pk)
-    if dispatch_row.department_id != request.user.department_id and not request.user.is_lead:
+    mine = dispatch_row.department_id == request.user.department_id or request.user.is_lead
+    if not mine or permissions.is_recused(dispatch_row.ticket, request.user):
         raise Http404(_("No such dispatch."))
     form = DispatchAnswerForm(request.POST)
     form.is_valid()
