@@ -539,8 +539,10 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             else Severity.GENERAL
         )
         subject_person = (
-            people["agent3"] if ticket_type == TicketType.COMPLAINT and "态度" in title and i % 2 else None
-        )
+            people["agent3"]
+            if ticket_type == TicketType.COMPLAINT and "态度" in title and i % 2 and agent != people["agent3"]
+            else None
+        )  # never about the agent handling it: recusal would keep them out (kefu.tickets.permissions)
         ticket = ticket_create(
             by=None if self_service else agent,
             ticket_type=ticket_type,
@@ -588,9 +590,41 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             ceiling=now - timedelta(minutes=1),
         )
         made += 1
+    _recusal_demo(people, departments, customers[0], now - timedelta(hours=3))
     swept = sla_sweep(now=now)
     chat_demo_load()
     return {"skipped": False, "tickets": made, "customers": len(customers), **swept}
+
+
+def _recusal_demo(people: dict, departments: dict, customer: Customer, at: datetime) -> None:
+    """A complaint about the logistics employee 吴强 (回避): it goes to his head 郑华, who also
+    answers the dispatch to logistics in his place; 吴强 never sees it (log in as `logistics`),
+    and the work order's page and the board mark the recusal for supervisors."""
+    category = Category.objects.filter(ticket_type=TicketType.COMPLAINT, name="物流配送").first()
+    ticket = ticket_create(
+        by=people["agent"],
+        ticket_type=TicketType.COMPLAINT,
+        channel=Channel.PHONE,
+        title="送货员吴强态度恶劣并磕坏衣柜",
+        content="今天送衣柜的送货员吴强把柜子侧面磕坏了，我指出来他说是出厂就有的，态度很差，还摔门走了。",
+        demands="换一个新衣柜，并要求送货员道歉",
+        customer_name=customer.name,
+        customer_phone=customer.primary_phone,
+        category_id=category.pk if category else None,
+        subject_person_id=people["logistics"].pk,
+        accept=True,
+        now=at,
+    ).ticket
+    ticket = ticket_transition(
+        ticket=ticket, action="start", by=people["agent"], now=at + timedelta(minutes=5)
+    )
+    ticket_dispatch(
+        ticket=ticket,
+        by=people["agent"],
+        department_ids=[departments["logistics"].pk],
+        instructions="请部门负责人核实送货经过并安排换新；本投诉针对送货员本人，由部门负责人办理。",
+        now=at + timedelta(minutes=20),
+    )
 
 
 def _demo_channel_details(channel: str, created: datetime, rng: random.Random, i: int) -> dict:

@@ -16,6 +16,7 @@ from kefu.core.tasks import run_later
 from kefu.notify.consumers import user_group
 from kefu.notify.models import Notification, NotificationKind, NotificationPreference
 from kefu.notify.staff import EMAIL_BY_DEFAULT
+from kefu.tickets.permissions import is_recused
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 def notify(
     *, users: Iterable, ticket=None, kind: str, title: str, body: str = "", email: bool = False
 ) -> list[Notification]:
-    """Tell `users` (duplicates, None and inactive people skipped) in-app, in real time, and by email
+    """Tell `users` (duplicates, None, inactive people and the person a complaint is about skipped) in-app, in real time, and by email
     where `email` is set, unless a person's preference for this kind says otherwise
     (NotificationPreference wins over the caller's default)."""
     return notify_many(
@@ -40,9 +41,12 @@ def notify_many(notices: list[dict]) -> list[Notification]:
     rows, wants_email = [], []
     for notice in notices:
         seen = set()
+        ticket = notice.get("ticket")
         for user in notice["users"]:
             if user is None or user.pk in seen or not user.is_active:
                 continue
+            if ticket is not None and is_recused(ticket, user):
+                continue  # 回避: nobody hears of a complaint about themselves
             seen.add(user.pk)
             rows.append(
                 build(

@@ -25,7 +25,10 @@ class People:
     """The people and departments a batch of events names, each read once for the whole batch."""
 
     def __init__(self, events: Sequence[TicketEvent]) -> None:
-        user_ids = {e.data.get("to_user") for e in events if e.kind == Kind.ESCALATION} - {None}
+        user_ids = {e.data.get("to_user") for e in events if e.kind == Kind.ESCALATION} | {
+            r.get("instead") for e in events for r in e.data.get("recusals", ())
+        }  # fmt: skip
+        user_ids -= {None}
         self.users = User.objects.in_bulk(user_ids) if user_ids else {}
         department_ids = {
             pk for e in events if e.kind == Kind.TRANSITION and e.action == "dispatch"
@@ -63,10 +66,18 @@ def _owner_of_a_quiet_message(event: TicketEvent, people: People) -> Audience:
 
 
 def _dispatched_departments(event: TicketEvent, people: People) -> Audience:
+    """The departments' staff and heads; where the person complained about is of the department
+    (回避), without them (notify_many drops them) and with whoever answers in their place."""
+    instead = {
+        r.get("department"): people.users.get(r.get("instead")) for r in event.data.get("recusals", ())
+    }
     for pk in event.data.get("departments", []):
         department = people.departments.get(pk)
         if department is not None:
-            yield people.department_recipients(department), {"department": department.name}
+            recipients = people.department_recipients(department)
+            if instead.get(pk) is not None:
+                recipients = [*recipients, instead[pk]]
+            yield recipients, {"department": department.name}
 
 
 def _escalated_to(event: TicketEvent, people: People) -> Audience:

@@ -34,6 +34,7 @@ from kefu.tickets.models import (
     TicketType,
 )
 from kefu.tickets.services import sla
+from kefu.tickets.services.dispatch import dispatch_warnings
 from kefu.tickets.services.tickets import Created, running_clocks
 
 DETAIL_RELATED = (
@@ -252,6 +253,11 @@ class MessageOut(Schema):
     sent_at: datetime | None
 
 
+class WarningOut(Schema):
+    code: str
+    message: str
+
+
 class DispatchOut(Schema):
     id: int
     ticket: TicketRef
@@ -265,6 +271,15 @@ class DispatchOut(Schema):
     return_reason: str
     answered_by: UserRef | None
     answered_at: datetime | None
+    warnings: list[WarningOut] = Field(
+        ...,
+        description="Accepted, but worth a second look: `deadline_after_resolution` while the dispatch "
+        "waits and its deadline is after the work order's own resolution deadline.",
+    )
+
+    @staticmethod
+    def resolve_warnings(obj: Dispatch) -> list[dict]:
+        return dispatch_warnings(obj)
 
 
 class EscalationOut(Schema):
@@ -520,15 +535,16 @@ def ticket_dispatch(request, number: str, payload: DispatchIn):
         deadline=payload.deadline,
         version=payload.version,
     )
-    return HttpStatus(
-        201, Dispatch.objects.filter(pk__in=[d.pk for d in dispatches]).select_related(*DISPATCH_RELATED)
-    )
+    sent = Dispatch.objects.filter(pk__in=[d.pk for d in dispatches]).select_related(*DISPATCH_RELATED)
+    return HttpStatus(201, selectors.with_resolution_due(sent))
 
 
 @tickets_router.get("/{number}/dispatches", response=list[DispatchOut], summary="The work order's dispatches")
 def ticket_dispatches(request, number: str):
     ticket = visible_ticket(request, number)
-    return ticket.dispatches.select_related(*DISPATCH_RELATED).order_by("created_at", "id")
+    return selectors.with_resolution_due(ticket.dispatches.select_related(*DISPATCH_RELATED)).order_by(
+        "created_at", "id"
+    )
 
 
 @tickets_router.get("/{number}/events", response=list[EventOut], summary="Timeline")
@@ -582,7 +598,9 @@ dispatches_router = Router(tags=["dispatches"])
 def dispatch_inbox(request, filters: Query[InboxFilters]) -> QuerySet:
     """Work orders dispatched to the caller's department; pending ones soonest deadline first."""
     state = "" if filters.state == "all" else filters.state
-    return selectors.department_inbox(user=user_of(request), state=state).select_related(*DISPATCH_RELATED)
+    return selectors.with_resolution_due(
+        selectors.department_inbox(user=user_of(request), state=state).select_related(*DISPATCH_RELATED)
+    )
 
 
 @dispatches_router.post("/{dispatch_id}/reply", response=DispatchOut, summary="Reply with the result")

@@ -304,6 +304,7 @@ class TicketEvent(models.Model):
         ATTACHMENT = "attachment", _("Attachment")
         MESSAGE_IN = "message_in", _("Customer message")
         MESSAGE_OUT = "message_out", _("Reply to the customer")
+        RECUSAL = "recusal", _("Recusal")  # 回避: the person complained about is kept out of it
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

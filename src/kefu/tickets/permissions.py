@@ -13,7 +13,20 @@ from kefu.accounts.models import OVERSIGHT_ROLES, AgentGroup, Role, User
 from kefu.core.refcache import RefCache
 
 
+def is_recused(ticket, user: User | None) -> bool:
+    """回避: the person a complaint is about neither sees nor handles it (not even as a lead or the
+    head of the department it is sent to); the one above them receives it instead."""
+    return user is not None and ticket.subject_person_id is not None and ticket.subject_person_id == user.pk
+
+
+def recusal_filter(user: User) -> Q:
+    """The work orders `user` is not recused from, as a Q on Ticket (is_recused for a query)."""
+    return ~Q(subject_person_id=user.pk)
+
+
 def is_owner_or_lead(ticket, user: User | None) -> bool:
+    if is_recused(ticket, user):
+        return False
     return user is not None and (user.is_lead or (ticket.owner_id is not None and ticket.owner_id == user.pk))
 
 
@@ -61,7 +74,7 @@ def in_ticket_group(ticket, user: User, access: Access | None = None) -> bool:
 
 def is_department_member_for(ticket, user: User) -> bool:
     """Department staff (or the head) of a department this work order was dispatched to."""
-    if user.department_id is None:
+    if user.department_id is None or is_recused(ticket, user):
         return False
     return ticket.dispatches.filter(department_id=user.department_id).exists()
 
@@ -105,17 +118,19 @@ def first_agent_group(user: User, access: Access | None = None):
 
 def visibility_filter(user: User, access: Access | None = None) -> Q:
     """The rows a user may see, as a Q on Ticket. An agent sees their own, their groups' and
-    unrouted work; department staff see only what was dispatched to their department."""
+    unrouted work; department staff see only what was dispatched to their department; nobody sees
+    a complaint about themselves (is_recused)."""
     if not user.is_active:
         return Q(pk__in=[])
     if user.is_superuser or user.role in OVERSIGHT_ROLES:
-        return Q()
+        return recusal_filter(user)
     if user.role == Role.DEPARTMENT_STAFF:
         if user.department_id is None:
             return Q(pk__in=[])
-        return Q(dispatches__department_id=user.department_id)
+        return Q(dispatches__department_id=user.department_id) & recusal_filter(user)
     group_ids = agent_group_ids(user, access)
-    return Q(owner=user) | Q(group_id__in=group_ids) | Q(group__isnull=True) | Q(escalated_to=user)
+    mine = Q(owner=user) | Q(group_id__in=group_ids) | Q(group__isnull=True) | Q(escalated_to=user)
+    return mine & recusal_filter(user)
 
 
 def visible_tickets(user: User, queryset: QuerySet | None = None, access: Access | None = None) -> QuerySet:
@@ -127,12 +142,15 @@ def visible_tickets(user: User, queryset: QuerySet | None = None, access: Access
         # A join on dispatches can repeat a row; filter through a subquery instead.
         from kefu.tickets.models import Dispatch
 
-        return qs.filter(pk__in=Dispatch.objects.filter(department_id=user.department_id).values("ticket_id"))
+        return qs.filter(
+            recusal_filter(user),
+            pk__in=Dispatch.objects.filter(department_id=user.department_id).values("ticket_id"),
+        )
     return qs.filter(q)
 
 
 def can_view(user: User, ticket, access: Access | None = None) -> bool:
-    if not user.is_active:
+    if not user.is_active or is_recused(ticket, user):
         return False
     if user.is_superuser or user.role in OVERSIGHT_ROLES:
         return True
@@ -147,7 +165,7 @@ def can_view(user: User, ticket, access: Access | None = None) -> bool:
 
 def can_edit(user: User, ticket, access: Access | None = None) -> bool:
     """Edit the register's fields: the owner, or a lead; an unowned ticket by agents of its group."""
-    if not user.is_active or not user.is_center_staff:
+    if not user.is_active or not user.is_center_staff or is_recused(ticket, user):
         return False
     if user.is_lead or ticket.owner_id == user.pk:
         return True

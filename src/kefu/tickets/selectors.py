@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kefu.accounts.models import Role, User
@@ -15,6 +15,7 @@ from kefu.tickets.models import (
     Dispatch,
     Escalation,
     SlaClock,
+    SlaTarget,
     Status,
     Ticket,
     TicketType,
@@ -49,7 +50,9 @@ def ticket_queue(
     """
     now = now or timezone.now()
     visible = visible_tickets(user, access=access)
-    own_scope = Ticket.objects.all() if _implied_by_visibility(user) else visible
+    own_scope = (
+        Ticket.objects.filter(permissions.recusal_filter(user)) if _implied_by_visibility(user) else visible
+    )
     if queue == "mine":
         qs = own_scope.filter(status__in=OPEN_STATUSES, owner=user).order_by("-created_at")
     elif queue == "group":
@@ -139,16 +142,45 @@ def supervisor_board(*, user: User, now: datetime | None = None) -> dict:
         .select_related(*LIST_RELATED)
         .order_by("-created_at")[:50]
     )
-    return {"breached": list(breached), "escalations": list(escalations), "mine": mine, "major": list(major)}
+    return {
+        "breached": list(breached),
+        "escalations": list(escalations),
+        "mine": mine,
+        "major": list(major),
+        "late_dispatches": late_dispatches(user=user),
+    }
+
+
+def with_resolution_due(dispatches: QuerySet) -> QuerySet:
+    """Dispatches annotated with `resolution_due`: when their work order's own resolution clock runs
+    out (None when none runs), for services.dispatch.dispatch_warnings without a query per row."""
+    due = SlaClock.objects.filter(
+        ticket_id=OuterRef("ticket_id"), target=SlaTarget.RESOLUTION, state=SlaClock.State.RUNNING
+    ).order_by("due_at")
+    return dispatches.annotate(resolution_due=Subquery(due.values("due_at")[:1]))
+
+
+def late_dispatches(*, user: User, limit: int = 50) -> list[Dispatch]:
+    """Dispatches still waiting whose deadline is after their work order's own resolution deadline
+    (the board marks them: the department's reply will come too late), soonest work order first."""
+    rows = (
+        with_resolution_due(
+            Dispatch.objects.filter(state=Dispatch.State.PENDING, ticket__in=visible_tickets(user))
+        )
+        .filter(deadline__gt=F("resolution_due"))
+        .select_related("ticket", "department")
+        .order_by("resolution_due", "pk")
+    )
+    return list(rows[:limit])
 
 
 def department_inbox(*, user: User, state: str = "pending") -> QuerySet:
-    """What was dispatched to the user's department; leads may pass any department's id in the API."""
+    """What was dispatched to the user's department (but a complaint about themselves: recusal);
+    leads may pass any department's id in the API."""
     if user.department_id is None:
         return Dispatch.objects.none()
-    qs = Dispatch.objects.filter(department_id=user.department_id).select_related(
-        "ticket", "department", "created_by"
-    )
+    qs = Dispatch.objects.filter(department_id=user.department_id).exclude(ticket__subject_person=user)
+    qs = qs.select_related("ticket", "department", "created_by")
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("deadline") if state == Dispatch.State.PENDING else qs.order_by("-created_at")

@@ -40,7 +40,12 @@ from kefu.tickets.forms import (
     categories_for,
 )
 from kefu.tickets.models import Dispatch, SlaClock, Ticket
-from kefu.tickets.services.dispatch import default_deadline
+from kefu.tickets.services.dispatch import (
+    deadline_warnings,
+    default_deadline,
+    dispatch_warnings,
+    resolution_due,
+)
 from kefu.tickets.services.messages import can_reply
 from kefu.tickets.services.tickets import running_clocks
 
@@ -182,6 +187,9 @@ def capture(request):
             report_domain_error(request, exc, form)
         else:
             messages.success(request, _("Work order %(number)s was recorded.") % {"number": ticket.number})
+            if permissions.is_recused(ticket, request.user):  # a complaint about the one recording it
+                messages.info(request, _("It is about you, so it goes to the one above you (recusal)."))
+                return redirect("workspace:home")
             return redirect("tickets:detail", number=ticket.number)
     customer_card = selectors.customer_card(user=request.user, phone=form["customer_phone"].value() or "")
     status = 400 if form.is_bound else 200
@@ -227,11 +235,11 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "reply": can_reply(user, ticket),
     }
     version = {"version": ticket.version}
+    proposed = default_deadline(ticket, now) if can["dispatch"] else None
+    due = resolution_due(ticket) if can["dispatch"] else None
     forms = {
         "action_form": TransitionForm(initial=version),
-        "dispatch_form": DispatchForm(
-            initial={**version, "deadline": default_deadline(ticket, now) if can["dispatch"] else None}
-        ),
+        "dispatch_form": DispatchForm(initial={**version, "deadline": proposed}),
         "merge_form": MergeForm(initial=version),
         "note_form": NoteForm(),
         "escalate_form": EscalateForm(),
@@ -265,6 +273,9 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "actions": actions,
         "notes_required": [t.action for t in actions if t.note_required],
         "can": can,
+        "resolution_due": due,
+        # Said before the agent sends it: the proposed deadline is later than the work order's own.
+        "deadline_warnings": deadline_warnings(proposed, due) if proposed else [],
         "history": history,
         **forms,
     }
@@ -325,7 +336,7 @@ def dispatch(request, number: str):
         return _detail(request, ticket, {"dispatch_form": form}, status=400)
     data = form.cleaned_data
     try:
-        services.ticket_dispatch(
+        sent = services.ticket_dispatch(
             ticket=ticket,
             by=request.user,
             department_ids=[d.pk for d in data["departments"]],
@@ -335,6 +346,9 @@ def dispatch(request, number: str):
         )
     except DomainError as exc:
         return _refused(request, ticket, exc, form, "dispatch_form")
+    if sent:  # one deadline for all of them: one warning says it
+        for warning in dispatch_warnings(sent[0]):
+            messages.warning(request, warning["message"])
     return _done(request, ticket, _("%(number)s was dispatched.") % {"number": ticket.number})
 
 
@@ -587,7 +601,8 @@ def inbox_answer(request, pk: int, answer: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     dispatch_row = get_object_or_404(Dispatch.objects.select_related("ticket", "department"), pk=pk)
-    if dispatch_row.department_id != request.user.department_id and not request.user.is_lead:
+    mine = dispatch_row.department_id == request.user.department_id or request.user.is_lead
+    if not mine or permissions.is_recused(dispatch_row.ticket, request.user):
         raise Http404(_("No such dispatch."))
     form = DispatchAnswerForm(request.POST)
     form.is_valid()

@@ -276,6 +276,63 @@ def find(status: str, action: str) -> Transition:
     return transition
 
 
+def check_not_recused(ticket, person: User | None, field: str = "ticket") -> None:
+    """Refuse `person` anything on a complaint about themselves (回避, permissions.is_recused)."""
+    if permissions.is_recused(ticket, person):
+        message = _("%(person)s is the person this complaint is about and may not handle it (recusal).") % {
+            "person": person.label
+        }
+        raise PermissionDenied(message, errors={field: [FieldError(message, TicketErrorCode.RECUSED)]})
+
+
+def stand_in(ticket, person: User | None) -> User | None:
+    """Who receives what would have gone to `person`: themselves, or, when the complaint is about
+    them, the next active person above them (their superior, else their department's head)."""
+    if not permissions.is_recused(ticket, person):
+        return person
+    for above in person.chain_above():
+        if above.is_active:
+            return above
+    return None
+
+
+def department_handlers(ticket, department) -> list[User]:
+    """The people who may answer a dispatch to `department`: its active members and head, without
+    the person the complaint is about."""
+    people = {u.pk: u for u in department.members.filter(is_active=True)}
+    if department.head_id and department.head.is_active:
+        people[department.head_id] = department.head
+    return [u for u in people.values() if not permissions.is_recused(ticket, u)]
+
+
+def department_recusal(ticket, department) -> dict | None:
+    """What recusal changes for a dispatch to `department`: None when the person complained about
+    is not of it; else who is recused and who receives the dispatch in their place (the head, or
+    the next one up when the head is the one complained about). Refuses (ValidationError naming
+    `department_ids`) a department whose only staff is that person."""
+    person = ticket.subject_person if ticket.subject_person_id else None
+    if person is None or (person.department_id != department.pk and department.head_id != person.pk):
+        return None
+    if not department_handlers(ticket, department):
+        message = _(
+            "Only %(person)s could answer for %(department)s, and the complaint is about them (recusal): "
+            "dispatch to another department."
+        ) % {"person": person.label, "department": department.name}
+        raise ValidationError(
+            message, errors={"department_ids": [FieldError(message, TicketErrorCode.ONLY_RECUSED_STAFF)]}
+        )
+    head = department.head if department.head_id and department.head.is_active else None
+    instead = stand_in(ticket, head) if head is not None else stand_in(ticket, person)
+    return {
+        "person": person.pk,
+        "name": person.label,
+        "department": department.pk,
+        "department_name": department.name,
+        "instead": instead.pk if instead else None,
+        "instead_name": instead.label if instead else "",
+    }
+
+
 def check(ticket, action: str, actor: User | None, access: Access | None = None) -> Transition:
     """Refuse unless `actor` may perform `action` on `ticket` now; return the transition."""
     transition = find(ticket.status, action)
@@ -283,6 +340,7 @@ def check(ticket, action: str, actor: User | None, access: Access | None = None)
         if not transition.system_ok:
             raise PermissionDenied(_("This action needs a person, not the system."))
         return transition
+    check_not_recused(ticket, actor)
     if not actor.is_active or not transition.guard(ticket, actor, access):
         raise PermissionDenied(_("You may not “%(action)s” this work order.") % {"action": transition.label})
     return transition
@@ -291,6 +349,8 @@ def check(ticket, action: str, actor: User | None, access: Access | None = None)
 def available(ticket, actor: User, access: Access | None = None) -> list[Transition]:
     """The buttons to show: transitions allowed from the current state for this person."""
     result = []
+    if permissions.is_recused(ticket, actor):
+        return result
     for transition in TRANSITIONS:
         if ticket.status in transition.sources and not transition.internal and actor.is_active:
             if transition.guard(ticket, actor, access):
@@ -311,6 +371,7 @@ ESCALATABLE_STATUSES = tuple(OPEN_STATUSES)
 def check_edit(ticket, user: User, access: Access | None = None) -> None:
     """Refuse unless `user` may edit the register of `ticket` now: PermissionDenied for the person,
     ValidationError for a finished work order (its register is the record of what happened)."""
+    check_not_recused(ticket, user)
     if not permissions.can_edit(user, ticket, access):
         raise PermissionDenied(_("You may not edit this work order."))
     if ticket.status not in EDITABLE_STATUSES:
@@ -333,6 +394,7 @@ def check_escalate(ticket, user: User, access: Access | None = None) -> None:
             _("A work order that is “%(status)s” cannot be escalated.")
             % {"status": Status(ticket.status).label}
         )
+    check_not_recused(ticket, user)
     if not owner_or_lead(ticket, user, access):
         raise PermissionDenied(_("Only the owner or a lead may escalate this work order."))
 

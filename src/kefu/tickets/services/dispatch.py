@@ -14,11 +14,12 @@ from kefu.accounts.models import Department, User
 from kefu.core.calendars import add_business_time, add_working_days, load_calendar
 from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 from kefu.tickets import workflow
-from kefu.tickets.error_codes import TicketErrorCode
-from kefu.tickets.models import Dispatch, SlaTarget, Status, Ticket, TicketEvent
+from kefu.tickets.error_codes import TicketErrorCode, TicketWarningCode
+from kefu.tickets.models import Dispatch, SlaClock, SlaTarget, Status, Ticket, TicketEvent
 from kefu.tickets.services import sla
+from kefu.tickets.services.escalation import recusal_event
 from kefu.tickets.services.tickets import _apply, _locked
-from kefu.tickets.timeline import record_event
+from kefu.tickets.timeline import record_event, record_events
 
 DEFAULT_DEPARTMENT_WORKING_DAYS = 3
 
@@ -30,6 +31,45 @@ def default_deadline(ticket: Ticket, now: datetime) -> datetime:
     if policy and policy.department_reply_minutes:
         return add_business_time(calendar, now, timedelta(minutes=policy.department_reply_minutes))
     return add_working_days(calendar, now, DEFAULT_DEPARTMENT_WORKING_DAYS)
+
+
+def resolution_due(ticket: Ticket) -> datetime | None:
+    """When the work order's own resolution clock runs out; None when none is running (met,
+    paused while waiting on the customer, or no resolution target)."""
+    return (
+        ticket.sla_clocks.filter(target=SlaTarget.RESOLUTION, state=SlaClock.State.RUNNING)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
+def deadline_warnings(deadline: datetime, due: datetime | None) -> list[dict]:
+    """What a dispatch deadline should make the agent think twice about, as {code, message}: a
+    department's reply due after the work order itself (`due`, its resolution deadline) cannot help
+    it finish in time. Accepted all the same: the agent may know better (a regulator's longer term)."""
+    if due is None or deadline <= due:
+        return []
+    message = _(
+        "The department's deadline (%(deadline)s) is after the work order's own resolution deadline "
+        "(%(due)s): its reply will come too late to resolve it in time."
+    ) % {
+        "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+        "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+    }
+    return [{"code": TicketWarningCode.DEADLINE_AFTER_RESOLUTION.value, "message": message}]
+
+
+def dispatch_warnings(dispatch: Dispatch, due: datetime | None = None) -> list[dict]:
+    """deadline_warnings of one dispatch still waiting (`due`: its work order's resolution
+    deadline if the caller read it already, e.g. annotated by selectors.with_resolution_due)."""
+    if dispatch.state != Dispatch.State.PENDING:
+        return []
+    if due is None:
+        due = getattr(dispatch, "resolution_due", None)
+        if due is None and not hasattr(dispatch, "resolution_due"):
+            due = resolution_due(dispatch.ticket)
+    return deadline_warnings(dispatch.deadline, due)
 
 
 @transaction.atomic
@@ -46,7 +86,9 @@ def ticket_dispatch(
     """Send the work order to one or more departments with a deadline and instructions.
 
     Refuses an empty or unknown department list, a department that already has it pending,
-    and a deadline in the past.
+    a deadline in the past, and a department whose only staff is the person complained about
+    (recusal). A deadline after the work order's own resolution deadline is accepted and noted
+    (`deadline_warnings`; the event's `late_for_resolution`).
     """
     now = now or timezone.now()
     ticket = _locked(ticket, version)
@@ -82,7 +124,11 @@ def ticket_dispatch(
         raise ValidationError.for_field(
             "deadline", _("The deadline must be in the future."), FieldCode.OUT_OF_RANGE
         )
+    # 回避: a department whose only staff is the person complained about is refused; otherwise its
+    # head (or the one above) answers in their place, and the timeline says so.
+    recusals = [r for i in ids if (r := workflow.department_recusal(ticket, departments[i])) is not None]
     deadline = deadline or default_deadline(ticket, now)
+    due = resolution_due(ticket)
     dispatches = []
     for department_id in ids:
         dispatch = Dispatch.objects.create(
@@ -108,12 +154,28 @@ def ticket_dispatch(
             "departments": [d.department_id for d in dispatches],
             "names": names,
             "deadline": deadline.isoformat(),
+            **({"recusals": recusals} if recusals else {}),
+            **({"late_for_resolution": due.isoformat()} if deadline_warnings(deadline, due) else {}),
         },
     )
+    for recusal in recusals:
+        record_events(
+            [
+                recusal_event(
+                    ticket,
+                    ticket.subject_person,
+                    User.objects.filter(pk=recusal["instead"]).first(),
+                    now,
+                    department=recusal["department_name"],
+                    department_id=recusal["department"],
+                )
+            ]
+        )
     return dispatches
 
 
 def _guard_department(dispatch: Dispatch, by: User) -> None:
+    workflow.check_not_recused(dispatch.ticket, by, field="dispatch")
     if not (by.is_lead or (by.department_id == dispatch.department_id and by.is_active)):
         raise PermissionDenied(
             _("Only %(department)s may answer this dispatch.") % {"department": dispatch.department}

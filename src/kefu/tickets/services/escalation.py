@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import LADDER_RANK, Role, User
 from kefu.core.errors import FieldCode, NotFound, ValidationError
 from kefu.core.rows import build, insert_many, update_each
-from kefu.tickets import workflow
+from kefu.tickets import permissions, workflow
 from kefu.tickets.models import (
     Escalation,
     EscalationSettings,
@@ -112,6 +112,36 @@ def complaint_target(ticket: Ticket, ladder: Ladder | None = None) -> User | Non
     return (ladder or Ladder()).above(ticket.subject_person)
 
 
+def recusal_note(name: str, instead_name: str = "") -> str:
+    """The recusal event's sentence, in the language active now (the timeline shows it again in
+    the reader's language from the event's data)."""
+    if instead_name:
+        return _(
+            "%(person)s is the person complained about and is kept out of it (recusal); "
+            "%(instead)s receives it instead."
+        ) % {"person": name, "instead": instead_name}
+    return _("%(person)s is the person complained about and is kept out of it (recusal).") % {"person": name}
+
+
+def recusal_event(ticket: Ticket, person: User, instead: User | None, now: datetime, **data) -> TicketEvent:
+    """The timeline's record that `person`, the one the complaint is about, was kept out of it (回避)
+    and `instead` received what would have gone to them."""
+    return new_event(
+        ticket=ticket,
+        kind=TicketEvent.Kind.RECUSAL,
+        by=None,
+        now=now,
+        note=recusal_note(person.label, instead.label if instead else ""),
+        data={
+            "person": person.pk,
+            "name": person.label,
+            "instead": instead.pk if instead else None,
+            "instead_name": instead.label if instead else "",
+            **data,
+        },
+    )
+
+
 class Writes:
     """The rows an escalation (and a breach) writes, collected so a sweep writes a batch at once.
 
@@ -147,7 +177,15 @@ class Writes:
         by: User | None,
         clock: SlaClock | None,
         note: str,
-    ) -> Escalation:
+    ) -> Escalation | None:
+        """Collect one escalation; None when only the person complained about could receive it and
+        nobody stands above them (recusal: it never goes to them)."""
+        recused = None
+        if permissions.is_recused(ticket, to_user):
+            recused, to_user = to_user, workflow.stand_in(ticket, to_user)
+            if to_user is None:
+                return None
+            self.events.append(recusal_event(ticket, recused, to_user, self.now))
         step = (clock.escalation_steps + 1) if clock is not None else 1
         escalation = build(
             Escalation, ticket=ticket, clock=clock, step=step, level=to_user.rank, reason=reason,
@@ -168,7 +206,13 @@ class Writes:
                 by=by,
                 now=self.now,
                 note=str(note or reason_label),
-                data={"to_user": to_user.pk, "to": to_user.label, "reason": reason, "level": to_user.rank},
+                data={
+                    "to_user": to_user.pk,
+                    "to": to_user.label,
+                    "reason": reason,
+                    "level": to_user.rank,
+                    **({"recused": recused.pk} if recused else {}),
+                },
             )
         )
         return escalation
@@ -216,14 +260,15 @@ def escalate(
     now: datetime,
     clock: SlaClock | None = None,
     note: str = "",
-) -> Escalation:
+) -> Escalation | None:
     """Record the escalation, hand the work order's escalation to `to_user`, write the timeline, notify."""
     writes = Writes(now)
     escalation = writes.escalation(
         ticket=ticket, to_user=to_user, reason=reason, by=by, clock=clock, note=note
     )
     writes.flush()
-    ticket.refresh_from_db(fields=["escalated_to", "escalation_level", "version", "updated_at"])
+    if escalation is not None:
+        ticket.refresh_from_db(fields=["escalated_to", "escalation_level", "version", "updated_at"])
     return escalation
 
 
@@ -245,7 +290,7 @@ def escalate_on_create(*, ticket: Ticket, now: datetime) -> list[Escalation]:
                     ticket=ticket, to_user=major_target, reason=Escalation.Reason.MAJOR, by=None, now=now
                 )
             )
-            return done
+            return [e for e in done if e is not None]
     if target is not None:
         done.append(
             escalate(
@@ -258,7 +303,22 @@ def escalate_on_create(*, ticket: Ticket, now: datetime) -> list[Escalation]:
                 % {"person": ticket.subject_person.label},
             )
         )
-    return done
+    return [e for e in done if e is not None]
+
+
+def recuse_on_naming(*, ticket: Ticket, now: datetime) -> None:
+    """A complaint now names a person (recorded, or edited to name them): the timeline says that
+    they are kept out of it and who receives it instead (whom it was escalated to, else the one
+    above them); if they held it as first-contact owner, they no longer do."""
+    person = ticket.subject_person
+    if person is None:
+        return
+    owner_removed = ticket.owner_id == person.pk
+    if owner_removed:
+        Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+        ticket.owner = None
+    instead = ticket.escalated_to if ticket.escalated_to_id else workflow.stand_in(ticket, person)
+    record_events([recusal_event(ticket, person, instead, now, owner_removed=owner_removed)])
 
 
 def escalate_for_breach(
@@ -294,13 +354,15 @@ def escalate_for_breach(
     if holder is not None and target.pk == holder.pk:
         return False
     if writes is None:
-        escalate(
+        done = escalate(
             ticket=ticket, to_user=target, reason=Escalation.Reason.BREACH, by=None, now=now, clock=clock
         )
     else:
-        writes.escalation(
+        done = writes.escalation(
             ticket=ticket, to_user=target, reason=Escalation.Reason.BREACH, by=None, clock=clock, note=""
         )
+    if done is None:  # only the person complained about was left to receive it (recusal)
+        return False
     clock.escalation_steps += 1
     return True
 
@@ -324,6 +386,9 @@ def ticket_escalate_manually(
     if not note.strip():
         raise ValidationError.for_field("note", _("Say why the work order is escalated."), FieldCode.REQUIRED)
     target = Ladder().above(current_holder(locked) or by)
-    if target is None:
+    escalation = target and escalate(
+        ticket=locked, to_user=target, reason=Escalation.Reason.MANUAL, by=by, now=now, note=note
+    )
+    if escalation is None:
         raise ValidationError.for_field("note", _("There is nobody above to escalate to."))
-    return escalate(ticket=locked, to_user=target, reason=Escalation.Reason.MANUAL, by=by, now=now, note=note)
+    return escalation

@@ -39,7 +39,7 @@ from kefu.tickets.models import (
 from kefu.tickets.permissions import Access
 from kefu.tickets.search import document_text
 from kefu.tickets.services import sla
-from kefu.tickets.services.escalation import escalate_on_create
+from kefu.tickets.services.escalation import escalate_on_create, recuse_on_naming
 from kefu.tickets.timeline import Kind, record_event
 
 # --- numbers -----------------------------------------------------------------------------------
@@ -269,7 +269,8 @@ def ticket_create(
     (kefu.intake.manual registers the table of facts per channel), its errors named
     ``channel_details.<fact>`` beside the register's. `access`: the recording person's agent
     groups, if the caller already has them (the new work order goes to the first one).
-    With `accept`, the returned clocks are those running after the acceptance.
+    With `accept`, the returned clocks are those running after the acceptance (not accepted when
+    it is a complaint about the recording person: recusal gives it to the one above them).
     """
     now = now or timezone.now()
     if by is not None and not by.is_center_staff:
@@ -348,7 +349,8 @@ def ticket_create(
         sla.clocks_start(ticket=ticket, targets=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION], now=now)
     )
     escalate_on_create(ticket=ticket, now=now)  # leaves the clocks alone
-    if accept and by is not None:
+    recuse_on_naming(ticket=ticket, now=now)  # a complaint about the recording person is not theirs
+    if accept and by is not None and not permissions.is_recused(ticket, by):
         ticket = ticket_transition(ticket=ticket, action="accept", by=by, now=now)
         clocks = tuple(running_clocks(ticket))
     return Created(ticket=ticket, clocks=clocks)
@@ -427,6 +429,8 @@ def ticket_update(
     record_event(ticket=ticket, kind=Kind.UPDATE, by=by, now=now, data={"changes": changed})
     if became_major or "subject_person" in changed:
         escalate_on_create(ticket=ticket, now=now)
+    if "subject_person" in changed:
+        recuse_on_naming(ticket=ticket, now=now)
     return ticket
 
 

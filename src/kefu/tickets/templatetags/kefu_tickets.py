@@ -90,6 +90,35 @@ def severity_badge(severity: str) -> str:
     return format_html('<span class="muted">{}</span>', Severity(severity).label if severity else "")
 
 
+@register.simple_tag
+def recusal_badge(ticket, full: bool = False) -> str:
+    """回避: marks a work order that the person it complains about may neither see nor handle
+    (tickets.permissions.is_recused); `full` names them (the work order's page)."""
+    if not ticket.subject_person_id:
+        return ""
+    title = _("The person complained about may neither see nor handle this work order.")
+    if full and ticket.subject_person is not None:
+        text = _("Recusal: %(person)s kept out") % {"person": ticket.subject_person.label}
+    else:
+        text = _("Recusal")
+    return format_html('<span class="badge recusal" title="{}">{}</span>', title, text)
+
+
+@register.simple_tag
+def late_dispatch_badge(dispatch) -> str:
+    """Marks a waiting dispatch due after its work order's own resolution deadline."""
+    from kefu.tickets.services.dispatch import dispatch_warnings
+
+    warnings = dispatch_warnings(dispatch)
+    if not warnings:
+        return ""
+    return format_html(
+        '<span class="badge late-deadline" title="{}">{}</span>',
+        warnings[0]["message"],
+        _("after the work order's deadline"),
+    )
+
+
 @register.filter
 def status_label(value: str) -> str:
     try:
@@ -112,7 +141,8 @@ def _field_label(name: str) -> str:
 
 @register.simple_tag
 def event_extra(event) -> str:
-    """The facts an event carries beside its note: changed fields, departments, recipients."""
+    """The facts an event carries beside its note: changed fields, departments, recipients, a
+    dispatch deadline later than the work order's own."""
     from django.utils.dateparse import parse_datetime
     from django.utils.html import format_html_join
 
@@ -136,6 +166,14 @@ def event_extra(event) -> str:
         )
     if event.kind == TicketEvent.Kind.ESCALATION and data.get("to"):
         items.append((_("escalated to"), data["to"]))
+    if data.get("late_for_resolution"):
+        due = parse_datetime(data["late_for_resolution"])
+        items.append(
+            (
+                _("after the work order's deadline"),
+                f"{timezone.localtime(due):%Y-%m-%d %H:%M}" if due else data["late_for_resolution"],
+            )
+        )
     if data.get("into"):
         items.append((_("merged into"), data["into"]))
     if data.get("merged"):
@@ -159,6 +197,10 @@ def event_note(event) -> str:
     from kefu.tickets.models import Escalation, TicketEvent
 
     data = event.data or {}
+    if event.kind == TicketEvent.Kind.RECUSAL and data.get("name"):
+        from kefu.tickets.services.escalation import recusal_note
+
+        return recusal_note(data["name"], data.get("instead_name", ""))
     if event.kind == TicketEvent.Kind.SLA_BREACH and data.get("target") in SlaTarget.values:
         return str(SlaTarget(data["target"]).label)
     if event.kind == TicketEvent.Kind.ESCALATION and data.get("reason") in Escalation.Reason.values:
