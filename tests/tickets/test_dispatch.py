@@ -10,7 +10,7 @@ import pytest
 
 from kefu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from kefu.tickets import permissions, selectors
-from kefu.tickets.models import Dispatch, SlaClock, SlaTarget, Status, TicketEvent
+from kefu.tickets.models import Dispatch, SlaClock, SlaPolicy, SlaTarget, Status, TicketEvent
 from kefu.tickets.services import dispatch_reply, dispatch_return, ticket_dispatch
 from tests.factories import SlaPolicyFactory, aware
 from tests.tickets.helpers import MONDAY_9, default_calendar, new_ticket, notifications, stock, ticket_in
@@ -49,8 +49,14 @@ def test_dispatch_to_two_departments_makes_it_dispatched(org):
     assert event.data["departments"] == [org.logistics.pk, org.store.pk]
 
 
+def give_a_long_resolution_target():
+    """Twenty working days to resolve, so the three-working-day default is not capped by it."""
+    SlaPolicy.objects.update(resolution_minutes=20 * 9 * 60)
+
+
 def test_default_deadline_is_three_working_days_over_a_weekend(org):
     # given Friday 2026-11-20 10:00: Monday, Tuesday and Wednesday are the three working days
+    give_a_long_resolution_target()
     friday = aware(2026, 11, 20, 10, 0)
     ticket = ticket_in(org, Status.IN_PROGRESS, now=friday)
 
@@ -62,12 +68,27 @@ def test_default_deadline_is_three_working_days_over_a_weekend(org):
 def test_default_deadline_skips_national_day_and_counts_the_make_up_saturday(org):
     # given Wednesday 2026-09-30, the eve of the 10-01..10-07 holiday: Thu 10-08, Fri 10-09 and the
     # make-up Saturday 10-10 are the three working days
+    give_a_long_resolution_target()
     eve = aware(2026, 9, 30, 10, 0)
     ticket = ticket_in(org, Status.IN_PROGRESS, now=eve)
 
     [sent] = dispatch(org, ticket, org.logistics, now=eve)
 
     assert sent.deadline == aware(2026, 10, 10, 18, 0)
+
+
+def test_default_deadline_is_never_after_the_work_orders_own_deadline(org):
+    # given a 24-working-hour complaint recorded on Friday 10:00: due Tuesday 16:00, before the
+    # three working days (Wednesday 18:00) a department would otherwise get
+    friday = aware(2026, 11, 20, 10, 0)
+    ticket = ticket_in(org, Status.IN_PROGRESS, now=friday)
+
+    [sent] = dispatch(org, ticket, org.logistics, now=friday)
+
+    assert sent.deadline == aware(2026, 11, 24, 16, 0)
+    assert not sent.ticket.events.filter(
+        kind=TicketEvent.Kind.DISPATCH, data__has_key="late_for_resolution"
+    ).exists()
 
 
 def test_policy_department_reply_target_sets_the_deadline(org):

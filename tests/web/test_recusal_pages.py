@@ -118,15 +118,29 @@ def test_a_late_dispatch_deadline_is_warned_about_and_listed_on_the_board(org, a
     assert ticket.number in panel[: panel.index("</table>")]
 
 
-def test_the_dispatch_form_says_when_the_proposed_deadline_is_late(org, as_user):
-    # the default policy resolves in 24 working hours; the default department deadline is three
-    # working days: the form says so before the agent sends it
+def test_the_dispatch_form_proposes_no_deadline_after_the_work_orders_own(org, as_user):
+    # the default policy resolves in 24 working hours; the default department deadline (three
+    # working days) is cut to it, and the form shows the work order's own deadline beside it
     ticket = make_ticket(org, accept=True)
 
     html = as_user(org.agent).get(f"/tickets/{ticket.number}/").content.decode()
 
     assert "本工单办结时限" in html
-    assert 'data-code="deadline_after_resolution"' in html
+    assert 'data-code="deadline_after_resolution"' not in html
+
+
+def test_a_late_dispatch_deadline_is_sent_with_a_warning(org, as_user):
+    ticket = make_ticket(org, accept=True)
+    client = as_user(org.agent)
+
+    answer = client.post(
+        f"/tickets/{ticket.number}/dispatch/",
+        {"version": ticket.version, "departments": [org.logistics.pk], "deadline": "2099-01-05 18:00"},
+        follow=True,
+    )
+
+    assert ticket.dispatches.count() == 1
+    assert "晚于工单本身的办结时限" in answer.content.decode()
 
 
 def test_the_accused_cannot_answer_from_the_inbox_and_learns_nothing(org, as_user):

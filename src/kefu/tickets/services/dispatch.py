@@ -25,12 +25,17 @@ DEFAULT_DEPARTMENT_WORKING_DAYS = 3
 
 
 def default_deadline(ticket: Ticket, now: datetime) -> datetime:
-    """The policy's department-reply target, else three working days (三个工作日)."""
+    """The policy's department-reply target, else three working days (三个工作日) — but never after
+    the work order's own resolution deadline: the default must not be the late dispatch that
+    `deadline_warnings` warns about."""
     policy = ticket.sla_policy
     calendar = load_calendar(policy.calendar_id if policy else None)
     if policy and policy.department_reply_minutes:
-        return add_business_time(calendar, now, timedelta(minutes=policy.department_reply_minutes))
-    return add_working_days(calendar, now, DEFAULT_DEPARTMENT_WORKING_DAYS)
+        proposed = add_business_time(calendar, now, timedelta(minutes=policy.department_reply_minutes))
+    else:
+        proposed = add_working_days(calendar, now, DEFAULT_DEPARTMENT_WORKING_DAYS)
+    due = resolution_due(ticket)
+    return due if due is not None and now < due < proposed else proposed
 
 
 def resolution_due(ticket: Ticket) -> datetime | None:
