@@ -151,22 +151,24 @@ def event_extra(event) -> str:
 
 
 @register.simple_tag
+def event_text(event) -> str:
+    """What the system says about the event, in the reader's language (kefu.tickets.timeline)."""
+    from kefu.tickets.timeline import describe
+
+    return describe(event)
+
+
+@register.simple_tag
 def event_note(event) -> str:
-    """The note to show. Breach and automatic-escalation notes were stored as a label in the language of
-    the moment; they are shown again in the reader's language."""
-    from django.utils import translation
+    """The note a person typed (older events' stored labels shown in the reader's language)."""
+    from kefu.tickets.timeline import typed_note
 
-    from kefu.tickets.models import Escalation, TicketEvent
+    return typed_note(event)
 
-    data = event.data or {}
-    if event.kind == TicketEvent.Kind.SLA_BREACH and data.get("target") in SlaTarget.values:
-        return str(SlaTarget(data["target"]).label)
-    if event.kind == TicketEvent.Kind.ESCALATION and data.get("reason") in Escalation.Reason.values:
-        reason = Escalation.Reason(data["reason"])
-        stored_labels = set()
-        for code in ("en", "zh-hans"):
-            with translation.override(code):
-                stored_labels.add(str(reason.label))
-        if event.note in stored_labels:
-            return str(reason.label)
-    return event.note
+
+@register.simple_tag
+def escalation_reason(escalation) -> str:
+    """An escalation's reason naming what it names (the person, the clock, who raised it)."""
+    from kefu.tickets.services.escalation import reason_text
+
+    return reason_text(escalation.reason, escalation.details)
