@@ -99,14 +99,14 @@ def test_breach_and_its_escalation_name_the_clock(org):
     sla_sweep(now=aware(2026, 11, 23, 10, 0))
 
     breach = ticket.events.get(kind=TicketEvent.Kind.SLA_BREACH)
-    assert read(breach, "en") == "First response deadline missed"
+    assert read(breach, "en") == "First response (首次响应) deadline missed"
     assert read(breach, "zh-hans") == "首次响应已超过时限"
     escalation = Escalation.objects.get(ticket=ticket)
     assert escalation.details == {"target": "first_response"}
     with translation.override("en"):
         assert (
             reason_text(escalation.reason, escalation.details)
-            == "SLA breached: First response deadline missed"
+            == "SLA breached: First response (首次响应) deadline missed"
         )
     assert read(escalation_event(ticket), "zh-hans") == "超时：首次响应已超过时限"
 
@@ -120,7 +120,7 @@ def test_late_department_names_the_dispatch_clock_and_the_department(org):
 
     sla_sweep(now=aware(2026, 11, 23, 11, 30))
 
-    assert read(escalation_event(ticket), "en") == "SLA breached: Department reply · 物流部 deadline missed"
+    assert read(escalation_event(ticket), "en") == "SLA breached: Department reply (部门回复) · 物流部 deadline missed"
     breach_notice = notifications(org.agent, "sla_breach").get(ticket=ticket)
     assert "部门回复 · 物流部" in breach_notice.title
 

@@ -449,12 +449,10 @@ class Dispatch(models.Model):
 
 
 class SlaTarget(models.TextChoices):
-    """An SLA clock's target (首次响应, 办结, 部门回复: the dispatch's clock, 回访)."""
-
-    FIRST_RESPONSE = "first_response", _("First response")
-    RESOLUTION = "resolution", _("Resolution")
-    DEPARTMENT_REPLY = "department_reply", _("Department reply")
-    CALLBACK = "callback", _("Callback")
+    FIRST_RESPONSE = "first_response", _("First response (首次响应)")
+    RESOLUTION = "resolution", _("Resolution (办结)")
+    DEPARTMENT_REPLY = "department_reply", _("Department reply (部门回复)")
+    CALLBACK = "callback", _("Callback (回访)")
 
 
 class SlaPolicy(models.Model):

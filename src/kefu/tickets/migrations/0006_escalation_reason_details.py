@@ -20,9 +20,4 @@ class Migration(migrations.Migration):
             name='reason',
             field=models.CharField(choices=[('complaint', 'Complaint about a person'), ('breach', 'SLA breached'), ('major', 'Major complaint'), ('manual', 'Raised by hand'), ('dissatisfied', 'Customer not satisfied')], max_length=20),
         ),
-        migrations.AlterField(
-            model_name='slaclock',
-            name='target',
-            field=models.CharField(choices=[('first_response', 'First response'), ('resolution', 'Resolution'), ('department_reply', 'Department reply'), ('callback', 'Callback')], max_length=20),
-        ),
     ]
