@@ -141,7 +141,10 @@ def test_complaint_about_a_person_goes_to_their_superior_at_once(org, about, goe
     )
     assert (escalation.reason, escalation.details["person"]) == ("complaint", getattr(org, about).pk)
     event = ticket.events.get(kind=TicketEvent.Kind.ESCALATION)
-    assert (event.data["code"], event.data["params"]["person"]) == ("escalation.complaint", getattr(org, about).pk)
+    assert (event.data["code"], event.data["params"]["person"]) == (
+        "escalation.complaint",
+        getattr(org, about).pk,
+    )
     assert event.note == ""  # nobody typed anything: the reason is the code, rendered for each reader
 
 

@@ -120,7 +120,10 @@ def test_late_department_names_the_dispatch_clock_and_the_department(org):
 
     sla_sweep(now=aware(2026, 11, 23, 11, 30))
 
-    assert read(escalation_event(ticket), "en") == "SLA breached: Department reply (部门回复) · 物流部 deadline missed"
+    assert (
+        read(escalation_event(ticket), "en")
+        == "SLA breached: Department reply (部门回复) · 物流部 deadline missed"
+    )
     breach_notice = notifications(org.agent, "sla_breach").get(ticket=ticket)
     assert "部门回复 · 物流部" in breach_notice.title
 

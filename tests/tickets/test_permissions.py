@@ -88,7 +88,11 @@ def test_agent_sees_another_groups_ticket_escalated_to_them(org, tickets):
     from kefu.tickets.services.escalation import Why, escalate
 
     escalate(
-        ticket=tickets["other"], to_user=org.agent, why=Why.by_hand(org.supervisor), by=org.supervisor, now=MONDAY_9
+        ticket=tickets["other"],
+        to_user=org.agent,
+        why=Why.by_hand(org.supervisor),
+        by=org.supervisor,
+        now=MONDAY_9,
     )
     assert "other" in names(tickets, permissions.visible_tickets(org.agent))
 

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_lean_ticket_indexes'),
+        ("tickets", "0005_lean_ticket_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='escalation',
-            name='details',
+            model_name="escalation",
+            name="details",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='escalation',
-            name='reason',
-            field=models.CharField(choices=[('complaint', 'Complaint about a person'), ('breach', 'SLA breached'), ('major', 'Major complaint'), ('manual', 'Raised by hand'), ('dissatisfied', 'Customer not satisfied')], max_length=20),
+            model_name="escalation",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("complaint", "Complaint about a person"),
+                    ("breach", "SLA breached"),
+                    ("major", "Major complaint"),
+                    ("manual", "Raised by hand"),
+                    ("dissatisfied", "Customer not satisfied"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
