@@ -7,6 +7,7 @@ from django.utils import translation
 
 from kefu.callbacks.models import CallbackTask, Score
 from kefu.callbacks.services import callback_attempt, callback_plan_generate, satisfaction_record
+from kefu.notify.models import Notification
 from kefu.tickets.models import Escalation, TicketEvent
 from kefu.tickets.timeline import describe
 from tests.callbacks.conftest import resolved_complaint
@@ -39,6 +40,9 @@ def test_not_satisfied_reopens_and_escalates_saying_where_the_verdict_came_from(
         "Customer's verdict (Survey link): Dissatisfied"
     ]
     assert texts(ticket, "zh-hans", kind=TicketEvent.Kind.NOTE) == ["客户评价（调查链接）：不满意"]
+    # the owner hears why it was reopened, and the customer's words
+    reopened = Notification.objects.get(user=org.agent, ticket=ticket, kind="reopened")
+    assert reopened.body == "客户不满意（调查链接）\n还是没送到"
 
 
 def test_satisfied_close_is_a_coded_sentence_without_a_note(org):

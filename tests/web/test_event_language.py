@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from kefu.tickets.services import ticket_escalate_manually
+from kefu.tickets.services import ticket_escalate_manually, ticket_update
 from tests.web.conftest import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,18 @@ def test_the_escalations_table_of_the_page_names_the_reason(org, as_user):
     html = get(as_user(org.supervisor), f"/tickets/{ticket.number}/", "en")
     table = html[html.index("Escalations") :]
     assert f"Complaint about {org.other_agent.label}" in table
+
+
+def test_a_changed_choice_shows_its_label_in_the_readers_language(org, as_user):
+    ticket = make_ticket(org)
+    ticket_update(ticket=ticket, by=org.agent, version=ticket.version, severity="major")
+    client = as_user(org.agent)
+
+    english = get(client, f"/tickets/{ticket.number}/", "en")
+    chinese = get(client, f"/tickets/{ticket.number}/", "zh-hans")
+
+    assert "General (一般) → Major (重大)" in english and "general → major" not in english
+    assert "一般 → 重大" in chinese
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

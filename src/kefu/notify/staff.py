@@ -92,6 +92,11 @@ def _breached_target(event: TicketEvent) -> dict:
     return {"target": event.note}
 
 
+def said(event: TicketEvent) -> str:
+    """What the system says about the event (in the language of the moment), then what a person typed."""
+    return "\n".join(part for part in (describe(event), typed_note(event)) if part)
+
+
 def _escalation_reason(event: TicketEvent) -> dict:
     """The rule that fired, naming what it names (the person complained about, the clock, who)."""
     return {"reason": describe(event) or typed_note(event)}
@@ -113,7 +118,7 @@ class StaffNotice:
     title: object  # a lazy text with %(number)s and the audience's / values' names
     audience: Callable[[TicketEvent, People], Audience]
     email: bool = False  # the default a person's NotificationPreference overrides
-    body: Callable[[TicketEvent], str] = lambda event: event.note
+    body: Callable[[TicketEvent], str] = lambda event: said(event)
     values: Callable[[TicketEvent], dict] = lambda event: {}
 
 

@@ -110,6 +110,19 @@ def _field_label(name: str) -> str:
         return name
 
 
+def _field_value(name: str, value: str) -> str:
+    """A changed field's value as people read it: a choice's label in the reader's language, not its code
+    (the event keeps the code, e.g. “major”, so it reads “Major (重大)” or “重大”)."""
+    from kefu.tickets.models import Ticket
+
+    try:
+        field = Ticket._meta.get_field(name)
+    except Exception:  # a field renamed since, or a channel fact
+        return value
+    labels = {str(code): label for code, label in (field.flatchoices or [])}
+    return str(labels.get(value, value))
+
+
 @register.simple_tag
 def event_extra(event) -> str:
     """The facts an event carries beside its note: changed fields, departments, recipients."""
@@ -123,6 +136,7 @@ def event_extra(event) -> str:
     if event.kind == TicketEvent.Kind.UPDATE:
         for field, change in (data.get("changes") or {}).items():
             old, new = (list(change) + ["", ""])[:2]
+            old, new = _field_value(field, old), _field_value(field, new)
             items.append((_field_label(field), f"{old or '—'} → {new or '—'}"))
     if data.get("names"):
         items.append((_("departments"), data["names"]))
