@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
-    "axes",
+    "kefu.accounts.signin_app.SignInProtectionConfig",  # django-axes, named in the reader's language
     "ninja",  # /api/docs from ninja's own static Swagger UI, not from a CDN (the CSP refuses those)
     "channels",
     "huey.contrib.djhuey",

@@ -117,7 +117,7 @@ def test_breach_never_climbs_past_the_general_manager_to_the_board(org):
     # then the breach is recorded, but the board (for complaints about the GM) is not involved
     assert result == {"breached": 1, "escalated": 0}
     assert holder(ticket) == org.gm
-    assert escalations(ticket) == [("gm", Escalation.Reason.MANUAL)]
+    assert escalations(ticket) == [("gm", Escalation.Reason.COMPLAINT)]
 
 
 # --- complaints about people -----------------------------------------------------------------------
@@ -139,8 +139,13 @@ def test_complaint_about_a_person_goes_to_their_superior_at_once(org, about, goe
         MONDAY_9,
         getattr(org, goes_to).rank,
     )
+    assert (escalation.reason, escalation.details["person"]) == ("complaint", getattr(org, about).pk)
     event = ticket.events.get(kind=TicketEvent.Kind.ESCALATION)
-    assert getattr(org, about).label in event.note
+    assert (event.data["code"], event.data["params"]["person"]) == (
+        "escalation.complaint",
+        getattr(org, about).pk,
+    )
+    assert event.note == ""  # nobody typed anything: the reason is the code, rendered for each reader
 
 
 def test_complaint_about_a_person_whose_superior_left_goes_higher(org):

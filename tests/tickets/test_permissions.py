@@ -85,9 +85,15 @@ def test_department_staff_without_a_department_see_nothing(org, tickets):
 
 
 def test_agent_sees_another_groups_ticket_escalated_to_them(org, tickets):
-    from kefu.tickets.services.escalation import escalate
+    from kefu.tickets.services.escalation import Why, escalate
 
-    escalate(ticket=tickets["other"], to_user=org.agent, reason="manual", by=org.supervisor, now=MONDAY_9)
+    escalate(
+        ticket=tickets["other"],
+        to_user=org.agent,
+        why=Why.by_hand(org.supervisor),
+        by=org.supervisor,
+        now=MONDAY_9,
+    )
     assert "other" in names(tickets, permissions.visible_tickets(org.agent))
 
 

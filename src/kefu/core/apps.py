@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "kefu.core"
     label = "core"
-    verbose_name = "核心 Core"
+    verbose_name = _("Core settings")
 
     def ready(self) -> None:
         from kefu.core import holidays

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class KnowledgeConfig(AppConfig):
     name = "kefu.knowledge"
     label = "knowledge"
-    verbose_name = "知识库 Knowledge"
+    verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
         from kefu.core import search

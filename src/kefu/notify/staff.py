@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Department, Role, User
 from kefu.notify.models import NotificationKind
-from kefu.tickets.models import Escalation, SlaTarget, TicketEvent
+from kefu.tickets.models import SlaTarget, TicketEvent
+from kefu.tickets.services.escalation import clock_label
+from kefu.tickets.timeline import describe, typed_note
 
 Kind = TicketEvent.Kind
 
@@ -93,14 +95,30 @@ def _department_of(event: TicketEvent) -> dict:
 
 
 def _breached_target(event: TicketEvent) -> dict:
-    target = event.data.get("target")
-    return {"target": SlaTarget(target).label if target in SlaTarget.values else event.note}
+    """Which clock: “First response”, “Department reply · Logistics” (older events: their note)."""
+    params = event.data.get("params") or {}
+    target = params.get("target") or event.data.get("target")
+    if target in SlaTarget.values:
+        return {"target": clock_label(target, params.get("department", ""))}
+    return {"target": event.note}
+
+
+def said(event: TicketEvent) -> str:
+    """What the system says about the event (in the language of the moment), then what a person typed."""
+    return "\n".join(part for part in (describe(event), typed_note(event)) if part)
+
+
+def _escalation_reason(event: TicketEvent) -> dict:
+    """The rule that fired, naming what it names (the person complained about, the clock, who)."""
+    return {"reason": describe(event) or typed_note(event)}
 
 
 def _escalation_body(event: TicketEvent) -> str:
-    reason = event.data.get("reason")
-    label = Escalation.Reason(reason).label if reason in Escalation.Reason.values else event.note
-    return f"{label}: {event.ticket.title}"
+    """The reason, the work order's title, and what a person wrote (a manual escalation's why)."""
+    lines = [f"{describe(event) or typed_note(event)}: {event.ticket.title}"]
+    if describe(event) and event.note:
+        lines.append(event.note)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -111,7 +129,7 @@ class StaffNotice:
     title: object  # a lazy text with %(number)s and the audience's / values' names
     audience: Callable[[TicketEvent, People], Audience]
     email: bool = False  # the default a person's NotificationPreference overrides
-    body: Callable[[TicketEvent], str] = lambda event: event.note
+    body: Callable[[TicketEvent], str] = lambda event: said(event)
     values: Callable[[TicketEvent], dict] = lambda event: {}
 
 
@@ -149,10 +167,11 @@ STAFF_NOTICES: dict[tuple[str, str], StaffNotice] = {
     ),
     (Kind.ESCALATION, ""): StaffNotice(
         NotificationKind.ESCALATION,
-        _("%(number)s escalated to %(name)s"),
+        _("%(number)s escalated to %(name)s: %(reason)s"),
         _escalated_to,
         email=True,
         body=_escalation_body,
+        values=_escalation_reason,
     ),
     (Kind.SLA_BREACH, ""): StaffNotice(
         NotificationKind.SLA_BREACH,

@@ -20,7 +20,7 @@ from pydantic import field_validator
 
 from kefu.accounts.api import DepartmentRef, GroupRef, Id, Moment, Pages, UserRef, user_of
 from kefu.core.errors import FieldCode, NotFound, ValidationError
-from kefu.tickets import permissions, selectors, services, workflow
+from kefu.tickets import permissions, selectors, services, timeline, workflow
 from kefu.tickets.models import (
     Channel,
     Dispatch,
@@ -33,7 +33,7 @@ from kefu.tickets.models import (
     TicketEvent,
     TicketType,
 )
-from kefu.tickets.services import sla
+from kefu.tickets.services import escalation, sla
 from kefu.tickets.services.dispatch import dispatch_warnings
 from kefu.tickets.services.tickets import Created, running_clocks
 
@@ -232,9 +232,14 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     actor: UserRef | None
-    note: str
-    data: dict
+    text: str = Field(description="What the system says about the event, in the request's language.")
+    note: str = Field(description="What a person typed (an agent's note, a customer's comment).")
+    data: dict = Field(description="The event's facts; `code` and `params` are what `text` renders.")
     created_at: datetime
+
+    @staticmethod
+    def resolve_text(obj: TicketEvent) -> str:
+        return timeline.describe(obj)
 
 
 class MessageOut(Schema):
@@ -288,7 +293,13 @@ class EscalationOut(Schema):
     to_user: UserRef
     level: int
     reason: Escalation.Reason
+    details: dict = Field(description="What the reason names: person, clock (target), by.")
+    reason_text: str = Field(description="The reason in the request's language, naming what it names.")
     created_at: datetime
+
+    @staticmethod
+    def resolve_reason_text(obj: Escalation) -> str:
+        return escalation.reason_text(obj.reason, obj.details)
 
 
 # --- input schemas --------------------------------------------------------------------------------
@@ -584,8 +595,8 @@ def ticket_message_reply(request, number: str, payload: MessageIn):
 @tickets_router.post("/{number}/escalate", response={201: EscalationOut}, summary="Escalate one step by hand")
 def ticket_escalate(request, number: str, payload: NoteIn):
     ticket = visible_ticket(request, number)
-    escalation = services.ticket_escalate_manually(ticket=ticket, by=user_of(request), note=payload.note)
-    return HttpStatus(201, Escalation.objects.select_related("ticket", "to_user").get(pk=escalation.pk))
+    raised = services.ticket_escalate_manually(ticket=ticket, by=user_of(request), note=payload.note)
+    return HttpStatus(201, Escalation.objects.select_related("ticket", "to_user").get(pk=raised.pk))
 
 
 # --- dispatch answers (the department's inbox) ----------------------------------------------------

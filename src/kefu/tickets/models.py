@@ -564,6 +564,9 @@ class Escalation(models.Model):
     """升级: a work order raised one step up the ladder, to a named person."""
 
     class Reason(models.TextChoices):
+        """The rule that fired; kefu.tickets.services.escalation owns what each says (with `details`)."""
+
+        COMPLAINT = "complaint", _("Complaint about a person")
         BREACH = "breach", _("SLA breached")
         MAJOR = "major", _("Major complaint")
         MANUAL = "manual", _("Raised by hand")
@@ -578,6 +581,8 @@ class Escalation(models.Model):
         help_text="Ladder rank of the recipient: 2 supervisor, 3 manager, 4 GM."
     )
     reason = models.CharField(max_length=20, choices=Reason.choices)
+    #: What the reason names: the person complained about, the clock breached, who raised it by hand.
+    details = models.JSONField(default=dict, blank=True)
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalations_received"
     )

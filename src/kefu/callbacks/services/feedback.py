@@ -87,9 +87,8 @@ def feedback_reply(
     feedback.reply, feedback.replied_by, feedback.replied_at = reply.strip(), by, now
     feedback.save(update_fields=["reply", "replied_by", "replied_at"])
     record_event(
-        ticket=feedback.ticket, kind=TicketEvent.Kind.NOTE, by=by, now=now,
-        note=_("%(dept)s answered the customer's %(kind)s: %(reply)s")
-        % {"dept": feedback.department.name, "kind": feedback.get_kind_display(), "reply": feedback.reply},
+        ticket=feedback.ticket, kind=TicketEvent.Kind.NOTE, by=by, now=now, note=feedback.reply,
+        code="feedback.reply", params={"department": feedback.department.name, "kind": feedback.kind},
         data={"feedback": feedback.pk},
     )  # fmt: skip
     if send_to_customer:

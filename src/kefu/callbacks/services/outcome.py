@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Score, Trigger
 from kefu.core.errors import ValidationError
-from kefu.tickets.models import OPEN_STATUSES, Dispatch, Escalation, Status, Ticket, TicketEvent
+from kefu.tickets.models import OPEN_STATUSES, Dispatch, Status, Ticket, TicketEvent
 from kefu.tickets.timeline import record_event
 
 RATEABLE = (Status.RESOLVED, Status.AWAITING_CALLBACK, Status.CLOSED)
@@ -107,7 +107,7 @@ def satisfaction_record(
     satisfied" escalates it and leaves the follow-up as above.
     """
     from kefu.tickets.services import ticket_transition
-    from kefu.tickets.services.escalation import escalate
+    from kefu.tickets.services.escalation import Why, escalate
 
     now = now or timezone.now()
     if score not in Score.values:
@@ -147,16 +147,14 @@ def satisfaction_record(
             satisfaction.save()
     except IntegrityError:
         raise ValidationError.for_field("score", _("This contact has already been rated.")) from None
-    label = Score(score).label
-    if solved is False:
-        label = f"{label}, {_('not solved')}"
     record_event(
         ticket=ticket,
         kind=TicketEvent.Kind.NOTE,
         by=by,
         now=now,
-        note=_("Customer's verdict (%(source)s): %(score)s. %(comment)s")
-        % {"source": Satisfaction.Source(source).label, "score": label, "comment": satisfaction.comment},
+        note=satisfaction.comment,  # the customer's own words
+        code="satisfaction.verdict",
+        params={"source": source, "score": score, "solved": solved},
         data={"satisfaction": satisfaction.pk, "score": score, "round": round_},
     )
     # Other callbacks of this contact are answered now.
@@ -164,21 +162,20 @@ def satisfaction_record(
         pk=task.pk if task else None
     ).update(state=CallbackTask.State.CANCELLED, completed_at=now)
     if satisfaction.not_satisfied:
-        note = _("The customer is not satisfied (%(source)s): %(comment)s") % {
-            "source": Satisfaction.Source(source).label,
-            "comment": satisfaction.comment or label,
-        }
         if ticket.status in RATEABLE:
-            ticket = ticket_transition(ticket=ticket, action="reopen", by=None, note=note, now=now)
+            ticket = ticket_transition(
+                ticket=ticket, action="reopen", by=None, note=satisfaction.comment, now=now,
+                code="satisfaction.not_satisfied", params={"source": source},
+            )  # fmt: skip
         target = supervisor_for(ticket)
         if target is not None:
             escalate(
                 ticket=ticket,
                 to_user=target,
-                reason=Escalation.Reason.DISSATISFIED,
+                why=Why.not_satisfied(source),
                 by=None,
                 now=now,
-                note=note,
+                note=satisfaction.comment,
             )
         _notify_not_satisfied(ticket, satisfaction)
         plan = followup_plan(ticket, task)
@@ -199,6 +196,7 @@ def satisfaction_record(
             )
     elif ticket.status in CLOSABLE:
         ticket_transition(
-            ticket=ticket, action="close", by=None, note=_("The customer is satisfied."), now=now
-        )
+            ticket=ticket, action="close", by=None, now=now,
+            code="satisfaction.satisfied", params={"source": source},
+        )  # fmt: skip
     return satisfaction

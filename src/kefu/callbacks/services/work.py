@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
+from kefu.callbacks import event_texts
 from kefu.callbacks.models import (
     Answer,
     Attempt,
@@ -51,9 +52,14 @@ def _locked(task: CallbackTask, by: User) -> CallbackTask:
     return task
 
 
-def _timeline(task: CallbackTask, by, now, note: str, data: dict) -> None:
+def _timeline(task: CallbackTask, by, now, outcome: str, code: str, params: dict, note: str) -> None:
+    """The callback's end on the work order's timeline: a coded sentence (kefu.callbacks.event_texts)
+    and what the agent typed."""
     if task.ticket_id:
-        record_event(ticket=task.ticket, kind=TicketEvent.Kind.NOTE, by=by, now=now, note=note, data=data)
+        record_event(
+            ticket=task.ticket, kind=TicketEvent.Kind.NOTE, by=by, now=now, note=(note or "").strip(),
+            code=code, params=params, data={"callback": task.pk, "result": outcome},
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -79,21 +85,15 @@ def callback_attempt(
     task = _locked(task, by)
     Attempt.objects.create(task=task, result=result, note=(note or "")[:500], by=by, created_at=now)
     task.attempt_count += 1
-    label = Attempt.Result(result).label
     if result == Attempt.Result.REFUSED:
         task.state = CallbackTask.State.CANCELLED
         task.completed_at, task.completed_by = now, by
-        _timeline(
-            task, by, now, _("Callback refused by the customer."), {"callback": task.pk, "result": result}
-        )
+        _timeline(task, by, now, result, "callback.refused", {"result": result}, note)
     elif result == Attempt.Result.WRONG_NUMBER or task.attempt_count >= task.plan.max_attempts:
         task.state = CallbackTask.State.UNREACHABLE
         task.completed_at, task.completed_by = now, by
-        message = _("Callback closed as unreachable after %(n)s attempts (last: %(result)s).") % {
-            "n": task.attempt_count,
-            "result": label,
-        }
-        _timeline(task, by, now, message, {"callback": task.pk, "result": "unreachable"})
+        params = {"attempts": task.attempt_count, "result": result}
+        _timeline(task, by, now, "unreachable", "callback.unreachable", params, note)
         people = [task.plan.team.leader]
         if task.ticket_id:
             people.append(task.ticket.owner)
@@ -102,7 +102,7 @@ def callback_attempt(
             ticket=task.ticket if task.ticket_id else None,
             kind="callback_unreachable",
             title=_("Callback unreachable: %(name)s") % {"name": task.name or task.phone},
-            body=message,
+            body=event_texts.callback_unreachable(params),
         )
     else:
         cal = load_calendar(task.plan.calendar_id)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ManualConfig(AppConfig):
     name = "kefu.intake.manual"
     label = "intake_manual"
-    verbose_name = "Manual channels"
+    verbose_name = _("Manual channels")
 
     def ready(self) -> None:
         from kefu.intake.manual.facts import fact_label

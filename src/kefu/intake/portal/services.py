@@ -158,18 +158,25 @@ def portal_rate(*, ticket: Ticket, score: str, comment: str = "", now: datetime 
             rating = Rating.objects.create(ticket=ticket, score=score, comment=comment, created_at=now)
     except IntegrityError:
         raise ValidationError.for_field("score", _("You have already rated this work order.")) from None
-    label = Rating.Score(score).label
     record_event(
         ticket=ticket,
         kind=TicketEvent.Kind.NOTE,
         by=None,
         now=now,
-        note=_("The customer rated the service on the portal: %(score)s. %(comment)s")
-        % {"score": label, "comment": comment},
+        note=comment,  # the customer's own words
+        code="portal.rating",
+        params={"score": score},
         data={"portal_rating": score, "rating": rating.pk},
     )
     transaction.on_commit(lambda: rating_given.send(sender=Rating, rating=rating))
     return rating
+
+
+def rating_text(params: dict) -> str:
+    """The timeline's sentence for a portal rating (code "portal.rating"), in the reader's language."""
+    score = params.get("score", "")
+    label = Rating.Score(score).label if score in Rating.Score.values else score
+    return _("The customer rated the service on the portal: %(score)s") % {"score": label}
 
 
 def deliver_portal_reply(message: Message) -> dict:

@@ -9,8 +9,15 @@ Routing rules:
   about someone with nobody above (the general manager), to the top of the ladder: the board contact.
 - A major complaint reaches at least a manager at once (the service center's manager when nobody
   holds it yet).
+
+Every escalation says why (`Why`: the reason, a code, and what it names: the person complained about,
+the clock breached, who raised it by hand, where the "not satisfied" came from). The escalation row,
+its timeline event and the notification derived from it carry that code, and `reason_text` says it in
+the reader's language.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -19,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import LADDER_RANK, Role, User
 from kefu.core.errors import FieldCode, NotFound, ValidationError
+from kefu.core.registry import Registry
 from kefu.core.rows import build, insert_many, update_each
 from kefu.tickets import permissions, workflow
 from kefu.tickets.models import (
@@ -30,9 +38,93 @@ from kefu.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from kefu.tickets.timeline import new_event, record_events
+from kefu.tickets.timeline import EVENT_TEXTS, new_event, record_events
 
 MANAGER_RANK = LADDER_RANK[Role.MANAGER]
+
+#: The rule that fired (the column's choices live on the model; this module owns what they say).
+Reason = Escalation.Reason
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a work order goes up: the rule that fired and what it names, as codes and ids, so every
+    reader sees it in their own language (the timeline, the notification, the board). Every caller
+    of `escalate` says which with one of the constructors below."""
+
+    reason: Reason
+    params: dict = field(default_factory=dict)
+
+    @classmethod
+    def complaint(cls, person: User) -> "Why":
+        return cls(Reason.COMPLAINT, {"person": person.pk, "person_name": person.label})
+
+    @classmethod
+    def major(cls) -> "Why":
+        return cls(Reason.MAJOR)
+
+    @classmethod
+    def breach(cls, clock: SlaClock) -> "Why":
+        params = {"target": clock.target}
+        if clock.dispatch_id:
+            params["department"] = clock.dispatch.department.name
+        return cls(Reason.BREACH, params)
+
+    @classmethod
+    def by_hand(cls, person: User) -> "Why":
+        return cls(Reason.MANUAL, {"by": person.pk, "by_name": person.label})
+
+    @classmethod
+    def not_satisfied(cls, source: str) -> "Why":
+        """`source`: where the verdict came from (a callbacks.Satisfaction.Source value)."""
+        return cls(Reason.DISSATISFIED, {"source": source})
+
+
+def clock_label(target: str, department: str = "") -> str:
+    """An SLA clock's name for people: “First response”, “Department reply · Logistics”."""
+    label = str(SlaTarget(target).label) if target in SlaTarget.values else target
+    return f"{label} · {department}" if department else label
+
+
+#: Where a "not satisfied" came from, by its code; kefu.callbacks registers its labels (it sits above).
+SOURCE_LABEL: Registry[Callable[[str], str]] = Registry("tickets.satisfaction_source_label", default=str)
+
+
+def reason_text(reason: str, params: dict | None = None) -> str:
+    """What an escalation's reason says, in the active language, naming what `params` names."""
+    params = params or {}
+    if reason == Reason.COMPLAINT and params.get("person_name"):
+        return _("Complaint about %(person)s: sent to their superior") % {"person": params["person_name"]}
+    if reason == Reason.BREACH and params.get("target"):
+        return _("SLA breached: %(clock)s deadline missed") % {
+            "clock": clock_label(params["target"], params.get("department", ""))
+        }
+    if reason == Reason.MAJOR:
+        return _("Major complaint: raised to a manager at once")
+    if reason == Reason.MANUAL and params.get("by_name"):
+        return _("Raised by hand by %(person)s") % {"person": params["by_name"]}
+    if reason == Reason.DISSATISFIED and params.get("source"):
+        return _("Customer not satisfied (%(source)s)") % {"source": SOURCE_LABEL.get()(params["source"])}
+    return str(Reason(reason).label) if reason in Reason.values else reason
+
+
+def breach_text(params: dict) -> str:
+    """A breach event's sentence: which clock missed its deadline."""
+    return _("%(clock)s deadline missed") % {
+        "clock": clock_label(params.get("target", ""), params.get("department", ""))
+    }
+
+
+def register_texts() -> None:
+    """The timeline renders escalation and breach events through these (TicketsConfig.ready)."""
+    for reason in Reason:
+        EVENT_TEXTS.register(
+            lambda params, reason=reason: reason_text(reason, params), key=f"escalation.{reason}"
+        )
+    EVENT_TEXTS.register(breach_text, key="sla.breach")
+    EVENT_TEXTS.register(
+        lambda params: recusal_note(params.get("name", ""), params.get("instead_name", "")), key="recusal"
+    )
 
 
 def ladder_step(rank: int) -> int:
@@ -131,7 +223,8 @@ def recusal_event(ticket: Ticket, person: User, instead: User | None, now: datet
         kind=TicketEvent.Kind.RECUSAL,
         by=None,
         now=now,
-        note=recusal_note(person.label, instead.label if instead else ""),
+        code="recusal",
+        params={"name": person.label, "instead_name": instead.label if instead else ""},
         data={
             "person": person.pk,
             "name": person.label,
@@ -152,15 +245,7 @@ class Writes:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self._texts: dict[int, str] = {}  # translated labels, once per batch rather than per row
         self._clear()
-
-    def _text(self, lazy) -> str:
-        # By identity: hashing a lazy string translates it, which is what this saves.
-        text = self._texts.get(id(lazy))
-        if text is None:
-            text = self._texts[id(lazy)] = str(lazy)
-        return text
 
     def _clear(self) -> None:
         self.escalations: list[Escalation] = []
@@ -173,13 +258,14 @@ class Writes:
         *,
         ticket: Ticket,
         to_user: User,
-        reason: str,
+        why: Why,
         by: User | None,
         clock: SlaClock | None,
         note: str,
     ) -> Escalation | None:
         """Collect one escalation; None when only the person complained about could receive it and
-        nobody stands above them (recusal: it never goes to them)."""
+        nobody stands above them (recusal: it never goes to them). `note`: only what a person typed
+        (a manual escalation's reason, a customer's comment)."""
         recused = None
         if permissions.is_recused(ticket, to_user):
             recused, to_user = to_user, workflow.stand_in(ticket, to_user)
@@ -188,8 +274,8 @@ class Writes:
             self.events.append(recusal_event(ticket, recused, to_user, self.now))
         step = (clock.escalation_steps + 1) if clock is not None else 1
         escalation = build(
-            Escalation, ticket=ticket, clock=clock, step=step, level=to_user.rank, reason=reason,
-            to_user=to_user, created_at=self.now,
+            Escalation, ticket=ticket, clock=clock, step=step, level=to_user.rank, reason=why.reason,
+            details=why.params, to_user=to_user, created_at=self.now,
         )  # fmt: skip
         self.escalations.append(escalation)
         # Later clocks of the same work order in this batch see the new holder.
@@ -198,18 +284,19 @@ class Writes:
         _to, rank = self.holders.get(ticket.pk, (None, 0))
         self.holders[ticket.pk] = (to_user.pk, max(rank, to_user.rank))
         self.bumps[ticket.pk] = self.bumps.get(ticket.pk, 0) + 1
-        reason_label = self._text(Escalation.Reason(reason).label)
         self.events.append(
             new_event(
                 ticket=ticket,
                 kind=TicketEvent.Kind.ESCALATION,
                 by=by,
                 now=self.now,
-                note=str(note or reason_label),
+                note=note,
+                code=f"escalation.{why.reason}",
+                params=why.params,
                 data={
                     "to_user": to_user.pk,
                     "to": to_user.label,
-                    "reason": reason,
+                    "reason": why.reason,
                     "level": to_user.rank,
                     **({"recused": recused.pk} if recused else {}),
                 },
@@ -219,14 +306,15 @@ class Writes:
 
     def breach(self, clock: SlaClock) -> None:
         ticket = clock.ticket
-        target_label = self._text(SlaTarget(clock.target).label)
+        params = Why.breach(clock).params
         self.events.append(
             new_event(
                 ticket=ticket,
                 kind=TicketEvent.Kind.SLA_BREACH,
                 by=None,
                 now=self.now,
-                note=target_label,
+                code="sla.breach",
+                params=params,
                 data={"target": clock.target, "due_at": clock.due_at.isoformat()},
             )
         )
@@ -255,17 +343,18 @@ def escalate(
     *,
     ticket: Ticket,
     to_user: User,
-    reason: str,
+    why: Why,
     by: User | None,
     now: datetime,
     clock: SlaClock | None = None,
     note: str = "",
 ) -> Escalation | None:
-    """Record the escalation, hand the work order's escalation to `to_user`, write the timeline, notify."""
+    """Record the escalation, hand the work order's escalation to `to_user`, write the timeline, notify.
+
+    `why` names the rule that fired; `note` is only what a person typed. None: nobody could receive
+    it but the person complained about (recusal)."""
     writes = Writes(now)
-    escalation = writes.escalation(
-        ticket=ticket, to_user=to_user, reason=reason, by=by, clock=clock, note=note
-    )
+    escalation = writes.escalation(ticket=ticket, to_user=to_user, why=why, by=by, clock=clock, note=note)
     writes.flush()
     if escalation is not None:
         ticket.refresh_from_db(fields=["escalated_to", "escalation_level", "version", "updated_at"])
@@ -285,22 +374,12 @@ def escalate_on_create(*, ticket: Ticket, now: datetime) -> list[Escalation]:
             target or ladder.above(current_holder(ticket)) or ladder.center_manager()
         )
         if major_target is not None:
-            done.append(
-                escalate(
-                    ticket=ticket, to_user=major_target, reason=Escalation.Reason.MAJOR, by=None, now=now
-                )
-            )
+            done.append(escalate(ticket=ticket, to_user=major_target, why=Why.major(), by=None, now=now))
             return [e for e in done if e is not None]
     if target is not None:
         done.append(
             escalate(
-                ticket=ticket,
-                to_user=target,
-                reason=Escalation.Reason.MANUAL,
-                by=None,
-                now=now,
-                note=_("Complaint about %(person)s goes to their superior")
-                % {"person": ticket.subject_person.label},
+                ticket=ticket, to_user=target, why=Why.complaint(ticket.subject_person), by=None, now=now
             )
         )
     return [e for e in done if e is not None]
@@ -354,12 +433,10 @@ def escalate_for_breach(
     if holder is not None and target.pk == holder.pk:
         return False
     if writes is None:
-        done = escalate(
-            ticket=ticket, to_user=target, reason=Escalation.Reason.BREACH, by=None, now=now, clock=clock
-        )
+        done = escalate(ticket=ticket, to_user=target, why=Why.breach(clock), by=None, now=now, clock=clock)
     else:
         done = writes.escalation(
-            ticket=ticket, to_user=target, reason=Escalation.Reason.BREACH, by=None, clock=clock, note=""
+            ticket=ticket, to_user=target, why=Why.breach(clock), by=None, clock=clock, note=""
         )
     if done is None:  # only the person complained about was left to receive it (recusal)
         return False
@@ -387,7 +464,7 @@ def ticket_escalate_manually(
         raise ValidationError.for_field("note", _("Say why the work order is escalated."), FieldCode.REQUIRED)
     target = Ladder().above(current_holder(locked) or by)
     escalation = target and escalate(
-        ticket=locked, to_user=target, reason=Escalation.Reason.MANUAL, by=by, now=now, note=note
+        ticket=locked, to_user=target, why=Why.by_hand(by), by=by, now=now, note=note.strip()
     )
     if escalation is None:
         raise ValidationError.for_field("note", _("There is nobody above to escalate to."))

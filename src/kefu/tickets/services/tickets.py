@@ -529,8 +529,10 @@ def _apply(
     note: str,
     now: datetime,
     data: dict | None = None,
+    code: str = "",
+    params: dict | None = None,
 ) -> Ticket:
-    if transition.note_required and not (note or "").strip():
+    if transition.note_required and not (note or "").strip() and not code:
         raise ValidationError.for_field(
             "note", _("“%(action)s” needs a note.") % {"action": transition.label}
         )
@@ -549,6 +551,8 @@ def _apply(
         to_status=transition.target,
         note=note,
         data=data or {},
+        code=code,
+        params=params,
     )
     return ticket
 
@@ -562,9 +566,14 @@ def ticket_transition(
     note: str = "",
     version: int | None = None,
     now: datetime | None = None,
+    code: str = "",
+    params: dict | None = None,
 ) -> Ticket:
     """Perform one lifecycle action (accept, start, wait_customer, customer_replied, resolve,
     request_callback, close, reopen, cancel) after the state machine's guard allows it.
+
+    The system acting on its own says why with `code` and `params` (kefu.tickets.timeline), which
+    stand in for the note a person would have to write.
 
     Merge, dispatch and the department's answers have their own services because they need more
     than a note (workflow.Transition.dedicated).
@@ -577,7 +586,7 @@ def ticket_transition(
     now = now or timezone.now()
     ticket = _locked(ticket, version)
     transition = workflow.check(ticket, action, by)
-    return _apply(ticket, transition, by, note, now)
+    return _apply(ticket, transition, by, note, now, code=code, params=params)
 
 
 @transaction.atomic

@@ -139,6 +139,19 @@ def _field_label(name: str) -> str:
         return name
 
 
+def _field_value(name: str, value: str) -> str:
+    """A changed field's value as people read it: a choice's label in the reader's language, not its code
+    (the event keeps the code, e.g. “major”, so it reads “Major (重大)” or “重大”)."""
+    from kefu.tickets.models import Ticket
+
+    try:
+        field = Ticket._meta.get_field(name)
+    except Exception:  # a field renamed since, or a channel fact
+        return value
+    labels = {str(code): label for code, label in (field.flatchoices or [])}
+    return str(labels.get(value, value))
+
+
 @register.simple_tag
 def event_extra(event) -> str:
     """The facts an event carries beside its note: changed fields, departments, recipients, a
@@ -153,6 +166,7 @@ def event_extra(event) -> str:
     if event.kind == TicketEvent.Kind.UPDATE:
         for field, change in (data.get("changes") or {}).items():
             old, new = (list(change) + ["", ""])[:2]
+            old, new = _field_value(field, old), _field_value(field, new)
             items.append((_field_label(field), f"{old or '—'} → {new or '—'}"))
     if data.get("names"):
         items.append((_("departments"), data["names"]))
@@ -189,26 +203,24 @@ def event_extra(event) -> str:
 
 
 @register.simple_tag
+def event_text(event) -> str:
+    """What the system says about the event, in the reader's language (kefu.tickets.timeline)."""
+    from kefu.tickets.timeline import describe
+
+    return describe(event)
+
+
+@register.simple_tag
 def event_note(event) -> str:
-    """The note to show. Breach and automatic-escalation notes were stored as a label in the language of
-    the moment; they are shown again in the reader's language."""
-    from django.utils import translation
+    """The note a person typed (older events' stored labels shown in the reader's language)."""
+    from kefu.tickets.timeline import typed_note
 
-    from kefu.tickets.models import Escalation, TicketEvent
+    return typed_note(event)
 
-    data = event.data or {}
-    if event.kind == TicketEvent.Kind.RECUSAL and data.get("name"):
-        from kefu.tickets.services.escalation import recusal_note
 
-        return recusal_note(data["name"], data.get("instead_name", ""))
-    if event.kind == TicketEvent.Kind.SLA_BREACH and data.get("target") in SlaTarget.values:
-        return str(SlaTarget(data["target"]).label)
-    if event.kind == TicketEvent.Kind.ESCALATION and data.get("reason") in Escalation.Reason.values:
-        reason = Escalation.Reason(data["reason"])
-        stored_labels = set()
-        for code in ("en", "zh-hans"):
-            with translation.override(code):
-                stored_labels.add(str(reason.label))
-        if event.note in stored_labels:
-            return str(reason.label)
-    return event.note
+@register.simple_tag
+def escalation_reason(escalation) -> str:
+    """An escalation's reason naming what it names (the person, the clock, who raised it)."""
+    from kefu.tickets.services.escalation import reason_text
+
+    return reason_text(escalation.reason, escalation.details)
