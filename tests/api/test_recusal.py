@@ -70,7 +70,8 @@ def test_the_supervisor_sees_the_recusal_on_the_timeline(org, as_user):
     events = as_user(org.supervisor).get(f"/tickets/{number}/events").json()
 
     [recusal] = [e for e in events if e["kind"] == "recusal"]
-    assert org.logistics_staff.label in recusal["note"]
+    assert org.logistics_staff.label in recusal["text"]  # what the system says, in the reader's language
+    assert recusal["data"]["code"] == "recusal"
 
 
 def test_a_dispatch_due_after_the_work_order_comes_back_with_a_warning(org, as_user):

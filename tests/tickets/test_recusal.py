@@ -9,7 +9,7 @@ import pytest
 from kefu.core.errors import PermissionDenied, ValidationError, code_of
 from kefu.notify.models import NotificationKind
 from kefu.tickets import permissions, selectors, workflow
-from kefu.tickets.models import Escalation, Status, Ticket, TicketEvent
+from kefu.tickets.models import Status, Ticket, TicketEvent
 from kefu.tickets.services import (
     dispatch_reply,
     ticket_dispatch,
@@ -17,7 +17,8 @@ from kefu.tickets.services import (
     ticket_transition,
     ticket_update,
 )
-from kefu.tickets.services.escalation import escalate
+from kefu.tickets.services.escalation import Why, escalate
+from kefu.tickets.timeline import describe
 from tests.tickets.helpers import MONDAY_9, new_ticket, notifications, perform, stock
 
 LATER = MONDAY_9 + timedelta(hours=1)
@@ -92,7 +93,9 @@ def test_the_timeline_records_the_recusal_when_recorded_and_when_dispatched(org)
     assert recorded.data["instead"] == org.logistics_head.pk
     assert dispatched.data["department"] == org.logistics.name
     assert dispatched.data["instead"] == org.logistics_head.pk
-    assert org.logistics_staff.label in dispatched.note and org.logistics_head.label in dispatched.note
+    said = describe(dispatched)  # in the reader's language, from the event's code and params
+    assert org.logistics_staff.label in said and org.logistics_head.label in said
+    assert dispatched.note == ""  # nothing a person typed
 
 
 def test_the_accused_cannot_answer_the_dispatch(org):
@@ -207,9 +210,7 @@ def test_an_escalation_that_would_reach_the_accused_goes_past_them(org):
     # supervisor (the owner's superior) reaches the manager instead, and the timeline says why
     ticket = complaint_about(org, org.supervisor)
 
-    escalation = escalate(
-        ticket=ticket, to_user=org.supervisor, reason=Escalation.Reason.BREACH, by=None, now=LATER
-    )
+    escalation = escalate(ticket=ticket, to_user=org.supervisor, why=Why.major(), by=None, now=LATER)
 
     assert escalation.to_user == org.manager
     event = ticket.events.filter(kind=TicketEvent.Kind.ESCALATION).latest("id")

@@ -31,8 +31,12 @@ def test_the_same_event_reads_in_chinese_and_in_english_on_the_page(org, as_user
     chinese = timeline_texts(get(client, f"/tickets/{ticket.number}/", "zh-hans"))
     english = timeline_texts(get(client, f"/tickets/{ticket.number}/", "en"))
 
-    assert chinese == [f"投诉 {org.other_agent.label}：转交其上级处理"]
-    assert english == [f"Complaint about {org.other_agent.label}: sent to their superior"]
+    name, head = org.other_agent.label, org.supervisor.label
+    assert chinese == [f"投诉 {name}：转交其上级处理", f"{name} 是被投诉人，已回避；改由 {head} 接办。"]
+    assert english == [
+        f"Complaint about {name}: sent to their superior",
+        f"{name} is the person complained about and is kept out of it (recusal); {head} receives it instead.",
+    ]
 
 
 def test_the_board_says_why_each_work_order_was_escalated(org, as_user):
