@@ -116,10 +116,17 @@ def test_a_customer_submits_tracks_adds_information_and_rates_on_a_phone(org, li
     # After resolution the customer rates it, once.
     ticket = Ticket.objects.get(number=number)
     ticket = ticket_transition(ticket=ticket, action="start", by=org.agent)
-    ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="商户已退款并致歉。")
+    ticket_transition(
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="商户已退款并致歉。",
+        note="已向商户主管通报，记入商户考核。",
+    )
     phone.reload()
     expect(phone.locator("#customer-status")).to_have_text("已办结")
     expect(phone.locator("#result")).to_contain_text("商户已退款并致歉")
+    expect(phone.locator("body")).not_to_contain_text("商户考核")  # the internal note stays internal
     phone.check("input[name=score][value=satisfied]")
     phone.fill("#id_comment", "处理及时")
     phone.click("#rate-form button[type=submit]")

@@ -219,7 +219,12 @@ def test_accept_stops_the_first_response_clock(org):
 def test_resolve_stops_the_resolution_clock(org):
     ticket = new_ticket(org, now=MONDAY_9, accept=True)
     ticket_transition(
-        ticket=ticket, action="resolve", by=org.agent, note="已补发", now=aware(2026, 11, 23, 12, 0)
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已补发",
+        now=aware(2026, 11, 23, 12, 0),
     )
     assert not SlaClock.objects.filter(ticket=ticket).exclude(state=SlaClock.State.STOPPED).exists()
 
@@ -397,7 +402,12 @@ def test_stopped_clock_is_not_breached(org):
 def test_a_closed_ticket_is_never_swept(org):
     ticket = new_ticket(org, now=MONDAY_9, ticket_type="consultation", accept=True)
     ticket_transition(
-        ticket=ticket, action="resolve", by=org.agent, note="已答复", now=aware(2026, 11, 23, 9, 5)
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已答复",
+        now=aware(2026, 11, 23, 9, 5),
     )
     ticket_transition(ticket=ticket, action="close", by=org.agent, now=aware(2026, 11, 23, 9, 6))
     assert sla_sweep(now=aware(2026, 12, 31, 10, 0)) == {"breached": 0, "escalated": 0}
@@ -407,7 +417,12 @@ def test_a_closed_ticket_is_never_swept(org):
 def test_callback_clock_starts_when_sent_to_callback(org):
     ticket = new_ticket(org, now=MONDAY_9, accept=True)
     ticket_transition(
-        ticket=ticket, action="resolve", by=org.agent, note="已补发", now=aware(2026, 11, 23, 10, 0)
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已补发",
+        now=aware(2026, 11, 23, 10, 0),
     )
     ticket_transition(ticket=ticket, action="request_callback", by=None, now=aware(2026, 11, 23, 10, 0))
     callback = clock(ticket, SlaTarget.CALLBACK)
