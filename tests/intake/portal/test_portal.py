@@ -74,7 +74,8 @@ def test_submitting_a_complaint_makes_an_unowned_portal_work_order_with_its_file
 
 def test_confirmation_page_shows_the_number_the_promised_time_and_a_signed_link(org, client):
     ticket = submitted(client)
-    due = SlaClock.objects.get(ticket=ticket, target=SlaTarget.FIRST_RESPONSE).due_at
+    # The one promise (tickets.services.sla.reply_by): the resolution deadline, as the SMS says.
+    due = SlaClock.objects.get(ticket=ticket, target=SlaTarget.RESOLUTION).due_at
 
     html = client.get(f"/portal/done/{tracking_token(ticket)}/").content.decode()
 
