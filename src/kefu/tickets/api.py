@@ -387,7 +387,7 @@ class TransitionIn(Schema):
         "",
         max_length=20000,
         description="What the customer is told (SMS, email, portal, survey); required by `resolve`, "
-        "ignored by the other actions. GET /api/knowledge/… drafts it from a script.",
+        "ignored by the other actions. GET /api/knowledge/reply-draft drafts it from a script.",
     )
     version: int | None = Field(None, description="Give it to refuse the change if someone else acted first.")
 
