@@ -84,6 +84,9 @@ def test_resolving_asks_for_the_reply_to_the_customer_apart_from_the_note(org, a
     assert (ticket.status, ticket.resolution, ticket.customer_reply) == (
         Status.RESOLVED, "仓库漏发", "已为您补发。"
     )  # fmt: skip
+    # The timeline keeps both: the note, and what the customer was told at this resolution.
+    timeline = page(client, ticket).split('class="timeline"')[1]
+    assert "仓库漏发" in timeline and "<dt>答复客户</dt><dd>已为您补发。</dd>" in timeline
 
 
 def test_a_transition_not_allowed_is_shown_on_the_page_not_a_500(org, as_user):

@@ -551,6 +551,8 @@ def _apply(
             " ".join(f"{field}: {messages[0]}" for field, messages in errors.items()), errors=errors
         )
     note = (note or "").strip()
+    if transition.asks_customer_reply:  # what the customer was told at each resolution, kept with it
+        data = {**(data or {}), "customer_reply": customer_reply}
     from_status = ticket.status
     ticket.status = transition.target
     fields = _apply_effects(ticket, transition.effects, by, note, now, customer_reply)
