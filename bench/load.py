@@ -286,7 +286,11 @@ class Agent:
                 return await self.step(client, "create")
             number = rng.choice(list(self.mine))
             state = self.mine[number]
-            body = {"action": NEXT_ACTION[state["status"]], "note": "已与客户核实并处理完毕。"}
+            body = {
+                "action": NEXT_ACTION[state["status"]],
+                "note": "已与客户核实并处理完毕。",
+                "customer_reply": "您反映的问题已处理完毕，感谢您的耐心等待。",  # resolve asks for it
+            }
             self.keep(await self.call(client, op, "POST", f"/api/tickets/{number}/transitions", 200, body))
         elif op == "chat":
             await self.chat()

@@ -148,10 +148,15 @@ def test_transitions_move_the_work_order_and_write_the_timeline(org, as_user):
     assert body["status"] == "in_progress"
     body = api.post(
         f"/tickets/{number}/transitions",
-        {"action": "resolve", "note": "已补发快递", "version": body["version"]},
+        {
+            "action": "resolve",
+            "note": "仓库漏发",
+            "customer_reply": "已补发快递。",
+            "version": body["version"],
+        },
     ).json()
     assert body["status"] == "resolved"
-    assert body["resolution"] == "已补发快递"
+    assert (body["resolution"], body["customer_reply"]) == ("仓库漏发", "已补发快递。")
     events = api.get(f"/tickets/{number}/events").json()
     assert [e["kind"] for e in events][0] == "created"
     moves = [(e["action"], e["from_status"], e["to_status"]) for e in events if e["kind"] == "transition"]
@@ -181,6 +186,18 @@ def test_a_transition_that_needs_a_note_names_the_note(org, as_user):
     response = api.post(f"/tickets/{number}/transitions", {"action": "resolve"})
     assert response.status_code == 422
     assert "note" in response.json()["errors"]
+    assert Ticket.objects.get(number=number).status == Status.ACCEPTED
+
+
+def test_resolving_needs_the_reply_to_the_customer_and_says_so_in_the_actions(org, as_user):
+    api = as_user(org.agent)
+    number = new_ticket(api, accept=True)["number"]
+    actions = {a["action"]: a for a in api.get(f"/tickets/{number}").json()["actions"]}
+    assert actions["resolve"]["customer_reply_required"] and not actions["cancel"]["customer_reply_required"]
+    response = api.post(f"/tickets/{number}/transitions", {"action": "resolve", "note": "仓库漏发"})
+    assert response.status_code == 422
+    details = {d["field"]: d["code"] for d in response.json()["details"]}
+    assert details == {"customer_reply": "required"}
     assert Ticket.objects.get(number=number).status == Status.ACCEPTED
 
 

@@ -12,7 +12,7 @@ from kefu.callbacks.services import callback_plan_generate
 from kefu.callbacks.services.surveys import survey_token
 from kefu.tickets.models import Escalation, Status
 from tests.callbacks.conftest import resolved_complaint
-from tests.tickets.helpers import MONDAY_9
+from tests.tickets.helpers import MONDAY_9, REPLY, new_ticket, perform
 
 
 def signed_in(user) -> Client:
@@ -39,6 +39,16 @@ def test_survey_page_is_chinese_by_default(org):
     ticket = resolved_complaint(org)
     page = Client().get(f"/survey/{survey_token(ticket)}/")
     assert "请评价我们的服务" in page.text and "基本满意" in page.text
+
+
+def test_survey_page_shows_the_reply_to_the_customer_never_the_internal_note(org):
+    ticket = new_ticket(org)
+    for action in ("accept", "start"):
+        ticket = perform(org, ticket, action)
+    ticket = perform(org, ticket, "resolve", note="仓库漏发，已扣仓库主管绩效")
+    page = Client().get(f"/survey/{survey_token(ticket)}/")
+    assert REPLY in page.text
+    assert "仓库主管" not in page.text
 
 
 def test_survey_page_without_a_choice_names_the_problem_and_saves_nothing(org):

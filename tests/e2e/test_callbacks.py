@@ -74,7 +74,13 @@ def test_not_satisfied_survey_reopens_reaches_the_board_and_a_callback_closes_it
         customer_name="张女士", customer_phone="13800138000", accept=True,
     ).ticket  # fmt: skip
     ticket = ticket_transition(ticket=ticket, action="start", by=org.agent)
-    ticket = ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="已联系快递重新派送")
+    ticket = ticket_transition(
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已联系快递重新派送",
+    )
 
     # The customer, on a phone, answers the survey link: not satisfied.
     phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
@@ -96,7 +102,13 @@ def test_not_satisfied_survey_reopens_reaches_the_board_and_a_callback_closes_it
     context.close()
 
     # The fix is resolved; the follow-up callback becomes due; the callback team calls: satisfied.
-    ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="已上门送达并致歉")
+    ticket_transition(
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已上门送达并致歉",
+    )
     callback_plan_generate(plan=org.plan)
     task = CallbackTask.objects.get(ticket=ticket, state=CallbackTask.State.OPEN)
     context, page = signed_in(browser, live_server, "caller")

@@ -95,8 +95,9 @@ def test_a_customer_submits_tracks_adds_information_and_rates_on_a_phone(org, li
 
     # An agent takes it and answers on the portal (what the reply form on the work-order page does).
     ticket = ticket_transition(ticket=ticket, action="accept", by=org.agent)
-    message_reply(ticket=ticket, by=org.agent, body_text="您好，已联系商户核实，今天内给您答复。")
-    assert ticket.messages.get().delivery == Message.Delivery.SENT
+    reply = message_reply(ticket=ticket, by=org.agent, body_text="您好，已联系商户核实，今天内给您答复。")
+    reply.refresh_from_db()
+    assert reply.delivery == Message.Delivery.SENT  # beside it, the acknowledgement SMS
 
     # The customer tracks it with the number and phone and sees the reply.
     phone.goto(f"{live_server.url}/portal/track/")
@@ -116,10 +117,17 @@ def test_a_customer_submits_tracks_adds_information_and_rates_on_a_phone(org, li
     # After resolution the customer rates it, once.
     ticket = Ticket.objects.get(number=number)
     ticket = ticket_transition(ticket=ticket, action="start", by=org.agent)
-    ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="商户已退款并致歉。")
+    ticket_transition(
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="商户已退款并致歉。",
+        note="已向商户主管通报，记入商户考核。",
+    )
     phone.reload()
     expect(phone.locator("#customer-status")).to_have_text("已办结")
     expect(phone.locator("#result")).to_contain_text("商户已退款并致歉")
+    expect(phone.locator("body")).not_to_contain_text("商户考核")  # the internal note stays internal
     phone.check("input[name=score][value=satisfied]")
     phone.fill("#id_comment", "处理及时")
     phone.click("#rate-form button[type=submit]")

@@ -111,11 +111,21 @@ def test_agent_dispatches_department_replies_agent_resolves(org, live_server, si
     agent.reload()
     expect(agent.locator(".ticket-head")).to_contain_text("部门已回复")
     expect(agent.locator("#dispatches")).to_contain_text("已联系快递公司")
-    agent.fill("form.action-form textarea[name=note]", "已告知客户明天上午送达，客户接受。")
-    agent.click("form.action-form button[value=resolve]")
+    # Resolving asks for the reply to the customer (drafted from a script) apart from the internal note.
+    shoot(agent, "kefu-ticket-resolve-form.png")
+    expect(agent.locator("#resolve_customer_reply")).to_have_value(
+        "您反映的问题已处理完毕，感谢您的耐心等待。"
+    )
+    agent.fill("#resolve_customer_reply", "快递公司明天上午为您送达，给您带来不便深表歉意。")
+    agent.fill("#resolve_note", "快递站点人手不足，已向快递公司投诉。")
+    agent.click("#resolve-form button[type=submit]")
     expect(agent.locator(".ticket-head")).to_contain_text("已办结")
+    expect(agent.locator("#customer-reply")).to_contain_text("明天上午为您送达")
     ticket = Ticket.objects.get(number=number)
     assert ticket.status == Status.RESOLVED and ticket.owner == org.agent
+    assert (ticket.customer_reply, ticket.resolution) == (
+        "快递公司明天上午为您送达，给您带来不便深表歉意。", "快递站点人手不足，已向快递公司投诉。"
+    )  # fmt: skip
 
     agent.goto(f"{live_server.url}/?queue=mine")
     shoot(agent, "kefu-workspace.png")

@@ -36,3 +36,17 @@ def test_a_script_another_team_keeps_is_refused_over_the_api(org, as_user):
     response = as_user(org.other_agent).post(f"/api/knowledge/scripts/{script.pk}/fill", {},
                                              content_type="application/json")  # fmt: skip
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+
+
+def test_the_reply_draft_for_resolving_comes_from_the_result_script_over_the_api(org, as_user):
+    from kefu.knowledge.models import Stage
+    from kefu.tickets.services import ticket_create
+
+    ticket = ticket_create(by=org.agent, ticket_type="complaint", channel="phone", content="快递没到",
+                           customer_name="张女士", customer_phone="13800138000").ticket  # fmt: skip
+    script = services.script_create(title="投诉答复", text="{customer_name}，已为您补发。", by=org.manager,
+                                    stage=Stage.RESULT, ticket_type="complaint")  # fmt: skip
+    body = as_user(org.agent).get("/api/knowledge/reply-draft", {"ticket": ticket.number}).json()
+    assert body == {"text": "张女士，已为您补发。", "script_id": script.pk}
+    hidden = as_user(org.logistics_staff).get("/api/knowledge/reply-draft", {"ticket": ticket.number})
+    assert hidden.status_code == 404  # a work order the caller may not see is not found

@@ -117,3 +117,35 @@ def test_suggest_endpoint_returns_articles_and_scripts_as_json(org, as_user):
     assert [a["title"] for a in body["articles"]] == ["退款到账时间"]
     assert [s["title"] for s in body["scripts"]] == ["退款安抚"]
     assert "<mark>退款</mark>" in body["articles"][0]["snippet"]
+
+
+# --- the reply to the customer when resolving ----------------------------------------------------
+
+
+def test_the_resolve_reply_is_drafted_from_the_result_script_of_the_work_orders_type(org):
+    ticket = make_ticket(org, ticket_type="complaint")
+    assert (
+        services.customer_reply_draft(ticket=ticket, by=org.agent)
+        == "您反映的问题已处理完毕，感谢您的耐心等待。"
+    )
+    services.script_create(
+        title="通用答复", text="{customer_name}，已为您处理。", by=org.manager, stage=Stage.RESULT
+    )
+    services.script_create(title="咨询答复", text="已答复您的咨询。", by=org.manager, stage=Stage.RESULT,
+                           ticket_type="consultation")  # fmt: skip
+    assert services.customer_reply_draft(ticket=ticket, by=org.agent) == "张女士，已为您处理。"
+    services.script_create(
+        title="投诉答复", text="{customer_name}您好，您的投诉{ticket_no}已核实处理，给您带来不便深表歉意。",
+        by=org.manager, stage=Stage.RESULT, ticket_type="complaint",
+    )  # fmt: skip
+    draft = services.customer_reply_draft(ticket=ticket, by=org.agent)
+    assert draft == f"张女士您好，您的投诉{ticket.number}已核实处理，给您带来不便深表歉意。"
+    assert Script.objects.filter(usage_count__gt=0).count() == 0  # a draft is not a use
+
+
+def test_a_script_for_an_unknown_work_order_type_is_refused(org):
+    with pytest.raises(ValidationError) as error:
+        services.script_create(
+            title="x", text="您好", by=org.manager, stage=Stage.RESULT, ticket_type="nonsense"
+        )
+    assert "ticket_type" in error.value.errors

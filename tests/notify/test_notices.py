@@ -80,10 +80,18 @@ def test_resolving_sends_the_result_notice_with_the_result(
 ):
     ticket = ticket_in(org, Status.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="已为您补发快递", now=MONDAY_9)
+        ticket_transition(
+            ticket=ticket,
+            action="resolve",
+            by=org.agent,
+            customer_reply="已为您补发快递。",
+            note="仓库漏发，已提醒仓库主管",
+            now=MONDAY_9,
+        )
     # The callbacks app sends the satisfaction survey after it (docs/callbacks.md).
     sms, survey = sms_outbox
-    assert "已为您补发快递" in sms.text and ticket.number in sms.text
+    assert "已为您补发快递。如有疑问" in sms.text and ticket.number in sms.text  # one "。", not "。。"
+    assert "仓库" not in sms.text  # the internal note is never sent
     assert "/survey/" in survey.text
 
 

@@ -32,6 +32,10 @@ def new_ticket(org, *, by="agent", now: datetime = MONDAY_9, **fields) -> Ticket
     return ticket_create(by=actor, now=now, **values).ticket
 
 
+#: The reply to the customer `perform` gives when resolving (the transitions that do not ask ignore it).
+REPLY = "已为您处理完毕，感谢您的耐心等待。"
+
+
 # How to reach each status from "new" with the services, as the owner (org.agent) would.
 PATHS = {
     Status.NEW: [],
@@ -76,7 +80,9 @@ def perform(
         target = new_ticket(org, now=now, content="同一件事，顾客又打来一次")
         ticket_merge(ticket=ticket, into=target, by=by or org.agent, note=note, now=now)
     else:
-        ticket_transition(ticket=ticket, action=action, by=by or org.agent, note=note, now=now)
+        ticket_transition(
+            ticket=ticket, action=action, by=by or org.agent, note=note, customer_reply=REPLY, now=now
+        )
     return Ticket.objects.get(pk=ticket.pk)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from kefu.tickets.models import Escalation, SlaClock, SlaTarget, Status, TicketEvent
 from kefu.tickets.services import sla_sweep, ticket_transition
-from kefu.tickets.services.sla import clock_status
+from kefu.tickets.services.sla import clock_status, reply_by
 from tests.factories import CalendarFactory, CustomerFactory, SlaPolicyFactory, aware
 from tests.tickets.helpers import MONDAY_9, default_calendar, new_ticket, notifications
 
@@ -219,7 +219,12 @@ def test_accept_stops_the_first_response_clock(org):
 def test_resolve_stops_the_resolution_clock(org):
     ticket = new_ticket(org, now=MONDAY_9, accept=True)
     ticket_transition(
-        ticket=ticket, action="resolve", by=org.agent, note="已补发", now=aware(2026, 11, 23, 12, 0)
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已补发",
+        now=aware(2026, 11, 23, 12, 0),
     )
     assert not SlaClock.objects.filter(ticket=ticket).exclude(state=SlaClock.State.STOPPED).exists()
 
@@ -397,7 +402,12 @@ def test_stopped_clock_is_not_breached(org):
 def test_a_closed_ticket_is_never_swept(org):
     ticket = new_ticket(org, now=MONDAY_9, ticket_type="consultation", accept=True)
     ticket_transition(
-        ticket=ticket, action="resolve", by=org.agent, note="已答复", now=aware(2026, 11, 23, 9, 5)
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已答复",
+        now=aware(2026, 11, 23, 9, 5),
     )
     ticket_transition(ticket=ticket, action="close", by=org.agent, now=aware(2026, 11, 23, 9, 6))
     assert sla_sweep(now=aware(2026, 12, 31, 10, 0)) == {"breached": 0, "escalated": 0}
@@ -407,10 +417,47 @@ def test_a_closed_ticket_is_never_swept(org):
 def test_callback_clock_starts_when_sent_to_callback(org):
     ticket = new_ticket(org, now=MONDAY_9, accept=True)
     ticket_transition(
-        ticket=ticket, action="resolve", by=org.agent, note="已补发", now=aware(2026, 11, 23, 10, 0)
+        ticket=ticket,
+        action="resolve",
+        by=org.agent,
+        customer_reply="已为您处理完毕。",
+        note="已补发",
+        now=aware(2026, 11, 23, 10, 0),
     )
     ticket_transition(ticket=ticket, action="request_callback", by=None, now=aware(2026, 11, 23, 10, 0))
     callback = clock(ticket, SlaTarget.CALLBACK)
     assert (callback.state, callback.due_at) == (SlaClock.State.RUNNING, aware(2026, 11, 25, 16, 0))
     ticket.refresh_from_db()
     assert ticket.status == Status.AWAITING_CALLBACK
+
+
+# --- the one promise to the customer (reply_by) -----------------------------------------------------
+
+
+def test_the_promise_is_the_resolution_deadline_none_while_paused_and_the_fresh_one_after_a_reopen(org):
+    ticket = new_ticket(org, now=MONDAY_9)
+    assert reply_by(ticket) == clock(ticket, RESOLUTION).due_at != clock(ticket, FIRST).due_at
+    ticket = ticket_transition(ticket=ticket, action="accept", by=org.agent, now=MONDAY_9)
+    ticket = ticket_transition(ticket=ticket, action="start", by=org.agent, now=MONDAY_9)
+    assert reply_by(ticket) == clock(ticket, RESOLUTION).due_at  # accepting keeps the promise
+    ticket = ticket_transition(ticket=ticket, action="wait_customer", by=org.agent, note="请补充小票",
+                               now=MONDAY_9)  # fmt: skip
+    assert reply_by(ticket) is None  # no time is promised while we wait on the customer
+    later = aware(2026, 11, 24, 10, 0)
+    ticket = ticket_transition(ticket=ticket, action="customer_replied", by=org.agent, now=later)
+    ticket = ticket_transition(ticket=ticket, action="resolve", by=org.agent, note="已补发",
+                               customer_reply="已为您补发。", now=later)  # fmt: skip
+    assert reply_by(ticket) is None  # resolved: nothing more to promise
+    reopened = aware(2026, 11, 25, 10, 0)
+    ticket = ticket_transition(ticket=ticket, action="reopen", by=org.agent, note="未收到", now=reopened)
+    fresh = clock(ticket, RESOLUTION)
+    assert fresh.started_at == reopened and reply_by(ticket) == fresh.due_at
+
+
+def test_without_a_resolution_budget_the_first_response_deadline_is_the_promise(org):
+    SlaPolicyFactory(
+        name="只管响应", ticket_type="consultation", calendar=default_calendar(), resolution_minutes=None
+    )
+    ticket = new_ticket(org, ticket_type="consultation", now=MONDAY_9)
+    assert not SlaClock.objects.filter(ticket=ticket, target=RESOLUTION).exists()
+    assert reply_by(ticket) == clock(ticket, FIRST).due_at

@@ -178,10 +178,15 @@ def test_agent_who_is_not_the_owner_cannot_resolve(org):
 def test_lead_can_resolve_a_ticket_they_do_not_own(org):
     ticket = ticket_in(org, S.IN_PROGRESS)
     ticket = ticket_transition(
-        ticket=ticket, action="resolve", by=org.supervisor, note="主管代为办结", now=LATER
+        ticket=ticket,
+        action="resolve",
+        by=org.supervisor,
+        note="主管代为办结",
+        customer_reply="已为您补发。",
+        now=LATER,
     )
     assert ticket.status == S.RESOLVED
-    assert ticket.resolution == "主管代为办结"
+    assert (ticket.resolution, ticket.customer_reply) == ("主管代为办结", "已为您补发。")
     assert ticket.owner == org.agent  # the first-contact owner stays
 
 

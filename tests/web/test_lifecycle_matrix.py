@@ -59,7 +59,9 @@ class Attempt:
             kind, field = ("reply", "reply") if action == "department_reply" else ("return", "reason")
             return self._api("post", f"/dispatches/{self._pending().pk}/{kind}", {field: NOTE})
         return self._api(
-            "post", f"/tickets/{number}/transitions", {"action": action, "note": NOTE, "version": version}
+            "post",
+            f"/tickets/{number}/transitions",
+            {"action": action, "note": NOTE, "customer_reply": NOTE, "version": version},
         )
 
     def page(self, action: str):
@@ -81,7 +83,9 @@ class Attempt:
         if action in DEPARTMENT_ACTIONS:
             kind = "reply" if action == "department_reply" else "return"
             return self.client.post(f"/inbox/{self._pending().pk}/{kind}/", {"text": NOTE})
-        return self.client.post(f"{base}/action/", {"action": action, "note": NOTE, "version": version})
+        return self.client.post(
+            f"{base}/action/", {"action": action, "note": NOTE, "customer_reply": NOTE, "version": version}
+        )
 
 
 def rolled_back(call, action: str):
@@ -113,7 +117,7 @@ def test_api_and_page_give_the_tables_answer_to_every_action(org, status, who):
     offered = client.get(f"/api/tickets/{ticket.number}").json()
     shown = client.get(f"/tickets/{ticket.number}/").context
     can = shown["can"]
-    on_page = {t.action for t in shown["actions"]}
+    on_page = {t.action for t in shown["actions"]} | {t.action for t in shown["replying"]}
     on_page |= {action for action in ("dispatch", "merge") if can[action]}
     assert {a["action"] for a in offered["actions"]} == on_page
     assert on_page == {a for a in workflow.ACTIONS if workflow.allows(ticket, a, person)} - set(

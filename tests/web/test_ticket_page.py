@@ -46,12 +46,47 @@ def test_accept_then_start_through_the_buttons(org, as_user):
 def test_a_transition_that_needs_a_note_shows_the_error_at_the_note(org, as_user):
     ticket = make_ticket(org, accept=True)
     response = as_user(org.agent).post(
-        f"/tickets/{ticket.number}/action/", {"action": "resolve", "note": "", "version": ticket.version}
+        f"/tickets/{ticket.number}/action/", {"action": "cancel", "note": "", "version": ticket.version}
     )
     assert response.status_code == 400
-    assert response.context["action_form"].errors["note"] == ["“办结”需要填写备注。"]
+    assert response.context["action_form"].errors["note"] == ["“取消”需要填写备注。"]
     ticket.refresh_from_db()
     assert ticket.status == Status.ACCEPTED
+
+
+def test_resolving_asks_for_the_reply_to_the_customer_apart_from_the_note(org, as_user):
+    ticket = make_ticket(org, accept=True)
+    client = as_user(org.agent)
+    html = page(client, ticket)
+    # Its own form, the reply drafted (no result script yet: the default sentence), the note empty.
+    assert 'id="resolve-form"' in html and 'id="resolve_customer_reply"' in html
+    assert "您反映的问题已处理完毕，感谢您的耐心等待。" in html
+    response = client.post(
+        f"/tickets/{ticket.number}/action/",
+        {"action": "resolve", "note": "仓库漏发", "customer_reply": " ", "version": ticket.version},
+    )
+    assert response.status_code == 400
+    assert response.context["resolve_form"].errors["customer_reply"] == [
+        "“办结”需要填写给客户的答复（内部备注不会发给客户）。"
+    ]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ACCEPTED
+    client.post(
+        f"/tickets/{ticket.number}/action/",
+        {
+            "action": "resolve",
+            "note": "仓库漏发",
+            "customer_reply": "已为您补发。",
+            "version": ticket.version,
+        },
+    )
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolution, ticket.customer_reply) == (
+        Status.RESOLVED, "仓库漏发", "已为您补发。"
+    )  # fmt: skip
+    # The timeline keeps both: the note, and what the customer was told at this resolution.
+    timeline = page(client, ticket).split('class="timeline"')[1]
+    assert "仓库漏发" in timeline and "<dt>答复客户</dt><dd>已为您补发。</dd>" in timeline
 
 
 def test_a_transition_not_allowed_is_shown_on_the_page_not_a_500(org, as_user):
@@ -260,7 +295,12 @@ def test_the_agent_sees_the_department_reply_and_resolves(org, as_user):
     assert "部门已回复" in html and "已补发，明天送达" in html
     client.post(
         f"/tickets/{ticket.number}/action/",
-        {"action": "resolve", "note": "已告知客户", "version": ticket.version},
+        {
+            "action": "resolve",
+            "note": "已告知客户",
+            "customer_reply": "已补发，明天送达。",
+            "version": ticket.version,
+        },
     )
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED

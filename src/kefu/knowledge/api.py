@@ -121,3 +121,25 @@ def script_fill(request, script_id: Id, payload: FillIn):
     ticket = get_object_or_404(Ticket, number=payload.ticket) if payload.ticket else None
     text = services.script_use(script=script, by=user_of(request), ticket=ticket)
     return {"id": script.pk, "title": script.title, "text": text}
+
+
+class DraftOut(Schema):
+    text: str = Field(..., description="The reply to the customer, filled for the work order.")
+    script_id: int | None = Field(
+        None, description="The result script it comes from; null: the default text."
+    )
+
+
+@router.get("/reply-draft", response=DraftOut, summary="The draft reply to the customer for resolving")
+def reply_draft(request, ticket: str = Query(..., max_length=40, description="Work-order number.")):
+    """What the resolve form proposes as `customer_reply`: the result script (话术, stage `result`) for
+    the work order's type, else one for any type, else a default sentence. Not counted as a use."""
+    from kefu.tickets.api import visible_ticket
+
+    row = visible_ticket(request, ticket)
+    user = user_of(request)
+    script = services.result_script_for(ticket=row, by=user)
+    return {
+        "text": services.customer_reply_draft(ticket=row, by=user),
+        "script_id": script.pk if script else None,
+    }

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.knowledge.models import Article, Audience, Category, RuleKind, Stage
+from kefu.tickets.models import TicketType
 
 
 class ArticleForm(forms.Form):
@@ -48,6 +49,10 @@ class PhraseRuleForm(forms.Form):
 
 class ScriptForm(forms.Form):
     stage = forms.ChoiceField(label=_("stage"), choices=Stage.choices)
+    ticket_type = forms.ChoiceField(
+        label=_("for work orders of type"), choices=[("", _("any type")), *TicketType.choices], required=False,
+        help_text=_("A “reply with the result” script drafts the reply to the customer when resolving."),
+    )  # fmt: skip
     title = forms.CharField(label=_("title"), max_length=100)
     text = forms.CharField(
         label=_("text"), widget=forms.Textarea(attrs={"rows": 3}),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.models import TimeStampedModel
+from kefu.tickets.models import TicketType
 
 
 class Category(models.Model):
@@ -186,6 +187,8 @@ class Stage(models.TextChoices):
     PAYMENT = "payment", _("payment")
     LOGISTICS = "logistics", _("logistics")
     AFTER_SALE = "after_sale", _("after-sale")
+    #: The reply to the customer when a work order is resolved: drafts the resolve form's reply.
+    RESULT = "result", _("reply with the result")
     FAREWELL = "farewell", _("farewell")
 
 
@@ -198,6 +201,10 @@ class Script(TimeStampedModel):
     stage = models.CharField(_("stage"), max_length=30, choices=Stage.choices, default=Stage.GREETING)
     title = models.CharField(_("title"), max_length=100)
     text = models.TextField(_("text"))
+    ticket_type = models.CharField(
+        _("for work orders of type"), max_length=20, choices=TicketType.choices, blank=True,
+        help_text=_("Blank: any type. A result script of the work order's type drafts its reply first."),
+    )  # fmt: skip
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
         related_name="scripts", verbose_name=_("personal set of"),

@@ -7,9 +7,10 @@ a domain error (kefu.core.errors) naming the field.
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
 from kefu.core.html import sanitize, to_text
@@ -27,6 +28,7 @@ from kefu.knowledge.models import (
 )
 from kefu.knowledge.search import article_document
 from kefu.notify.templating import render, template_errors
+from kefu.tickets.models import TicketType
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
@@ -207,11 +209,20 @@ def _clean_script_text(text: str) -> str:
 
 @transaction.atomic
 def script_create(
-    *, title: str, text: str, by, stage: str = Stage.GREETING, personal: bool = False, group=None
+    *,
+    title: str,
+    text: str,
+    by,
+    stage: str = Stage.GREETING,
+    personal: bool = False,
+    group=None,
+    ticket_type: str = "",
 ) -> Script:
     """Add a script to the center's set (editors), a team set (editors) or `by`'s personal set (anyone)."""
     if stage not in Stage.values:
         raise ValidationError.for_field("stage", _("Unknown stage."))
+    if ticket_type and ticket_type not in TicketType.values:
+        raise ValidationError.for_field("ticket_type", _("Unknown work-order type."))
     if not personal:
         _require_editor(by)
     elif not permissions.can_read_internal(by):
@@ -221,7 +232,7 @@ def script_create(
         raise ValidationError.for_field("title", _("A script needs a title."))
     return Script.objects.create(
         title=title, text=_clean_script_text(text), stage=stage, owner=by if personal else None,
-        group=None if personal else group,
+        group=None if personal else group, ticket_type=ticket_type or "",
     )  # fmt: skip
 
 
@@ -251,4 +262,33 @@ def script_use(*, script: Script, by, ticket=None) -> str:
         if not ticket_permissions.can_view(by, ticket):
             raise PermissionDenied(_("You may not see this work order."))
     Script.objects.filter(pk=script.pk).update(usage_count=F("usage_count") + 1)
+    return render(script.text, script_values(ticket=ticket, by=by))
+
+
+#: The reply to the customer drafted when no result script (Stage.RESULT) fits the work order: a
+#: whole sentence, so that it reads well in "…已办结：{result}。" even if the agent adds nothing.
+DEFAULT_RESULT_REPLY = gettext_noop("Your request has been handled. Thank you for your patience.")
+
+
+def result_script_for(*, ticket, by) -> Script | None:
+    """The result script that drafts `ticket`'s reply to the customer: one of `by`'s sets for the
+    work order's type, else one for any type; None when there is neither."""
+    from kefu.knowledge.selectors import scripts_for
+
+    return (
+        scripts_for(by)
+        .filter(stage=Stage.RESULT)
+        .filter(Q(ticket_type=ticket.ticket_type) | Q(ticket_type=""))
+        .order_by("-ticket_type", "position", "pk")  # the type's own before the general ones
+        .first()
+    )
+
+
+def customer_reply_draft(*, ticket, by) -> str:
+    """What the resolve form proposes as the reply to the customer: the result script for the work
+    order filled with its variables (script_values), else DEFAULT_RESULT_REPLY. Never the internal
+    note. Not counted as a use: the agent has not chosen it."""
+    script = result_script_for(ticket=ticket, by=by)
+    if script is None:
+        return _(DEFAULT_RESULT_REPLY)
     return render(script.text, script_values(ticket=ticket, by=by))

@@ -26,7 +26,8 @@ from kefu.core.registry import Registry
 from kefu.notify.models import CustomerNotice, MessageTemplate, TemplateChannel, TemplateKind
 from kefu.notify.sms import is_mobile
 from kefu.notify.templating import render
-from kefu.tickets.models import Channel, SlaClock, SlaTarget, Ticket, TicketEvent
+from kefu.tickets.models import Channel, Ticket, TicketEvent
+from kefu.tickets.services import sla
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +72,6 @@ def quiet_until(now: datetime) -> datetime | None:
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def promised_time(ticket: Ticket) -> datetime | None:
-    """The promised reply time: when the running resolution clock runs out."""
-    clock = (
-        SlaClock.objects.filter(ticket=ticket, target=SlaTarget.RESOLUTION, dispatch__isnull=True)
-        .exclude(due_at=None)
-        .order_by("-started_at")
-        .first()
-    )
-    return clock.due_at if clock else None
-
-
 def _plain_survey_url(ticket: Ticket) -> str:
     survey = getattr(settings, "KEFU_SURVEY_URL", "") or "{site_url}/survey/{ticket_no}/"
     return survey.replace("{site_url}", settings.SITE_URL.rstrip("/")).replace("{ticket_no}", ticket.number)
@@ -93,7 +83,7 @@ SURVEY_URL: Registry[Callable[[Ticket], str]] = Registry("notify.survey_url", de
 
 def notice_values(ticket: Ticket, by=None) -> dict:
     """The template variables for `ticket`."""
-    due = promised_time(ticket)
+    due = sla.reply_by(ticket)
     agent = by or ticket.owner
     return {
         "customer_name": ticket.customer_name or _("customer"),
@@ -101,7 +91,7 @@ def notice_values(ticket: Ticket, by=None) -> dict:
         "promised_time": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
         if due
         else _("as soon as possible"),
-        "result": ticket.resolution,
+        "result": ticket.customer_reply,  # never the internal note (Ticket.resolution)
         "survey_url": SURVEY_URL.get()(ticket),
         "agent_no": agent.username if agent is not None else "",
     }

@@ -37,18 +37,52 @@ def template_errors(text: str) -> list[str]:
     return errors
 
 
-def render(text: str, values: dict) -> str:
-    """Fill the placeholders of a validated template; a variable without a value becomes empty."""
+#: Punctuation that ends a clause or sentence. A value that ends with one (a reply typed as a full
+#: sentence, "已为您退款。") swallows the template's own mark right after it: no "。。" or "。，".
+STOPS = "。！？!?.；;…"
+#: Marks that only lead on to what follows: dropped at a value's end, and before a stop when the value
+#: between them is empty ("已办结：{result}。" with no result reads "已办结。").
+LEADS = "，,、：:"
+PUNCTUATION = STOPS + LEADS
 
-    def fill(match: re.Match) -> str:
+
+def render(text: str, values: dict) -> str:
+    """Fill the placeholders of a validated template; a variable without a value becomes empty.
+
+    The template's punctuation around a value gives way to the value's own (STOPS, LEADS), so a
+    customer reply ending with "。" in "…已办结：{result}。" is not sent as "。。".
+    """
+    out: list[str] = []
+    pos = 0
+    after_stop = dangling = False
+    for match in TOKEN.finditer(text or ""):
+        out.append(_literal(text[pos : match.start()], out, after_stop, dangling))
+        pos = match.end()
+        after_stop = dangling = False
         token = match.group(0)
-        if token == "{{":
-            return "{"
-        if token == "}}":
-            return "}"
+        if token in ("{{", "}}"):
+            out.append(token[0])
+            continue
         name = (match.group(1) or "").strip()
         if name not in VARIABLES:
             raise ValueError(f"unknown template variable {token}")
-        return str(values.get(name) or "")
+        value = str(values.get(name) or "").strip().rstrip(LEADS).rstrip()
+        out.append(value)
+        after_stop = bool(value) and value[-1] in STOPS
+        dangling = not value
+    out.append(_literal(text[pos:] if text else "", out, after_stop, dangling))
+    return "".join(out)
 
-    return TOKEN.sub(fill, text or "")
+
+def _literal(piece: str, out: list[str], after_stop: bool, dangling: bool) -> str:
+    """A piece of the template's own text, its first mark dropped after a value that ended with a
+    stop, or the mark before an empty value dropped when this piece goes on with a stop."""
+    if after_stop and piece[:1] and piece[0] in PUNCTUATION:
+        return piece[1:]
+    if dangling and piece[:1] and piece[0] in STOPS:
+        for i in range(len(out) - 1, -1, -1):
+            if out[i]:
+                if out[i][-1] in LEADS:
+                    out[i] = out[i][:-1]
+                break
+    return piece

@@ -141,6 +141,9 @@ class ActionOut(Schema):
     action: str
     label: str
     note_required: bool
+    customer_reply_required: bool = Field(
+        False, description="Whether it needs `customer_reply`, the text the customer is told."
+    )
 
 
 class TicketOut(TicketListOut):
@@ -152,7 +155,8 @@ class TicketOut(TicketListOut):
     subject_person: UserRef | None
     subject_department: DepartmentRef | None
     subject_product: str
-    resolution: str
+    resolution: str = Field(..., description="The internal result note (staff only).")
+    customer_reply: str = Field(..., description="The result as the customer is told it.")
     channel_details: dict = Field(default_factory=dict, description="The channel's own facts.")
     created_by: UserRef | None
     escalated_to: UserRef | None
@@ -205,7 +209,13 @@ class TicketOut(TicketListOut):
         ticket, access = _unwrapped(obj)
         available = workflow.available(ticket, user_of(context["request"]), access)
         return [
-            {"action": t.action, "label": str(t.label), "note_required": t.note_required} for t in available
+            {
+                "action": t.action,
+                "label": str(t.label),
+                "note_required": t.note_required,
+                "customer_reply_required": t.asks_customer_reply,
+            }
+            for t in available
         ]
 
 
@@ -398,7 +408,13 @@ class TransitionIn(Schema):
         max_length=30,
         description="accept, start, wait_customer, customer_replied, resolve, request_callback, close, reopen, cancel",
     )
-    note: str = Field("", max_length=20000)
+    note: str = Field("", max_length=20000, description="Internal: the timeline; never sent to the customer.")
+    customer_reply: str = Field(
+        "",
+        max_length=20000,
+        description="What the customer is told (SMS, email, portal, survey); required by `resolve`, "
+        "ignored by the other actions. GET /api/knowledge/reply-draft drafts it from a script.",
+    )
     version: int | None = Field(None, description="Give it to refuse the change if someone else acted first.")
 
 
@@ -513,7 +529,12 @@ def ticket_update(request, number: str, payload: TicketUpdateIn):
 def ticket_transition(request, number: str, payload: TransitionIn):
     ticket = visible_ticket(request, number)
     ticket = services.ticket_transition(
-        ticket=ticket, action=payload.action, by=user_of(request), note=payload.note, version=payload.version
+        ticket=ticket,
+        action=payload.action,
+        by=user_of(request),
+        note=payload.note,
+        customer_reply=payload.customer_reply,
+        version=payload.version,
     )
     return reread(ticket)
 

@@ -192,7 +192,30 @@ class EditForm(RegisterFields):
 class TransitionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    customer_reply = forms.CharField(required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ResolveForm(TransitionForm):
+    """办结: the internal note and, apart from it, the reply the customer is told (the service
+    requires it: workflow.Effects.customer_reply). Its own ids: the page shows it beside the buttons."""
+
+    note = forms.CharField(
+        label=_("internal note"),
+        required=False,
+        help_text=_("Staff only: the timeline and this page. Never sent to the customer."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    customer_reply = forms.CharField(
+        label=_("reply to the customer"),
+        required=False,
+        help_text=_("Sent by SMS or email and shown on the portal and the survey page."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "resolve_%s")
+        super().__init__(*args, **kwargs)
 
 
 class DispatchForm(forms.Form):

@@ -171,7 +171,10 @@ class Ticket(models.Model):
         verbose_name=_("department complained about"),
     )
     subject_product = models.CharField(_("product complained about"), max_length=200, blank=True)
-    resolution = models.TextField(_("result"), blank=True)
+    # Resolving writes two texts: the internal note (staff only: the timeline, the work-order page) and
+    # the reply to the customer, the only one SMS, email, the portal and the survey page show.
+    resolution = models.TextField(_("result (internal)"), blank=True)
+    customer_reply = models.TextField(_("reply to the customer"), blank=True)
     # The facts a channel needs beyond the register (a regulator's reference number and deadline, the
     # media outlet and link, a letter's date received); kefu.intake says which each channel requires.
     channel_details = models.JSONField(_("channel details"), default=dict, blank=True)

@@ -24,6 +24,7 @@ from kefu.accounts.models import Role
 from kefu.accounts.views import center_staff_required, has_inbox, lead_required, role_required
 from kefu.core.errors import DomainError, StaleVersion
 from kefu.customers.models import normalize_phone
+from kefu.knowledge.services import customer_reply_draft
 from kefu.tickets import permissions, selectors, services, workflow
 from kefu.tickets.forms import (
     AttachForm,
@@ -35,6 +36,7 @@ from kefu.tickets.forms import (
     MergeForm,
     NoteForm,
     ReplyForm,
+    ResolveForm,
     SearchForm,
     TransitionForm,
     categories_for,
@@ -226,7 +228,10 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
     user = request.user
     now = timezone.now()
     available = workflow.available(ticket, user)
-    actions = [t for t in available if t.action not in FORM_ACTIONS]
+    actions = [t for t in available if t.action not in FORM_ACTIONS and not t.asks_customer_reply]
+    # Resolving asks for the reply to the customer apart from the note: a form of its own, drafted
+    # from the knowledge base's result script (kefu.knowledge.services.customer_reply_draft).
+    replying = [t for t in available if t.asks_customer_reply]
     can = {
         "dispatch": any(t.action == "dispatch" for t in available),
         "merge": any(t.action == "merge" for t in available),
@@ -239,6 +244,12 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
     due = resolution_due(ticket) if can["dispatch"] else None
     forms = {
         "action_form": TransitionForm(initial=version),
+        "resolve_form": ResolveForm(
+            initial={
+                **version,
+                "customer_reply": customer_reply_draft(ticket=ticket, by=user) if replying else "",
+            }
+        ),
         "dispatch_form": DispatchForm(initial={**version, "deadline": proposed}),
         "merge_form": MergeForm(initial=version),
         "note_form": NoteForm(),
@@ -271,6 +282,7 @@ def _detail(request, ticket: Ticket, bound: dict | None = None, status: int = 20
         "conversation": ticket.messages.select_related("author"),
         "attachments": ticket.attachments.select_related("uploaded_by").order_by("created_at"),
         "actions": actions,
+        "replying": replying,
         "notes_required": [t.action for t in actions if t.note_required],
         "can": can,
         "resolution_due": due,
@@ -309,16 +321,27 @@ def _done(request, ticket: Ticket, message: str):
 @require_POST
 def transition(request, number: str):
     ticket = _ticket_for(request, number)
-    form = TransitionForm(request.POST)
+    chosen = workflow.BY_ACTION.get(request.POST.get("action", ""))
+    form_class, form_name = (
+        (ResolveForm, "resolve_form")
+        if chosen and chosen.asks_customer_reply
+        else (TransitionForm, "action_form")
+    )
+    form = form_class(request.POST)
     if not form.is_valid():
-        return _detail(request, ticket, {"action_form": form}, status=400)
+        return _detail(request, ticket, {form_name: form}, status=400)
     data = form.cleaned_data
     try:
         ticket = services.ticket_transition(
-            ticket=ticket, action=data["action"], by=request.user, note=data["note"], version=data["version"]
+            ticket=ticket,
+            action=data["action"],
+            by=request.user,
+            note=data["note"],
+            customer_reply=data["customer_reply"],
+            version=data["version"],
         )
     except DomainError as exc:
-        return _refused(request, ticket, exc, form, "action_form")
+        return _refused(request, ticket, exc, form, form_name)
     return _done(
         request,
         ticket,

@@ -82,8 +82,12 @@ class Effects:
     sets_now: tuple[str, ...] = ()
     #: Fields emptied (set to NULL).
     clears: tuple[str, ...] = ()
-    #: The transition's note becomes the work order's resolution.
+    #: The transition's note becomes the work order's resolution (internal: staff pages, timeline).
     resolution_from_note: bool = False
+    #: The transition asks for a reply to the customer besides the note, and keeps it in
+    #: Ticket.customer_reply: the only text of it that SMS, email, the portal and the survey show.
+    #: Required: an internal note never stands in for it.
+    customer_reply: bool = False
     #: The person acting becomes the first-contact owner (首问负责人) if it has none.
     owner_if_unset: bool = False
     #: The kind of the timeline event recorded.
@@ -95,6 +99,7 @@ class Effects:
         return [
             *(["owner"] if self.owner_if_unset else []),
             *(["resolution"] if self.resolution_from_note else []),
+            *(["customer_reply"] if self.customer_reply else []),
             *self.sets_now,
             *self.clears,
         ]
@@ -102,8 +107,9 @@ class Effects:
     @property
     def per_row(self) -> bool:
         """Whether applying them needs each work order on its own: pausing and resuming compute
-        each clock's remaining working time, and a resolution comes from each one's note."""
-        return self.pauses or self.resumes or self.resolution_from_note
+        each clock's remaining working time, and a resolution and a reply to the customer come from
+        each one's own texts."""
+        return self.pauses or self.resumes or self.resolution_from_note or self.customer_reply
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,11 @@ class Transition:
     #: department's answers); the generic ticket_transition refuses it.
     dedicated: bool = False
     effects: Effects = Effects()
+
+    @property
+    def asks_customer_reply(self) -> bool:
+        """Whether the form for it asks for a reply to the customer beside the note (Effects.customer_reply)."""
+        return self.effects.customer_reply
 
     @property
     def bulk_ok(self) -> bool:
@@ -203,6 +214,7 @@ TRANSITIONS: tuple[Transition, ...] = (
             stops=(SlaTarget.RESOLUTION, SlaTarget.FIRST_RESPONSE),
             sets_now=("resolved_at",),
             resolution_from_note=True,
+            customer_reply=True,
         ),
     ),
     Transition(

@@ -3,9 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from kefu.intake.email.services import mail_ingest, promised_time
+from kefu.intake.email.services import mail_ingest
 from kefu.tickets.models import Message
 from kefu.tickets.services import message_reply
+from kefu.tickets.services.sla import reply_by
 from tests.intake.email.conftest import CORPUS_NOW, eml
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,7 @@ def test_a_new_email_work_order_is_acknowledged_with_its_number_and_promised_tim
     assert ack["In-Reply-To"] == "<out-1@example.com>"
     body = ack.get_body(("plain",)).get_content()
     assert f"并登记为工单 {row.ticket.number}" in body  # in the center's language, zh-hans
-    due = timezone.localtime(promised_time(row.ticket))
+    due = timezone.localtime(reply_by(row.ticket))
     assert due > CORPUS_NOW
     assert f"{due:%Y-%m-%d %H:%M}" in body
 

@@ -49,10 +49,11 @@ def page(client: Client, ticket: Ticket) -> str:
     return response.content.decode()
 
 
-def resolved(org, ticket: Ticket, result="已退款并致歉。") -> Ticket:
+def resolved(org, ticket: Ticket, result="已退款并致歉。", note="商户态度差，已记过一次") -> Ticket:
+    """Resolved with `result` for the customer and an internal `note` the customer must never see."""
     for action in ("accept", "start"):
         ticket = ticket_transition(ticket=ticket, action=action, by=org.agent)
-    return ticket_transition(ticket=ticket, action="resolve", by=org.agent, note=result)
+    return ticket_transition(ticket=ticket, action="resolve", by=org.agent, customer_reply=result, note=note)
 
 
 # --- submission ----------------------------------------------------------------------------------
@@ -73,7 +74,8 @@ def test_submitting_a_complaint_makes_an_unowned_portal_work_order_with_its_file
 
 def test_confirmation_page_shows_the_number_the_promised_time_and_a_signed_link(org, client):
     ticket = submitted(client)
-    due = SlaClock.objects.get(ticket=ticket, target=SlaTarget.FIRST_RESPONSE).due_at
+    # The one promise (tickets.services.sla.reply_by): the resolution deadline, as the SMS says.
+    due = SlaClock.objects.get(ticket=ticket, target=SlaTarget.RESOLUTION).due_at
 
     html = client.get(f"/portal/done/{tracking_token(ticket)}/").content.decode()
 
@@ -298,7 +300,9 @@ def test_rating_is_offered_only_once_resolved(org, client):
 
 def test_a_resolved_work_order_is_rated_once_and_the_rating_is_on_the_timeline(org, client):
     ticket = resolved(org, submitted(client))
-    assert "已办结" in page(client, ticket) and "已退款并致歉" in page(client, ticket)
+    html = page(client, ticket)
+    assert "已办结" in html and "已退款并致歉" in html
+    assert "记过" not in html  # the internal note stays internal
     url = f"/portal/t/{tracking_token(ticket)}/rate/"
 
     first = client.post(url, {"score": "dissatisfied", "comment": "等太久了"})

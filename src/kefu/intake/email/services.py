@@ -55,10 +55,10 @@ from kefu.tickets.models import (
     Channel,
     Message,
     SlaClock,
-    SlaTarget,
     Ticket,
     TicketType,
 )
+from kefu.tickets.services import sla
 from kefu.tickets.services.messages import message_deliver_many, message_receive, message_reply
 from kefu.tickets.services.tickets import ALLOWED_ATTACHMENT_TYPES, ticket_create
 
@@ -675,27 +675,6 @@ def _storage_name(filename: str) -> str:
 # --- acknowledgement -----------------------------------------------------------------------------
 
 
-def promised_time(ticket: Ticket, clocks: Sequence[SlaClock] | None = None) -> datetime | None:
-    """When the customer may expect an answer: the first-response clock, else the resolution clock.
-
-    `clocks`: the clocks ticket_create just started, if the caller has them (no need to read them back).
-    """
-    started = clocks
-    if started is not None:
-        by_target = {c.target: c for c in started if c.dispatch_id is None and c.due_at is not None}
-        for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
-            if target in by_target:
-                return by_target[target].due_at
-        return None
-    for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
-        clock = (
-            SlaClock.objects.filter(ticket=ticket, dispatch=None, target=target).exclude(due_at=None).first()
-        )
-        if clock is not None:
-            return clock.due_at
-    return None
-
-
 def ack_refusal(*, parsed: ParsedMail, now: datetime, batch: _Batch | None = None) -> str:
     """Why no acknowledgement goes to this mail's sender ("" when one may go)."""
     address = _valid_email(parsed.from_address.lower())
@@ -729,7 +708,7 @@ def acknowledge(
     if refusal:
         log.debug("no acknowledgement for %s: %s", parsed.message_id, refusal)
         return None
-    due = promised_time(ticket, clocks)
+    due = sla.reply_by(ticket, clocks)
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("We have received your mail: %(subject)s [%(number)s]") % {
             "subject": parsed.subject or _("(no subject)"),

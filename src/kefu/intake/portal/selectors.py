@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils.translation import pgettext_lazy
 
-from kefu.tickets.models import Message, SlaClock, SlaTarget, Status, Ticket
+from kefu.tickets.models import Message, Status, Ticket
+from kefu.tickets.services import sla
 
 #: Internal states in the customer's words (a customer never sees "dispatched" or "department replied").
 CUSTOMER_STATUS = {
@@ -29,19 +30,8 @@ def customer_status(ticket: Ticket) -> str:
 
 
 def promised_at(ticket: Ticket) -> datetime | None:
-    """When we promised to answer: the earliest due time of the work order's running clocks."""
-    clock = (
-        SlaClock.objects.filter(
-            ticket=ticket,
-            dispatch__isnull=True,
-            state=SlaClock.State.RUNNING,
-            target__in=[SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION],
-            due_at__isnull=False,
-        )
-        .order_by("due_at")
-        .first()
-    )
-    return clock.due_at if clock else None
+    """When we promised to answer: the work order's one promise (tickets.services.sla.reply_by)."""
+    return sla.reply_by(ticket)
 
 
 def conversation(ticket: Ticket):

@@ -7,6 +7,7 @@ open work orders reads only the clocks that are due.
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from kefu.accounts.models import AgentGroup, Department, User
 from kefu.core.calendars import add_business_time, business_time_between, load_calendar
 from kefu.core.refcache import RefCache
 from kefu.core.rows import insert_many, shallow_copy, update_each
-from kefu.tickets.models import Dispatch, SlaClock, SlaPolicy, Ticket
+from kefu.tickets.models import Dispatch, SlaClock, SlaPolicy, SlaTarget, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,34 @@ def clocks_resume(*, ticket: Ticket, now: datetime) -> None:
         if clock.breached_at is None:
             clock.next_action_at = clock.due_at
         clock.save(update_fields=["state", "running_since", "due_at", "next_action_at"])
+
+
+#: The clocks whose deadline is the customer's promise, the first found wins (see reply_by).
+PROMISE_TARGETS = (SlaTarget.RESOLUTION, SlaTarget.FIRST_RESPONSE)
+
+
+def reply_by(ticket: Ticket, clocks: Iterable[SlaClock] | None = None) -> datetime | None:
+    """承诺答复时间, "we will reply by": the one time a work order promises its customer, wherever it
+    is told (the portal's confirmation and tracking page, the acknowledgement SMS and email, the
+    agents' {promised_time} in scripts and templates). docs/glossary.md names it.
+
+    It is the deadline of the work order's own resolution clock (the fresh one after a reopen): the
+    customer is promised an answer to the matter, not our first call back. A policy without a
+    resolution budget promises its first-response deadline instead. None ("as soon as possible")
+    when neither clock runs: no policy, paused while we wait on the customer, stopped once resolved.
+
+    `clocks`: the clocks ticket_create just started, so the caller need not read them back.
+    """
+    if clocks is None:
+        clocks = SlaClock.objects.filter(
+            ticket=ticket, dispatch__isnull=True, target__in=PROMISE_TARGETS
+        ).exclude(state=SlaClock.State.STOPPED)
+    live = [c for c in clocks if c.dispatch_id is None and c.state != SlaClock.State.STOPPED]
+    for target in PROMISE_TARGETS:
+        mine = [c for c in live if c.target == target]
+        if mine:
+            return max(mine, key=lambda c: (c.started_at, c.pk or 0)).due_at  # None while paused
+    return None
 
 
 def clock_status(clock: SlaClock, now: datetime | None = None) -> dict:

@@ -498,7 +498,12 @@ def ticket_attach(
 
 
 def _apply_effects(
-    ticket: Ticket, effects: workflow.Effects, by: User | None, note: str, now: datetime
+    ticket: Ticket,
+    effects: workflow.Effects,
+    by: User | None,
+    note: str,
+    now: datetime,
+    customer_reply: str = "",
 ) -> list[str]:
     """Do what a transition declares besides the status (workflow.Effects), for one work order;
     return the fields it changed. services/bulk.py does the same for many at once."""
@@ -515,6 +520,8 @@ def _apply_effects(
         ticket.owner = by
     if effects.resolution_from_note:
         ticket.resolution = note
+    if effects.customer_reply:
+        ticket.customer_reply = customer_reply
     for field in effects.sets_now:
         setattr(ticket, field, now)
     for field in effects.clears:
@@ -529,17 +536,32 @@ def _apply(
     note: str,
     now: datetime,
     data: dict | None = None,
+    customer_reply: str = "",
     code: str = "",
     params: dict | None = None,
 ) -> Ticket:
+    errors: dict[str, list] = {}
     if transition.note_required and not (note or "").strip() and not code:
-        raise ValidationError.for_field(
-            "note", _("“%(action)s” needs a note.") % {"action": transition.label}
+        errors["note"] = [_("“%(action)s” needs a note.") % {"action": transition.label}]
+    customer_reply = (customer_reply or "").strip()
+    if transition.asks_customer_reply and not customer_reply:
+        errors["customer_reply"] = [
+            FieldError(
+                _("“%(action)s” needs the reply to the customer (the internal note is never sent).")
+                % {"action": transition.label},
+                FieldCode.REQUIRED,
+            )
+        ]
+    if errors:
+        raise ValidationError(
+            " ".join(f"{field}: {messages[0]}" for field, messages in errors.items()), errors=errors
         )
     note = (note or "").strip()
+    if transition.asks_customer_reply:  # what the customer was told at each resolution, kept with it
+        data = {**(data or {}), "customer_reply": customer_reply}
     from_status = ticket.status
     ticket.status = transition.target
-    fields = _apply_effects(ticket, transition.effects, by, note, now)
+    fields = _apply_effects(ticket, transition.effects, by, note, now, customer_reply)
     _bump(ticket, now, ["status", *fields])
     record_event(
         ticket=ticket,
@@ -564,6 +586,7 @@ def ticket_transition(
     action: str,
     by: User | None,
     note: str = "",
+    customer_reply: str = "",
     version: int | None = None,
     now: datetime | None = None,
     code: str = "",
@@ -574,6 +597,9 @@ def ticket_transition(
 
     The system acting on its own says why with `code` and `params` (kefu.tickets.timeline), which
     stand in for the note a person would have to write.
+
+    `note` is internal (the timeline); `customer_reply` is what the customer is told, asked for by
+    the transitions that declare it (resolve) and ignored by the others.
 
     Merge, dispatch and the department's answers have their own services because they need more
     than a note (workflow.Transition.dedicated).
@@ -586,7 +612,7 @@ def ticket_transition(
     now = now or timezone.now()
     ticket = _locked(ticket, version)
     transition = workflow.check(ticket, action, by)
-    return _apply(ticket, transition, by, note, now, code=code, params=params)
+    return _apply(ticket, transition, by, note, now, customer_reply=customer_reply, code=code, params=params)
 
 
 @transaction.atomic

@@ -194,6 +194,8 @@ def event_extra(event) -> str:
         items.append((_("merged"), data["merged"]))
     if data.get("department") and event.kind != TicketEvent.Kind.ESCALATION:
         items.append((_("department"), data["department"]))
+    if data.get("customer_reply"):  # what the customer was told when it was resolved; the note is internal
+        items.append((_("reply to the customer"), data["customer_reply"]))
     if not items:
         return ""
     return format_html(
