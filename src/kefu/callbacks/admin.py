@@ -26,10 +26,6 @@ class QuestionForm(forms.ModelForm):
 
     choices = LinesField(label=_("choices"), required=False, help_text=_("Single choice: one answer a line."))
 
-    class Meta:
-        model = Question
-        fields = "__all__"
-
     def clean(self):
         data = super().clean()
         choices = data.get("choices") or []
@@ -61,10 +57,6 @@ class CallbackPlanForm(forms.ModelForm):
         required=False,
         help_text=_("None ticked: every tier."),
     )
-
-    class Meta:
-        model = CallbackPlan
-        fields = "__all__"
 
 
 @admin.register(Script)

@@ -27,10 +27,6 @@ class WebhookForm(forms.ModelForm):
         help_text=_("The work-order events sent to this address."),
     )
 
-    class Meta:
-        model = Webhook
-        fields = "__all__"
-
     def clean_events(self):
         events = self.cleaned_data["events"]
         return [EVERY_EVENT] if EVERY_EVENT in events else events
