@@ -8,6 +8,7 @@ of each, and a failure for what makes a page look broken or half-translated.
 - in English, Chinese that is neither data (what people and customers wrote, found in the database)
   nor the Chinese term an English label carries ("Complaint (投诉)"): a hard-coded or wrongly
   translated string;
+- a short label (a word or two) that wraps onto several lines, e.g. "话术" squeezed beside a select;
 - a raw choice value shown where its label should be (`complaint`, `phone`, `awaiting_callback`), or a
   staff member's username where their name should be (text inside <code> is a code on purpose).
 
@@ -91,10 +92,25 @@ AUDIT_JS = r"""
     if (el.tagName === 'OPTION' || el.tagName === 'OPTGROUP' || visible(el)) texts.push(text);
   }
   for (const el of document.querySelectorAll('[placeholder]')) if (visible(el)) texts.push(el.placeholder.trim());
-  return {missing, texts};
+  // A short label squeezed beside a wide control wraps into a column, one character a line.
+  const wrapped = [];
+  for (const el of document.querySelectorAll('label, th, .tab, .btn')) {
+    const text = el.textContent.trim();
+    if (!visible(el) || !text || text.length > 8 || text.includes(' ')) continue;
+    for (const node of el.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+      if (new Set(rects.map((r) => Math.round(r.bottom))).size > 1) wrapped.push(node.textContent.trim());
+    }
+  }
+  return {missing, texts, wrapped};
 }
 """
 
+WORD = re.compile(r"(?<![\w./@{=-])[a-z][a-z0-9_]+(?![\w./@}=-])")  # not a path, a {variable} or a key=
+URL = re.compile(r"\S+://\S+|\S+@\S+")
 ENGLISH_PHRASE = re.compile(r"^[A-Za-z][a-z]+(?:[ -][A-Za-z][a-z']*)+[.:?!]?$")
 CJK_RUN = re.compile(
     r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]*[\u3400-\u9fff][\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]*"
@@ -102,13 +118,13 @@ CJK_RUN = re.compile(
 
 
 def catalogue() -> dict[str, str]:
-    """Our catalogues' msgid → zh-hans msgstr, the translated ones only."""
+    """Our catalogues' msgid → zh-hans msgstr (the same text where Chinese keeps the term, e.g. "SMS")."""
     entries: dict[str, str] = {}
     for mo in SRC.rglob("locale/zh_Hans/LC_MESSAGES/django.mo"):
         with mo.open("rb") as handle:
             for key, value in gettext.GNUTranslations(handle)._catalog.items():
                 msgid = key[0] if isinstance(key, tuple) else key
-                if msgid and value and value != msgid:
+                if msgid and value:
                     entries[msgid.split("\x04")[-1]] = value
     return entries
 
@@ -266,6 +282,8 @@ def problems_of(name: str, language: str, found: dict, *, msgids: dict, codes: s
                 allowed_chinese: str) -> list[str]:  # fmt: skip
     out = [f"{name}: class without a style: {line}" for line in found["missing"]
            if not line.startswith(("js-", *GENERATED_PREFIXES)) and line.split()[0] not in JS_HOOKS]  # fmt: skip
+    out += [f"{name}: a short label wraps onto several lines: {text!r}" for text in found["wrapped"]]
+    translations = set(msgids.values())
     for text in found["texts"]:
         # An English label may spell like a code or a login ("logistics"): English pages skip those.
         label = language == "en" and text in msgids
@@ -273,8 +291,18 @@ def problems_of(name: str, language: str, found: dict, *, msgids: dict, codes: s
             out.append(f"{name}: a code instead of its label: {text!r}")
         elif text in usernames and not label:
             out.append(f"{name}: a username instead of the person's name: {text!r}")
-        elif language == "zh-hans" and (text in msgids or ENGLISH_PHRASE.match(text)):
+        elif (
+            language == "zh-hans"
+            and text not in translations
+            and (text in msgids or ENGLISH_PHRASE.match(text))
+        ):
             out.append(f"{name}: English in the Chinese page: {text!r}")
+        elif (
+            language == "zh-hans"
+            and text not in translations
+            and (inside := set(WORD.findall(URL.sub(" ", text))) & codes)
+        ):
+            out.append(f"{name}: a code inside a Chinese text: {sorted(inside)} in {text!r}")
         elif language == "en":
             foreign = [run for run in CJK_RUN.findall(text) if run not in allowed_chinese]
             if foreign:
