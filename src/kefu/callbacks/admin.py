@@ -1,7 +1,9 @@
 """Admin for what managers edit: plans, scripts and their questions, the reason taxonomy, survey settings,
 the contracts the "before it expires" plans call about."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from kefu.callbacks.models import (
     CallbackPlan,
@@ -14,11 +16,47 @@ from kefu.callbacks.models import (
     Script,
     SurveySettings,
 )
+from kefu.core.formfields import ChoiceListField, LinesField
+from kefu.customers.models import Tier
+from kefu.tickets.models import TicketType
+
+
+class QuestionForm(forms.ModelForm):
+    """A single-choice question's answers one a line, not a JSON list."""
+
+    choices = LinesField(label=_("choices"), required=False, help_text=_("Single choice: one answer a line."))
+
+    def clean(self):
+        data = super().clean()
+        choices = data.get("choices") or []
+        if data.get("kind") == Question.Kind.CHOICE and len(choices) < 2:
+            self.add_error("choices", _("A single-choice question needs at least two answers, one a line."))
+        elif data.get("kind") and data.get("kind") != Question.Kind.CHOICE and choices:
+            self.add_error("choices", _("Only a single-choice question has answers to choose from."))
+        return data
 
 
 class QuestionInline(admin.TabularInline):
     model = Question
+    form = QuestionForm
     extra = 1
+
+
+class CallbackPlanForm(forms.ModelForm):
+    """Work-order types and customer tiers as checkboxes, not JSON lists."""
+
+    ticket_types = ChoiceListField(
+        label=_("work-order types"),
+        choices=TicketType.choices,
+        required=False,
+        help_text=_("None ticked: every type."),
+    )
+    customer_tiers = ChoiceListField(
+        label=_("customer tiers"),
+        choices=Tier.choices,
+        required=False,
+        help_text=_("None ticked: every tier."),
+    )
 
 
 @admin.register(Script)
@@ -29,6 +67,7 @@ class ScriptAdmin(admin.ModelAdmin):
 
 @admin.register(CallbackPlan)
 class CallbackPlanAdmin(admin.ModelAdmin):
+    form = CallbackPlanForm
     list_display = ("name", "trigger", "team", "script", "due_minutes", "max_attempts", "is_active")
     list_filter = ("trigger", "is_active")
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kefu.accounts.models import User
 from kefu.callbacks.models import Attempt, CallbackTask, Factor, Reason, Review, Satisfaction, Score
+from kefu.tickets.models import Channel, TicketType
 
 NOT_SATISFIED = Q(score=Score.DISSATISFIED) | Q(solved=False)
 FINISHED = (CallbackTask.State.DONE, CallbackTask.State.UNREACHABLE, CallbackTask.State.CANCELLED)
@@ -193,7 +194,10 @@ DIMENSIONS = ("ticket_type", "channel", "department", "agent", "week")
 
 def satisfaction_rates(*, start: datetime, end: datetime, by: str) -> list[dict]:
     """满意率 by `by` (one of DIMENSIONS): answers, satisfied, fairly, not satisfied, and the rate
-    (satisfied + fairly satisfied, and not "not solved", over all answers)."""
+    (satisfied + fairly satisfied, and not "not solved", over all answers).
+
+    Each row's `key` is the stable code (a type, a channel, a username) and `label` what a person
+    reads (the type's or channel's name in the current language, the agent's name)."""
     if by not in DIMENSIONS:
         raise ValueError(by)
     rows = Satisfaction.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -220,9 +224,11 @@ def satisfaction_rates(*, start: datetime, end: datetime, by: str) -> list[dict]
             result[key]["answers"] += g["answers"]
             result[key]["bad"] += g["bad"]
             result[key]["good"] += g["answers"] - g["bad"]
+    labels = _dimension_labels(by, list(result))
     return [
         {
             "key": key,
+            "label": labels.get(key, key),
             "answers": c["answers"],
             "not_satisfied": c["bad"],
             "rate": _share(c["good"], c["answers"]),
@@ -231,12 +237,23 @@ def satisfaction_rates(*, start: datetime, end: datetime, by: str) -> list[dict]
     ]
 
 
-def callback_measures(*, start: datetime, end: datetime) -> dict:
-    """Callback completion within target, reach rate and pass rate (回访合格率) of the tasks that were
-    due in [start, end).
+def _dimension_labels(by: str, keys: list[str]) -> dict[str, str]:
+    """What people read for the codes of a dimension (the rest are shown as they are)."""
+    if by == "ticket_type":
+        return {k: str(TicketType(k).label) for k in keys if k in TicketType.values}
+    if by == "channel":
+        return {k: str(Channel(k).label) for k in keys if k in Channel.values}
+    if by == "agent":
+        return {u.username: u.label for u in User.objects.filter(username__in=keys)}
+    return {}
 
-    completed_in_time: done before the due time / tasks due. reach_rate: tasks that reached the
-    customer / finished tasks. pass_rate: callbacks whose customer was satisfied or fairly satisfied
+
+def callback_measures(*, start: datetime, end: datetime) -> dict:
+    """Callback completion within target, callback reach rate (回访接通率) and pass rate (回访合格率) of
+    the tasks that were due in [start, end).
+
+    completed_in_time: done before the due time / tasks due. reach_rate (the callback reach rate, not
+    the call answer rate 接通率 of incoming calls): tasks that reached the customer / finished tasks. pass_rate: callbacks whose customer was satisfied or fairly satisfied
     and whose problem was not "not solved" / callbacks that reached the customer.
     """
     due = CallbackTask.objects.filter(due_at__gte=start, due_at__lt=end)

@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kefu.core.formfields import ChoiceListField
 from kefu.notify.models import (
     CustomerNotice,
     MessageTemplate,
@@ -11,6 +13,23 @@ from kefu.notify.models import (
     WebhookDelivery,
 )
 from kefu.notify.webhooks import webhook_redeliver
+from kefu.tickets.models import TicketEvent
+
+EVERY_EVENT = "*"
+
+
+class WebhookForm(forms.ModelForm):
+    """The event kinds to send as checkboxes ("every event" among them), not a JSON list."""
+
+    events = ChoiceListField(
+        label=_("events"),
+        choices=[(EVERY_EVENT, _("Every event"))] + list(TicketEvent.Kind.choices),
+        help_text=_("The work-order events sent to this address."),
+    )
+
+    def clean_events(self):
+        events = self.cleaned_data["events"]
+        return [EVERY_EVENT] if EVERY_EVENT in events else events
 
 
 @admin.register(Notification)
@@ -41,8 +60,14 @@ class CustomerNoticeAdmin(admin.ModelAdmin):
 
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
-    list_display = ("name", "url", "events", "is_active", "created_at")
+    form = WebhookForm
+    list_display = ("name", "url", "event_labels", "is_active", "created_at")
     list_filter = ("is_active",)
+
+    @admin.display(description=_("events"))
+    def event_labels(self, webhook):
+        labels = dict(WebhookForm.base_fields["events"].choices)
+        return ", ".join(str(labels.get(kind, kind)) for kind in webhook.events)
 
 
 @admin.action(description=_("Redeliver the selected deliveries"))

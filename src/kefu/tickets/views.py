@@ -140,11 +140,11 @@ def workspace(request):
     if user.is_lead or user.role == Role.QA:
         tabs.append(ALL_TAB)
     keys = [key for key, _label in tabs]
-    queue = request.GET.get("queue") or "mine"
-    if queue not in keys:
-        queue = "mine"
-    now = timezone.now()
     access = permissions.Access.of(user)  # six queues of one person below: their groups read once
+    queue = request.GET.get("queue") or ""
+    if queue not in keys:
+        queue = default_queue(user, access)
+    now = timezone.now()
     counts = {
         key: _tab_count(selectors.ticket_queue(user=user, queue=key, now=now, access=access))
         for key in keys
@@ -156,6 +156,17 @@ def workspace(request):
     )
     tabs = [(key, label, counts.get(key)) for key, label in tabs]
     return render(request, "tickets/workspace.html", {"tabs": tabs, "queue": queue, "page": page, "now": now})
+
+
+def default_queue(user, access: permissions.Access) -> str:
+    """The tab a person lands on: a supervisor on their team's work (their groups), a manager, the
+    general manager, an administrator or a QA inspector on everything they oversee, an agent on their
+    own work (which a lead rarely has: they would land on an empty tab)."""
+    if user.role == Role.SUPERVISOR and access.group_ids:
+        return "group"
+    if user.is_lead or user.role == Role.QA:
+        return "all"
+    return "mine"
 
 
 TAB_COUNT_CAP = 99

@@ -16,7 +16,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     list_filter = ("state",)
     search_fields = ("customer_name", "customer_phone", "customer_email", "token")
     inlines = [ChatLineInline]
-    readonly_fields = ("token",)
+    readonly_fields = ("token", "passed_over")  # the routing's own record, not configuration
 
 
 @admin.register(AgentChatStatus)
