@@ -147,7 +147,9 @@ def test_the_questions_the_issue_found_nothing_for_now_find_their_article(org, d
 
 def test_question_words_and_particles_are_dropped():
     assert question_words("请问怎么开发票呢") == question_words("开发票")
-    assert "怎么" not in question_words("退款怎么还没到账了吗") and "退款" in question_words("退款怎么还没到账了吗")
+    assert "怎么" not in question_words("退款怎么还没到账了吗") and "退款" in question_words(
+        "退款怎么还没到账了吗"
+    )
 
 
 def test_a_synonym_of_the_standard_table_is_searched_too():
@@ -159,7 +161,9 @@ def test_a_partial_match_is_ranked_not_required(org):
     """An article holding only some of the question's words is still found; one holding more ranks first."""
     from kefu.knowledge import services
 
-    both = services.article_create(title="羽绒服清洗价格", body_markdown="羽绒服清洗每件五十元", by=org.manager)
+    both = services.article_create(
+        title="羽绒服清洗价格", body_markdown="羽绒服清洗每件五十元", by=org.manager
+    )
     one = services.article_create(title="皮衣保养", body_markdown="皮衣保养和清洗每件八十元", by=org.manager)
     services.article_create(title="营业时间", body_markdown="每天十点开门", by=org.manager)
     assert first_five(org.agent, "羽绒服清洗多少钱") == [both.pk, one.pk]

@@ -125,7 +125,9 @@ def article_update(
         from kefu.core.errors import StaleVersion
 
         raise StaleVersion(_("Someone saved this article after you opened it; reload and edit again."))
-    title, html, text, markdown = _clean_article(title, body_html, audience or article.audience, body_markdown)
+    title, html, text, markdown = _clean_article(
+        title, body_html, audience or article.audience, body_markdown
+    )
     changed_text = title != article.title or html != article.body_html or markdown != article.body_markdown
     article.title, article.body_html, article.body_text, article.body_markdown = title, html, text, markdown
     if keywords is not None:
