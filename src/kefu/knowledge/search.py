@@ -61,6 +61,7 @@ FILLER_PHRASES = (
     "能不能", "可不可以", "可以吗", "是不是", "有没有", "能否", "可以", "需要", "应该", "还能",
     "我想", "我要", "想要", "一下", "帮我", "的话", "现在", "已经", "还没", "一直",
 )  # fmt: skip
+SENTENCE_PARTICLES = "吗了呢吧啊呀哦嘛的"  # also cut from the end of a piece (开发票呢 → 开发票)
 FILLER_CHARACTERS = frozenset("吗了呢吧啊呀哦嘛的我你您他她它是在有要想能会把被给和与就都还也又很")
 
 _FILLER_RUN = re.compile("|".join(sorted(map(re.escape, FILLER_PHRASES), key=len, reverse=True)))
@@ -101,6 +102,11 @@ def question_words(query: str, synonyms: search.Synonyms = ()) -> list[str]:
     stripped = _FILLER_RUN.sub(" ", text)
     jieba = search.jieba_module()
     for piece in stripped.split():
+        piece = piece.rstrip(SENTENCE_PARTICLES)
+        # The piece itself too (its bigrams all required, as before fillers were dropped): jieba cuts
+        # an unknown word into single characters, and a lone character matches half the articles.
+        if len(piece) > 1 and search.tokenize(piece):
+            words.append(piece)
         for word in jieba.cut_for_search(piece):
             word = word.strip()
             if word and word not in FILLER_CHARACTERS and search.tokenize(word):
