@@ -67,7 +67,7 @@ def test_the_editor_previews_markdown_live_and_strips_scripts(browser, live_serv
     assert preview.locator("img").get_attribute("onerror") is None
     page.screenshot(path=str(tmp_path / "editor.png"), full_page=True)
 
-    page.click("form button[type=submit]")
+    page.click("form.panel button[type=submit]")
     expect(page.locator(".kb-body li strong")).to_have_text("吊牌")
     article = Article.objects.get(title="退货须知")
     assert article.keywords == "退货 退换" and "<script" not in article.body_html
