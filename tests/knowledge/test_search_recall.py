@@ -176,3 +176,8 @@ def test_keywords_find_an_article_whose_text_does_not_hold_the_word(org):
         title="营业安排", body_markdown="每天上午十点营业", keywords="几点关门 打烊", by=org.manager
     )
     assert first_five(org.agent, "你们几点打烊") == [article.pk]
+
+
+def test_the_synonyms_page_lists_the_standard_groups_beside_the_managers(as_user, org):
+    page = as_user(org.manager).get("/knowledge/synonyms/").content.decode()
+    assert "退款 退钱 退费" in page and "发票 开票" in page

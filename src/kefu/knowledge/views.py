@@ -42,7 +42,7 @@ from kefu.knowledge.models import (
     Script,
     Synonym,
 )
-from kefu.knowledge.search import parse, search_articles
+from kefu.knowledge.search import STANDARD_SYNONYMS, parse, search_articles
 
 
 def editor_required(view):
@@ -255,7 +255,9 @@ def synonyms(request):
                 return redirect("knowledge:synonyms")
             except DomainError as exc:
                 report_domain_error(request, exc, form)
-    return render(request, "knowledge/synonyms.html", {"form": form, "rows": Synonym.objects.order_by("pk")})
+    return render(request, "knowledge/synonyms.html", {
+        "form": form, "rows": Synonym.objects.order_by("pk"), "standard": STANDARD_SYNONYMS,
+    })  # fmt: skip
 
 
 # --- phrase rules ------------------------------------------------------------------------------------
