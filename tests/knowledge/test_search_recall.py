@@ -181,3 +181,8 @@ def test_keywords_find_an_article_whose_text_does_not_hold_the_word(org):
 def test_the_synonyms_page_lists_the_standard_groups_beside_the_managers(as_user, org):
     page = as_user(org.manager).get("/knowledge/synonyms/").content.decode()
     assert "退款 退钱 退费" in page and "发票 开票" in page
+
+
+def test_a_long_question_keeps_its_own_words_before_synonyms():
+    words = question_words("洗衣机坏了维修保修故障报修修理不能用 请问羽绒服清洗多少钱", synonym_groups())
+    assert "羽绒服" in words and "维修" in words

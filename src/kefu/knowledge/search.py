@@ -26,7 +26,7 @@ ARTICLES_MIGRATION = ("knowledge", "0002_search")
 ARTICLE_FIELDS = ("title", "keywords", "body_text")
 EXACT_TITLE_WEIGHT = 1000.0
 TITLE_CONTAINS_WEIGHT = 100.0
-MAX_WORDS = 16  # words of one query (synonyms included); a chatty message keeps its first ones
+MAX_WORDS = 16  # a query's own words, and its synonyms' (each); a chatty message keeps its first ones
 
 # Synonym groups every installation starts with (a department store's service words); the managers'
 # table (/knowledge/synonyms/) adds to them. A query touching any word of a group also searches the
@@ -92,13 +92,10 @@ def synonym_groups() -> search.Synonyms:
 
 def question_words(query: str, synonyms: search.Synonyms = ()) -> list[str]:
     """The words a question is about, fillers dropped, synonyms added: 怎么开发票 → 开发票 开发 发票 开票
-    专票 普票. Single characters are kept only when the question has no longer word (修 alone)."""
+    专票 普票. The question's own words come first (at most MAX_WORDS), then the synonyms (as many
+    again at most). Single characters are kept only when the question has no longer word (修 alone)."""
     text = search.normalize(query)[: search.MAX_QUERY_CHARS]
-    words: list[str] = []
-    for group in synonyms:  # on the whole text: 坏了 is a synonym before 了 is dropped
-        group_words = [search.normalize(w) for w in group if w]
-        if any(w and w in text for w in group_words):
-            words.extend(group_words)
+    own: list[str] = []
     stripped = _FILLER_RUN.sub(" ", text)
     jieba = search.jieba_module()
     for piece in stripped.split():
@@ -106,16 +103,25 @@ def question_words(query: str, synonyms: search.Synonyms = ()) -> list[str]:
         # The piece itself too (its bigrams all required, as before fillers were dropped): jieba cuts
         # an unknown word into single characters, and a lone character matches half the articles.
         if len(piece) > 1 and search.tokenize(piece):
-            words.append(piece)
+            own.append(piece)
         for word in jieba.cut_for_search(piece):
             word = word.strip()
             if word and word not in FILLER_CHARACTERS and search.tokenize(word):
-                words.append(word)
-    words = list(dict.fromkeys(words))
+                own.append(word)
+    related: list[str] = []
+    for group in synonyms:  # on the whole text: 坏了 is a synonym before 了 is dropped
+        group_words = [search.normalize(w) for w in group if w]
+        if any(w and w in text for w in group_words):
+            related.extend(group_words)
+    own = _without_lone_characters(list(dict.fromkeys(own)))[:MAX_WORDS]
+    related = [w for w in dict.fromkeys(related) if w not in own]
+    words = _without_lone_characters(own + related)
+    return words[: len(own) + MAX_WORDS]
+
+
+def _without_lone_characters(words: list[str]) -> list[str]:
     longer = [w for w in words if len(w) > 1 or w.isascii()]
-    if longer:
-        words = longer
-    return words[:MAX_WORDS]
+    return longer or words
 
 
 def parse(query: str) -> search.ParsedQuery:
