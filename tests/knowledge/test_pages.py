@@ -75,7 +75,7 @@ def test_a_manager_edits_sees_the_diff_and_rolls_back(as_user, org, articles):
     internal, _public = articles
     manager = as_user(org.manager)
     response = manager.post(f"/knowledge/{internal.pk}/edit/", {
-        "title": internal.title, "audience": "internal", "body_html": "<p>内部：退款无需审批</p>",
+        "title": internal.title, "audience": "internal", "body": "内部：退款无需审批",
         "expected_version": 1, "note": "简化",
     })  # fmt: skip
     assert response.status_code == 302
@@ -89,9 +89,9 @@ def test_a_manager_edits_sees_the_diff_and_rolls_back(as_user, org, articles):
 def test_a_stale_edit_shows_a_message_and_keeps_the_newer_text(as_user, org, articles):
     internal, _public = articles
     manager = as_user(org.manager)
-    form = {"title": internal.title, "audience": "internal", "body_html": "<p>一</p>", "expected_version": 1}
+    form = {"title": internal.title, "audience": "internal", "body": "一", "expected_version": 1}
     manager.post(f"/knowledge/{internal.pk}/edit/", form)
-    response = manager.post(f"/knowledge/{internal.pk}/edit/", {**form, "body_html": "<p>二</p>"})
+    response = manager.post(f"/knowledge/{internal.pk}/edit/", {**form, "body": "二"})
     assert response.status_code == 200
     internal.refresh_from_db()
     assert internal.body_text == "一"

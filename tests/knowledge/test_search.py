@@ -41,22 +41,27 @@ def test_a_word_that_jieba_cuts_differently_is_still_found(org):
 
 
 def test_a_synonym_finds_the_other_word(org):
-    refund = write(org, "售后政策", "七天内可以退钱")
-    services.synonym_save(words="退款 退钱 退费", by=org.manager)
-    assert found("退款") == [refund]
+    umbrella = write(org, "便民服务", "服务台可以借阳伞")
+    services.synonym_save(words="雨伞 阳伞 遮阳伞", by=org.manager)
+    assert found("雨伞") == [umbrella]
 
 
 def test_without_the_synonym_the_other_word_is_not_found(org):
-    write(org, "售后政策", "七天内可以退钱")
-    assert found("退款") == []
+    write(org, "便民服务", "服务台可以借阳伞")
+    assert found("雨伞") == []
+
+
+def test_the_standard_synonyms_apply_without_a_table_row(org):
+    refund = write(org, "售后政策", "七天内可以退钱")
+    assert found("退款") == [refund]
 
 
 def test_a_synonym_edit_takes_effect_at_once(org):
-    courier = write(org, "配送说明", "物流一般两天到")
-    group = services.synonym_save(words="快递 速递", by=org.manager)
-    assert found("快递") == []
-    services.synonym_save(synonym=group, words="快递 物流", by=org.manager)
-    assert found("快递") == [courier]
+    umbrella = write(org, "便民服务", "服务台可以借阳伞")
+    group = services.synonym_save(words="雨伞 雨具", by=org.manager)
+    assert found("雨伞") == []
+    services.synonym_save(synonym=group, words="雨伞 阳伞", by=org.manager)
+    assert found("雨伞") == [umbrella]
 
 
 def test_synonyms_also_serve_work_order_search(org):

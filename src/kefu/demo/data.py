@@ -16,6 +16,7 @@ from django.utils import timezone
 from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
 from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
+from kefu.demo.articles import seed_articles
 from kefu.intake.chat.demo import chat_demo_load
 from kefu.tickets.models import (
     Category,
@@ -601,6 +602,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     _recusal_demo(people, departments, customers[0], now - timedelta(hours=3))
     swept = sla_sweep(now=now)
     chat_demo_load()
+    seed_articles()
     return {"skipped": False, "tickets": made, "customers": len(customers), **swept}
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kefu.core.html import sanitize, to_text
+from kefu.core.html import markdown_to_html, sanitize, to_text
 from kefu.knowledge import cache
 from kefu.knowledge.models import (
     Acknowledgement,
@@ -50,12 +50,15 @@ class ArticleAdmin(admin.ModelAdmin):
     )
     list_filter = ("audience", "must_read", "is_archived", "category")
     search_fields = ("title",)
-    readonly_fields = ("version",)
+    # The HTML is made from the Markdown (HTML may be written inside it), never typed raw here.
+    readonly_fields = ("version", "body_html")
     inlines = [AttachmentInline, VersionInline]
 
     def save_model(self, request, obj, form, change):
         # The admin is a repair tool: the pages keep versions; here the text is still made safe and indexed.
-        obj.body_html = sanitize(obj.body_html)
+        obj.body_html = (
+            markdown_to_html(obj.body_markdown) if obj.body_markdown.strip() else sanitize(obj.body_html)
+        )
         obj.body_text = to_text(obj.body_html)
         obj.search_text = article_document(obj)
         super().save_model(request, obj, form, change)

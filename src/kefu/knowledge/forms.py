@@ -9,9 +9,15 @@ class ArticleForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.all(), required=False)
     audience = forms.ChoiceField(label=_("audience"), choices=Audience.choices, initial=Audience.INTERNAL)
-    body_html = forms.CharField(
-        label=_("body"), required=False, widget=forms.Textarea(attrs={"rows": 14}),
-        help_text=_("HTML is allowed; scripts, styles and event handlers are removed."),
+    body = forms.CharField(
+        label=_("body"), required=False,
+        widget=forms.Textarea(attrs={"rows": 16, "data-markdown-source": ""}),
+        help_text=_("Markdown: **bold**, - lists, 1. steps, | tables |, [links](https://…). HTML is allowed; "
+                    "scripts, styles and event handlers are removed. The preview shows what readers will see."),
+    )  # fmt: skip
+    keywords = forms.CharField(
+        label=_("keywords"), max_length=300, required=False,
+        help_text=_("Words customers and agents use for this topic, separated by spaces; search weighs them."),
     )  # fmt: skip
     review_on = forms.DateField(
         label=_("review date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -24,7 +30,9 @@ class ArticleForm(forms.Form):
     def for_article(cls, article: Article, data=None):
         initial = {
             "title": article.title, "category": article.category, "audience": article.audience,
-            "body_html": article.body_html, "review_on": article.review_on, "must_read": article.must_read,
+            # An article written as HTML before the Markdown editor opens with its HTML as the source:
+            # Markdown lets HTML through, so it keeps looking the same once saved.
+            "body": article.body_markdown or article.body_html, "keywords": article.keywords, "review_on": article.review_on, "must_read": article.must_read,
             "expected_version": article.version,
         }  # fmt: skip
         return cls(data, initial=initial)

@@ -63,7 +63,14 @@ class Article(TimeStampedModel):
         verbose_name=_("category"),
     )
     body_html = models.TextField(_("body"), blank=True, help_text=_("Sanitized HTML."))
+    # What the editor wrote (Markdown, HTML allowed); body_html is made from it. Empty for an article
+    # written as HTML before the Markdown editor: its body_html is shown as it is.
+    body_markdown = models.TextField(_("body (Markdown)"), blank=True)
     body_text = models.TextField(_("body as text"), blank=True, editable=False)
+    keywords = models.CharField(
+        _("keywords"), max_length=300, blank=True,
+        help_text=_("Words customers and agents use for this topic, separated by spaces; search weighs them."),
+    )  # fmt: skip
     audience = models.CharField(
         _("audience"), max_length=10, choices=Audience.choices, default=Audience.INTERNAL
     )
@@ -98,6 +105,7 @@ class ArticleVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     body_html = models.TextField(_("body"), blank=True)
+    body_markdown = models.TextField(_("body (Markdown)"), blank=True)
     body_text = models.TextField(_("body as text"), blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     edited_by = models.ForeignKey(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
-from kefu.core.html import sanitize, to_text
+from kefu.core.html import markdown_to_html, sanitize, to_text
 from kefu.knowledge import cache, permissions
 from kefu.knowledge.models import (
     Acknowledgement,
@@ -38,7 +38,11 @@ def _require_editor(by) -> None:
         raise PermissionDenied(_("Only supervisors and managers may change the knowledge base."))
 
 
-def _clean_article(title: str, body_html: str, audience: str) -> tuple[str, str, str]:
+def _clean_article(
+    title: str, body_html: str, audience: str, body_markdown: str | None = None
+) -> tuple[str, str, str, str]:
+    """(title, html, text, markdown): the HTML made from the Markdown when there is Markdown (the
+    editor's way), else the given HTML sanitized (an article from before the editor, or an import)."""
     title = (title or "").strip()
     if not title:
         raise ValidationError.for_field("title", _("An article needs a title."))
@@ -46,14 +50,27 @@ def _clean_article(title: str, body_html: str, audience: str) -> tuple[str, str,
         raise ValidationError.for_field("title", _("At most 200 characters."))
     if audience not in Audience.values:
         raise ValidationError.for_field("audience", _("Choose internal or public."))
-    html = sanitize(body_html or "")
-    return title, html, to_text(html)
+    if body_markdown is not None:
+        markdown = body_markdown.replace("\r\n", "\n").strip()
+        html = markdown_to_html(markdown)
+    else:
+        markdown, html = "", sanitize(body_html or "")
+    return title, html, to_text(html), markdown
+
+
+def clean_keywords(keywords: str) -> str:
+    """Keywords as one space-separated, de-duplicated line (commas of either width separate too)."""
+    words = (keywords or "").replace(",", " ").replace("，", " ").replace("、", " ").split()
+    line = " ".join(dict.fromkeys(words))
+    if len(line) > 300:
+        raise ValidationError.for_field("keywords", _("At most 300 characters."))
+    return line
 
 
 def _record_version(article: Article, *, by, now: datetime, note: str = "") -> ArticleVersion:
     return ArticleVersion.objects.create(
         article=article, number=article.version, title=article.title, body_html=article.body_html,
-        body_text=article.body_text, note=note[:200], edited_by=by, created_at=now,
+        body_markdown=article.body_markdown, body_text=article.body_text, note=note[:200], edited_by=by, created_at=now,
     )  # fmt: skip
 
 
@@ -73,13 +90,16 @@ def category_create(*, name: str, parent: Category | None = None, by) -> Categor
 def article_create(
     *, title: str, body_html: str = "", by, category: Category | None = None, audience: str = Audience.INTERNAL,
     owner=None, review_on: date | None = None, must_read: bool = False, now: datetime | None = None,
+    body_markdown: str | None = None, keywords: str = "",
 ) -> Article:  # fmt: skip
-    """Write a new article (version 1); the HTML is sanitized and the search index follows."""
+    """Write a new article (version 1) from Markdown (`body_markdown`) or HTML (`body_html`); the HTML
+    is sanitized and the search index follows."""
     _require_editor(by)
     now = now or timezone.now()
-    title, html, text = _clean_article(title, body_html, audience)
+    title, html, text, markdown = _clean_article(title, body_html, audience, body_markdown)
     article = Article(
-        title=title, body_html=html, body_text=text, category=category, audience=audience,
+        title=title, body_html=html, body_markdown=markdown, body_text=text, keywords=clean_keywords(keywords),
+        category=category, audience=audience,
         owner=owner or by, review_on=review_on, must_read=must_read, version=1,
     )  # fmt: skip
     article.search_text = article_document(article)
@@ -90,12 +110,14 @@ def article_create(
 
 @transaction.atomic
 def article_update(
-    *, article: Article, by, title: str, body_html: str, category: Category | None = None,
+    *, article: Article, by, title: str, body_html: str = "", category: Category | None = None,
     audience: str | None = None, owner=None, review_on: date | None = None, must_read: bool | None = None,
     note: str = "", expected_version: int | None = None, now: datetime | None = None,
+    body_markdown: str | None = None, keywords: str | None = None,
 ) -> Article:  # fmt: skip
     """Save an edit. A change of title or text becomes a new version; settings alone (audience, owner,
-    review date, must read) do not. Refuses a stale edit (`expected_version` no longer current)."""
+    review date, must read, keywords) do not. Refuses a stale edit (`expected_version` no longer current).
+    The text is `body_markdown` when given (the editor), else `body_html`."""
     _require_editor(by)
     now = now or timezone.now()
     # Two editors may save the same article at once: the row lock orders them, the version check
@@ -105,9 +127,13 @@ def article_update(
         from kefu.core.errors import StaleVersion
 
         raise StaleVersion(_("Someone saved this article after you opened it; reload and edit again."))
-    title, html, text = _clean_article(title, body_html, audience or article.audience)
-    changed_text = title != article.title or html != article.body_html
-    article.title, article.body_html, article.body_text = title, html, text
+    title, html, text, markdown = _clean_article(
+        title, body_html, audience or article.audience, body_markdown
+    )
+    changed_text = title != article.title or html != article.body_html or markdown != article.body_markdown
+    article.title, article.body_html, article.body_text, article.body_markdown = title, html, text, markdown
+    if keywords is not None:
+        article.keywords = clean_keywords(keywords)
     article.category = category
     if audience is not None:
         article.audience = audience
@@ -134,6 +160,7 @@ def article_rollback(*, article: Article, number: int, by, now: datetime | None 
         raise NotFound(_("Version %(n)s of this article does not exist.") % {"n": number})
     return article_update(
         article=article, by=by, title=old.title, body_html=old.body_html, category=article.category,
+        body_markdown=old.body_markdown or None,
         review_on=article.review_on, note=_("rolled back to version %(n)s") % {"n": number}, now=now,
     )  # fmt: skip
 

@@ -1,8 +1,9 @@
 """Suggested answers (推荐答案): articles and scripts for a customer's own words.
 
 A customer's message is long and chatty, so requiring every word (as the search box does) would find
-nothing. Its key words are taken with jieba's TF-IDF keyword extraction, and an article matches when
-it holds any of them (`core.search.parse_any`), ranked by full-text score. Scripts are few per agent
+nothing. Its key words are taken with jieba's TF-IDF keyword extraction and searched as the search
+box searches (kefu.knowledge.search.parse: fillers dropped, synonyms added, any word matches), ranked
+by full-text score. Scripts are few per agent
 and are scored in Python by how many key words their title and text hold.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from kefu.core import search
 from kefu.knowledge import selectors
-from kefu.knowledge.search import search_articles
+from kefu.knowledge.search import parse, search_articles
 
 MAX_KEYWORDS = 6
 _analyse = None
@@ -52,7 +53,7 @@ def suggest(*, text: str, user, limit: int = 5) -> Suggestions:
     words = keywords(text)
     if not words:
         return Suggestions([])
-    parsed = search.parse_any(words)
+    parsed = parse(" ".join(words))
     if not parsed.searchable:
         return Suggestions(words)
     articles = list(search_articles(selectors.articles_visible_to(user), "", parsed=parsed)[:limit])

@@ -9,6 +9,7 @@ app_name = "knowledge"
 urlpatterns = [
     path("knowledge/", views.article_list, name="list"),
     path("knowledge/new/", views.article_edit, name="new"),
+    path("knowledge/preview/", views.article_preview, name="preview"),
     path("knowledge/<int:pk>/", views.article_detail, name="detail"),
     path("knowledge/<int:pk>/edit/", views.article_edit, name="edit"),
     path("knowledge/<int:pk>/ack/", views.article_acknowledge, name="acknowledge"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kefu.accounts.forms import report_domain_error
 from kefu.core.errors import DomainError
+from kefu.core.html import markdown_to_html
 from kefu.core.params import int_or, query_int
 from kefu.core.search import highlight
 from kefu.knowledge import cases as case_services
@@ -41,7 +42,7 @@ from kefu.knowledge.models import (
     Script,
     Synonym,
 )
-from kefu.knowledge.search import parse, search_articles
+from kefu.knowledge.search import STANDARD_SYNONYMS, parse, search_articles
 
 
 def editor_required(view):
@@ -157,12 +158,14 @@ def article_edit(request, pk: int | None = None):
         try:
             if article is None:
                 article = services.article_create(
-                    title=data["title"], body_html=data["body_html"], by=request.user, category=data["category"],
+                    title=data["title"], body_markdown=data["body"], keywords=data["keywords"], by=request.user,
+                    category=data["category"],
                     audience=data["audience"], review_on=data["review_on"], must_read=data["must_read"],
                 )  # fmt: skip
             else:
                 services.article_update(
-                    article=article, by=request.user, title=data["title"], body_html=data["body_html"],
+                    article=article, by=request.user, title=data["title"], body_markdown=data["body"],
+                    keywords=data["keywords"],
                     category=data["category"], audience=data["audience"], review_on=data["review_on"],
                     must_read=data["must_read"], note=data["note"], expected_version=data["expected_version"],
                 )  # fmt: skip
@@ -171,6 +174,14 @@ def article_edit(request, pk: int | None = None):
         except DomainError as exc:
             report_domain_error(request, exc, form)
     return render(request, "knowledge/edit.html", {"form": form, "article": article})
+
+
+@require_POST
+@editor_required
+def article_preview(request):
+    """The article editor's live preview: the Markdown as readers will see it (sanitized HTML)."""
+    text = str(_body(request).get("text", ""))[:200_000]
+    return JsonResponse({"html": markdown_to_html(text)})
 
 
 @require_POST
@@ -244,7 +255,9 @@ def synonyms(request):
                 return redirect("knowledge:synonyms")
             except DomainError as exc:
                 report_domain_error(request, exc, form)
-    return render(request, "knowledge/synonyms.html", {"form": form, "rows": Synonym.objects.order_by("pk")})
+    return render(request, "knowledge/synonyms.html", {
+        "form": form, "rows": Synonym.objects.order_by("pk"), "standard": STANDARD_SYNONYMS,
+    })  # fmt: skip
 
 
 # --- phrase rules ------------------------------------------------------------------------------------
