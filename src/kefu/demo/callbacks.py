@@ -61,8 +61,14 @@ def callback_plans_load(*, team) -> list[CallbackPlan]:
         )  # fmt: skip
     return [
         CallbackPlan.objects.create(
-            name=name, trigger=Trigger.RESOLVED, ticket_types=types, script=script, team=team,
-            due_minutes=due, max_attempts=3, retry_minutes=120,
+            name=name,
+            trigger=Trigger.RESOLVED,
+            ticket_types=types,
+            script=script,
+            team=team,
+            due_minutes=due,
+            max_attempts=3,
+            retry_minutes=120,
         )  # fmt: skip
         for name, types, due in PLANS
     ]

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
-from kefu.core.models import BusinessCalendar, Shift
-from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.callbacks.services import callback_plans_generate
 from kefu.core.calendars import business_time_between, load_calendar
+from kefu.core.models import BusinessCalendar, Shift
+from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
 from kefu.demo.contacts import agent_lines_load, chats_load, hotline_calls_load
 from kefu.demo.standard import service_standard_load
@@ -223,7 +223,13 @@ TEXTS = {
         ),
     ],
     TicketType.CONSULTATION: [
-        ("周末营业时间", "请问这周末商场几点开门，几点关门？地下停车场收费吗？", "", "", "门店地址与营业时间"),
+        (
+            "周末营业时间",
+            "请问这周末商场几点开门，几点关门？地下停车场收费吗？",
+            "",
+            "",
+            "门店地址与营业时间",
+        ),
         ("发票怎么开", "网上下单的商品怎么开增值税专用发票，需要提供什么资料？", "", "", "发票开具"),
         ("积分怎么兑换", "会员积分可以兑换什么礼品，积分有没有有效期？", "", "", "会员与积分"),
         ("订单什么时候发货", "我昨天下的订单显示待发货，一般多久能发货？", "", "", "订单查询"),
@@ -235,19 +241,49 @@ TEXTS = {
         ("线上商城希望支持到店自提", "希望网上下单可以选择到门店自提，这样不用等快递。", "", "", "线上商城"),
     ],
     TicketType.PRAISE: [
-        ("表扬家电区导购小李", "家电区的导购小李非常耐心，帮我比较了好几款冰箱，服务很专业。", "", "", "服务人员"),
-        ("维修师傅很专业", "今天上门的维修师傅很专业，很快就修好了洗衣机，还帮忙清理了现场。", "", "", "售后服务"),
+        (
+            "表扬家电区导购小李",
+            "家电区的导购小李非常耐心，帮我比较了好几款冰箱，服务很专业。",
+            "",
+            "",
+            "服务人员",
+        ),
+        (
+            "维修师傅很专业",
+            "今天上门的维修师傅很专业，很快就修好了洗衣机，还帮忙清理了现场。",
+            "",
+            "",
+            "售后服务",
+        ),
     ],
     TicketType.REPAIR: [
         ("洗衣机不排水", "家里的滚筒洗衣机洗完衣服不排水，显示故障代码E21。", "上门维修", "repair", "家电"),
         ("电视机无法开机", "去年买的电视机突然无法开机，指示灯一直闪。", "尽快上门", "repair", "家电"),
-        ("笔记本电脑充不进电", "在数码区买的笔记本电脑插上电源不充电，电池一直显示0%。", "检测维修", "repair", "数码"),
+        (
+            "笔记本电脑充不进电",
+            "在数码区买的笔记本电脑插上电源不充电，电池一直显示0%。",
+            "检测维修",
+            "repair",
+            "数码",
+        ),
         ("沙发扶手松动", "半年前买的布艺沙发，左边扶手松动，一坐就晃。", "上门加固", "repair", "家具"),
     ],
     TicketType.RETURN: [
         ("衣服尺码不合适要换货", "网上买的外套尺码偏小，想换大一号，吊牌还在。", "换大一码", "store", "换货"),
-        ("七天无理由退货", "收到的蓝牙耳机不喜欢，还没拆封，申请七天无理由退货。", "退货退款", "logistics", "七天无理由"),
-        ("羽绒服跑绒要退货", "上周买的羽绒服穿了两次就到处跑绒，要求按质量问题退货。", "退货退款", "quality", "质量问题退货"),
+        (
+            "七天无理由退货",
+            "收到的蓝牙耳机不喜欢，还没拆封，申请七天无理由退货。",
+            "退货退款",
+            "logistics",
+            "七天无理由",
+        ),
+        (
+            "羽绒服跑绒要退货",
+            "上周买的羽绒服穿了两次就到处跑绒，要求按质量问题退货。",
+            "退货退款",
+            "quality",
+            "质量问题退货",
+        ),
     ],
     TicketType.OTHER: [("失物招领", "昨天在五楼餐厅丢了一个黑色钱包，请问有没有人捡到？", "", "", "其他")],
 }
@@ -615,7 +651,9 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             if ticket_type == TicketType.COMPLAINT and rng.random() < 0.05
             else Severity.GENERAL
         )
-        overdue = overdue_left > 0 and target in ("in_progress", "dispatched") and severity == Severity.GENERAL
+        overdue = (
+            overdue_left > 0 and target in ("in_progress", "dispatched") and severity == Severity.GENERAL
+        )
         overdue_left -= overdue
         policy = policy_for(Ticket(ticket_type=ticket_type, severity=severity, customer=customer))
         specs.append(
@@ -637,7 +675,12 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         if s["channel"] == Channel.PHONE
     ]
     calls = hotline_calls_load(
-        agents=agents, customers=customers, rng=rng, now=now, by=people["supervisor"], ticket_calls=ticket_calls
+        agents=agents,
+        customers=customers,
+        rng=rng,
+        now=now,
+        by=people["supervisor"],
+        ticket_calls=ticket_calls,
     )
     # Chats first: each becomes a work order of its own (a later one for the same customer would
     # have been answered on that customer's open work order instead).

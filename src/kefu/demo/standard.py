@@ -23,7 +23,12 @@ F, D = RuleKind.FORBIDDEN, RuleKind.DISCOURAGED
 # (kind, phrase, standard alternative, note)
 PHRASE_RULES = [
     (F, "我不知道", "请您稍等，我马上为您查询", "推诿 · Passing the customer off"),
-    (F, "这不归我管", "我来帮您联系负责的同事，并跟进到底", "违反首问负责制 · Against first-contact ownership"),
+    (
+        F,
+        "这不归我管",
+        "我来帮您联系负责的同事，并跟进到底",
+        "违反首问负责制 · Against first-contact ownership",
+    ),
     (F, "不归我们管", "我来帮您联系负责的部门，并跟进到底", "推诿 · Passing the customer off"),
     (F, "我也没办法", "我们一起看看还有什么办法", "推诿 · Passing the customer off"),
     (F, "你找别人去", "我帮您转给负责的同事，并告诉您他的联系方式", "推诿 · Passing the customer off"),
@@ -32,7 +37,12 @@ PHRASE_RULES = [
     (F, "我已经说过了", "我再为您说明一下", "不耐烦 · Impatient"),
     (F, "不可能", "我马上为您核实一下", "否定顾客 · Contradicts the customer"),
     (F, "急什么", "理解您的心情，我们会尽快处理", "不耐烦 · Impatient"),
-    (F, "下班了", "我们的服务时间是9:00–22:30，我先为您登记，明早第一时间处理", "推诿 · Passing the customer off"),
+    (
+        F,
+        "下班了",
+        "我们的服务时间是9:00–22:30，我先为您登记，明早第一时间处理",
+        "推诿 · Passing the customer off",
+    ),
     (D, "我晕", "", "口头语 · Filler"),
     (D, "天啊", "", "口头语 · Filler"),
     (D, "真是的", "", "口头语 · Filler"),
