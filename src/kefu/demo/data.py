@@ -1,10 +1,28 @@
 """Demo data that makes Kefu understandable at first sight (the `kefu_demo` command; `kefu run` loads
 it into an empty database). It sits at the top of the app layers: it may use every app.
 
-A department-store service center (百货商场客服中心) with its departments, a dozen staff in every
-role, customers, categories, SLA policies on a day + evening calendar, and a few hundred work
-orders spread over every state, some breaching. Work orders are made through the same services
-agents use, with `now` moved into the past, so every timeline, clock and escalation is real.
+A department-store service center (百货商场客服中心) with its departments (each with a head of its
+own), staff in every role, customers, categories, SLA policies on a day + evening calendar, and a few
+hundred work orders over the last four weeks, in every state. Every feature has something in it on
+first start (tests/demo checks each):
+
+* work orders (this module): those still being handled are young, well inside their SLA, except a
+  handful made overdue on purpose, so the escalation ladder shows a few escalations, not hundreds;
+  finished ones spread over the month; each has the category an agent would pick for its text;
+* callbacks and satisfaction (kefu.demo.callbacks): a plan per kind of work order, a month of
+  callbacks and survey answers replayed in time order, today's callbacks waiting in the queue;
+* the service standard (kefu.demo.standard): phrase rules, scripts with variables, a case library;
+* calls and chats (kefu.demo.contacts): a month of the hotline's call log, imported, each phone work
+  order linked to its call, and finished live chats.
+
+Everything is made through the same services staff use, with `now` moved into the past, so every
+timeline, clock, escalation and figure is real. Loading refuses to run twice (staff already exist).
+
+Language: what the store's customers and staff say and write (work orders, chats, scripts' text,
+cases, callback questions) is Chinese, as in a Chinese store; names staff pick from lists (callback
+plans and script, knowledge scripts, cases) are "中文 · English" so either language reads them; the
+system's own labels (roles, states, kinds) come from the apps' translated choices. The printed logins
+give each role in English with its Chinese name.
 """
 
 import random
