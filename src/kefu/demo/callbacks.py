@@ -2,7 +2,8 @@
 order, a VIP care plan, and four weeks of what the callback team and the customers did.
 
 The history is replayed in time order through the same services the team uses: the plans' sweep runs
-twice a day (the worker's periodic task runs every five minutes; twice is enough for the story), each new task is called
+once a day at noon (the worker's periodic task runs every five minutes; once a day is enough for
+the story and keeps the first start quick), each new task is called
 an hour or two later (`callback_complete`, sometimes after a "no answer" attempt), and about a third
 of the customers answer the survey link first (`survey_answer`), which closes the work order and makes
 its task unnecessary. A few customers are not satisfied: the work order reopens and escalates, is
@@ -35,9 +36,10 @@ QUESTIONS = [
     ("您对我们这次的处理满意吗？", Question.Kind.CHOICE, SATISFACTION, Question.Role.SATISFACTION, True),
     ("您对我们的服务还有什么意见或建议？", Question.Kind.TEXT, [], Question.Role.FEEDBACK, False),
 ]
-# (name, work-order types, due within working minutes): complaints are called back the same day.
+# (name, work-order types, due within working minutes): complaints within the 24 working hours their
+# SLA policy gives the callback (kefu.demo.data.policies_load).
 PLANS = [
-    ("投诉回访 · Complaint callback", [TicketType.COMPLAINT], 8 * 60),
+    ("投诉回访 · Complaint callback", [TicketType.COMPLAINT], 24 * 60),
     ("售后回访 · After-sales callback", [TicketType.REPAIR, TicketType.RETURN], 24 * 60),
     (
         "咨询与建议回访 · Enquiry and suggestion callback",
@@ -46,7 +48,7 @@ PLANS = [
     ),
 ]
 CARE_PLAN = "贵宾月度关怀 · Monthly VIP care"
-SWEEP_HOURS = (11, 19)
+SWEEP_HOURS = (12,)
 PRAISE = ["师傅很专业，谢谢", "客服小姑娘很耐心", "处理得很及时", "希望以后继续保持"]
 COMPLAINTS = ["问题还是没解决", "等了太久，没有人主动联系我", "处理结果不能接受"]
 
