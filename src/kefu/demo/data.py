@@ -88,7 +88,7 @@ STAFF = [
     ("admin", "系统管理员", Role.ADMIN, "center", None, []),
 ]
 HEADS = {
-    "center": "gm",
+    "center": "manager",  # 客服经理 heads the center; the general manager is above them
     "logistics": "logistics_head",
     "repair": "repair_head",
     "store": "store_head",
