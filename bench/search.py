@@ -90,7 +90,7 @@ def ticket_rows(*, scale: int, org: dict, rng: random.Random, now: float, start_
         channel = channels[bisect.bisect_right(chan_cum, rng.random() * chan_cum[-1])]
         status = statuses[bisect.bisect_right(status_cum, rng.random() * status_cum[-1])]
         idx = rng.randrange(len(demo.TEXTS[ticket_type]))
-        title, content, demands, _dept = demo.TEXTS[ticket_type][idx]
+        title, content, demands, _dept, _category = demo.TEXTS[ticket_type][idx]
         ci = rng.randrange(n_customers)
         phone = f"1{'3589'[ci % 4]}{(ci * 7919) % 10**9:09d}"
         email = f"customer{ci}@example.com" if ci % 3 == 0 else ""

@@ -536,7 +536,7 @@ class Loader:
         if base is None:
             from kefu.tickets.models import Ticket
 
-            title, content, demands, _dept = self.org["raw_texts"][ticket_type][idx]
+            title, content, demands, _dept, _category = self.org["raw_texts"][ticket_type][idx]
             base = self.search_cache[key] = esc(
                 self.document_text(Ticket(title=title, content=content, demands=demands))
             )
@@ -669,7 +669,7 @@ class Loader:
         for n, (created, status, ticket_type, severity, ci) in enumerate(plan):
             channel = chan_values[bisect.bisect_right(chan_cum, rng.random() * acc_c)]
             idx = rng.randrange(len(self.texts[ticket_type]))
-            title, content, demands, dept_code = self.texts[ticket_type][idx]
+            title, content, demands, dept_code, _category = self.texts[ticket_type][idx]
             priority = 3 if severity == "major" else rng.choice((2, 2, 3, 1))
             policy = policy_of(ticket_type, severity, cust_tier[ci])
             self_service = channel in ("portal", "email")
@@ -1031,7 +1031,7 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
 
     def payload(i: int) -> str:
         ticket_type = rng.choice(["complaint", "complaint", "consultation", "repair", "return"])
-        title, content, demands, _dept = rng.choice(demo.TEXTS[ticket_type])
+        title, content, demands, _dept, _category = rng.choice(demo.TEXTS[ticket_type])
         known = rng.random() < 0.7  # most callers have called before
         return json.dumps(
             {
@@ -1136,7 +1136,7 @@ def measure_http(*, user, n: int, m: int, rng: random.Random, org: dict, workers
     bodies = []
     for _ in range(m):
         ticket_type = rng.choice(["complaint", "consultation", "repair"])
-        title, content, demands, _dept = rng.choice(demo.TEXTS[ticket_type])
+        title, content, demands, _dept, _category = rng.choice(demo.TEXTS[ticket_type])
         body = {
             "ticket_type": ticket_type, "channel": "phone", "title": title, "content": content,
             "demands": demands, "customer_name": rng.choice(demo.SURNAMES) + rng.choice(demo.GIVEN),
@@ -1231,7 +1231,7 @@ def measure_creation_parallel(*, user, m: int, workers: int, rng: random.Random,
     bodies = []
     for _ in range(m + workers):
         ticket_type = rng.choice(["complaint", "complaint", "consultation", "repair", "return"])
-        title, content, demands, _dept = rng.choice(demo.TEXTS[ticket_type])
+        title, content, demands, _dept, _category = rng.choice(demo.TEXTS[ticket_type])
         bodies.append(
             json.dumps(
                 {

@@ -302,16 +302,16 @@ def _load_demo_once() -> None:
         print("No demo data (no kefu_demo command); create a user: kefu manage createsuperuser", flush=True)
         return
     print("Loading demo data (first start only)…", flush=True)
-    call_command("kefu_demo")
+    call_command("kefu_demo", logins=False)  # the banner lists the logins, once
 
 
 def _demo_logins() -> list[tuple[str, str, str]]:
     """The demo logins, if the demo data is in this database."""
     try:
-        from kefu.demo.data import DEMO_LOGINS
+        from kefu.demo.data import demo_logins
     except ImportError:
         return []
-    logins = list(DEMO_LOGINS() if callable(DEMO_LOGINS) else DEMO_LOGINS)
+    logins = demo_logins()
     if not logins:
         return []
     from django.contrib.auth import get_user_model

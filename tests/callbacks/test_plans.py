@@ -27,6 +27,15 @@ def test_resolved_complaint_gets_one_task_however_often_the_sweep_runs(org):
     assert ticket.status == Status.AWAITING_CALLBACK
 
 
+def test_a_sweep_for_a_past_moment_leaves_what_was_resolved_after_it(org):
+    """kefu.demo replays a month of sweeps: each sees only the work orders resolved by its `now`."""
+    later = resolved_complaint(org, now=MONDAY_9 + timedelta(hours=3))
+    assert callback_plan_generate(plan=org.plan, now=MONDAY_9 + timedelta(hours=1)) == 0
+    later.refresh_from_db()
+    assert later.status == Status.RESOLVED
+    assert callback_plan_generate(plan=org.plan, now=MONDAY_9 + timedelta(hours=4)) == 1
+
+
 def test_due_time_counts_working_hours_only(org):
     # Resolved Friday 17:00; 24 working hours on 09:00–18:00 weekdays: 1 h Friday, 9 h Monday,
     # 9 h Tuesday, 5 h Wednesday → Wednesday 2026-12-02 14:00.

@@ -1,27 +1,116 @@
-"""The demo app (kefu.demo) loads the service center through the same services agents use."""
+"""The demo app (kefu.demo) loads the service center through the same services agents use, and a
+newcomer finds every feature with something in it."""
 
-from io import StringIO
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.db import transaction
 
 from kefu.accounts.models import User
-from kefu.demo.data import DEMO_LOGINS
-from kefu.tickets.models import Ticket
+from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction
+from kefu.callbacks.selectors import callback_queue
+from kefu.callcenter.models import CallRecord, ImportRun
+from kefu.demo.data import load_demo
+from kefu.intake.chat.models import ChatSession
+from kefu.knowledge.models import Case, PhraseRule, Script
+from kefu.knowledge.phrases import check_text
+from kefu.notify.models import Notification
+from kefu.tickets.models import Escalation, SlaClock, Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
 
+# A Wednesday afternoon: the demo's clocks are all inside working hours.
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
-def test_kefu_demo_loads_staff_and_work_orders_once():
-    out = StringIO()
+# Each category and words one of its work orders must contain (title or text): a category that
+# does not fit its work order, or a new category without an expectation here, fails.
+CATEGORY_WORDS = {
+    "物流配送": ["物流", "送"],
+    "服务态度": ["态度"],
+    "商品质量": ["坏", "亮点"],
+    "退款进度": ["退款"],
+    "售后维修": ["维修", "师傅"],
+    "价格争议": ["价"],
+    "环境设施": ["洗手间"],
+    "会员积分": ["积分"],
+    "门店地址与营业时间": ["几点", "营业"],
+    "发票开具": ["发票"],
+    "会员与积分": ["积分"],
+    "订单查询": ["订单"],
+    "礼品卡": ["礼品卡"],
+    "保修政策": ["保修"],
+    "门店环境": ["母婴室"],
+    "线上商城": ["网上", "线上"],
+    "服务人员": ["导购"],
+    "售后服务": ["维修"],
+    "家电": ["洗衣机", "电视"],
+    "数码": ["电脑"],
+    "家具": ["沙发"],
+    "换货": ["换"],
+    "七天无理由": ["七天"],
+    "质量问题退货": ["质量", "跑绒"],
+    "其他": ["丢", "钱包"],
+}
 
-    call_command("kefu_demo", "--tickets", "8", stdout=out)
 
-    assert "Demo loaded: 8 work orders" in out.getvalue()
-    assert Ticket.objects.count() >= 8  # merged duplicates stay as rows of their own
-    assert {username for username, _password, _role in DEMO_LOGINS} <= set(
-        User.objects.values_list("username", flat=True)
-    )
-    again = StringIO()
-    call_command("kefu_demo", "--tickets", "8", stdout=again)
-    assert "not loaded" in again.getvalue()
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, loaded once for the module inside a transaction rolled back at its end (each test's
+    own transaction is a savepoint within it)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_demo(tickets=120, now=NOW)
+        transaction.set_rollback(True)
+
+
+def test_the_demo_has_callbacks_waiting_and_a_month_of_answered_ones(demo):
+    types = {t for plan in CallbackPlan.objects.all() for t in plan.ticket_types}
+    assert {TicketType.COMPLAINT, TicketType.CONSULTATION, TicketType.REPAIR} <= types
+    agent = User.objects.get(username="agent")
+    assert callback_queue(agent).filter(ticket__isnull=False).exists()
+    assert CallbackTask.objects.filter(state=CallbackTask.State.DONE).count() >= 20
+    answered = Satisfaction.objects.all()
+    sources = set(answered.values_list("source", flat=True))
+    assert {Satisfaction.Source.CALLBACK, Satisfaction.Source.SURVEY} <= sources
+    oldest = answered.order_by("created_at").first().created_at
+    assert NOW - oldest > timedelta(days=20)
+    assert all(s.created_at <= NOW for s in answered)
+    assert answered.filter(score="dissatisfied").exists()  # the review queue has work too
+
+
+def test_the_demo_has_scripts_phrase_rules_and_cases(demo):
+    assert Script.objects.filter(text__contains="{ticket_no}").count() >= 5
+    forbidden = check_text("我不知道，这不归我管")["forbidden"]
+    assert {hit["phrase"] for hit in forbidden} == {"我不知道", "这不归我管"}
+    filler = check_text("天啊，你等一下")["discouraged"]
+    assert {hit["phrase"] for hit in filler} >= {"天啊", "你"}
+    assert next(h for h in filler if h["phrase"] == "你")["alternative"] == "您"
+    assert PhraseRule.objects.filter(phrase="我晕").exists()
+    assert Case.objects.count() >= 3
+    assert all(case.nodes.filter(parent__isnull=False).exists() for case in Case.objects.all())
+
+
+def test_the_demo_has_calls_and_chats(demo):
+    assert ImportRun.objects.filter(imported__gt=100).exists()
+    phone_orders = Ticket.objects.filter(channel="phone")
+    assert CallRecord.objects.filter(ticket__in=phone_orders).count() == phone_orders.count()
+    assert CallRecord.objects.filter(outcome="abandoned").exists()
+    assert ChatSession.objects.filter(state="ended", ticket__isnull=False).count() >= 5
+
+
+def test_the_demo_escalates_a_handful_not_everything(demo):
+    gm = User.objects.get(username="gm")
+    assert Notification.objects.filter(user=gm, kind="escalation").count() < 15
+    assert Notification.objects.filter(user=gm).count() < 15  # departments have heads of their own
+    assert not Escalation.objects.filter(to_user=gm).exists()
+    assert 1 <= SlaClock.objects.filter(state=SlaClock.State.RUNNING, breached_at__isnull=False).count() <= 10
+    assert Escalation.objects.filter(reason="breach").count() <= 10
+
+
+def test_each_work_order_has_a_category_that_fits_it(demo):
+    checked = 0
+    for ticket in Ticket.objects.exclude(category=None).select_related("category"):
+        words = CATEGORY_WORDS[ticket.category.name]
+        assert any(w in ticket.title + ticket.content for w in words), (ticket.title, ticket.category.name)
+        checked += 1
+    assert checked >= 110

@@ -1,22 +1,46 @@
 """Demo data that makes Kefu understandable at first sight (the `kefu_demo` command; `kefu run` loads
 it into an empty database). It sits at the top of the app layers: it may use every app.
 
-A department-store service center (百货商场客服中心) with its departments, a dozen staff in every
-role, customers, categories, SLA policies on a day + evening calendar, and a few hundred work
-orders spread over every state, some breaching. Work orders are made through the same services
-agents use, with `now` moved into the past, so every timeline, clock and escalation is real.
+A department-store service center (百货商场客服中心) with its departments (each with a head of its
+own), staff in every role, customers, categories, SLA policies on a day + evening calendar, and a few
+hundred work orders over the last four weeks, in every state. Every feature has something in it on
+first start (tests/demo checks each):
+
+* work orders (this module): those still being handled are young, well inside their SLA, except a
+  handful made overdue on purpose, so the escalation ladder shows a few escalations, not hundreds;
+  finished ones spread over the month; each has the category an agent would pick for its text;
+* callbacks and satisfaction (kefu.demo.callbacks): a plan per kind of work order, a month of
+  callbacks and survey answers replayed in time order, today's callbacks waiting in the queue;
+* the service standard (kefu.demo.standard): phrase rules, scripts with variables, a case library;
+* calls and chats (kefu.demo.contacts): a month of the hotline's call log, imported, each phone work
+  order linked to its call, and finished live chats.
+
+Everything is made through the same services staff use, with `now` moved into the past, so every
+timeline, clock, escalation and figure is real. Loading refuses to run twice (staff already exist).
+
+Language: what the store's customers and staff say and write (work orders, chats, scripts' text,
+cases, callback questions) is Chinese, as in a Chinese store; names staff pick from lists (callback
+plans and script, knowledge scripts, cases) are "中文 · English" so either language reads them; the
+system's own labels (roles, states, kinds) come from the apps' translated choices. The printed logins
+give each role in English with its Chinese name.
 """
 
 import random
 from datetime import datetime, time, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
+from kefu.callbacks.services import callback_plans_generate
+from kefu.core.calendars import business_time_between, load_calendar
 from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.demo.articles import seed_articles
+from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
+from kefu.demo.contacts import agent_lines_load, chats_load, hotline_calls_load
+from kefu.demo.standard import service_standard_load
 from kefu.intake.chat.demo import chat_demo_load
 from kefu.tickets.models import (
     Category,
@@ -27,6 +51,7 @@ from kefu.tickets.models import (
     Severity,
     SlaPolicy,
     Status,
+    Ticket,
     TicketType,
 )
 from kefu.tickets.services import (
@@ -38,35 +63,60 @@ from kefu.tickets.services import (
     ticket_merge,
     ticket_transition,
 )
+from kefu.tickets.services.sla import policy_for
 
 DEMO_PASSWORD = "kefu1234"
 
-# (username, display name, role, department code, superior username, groups)
+# (username, display name, role, department code, superior username, groups). Every department has
+# a head of its own, so dispatches and late replies reach that head, not the general manager.
 STAFF = [
     ("gm", "王建国", Role.GENERAL_MANAGER, "center", None, []),
     ("manager", "李敏", Role.MANAGER, "center", "gm", []),
-    ("supervisor", "张伟", Role.SUPERVISOR, "center", "manager", ["热线一组", "热线二组"]),
-    ("agent", "刘洋", Role.AGENT, "center", "supervisor", ["热线一组"]),
-    ("agent2", "陈静", Role.AGENT, "center", "supervisor", ["热线一组"]),
+    ("supervisor", "张伟", Role.SUPERVISOR, "center", "manager", ["热线一组", "热线二组", "回访组"]),
+    ("agent", "刘洋", Role.AGENT, "center", "supervisor", ["热线一组", "回访组"]),
+    ("agent2", "陈静", Role.AGENT, "center", "supervisor", ["热线一组", "回访组"]),
     ("agent3", "杨帆", Role.AGENT, "center", "supervisor", ["热线二组"]),
     ("agent4", "赵磊", Role.AGENT, "center", "supervisor", ["热线二组"]),
     ("qa", "周婷", Role.QA, "center", "manager", []),
     ("logistics", "吴强", Role.DEPARTMENT_STAFF, "logistics", "logistics_head", []),
     ("logistics_head", "郑华", Role.MANAGER, "logistics", "gm", []),
-    ("repair", "孙悦", Role.DEPARTMENT_STAFF, "repair", "gm", []),
-    ("store", "何佳", Role.DEPARTMENT_STAFF, "store", "gm", []),
+    ("repair", "孙悦", Role.DEPARTMENT_STAFF, "repair", "repair_head", []),
+    ("repair_head", "钱进", Role.MANAGER, "repair", "gm", []),
+    ("store", "何佳", Role.DEPARTMENT_STAFF, "store", "store_head", []),
+    ("store_head", "马丽", Role.MANAGER, "store", "gm", []),
+    ("finance_head", "冯婷", Role.MANAGER, "finance", "gm", []),
+    ("quality_head", "蒋涛", Role.MANAGER, "quality", "gm", []),
     ("admin", "系统管理员", Role.ADMIN, "center", None, []),
 ]
+HEADS = {
+    "center": "manager",  # 客服经理 heads the center; the general manager is above them
+    "logistics": "logistics_head",
+    "repair": "repair_head",
+    "store": "store_head",
+    "finance": "finance_head",
+    "quality": "quality_head",
+}
+#: Receives complaints about the general manager (集团董事会); not a person on the ladder.
+BOARD = ("board", "集团董事会", Role.GENERAL_MANAGER)
 
-DEMO_LOGINS = [
-    ("agent", DEMO_PASSWORD, "客服代表 Agent"),
-    ("supervisor", DEMO_PASSWORD, "客服主管 Supervisor"),
-    ("manager", DEMO_PASSWORD, "客服经理 Manager"),
-    ("gm", DEMO_PASSWORD, "总经理 General manager"),
-    ("qa", DEMO_PASSWORD, "质检员 QA inspector"),
-    ("logistics", DEMO_PASSWORD, "协同部门 Department staff (物流部)"),
-    ("admin", DEMO_PASSWORD, "管理员 Administrator (also /admin/)"),
-]
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, password, who) for every demo account, once each, in the order of STAFF: what
+    `kefu_demo` and `kefu run` print. The role is given in English with its Chinese name."""
+    from django.utils import translation
+
+    names = dict((code, name) for code, name, _parent, _center in DEPARTMENTS)
+    rows = []
+    with translation.override("en"):
+        for username, display, role, dept, _superior, _groups in STAFF:
+            rows.append((username, DEMO_PASSWORD, f"{Role(role).label} · {display} · {names[dept]}"))
+        username, display, role = BOARD
+        rows.append((username, DEMO_PASSWORD, f"{Role(role).label} · {display} (board contact)"))
+    return rows
+
+
+#: Kept for callers that import the list; the same rows as demo_logins().
+DEMO_LOGINS = demo_logins
 
 DEPARTMENTS = [
     ("center", "客服中心", None, True),
@@ -107,6 +157,7 @@ CATEGORIES = {
         "退款进度",
         "虚假宣传",
         "环境设施",
+        "会员积分",
     ],
     TicketType.SUGGESTION: ["服务流程", "商品品类", "门店环境", "线上商城"],
     TicketType.PRAISE: ["服务人员", "售后服务"],
@@ -115,6 +166,8 @@ CATEGORIES = {
     TicketType.OTHER: ["其他"],
 }
 
+# Each work order's (title, what the customer said, their demand, department to dispatch to, category):
+# the category is the one an agent would pick for that text (tests/demo checks them by keyword).
 TEXTS = {
     TicketType.COMPLAINT: [
         (
@@ -122,77 +175,136 @@ TEXTS = {
             "我上周五下的订单，物流信息三天没有更新，打了快递电话也没人接，到底什么时候能送到？",
             "尽快送货，给个准确时间",
             "logistics",
+            "物流配送",
         ),
         (
             "收银员态度恶劣",
             "今天下午在一楼收银台结账，收银员态度很差，问她问题直接说不知道，还翻白眼。",
             "要求道歉并处理该员工",
             "store",
+            "服务态度",
         ),
         (
             "新买的电饭煲用了两天就坏了",
             "上周在三楼家电区买的电饭煲，用了两天就不加热了，这个质量太差了。",
             "换新的或者退款",
             "quality",
+            "商品质量",
         ),
         (
             "退款一周了还没到账",
             "我申请退款已经一周了，系统显示已退款，但是银行卡一直没收到钱。",
             "尽快退款到账",
             "finance",
+            "退款进度",
         ),
         (
             "维修师傅上门迟到两小时",
             "约好上午十点上门修空调，师傅十二点才到，也没有提前打电话说明。",
             "要求给个说法，补偿",
             "repair",
+            "售后维修",
         ),
         (
             "促销价格和结账价格不一致",
             "货架上标的促销价是199元，结账的时候按299元收的，导购说活动结束了但标签没换。",
             "退还差价",
             "store",
+            "价格争议",
         ),
         (
             "送货上门时把家具磕坏了",
             "今天送来的衣柜侧面有明显磕痕，送货员说是出厂就有的，我不认可。",
             "换一个新的衣柜",
             "logistics",
+            "物流配送",
         ),
-        ("商场洗手间卫生太差", "四楼洗手间没有纸，地面很脏，味道很大，希望管理一下。", "尽快整改", "store"),
+        (
+            "商场洗手间卫生太差",
+            "四楼洗手间没有纸，地面很脏，味道很大，希望管理一下。",
+            "尽快整改",
+            "store",
+            "环境设施",
+        ),
         (
             "会员积分被清零",
             "我的会员积分突然被清零了，之前有两万多积分，没有收到任何通知。",
             "恢复积分",
             "finance",
+            "会员积分",
         ),
-        ("手机屏幕有坏点", "刚买的手机屏幕右上角有一个亮点，要求换货被门店拒绝了。", "换货", "quality"),
+        (
+            "手机屏幕有坏点",
+            "刚买的手机屏幕右上角有一个亮点，要求换货被门店拒绝了。",
+            "换货",
+            "quality",
+            "商品质量",
+        ),
     ],
     TicketType.CONSULTATION: [
-        ("周末营业时间", "请问这周末商场几点开门，几点关门？地下停车场收费吗？", "", ""),
-        ("发票怎么开", "网上下单的商品怎么开增值税专用发票，需要提供什么资料？", "", ""),
-        ("积分怎么兑换", "会员积分可以兑换什么礼品，积分有没有有效期？", "", ""),
-        ("订单什么时候发货", "我昨天下的订单显示待发货，一般多久能发货？", "", ""),
-        ("礼品卡能不能在线上用", "商场的礼品卡能不能在网上商城使用？余额怎么查？", "", ""),
-        ("空调保修多久", "在你们这里买的空调保修几年，压缩机是单独保修吗？", "", ""),
+        (
+            "周末营业时间",
+            "请问这周末商场几点开门，几点关门？地下停车场收费吗？",
+            "",
+            "",
+            "门店地址与营业时间",
+        ),
+        ("发票怎么开", "网上下单的商品怎么开增值税专用发票，需要提供什么资料？", "", "", "发票开具"),
+        ("积分怎么兑换", "会员积分可以兑换什么礼品，积分有没有有效期？", "", "", "会员与积分"),
+        ("订单什么时候发货", "我昨天下的订单显示待发货，一般多久能发货？", "", "", "订单查询"),
+        ("礼品卡能不能在线上用", "商场的礼品卡能不能在网上商城使用？余额怎么查？", "", "", "礼品卡"),
+        ("空调保修多久", "在你们这里买的空调保修几年，压缩机是单独保修吗？", "", "", "保修政策"),
     ],
     TicketType.SUGGESTION: [
-        ("建议增加母婴室", "三楼儿童区附近没有母婴室，带孩子很不方便，建议增加一个。", "", ""),
-        ("线上商城希望支持到店自提", "希望网上下单可以选择到门店自提，这样不用等快递。", "", ""),
+        ("建议增加母婴室", "三楼儿童区附近没有母婴室，带孩子很不方便，建议增加一个。", "", "", "门店环境"),
+        ("线上商城希望支持到店自提", "希望网上下单可以选择到门店自提，这样不用等快递。", "", "", "线上商城"),
     ],
     TicketType.PRAISE: [
-        ("表扬家电区导购小李", "家电区的导购小李非常耐心，帮我比较了好几款冰箱，服务很专业。", "", ""),
-        ("维修师傅很专业", "今天上门的维修师傅很专业，很快就修好了洗衣机，还帮忙清理了现场。", "", ""),
+        (
+            "表扬家电区导购小李",
+            "家电区的导购小李非常耐心，帮我比较了好几款冰箱，服务很专业。",
+            "",
+            "",
+            "服务人员",
+        ),
+        (
+            "维修师傅很专业",
+            "今天上门的维修师傅很专业，很快就修好了洗衣机，还帮忙清理了现场。",
+            "",
+            "",
+            "售后服务",
+        ),
     ],
     TicketType.REPAIR: [
-        ("洗衣机不排水", "家里的滚筒洗衣机洗完衣服不排水，显示故障代码E21。", "上门维修", "repair"),
-        ("电视机无法开机", "去年买的电视机突然无法开机，指示灯一直闪。", "尽快上门", "repair"),
+        ("洗衣机不排水", "家里的滚筒洗衣机洗完衣服不排水，显示故障代码E21。", "上门维修", "repair", "家电"),
+        ("电视机无法开机", "去年买的电视机突然无法开机，指示灯一直闪。", "尽快上门", "repair", "家电"),
+        (
+            "笔记本电脑充不进电",
+            "在数码区买的笔记本电脑插上电源不充电，电池一直显示0%。",
+            "检测维修",
+            "repair",
+            "数码",
+        ),
+        ("沙发扶手松动", "半年前买的布艺沙发，左边扶手松动，一坐就晃。", "上门加固", "repair", "家具"),
     ],
     TicketType.RETURN: [
-        ("衣服尺码不合适要换货", "网上买的外套尺码偏小，想换大一号，吊牌还在。", "换大一码", "store"),
-        ("七天无理由退货", "收到的蓝牙耳机不喜欢，还没拆封，申请七天无理由退货。", "退货退款", "logistics"),
+        ("衣服尺码不合适要换货", "网上买的外套尺码偏小，想换大一号，吊牌还在。", "换大一码", "store", "换货"),
+        (
+            "七天无理由退货",
+            "收到的蓝牙耳机不喜欢，还没拆封，申请七天无理由退货。",
+            "退货退款",
+            "logistics",
+            "七天无理由",
+        ),
+        (
+            "羽绒服跑绒要退货",
+            "上周买的羽绒服穿了两次就到处跑绒，要求按质量问题退货。",
+            "退货退款",
+            "quality",
+            "质量问题退货",
+        ),
     ],
-    TicketType.OTHER: [("失物招领", "昨天在五楼餐厅丢了一个黑色钱包，请问有没有人捡到？", "", "")],
+    TicketType.OTHER: [("失物招领", "昨天在五楼餐厅丢了一个黑色钱包，请问有没有人捡到？", "", "", "其他")],
 }
 
 SURNAMES = (
@@ -242,15 +354,22 @@ PLACES = [
 ]
 
 
+# Prefixes China's carriers assign to mobiles (phonenumbers knows them all as valid CN mobiles).
+MOBILE_PREFIXES = ("135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186", "187", "188")
+
+
+def mobile_number(rng: random.Random) -> str:
+    """A valid-looking Chinese mobile number: a carrier prefix and eight digits."""
+    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
+
+
 def _customers(rng: random.Random, count: int) -> list[Customer]:
     customers = []
     for i in range(count):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         tier = rng.choices(Tier.values, weights=[70, 15, 10, 5])[0]
         customer = Customer.objects.create(name=name, tier=tier)
-        CustomerPhone.objects.create(
-            customer=customer, number=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
-        )
+        CustomerPhone.objects.create(customer=customer, number=mobile_number(rng))
         if i % 3 == 0:
             CustomerEmail.objects.create(customer=customer, address=f"customer{i}@example.com")
         customers.append(customer)
@@ -265,9 +384,11 @@ def _organisation() -> dict[str, User]:
         Skill.objects.create(name=name)
     groups = {
         name: AgentGroup.objects.create(name=name, department=departments["center"])
-        for name in ["热线一组", "热线二组"]
+        for name in ["热线一组", "热线二组", "回访组"]
     }
     users: dict[str, User] = {}
+    # One hash for the one demo password: hashing it for each account took a second apiece.
+    password = make_password(DEMO_PASSWORD)
     for username, display, role, dept, _superior, group_names in STAFF:
         user = User(
             username=username,
@@ -279,7 +400,7 @@ def _organisation() -> dict[str, User]:
             is_staff=role == Role.ADMIN,
             is_superuser=role == Role.ADMIN,
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
         users[username] = user
         for name in group_names:
@@ -290,21 +411,11 @@ def _organisation() -> dict[str, User]:
     for group in groups.values():
         group.leader = users["supervisor"]
         group.save()
-    heads = {
-        "center": "gm",
-        "logistics": "logistics_head",
-        "repair": "gm",
-        "store": "gm",
-        "finance": "gm",
-        "quality": "gm",
-    }
-    for code, head in heads.items():
+    for code, head in HEADS.items():
         departments[code].head = users[head]
         departments[code].save()
-    board = User(
-        username="board", display_name="集团董事会", role=Role.GENERAL_MANAGER, email="board@kefu.example"
-    )
-    board.set_password(DEMO_PASSWORD)
+    board = User(username=BOARD[0], display_name=BOARD[1], role=BOARD[2], email="board@kefu.example")
+    board.password = password
     board.save()
     settings_row = EscalationSettings.load()
     settings_row.board_contact = board
@@ -367,21 +478,29 @@ def policies_load() -> None:
 #: What the demo's resolved work orders tell their customers (the note beside it stays internal).
 CUSTOMER_REPLY = "您反映的问题已核实处理，感谢您的耐心等待。如仍有疑问，欢迎随时联系我们。"
 
-# The state each demo work order is walked to, with its weight.
+# The state each demo work order is walked to, with its weight. Work orders still being handled are
+# young (well inside their SLA); finished ones spread over the last four weeks.
 TARGETS = [
-    ("new", 8),
-    ("accepted", 8),
-    ("in_progress", 14),
-    ("waiting_customer", 4),
-    ("dispatched", 12),
-    ("department_replied", 6),
-    ("resolved", 8),
+    ("new", 4),
+    ("accepted", 5),
+    ("in_progress", 8),
+    ("waiting_customer", 3),
+    ("dispatched", 7),
+    ("department_replied", 4),
+    ("resolved", 3),
     ("awaiting_callback", 8),
-    ("closed", 26),
+    ("closed", 52),
     ("cancelled", 2),
     ("merged", 2),
     ("reopened", 2),
 ]
+OPEN_TARGETS = {"new", "accepted", "in_progress", "waiting_customer", "dispatched", "department_replied"}
+#: Walked to "resolved"; kefu.demo.callbacks then calls the customer back (or the customer answers the
+#: survey) at the time it would have happened, which closes or reopens them.
+RESOLVED_TARGETS = {"resolved", "awaiting_callback", "closed", "reopened"}
+#: Open work orders made overdue on purpose, so the board and the escalation ladder have something to
+#: show: a handful, as in a center that mostly keeps its promises.
+OVERDUE = 4
 
 
 def _walk(
@@ -394,7 +513,8 @@ def _walk(
     rng: random.Random,
     ceiling: datetime,
 ):
-    """Drive one work order to `target` through the services, each step a little later (never in the future)."""
+    """Drive one work order towards `target` through the services, each step a little later (never in
+    the future); returns it when it stopped at "resolved" for the callback history to take over."""
 
     owner = ticket.owner
 
@@ -404,7 +524,7 @@ def _walk(
         return at
 
     if target == "new":
-        return
+        return None
     if target == "cancelled":
         ticket_transition(
             ticket=ticket,
@@ -413,20 +533,20 @@ def _walk(
             note="客户来电说明已自行解决，撤销工单",
             now=later(20),
         )
-        return
+        return None
     if ticket.status == Status.NEW:
-        ticket = ticket_transition(ticket=ticket, action="accept", by=owner or users["agent"], now=later(10))
+        ticket = ticket_transition(ticket=ticket, action="accept", by=owner or users["agent"], now=later(6))
         owner = ticket.owner
     if target == "accepted":
-        return
-    ticket = ticket_transition(ticket=ticket, action="start", by=owner, now=later(30))
+        return None
+    ticket = ticket_transition(ticket=ticket, action="start", by=owner, now=later(20))
     if target == "in_progress":
-        return
+        return None
     if target == "waiting_customer":
         ticket_transition(
-            ticket=ticket, action="wait_customer", by=owner, note="请客户补充订单截图", now=later(60)
+            ticket=ticket, action="wait_customer", by=owner, note="请客户补充订单截图", now=later(40)
         )
-        return
+        return None
     if target == "merged":
         other = (
             type(ticket)
@@ -439,60 +559,69 @@ def _walk(
             ticket_merge(
                 ticket=ticket, into=other, by=users["supervisor"], note="同一客户重复来电", now=later(30)
             )
-            return
+            return None
         ticket_transition(
             ticket=ticket, action="cancel", by=users["supervisor"], note="重复登记", now=later(30)
         )
-        return
-    if dept_code and target in (
-        "dispatched",
-        "department_replied",
-        "resolved",
-        "awaiting_callback",
-        "closed",
-        "reopened",
-    ):
+        return None
+    if dept_code and target in RESOLVED_TARGETS | {"dispatched", "department_replied"}:
         department = departments[dept_code]
         dispatches = ticket_dispatch(
             ticket=ticket,
             by=owner,
             department_ids=[department.pk],
             instructions="请核实情况并在期限内回复处理结果",
-            now=later(60),
+            now=later(40),
         )
         if target == "dispatched":
-            return
+            return None
         staff = department.members.filter(role=Role.DEPARTMENT_STAFF).first() or department.head
         dispatch_reply(
             dispatch=Dispatch.objects.get(pk=dispatches[0].pk),
             by=staff,
             reply="已核实，已与客户联系并处理完毕：补发商品/安排上门，客户表示认可。",
-            now=later(600),
+            now=later(300),
         )
         if target == "department_replied":
-            return
-    elif target == "dispatched":
-        return
+            return None
+    elif target in ("dispatched", "department_replied"):
+        return None
     ticket = type(ticket).objects.get(pk=ticket.pk)
-    ticket = ticket_transition(
+    return ticket_transition(
         ticket=ticket,
         action="resolve",
         by=owner,
         note="已向客户反馈处理结果，客户表示接受。",
         customer_reply=CUSTOMER_REPLY,
-        now=later(120),
+        now=later(90),
     )
-    if target == "resolved":
-        return
-    ticket = ticket_transition(ticket=ticket, action="request_callback", by=owner, now=later(30))
-    if target == "awaiting_callback":
-        return
-    if target == "reopened":
-        ticket_transition(
-            ticket=ticket, action="reopen", by=owner, note="回访时客户表示问题未解决，不满意", now=later(600)
-        )
-        return
-    ticket_transition(ticket=ticket, action="close", by=owner, note="回访满意", now=later(600))
+
+
+def _created_at(target: str, policy, now: datetime, rng: random.Random, overdue: bool) -> datetime:
+    """When a work order walked to `target` was recorded: open ones inside their policy's budget
+    (measured in working time on its calendar, so a weekend does not make them late), finished ones
+    any time in the last four weeks, the `overdue` ones a little past their deadline."""
+    if target in RESOLVED_TARGETS - {"closed"}:
+        return now - timedelta(hours=rng.uniform(3, 20))
+    if target not in OPEN_TARGETS:
+        return now - timedelta(days=rng.uniform(1.5, 28), minutes=rng.randint(0, 600))
+    calendar = load_calendar(policy.calendar_id if policy else None)
+    if target == "new":
+        budget = policy.first_response_minutes if policy else 30
+    else:
+        budget = policy.resolution_minutes if policy else 24 * 60
+    if overdue:
+        age = timedelta(minutes=budget * rng.uniform(1.2, 1.6))
+        while business_time_between(calendar, now - age, now) < timedelta(minutes=budget * 1.1):
+            age += timedelta(hours=2)
+        return now - age
+    share = rng.uniform(0.05, 0.5) if target != "new" else rng.uniform(0.1, 0.5)
+    age = timedelta(minutes=budget * rng.uniform(0.3, 1.0))
+    while age > timedelta(minutes=2) and business_time_between(calendar, now - age, now) > timedelta(
+        minutes=budget * share
+    ):
+        age *= 0.6
+    return now - age
 
 
 @transaction.atomic
@@ -507,8 +636,13 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     people = _organisation()
     departments = people.pop("_departments")
     customers = _customers(rng, 120)
+    service_standard_load(editor=people["manager"], trainer=people["qa"])
+    # >>> Knowledge articles (知识库文章): seeded here, by kefu.demo.articles (branch kbsearch; the lead
+    # wires it in). Nothing else in the demo writes articles. <<<
+    callback_plans = callback_plans_load(team=AgentGroup.objects.get(name="回访组"))
+    agent_lines_load([people[n] for n in ("agent", "agent2", "agent3", "agent4", "supervisor")])
     agents = [people[n] for n in ("agent", "agent2", "agent3", "agent4")]
-    categories = {t: list(Category.objects.filter(ticket_type=t)) for t in TicketType.values}
+    categories = {(c.ticket_type, c.name): c for c in Category.objects.all()}
     type_weights = [
         (TicketType.COMPLAINT, 40),
         (TicketType.CONSULTATION, 30),
@@ -530,23 +664,62 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         (Channel.SMS, 3),
         (Channel.ONSITE, 2),
     ]
+    # First what each work order will be (so the PBX log holding their calls can be imported before
+    # they are recorded, as it would have been), then the work orders themselves.
+    specs = []
     made = 0
+    overdue_left = OVERDUE
     for i in range(tickets):
         ticket_type = rng.choices([t for t, _ in type_weights], weights=[w for _, w in type_weights])[0]
         channel = rng.choices([c for c, _ in channel_weights], weights=[w for _, w in channel_weights])[0]
-        title, content, demands, dept_code = rng.choice(TEXTS[ticket_type])
         customer = rng.choice(customers)
         target = rng.choices([t for t, _ in TARGETS], weights=[w for _, w in TARGETS])[0]
-        # Older work orders are further along; the newest are still open.
-        age_days = rng.uniform(0, 2) if target in ("new", "accepted") else rng.uniform(0.5, 28)
-        created = now - timedelta(days=age_days, minutes=rng.randint(0, 600))
-        agent = rng.choice(agents)
-        self_service = channel in (Channel.PORTAL, Channel.EMAIL)
         severity = (
             Severity.MAJOR
-            if ticket_type == TicketType.COMPLAINT and rng.random() < 0.08
+            if ticket_type == TicketType.COMPLAINT and rng.random() < 0.05
             else Severity.GENERAL
         )
+        overdue = (
+            overdue_left > 0 and target in ("in_progress", "dispatched") and severity == Severity.GENERAL
+        )
+        overdue_left -= overdue
+        policy = policy_for(Ticket(ticket_type=ticket_type, severity=severity, customer=customer))
+        specs.append(
+            {
+                "i": i,
+                "type": ticket_type,
+                "channel": channel,
+                "text": rng.choice(TEXTS[ticket_type]),
+                "customer": customer,
+                "target": target,
+                "severity": severity,
+                "agent": rng.choice(agents),
+                "created": _created_at(target, policy, now, rng, overdue),
+            }
+        )
+    ticket_calls = [
+        (f"demo-{s['i']}", s["agent"], s["customer"].primary_phone, s["created"] - timedelta(minutes=4))
+        for s in specs
+        if s["channel"] == Channel.PHONE
+    ]
+    calls = hotline_calls_load(
+        agents=agents,
+        customers=customers,
+        rng=rng,
+        now=now,
+        by=people["supervisor"],
+        ticket_calls=ticket_calls,
+    )
+    # Chats first: each becomes a work order of its own (a later one for the same customer would
+    # have been answered on that customer's open work order instead).
+    resolved = chats_load(agents=agents[:2], customers=customers, rng=rng, now=now)
+    for spec in specs:
+        i, ticket_type, channel, customer, target, agent, created, severity = (
+            spec["i"], spec["type"], spec["channel"], spec["customer"], spec["target"], spec["agent"],
+            spec["created"], spec["severity"],
+        )  # fmt: skip
+        title, content, demands, dept_code, category_name = spec["text"]
+        self_service = channel in (Channel.PORTAL, Channel.EMAIL)
         subject_person = (
             people["agent3"]
             if ticket_type == TicketType.COMPLAINT and "态度" in title and i % 2 and agent != people["agent3"]
@@ -561,7 +734,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             demands=demands,
             customer_name=customer.name,
             customer_phone=customer.primary_phone,
-            category_id=rng.choice(categories[ticket_type]).pk,
+            category_id=categories[ticket_type, category_name].pk,
             severity=severity,
             priority=Priority.HIGH
             if severity == Severity.MAJOR
@@ -569,7 +742,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
             location=rng.choice(PLACES),
             subject_person_id=subject_person.pk if subject_person else None,
             subject_product="电饭煲" if "电饭煲" in title else "",
-            group_id=agent.agent_groups.first().pk,
+            group_id=agent.agent_groups.exclude(name="回访组").first().pk,
             channel_details=_demo_channel_details(channel, created, rng, i),
             now=created,
         ).ticket
@@ -585,25 +758,33 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
                 external_id=f"demo-{i}",
                 now=created,
             )
+        ceiling = now - timedelta(minutes=1)
         if self_service and target not in ("new", "cancelled"):
-            accepted_at = min(created + timedelta(minutes=rng.randint(5, 90)), now - timedelta(minutes=1))
+            accepted_at = min(created + timedelta(minutes=rng.randint(3, 20)), ceiling)
             ticket = ticket_transition(ticket=ticket, action="accept", by=agent, now=accepted_at)
-        _walk(
-            ticket,
-            target,
-            people,
-            departments,
-            dept_code,
-            created + timedelta(minutes=5),
-            rng,
-            ceiling=now - timedelta(minutes=1),
+        done = _walk(
+            ticket, target, people, departments, dept_code, created + timedelta(minutes=2), rng, ceiling
         )
+        if done is not None:
+            resolved.append((done, target))
         made += 1
     _recusal_demo(people, departments, customers[0], now - timedelta(hours=3))
+    history = callback_history(
+        resolved=resolved, plans=callback_plans, callers=[people["agent"], people["agent2"]], rng=rng, now=now
+    )
     swept = sla_sweep(now=now)
+    care_plan_load(team=AgentGroup.objects.get(name="回访组"))
+    callback_plans_generate(now=now)
     chat_demo_load()
     seed_articles()
-    return {"skipped": False, "tickets": made, "customers": len(customers), **swept}
+    return {
+        "skipped": False,
+        "tickets": made,
+        "customers": len(customers),
+        **swept,
+        **history,
+        "calls": calls,
+    }
 
 
 def _recusal_demo(people: dict, departments: dict, customer: Customer, at: datetime) -> None:

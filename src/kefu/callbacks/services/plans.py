@@ -39,9 +39,11 @@ def _resolved_plan(plan: CallbackPlan, now: datetime) -> int:
     """Tasks in batches (INSERT ... ON CONFLICT DO NOTHING through bulk_create), each batch's work
     orders moved to "awaiting callback" by the ticket services' bulk transition in the same
     transaction. A work order being edited at that moment is skipped and met again next run."""
-    tickets = Ticket.objects.filter(status__in=RESOLVED_STATES, resolved_at__gte=now - LOOKBACK).exclude(
-        customer_phone=""
-    )
+    # Resolved by `now`: a sweep run for a moment in the past (kefu.demo replays a month) sees only
+    # what was resolved by then.
+    tickets = Ticket.objects.filter(
+        status__in=RESOLVED_STATES, resolved_at__gte=now - LOOKBACK, resolved_at__lte=now
+    ).exclude(customer_phone="")
     if plan.ticket_types:
         tickets = tickets.filter(ticket_type__in=plan.ticket_types)
     existing = {
