@@ -637,8 +637,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     departments = people.pop("_departments")
     customers = _customers(rng, 120)
     service_standard_load(editor=people["manager"], trainer=people["qa"])
-    # >>> Knowledge articles (知识库文章): seeded here, by kefu.demo.articles (branch kbsearch; the lead
-    # wires it in). Nothing else in the demo writes articles. <<<
+    seed_articles(by=people["manager"])  # the knowledge base (知识库) agents and customers search
     callback_plans = callback_plans_load(team=AgentGroup.objects.get(name="回访组"))
     agent_lines_load([people[n] for n in ("agent", "agent2", "agent3", "agent4", "supervisor")])
     agents = [people[n] for n in ("agent", "agent2", "agent3", "agent4")]
@@ -776,7 +775,6 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     care_plan_load(team=AgentGroup.objects.get(name="回访组"))
     callback_plans_generate(now=now)
     chat_demo_load()
-    seed_articles()
     return {
         "skipped": False,
         "tickets": made,
