@@ -127,9 +127,16 @@ def hotline_calls_load(
 
 
 def _stranger(rng: random.Random) -> str:
-    from kefu.demo.data import mobile_number
-
     return mobile_number(rng)
+
+
+# Prefixes China's carriers assign to mobiles (phonenumbers knows them all as valid CN mobiles).
+MOBILE_PREFIXES = ("135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186", "187", "188")
+
+
+def mobile_number(rng: random.Random) -> str:
+    """A valid-looking Chinese mobile number: a carrier prefix and eight digits."""
+    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
 
 
 def chats_load(*, agents, customers, rng: random.Random, now: datetime) -> list:

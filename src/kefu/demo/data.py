@@ -39,7 +39,7 @@ from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
-from kefu.demo.contacts import agent_lines_load, chats_load, hotline_calls_load
+from kefu.demo.contacts import agent_lines_load, chats_load, hotline_calls_load, mobile_number
 from kefu.demo.standard import service_standard_load
 from kefu.intake.chat.demo import chat_demo_load
 from kefu.tickets.models import (
@@ -352,15 +352,6 @@ PLACES = [
     "网上商城",
     "服务台",
 ]
-
-
-# Prefixes China's carriers assign to mobiles (phonenumbers knows them all as valid CN mobiles).
-MOBILE_PREFIXES = ("135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186", "187", "188")
-
-
-def mobile_number(rng: random.Random) -> str:
-    """A valid-looking Chinese mobile number: a carrier prefix and eight digits."""
-    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
 
 
 def _customers(rng: random.Random, count: int) -> list[Customer]:
