@@ -391,6 +391,7 @@ def main() -> None:
         help="one operation only (e.g. --only create --think 0 --agents 20: a burst of creations)",
     )
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--logs", type=Path, help="copy the servers' logs into this directory at the end")
     args = parser.parse_args()
     mix = [(args.only, 1)] if args.only else MIX
 
@@ -465,11 +466,17 @@ def main() -> None:
         "machine": {**machine(), "load_average_before": load_before, "load_average_after": load_after},
         **report(stats, wall),
         "servers_cpu_s": round(server_cpu, 1),
+        # what the servers spend per answer, robust to a busy machine (p95s are not)
+        "cpu_ms_per_request": round(server_cpu * 1000 / max(1, sum(len(v) for v in stats.ms.values())), 1),
         **server_log_errors(servers.logs),
     }
     say("waiting for the worker: every work order created gets its acknowledgement SMS")
     result["acknowledgements"] = acknowledgements(env, measured_from, stats.statuses["create"].get("201", 0))
     servers.stop()
+    if args.logs:
+        args.logs.mkdir(parents=True, exist_ok=True)
+        for path in servers.logs:
+            shutil.copy(path, args.logs / path.name)
     result["total_s"] = round(time.perf_counter() - started, 1)
     say(f"{result['requests']} requests, {result['errors']} errors")
     print(json.dumps(result, ensure_ascii=False), flush=True)
