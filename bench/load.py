@@ -391,6 +391,11 @@ def main() -> None:
         help="one operation only (e.g. --only create --think 0 --agents 20: a burst of creations)",
     )
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="sample the web processes with py-spy during the measured run (collapsed stacks, this file)",
+    )
     parser.add_argument("--logs", type=Path, help="copy the servers' logs into this directory at the end")
     args = parser.parse_args()
     mix = [(args.only, 1)] if args.only else MIX
@@ -415,6 +420,7 @@ def main() -> None:
         "PYTHONUNBUFFERED": "1",
     }
     pids_of_servers: list[int] = []
+    pids_of_database: list[int] = []
     if args.embedded:
         profile = "embedded (kefu run: SQLite, SqliteHuey, in-memory channel layer, one process)"
     else:
@@ -422,6 +428,7 @@ def main() -> None:
         cluster = Cluster(args.pg_port)
         atexit.register(cluster.stop, False)
         env["KEFU_DATABASE_URL"] = cluster.start()
+        pids_of_database.append(int((cluster.dir / "data" / "postmaster.pid").read_text().split()[0]))
         redis = RedisServer(args.redis_port)
         atexit.register(redis.stop)
         env["KEFU_REDIS_URL"] = redis.start()
@@ -452,9 +459,21 @@ def main() -> None:
         say(f"warming up for {args.warmup:.0f} s (not measured)")
         asyncio.run(drive(base, tokens, args.warmup, args.think, args.seed + 1, mix))
     cpu0 = cpu_seconds(pids + pids_of_servers)
+    db_cpu0 = cpu_seconds(pids_of_database)
     measured_from = datetime.now(UTC).isoformat()
+    spy = None
+    if args.py_spy:
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--nonblocking"]
+            + ["--format", "raw", "-r", "50", "-o", str(args.py_spy), "-p", str(web.pid)],
+            stdout=subprocess.DEVNULL,
+        )
     stats, wall = asyncio.run(drive(base, tokens, args.duration, args.think, args.seed, mix))
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
     server_cpu = cpu_seconds(pids + pids_of_servers) - cpu0
+    database_cpu = cpu_seconds(pids_of_database) - db_cpu0
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     result = {
         "bench": "load",
@@ -468,6 +487,7 @@ def main() -> None:
         "servers_cpu_s": round(server_cpu, 1),
         # what the servers spend per answer, robust to a busy machine (p95s are not)
         "cpu_ms_per_request": round(server_cpu * 1000 / max(1, sum(len(v) for v in stats.ms.values())), 1),
+        "postgresql_cpu_s": round(database_cpu, 1),
         **server_log_errors(servers.logs),
     }
     say("waiting for the worker: every work order created gets its acknowledgement SMS")
