@@ -17,6 +17,8 @@ Each simulated agent loops: think (exponential, mean --think seconds), then one 
   transition  POST /api/tickets/{number}/transitions            (write: accept, start, resolve)
   chat        a visitor's websocket: start a chat, send a line, get the answer (websocket)
 Every answer other than the expected status is an error, counted per operation with a sample.
+The servers' CPU is read from /proc (the web and worker processes, their children and Redis;
+PostgreSQL apart): per request during the run, and for a few seconds after it, with no client.
 Progress goes to stdout; the last line is one JSON object with every figure.
 """
 
@@ -59,6 +61,7 @@ MIX = [
     ("transition", 10),
     ("chat", 5),
 ]
+IDLE_SECONDS = 5  # after the load, how long the servers' CPU is watched with no client
 NEXT_ACTION = {"new": "accept", "accepted": "start", "in_progress": "resolve"}
 SETUP = r"""
 import json, sys
@@ -474,6 +477,11 @@ def main() -> None:
         spy.wait(timeout=60)
     server_cpu = cpu_seconds(pids + pids_of_servers) - cpu0
     database_cpu = cpu_seconds(pids_of_database) - db_cpu0
+    # With no client left, the servers should rest: work here is work nobody asked for (the
+    # chat consumers' tickers that outlived their websockets did this).
+    idle0 = cpu_seconds(pids + pids_of_servers)
+    time.sleep(IDLE_SECONDS)
+    idle_cpu = cpu_seconds(pids + pids_of_servers) - idle0
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     result = {
         "bench": "load",
@@ -488,6 +496,7 @@ def main() -> None:
         # what the servers spend per answer, robust to a busy machine (p95s are not)
         "cpu_ms_per_request": round(server_cpu * 1000 / max(1, sum(len(v) for v in stats.ms.values())), 1),
         "postgresql_cpu_s": round(database_cpu, 1),
+        "servers_idle_cpu_percent": round(100 * idle_cpu / IDLE_SECONDS, 1),
         **server_log_errors(servers.logs),
     }
     say("waiting for the worker: every work order created gets its acknowledgement SMS")
