@@ -17,6 +17,8 @@ Each simulated agent loops: think (exponential, mean --think seconds), then one 
   transition  POST /api/tickets/{number}/transitions            (write: accept, start, resolve)
   chat        a visitor's websocket: start a chat, send a line, get the answer (websocket)
 Every answer other than the expected status is an error, counted per operation with a sample.
+The servers' CPU is read from /proc (the web and worker processes, their children and Redis;
+PostgreSQL apart): per request during the run, and for a few seconds after it, with no client.
 Progress goes to stdout; the last line is one JSON object with every figure.
 """
 
@@ -59,6 +61,7 @@ MIX = [
     ("transition", 10),
     ("chat", 5),
 ]
+IDLE_SECONDS = 5  # after the load, how long the servers' CPU is watched with no client
 NEXT_ACTION = {"new": "accept", "accepted": "start", "in_progress": "resolve"}
 SETUP = r"""
 import json, sys
@@ -395,6 +398,12 @@ def main() -> None:
         help="one operation only (e.g. --only create --think 0 --agents 20: a burst of creations)",
     )
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="sample the web processes with py-spy during the measured run (collapsed stacks, this file)",
+    )
+    parser.add_argument("--logs", type=Path, help="copy the servers' logs into this directory at the end")
     args = parser.parse_args()
     mix = [(args.only, 1)] if args.only else MIX
 
@@ -418,6 +427,7 @@ def main() -> None:
         "PYTHONUNBUFFERED": "1",
     }
     pids_of_servers: list[int] = []
+    pids_of_database: list[int] = []
     if args.embedded:
         profile = "embedded (kefu run: SQLite, SqliteHuey, in-memory channel layer, one process)"
     else:
@@ -425,6 +435,7 @@ def main() -> None:
         cluster = Cluster(args.pg_port)
         atexit.register(cluster.stop, False)
         env["KEFU_DATABASE_URL"] = cluster.start()
+        pids_of_database.append(int((cluster.dir / "data" / "postmaster.pid").read_text().split()[0]))
         redis = RedisServer(args.redis_port)
         atexit.register(redis.stop)
         env["KEFU_REDIS_URL"] = redis.start()
@@ -455,9 +466,26 @@ def main() -> None:
         say(f"warming up for {args.warmup:.0f} s (not measured)")
         asyncio.run(drive(base, tokens, args.warmup, args.think, args.seed + 1, mix))
     cpu0 = cpu_seconds(pids + pids_of_servers)
+    db_cpu0 = cpu_seconds(pids_of_database)
     measured_from = datetime.now(UTC).isoformat()
+    spy = None
+    if args.py_spy:
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--nonblocking"]
+            + ["--format", "raw", "-r", "50", "-o", str(args.py_spy), "-p", str(web.pid)],
+            stdout=subprocess.DEVNULL,
+        )
     stats, wall = asyncio.run(drive(base, tokens, args.duration, args.think, args.seed, mix))
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
     server_cpu = cpu_seconds(pids + pids_of_servers) - cpu0
+    database_cpu = cpu_seconds(pids_of_database) - db_cpu0
+    # With no client left, the servers should rest: work here is work nobody asked for (the
+    # chat consumers' tickers that outlived their websockets did this).
+    idle0 = cpu_seconds(pids + pids_of_servers)
+    time.sleep(IDLE_SECONDS)
+    idle_cpu = cpu_seconds(pids + pids_of_servers) - idle0
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     result = {
         "bench": "load",
@@ -469,11 +497,19 @@ def main() -> None:
         "machine": {**machine(), "load_average_before": load_before, "load_average_after": load_after},
         **report(stats, wall),
         "servers_cpu_s": round(server_cpu, 1),
+        # what the servers spend per answer, robust to a busy machine (p95s are not)
+        "cpu_ms_per_request": round(server_cpu * 1000 / max(1, sum(len(v) for v in stats.ms.values())), 1),
+        "postgresql_cpu_s": round(database_cpu, 1),
+        "servers_idle_cpu_percent": round(100 * idle_cpu / IDLE_SECONDS, 1),
         **server_log_errors(servers.logs),
     }
     say("waiting for the worker: every work order created gets its acknowledgement SMS")
     result["acknowledgements"] = acknowledgements(env, measured_from, stats.statuses["create"].get("201", 0))
     servers.stop()
+    if args.logs:
+        args.logs.mkdir(parents=True, exist_ok=True)
+        for path in servers.logs:
+            shutil.copy(path, args.logs / path.name)
     result["total_s"] = round(time.perf_counter() - started, 1)
     say(f"{result['requests']} requests, {result['errors']} errors")
     print(json.dumps(result, ensure_ascii=False), flush=True)

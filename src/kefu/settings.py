@@ -191,6 +191,18 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- redis: tasks, channel layer, cache -------------------------------------------------------
 REDIS_URL = os.environ.get("KEFU_REDIS_URL", "")
+
+
+def redis_channel_layer(url: str) -> dict:
+    """The Redis channel layer. Each consumer's receive is a BZPOPMIN that Redis answers empty after
+    5 s (channels-redis' brpop_timeout); redis-py 8 gives every read a 5 s socket timeout by
+    default, so the two raced and a waiting websocket died with TimeoutError under load. The read
+    waits longer than the longest blocking command instead (a dead server is still noticed).
+    """
+    host = {"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}
+    return {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host]}}
+
+
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -199,9 +211,7 @@ if REDIS_URL:
         "immediate": False,
         "consumer": {"workers": 4, "worker_type": "thread"},
     }
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     HUEY = {

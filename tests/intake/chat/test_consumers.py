@@ -1,5 +1,7 @@
 """The chat websockets end to end through the channel layer: greeting, relay, typing, transfer, end, leave a message."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -202,5 +204,44 @@ def test_the_agent_socket_refuses_department_staff(org):
     async def scenario():
         connected, _code = await agent(org.logistics_staff).connect()
         assert not connected
+
+    run(scenario)
+
+
+def test_a_visitor_whose_page_closed_under_a_send_is_marked_gone_and_no_longer_swept(org, monkeypatch):
+    """The browser closes just as the server sends (uvicorn raises ClientDisconnected): Channels ends
+    the consumer without calling disconnect(), so the ticker swept for ever and the visitor stayed
+    "present" (the chat was never abandoned)."""
+    from uvicorn.protocols.utils import ClientDisconnected
+
+    from kefu.intake.chat import consumers
+
+    sweeps = []
+    real_sweep = consumers.VisitorConsumer.__dict__["_sweep"]
+
+    async def counted_sweep(self, session_id):
+        sweeps.append(session_id)
+        return await real_sweep.__get__(self)(session_id)
+
+    monkeypatch.setattr(consumers, "TICK_SECONDS", 0.01)
+    monkeypatch.setattr(consumers.VisitorConsumer, "_sweep", counted_sweep)
+
+    async def scenario():
+        customer = await connect(visitor())
+        await customer.send_json_to({"type": "start", "name": "张女士"})
+        await until(customer, "line", sender="system")
+
+        async def page_closed(self, content, close=False):
+            raise ClientDisconnected()
+
+        monkeypatch.setattr(consumers.VisitorConsumer, "send_json", page_closed)
+        await customer.send_json_to({"type": "line", "text": "还在吗"})  # its echo is sent to a closed page
+        with pytest.raises(ClientDisconnected):  # the consumer ended (uvicorn ignores this error)
+            await customer.wait(timeout=5)
+        after_end = len(sweeps)
+        await asyncio.sleep(0.3)
+        assert len(sweeps) <= after_end + 1
+        session = await database_sync_to_async(ChatSession.objects.get)()
+        assert session.visitor_left_at is not None  # the sweep may abandon it
 
     run(scenario)

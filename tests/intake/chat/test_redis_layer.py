@@ -1,5 +1,7 @@
 """Live chat over the Redis channel layer (what several web processes share), against the test command's Redis."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
@@ -11,9 +13,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def redis_layer(settings, redis_url):
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
-    }
+    """The production profile's layer (kefu.settings.redis_channel_layer) on the test command's Redis."""
+    from kefu.settings import redis_channel_layer
+
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
@@ -52,3 +55,21 @@ def test_a_chat_runs_between_visitor_and_agent_over_redis(org, redis_layer):
         await console.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_receive_with_nothing_to_read_outlasts_redis_blocking_pop(redis_layer):
+    """A visitor waiting for an agent sits in receive(): channels-redis blocks 5 s in BZPOPMIN, then
+    asks again. With redis-py's default 5 s read timeout the answer raced the timeout and the
+    websocket died with TimeoutError (the chat errors of bench/load.py)."""
+    layer = get_channel_layer()
+    connection = layer.create_pool(0).make_connection()
+    assert connection.socket_timeout is None or connection.socket_timeout > layer.brpop_timeout
+
+    async def wait_on_an_empty_channel():
+        channel = await layer.new_channel()
+        with pytest.raises(TimeoutError):  # ours, after two of channels-redis' blocking pops
+            await asyncio.wait_for(layer.receive(channel), timeout=2 * layer.brpop_timeout + 1)
+        await layer.send(channel, {"type": "still.here"})
+        assert (await layer.receive(channel))["type"] == "still.here"
+
+    async_to_sync(wait_on_an_empty_channel)()

@@ -94,6 +94,20 @@ def test_dispatch_ignores_away_agents(org):
     assert services.chat_dispatch(now=T0) == []
 
 
+def test_with_no_agent_online_dispatch_neither_reads_nor_locks_the_waiting_queue(org):
+    """Every start routes: reading (FOR UPDATE) the whole queue when nobody can take a chat made the
+    starts wait for each other, seconds apiece under load (bench/load.py's chats)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        start()
+    with CaptureQueriesContext(connection) as queries:
+        assert services.chat_dispatch(now=T0) == []
+    assert not [q["sql"] for q in queries if "intake_chat_chatsession" in q["sql"]]
+    assert ChatSession.objects.filter(state="waiting").count() == 3
+
+
 def test_an_unanswered_offer_expires_and_goes_to_the_next_agent(org):
     online(org.agent, now=T0 - 60 * S)
     online(org.agent2, now=T0)

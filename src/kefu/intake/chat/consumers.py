@@ -6,7 +6,9 @@ number of web processes may serve the same chat.
 """
 
 import asyncio
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -19,6 +21,15 @@ from kefu.intake.chat import events, selectors, services
 from kefu.intake.chat.models import ChatLine, ChatSession
 
 log = logging.getLogger(__name__)
+# Channels runs a consumer outside any ThreadSensitiveContext, so thread-sensitive calls of every
+# websocket in the process queued for asgiref's one shared thread: under load a visitor's frame
+# waited seconds behind other visitors' once-a-second sweeps. Each call here is a whole unit of
+# work (its own transaction, connections closed around it), so it may run in any thread; a pool
+# of a few threads bounds the database connections the consumers hold beside HTTP requests.
+CONSUMER_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chat-consumer")
+in_consumer_thread = functools.partial(
+    database_sync_to_async, thread_sensitive=False, executor=CONSUMER_THREADS
+)
 TICK_SECONDS = 1.0  # how often a waiting visitor's consumer checks offer and wait timeouts
 
 
@@ -26,7 +37,28 @@ def _error(exc: DomainError) -> dict:
     return {"type": "error", **exc.as_dict()}
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class AlwaysDisconnects:
+    """disconnect() runs once, however the socket ended. A send to a socket the browser has just
+    closed raises (uvicorn's ClientDisconnected), which ends the consumer without Channels calling
+    disconnect(): the waiting visitor's ticker then swept every second for ever and kept marking
+    the visitor present, so the chat was never abandoned (bench/load.py's chats, closed as soon as
+    their greeting came, left hundreds of them)."""
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not getattr(self, "disconnected", False):
+                try:
+                    await self.disconnect(1006)
+                except Exception:
+                    log.exception("closing a chat websocket's state failed")
+
+    async def disconnect(self, code):
+        self.disconnected = True
+
+
+class VisitorConsumer(AlwaysDisconnects, AsyncJsonWebsocketConsumer):
     """ws/chat/visitor/<token>/: one browser tab of a website visitor."""
 
     async def connect(self):
@@ -36,6 +68,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = events.visitor_group(self.token)
         self.ticker = None
+        self.gone = False
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         history = await self._history()
@@ -44,19 +77,21 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             self._start_ticker(history["id"], history["state"])
 
     async def disconnect(self, code):
+        await super().disconnect(code)
+        self.gone = True  # the ticker's loop ends on this even if its cancellation is swallowed
         if getattr(self, "ticker", None):
             self.ticker.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self._presence(connected=False)
 
-    @database_sync_to_async
+    @in_consumer_thread
     def _presence(self, *, connected: bool):
         session = ChatSession.objects.filter(token=self.token).first()
         if session is not None and session.is_open:
             services.chat_visitor_presence(session=session, connected=connected)
 
-    @database_sync_to_async
+    @in_consumer_thread
     def _history(self):
         session = ChatSession.objects.filter(token=self.token).select_related("agent", "ticket").first()
         if session is None:
@@ -65,7 +100,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             services.chat_visitor_presence(session=session, connected=True)
         return {"type": "history", **selectors.session_payload(session, lines=True, for_agent=False)}
 
-    @database_sync_to_async
+    @in_consumer_thread
     def _session(self):
         session = ChatSession.objects.filter(token=self.token).first()
         if session is None:
@@ -73,15 +108,21 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         return session
 
     def _start_ticker(self, session_id: int, state: str):
-        if self.ticker is None and state in selectors.QUEUED_STATES:
+        if self.ticker is None and not self.gone and state in selectors.QUEUED_STATES:
             self.ticker = asyncio.ensure_future(self._tick(session_id))
 
     async def _tick(self, session_id: int):
-        """While the chat waits: expire offers and invite to leave a message (idempotent, DB-driven)."""
+        """While the chat waits: expire offers and invite to leave a message (idempotent, DB-driven).
+
+        Not `while True`: a cancellation that lands while the sweep runs in its thread may be
+        absorbed by asgiref; the loop also stops once the socket is gone (see AlwaysDisconnects).
+        """
         interval = min(TICK_SECONDS, settings.KEFU_CHAT_OFFER_SECONDS)
         try:
-            while True:
+            while not self.gone:
                 await asyncio.sleep(interval)
+                if self.gone:
+                    return
                 state = await self._sweep(session_id)
                 if state not in selectors.QUEUED_STATES:
                     return
@@ -90,7 +131,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         except Exception:  # a failed sweep must not kill the websocket; the worker's sweep still runs
             log.exception("chat sweep for session %s failed", session_id)
 
-    @database_sync_to_async
+    @in_consumer_thread
     def _sweep(self, session_id: int) -> str:
         session = ChatSession.objects.filter(pk=session_id).first()
         if session is None:
@@ -106,7 +147,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type") if isinstance(content, dict) else None
         try:
             if kind == "start":
-                session = await database_sync_to_async(services.chat_start)(
+                session = await in_consumer_thread(services.chat_start)(
                     token=self.token,
                     name=str(content.get("name") or ""),
                     phone=str(content.get("phone") or ""),
@@ -118,14 +159,14 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 self._start_ticker(session.pk, ChatSession.State.WAITING)
             elif kind == "line":
                 session = await self._session()
-                await database_sync_to_async(services.chat_post_line)(
+                await in_consumer_thread(services.chat_post_line)(
                     session=session, sender=ChatLine.Sender.CUSTOMER, text=str(content.get("text") or "")
                 )
             elif kind == "typing":
                 await self._typing(bool(content.get("on")))
             elif kind == "leave_message":
                 session = await self._session()
-                await database_sync_to_async(services.chat_leave_message)(
+                await in_consumer_thread(services.chat_leave_message)(
                     session=session,
                     text=str(content.get("text") or ""),
                     name=str(content.get("name") or ""),
@@ -134,7 +175,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 )
             elif kind == "survey":
                 session = await self._session()
-                await database_sync_to_async(services.chat_survey_answer)(
+                await in_consumer_thread(services.chat_survey_answer)(
                     session=session,
                     token=str(content.get("token") or ""),
                     score=str(content.get("score") or ""),
@@ -144,7 +185,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "survey_done"})
             elif kind == "end":
                 session = await self._session()
-                await database_sync_to_async(services.chat_end)(
+                await in_consumer_thread(services.chat_end)(
                     session=session, ended_by=ChatLine.Sender.CUSTOMER
                 )
             else:
@@ -155,7 +196,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(_error(exc))
 
     async def _typing(self, on: bool):
-        agent_id = await database_sync_to_async(
+        agent_id = await in_consumer_thread(
             lambda: (
                 ChatSession.objects.filter(token=self.token, state=ChatSession.State.ACTIVE)
                 .values_list("pk", "agent_id")
@@ -180,7 +221,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             self._start_ticker(payload["id"], payload["state"])
 
 
-class AgentConsumer(AsyncJsonWebsocketConsumer):
+class AgentConsumer(AlwaysDisconnects, AsyncJsonWebsocketConsumer):
     """ws/chat/agent/: an agent's console (signed-in service-center staff only)."""
 
     async def connect(self):
@@ -193,22 +234,23 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await database_sync_to_async(services.agent_console)(agent=user, opened=True)
+        await in_consumer_thread(services.agent_console)(agent=user, opened=True)
         self.counted = True
         await self.send_json(await self._snapshot())
 
     async def disconnect(self, code):
+        await super().disconnect(code)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         if getattr(self, "counted", False):
-            await database_sync_to_async(services.agent_console)(agent=self.user, opened=False)
+            await in_consumer_thread(services.agent_console)(agent=self.user, opened=False)
 
-    @database_sync_to_async
+    @in_consumer_thread
     def _snapshot(self):
         user = User.objects.get(pk=self.user.pk)
         return {**selectors.agent_snapshot(user), "agents": selectors.transfer_targets(user)}
 
-    @database_sync_to_async
+    @in_consumer_thread
     def _run(self, kind: str, content: dict):
         user = User.objects.get(pk=self.user.pk)
         session = None
@@ -254,7 +296,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(_error(exc))
 
     async def _typing(self, content: dict):
-        token = await database_sync_to_async(
+        token = await in_consumer_thread(
             lambda: (
                 ChatSession.objects.filter(
                     pk=content.get("session") or 0, agent_id=self.user.pk, state=ChatSession.State.ACTIVE

@@ -262,6 +262,11 @@ def _invite_leave_message(session: ChatSession, now: datetime, *, no_agent: bool
 def chat_dispatch(*, now: datetime | None = None) -> list[tuple[int, int]]:
     """Offer waiting chats to free agents (the routing rules above); returns (session id, agent id) pairs."""
     now = now or timezone.now()
+    if not selectors.available_statuses().exists():
+        # Nobody to offer to: return before locking every waiting chat. Each start routes, so with
+        # no agent online the starts queued behind each other's lock on the whole, growing queue.
+        # An agent who comes online routes after its own commit, so no chat is left behind.
+        return []
     waiting = list(
         ChatSession.objects.select_for_update().filter(state=State.WAITING).order_by("requested_at", "id")
     )
