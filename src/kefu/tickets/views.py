@@ -23,7 +23,7 @@ from kefu.accounts.forms import report_domain_error
 from kefu.accounts.models import Role
 from kefu.accounts.views import center_staff_required, has_inbox, lead_required, role_required
 from kefu.core.errors import DomainError, StaleVersion
-from kefu.customers.models import normalize_phone
+from kefu.customers.phones import phone_key
 from kefu.tickets import permissions, selectors, services, workflow
 from kefu.tickets.forms import (
     AttachForm,
@@ -170,7 +170,7 @@ def _tab_count(qs) -> str | int:
 def capture(request):
     """Quick capture of a phone call or walk-in (快速登记): nothing is saved unless all of it is."""
     # ?phone= pre-fills the caller's number (the phone channel's screen pop links here).
-    initial = {"customer_phone": normalize_phone(request.GET.get("phone", ""))[:30]}
+    initial = {"customer_phone": phone_key(request.GET.get("phone", ""))}
     form = CaptureForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from kefu.accounts import throttle
 from kefu.accounts.forms import report_domain_error
 from kefu.core.errors import DomainError, NotFound
-from kefu.customers.models import normalize_phone
+from kefu.customers.phones import phone_key
 from kefu.intake.portal import limits, selectors, services
 from kefu.intake.portal.forms import AddInfoForm, RatingForm, SubmitForm, TrackForm
 from kefu.intake.portal.models import Rating
@@ -68,7 +68,7 @@ def submit(request):
                 form.add_error("challenge_answer", _("That is not the right answer; try the new question."))
             valid = False
         if valid:
-            phone = normalize_phone(form.cleaned_data["customer_phone"])
+            phone = phone_key(form.cleaned_data["customer_phone"]) or form.cleaned_data["customer_phone"]
             if limits.over("submitted-phone", phone, settings.KEFU_PORTAL_SUBMITS_PER_PHONE):
                 return _too_many(request)
             try:
@@ -115,12 +115,12 @@ def track(request):
             return _too_many(request)
         if form.is_valid():
             number = form.cleaned_data["number"].strip().upper()
-            phone = normalize_phone(form.cleaned_data["phone"])
+            phone = phone_key(form.cleaned_data["phone"])
             # Guessing a phone for a known number is a login attempt: locked per number and per address.
             if throttle.is_locked(request, username=throttle.portal_username(number)):
                 return throttle.lockout_response(request)
             ticket = Ticket.objects.filter(number=number).first()
-            if ticket is not None and phone and normalize_phone(ticket.customer_phone) == phone:
+            if ticket is not None and phone and phone_key(ticket.customer_phone) == phone:
                 return redirect("intake_portal:ticket", token=tracking_token(ticket))
             throttle.record_failure(request, username=throttle.portal_username(number))
             form.add_error(None, _("We found no work order with this number and phone. Please check both."))
