@@ -9,13 +9,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
+from tests.org import build_org
 
 from kefu.core.errors import ValidationError
 from kefu.core.uploads import check_upload
 from kefu.tickets.models import Attachment, Ticket
-from tests.org import build_org
 
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00" + b"\x00" * 64
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 48
+    + b"PE\x00\x00"
+    + b"\x00" * 64
+)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
 
@@ -51,7 +56,12 @@ def test_accepted_kinds_are_read_from_the_content(name, content, mime):
     [
         ("发票.pdf", EXE, "“发票.pdf” is a .exe program file", "“发票.pdf”实为 .exe 程序文件"),
         ("run.sh", b"rm -rf /\n", "“run.sh” is a .sh file", "“run.sh”实为 .sh 文件"),
-        ("blob.pdf", b"\x00\x01\x02\x03" * 8, "a file of a kind Kefu does not recognise", "“blob.pdf”类型无法识别"),
+        (
+            "blob.pdf",
+            b"\x00\x01\x02\x03" * 8,
+            "a file of a kind Kefu does not recognise",
+            "“blob.pdf”类型无法识别",
+        ),
         ("empty.pdf", b"", "“empty.pdf” is an empty file", "“empty.pdf”是空文件"),
     ],
 )
@@ -106,5 +116,7 @@ def test_the_portal_refuses_an_exe_renamed_pdf_at_the_field(org):
 
     response = Client().post("/portal/", {**form(), "attachments": [upload("发票.pdf", EXE)]})
     assert response.status_code == 400
-    assert re.search(r'id="field-attachments">.*?“发票.pdf”实为 .exe 程序文件', response.content.decode(), re.S)
+    assert re.search(
+        r'id="field-attachments">.*?“发票.pdf”实为 .exe 程序文件', response.content.decode(), re.S
+    )
     assert not Ticket.objects.exists()

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from django.apps import apps
 from django.db import transaction
-from django.utils import translation
 from django.test import Client
+from django.utils import translation
 
 from kefu.callcenter.imports import import_calls
 from kefu.callcenter.models import CallRecord
@@ -99,9 +99,7 @@ def test_api_refuses_an_invalid_number_with_a_field_code(org_api):
     response = org_api.post("/customers", {"name": "x", "phone": "12345"})
     assert response.status_code == 422
     body = response.json()
-    assert body["details"] == [
-        {"field": "phone", "code": "invalid", "message": "12345 不是有效的电话号码。"}
-    ]
+    assert body["details"] == [{"field": "phone", "code": "invalid", "message": "12345 不是有效的电话号码。"}]
     assert Customer.objects.count() == 0
 
 
