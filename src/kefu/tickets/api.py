@@ -11,14 +11,16 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import field_validator
 
 from kefu.accounts.api import DepartmentRef, GroupRef, Id, Moment, Pages, UserRef, user_of
+from kefu.core import idempotency
 from kefu.core.errors import FieldCode, NotFound, ValidationError
 from kefu.tickets import permissions, selectors, services, workflow
 from kefu.tickets.models import (
@@ -457,7 +459,18 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 
 
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
-def ticket_create(request, payload: TicketCreateIn):
+def ticket_create(
+    request,
+    payload: TicketCreateIn,
+    response: HttpResponse,
+    idempotency_key: str = Header(
+        "",
+        alias=idempotency.HEADER,
+        max_length=idempotency.MAX_KEY,
+        description="Send the same key again (within 24 h) to get the first answer instead of a second work order.",
+    ),
+):
+    """Record a work order; with an `Idempotency-Key`, once per key (docs/api.md, Idempotency)."""
     # The service's answer already holds what the detail shows (customer, category, group, the
     # clocks it started). The caller's groups, from the per-process snapshot, give the new work
     # order's group and the answer's actions; not when it is accepted at once, a permission check
@@ -465,8 +478,20 @@ def ticket_create(request, payload: TicketCreateIn):
     user = user_of(request)
     data = payload.dict()
     access = None if data.get("accept") else permissions.Access.of(user, cached=True)
-    created = services.ticket_create(by=user, access=access, **data)
-    return HttpStatus(201, Recorded(created, access))
+    created: list[Created] = []
+
+    def record() -> dict:
+        created.append(services.ticket_create(by=user, access=access, **data))
+        return {"number": created[0].ticket.number}
+
+    result, replayed = idempotency.run_once(
+        scope="api:tickets.create", owner=f"user:{user.pk}", key=idempotency.clean_key(idempotency_key),
+        work=record, body_print=idempotency.fingerprint(data),
+    )  # fmt: skip
+    if replayed:
+        response[idempotency.REPLAYED_HEADER] = "true"
+        return HttpStatus(201, visible_ticket(request, result["number"]))
+    return HttpStatus(201, Recorded(created[0], access))
 
 
 @tickets_router.get("/{number}", response=TicketOut, summary="One work order")

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from kefu.accounts.forms import report_domain_error
 from kefu.accounts.models import Role
 from kefu.accounts.views import center_staff_required, has_inbox, lead_required, role_required
+from kefu.core import idempotency
 from kefu.core.errors import DomainError, StaleVersion
 from kefu.customers.phones import phone_key
 from kefu.tickets import permissions, selectors, services, workflow
@@ -173,16 +174,31 @@ def capture(request):
     initial = {"customer_phone": phone_key(request.GET.get("phone", ""))}
     form = CaptureForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def record() -> dict:
             with transaction.atomic():
                 ticket = services.ticket_create(by=request.user, **form.service_kwargs()).ticket
                 for uploaded in form.cleaned_data["attachments"]:
                     services.ticket_attach(ticket=ticket, by=request.user, uploaded_file=uploaded)
+            return {"number": ticket.number}
+
+        try:
+            # The form's one-time token: a second post of the same form shows the first work order.
+            recorded, replayed = idempotency.run_once(
+                scope="form:tickets.capture", owner=f"user:{request.user.pk}",
+                key=form.cleaned_data["form_token"], work=record,
+            )  # fmt: skip
         except DomainError as exc:
             report_domain_error(request, exc, form)
         else:
-            messages.success(request, _("Work order %(number)s was recorded.") % {"number": ticket.number})
-            return redirect("tickets:detail", number=ticket.number)
+            number = recorded["number"]
+            if replayed:
+                messages.info(
+                    request, _("This form was already sent: work order %(number)s.") % {"number": number}
+                )
+            else:
+                messages.success(request, _("Work order %(number)s was recorded.") % {"number": number})
+            return redirect("tickets:detail", number=number)
     customer_card = selectors.customer_card(user=request.user, phone=form["customer_phone"].value() or "")
     status = 400 if form.is_bound else 200
     return render(request, "tickets/capture.html", {"form": form, **customer_card}, status=status)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kefu.accounts import throttle
 from kefu.accounts.forms import report_domain_error
+from kefu.core import idempotency
 from kefu.core.errors import DomainError, NotFound
 from kefu.customers.phones import phone_key
 from kefu.intake.portal import limits, selectors, services
@@ -72,12 +73,18 @@ def submit(request):
             if limits.over("submitted-phone", phone, settings.KEFU_PORTAL_SUBMITS_PER_PHONE):
                 return _too_many(request)
             try:
-                ticket = services.portal_submit(**form.service_kwargs())
+                # The form's one-time token: the same form sent twice shows the first receipt.
+                recorded, replayed = idempotency.run_once(
+                    scope="form:portal.submit", owner="portal", key=form.cleaned_data["form_token"],
+                    work=lambda: {"id": services.portal_submit(**form.service_kwargs()).pk},
+                )  # fmt: skip
             except DomainError as exc:
                 report_domain_error(request, exc, form)
             else:
-                limits.hit("submitted-ip", ip)
-                limits.hit("submitted-phone", phone)
+                if not replayed:
+                    limits.hit("submitted-ip", ip)
+                    limits.hit("submitted-phone", phone)
+                ticket = Ticket.objects.get(pk=recorded["id"])
                 return redirect("intake_portal:done", token=tracking_token(ticket))
     return render(request, "intake_portal/submit.html", {"form": form}, status=400 if form.is_bound else 200)
 
