@@ -69,6 +69,14 @@ def _remembered(scope: str, owner: str, key: str, print_: str | None, now: datet
     return row
 
 
+def recorded(*, scope: str, owner: str, key: str) -> dict | None:
+    """What the first request with this key created, if it was done (and not yet forgotten)."""
+    if not key:
+        return None
+    row = _remembered(scope, owner, key, None, timezone.now())
+    return row.result if row else None
+
+
 def run_once(
     *,
     scope: str,

@@ -123,6 +123,8 @@ class CaptureForm(RegisterFields):
         label=_("Accept now (I am the first-contact owner)"), required=False, initial=True
     )
     form_token = idempotency.form_token_field()  # the same form posted twice records one work order
+    # Set by the "save anyway" button of the likely-duplicates step (tickets/duplicates.py).
+    save_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = [
         "channel",

@@ -26,6 +26,7 @@ from kefu.core import idempotency
 from kefu.core.errors import DomainError, StaleVersion
 from kefu.customers.phones import phone_key
 from kefu.tickets import permissions, selectors, services, workflow
+from kefu.tickets.duplicates import likely_duplicates
 from kefu.tickets.forms import (
     AttachForm,
     CaptureForm,
@@ -173,7 +174,17 @@ def capture(request):
     # ?phone= pre-fills the caller's number (the phone channel's screen pop links here).
     initial = {"customer_phone": phone_key(request.GET.get("phone", ""))}
     form = CaptureForm(request.POST or None, request.FILES or None, initial=initial)
+    duplicates = []
+    scope, owner = "form:tickets.capture", f"user:{request.user.pk}"
     if request.method == "POST" and form.is_valid():
+        done = idempotency.recorded(scope=scope, owner=owner, key=form.cleaned_data["form_token"])
+        if done is not None:  # this form was sent before: its work order, not a duplicate warning
+            messages.info(request, _("This form was already sent: work order %(number)s.") % done)
+            return redirect("tickets:detail", number=done["number"])
+    if request.method == "POST" and form.is_valid() and not form.cleaned_data["save_anyway"]:
+        # Likely the same contact again: shown before saving; "save anyway" posts the form again.
+        duplicates = _likely_duplicates(request, form.cleaned_data)
+    if request.method == "POST" and form.is_valid() and not duplicates:
 
         def record() -> dict:
             with transaction.atomic():
@@ -185,9 +196,8 @@ def capture(request):
         try:
             # The form's one-time token: a second post of the same form shows the first work order.
             recorded, replayed = idempotency.run_once(
-                scope="form:tickets.capture", owner=f"user:{request.user.pk}",
-                key=form.cleaned_data["form_token"], work=record,
-            )  # fmt: skip
+                scope=scope, owner=owner, key=form.cleaned_data["form_token"], work=record
+            )
         except DomainError as exc:
             report_domain_error(request, exc, form)
         else:
@@ -200,8 +210,22 @@ def capture(request):
                 messages.success(request, _("Work order %(number)s was recorded.") % {"number": number})
             return redirect("tickets:detail", number=number)
     customer_card = selectors.customer_card(user=request.user, phone=form["customer_phone"].value() or "")
-    status = 400 if form.is_bound else 200
-    return render(request, "tickets/capture.html", {"form": form, **customer_card}, status=status)
+    status = 400 if form.is_bound and not duplicates else 200
+    context = {"form": form, "duplicates": duplicates, "confirming": bool(duplicates), **customer_card}
+    return render(request, "tickets/capture.html", context, status=status)
+
+
+def _likely_duplicates(request, data) -> list:
+    text = f"{data.get('title') or ''} {data.get('content') or ''}"
+    return likely_duplicates(user=request.user, phone=data.get("customer_phone") or "", text=text)
+
+
+@center_staff_required
+def duplicate_check(request):
+    """htmx: the likely duplicates of the contact being typed (phone, title, content), before saving."""
+    data = {key: request.GET.get(key, "")[:20000] for key in ("customer_phone", "title", "content")}
+    duplicates = _likely_duplicates(request, data)
+    return render(request, "tickets/_duplicates.html", {"duplicates": duplicates, "confirming": False})
 
 
 @center_staff_required
