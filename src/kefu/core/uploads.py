@@ -6,7 +6,7 @@ no libmagic to install on slim images, one deterministic signature table — an 
 .exe, where puremagic 1.x ranks several guesses); text has no signature and is recognised as bytes
 without NULs that decode as UTF-8 or GB18030 — and, having no signature, is accepted only under a
 text file's name (.txt, .csv, …), so a script (.sh, .bat, .html) is not let in as "text". Refusals name the file, what it really is and the
-kinds that may be uploaded, in plain words (docs/security.md, uploads).
+kinds that may be uploaded, in plain words (docs/operations.md, Uploads).
 """
 
 from dataclasses import dataclass

@@ -8,7 +8,7 @@ internal extension or `anonymous` is not.
 Stored form (the `key`): a number of the home region is kept as it is dialled there, digits only
 (13800138000, 01012345678, 4008001234) — the form Kefu has always stored, that Chinese SMS gateways
 and PBX logs use, so existing records, call logs and work orders keep matching without rewriting
-them; a number of another country is kept in E.164 (+447911123456). See docs/customers.md.
+them; a number of another country is kept in E.164 (+447911123456). See docs/operations.md, Phone numbers.
 """
 
 from dataclasses import dataclass
