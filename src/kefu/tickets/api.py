@@ -14,7 +14,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, File, Header, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import field_validator
@@ -235,6 +236,14 @@ class EventOut(Schema):
     actor: UserRef | None
     note: str
     data: dict
+    created_at: datetime
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str = Field(description="The kind read from the file's content, not from its name.")
     created_at: datetime
 
 
@@ -560,6 +569,14 @@ def ticket_dispatches(request, number: str):
 def ticket_events(request, number: str):
     ticket = visible_ticket(request, number)
     return ticket.events.select_related("actor").order_by("created_at", "id")
+
+
+@tickets_router.post("/{number}/attachments", response={201: AttachmentOut}, summary="Attach a file")
+def ticket_attach(request, number: str, file: File[UploadedFile]):
+    """multipart/form-data with one `file`; refused (422, field `attachment`) when its content is not
+    an accepted kind (an .exe renamed .pdf), in plain words naming the file."""
+    ticket = visible_ticket(request, number)
+    return HttpStatus(201, services.ticket_attach(ticket=ticket, by=user_of(request), uploaded_file=file))
 
 
 @tickets_router.post("/{number}/notes", response={201: EventOut}, summary="Add an internal note")

@@ -1,4 +1,4 @@
-"""POST /api/tickets with an Idempotency-Key: the same request twice records one work order."""
+"""POST /api/tickets with an Idempotency-Key records one work order per request; attachments over the API are judged by content."""
 
 import json
 from datetime import timedelta
@@ -77,3 +77,21 @@ def test_an_overlong_key_is_a_field_error(org, as_user):
     response = send(as_user(org.agent), BODY, "x" * 256)
     assert response.status_code == 422
     assert Ticket.objects.count() == 0
+
+
+def test_an_attachment_is_judged_by_its_content_over_the_api(org, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    api = as_user(org.agent)
+    number = send(api, BODY, None).json()["number"]
+    url = f"/api/tickets/{number}/attachments"
+    exe = SimpleUploadedFile("发票.pdf", b"MZ\x90\x00" + b"\x00" * 60, content_type="application/pdf")
+    refused = api.client.post(url, {"file": exe})
+    assert refused.status_code == 422
+    message = refused.json()["details"][0]
+    assert message["field"] == "attachment"
+    assert message["message"].startswith("“发票.pdf”实为 .exe 程序文件，不能上传。可上传图片、PDF")
+    pdf = SimpleUploadedFile("scan.jpg", b"%PDF-1.7\n" + b"x" * 40, content_type="image/jpeg")
+    stored = api.client.post(url, {"file": pdf})
+    assert stored.status_code == 201, stored.content
+    assert (stored.json()["name"], stored.json()["content_type"]) == ("scan.jpg", "application/pdf")
