@@ -1041,7 +1041,7 @@ def measure_creation(*, user, m: int, rng: random.Random, org: dict) -> dict:
                 "content": content,
                 "demands": demands,
                 "customer_name": rng.choice(demo.SURNAMES) + rng.choice(demo.GIVEN),
-                "customer_phone": rng.choice(phones) if known else f"17{rng.randrange(10**9):09d}",
+                "customer_phone": rng.choice(phones) if known else f"177{rng.randrange(10**8):08d}",
                 "category_id": rng.choice(org["categories"][ticket_type]),
                 "location": rng.choice(demo.PLACES),
             },
@@ -1243,7 +1243,7 @@ def measure_creation_parallel(*, user, m: int, workers: int, rng: random.Random,
                     "customer_name": rng.choice(demo.SURNAMES) + rng.choice(demo.GIVEN),
                     "customer_phone": rng.choice(phones)
                     if rng.random() < 0.7
-                    else f"17{rng.randrange(10**9):09d}",
+                    else f"177{rng.randrange(10**8):08d}",
                     "category_id": rng.choice(org["categories"][ticket_type]),
                     "location": rng.choice(demo.PLACES),
                 },

@@ -255,6 +255,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The region a phone number without a country code belongs to (ISO 3166 code; customers/phones.py).
+KEFU_PHONE_REGION = os.environ.get("KEFU_PHONE_REGION", "CN").strip().upper() or "CN"
 KEFU_MAX_ATTACHMENT_BYTES = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 # Shared secret a PBX integration sends as X-Kefu-CTI-Token to POST /api/telephony/events (empty: tokens only).
 KEFU_CTI_TOKEN = os.environ.get("KEFU_CTI_TOKEN", "")

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from kefu.callcenter.models import CallRecord
-from kefu.customers.models import CustomerPhone, normalize_phone
+from kefu.customers.models import CustomerPhone
+from kefu.customers.phones import phone_key as valid_phone_key
 
 # "SIP/1001", "PJSIP/1001-0000002a", "Local/1001@from-queue/n", "Agent/1001" → "1001".
 _TECH = re.compile(r"^(?:[A-Za-z0-9_]+)/")
@@ -72,8 +73,10 @@ def agent_for(raw: str):
 
 
 def customer_ids_by_phone(numbers) -> dict[str, int]:
-    """normalized phone → the customer holding it (the oldest, as kefu.customers' look-up picks)."""
-    wanted = {n for n in numbers if n}
+    """normalized phone → the customer holding it (the oldest, as kefu.customers' look-up picks).
+
+    Only valid numbers are looked up: a short extension or `anonymous` links no customer."""
+    wanted = {n for n in numbers if n and valid_phone_key(n) == n}
     found: dict[str, int] = {}
     if not wanted:
         return found
@@ -100,4 +103,7 @@ def calls_of_customer(customer_id: int, limit: int = 50) -> QuerySet:
 
 
 def phone_key(raw: str) -> str:
-    return normalize_phone(raw)[:40]
+    """What a call keeps of its caller id: the stored form of a valid number (so it matches the
+    customer's record and work orders), else the PBX's own string as it came (an internal extension,
+    `anonymous`), which matches no customer."""
+    return valid_phone_key(raw) or (raw or "").strip()[:40]

@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     TRANSITION_NOT_ALLOWED = "transition_not_allowed"
     STALE_VERSION = "stale_version"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # the same Idempotency-Key with another body
 
 
 class FieldCode(StrEnum):

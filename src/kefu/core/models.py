@@ -78,3 +78,31 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class IdempotencyKey(models.Model):
+    """A create request's key, kept 24 hours, so the same request sent twice creates one thing.
+
+    `scope` names the endpoint or form (api:tickets.create, form:tickets.capture), `owner` who sent
+    it (user:12, portal), `key` the client's Idempotency-Key or the form's one-time token;
+    `fingerprint` is the body's hash (a key reused with another body is refused) and `result` what
+    the first request created, enough to answer again (core/idempotency.py).
+    """
+
+    scope = models.CharField(max_length=60)
+    owner = models.CharField(max_length=60)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "owner", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.owner} {self.key}"

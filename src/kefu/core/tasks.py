@@ -13,7 +13,8 @@ import logging
 
 from django.db import transaction
 from django.utils.module_loading import import_string
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +52,11 @@ def run_later(service, *, retries: bool = False, **kwargs) -> None:
             log.exception("%s(%s) not queued; its periodic sweep will make it good", path, kwargs)
 
     transaction.on_commit(enqueue)
+
+
+@db_periodic_task(crontab(minute="23"))
+def forget_expired_idempotency_keys():
+    """Hourly: forget create requests' keys older than 24 hours (core/idempotency.py)."""
+    from kefu.core.idempotency import forget_expired
+
+    return forget_expired()

@@ -1,7 +1,5 @@
 """Customers (顾客/客户): several phones and emails each, found by any of them."""
 
-import re
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -11,15 +9,6 @@ class Tier(models.TextChoices):
     SILVER = "silver", _("Silver (银卡)")
     GOLD = "gold", _("Gold (金卡)")
     VIP = "vip", _("VIP (贵宾)")
-
-
-def normalize_phone(raw: str) -> str:
-    """Digits only, without China's +86/0086 prefix, so '+86 138-0013-8000' finds '13800138000'."""
-    digits = re.sub(r"\D", "", raw or "")
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            digits = digits[len(prefix) :]
-    return digits
 
 
 class Customer(models.Model):
@@ -50,7 +39,10 @@ class Customer(models.Model):
 class CustomerPhone(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(
-        _("phone"), max_length=30, db_index=True, help_text=_("Stored normalized (digits).")
+        _("phone"),
+        max_length=30,
+        db_index=True,
+        help_text=_("A valid number, stored as dialled at home (13800138000, 01012345678) or +E.164 abroad."),
     )
     label = models.CharField(_("label"), max_length=30, blank=True)
 
@@ -61,6 +53,19 @@ class CustomerPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def clean(self):
+        """The admin's check: a valid number, kept in its stored form (customers/phones.py)."""
+        from django.core.exceptions import ValidationError as FormError
+
+        from kefu.core.errors import ValidationError
+        from kefu.customers.phones import normalise_phone
+
+        try:
+            number = normalise_phone(self.number, "number")
+        except ValidationError as exc:
+            raise FormError({"number": exc.errors["number"]}) from None
+        self.number = number.key if number else ""
 
 
 class CustomerEmail(models.Model):

@@ -2,11 +2,13 @@
 
 from django.db.models import Q, QuerySet
 
-from kefu.customers.models import Customer, CustomerPhone, normalize_phone
+from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.phones import phone_key
 
 
 def customer_by_contact(*, phone: str = "", email: str = "") -> Customer | None:
-    phone = normalize_phone(phone)
+    """By phone (only a valid number ever matches), then by email."""
+    phone = phone_key(phone)
     email = (email or "").strip().lower()
     if phone:
         found = Customer.objects.filter(phones__number=phone).order_by("id").first()
@@ -38,9 +40,11 @@ def customer_search(query: str) -> QuerySet:
     qs = Customer.objects.all()
     if not query:
         return qs.order_by("-id")
-    digits = normalize_phone(query)
+    digits = "".join(ch for ch in query if ch.isdigit())
     condition = Q(name__icontains=query) | Q(emails__address__iexact=query.lower())
-    if len(digits) >= 4 and digits == "".join(ch for ch in query if ch.isdigit()):
-        condition |= Q(phones__number=digits) | Q(phones__number__endswith=digits)
+    if phone_key(query):
+        condition |= Q(phones__number=phone_key(query))
+    if len(digits) >= 4 and digits == query.replace(" ", "").replace("-", ""):
+        condition |= Q(phones__number__endswith=digits)
     ids = qs.filter(condition).values("pk").distinct()
     return Customer.objects.filter(pk__in=ids).prefetch_related("phones", "emails").order_by("-id")

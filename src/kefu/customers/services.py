@@ -5,15 +5,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationError
-from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier, normalize_phone
+from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
+from kefu.customers.phones import normalise_phone
 from kefu.customers.selectors import customer_by_contact, customer_by_phone
 
 
 def clean_phone(raw: str, field: str = "customer_phone") -> str:
-    phone = normalize_phone(raw)
-    if raw and not (5 <= len(phone) <= 20):
-        raise ValidationError.for_field(field, _("“%(value)s” is not a phone number.") % {"value": raw})
-    return phone
+    """The stored form of a number a person typed ("" when empty); a field error when it is not valid."""
+    number = normalise_phone(raw, field)
+    return number.key if number else ""
 
 
 def clean_email(raw: str, field: str = "customer_email") -> str:
@@ -30,7 +30,11 @@ def clean_email(raw: str, field: str = "customer_email") -> str:
 
 @transaction.atomic(savepoint=False)
 def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "") -> Customer | None:
-    """The customer with this phone or email, else a new one; adds the other contact to a found record."""
+    """The customer with this phone or email, else a new one; adds the other contact to a found record.
+
+    Refuses a phone that is not a valid number (customers/phones.py), so nobody is matched, created
+    or merged on `12345`.
+    """
     phone, email = clean_phone(phone), clean_email(email)
     # By phone first, in one query; a record found by the number holds it already. Then by email,
     # like customer_by_contact.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
 from kefu.core.html import markdown_to_html, sanitize, to_text
+from kefu.core.uploads import check_upload
 from kefu.knowledge import cache, permissions
 from kefu.knowledge.models import (
     Acknowledgement,
@@ -190,12 +191,13 @@ def article_acknowledge(*, article: Article, by, now: datetime | None = None) ->
 
 @transaction.atomic
 def attachment_add(*, article: Article, upload, by) -> ArticleAttachment:
-    """Attach a file to an article; refuses files over MAX_ATTACHMENT_BYTES."""
+    """Attach a file to an article; refuses files over MAX_ATTACHMENT_BYTES and kinds core/uploads.py refuses."""
     _require_editor(by)
     if upload is None:
         raise ValidationError.for_field("file", _("Choose a file."))
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise ValidationError.for_field("file", _("A file may be at most 20 MB."))
+    check_upload(upload, "file")
     return ArticleAttachment.objects.create(
         article=article, file=upload, name=upload.name[:200], uploaded_by=by
     )

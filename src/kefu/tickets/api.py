@@ -11,14 +11,17 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Header, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import field_validator
 
 from kefu.accounts.api import DepartmentRef, GroupRef, Id, Moment, Pages, UserRef, user_of
+from kefu.core import idempotency
 from kefu.core.errors import FieldCode, NotFound, ValidationError
 from kefu.tickets import permissions, selectors, services, timeline, workflow
 from kefu.tickets.models import (
@@ -250,6 +253,14 @@ class EventOut(Schema):
     @staticmethod
     def resolve_text(obj: TicketEvent) -> str:
         return timeline.describe(obj)
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str = Field(description="The kind read from the file's content, not from its name.")
+    created_at: datetime
 
 
 class MessageOut(Schema):
@@ -499,7 +510,18 @@ def ticket_list(request, filters: Query[TicketFilters]) -> QuerySet:
 
 
 @tickets_router.post("", response={201: TicketOut}, summary="Record a work order")
-def ticket_create(request, payload: TicketCreateIn):
+def ticket_create(
+    request,
+    payload: TicketCreateIn,
+    response: HttpResponse,
+    idempotency_key: str = Header(
+        "",
+        alias=idempotency.HEADER,
+        max_length=idempotency.MAX_KEY,
+        description="Send the same key again (within 24 h) to get the first answer instead of a second work order.",
+    ),
+):
+    """Record a work order; with an `Idempotency-Key`, once per key (docs/api.md, Idempotency)."""
     # The service's answer already holds what the detail shows (customer, category, group, the
     # clocks it started). The caller's groups, from the per-process snapshot, give the new work
     # order's group and the answer's actions; not when it is accepted at once, a permission check
@@ -507,8 +529,20 @@ def ticket_create(request, payload: TicketCreateIn):
     user = user_of(request)
     data = payload.dict()
     access = None if data.get("accept") else permissions.Access.of(user, cached=True)
-    created = services.ticket_create(by=user, access=access, **data)
-    return HttpStatus(201, Recorded(created, access))
+    created: list[Created] = []
+
+    def record() -> dict:
+        created.append(services.ticket_create(by=user, access=access, **data))
+        return {"number": created[0].ticket.number}
+
+    result, replayed = idempotency.run_once(
+        scope="api:tickets.create", owner=f"user:{user.pk}", key=idempotency.clean_key(idempotency_key),
+        work=record, body_print=idempotency.fingerprint(data),
+    )  # fmt: skip
+    if replayed:
+        response[idempotency.REPLAYED_HEADER] = "true"
+        return HttpStatus(201, visible_ticket(request, result["number"]))
+    return HttpStatus(201, Recorded(created[0], access))
 
 
 @tickets_router.get("/{number}", response=TicketOut, summary="One work order")
@@ -583,6 +617,14 @@ def ticket_dispatches(request, number: str):
 def ticket_events(request, number: str):
     ticket = visible_ticket(request, number)
     return ticket.events.select_related("actor").order_by("created_at", "id")
+
+
+@tickets_router.post("/{number}/attachments", response={201: AttachmentOut}, summary="Attach a file")
+def ticket_attach(request, number: str, file: File[UploadedFile]):
+    """multipart/form-data with one `file`; refused (422, field `attachment`) when its content is not
+    an accepted kind (an .exe renamed .pdf), in plain words naming the file."""
+    ticket = visible_ticket(request, number)
+    return HttpStatus(201, services.ticket_attach(ticket=ticket, by=user_of(request), uploaded_file=file))
 
 
 @tickets_router.post("/{number}/notes", response={201: EventOut}, summary="Add an internal note")

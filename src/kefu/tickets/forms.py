@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.forms import StaffChoiceField, active_staff
 from kefu.accounts.models import AgentGroup, Department
+from kefu.core import idempotency
 from kefu.intake.manual.facts import MANUAL_CHANNELS
 from kefu.tickets.models import Category, Channel, Priority, Severity, Status, TicketType
 
@@ -121,6 +122,9 @@ class CaptureForm(RegisterFields):
     accept = forms.BooleanField(
         label=_("Accept now (I am the first-contact owner)"), required=False, initial=True
     )
+    form_token = idempotency.form_token_field()  # the same form posted twice records one work order
+    # Set by the "save anyway" button of the likely-duplicates step (tickets/duplicates.py).
+    save_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = [
         "channel",

@@ -6,7 +6,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kefu.accounts.models import Role, User
-from kefu.customers.models import normalize_phone
+from kefu.customers.phones import phone_key
 from kefu.customers.selectors import customer_by_contact
 from kefu.tickets import permissions
 from kefu.tickets.models import (
@@ -197,9 +197,10 @@ def customer_history(*, user: User, customer_id: int, limit: int = 20) -> QueryS
 
 def customer_card(*, user: User, phone: str) -> dict:
     """The customer card beside a capture form: the customer with this phone (once five digits or more
-    are typed) and their work orders `user` may see, as template context."""
-    phone = normalize_phone(phone)
-    if len(phone) < 5:
+    are typed) and their work orders `user` may see, as template context; nothing for a number that is
+    not valid (customers/phones.py)."""
+    phone = phone_key(phone)
+    if not phone:
         return {"lookup_phone": phone, "customer": None, "history": []}
     customer = customer_by_contact(phone=phone)
     history = customer_history(user=user, customer_id=customer.pk) if customer else []

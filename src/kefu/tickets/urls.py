@@ -12,6 +12,7 @@ ticket_patterns = [
     path("new/", views.capture, name="capture"),
     path("new/categories/", views.categories, name="categories"),
     path("new/customer/", views.customer_lookup, name="customer_lookup"),
+    path("new/duplicates/", views.duplicate_check, name="duplicate_check"),
     path("search/", views.search, name="search"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/edit/", views.edit, name="edit"),

@@ -22,10 +22,12 @@ from django.views.decorators.http import require_POST
 from kefu.accounts.forms import report_domain_error
 from kefu.accounts.models import Role
 from kefu.accounts.views import center_staff_required, has_inbox, lead_required, role_required
+from kefu.core import idempotency
 from kefu.core.errors import DomainError, StaleVersion
-from kefu.customers.models import normalize_phone
+from kefu.customers.phones import phone_key
 from kefu.knowledge.services import customer_reply_draft
 from kefu.tickets import permissions, selectors, services, workflow
+from kefu.tickets.duplicates import likely_duplicates
 from kefu.tickets.forms import (
     AttachForm,
     CaptureForm,
@@ -188,25 +190,63 @@ def _tab_count(qs) -> str | int:
 def capture(request):
     """Quick capture of a phone call or walk-in (快速登记): nothing is saved unless all of it is."""
     # ?phone= pre-fills the caller's number (the phone channel's screen pop links here).
-    initial = {"customer_phone": normalize_phone(request.GET.get("phone", ""))[:30]}
+    initial = {"customer_phone": phone_key(request.GET.get("phone", ""))}
     form = CaptureForm(request.POST or None, request.FILES or None, initial=initial)
+    duplicates = []
+    scope, owner = "form:tickets.capture", f"user:{request.user.pk}"
     if request.method == "POST" and form.is_valid():
-        try:
+        done = idempotency.recorded(scope=scope, owner=owner, key=form.cleaned_data["form_token"])
+        if done is not None:  # this form was sent before: its work order, not a duplicate warning
+            messages.info(request, _("This form was already sent: work order %(number)s.") % done)
+            return redirect("tickets:detail", number=done["number"])
+    if request.method == "POST" and form.is_valid() and not form.cleaned_data["save_anyway"]:
+        # Likely the same contact again: shown before saving; "save anyway" posts the form again.
+        duplicates = _likely_duplicates(request, form.cleaned_data)
+    if request.method == "POST" and form.is_valid() and not duplicates:
+
+        def record() -> dict:
             with transaction.atomic():
                 ticket = services.ticket_create(by=request.user, **form.service_kwargs()).ticket
                 for uploaded in form.cleaned_data["attachments"]:
                     services.ticket_attach(ticket=ticket, by=request.user, uploaded_file=uploaded)
+            return {"number": ticket.number, "recused": permissions.is_recused(ticket, request.user)}
+
+        try:
+            # The form's one-time token: a second post of the same form shows the first work order.
+            recorded, replayed = idempotency.run_once(
+                scope=scope, owner=owner, key=form.cleaned_data["form_token"], work=record
+            )
         except DomainError as exc:
             report_domain_error(request, exc, form)
         else:
-            messages.success(request, _("Work order %(number)s was recorded.") % {"number": ticket.number})
-            if permissions.is_recused(ticket, request.user):  # a complaint about the one recording it
+            number = recorded["number"]
+            if replayed:
+                messages.info(
+                    request, _("This form was already sent: work order %(number)s.") % {"number": number}
+                )
+            else:
+                messages.success(request, _("Work order %(number)s was recorded.") % {"number": number})
+            if recorded.get("recused"):  # a complaint about the one recording it: not theirs to see
                 messages.info(request, _("It is about you, so it goes to the one above you (recusal)."))
                 return redirect("workspace:home")
-            return redirect("tickets:detail", number=ticket.number)
+            return redirect("tickets:detail", number=number)
     customer_card = selectors.customer_card(user=request.user, phone=form["customer_phone"].value() or "")
-    status = 400 if form.is_bound else 200
-    return render(request, "tickets/capture.html", {"form": form, **customer_card}, status=status)
+    status = 400 if form.is_bound and not duplicates else 200
+    context = {"form": form, "duplicates": duplicates, "confirming": bool(duplicates), **customer_card}
+    return render(request, "tickets/capture.html", context, status=status)
+
+
+def _likely_duplicates(request, data) -> list:
+    text = f"{data.get('title') or ''} {data.get('content') or ''}"
+    return likely_duplicates(user=request.user, phone=data.get("customer_phone") or "", text=text)
+
+
+@center_staff_required
+def duplicate_check(request):
+    """htmx: the likely duplicates of the contact being typed (phone, title, content), before saving."""
+    data = {key: request.GET.get(key, "")[:20000] for key in ("customer_phone", "title", "content")}
+    duplicates = _likely_duplicates(request, data)
+    return render(request, "tickets/_duplicates.html", {"duplicates": duplicates, "confirming": False})
 
 
 @center_staff_required

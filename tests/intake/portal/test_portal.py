@@ -34,7 +34,11 @@ def form(**overrides) -> dict:
 
 
 def picture(name="photo.jpg", size=100, content_type="image/jpeg"):
-    return SimpleUploadedFile(name, b"x" * size, content_type=content_type)
+    """A file whose content is of `content_type` (a JPEG, or a Windows program), `size` bytes long."""
+    magic = {"image/jpeg": b"\xff\xd8\xff\xe0", "application/pdf": b"%PDF-1.7\n"}.get(
+        content_type, b"MZ\x90\x00"
+    )
+    return SimpleUploadedFile(name, (magic + b"x" * size)[:size], content_type=content_type)
 
 
 def submitted(client: Client, **overrides) -> Ticket:

@@ -16,7 +16,8 @@ from kefu.callcenter.imports.parsers.common import ParsedCall
 from kefu.callcenter.models import CallRecord, ImportRun
 from kefu.callcenter.selectors import AgentDirectory
 from kefu.core import rows
-from kefu.customers.models import CustomerPhone, normalize_phone
+from kefu.customers.models import CustomerPhone
+from kefu.customers.phones import phone_key
 
 BATCH_SIZE = 5000
 
@@ -215,7 +216,7 @@ def store_calls(
                     c.talk,
                     c.wrapup,
                     c.wrapup_code,
-                    None if staged else phone,
+                    None if staged else _lookup_number(phone),
                     c.recording,
                     run_id,
                     created,
@@ -317,6 +318,11 @@ def _count_new(source: str, keys: list[str], run_id) -> int:
 
 
 def _phone(raw: str) -> str:
-    if raw.isdigit() and not raw.startswith("86") and not raw.startswith("0086"):
-        return raw[:40]  # already normalized: the common case in PBX logs
-    return normalize_phone(raw)[:40]
+    """The stored form of a valid caller number; else the caller id as the PBX wrote it (an extension,
+    `anonymous`), which no customer's number equals (customers keep only valid numbers)."""
+    return phone_key(raw) or (raw or "").strip()[:40]
+
+
+def _lookup_number(phone: str) -> str | None:
+    """The number to find the customer by: only a valid one."""
+    return phone if phone and phone_key(phone) == phone else None

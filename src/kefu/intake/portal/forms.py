@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core import idempotency
 from kefu.intake.portal.models import Rating
 from kefu.intake.portal.services import attachment_errors
 from kefu.tickets.forms import MultipleFileField, MultipleFileInput
@@ -78,6 +79,7 @@ class SubmitForm(FilesMixin, ChallengeMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    form_token = idempotency.form_token_field()  # sent twice (a double tap, Back): one work order
 
     def __init__(self, *args, challenge: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationError
+from kefu.core.uploads import read_head, refusal, sniff
 from kefu.intake.portal.models import Rating
 from kefu.intake.portal.signals import rating_given
 from kefu.tickets.models import Channel, Message, Status, Ticket, TicketEvent, TicketType
 from kefu.tickets.services import message_receive, ticket_attach, ticket_create
-from kefu.tickets.services.tickets import ALLOWED_ATTACHMENT_TYPES
 from kefu.tickets.timeline import record_event
 
 PORTAL_TYPES = (TicketType.CONSULTATION, TicketType.COMPLAINT, TicketType.SUGGESTION)
@@ -27,7 +27,7 @@ MAX_COMMENT = 1000
 
 
 def attachment_errors(files) -> list[str]:
-    """What is wrong with the customer's files (count, size, type), one message per problem."""
+    """What is wrong with the customer's files (count, size, kind by content), one message per problem."""
     problems = []
     files = list(files or [])
     if len(files) > settings.KEFU_PORTAL_MAX_FILES:
@@ -39,12 +39,9 @@ def attachment_errors(files) -> list[str]:
                 _("“%(name)s” is larger than %(mb)s MB.")
                 % {"name": uploaded.name, "mb": limit // (1024 * 1024)}
             )
-        content_type = getattr(uploaded, "content_type", "") or ""
-        if not content_type.startswith(ALLOWED_ATTACHMENT_TYPES):
-            problems.append(
-                _("“%(name)s”: files of type “%(type)s” are not accepted.")
-                % {"name": uploaded.name, "type": content_type or "?"}
-            )
+        kind = sniff(read_head(uploaded), uploaded.name)
+        if not kind.accepted:
+            problems.append(refusal(uploaded.name, kind))
     return problems
 
 

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from kefu.accounts import throttle
 from kefu.accounts.forms import report_domain_error
+from kefu.core import idempotency
 from kefu.core.errors import DomainError, NotFound
-from kefu.customers.models import normalize_phone
+from kefu.customers.phones import phone_key
 from kefu.intake.portal import limits, selectors, services
 from kefu.intake.portal.forms import AddInfoForm, RatingForm, SubmitForm, TrackForm
 from kefu.intake.portal.models import Rating
@@ -68,16 +69,22 @@ def submit(request):
                 form.add_error("challenge_answer", _("That is not the right answer; try the new question."))
             valid = False
         if valid:
-            phone = normalize_phone(form.cleaned_data["customer_phone"])
+            phone = phone_key(form.cleaned_data["customer_phone"]) or form.cleaned_data["customer_phone"]
             if limits.over("submitted-phone", phone, settings.KEFU_PORTAL_SUBMITS_PER_PHONE):
                 return _too_many(request)
             try:
-                ticket = services.portal_submit(**form.service_kwargs())
+                # The form's one-time token: the same form sent twice shows the first receipt.
+                recorded, replayed = idempotency.run_once(
+                    scope="form:portal.submit", owner="portal", key=form.cleaned_data["form_token"],
+                    work=lambda: {"id": services.portal_submit(**form.service_kwargs()).pk},
+                )  # fmt: skip
             except DomainError as exc:
                 report_domain_error(request, exc, form)
             else:
-                limits.hit("submitted-ip", ip)
-                limits.hit("submitted-phone", phone)
+                if not replayed:
+                    limits.hit("submitted-ip", ip)
+                    limits.hit("submitted-phone", phone)
+                ticket = Ticket.objects.get(pk=recorded["id"])
                 return redirect("intake_portal:done", token=tracking_token(ticket))
     return render(request, "intake_portal/submit.html", {"form": form}, status=400 if form.is_bound else 200)
 
@@ -115,12 +122,12 @@ def track(request):
             return _too_many(request)
         if form.is_valid():
             number = form.cleaned_data["number"].strip().upper()
-            phone = normalize_phone(form.cleaned_data["phone"])
+            phone = phone_key(form.cleaned_data["phone"])
             # Guessing a phone for a known number is a login attempt: locked per number and per address.
             if throttle.is_locked(request, username=throttle.portal_username(number)):
                 return throttle.lockout_response(request)
             ticket = Ticket.objects.filter(number=number).first()
-            if ticket is not None and phone and normalize_phone(ticket.customer_phone) == phone:
+            if ticket is not None and phone and phone_key(ticket.customer_phone) == phone:
                 return redirect("intake_portal:ticket", token=tracking_token(ticket))
             throttle.record_failure(request, username=throttle.portal_username(number))
             form.add_error(None, _("We found no work order with this number and phone. Please check both."))

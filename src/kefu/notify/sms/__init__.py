@@ -5,7 +5,7 @@
 
 KEFU_SMS_BACKEND is the dotted path of a backend class (see kefu.notify.sms.backends):
 console (prints), file (JSON lines under the data dir; the default), locmem (tests) and http
-(a provider's JSON API). Numbers are normalized with kefu.customers' normalize_phone; a text over
+(a provider's JSON API). Numbers are normalized with kefu.customers' phone_key; a text over
 70 Chinese characters is sent (and billed) as several segments, which every backend records.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from kefu.customers.models import normalize_phone
+from kefu.customers.phones import is_mobile as _is_mobile
+from kefu.customers.phones import phone_key
 
 # A single SMS holds 70 UCS-2 characters or 160 GSM-7 ones; a long SMS loses a few to the
 # concatenation header of every part (67 and 153).
@@ -43,9 +44,8 @@ def segment_count(text: str) -> int:
 
 
 def is_mobile(number: str) -> bool:
-    """A mainland China mobile number (11 digits starting with 1) after normalizing."""
-    digits = normalize_phone(number)
-    return len(digits) == 11 and digits.startswith("1")
+    """A valid mobile number (customers/phones.py): one that can receive an SMS."""
+    return _is_mobile(number)
 
 
 @dataclass
@@ -62,7 +62,7 @@ class SmsMessage:
     def __post_init__(self):
         if isinstance(self.to, str):
             self.to = [self.to]
-        self.to = [normalize_phone(n) for n in self.to if normalize_phone(n)]
+        self.to = [phone_key(n) for n in self.to if phone_key(n)]
         self.sign_name = self.sign_name or getattr(settings, "KEFU_SMS_SIGN_NAME", "")
 
     @property

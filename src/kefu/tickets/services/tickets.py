@@ -18,6 +18,7 @@ from kefu.core.errors import FieldCode, FieldError, NotFound, PermissionDenied, 
 from kefu.core.refcache import RefCache
 from kefu.core.registry import Registry
 from kefu.core.rows import save_new, shallow_copy
+from kefu.core.uploads import check_upload
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
 from kefu.tickets import permissions, workflow
 from kefu.tickets.error_codes import TicketErrorCode
@@ -462,7 +463,8 @@ ALLOWED_ATTACHMENT_TYPES = (
 def ticket_attach(
     *, ticket: Ticket, by: User | None, uploaded_file, now: datetime | None = None
 ) -> Attachment:
-    """Store an attachment: size and type limited, the name kept for people."""
+    """Store an attachment: size limited, its kind read from the content (core/uploads.py), the name
+    kept for people."""
     from django.conf import settings
 
     now = now or timezone.now()
@@ -474,11 +476,7 @@ def ticket_attach(
             _("“%(name)s” is larger than %(mb)s MB.")
             % {"name": uploaded_file.name, "mb": settings.KEFU_MAX_ATTACHMENT_BYTES // (1024 * 1024)},
         )
-    content_type = getattr(uploaded_file, "content_type", "") or ""
-    if not content_type.startswith(ALLOWED_ATTACHMENT_TYPES):
-        raise ValidationError.for_field(
-            "attachment", _("Files of type “%(type)s” are not accepted.") % {"type": content_type or "?"}
-        )
+    content_type = check_upload(uploaded_file, "attachment").mime
     attachment = Attachment.objects.create(
         ticket=ticket,
         file=uploaded_file,
