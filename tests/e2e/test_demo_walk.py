@@ -16,6 +16,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from kefu.core.calendars import clear_calendar_cache  # noqa: E402
 from kefu.demo.data import DEMO_PASSWORD, load_demo  # noqa: E402
 from kefu.tickets.models import OPEN_STATUSES, Ticket  # noqa: E402
+from tests.e2e.support import in_thread  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,27 +38,10 @@ def demo(transactional_db):
     clear_calendar_cache()
     cache.clear()
     knowledge_cache._memo.clear()
-    yield _in_thread(lambda: load_demo(tickets=60))
+    yield in_thread(lambda: load_demo(tickets=60))
     clear_calendar_cache()
     cache.clear()
     knowledge_cache._memo.clear()
-
-
-def _in_thread(work):
-    """Run `work` in a thread of its own: Playwright's loop runs in this one, and the chat services'
-    pushes (async_to_sync) refuse a thread with a running event loop."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
-    def run():
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def signed_in(browser, live_server, username: str):

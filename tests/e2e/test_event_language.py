@@ -82,7 +82,10 @@ def system_events(org):
     sla_sweep(now=now)
     unhappy = complaint(org, start)
     for action, note in (("accept", ""), ("start", ""), ("resolve", "已为顾客补发")):
-        unhappy = ticket_transition(ticket=unhappy, action=action, by=org.agent, note=note, now=start)
+        reply = "已为您补发商品，请注意查收。" if action == "resolve" else ""
+        unhappy = ticket_transition(
+            ticket=unhappy, action=action, by=org.agent, note=note, customer_reply=reply, now=start
+        )
     satisfaction_record(
         ticket=unhappy, score=Score.DISSATISFIED, source="callback", by=None, comment="还是没送到", now=start
     )

@@ -38,6 +38,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 import kefu  # noqa: E402
 from kefu.core.calendars import clear_calendar_cache  # noqa: E402
+from tests.e2e.support import in_thread  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -159,7 +160,21 @@ def data_text() -> str:
         if fields:
             for row in model.objects.values_list(*fields):
                 values += [v for v in row if v and CJK_RUN.search(v)]
+    from kefu.knowledge.search import STANDARD_SYNONYMS  # shipped data, shown as written
+
+    values += [" ".join(group) for group in STANDARD_SYNONYMS]
     return "\n".join(values)
+
+
+def is_data(text: str, data: str) -> bool:
+    """Whether a Chinese text on the page is data (an article, a plan's "中文 · English" name), not
+    the page's own words: a long Chinese run of it, or every Chinese run of it, is in the database."""
+    if " ".join(text.split()) in data:  # an English line of a bilingual article, a name
+        return True
+    runs = [run for run in CJK_RUN.findall(text) if len(run) >= 2]
+    return any(len(run) >= 4 and run in data for run in runs) or bool(
+        runs and all(run in data for run in runs)
+    )
 
 
 def demo_center():
@@ -273,7 +288,7 @@ def browser(chromium_launch_options):
 def center(transactional_db):
     clear_calendar_cache()
     cache.clear()
-    yield demo_center()
+    yield in_thread(demo_center)
     clear_calendar_cache()
     cache.clear()
 
@@ -301,6 +316,7 @@ def problems_of(name: str, language: str, found: dict, *, msgids: dict, codes: s
             language == "zh-hans"
             and text not in translations
             and (inside := set(WORD.findall(URL.sub(" ", text))) & codes)
+            and not is_data(text, allowed_chinese)
         ):
             out.append(f"{name}: a code inside a Chinese text: {sorted(inside)} in {text!r}")
         elif language == "en":
@@ -321,7 +337,7 @@ def test_every_main_page_is_styled_translated_and_shows_labels(
     shots.mkdir(parents=True, exist_ok=True)
     msgids, codes = catalogue(), raw_codes()
     # Data may be Chinese; so may the Chinese terms our English labels carry ("Complaint (投诉)").
-    allowed_chinese = data_text() + "\n" + "\n".join(msgids)
+    allowed_chinese = " ".join((data_text() + "\n" + "\n".join(msgids)).split())
     usernames = {u for u, name in User.objects.values_list("username", "display_name") if name and name != u}
     problems: list[str] = []
     for login, visits in pages(center).items():
