@@ -38,6 +38,7 @@ from kefu.core.middleware import RETRY_AFTER_SECONDS, busy_message, is_busy_erro
 from kefu.customers.api import router as customers_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notify.api import router as notify_router
+from kefu.quality.api import router as quality_router
 from kefu.tickets.api import dispatches_router, tickets_router
 
 
@@ -370,6 +371,7 @@ api.add_router("/notifications", notify_router)
 api.add_router("/telephony", telephony_router)
 api.add_router("/callbacks", callbacks_router)
 api.add_router("/knowledge", knowledge_router)
+api.add_router("/quality", quality_router)
 api.add_router("", accounts_router)
 
 

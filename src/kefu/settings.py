@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "kefu.intake.email",
     "kefu.knowledge",
     "kefu.callbacks",
+    "kefu.quality",
     "kefu.demo",  # last: it loads data through every app above
 ]
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("kefu.callcenter.urls")),
     path("", include("kefu.knowledge.urls")),  # before the portal: it owns /portal/faq/
     path("", include("kefu.callbacks.urls")),
+    path("", include("kefu.quality.urls")),
     path("portal/", include("kefu.intake.portal.urls")),
 ]

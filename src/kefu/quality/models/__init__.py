@@ -1,0 +1,2 @@
+"""Quality inspection models, one module per part (transcripts, rubrics and rules, inspections and
+reviews); this package re-exports them so Django and callers see `kefu.quality.models`."""

@@ -1,0 +1,5 @@
+"""Quality inspection pages under /quality/ (namespace `quality`)."""
+
+app_name = "quality"
+
+urlpatterns: list = []
