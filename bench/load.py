@@ -8,7 +8,7 @@ Production profile (default): a private PostgreSQL and Redis (as bench/tickets.p
 document where that profile's limits are. Everything listens on 127.0.0.1 and is stopped and
 removed at the end.
 
-Each simulated agent loops: think (exponential, mean --think seconds), then one operation:
+Each simulated agent loops: think (exponential, mean --think seconds, default 10), then one operation:
   queue       GET /api/tickets?queue=mine                      (read)
   open        GET /api/tickets/{number}                         (read)
   search      GET /api/tickets?q=<word>                         (read)
@@ -17,6 +17,13 @@ Each simulated agent loops: think (exponential, mean --think seconds), then one 
   transition  POST /api/tickets/{number}/transitions            (write: accept, start, resolve)
   chat        a visitor's websocket: start a chat, send a line, get the answer (websocket)
 Every answer other than the expected status is an error, counted per operation with a sample.
+
+Why 10 s: a busy hotline agent handles a contact every 3–5 minutes (talk, then wrap-up) and sends
+Kefu about ten requests for it (the queue a few times, open, search, create or reply, two or three
+transitions) — one request every 20–30 s; a chat agent with three chats at once about one every
+10 s. A mean of 10 s for every one of the 200 agents is therefore a full shift at its busiest, about
+20 requests per second. `--think 3` is a stress run (about 65 requests per second asked for: more
+than two cores serve, so its latencies are queueing); docs/benchmarks.md records both.
 The servers' CPU is read from /proc (the web and worker processes, their children and Redis;
 PostgreSQL apart): per request during the run, and for a few seconds after it, with no client.
 Progress goes to stdout; the last line is one JSON object with every figure.
@@ -381,7 +388,9 @@ def main() -> None:
     )
     parser.add_argument("--agents", type=int, default=200, help="simulated agents (default %(default)s)")
     parser.add_argument("--duration", type=float, default=600, help="seconds of load (default %(default)s)")
-    parser.add_argument("--think", type=float, default=3.0, help="mean seconds between an agent's operations")
+    parser.add_argument(
+        "--think", type=float, default=10.0, help="mean seconds between an agent's operations (see above)"
+    )
     parser.add_argument(
         "--warmup",
         type=float,

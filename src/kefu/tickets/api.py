@@ -40,17 +40,8 @@ from kefu.tickets.services import escalation, sla
 from kefu.tickets.services.dispatch import dispatch_warnings
 from kefu.tickets.services.tickets import Created, running_clocks
 
-DETAIL_RELATED = (
-    "customer",
-    "owner",
-    "category",
-    "group",
-    "created_by",
-    "escalated_to",
-    "subject_person",
-    "subject_department",
-    "merged_into",
-)
+# Joined with the work order; its people come from selectors.with_people (why: TICKET_PAGE_RELATED).
+DETAIL_RELATED = ("customer", "category", "group")
 DISPATCH_RELATED = ("ticket", "department", "created_by", "answered_by")
 
 
@@ -69,12 +60,12 @@ def visible_ticket(request, number: str) -> Ticket:
     )
     if ticket is None:
         raise NotFound(_("Work order %(number)s not found.") % {"number": number})
-    return ticket
+    return selectors.with_people([ticket])[0]
 
 
 def reread(ticket: Ticket) -> Ticket:
     """The row as the service left it, with what the detail shows."""
-    return Ticket.objects.select_related(*DETAIL_RELATED).get(pk=ticket.pk)
+    return selectors.with_people([Ticket.objects.select_related(*DETAIL_RELATED).get(pk=ticket.pk)])[0]
 
 
 def visible_dispatch(request, dispatch_id: int) -> Dispatch:

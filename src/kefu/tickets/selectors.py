@@ -207,10 +207,25 @@ def customer_card(*, user: User, phone: str) -> dict:
     return {"lookup_phone": phone, "customer": customer, "history": history}
 
 
-TICKET_PAGE_RELATED = (
-    "customer", "owner", "category__parent", "group", "subject_person", "subject_department", "escalated_to",
-    "merged_into", "sla_policy", "created_by",
-)  # fmt: skip
+# PostgreSQL plans a query by searching the orders of its joins, and that search grows steeply with
+# their number: the work order with its nine relations joined took ~9 ms to plan for a 0.8 ms run
+# (docs/benchmarks.md, "Where PostgreSQL's time went"). So one work order is read with the few
+# relations that are tables of their own, and the people it names come in one query on users
+# (`with_people`); the rare ones (merged into, department complained about) load when shown.
+TICKET_PAGE_RELATED = ("customer", "category__parent", "group", "sla_policy")
+TICKET_PEOPLE = ("owner", "created_by", "escalated_to", "subject_person")
+
+
+def with_people(tickets: list[Ticket], fields: tuple[str, ...] = TICKET_PEOPLE) -> list[Ticket]:
+    """Fill the people the work orders name (owner, creator, ...) from one query on users."""
+    ids = {getattr(t, f"{name}_id") for t in tickets for name in fields} - {None}
+    people = User.objects.in_bulk(ids) if ids else {}
+    for ticket in tickets:
+        for name in fields:
+            person = people.get(getattr(ticket, f"{name}_id"))
+            if person is not None:
+                Ticket._meta.get_field(name).set_cached_value(ticket, person)
+    return tickets
 
 
 def visible_ticket(*, user: User, number: str) -> Ticket | None:
@@ -219,7 +234,7 @@ def visible_ticket(*, user: User, number: str) -> Ticket | None:
     ticket = Ticket.objects.select_related(*TICKET_PAGE_RELATED).filter(number=number).first()
     if ticket is None or not permissions.can_view(user, ticket):
         return None
-    return ticket
+    return with_people([ticket])[0]
 
 
 def is_department_user(user: User) -> bool:
