@@ -14,7 +14,14 @@ import re
 from rapidfuzz import fuzz
 
 from kefu.quality.engine import regex_literals
-from kefu.quality.engine.matching import TIMED, Context, Literals, literal_key, similarity_origins, similarity_text
+from kefu.quality.engine.matching import (
+    TIMED,
+    Context,
+    Literals,
+    literal_key,
+    similarity_origins,
+    similarity_text,
+)
 from kefu.quality.engine.results import Evidence
 
 DEFAULT_ROLES = {
@@ -382,7 +389,10 @@ class Interruption(Leaf):
             lambda: [
                 (s.start_ms, s.end_ms)
                 for s in sentences
-                if s.role == "customer" and s.start_ms is not None and s.end_ms is not None and s.end_ms > s.start_ms
+                if s.role == "customer"
+                and s.start_ms is not None
+                and s.end_ms is not None
+                and s.end_ms > s.start_ms
             ],
         )
         if not customers:
@@ -459,7 +469,17 @@ class Emotion(Leaf):
 LEAVES = {
     cls.type: cls
     for cls in (
-        Keywords, Regex, Similar, Order, Repetition, Phrases, PoliteYou,
-        SlowReply, Silence, Interruption, Speed, Emotion,
+        Keywords,
+        Regex,
+        Similar,
+        Order,
+        Repetition,
+        Phrases,
+        PoliteYou,
+        SlowReply,
+        Silence,
+        Interruption,
+        Speed,
+        Emotion,
     )  # fmt: skip
 }

@@ -194,7 +194,8 @@ class Context:
                 chosen = ()
             else:
                 stop = min(
-                    (i for lit in rng[2] for i, _s, _e in self.hits.get(lit, ()) if i > begin), default=len(roles)
+                    (i for lit in rng[2] for i, _s, _e in self.hits.get(lit, ()) if i > begin),
+                    default=len(roles),
                 )
                 chosen = tuple(i for i in of_role if begin < i < stop)
         else:

@@ -20,7 +20,9 @@ except ImportError:  # pragma: no cover
     import sre_parse as parser
 
 MAX_ALTERNATIVES = 32
-_REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT} | ({C.POSSESSIVE_REPEAT} if hasattr(C, "POSSESSIVE_REPEAT") else set())
+_REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT} | (
+    {C.POSSESSIVE_REPEAT} if hasattr(C, "POSSESSIVE_REPEAT") else set()
+)
 
 
 def _score(option: set[str]) -> tuple[int, int]:
@@ -46,11 +48,7 @@ def _sequence(items) -> list[set[str]]:
         if op is C.LITERAL:
             run = {r + chr(av) for r in run}
             continue
-        if (
-            op is C.IN
-            and all(o is C.LITERAL for o, _v in av)
-            and len(av) * len(run) <= MAX_ALTERNATIVES
-        ):
+        if op is C.IN and all(o is C.LITERAL for o, _v in av) and len(av) * len(run) <= MAX_ALTERNATIVES:
             run = {r + chr(v) for r in run for _o, v in av}
             continue
         flush()

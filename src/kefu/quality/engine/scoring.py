@@ -30,7 +30,9 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def score(*, start: float, floor: float, ceiling: float, items: dict[object, ItemSpec], fired: dict[object, int]) -> ScoreResult:
+def score(
+    *, start: float, floor: float, ceiling: float, items: dict[object, ItemSpec], fired: dict[object, int]
+) -> ScoreResult:
     """start + Σ add − Σ subtract, clamped to [floor, ceiling]; any fatal item fired → floor.
 
     `fired` maps an item's key to how many times it fired (distinct evidence sentences; 0 or a

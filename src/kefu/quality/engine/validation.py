@@ -82,7 +82,9 @@ class _Checker:
             return
         role = node.get("role")
         if role is not None and role not in ROLES:
-            self.add(_join(path, "role"), _("Unknown role: %(role)s (agent, customer or any).") % {"role": role})
+            self.add(
+                _join(path, "role"), _("Unknown role: %(role)s (agent, customer or any).") % {"role": role}
+            )
         if "range" in node:
             self.range(node["range"], _join(path, "range"))
         getattr(self, "leaf_" + kind)(node, path)
@@ -104,7 +106,9 @@ class _Checker:
             self.words(value, "to", path)
 
     # --- fields ------------------------------------------------------------------------------
-    def words(self, node: dict, name: str, path: str, *, required: bool = True, empty_ok: bool = False) -> None:
+    def words(
+        self, node: dict, name: str, path: str, *, required: bool = True, empty_ok: bool = False
+    ) -> None:
         where = _join(path, name)
         if name not in node:
             if required:
@@ -123,7 +127,9 @@ class _Checker:
             if not isinstance(word, str) or not literal_key(word):
                 self.add(f"{where}[{i}]", _("A word must be a non-empty text."))
 
-    def number(self, node: dict, name: str, path: str, *, required: bool, low=None, high=None, above=None) -> None:
+    def number(
+        self, node: dict, name: str, path: str, *, required: bool, low=None, high=None, above=None
+    ) -> None:
         where = _join(path, name)
         if name not in node or node[name] is None:
             if required:
@@ -139,7 +145,9 @@ class _Checker:
         elif above is not None and value <= above:
             self.add(where, _("The number must be greater than %(limit)s.") % {"limit": above})
 
-    def choice(self, node: dict, name: str, path: str, choices: tuple[str, ...], *, required: bool = False) -> None:
+    def choice(
+        self, node: dict, name: str, path: str, choices: tuple[str, ...], *, required: bool = False
+    ) -> None:
         where = _join(path, name)
         if name not in node:
             if required:
@@ -177,7 +185,8 @@ class _Checker:
             if not _is_int(k) or not 1 <= k <= max(len(words), 1):
                 self.add(
                     _join(path, "k"),
-                    _("k must be a whole number from 1 to the number of words (%(count)s).") % {"count": len(words)},
+                    _("k must be a whole number from 1 to the number of words (%(count)s).")
+                    % {"count": len(words)},
                 )
 
     def leaf_regex(self, node, path):
