@@ -4,13 +4,8 @@ rules, and transcripts to inspect."""
 import itertools
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from kefu.quality.models import InspectorScope, Transcript
 from kefu.quality.services import rubrics, rules
-from kefu.quality.services.inspection import clear_compiled
-from kefu.quality.services.phrases import clear as clear_phrases
-from tests.org import build_org
 
 DAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 _keys = itertools.count(1)
@@ -34,20 +29,13 @@ POLITE = [
 ]
 
 
-@pytest.fixture
-def org(db):
-    clear_compiled()
-    clear_phrases()
-    yield build_org()
-    clear_compiled()
-    clear_phrases()
-
-
 def hotline(*, by=None, name="热线评分表", channels=("phone",), queues=(), position=0, no_idea_points=10,
             floor=0, publish=True):  # fmt: skip
     """A rubric with three items (no greeting −5 once; no-idea phrases −N per sentence; abuse fatal)
     and a rule for each; published unless `publish=False`. Returns (rubric, version, items)."""
-    rubric = rubrics.rubric_create(name=name, channels=list(channels), queues=list(queues), position=position, by=by)
+    rubric = rubrics.rubric_create(
+        name=name, channels=list(channels), queues=list(queues), position=position, by=by
+    )
     version = rubric.versions.get()
     rubrics.version_update(version=version, floor_score=floor, by=by)
     greeting = rubrics.item_create(version=version, code="greeting", name="未使用问候语", group="opening", points=5,
