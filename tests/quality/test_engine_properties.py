@@ -65,3 +65,32 @@ def test_inspect_and_explain_never_raise_and_evidence_points_inside_the_sentence
                 assert 0 <= e.start <= e.end <= len(conv.sentences[e.sentence].text)
     explained = COMPILED.explain(conv)
     assert [r["key"] for r in explained["rules"] if r["fired"]] == [h.key for h in hits]
+
+
+similar_text = st.text(
+    alphabet=st.sampled_from(list("很高兴为您服务非常请问有什么可以帮，。 ")), min_size=1, max_size=16
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(similar_text, similar_text, st.sampled_from([0.7, 0.75, 0.8, 0.85, 0.9, 1.0]))
+def test_the_bigram_prefilter_of_similar_never_loses_a_match(sentence_text, example, threshold):
+    """The fast path (only examples sharing enough character pairs are scored) agrees with
+    scoring every example with rapidfuzz."""
+    from rapidfuzz import fuzz
+
+    from kefu.quality.engine.matching import similarity_text
+
+    s, e = similarity_text(sentence_text), similarity_text(example)
+    if not s or not e:
+        return
+    cutoff = threshold * 100 - 1e-6
+    if len(s) <= len(e):
+        expected = fuzz.ratio(s, e) >= cutoff
+    else:
+        expected = fuzz.partial_ratio(e, s) >= cutoff
+    conv = Conversation.from_json([{"role": "agent", "text": sentence_text}])
+    compiled = compile_rules(
+        [RuleSpec(1, {"type": "similar", "examples": [example], "threshold": threshold})]
+    )
+    assert bool(compiled.inspect(conv)) == expected
