@@ -69,13 +69,19 @@ class Leaf:
     def scope(self, ctx: Context):
         return ctx.scope(self.role, self.range)
 
-    def needs_evidence(self, own: frozenset[int] | None) -> frozenset[int] | None:
+    def keyed(self, lits, role: str | None | bool = False) -> frozenset:
+        """Trigger entries (role, literal): the literal said by a sentence of the leaf's role
+        (None: by anyone)."""
+        role = self.role if role is False else role
+        return frozenset((role, lit) for lit in lits)
+
+    def needs_evidence(self, own: frozenset[int] | None) -> frozenset | None:
         """The trigger of a leaf that is true only on evidence inside its scope: its own literals,
         or else the `from` anchors of a between range (no anchor, empty scope, nothing found)."""
         if own is not None:
-            return own
+            return self.keyed(own)
         if self.range[0] == "between":
-            return frozenset(self.range[1])
+            return self.keyed(self.range[1], None)
         return None
 
     def evaluate(self, ctx: Context) -> tuple[bool, list[tuple]]:
@@ -91,21 +97,33 @@ class Keywords(Leaf):
         self.mode = node.get("mode", "any")
         self.k = int(node.get("k") or 1)
         self.names = {lit: lits.words[lit] for lit in self.lits}
-        self.trigger = None if self.mode == "none" else self.needs_evidence(frozenset(self.lits))
+        self.trigger = None if self.mode == "none" else self.needs_evidence(self.lits)
 
     def evaluate(self, ctx):
-        _order, scope = self.scope(ctx)
-        found = ctx.occurrences(self.lits, scope)
-        distinct = {lit for lit, *_ in found}
-        if self.mode == "any":
+        hits = ctx.hits
+        if self.range[0] == "all":
+            role, roles = self.role, ctx.roles
+            found = [
+                (lit, i, s, e)
+                for lit in self.lits
+                for i, s, e in hits.get(lit, ())
+                if role is None or roles[i] == role
+            ]
+        else:
+            scope = self.scope(ctx)[1]
+            found = [(lit, i, s, e) for lit in self.lits for i, s, e in hits.get(lit, ()) if i in scope]
+        mode = self.mode
+        if mode == "any":
             truth = bool(found)
-        elif self.mode == "all":
-            truth = len(distinct) == len(self.lits)
-        elif self.mode == "at_least":
-            truth = len(distinct) >= self.k
-        else:  # none
+        elif mode == "none":
             truth = not found
-        return truth, [(i, a, b, self.names[lit]) for lit, i, a, b in found]
+        else:
+            distinct = len({f[0] for f in found})
+            truth = distinct == len(self.lits) if mode == "all" else distinct >= self.k
+        if not found:
+            return truth, []
+        span, names = ctx.span, self.names
+        return truth, [(i, *span(i, s, e), names[lit]) for lit, i, s, e in found]
 
 
 class Regex(Leaf):
@@ -119,7 +137,7 @@ class Regex(Leaf):
         # A literal normalising to nothing (spaces only) cannot filter: run everywhere.
         if self.lits is not None and len(self.lits) < len({literal_key(w) for w in required}):
             self.lits = None
-        self.trigger = self.needs_evidence(frozenset(self.lits) if self.lits is not None else None)
+        self.trigger = self.needs_evidence(self.lits)
 
     def evaluate(self, ctx):
         order, scope = self.scope(ctx)
@@ -146,6 +164,8 @@ class Similar(Leaf):
             if text:
                 self.examples.append((example, text, lits.similar.add(text), self.bound(len(text), t)))
         self.gated = all(bound > 0 for *_rest, bound in self.examples)
+        if self.gated:
+            lits.similar.roles.add(self.role)
         self.trigger = self.needs_evidence(None)
 
     @staticmethod
@@ -163,16 +183,13 @@ class Similar(Leaf):
             return 0
         return max(0, math.ceil(le * (3 * t - 2) / (2 - t) - 1 - 1e-9))
 
-    def best(self, ctx: Context, i: int, sentence: str):
+    def best(self, sentence: str, examples):
         """(score, example, start, end) of the example closest to `sentence` at or above the
         threshold, start/end in `sentence` (None: the whole sentence); None when none is close."""
         best = None
         ls = len(sentence)
         t = self.threshold
-        shared = ctx.shared_pairs(i) if self.gated or any(b for *_r, b in self.examples) else None
-        for example, text, gid, bound in self.examples:
-            if bound and shared.get(gid, 0) < bound:
-                continue
+        for example, text, _gid, _bound in examples:
             le = len(text)
             if ls <= le:
                 # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
@@ -187,14 +204,27 @@ class Similar(Leaf):
                     best = (found.score, example, found.dest_start, found.dest_end)
         return best
 
+    def candidates(self, ctx: Context):
+        """(sentence, examples worth scoring) for the sentences of the scope."""
+        order, scope = self.scope(ctx)
+        if not self.gated:
+            return [(i, self.examples) for i in order]
+        shared = ctx.example_sentences()
+        chosen: dict[int, list] = {}
+        for example in self.examples:
+            bound = example[3]
+            for i, count in shared.get(example[2], ()):
+                if count >= bound and i in scope:
+                    chosen.setdefault(i, []).append(example)
+        return sorted(chosen.items())
+
     def evaluate(self, ctx):
-        order, _scope = self.scope(ctx)
         evidence = []
-        for i in order:
+        for i, examples in self.candidates(ctx):
             text = ctx.sim_text(i)
             if not text:
                 continue
-            best = self.best(ctx, i, text)
+            best = self.best(text, examples)
             if best is None:
                 continue
             score, example, start, end = best
@@ -215,7 +245,7 @@ class Order(Leaf):
         self.then = lits.add_all(node["then"])
         self.names = {lit: lits.words[lit] for lit in (*self.first, *self.then)}
         smaller = self.first if len(self.first) <= len(self.then) else self.then
-        self.trigger = frozenset(smaller)
+        self.trigger = self.keyed(smaller)
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)
@@ -291,7 +321,7 @@ class Phrases(Leaf):
         phrases = lits.phrases.get(self.kind, ())
         self.lits = lits.add_all(phrases)
         self.names = {lit: lits.words[lit] for lit in self.lits}
-        self.trigger = frozenset(self.lits)
+        self.trigger = self.keyed(self.lits)
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)
@@ -305,7 +335,7 @@ class PoliteYou(Leaf):
     def setup(self, node, lits):
         self.you = lits.add("你")
         self.allowed = lits.add_all(node.get("except", ["你们"]))
-        self.trigger = frozenset((self.you,))
+        self.trigger = self.keyed((self.you,))
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)
@@ -336,7 +366,7 @@ class SlowReply(Leaf):
         self.limit = float(node["seconds"]) * 1000
         self.every = node.get("scope", "first") == "every"
         self.role = "customer"  # the customer's messages wait for the agent's reply
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
     def evaluate(self, ctx):
         order, _scope = self.scope(ctx)
@@ -379,7 +409,7 @@ class Silence(Leaf):
     def setup(self, node, lits):
         self.limit = float(node["seconds"]) * 1000
         self.hold = lits.add_all(node.get("except", DEFAULT_HOLD))
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
     def evaluate(self, ctx):
         order, scope = self.scope(ctx)
@@ -407,7 +437,7 @@ class Interruption(Leaf):
     def setup(self, node, lits):
         self.min_customer = float(node.get("min_customer_ms", 1000))
         self.min_overlap = float(node.get("overlap_ms", 300))
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
     def evaluate(self, ctx):
         order, _scope = self.scope(ctx)
@@ -447,7 +477,7 @@ class Speed(Leaf):
     def setup(self, node, lits):
         self.low = node.get("min")
         self.high = node.get("max")
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
     def evaluate(self, ctx):
         order, _scope = self.scope(ctx)
@@ -472,7 +502,7 @@ class Emotion(Leaf):
         self.words = lits.add_all(node.get("words") or DEFAULT_NEGATIVE)
         self.negations = lits.add_all(node.get("negations", DEFAULT_NEGATIONS))
         self.names = {lit: lits.words[lit] for lit in self.words}
-        self.trigger = self.needs_evidence(frozenset(self.words))
+        self.trigger = self.needs_evidence(self.words)
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)

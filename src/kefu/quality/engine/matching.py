@@ -76,6 +76,7 @@ class SimilarIndex:
         self.ids: dict[str, int] = {}  # example's similarity text → id
         self.pairs: dict[str, int] = {}  # bigram key → id
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
+        self.roles: set[str | None] = set()  # whose sentences prefiltered conditions look at
         self.automaton = None
 
     def add(self, text: str) -> int:
@@ -172,7 +173,7 @@ class Context:
     def __init__(self, sentences, literals: Literals):
         self.sentences = sentences
         self.literals = literals
-        self._shared: dict[int, dict[int, int]] = {}
+        self._shared: dict[int, list[tuple[int, int]]] | None = None
         self.roles = [s.role for s in sentences]
         hits: dict[int, list[tuple[int, int, int]]] = {}
         automaton = literals.automaton
@@ -192,13 +193,21 @@ class Context:
                         found.append((i, end - length + 1, end + 1))
         self.keys = keys
         self.hits = hits
-        self.present = set(hits)
+        # (role, literal) for every literal said, and (None, literal): what the rules' triggers
+        # are made of. TIMED stands for "a sentence of that role has timings".
+        roles = self.roles
+        present = set()
+        for lit, found in hits.items():
+            present.add((None, lit))
+            for i, _s, _e in found:
+                present.add((roles[i], lit))
         self.timed = False
-        for s in sentences:
+        for i, s in enumerate(sentences):
             if s.start_ms is not None:
                 self.timed = True
-                self.present.add(TIMED)
-                break
+                present.add((roles[i], TIMED))
+                present.add((None, TIMED))
+        self.present = present
         self._origins: dict[int, list[int] | int] = {}
         self._sim: dict[int, str] = {}
         self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
@@ -231,10 +240,23 @@ class Context:
             text = self._sim[i] = similarity_text(self.sentences[i].text)
         return text
 
-    def shared_pairs(self, i: int) -> dict[int, int]:
-        found = self._shared.get(i)
+    def example_sentences(self) -> dict[int, list[tuple[int, int]]]:
+        """Example id → [(sentence, bigram positions shared)] over the sentences of the roles
+        similarity conditions look at; computed once per conversation."""
+        found = self._shared
         if found is None:
-            found = self._shared[i] = self.literals.similar.shared(self.sim_text(i))
+            found = self._shared = {}
+            index = self.literals.similar
+            roles = None if None in index.roles else index.roles
+            for i, role in enumerate(self.roles):
+                if roles is not None and role not in roles:
+                    continue
+                for gid, count in index.shared(self.sim_text(i)).items():
+                    entry = found.get(gid)
+                    if entry is None:
+                        found[gid] = [(i, count)]
+                    else:
+                        entry.append((i, count))
         return found
 
     # --- literal hits ------------------------------------------------------------------------
