@@ -183,25 +183,30 @@ class Similar(Leaf):
             return 0
         return max(0, math.ceil(le * (3 * t - 2) / (2 - t) - 1 - 1e-9))
 
-    def best(self, sentence: str, examples):
+    def best(self, ctx: Context, i: int, sentence: str, examples):
         """(score, example, start, end) of the example closest to `sentence` at or above the
         threshold, start/end in `sentence` (None: the whole sentence); None when none is close."""
         best = None
         ls = len(sentence)
         t = self.threshold
-        for example, text, _gid, _bound in examples:
+        cache = ctx.similarity
+        for example, text, gid, _bound in examples:
             le = len(text)
-            if ls <= le:
-                # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
-                if 2 * ls < t * (ls + le):
-                    continue
-                score = fuzz.ratio(sentence, text, score_cutoff=self.cutoff)
-                if score and (best is None or score > best[0]):
-                    best = (score, example, None, None)
-            else:
-                found = fuzz.partial_ratio_alignment(text, sentence, score_cutoff=self.cutoff)
-                if found is not None and found.score and (best is None or found.score > best[0]):
-                    best = (found.score, example, found.dest_start, found.dest_end)
+            if ls <= le and 2 * ls < t * (ls + le):
+                continue  # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
+            found = cache.get((i, gid))
+            if found is None:
+                # Scored once per sentence and example, whatever the threshold of the condition
+                # asking: conditions of a rubric share their example sentences.
+                if ls <= le:
+                    found = (fuzz.ratio(sentence, text), None, None)
+                else:
+                    a = fuzz.partial_ratio_alignment(text, sentence)
+                    found = (a.score, a.dest_start, a.dest_end)
+                cache[(i, gid)] = found
+            score = found[0]
+            if score >= self.cutoff and (best is None or score > best[0]):
+                best = (score, example, found[1], found[2])
         return best
 
     def candidates(self, ctx: Context):
@@ -224,7 +229,7 @@ class Similar(Leaf):
             text = ctx.sim_text(i)
             if not text:
                 continue
-            best = self.best(text, examples)
+            best = self.best(ctx, i, text, examples)
             if best is None:
                 continue
             score, example, start, end = best
@@ -319,7 +324,7 @@ class Phrases(Leaf):
     def setup(self, node, lits):
         self.kind = node["kind"]
         phrases = lits.phrases.get(self.kind, ())
-        self.lits = lits.add_all(phrases)
+        self.lits = frozenset(lits.add_all(phrases))
         self.names = {lit: lits.words[lit] for lit in self.lits}
         self.trigger = self.keyed(self.lits)
 
@@ -411,11 +416,12 @@ class Silence(Leaf):
         self.hold = lits.add_all(node.get("except", DEFAULT_HOLD))
         self.trigger = self.keyed((TIMED,))
 
-    def evaluate(self, ctx):
-        order, scope = self.scope(ctx)
+    def gaps(self, ctx: Context, order, scope) -> list[tuple[int, float, bool]]:
+        """(sentence before the gap, gap in ms, excused by a hold phrase) for every gap of the
+        scope; shared by the silence conditions with the same scope and hold phrases."""
         sentences = ctx.sentences
         holding = set(ctx.sentences_with(self.hold, scope)) if self.hold else set()
-        evidence = []
+        out = []
         latest = None  # the latest end so far: a short sentence inside a long one ends no silence
         previous = None
         for i in order:
@@ -423,11 +429,23 @@ class Silence(Leaf):
             start, end = _start(s), _end(s)
             if start is None:
                 continue
-            if latest is not None and start - latest > self.limit:
-                if not (sentences[previous].role == "agent" and previous in holding):
-                    evidence.append(whole(ctx, previous, f"silence {(start - latest) / 1000:.1f} s"))
+            if latest is not None and start > latest:
+                out.append(
+                    (previous, start - latest, sentences[previous].role == "agent" and previous in holding)
+                )
             latest = end if latest is None else max(latest, end)
             previous = i
+        return out
+
+    def evaluate(self, ctx):
+        order, scope = self.scope(ctx)
+        gaps = ctx.cached(("gaps", self.role, self.range, self.hold), lambda: self.gaps(ctx, order, scope))
+        limit = self.limit
+        evidence = [
+            whole(ctx, i, f"silence {gap / 1000:.1f} s")
+            for i, gap, excused in gaps
+            if gap > limit and not excused
+        ]
         return bool(evidence), evidence
 
 
@@ -479,19 +497,24 @@ class Speed(Leaf):
         self.high = node.get("max")
         self.trigger = self.keyed((TIMED,))
 
-    def evaluate(self, ctx):
-        order, _scope = self.scope(ctx)
-        evidence = []
+    @staticmethod
+    def speeds(ctx: Context, order) -> list[tuple[int, float]]:
+        out = []
         for i in order:
             s = ctx.sentences[i]
             if s.start_ms is None or s.end_ms is None or s.end_ms <= s.start_ms:
                 continue
             chars = len(ctx.sim_text(i))
-            if not chars:
-                continue
-            cpm = chars * 60000 / (s.end_ms - s.start_ms)
-            if (self.low is not None and cpm < self.low) or (self.high is not None and cpm > self.high):
-                evidence.append(whole(ctx, i, f"{cpm:.0f} chars/min"))
+            if chars:
+                out.append((i, chars * 60000 / (s.end_ms - s.start_ms)))
+        return out
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        speeds = ctx.cached(("speed", self.role, self.range), lambda: self.speeds(ctx, order))
+        low = self.low if self.low is not None else float("-inf")
+        high = self.high if self.high is not None else float("inf")
+        evidence = [whole(ctx, i, f"{cpm:.0f} chars/min") for i, cpm in speeds if cpm < low or cpm > high]
         return bool(evidence), evidence
 
 
