@@ -94,6 +94,8 @@ def similarity_origins(text: str) -> list[int]:
     counts = text.translate(_SIM_COUNTS)
     if counts == "1" * len(text):
         return list(range(len(text)))
+    if not counts or max(counts) <= "1":  # each character kept as one or dropped (punctuation)
+        return [i for i, c in enumerate(counts) if c == "1"]
     origin: list[int] = []
     for i, ch in enumerate(text):
         origin.extend([i] * len(_SIM[ord(ch)]))
