@@ -241,3 +241,13 @@ def test_an_agent_may_not_reinspect_a_period(org):
 
     with pytest.raises(PermissionDenied):
         reinspect_period(start=DAY, end=DAY, by=org.agent)
+
+
+def test_a_negative_position_is_refused_by_field(org):
+    rubric, version, items = hotline(publish=False)
+    with pytest.raises(ValidationError) as caught:
+        rubrics.rubric_update(rubric=rubric, position=-1, by=None)
+    assert codes(caught.value) == {"position": {"out_of_range"}}
+    with pytest.raises(ValidationError) as caught:
+        rubrics.item_update(item=items["greeting"], position=-3, by=None)
+    assert codes(caught.value) == {"position": {"out_of_range"}}
