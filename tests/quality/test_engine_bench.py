@@ -23,7 +23,8 @@ def test_the_bench_workload_is_valid_and_inspects():
     assert len(data["rules"]) == 200
     assert [(n, e) for n, r in enumerate(data["rules"]) for e in validate_condition(r)] == []
     compiled = compile_rules(
-        [RuleSpec(n, r) for n, r in enumerate(data["rules"])], phrases=[PhraseEntry(k, p) for k, p in data["phrases"]]
+        [RuleSpec(n, r) for n, r in enumerate(data["rules"])],
+        phrases=[PhraseEntry(k, p) for k, p in data["phrases"]],
     )
     fired = 0
     for channel, sentences in data["conversations"]:
