@@ -429,11 +429,12 @@ def main() -> None:
         pstats.Stats(profile).sort_stats("tottime").print_stats(18)
 
     t = time.perf_counter()
-    c = time.process_time()
     naive = [naive_rule(r, phrases) for r in rules]
     naive_compile_s = time.perf_counter() - t
+    # Compiling is reported apart, as ours is: per conversation it amortises to nothing.
+    t, c = time.perf_counter(), time.process_time()
     naive_fired = run_naive(subset, naive)
-    naive_cpu = time.process_time() - c - 0  # compile included: it is part of the naive engine's cost
+    naive_cpu = time.process_time() - c
     naive_wall = time.perf_counter() - t
     say(f"  naive baseline on {subset_n} conversations: {naive_wall:.1f} s, "
         f"{naive_cpu * 1000 / subset_n:.2f} CPU ms/conversation ({naive_fired} sentence matches)")  # fmt: skip

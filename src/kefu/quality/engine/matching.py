@@ -239,7 +239,7 @@ class Context:
                 present.add((roles[i], lit))
         self.timed = False
         for i, s in enumerate(sentences):
-            if s.start_ms is not None:
+            if s.start_ms is not None or s.end_ms is not None:
                 self.timed = True
                 present.add((roles[i], TIMED))
                 present.add((None, TIMED))
