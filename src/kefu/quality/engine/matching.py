@@ -1,0 +1,359 @@
+"""Literal matching for the engine: every word of every rule in one Aho–Corasick automaton, and the
+per-conversation view (`Context`) the operators read their hits, scopes and timings from.
+
+Words and text go through kefu.knowledge.phrases' normalisation and alphabet spelling
+(`automaton_key`): full-width and half-width, traditional and simplified characters, upper and lower
+case and spaces match alike, exactly as in the phrase check agents see while they type. Because the
+normalisation works character by character, a word that occurs in a text always occurs in the
+text's key too — which is what lets a regular expression be skipped on a sentence lacking a literal
+the expression requires.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+import ahocorasick
+
+TIMED = -1  # pseudo literal "the conversation has timings", for the gating of timing operators
+
+
+@cache
+def _phrases():
+    # Imported on first use: kefu.knowledge.phrases imports the knowledge models, and this package
+    # must stay importable before the app registry is ready.
+    from kefu.knowledge import phrases
+
+    return phrases
+
+
+def literal_key(text: str) -> str:
+    """`text` normalised and spelt as the automaton sees it ("" when nothing is left)."""
+    return _phrases().automaton_key(text or "")
+
+
+def _symbol_count(ch: str) -> int:
+    return len(literal_key(ch))
+
+
+class _SimilarityTable(dict):
+    """str.translate table: a character → its normalised form without spaces, punctuation and
+    symbols (text compared by similarity and counted for speaking speed)."""
+
+    def __missing__(self, code: int) -> str:
+        out = []
+        for n in _phrases().normalize_char(chr(code)):
+            if unicodedata.category(n)[0] in "LN":
+                out.append(n)
+        value = "".join(out)
+        self[code] = value
+        return value
+
+
+_SIM = _SimilarityTable()
+
+
+def similarity_text(text: str) -> str:
+    return (text or "").translate(_SIM)
+
+
+class _CountTable(dict):
+    """str.translate table: a character → one digit, how many symbols `table` makes of it
+    ("x" for nine or more), so a text's shape is read in one C-level pass."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, code: int) -> str:
+        n = len(self.table[code])
+        value = self[code] = str(n) if n < 9 else "x"
+        return value
+
+
+_SIM_COUNTS = _CountTable(_SIM)
+
+
+@cache
+def _key_counts() -> _CountTable:
+    return _CountTable(_phrases()._TABLE)
+
+
+def key_shape(text: str) -> int:
+    """2 when every character of `text` is spelt as two automaton symbols (Chinese text), 1 when
+    every one is a single symbol, 0 otherwise (positions then need a table)."""
+    counts = text.translate(_key_counts())
+    if counts == "2" * len(text):
+        return 2
+    return 1 if counts == "1" * len(text) else 0
+
+
+def similarity_origins(text: str) -> list[int]:
+    """For each character of similarity_text(text), the position in `text` it came from."""
+    counts = text.translate(_SIM_COUNTS)
+    if counts == "1" * len(text):
+        return list(range(len(text)))
+    if not counts or max(counts) <= "1":  # each character kept as one or dropped (punctuation)
+        return [i for i, c in enumerate(counts) if c == "1"]
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        origin.extend([i] * len(_SIM[ord(ch)]))
+    return origin
+
+
+class SimilarIndex:
+    """Example sentences of every similarity condition, and their character pairs (bigrams) in a
+    second automaton run over a sentence's similarity text: a sentence sharing too few of an
+    example's pairs cannot reach the threshold (see Similar.bound), so rapidfuzz runs only on the
+    few pairs of sentence and example that can."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}  # example's similarity text → id
+        self.pairs: dict[str, int] = {}  # bigram key → id
+        self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
+        self.roles: set[str | None] = set()  # whose sentences prefiltered conditions look at
+        self.automaton = None
+
+    def add(self, text: str) -> int:
+        gid = self.ids.get(text)
+        if gid is not None:
+            return gid
+        gid = self.ids[text] = len(self.ids)
+        counts: dict[str, int] = {}
+        for k in range(len(text) - 1):
+            key = literal_key(text[k : k + 2])
+            counts[key] = counts.get(key, 0) + 1
+        for key, positions in counts.items():
+            pid = self.pairs.get(key)
+            if pid is None:
+                pid = self.pairs[key] = len(self.members)
+                self.members.append([])
+            self.members[pid].append((gid, positions))
+        return gid
+
+    def build(self) -> None:
+        if not self.pairs:
+            return
+        automaton = ahocorasick.Automaton()
+        for key, pid in self.pairs.items():
+            automaton.add_word(key, pid)
+        automaton.make_automaton()
+        self.automaton = automaton
+
+    def shared(self, text: str) -> dict[int, int]:
+        """Example id → how many of its bigram positions occur in `text` (a similarity text)."""
+        counts: dict[int, int] = {}
+        if self.automaton is None or len(text) < 2:
+            return counts
+        seen = set()
+        members = self.members
+        for _end, pid in self.automaton.iter(literal_key(text)):
+            if pid in seen:
+                continue
+            seen.add(pid)
+            for gid, positions in members[pid]:
+                counts[gid] = counts.get(gid, 0) + positions
+        return counts
+
+
+class Literals:
+    """The words of every compiled rule, each once (by normalised key), in one automaton."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []  # a literal's first spelling, for notes
+        self.phrases: dict[str, list[str]] = {}  # the knowledge base's lists by kind
+        self.similar = SimilarIndex()
+        self.automaton = None
+
+    def add(self, word: str) -> int | None:
+        key = literal_key(word)
+        if not key:
+            return None
+        lit = self.ids.get(key)
+        if lit is None:
+            lit = self.ids[key] = len(self.words)
+            self.words.append(word)
+        return lit
+
+    def add_all(self, words) -> tuple[int, ...]:
+        out = []
+        for w in words or ():
+            lit = self.add(w)
+            if lit is not None and lit not in out:
+                out.append(lit)
+        return tuple(out)
+
+    def build(self) -> None:
+        self.similar.build()
+        if not self.ids:
+            self.automaton = None
+            return
+        automaton = ahocorasick.Automaton()
+        for key, lit in self.ids.items():
+            automaton.add_word(key, (lit, len(key)))
+        automaton.make_automaton()
+        self.automaton = automaton
+
+
+class Context:
+    """One conversation as the operators see it: literal hits (one automaton pass per sentence),
+    scopes by role and range, positions mapped back to the original text; computed lazily."""
+
+    __slots__ = (
+        "sentences", "roles", "keys", "hits", "present", "literals", "_origins", "_sim", "_shared", "_scopes",
+        "_cache", "timed", "similarity",
+    )  # fmt: skip
+
+    def __init__(self, sentences, literals: Literals):
+        self.sentences = sentences
+        self.literals = literals
+        self._shared: dict[int, list[tuple[int, int]]] | None = None
+        self.roles = [s.role for s in sentences]
+        hits: dict[int, list[tuple[int, int, int]]] = {}
+        automaton = literals.automaton
+        keys: list[str] = []
+        if automaton is not None:
+            translate = _phrases().automaton_key
+            for i, sentence in enumerate(sentences):
+                key = translate(sentence.text)
+                keys.append(key)
+                if not key:
+                    continue
+                for end, (lit, length) in automaton.iter(key):
+                    found = hits.get(lit)
+                    if found is None:
+                        hits[lit] = [(i, end - length + 1, end + 1)]
+                    else:
+                        found.append((i, end - length + 1, end + 1))
+        self.keys = keys
+        self.hits = hits
+        # (role, literal) for every literal said, and (None, literal): what the rules' triggers
+        # are made of. TIMED stands for "a sentence of that role has timings".
+        roles = self.roles
+        present = set()
+        for lit, found in hits.items():
+            present.add((None, lit))
+            for i, _s, _e in found:
+                present.add((roles[i], lit))
+        self.timed = False
+        for i, s in enumerate(sentences):
+            if s.start_ms is not None or s.end_ms is not None:
+                self.timed = True
+                present.add((roles[i], TIMED))
+                present.add((None, TIMED))
+        self.present = present
+        self._origins: dict[int, list[int] | int] = {}
+        self._sim: dict[int, str] = {}
+        self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
+        self._cache: dict = {}
+        self.similarity: dict[tuple[int, int], tuple] = {}  # (sentence, example) → score, span
+
+    # --- positions ---------------------------------------------------------------------------
+    def span(self, i: int, start: int, end: int) -> tuple[int, int]:
+        """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
+        origin = self._origins.get(i)
+        if origin is None:
+            text = self.sentences[i].text
+            # Common cases without a table: every character spelt as two symbols (Chinese text
+            # only) or as one (ASCII only).
+            origin = key_shape(text) or _phrases()._origins(text)
+            self._origins[i] = origin
+        if origin == 2:
+            return start >> 1, ((end - 1) >> 1) + 1
+        if origin == 1:
+            return start, end
+        return origin[start], origin[end - 1] + 1
+
+    def sim_text(self, i: int) -> str:
+        text = self._sim.get(i)
+        if text is None:
+            text = self._sim[i] = similarity_text(self.sentences[i].text)
+        return text
+
+    def example_sentences(self) -> dict[int, list[tuple[int, int]]]:
+        """Example id → [(sentence, bigram positions shared)] over the sentences of the roles
+        similarity conditions look at; computed once per conversation."""
+        found = self._shared
+        if found is None:
+            found = self._shared = {}
+            index = self.literals.similar
+            roles = None if None in index.roles else index.roles
+            for i, role in enumerate(self.roles):
+                if roles is not None and role not in roles:
+                    continue
+                for gid, count in index.shared(self.sim_text(i)).items():
+                    entry = found.get(gid)
+                    if entry is None:
+                        found[gid] = [(i, count)]
+                    else:
+                        entry.append((i, count))
+        return found
+
+    # --- literal hits ------------------------------------------------------------------------
+    def occurrences(self, lits, scope: frozenset[int] | None):
+        """(literal, sentence, start, end) of every hit of `lits` in `scope` (None: everywhere),
+        positions in the sentence's text."""
+        out = []
+        for lit, found in self._hits_of(lits):
+            for i, s, e in found:
+                if scope is None or i in scope:
+                    a, b = self.span(i, s, e)
+                    out.append((lit, i, a, b))
+        return out
+
+    def _hits_of(self, lits):
+        """(literal, hits) for the literals of `lits` that occur: a long list (a phrase list of
+        2,000) is matched against the few literals the conversation has, not the other way round."""
+        hits = self.hits
+        if len(lits) > 8 and len(lits) > len(hits):
+            members = lits if isinstance(lits, frozenset | set) else frozenset(lits)
+            return [(lit, found) for lit, found in hits.items() if lit in members]
+        return [(lit, hits[lit]) for lit in lits if lit in hits]
+
+    def sentences_with(self, lits, scope: frozenset[int] | None) -> list[int]:
+        chosen = set()
+        for _lit, found in self._hits_of(lits):
+            for i, _s, _e in found:
+                if scope is None or i in scope:
+                    chosen.add(i)
+        return sorted(chosen)
+
+    # --- scopes ------------------------------------------------------------------------------
+    def scope(self, role: str | None, rng: tuple) -> tuple[tuple[int, ...], frozenset[int]]:
+        """The sentence indices a condition looks at, in order, and as a set."""
+        key = (role, rng)
+        found = self._scopes.get(key)
+        if found is not None:
+            return found
+        roles = self.roles
+        if role is None:
+            of_role = tuple(range(len(roles)))
+        else:
+            of_role = tuple(i for i, r in enumerate(roles) if r == role)
+        kind = rng[0]
+        if kind == "first":
+            chosen = of_role[: rng[1]]
+        elif kind == "last":
+            chosen = of_role[-rng[1] :] if rng[1] else ()
+        elif kind == "between":
+            begin = min((i for lit in rng[1] for i, _s, _e in self.hits.get(lit, ())), default=None)
+            if begin is None:
+                chosen = ()
+            else:
+                stop = min(
+                    (i for lit in rng[2] for i, _s, _e in self.hits.get(lit, ()) if i > begin),
+                    default=len(roles),
+                )
+                chosen = tuple(i for i in of_role if begin < i < stop)
+        else:
+            chosen = of_role
+        found = self._scopes[key] = (chosen, frozenset(chosen))
+        return found
+
+    def cached(self, key, compute):
+        value = self._cache.get(key, self)
+        if value is self:
+            value = self._cache[key] = compute()
+        return value
