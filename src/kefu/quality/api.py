@@ -2,4 +2,7 @@
 
 from ninja import Router
 
+from kefu.quality.api_reviews import router as reviews_router
+
 router = Router(tags=["quality"])
+router.add_router("/inspections", reviews_router)
