@@ -222,9 +222,9 @@ def test_every_review_step_is_on_the_timeline_in_order(org):
     reviews.review_release(inspection=inspection, by=org.qa, comment="稍后", now=NOW)
     reviews.review_claim(inspection=inspection, by=org.qa, now=NOW)
     reviews.finding_review(
-        inspection=inspection, finding_id=finding.pk, by=org.qa, confirm=False, comment="误判"
+        inspection=inspection, finding_id=finding.pk, by=org.qa, confirm=False, comment="误判", now=NOW
     )
-    reviews.finding_add(inspection=inspection, by=org.qa, item_id=item.pk, comment="补充")
+    reviews.finding_add(inspection=inspection, by=org.qa, item_id=item.pk, comment="补充", now=NOW)
     reviews.review_submit(inspection=inspection, by=org.qa, comment="完成", now=NOW)
     events = list(QualityEvent.objects.filter(inspection=inspection).order_by("at", "pk"))
     assert [(e.action, e.from_state, e.to_state) for e in events] == [

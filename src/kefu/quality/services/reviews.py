@@ -80,7 +80,7 @@ def final_score(inspection: Inspection) -> Decimal:
         items=items,
         fired=fired,
     )
-    return Decimal(str(round(result.score, 2)))
+    return Decimal(str(result.score)).quantize(Decimal("0.01"))
 
 
 def _notify(users, title, body: str = "") -> None:
