@@ -2,7 +2,8 @@
 
 from ninja import Router
 
-from kefu.quality.api_reviews import router as reviews_router
-
 router = Router(tags=["quality"])
-router.add_router("/inspections", reviews_router)
+
+# Review and appeal (/inspections/{id}/...) register their operations on this router. One flat
+# router: ninja's OpenAPI paths lose their slash under a nested router (/apiquality/...).
+from kefu.quality import api_reviews  # noqa: E402, F401

@@ -6,13 +6,12 @@ Refusals come back in the one error shape of kefu.api (403 permission_denied, 40
 from datetime import datetime
 from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 
 from kefu.accounts.api import Id, user_of
 from kefu.quality import selectors
+from kefu.quality.api import router
 from kefu.quality.services import reviews
-
-router = Router(tags=["quality review"])
 
 
 class InspectionOut(Schema):
@@ -98,20 +97,24 @@ def _review(inspection) -> dict:
 
 
 @router.get(
-    "/{inspection_id}/review", response=ReviewOut, summary="An inspection with its findings and timeline"
+    "/inspections/{inspection_id}/review", response=ReviewOut, summary="An inspection with its findings and timeline"
 )
 def review_get(request, inspection_id: Id):
     return _review(_inspection(request, inspection_id))
 
 
 @router.post(
-    "/{inspection_id}/claim", response=InspectionOut, summary="Claim a sampled inspection for review"
+    "/inspections/{inspection_id}/claim",
+    response=InspectionOut,
+    summary="Claim a sampled inspection for review",
 )
 def review_claim(request, inspection_id: Id):
     return reviews.review_claim(inspection=_inspection(request, inspection_id), by=user_of(request))
 
 
-@router.post("/{inspection_id}/release", response=InspectionOut, summary="Give a claimed inspection back")
+@router.post(
+    "/inspections/{inspection_id}/release", response=InspectionOut, summary="Give a claimed inspection back"
+)
 def review_release(request, inspection_id: Id, payload: CommentIn):
     return reviews.review_release(
         inspection=_inspection(request, inspection_id), by=user_of(request), comment=payload.comment
@@ -119,7 +122,7 @@ def review_release(request, inspection_id: Id, payload: CommentIn):
 
 
 @router.post(
-    "/{inspection_id}/findings/{finding_id}/confirm",
+    "/inspections/{inspection_id}/findings/{finding_id}/confirm",
     response=FindingOut,
     summary="Confirm an automatic finding",
 )
@@ -134,7 +137,7 @@ def finding_confirm(request, inspection_id: Id, finding_id: Id, payload: Comment
 
 
 @router.post(
-    "/{inspection_id}/findings/{finding_id}/reject",
+    "/inspections/{inspection_id}/findings/{finding_id}/reject",
     response=FindingOut,
     summary="Reject an automatic finding (comment required)",
 )
@@ -148,7 +151,9 @@ def finding_reject(request, inspection_id: Id, finding_id: Id, payload: CommentI
     )
 
 
-@router.post("/{inspection_id}/findings", response={201: FindingOut}, summary="Add a manual finding")
+@router.post(
+    "/inspections/{inspection_id}/findings", response={201: FindingOut}, summary="Add a manual finding"
+)
 def finding_add(request, inspection_id: Id, payload: FindingAddIn):
     finding = reviews.finding_add(
         inspection=_inspection(request, inspection_id),
@@ -161,7 +166,9 @@ def finding_add(request, inspection_id: Id, payload: FindingAddIn):
 
 
 @router.post(
-    "/{inspection_id}/submit", response=InspectionOut, summary="Submit the review and its final score"
+    "/inspections/{inspection_id}/submit",
+    response=InspectionOut,
+    summary="Submit the review and its final score",
 )
 def review_submit(request, inspection_id: Id, payload: CommentIn):
     return reviews.review_submit(
@@ -169,7 +176,9 @@ def review_submit(request, inspection_id: Id, payload: CommentIn):
     )
 
 
-@router.post("/{inspection_id}/appeal", response={201: AppealOut}, summary="Appeal a review (the agent)")
+@router.post(
+    "/inspections/{inspection_id}/appeal", response={201: AppealOut}, summary="Appeal a review (the agent)"
+)
 def appeal_file(request, inspection_id: Id, payload: AppealIn):
     appeal = reviews.appeal_file(
         inspection=_inspection(request, inspection_id),
@@ -180,7 +189,9 @@ def appeal_file(request, inspection_id: Id, payload: AppealIn):
     return 201, appeal
 
 
-@router.post("/{inspection_id}/decide", response=AppealOut, summary="Decide an appeal (a second reviewer)")
+@router.post(
+    "/inspections/{inspection_id}/decide", response=AppealOut, summary="Decide an appeal (a second reviewer)"
+)
 def appeal_decide(request, inspection_id: Id, payload: DecideIn):
     return reviews.appeal_decide(
         inspection=_inspection(request, inspection_id),
