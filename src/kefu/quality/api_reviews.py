@@ -97,7 +97,9 @@ def _review(inspection) -> dict:
 
 
 @router.get(
-    "/inspections/{inspection_id}/review", response=ReviewOut, summary="An inspection with its findings and timeline"
+    "/inspections/{inspection_id}/review",
+    response=ReviewOut,
+    summary="An inspection with its findings and timeline",
 )
 def review_get(request, inspection_id: Id):
     return _review(_inspection(request, inspection_id))

@@ -28,7 +28,7 @@ def _locked(inspection: Inspection) -> Inspection:
     # the second waits and then sees the state the first left.
     try:
         return (
-            Inspection.objects.select_for_update()
+            Inspection.objects.select_for_update(of=("self",))
             .select_related("version", "transcript")
             .get(pk=inspection.pk)
         )

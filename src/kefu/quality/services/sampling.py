@@ -139,7 +139,7 @@ def _pick(plan: SamplingPlan, ids: list[int], *, now: datetime) -> list[int]:
     # Lock the rows and look at their state again: another plan or another run may have picked
     # some of them since they were read.
     picked = []
-    rows = Inspection.objects.select_for_update().filter(
+    rows = Inspection.objects.select_for_update(of=("self",)).filter(
         pk__in=ids, state=Inspection.State.AUTO, sample__isnull=True
     )
     for inspection in rows.order_by("pk"):
