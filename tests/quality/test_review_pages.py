@@ -104,3 +104,29 @@ def test_the_nav_links_fit_the_role(org):
     assert 'href="/quality/reviews/"' in client_for(org.qa).get("/quality/mine/").content.decode()
     agent_page = client_for(org.agent).get("/quality/mine/").content.decode()
     assert 'href="/quality/mine/"' in agent_page and 'href="/quality/reviews/"' not in agent_page
+
+
+def test_a_lead_adds_a_sampling_plan_and_runs_it_from_the_page(org):
+    from kefu.quality.models import SamplingPlan
+
+    InspectionFactory(worst_severity="fatal")
+    client = client_for(org.supervisor)
+    client.post(
+        "/quality/sampling/", {"action": "save", "name": "致命必检", "kind": "severe", "is_active": "1"}
+    )
+    plan = SamplingPlan.objects.get(name="致命必检")
+    client.post("/quality/sampling/", {"action": "run"})
+    assert plan.samples.count() == 1
+    assert f'id="plan-{plan.pk}"' in client.get("/quality/sampling/").content.decode()
+
+
+def test_a_bad_sampling_plan_is_refused_naming_the_field_on_the_page(org):
+    response = client_for(org.qa).post(
+        "/quality/sampling/", {"action": "save", "name": "随机", "kind": "random"}
+    )
+    assert response.status_code == 422
+    assert "1 到 1000" in response.content.decode()
+
+
+def test_agents_may_not_keep_sampling_plans(org):
+    assert client_for(org.agent).get("/quality/sampling/").status_code == 403

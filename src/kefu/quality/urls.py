@@ -11,4 +11,5 @@ urlpatterns: list = [
     path("quality/inspections/<int:pk>/review/", views.review, name="review"),
     path("quality/mine/", views.mine, name="mine"),
     path("quality/appeals/", views.appeals, name="appeals"),
+    path("quality/sampling/", views.sampling_plans, name="sampling"),
 ]

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, NotFound
 from kefu.quality import permissions, selectors, workflow
-from kefu.quality.models import Appeal, Finding, RubricItem
-from kefu.quality.services import reviews
+from kefu.quality.models import Appeal, Channel, Finding, RubricItem, SamplingPlan
+from kefu.quality.services import reviews, sampling
 
 
 def _reviewer_required(user) -> None:
@@ -177,3 +177,48 @@ def appeals(request):
         for i in selectors.appeals_to_decide(request.user)
     ]
     return render(request, "quality/appeals.html", {"rows": rows, "outcomes": Appeal.Outcome.choices})
+
+
+@login_required
+def sampling_plans(request):
+    """抽检计划: the plans (leads and QA inspectors keep them), a form to add or change one, and
+    "run now" (the same service the periodic task calls)."""
+    if not permissions.can_manage_rubrics(request.user):
+        raise DjangoPermissionDenied(_("Supervisors, managers and QA inspectors only."))
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "run":
+                picked = sum(sampling.sampling_plans_run().values())
+                messages.success(request, _("%(count)d inspections picked for review.") % {"count": picked})
+            else:
+                plan_id = request.POST.get("plan", "")
+                plan = SamplingPlan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None
+                sampling.sampling_plan_save(
+                    by=request.user,
+                    plan=plan,
+                    name=request.POST.get("name", ""),
+                    kind=request.POST.get("kind", ""),
+                    channels=request.POST.getlist("channels"),
+                    queues=[q for q in request.POST.get("queues", "").replace("，", ",").split(",")],
+                    count=request.POST.get("count", "") or 0,
+                    percent=request.POST.get("percent", "") or 0,
+                    is_active=bool(request.POST.get("is_active")),
+                )
+                messages.success(request, _("Sampling plan saved."))
+            return redirect("quality:sampling")
+        except DomainError as exc:
+            errors = exc.errors
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "quality/sampling.html",
+        {
+            "plans": SamplingPlan.objects.order_by("name"),
+            "kinds": SamplingPlan.Kind.choices,
+            "channels": Channel.choices,
+            "errors": errors,
+            "posted": request.POST,
+        },
+        status=422 if errors else 200,
+    )
