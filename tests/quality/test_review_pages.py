@@ -75,7 +75,7 @@ def test_the_agent_sees_their_results_and_appeals_from_the_page(org):
     reviews.review_submit(inspection=inspection, by=org.qa)
     client = client_for(org.agent)
     body = client.get("/quality/mine/").content.decode()
-    assert f'id="result-{inspection.pk}"' in body and "appeal-form" in body
+    assert f'id="result-{inspection.pk}"' in body and f'id="appeal-form-{inspection.pk}"' in body
     client.post("/quality/mine/", {"inspection": inspection.pk, f"reason_{finding.pk}": "这句不是我说的"})
     inspection.refresh_from_db()
     assert inspection.state == State.APPEALED

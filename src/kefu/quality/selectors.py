@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from kefu.core.errors import NotFound
 from kefu.quality import permissions, workflow
-from kefu.quality.models import Inspection
+from kefu.quality.models import Channel, Inspection
 
 State = Inspection.State
 
@@ -76,4 +76,17 @@ def findings_of(inspection: Inspection) -> list:
 
 
 def timeline_of(inspection: Inspection) -> list:
-    return list(inspection.events.select_related("by").order_by("at", "pk"))
+    """The inspection's events, oldest first, each with the labels of its action and states."""
+    events = list(inspection.events.select_related("by").order_by("at", "pk"))
+    for event in events:
+        transition = workflow.BY_ACTION.get(event.action)
+        event.action_label = transition.label if transition else event.action
+        event.from_label = (
+            State(event.from_state).label if event.from_state in State.values else event.from_state
+        )
+        event.to_label = State(event.to_state).label if event.to_state in State.values else event.to_state
+    return events
+
+
+def channel_label(value: str) -> str:
+    return Channel(value).label if value in Channel.values else value

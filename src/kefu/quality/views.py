@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, NotFound
 from kefu.quality import permissions, selectors, workflow
-from kefu.quality.models import Appeal, Channel, Finding, RubricItem, SamplingPlan
+from kefu.quality.models import Appeal, Channel, Finding, Role, RubricItem, SamplingPlan
 from kefu.quality.services import reviews, sampling
 
 
@@ -31,7 +31,8 @@ def _sentences(inspection, findings) -> list[dict]:
         {
             "index": i,
             "role": (s or {}).get("role", ""),
-            "speaker": (s or {}).get("speaker", ""),
+            "speaker": (s or {}).get("speaker", "")
+            or (Role((s or {}).get("role")).label if (s or {}).get("role") in Role.values else ""),
             "text": (s or {}).get("text", ""),
             "findings": by_sentence.get(i, []),
         }
@@ -44,6 +45,8 @@ def review_queue(request):
     """复核队列: what the inspector may claim or is reviewing."""
     _reviewer_required(request.user)
     page = Paginator(selectors.review_queue(request.user), 50).get_page(request.GET.get("page"))
+    for inspection in page.object_list:
+        inspection.channel_label = selectors.channel_label(inspection.channel)
     return render(request, "quality/review_queue.html", {"page": page})
 
 
@@ -210,11 +213,14 @@ def sampling_plans(request):
         except DomainError as exc:
             errors = exc.errors
             messages.error(request, exc.message)
+    plans = list(SamplingPlan.objects.order_by("name"))
+    for plan in plans:
+        plan.channel_labels = [selectors.channel_label(c) for c in plan.channels]
     return render(
         request,
         "quality/sampling.html",
         {
-            "plans": SamplingPlan.objects.order_by("name"),
+            "plans": plans,
             "kinds": SamplingPlan.Kind.choices,
             "channels": Channel.choices,
             "errors": errors,
