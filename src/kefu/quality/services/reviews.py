@@ -363,8 +363,9 @@ def appeal_decide(
     appeal = Appeal.objects.select_for_update().get(inspection=inspection)
     rejected: list[int] = []
     if outcome == Appeal.Outcome.CHANGED:
-        ids = {int(i) for i in reject_finding_ids if str(i).isdigit()}
-        if not ids or len(ids) != len(list(reject_finding_ids)):
+        raw = [str(i) for i in reject_finding_ids]
+        ids = {int(i) for i in raw if i.isdigit()}
+        if not ids or len(ids) != len(set(raw)):
             message = _("Name the findings the decision rejects.")
             raise ValidationError(message, errors={"findings": [FieldError(message, FieldCode.REQUIRED)]})
         found = list(counting_findings(inspection).filter(pk__in=ids))
