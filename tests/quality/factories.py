@@ -124,3 +124,14 @@ class SamplingPlanFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"抽检计划{n}")
     kind = SamplingPlan.Kind.RANDOM
     count = 2
+
+
+def review_org():
+    """tests.org.build_org with the QA inspector given the hotline: phone conversations of the
+    queue 热线 (the factories' defaults)."""
+    from tests.org import build_org
+
+    org = build_org()
+    InspectorScopeFactory(inspector=org.qa, channels=["phone"], queues=["热线"])
+    org.qa.refresh_from_db()
+    return org

@@ -8,7 +8,8 @@ from kefu.core.calendars import clear_calendar_cache
 from kefu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from kefu.core.models import CalendarOverride
 from kefu.notify.models import Notification
-from kefu.quality import selectors, workflow
+from kefu.quality import review_selectors as selectors
+from kefu.quality import workflow
 from kefu.quality.models import Appeal, Finding, Inspection, QualityEvent
 from kefu.quality.services import reviews
 from tests.factories import UserFactory, aware
@@ -17,9 +18,17 @@ from tests.quality.factories import (
     InspectionFactory,
     InspectorScopeFactory,
     RubricItemFactory,
+    review_org,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(db):
+    return review_org()
+
+
 State = Inspection.State
 # Friday 2026-11-20, 16:00: three working days later is Wednesday 2026-11-25, 18:00.
 FRIDAY = aware(2026, 11, 20, 16, 0)

@@ -7,9 +7,16 @@ import pytest
 
 from kefu.quality.models import Inspection
 from tests.api.conftest import token_client
-from tests.quality.factories import FindingFactory, InspectionFactory, RubricItemFactory
+from tests.quality.factories import FindingFactory, InspectionFactory, RubricItemFactory, review_org
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(db):
+    return review_org()
+
+
 State = Inspection.State
 
 

@@ -7,9 +7,16 @@ from django.test import Client
 
 from kefu.quality.models import Finding, Inspection
 from kefu.quality.services import reviews
-from tests.quality.factories import FindingFactory, InspectionFactory, RubricItemFactory
+from tests.quality.factories import FindingFactory, InspectionFactory, RubricItemFactory, review_org
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(db):
+    return review_org()
+
+
 State = Inspection.State
 
 

@@ -15,9 +15,17 @@ from tests.quality.factories import (
     InspectionFactory,
     InspectorScopeFactory,
     RubricItemFactory,
+    review_org,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(db):
+    return review_org()
+
+
 State = Inspection.State
 NOW = aware(2026, 11, 23, 10, 0)
 

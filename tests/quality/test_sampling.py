@@ -15,9 +15,16 @@ from kefu.quality.services.sampling import sampling_plan_run, sampling_plan_save
 from kefu.quality.tasks import sample_inspections
 from kefu.tickets.models import Ticket
 from tests.factories import aware
-from tests.quality.factories import InspectionFactory, RubricVersionFactory, SamplingPlanFactory
+from tests.quality.factories import InspectionFactory, RubricVersionFactory, SamplingPlanFactory, review_org
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(db):
+    return review_org()
+
+
 State = Inspection.State
 Kind = SamplingPlan.Kind
 NOW = aware(2026, 11, 26, 12, 0)  # a Thursday

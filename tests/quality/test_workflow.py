@@ -6,7 +6,13 @@ import pytest
 from kefu.core.errors import PermissionDenied, TransitionNotAllowed
 from kefu.quality import workflow
 from kefu.quality.models import Inspection
-from tests.quality.factories import InspectionFactory
+from tests.quality.factories import InspectionFactory, review_org
+
+
+@pytest.fixture
+def org(db):
+    return review_org()
+
 
 State = Inspection.State
 

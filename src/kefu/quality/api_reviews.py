@@ -9,7 +9,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from kefu.accounts.api import Id, user_of
-from kefu.quality import selectors
+from kefu.quality import review_selectors as selectors
 from kefu.quality.api import router
 from kefu.quality.services import reviews
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kefu.quality import views
+from kefu.quality import views_reviews as views
 
 app_name = "quality"
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, NotFound
-from kefu.quality import permissions, selectors, workflow
+from kefu.quality import permissions, workflow
+from kefu.quality import review_selectors as selectors
 from kefu.quality.models import Appeal, Channel, Finding, Role, RubricItem, SamplingPlan
 from kefu.quality.services import reviews, sampling
 
