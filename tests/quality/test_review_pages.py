@@ -105,6 +105,10 @@ def test_a_lead_decides_an_appeal_from_the_page(org):
     )
     inspection.refresh_from_db()
     assert (inspection.state, inspection.final_score) == (State.DECIDED, Decimal("100.00"))
+    review_page = client.get(f"/quality/inspections/{inspection.pk}/review/").content.decode()
+    assert (
+        "不服" in review_page and "证据不足" in review_page
+    )  # the appeal and its decision beside the review
 
 
 def test_the_nav_links_fit_the_role(org):

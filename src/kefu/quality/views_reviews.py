@@ -120,6 +120,7 @@ def review(request, pk: int):
             "may_judge": workflow.allows(inspection, "confirm_finding", user),
             "may_submit": workflow.allows(inspection, "submit", user),
             "pending": Finding.Status.PENDING,
+            "appeal": Appeal.objects.filter(inspection=inspection).select_related("decided_by").first(),
         },
     )
 
