@@ -235,6 +235,8 @@ KEFU_CHAT_WAIT_SECONDS = int(os.environ.get("KEFU_CHAT_WAIT_SECONDS", 180))  # t
 KEFU_CHAT_ABANDON_SECONDS = int(os.environ.get("KEFU_CHAT_ABANDON_SECONDS", 60))  # page closed while waiting
 # Call-log import: a time stamped up to this many seconds too early (PBX clock skew) is clamped.
 KEFU_CALL_SKEW_SECONDS = int(os.environ.get("KEFU_CALL_SKEW_SECONDS", 5))
+# Quality inspection: an agent may appeal a review within this many working days (business calendar).
+KEFU_QUALITY_APPEAL_DAYS = int(os.environ.get("KEFU_QUALITY_APPEAL_DAYS", 3))
 
 # --- i18n: zh-hans first, English complete ---------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

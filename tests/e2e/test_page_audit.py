@@ -248,6 +248,7 @@ def pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
             ("knowledge-cases", "/knowledge/cases/"),
             ("knowledge-case", f"/knowledge/cases/{ids['case']}/"),
             ("callbacks-queue", "/callbacks/"),
+            ("quality-mine", "/quality/mine/"),
             ("notifications", "/notifications/"),
             ("notification-settings", "/notifications/preferences/"),
         ],
@@ -258,6 +259,9 @@ def pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
             ("callbacks-measures", "/callbacks/measures/"),
             ("callbacks-reviews", "/callbacks/reviews/"),
             ("calls-import", "/calls/import/"),
+            ("quality-reviews", "/quality/reviews/"),
+            ("quality-appeals", "/quality/appeals/"),
+            ("quality-sampling", "/quality/sampling/"),
         ],
         "manager": [
             ("organisation", "/org/"),

@@ -2,6 +2,7 @@
 reviews); this package re-exports them so Django and callers see `kefu.quality.models`."""
 
 from kefu.quality.models.inspections import Finding, Inspection, InspectorScope
+from kefu.quality.models.reviews import Appeal, QualityEvent, Sample, SamplingPlan
 from kefu.quality.models.rubrics import (
     Direction,
     ItemGroup,
@@ -14,6 +15,7 @@ from kefu.quality.models.rubrics import (
 from kefu.quality.models.transcripts import Channel, Role, Transcript
 
 __all__ = [
+    "Appeal", "QualityEvent", "Sample", "SamplingPlan",
     "Channel", "Direction", "Finding", "Inspection", "InspectorScope", "ItemGroup", "Role", "Rubric", "RubricItem",
     "RubricVersion", "Rule", "Severity", "Transcript",
 ]  # fmt: skip
