@@ -433,6 +433,8 @@ def inspection_list(request, filters: Query[InspectionFiltersIn]) -> QuerySet:
 def inspection_detail(request, inspection_id: Id):
     """404 for an inspection the caller may not see, as for one that does not exist."""
     return selectors.inspection_for(user_of(request), inspection_id)
+
+
 # Review and appeal (/inspections/{id}/...) register their operations on this router. One flat
 # router: ninja's OpenAPI paths lose their slash under a nested router (/apiquality/...).
 from kefu.quality import api_reviews  # noqa: E402, F401
