@@ -1,5 +1,21 @@
 """Quality inspection pages under /quality/ (namespace `quality`)."""
 
+from django.urls import path
+
+from kefu.quality import calibration_views, report_views
+
 app_name = "quality"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("quality/reports/", report_views.report, name="reports"),
+    path("quality/reports/inspections/", report_views.inspections, name="report_inspections"),
+    path("quality/reports/inspections/<int:pk>/", report_views.inspection, name="report_inspection"),
+    path("quality/reports/inspections/<int:pk>/case/", report_views.promote, name="report_promote"),
+    path("quality/calibration/", calibration_views.sessions, name="calibration"),
+    path("quality/calibration/<int:pk>/", calibration_views.session, name="calibration_session"),
+    path(
+        "quality/calibration/<int:pk>/score/<int:transcript_pk>/",
+        calibration_views.score,
+        name="calibration_score",
+    ),
+]
