@@ -81,7 +81,9 @@ def fleiss_kappa(units: Sequence[Sequence[Hashable | None]]) -> float | None:
 def item_agreement(units: Sequence[Sequence[Hashable | None]]) -> float | None:
     """Share of units (items of conversations) on which every rater gave the same value, counting
     only units with at least two values: unanimous units / pairable units. None when none is pairable."""
-    pairable = [set(v for v in unit if v is not None) for unit in units if sum(v is not None for v in unit) >= 2]
+    pairable = [
+        set(v for v in unit if v is not None) for unit in units if sum(v is not None for v in unit) >= 2
+    ]
     if not pairable:
         return None
     return sum(len(values) == 1 for values in pairable) / len(pairable)

@@ -30,7 +30,9 @@ def sessions(request):
     errors: dict = {}
     if request.method == "POST":
         if not can_create:
-            raise DjangoPermissionDenied(_("Only QA inspectors, supervisors and managers run calibration sessions."))
+            raise DjangoPermissionDenied(
+                _("Only QA inspectors, supervisors and managers run calibration sessions.")
+            )
         try:
             session = services.calibration_create(
                 name=request.POST.get("name", ""),
@@ -45,7 +47,11 @@ def sessions(request):
             _refuse(exc)
             errors = exc.errors
             messages.error(request, exc.message)
-    context = {"sessions": services.sessions_for(request.user)[:100], "can_create": can_create, "errors": errors}
+    context = {
+        "sessions": services.sessions_for(request.user)[:100],
+        "can_create": can_create,
+        "errors": errors,
+    }
     if can_create:
         context.update(
             versions=RubricVersion.objects.exclude(state=RubricVersion.State.DRAFT).select_related("rubric"),

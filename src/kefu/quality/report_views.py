@@ -35,7 +35,9 @@ def read_filters(params) -> dict:
     """The report's filters from a query string; anything malformed falls back to its default."""
     today = timezone.localdate()
     end_day = parse_date(params.get("to") or "") if (params.get("to") or "")[:10].count("-") == 2 else None
-    start_day = parse_date(params.get("from") or "") if (params.get("from") or "")[:10].count("-") == 2 else None
+    start_day = (
+        parse_date(params.get("from") or "") if (params.get("from") or "")[:10].count("-") == 2 else None
+    )
     end_day = end_day or today
     start_day = start_day or end_day - timedelta(days=27)
     if start_day > end_day:
@@ -131,14 +133,18 @@ def inspections(request):
     ).select_related("agent", "version__rubric", "transcript")
     key = request.GET.get("key", "")
     if f["by"] == "agent" and key:
-        rows = rows.filter(agent__username=key) if key != reports.NONE_KEY else rows.filter(agent__isnull=True)
+        rows = (
+            rows.filter(agent__username=key) if key != reports.NONE_KEY else rows.filter(agent__isnull=True)
+        )
     elif f["by"] == "queue" and key:
         rows = rows.filter(queue="" if key == reports.NONE_KEY else key)
     elif f["by"] == "channel" and key:
         rows = rows.filter(channel=key)
     elif f["by"] == "group" and key:
-        rows = rows.filter(agent__agent_groups__name=key) if key != reports.NONE_KEY else rows.filter(
-            agent__agent_groups__isnull=True
+        rows = (
+            rows.filter(agent__agent_groups__name=key)
+            if key != reports.NONE_KEY
+            else rows.filter(agent__agent_groups__isnull=True)
         )
     page = Paginator(rows.order_by("-conversation_at", "-pk"), 50).get_page(request.GET.get("page"))
     return render(request, "quality/reports/inspections.html", {"page": page, "key": key, "f": f})

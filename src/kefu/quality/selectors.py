@@ -11,7 +11,9 @@ from kefu.quality import reports
 from kefu.quality.reports import ScoreRow
 
 
-def quality_scores(*, start: datetime, end: datetime, by: str = "agent", period: str | None = None) -> list[ScoreRow]:
+def quality_scores(
+    *, start: datetime, end: datetime, by: str = "agent", period: str | None = None
+) -> list[ScoreRow]:
     """Mean quality scores of conversations in [start, end), every inspection (no person's scope).
 
     `by`: "agent" (key: username), "group" (accounts.AgentGroup name; an agent in two groups counts in

@@ -84,7 +84,9 @@ def calibration_create(
     transcripts = list(transcripts)
     inspectors = list({u.pk: u for u in inspectors}.values())
     if not transcripts:
-        raise ValidationError.for_field("transcripts", _("Choose at least one conversation."), FieldCode.REQUIRED)
+        raise ValidationError.for_field(
+            "transcripts", _("Choose at least one conversation."), FieldCode.REQUIRED
+        )
     if len(inspectors) < 2:
         raise ValidationError.for_field(
             "inspectors", _("Invite at least two inspectors."), FieldCode.TOO_SHORT
@@ -267,7 +269,9 @@ def rubric_agreement(*, rubric: Rubric, user) -> Agreement:
     """The agreement over every closed session of any version of `rubric` that `user` may view."""
     sessions = [
         s
-        for s in CalibrationSession.objects.filter(version__rubric=rubric, state=CalibrationSession.State.CLOSED)
+        for s in CalibrationSession.objects.filter(
+            version__rubric=rubric, state=CalibrationSession.State.CLOSED
+        )
         if can_view_session(user, s)
     ]
     scores = list(

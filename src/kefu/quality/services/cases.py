@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
-from kefu.knowledge import cases, permissions as knowledge_permissions
+from kefu.knowledge import cases
+from kefu.knowledge import permissions as knowledge_permissions
 from kefu.knowledge.models import Case, CaseNode
 from kefu.quality import permissions
 from kefu.quality.models import CasePromotion, Finding, Inspection, Role
@@ -62,11 +63,17 @@ def inspection_promote_to_case(
     if verdict not in Case.Verdict.values:
         raise ValidationError.for_field("verdict", _("Choose good or bad example."), FieldCode.INVALID_CHOICE)
     transcript = inspection.transcript
-    names = [n for n in (getattr(transcript.customer, "name", ""), getattr(transcript.agent, "display_name", "")) if n]
+    names = [
+        n
+        for n in (getattr(transcript.customer, "name", ""), getattr(transcript.agent, "display_name", ""))
+        if n
+    ]
     turns = _turns(transcript.sentences or [], names)
     first = next((i for i, (who, _text) in enumerate(turns) if who == "customer"), None)
     if first is None:
-        raise ValidationError.for_field("inspection", _("The conversation has no customer words to start a case."))
+        raise ValidationError.for_field(
+            "inspection", _("The conversation has no customer words to start a case.")
+        )
     opening = " ".join(text for _who, text in turns[:first])
     link = reverse("quality:report_inspection", args=[inspection.pk])
     parts = [notes.strip()] if notes and notes.strip() else []
