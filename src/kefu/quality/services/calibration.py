@@ -163,14 +163,16 @@ def calibration_score(
 def calibration_close(*, session: CalibrationSession, by, now=None) -> CalibrationSession:
     """Close the session: scores are final and everyone invited now sees them all and the agreement.
     Only its creator or a lead closes it; closing twice is refused."""
-    session = CalibrationSession.objects.select_for_update().get(pk=session.pk)
-    if not can_close(by, session):
+    locked = CalibrationSession.objects.select_for_update().get(pk=session.pk)
+    if not can_close(by, locked):
         raise PermissionDenied(_("Only the session's creator or a lead may close it."))
-    if not session.is_open:
+    if not locked.is_open:
         raise TransitionNotAllowed(_("The session is already closed."))
-    session.state = CalibrationSession.State.CLOSED
-    session.closed_at = now or timezone.now()
-    session.save(update_fields=["state", "closed_at"])
+    locked.state = CalibrationSession.State.CLOSED
+    locked.closed_at = now or timezone.now()
+    locked.save(update_fields=["state", "closed_at"])
+    # The caller's instance says what is now true, so what it shows next is not stale.
+    session.state, session.closed_at = locked.state, locked.closed_at
     return session
 
 
