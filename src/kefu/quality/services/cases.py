@@ -40,7 +40,7 @@ def finding_lines(inspection: Inspection, names: list[str] = ()) -> list[str]:
         else:
             quote = f.quote
         quote = cases.anonymize(quote or "", list(names))
-        points = f"{f.points:+g}"
+        points = format(f.points.normalize(), "+f")
         where = f" (#{f.sentence + 1})" if f.sentence is not None else ""
         said = f": “{quote}”" if quote else ""
         lines.append(f"[{f.item.code}] {f.item.name} ({points}){said}{where}")
