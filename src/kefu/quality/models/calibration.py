@@ -18,7 +18,7 @@ class CalibrationSession(models.Model):
     """
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("In progress")
         CLOSED = "closed", _("Closed")
 
     name = models.CharField(_("name"), max_length=200)
