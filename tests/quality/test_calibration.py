@@ -153,6 +153,30 @@ def test_rubric_agreement_pools_closed_sessions_only(cal):
     assert (a.scores, a.units, a.item_agreement) == (4, 8, 7 / 8)
 
 
+def test_a_transcript_in_two_sessions_has_a_spread_in_each(cal):
+    score_all(cal)
+    again = svc.calibration_create(
+        name="复训", version=cal.version, transcripts=[cal.t1], inspectors=[cal.qa, cal.qa2], by=cal.qa
+    )
+    svc.calibration_score(session=again, transcript=cal.t1, found=["GREET"], by=cal.qa)
+    svc.calibration_score(session=again, transcript=cal.t1, found=["GREET"], by=cal.qa2)
+    svc.calibration_close(session=again, by=cal.qa)
+    a = svc.rubric_agreement(rubric=cal.rubric, user=cal.supervisor)
+    spreads = sorted((c.session_id, c.transcript.pk, c.spread.stdev) for c in a.conversations)
+    assert spreads == [
+        (cal.session.pk, cal.t1.pk, 5.0),
+        (cal.session.pk, cal.t2.pk, 0.0),
+        (again.pk, cal.t1.pk, 0.0),
+    ]
+    assert (a.units, a.item_agreement) == (12, 11 / 12)
+
+
+def test_sessions_page_shows_agreement_by_rubric(cal):
+    score_all(cal)
+    text = signed_in(cal.supervisor).get("/quality/calibration/").text
+    assert "rubric-agreement" in text and "0.615" in text
+
+
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -246,6 +246,7 @@ class SessionDetailOut(SessionOut):
 
 
 class SpreadOut(Schema):
+    session: int
     transcript: int
     count: int
     minimum: float
@@ -303,7 +304,7 @@ def _agreement_out(a: calibration_services.Agreement) -> dict:
     out = {k: getattr(a, k) for k in ("scores", "inspectors", "units", "mean_stdev", "mean_range",
                                       "item_agreement", "alpha", "kappa", "by_item")}  # fmt: skip
     out["conversations"] = [
-        {"transcript": c.transcript.pk, **{k: getattr(c.spread, k) for k in ("count", "minimum", "maximum", "mean", "stdev")}}
+        {"session": c.session_id, "transcript": c.transcript.pk, **{k: getattr(c.spread, k) for k in ("count", "minimum", "maximum", "mean", "stdev")}}
         for c in a.conversations
         if c.spread is not None
     ]  # fmt: skip

@@ -51,13 +51,19 @@ def sessions(request):
         "sessions": services.sessions_for(request.user)[:100],
         "can_create": can_create,
         "errors": errors,
+        "by_rubric": [
+            (rubric, a)
+            for rubric in Rubric.objects.filter(
+                versions__calibration_sessions__state=CalibrationSession.State.CLOSED
+            ).distinct()
+            if (a := services.rubric_agreement(rubric=rubric, user=request.user)).scores
+        ],
     }
     if can_create:
         context.update(
             versions=RubricVersion.objects.exclude(state=RubricVersion.State.DRAFT).select_related("rubric"),
             transcripts=Transcript.objects.order_by("-started_at")[:100],
             inspectors=User.objects.filter(is_active=True, role__in=OVERSIGHT_ROLES).order_by("username"),
-            rubrics=Rubric.objects.all(),
             posted=request.POST,
         )
     return render(request, "quality/calibration/sessions.html", context, status=422 if errors else 200)

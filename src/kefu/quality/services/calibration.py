@@ -192,6 +192,7 @@ def calibration_visible_scores(session: CalibrationSession, user):
 
 @dataclass
 class ConversationSpread:
+    session_id: int
     transcript: Transcript
     spread: agreement.Spread | None
     scores: list[CalibrationScore] = field(default_factory=list)
@@ -220,15 +221,19 @@ class Agreement:
     by_item: list[dict] = field(default_factory=list)
 
 
-def _measure(scores: list[CalibrationScore], transcripts: list[Transcript]) -> Agreement:
-    by_transcript: dict[int, list[CalibrationScore]] = defaultdict(list)
+def _measure(scores: list[CalibrationScore], conversations: list[tuple[int, Transcript]]) -> Agreement:
+    """`conversations`: (session id, transcript) pairs; a transcript calibrated in two sessions is two
+    conversations, each with its own spread."""
+    by_pair: dict[tuple[int, int], list[CalibrationScore]] = defaultdict(list)
     for s in scores:
-        by_transcript[s.transcript_id].append(s)
-    conversations = [
-        ConversationSpread(t, agreement.spread([s.total for s in by_transcript[t.pk]]), by_transcript[t.pk])
-        for t in transcripts
+        by_pair[(s.session_id, s.transcript_id)].append(s)
+    spreads = [
+        ConversationSpread(
+            sid, t, agreement.spread([s.total for s in by_pair[(sid, t.pk)]]), by_pair[(sid, t.pk)]
+        )
+        for sid, t in conversations
     ]
-    multi = [c.spread for c in conversations if c.spread is not None and c.spread.count >= 2]
+    multi = [c.spread for c in spreads if c.spread is not None and c.spread.count >= 2]
     # One unit per (session, conversation, item); its values are the inspectors' verdicts.
     units: dict[tuple, list] = defaultdict(list)
     for s in scores:
@@ -243,7 +248,7 @@ def _measure(scores: list[CalibrationScore], transcripts: list[Transcript]) -> A
         for code, v in sorted(per_item.items())
     ]
     return Agreement(
-        conversations=conversations,
+        conversations=spreads,
         scores=len(scores),
         inspectors=len({s.inspector_id for s in scores}),
         units=sum(len(v) >= 2 for v in values),
@@ -264,7 +269,7 @@ def calibration_agreement(*, session: CalibrationSession, user) -> Agreement:
     if session.is_open:
         raise TransitionNotAllowed(_("The agreement is shown once the session is closed."))
     scores = list(session.scores.select_related("inspector", "transcript"))
-    return _measure(scores, list(session.transcripts.order_by("started_at", "pk")))
+    return _measure(scores, [(session.pk, t) for t in session.transcripts.order_by("started_at", "pk")])
 
 
 def rubric_agreement(*, rubric: Rubric, user) -> Agreement:
@@ -279,5 +284,5 @@ def rubric_agreement(*, rubric: Rubric, user) -> Agreement:
     scores = list(
         CalibrationScore.objects.filter(session__in=sessions).select_related("inspector", "transcript")
     )
-    transcripts = list(Transcript.objects.filter(calibration_sessions__in=sessions).distinct().order_by("pk"))
-    return _measure(scores, transcripts)
+    conversations = [(s.pk, t) for s in sessions for t in s.transcripts.order_by("started_at", "pk")]
+    return _measure(scores, conversations)
