@@ -206,10 +206,13 @@ def test_report_page_for_an_agent_lists_only_them(data):
 
 
 def test_report_page_ignores_malformed_filters(data):
-    page = signed_in(data.supervisor).get(
-        "/quality/reports/", {"from": "yesterday", "by": "colour", "rubric": "x²"}
+    client = signed_in(data.supervisor)
+    assert (
+        client.get("/quality/reports/", {"from": "yesterday", "by": "colour", "rubric": "x²"}).status_code
+        == 200
     )
-    assert page.status_code == 200
+    odd = {"from": "2026-02-30", "to": "2026-13-01", "period": "year"}
+    assert client.get("/quality/reports/", odd).status_code == 200
 
 
 def test_xlsx_export_opens_and_holds_the_numbers(data):
@@ -281,6 +284,8 @@ def test_scores_api_refuses_bad_parameters_naming_the_field(data):
     assert (
         client.get("/api/quality/reports/scores", {"rubric": 999}).json()["details"][0]["field"] == "rubric"
     )
+    fax = client.get("/api/quality/reports/scores", {"channel": "fax"})
+    assert fax.status_code == 422 and fax.json()["details"][0]["field"] == "channel"
 
 
 def test_summary_api_has_every_figure(data):

@@ -17,7 +17,7 @@ from kefu.accounts.api import Id, LocalMoment, user_of
 from kefu.accounts.models import CENTER_ROLES, OVERSIGHT_ROLES, User
 from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 from kefu.quality import reports
-from kefu.quality.models import CalibrationSession, Inspection, Rubric, RubricVersion, Transcript
+from kefu.quality.models import CalibrationSession, Channel, Inspection, Rubric, RubricVersion, Transcript
 from kefu.quality.services import calibration as calibration_services
 from kefu.quality.services.cases import inspection_promote_to_case
 
@@ -115,6 +115,9 @@ def _read(filters: ScoreFilters) -> dict:
     start = _aware(filters.start) or end - timedelta(days=28)
     if start >= end:
         raise ValidationError.for_field("start", _("Must be before end."), FieldCode.OUT_OF_RANGE)
+    if filters.channel and filters.channel not in Channel.values:
+        message = _("One of: %(values)s") % {"values": ", ".join(Channel.values)}
+        raise ValidationError.for_field("channel", message, FieldCode.INVALID_CHOICE)
     rubric = None
     if filters.rubric is not None:
         rubric = Rubric.objects.filter(pk=filters.rubric).first()

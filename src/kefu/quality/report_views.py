@@ -1,7 +1,7 @@
 """Quality report pages (质检报表) under /quality/reports/: the report with its filters, its xlsx
 export, the drill-down to inspections and one inspection (with "promote to case")."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,15 +31,18 @@ def _staff_required(request):
         raise DjangoPermissionDenied(_("Quality reports are for the service center's staff."))
 
 
+def _day(text) -> date | None:
+    """A YYYY-MM-DD date, or None when missing or not a real date (2026-02-30)."""
+    try:
+        return parse_date((text or "").strip()[:10])
+    except ValueError:
+        return None
+
+
 def read_filters(params) -> dict:
     """The report's filters from a query string; anything malformed falls back to its default."""
-    today = timezone.localdate()
-    end_day = parse_date(params.get("to") or "") if (params.get("to") or "")[:10].count("-") == 2 else None
-    start_day = (
-        parse_date(params.get("from") or "") if (params.get("from") or "")[:10].count("-") == 2 else None
-    )
-    end_day = end_day or today
-    start_day = start_day or end_day - timedelta(days=27)
+    end_day = _day(params.get("to")) or timezone.localdate()
+    start_day = _day(params.get("from")) or end_day - timedelta(days=27)
     if start_day > end_day:
         start_day, end_day = end_day, start_day
     by = params.get("by") if params.get("by") in reports.GROUPINGS else "agent"
