@@ -215,6 +215,21 @@ def test_report_page_ignores_malformed_filters(data):
     assert client.get("/quality/reports/", odd).status_code == 200
 
 
+def test_drill_down_lists_the_inspections_of_one_row_and_its_week(data):
+    client = signed_in(data.supervisor)
+    page = client.get("/quality/reports/", {"from": "2026-11-16", "to": "2026-11-29", "period": "week"}).text
+    assert "from=2026-11-23&amp;to=2026-11-29&amp;by=agent&amp;key=agent" in page
+    rows = client.get(
+        "/quality/reports/inspections/", {"from": "2026-11-23", "to": "2026-11-29", "key": "agent"}
+    )
+    listed = rows.context["page"].object_list
+    assert sorted(i.score for i in listed) == [50, 80]  # the superseded inspection of the 26th is not listed
+    other = signed_in(data.agent2).get(
+        "/quality/reports/inspections/", {"from": "2026-11-16", "to": "2026-11-29", "key": "agent"}
+    )
+    assert list(other.context["page"].object_list) == []  # an agent drills into no one else
+
+
 def test_xlsx_export_opens_and_holds_the_numbers(data):
     response = signed_in(data.supervisor).get(
         "/quality/reports/", {"from": "2026-11-16", "to": "2026-11-29", "by": "channel", "format": "xlsx"}

@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -74,7 +75,7 @@ def bar_chart(rows: list[tuple[str, float, str]], *, width: int = 480, bar: int 
             "label": label,
             "text": text,
             "y": i * (bar + 6),
-            "ty": i * (bar + 6) + bar * 0.7,
+            "ty": round(i * (bar + 6) + bar * 0.7, 1),
             "w": round(span * (value or 0) / top, 1),
             "tx": label_w + round(span * (value or 0) / top, 1) + 4,
         }
@@ -105,6 +106,7 @@ def report(request):
     )  # fmt: skip
     query = request.GET.copy()
     query.pop("format", None)
+    rows = [(row, drill_url(f, row)) for row in data.scores]
     return render(
         request,
         "quality/reports/report.html",
@@ -118,8 +120,29 @@ def report(request):
             "distribution": distribution,
             "trend": trend,
             "query": query.urlencode(),
+            "rows": rows,
+            "by_label": dict(GROUPING_LABELS())[f["by"]],
         },
     )
+
+
+def drill_url(f: dict, row: reports.ScoreRow) -> str:
+    """The drill-down of one row: its key, and its period's days within the report's range."""
+    start, end = f["start_day"], f["end_day"]
+    if row.period_start is not None:
+        start = max(start, row.period_start)
+        if f["period"] == "week":
+            last = row.period_start + timedelta(days=6)
+        else:
+            last = (row.period_start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        end = min(end, last)
+    params = QueryDict(mutable=True)
+    params.update({"from": f"{start:%Y-%m-%d}", "to": f"{end:%Y-%m-%d}", "by": f["by"], "key": row.key})
+    if f["rubric"]:
+        params["rubric"] = str(f["rubric"].pk)
+    if f["channel"]:
+        params["channel"] = f["channel"]
+    return f"{reverse('quality:report_inspections')}?{params.urlencode()}"
 
 
 def GROUPING_LABELS():  # noqa: N802 - read like a constant, translated at call time

@@ -338,7 +338,8 @@ def report_xlsx(report: Report) -> bytes:
     summary.append([_("Coverage"), round(report.coverage.coverage, 4)])
     summary.append([_("Review rate"), round(report.coverage.review_rate, 4)])
     scores = book.create_sheet("scores")
-    scores.append([_("Key"), _("Name"), _("Period"), _("Inspections"), _("Mean score")])
+    grouping = {"agent": _("Agent"), "group": _("Group"), "queue": _("Queue"), "channel": _("Channel")}
+    scores.append([_("Key"), grouping.get(report.by, ""), _("Period"), _("Inspections"), _("Mean score")])
     for r in report.scores:
         scores.append([r.key, r.label, r.period_start, r.inspections, r.mean_score])
     failed = book.create_sheet("failed items")
