@@ -21,8 +21,36 @@ from kefu.quality.models import CalibrationSession, Channel, Inspection, Rubric,
 from kefu.quality.services import calibration as calibration_services
 from kefu.quality.services.cases import inspection_promote_to_case
 
-reports_router = Router(tags=["quality"])
-calibration_router = Router(tags=["quality"])
+
+class Endpoints:
+    """Operations declared in this module and mounted on the quality router (`mount`), under a path
+    prefix. Not nested ninja Routers: a nested router loses the slash between /api and quality/ in
+    the OpenAPI paths ninja writes (/apiquality/...), though the URLs themselves work."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.operations: list[tuple[str, str, dict, object]] = []
+
+    def get(self, path: str, **options):
+        return self._add("get", path, options)
+
+    def post(self, path: str, **options):
+        return self._add("post", path, options)
+
+    def _add(self, method: str, path: str, options: dict):
+        def declare(view):
+            self.operations.append((method, path, options, view))
+            return view
+
+        return declare
+
+    def mount(self, router: Router) -> None:
+        for method, path, options, view in self.operations:
+            getattr(router, method)(self.prefix + path, **options)(view)
+
+
+reports_router = Endpoints("/reports")
+calibration_router = Endpoints("/calibration")
 
 
 def _staff(user) -> None:
