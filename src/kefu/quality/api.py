@@ -17,6 +17,7 @@ from ninja.responses import Status as HttpStatus
 from kefu.accounts.api import Id, LocalMoment, Pages, UserRef, user_of
 from kefu.core.errors import FieldCode, ValidationError
 from kefu.quality import selectors
+from kefu.quality.api_reports import calibration_router, reports_router
 from kefu.quality.engine.conversation import Conversation
 from kefu.quality.models import Inspection, Rubric, RubricItem, RubricVersion, Rule
 from kefu.quality.services import rubrics as rubric_services
@@ -438,3 +439,6 @@ def inspection_detail(request, inspection_id: Id):
 # Review and appeal (/inspections/{id}/...) register their operations on this router. One flat
 # router: ninja's OpenAPI paths lose their slash under a nested router (/apiquality/...).
 from kefu.quality import api_reviews  # noqa: E402, F401
+
+reports_router.mount(router)
+calibration_router.mount(router)

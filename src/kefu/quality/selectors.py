@@ -1,6 +1,7 @@
 """Reads of quality inspection that more than one caller needs: which rubric scores a conversation,
 the current version of a rubric, and the inspections a person may see (always through
-kefu.quality.permissions.scope_filter)."""
+kefu.quality.permissions.scope_filter); and `quality_scores`, THE one place the KPI and performance
+work reads quality scores (the figures' single definition is kefu.quality.reports)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import NotFound
+from kefu.quality import reports
 from kefu.quality.models import Finding, Inspection, Rubric, RubricItem, RubricVersion, Rule, Transcript
 from kefu.quality.permissions import can_view, in_scope, is_inspector, is_lead, scope_filter
 
@@ -150,3 +152,18 @@ def transcript_for(user, transcript_id: int) -> Transcript:
     if is_inspector(user) and in_scope(user, channel=transcript.channel, queue=transcript.queue):
         return transcript
     raise NotFound(_("Not found."))
+
+
+def quality_scores(
+    *, start: datetime, end: datetime, by: str = "agent", period: str | None = None
+) -> list[reports.ScoreRow]:
+    """Mean quality scores of conversations in [start, end), every inspection (no person's scope).
+
+    `by`: "agent" (key: username), "group" (accounts.AgentGroup name; an agent in two groups counts in
+    both), "queue" or "channel"; `period`: "week" (ISO week, Monday), "month" or None (the whole range).
+    Each row: ScoreRow(key, label, period_start, inspections, mean_score), a NamedTuple; mean_score
+    rounded to 2 places. Raises ValueError for another `by` or `period`. Current inspections only;
+    the final score when reviewed, else the automatic one.
+    """
+    rows = reports.inspections(start=start, end=end)
+    return reports.average_scores(rows, by=by, period=period)

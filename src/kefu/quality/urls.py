@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from kefu.quality import calibration_views, report_views
 from kefu.quality import views_reviews as views
 
 app_name = "quality"
@@ -12,4 +13,15 @@ urlpatterns: list = [
     path("quality/mine/", views.mine, name="mine"),
     path("quality/appeals/", views.appeals, name="appeals"),
     path("quality/sampling/", views.sampling_plans, name="sampling"),
+    path("quality/reports/", report_views.report, name="reports"),
+    path("quality/reports/inspections/", report_views.inspections, name="report_inspections"),
+    path("quality/reports/inspections/<int:pk>/", report_views.inspection, name="report_inspection"),
+    path("quality/reports/inspections/<int:pk>/case/", report_views.promote, name="report_promote"),
+    path("quality/calibration/", calibration_views.sessions, name="calibration"),
+    path("quality/calibration/<int:pk>/", calibration_views.session, name="calibration_session"),
+    path(
+        "quality/calibration/<int:pk>/score/<int:transcript_pk>/",
+        calibration_views.score,
+        name="calibration_score",
+    ),
 ]
