@@ -17,8 +17,8 @@ class ItemGroup(models.TextChoices):
 
 
 class Direction(models.TextChoices):
-    SUBTRACT = "subtract", _("Subtract")
-    ADD = "add", _("Add")
+    SUBTRACT = "subtract", _("Subtract points")
+    ADD = "add", _("Add points")
 
 
 class Severity(models.TextChoices):
