@@ -8,3 +8,6 @@ class QualityConfig(AppConfig):
     name = "kefu.quality"
     label = "quality"
     verbose_name = _("Quality inspection")
+
+    def ready(self) -> None:
+        from kefu.quality import live_alerts  # noqa: F401 - connects the chat-line receiver

@@ -1,6 +1,7 @@
 """Quality inspection models, one module per part (transcripts, rubrics and rules, inspections and
 reviews); this package re-exports them so Django and callers see `kefu.quality.models`."""
 
+from kefu.quality.models.alerts import LiveAlert
 from kefu.quality.models.inspections import Finding, Inspection, InspectorScope
 from kefu.quality.models.rubrics import (
     Direction,
@@ -14,6 +15,6 @@ from kefu.quality.models.rubrics import (
 from kefu.quality.models.transcripts import Channel, Role, Transcript
 
 __all__ = [
-    "Channel", "Direction", "Finding", "Inspection", "InspectorScope", "ItemGroup", "Role", "Rubric", "RubricItem",
+    "Channel", "Direction", "Finding", "Inspection", "InspectorScope", "ItemGroup", "LiveAlert", "Role", "Rubric", "RubricItem",
     "RubricVersion", "Rule", "Severity", "Transcript",
 ]  # fmt: skip
