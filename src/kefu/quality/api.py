@@ -1,5 +1,423 @@
-"""API for quality inspection under /api/quality/."""
+"""API for quality inspection under /api/quality/: rubrics, their versions, items and rules (kept by
+leads and QA inspectors), trying a rule, and the inspections each person may see (an agent their
+own, an inspector their queues, leads all: kefu.quality.permissions)."""
 
-from ninja import Router
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status as HttpStatus
+
+from kefu.accounts.api import Id, LocalMoment, Pages, UserRef, user_of
+from kefu.core.errors import FieldCode, ValidationError
+from kefu.quality import selectors
+from kefu.quality.engine.conversation import Conversation
+from kefu.quality.models import Inspection, Rubric, RubricItem, RubricVersion, Rule
+from kefu.quality.services import rubrics as rubric_services
+from kefu.quality.services import rules as rule_services
+from kefu.quality.services.rubrics import require_manager
 
 router = Router(tags=["quality"])
+
+
+def _payload(payload: Schema) -> dict:
+    return payload.dict(exclude_unset=True)
+
+
+# --- rubrics --------------------------------------------------------------------------------------
+
+
+class ItemOut(Schema):
+    id: int
+    code: str
+    group: str
+    name: str
+    points: float
+    direction: str
+    severity: str
+    per_occurrence: bool
+    position: int
+
+
+class RuleOut(Schema):
+    id: int
+    item_id: int
+    name: str
+    condition: dict[str, Any]
+    is_active: bool
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    state: str
+    start_score: float
+    floor_score: float
+    ceiling_score: float
+    note: str
+    published_at: datetime | None
+    items: list[ItemOut]
+    rules: list[RuleOut]
+
+    @staticmethod
+    def resolve_items(obj) -> list:
+        return list(obj.items.all())
+
+    @staticmethod
+    def resolve_rules(obj) -> list:
+        return list(obj.rules.all())
+
+
+class RubricOut(Schema):
+    id: int
+    name: str
+    description: str
+    channels: list[str]
+    queues: list[str]
+    position: int
+    is_active: bool
+
+
+class RubricDetailOut(RubricOut):
+    versions: list[VersionOut] = Field(..., description="Newest first; at most one draft and one published.")
+
+    @staticmethod
+    def resolve_versions(obj) -> list:
+        return list(obj.versions.all())
+
+
+class RubricIn(Schema):
+    name: str = Field(..., max_length=100)
+    channels: list[str] = Field(..., max_length=3, description="phone, chat, email")
+    queues: list[str] = Field([], max_length=200, description="Empty: every queue of the channels.")
+    position: int = Field(0, ge=0, le=1_000_000)
+    description: str = Field("", max_length=5000)
+
+
+class RubricPatch(Schema):
+    name: str = Field(None, max_length=100)
+    channels: list[str] = Field(None, max_length=3)
+    queues: list[str] = Field(None, max_length=200)
+    position: int = Field(None, ge=0, le=1_000_000)
+    description: str = Field(None, max_length=5000)
+    is_active: bool = None
+
+
+def _manager(request):
+    user = user_of(request)
+    require_manager(user)
+    return user
+
+
+@router.get("/rubrics", response=list[RubricOut], summary="Rubrics (质检评分表)")
+def rubric_list(request):
+    _manager(request)
+    return list(Rubric.objects.all())
+
+
+@router.post("/rubrics", response={201: RubricDetailOut}, summary="Create a rubric (with an empty draft v1)")
+def rubric_create(request, payload: RubricIn):
+    rubric = rubric_services.rubric_create(by=_manager(request), **payload.dict())
+    return HttpStatus(201, selectors.rubric_detail(rubric.pk))
+
+
+@router.get("/rubrics/{rubric_id}", response=RubricDetailOut, summary="A rubric with its versions, items and rules")
+def rubric_detail(request, rubric_id: Id):
+    _manager(request)
+    return selectors.rubric_detail(rubric_id)
+
+
+@router.patch("/rubrics/{rubric_id}", response=RubricDetailOut, summary="Rename or re-route a rubric")
+def rubric_update(request, rubric_id: Id, payload: RubricPatch):
+    user = _manager(request)
+    rubric_services.rubric_update(rubric=get_object_or_404(Rubric, pk=rubric_id), by=user, **_payload(payload))
+    return selectors.rubric_detail(rubric_id)
+
+
+@router.post(
+    "/rubrics/{rubric_id}/drafts",
+    response={200: VersionOut, 201: VersionOut},
+    summary="The draft to edit (a copy of the latest version when there is none)",
+)
+def version_draft(request, rubric_id: Id):
+    user = _manager(request)
+    rubric = get_object_or_404(Rubric, pk=rubric_id)
+    existed = rubric.versions.filter(state=RubricVersion.State.DRAFT).exists()
+    draft = rubric_services.version_draft(rubric=rubric, by=user)
+    return HttpStatus(200 if existed else 201, draft)
+
+
+class VersionPatch(Schema):
+    start_score: Decimal = None
+    floor_score: Decimal = None
+    ceiling_score: Decimal = None
+    note: str = Field(None, max_length=300)
+
+
+@router.patch("/versions/{version_id}", response=VersionOut, summary="Change a draft's scores or note")
+def version_update(request, version_id: Id, payload: VersionPatch):
+    user = _manager(request)
+    version = get_object_or_404(RubricVersion, pk=version_id)
+    return rubric_services.version_update(version=version, by=user, **_payload(payload))
+
+
+@router.post("/versions/{version_id}/publish", response=VersionOut, summary="Publish a draft")
+def version_publish(request, version_id: Id):
+    user = _manager(request)
+    version = get_object_or_404(RubricVersion, pk=version_id)
+    return rubric_services.version_publish(version=version, by=user)
+
+
+# --- items ----------------------------------------------------------------------------------------
+
+
+class ItemIn(Schema):
+    code: str = Field(..., max_length=40)
+    name: str = Field(..., max_length=200)
+    group: str
+    points: Decimal
+    direction: str = "subtract"
+    severity: str = "normal"
+    per_occurrence: bool = False
+    position: int = Field(None, ge=0, le=1_000_000)
+
+
+class ItemPatch(Schema):
+    code: str = Field(None, max_length=40)
+    name: str = Field(None, max_length=200)
+    group: str = None
+    points: Decimal = None
+    direction: str = None
+    severity: str = None
+    per_occurrence: bool = None
+    position: int = Field(None, ge=0, le=1_000_000)
+
+
+@router.post("/versions/{version_id}/items", response={201: ItemOut}, summary="Add an item to a draft")
+def item_create(request, version_id: Id, payload: ItemIn):
+    user = _manager(request)
+    version = get_object_or_404(RubricVersion, pk=version_id)
+    return HttpStatus(201, rubric_services.item_create(version=version, by=user, **payload.dict()))
+
+
+@router.patch("/items/{item_id}", response=ItemOut, summary="Change an item of a draft")
+def item_update(request, item_id: Id, payload: ItemPatch):
+    user = _manager(request)
+    item = get_object_or_404(RubricItem.objects.select_related("version"), pk=item_id)
+    return rubric_services.item_update(item=item, by=user, **_payload(payload))
+
+
+@router.delete("/items/{item_id}", response={204: None}, summary="Remove an item (and its rules) from a draft")
+def item_delete(request, item_id: Id):
+    user = _manager(request)
+    item = get_object_or_404(RubricItem.objects.select_related("version"), pk=item_id)
+    rubric_services.item_delete(item=item, by=user)
+    return 204, None
+
+
+# --- rules ----------------------------------------------------------------------------------------
+
+
+class RuleIn(Schema):
+    item_id: Id
+    name: str = Field(..., max_length=200)
+    condition: dict[str, Any] = Field(..., description="kefu.quality.engine's conditions (docs/quality.md).")
+    is_active: bool = True
+
+
+class RulePatch(Schema):
+    item_id: Id = None
+    name: str = Field(None, max_length=200)
+    condition: dict[str, Any] = None
+    is_active: bool = None
+
+
+def _item_field(item_id: int) -> RubricItem:
+    item = RubricItem.objects.filter(pk=item_id).first()
+    if item is None:
+        raise ValidationError.for_field("item_id", _("No such item."), FieldCode.NOT_FOUND)
+    return item
+
+
+@router.post("/versions/{version_id}/rules", response={201: RuleOut}, summary="Add a rule to a draft")
+def rule_create(request, version_id: Id, payload: RuleIn):
+    user = _manager(request)
+    version = get_object_or_404(RubricVersion, pk=version_id)
+    fields = payload.dict()
+    item = _item_field(fields.pop("item_id"))
+    return HttpStatus(201, rule_services.rule_create(version=version, item=item, by=user, **fields))
+
+
+@router.patch("/rules/{rule_id}", response=RuleOut, summary="Change a rule of a draft")
+def rule_update(request, rule_id: Id, payload: RulePatch):
+    user = _manager(request)
+    rule = get_object_or_404(Rule.objects.select_related("version"), pk=rule_id)
+    fields = _payload(payload)
+    if "item_id" in fields:
+        fields["item"] = _item_field(fields.pop("item_id"))
+    return rule_services.rule_update(rule=rule, by=user, **fields)
+
+
+@router.delete("/rules/{rule_id}", response={204: None}, summary="Remove a rule from a draft")
+def rule_delete(request, rule_id: Id):
+    user = _manager(request)
+    rule = get_object_or_404(Rule.objects.select_related("version"), pk=rule_id)
+    rule_services.rule_delete(rule=rule, by=user)
+    return 204, None
+
+
+class SentenceIn(Schema):
+    role: str = Field("agent", description="agent, customer or system")
+    text: str = Field(..., max_length=5000)
+    speaker: str = Field("", max_length=100)
+    start_ms: int | None = Field(None, ge=0)
+    end_ms: int | None = Field(None, ge=0)
+
+
+class TryIn(Schema):
+    condition: dict[str, Any]
+    transcript_id: Id | None = Field(None, description="A stored conversation to try the rule on ...")
+    sentences: list[SentenceIn] | None = Field(None, max_length=5000, description="... or sentences typed in.")
+    channel: str = Field("", max_length=10, description="With `sentences`: phone, chat or email.")
+
+
+@router.post("/rules/try", response=dict[str, Any], summary="Try a condition on a conversation (nothing is saved)")
+def rule_try(request, payload: TryIn):
+    """The engine's explanation: every leaf of the condition, whether it held and what it matched
+    (sentence index and text, character span)."""
+    user = _manager(request)
+    if payload.transcript_id is not None:
+        transcript = selectors.transcript_for(user, payload.transcript_id)
+        conversation = Conversation.from_json(transcript.sentences or [], channel=transcript.channel)
+    elif payload.sentences is not None:
+        conversation = Conversation.from_json([s.dict() for s in payload.sentences], channel=payload.channel)
+    else:
+        raise ValidationError.for_field(
+            "transcript_id", _("Give a transcript_id or sentences to try the rule on."), FieldCode.REQUIRED
+        )
+    return rule_services.rule_try(condition=payload.condition, conversation=conversation, by=user)
+
+
+# --- inspections ----------------------------------------------------------------------------------
+
+
+class InspectionFiltersIn(Schema):
+    agent: Id | None = None
+    queue: str = Field("", max_length=80)
+    channel: str = Field("", max_length=10)
+    start: LocalMoment | None = Field(None, description="Conversations from this moment on.")
+    end: LocalMoment | None = Field(None, description="Conversations before this moment.")
+    state: Inspection.State | None = None
+    min_score: Decimal | None = Field(None, ge=-10000, le=10000)
+    max_score: Decimal | None = Field(None, ge=-10000, le=10000)
+    rubric: Id | None = None
+    include_superseded: bool = Field(False, description="Also inspections replaced by a re-inspection.")
+
+
+class InspectionOut(Schema):
+    id: int
+    transcript_id: int
+    rubric_id: int
+    rubric: str
+    version: int
+    agent: UserRef | None
+    channel: str
+    queue: str
+    conversation_at: datetime
+    state: str
+    auto_score: float
+    final_score: float | None
+    score: float = Field(..., description="The score that counts: the reviewed one when there is one.")
+    worst_severity: str
+    superseded: bool
+    inspected_at: datetime
+
+    @staticmethod
+    def resolve_rubric_id(obj) -> int:
+        return obj.version.rubric_id
+
+    @staticmethod
+    def resolve_rubric(obj) -> str:
+        return obj.version.rubric.name
+
+    @staticmethod
+    def resolve_version(obj) -> int:
+        return obj.version.number
+
+    @staticmethod
+    def resolve_agent(obj) -> dict | None:
+        return {"id": obj.agent.pk, "label": obj.agent.label} if obj.agent_id else None
+
+
+class FindingOut(Schema):
+    id: int
+    item_id: int
+    item_code: str
+    item_name: str
+    group: str
+    rule_id: int | None
+    source: str
+    status: str
+    sentence: int | None
+    start: int
+    end: int
+    quote: str
+    note: str
+    points: float
+    severity: str
+    comment: str
+
+    @staticmethod
+    def resolve_item_code(obj) -> str:
+        return obj.item.code
+
+    @staticmethod
+    def resolve_item_name(obj) -> str:
+        return obj.item.name
+
+    @staticmethod
+    def resolve_group(obj) -> str:
+        return obj.item.group
+
+
+class InspectionDetailOut(InspectionOut):
+    findings: list[FindingOut]
+
+    @staticmethod
+    def resolve_findings(obj) -> list:
+        return list(obj.findings.all())
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)  # a time without offset is the center's local time
+    return value
+
+
+@router.get("/inspections", response=list[InspectionOut], summary="Inspections the caller may see")
+@paginate(Pages)
+def inspection_list(request, filters: Query[InspectionFiltersIn]) -> QuerySet:
+    """An agent sees their own, an inspector those of their queues, leads all; newest first."""
+    start, end = _aware(filters.start), _aware(filters.end)
+    if start and end and start >= end:
+        raise ValidationError.for_field("start", _("Must be before end."), FieldCode.OUT_OF_RANGE)
+    return selectors.inspections_visible_to(
+        user_of(request),
+        selectors.InspectionFilters(
+            agent=filters.agent, queue=filters.queue, channel=filters.channel, start=start, end=end,
+            state=filters.state or "", min_score=filters.min_score, max_score=filters.max_score,
+            rubric=filters.rubric, include_superseded=filters.include_superseded,
+        ),
+    )  # fmt: skip
+
+
+@router.get("/inspections/{inspection_id}", response=InspectionDetailOut, summary="One inspection with its findings")
+def inspection_detail(request, inspection_id: Id):
+    """404 for an inspection the caller may not see, as for one that does not exist."""
+    return selectors.inspection_for(user_of(request), inspection_id)

@@ -10,4 +10,4 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality inspection")
 
     def ready(self) -> None:
-        from kefu.quality import live_alerts  # noqa: F401 - connects the chat-line receiver
+        from kefu.quality import live_alerts, receivers  # noqa: F401 - connects the receivers

@@ -1,0 +1,56 @@
+"""A conversation to inspect (对话): its sentences in spoken order, whatever the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    role: str  # "agent" | "customer" | "system"
+    text: str
+    speaker: str = ""
+    start_ms: int | None = None  # ms since the conversation started
+    end_ms: int | None = None
+
+
+def _ms(value) -> int | None:
+    """A timing from stored JSON, or None when it is missing or not a number (never raises)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return int(number)
+
+
+@dataclass(slots=True)
+class Conversation:
+    sentences: list[Sentence] = field(default_factory=list)
+    channel: str = ""  # "phone" | "chat" | "email"
+
+    @classmethod
+    def from_json(cls, sentences: list[dict], channel: str = "") -> Conversation:
+        """From Transcript.sentences ({"role", "speaker", "text", "start_ms", "end_ms"} each).
+
+        Lenient on purpose: the transcript was validated when it was stored, and inspection must
+        not fail on an odd item — a missing text is empty, a timing that is not a number is None.
+        """
+        out = []
+        for item in sentences or ():
+            if not isinstance(item, dict):
+                continue
+            text = item.get("text")
+            out.append(
+                Sentence(
+                    role=str(item.get("role") or ""),
+                    text=text if isinstance(text, str) else ("" if text is None else str(text)),
+                    speaker=str(item.get("speaker") or ""),
+                    start_ms=_ms(item.get("start_ms")),
+                    end_ms=_ms(item.get("end_ms")),
+                )
+            )
+        return cls(out, channel or "")

@@ -1,0 +1,485 @@
+"""The operators (质检算子): one class per leaf type of a condition.
+
+Each is built once at compile time from its JSON (already validated), registers its words in the
+shared `Literals`, and answers `evaluate(ctx) -> (true?, evidence)` for a conversation. `trigger`
+is the set of literals of which at least one must occur somewhere in the conversation for the leaf
+to be true (None when it can be true without any), so most rules are skipped at the cost of a set
+lookup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from kefu.quality.engine import regex_literals
+from kefu.quality.engine.matching import (
+    TIMED,
+    Context,
+    Literals,
+    literal_key,
+    similarity_origins,
+    similarity_text,
+)
+from kefu.quality.engine.results import Evidence
+
+DEFAULT_ROLES = {
+    "keywords": "agent", "regex": "agent", "similar": "agent", "order": "agent", "repetition": "agent",
+    "phrases": "agent", "polite_you": "agent", "slow_reply": "customer", "silence": "any",
+    "interruption": "agent", "speed": "agent", "emotion": "customer",
+}  # fmt: skip
+DEFAULT_HOLD = ["请稍等", "稍等", "请您稍等"]
+DEFAULT_NEGATIONS = ["不", "没", "没有", "并不", "不是", "别"]
+# The customer's negative words (负面情绪词); editable per rule with `words`.
+DEFAULT_NEGATIVE = [
+    "不满意", "投诉", "差评", "太差", "骗子", "曝光", "12315", "举报", "垃圾", "坑人", "气死", "退钱",
+    "什么态度", "态度差", "太慢", "忽悠", "欺骗", "受够", "消协", "工商局", "律师", "起诉", "失望", "恶心",
+    "不像话", "无语", "生气", "离谱",
+]  # fmt: skip
+NEGATION_WINDOW = 2  # characters allowed between a negation and the word it negates ("不是要投诉")
+_PUNCT = re.compile(r"[\s,.;:!?，。；：！？、…~～]")
+
+
+def whole(ctx: Context, i: int, note: str = "") -> Evidence:
+    return Evidence(i, 0, len(ctx.sentences[i].text), note)
+
+
+class Leaf:
+    type = ""
+    trigger: frozenset[int] | None = None
+
+    def __init__(self, node: dict, lits: Literals):
+        role = node.get("role") or DEFAULT_ROLES[node["type"]]
+        self.role = None if role == "any" else role
+        rng = node.get("range") or {"kind": "all"}
+        kind = rng.get("kind", "all")
+        if kind in ("first", "last"):
+            self.range = (kind, int(rng["n"]))
+        elif kind == "between":
+            self.range = (kind, lits.add_all(rng["from"]), lits.add_all(rng["to"]))
+        else:
+            self.range = ("all",)
+        self.setup(node, lits)
+
+    def setup(self, node: dict, lits: Literals) -> None:
+        raise NotImplementedError
+
+    def scope(self, ctx: Context):
+        return ctx.scope(self.role, self.range)
+
+    def needs_evidence(self, own: frozenset[int] | None) -> frozenset[int] | None:
+        """The trigger of a leaf that is true only on evidence inside its scope: its own literals,
+        or else the `from` anchors of a between range (no anchor, empty scope, nothing found)."""
+        if own is not None:
+            return own
+        if self.range[0] == "between":
+            return frozenset(self.range[1])
+        return None
+
+    def evaluate(self, ctx: Context) -> tuple[bool, list[Evidence]]:
+        raise NotImplementedError
+
+
+class Keywords(Leaf):
+    type = "keywords"
+
+    def setup(self, node, lits):
+        self.words = list(node["words"])
+        self.lits = lits.add_all(self.words)
+        self.mode = node.get("mode", "any")
+        self.k = int(node.get("k") or 1)
+        self.names = {lit: lits.words[lit] for lit in self.lits}
+        self.trigger = None if self.mode == "none" else self.needs_evidence(frozenset(self.lits))
+
+    def evaluate(self, ctx):
+        _order, scope = self.scope(ctx)
+        found = ctx.occurrences(self.lits, scope)
+        distinct = {lit for lit, *_ in found}
+        if self.mode == "any":
+            truth = bool(found)
+        elif self.mode == "all":
+            truth = len(distinct) == len(self.lits)
+        elif self.mode == "at_least":
+            truth = len(distinct) >= self.k
+        else:  # none
+            truth = not found
+        return truth, [Evidence(i, a, b, self.names[lit]) for lit, i, a, b in found]
+
+
+class Regex(Leaf):
+    type = "regex"
+
+    def setup(self, node, lits):
+        self.pattern = re.compile(node["pattern"])
+        self.exclude = re.compile(node["exclude"]) if node.get("exclude") else None
+        required = regex_literals.required_literals(node["pattern"])
+        self.lits = lits.add_all(required) if required else None
+        # A literal normalising to nothing (spaces only) cannot filter: run everywhere.
+        if self.lits is not None and len(self.lits) < len({literal_key(w) for w in required}):
+            self.lits = None
+        self.trigger = self.needs_evidence(frozenset(self.lits) if self.lits is not None else None)
+
+    def evaluate(self, ctx):
+        order, scope = self.scope(ctx)
+        candidates = order if self.lits is None else ctx.sentences_with(self.lits, scope)
+        evidence = []
+        for i in candidates:
+            text = ctx.sentences[i].text
+            m = self.pattern.search(text)
+            if m is None or (self.exclude is not None and self.exclude.search(text)):
+                continue
+            evidence.append(Evidence(i, m.start(), m.end(), ""))
+        return bool(evidence), evidence
+
+
+class Similar(Leaf):
+    type = "similar"
+
+    def setup(self, node, lits):
+        self.examples = [(e, similarity_text(e)) for e in node["examples"]]
+        self.examples = [(e, s) for e, s in self.examples if s]
+        self.threshold = float(node.get("threshold", 0.8))
+        self.cutoff = self.threshold * 100 - 1e-6
+        self.trigger = self.needs_evidence(None)
+
+    def best(self, sentence: str):
+        """(score, example, start, end) of the example closest to `sentence` at or above the
+        threshold, start/end in `sentence` (None: the whole sentence); None when none is close."""
+        best = None
+        ls = len(sentence)
+        t = self.threshold
+        for example, text in self.examples:
+            le = len(text)
+            if ls <= le:
+                # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
+                if 2 * ls < t * (ls + le):
+                    continue
+                score = fuzz.ratio(sentence, text, score_cutoff=self.cutoff)
+                if score and (best is None or score > best[0]):
+                    best = (score, example, None, None)
+            else:
+                found = fuzz.partial_ratio_alignment(text, sentence, score_cutoff=self.cutoff)
+                if found is not None and found.score and (best is None or found.score > best[0]):
+                    best = (found.score, example, found.dest_start, found.dest_end)
+        return best
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        evidence = []
+        for i in order:
+            text = ctx.sim_text(i)
+            if not text:
+                continue
+            best = self.best(text)
+            if best is None:
+                continue
+            score, example, start, end = best
+            note = f"{score:.0f}% ~ {example}"
+            if start is None:
+                evidence.append(whole(ctx, i, note))
+            else:
+                origin = similarity_origins(ctx.sentences[i].text)
+                evidence.append(Evidence(i, origin[start], origin[end - 1] + 1, note))
+        return bool(evidence), evidence
+
+
+class Order(Leaf):
+    type = "order"
+
+    def setup(self, node, lits):
+        self.first = lits.add_all(node["first"])
+        self.then = lits.add_all(node["then"])
+        self.names = {lit: lits.words[lit] for lit in (*self.first, *self.then)}
+        smaller = self.first if len(self.first) <= len(self.then) else self.then
+        self.trigger = frozenset(smaller)
+
+    def evaluate(self, ctx):
+        _order, scope = self.scope(ctx)
+        firsts = sorted((i, a, b, lit) for lit, i, a, b in ctx.occurrences(self.first, scope))
+        if not firsts:
+            return False, []
+        fi, fa, fb, flit = firsts[0]
+        thens = sorted(
+            (i, a, b, lit)
+            for lit, i, a, b in ctx.occurrences(self.then, scope)
+            if i > fi or (i == fi and a >= fb)
+        )
+        if not thens:
+            return False, [Evidence(fi, fa, fb, self.names[flit])]
+        ti, ta, tb, tlit = thens[0]
+        return True, [Evidence(fi, fa, fb, self.names[flit]), Evidence(ti, ta, tb, self.names[tlit])]
+
+
+class Repetition(Leaf):
+    type = "repetition"
+
+    def setup(self, node, lits):
+        self.times = int(node["times"])
+        self.threshold = float(node.get("threshold", 0.9))
+        self.cutoff = self.threshold * 100 - 1e-6
+        self.trigger = self.needs_evidence(None)
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        if len(order) < self.times:
+            return False, []
+        groups: list[tuple[str, list[int]]] = []
+        exact: dict[str, list[int]] = {}
+        t = self.threshold
+        for i in order:
+            text = ctx.sim_text(i)
+            if not text:
+                continue
+            group = exact.get(text)
+            if group is None and t < 1:
+                ls = len(text)
+                for rep, members in groups:
+                    lr = len(rep)
+                    if 2 * min(ls, lr) < t * (ls + lr):
+                        continue
+                    if fuzz.ratio(text, rep, score_cutoff=self.cutoff):
+                        group = members
+                        break
+            if group is None:
+                group = []
+                groups.append((text, group))
+                exact[text] = group
+            group.append(i)
+        evidence = []
+        for _rep, members in groups:
+            if len(members) >= self.times:
+                note = f"said {len(members)} times"
+                evidence.extend(whole(ctx, i, note) for i in members)
+        evidence.sort(key=lambda e: e.sentence)
+        return bool(evidence), evidence
+
+
+class Phrases(Leaf):
+    type = "phrases"
+
+    def setup(self, node, lits):
+        self.kind = node["kind"]
+        phrases = lits.phrases.get(self.kind, ())
+        self.lits = lits.add_all(phrases)
+        self.names = {lit: lits.words[lit] for lit in self.lits}
+        self.trigger = frozenset(self.lits)
+
+    def evaluate(self, ctx):
+        _order, scope = self.scope(ctx)
+        found = sorted((i, a, b, lit) for lit, i, a, b in ctx.occurrences(self.lits, scope))
+        return bool(found), [Evidence(i, a, b, f"{self.kind}: {self.names[lit]}") for i, a, b, lit in found]
+
+
+class PoliteYou(Leaf):
+    type = "polite_you"
+
+    def setup(self, node, lits):
+        self.you = lits.add("你")
+        self.allowed = lits.add_all(node.get("except", ["你们"]))
+        self.trigger = frozenset((self.you,))
+
+    def evaluate(self, ctx):
+        _order, scope = self.scope(ctx)
+        allowed = {}
+        for _lit, i, a, b in ctx.occurrences(self.allowed, scope):
+            allowed.setdefault(i, []).append((a, b))
+        evidence = []
+        for _lit, i, a, b in ctx.occurrences((self.you,), scope):
+            if any(x <= a and b <= y for x, y in allowed.get(i, ())):
+                continue
+            evidence.append(Evidence(i, a, b, "你 → 您"))
+        evidence.sort(key=lambda e: (e.sentence, e.start))
+        return bool(evidence), evidence
+
+
+def _start(s):
+    return s.start_ms if s.start_ms is not None else s.end_ms
+
+
+def _end(s):
+    return s.end_ms if s.end_ms is not None else s.start_ms
+
+
+class SlowReply(Leaf):
+    type = "slow_reply"
+
+    def setup(self, node, lits):
+        self.limit = float(node["seconds"]) * 1000
+        self.every = node.get("scope", "first") == "every"
+        self.role = "customer"  # the customer's messages wait for the agent's reply
+        self.trigger = frozenset((TIMED,))
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        sentences = ctx.sentences
+        next_agent = ctx.cached("next_agent", lambda: _next_agent(ctx))
+        evidence = []
+        for i in order:
+            asked = _end(sentences[i])
+            if asked is None:
+                continue
+            j = next_agent[i]
+            if j is None:
+                # Nobody answered before the end: there is no reply time to measure.
+                if not self.every:
+                    break
+                continue
+            replied = _start(sentences[j])
+            if replied is not None and replied - asked > self.limit:
+                evidence.append(whole(ctx, i, f"reply after {(replied - asked) / 1000:.1f} s"))
+            if not self.every:
+                break
+        return bool(evidence), evidence
+
+
+def _next_agent(ctx: Context) -> list[int | None]:
+    """For each sentence, the first later agent sentence with a timing (None when there is none)."""
+    out: list[int | None] = [None] * len(ctx.sentences)
+    following = None
+    for i in range(len(ctx.sentences) - 1, -1, -1):
+        out[i] = following
+        s = ctx.sentences[i]
+        if s.role == "agent" and _start(s) is not None:
+            following = i
+    return out
+
+
+class Silence(Leaf):
+    type = "silence"
+
+    def setup(self, node, lits):
+        self.limit = float(node["seconds"]) * 1000
+        self.hold = lits.add_all(node.get("except", DEFAULT_HOLD))
+        self.trigger = frozenset((TIMED,))
+
+    def evaluate(self, ctx):
+        order, scope = self.scope(ctx)
+        sentences = ctx.sentences
+        holding = set(ctx.sentences_with(self.hold, scope)) if self.hold else set()
+        evidence = []
+        latest = None  # the latest end so far: a short sentence inside a long one ends no silence
+        previous = None
+        for i in order:
+            s = sentences[i]
+            start, end = _start(s), _end(s)
+            if start is None:
+                continue
+            if latest is not None and start - latest > self.limit:
+                if not (sentences[previous].role == "agent" and previous in holding):
+                    evidence.append(whole(ctx, previous, f"silence {(start - latest) / 1000:.1f} s"))
+            latest = end if latest is None else max(latest, end)
+            previous = i
+        return bool(evidence), evidence
+
+
+class Interruption(Leaf):
+    type = "interruption"
+
+    def setup(self, node, lits):
+        self.min_customer = float(node.get("min_customer_ms", 1000))
+        self.min_overlap = float(node.get("overlap_ms", 300))
+        self.trigger = frozenset((TIMED,))
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        sentences = ctx.sentences
+        customers = ctx.cached(
+            "customer_spans",
+            lambda: [
+                (s.start_ms, s.end_ms)
+                for s in sentences
+                if s.role == "customer"
+                and s.start_ms is not None
+                and s.end_ms is not None
+                and s.end_ms > s.start_ms
+            ],
+        )
+        if not customers:
+            return False, []
+        evidence = []
+        for i in order:
+            s = sentences[i]
+            if s.start_ms is None:
+                continue
+            a = s.start_ms
+            for cs, ce in customers:
+                if cs <= a < ce and a - cs >= self.min_customer:
+                    overlap = (min(s.end_ms, ce) if s.end_ms is not None else ce) - a
+                    if overlap >= self.min_overlap:
+                        note = f"interrupted after {(a - cs) / 1000:.1f} s, overlap {overlap / 1000:.1f} s"
+                        evidence.append(whole(ctx, i, note))
+                        break
+        return bool(evidence), evidence
+
+
+class Speed(Leaf):
+    type = "speed"
+
+    def setup(self, node, lits):
+        self.low = node.get("min")
+        self.high = node.get("max")
+        self.trigger = frozenset((TIMED,))
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        evidence = []
+        for i in order:
+            s = ctx.sentences[i]
+            if s.start_ms is None or s.end_ms is None or s.end_ms <= s.start_ms:
+                continue
+            chars = len(ctx.sim_text(i))
+            if not chars:
+                continue
+            cpm = chars * 60000 / (s.end_ms - s.start_ms)
+            if (self.low is not None and cpm < self.low) or (self.high is not None and cpm > self.high):
+                evidence.append(whole(ctx, i, f"{cpm:.0f} chars/min"))
+        return bool(evidence), evidence
+
+
+class Emotion(Leaf):
+    type = "emotion"
+
+    def setup(self, node, lits):
+        self.words = lits.add_all(node.get("words") or DEFAULT_NEGATIVE)
+        self.negations = lits.add_all(node.get("negations", DEFAULT_NEGATIONS))
+        self.names = {lit: lits.words[lit] for lit in self.words}
+        self.trigger = self.needs_evidence(frozenset(self.words))
+
+    def evaluate(self, ctx):
+        _order, scope = self.scope(ctx)
+        found = ctx.occurrences(self.words, scope)
+        if not found:
+            return False, []
+        negations: dict[int, list[int]] = {}
+        for _lit, i, _a, b in ctx.occurrences(self.negations, frozenset(i for _l, i, _a, _b in found)):
+            negations.setdefault(i, []).append(b)
+        evidence = []
+        for lit, i, a, b in sorted(found, key=lambda f: (f[1], f[2])):
+            text = ctx.sentences[i].text
+            if any(
+                end <= a and a - end <= NEGATION_WINDOW and not _PUNCT.search(text, end, a)
+                for end in negations.get(i, ())
+            ):
+                continue
+            evidence.append(Evidence(i, a, b, self.names[lit]))
+        return bool(evidence), evidence
+
+
+LEAVES = {
+    cls.type: cls
+    for cls in (
+        Keywords,
+        Regex,
+        Similar,
+        Order,
+        Repetition,
+        Phrases,
+        PoliteYou,
+        SlowReply,
+        Silence,
+        Interruption,
+        Speed,
+        Emotion,
+    )  # fmt: skip
+}

@@ -1,0 +1,210 @@
+"""Literal matching for the engine: every word of every rule in one Aho–Corasick automaton, and the
+per-conversation view (`Context`) the operators read their hits, scopes and timings from.
+
+Words and text go through kefu.knowledge.phrases' normalisation and alphabet spelling
+(`automaton_key`): full-width and half-width, traditional and simplified characters, upper and lower
+case and spaces match alike, exactly as in the phrase check agents see while they type. Because the
+normalisation works character by character, a word that occurs in a text always occurs in the
+text's key too — which is what lets a regular expression be skipped on a sentence lacking a literal
+the expression requires.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+import ahocorasick
+
+TIMED = -1  # pseudo literal "the conversation has timings", for the gating of timing operators
+
+
+@cache
+def _phrases():
+    # Imported on first use: kefu.knowledge.phrases imports the knowledge models, and this package
+    # must stay importable before the app registry is ready.
+    from kefu.knowledge import phrases
+
+    return phrases
+
+
+def literal_key(text: str) -> str:
+    """`text` normalised and spelt as the automaton sees it ("" when nothing is left)."""
+    return _phrases().automaton_key(text or "")
+
+
+def _symbol_count(ch: str) -> int:
+    return len(literal_key(ch))
+
+
+class _SimilarityTable(dict):
+    """str.translate table: a character → its normalised form without spaces, punctuation and
+    symbols (text compared by similarity and counted for speaking speed)."""
+
+    def __missing__(self, code: int) -> str:
+        out = []
+        for n in _phrases().normalize_char(chr(code)):
+            if unicodedata.category(n)[0] in "LN":
+                out.append(n)
+        value = "".join(out)
+        self[code] = value
+        return value
+
+
+_SIM = _SimilarityTable()
+
+
+def similarity_text(text: str) -> str:
+    return (text or "").translate(_SIM)
+
+
+def similarity_origins(text: str) -> list[int]:
+    """For each character of similarity_text(text), the position in `text` it came from."""
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        origin.extend([i] * len(_SIM[ord(ch)]))
+    return origin
+
+
+class Literals:
+    """The words of every compiled rule, each once (by normalised key), in one automaton."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []  # a literal's first spelling, for notes
+        self.phrases: dict[str, list[str]] = {}  # the knowledge base's lists by kind
+        self.automaton = None
+
+    def add(self, word: str) -> int | None:
+        key = literal_key(word)
+        if not key:
+            return None
+        lit = self.ids.get(key)
+        if lit is None:
+            lit = self.ids[key] = len(self.words)
+            self.words.append(word)
+        return lit
+
+    def add_all(self, words) -> tuple[int, ...]:
+        out = []
+        for w in words or ():
+            lit = self.add(w)
+            if lit is not None and lit not in out:
+                out.append(lit)
+        return tuple(out)
+
+    def build(self) -> None:
+        if not self.ids:
+            self.automaton = None
+            return
+        automaton = ahocorasick.Automaton()
+        for key, lit in self.ids.items():
+            automaton.add_word(key, (lit, len(key)))
+        automaton.make_automaton()
+        self.automaton = automaton
+
+
+class Context:
+    """One conversation as the operators see it: literal hits (one automaton pass per sentence),
+    scopes by role and range, positions mapped back to the original text; computed lazily."""
+
+    __slots__ = ("sentences", "roles", "hits", "present", "_origins", "_sim", "_scopes", "_cache", "timed")
+
+    def __init__(self, sentences, literals: Literals):
+        self.sentences = sentences
+        self.roles = [s.role for s in sentences]
+        hits: dict[int, list[tuple[int, int, int]]] = {}
+        automaton = literals.automaton
+        if automaton is not None:
+            translate = _phrases().automaton_key
+            for i, sentence in enumerate(sentences):
+                key = translate(sentence.text)
+                if not key:
+                    continue
+                for end, (lit, length) in automaton.iter(key):
+                    found = hits.get(lit)
+                    if found is None:
+                        hits[lit] = [(i, end - length + 1, end + 1)]
+                    else:
+                        found.append((i, end - length + 1, end + 1))
+        self.hits = hits
+        self.present = set(hits)
+        self.timed = any(s.start_ms is not None for s in sentences)
+        if self.timed:
+            self.present.add(TIMED)
+        self._origins: dict[int, list[int]] = {}
+        self._sim: dict[int, str] = {}
+        self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int]]] = {}
+        self._cache: dict = {}
+
+    # --- positions ---------------------------------------------------------------------------
+    def span(self, i: int, start: int, end: int) -> tuple[int, int]:
+        """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
+        origin = self._origins.get(i)
+        if origin is None:
+            origin = self._origins[i] = _phrases()._origins(self.sentences[i].text)
+        return origin[start], origin[end - 1] + 1
+
+    def sim_text(self, i: int) -> str:
+        text = self._sim.get(i)
+        if text is None:
+            text = self._sim[i] = similarity_text(self.sentences[i].text)
+        return text
+
+    # --- literal hits ------------------------------------------------------------------------
+    def occurrences(self, lits, scope: frozenset[int] | None):
+        """(literal, sentence, start, end) of every hit of `lits` in `scope` (None: everywhere),
+        positions in the sentence's text."""
+        out = []
+        for lit in lits:
+            for i, s, e in self.hits.get(lit, ()):
+                if scope is None or i in scope:
+                    a, b = self.span(i, s, e)
+                    out.append((lit, i, a, b))
+        return out
+
+    def sentences_with(self, lits, scope: frozenset[int] | None) -> list[int]:
+        found = set()
+        for lit in lits:
+            for i, _s, _e in self.hits.get(lit, ()):
+                if scope is None or i in scope:
+                    found.add(i)
+        return sorted(found)
+
+    # --- scopes ------------------------------------------------------------------------------
+    def scope(self, role: str | None, rng: tuple) -> tuple[tuple[int, ...], frozenset[int]]:
+        """The sentence indices a condition looks at, in order, and as a set."""
+        key = (role, rng)
+        found = self._scopes.get(key)
+        if found is not None:
+            return found
+        roles = self.roles
+        if role is None:
+            of_role = tuple(range(len(roles)))
+        else:
+            of_role = tuple(i for i, r in enumerate(roles) if r == role)
+        kind = rng[0]
+        if kind == "first":
+            chosen = of_role[: rng[1]]
+        elif kind == "last":
+            chosen = of_role[-rng[1] :] if rng[1] else ()
+        elif kind == "between":
+            begin = min((i for lit in rng[1] for i, _s, _e in self.hits.get(lit, ())), default=None)
+            if begin is None:
+                chosen = ()
+            else:
+                stop = min(
+                    (i for lit in rng[2] for i, _s, _e in self.hits.get(lit, ()) if i > begin),
+                    default=len(roles),
+                )
+                chosen = tuple(i for i in of_role if begin < i < stop)
+        else:
+            chosen = of_role
+        found = self._scopes[key] = (chosen, frozenset(chosen))
+        return found
+
+    def cached(self, key, compute):
+        value = self._cache.get(key, self)
+        if value is self:
+            value = self._cache[key] = compute()
+        return value

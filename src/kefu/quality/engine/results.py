@@ -1,0 +1,31 @@
+"""What the engine reports: evidence (the sentence and span that show a finding) and rule hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Evidence:
+    sentence: int | None  # index in Conversation.sentences; None for conversation-level findings
+    start: int = 0  # character span in that sentence's text
+    end: int = 0
+    note: str = ""  # e.g. "silence 12.4 s", "212 chars/min"
+
+    def as_dict(self, sentences=None) -> dict:
+        out = {"sentence": self.sentence, "start": self.start, "end": self.end, "note": self.note}
+        if sentences is not None and self.sentence is not None and 0 <= self.sentence < len(sentences):
+            out["text"] = sentences[self.sentence].text[self.start : self.end]
+        return out
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    key: object
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def sentence_count(self) -> int:
+        """How many distinct sentences show the finding (at least 1: a conversation-level finding
+        counts once) — what ItemSpec(once=False) counts."""
+        return max(1, len({e.sentence for e in self.evidence if e.sentence is not None}))

@@ -1,0 +1,241 @@
+"""Rules (质检规则): conditions compiled once, then applied to any number of conversations.
+
+`compile_rules` turns every rule's condition into a tree of operators sharing one Aho–Corasick
+automaton over every word of every rule (keywords, order words, range anchors, hold phrases, the
+emotion lexicon and its negations, the knowledge base's phrase lists, 你). `inspect` scans each
+sentence once with it, then evaluates only the rules that can be true: a rule whose every way of
+being true needs a word the conversation lacks is skipped at the cost of a set lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kefu.quality.engine.conversation import Conversation
+from kefu.quality.engine.leaves import LEAVES, Leaf
+from kefu.quality.engine.matching import Context, Literals
+from kefu.quality.engine.results import Evidence, RuleHit
+from kefu.quality.engine.validation import ConditionError, validate_condition
+
+__all__ = [
+    "CompiledRules", "ConditionError", "Evidence", "PhraseEntry", "RuleHit", "RuleSpec",
+    "compile_rules", "validate_condition",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    key: object  # the caller's id (Rule.pk)
+    condition: dict
+
+
+@dataclass(frozen=True)
+class PhraseEntry:
+    kind: str  # "forbidden" | "discouraged"
+    phrase: str
+
+
+# --- the condition tree ----------------------------------------------------------------------
+class Node:
+    path = ""
+    trigger: frozenset[int] | None = None
+
+    def evaluate(self, ctx: Context, trace: dict | None) -> tuple[bool, list[Evidence]]:
+        raise NotImplementedError
+
+
+class LeafNode(Node):
+    def __init__(self, leaf: Leaf, path: str):
+        self.leaf, self.path, self.trigger = leaf, path, leaf.trigger
+
+    def evaluate(self, ctx, trace):
+        trigger = self.trigger
+        if trigger is not None and trigger.isdisjoint(ctx.present):
+            truth, evidence = False, []
+        else:
+            truth, evidence = self.leaf.evaluate(ctx)
+        if trace is not None:
+            trace[id(self)] = {
+                "path": self.path, "type": self.leaf.type, "truth": truth,
+                "evidence": [e.as_dict(ctx.sentences) for e in evidence],
+            }  # fmt: skip
+        return truth, (evidence if truth else [])
+
+
+class AllNode(Node):
+    def __init__(self, children: list[Node], path: str):
+        self.children, self.path = children, path
+        # All must be true: any child's trigger will do; the smallest set is the sharpest.
+        triggers = [c.trigger for c in children if c.trigger is not None]
+        self.trigger = min(triggers, key=len) if triggers else None
+
+    def evaluate(self, ctx, trace):
+        evidence: list[Evidence] = []
+        truth = True
+        for child in self.children:
+            ok, found = child.evaluate(ctx, trace)
+            if not ok:
+                truth = False
+                if trace is None:
+                    break
+            evidence.extend(found)
+        if trace is not None:
+            trace[id(self)] = {"path": self.path, "op": "all", "truth": truth}
+        return truth, (evidence if truth else [])
+
+
+class AnyNode(Node):
+    def __init__(self, children: list[Node], path: str):
+        self.children, self.path = children, path
+        triggers = [c.trigger for c in children]
+        self.trigger = None if any(t is None for t in triggers) else frozenset().union(*triggers)
+
+    def evaluate(self, ctx, trace):
+        evidence: list[Evidence] = []
+        truth = False
+        for child in self.children:
+            ok, found = child.evaluate(ctx, trace)
+            if ok:
+                truth = True
+                evidence.extend(found)
+        if trace is not None:
+            trace[id(self)] = {"path": self.path, "op": "any", "truth": truth}
+        return truth, evidence
+
+
+class NotNode(Node):
+    trigger = None  # "not X" is true exactly when X finds nothing
+
+    def __init__(self, child: Node, path: str):
+        self.child, self.path = child, path
+
+    def evaluate(self, ctx, trace):
+        ok, _found = self.child.evaluate(ctx, trace)
+        if trace is not None:
+            trace[id(self)] = {"path": self.path, "op": "not", "truth": not ok}
+        return (not ok), []
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _build(node: dict, path: str, lits: Literals) -> Node:
+    if "all" in node:
+        where = _join(path, "all")
+        return AllNode([_build(c, f"{where}[{i}]", lits) for i, c in enumerate(node["all"])], where)
+    if "any" in node:
+        where = _join(path, "any")
+        return AnyNode([_build(c, f"{where}[{i}]", lits) for i, c in enumerate(node["any"])], where)
+    if "not" in node:
+        where = _join(path, "not")
+        return NotNode(_build(node["not"], where, lits), where)
+    return LeafNode(LEAVES[node["type"]](node, lits), path)
+
+
+def _tree_json(node: Node, trace: dict) -> dict:
+    out = dict(trace.get(id(node)) or {"path": node.path, "truth": False})
+    if isinstance(node, AllNode | AnyNode):
+        out["children"] = [_tree_json(c, trace) for c in node.children]
+    elif isinstance(node, NotNode):
+        out["child"] = _tree_json(node.child, trace)
+    return out
+
+
+def _unique(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+    seen = dict.fromkeys(evidence)
+    return tuple(sorted(seen, key=lambda e: (-1 if e.sentence is None else e.sentence, e.start, e.end)))
+
+
+def _json_key(key):
+    return key if isinstance(key, str | int | float | bool) or key is None else str(key)
+
+
+class _Rule:
+    __slots__ = ("key", "tree")
+
+    def __init__(self, key, tree: Node):
+        self.key, self.tree = key, tree
+
+
+class CompiledRules:
+    """Rules ready to inspect conversations; build with compile_rules()."""
+
+    def __init__(self, rules: list[_Rule], literals: Literals):
+        self.rules = rules
+        self.literals = literals
+        # literal → the rules that literal can make true; rules without a trigger always run.
+        self.always: list[int] = []
+        self.by_literal: dict[int, list[int]] = {}
+        for n, rule in enumerate(rules):
+            if rule.tree.trigger is None:
+                self.always.append(n)
+            else:
+                for lit in rule.tree.trigger:
+                    self.by_literal.setdefault(lit, []).append(n)
+
+    def _candidates(self, ctx: Context) -> list[int]:
+        chosen = set(self.always)
+        by_literal = self.by_literal
+        for lit in ctx.present:
+            rules = by_literal.get(lit)
+            if rules:
+                chosen.update(rules)
+        return sorted(chosen)
+
+    def inspect(self, conversation: Conversation) -> list[RuleHit]:
+        """The rules that fired on `conversation`, in the order they were compiled, with evidence.
+
+        A rule true without any sentence to show (a `none` or `not` condition) carries one
+        conversation-level Evidence(sentence=None)."""
+        ctx = Context(conversation.sentences, self.literals)
+        hits = []
+        for n in self._candidates(ctx):
+            rule = self.rules[n]
+            truth, evidence = rule.tree.evaluate(ctx, None)
+            if truth:
+                hits.append(RuleHit(rule.key, _unique(evidence) or (Evidence(None),)))
+        return hits
+
+    def explain(self, conversation: Conversation) -> dict:
+        """For "try a rule": every rule, whether it fired, its evidence, and every condition of
+        its tree with its truth and evidence (a leaf lists what it found even when false — the
+        words that made a `none` condition fail), as JSON-able dicts."""
+        ctx = Context(conversation.sentences, self.literals)
+        out = []
+        for rule in self.rules:
+            trace: dict = {}
+            truth, evidence = rule.tree.evaluate(ctx, trace)
+            evidence_t = (_unique(evidence) or (Evidence(None),)) if truth else ()
+            out.append(
+                {
+                    "key": _json_key(rule.key),
+                    "fired": truth,
+                    "evidence": [e.as_dict(ctx.sentences) for e in evidence_t],
+                    "condition": _tree_json(rule.tree, trace),
+                }
+            )
+        return {
+            "sentences": len(conversation.sentences),
+            "rules": out,
+        }
+
+
+def compile_rules(rules: Iterable[RuleSpec], *, phrases: Iterable[PhraseEntry] = ()) -> CompiledRules:
+    """Compile `rules` (and the knowledge base's phrase lists, for `phrases` conditions).
+
+    Raises ValueError naming the rule's key and the first problem when a condition is invalid;
+    callers validate with validate_condition() first and show every problem."""
+    literals = Literals()
+    for entry in phrases:
+        literals.phrases.setdefault(entry.kind, []).append(entry.phrase)
+    compiled = []
+    for spec in rules:
+        errors = validate_condition(spec.condition)
+        if errors:
+            first = errors[0]
+            raise ValueError(f"rule {spec.key!r}: {first.path or 'condition'}: {first.message}")
+        compiled.append(_Rule(spec.key, _build(spec.condition, "", literals)))
+    literals.build()
+    return CompiledRules(compiled, literals)

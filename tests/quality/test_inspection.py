@@ -1,0 +1,176 @@
+"""Automatic inspection: scores and findings, versions, idempotence, the task and re-inspection."""
+
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from kefu.knowledge import cache
+from kefu.knowledge.models import PhraseRule, RuleKind
+from kefu.quality.models import Finding, Inspection
+from kefu.quality.services import rubrics, rules
+from kefu.quality.services.inspection import inspect_many, inspect_transcript, reinspect_period
+from kefu.quality.signals import transcript_ready
+from tests.quality.core_helpers import DAY, POLITE, RUDE, hotline, org, transcript  # noqa: F401
+
+
+def test_a_rude_call_loses_the_points_of_its_findings(org):
+    hotline()
+    inspection = inspect_transcript(transcript=transcript(agent=org.agent), now=DAY)
+    assert inspection.auto_score == Decimal("85.00")
+    assert inspection.worst_severity == "severe"
+    assert (inspection.agent, inspection.queue, inspection.channel) == (org.agent, "hotline", "phone")
+
+
+def test_a_polite_call_keeps_the_start_score_and_has_no_finding(org):
+    hotline()
+    inspection = inspect_transcript(transcript=transcript(sentences=POLITE), now=DAY)
+    assert (inspection.auto_score, inspection.worst_severity, inspection.findings.count()) == (100, "", 0)
+
+
+def test_findings_keep_the_matched_sentence_span_and_points(org):
+    _rubric, _version, items = hotline()
+    inspection = inspect_transcript(transcript=transcript(), now=DAY)
+    found = {(f.item.code, f.sentence, f.quote, f.start, f.end, f.points) for f in inspection.findings.all()}
+    assert ("no_idea", 2, "不知道", 0, 3, Decimal("-10.00")) in found
+    assert ("no_idea", 2, "没办法", 4, 7, Decimal("0.00")) in found  # same sentence: counted once
+    greeting = inspection.findings.get(item=items["greeting"])
+    assert (greeting.sentence, greeting.points, greeting.rule.name) == (None, Decimal("-5.00"), "开头没有您好")
+
+
+def test_the_score_is_recomputed_from_the_findings_points(org):
+    hotline()
+    inspection = inspect_transcript(transcript=transcript(), now=DAY)
+    assert 100 + sum(f.points for f in inspection.findings.all()) == inspection.auto_score
+
+
+def test_a_per_occurrence_item_counts_every_sentence(org):
+    hotline()
+    sentences = [*RUDE, {"role": "agent", "text": "真不知道"}]
+    inspection = inspect_transcript(transcript=transcript(sentences=sentences), now=DAY)
+    assert inspection.auto_score == Decimal("75.00")
+
+
+def test_a_fatal_finding_sets_the_score_to_the_floor(org):
+    hotline(floor=20)
+    sentences = [*POLITE, {"role": "agent", "text": "你给我滚"}]
+    inspection = inspect_transcript(transcript=transcript(sentences=sentences), now=DAY)
+    assert (inspection.auto_score, inspection.worst_severity) == (Decimal("20.00"), "fatal")
+
+
+def test_a_customer_saying_the_words_is_not_the_agents_finding(org):
+    hotline()
+    sentences = [*POLITE, {"role": "customer", "text": "你们真是不知道怎么办事"}]
+    assert inspect_transcript(transcript=transcript(sentences=sentences), now=DAY).auto_score == 100
+
+
+def test_inspecting_twice_keeps_one_inspection_and_its_findings(org):
+    hotline()
+    call = transcript()
+    first = inspect_transcript(transcript=call, now=DAY)
+    second = inspect_transcript(transcript=call, now=DAY + timedelta(hours=1))
+    assert first == second
+    assert (Inspection.objects.count(), Finding.objects.count()) == (1, first.findings.count())
+    assert inspect_many([call]).already == 1
+
+
+def test_no_rubric_for_the_channel_means_no_inspection(org):
+    hotline()
+    assert inspect_transcript(transcript=transcript(channel="chat"), now=DAY) is None
+    assert not Inspection.objects.exists()
+
+
+def test_a_rubric_version_change_leaves_past_scores_unchanged(org):
+    rubric, v1, _items = hotline()
+    call = transcript(agent=org.agent)
+    old = inspect_transcript(transcript=call, now=DAY)
+    assert old.auto_score == 85
+    v2 = rubrics.version_draft(rubric=rubric, by=org.qa)
+    rubrics.item_update(item=v2.items.get(code="no_idea"), points=30, by=org.qa)
+    rubrics.version_publish(version=v2, by=org.qa, now=DAY + timedelta(days=1))
+
+    counts = reinspect_period(start=DAY - timedelta(days=1), end=DAY + timedelta(days=1), by=org.qa)
+
+    old.refresh_from_db()
+    new = Inspection.objects.get(transcript=call, version=v2)
+    assert (old.version, old.auto_score, old.superseded) == (v1, Decimal("85.00"), True)
+    assert (new.auto_score, new.superseded) == (Decimal("65.00"), False)
+    assert old.findings.get(item__code="no_idea", points__lt=0).points == Decimal("-10.00")
+    assert counts == {"transcripts": 1, "inspected": 1, "already": 0, "unrouted": 0, "superseded": 1}
+
+
+def test_the_batch_scores_like_one_by_one(org):
+    hotline(floor=20)
+    calls = [
+        transcript(sentences=RUDE), transcript(sentences=POLITE),
+        transcript(sentences=[*POLITE, {"role": "agent", "text": "滚"}]),
+    ]  # fmt: skip
+    result = inspect_many(calls, now=DAY, batch_size=2)
+    assert [i.auto_score for i in result.created] == [85, 100, 20]
+    batch_findings = sorted(Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points"))
+    Inspection.objects.all().delete()
+    single = [inspect_transcript(transcript=c, now=DAY).auto_score for c in calls]
+    assert single == [85, 100, 20]
+    assert sorted(Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points")) == (
+        batch_findings
+    )
+
+
+def test_the_batch_inspects_only_the_rubric_asked_for(org):
+    hotline(name="热线")
+    complaints, _v, _i = hotline(name="投诉", queues=["complaints"])
+    calls = [transcript(queue="hotline"), transcript(queue="complaints")]
+    result = inspect_many(calls, rubric=complaints)
+    assert ([i.transcript for i in result.created], result.unrouted) == ([calls[1]], 1)
+
+
+def test_inactive_rules_find_nothing(org):
+    rubric, _v1, _items = hotline()
+    v2 = rubrics.version_draft(rubric=rubric, by=None)
+    rules.rule_update(rule=v2.rules.get(name="推诿"), is_active=False, by=None)
+    rubrics.version_publish(version=v2, by=None)
+    assert inspect_transcript(transcript=transcript(), now=DAY).auto_score == 95
+
+
+def test_knowledge_base_phrases_are_found_by_a_phrases_rule(org):
+    PhraseRule.objects.create(kind=RuleKind.DISCOURAGED, phrase="我晕")
+    cache.bump("phrases")
+    rubric = rubrics.rubric_create(name="口头语", channels=["chat"], by=None)
+    version = rubric.versions.get()
+    item = rubrics.item_create(version=version, code="filler", name="口头语", group="wording", points=2, by=None)
+    rules.rule_create(
+        version=version, item=item, name="口头语", condition={"type": "phrases", "kind": "discouraged"}, by=None
+    )
+    rubrics.version_publish(version=version, by=None)
+    sentences = [{"role": "agent", "text": "您好"}, {"role": "agent", "text": "我晕，这个不行"}]
+    inspection = inspect_transcript(transcript=transcript(channel="chat", sentences=sentences), now=DAY)
+    assert inspection.auto_score == 98
+    assert inspection.findings.get().quote == "我晕"
+
+
+def test_the_task_runs_when_a_transcript_is_ready(org, django_capture_on_commit_callbacks):
+    hotline()
+    call = transcript(agent=org.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        transcript_ready.send(sender=type(call), transcript=call)
+    assert Inspection.objects.get(transcript=call).auto_score == 85
+
+
+def test_the_reinspect_command_prints_its_counts(org):
+    rubric, _v1, _items = hotline()
+    calls = [transcript(), transcript(started_at=DAY + timedelta(days=3))]
+    for call in calls:
+        inspect_transcript(transcript=call, now=DAY)
+    rubrics.version_publish(version=rubrics.version_draft(rubric=rubric, by=None), by=None)
+    out = StringIO()
+    call_command("quality_reinspect", "--from", "2026-11-23", "--to", "2026-11-23", stdout=out)
+    assert "Conversations 1: inspected 1" in out.getvalue()
+    assert "superseded 1" in out.getvalue()
+    assert Inspection.objects.filter(superseded=False, transcript=calls[1]).get().version.number == 1
+
+
+def test_the_reinspect_command_names_a_bad_date(org):
+    with pytest.raises(CommandError, match="--from"):
+        call_command("quality_reinspect", "--from", "23/11/2026", "--to", "2026-11-23")
