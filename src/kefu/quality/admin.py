@@ -88,7 +88,15 @@ class RubricAdmin(admin.ModelAdmin):
 
 @admin.register(RubricVersion)
 class RubricVersionAdmin(admin.ModelAdmin):
-    list_display = ["rubric", "number", "state", "start_score", "floor_score", "ceiling_score", "published_at"]
+    list_display = [
+        "rubric",
+        "number",
+        "state",
+        "start_score",
+        "floor_score",
+        "ceiling_score",
+        "published_at",
+    ]
     list_filter = ["state", "rubric"]
     readonly_fields = ["state", "published_at", "created_by", "created_at"]
     inlines = [ItemInline, RuleInline]

@@ -127,7 +127,9 @@ def rubric_create(request, payload: RubricIn):
     return HttpStatus(201, selectors.rubric_detail(rubric.pk))
 
 
-@router.get("/rubrics/{rubric_id}", response=RubricDetailOut, summary="A rubric with its versions, items and rules")
+@router.get(
+    "/rubrics/{rubric_id}", response=RubricDetailOut, summary="A rubric with its versions, items and rules"
+)
 def rubric_detail(request, rubric_id: Id):
     _manager(request)
     return selectors.rubric_detail(rubric_id)
@@ -136,7 +138,9 @@ def rubric_detail(request, rubric_id: Id):
 @router.patch("/rubrics/{rubric_id}", response=RubricDetailOut, summary="Rename or re-route a rubric")
 def rubric_update(request, rubric_id: Id, payload: RubricPatch):
     user = _manager(request)
-    rubric_services.rubric_update(rubric=get_object_or_404(Rubric, pk=rubric_id), by=user, **_payload(payload))
+    rubric_services.rubric_update(
+        rubric=get_object_or_404(Rubric, pk=rubric_id), by=user, **_payload(payload)
+    )
     return selectors.rubric_detail(rubric_id)
 
 
@@ -213,7 +217,9 @@ def item_update(request, item_id: Id, payload: ItemPatch):
     return rubric_services.item_update(item=item, by=user, **_payload(payload))
 
 
-@router.delete("/items/{item_id}", response={204: None}, summary="Remove an item (and its rules) from a draft")
+@router.delete(
+    "/items/{item_id}", response={204: None}, summary="Remove an item (and its rules) from a draft"
+)
 def item_delete(request, item_id: Id):
     user = _manager(request)
     item = get_object_or_404(RubricItem.objects.select_related("version"), pk=item_id)
@@ -283,11 +289,15 @@ class SentenceIn(Schema):
 class TryIn(Schema):
     condition: dict[str, Any]
     transcript_id: Id | None = Field(None, description="A stored conversation to try the rule on ...")
-    sentences: list[SentenceIn] | None = Field(None, max_length=5000, description="... or sentences typed in.")
+    sentences: list[SentenceIn] | None = Field(
+        None, max_length=5000, description="... or sentences typed in."
+    )
     channel: str = Field("", max_length=10, description="With `sentences`: phone, chat or email.")
 
 
-@router.post("/rules/try", response=dict[str, Any], summary="Try a condition on a conversation (nothing is saved)")
+@router.post(
+    "/rules/try", response=dict[str, Any], summary="Try a condition on a conversation (nothing is saved)"
+)
 def rule_try(request, payload: TryIn):
     """The engine's explanation: every leaf of the condition, whether it held and what it matched
     (sentence index and text, character span)."""
@@ -417,7 +427,9 @@ def inspection_list(request, filters: Query[InspectionFiltersIn]) -> QuerySet:
     )  # fmt: skip
 
 
-@router.get("/inspections/{inspection_id}", response=InspectionDetailOut, summary="One inspection with its findings")
+@router.get(
+    "/inspections/{inspection_id}", response=InspectionDetailOut, summary="One inspection with its findings"
+)
 def inspection_detail(request, inspection_id: Id):
     """404 for an inspection the caller may not see, as for one that does not exist."""
     return selectors.inspection_for(user_of(request), inspection_id)

@@ -128,7 +128,9 @@ def inspection_for(user, inspection_id: int) -> Inspection:
     inspection = (
         Inspection.objects.select_related("agent", "version__rubric", "transcript")
         .prefetch_related(
-            Prefetch("findings", queryset=Finding.objects.select_related("item", "rule").order_by("sentence", "pk"))
+            Prefetch(
+                "findings", queryset=Finding.objects.select_related("item", "rule").order_by("sentence", "pk")
+            )
         )
         .filter(pk=inspection_id)
         .first()

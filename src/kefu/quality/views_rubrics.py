@@ -3,8 +3,8 @@ grouped as the rubric shows them, editing a draft, publishing it, a new version 
 and the rule editor with its condition builder and "try it on a transcript".
 
 Who: kefu.quality.permissions.can_manage_rubrics (leads and QA inspectors). Writes go through the
-small functions in kefu.quality.rubric_editing; what the engine accepts as a condition is the
-engine's own `validate_condition`, so a refused rule names the condition and the field.
+rubric and rule services (kefu.quality.services), which refuse a rule the engine refuses with a
+message naming the condition and the field; kefu.quality.rubric_editing holds the page glue.
 """
 
 import json
@@ -32,6 +32,8 @@ from kefu.quality.models import (
     Transcript,
 )
 from kefu.quality.permissions import can_manage_rubrics
+from kefu.quality.services import rubrics as rubric_services
+from kefu.quality.services import rules as rule_services
 
 
 def _manager_required(request) -> None:
@@ -72,6 +74,10 @@ class ItemForm(forms.ModelForm):
     class Meta:
         model = RubricItem
         fields = ["code", "group", "name", "points", "direction", "severity", "per_occurrence", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
 
 
 ItemFormSet = forms.modelformset_factory(RubricItem, form=ItemForm, extra=1, can_delete=True)
@@ -120,7 +126,7 @@ def rubric_list(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            version = editing.rubric_create(
+            rubric = rubric_services.rubric_create(
                 by=request.user,
                 name=data["name"],
                 channels=data["channels"],
@@ -131,7 +137,7 @@ def rubric_list(request):
             _form_errors(form, exc)
         else:
             messages.success(request, _("Rubric created: add its items, then publish it."))
-            return redirect("quality:rubric_version", pk=version.pk)
+            return redirect("quality:rubric_version", pk=rubric.versions.get().pk)
     rubrics = Rubric.objects.prefetch_related("versions").order_by("position", "name")
     return render(request, "quality/rubric_list.html", {"rubrics": rubrics, "form": form})
 
@@ -160,7 +166,7 @@ def rubric_version(request, pk: int):
             scores = ScoresForm(request.POST)
             if scores.is_valid():
                 try:
-                    editing.version_scores_set(version=version, by=request.user, **scores.cleaned_data)
+                    rubric_services.version_update(version=version, by=request.user, **scores.cleaned_data)
                 except ValidationError as exc:
                     _form_errors(scores, exc)
                 else:
@@ -170,9 +176,9 @@ def rubric_version(request, pk: int):
             formset = ItemFormSet(request.POST, queryset=version.items.all(), prefix="items")
             if formset.is_valid():
                 try:
-                    editing.version_items_save(version=version, by=request.user, formset=formset)
+                    editing.version_items_save(version=version, by=request.user, rows=_item_rows(formset))
                 except ValidationError as exc:
-                    formset._non_form_errors = formset.error_class([exc.message])
+                    _formset_errors(formset, exc)
                 else:
                     messages.success(request, _("Items saved."))
                     return redirect("quality:rubric_version", pk=version.pk)
@@ -201,9 +207,10 @@ def rubric_version_publish(request, pk: int):
     _manager_required(request)
     version = get_object_or_404(RubricVersion, pk=pk)
     try:
-        editing.version_publish(version=version, by=request.user)
+        rubric_services.version_publish(version=version, by=request.user)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        for problem in _messages(exc):
+            messages.error(request, problem)
     else:
         messages.success(
             request,
@@ -216,11 +223,12 @@ def rubric_version_publish(request, pk: int):
 @login_required
 @require_POST
 def rubric_version_copy(request, pk: int):
-    """A new draft copied from a published version (its items and rules)."""
+    """The rubric's draft: a new one copied from its latest version (items and rules), or the draft
+    that already exists."""
     _manager_required(request)
-    version = get_object_or_404(RubricVersion, pk=pk)
+    version = get_object_or_404(RubricVersion.objects.select_related("rubric"), pk=pk)
     try:
-        draft = editing.version_new_draft(version=version, by=request.user)
+        draft = rubric_services.version_draft(rubric=version.rubric, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("quality:rubric_version", pk=version.pk)
@@ -257,21 +265,22 @@ def rule_edit(request, version_pk: int, pk: int | None = None):
     if request.method == "POST":
         action = request.POST.get("action", "save")
         if action == "try":
-            trial = _try(form, chosen)
+            trial = _try(form, chosen, request.user)
         elif not draft:
             messages.error(request, _("A published version never changes: make a new version to edit it."))
         elif form.is_valid():
             data = form.cleaned_data
+            values = {
+                "name": data["name"],
+                "item": data["item"],
+                "condition": data["condition"],
+                "is_active": data["is_active"],
+            }
             try:
-                saved = editing.rule_save(
-                    version=version,
-                    rule=rule,
-                    by=request.user,
-                    name=data["name"],
-                    item=data["item"],
-                    condition=data["condition"],
-                    is_active=data["is_active"],
-                )
+                if rule is None:
+                    saved = rule_services.rule_create(version=version, by=request.user, **values)
+                else:
+                    saved = rule_services.rule_update(rule=rule, by=request.user, **values)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -300,7 +309,7 @@ def rule_delete(request, version_pk: int, pk: int):
     _manager_required(request)
     rule = get_object_or_404(Rule.objects.select_related("version"), pk=pk, version_id=version_pk)
     try:
-        editing.rule_delete(rule=rule, by=request.user)
+        rule_services.rule_delete(rule=rule, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("quality:rule_edit", version_pk=version_pk, pk=pk)
@@ -308,7 +317,7 @@ def rule_delete(request, version_pk: int, pk: int):
     return redirect("quality:rubric_version", pk=version_pk)
 
 
-def _try(form: RuleForm, chosen: str) -> dict | None:
+def _try(form: RuleForm, chosen: str, by) -> dict | None:
     """Run the form's condition on the chosen transcript: the sentences with what matched marked."""
     # Only the condition matters for a try: a half-named rule may still be tried.
     form.is_valid()
@@ -317,12 +326,58 @@ def _try(form: RuleForm, chosen: str) -> dict | None:
     if not chosen.isdigit() or not (transcript := Transcript.objects.filter(pk=int(chosen)).first()):
         form.add_error(None, _("Choose a transcript to try the rule on."))
         return None
-    return editing.rule_try(condition=form.cleaned_data["condition"], transcript=transcript)
+    try:
+        return editing.rule_try(condition=form.cleaned_data["condition"], transcript=transcript, by=by)
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return None
+
+
+def _item_rows(formset) -> list:
+    """The item table as (item or None, values or None to delete); untouched empty rows left out."""
+    rows = []
+    for form in formset.forms:
+        item = form.instance if form.instance.pk else None
+        if form in formset.deleted_forms:
+            rows.append((item, None))
+        elif item is not None or form.has_changed():
+            rows.append((item, {f: form.cleaned_data[f] for f in editing.ITEM_FIELDS}))
+        else:
+            rows.append((None, None))
+    return rows
+
+
+def _formset_errors(formset, exc: ValidationError) -> None:
+    for key, problems in exc.errors.items():
+        row, _dot, field = key.partition(".")
+        form = formset.forms[int(row)] if row.isdigit() and int(row) < len(formset.forms) else None
+        for problem in problems:
+            if form is not None:
+                form.add_error(field if field in form.fields else None, str(problem))
+            else:
+                formset._non_form_errors = formset.error_class([*formset.non_form_errors(), str(problem)])
+
+
+def _messages(exc: DomainError) -> list[str]:
+    """Every problem of a refusal, each naming its field ("rules.4.condition.all[1].pattern: …")."""
+    if not getattr(exc, "errors", None):
+        return [exc.message]
+    return [f"{field}: {problem}" for field, problems in exc.errors.items() for problem in problems]
+
+
+# Where the services name a field differently from the pages' forms.
+FIELD_ALIASES = {"item_id": "item"}
 
 
 def _form_errors(form: forms.Form, exc: ValidationError) -> None:
     if not exc.errors:
         form.add_error(None, exc.message)
     for field, problems in exc.errors.items():
+        name = FIELD_ALIASES.get(field, field)
         for problem in problems:
-            form.add_error(field if field in form.fields else None, str(problem))
+            if name in form.fields:
+                form.add_error(name, str(problem))
+            elif field.startswith("condition."):
+                form.add_error("condition", f"{field.removeprefix('condition.')}: {problem}")
+            else:
+                form.add_error(None, f"{field}: {problem}")

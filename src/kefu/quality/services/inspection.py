@@ -71,7 +71,10 @@ def compiled_version(version: RubricVersion) -> CompiledVersion:
         rule_items={rule.pk: rule.item_id for rule in rules},
         items={
             item.pk: ItemSpec(
-                key=item.pk, points=item.points, direction=item.direction, severity=item.severity,
+                key=item.pk,
+                points=item.points,
+                direction=item.direction,
+                severity=item.severity,
                 once=not item.per_occurrence,
             )  # fmt: skip
             for item in items
@@ -125,7 +128,9 @@ def evaluate(cv: CompiledVersion, transcript: Transcript) -> Outcome:
     worst = ""
     for item_pk, evidence in by_item.items():
         spec = cv.items[item_pk]
-        evidence.sort(key=lambda pair: (-1 if pair[1].sentence is None else pair[1].sentence, pair[1].start, pair[0]))
+        evidence.sort(
+            key=lambda pair: (-1 if pair[1].sentence is None else pair[1].sentence, pair[1].start, pair[0])
+        )
         counted: set = set()
         for rule_pk, e in evidence:
             counts = (e.sentence not in counted) if not spec.once else not counted
@@ -180,7 +185,9 @@ def inspect_transcript(*, transcript: Transcript, now=None) -> Inspection | None
     when no rubric in service fits the conversation's channel and queue. Older inspections of the
     transcript are marked superseded (their scores never change)."""
     now = now or timezone.now()
-    picked = selectors.pick_rubric(selectors.routing(), channel=transcript.channel, queue=transcript.queue or "")
+    picked = selectors.pick_rubric(
+        selectors.routing(), channel=transcript.channel, queue=transcript.queue or ""
+    )
     if picked is None:
         return None
     _rubric, version = picked
@@ -235,9 +242,9 @@ def _inspect_chunk(chunk, *, routes, rubric, now, result: BatchResult) -> None:
         groups.setdefault(picked[1].pk, (picked[1], []))[1].append(transcript)
     for version, transcripts in groups.values():
         done = set(
-            Inspection.objects.filter(version=version, transcript__in=[t.pk for t in transcripts]).values_list(
-                "transcript_id", flat=True
-            )
+            Inspection.objects.filter(
+                version=version, transcript__in=[t.pk for t in transcripts]
+            ).values_list("transcript_id", flat=True)
         )
         todo = [t for t in transcripts if t.pk not in done]
         result.already += len(transcripts) - len(todo)

@@ -191,7 +191,11 @@ def version_update(
     version = _locked_draft(version)
     errors: dict = {}
     changed = []
-    for field, value in (("start_score", start_score), ("floor_score", floor_score), ("ceiling_score", ceiling_score)):
+    for field, value in (
+        ("start_score", start_score),
+        ("floor_score", floor_score),
+        ("ceiling_score", ceiling_score),
+    ):
         if value is _UNSET:
             continue
         number = _decimal(errors, field, value)
@@ -206,7 +210,9 @@ def version_update(
         changed.append("note")
     if not errors and not (version.floor_score <= version.start_score <= version.ceiling_score):
         errors["start_score"] = [
-            FieldError(_("Scores must satisfy floor ≤ start ≤ ceiling."), QualityErrorCode.SCORES_OUT_OF_ORDER)
+            FieldError(
+                _("Scores must satisfy floor ≤ start ≤ ceiling."), QualityErrorCode.SCORES_OUT_OF_ORDER
+            )
         ]
     if errors:
         raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
@@ -235,7 +241,9 @@ def version_publish(*, version: RubricVersion, by, now=None) -> RubricVersion:
     for rule in version.rules.all():
         for problem in validate_condition(rule.condition):
             field = f"rules.{rule.pk}.condition" + (f".{problem.path}" if problem.path else "")
-            errors.setdefault(field, []).append(FieldError(problem.message, QualityErrorCode.INVALID_CONDITION))
+            errors.setdefault(field, []).append(
+                FieldError(problem.message, QualityErrorCode.INVALID_CONDITION)
+            )
     if errors:
         raise ValidationError(_("Please correct: %(fields)s") % {"fields": ", ".join(errors)}, errors=errors)
     now = now or timezone.now()
@@ -261,7 +269,10 @@ def _clean_item(errors: dict, version: RubricVersion, item: RubricItem | None, *
             errors["code"] = [FieldError(_("At most 40 characters."), FieldCode.TOO_LONG)]
         elif version.items.filter(code=code).exclude(pk=getattr(item, "pk", None)).exists():
             errors["code"] = [
-                FieldError(_("This version already has an item with this code."), QualityErrorCode.DUPLICATE_ITEM_CODE)
+                FieldError(
+                    _("This version already has an item with this code."),
+                    QualityErrorCode.DUPLICATE_ITEM_CODE,
+                )
             ]
         out["code"] = code
     if "name" in given:
@@ -319,7 +330,16 @@ def item_update(*, item: RubricItem, by, **changes) -> RubricItem:
     """Change an item of a draft (any of code, name, group, points, direction, severity,
     per_occurrence, position). Refuses what item_create refuses."""
     require_manager(by)
-    unknown = set(changes) - {"code", "name", "group", "points", "direction", "severity", "per_occurrence", "position"}
+    unknown = set(changes) - {
+        "code",
+        "name",
+        "group",
+        "points",
+        "direction",
+        "severity",
+        "per_occurrence",
+        "position",
+    }
     if unknown:
         raise TypeError(f"item_update() got unexpected fields {sorted(unknown)}")
     version = _locked_draft(item.version)

@@ -45,7 +45,9 @@ def _clean(errors: dict, version: RubricVersion, *, name=_UNSET, condition=_UNSE
             errors["item_id"] = [FieldError(_("This field is required."), FieldCode.REQUIRED)]
         elif item.version_id != version.pk:
             errors["item_id"] = [
-                FieldError(_("The item belongs to another rubric version."), QualityErrorCode.ITEM_OF_ANOTHER_VERSION)
+                FieldError(
+                    _("The item belongs to another rubric version."), QualityErrorCode.ITEM_OF_ANOTHER_VERSION
+                )
             ]
         out["item"] = item
     if condition is not _UNSET:

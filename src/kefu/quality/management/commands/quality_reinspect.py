@@ -45,5 +45,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         self.stdout.write(
             "Conversations {transcripts}: inspected {inspected}, already inspected against the current "
-            "version {already}, no rubric {unrouted}; older inspections superseded {superseded}.".format(**counts)
+            "version {already}, no rubric {unrouted}; older inspections superseded {superseded}.".format(
+                **counts
+            )
         )
