@@ -47,7 +47,9 @@ def hotline(*, by=None, name="热线评分表", channels=("phone",), queues=(), 
             floor=0, publish=True):  # fmt: skip
     """A rubric with three items (no greeting −5 once; no-idea phrases −N per sentence; abuse fatal)
     and a rule for each; published unless `publish=False`. Returns (rubric, version, items)."""
-    rubric = rubrics.rubric_create(name=name, channels=list(channels), queues=list(queues), position=position, by=by)
+    rubric = rubrics.rubric_create(
+        name=name, channels=list(channels), queues=list(queues), position=position, by=by
+    )
     version = rubric.versions.get()
     rubrics.version_update(version=version, floor_score=floor, by=by)
     greeting = rubrics.item_create(version=version, code="greeting", name="未使用问候语", group="opening", points=5,

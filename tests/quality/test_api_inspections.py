@@ -14,7 +14,8 @@ def inspections(org):
         "agent": inspect_transcript(transcript=transcript(agent=org.agent, sentences=RUDE), now=DAY),
         "agent2": inspect_transcript(transcript=transcript(agent=org.agent2, sentences=POLITE), now=DAY),
         "other": inspect_transcript(
-            transcript=transcript(agent=org.other_agent, queue="vip", started_at=DAY + timedelta(days=1)), now=DAY
+            transcript=transcript(agent=org.other_agent, queue="vip", started_at=DAY + timedelta(days=1)),
+            now=DAY,
         ),
     }
 
@@ -56,7 +57,12 @@ def test_leads_see_every_inspection(org, as_user):
 def test_the_detail_shows_findings_with_their_sentences(org, as_user):
     rows = inspections(org)
     body = as_user(org.agent).get(f"/quality/inspections/{rows['agent'].pk}").json()
-    assert (body["score"], body["version"], body["rubric"], body["agent"]["id"]) == (85, 1, "热线评分表", org.agent.pk)
+    assert (body["score"], body["version"], body["rubric"], body["agent"]["id"]) == (
+        85,
+        1,
+        "热线评分表",
+        org.agent.pk,
+    )
     quotes = {(f["item_code"], f["sentence"], f["quote"]) for f in body["findings"]}
     assert ("no_idea", 2, "不知道") in quotes
 
@@ -77,5 +83,7 @@ def test_a_bad_filter_is_a_422_naming_it(org, as_user):
     api = as_user(org.manager)
     response = api.get("/quality/inspections", {"state": "lost"})
     assert (response.status_code, response.json()["details"][0]["field"]) == (422, "state")
-    backwards = api.get("/quality/inspections", {"start": "2026-11-25T00:00:00+08:00", "end": "2026-11-24T00:00:00+08:00"})
+    backwards = api.get(
+        "/quality/inspections", {"start": "2026-11-25T00:00:00+08:00", "end": "2026-11-24T00:00:00+08:00"}
+    )
     assert (backwards.status_code, backwards.json()["details"][0]["field"]) == (422, "start")

@@ -10,7 +10,9 @@ def problems(response) -> dict:
 
 
 def new_rubric(api) -> dict:
-    response = api.post("/quality/rubrics", {"name": "热线评分表", "channels": ["phone"], "queues": ["hotline"]})
+    response = api.post(
+        "/quality/rubrics", {"name": "热线评分表", "channels": ["phone"], "queues": ["hotline"]}
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -26,7 +28,8 @@ def test_a_rubric_is_built_and_published_through_the_api(org, as_user):
     )
     assert item.status_code == 201, item.content
     rule = api.post(
-        f"/quality/versions/{version['id']}/rules", {"item_id": item.json()["id"], "name": "推诿", "condition": NO_IDEA}
+        f"/quality/versions/{version['id']}/rules",
+        {"item_id": item.json()["id"], "name": "推诿", "condition": NO_IDEA},
     )
     assert rule.status_code == 201, rule.content
     published = api.post(f"/quality/versions/{version['id']}/publish")
@@ -41,7 +44,8 @@ def test_an_invalid_rule_is_a_422_naming_the_condition(org, as_user):
     _rubric, version, items = hotline(publish=False)
     condition = {"any": [{"type": "keywords", "words": ["您好"]}, {"type": "regex", "pattern": "(["}]}
     response = api.post(
-        f"/quality/versions/{version.pk}/rules", {"item_id": items["greeting"].pk, "name": "坏", "condition": condition}
+        f"/quality/versions/{version.pk}/rules",
+        {"item_id": items["greeting"].pk, "name": "坏", "condition": condition},
     )
     assert response.status_code == 422, response.content
     assert problems(response) == {"condition.any[1].pattern": "invalid_condition"}

@@ -37,7 +37,11 @@ def test_findings_keep_the_matched_sentence_span_and_points(org):
     assert ("no_idea", 2, "不知道", 0, 3, Decimal("-10.00")) in found
     assert ("no_idea", 2, "没办法", 4, 7, Decimal("0.00")) in found  # same sentence: counted once
     greeting = inspection.findings.get(item=items["greeting"])
-    assert (greeting.sentence, greeting.points, greeting.rule.name) == (None, Decimal("-5.00"), "开头没有您好")
+    assert (greeting.sentence, greeting.points, greeting.rule.name) == (
+        None,
+        Decimal("-5.00"),
+        "开头没有您好",
+    )
 
 
 def test_the_score_is_recomputed_from_the_findings_points(org):
@@ -109,13 +113,15 @@ def test_the_batch_scores_like_one_by_one(org):
     ]  # fmt: skip
     result = inspect_many(calls, now=DAY, batch_size=2)
     assert [i.auto_score for i in result.created] == [85, 100, 20]
-    batch_findings = sorted(Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points"))
+    batch_findings = sorted(
+        Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points")
+    )
     Inspection.objects.all().delete()
     single = [inspect_transcript(transcript=c, now=DAY).auto_score for c in calls]
     assert single == [85, 100, 20]
-    assert sorted(Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points")) == (
-        batch_findings
-    )
+    assert sorted(
+        Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points")
+    ) == (batch_findings)
 
 
 def test_the_batch_inspects_only_the_rubric_asked_for(org):
@@ -139,9 +145,15 @@ def test_knowledge_base_phrases_are_found_by_a_phrases_rule(org):
     cache.bump("phrases")
     rubric = rubrics.rubric_create(name="口头语", channels=["chat"], by=None)
     version = rubric.versions.get()
-    item = rubrics.item_create(version=version, code="filler", name="口头语", group="wording", points=2, by=None)
+    item = rubrics.item_create(
+        version=version, code="filler", name="口头语", group="wording", points=2, by=None
+    )
     rules.rule_create(
-        version=version, item=item, name="口头语", condition={"type": "phrases", "kind": "discouraged"}, by=None
+        version=version,
+        item=item,
+        name="口头语",
+        condition={"type": "phrases", "kind": "discouraged"},
+        by=None,
     )
     rubrics.version_publish(version=version, by=None)
     sentences = [{"role": "agent", "text": "您好"}, {"role": "agent", "text": "我晕，这个不行"}]

@@ -35,7 +35,11 @@ def test_renaming_and_rerouting_a_rubric_keeps_its_versions(org):
     rubric, version, _items = hotline()
     rubrics.rubric_update(rubric=rubric, name="投诉回访评分表", queues=["complaints"], by=org.manager)
     rubric.refresh_from_db()
-    assert (rubric.name, rubric.queues, list(rubric.versions.all())) == ("投诉回访评分表", ["complaints"], [version])
+    assert (rubric.name, rubric.queues, list(rubric.versions.all())) == (
+        "投诉回访评分表",
+        ["complaints"],
+        [version],
+    )
 
 
 def test_an_item_needs_points_above_zero_and_known_choices(org):
@@ -53,7 +57,9 @@ def test_an_item_needs_points_above_zero_and_known_choices(org):
 def test_item_codes_are_unique_within_a_version(org):
     _rubric, version, _items = hotline(publish=False)
     with pytest.raises(ValidationError) as caught:
-        rubrics.item_create(version=version, code="greeting", name="再问候", group="opening", points=1, by=None)
+        rubrics.item_create(
+            version=version, code="greeting", name="再问候", group="opening", points=1, by=None
+        )
     assert codes(caught.value) == {"code": {"duplicate_item_code"}}
 
 
@@ -70,7 +76,9 @@ def test_an_invalid_rule_is_refused_naming_the_condition(org):
     _rubric, version, items = hotline(publish=False)
     condition = {"all": [{"type": "keywords", "words": ["您好"]}, {"type": "regex", "pattern": "([未闭合"}]}
     with pytest.raises(ValidationError) as caught:
-        rules.rule_create(version=version, item=items["greeting"], name="坏规则", condition=condition, by=org.qa)
+        rules.rule_create(
+            version=version, item=items["greeting"], name="坏规则", condition=condition, by=org.qa
+        )
     assert codes(caught.value) == {"condition.all[1].pattern": {"invalid_condition"}}
     assert not Rule.objects.filter(name="坏规则").exists()
 
@@ -79,7 +87,11 @@ def test_an_empty_keyword_list_is_refused_naming_the_words(org):
     _rubric, version, items = hotline(publish=False)
     with pytest.raises(ValidationError) as caught:
         rules.rule_create(
-            version=version, item=items["greeting"], name="空", condition={"type": "keywords", "words": []}, by=None
+            version=version,
+            item=items["greeting"],
+            name="空",
+            condition={"type": "keywords", "words": []},
+            by=None,
         )
     assert set(caught.value.errors) == {"condition.words"}
 
@@ -112,7 +124,9 @@ def test_a_version_without_items_cannot_be_published(org):
 
 def test_a_version_with_an_invalid_rule_cannot_be_published(org):
     _rubric, version, items = hotline(publish=False)
-    bad = Rule.objects.create(version=version, item=items["greeting"], name="绕过", condition={"type": "regex"})
+    bad = Rule.objects.create(
+        version=version, item=items["greeting"], name="绕过", condition={"type": "regex"}
+    )
     with pytest.raises(ValidationError) as caught:
         rubrics.version_publish(version=version, by=None)
     assert all(field.startswith(f"rules.{bad.pk}.condition") for field in caught.value.errors)
@@ -127,10 +141,14 @@ def test_a_published_version_is_immutable(org):
     attempts = [
         lambda: rubrics.version_update(version=version, start_score=90, by=None),
         lambda: rubrics.item_update(item=items["greeting"], points=1, by=None),
-        lambda: rubrics.item_create(version=version, code="new", name="新", group="closing", points=1, by=None),
+        lambda: rubrics.item_create(
+            version=version, code="new", name="新", group="closing", points=1, by=None
+        ),
         lambda: rubrics.item_delete(item=items["abuse"], by=None),
         lambda: rules.rule_update(rule=rule, condition=NO_IDEA, by=None),
-        lambda: rules.rule_create(version=version, item=items["abuse"], name="新", condition=NO_IDEA, by=None),
+        lambda: rules.rule_create(
+            version=version, item=items["abuse"], name="新", condition=NO_IDEA, by=None
+        ),
         lambda: rules.rule_delete(rule=rule, by=None),
         lambda: rubrics.version_publish(version=version, by=None),
     ]

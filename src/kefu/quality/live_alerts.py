@@ -19,7 +19,6 @@ so typing a line never waits for the engine.
 import logging
 import threading
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -28,7 +27,11 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import LEAD_ROLES, Role, User
 from kefu.core.tasks import run_later
 from kefu.intake.chat.models import ChatLine, ChatSession
-from kefu.quality.models import LiveAlert, Rubric, RubricVersion, Rule, Severity
+from kefu.quality import selectors
+from kefu.quality.engine.conversation import Conversation
+from kefu.quality.engine.rules import RuleSpec, compile_rules
+from kefu.quality.models import LiveAlert, RubricVersion, Rule, Severity
+from kefu.quality.services.phrases import phrase_entries, phrases_token
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ EMOTION = "emotion"
 EMOTION_CONDITION = {"type": "emotion", "role": "customer", "range": {"kind": "all"}}
 ALERT_SEVERITIES = (Severity.SEVERE, Severity.FATAL)
 
-_compiled: dict[tuple, object] = {}
+_compiled: dict[object, tuple[object, tuple]] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -53,29 +56,21 @@ def on_chat_line(sender, instance: ChatLine, created: bool, raw: bool = False, *
 
 
 def chat_version(session: ChatSession) -> RubricVersion | None:
-    """The published version of the rubric for chats (a rubric naming the chat's skill as a queue
-    first, then one for every chat queue; then by position)."""
+    """The published version of the rubric that scores this chat (by channel and the skill asked
+    for as its queue; kefu.quality.selectors.pick_rubric)."""
     queue = session.skill.name if session.skill_id else ""
-    candidates = [r for r in Rubric.objects.filter(is_active=True) if "chat" in (r.channels or [])]
-    candidates = [r for r in candidates if not r.queues or queue in r.queues]
-    candidates.sort(key=lambda r: (not (queue and queue in (r.queues or [])), r.position, r.name))
-    for rubric in candidates:
-        version = rubric.versions.filter(state=RubricVersion.State.PUBLISHED).order_by("-number").first()
-        if version is not None:
-            return version
-    return None
+    picked = selectors.pick_rubric(selectors.routing(), channel="chat", queue=queue)
+    return picked[1] if picked else None
 
 
 def _compiled_for(version: RubricVersion | None):
-    """The engine's compiled rules for a published version (which never changes) plus the emotion
-    leaf; rebuilt when the knowledge base's phrase lists change."""
-    from kefu.quality.engine.rules import RuleSpec, compile_rules
-    from kefu.quality.rubric_editing import phrase_entries
-
-    key = (version.pk if version else None, cache.get("kefu:knowledge:phrases:version"))
-    held = _compiled.get(key)
-    if held is not None:
-        return held
+    """The engine's compiled alert rules of a published version (which never changes) plus the
+    emotion leaf, built once per process; rebuilt when the knowledge base's phrase lists change."""
+    token = phrases_token()
+    identity = (version.pk, version.published_at) if version is not None else None
+    held = _compiled.get(identity)
+    if held is not None and held[0] is token:
+        return held[1]
     specs = [RuleSpec(key=EMOTION, condition=EMOTION_CONDITION)]
     names: dict[object, Rule] = {}
     if version is not None:
@@ -86,20 +81,18 @@ def _compiled_for(version: RubricVersion | None):
             specs.append(RuleSpec(key=f"rule:{rule.pk}", condition=rule.condition))
             names[f"rule:{rule.pk}"] = rule
     try:
-        compiled = compile_rules(specs, phrases=phrase_entries())
+        built = (compile_rules(specs, phrases=phrase_entries()), names)
     except ValueError:
         log.exception("live alerts: a rule of %s does not compile; checking emotion only", version)
-        compiled, names = compile_rules(specs[:1]), {}
+        built = (compile_rules(specs[:1]), {})
     with _compiled_lock:
         if len(_compiled) > 64:
             _compiled.clear()
-        _compiled[key] = (compiled, names)
-    return _compiled[key]
+        _compiled[identity] = (token, built)
+    return built
 
 
-def _conversation(session: ChatSession):
-    from kefu.quality.engine.conversation import Conversation
-
+def _conversation(session: ChatSession) -> Conversation:
     start = session.requested_at
     sentences = []
     for sender, text, at in (
