@@ -4,13 +4,8 @@ rules, and transcripts to inspect."""
 import itertools
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from kefu.quality.models import InspectorScope, Transcript
 from kefu.quality.services import rubrics, rules
-from kefu.quality.services.inspection import clear_compiled
-from kefu.quality.services.phrases import clear as clear_phrases
-from tests.org import build_org
 
 DAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 _keys = itertools.count(1)
@@ -32,15 +27,6 @@ POLITE = [
     {"role": "agent", "text": "请您稍等，我帮您查一下"},
     {"role": "agent", "text": "感谢来电，再见"},
 ]
-
-
-@pytest.fixture
-def org(db):
-    clear_compiled()
-    clear_phrases()
-    yield build_org()
-    clear_compiled()
-    clear_phrases()
 
 
 def hotline(*, by=None, name="热线评分表", channels=("phone",), queues=(), position=0, no_idea_points=10,

@@ -3,8 +3,7 @@
 from datetime import timedelta
 
 from kefu.quality.services.inspection import inspect_transcript
-from tests.api.conftest import as_user  # noqa: F401
-from tests.quality.core_helpers import DAY, POLITE, RUDE, hotline, org, scope, transcript  # noqa: F401
+from tests.quality.core_helpers import DAY, POLITE, RUDE, hotline, scope, transcript
 
 
 def inspections(org):

@@ -1,8 +1,7 @@
 """The rubric API: keep rubrics, drafts, items and rules; try a rule; errors name the field."""
 
 from kefu.quality.models import RubricVersion
-from tests.api.conftest import as_user  # noqa: F401
-from tests.quality.core_helpers import NO_IDEA, RUDE, hotline, org, scope, transcript  # noqa: F401
+from tests.quality.core_helpers import NO_IDEA, RUDE, hotline, scope, transcript
 
 
 def problems(response) -> dict:
@@ -109,7 +108,17 @@ def test_trying_a_rule_on_sentences_shows_what_it_matched(org, as_user):
         "/quality/rules/try", {"condition": NO_IDEA, "sentences": RUDE, "channel": "phone"}
     )
     assert response.status_code == 200, response.content
-    assert "不知道" in response.content.decode()
+    (rule,) = response.json()["rules"]
+    assert rule["fired"] is True
+    found = {(e["sentence"], e["start"], e["end"], e["text"], e["sentence_text"]) for e in rule["evidence"]}
+    assert found == {(2, 0, 3, "不知道", "不知道，没办法"), (2, 4, 7, "没办法", "不知道，没办法")}
+
+
+def test_trying_a_rule_that_does_not_hold_says_so(org, as_user):
+    response = as_user(org.qa).post(
+        "/quality/rules/try", {"condition": NO_IDEA, "sentences": [{"text": "您好"}]}
+    )
+    assert (response.status_code, response.json()["rules"][0]["fired"]) == (200, False)
 
 
 def test_trying_an_invalid_rule_names_the_condition(org, as_user):

@@ -13,7 +13,7 @@ from kefu.quality.models import Finding, Inspection
 from kefu.quality.services import rubrics, rules
 from kefu.quality.services.inspection import inspect_many, inspect_transcript, reinspect_period
 from kefu.quality.signals import transcript_ready
-from tests.quality.core_helpers import DAY, POLITE, RUDE, hotline, org, transcript  # noqa: F401
+from tests.quality.core_helpers import DAY, POLITE, RUDE, hotline, transcript
 
 
 def test_a_rude_call_loses_the_points_of_its_findings(org):
@@ -186,3 +186,56 @@ def test_the_reinspect_command_prints_its_counts(org):
 def test_the_reinspect_command_names_a_bad_date(org):
     with pytest.raises(CommandError, match="--from"):
         call_command("quality_reinspect", "--from", "23/11/2026", "--to", "2026-11-23")
+
+
+def test_a_published_version_is_compiled_once_per_process(org, monkeypatch):
+    hotline()
+    from kefu.quality.services import inspection as module
+
+    compiled = []
+    real = module.compile_rules
+    monkeypatch.setattr(module, "compile_rules", lambda *a, **k: compiled.append(1) or real(*a, **k))
+    for _ in range(3):
+        inspect_transcript(transcript=transcript(), now=DAY)
+    inspect_many([transcript(), transcript()], now=DAY)
+    assert len(compiled) == 1
+
+
+def test_a_changed_phrase_list_is_used_at_the_next_inspection(org):
+    rubric = rubrics.rubric_create(name="禁用语", channels=["chat"], by=None)
+    version = rubric.versions.get()
+    item = rubrics.item_create(
+        version=version, code="forbidden", name="禁用语", group="wording", points=3, by=None
+    )
+    rules.rule_create(
+        version=version, item=item, name="禁用语", condition={"type": "phrases", "kind": "forbidden"}, by=None
+    )
+    rubrics.version_publish(version=version, by=None)
+    sentences = [{"role": "agent", "text": "您好"}, {"role": "agent", "text": "这事我管不着"}]
+    assert (
+        inspect_transcript(transcript=transcript(channel="chat", sentences=sentences), now=DAY).auto_score
+        == 100
+    )
+    PhraseRule.objects.create(kind=RuleKind.FORBIDDEN, phrase="管不着")
+    cache.bump("phrases")
+    assert (
+        inspect_transcript(transcript=transcript(channel="chat", sentences=sentences), now=DAY).auto_score
+        == 97
+    )
+
+
+def test_an_add_item_adds_points_up_to_the_ceiling(org):
+    rubric = rubrics.rubric_create(name="加分", channels=["phone"], by=None)
+    version = rubric.versions.get()
+    rubrics.version_update(version=version, start_score=95, by=None)
+    item = rubrics.item_create(
+        version=version, code="praise", name="客户表扬", group="attitude", points=10, direction="add", by=None
+    )
+    rules.rule_create(
+        version=version, item=item, name="表扬",
+        condition={"type": "keywords", "words": ["谢谢你", "太好了"], "role": "customer"}, by=None,
+    )  # fmt: skip
+    rubrics.version_publish(version=version, by=None)
+    sentences = [{"role": "agent", "text": "您好"}, {"role": "customer", "text": "太好了，谢谢你"}]
+    inspection = inspect_transcript(transcript=transcript(sentences=sentences), now=DAY)
+    assert (inspection.auto_score, inspection.findings.filter(points=10).count()) == (100, 1)

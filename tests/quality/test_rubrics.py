@@ -6,7 +6,7 @@ from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.quality import selectors
 from kefu.quality.models import RubricVersion, Rule
 from kefu.quality.services import rubrics, rules
-from tests.quality.core_helpers import DAY, NO_IDEA, hotline, org  # noqa: F401
+from tests.quality.core_helpers import DAY, NO_IDEA, hotline
 
 
 def codes(exc: ValidationError) -> dict:

@@ -138,9 +138,10 @@ def rubric_detail(request, rubric_id: Id):
 @router.patch("/rubrics/{rubric_id}", response=RubricDetailOut, summary="Rename or re-route a rubric")
 def rubric_update(request, rubric_id: Id, payload: RubricPatch):
     user = _manager(request)
-    rubric_services.rubric_update(
-        rubric=get_object_or_404(Rubric, pk=rubric_id), by=user, **_payload(payload)
-    )
+    fields = _payload(payload)
+    if fields.get("is_active", True) is None:
+        del fields["is_active"]  # null is not "deactivate"
+    rubric_services.rubric_update(rubric=get_object_or_404(Rubric, pk=rubric_id), by=user, **fields)
     return selectors.rubric_detail(rubric_id)
 
 
@@ -224,7 +225,7 @@ def item_delete(request, item_id: Id):
     user = _manager(request)
     item = get_object_or_404(RubricItem.objects.select_related("version"), pk=item_id)
     rubric_services.item_delete(item=item, by=user)
-    return 204, None
+    return HttpStatus(204, None)
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -258,24 +259,6 @@ def rule_create(request, version_id: Id, payload: RuleIn):
     fields = payload.dict()
     item = _item_field(fields.pop("item_id"))
     return HttpStatus(201, rule_services.rule_create(version=version, item=item, by=user, **fields))
-
-
-@router.patch("/rules/{rule_id}", response=RuleOut, summary="Change a rule of a draft")
-def rule_update(request, rule_id: Id, payload: RulePatch):
-    user = _manager(request)
-    rule = get_object_or_404(Rule.objects.select_related("version"), pk=rule_id)
-    fields = _payload(payload)
-    if "item_id" in fields:
-        fields["item"] = _item_field(fields.pop("item_id"))
-    return rule_services.rule_update(rule=rule, by=user, **fields)
-
-
-@router.delete("/rules/{rule_id}", response={204: None}, summary="Remove a rule from a draft")
-def rule_delete(request, rule_id: Id):
-    user = _manager(request)
-    rule = get_object_or_404(Rule.objects.select_related("version"), pk=rule_id)
-    rule_services.rule_delete(rule=rule, by=user)
-    return 204, None
 
 
 class SentenceIn(Schema):
@@ -312,6 +295,24 @@ def rule_try(request, payload: TryIn):
             "transcript_id", _("Give a transcript_id or sentences to try the rule on."), FieldCode.REQUIRED
         )
     return rule_services.rule_try(condition=payload.condition, conversation=conversation, by=user)
+
+
+@router.patch("/rules/{rule_id}", response=RuleOut, summary="Change a rule of a draft")
+def rule_update(request, rule_id: Id, payload: RulePatch):
+    user = _manager(request)
+    rule = get_object_or_404(Rule.objects.select_related("version"), pk=rule_id)
+    fields = _payload(payload)
+    if "item_id" in fields:
+        fields["item"] = _item_field(fields.pop("item_id"))
+    return rule_services.rule_update(rule=rule, by=user, **fields)
+
+
+@router.delete("/rules/{rule_id}", response={204: None}, summary="Remove a rule from a draft")
+def rule_delete(request, rule_id: Id):
+    user = _manager(request)
+    rule = get_object_or_404(Rule.objects.select_related("version"), pk=rule_id)
+    rule_services.rule_delete(rule=rule, by=user)
+    return HttpStatus(204, None)
 
 
 # --- inspections ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The operators (质检算子): one class per leaf type of a condition.
 
 Each is built once at compile time from its JSON (already validated), registers its words in the
-shared `Literals`, and answers `evaluate(ctx) -> (true?, evidence)` for a conversation. `trigger`
+shared `Literals`, and answers `evaluate(ctx) -> (true?, evidence)` for a conversation, evidence as plain
+(sentence, start, end, note) tuples (Evidence objects are made only for the rules that fire). `trigger`
 is the set of literals of which at least one must occur somewhere in the conversation for the leaf
 to be true (None when it can be true without any), so most rules are skipped at the cost of a set
 lookup.
@@ -9,9 +10,10 @@ lookup.
 
 from __future__ import annotations
 
+import math
 import re
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from kefu.quality.engine import regex_literals
 from kefu.quality.engine.matching import (
@@ -22,7 +24,6 @@ from kefu.quality.engine.matching import (
     similarity_origins,
     similarity_text,
 )
-from kefu.quality.engine.results import Evidence
 
 DEFAULT_ROLES = {
     "keywords": "agent", "regex": "agent", "similar": "agent", "order": "agent", "repetition": "agent",
@@ -41,8 +42,8 @@ NEGATION_WINDOW = 2  # characters allowed between a negation and the word it neg
 _PUNCT = re.compile(r"[\s,.;:!?，。；：！？、…~～]")
 
 
-def whole(ctx: Context, i: int, note: str = "") -> Evidence:
-    return Evidence(i, 0, len(ctx.sentences[i].text), note)
+def whole(ctx: Context, i: int, note: str = "") -> tuple:
+    return (i, 0, len(ctx.sentences[i].text), note)
 
 
 class Leaf:
@@ -77,7 +78,7 @@ class Leaf:
             return frozenset(self.range[1])
         return None
 
-    def evaluate(self, ctx: Context) -> tuple[bool, list[Evidence]]:
+    def evaluate(self, ctx: Context) -> tuple[bool, list[tuple]]:
         raise NotImplementedError
 
 
@@ -104,7 +105,7 @@ class Keywords(Leaf):
             truth = len(distinct) >= self.k
         else:  # none
             truth = not found
-        return truth, [Evidence(i, a, b, self.names[lit]) for lit, i, a, b in found]
+        return truth, [(i, a, b, self.names[lit]) for lit, i, a, b in found]
 
 
 class Regex(Leaf):
@@ -129,7 +130,7 @@ class Regex(Leaf):
             m = self.pattern.search(text)
             if m is None or (self.exclude is not None and self.exclude.search(text)):
                 continue
-            evidence.append(Evidence(i, m.start(), m.end(), ""))
+            evidence.append((i, m.start(), m.end(), ""))
         return bool(evidence), evidence
 
 
@@ -137,19 +138,41 @@ class Similar(Leaf):
     type = "similar"
 
     def setup(self, node, lits):
-        self.examples = [(e, similarity_text(e)) for e in node["examples"]]
-        self.examples = [(e, s) for e, s in self.examples if s]
-        self.threshold = float(node.get("threshold", 0.8))
-        self.cutoff = self.threshold * 100 - 1e-6
+        self.threshold = t = float(node.get("threshold", 0.8))
+        self.cutoff = t * 100 - 1e-6
+        self.examples = []  # (example as written, its similarity text, id, bigram bound)
+        for example in node["examples"]:
+            text = similarity_text(example)
+            if text:
+                self.examples.append((example, text, lits.similar.add(text), self.bound(len(text), t)))
+        self.gated = all(bound > 0 for *_rest, bound in self.examples)
         self.trigger = self.needs_evidence(None)
 
-    def best(self, sentence: str):
+    @staticmethod
+    def bound(le: int, t: float) -> int:
+        """How many of an example's bigram positions (le characters) any text similar to it at
+        threshold t must contain; 0 when there is no such bound (t ≤ 2/3 or a short example).
+
+        rapidfuzz's similarity is 2·M/(le+W) for M characters aligned between the example and a
+        window of W characters. Aligned pairs that follow each other in both strings share a bigram;
+        every break consumes an unaligned character of one or the other, so at least
+        (M−1) − (le−M) − (W−M) = 3M − le − W − 1 of the example's bigram positions occur in the
+        text. With M ≥ t(le+W)/2 and the smallest window that can reach t (W ≥ t·le/(2−t)), that
+        is le(3t−2)/(2−t) − 1."""
+        if t <= 2 / 3:
+            return 0
+        return max(0, math.ceil(le * (3 * t - 2) / (2 - t) - 1 - 1e-9))
+
+    def best(self, ctx: Context, i: int, sentence: str):
         """(score, example, start, end) of the example closest to `sentence` at or above the
         threshold, start/end in `sentence` (None: the whole sentence); None when none is close."""
         best = None
         ls = len(sentence)
         t = self.threshold
-        for example, text in self.examples:
+        shared = ctx.shared_pairs(i) if self.gated or any(b for *_r, b in self.examples) else None
+        for example, text, gid, bound in self.examples:
+            if bound and shared.get(gid, 0) < bound:
+                continue
             le = len(text)
             if ls <= le:
                 # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
@@ -171,7 +194,7 @@ class Similar(Leaf):
             text = ctx.sim_text(i)
             if not text:
                 continue
-            best = self.best(text)
+            best = self.best(ctx, i, text)
             if best is None:
                 continue
             score, example, start, end = best
@@ -180,7 +203,7 @@ class Similar(Leaf):
                 evidence.append(whole(ctx, i, note))
             else:
                 origin = similarity_origins(ctx.sentences[i].text)
-                evidence.append(Evidence(i, origin[start], origin[end - 1] + 1, note))
+                evidence.append((i, origin[start], origin[end - 1] + 1, note))
         return bool(evidence), evidence
 
 
@@ -206,9 +229,9 @@ class Order(Leaf):
             if i > fi or (i == fi and a >= fb)
         )
         if not thens:
-            return False, [Evidence(fi, fa, fb, self.names[flit])]
+            return False, [(fi, fa, fb, self.names[flit])]
         ti, ta, tb, tlit = thens[0]
-        return True, [Evidence(fi, fa, fb, self.names[flit]), Evidence(ti, ta, tb, self.names[tlit])]
+        return True, [(fi, fa, fb, self.names[flit]), (ti, ta, tb, self.names[tlit])]
 
 
 class Repetition(Leaf):
@@ -220,38 +243,43 @@ class Repetition(Leaf):
         self.cutoff = self.threshold * 100 - 1e-6
         self.trigger = self.needs_evidence(None)
 
-    def evaluate(self, ctx):
-        order, _scope = self.scope(ctx)
-        if len(order) < self.times:
-            return False, []
-        groups: list[tuple[str, list[int]]] = []
+    def groups(self, ctx: Context, order) -> list[list[int]]:
+        """The scope's sentences grouped by (near-)identical text; shared by every repetition
+        condition with the same scope and threshold."""
+        reps: list[str] = []
+        groups: list[list[int]] = []
         exact: dict[str, list[int]] = {}
-        t = self.threshold
+        near = self.threshold < 1
         for i in order:
             text = ctx.sim_text(i)
             if not text:
                 continue
             group = exact.get(text)
-            if group is None and t < 1:
-                ls = len(text)
-                for rep, members in groups:
-                    lr = len(rep)
-                    if 2 * min(ls, lr) < t * (ls + lr):
-                        continue
-                    if fuzz.ratio(text, rep, score_cutoff=self.cutoff):
-                        group = members
-                        break
+            if group is None and near and reps:
+                found = process.extractOne(text, reps, scorer=fuzz.ratio, score_cutoff=self.cutoff)
+                if found is not None:
+                    group = groups[found[2]]
+                    exact[text] = group
             if group is None:
-                group = []
-                groups.append((text, group))
-                exact[text] = group
+                group = exact[text] = []
+                reps.append(text)
+                groups.append(group)
             group.append(i)
+        return groups
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        if len(order) < self.times:
+            return False, []
+        groups = ctx.cached(
+            ("repetition", self.role, self.range, self.threshold), lambda: self.groups(ctx, order)
+        )
         evidence = []
-        for _rep, members in groups:
+        for members in groups:
             if len(members) >= self.times:
                 note = f"said {len(members)} times"
                 evidence.extend(whole(ctx, i, note) for i in members)
-        evidence.sort(key=lambda e: e.sentence)
+        evidence.sort(key=lambda e: e[0])
         return bool(evidence), evidence
 
 
@@ -268,7 +296,7 @@ class Phrases(Leaf):
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)
         found = sorted((i, a, b, lit) for lit, i, a, b in ctx.occurrences(self.lits, scope))
-        return bool(found), [Evidence(i, a, b, f"{self.kind}: {self.names[lit]}") for i, a, b, lit in found]
+        return bool(found), [(i, a, b, f"{self.kind}: {self.names[lit]}") for i, a, b, lit in found]
 
 
 class PoliteYou(Leaf):
@@ -288,8 +316,8 @@ class PoliteYou(Leaf):
         for _lit, i, a, b in ctx.occurrences((self.you,), scope):
             if any(x <= a and b <= y for x, y in allowed.get(i, ())):
                 continue
-            evidence.append(Evidence(i, a, b, "你 → 您"))
-        evidence.sort(key=lambda e: (e.sentence, e.start))
+            evidence.append((i, a, b, "你 → 您"))
+        evidence.sort(key=lambda e: (e[0], e[1]))
         return bool(evidence), evidence
 
 
@@ -462,7 +490,7 @@ class Emotion(Leaf):
                 for end in negations.get(i, ())
             ):
                 continue
-            evidence.append(Evidence(i, a, b, self.names[lit]))
+            evidence.append((i, a, b, self.names[lit]))
         return bool(evidence), evidence
 
 

@@ -66,6 +66,60 @@ def similarity_origins(text: str) -> list[int]:
     return origin
 
 
+class SimilarIndex:
+    """Example sentences of every similarity condition, and their character pairs (bigrams) in a
+    second automaton run over a sentence's similarity text: a sentence sharing too few of an
+    example's pairs cannot reach the threshold (see Similar.bound), so rapidfuzz runs only on the
+    few pairs of sentence and example that can."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}  # example's similarity text → id
+        self.pairs: dict[str, int] = {}  # bigram key → id
+        self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
+        self.automaton = None
+
+    def add(self, text: str) -> int:
+        gid = self.ids.get(text)
+        if gid is not None:
+            return gid
+        gid = self.ids[text] = len(self.ids)
+        counts: dict[str, int] = {}
+        for k in range(len(text) - 1):
+            key = literal_key(text[k : k + 2])
+            counts[key] = counts.get(key, 0) + 1
+        for key, positions in counts.items():
+            pid = self.pairs.get(key)
+            if pid is None:
+                pid = self.pairs[key] = len(self.members)
+                self.members.append([])
+            self.members[pid].append((gid, positions))
+        return gid
+
+    def build(self) -> None:
+        if not self.pairs:
+            return
+        automaton = ahocorasick.Automaton()
+        for key, pid in self.pairs.items():
+            automaton.add_word(key, pid)
+        automaton.make_automaton()
+        self.automaton = automaton
+
+    def shared(self, text: str) -> dict[int, int]:
+        """Example id → how many of its bigram positions occur in `text` (a similarity text)."""
+        counts: dict[int, int] = {}
+        if self.automaton is None or len(text) < 2:
+            return counts
+        seen = set()
+        members = self.members
+        for _end, pid in self.automaton.iter(literal_key(text)):
+            if pid in seen:
+                continue
+            seen.add(pid)
+            for gid, positions in members[pid]:
+                counts[gid] = counts.get(gid, 0) + positions
+        return counts
+
+
 class Literals:
     """The words of every compiled rule, each once (by normalised key), in one automaton."""
 
@@ -73,6 +127,7 @@ class Literals:
         self.ids: dict[str, int] = {}
         self.words: list[str] = []  # a literal's first spelling, for notes
         self.phrases: dict[str, list[str]] = {}  # the knowledge base's lists by kind
+        self.similar = SimilarIndex()
         self.automaton = None
 
     def add(self, word: str) -> int | None:
@@ -94,6 +149,7 @@ class Literals:
         return tuple(out)
 
     def build(self) -> None:
+        self.similar.build()
         if not self.ids:
             self.automaton = None
             return
@@ -108,17 +164,24 @@ class Context:
     """One conversation as the operators see it: literal hits (one automaton pass per sentence),
     scopes by role and range, positions mapped back to the original text; computed lazily."""
 
-    __slots__ = ("sentences", "roles", "hits", "present", "_origins", "_sim", "_scopes", "_cache", "timed")
+    __slots__ = (
+        "sentences", "roles", "keys", "hits", "present", "literals", "_origins", "_sim", "_shared", "_scopes",
+        "_cache", "timed",
+    )  # fmt: skip
 
     def __init__(self, sentences, literals: Literals):
         self.sentences = sentences
+        self.literals = literals
+        self._shared: dict[int, dict[int, int]] = {}
         self.roles = [s.role for s in sentences]
         hits: dict[int, list[tuple[int, int, int]]] = {}
         automaton = literals.automaton
+        keys: list[str] = []
         if automaton is not None:
             translate = _phrases().automaton_key
             for i, sentence in enumerate(sentences):
                 key = translate(sentence.text)
+                keys.append(key)
                 if not key:
                     continue
                 for end, (lit, length) in automaton.iter(key):
@@ -127,14 +190,18 @@ class Context:
                         hits[lit] = [(i, end - length + 1, end + 1)]
                     else:
                         found.append((i, end - length + 1, end + 1))
+        self.keys = keys
         self.hits = hits
         self.present = set(hits)
-        self.timed = any(s.start_ms is not None for s in sentences)
-        if self.timed:
-            self.present.add(TIMED)
-        self._origins: dict[int, list[int]] = {}
+        self.timed = False
+        for s in sentences:
+            if s.start_ms is not None:
+                self.timed = True
+                self.present.add(TIMED)
+                break
+        self._origins: dict[int, list[int] | int] = {}
         self._sim: dict[int, str] = {}
-        self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int]]] = {}
+        self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
 
     # --- positions ---------------------------------------------------------------------------
@@ -142,7 +209,20 @@ class Context:
         """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
         origin = self._origins.get(i)
         if origin is None:
-            origin = self._origins[i] = _phrases()._origins(self.sentences[i].text)
+            text, key = self.sentences[i].text, self.keys[i]
+            # Common cases without a table: every character spelt as two symbols (Chinese text
+            # only) or as one (ASCII only).
+            if len(key) == 2 * len(text) and all(len(_phrases()._TABLE[ord(c)]) == 2 for c in text):
+                origin = 2
+            elif len(key) == len(text) and all(len(_phrases()._TABLE[ord(c)]) == 1 for c in text):
+                origin = 1
+            else:
+                origin = _phrases()._origins(text)
+            self._origins[i] = origin
+        if origin == 2:
+            return start >> 1, ((end - 1) >> 1) + 1
+        if origin == 1:
+            return start, end
         return origin[start], origin[end - 1] + 1
 
     def sim_text(self, i: int) -> str:
@@ -150,6 +230,12 @@ class Context:
         if text is None:
             text = self._sim[i] = similarity_text(self.sentences[i].text)
         return text
+
+    def shared_pairs(self, i: int) -> dict[int, int]:
+        found = self._shared.get(i)
+        if found is None:
+            found = self._shared[i] = self.literals.similar.shared(self.sim_text(i))
+        return found
 
     # --- literal hits ------------------------------------------------------------------------
     def occurrences(self, lits, scope: frozenset[int] | None):

@@ -41,7 +41,7 @@ class Node:
     path = ""
     trigger: frozenset[int] | None = None
 
-    def evaluate(self, ctx: Context, trace: dict | None) -> tuple[bool, list[Evidence]]:
+    def evaluate(self, ctx: Context, trace: dict | None) -> tuple[bool, list[tuple]]:
         raise NotImplementedError
 
 
@@ -58,7 +58,7 @@ class LeafNode(Node):
         if trace is not None:
             trace[id(self)] = {
                 "path": self.path, "type": self.leaf.type, "truth": truth,
-                "evidence": [e.as_dict(ctx.sentences) for e in evidence],
+                "evidence": [Evidence(*e).as_dict(ctx.sentences) for e in evidence],
             }  # fmt: skip
         return truth, (evidence if truth else [])
 
@@ -71,7 +71,7 @@ class AllNode(Node):
         self.trigger = min(triggers, key=len) if triggers else None
 
     def evaluate(self, ctx, trace):
-        evidence: list[Evidence] = []
+        evidence: list[tuple] = []
         truth = True
         for child in self.children:
             ok, found = child.evaluate(ctx, trace)
@@ -92,7 +92,7 @@ class AnyNode(Node):
         self.trigger = None if any(t is None for t in triggers) else frozenset().union(*triggers)
 
     def evaluate(self, ctx, trace):
-        evidence: list[Evidence] = []
+        evidence: list[tuple] = []
         truth = False
         for child in self.children:
             ok, found = child.evaluate(ctx, trace)
@@ -143,9 +143,10 @@ def _tree_json(node: Node, trace: dict) -> dict:
     return out
 
 
-def _unique(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
+    """Evidence objects from the operators' (sentence, start, end, note) tuples, each once, in order."""
     seen = dict.fromkeys(evidence)
-    return tuple(sorted(seen, key=lambda e: (-1 if e.sentence is None else e.sentence, e.start, e.end)))
+    return tuple(Evidence(*e) for e in sorted(seen, key=lambda e: (-1 if e[0] is None else e[0], e[1], e[2])))
 
 
 def _json_key(key):

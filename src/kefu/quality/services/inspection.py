@@ -146,9 +146,7 @@ def evaluate(cv: CompiledVersion, transcript: Transcript) -> Outcome:
         fired[item_pk] = len(counted)
         if SEVERITY_ORDER[cv.severities[item_pk]] > SEVERITY_ORDER.get(worst, 0):
             worst = cv.severities[item_pk]
-    result = score(
-        start=float(cv.start), floor=float(cv.floor), ceiling=float(cv.ceiling), items=cv.items, fired=fired
-    )
+    result = score(start=cv.start, floor=cv.floor, ceiling=cv.ceiling, items=cv.items, fired=fired)
     return Outcome(
         auto_score=Decimal(str(result.score)).quantize(CENT), worst_severity=worst, findings=findings
     )

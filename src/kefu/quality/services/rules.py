@@ -107,4 +107,19 @@ def rule_try(*, condition: dict, conversation: Conversation, by) -> dict:
     if errors:
         _refuse(errors)
     compiled = compile_rules([RuleSpec(key="try", condition=condition)], phrases=phrase_entries())
-    return compiled.explain(conversation)
+    return _with_sentences(compiled.explain(conversation), conversation)
+
+
+def _with_sentences(explained, conversation: Conversation):
+    """Each piece of evidence also gets its whole sentence (`sentence_text`, `role`) beside the
+    matched text, so the rule editor can show the match in context."""
+    if isinstance(explained, list):
+        return [_with_sentences(x, conversation) for x in explained]
+    if not isinstance(explained, dict):
+        return explained
+    out = {key: _with_sentences(value, conversation) for key, value in explained.items()}
+    index = out.get("sentence")
+    if "start" in out and isinstance(index, int) and 0 <= index < len(conversation.sentences):
+        out["sentence_text"] = conversation.sentences[index].text
+        out["role"] = conversation.sentences[index].role
+    return out

@@ -1,0 +1,465 @@
+"""Quality inspection engine: conversations inspected per second against 200 rules and 2,000 phrases.
+
+    uv run python bench/quality.py [--scale 1] [--baseline 2000] [--profile]
+
+`--scale 1` is the issue's target: 100,000 synthetic conversations (~20 sentences each, ~2 million
+sentences) against 200 rules of every type (keywords any/all/none/at-least with ranges, regular
+expressions with and without literals, similarity, order, repetition, phrase lists, 你/您, reply
+time, silence, interruption, speed, emotion, and AND/OR/NOT combinations) and 2,000 knowledge-base
+phrases; `--scale 0.02` is a quick run (2,000). Conversations are generated from Chinese service
+sentences with timings (phone and chat), some with violations (你 for 您, forbidden phrases, the
+customer's complaints, long silences, interruptions, repeated sentences, a missing greeting).
+
+Ours: kefu.quality.engine — compile_rules once, then Conversation.from_json + CompiledRules.inspect
+per conversation (the path the inspection task takes), timed with perf_counter and process_time.
+Baseline in the same run, on the first `--baseline` conversations (default 2,000; the same ones):
+the naive engine — each rule turned into one regular expression (its keywords, anchors, examples,
+phrases and lexicon as an alternation, its own expressions alongside) run over every sentence of
+the rule's role; timing rules have no expression and cost the baseline nothing. The ratio compares
+CPU per conversation. `--profile` prints cProfile's top functions for ours on the baseline subset.
+Progress goes to stdout; the last line is one JSON object with every figure.
+
+For an end-to-end section (transcripts stored, the task inspecting them), `workload()` gives the
+same rules, phrases and conversations (each a list of Transcript.sentences dicts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_machine import machine  # noqa: E402
+
+POOL = [chr(c) for c in range(0x4E00, 0x4E00 + 3500)]
+
+GREETINGS = [
+    "您好，很高兴为您服务",
+    "您好，请问有什么可以帮您",
+    "您好，欢迎致电客服中心，工号一零二三为您服务",
+]
+BAD_GREETINGS = ["你好，有什么事", "喂，说吧", "你好"]
+FAREWELLS = ["感谢您的来电，祝您生活愉快，再见", "请问还有其他可以帮您的吗？再见", "好的，再见"]
+AGENT = [
+    "好的，我这边帮您查询一下订单", "请您提供一下手机号码", "您的订单已经发货了，预计三天内送达", "退款会在三到五个工作日原路退回",
+    "麻烦您核实一下收货地址", "这个问题我已经帮您登记，稍后会有专人联系您", "非常抱歉给您带来不便", "您可以在APP里申请售后",
+    "发票会随包裹一起寄出", "积分可以在会员中心兑换优惠券", "我帮您申请了补偿，请您留意短信", "您的身份已经核实，现在为您办理",
+    "物流信息显示包裹在派送中", "请问是哪一件商品有问题呢", "这个型号目前缺货，到货后第一时间通知您", "您的工单号是二零二六一二零二",
+]  # fmt: skip
+HOLDS = ["请稍等，我帮您查询一下", "请您稍等片刻"]
+CUSTOMER = [
+    "我想问一下我的快递到哪了", "我上周买的东西还没到", "能不能帮我退款", "我的手机号是13812345678", "发票什么时候能开",
+    "好的，谢谢", "嗯嗯", "那我等你们的电话", "优惠券怎么用不了", "地址写错了能改吗", "这个质量有问题",
+    "我不是投诉，就是问问", "行吧", "积分怎么兑换", "我已经等了很久了",
+]  # fmt: skip
+COMPLAINTS = [
+    "我要投诉你们",
+    "你们服务太差了",
+    "我很不满意",
+    "再这样我就打12315",
+    "我要给差评",
+    "你们就是骗子",
+]
+FORBIDDEN = ["没办法", "不知道", "不归我管", "你自己看", "我也没办法", "这是规定", "听不懂吗", "你问别人"]
+DISCOURAGED = ["我晕", "天啊", "怎么这样", "真是的", "啊", "那个那个"]
+REQUIRED = ["您好", "请问", "感谢", "再见", "为您", "请您", "好的", "您的"]
+TOPICS = [
+    "退款", "退货", "换货", "物流", "快递", "发票", "积分", "会员", "优惠券", "补偿", "工单", "地址", "订单", "售后",
+    "维修", "保修", "安装", "缺货", "价格", "活动", "账号", "密码", "实名", "银行卡", "短信", "验证码", "手机号",
+]  # fmt: skip
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _filler(rng: random.Random, vocab: list[str], n: int) -> str:
+    out = []
+    while sum(map(len, out)) < n:
+        out.append(rng.choice(vocab))
+    return "".join(out)
+
+
+class Generator:
+    """Seeded synthetic data: rules, phrases and conversations (see the module docstring)."""
+
+    def __init__(self, seed: int = 12):
+        self.rng = random.Random(seed)
+        rng = self.rng
+        self.vocab = ["".join(rng.choice(POOL) for _ in range(rng.randint(1, 3))) for _ in range(6000)]
+        self.rare = ["".join(rng.choice(POOL) for _ in range(rng.randint(2, 4))) for _ in range(3000)]
+
+    # --- phrases ---------------------------------------------------------------------------------
+    def phrases(self, n: int = 2000) -> list[tuple[str, str]]:
+        rng = self.rng
+        out = [("forbidden", p) for p in FORBIDDEN] + [("discouraged", p) for p in DISCOURAGED]
+        seen = {p for _k, p in out}
+        while len(out) < n:
+            p = "".join(rng.choice(POOL) for _ in range(rng.randint(2, 6)))
+            if p not in seen:
+                seen.add(p)
+                out.append(("forbidden" if rng.random() < 0.6 else "discouraged", p))
+        return out
+
+    # --- rules -----------------------------------------------------------------------------------
+    def _words(self, k: int) -> list[str]:
+        rng = self.rng
+        return [rng.choice(TOPICS) if rng.random() < 0.4 else rng.choice(self.rare) for _ in range(k)]
+
+    def _range(self) -> dict:
+        rng = self.rng
+        r = rng.random()
+        if r < 0.6:
+            return {"kind": "all"}
+        if r < 0.75:
+            return {"kind": "first", "n": rng.randint(1, 4)}
+        if r < 0.9:
+            return {"kind": "last", "n": rng.randint(1, 4)}
+        return {"kind": "between", "from": [rng.choice(TOPICS)], "to": [rng.choice(["再见", "谢谢", "还有"])]}
+
+    def _leaf(self, kind: str) -> dict:
+        rng = self.rng
+        role = rng.choice(["agent", "agent", "customer", "any"])
+        if kind == "keywords":
+            mode = rng.choice(["any", "any", "all", "none", "at_least"])
+            # "none" rules check what agents are required to say (所以通常不触发): the usual words.
+            words = (
+                rng.sample(REQUIRED, rng.randint(1, 3)) if mode == "none" else self._words(rng.randint(2, 6))
+            )
+            leaf = {"type": "keywords", "words": words, "mode": mode, "role": role, "range": self._range()}
+            if mode == "at_least":
+                leaf["k"] = 2
+            return leaf
+        if kind == "regex":
+            patterns = [
+                r"1[3-9]\d{9}", r"(退款|退货).{0,6}(工作日|三天)", r"^(嗯|啊|那)+$", r"请您.{0,8}(核实|提供)",
+                rng.choice(self.rare) + r".{0,5}" + rng.choice(self.rare), r"\d{4,}", rng.choice(TOPICS) + r"(吗|呢)",
+                r"(?:不|没)(行|办法|有空)", rng.choice(self.rare) + "|" + rng.choice(self.rare),
+            ]  # fmt: skip
+            leaf = {"type": "regex", "pattern": rng.choice(patterns), "role": role}
+            if rng.random() < 0.3:
+                leaf["exclude"] = rng.choice(["抱歉", "谢谢", "不是"])
+            return leaf
+        if kind == "similar":
+            examples = rng.sample(GREETINGS + FAREWELLS + AGENT, 2) + [_filler(rng, self.vocab, 10)]
+            return {"type": "similar", "examples": examples, "threshold": rng.choice([0.75, 0.8, 0.85])}
+        if kind == "order":
+            return {
+                "type": "order",
+                "first": [rng.choice(["核实", "您好", "手机号"])],
+                "then": [rng.choice(["办理", "退款", "再见"])],
+            }
+        if kind == "repetition":
+            return {"type": "repetition", "times": rng.choice([2, 3]), "threshold": 0.9}
+        if kind == "phrases":
+            return {"type": "phrases", "kind": rng.choice(["forbidden", "discouraged"])}
+        if kind == "polite_you":
+            return {"type": "polite_you"}
+        if kind == "slow_reply":
+            return {
+                "type": "slow_reply",
+                "seconds": rng.choice([15, 30, 60]),
+                "scope": rng.choice(["first", "every"]),
+            }
+        if kind == "silence":
+            return {"type": "silence", "seconds": rng.choice([8, 10, 15])}
+        if kind == "interruption":
+            return {"type": "interruption", "min_customer_ms": 1000, "overlap_ms": rng.choice([300, 500])}
+        if kind == "speed":
+            return {"type": "speed", "min": rng.choice([None, 120]), "max": rng.choice([300, 350, 400])}
+        if kind == "emotion":
+            return (
+                {"type": "emotion"}
+                if rng.random() < 0.7
+                else {"type": "emotion", "words": rng.sample(TOPICS, 3)}
+            )
+        raise ValueError(kind)
+
+    def rules(self, n: int = 200) -> list[dict]:
+        rng = self.rng
+        mix = (
+            ["keywords"] * 60 + ["regex"] * 30 + ["similar"] * 10 + ["order"] * 10 + ["repetition"] * 4
+            + ["phrases"] * 4 + ["polite_you"] * 3 + ["slow_reply"] * 3 + ["silence"] * 4 + ["interruption"] * 4
+            + ["speed"] * 4 + ["emotion"] * 8
+        )  # fmt: skip
+        out = [{"type": "keywords", "words": ["您好"], "range": {"kind": "first", "n": 2}, "mode": "none"}]
+        while len(out) < n:
+            r = rng.random()
+            if r < 0.7:
+                leaf = self._leaf(rng.choice(mix))
+                out.append({k: v for k, v in leaf.items() if v is not None})
+            else:
+                children = [
+                    {k: v for k, v in self._leaf(rng.choice(mix)).items() if v is not None}
+                    for _ in range(rng.randint(2, 3))
+                ]
+                if rng.random() < 0.4:
+                    required = {"type": "keywords", "words": rng.sample(REQUIRED, 2), "role": "agent"}
+                    children[-1] = {"not": required}
+                out.append({rng.choice(["all", "any"]): children})
+        return out
+
+    # --- conversations ---------------------------------------------------------------------------
+    def conversation(self) -> tuple[str, list[dict]]:
+        """(channel, sentences) — one conversation in the Transcript.sentences shape."""
+        rng = self.rng
+        channel = "chat" if rng.random() < 0.25 else "phone"
+        n = rng.randint(14, 26)
+        bad = rng.random() < 0.3  # this conversation carries violations
+        lines: list[tuple[str, str]] = [
+            ("agent", rng.choice(BAD_GREETINGS if bad and rng.random() < 0.3 else GREETINGS))
+        ]
+        for i in range(1, n - 1):
+            if i % 2:
+                text = rng.choice(COMPLAINTS) if bad and rng.random() < 0.15 else rng.choice(CUSTOMER)
+                if rng.random() < 0.3:
+                    text += "，" + _filler(rng, self.vocab, rng.randint(3, 10))
+                lines.append(("customer", text))
+            else:
+                r = rng.random()
+                if bad and r < 0.08:
+                    text = rng.choice(FORBIDDEN + DISCOURAGED) + "，" + rng.choice(AGENT)
+                elif bad and r < 0.14:
+                    text = rng.choice(AGENT).replace("您", "你")
+                elif r < 0.2:
+                    text = rng.choice(HOLDS)
+                elif bad and r < 0.25 and len(lines) > 2:
+                    text = lines[-2][1]  # the agent repeats itself
+                else:
+                    text = rng.choice(AGENT)
+                    if rng.random() < 0.4:
+                        text += "，" + _filler(rng, self.vocab, rng.randint(4, 14))
+                lines.append(("agent", text))
+        lines.append(("agent", rng.choice(FAREWELLS)))
+        sentences = []
+        clock = 0
+        for role, text in lines:
+            if channel == "chat":
+                clock += rng.randint(2_000, 20_000) if rng.random() > 0.05 else rng.randint(40_000, 90_000)
+                sentences.append(
+                    {"role": role, "speaker": role, "text": text, "start_ms": clock, "end_ms": clock}
+                )
+                continue
+            gap = rng.randint(200, 1_500)
+            if bad and rng.random() < 0.05:
+                gap = rng.randint(12_000, 30_000)  # a long silence
+            if bad and role == "agent" and sentences and rng.random() < 0.1:
+                gap = -rng.randint(500, 2_000)  # the agent cuts in
+            start = max(0, clock + gap)
+            cpm = rng.randint(180, 320) if rng.random() > 0.05 else rng.randint(380, 450)
+            end = start + max(300, int(len(text) * 60_000 / cpm))
+            sentences.append({"role": role, "speaker": role, "text": text, "start_ms": start, "end_ms": end})
+            clock = max(clock, end)
+        return channel, sentences
+
+    def conversations(self, n: int) -> Iterator[tuple[str, list[dict]]]:
+        for _ in range(n):
+            yield self.conversation()
+
+
+def workload(conversations: int, *, seed: int = 12, rules: int = 200, phrases: int = 2000) -> dict:
+    """The bench's data for other sections (an end-to-end run through the database and the task):
+    {"rules": [condition dicts], "phrases": [(kind, phrase)], "conversations": iterator of
+    (channel, [Transcript.sentences dicts])}. Same seed, same data."""
+    gen = Generator(seed)
+    return {
+        "phrases": gen.phrases(phrases),
+        "rules": gen.rules(rules),
+        "conversations": gen.conversations(conversations),
+    }
+
+
+# --- the naive baseline ----------------------------------------------------------------------------
+def _leaves(node: dict):
+    if "all" in node or "any" in node:
+        for child in node.get("all") or node.get("any"):
+            yield from _leaves(child)
+    elif "not" in node:
+        yield from _leaves(node["not"])
+    else:
+        yield node
+
+
+def naive_rule(condition: dict, phrases: list[tuple[str, str]]):
+    """(role or None, one compiled expression or None): the rule as one regular expression."""
+    from kefu.quality.engine.leaves import DEFAULT_HOLD, DEFAULT_NEGATIVE, DEFAULT_ROLES
+
+    literals: list[str] = []
+    patterns: list[str] = []
+    role = None
+    for leaf in _leaves(condition):
+        role = role or leaf.get("role") or DEFAULT_ROLES[leaf["type"]]
+        kind = leaf["type"]
+        literals += leaf.get("words") or []
+        literals += leaf.get("first", []) + leaf.get("then", []) + leaf.get("examples", [])
+        rng = leaf.get("range") or {}
+        literals += rng.get("from", []) + rng.get("to", [])
+        if kind == "regex":
+            patterns.append(leaf["pattern"])
+        elif kind == "phrases":
+            literals += [p for k, p in phrases if k == leaf["kind"]]
+        elif kind == "polite_you":
+            patterns.append("你(?!们)")
+        elif kind == "emotion" and not leaf.get("words"):
+            literals += DEFAULT_NEGATIVE
+        elif kind == "silence":
+            literals += DEFAULT_HOLD
+    alternatives = [f"(?:{p})" for p in patterns] + [
+        re.escape(w) for w in sorted(set(literals), key=len, reverse=True)
+    ]
+    expression = re.compile("|".join(alternatives)) if alternatives else None
+    return (None if role == "any" else role), expression
+
+
+def run_naive(conversations: list[tuple[str, list[dict]]], compiled: list) -> int:
+    fired = 0
+    for _channel, sentences in conversations:
+        for role, expression in compiled:
+            if expression is None:
+                continue
+            search = expression.search
+            for s in sentences:
+                # Every sentence of the scope: findings keep each matching sentence.
+                if (role is None or s["role"] == role) and search(s["text"]):
+                    fired += 1
+    return fired
+
+
+# --- the run ---------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 100,000 conversations")
+    parser.add_argument("--rules", type=int, default=200)
+    parser.add_argument("--phrases", type=int, default=2000)
+    parser.add_argument("--baseline", type=int, default=2000, help="conversations the naive baseline runs on")
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--profile", action="store_true", help="cProfile ours on the baseline subset")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+    os.environ.setdefault("KEFU_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from kefu.quality.engine.conversation import Conversation
+    from kefu.quality.engine.rules import PhraseEntry, RuleSpec, compile_rules, validate_condition
+
+    total = max(1, int(round(100_000 * args.scale)))
+    gen = Generator(args.seed)
+    phrases = gen.phrases(args.phrases)
+    rules = gen.rules(args.rules)
+    bad = [(n, e) for n, r in enumerate(rules) for e in validate_condition(r)]
+    assert not bad, bad
+    types: dict[str, int] = {}
+    for r in rules:
+        for leaf in _leaves(r):
+            types[leaf["type"]] = types.get(leaf["type"], 0) + 1
+    say(f"quality: {total} conversations, {len(rules)} rules ({len(list(_leaves({'all': rules})))} conditions), "
+        f"{len(phrases)} phrases")  # fmt: skip
+    say("  conditions by type: " + ", ".join(f"{k} {v}" for k, v in sorted(types.items())))
+
+    t = time.perf_counter()
+    compiled = compile_rules(
+        [RuleSpec(n, r) for n, r in enumerate(rules)], phrases=[PhraseEntry(k, p) for k, p in phrases]
+    )
+    compile_s = time.perf_counter() - t
+    say(f"  compiled in {compile_s * 1000:.0f} ms ({len(compiled.literals.ids)} literals in one automaton, "
+        f"{len(compiled.always)} rules always evaluated)")  # fmt: skip
+
+    subset_n = min(args.baseline, total)
+    # The baseline's subset: the first conversations, kept in memory so both engines see the same.
+    subset = [gen.conversation() for _ in range(subset_n)]
+
+    def inspect_all(convs) -> tuple[float, float, int, int]:
+        wall = cpu = 0.0
+        fired = sentences = 0
+        for channel, rows in convs:
+            t0, c0 = time.perf_counter(), time.process_time()
+            hits = compiled.inspect(Conversation.from_json(rows, channel))
+            wall += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            fired += len(hits)
+            sentences += len(rows)
+        return wall, cpu, fired, sentences
+
+    # Ours on the subset (the like-for-like figure), then on the rest, generated as we go.
+    sub_wall, sub_cpu, sub_fired, sub_sentences = inspect_all(subset)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.enable()
+        for channel, rows in subset:
+            compiled.inspect(Conversation.from_json(rows, channel))
+        profile.disable()
+        pstats.Stats(profile).sort_stats("tottime").print_stats(18)
+
+    t = time.perf_counter()
+    c = time.process_time()
+    naive = [naive_rule(r, phrases) for r in rules]
+    naive_compile_s = time.perf_counter() - t
+    naive_fired = run_naive(subset, naive)
+    naive_cpu = time.process_time() - c - 0  # compile included: it is part of the naive engine's cost
+    naive_wall = time.perf_counter() - t
+    say(f"  naive baseline on {subset_n} conversations: {naive_wall:.1f} s, "
+        f"{naive_cpu * 1000 / subset_n:.2f} CPU ms/conversation ({naive_fired} sentence matches)")  # fmt: skip
+    say(f"  ours on the same {subset_n}: {sub_wall:.2f} s, {sub_cpu * 1000 / subset_n:.3f} CPU ms/conversation "
+        f"({sub_fired} rules fired)")  # fmt: skip
+    del subset
+
+    rest_wall = rest_cpu = 0.0
+    rest_fired = rest_sentences = 0
+    done = subset_n
+    started = time.perf_counter()
+    while done < total:
+        chunk = min(10_000, total - done)
+        w, c2, f, s = inspect_all(gen.conversations(chunk))
+        rest_wall, rest_cpu, rest_fired, rest_sentences = (
+            rest_wall + w,
+            rest_cpu + c2,
+            rest_fired + f,
+            rest_sentences + s,
+        )
+        done += chunk
+        say(f"  {done} conversations, {(sub_wall + rest_wall):.1f} s inspecting "
+            f"({time.perf_counter() - started:.0f} s with generation)")  # fmt: skip
+
+    wall, cpu = sub_wall + rest_wall, sub_cpu + rest_cpu
+    fired, sentences = sub_fired + rest_fired, sub_sentences + rest_sentences
+    ours_cpu_ms = sub_cpu * 1000 / subset_n
+    naive_cpu_ms = naive_cpu * 1000 / subset_n
+    figures = {
+        "machine": machine(),
+        "conversations": total, "sentences": sentences, "rules": len(rules), "conditions_by_type": types,
+        "phrases": len(phrases), "literals": len(compiled.literals.ids),
+        "compile_ms": round(compile_s * 1000, 1),
+        "inspect_s": round(wall, 2), "conversations_per_s": round(total / wall),
+        "sentences_per_s": round(sentences / wall), "cpu_ms_per_conversation": round(cpu * 1000 / total, 4),
+        "rules_fired": fired, "rules_fired_per_conversation": round(fired / total, 2),
+        "baseline_conversations": subset_n, "baseline_compile_ms": round(naive_compile_s * 1000, 1),
+        "baseline_cpu_ms_per_conversation": round(naive_cpu_ms, 4),
+        "ours_cpu_ms_per_conversation_same_subset": round(ours_cpu_ms, 4),
+        "baseline_sentence_matches": naive_fired,
+        "speedup_vs_baseline": round(naive_cpu_ms / ours_cpu_ms, 1),
+        "projected_100k_s": round(wall / total * 100_000, 1),
+    }  # fmt: skip
+    figures["at_least_10x_baseline"] = figures["speedup_vs_baseline"] >= 10
+    figures["100k_under_2_minutes"] = figures["projected_100k_s"] < 120
+    say(f"  ours: {figures['conversations_per_s']} conversations/s, {figures['sentences_per_s']} sentences/s, "
+        f"{figures['cpu_ms_per_conversation']} CPU ms/conversation, {fired} rules fired; "
+        f"{figures['speedup_vs_baseline']}x the baseline")  # fmt: skip
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
