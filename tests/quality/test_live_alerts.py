@@ -15,14 +15,13 @@ from kefu.notify.models import Notification
 from kefu.quality.live_alerts import KIND
 from kefu.quality.models import LiveAlert
 from kefu.quality.services import rubrics, rules
-from tests.quality.core_helpers import org  # noqa: F401 - the fixture
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
 
 
 @pytest.fixture
-def running(org, django_capture_on_commit_callbacks):  # noqa: F811
+def running(org, django_capture_on_commit_callbacks):
     """A chat the agent has accepted; `say(sender, text)` posts a line and runs what it queued."""
     chat.agent_console(agent=org.agent, opened=True)
     chat.agent_set_status(agent=org.agent, status="online", now=T0)
@@ -60,7 +59,7 @@ def alerts(user):
     return Notification.objects.filter(user=user, kind=KIND)
 
 
-def test_a_customer_saying_they_will_complain_notifies_the_supervisor_once(org, running):  # noqa: F811
+def test_a_customer_saying_they_will_complain_notifies_the_supervisor_once(org, running):
     session, say = running
     say("customer", "你们太慢了，我要投诉")
     say("agent", "非常抱歉，我马上为您处理")
@@ -73,13 +72,13 @@ def test_a_customer_saying_they_will_complain_notifies_the_supervisor_once(org, 
     assert LiveAlert.objects.filter(chat_session=session).count() == 1
 
 
-def test_a_negated_complaint_raises_no_alert(org, running):  # noqa: F811
+def test_a_negated_complaint_raises_no_alert(org, running):
     _session, say = running
     say("customer", "我不是投诉，就是问一下")
     assert not alerts(org.supervisor).exists()
 
 
-def test_a_severe_rule_of_the_chat_rubric_alerts_once_per_chat(org, running):  # noqa: F811
+def test_a_severe_rule_of_the_chat_rubric_alerts_once_per_chat(org, running):
     rule = chat_rubric(org.manager)
     session, say = running
     say("agent", "这不归我管")
@@ -90,14 +89,14 @@ def test_a_severe_rule_of_the_chat_rubric_alerts_once_per_chat(org, running):  #
     assert LiveAlert.objects.get(chat_session=session).rule == rule
 
 
-def test_a_minor_rule_of_the_chat_rubric_raises_no_alert(org, running):  # noqa: F811
+def test_a_minor_rule_of_the_chat_rubric_raises_no_alert(org, running):
     chat_rubric(org.manager, severity="minor")
     _session, say = running
     say("agent", "这不归我管")
     assert not alerts(org.supervisor).exists()
 
 
-def test_the_alert_reaches_the_supervisors_open_page_over_the_notifications_websocket(org, running):  # noqa: F811
+def test_the_alert_reaches_the_supervisors_open_page_over_the_notifications_websocket(org, running):
     _session, say = running
     layer = get_channel_layer()
     page = async_to_sync(layer.new_channel)()
@@ -110,7 +109,7 @@ def test_the_alert_reaches_the_supervisors_open_page_over_the_notifications_webs
     assert message["payload"]["kind"] == KIND and "差评" in message["payload"]["body"]
 
 
-def test_an_agent_without_anyone_above_alerts_the_supervisors(org, running):  # noqa: F811
+def test_an_agent_without_anyone_above_alerts_the_supervisors(org, running):
     org.agent.superior = None
     org.agent.department = None
     org.agent.save(update_fields=["superior", "department"])

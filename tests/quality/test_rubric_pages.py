@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from kefu.quality.models import RubricItem, RubricVersion, Rule
-from tests.quality.core_helpers import RUDE, hotline, org, transcript  # noqa: F401
+from tests.quality.core_helpers import RUDE, hotline, transcript
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ BUCK = {"type": "keywords", "role": "agent", "words": ["不知道", "没办法"]
 
 
 @pytest.fixture
-def qa(client, org):  # noqa: F811
+def qa(client, org):
     client.force_login(org.qa)
     return client
 
@@ -151,7 +151,7 @@ def test_new_version_copies_items_and_rules_into_a_draft_and_leaves_the_publishe
     assert v1.state == RubricVersion.State.PUBLISHED
 
 
-def test_try_shows_the_sentences_the_rule_matched_without_saving(qa, org):  # noqa: F811
+def test_try_shows_the_sentences_the_rule_matched_without_saving(qa, org):
     _rubric, version, items = hotline(publish=False)
     conversation = transcript(agent=org.agent, sentences=RUDE)
     response = qa.post(
@@ -168,7 +168,7 @@ def test_try_shows_the_sentences_the_rule_matched_without_saving(qa, org):  # no
     assert version.rules.count() == 3
 
 
-def test_try_says_when_the_rule_does_not_fire(qa, org):  # noqa: F811
+def test_try_says_when_the_rule_does_not_fire(qa, org):
     _rubric, version, items = hotline()
     conversation = transcript(agent=org.agent, sentences=RUDE)
     response = qa.post(
@@ -189,7 +189,7 @@ def test_the_rule_editor_carries_its_builder_as_a_static_script_and_a_json_spec(
     assert "<script>" not in page  # no inline script: the CSP refuses it
 
 
-def test_an_agent_may_not_open_the_rubric_editor(client, org):  # noqa: F811
+def test_an_agent_may_not_open_the_rubric_editor(client, org):
     _rubric, version, _items = hotline()
     client.force_login(org.agent)
     assert client.get(reverse("quality:rubric_list")).status_code == 403

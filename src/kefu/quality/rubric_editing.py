@@ -74,6 +74,9 @@ def rule_try(*, condition: dict, transcript: Transcript, by) -> dict:
         spans.setdefault(evidence["sentence"], []).append(
             (evidence.get("start", 0), evidence.get("end", 0), evidence.get("note", ""))
         )
+    spec = builder_spec()
+    names = {key: value["label"] for key, value in spec["types"].items()} | spec["groups"]
+    roles = {"agent": _("Agent"), "customer": _("Customer"), "system": _("System")}
     sentences = []
     for n, sentence in enumerate(conversation.sentences):
         marks = spans.get(n, [])
@@ -81,6 +84,7 @@ def rule_try(*, condition: dict, transcript: Transcript, by) -> dict:
             {
                 "n": n,
                 "role": sentence.role,
+                "who": roles.get(sentence.role, sentence.role),
                 "text": sentence.text,
                 "parts": _parts(sentence.text, marks),
                 "matched": n in spans,
@@ -93,7 +97,10 @@ def rule_try(*, condition: dict, transcript: Transcript, by) -> dict:
         "sentences": sentences,
         "matched": len(spans),
         "notes": notes,
-        "conditions": _conditions(rule.get("condition") or {}, 0),
+        "conditions": [
+            {**row, "what": names.get(row["what"], row["what"])}
+            for row in _conditions(rule.get("condition") or {}, 0)
+        ],
     }
 
 

@@ -49,7 +49,7 @@ def _words(text: str) -> list[str]:
 
 
 class RubricForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Rubric name"), max_length=100)
     channels = forms.MultipleChoiceField(
         label=gettext_lazy("Channels"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -84,7 +84,7 @@ ItemFormSet = forms.modelformset_factory(RubricItem, form=ItemForm, extra=1, can
 
 
 class RuleForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=gettext_lazy("Rule name"), max_length=200)
     item = forms.ModelChoiceField(label=gettext_lazy("Item"), queryset=RubricItem.objects.none())
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     condition = forms.CharField(

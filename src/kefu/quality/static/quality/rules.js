@@ -221,7 +221,16 @@
     (type ? type.params : []).forEach(function (p) {
       row.appendChild(labelled(p.label, paramInput(leaf, p)));
     });
-    if (remove) row.appendChild(removeButton(remove));
+    if (remove) {
+      row.appendChild(removeButton(remove));
+    } else {
+      // A single condition at the top: let it grow into a group.
+      var wrap = el("button", { type: "button", class: "btn btn-sm", text: L.add_group });
+      wrap.addEventListener("click", function () {
+        replace({ all: [leaf, newLeaf()] });
+      });
+      row.appendChild(wrap);
+    }
     return row;
   }
 
