@@ -140,3 +140,15 @@ def test_an_inspector_tries_rules_only_on_transcripts_of_their_queues(org, as_us
     assert api.post("/quality/rules/try", {"condition": NO_IDEA, "transcript_id": mine.pk}).status_code == 200
     response = api.post("/quality/rules/try", {"condition": NO_IDEA, "transcript_id": other.pk})
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_a_rubric_is_renamed_and_rerouted_through_the_api(org, as_user):
+    rubric, _version, _items = hotline()
+    api = as_user(org.manager)
+    response = api.patch(f"/quality/rubrics/{rubric.pk}", {"name": "投诉热线", "queues": ["complaints"]})
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["queues"], response.json()["is_active"]) == (
+        "投诉热线", ["complaints"], True,
+    )  # fmt: skip
+    refused = api.patch(f"/quality/rubrics/{rubric.pk}", {"channels": []})
+    assert (refused.status_code, problems(refused)) == (422, {"channels": "required"})

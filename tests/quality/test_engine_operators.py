@@ -482,3 +482,16 @@ def test_conversation_from_json_takes_the_transcript_shape_and_tolerates_odd_ite
     assert conv.sentences[0].speaker == "A01" and conv.sentences[0].end_ms == 900
     assert conv.sentences[1].start_ms is None
     assert conv.sentences[2].start_ms == 1200
+
+
+def test_slow_reply_uses_an_end_time_when_the_start_is_missing():
+    conv = conversation(("customer", "在吗", None, 0), ("agent", "在的", None, 60_000), channel="chat")
+    assert hit({"type": "slow_reply", "seconds": 30}, conv) is not None
+
+
+def test_a_word_said_only_by_the_other_role_does_not_make_a_rule_fire():
+    conv = conversation(("customer", "我要退款，你好"), ("agent", "好的"))
+    assert hit({"type": "keywords", "words": ["退款"]}, conv) is None
+    assert hit({"type": "polite_you"}, conv) is None
+    assert hit({"type": "order", "first": ["退款"], "then": ["好的"]}, conv) is None
+    assert hit({"type": "order", "first": ["退款"], "then": ["好的"], "role": "any"}, conv) is not None

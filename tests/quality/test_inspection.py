@@ -239,3 +239,24 @@ def test_an_add_item_adds_points_up_to_the_ceiling(org):
     sentences = [{"role": "agent", "text": "您好"}, {"role": "customer", "text": "太好了，谢谢你"}]
     inspection = inspect_transcript(transcript=transcript(sentences=sentences), now=DAY)
     assert (inspection.auto_score, inspection.findings.filter(points=10).count()) == (100, 1)
+
+
+def test_the_batch_leaves_a_conversation_another_worker_inspected_meanwhile(org, monkeypatch):
+    hotline()
+    calls = [transcript(), transcript()]
+    from kefu.quality.services import inspection as module
+
+    real = module.evaluate
+    raced = []
+
+    def evaluate_while_another_worker_inspects(cv, call):
+        if not raced:  # after the batch checked what was done, before it stores
+            raced.append(None)
+            raced[0] = inspect_transcript(transcript=calls[1], now=DAY)
+        return real(cv, call)
+
+    monkeypatch.setattr(module, "evaluate", evaluate_while_another_worker_inspects)
+    result = inspect_many(calls, now=DAY)
+    assert ([i.transcript for i in result.created], result.already) == ([calls[0]], 1)
+    assert Inspection.objects.filter(transcript=calls[1]).get() == raced[0]
+    assert Finding.objects.filter(inspection__transcript=calls[1]).count() == raced[0].findings.count()

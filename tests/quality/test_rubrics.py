@@ -190,3 +190,64 @@ def test_a_rubric_still_in_draft_does_not_take_conversations(org):
     general, _v, _i = hotline(name="热线通用")
     hotline(name="投诉热线", queues=["complaints"], publish=False)
     assert selectors.rubric_for("phone", "complaints") == general
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "rubric",
+        "rubricversion",
+        "rubricitem",
+        "rule",
+        "transcript",
+        "inspection",
+        "finding",
+        "inspectorscope",
+    ],
+)
+def test_every_quality_model_is_in_the_admin(org, admin_client, model):
+    from kefu.quality.services.inspection import inspect_transcript
+    from tests.quality.core_helpers import transcript
+
+    hotline()
+    inspect_transcript(transcript=transcript(agent=org.agent), now=DAY)
+    assert admin_client.get(f"/admin/quality/{model}/").status_code == 200
+
+
+def test_the_admin_does_not_change_a_published_version(org, admin_client):
+    _rubric, version, _items = hotline()
+    assert admin_client.get(f"/admin/quality/rubricversion/{version.pk}/change/").status_code == 200
+    response = admin_client.post(f"/admin/quality/rubricversion/{version.pk}/change/", {"start_score": "1"})
+    version.refresh_from_db()
+    assert (response.status_code, version.start_score) == (403, 100)
+
+
+def test_the_admin_refuses_an_invalid_rule_naming_the_condition(org, admin_client):
+    _rubric, version, items = hotline(publish=False)
+    response = admin_client.post(
+        "/admin/quality/rule/add/",
+        {
+            "version": version.pk, "item": items["greeting"].pk, "name": "坏规则", "is_active": "on",
+            "condition": '{"all": [{"type": "keywords", "words": ["您好"]}, {"type": "regex", "pattern": "(["}]}',
+        },
+    )  # fmt: skip
+    assert response.status_code == 200  # the form again, with its errors
+    assert "condition.all[1].pattern" in response.content.decode()
+    assert not Rule.objects.filter(name="坏规则").exists()
+
+
+def test_an_agent_may_not_reinspect_a_period(org):
+    from kefu.quality.services.inspection import reinspect_period
+
+    with pytest.raises(PermissionDenied):
+        reinspect_period(start=DAY, end=DAY, by=org.agent)
+
+
+def test_a_negative_position_is_refused_by_field(org):
+    rubric, version, items = hotline(publish=False)
+    with pytest.raises(ValidationError) as caught:
+        rubrics.rubric_update(rubric=rubric, position=-1, by=None)
+    assert codes(caught.value) == {"position": {"out_of_range"}}
+    with pytest.raises(ValidationError) as caught:
+        rubrics.item_update(item=items["greeting"], position=-3, by=None)
+    assert codes(caught.value) == {"position": {"out_of_range"}}

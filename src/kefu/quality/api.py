@@ -138,10 +138,9 @@ def rubric_detail(request, rubric_id: Id):
 @router.patch("/rubrics/{rubric_id}", response=RubricDetailOut, summary="Rename or re-route a rubric")
 def rubric_update(request, rubric_id: Id, payload: RubricPatch):
     user = _manager(request)
-    fields = _payload(payload)
-    if fields.get("is_active", True) is None:
-        del fields["is_active"]  # null is not "deactivate"
-    rubric_services.rubric_update(rubric=get_object_or_404(Rubric, pk=rubric_id), by=user, **fields)
+    rubric_services.rubric_update(
+        rubric=get_object_or_404(Rubric, pk=rubric_id), by=user, **_payload(payload)
+    )
     return selectors.rubric_detail(rubric_id)
 
 

@@ -10,7 +10,7 @@ from kefu.quality.signals import transcript_ready
 def on_transcript_ready(sender, transcript, **kwargs):
     """Enqueue the inspection once the transcript is committed (at once when the sender already
     waited for the commit, as it should)."""
-    from kefu.quality.tasks import inspect
+    from kefu.quality.tasks import inspect_conversation
 
     transcript_id = transcript.pk
-    transaction.on_commit(lambda: inspect(transcript_id))
+    transaction.on_commit(lambda: inspect_conversation(transcript_id))

@@ -7,7 +7,7 @@ from kefu.quality.services.inspection import inspect_transcript
 
 
 @db_task()
-def inspect(transcript_id: int):
+def inspect_conversation(transcript_id: int):
     """Inspect a conversation that has ended (idempotent: a second run finds the inspection made)."""
     transcript = Transcript.objects.filter(pk=transcript_id).first()
     if transcript is None:

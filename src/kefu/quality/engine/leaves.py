@@ -69,13 +69,19 @@ class Leaf:
     def scope(self, ctx: Context):
         return ctx.scope(self.role, self.range)
 
-    def needs_evidence(self, own: frozenset[int] | None) -> frozenset[int] | None:
+    def keyed(self, lits, role: str | None | bool = False) -> frozenset:
+        """Trigger entries (role, literal): the literal said by a sentence of the leaf's role
+        (None: by anyone)."""
+        role = self.role if role is False else role
+        return frozenset((role, lit) for lit in lits)
+
+    def needs_evidence(self, own: frozenset[int] | None) -> frozenset | None:
         """The trigger of a leaf that is true only on evidence inside its scope: its own literals,
         or else the `from` anchors of a between range (no anchor, empty scope, nothing found)."""
         if own is not None:
-            return own
+            return self.keyed(own)
         if self.range[0] == "between":
-            return frozenset(self.range[1])
+            return self.keyed(self.range[1], None)
         return None
 
     def evaluate(self, ctx: Context) -> tuple[bool, list[tuple]]:
@@ -91,21 +97,33 @@ class Keywords(Leaf):
         self.mode = node.get("mode", "any")
         self.k = int(node.get("k") or 1)
         self.names = {lit: lits.words[lit] for lit in self.lits}
-        self.trigger = None if self.mode == "none" else self.needs_evidence(frozenset(self.lits))
+        self.trigger = None if self.mode == "none" else self.needs_evidence(self.lits)
 
     def evaluate(self, ctx):
-        _order, scope = self.scope(ctx)
-        found = ctx.occurrences(self.lits, scope)
-        distinct = {lit for lit, *_ in found}
-        if self.mode == "any":
+        hits = ctx.hits
+        if self.range[0] == "all":
+            role, roles = self.role, ctx.roles
+            found = [
+                (lit, i, s, e)
+                for lit in self.lits
+                for i, s, e in hits.get(lit, ())
+                if role is None or roles[i] == role
+            ]
+        else:
+            scope = self.scope(ctx)[1]
+            found = [(lit, i, s, e) for lit in self.lits for i, s, e in hits.get(lit, ()) if i in scope]
+        mode = self.mode
+        if mode == "any":
             truth = bool(found)
-        elif self.mode == "all":
-            truth = len(distinct) == len(self.lits)
-        elif self.mode == "at_least":
-            truth = len(distinct) >= self.k
-        else:  # none
+        elif mode == "none":
             truth = not found
-        return truth, [(i, a, b, self.names[lit]) for lit, i, a, b in found]
+        else:
+            distinct = len({f[0] for f in found})
+            truth = distinct == len(self.lits) if mode == "all" else distinct >= self.k
+        if not found:
+            return truth, []
+        span, names = ctx.span, self.names
+        return truth, [(i, *span(i, s, e), names[lit]) for lit, i, s, e in found]
 
 
 class Regex(Leaf):
@@ -119,7 +137,7 @@ class Regex(Leaf):
         # A literal normalising to nothing (spaces only) cannot filter: run everywhere.
         if self.lits is not None and len(self.lits) < len({literal_key(w) for w in required}):
             self.lits = None
-        self.trigger = self.needs_evidence(frozenset(self.lits) if self.lits is not None else None)
+        self.trigger = self.needs_evidence(self.lits)
 
     def evaluate(self, ctx):
         order, scope = self.scope(ctx)
@@ -146,6 +164,8 @@ class Similar(Leaf):
             if text:
                 self.examples.append((example, text, lits.similar.add(text), self.bound(len(text), t)))
         self.gated = all(bound > 0 for *_rest, bound in self.examples)
+        if self.gated:
+            lits.similar.roles.add(self.role)
         self.trigger = self.needs_evidence(None)
 
     @staticmethod
@@ -163,38 +183,53 @@ class Similar(Leaf):
             return 0
         return max(0, math.ceil(le * (3 * t - 2) / (2 - t) - 1 - 1e-9))
 
-    def best(self, ctx: Context, i: int, sentence: str):
+    def best(self, ctx: Context, i: int, sentence: str, examples):
         """(score, example, start, end) of the example closest to `sentence` at or above the
         threshold, start/end in `sentence` (None: the whole sentence); None when none is close."""
         best = None
         ls = len(sentence)
         t = self.threshold
-        shared = ctx.shared_pairs(i) if self.gated or any(b for *_r, b in self.examples) else None
-        for example, text, gid, bound in self.examples:
-            if bound and shared.get(gid, 0) < bound:
-                continue
+        cache = ctx.similarity
+        for example, text, gid, _bound in examples:
             le = len(text)
-            if ls <= le:
-                # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
-                if 2 * ls < t * (ls + le):
-                    continue
-                score = fuzz.ratio(sentence, text, score_cutoff=self.cutoff)
-                if score and (best is None or score > best[0]):
-                    best = (score, example, None, None)
-            else:
-                found = fuzz.partial_ratio_alignment(text, sentence, score_cutoff=self.cutoff)
-                if found is not None and found.score and (best is None or found.score > best[0]):
-                    best = (found.score, example, found.dest_start, found.dest_end)
+            if ls <= le and 2 * ls < t * (ls + le):
+                continue  # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
+            found = cache.get((i, gid))
+            if found is None:
+                # Scored once per sentence and example, whatever the threshold of the condition
+                # asking: conditions of a rubric share their example sentences.
+                if ls <= le:
+                    found = (fuzz.ratio(sentence, text), None, None)
+                else:
+                    a = fuzz.partial_ratio_alignment(text, sentence)
+                    found = (a.score, a.dest_start, a.dest_end)
+                cache[(i, gid)] = found
+            score = found[0]
+            if score >= self.cutoff and (best is None or score > best[0]):
+                best = (score, example, found[1], found[2])
         return best
 
+    def candidates(self, ctx: Context):
+        """(sentence, examples worth scoring) for the sentences of the scope."""
+        order, scope = self.scope(ctx)
+        if not self.gated:
+            return [(i, self.examples) for i in order]
+        shared = ctx.example_sentences()
+        chosen: dict[int, list] = {}
+        for example in self.examples:
+            bound = example[3]
+            for i, count in shared.get(example[2], ()):
+                if count >= bound and i in scope:
+                    chosen.setdefault(i, []).append(example)
+        return sorted(chosen.items())
+
     def evaluate(self, ctx):
-        order, _scope = self.scope(ctx)
         evidence = []
-        for i in order:
+        for i, examples in self.candidates(ctx):
             text = ctx.sim_text(i)
             if not text:
                 continue
-            best = self.best(ctx, i, text)
+            best = self.best(ctx, i, text, examples)
             if best is None:
                 continue
             score, example, start, end = best
@@ -215,7 +250,7 @@ class Order(Leaf):
         self.then = lits.add_all(node["then"])
         self.names = {lit: lits.words[lit] for lit in (*self.first, *self.then)}
         smaller = self.first if len(self.first) <= len(self.then) else self.then
-        self.trigger = frozenset(smaller)
+        self.trigger = self.keyed(smaller)
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)
@@ -289,9 +324,9 @@ class Phrases(Leaf):
     def setup(self, node, lits):
         self.kind = node["kind"]
         phrases = lits.phrases.get(self.kind, ())
-        self.lits = lits.add_all(phrases)
+        self.lits = frozenset(lits.add_all(phrases))
         self.names = {lit: lits.words[lit] for lit in self.lits}
-        self.trigger = frozenset(self.lits)
+        self.trigger = self.keyed(self.lits)
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)
@@ -305,7 +340,7 @@ class PoliteYou(Leaf):
     def setup(self, node, lits):
         self.you = lits.add("你")
         self.allowed = lits.add_all(node.get("except", ["你们"]))
-        self.trigger = frozenset((self.you,))
+        self.trigger = self.keyed((self.you,))
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)
@@ -336,7 +371,7 @@ class SlowReply(Leaf):
         self.limit = float(node["seconds"]) * 1000
         self.every = node.get("scope", "first") == "every"
         self.role = "customer"  # the customer's messages wait for the agent's reply
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
     def evaluate(self, ctx):
         order, _scope = self.scope(ctx)
@@ -379,13 +414,14 @@ class Silence(Leaf):
     def setup(self, node, lits):
         self.limit = float(node["seconds"]) * 1000
         self.hold = lits.add_all(node.get("except", DEFAULT_HOLD))
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
-    def evaluate(self, ctx):
-        order, scope = self.scope(ctx)
+    def gaps(self, ctx: Context, order, scope) -> list[tuple[int, float, bool]]:
+        """(sentence before the gap, gap in ms, excused by a hold phrase) for every gap of the
+        scope; shared by the silence conditions with the same scope and hold phrases."""
         sentences = ctx.sentences
         holding = set(ctx.sentences_with(self.hold, scope)) if self.hold else set()
-        evidence = []
+        out = []
         latest = None  # the latest end so far: a short sentence inside a long one ends no silence
         previous = None
         for i in order:
@@ -393,11 +429,23 @@ class Silence(Leaf):
             start, end = _start(s), _end(s)
             if start is None:
                 continue
-            if latest is not None and start - latest > self.limit:
-                if not (sentences[previous].role == "agent" and previous in holding):
-                    evidence.append(whole(ctx, previous, f"silence {(start - latest) / 1000:.1f} s"))
+            if latest is not None and start > latest:
+                out.append(
+                    (previous, start - latest, sentences[previous].role == "agent" and previous in holding)
+                )
             latest = end if latest is None else max(latest, end)
             previous = i
+        return out
+
+    def evaluate(self, ctx):
+        order, scope = self.scope(ctx)
+        gaps = ctx.cached(("gaps", self.role, self.range, self.hold), lambda: self.gaps(ctx, order, scope))
+        limit = self.limit
+        evidence = [
+            whole(ctx, i, f"silence {gap / 1000:.1f} s")
+            for i, gap, excused in gaps
+            if gap > limit and not excused
+        ]
         return bool(evidence), evidence
 
 
@@ -407,7 +455,7 @@ class Interruption(Leaf):
     def setup(self, node, lits):
         self.min_customer = float(node.get("min_customer_ms", 1000))
         self.min_overlap = float(node.get("overlap_ms", 300))
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
     def evaluate(self, ctx):
         order, _scope = self.scope(ctx)
@@ -447,21 +495,26 @@ class Speed(Leaf):
     def setup(self, node, lits):
         self.low = node.get("min")
         self.high = node.get("max")
-        self.trigger = frozenset((TIMED,))
+        self.trigger = self.keyed((TIMED,))
 
-    def evaluate(self, ctx):
-        order, _scope = self.scope(ctx)
-        evidence = []
+    @staticmethod
+    def speeds(ctx: Context, order) -> list[tuple[int, float]]:
+        out = []
         for i in order:
             s = ctx.sentences[i]
             if s.start_ms is None or s.end_ms is None or s.end_ms <= s.start_ms:
                 continue
             chars = len(ctx.sim_text(i))
-            if not chars:
-                continue
-            cpm = chars * 60000 / (s.end_ms - s.start_ms)
-            if (self.low is not None and cpm < self.low) or (self.high is not None and cpm > self.high):
-                evidence.append(whole(ctx, i, f"{cpm:.0f} chars/min"))
+            if chars:
+                out.append((i, chars * 60000 / (s.end_ms - s.start_ms)))
+        return out
+
+    def evaluate(self, ctx):
+        order, _scope = self.scope(ctx)
+        speeds = ctx.cached(("speed", self.role, self.range), lambda: self.speeds(ctx, order))
+        low = self.low if self.low is not None else float("-inf")
+        high = self.high if self.high is not None else float("inf")
+        evidence = [whole(ctx, i, f"{cpm:.0f} chars/min") for i, cpm in speeds if cpm < low or cpm > high]
         return bool(evidence), evidence
 
 
@@ -472,7 +525,7 @@ class Emotion(Leaf):
         self.words = lits.add_all(node.get("words") or DEFAULT_NEGATIVE)
         self.negations = lits.add_all(node.get("negations", DEFAULT_NEGATIONS))
         self.names = {lit: lits.words[lit] for lit in self.words}
-        self.trigger = self.needs_evidence(frozenset(self.words))
+        self.trigger = self.needs_evidence(self.words)
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)

@@ -58,8 +58,44 @@ def similarity_text(text: str) -> str:
     return (text or "").translate(_SIM)
 
 
+class _CountTable(dict):
+    """str.translate table: a character → one digit, how many symbols `table` makes of it
+    ("x" for nine or more), so a text's shape is read in one C-level pass."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, code: int) -> str:
+        n = len(self.table[code])
+        value = self[code] = str(n) if n < 9 else "x"
+        return value
+
+
+_SIM_COUNTS = _CountTable(_SIM)
+
+
+@cache
+def _key_counts() -> _CountTable:
+    return _CountTable(_phrases()._TABLE)
+
+
+def key_shape(text: str) -> int:
+    """2 when every character of `text` is spelt as two automaton symbols (Chinese text), 1 when
+    every one is a single symbol, 0 otherwise (positions then need a table)."""
+    counts = text.translate(_key_counts())
+    if counts == "2" * len(text):
+        return 2
+    return 1 if counts == "1" * len(text) else 0
+
+
 def similarity_origins(text: str) -> list[int]:
     """For each character of similarity_text(text), the position in `text` it came from."""
+    counts = text.translate(_SIM_COUNTS)
+    if counts == "1" * len(text):
+        return list(range(len(text)))
+    if not counts or max(counts) <= "1":  # each character kept as one or dropped (punctuation)
+        return [i for i, c in enumerate(counts) if c == "1"]
     origin: list[int] = []
     for i, ch in enumerate(text):
         origin.extend([i] * len(_SIM[ord(ch)]))
@@ -76,6 +112,7 @@ class SimilarIndex:
         self.ids: dict[str, int] = {}  # example's similarity text → id
         self.pairs: dict[str, int] = {}  # bigram key → id
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
+        self.roles: set[str | None] = set()  # whose sentences prefiltered conditions look at
         self.automaton = None
 
     def add(self, text: str) -> int:
@@ -166,13 +203,13 @@ class Context:
 
     __slots__ = (
         "sentences", "roles", "keys", "hits", "present", "literals", "_origins", "_sim", "_shared", "_scopes",
-        "_cache", "timed",
+        "_cache", "timed", "similarity",
     )  # fmt: skip
 
     def __init__(self, sentences, literals: Literals):
         self.sentences = sentences
         self.literals = literals
-        self._shared: dict[int, dict[int, int]] = {}
+        self._shared: dict[int, list[tuple[int, int]]] | None = None
         self.roles = [s.role for s in sentences]
         hits: dict[int, list[tuple[int, int, int]]] = {}
         automaton = literals.automaton
@@ -192,32 +229,36 @@ class Context:
                         found.append((i, end - length + 1, end + 1))
         self.keys = keys
         self.hits = hits
-        self.present = set(hits)
+        # (role, literal) for every literal said, and (None, literal): what the rules' triggers
+        # are made of. TIMED stands for "a sentence of that role has timings".
+        roles = self.roles
+        present = set()
+        for lit, found in hits.items():
+            present.add((None, lit))
+            for i, _s, _e in found:
+                present.add((roles[i], lit))
         self.timed = False
-        for s in sentences:
-            if s.start_ms is not None:
+        for i, s in enumerate(sentences):
+            if s.start_ms is not None or s.end_ms is not None:
                 self.timed = True
-                self.present.add(TIMED)
-                break
+                present.add((roles[i], TIMED))
+                present.add((None, TIMED))
+        self.present = present
         self._origins: dict[int, list[int] | int] = {}
         self._sim: dict[int, str] = {}
         self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
+        self.similarity: dict[tuple[int, int], tuple] = {}  # (sentence, example) → score, span
 
     # --- positions ---------------------------------------------------------------------------
     def span(self, i: int, start: int, end: int) -> tuple[int, int]:
         """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
         origin = self._origins.get(i)
         if origin is None:
-            text, key = self.sentences[i].text, self.keys[i]
+            text = self.sentences[i].text
             # Common cases without a table: every character spelt as two symbols (Chinese text
             # only) or as one (ASCII only).
-            if len(key) == 2 * len(text) and all(len(_phrases()._TABLE[ord(c)]) == 2 for c in text):
-                origin = 2
-            elif len(key) == len(text) and all(len(_phrases()._TABLE[ord(c)]) == 1 for c in text):
-                origin = 1
-            else:
-                origin = _phrases()._origins(text)
+            origin = key_shape(text) or _phrases()._origins(text)
             self._origins[i] = origin
         if origin == 2:
             return start >> 1, ((end - 1) >> 1) + 1
@@ -231,10 +272,23 @@ class Context:
             text = self._sim[i] = similarity_text(self.sentences[i].text)
         return text
 
-    def shared_pairs(self, i: int) -> dict[int, int]:
-        found = self._shared.get(i)
+    def example_sentences(self) -> dict[int, list[tuple[int, int]]]:
+        """Example id → [(sentence, bigram positions shared)] over the sentences of the roles
+        similarity conditions look at; computed once per conversation."""
+        found = self._shared
         if found is None:
-            found = self._shared[i] = self.literals.similar.shared(self.sim_text(i))
+            found = self._shared = {}
+            index = self.literals.similar
+            roles = None if None in index.roles else index.roles
+            for i, role in enumerate(self.roles):
+                if roles is not None and role not in roles:
+                    continue
+                for gid, count in index.shared(self.sim_text(i)).items():
+                    entry = found.get(gid)
+                    if entry is None:
+                        found[gid] = [(i, count)]
+                    else:
+                        entry.append((i, count))
         return found
 
     # --- literal hits ------------------------------------------------------------------------
@@ -242,20 +296,29 @@ class Context:
         """(literal, sentence, start, end) of every hit of `lits` in `scope` (None: everywhere),
         positions in the sentence's text."""
         out = []
-        for lit in lits:
-            for i, s, e in self.hits.get(lit, ()):
+        for lit, found in self._hits_of(lits):
+            for i, s, e in found:
                 if scope is None or i in scope:
                     a, b = self.span(i, s, e)
                     out.append((lit, i, a, b))
         return out
 
+    def _hits_of(self, lits):
+        """(literal, hits) for the literals of `lits` that occur: a long list (a phrase list of
+        2,000) is matched against the few literals the conversation has, not the other way round."""
+        hits = self.hits
+        if len(lits) > 8 and len(lits) > len(hits):
+            members = lits if isinstance(lits, frozenset | set) else frozenset(lits)
+            return [(lit, found) for lit, found in hits.items() if lit in members]
+        return [(lit, hits[lit]) for lit in lits if lit in hits]
+
     def sentences_with(self, lits, scope: frozenset[int] | None) -> list[int]:
-        found = set()
-        for lit in lits:
-            for i, _s, _e in self.hits.get(lit, ()):
+        chosen = set()
+        for _lit, found in self._hits_of(lits):
+            for i, _s, _e in found:
                 if scope is None or i in scope:
-                    found.add(i)
-        return sorted(found)
+                    chosen.add(i)
+        return sorted(chosen)
 
     # --- scopes ------------------------------------------------------------------------------
     def scope(self, role: str | None, rng: tuple) -> tuple[tuple[int, ...], frozenset[int]]:

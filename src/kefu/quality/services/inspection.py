@@ -193,15 +193,25 @@ def inspect_transcript(*, transcript: Transcript, now=None) -> Inspection | None
     if existing is not None:
         return existing
     outcome = evaluate(compiled_version(version), transcript)
+    inspection, _created, _superseded = _store(transcript, version, outcome, now)
+    return inspection
+
+
+def _store(
+    transcript: Transcript, version: RubricVersion, outcome: Outcome, now
+) -> tuple[Inspection, bool, int]:
+    """Store one inspection and its findings, marking older ones superseded: (the inspection, whether
+    it was made here, how many were superseded). Another worker's inspection of the same transcript
+    and version is returned as it is."""
     try:
         with transaction.atomic():
             inspection = _inspection_row(transcript, version, outcome, now)
             inspection.save()
             Finding.objects.bulk_create(Finding(inspection=inspection, **row) for row in outcome.findings)
-            _supersede([transcript.pk], version)
+            superseded = _supersede([transcript.pk], version)
     except IntegrityError:  # inspected meanwhile by another worker (the same transcript sent twice)
-        return Inspection.objects.get(transcript=transcript, version=version)
-    return inspection
+        return Inspection.objects.get(transcript=transcript, version=version), False, 0
+    return inspection, True, superseded
 
 
 @dataclass
@@ -266,18 +276,13 @@ def _inspect_chunk(chunk, *, routes, rubric, now, result: BatchResult) -> None:
                 result.superseded += _supersede([t.pk for t in todo], version)
             result.created.extend(rows)
         except IntegrityError:  # another worker got some of them first: one by one, each idempotent
-            for transcript in todo:
-                before = Inspection.objects.filter(transcript=transcript, version=version).exists()
-                superseded = Inspection.objects.filter(transcript=transcript, superseded=False).exclude(
-                    version=version
-                )
-                count = superseded.count()
-                inspection = inspect_transcript(transcript=transcript, now=now)
-                if before or inspection is None:
-                    result.already += 1
-                else:
+            for transcript, outcome in zip(todo, outcomes, strict=True):
+                inspection, created, superseded = _store(transcript, version, outcome, now)
+                if created:
                     result.created.append(inspection)
-                    result.superseded += count
+                    result.superseded += superseded
+                else:
+                    result.already += 1
 
 
 def reinspect_period(*, start, end, rubric: Rubric | None = None, by, now=None) -> dict:

@@ -85,8 +85,16 @@ def _clean_rubric(errors: dict, *, name=_UNSET, channels=_UNSET, queues=_UNSET, 
             errors["queues"] = [FieldError(_("At most 80 characters."), FieldCode.TOO_LONG)]
         out["queues"] = queues
     if position is not _UNSET:
-        out["position"] = int(position or 0)
+        out["position"] = _position(errors, position)
     return out
+
+
+def _position(errors: dict, value) -> int:
+    """A place in a list: a whole number from 0."""
+    if isinstance(value, bool) or not isinstance(value, int | type(None)) or (value or 0) < 0:
+        errors["position"] = [FieldError(_("Must be a whole number from 0."), FieldCode.OUT_OF_RANGE)]
+        return 0
+    return value or 0
 
 
 @transaction.atomic
@@ -300,7 +308,7 @@ def _clean_item(errors: dict, version: RubricVersion, item: RubricItem | None, *
     if "per_occurrence" in given:
         out["per_occurrence"] = bool(given["per_occurrence"])
     if "position" in given:
-        out["position"] = int(given["position"] or 0)
+        out["position"] = _position(errors, given["position"])
     return out
 
 
