@@ -16,6 +16,9 @@ from kefu.intake.chat.models import ChatSession
 from kefu.knowledge.models import Case, PhraseRule, Script
 from kefu.knowledge.phrases import check_text
 from kefu.notify.models import Notification
+from kefu.quality.models import Finding, Inspection, Rubric, Transcript
+from kefu.quality.permissions import scope_filter
+from kefu.quality.selectors import current_version
 from kefu.tickets.models import Escalation, SlaClock, Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +117,58 @@ def test_each_work_order_has_a_category_that_fits_it(demo):
         assert any(w in ticket.title + ticket.content for w in words), (ticket.title, ticket.category.name)
         checked += 1
     assert checked >= 110
+
+
+def test_the_demo_has_rubrics_from_the_service_standard_and_inspected_conversations(demo):
+    rubrics = {r.name.split(" · ")[1]: r for r in Rubric.objects.all()}
+    assert set(rubrics) == {"Hotline", "Chat", "Complaint callback"}
+    assert all(current_version(r) is not None for r in rubrics.values())
+    hotline = current_version(rubrics["Hotline"])
+    codes = set(hotline.items.values_list("code", flat=True))
+    assert {"greeting", "farewell", "polite_words", "polite_you", "fillers", "openers", "tone", "interruption",
+            "speed", "silence", "customer_emotion", "repetition"} <= codes  # fmt: skip
+    # Every hotline rule finds something in the demo's conversations, so each can be seen at work.
+    assert (
+        set(Finding.objects.filter(inspection__version=hotline).values_list("item__code", flat=True)) == codes
+    )
+
+    inspections = Inspection.objects.all()
+    assert 30 <= inspections.count() <= 60
+    assert {"phone", "chat"} <= set(inspections.values_list("channel", flat=True))
+    assert inspections.filter(auto_score__gte=95).exists() and inspections.filter(auto_score__lt=70).exists()
+    assert inspections.filter(worst_severity="fatal", auto_score=hotline.floor_score).exists()
+    assert all(i.conversation_at <= NOW for i in inspections)
+    assert NOW - inspections.order_by("conversation_at").first().conversation_at > timedelta(days=14)
+    assert set(inspections.values_list("agent__username", flat=True)) == {
+        "agent",
+        "agent2",
+        "agent3",
+        "agent4",
+    }
+    assert Transcript.objects.filter(sentences__0__text__startswith="Hello").exists()  # a few in English
+    rude = Finding.objects.filter(
+        inspection__version=hotline, item__code="tone", quote__contains="你听不懂吗"
+    ).first()
+    assert (
+        rude.sentence is not None and rude.inspection.transcript.sentences[rude.sentence]["role"] == "agent"
+    )
+
+
+def test_the_demo_spares_a_silence_after_please_wait(demo):
+    held = Transcript.objects.filter(sentences__4__text="请稍等，我马上为您查询。", channel="phone")
+    assert held.exists()
+    assert not Finding.objects.filter(inspection__transcript__in=held, item__code="silence").exists()
+
+
+def test_the_demo_inspector_has_a_review_queue_and_an_appeal_is_pending(demo):
+    qa = User.objects.get(username="qa")
+    mine = Inspection.objects.filter(scope_filter(qa))
+    assert mine.filter(state=Inspection.State.SAMPLED).count() >= 3
+    appealed = Inspection.objects.get(state=Inspection.State.APPEALED)
+    assert appealed.reviewer == qa and appealed.final_score is not None
+    assert (
+        appealed.findings.filter(status="rejected").exists()
+        and appealed.findings.filter(status="confirmed").exists()
+    )
+    agent = appealed.agent
+    assert set(Inspection.objects.filter(scope_filter(agent)).values_list("agent", flat=True)) == {agent.pk}

@@ -13,7 +13,9 @@ first start (tests/demo checks each):
   callbacks and survey answers replayed in time order, today's callbacks waiting in the queue;
 * the service standard (kefu.demo.standard): phrase rules, scripts with variables, a case library;
 * calls and chats (kefu.demo.contacts): a month of the hotline's call log, imported, each phone work
-  order linked to its call, and finished live chats.
+  order linked to its call, and finished live chats;
+* quality inspection (kefu.demo.quality): hotline, chat and callback rubrics from the service
+  standard, inspected conversations with scores and findings, a review queue and an appeal.
 
 Everything is made through the same services staff use, with `now` moved into the past, so every
 timeline, clock, escalation and figure is real. Loading refuses to run twice (staff already exist).
@@ -40,6 +42,7 @@ from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
 from kefu.demo.contacts import agent_lines_load, chats_load, hotline_calls_load, mobile_number
+from kefu.demo.quality import quality_demo_load
 from kefu.demo.standard import service_standard_load
 from kefu.intake.chat.demo import chat_demo_load
 from kefu.tickets.models import (
@@ -766,6 +769,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     care_plan_load(team=AgentGroup.objects.get(name="回访组"))
     callback_plans_generate(now=now)
     chat_demo_load()
+    quality = quality_demo_load(people=people, rng=rng, now=now)
     return {
         "skipped": False,
         "tickets": made,
@@ -773,6 +777,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         **swept,
         **history,
         "calls": calls,
+        "inspections": quality["inspections"],
     }
 
 

@@ -46,6 +46,7 @@ PHRASE_RULES = [
     (D, "我晕", "", "口头语 · Filler"),
     (D, "天啊", "", "口头语 · Filler"),
     (D, "真是的", "", "口头语 · Filler"),
+    (D, "怎么这样", "", "口头语 · Filler"),
     (D, "搞什么", "", "口头语 · Filler"),
     (D, "啊", "", "开口语：不以“啊”开头或结尾 · Opener or tag to avoid"),
     (D, "嗯", "好的", "开口语：用“好的”代替“嗯” · Opener: say 好的"),

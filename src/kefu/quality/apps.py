@@ -9,5 +9,5 @@ class QualityConfig(AppConfig):
     label = "quality"
     verbose_name = _("Quality inspection")
 
-    def ready(self):
-        from kefu.quality import receivers  # noqa: F401
+    def ready(self) -> None:
+        from kefu.quality import live_alerts, receivers  # noqa: F401 - connects the receivers
