@@ -24,11 +24,10 @@ pending.
 
 import random
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.utils import timezone
 
-from kefu.quality.models import Finding, Inspection, InspectorScope, RubricVersion, Severity, Transcript
+from kefu.quality.models import Inspection, InspectorScope, RubricVersion, Severity, Transcript
 from kefu.quality.services import rubrics, rules
 from kefu.quality.services.inspection import inspect_transcript
 
@@ -487,40 +486,42 @@ def quality_demo_load(*, people: dict, rng: random.Random, now: datetime) -> dic
 
 
 def _review_queue(inspections: list[Inspection], *, qa, now: datetime) -> None:
-    """The worst conversations wait for review; the oldest few bad ones are reviewed (scores
-    confirmed, one finding rejected), and one of those is under appeal."""
-    bad = sorted(
-        (
-            i
-            for i in inspections
-            if i.worst_severity in (Severity.SEVERE, Severity.FATAL) or i.auto_score < 80
+    """Through the same services people use: two sampling plans pick the conversations to review
+    (every severe or fatal finding; two at random per agent and week); the inspector reviews the
+    three oldest picked (one finding rejected), and the agent of the first appeals, so a newcomer
+    sees a review queue, reviewed scores beside automatic ones, and an appeal waiting for a decision."""
+    from kefu.quality.models import SamplingPlan
+    from kefu.quality.services import reviews, sampling
+
+    plans = [
+        sampling.sampling_plan_save(
+            by=qa, name="严重问题全检 · Every severe finding", kind=SamplingPlan.Kind.SEVERE
         ),
-        key=lambda i: i.conversation_at,
-    )
-    reviewed, waiting = bad[:3], bad[3:]
-    for inspection in waiting:
-        inspection.state = Inspection.State.SAMPLED
-        inspection.save(update_fields=["state"])
-    for n, inspection in enumerate(reviewed):
-        findings = list(inspection.findings.all())
-        for finding in findings:
-            finding.status = Finding.Status.CONFIRMED
-            finding.by = qa
-        if len(findings) > 1 and n == 0:
-            findings[-1].status = Finding.Status.REJECTED
-            findings[-1].comment = "录音中顾客情绪平稳，不计 · The customer was calm on the recording."
-        Finding.objects.bulk_update(findings, ["status", "by", "comment"])
-        kept = sum((f.points for f in findings if f.status == Finding.Status.CONFIRMED), Decimal(0))
-        version = inspection.version
-        fatal = any(f.severity == Severity.FATAL and f.status == Finding.Status.CONFIRMED for f in findings)
-        final = (
-            version.floor_score
-            if fatal
-            else min(max(version.start_score + kept, version.floor_score), version.ceiling_score)
-        )
-        inspection.state = Inspection.State.APPEALED if n == 0 else Inspection.State.REVIEWED
-        inspection.reviewer = qa
-        inspection.reviewed_at = min(inspection.inspected_at + timedelta(days=1), now)
-        inspection.final_score = final
-        inspection.review_comment = "已复核，请加强服务用语 · Reviewed: mind the service wording."
-        inspection.save(update_fields=["state", "reviewer", "reviewed_at", "final_score", "review_comment"])
+        sampling.sampling_plan_save(
+            by=qa, name="每人每周随机两条 · Two a week per agent", kind=SamplingPlan.Kind.RANDOM, count=2
+        ),
+    ]
+    picked: list[int] = []
+    for plan in plans:
+        picked += sampling.sampling_plan_run(plan=plan, now=now, rng=random.Random(20261202))
+    by_pk = {i.pk: i for i in inspections}
+    oldest = sorted((by_pk[pk] for pk in picked if pk in by_pk), key=lambda i: i.conversation_at)[:3]
+    for n, inspection in enumerate(oldest):
+        at = min(inspection.inspected_at + timedelta(hours=20), now - timedelta(minutes=30))
+        reviews.review_claim(inspection=inspection, by=qa, now=at)
+        findings = list(inspection.findings.filter(source="auto").order_by("pk"))
+        for k, finding in enumerate(findings):
+            reject = n == 0 and k == len(findings) - 1 and len(findings) > 1
+            reviews.finding_review(
+                inspection=inspection, finding_id=finding.pk, by=qa, confirm=not reject, now=at,
+                comment="录音中顾客情绪平稳，不计 · The customer was calm on the recording." if reject else "",
+            )  # fmt: skip
+        reviews.review_submit(
+            inspection=inspection, by=qa, now=at,
+            comment="已复核，请加强服务用语 · Reviewed: mind the service wording.",
+        )  # fmt: skip
+        if n == 0 and inspection.agent is not None:
+            reviews.appeal_file(
+                inspection=inspection, by=inspection.agent, now=at + timedelta(minutes=20),
+                reason="顾客当时在嘈杂环境，我重复确认是为了核对地址 · The line was noisy; I repeated to confirm the address.",
+            )  # fmt: skip
