@@ -8,3 +8,6 @@ class QualityConfig(AppConfig):
     name = "kefu.quality"
     label = "quality"
     verbose_name = _("Quality inspection")
+
+    def ready(self):
+        from kefu.quality import receivers  # noqa: F401
