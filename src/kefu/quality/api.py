@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.responses import Status as HttpStatus
 
 from kefu.accounts.api import user_of
 from kefu.core.errors import ErrorCode, error_body
@@ -87,10 +88,8 @@ def transcripts_post(request: HttpRequest):
         message = _("No transcript stored. Please correct: %(fields)s") % {"fields": ", ".join(errors)}
         body = error_body(ErrorCode.VALIDATION, message, errors)
         body["items"] = items
-        return 422, body
-    return 200, {
-        "created": counts["created"],
-        "existing": counts["existing"],
-        "failed": counts["error"],
-        "items": items,
-    }
+        return HttpStatus(422, body)
+    return HttpStatus(
+        200,
+        {"created": counts["created"], "existing": counts["existing"], "failed": counts["error"], "items": items},
+    )
