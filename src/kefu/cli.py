@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="0",
         help="vendor results: the channel or speaker id of the agent, unless an item says (default: 0)",
     )
-    transcripts.add_argument("--quiet-errors", action="store_true", help="print only the count of refused items")
+    transcripts.add_argument(
+        "--quiet-errors", action="store_true", help="print only the count of refused items"
+    )
     ingest = commands.add_parser("ingest-mail", help="receive one mail from stdin (MTA pipe) or poll IMAP")
     ingest.add_argument("--imap", action="store_true", help="poll every enabled mailbox once instead")
     ingest.add_argument(

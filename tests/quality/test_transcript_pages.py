@@ -166,7 +166,13 @@ def test_the_list_shows_an_agent_only_their_own(org):
 
 def test_the_list_filters_by_channel_agent_and_date(org):
     a = transcript(org)
-    b = transcript(org, call_external_id="c2", source_key="phone:c2", agent=org.agent2, started_at=datetime(2026, 11, 25, 2, tzinfo=UTC))
+    b = transcript(
+        org,
+        call_external_id="c2",
+        source_key="phone:c2",
+        agent=org.agent2,
+        started_at=datetime(2026, 11, 25, 2, tzinfo=UTC),
+    )
     c = transcript(org, channel="chat", call_external_id="", source_key="chat:1")
     lead = client_for(org.supervisor)
 

@@ -15,8 +15,20 @@ def kefu_item(**overrides):
         "recording_url": "https://pbx.example.com/rec/1732240200.42.wav",
         "started_at": "2026-11-22T09:30:00+08:00",
         "sentences": [
-            {"role": "agent", "speaker": "8001", "text": "您好，很高兴为您服务", "start_ms": 0, "end_ms": 1800},
-            {"role": "customer", "speaker": "张女士", "text": "我的快递还没到", "start_ms": 2100, "end_ms": 3900},
+            {
+                "role": "agent",
+                "speaker": "8001",
+                "text": "您好，很高兴为您服务",
+                "start_ms": 0,
+                "end_ms": 1800,
+            },
+            {
+                "role": "customer",
+                "speaker": "张女士",
+                "text": "我的快递还没到",
+                "start_ms": 2100,
+                "end_ms": 3900,
+            },
         ],
     }
     item.update(overrides)
@@ -44,7 +56,12 @@ def test_a_json_array_is_one_item_per_element():
 
 def test_json_lines_keep_the_good_lines_and_name_the_bad_ones_line_and_column():
     text = "\n".join(
-        [json.dumps(kefu_item(call_id="a")), '{"call_id": "b", "sentences": [}', "", json.dumps(kefu_item(call_id="c"))]
+        [
+            json.dumps(kefu_item(call_id="a")),
+            '{"call_id": "b", "sentences": [}',
+            "",
+            json.dumps(kefu_item(call_id="c")),
+        ]
     )
     entries = asr.read_document(text)
     assert [e.data["call_id"] for e in entries if not e.error] == ["a", "c"]
@@ -106,13 +123,17 @@ def test_recording_url_must_be_http():
 
 
 def test_empty_sentences_are_dropped_and_counted():
-    sentences = kefu_item()["sentences"] + [{"role": "customer", "text": "  ", "start_ms": 4000, "end_ms": 4100}]
+    sentences = kefu_item()["sentences"] + [
+        {"role": "customer", "text": "  ", "start_ms": 4000, "end_ms": 4100}
+    ]
     item = asr.normalize(kefu_item(sentences=sentences))
     assert item.dropped == 1 and len(item.sentences) == 2
 
 
 def test_a_transcript_with_no_text_left_is_refused():
-    errors = errors_of(kefu_item(sentences=[{"role": "agent", "text": ""}, {"role": "customer", "text": " "}]))
+    errors = errors_of(
+        kefu_item(sentences=[{"role": "agent", "text": ""}, {"role": "customer", "text": " "}])
+    )
     assert list(errors) == ["sentences"]
 
 
@@ -122,7 +143,8 @@ def test_no_sentences_at_all_is_refused():
 
 def test_end_before_start_names_the_sentence_and_field():
     sentences = [
-        {"role": "agent", "text": f"第{i}句", "start_ms": i * 1000, "end_ms": i * 1000 + 500} for i in range(5)
+        {"role": "agent", "text": f"第{i}句", "start_ms": i * 1000, "end_ms": i * 1000 + 500}
+        for i in range(5)
     ]
     sentences[3]["end_ms"] = 2500
     errors = errors_of(kefu_item(sentences=sentences))

@@ -70,7 +70,9 @@ def test_a_transcript_is_stored_and_announced_after_commit(org, ready, django_ca
     assert ready == [transcript.pk]
 
 
-def test_a_transcript_sent_twice_is_stored_once_and_the_answer_says_it_exists(org, ready, django_capture_on_commit_callbacks):
+def test_a_transcript_sent_twice_is_stored_once_and_the_answer_says_it_exists(
+    org, ready, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = transcript_ingest(data=kefu_item(), by=org.qa)
         second = transcript_ingest(data=kefu_item(queue="other"), by=org.qa)
@@ -101,7 +103,9 @@ def test_agents_may_not_send_transcripts(org):
 
 def test_a_known_call_is_linked_at_once_and_fills_what_the_transcript_lacks(org):
     customer = CustomerFactory()
-    known = call("1732240200.42", agent=org.agent2, customer=customer, recording_url="https://pbx.example.com/r.wav")
+    known = call(
+        "1732240200.42", agent=org.agent2, customer=customer, recording_url="https://pbx.example.com/r.wav"
+    )
     item = kefu_item(agent="", queue="", recording_url="")
     del item["started_at"]
     outcome = transcript_ingest(data=item, by=org.qa)
@@ -145,7 +149,9 @@ def test_the_cti_hang_up_fills_the_recording_of_a_linked_transcript(org):
 
 def test_an_imported_queue_log_call_links_the_waiting_transcript(org, tmp_path):
     AgentLine.objects.create(user=org.agent, extension="1001")
-    transcript = transcript_ingest(data=kefu_item(call_id="1764550800.1", agent="", queue=""), by=org.qa).transcript
+    transcript = transcript_ingest(
+        data=kefu_item(call_id="1764550800.1", agent="", queue=""), by=org.qa
+    ).transcript
     t = 1764550800
     path = tmp_path / "queue_log"
     path.write_text(
@@ -234,9 +240,13 @@ def test_api_all_failing_list_prefixes_the_item(org):
 
 def test_api_malformed_json_is_422_naming_line_and_column(org):
     api = token_client(org.qa)
-    response = api.client.post("/api/quality/transcripts", '{"call_id": "a",\n "sentences": [}', content_type="application/json")
+    response = api.client.post(
+        "/api/quality/transcripts", '{"call_id": "a",\n "sentences": [}', content_type="application/json"
+    )
     assert response.status_code == 422
-    assert "line 2" in response.json()["message"] or "line 2" in json.dumps(response.json(), ensure_ascii=False)
+    assert "line 2" in response.json()["message"] or "line 2" in json.dumps(
+        response.json(), ensure_ascii=False
+    )
 
 
 def test_api_refuses_agents_with_403(org):
@@ -262,7 +272,14 @@ def test_import_transcripts_reports_per_file_and_keeps_good_lines(org, tmp_path,
     empty = kefu_item(call_id="b")
     empty["sentences"].append({"role": "customer", "text": "", "start_ms": 5000, "end_ms": 5100})
     good.write_text(
-        "\n".join([json.dumps(kefu_item(call_id="a")), "{broken", json.dumps(empty), json.dumps(kefu_item(call_id="a"))]),
+        "\n".join(
+            [
+                json.dumps(kefu_item(call_id="a")),
+                "{broken",
+                json.dumps(empty),
+                json.dumps(kefu_item(call_id="a")),
+            ]
+        ),
         encoding="utf-8",
     )
     assert main(["import-transcripts", str(good)]) == 0

@@ -42,7 +42,9 @@ def chat_with_lines(org):
     chat.chat_post_line(session=session, sender="customer", text="快递三天没到", now=T0 + 2 * S)
     chat.chat_dispatch(now=T0 + 3 * S)
     session = chat.chat_accept(session=session, by=org.agent, now=T0 + 5 * S)
-    chat.chat_post_line(session=session, sender="agent", text="您好，我帮您查一下", by=org.agent, now=T0 + 10 * S)
+    chat.chat_post_line(
+        session=session, sender="agent", text="您好，我帮您查一下", by=org.agent, now=T0 + 10 * S
+    )
     chat.chat_post_line(session=session, sender="customer", text="好的，谢谢", now=T0 + 20 * S)
     return session
 
@@ -55,7 +57,9 @@ def test_an_ended_chat_becomes_a_transcript_and_is_announced(org, ready, django_
     with django_capture_on_commit_callbacks(execute=True):
         chat.chat_end(session=session, by=org.agent, now=T0 + 30 * S)
     transcript = Transcript.objects.get(chat_session=session)
-    assert transcript.channel == "chat" and transcript.agent == org.agent and transcript.ticket == session.ticket
+    assert (
+        transcript.channel == "chat" and transcript.agent == org.agent and transcript.ticket == session.ticket
+    )
     said = [(s["role"], s["text"], s["start_ms"]) for s in transcript.sentences if s["role"] != "system"]
     assert said == [
         ("customer", "快递三天没到", 2000),
@@ -71,7 +75,9 @@ def test_an_ended_chat_becomes_a_transcript_and_is_announced(org, ready, django_
 def test_internal_chat_lines_stay_out_of_the_transcript(org, django_capture_on_commit_callbacks):
     session = chat_with_lines(org)
     online(org.agent2)
-    session = chat.chat_transfer(session=session, by=org.agent, to=org.agent2, note="内部备注：老客户", now=T0 + 25 * S)
+    session = chat.chat_transfer(
+        session=session, by=org.agent, to=org.agent2, note="内部备注：老客户", now=T0 + 25 * S
+    )
     with django_capture_on_commit_callbacks(execute=True):
         chat.chat_end(session=session, by=org.agent2, now=T0 + 30 * S)
     texts = " ".join(s["text"] for s in Transcript.objects.get().sentences)
@@ -98,14 +104,21 @@ def test_ending_a_chat_twice_makes_one_transcript(org, django_capture_on_commit_
 
 def mail_ticket(org):
     ticket = new_ticket(
-        org, ticket_type="consultation", channel="email", customer_email="zhang@example.com", customer_phone=""
+        org,
+        ticket_type="consultation",
+        channel="email",
+        customer_email="zhang@example.com",
+        customer_phone="",
     )
     message_receive(
         ticket=ticket, channel="email", body_text="你好，我的订单 1234 一直没发货。", author_name="张女士",
         address="zhang@example.com", now=MONDAY_9,
     )  # fmt: skip
     message_reply(
-        ticket=ticket, by=org.agent, body_text="您好，已为您催促仓库，今天发出。", now=MONDAY_9 + timedelta(hours=1)
+        ticket=ticket,
+        by=org.agent,
+        body_text="您好，已为您催促仓库，今天发出。",
+        now=MONDAY_9 + timedelta(hours=1),
     )
     message_receive(
         ticket=ticket, channel="email",

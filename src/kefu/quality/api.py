@@ -91,5 +91,10 @@ def transcripts_post(request: HttpRequest):
         return HttpStatus(422, body)
     return HttpStatus(
         200,
-        {"created": counts["created"], "existing": counts["existing"], "failed": counts["error"], "items": items},
+        {
+            "created": counts["created"],
+            "existing": counts["existing"],
+            "failed": counts["error"],
+            "items": items,
+        },
     )

@@ -231,7 +231,9 @@ def _text_field(item: dict, name: str, errors: _Errors, *, max_length: int, requ
         return ""
     value = str(value).strip()
     if len(value) > max_length:
-        errors.add(name, _("At most %(max_length)s characters.") % {"max_length": max_length}, FieldCode.TOO_LONG)
+        errors.add(
+            name, _("At most %(max_length)s characters.") % {"max_length": max_length}, FieldCode.TOO_LONG
+        )
         return ""
     if "\x00" in value:
         errors.add(name, _("NUL characters are not allowed."))
@@ -253,7 +255,9 @@ def _moment(item: dict, errors: _Errors) -> datetime | None:
         errors.add("started_at", moment, FieldCode.WRONG_TYPE)
         return None
     if parsed.tzinfo is None:
-        errors.add("started_at", _("Give the time with its offset (Z or +08:00)."), FieldCode.TIMEZONE_REQUIRED)
+        errors.add(
+            "started_at", _("Give the time with its offset (Z or +08:00)."), FieldCode.TIMEZONE_REQUIRED
+        )
         return None
     return parsed
 
@@ -282,7 +286,9 @@ def _ms(raw, name: str, errors: _Errors) -> int | None:
 
 def _agent_channel(value, errors: _Errors) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, str)) or str(value).strip() == "":
-        errors.add("agent_channel", _("Give the channel or speaker id of the agent, e.g. 0."), FieldCode.WRONG_TYPE)
+        errors.add(
+            "agent_channel", _("Give the channel or speaker id of the agent, e.g. 0."), FieldCode.WRONG_TYPE
+        )
         return "0"
     return str(value).strip()
 
@@ -301,7 +307,8 @@ def normalize(item, *, agent_channel: int | str = 0) -> Normalized:
     fmt = item.get("format") or detect_format(item)
     if fmt not in FORMATS:
         message = (
-            _("Unknown format %(format)r: use one of %(formats)s.") % {"format": fmt, "formats": ", ".join(FORMATS)}
+            _("Unknown format %(format)r: use one of %(formats)s.")
+            % {"format": fmt, "formats": ", ".join(FORMATS)}
             if item.get("format")
             else _(
                 "Unknown format: give `sentences` (Kefu), `Result.Sentences` (Alibaba Cloud) or "
@@ -332,7 +339,9 @@ def normalize(item, *, agent_channel: int | str = 0) -> Normalized:
     elif not raw:
         errors.add(prefix, _("No sentence in the transcript."), FieldCode.REQUIRED)
     elif len(raw) > MAX_SENTENCES:
-        errors.add(prefix, _("At most %(max_length)s items.") % {"max_length": MAX_SENTENCES}, FieldCode.TOO_LONG)
+        errors.add(
+            prefix, _("At most %(max_length)s items.") % {"max_length": MAX_SENTENCES}, FieldCode.TOO_LONG
+        )
     else:
         _sentences(result, raw, prefix, SHAPES[fmt], channel, errors)
     if errors.errors:
@@ -349,7 +358,9 @@ def _channel_key(fmt: str, raw: list) -> str:
     return "ChannelId" if len(channels) > 1 or not speakers else "SpeakerId"
 
 
-def _sentences(result: Normalized, raw: list, prefix: str, shape: _Shape, channel: str, errors: _Errors) -> None:
+def _sentences(
+    result: Normalized, raw: list, prefix: str, shape: _Shape, channel: str, errors: _Errors
+) -> None:
     fmt = result.format
     key = _channel_key(fmt, raw) if fmt != KEFU else ""
     kept: list[tuple[int, dict]] = []

@@ -31,7 +31,9 @@ def transcript_findings(transcript: Transcript) -> list[dict]:
     """The findings of the transcript's current inspection (the newest not superseded), as the page
     shows them; [] while it has none."""
     inspection = (
-        Inspection.objects.filter(transcript=transcript, superseded=False).order_by("-inspected_at", "-pk").first()
+        Inspection.objects.filter(transcript=transcript, superseded=False)
+        .order_by("-inspected_at", "-pk")
+        .first()
     )
     if inspection is None:
         return []
@@ -54,9 +56,7 @@ def transcript_findings(transcript: Transcript) -> list[dict]:
 def sentence_parts(text: str, marks: list[dict]) -> list[dict]:
     """`text` cut into plain and marked parts, one mark per finding span (clipped to the text; where
     spans overlap the earlier one keeps the overlap). The template escapes every part."""
-    spans = sorted(
-        (max(0, m["start"]), min(len(text), m["end"]), m) for m in marks if m["end"] > m["start"]
-    )
+    spans = sorted((max(0, m["start"]), min(len(text), m["end"]), m) for m in marks if m["end"] > m["start"])
     parts, at = [], 0
     for start, end, mark in spans:
         start = max(start, at)

@@ -65,9 +65,7 @@ class IngestOutcome:
         if self.transcript is not None:
             data["id"] = self.transcript.pk
         if self.status == "created":
-            data.update(
-                dropped=self.dropped, sorted=self.sorted, overlaps=self.overlaps, linked=self.linked
-            )
+            data.update(dropped=self.dropped, sorted=self.sorted, overlaps=self.overlaps, linked=self.linked)
         if self.warnings:
             data["warnings"] = self.warnings
         if self.errors:
@@ -338,7 +336,9 @@ def transcript_from_mail(*, ticket) -> Transcript | None:
     if ticket.channel != TicketChannel.EMAIL:
         return None
     messages = list(
-        ticket.messages.exclude(delivery=Message.Delivery.FAILED).select_related("author").order_by("created_at", "id")
+        ticket.messages.exclude(delivery=Message.Delivery.FAILED)
+        .select_related("author")
+        .order_by("created_at", "id")
     )
     if not messages:
         return None
