@@ -396,11 +396,11 @@ def _sentences(
             if not isinstance(speaker, (str, int)) or isinstance(speaker, bool):
                 errors.add(f"{name}.speaker", _("Must be text."), FieldCode.WRONG_TYPE)
                 continue
-            speaker = str(speaker)[:80]
+            speaker = str(speaker).replace("\x00", "")[:80]
         else:
             side = s.get(key)
             role = "agent" if side is not None and str(side) == channel else "customer"
-            speaker = "" if side is None else str(side)[:80]
+            speaker = "" if side is None else str(side).replace("\x00", "")[:80]
         start = _ms(s.get(shape.start), f"{name}.{shape.start}", errors)
         end = _ms(s.get(shape.end), f"{name}.{shape.end}", errors)
         if start is not None and end is not None and end < start:
