@@ -3,8 +3,16 @@
 import json
 
 import pytest
+from django.utils import translation
 
 from kefu.quality import asr
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English here (zh-hans is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 def kefu_item(**overrides):

@@ -6,10 +6,21 @@ from ninja import Router
 from ninja.responses import Status as HttpStatus
 
 from kefu.accounts.api import user_of
-from kefu.core.errors import ErrorCode, error_body
+from kefu.core.errors import ValidationError
 from kefu.quality.asr import decode
 
 router = Router(tags=["quality"])
+
+
+class TranscriptsRefused(ValidationError):
+    """Every item of a transcripts request refused: the API's 422, with the per-item answers."""
+
+    def __init__(self, message: str, *, errors: dict, items: list[dict]):
+        super().__init__(message, errors=errors)
+        self.items = items
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "items": self.items}
 
 
 # --- transcripts (kefu.quality.services.transcripts) --------------------------------------------------
@@ -58,7 +69,7 @@ TRANSCRIPTS_BODY = {
     "/transcripts",
     summary="Send speech-recognition transcripts",
     openapi_extra=TRANSCRIPTS_BODY,
-    response={200: dict, 422: dict},
+    response={200: dict},
 )
 def transcripts_post(request: HttpRequest):
     """Store call transcripts from a speech-recognition service (supervisors, managers, QA).
@@ -86,9 +97,7 @@ def transcripts_post(request: HttpRequest):
             for name, messages in o.errors.items()
         }
         message = _("No transcript stored. Please correct: %(fields)s") % {"fields": ", ".join(errors)}
-        body = error_body(ErrorCode.VALIDATION, message, errors)
-        body["items"] = items
-        return HttpStatus(422, body)
+        raise TranscriptsRefused(message, errors=errors, items=items)
     return HttpStatus(
         200,
         {
