@@ -16,6 +16,7 @@ from kefu.quality.models import (
     RubricVersion,
     Transcript,
 )
+from kefu.quality.views import dialogue, sentence_parts
 from tests.org import build_org
 
 T0 = datetime(2026, 11, 22, 1, 30, tzinfo=UTC)
@@ -191,3 +192,32 @@ def test_the_list_is_paginated(org):
         transcript(org, call_external_id=f"c{i}", source_key=f"phone:c{i}")
     response = client_for(org.supervisor).get("/quality/transcripts/", {"page": 2})
     assert len(response.context["page"].object_list) == 5
+
+
+# --- marking spans -----------------------------------------------------------------------------------------
+
+
+def test_overlapping_spans_are_marked_once_the_earlier_keeping_the_overlap():
+    first, second = {"start": 0, "end": 4, "label": "a"}, {"start": 2, "end": 6, "label": "b"}
+    parts = sentence_parts("你好你好再见", [second, first])
+    assert [(p["text"], p["finding"] and p["finding"]["label"]) for p in parts] == [
+        ("你好你好", "a"),
+        ("再见", "b"),
+    ]
+
+
+def test_spans_beyond_the_text_are_clipped_and_empty_ones_ignored():
+    parts = sentence_parts("请稍等", [{"start": 1, "end": 99}, {"start": 0, "end": 0}])
+    assert [(p["text"], bool(p["finding"])) for p in parts] == [("请", False), ("稍等", True)]
+
+
+def test_findings_without_a_sentence_are_about_the_whole_conversation(db):
+    row = Transcript(sentences=[{"role": "agent", "text": "您好"}])
+    findings = [
+        {"sentence": None, "start": 0, "end": 0, "label": "没有结束语"},
+        {"sentence": 7, "start": 0, "end": 1, "label": "旧句子"},
+        {"sentence": 0, "start": 0, "end": 2, "label": "问候"},
+    ]
+    rows, overall = dialogue(row, findings)
+    assert [f["label"] for f in overall] == ["没有结束语", "旧句子"]
+    assert [f["label"] for f in rows[0]["findings"]] == ["问候"]
