@@ -150,7 +150,8 @@ def test_the_cti_hang_up_fills_the_recording_of_a_linked_transcript(org):
 def test_an_imported_queue_log_call_links_the_waiting_transcript(org, tmp_path):
     AgentLine.objects.create(user=org.agent, extension="1001")
     transcript = transcript_ingest(
-        data=kefu_item(call_id="1764550800.1", agent="", queue=""), by=org.qa
+        data=kefu_item(call_id="1764550800.1", agent="", queue="", started_at="2025-12-01T09:00:12+08:00"),
+        by=org.qa,
     ).transcript
     t = 1764550800
     path = tmp_path / "queue_log"

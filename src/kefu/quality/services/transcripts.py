@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Transcripts whose call has not arrived are looked for by each call import this long.
 WAITING_FOR_CALL = timedelta(days=90)
+#: A transcript's call arrived within this of the transcript's start (clocks of PBX and ASR differ).
+CALL_WINDOW = timedelta(days=1)
 
 
 def _announce(transcript: Transcript) -> None:
@@ -82,26 +84,27 @@ def phone_source_key(call_id: str) -> str:
     return f"phone:{call_id}"
 
 
-def find_call(call_id: str):
-    """The call record a speech-recognition result names: its external id, whatever the source (an
-    Asterisk queue_log call is stored per queue visit as `<uniqueid>|<queue>`). Reads through the
-    (source, external_id) index; the exact id wins, then an answered visit."""
+def find_call(call_id: str, *, around: datetime | None = None):
+    """The call record a speech-recognition result names: its external id, whatever the source; the
+    exact id through the (source, external_id) index. An Asterisk queue_log call is stored per queue
+    visit as `<uniqueid>|<queue>`: those are found by prefix among the calls that arrived within a
+    day of `around` (the arrival index; a prefix is no index range under every collation). The
+    exact id wins, then an answered visit."""
     from kefu.callcenter.models import CallRecord, Source
 
     if not call_id:
         return None
-    sources = list(Source.values)
-    rows = list(
-        CallRecord.objects.filter(
-            Q(source__in=sources, external_id=call_id)
-            | Q(source__in=sources, external_id__gte=f"{call_id}|", external_id__lt=f"{call_id}}}")
-        ).order_by("pk")[:20]
+    exact = (
+        CallRecord.objects.filter(source__in=list(Source.values), external_id=call_id).order_by("pk").first()
     )
-    if not rows:
-        return None
-    exact = [c for c in rows if c.external_id == call_id]
+    if exact is not None:
+        return exact
+    visits = CallRecord.objects.filter(external_id__startswith=f"{call_id}|")
+    if around is not None:
+        visits = visits.filter(arrived_at__gte=around - CALL_WINDOW, arrived_at__lte=around + CALL_WINDOW)
+    rows = list(visits.order_by("pk")[:20])
     answered = [c for c in rows if c.answered_at is not None]
-    return (exact or answered or rows)[0]
+    return (answered or rows or [None])[0]
 
 
 def _fill_from_call(transcript: Transcript, call) -> list[str]:
@@ -151,7 +154,7 @@ def transcript_ingest(
     if existing is not None:
         outcome.status, outcome.transcript = "existing", existing
         return outcome
-    call = find_call(item.call_id)
+    call = find_call(item.call_id, around=item.started_at)
     started_at = item.started_at or (call and (call.answered_at or call.arrived_at))
     if started_at is None:
         outcome.errors = {
@@ -254,7 +257,7 @@ def transcripts_link_waiting(*, now: datetime | None = None) -> int:
     ).exclude(call_external_id="")
     linked = 0
     for transcript in waiting.iterator():
-        call = find_call(transcript.call_external_id)
+        call = find_call(transcript.call_external_id, around=transcript.started_at)
         if call is not None:
             with transaction.atomic():
                 linked += bool(transcripts_link_call(call=call))
