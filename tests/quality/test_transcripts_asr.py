@@ -78,6 +78,18 @@ def test_json_lines_keep_the_good_lines_and_name_the_bad_ones_line_and_column():
     assert "line 2" in bad[0].error and "column 32" in bad[0].error
 
 
+def test_a_broken_first_line_of_json_lines_costs_only_itself():
+    entries = asr.read_document('{"call_id": "a", "sentences": [\n' + json.dumps(kefu_item(call_id="b")))
+    assert [(e.line, bool(e.error)) for e in entries] == [(1, True), (2, False)]
+
+
+def test_a_broken_object_over_several_lines_is_one_error_even_if_a_sentence_line_parses():
+    text = json.dumps(kefu_item(), indent=2).replace('"queue"', '"queue" "x"', 1)
+    text = text.replace("},\n", '},\n    {"role": "agent", "text": "末句"}\n', 1)
+    entries = asr.read_document(text)
+    assert len(entries) == 1 and entries[0].error
+
+
 def test_a_broken_array_is_reported_at_its_line_and_column():
     entries = asr.read_document('[\n  {"call_id": "a"},\n  {"call_id": }\n]')
     assert len(entries) == 1 and entries[0].error

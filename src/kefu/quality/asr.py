@@ -100,7 +100,9 @@ def read_document(text: str) -> list[Entry]:
         return [Entry(0, first_line, data=whole)]
     lines = text.splitlines()
     first = stripped.splitlines()[0].strip()
-    if stripped.startswith("[") or (stripped.startswith("{") and not _parses(first)):
+    if stripped.startswith("[") or (
+        stripped.startswith("{") and not _parses(first) and not any(_is_item_line(raw) for raw in lines)
+    ):
         # An array, or one object written over several lines, that is broken: say where.
         return [Entry(0, first_line, error=_json_error(whole_error, first_line - 1))]
     entries = []
@@ -112,6 +114,20 @@ def read_document(text: str) -> list[Entry]:
         except json.JSONDecodeError as exc:
             entries.append(Entry(len(entries), number, error=_json_error(exc, number - 1)))
     return entries
+
+
+#: Keys only a whole item has (a pretty-printed object's last sentence may parse alone, too).
+ITEM_KEYS = ("call_id", "format", "sentences", "result", "Result", "Response", "ResultDetail")
+
+
+def _is_item_line(line: str) -> bool:
+    """Whether a line is a whole item on its own: then the document is JSON lines, even with a
+    broken first line."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and any(key in data for key in ITEM_KEYS)
 
 
 def _parses(line: str) -> bool:
