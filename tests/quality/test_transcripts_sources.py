@@ -12,7 +12,7 @@ from kefu.tickets.models import Message
 from kefu.tickets.services.messages import message_receive, message_reply
 from tests.intake.chat.conftest import T0, online, start
 from tests.org import build_org
-from tests.tickets.helpers import MONDAY_9, new_ticket, perform
+from tests.tickets.helpers import MONDAY_9, REPLY, new_ticket, perform
 
 S = timedelta(seconds=1)
 
@@ -141,7 +141,20 @@ def test_a_resolved_email_work_order_becomes_a_transcript_without_quoted_history
     assert mails[0] == ("customer", "你好，我的订单 1234 一直没发货。", 0)
     assert ("agent", "您好，已为您催促仓库，今天发出。", 3600_000) in mails
     assert ("customer", "收到，谢谢！", 7200_000) in mails
+    # Last, the reply given at the resolution (in the notice the worker sent, or as given).
+    assert mails[-1][0] == "agent" and REPLY in mails[-1][1]
     assert ready == [transcript.pk]
+
+
+def test_the_reply_given_at_the_resolution_ends_the_thread_before_its_notice_is_sent(org):
+    from kefu.quality.services.transcripts import transcript_from_mail
+
+    ticket = mail_ticket(org)
+    for action in ("accept", "start", "resolve"):
+        ticket = perform(org, ticket, action, now=MONDAY_9 + timedelta(hours=3))  # no commit: no notice
+    transcript = transcript_from_mail(ticket=ticket, resolved_at=MONDAY_9 + timedelta(hours=3))
+    last = transcript.sentences[-1]
+    assert (last["role"], last["text"], last["start_ms"]) == ("agent", REPLY, 3 * 3600_000)
 
 
 def test_a_phone_work_order_resolved_makes_no_mail_transcript(org, django_capture_on_commit_callbacks):

@@ -54,13 +54,13 @@ def on_chat_saved(sender, instance: ChatSession, raw: bool = False, update_field
     transaction.on_commit(lambda: _chat_ended(session_id))
 
 
-def _mail_resolved(ticket_id: int) -> None:
+def _mail_resolved(ticket_id: int, resolved_at) -> None:
     from kefu.quality.services.transcripts import transcript_from_mail
     from kefu.tickets.models import Ticket
 
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is not None:
-        transcript_from_mail(ticket=ticket)
+        transcript_from_mail(ticket=ticket, resolved_at=resolved_at)
 
 
 @receiver(events_recorded, dispatch_uid="kefu.quality.mail_resolved")
@@ -70,5 +70,5 @@ def on_events(sender, events: list[TicketEvent], **kwargs):
         if event.kind == TicketEvent.Kind.TRANSITION and event.action == "resolve":
             if event.ticket.channel != "email":
                 continue
-            ticket_id = event.ticket_id
-            transaction.on_commit(lambda ticket_id=ticket_id: _mail_resolved(ticket_id))
+            ticket_id, at = event.ticket_id, event.created_at
+            transaction.on_commit(lambda ticket_id=ticket_id, at=at: _mail_resolved(ticket_id, at))

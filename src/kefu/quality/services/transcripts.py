@@ -326,10 +326,11 @@ def transcript_from_chat(*, session) -> Transcript | None:
 
 
 @transaction.atomic
-def transcript_from_mail(*, ticket) -> Transcript | None:
+def transcript_from_mail(*, ticket, resolved_at: datetime | None = None) -> Transcript | None:
     """The transcript of an email work order at its resolution: the customer's mails and the
     agents' replies, oldest first, each without the quoted history (as intake strips it), timed in
-    ms since the first. The agent is the first-contact owner, else the author of the first reply.
+    ms since the first, and last the reply given at the resolution (its notice is sent after this
+    commits). The agent is the first-contact owner, else the author of the first reply.
     A work order resolved again after more mail gets a new transcript of the whole thread
     (source_key `email:<work order>:<last message>`); resolved again with nothing new, none."""
     from kefu.intake.email.parser import strip_quoted
@@ -366,6 +367,20 @@ def transcript_from_mail(*, ticket) -> Transcript | None:
                 "speaker": (speaker or "")[:80],
                 "text": text,
                 "start_ms": _ms_since(start, message.created_at),
+                "end_ms": None,
+            }
+        )
+    # The reply given at the resolution reaches the customer as a notice the worker sends after
+    # this commits; it is what the agent told the customer, so it is the thread's last word.
+    reply = (ticket.customer_reply or "").strip()
+    if reply and not any(s["role"] == "agent" and reply in s["text"] for s in sentences):
+        resolved = resolved_at or ticket.resolved_at or messages[-1].created_at
+        sentences.append(
+            {
+                "role": "agent",
+                "speaker": str(ticket.owner or first_author or "")[:80],
+                "text": reply,
+                "start_ms": _ms_since(start, max(resolved, messages[-1].created_at)),
                 "end_ms": None,
             }
         )
