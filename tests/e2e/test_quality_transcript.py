@@ -66,7 +66,9 @@ def org(transactional_db):
     clear_calendar_cache()
 
 
-def test_the_sentence_playing_is_highlighted_and_a_click_seeks_there(org, live_server, chromium_launch_options):
+def test_the_sentence_playing_is_highlighted_and_a_click_seeks_there(
+    org, live_server, chromium_launch_options
+):
     recording = f"{live_server.url}/recordings/call-1.wav"
     row = Transcript.objects.create(
         channel="phone", source_key="phone:call-1", call_external_id="call-1", agent=org.agent,
@@ -84,7 +86,9 @@ def test_the_sentence_playing_is_highlighted_and_a_click_seeks_there(org, live_s
         context.set_default_timeout(15_000)
         page = context.new_page()
         violations: list[str] = []
-        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
+        )
         page.route("**/recordings/call-1.wav", lambda route: serve(route, wav))
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=username]", org.agent.username)
