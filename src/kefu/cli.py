@@ -5,6 +5,7 @@
     kefu worker   the Huey task consumer alone (production: any number, on many machines)
     kefu migrate  apply database migrations
     kefu import-calls  import call records (Asterisk queue_log, CDR CSV, mapped CSV)
+    kefu import-transcripts  import call transcripts from speech recognition (Kefu, Alibaba, Tencent JSON)
     kefu ingest-mail   one mail from stdin (an MTA pipe), or --imap: poll every enabled mailbox once
     kefu manage   any Django management command (`kefu manage createsuperuser`)
 
@@ -84,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--update-changed",
         action="store_true",
         help="rewrite stored calls whose lines changed under the same id",
+    )
+    transcripts = commands.add_parser(
+        "import-transcripts", help="import call transcripts from speech-recognition results (JSON)"
+    )
+    transcripts.add_argument("files", nargs="+", metavar="FILE", help="JSON, JSON array or JSON lines files")
+    transcripts.add_argument(
+        "--agent-channel",
+        default="0",
+        help="vendor results: the channel or speaker id of the agent, unless an item says (default: 0)",
+    )
+    transcripts.add_argument(
+        "--quiet-errors", action="store_true", help="print only the count of refused items"
     )
     ingest = commands.add_parser("ingest-mail", help="receive one mail from stdin (MTA pipe) or poll IMAP")
     ingest.add_argument("--imap", action="store_true", help="poll every enabled mailbox once instead")
@@ -165,6 +178,7 @@ def _main(argv: list[str]) -> int:
         "worker": cmd_worker,
         "migrate": cmd_migrate,
         "import-calls": cmd_import_calls,
+        "import-transcripts": cmd_import_transcripts,
     }[args.command]
     return handler(args) or 0
 
@@ -212,6 +226,49 @@ def cmd_import_calls(args: argparse.Namespace) -> int:
             for error in run.parsed_errors:
                 print(f"{name}:{error.line_no}: {error.reason}", file=sys.stderr)
     return status
+
+
+def cmd_import_transcripts(args: argparse.Namespace) -> int:
+    """Per file: transcripts created, already present, sentences dropped, items refused (with their
+    line). Exit 0 when anything could be read (refused items are reported, not fatal); 2 when no
+    file held a readable item."""
+    from kefu.quality.asr import decode
+    from kefu.quality.services.transcripts import transcripts_ingest
+
+    read_any = False
+    for name in args.files:
+        try:
+            with open(name, "rb") as handle:
+                text = decode(handle.read())
+        except OSError as exc:
+            print(f"{name}: not read: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        outcomes = transcripts_ingest(text=text, by=None, agent_channel=args.agent_channel)
+        unreadable = [o for o in outcomes if "line" in o.errors or "body" in o.errors]
+        read_any = read_any or len(unreadable) < len(outcomes)
+        created = [o for o in outcomes if o.status == "created"]
+        existing = sum(1 for o in outcomes if o.status == "existing")
+        refused = [o for o in outcomes if o.status == "error"]
+        dropped = sum(o.dropped for o in created)
+        waiting = sum(1 for o in created if not o.linked)
+        print(
+            f"{name}: {len(outcomes)} items, {len(created)} transcripts created "
+            f"({waiting} waiting for their call), {existing} already present, "
+            f"{dropped} empty sentences dropped, {len(refused)} refused"
+        )
+        if args.quiet_errors:
+            continue
+        for o in outcomes:
+            where = f"{name}:{o.line}" if o.line is not None else f"{name}[{o.index}]"
+            for field, messages in o.errors.items():
+                for message in messages:
+                    label = "" if field in ("line", "body") else f"{field}: "
+                    print(f"{where}: {label}{message}", file=sys.stderr)
+            for warning in o.warnings:
+                print(f"{where}: {warning}", file=sys.stderr)
+            if o.sorted:
+                print(f"{where}: sentences were out of order and were sorted by start", file=sys.stderr)
+    return 0 if read_any else 2
 
 
 def cmd_web(args: argparse.Namespace) -> int:

@@ -316,6 +316,12 @@ if not SECURE_HSTS_PRELOAD:
 # Content-Security-Policy on every response (django-csp; Django has its own only from 6.0): scripts
 # and styles from Kefu's own static files only, no inline code, no framing by other sites. The chat
 # widget runs on customer sites under *their* policy (docs/chat.md); websockets are same-origin.
+# Call recordings play from the PBX's or the speech-recognition vendor's server (the transcript
+# page's <audio>): list their origins in KEFU_RECORDING_ORIGINS (comma-separated, e.g.
+# https://pbx.example.com), or the browser refuses them.
+KEFU_RECORDING_ORIGINS = [
+    o.strip() for o in os.environ.get("KEFU_RECORDING_ORIGINS", "").split(",") if o.strip()
+]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -323,6 +329,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
+        "media-src": [SELF, *KEFU_RECORDING_ORIGINS],
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],

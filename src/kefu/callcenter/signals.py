@@ -1,9 +1,14 @@
 """A work order recorded by phone is linked to the call its agent is on (see services.call_link_new_ticket)."""
 
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from kefu.tickets.models import Ticket
+
+#: Sent by kefu.callcenter.imports.import_calls with `run=ImportRun` after a file's calls are stored.
+#: Imports write with plain INSERTs (no post_save per call); listeners (quality: transcripts waiting
+#: for their call) look for what they need.
+calls_imported = Signal()
 
 
 @receiver(post_save, sender=Ticket, dispatch_uid="callcenter_link_new_ticket")

@@ -71,3 +71,22 @@ def can_review(user, inspection) -> bool:
     return is_lead(user) or (
         is_inspector(user) and in_scope(user, channel=inspection.channel, queue=inspection.queue)
     )
+
+
+# --- transcripts ------------------------------------------------------------------------------------
+
+
+def can_ingest_transcripts(user) -> bool:
+    """Speech-recognition results come from an integration signed in as a lead or a QA inspector."""
+    return is_lead(user) or is_inspector(user)
+
+
+def transcript_filter(user) -> Q:
+    """The transcripts `user` may see, as a filter on Transcript: the same rule as inspections
+    (Transcript has the same channel, queue and agent fields)."""
+    return scope_filter(user)
+
+
+def can_view_transcript(user, transcript) -> bool:
+    """Leads; inspectors whose scope covers its channel and queue; the agent of the conversation."""
+    return can_view(user, transcript)

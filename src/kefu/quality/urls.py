@@ -2,17 +2,16 @@
 
 from django.urls import path
 
-from kefu.quality import calibration_views, report_views, views_rubrics
-from kefu.quality import views_reviews as views
+from kefu.quality import calibration_views, report_views, views, views_reviews, views_rubrics
 
 app_name = "quality"
 
 urlpatterns: list = [
-    path("quality/reviews/", views.review_queue, name="reviews"),
-    path("quality/inspections/<int:pk>/review/", views.review, name="review"),
-    path("quality/mine/", views.mine, name="mine"),
-    path("quality/appeals/", views.appeals, name="appeals"),
-    path("quality/sampling/", views.sampling_plans, name="sampling"),
+    path("quality/reviews/", views_reviews.review_queue, name="reviews"),
+    path("quality/inspections/<int:pk>/review/", views_reviews.review, name="review"),
+    path("quality/mine/", views_reviews.mine, name="mine"),
+    path("quality/appeals/", views_reviews.appeals, name="appeals"),
+    path("quality/sampling/", views_reviews.sampling_plans, name="sampling"),
     path("quality/reports/", report_views.report, name="reports"),
     path("quality/reports/inspections/", report_views.inspections, name="report_inspections"),
     path("quality/reports/inspections/<int:pk>/", report_views.inspection, name="report_inspection"),
@@ -46,4 +45,7 @@ urlpatterns: list = [
         views_rubrics.rule_delete,
         name="rule_delete",
     ),
+    # transcripts
+    path("quality/transcripts/", views.transcripts, name="transcripts"),
+    path("quality/transcripts/<int:pk>/", views.transcript, name="transcript"),
 ]

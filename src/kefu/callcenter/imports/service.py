@@ -99,4 +99,8 @@ def import_calls(
         ]
     )  # fmt: skip
     run.parsed_errors = parsed.errors  # every refused line, for the caller's report
+    if stored.imported or stored.updated:
+        from kefu.callcenter.signals import calls_imported
+
+        calls_imported.send(sender=ImportRun, run=run)
     return run
