@@ -220,7 +220,16 @@ def demo_center():
                 ticket_type=ticket.ticket_type, channel=ticket.channel, created_at=now - timedelta(days=i),
             )  # fmt: skip
     ticket = Ticket.objects.filter(customer__isnull=False).order_by("pk").first()
+    from kefu.quality.models import Inspection, RubricVersion
+
+    sampled = Inspection.objects.filter(state=Inspection.State.SAMPLED).order_by("pk").first()
     return {
+        "inspection": sampled.pk,
+        "transcript": sampled.transcript_id,
+        "rubric_version": RubricVersion.objects.filter(state=RubricVersion.State.PUBLISHED)
+        .order_by("pk")
+        .first()
+        .pk,
         "ticket": ticket.number,
         "customer": Customer.objects.order_by("pk").first().pk,
         "article": Article.objects.order_by("pk").first().pk,
@@ -262,6 +271,14 @@ def pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
             ("quality-reviews", "/quality/reviews/"),
             ("quality-appeals", "/quality/appeals/"),
             ("quality-sampling", "/quality/sampling/"),
+            ("quality-review", f"/quality/inspections/{ids['inspection']}/review/"),
+            ("quality-transcripts", "/quality/transcripts/"),
+            ("quality-transcript", f"/quality/transcripts/{ids['transcript']}/"),
+            ("quality-reports", "/quality/reports/"),
+            ("quality-report-inspection", f"/quality/reports/inspections/{ids['inspection']}/"),
+            ("quality-calibration", "/quality/calibration/"),
+            ("quality-rubrics", "/quality/rubrics/"),
+            ("quality-rubric-version", f"/quality/rubrics/versions/{ids['rubric_version']}/"),
         ],
         "manager": [
             ("organisation", "/org/"),
