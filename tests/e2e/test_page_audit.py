@@ -160,6 +160,10 @@ def data_text() -> str:
         if fields:
             for row in model.objects.values_list(*fields):
                 values += [v for v in row if v and CJK_RUN.search(v)]
+    from kefu.quality.models import Transcript  # what was said, kept as JSON sentences
+
+    for sentences in Transcript.objects.values_list("sentences", flat=True):
+        values += [s.get("text", "") for s in sentences or [] if CJK_RUN.search(s.get("text", ""))]
     from kefu.knowledge.search import STANDARD_SYNONYMS  # shipped data, shown as written
 
     values += [" ".join(group) for group in STANDARD_SYNONYMS]

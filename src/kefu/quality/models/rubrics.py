@@ -52,6 +52,11 @@ class Rubric(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def channel_labels(self) -> str:
+        """The channels it scores, as people read them (电话、在线客服)."""
+        return ", ".join(str(Channel(c).label) for c in self.channels or [] if c in Channel.values)
+
 
 class RubricVersion(models.Model):
     """One version of a rubric: its scores, items and rules. A draft may change; once published it
