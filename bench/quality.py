@@ -428,7 +428,6 @@ def naive_context_class():
             self.present = _Everything()
             self.timed = any(s.start_ms is not None or s.end_ms is not None for s in sentences)
             self._origins, self._sim, self._scopes, self._cache = {}, {}, {}, {}
-            self._shared = None
             self.similarity = _NoCache()
             self.engine = engine
 
@@ -486,7 +485,7 @@ class NaiveEngine:
                 if isinstance(leaf, Regex):
                     leaf.lits = None
                 if isinstance(leaf, Similar):
-                    leaf.gated = False
+                    leaf.gated, leaf.memo = False, None
 
         for rule in compiled.rules:
             strip(rule.tree)

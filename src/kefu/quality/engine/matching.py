@@ -102,6 +102,9 @@ def similarity_origins(text: str) -> list[int]:
     return origin
 
 
+MEMO_SIZE = 50_000  # distinct sentence texts remembered for similarity
+
+
 class SimilarIndex:
     """Example sentences of every similarity condition, and their character pairs (bigrams) in a
     second automaton run over a sentence's similarity text: a sentence sharing too few of an
@@ -112,8 +115,14 @@ class SimilarIndex:
         self.ids: dict[str, int] = {}  # example's similarity text → id
         self.pairs: dict[str, int] = {}  # bigram key → id
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
-        self.roles: set[str | None] = set()  # whose sentences prefiltered conditions look at
         self.automaton = None
+        self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
+        self.roles: set[str | None] = set()  # whose sentences they look at (None: everyone's)
+        # similarity text → {condition number: (score, example, start, end)} for the conditions
+        # it matches: scripted agent sentences (您好，很高兴为您服务) repeat from call to call, so
+        # each distinct text is scored once. Bounded: least recently used out first.
+        self.memo: dict[str, dict] = {}
+        self.hits = self.misses = 0  # memo lookups answered / computed (the bench reports them)
 
     def add(self, text: str) -> int:
         gid = self.ids.get(text)
@@ -140,6 +149,26 @@ class SimilarIndex:
             automaton.add_word(key, pid)
         automaton.make_automaton()
         self.automaton = automaton
+
+    def found(self, text: str) -> dict:
+        """{condition number: best match} of every similarity condition that `text` matches."""
+        memo = self.memo
+        found = memo.pop(text, None)
+        if found is None:
+            self.misses += 1
+            shared = self.shared(text)
+            scores: dict = {}  # example id → (score, start, end), shared by the conditions
+            found = {}
+            for leaf in self.leaves:
+                best = leaf.best_of(text, leaf.examples_for(text, shared), scores)
+                if best is not None:
+                    found[leaf.number] = best
+            if len(memo) >= MEMO_SIZE:
+                del memo[next(iter(memo))]
+        else:
+            self.hits += 1
+        memo[text] = found  # (re)inserted last: the least recently used is first
+        return found
 
     def shared(self, text: str) -> dict[int, int]:
         """Example id → how many of its bigram positions occur in `text` (a similarity text)."""
@@ -202,14 +231,13 @@ class Context:
     scopes by role and range, positions mapped back to the original text; computed lazily."""
 
     __slots__ = (
-        "sentences", "roles", "keys", "hits", "present", "literals", "_origins", "_sim", "_shared", "_scopes",
+        "sentences", "roles", "keys", "hits", "present", "literals", "_origins", "_sim", "_scopes",
         "_cache", "timed", "similarity",
     )  # fmt: skip
 
     def __init__(self, sentences, literals: Literals):
         self.sentences = sentences
         self.literals = literals
-        self._shared: dict[int, list[tuple[int, int]]] | None = None
         self.roles = [s.role for s in sentences]
         hits: dict[int, list[tuple[int, int, int]]] = {}
         automaton = literals.automaton
@@ -272,23 +300,26 @@ class Context:
             text = self._sim[i] = similarity_text(self.sentences[i].text)
         return text
 
-    def example_sentences(self) -> dict[int, list[tuple[int, int]]]:
-        """Example id → [(sentence, bigram positions shared)] over the sentences of the roles
-        similarity conditions look at; computed once per conversation."""
-        found = self._shared
+    def similar_found(self) -> dict[int, list[tuple[int, tuple]]]:
+        """Similarity condition number → [(sentence, best match)] over the sentences of the roles
+        similarity conditions look at; one memo lookup per sentence, once per conversation."""
+        found = self._cache.get("similar")
         if found is None:
-            found = self._shared = {}
+            found = self._cache["similar"] = {}
             index = self.literals.similar
             roles = None if None in index.roles else index.roles
             for i, role in enumerate(self.roles):
                 if roles is not None and role not in roles:
                     continue
-                for gid, count in index.shared(self.sim_text(i)).items():
-                    entry = found.get(gid)
+                text = self.sim_text(i)
+                if not text:
+                    continue
+                for number, best in index.found(text).items():
+                    entry = found.get(number)
                     if entry is None:
-                        found[gid] = [(i, count)]
+                        found[number] = [(i, best)]
                     else:
-                        entry.append((i, count))
+                        entry.append((i, best))
         return found
 
     # --- literal hits ------------------------------------------------------------------------
