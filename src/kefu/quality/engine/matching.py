@@ -102,6 +102,7 @@ def similarity_origins(text: str) -> list[int]:
     return origin
 
 
+TEXTS_SIZE = 100_000  # distinct sentence texts remembered for their literal hits
 MEMO_SIZE = 50_000  # distinct sentence texts remembered for similarity
 
 
@@ -195,6 +196,7 @@ class Literals:
         self.phrases: dict[str, list[str]] = {}  # the knowledge base's lists by kind
         self.similar = SimilarIndex()
         self.automaton = None
+        self.texts: dict[str, list] = {}  # sentence text → scan(text), across conversations
 
     def add(self, word: str) -> int | None:
         key = literal_key(word)
@@ -214,7 +216,24 @@ class Literals:
                 out.append(lit)
         return tuple(out)
 
+    def scan(self, text: str) -> list:
+        """[hits, origin, similarity text] of a sentence's text, remembered (bounded) by the text:
+        hits ((literal, start, end) in the key, one automaton pass) now, the rest when first asked.
+        Scripted sentences repeat from call to call; a repeated one costs one dictionary lookup."""
+        automaton = self.automaton
+        found: tuple = ()
+        if automaton is not None:
+            key = _phrases().automaton_key(text)
+            if key:
+                found = tuple((lit, end - length + 1, end + 1) for end, (lit, length) in automaton.iter(key))
+        texts = self.texts
+        if len(texts) >= TEXTS_SIZE:
+            texts.clear()  # a bounded memory: start over (cheaper than tracking recency)
+        info = texts[text] = [found, None, None]
+        return info
+
     def build(self) -> None:
+        self.texts.clear()
         self.similar.build()
         if not self.ids:
             self.automaton = None
@@ -231,7 +250,7 @@ class Context:
     scopes by role and range, positions mapped back to the original text; computed lazily."""
 
     __slots__ = (
-        "sentences", "roles", "keys", "hits", "present", "literals", "_origins", "_sim", "_scopes",
+        "sentences", "roles", "infos", "hits", "present", "literals", "_scopes",
         "_cache", "timed", "similarity",
     )  # fmt: skip
 
@@ -240,22 +259,21 @@ class Context:
         self.literals = literals
         self.roles = [s.role for s in sentences]
         hits: dict[int, list[tuple[int, int, int]]] = {}
-        automaton = literals.automaton
-        keys: list[str] = []
-        if automaton is not None:
-            translate = _phrases().automaton_key
-            for i, sentence in enumerate(sentences):
-                key = translate(sentence.text)
-                keys.append(key)
-                if not key:
-                    continue
-                for end, (lit, length) in automaton.iter(key):
-                    found = hits.get(lit)
-                    if found is None:
-                        hits[lit] = [(i, end - length + 1, end + 1)]
-                    else:
-                        found.append((i, end - length + 1, end + 1))
-        self.keys = keys
+        memo = literals.texts
+        infos = []
+        for i, sentence in enumerate(sentences):
+            text = sentence.text
+            info = memo.get(text)
+            if info is None:
+                info = literals.scan(text)
+            infos.append(info)
+            for lit, a, b in info[0]:
+                found = hits.get(lit)
+                if found is None:
+                    hits[lit] = [(i, a, b)]
+                else:
+                    found.append((i, a, b))
+        self.infos = infos
         self.hits = hits
         # (role, literal) for every literal said, and (None, literal): what the rules' triggers
         # are made of. TIMED stands for "a sentence of that role has timings".
@@ -272,8 +290,6 @@ class Context:
                 present.add((roles[i], TIMED))
                 present.add((None, TIMED))
         self.present = present
-        self._origins: dict[int, list[int] | int] = {}
-        self._sim: dict[int, str] = {}
         self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
         self.similarity: dict[tuple[int, int], tuple] = {}  # (sentence, example) → score, span
@@ -281,13 +297,13 @@ class Context:
     # --- positions ---------------------------------------------------------------------------
     def span(self, i: int, start: int, end: int) -> tuple[int, int]:
         """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
-        origin = self._origins.get(i)
+        info = self.infos[i]
+        origin = info[1]
         if origin is None:
             text = self.sentences[i].text
             # Common cases without a table: every character spelt as two symbols (Chinese text
             # only) or as one (ASCII only).
-            origin = key_shape(text) or _phrases()._origins(text)
-            self._origins[i] = origin
+            origin = info[1] = key_shape(text) or _phrases()._origins(text)
         if origin == 2:
             return start >> 1, ((end - 1) >> 1) + 1
         if origin == 1:
@@ -295,9 +311,10 @@ class Context:
         return origin[start], origin[end - 1] + 1
 
     def sim_text(self, i: int) -> str:
-        text = self._sim.get(i)
+        info = self.infos[i]
+        text = info[2]
         if text is None:
-            text = self._sim[i] = similarity_text(self.sentences[i].text)
+            text = info[2] = similarity_text(self.sentences[i].text)
         return text
 
     def similar_found(self) -> dict[int, list[tuple[int, tuple]]]:
