@@ -36,6 +36,9 @@ class PhraseEntry:
     phrase: str
 
 
+_FALSE = (False, ())  # a false node's answer (never mutated: callers copy evidence they keep)
+
+
 # --- the condition tree ----------------------------------------------------------------------
 class Node:
     path = ""
@@ -51,6 +54,11 @@ class LeafNode(Node):
 
     def evaluate(self, ctx, trace):
         trigger = self.trigger
+        if trace is None:  # inspect: the short path
+            if trigger is not None and trigger.isdisjoint(ctx.present):
+                return _FALSE
+            truth, evidence = self.leaf.evaluate(ctx)
+            return (True, evidence) if truth else _FALSE
         if trigger is not None and trigger.isdisjoint(ctx.present):
             truth, evidence = False, []
         else:
