@@ -484,7 +484,7 @@ class NaiveEngine:
                 strip(node.child)
             elif isinstance(node, LeafNode):
                 leaf = node.leaf
-                leaf.trigger = None
+                leaf.trigger, leaf.shared = None, False  # every condition evaluated by itself
                 if isinstance(leaf, Regex):
                     leaf.lits = None
                 if isinstance(leaf, Similar):

@@ -49,6 +49,7 @@ def whole(ctx: Context, i: int, note: str = "") -> tuple:
 class Leaf:
     type = ""
     trigger: frozenset[int] | None = None
+    shared = False  # used by more than one rule (its result is then kept per conversation)
 
     def __init__(self, node: dict, lits: Literals):
         role = node.get("role") or DEFAULT_ROLES[node["type"]]

@@ -197,6 +197,7 @@ class Literals:
         self.similar = SimilarIndex()
         self.automaton = None
         self.texts: dict[str, list] = {}  # sentence text → scan(text), across conversations
+        self.operators: dict[str, object] = {}  # a condition's JSON → its operator, shared by rules
 
     def add(self, word: str) -> int | None:
         key = literal_key(word)

@@ -9,6 +9,7 @@ being true needs a word the conversation lacks is skipped at the cost of a set l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -57,7 +58,15 @@ class LeafNode(Node):
         if trace is None:  # inspect: the short path
             if trigger is not None and trigger.isdisjoint(ctx.present):
                 return _FALSE
-            truth, evidence = self.leaf.evaluate(ctx)
+            leaf = self.leaf
+            if leaf.shared:  # the same condition in several rules: evaluated once per conversation
+                cache = ctx._cache
+                found = cache.get(leaf)
+                if found is None:
+                    truth, evidence = leaf.evaluate(ctx)
+                    found = cache[leaf] = (True, evidence) if truth else _FALSE
+                return found
+            truth, evidence = leaf.evaluate(ctx)
             return (True, evidence) if truth else _FALSE
         if trigger is not None and trigger.isdisjoint(ctx.present):
             truth, evidence = False, []
@@ -139,7 +148,15 @@ def _build(node: dict, path: str, lits: Literals) -> Node:
     if "not" in node:
         where = _join(path, "not")
         return NotNode(_build(node["not"], where, lits), where)
-    return LeafNode(LEAVES[node["type"]](node, lits), path)
+    # Identical conditions (the default emotion check, 你/您, a required greeting …) in several
+    # rules share one operator, evaluated once per conversation.
+    ident = json.dumps(node, sort_keys=True, ensure_ascii=False, default=str)
+    leaf = lits.operators.get(ident)
+    if leaf is None:
+        leaf = lits.operators[ident] = LEAVES[node["type"]](node, lits)
+    else:
+        leaf.shared = True
+    return LeafNode(leaf, path)
 
 
 def _tree_json(node: Node, trace: dict) -> dict:
