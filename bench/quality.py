@@ -503,12 +503,19 @@ class NaiveEngine:
         return found
 
     def inspect(self, conversation) -> list:
+        """The keys of the rules that fire, in compiled order."""
+        return [hit.key for hit in self.hits(conversation)]
+
+    def hits(self, conversation) -> list:
+        """RuleHits with their evidence, as CompiledRules.inspect gives them."""
+        from kefu.quality.engine.rules import Evidence, RuleHit, _unique
+
         ctx = self.context(conversation.sentences, self.compiled.literals, self)
         fired = []
         for rule in self.compiled.rules:
-            truth, _evidence = rule.tree.evaluate(ctx, None)
+            truth, evidence = rule.tree.evaluate(ctx, None)
             if truth:
-                fired.append(rule.key)
+                fired.append(RuleHit(rule.key, _unique(list(evidence)) or (Evidence(None),)))
         return fired
 
 
