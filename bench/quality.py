@@ -427,9 +427,8 @@ def naive_context_class():
             self.hits = _NaiveHits(self.keys, engine.word_patterns)
             self.present = _Everything()
             self.timed = any(s.start_ms is not None or s.end_ms is not None for s in sentences)
-            self.infos = [
-                [(), None, None] for _s in sentences
-            ]  # origins, similarity texts: this conversation's
+            # Origins and similarity texts: this conversation's own, forgotten after it.
+            self.infos = [[(), None, None, None] for _s in sentences]
             self._scopes, self._cache = {}, {}
             self.similarity = _NoCache()
             self.engine = engine

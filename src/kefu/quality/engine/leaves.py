@@ -21,7 +21,6 @@ from kefu.quality.engine.matching import (
     Context,
     Literals,
     literal_key,
-    similarity_origins,
     similarity_text,
 )
 
@@ -228,13 +227,16 @@ class Similar(Leaf):
         return [example for example in self.examples if shared.get(example[2], 0) >= example[3]]
 
     def evaluate(self, ctx):
-        order, scope = self.scope(ctx)
         if self.memo:
             # Sentences whose memoised matches include this condition, then the scope.
-            found = [(i, best) for i, best in ctx.similar_found().get(self.number, ()) if i in scope]
+            matched = ctx.similar_found().get(self.number)
+            if not matched:
+                return False, []
+            scope = self.scope(ctx)[1]
+            found = [(i, best) for i, best in matched if i in scope]
         else:
             found = []
-            for i in order:
+            for i in self.scope(ctx)[0]:
                 text = ctx.sim_text(i)
                 best = self.best(ctx, i, text, self.examples_for(text)) if text else None
                 if best is not None:
@@ -245,7 +247,7 @@ class Similar(Leaf):
             if start is None:
                 evidence.append(whole(ctx, i, note))
             else:
-                origin = similarity_origins(ctx.sentences[i].text)
+                origin = ctx.sim_origins(i)
                 evidence.append((i, origin[start], origin[end - 1] + 1, note))
         return bool(evidence), evidence
 

@@ -197,6 +197,7 @@ class Literals:
         self.similar = SimilarIndex()
         self.automaton = None
         self.texts: dict[str, list] = {}  # sentence text → scan(text), across conversations
+        self.scans = 0  # texts scanned (not found in `texts`; the bench reports the memo's hits)
         self.operators: dict[str, object] = {}  # a condition's JSON → its operator, shared by rules
 
     def add(self, word: str) -> int | None:
@@ -218,7 +219,7 @@ class Literals:
         return tuple(out)
 
     def scan(self, text: str) -> list:
-        """[hits, origin, similarity text] of a sentence's text, remembered (bounded) by the text:
+        """[hits, origin, similarity text, its origins] of a sentence's text, remembered (bounded) by the text:
         hits ((literal, start, end) in the key, one automaton pass) now, the rest when first asked.
         Scripted sentences repeat from call to call; a repeated one costs one dictionary lookup."""
         automaton = self.automaton
@@ -227,10 +228,11 @@ class Literals:
             key = _phrases().automaton_key(text)
             if key:
                 found = tuple((lit, end - length + 1, end + 1) for end, (lit, length) in automaton.iter(key))
+        self.scans += 1
         texts = self.texts
         if len(texts) >= TEXTS_SIZE:
             texts.clear()  # a bounded memory: start over (cheaper than tracking recency)
-        info = texts[text] = [found, None, None]
+        info = texts[text] = [found, None, None, None]
         return info
 
     def build(self) -> None:
@@ -310,6 +312,14 @@ class Context:
         if origin == 1:
             return start, end
         return origin[start], origin[end - 1] + 1
+
+    def sim_origins(self, i: int) -> list[int]:
+        """For each character of sentence i's similarity text, its position in the sentence."""
+        info = self.infos[i]
+        origin = info[3]
+        if origin is None:
+            origin = info[3] = similarity_origins(self.sentences[i].text)
+        return origin
 
     def sim_text(self, i: int) -> str:
         info = self.infos[i]

@@ -170,8 +170,13 @@ def _tree_json(node: Node, trace: dict) -> dict:
 
 def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
     """Evidence objects from the operators' (sentence, start, end, note) tuples, each once, in order."""
-    seen = dict.fromkeys(evidence)
-    return tuple(Evidence(*e) for e in sorted(seen, key=lambda e: (-1 if e[0] is None else e[0], e[1], e[2])))
+    if len(evidence) == 1:
+        return (Evidence(*evidence[0]),)
+    return tuple(Evidence(*e) for e in sorted(dict.fromkeys(evidence), key=_evidence_order))
+
+
+def _evidence_order(e: tuple) -> tuple:
+    return (-1 if e[0] is None else e[0], e[1], e[2])
 
 
 def _json_key(key):
