@@ -387,11 +387,13 @@ class Context:
         if found is not None:
             return found
         roles = self.roles
-        if role is None:
+        kind = rng[0]
+        if kind != "all":
+            of_role = self.scope(role, ("all",))[0]
+        elif role is None:
             of_role = tuple(range(len(roles)))
         else:
             of_role = tuple(i for i, r in enumerate(roles) if r == role)
-        kind = rng[0]
         if kind == "first":
             chosen = of_role[: rng[1]]
         elif kind == "last":

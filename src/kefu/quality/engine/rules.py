@@ -37,6 +37,7 @@ class PhraseEntry:
     phrase: str
 
 
+_NO_SENTENCE = (Evidence(None),)  # the evidence of a rule true without a sentence to show
 _FALSE = (False, ())  # a false node's answer (never mutated: callers copy evidence they keep)
 
 
@@ -209,10 +210,8 @@ class CompiledRules:
     def _candidates(self, ctx: Context) -> list[int]:
         chosen = set(self.always)
         by_literal = self.by_literal
-        for lit in ctx.present:
-            rules = by_literal.get(lit)
-            if rules:
-                chosen.update(rules)
+        for lit in by_literal.keys() & ctx.present:
+            chosen.update(by_literal[lit])
         return sorted(chosen)
 
     def inspect(self, conversation: Conversation) -> list[RuleHit]:
@@ -222,11 +221,12 @@ class CompiledRules:
         conversation-level Evidence(sentence=None)."""
         ctx = Context(conversation.sentences, self.literals)
         hits = []
+        rules = self.rules
         for n in self._candidates(ctx):
-            rule = self.rules[n]
+            rule = rules[n]
             truth, evidence = rule.tree.evaluate(ctx, None)
             if truth:
-                hits.append(RuleHit(rule.key, _unique(evidence) or (Evidence(None),)))
+                hits.append(RuleHit(rule.key, _unique(evidence) if evidence else _NO_SENTENCE))
         return hits
 
     def explain(self, conversation: Conversation) -> dict:
