@@ -165,7 +165,7 @@ class SimilarIndex:
                 if best is not None:
                     found[leaf.number] = best
             if len(memo) >= MEMO_SIZE:
-                del memo[next(iter(memo))]
+                memo.pop(next(iter(memo), None), None)  # tolerant of another thread evicting too
         else:
             self.hits += 1
         memo[text] = found  # (re)inserted last: the least recently used is first
