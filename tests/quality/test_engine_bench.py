@@ -39,3 +39,23 @@ def test_the_naive_baseline_turns_every_rule_into_at_most_one_expression():
     naive = [bench.naive_rule(r, data["phrases"]) for r in data["rules"]]
     assert all(role in (None, "agent", "customer") for role, _expression in naive)
     assert bench.run_naive(list(data["conversations"]), naive) > 0
+
+
+def test_the_naive_engine_fires_exactly_the_rules_ours_fires_on_the_bench_workload():
+    bench = load_bench()
+    data = bench.workload(40, rules=200, phrases=300)
+
+    def build():
+        return compile_rules(
+            [RuleSpec(n, r) for n, r in enumerate(data["rules"])],
+            phrases=[PhraseEntry(k, p) for k, p in data["phrases"]],
+        )
+
+    ours, naive = build(), bench.NaiveEngine(build())
+    fired = 0
+    for channel, sentences in data["conversations"]:
+        conversation = Conversation.from_json(sentences, channel)
+        expected = [h.key for h in ours.inspect(conversation)]
+        assert naive.inspect(conversation) == expected
+        fired += len(expected)
+    assert fired > 0

@@ -8,6 +8,21 @@ conversation checked in one pass per sentence; see kefu.quality.engine's modules
     matching        the shared automaton and the per-conversation view (Context)
     regex_literals  the literal a regular expression requires (its prefilter)
 
+Speed (bench/quality.py measures it against a naive engine computing the same results):
+* one Aho–Corasick pass per sentence finds every word of every rule; a rule none of whose ways of
+  being true has a word present (trigger) is skipped at the cost of a set lookup;
+* identical conditions in several rules (the default emotion check, 你/您, a required greeting)
+  share one operator, evaluated once per conversation;
+* two bounded memos across conversations, keyed by the sentence text (scripted agent sentences
+  such as 您好，很高兴为您服务 repeat from call to call): the text's literal hits, position map and
+  similarity text (Literals.texts, 100,000 texts, cleared when full) and every similarity
+  condition's best match for the normalised text (SimilarIndex.memo, 50,000 texts, least recently
+  used out first), so each distinct sentence is scored once whatever the number of conditions;
+* similarity scores only the examples whose character-pair bound the sentence reaches.
+The memos hold only what is a pure function of the text and the compiled rules, so results never
+depend on what was inspected before (tests/quality/test_engine_shortcuts.py checks every shortcut
+against the naive engine with Hypothesis).
+
 Choices the specification leaves open, made here (docs/quality.md can quote them):
 * Words (keywords, order, anchors, hold phrases, lexicon, phrase lists, 你) match on the
   knowledge base's normalisation: full-width = half-width, traditional = simplified (its table),

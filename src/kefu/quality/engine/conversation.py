@@ -16,7 +16,9 @@ class Sentence:
 
 def _ms(value) -> int | None:
     """A timing from stored JSON, or None when it is missing or not a number (never raises)."""
-    if value is None or isinstance(value, bool):
+    if type(value) is int or value is None:  # the usual cases first
+        return value
+    if isinstance(value, bool):
         return None
     try:
         number = float(value)

@@ -21,7 +21,6 @@ from kefu.quality.engine.matching import (
     Context,
     Literals,
     literal_key,
-    similarity_origins,
     similarity_text,
 )
 
@@ -49,6 +48,7 @@ def whole(ctx: Context, i: int, note: str = "") -> tuple:
 class Leaf:
     type = ""
     trigger: frozenset[int] | None = None
+    shared = False  # used by more than one rule (its result is then kept per conversation)
 
     def __init__(self, node: dict, lits: Literals):
         role = node.get("role") or DEFAULT_ROLES[node["type"]]
@@ -164,8 +164,13 @@ class Similar(Leaf):
             if text:
                 self.examples.append((example, text, lits.similar.add(text), self.bound(len(text), t)))
         self.gated = all(bound > 0 for *_rest, bound in self.examples)
-        if self.gated:
-            lits.similar.roles.add(self.role)
+        self.index = lits.similar
+        # The shared memo (SimilarIndex.found: normalised sentence text → every similarity
+        # condition's best match) answers; False turns it off (the bench's naive engine).
+        self.memo = True
+        self.number = len(self.index.leaves)
+        self.index.leaves.append(self)
+        self.index.roles.add(self.role)
         self.trigger = self.needs_evidence(None)
 
     @staticmethod
@@ -184,60 +189,65 @@ class Similar(Leaf):
         return max(0, math.ceil(le * (3 * t - 2) / (2 - t) - 1 - 1e-9))
 
     def best(self, ctx: Context, i: int, sentence: str, examples):
+        """best_of without sharing scores (each call scores afresh)."""
+        return self.best_of(sentence, examples, {})
+
+    def best_of(self, sentence: str, examples, scores: dict):
         """(score, example, start, end) of the example closest to `sentence` at or above the
-        threshold, start/end in `sentence` (None: the whole sentence); None when none is close."""
+        threshold, start/end in `sentence` (None: the whole sentence); None when none is close.
+        `scores` (example id → (score, start, end)) is shared by the conditions asking about the
+        same sentence: conditions of a rubric share their example sentences."""
         best = None
         ls = len(sentence)
         t = self.threshold
-        cache = ctx.similarity
         for example, text, gid, _bound in examples:
             le = len(text)
             if ls <= le and 2 * ls < t * (ls + le):
                 continue  # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
-            found = cache.get((i, gid))
+            found = scores.get(gid)
             if found is None:
-                # Scored once per sentence and example, whatever the threshold of the condition
-                # asking: conditions of a rubric share their example sentences.
                 if ls <= le:
                     found = (fuzz.ratio(sentence, text), None, None)
                 else:
                     a = fuzz.partial_ratio_alignment(text, sentence)
                     found = (a.score, a.dest_start, a.dest_end)
-                cache[(i, gid)] = found
+                scores[gid] = found
             score = found[0]
             if score >= self.cutoff and (best is None or score > best[0]):
                 best = (score, example, found[1], found[2])
         return best
 
-    def candidates(self, ctx: Context):
-        """(sentence, examples worth scoring) for the sentences of the scope."""
-        order, scope = self.scope(ctx)
+    def examples_for(self, text: str, shared: dict[int, int] | None = None) -> list:
+        """The examples worth scoring against `text`: those whose bigram bound it reaches
+        (`shared`: SimilarIndex.shared(text), computed when not given)."""
         if not self.gated:
-            return [(i, self.examples) for i in order]
-        shared = ctx.example_sentences()
-        chosen: dict[int, list] = {}
-        for example in self.examples:
-            bound = example[3]
-            for i, count in shared.get(example[2], ()):
-                if count >= bound and i in scope:
-                    chosen.setdefault(i, []).append(example)
-        return sorted(chosen.items())
+            return self.examples
+        if shared is None:
+            shared = self.index.shared(text)
+        return [example for example in self.examples if shared.get(example[2], 0) >= example[3]]
 
     def evaluate(self, ctx):
+        if self.memo:
+            # Sentences whose memoised matches include this condition, then the scope.
+            matched = ctx.similar_found().get(self.number)
+            if not matched:
+                return False, []
+            scope = self.scope(ctx)[1]
+            found = [(i, best) for i, best in matched if i in scope]
+        else:
+            found = []
+            for i in self.scope(ctx)[0]:
+                text = ctx.sim_text(i)
+                best = self.best(ctx, i, text, self.examples_for(text)) if text else None
+                if best is not None:
+                    found.append((i, best))
         evidence = []
-        for i, examples in self.candidates(ctx):
-            text = ctx.sim_text(i)
-            if not text:
-                continue
-            best = self.best(ctx, i, text, examples)
-            if best is None:
-                continue
-            score, example, start, end = best
+        for i, (score, example, start, end) in found:
             note = f"{score:.0f}% ~ {example}"
             if start is None:
                 evidence.append(whole(ctx, i, note))
             else:
-                origin = similarity_origins(ctx.sentences[i].text)
+                origin = ctx.sim_origins(i)
                 evidence.append((i, origin[start], origin[end - 1] + 1, note))
         return bool(evidence), evidence
 

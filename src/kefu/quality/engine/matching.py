@@ -102,6 +102,10 @@ def similarity_origins(text: str) -> list[int]:
     return origin
 
 
+TEXTS_SIZE = 100_000  # distinct sentence texts remembered for their literal hits
+MEMO_SIZE = 50_000  # distinct sentence texts remembered for similarity
+
+
 class SimilarIndex:
     """Example sentences of every similarity condition, and their character pairs (bigrams) in a
     second automaton run over a sentence's similarity text: a sentence sharing too few of an
@@ -112,8 +116,14 @@ class SimilarIndex:
         self.ids: dict[str, int] = {}  # example's similarity text → id
         self.pairs: dict[str, int] = {}  # bigram key → id
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
-        self.roles: set[str | None] = set()  # whose sentences prefiltered conditions look at
         self.automaton = None
+        self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
+        self.roles: set[str | None] = set()  # whose sentences they look at (None: everyone's)
+        # similarity text → {condition number: (score, example, start, end)} for the conditions
+        # it matches: scripted agent sentences (您好，很高兴为您服务) repeat from call to call, so
+        # each distinct text is scored once. Bounded: least recently used out first.
+        self.memo: dict[str, dict] = {}
+        self.hits = self.misses = 0  # memo lookups answered / computed (the bench reports them)
 
     def add(self, text: str) -> int:
         gid = self.ids.get(text)
@@ -141,6 +151,26 @@ class SimilarIndex:
         automaton.make_automaton()
         self.automaton = automaton
 
+    def found(self, text: str) -> dict:
+        """{condition number: best match} of every similarity condition that `text` matches."""
+        memo = self.memo
+        found = memo.pop(text, None)
+        if found is None:
+            self.misses += 1
+            shared = self.shared(text)
+            scores: dict = {}  # example id → (score, start, end), shared by the conditions
+            found = {}
+            for leaf in self.leaves:
+                best = leaf.best_of(text, leaf.examples_for(text, shared), scores)
+                if best is not None:
+                    found[leaf.number] = best
+            if len(memo) >= MEMO_SIZE:
+                memo.pop(next(iter(memo), None), None)  # tolerant of another thread evicting too
+        else:
+            self.hits += 1
+        memo[text] = found  # (re)inserted last: the least recently used is first
+        return found
+
     def shared(self, text: str) -> dict[int, int]:
         """Example id → how many of its bigram positions occur in `text` (a similarity text)."""
         counts: dict[int, int] = {}
@@ -166,6 +196,9 @@ class Literals:
         self.phrases: dict[str, list[str]] = {}  # the knowledge base's lists by kind
         self.similar = SimilarIndex()
         self.automaton = None
+        self.texts: dict[str, list] = {}  # sentence text → scan(text), across conversations
+        self.scans = 0  # texts scanned (not found in `texts`; the bench reports the memo's hits)
+        self.operators: dict[str, object] = {}  # a condition's JSON → its operator, shared by rules
 
     def add(self, word: str) -> int | None:
         key = literal_key(word)
@@ -185,7 +218,25 @@ class Literals:
                 out.append(lit)
         return tuple(out)
 
+    def scan(self, text: str) -> list:
+        """[hits, origin, similarity text, its origins] of a sentence's text, remembered (bounded) by the text:
+        hits ((literal, start, end) in the key, one automaton pass) now, the rest when first asked.
+        Scripted sentences repeat from call to call; a repeated one costs one dictionary lookup."""
+        automaton = self.automaton
+        found: tuple = ()
+        if automaton is not None:
+            key = _phrases().automaton_key(text)
+            if key:
+                found = tuple((lit, end - length + 1, end + 1) for end, (lit, length) in automaton.iter(key))
+        self.scans += 1
+        texts = self.texts
+        if len(texts) >= TEXTS_SIZE:
+            texts.clear()  # a bounded memory: start over (cheaper than tracking recency)
+        info = texts[text] = [found, None, None, None]
+        return info
+
     def build(self) -> None:
+        self.texts.clear()
         self.similar.build()
         if not self.ids:
             self.automaton = None
@@ -202,32 +253,30 @@ class Context:
     scopes by role and range, positions mapped back to the original text; computed lazily."""
 
     __slots__ = (
-        "sentences", "roles", "keys", "hits", "present", "literals", "_origins", "_sim", "_shared", "_scopes",
+        "sentences", "roles", "infos", "hits", "present", "literals", "_scopes",
         "_cache", "timed", "similarity",
     )  # fmt: skip
 
     def __init__(self, sentences, literals: Literals):
         self.sentences = sentences
         self.literals = literals
-        self._shared: dict[int, list[tuple[int, int]]] | None = None
         self.roles = [s.role for s in sentences]
         hits: dict[int, list[tuple[int, int, int]]] = {}
-        automaton = literals.automaton
-        keys: list[str] = []
-        if automaton is not None:
-            translate = _phrases().automaton_key
-            for i, sentence in enumerate(sentences):
-                key = translate(sentence.text)
-                keys.append(key)
-                if not key:
-                    continue
-                for end, (lit, length) in automaton.iter(key):
-                    found = hits.get(lit)
-                    if found is None:
-                        hits[lit] = [(i, end - length + 1, end + 1)]
-                    else:
-                        found.append((i, end - length + 1, end + 1))
-        self.keys = keys
+        memo = literals.texts
+        infos = []
+        for i, sentence in enumerate(sentences):
+            text = sentence.text
+            info = memo.get(text)
+            if info is None:
+                info = literals.scan(text)
+            infos.append(info)
+            for lit, a, b in info[0]:
+                found = hits.get(lit)
+                if found is None:
+                    hits[lit] = [(i, a, b)]
+                else:
+                    found.append((i, a, b))
+        self.infos = infos
         self.hits = hits
         # (role, literal) for every literal said, and (None, literal): what the rules' triggers
         # are made of. TIMED stands for "a sentence of that role has timings".
@@ -244,8 +293,6 @@ class Context:
                 present.add((roles[i], TIMED))
                 present.add((None, TIMED))
         self.present = present
-        self._origins: dict[int, list[int] | int] = {}
-        self._sim: dict[int, str] = {}
         self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
         self.similarity: dict[tuple[int, int], tuple] = {}  # (sentence, example) → score, span
@@ -253,42 +300,54 @@ class Context:
     # --- positions ---------------------------------------------------------------------------
     def span(self, i: int, start: int, end: int) -> tuple[int, int]:
         """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
-        origin = self._origins.get(i)
+        info = self.infos[i]
+        origin = info[1]
         if origin is None:
             text = self.sentences[i].text
             # Common cases without a table: every character spelt as two symbols (Chinese text
             # only) or as one (ASCII only).
-            origin = key_shape(text) or _phrases()._origins(text)
-            self._origins[i] = origin
+            origin = info[1] = key_shape(text) or _phrases()._origins(text)
         if origin == 2:
             return start >> 1, ((end - 1) >> 1) + 1
         if origin == 1:
             return start, end
         return origin[start], origin[end - 1] + 1
 
+    def sim_origins(self, i: int) -> list[int]:
+        """For each character of sentence i's similarity text, its position in the sentence."""
+        info = self.infos[i]
+        origin = info[3]
+        if origin is None:
+            origin = info[3] = similarity_origins(self.sentences[i].text)
+        return origin
+
     def sim_text(self, i: int) -> str:
-        text = self._sim.get(i)
+        info = self.infos[i]
+        text = info[2]
         if text is None:
-            text = self._sim[i] = similarity_text(self.sentences[i].text)
+            text = info[2] = similarity_text(self.sentences[i].text)
         return text
 
-    def example_sentences(self) -> dict[int, list[tuple[int, int]]]:
-        """Example id → [(sentence, bigram positions shared)] over the sentences of the roles
-        similarity conditions look at; computed once per conversation."""
-        found = self._shared
+    def similar_found(self) -> dict[int, list[tuple[int, tuple]]]:
+        """Similarity condition number → [(sentence, best match)] over the sentences of the roles
+        similarity conditions look at; one memo lookup per sentence, once per conversation."""
+        found = self._cache.get("similar")
         if found is None:
-            found = self._shared = {}
+            found = self._cache["similar"] = {}
             index = self.literals.similar
             roles = None if None in index.roles else index.roles
             for i, role in enumerate(self.roles):
                 if roles is not None and role not in roles:
                     continue
-                for gid, count in index.shared(self.sim_text(i)).items():
-                    entry = found.get(gid)
+                text = self.sim_text(i)
+                if not text:
+                    continue
+                for number, best in index.found(text).items():
+                    entry = found.get(number)
                     if entry is None:
-                        found[gid] = [(i, count)]
+                        found[number] = [(i, best)]
                     else:
-                        entry.append((i, count))
+                        entry.append((i, best))
         return found
 
     # --- literal hits ------------------------------------------------------------------------
@@ -328,11 +387,13 @@ class Context:
         if found is not None:
             return found
         roles = self.roles
-        if role is None:
+        kind = rng[0]
+        if kind != "all":
+            of_role = self.scope(role, ("all",))[0]
+        elif role is None:
             of_role = tuple(range(len(roles)))
         else:
             of_role = tuple(i for i, r in enumerate(roles) if r == role)
-        kind = rng[0]
         if kind == "first":
             chosen = of_role[: rng[1]]
         elif kind == "last":

@@ -9,6 +9,7 @@ being true needs a word the conversation lacks is skipped at the cost of a set l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,6 +37,10 @@ class PhraseEntry:
     phrase: str
 
 
+_NO_SENTENCE = (Evidence(None),)  # the evidence of a rule true without a sentence to show
+_FALSE = (False, ())  # a false node's answer (never mutated: callers copy evidence they keep)
+
+
 # --- the condition tree ----------------------------------------------------------------------
 class Node:
     path = ""
@@ -51,6 +56,19 @@ class LeafNode(Node):
 
     def evaluate(self, ctx, trace):
         trigger = self.trigger
+        if trace is None:  # inspect: the short path
+            if trigger is not None and trigger.isdisjoint(ctx.present):
+                return _FALSE
+            leaf = self.leaf
+            if leaf.shared:  # the same condition in several rules: evaluated once per conversation
+                cache = ctx._cache
+                found = cache.get(leaf)
+                if found is None:
+                    truth, evidence = leaf.evaluate(ctx)
+                    found = cache[leaf] = (True, evidence) if truth else _FALSE
+                return found
+            truth, evidence = leaf.evaluate(ctx)
+            return (True, evidence) if truth else _FALSE
         if trigger is not None and trigger.isdisjoint(ctx.present):
             truth, evidence = False, []
         else:
@@ -131,7 +149,15 @@ def _build(node: dict, path: str, lits: Literals) -> Node:
     if "not" in node:
         where = _join(path, "not")
         return NotNode(_build(node["not"], where, lits), where)
-    return LeafNode(LEAVES[node["type"]](node, lits), path)
+    # Identical conditions (the default emotion check, 你/您, a required greeting …) in several
+    # rules share one operator, evaluated once per conversation.
+    ident = json.dumps(node, sort_keys=True, ensure_ascii=False, default=str)
+    leaf = lits.operators.get(ident)
+    if leaf is None:
+        leaf = lits.operators[ident] = LEAVES[node["type"]](node, lits)
+    else:
+        leaf.shared = True
+    return LeafNode(leaf, path)
 
 
 def _tree_json(node: Node, trace: dict) -> dict:
@@ -145,8 +171,13 @@ def _tree_json(node: Node, trace: dict) -> dict:
 
 def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
     """Evidence objects from the operators' (sentence, start, end, note) tuples, each once, in order."""
-    seen = dict.fromkeys(evidence)
-    return tuple(Evidence(*e) for e in sorted(seen, key=lambda e: (-1 if e[0] is None else e[0], e[1], e[2])))
+    if len(evidence) == 1:
+        return (Evidence(*evidence[0]),)
+    return tuple(Evidence(*e) for e in sorted(dict.fromkeys(evidence), key=_evidence_order))
+
+
+def _evidence_order(e: tuple) -> tuple:
+    return (-1 if e[0] is None else e[0], e[1], e[2])
 
 
 def _json_key(key):
@@ -179,10 +210,8 @@ class CompiledRules:
     def _candidates(self, ctx: Context) -> list[int]:
         chosen = set(self.always)
         by_literal = self.by_literal
-        for lit in ctx.present:
-            rules = by_literal.get(lit)
-            if rules:
-                chosen.update(rules)
+        for lit in by_literal.keys() & ctx.present:
+            chosen.update(by_literal[lit])
         return sorted(chosen)
 
     def inspect(self, conversation: Conversation) -> list[RuleHit]:
@@ -192,11 +221,12 @@ class CompiledRules:
         conversation-level Evidence(sentence=None)."""
         ctx = Context(conversation.sentences, self.literals)
         hits = []
+        rules = self.rules
         for n in self._candidates(ctx):
-            rule = self.rules[n]
+            rule = rules[n]
             truth, evidence = rule.tree.evaluate(ctx, None)
             if truth:
-                hits.append(RuleHit(rule.key, _unique(evidence) or (Evidence(None),)))
+                hits.append(RuleHit(rule.key, _unique(evidence) if evidence else _NO_SENTENCE))
         return hits
 
     def explain(self, conversation: Conversation) -> dict:
