@@ -527,6 +527,69 @@ class NaiveEngine:
         return fired
 
 
+# --- end to end: stored transcripts, the worker's service, the database ---------------------------
+
+
+def end_to_end(n: int, *, seed: int, rules: list[dict], phrases: list[tuple[str, str]]) -> dict:
+    """`n` conversations stored as transcripts, then inspected by `inspect_many` — what the worker
+    and `quality_reinspect` run: routing, the version's compiled rules, scoring and the bulk writes of
+    inspections and findings — on the embedded profile's SQLite in a throw-away directory. The rules
+    and phrases are the bench's, as a published rubric (one item per rule) and the knowledge base's
+    phrase lists."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kefu.knowledge.models import PhraseRule
+    from kefu.quality.models import Transcript
+    from kefu.quality.services import rubrics as rubric_services
+    from kefu.quality.services import rules as rule_services
+    from kefu.quality.services.inspection import clear_compiled, inspect_many
+
+    PhraseRule.objects.bulk_create(
+        [PhraseRule(kind=kind, phrase=phrase) for kind, phrase in phrases], ignore_conflicts=True
+    )
+    rubric = rubric_services.rubric_create(name="bench", channels=["phone", "chat"], by=None)
+    draft = rubric.versions.get()
+    for k, condition in enumerate(rules):
+        item = rubric_services.item_create(
+            version=draft, code=f"r{k:03d}", name=f"rule {k}", group="wording", points=1, by=None
+        )
+        rule_services.rule_create(version=draft, item=item, name=f"rule {k}", condition=condition, by=None)
+    rubric_services.version_publish(version=draft, by=None)
+    clear_compiled()
+
+    gen = Generator(seed + 1)
+    now = timezone.now()
+    t = time.perf_counter()
+    batch: list[Transcript] = []
+    for i, (channel, rows) in enumerate(gen.conversations(n)):
+        batch.append(Transcript(channel=channel, source_key=f"bench-{i}", sentences=rows,
+                                started_at=now - timedelta(minutes=i)))  # fmt: skip
+        if len(batch) == 2000:
+            Transcript.objects.bulk_create(batch)
+            batch.clear()
+    Transcript.objects.bulk_create(batch)
+    store_s = time.perf_counter() - t
+    say(f"  end to end: {n} transcripts stored in {store_s:.1f} s; inspecting them with inspect_many")
+
+    t, c = time.perf_counter(), time.process_time()
+    result = inspect_many(Transcript.objects.order_by("pk").iterator(chunk_size=2000))
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    from kefu.quality.models import Finding, Inspection
+
+    inspections, findings = Inspection.objects.count(), Finding.objects.count()
+    assert inspections == n, (inspections, n, result)
+    say(f"  end to end: {n / wall:.0f} conversations/s, {cpu * 1000 / n:.2f} CPU ms/conversation, "
+        f"{findings} findings written")  # fmt: skip
+    return {
+        "conversations": n, "store_s": round(store_s, 1), "inspect_s": round(wall, 2),
+        "conversations_per_s": round(n / wall), "cpu_ms_per_conversation": round(cpu * 1000 / n, 3),
+        "inspections": inspections, "findings": findings,
+        "projected_100k_s": round(wall / n * 100_000, 1),
+    }  # fmt: skip
+
+
 # --- the run ---------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -536,9 +599,22 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=2000, help="conversations the naive baseline runs on")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--profile", action="store_true", help="cProfile ours on the baseline subset")
+    parser.add_argument(
+        "--end-to-end", type=int, default=5000, metavar="N",
+        help="then N stored transcripts inspected by inspect_many on SQLite (0: skip; default %(default)s)",
+    )  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
     os.environ.setdefault("KEFU_LOG_LEVEL", "WARNING")
+    if args.end_to_end:  # the embedded profile's SQLite in a throw-away directory
+        import atexit
+        import shutil
+        import tempfile
+
+        data_dir = tempfile.mkdtemp(prefix="kefu-bench-quality.")
+        atexit.register(shutil.rmtree, data_dir, True)
+        os.environ.update({"KEFU_DATA_DIR": data_dir, "KEFU_PROFILE": "embedded"})
+        os.environ.pop("KEFU_DATABASE_URL", None)
     import django
 
     django.setup()
@@ -701,6 +777,11 @@ def main() -> None:
         f"{figures['cpu_ms_per_conversation']} CPU ms/conversation, {fired} rules fired; "
         f"{figures['speedup_vs_baseline_naive']}x baseline_naive (same results), "
         f"{figures['speedup_vs_baseline_regex']}x baseline_regex (less work)")  # fmt: skip
+    if args.end_to_end:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        figures["end_to_end"] = end_to_end(args.end_to_end, seed=args.seed, rules=rules, phrases=phrases)
     print(json.dumps(figures, ensure_ascii=False))
 
 
