@@ -7,12 +7,13 @@ import time_machine
 from django.core import signing
 
 from kefu.callbacks.models import Satisfaction, SurveyInvitation, SurveySettings
-from kefu.callbacks.services import survey_answer, survey_invite, survey_url
+from kefu.callbacks.services import survey_answer, survey_invite
 from kefu.callbacks.services.surveys import SALT, LinkExpired, survey_token
 from kefu.core.errors import NotFound, ValidationError
 from kefu.notify.models import CustomerNotice
 from kefu.tickets.models import Status
 from tests.callbacks.conftest import resolved_complaint
+from tests.callbacks.helpers import assert_survey_link
 from tests.factories import aware
 from tests.tickets.helpers import MONDAY_9
 
@@ -25,7 +26,7 @@ def test_survey_link_is_sent_by_sms_with_a_signed_url(org, settings):
     invitation = survey_invite(ticket=ticket, now=MONDAY_9)
     notice = invitation.notice
     assert (notice.kind, notice.channel, notice.state) == ("survey", "sms", CustomerNotice.State.SENT)
-    assert survey_url(ticket) in notice.body
+    assert_survey_link(ticket, notice.body)
     assert "https://kefu.example.com/survey/" in notice.body
 
 
