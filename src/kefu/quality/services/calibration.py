@@ -20,10 +20,8 @@ from kefu.quality import agreement, permissions
 from kefu.quality.models import (
     CalibrationScore,
     CalibrationSession,
-    Direction,
     Rubric,
     RubricVersion,
-    Severity,
     Transcript,
 )
 
@@ -104,18 +102,25 @@ def calibration_create(
 
 
 def total_for(version: RubricVersion, found: set[str]) -> Decimal:
-    """The score that the items found give under `version`: start + Σ points of found "add" items −
-    Σ points of found "subtract" items, clamped to [floor, ceiling]; a found fatal item → floor."""
-    total = version.start_score
-    fatal = False
-    for item in version.items.all():
-        if item.code not in found:
-            continue
-        total += item.points if item.direction == Direction.ADD else -item.points
-        fatal = fatal or item.severity == Severity.FATAL
-    if fatal:
-        return version.floor_score
-    return min(max(total, version.floor_score), version.ceiling_score)
+    """The score that the items found give under `version`, by the one definition of a score
+    (kefu.quality.engine.scoring.score): start ± the found items' points, clamped to [floor,
+    ceiling]; a found fatal item → floor. Each found item counts once."""
+    from kefu.quality.engine.scoring import ItemSpec, score
+
+    items = {
+        item.code: ItemSpec(
+            key=item.code, points=item.points, direction=item.direction, severity=item.severity
+        )
+        for item in version.items.all()
+    }
+    result = score(
+        start=float(version.start_score),
+        floor=float(version.floor_score),
+        ceiling=float(version.ceiling_score),
+        items=items,
+        fired=dict.fromkeys(found, 1),
+    )
+    return Decimal(str(result.score)).quantize(Decimal("0.01"))
 
 
 @transaction.atomic
