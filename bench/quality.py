@@ -440,6 +440,7 @@ def naive_context_class():
             self.infos = [[(), None, None, None] for _s in sentences]
             self._scopes, self._cache = {}, {}
             self.similarity = _NoCache()
+            self.explaining = False
             self.engine = engine
 
         def _hits_of(self, lits):
@@ -472,7 +473,7 @@ class NaiveEngine:
     (rapidfuzz against each example for every sentence), timing conditions recomputed by each."""
 
     def __init__(self, compiled):
-        from kefu.quality.engine.leaves import Regex, Similar
+        from kefu.quality.engine.leaves import Keywords, Regex, Similar
         from kefu.quality.engine.rules import AllNode, AnyNode, LeafNode, NotNode
 
         self.compiled = compiled
@@ -484,7 +485,7 @@ class NaiveEngine:
         self.context = naive_context_class()
 
         def strip(node):
-            node.trigger = None
+            node.trigger, node.exact = None, False
             if isinstance(node, AllNode | AnyNode):
                 for c in node.children:
                     strip(c)
@@ -493,6 +494,9 @@ class NaiveEngine:
             elif isinstance(node, LeafNode):
                 leaf = node.leaf
                 leaf.trigger, leaf.shared = None, False  # every condition evaluated by itself
+                leaf.exact = False
+                if isinstance(leaf, Keywords):
+                    leaf.said = None  # words searched in every sentence, not read off ctx.present
                 if isinstance(leaf, Regex):
                     leaf.lits = None
                 if isinstance(leaf, Similar):

@@ -495,3 +495,31 @@ def test_a_word_said_only_by_the_other_role_does_not_make_a_rule_fire():
     assert hit({"type": "polite_you"}, conv) is None
     assert hit({"type": "order", "first": ["退款"], "then": ["好的"]}, conv) is None
     assert hit({"type": "order", "first": ["退款"], "then": ["好的"], "role": "any"}, conv) is not None
+
+
+def test_keywords_none_all_and_at_least_count_only_the_words_of_the_conditions_role():
+    # Settled from the words present by role: the customer saying 再见 does not make the agent's
+    # "none" false, nor count towards the agent's "all" / "at least".
+    conv = conversation(("agent", "您好"), ("customer", "好的再见"), ("agent", "请问"))
+    assert hit({"type": "keywords", "words": ["再见"], "mode": "none"}, conv) is not None
+    assert hit({"type": "keywords", "words": ["再见"], "mode": "none", "role": "any"}, conv) is None
+    assert hit({"type": "keywords", "words": ["您好", "再见"], "mode": "all"}, conv) is None
+    assert hit({"type": "keywords", "words": ["您好", "请问"], "mode": "all"}, conv) is not None
+    words = ["您好", "再见", "请问"]
+    assert hit({"type": "keywords", "words": words, "mode": "at_least", "k": 2}, conv) is not None
+    assert hit({"type": "keywords", "words": words, "mode": "at_least", "k": 3}, conv) is None
+    assert hit({"type": "keywords", "words": words, "mode": "at_least", "k": 3, "role": "any"}, conv)
+
+
+def test_not_of_words_said_anywhere_is_false_and_true_when_only_another_role_said_them():
+    conv = conversation(("agent", "您好"), ("customer", "再见"))
+    assert hit({"not": {"type": "keywords", "words": ["您好"]}}, conv) is None
+    assert hit({"not": {"type": "keywords", "words": ["再见"]}}, conv) is not None
+    assert (
+        hit(
+            {"not": {"type": "phrases", "kind": "forbidden"}},
+            conv,
+            phrases=[PhraseEntry("forbidden", "您好")],
+        )
+        is None
+    )

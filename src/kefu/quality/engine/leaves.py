@@ -21,7 +21,9 @@ from kefu.quality.engine.matching import (
     Context,
     Literals,
     literal_key,
+    similar_key,
     similarity_text,
+    trigger_key,
 )
 
 DEFAULT_ROLES = {
@@ -49,6 +51,9 @@ class Leaf:
     type = ""
     trigger: frozenset[int] | None = None
     shared = False  # used by more than one rule (its result is then kept per conversation)
+    # True when the trigger occurring is the condition being true (words anywhere in the role's
+    # sentences): "not" of such a condition is settled by the trigger alone, without evaluating.
+    exact = False
 
     def __init__(self, node: dict, lits: Literals):
         role = node.get("role") or DEFAULT_ROLES[node["type"]]
@@ -70,10 +75,10 @@ class Leaf:
         return ctx.scope(self.role, self.range)
 
     def keyed(self, lits, role: str | None | bool = False) -> frozenset:
-        """Trigger entries (role, literal): the literal said by a sentence of the leaf's role
-        (None: by anyone)."""
+        """Trigger entries (matching.trigger_key): the literal said by a sentence of the leaf's
+        role (None: by anyone)."""
         role = self.role if role is False else role
-        return frozenset((role, lit) for lit in lits)
+        return frozenset(trigger_key(role, lit) for lit in lits)
 
     def needs_evidence(self, own: frozenset[int] | None) -> frozenset | None:
         """The trigger of a leaf that is true only on evidence inside its scope: its own literals,
@@ -98,8 +103,20 @@ class Keywords(Leaf):
         self.k = int(node.get("k") or 1)
         self.names = {lit: lits.words[lit] for lit in self.lits}
         self.trigger = None if self.mode == "none" else self.needs_evidence(self.lits)
+        # Anywhere in the role's sentences, whether a word is said is in ctx.present already.
+        self.said = self.keyed(self.lits) if self.range[0] == "all" else None
+        self.exact = self.said is not None and self.mode == "any"
 
     def evaluate(self, ctx):
+        said = self.said
+        if said is not None and not ctx.explaining:  # settled from the words present, when it can be
+            mode = self.mode
+            if mode == "none":
+                return said.isdisjoint(ctx.present), []
+            if mode == "all" and not said <= ctx.present:
+                return False, []
+            if mode == "at_least" and len(said & ctx.present) < self.k:
+                return False, []
         hits = ctx.hits
         if self.range[0] == "all":
             role, roles = self.role, ctx.roles
@@ -120,7 +137,7 @@ class Keywords(Leaf):
         else:
             distinct = len({f[0] for f in found})
             truth = distinct == len(self.lits) if mode == "all" else distinct >= self.k
-        if not found:
+        if not found or not (truth or ctx.explaining):
             return truth, []
         span, names = ctx.span, self.names
         return truth, [(i, *span(i, s, e), names[lit]) for lit, i, s, e in found]
@@ -171,7 +188,7 @@ class Similar(Leaf):
         self.number = len(self.index.leaves)
         self.index.leaves.append(self)
         self.index.roles.add(self.role)
-        self.trigger = self.needs_evidence(None)
+        self.trigger = frozenset((similar_key(self.number),))
 
     @staticmethod
     def bound(le: int, t: float) -> int:
@@ -337,6 +354,7 @@ class Phrases(Leaf):
         self.lits = frozenset(lits.add_all(phrases))
         self.names = {lit: lits.words[lit] for lit in self.lits}
         self.trigger = self.keyed(self.lits)
+        self.exact = self.range[0] == "all"
 
     def evaluate(self, ctx):
         _order, scope = self.scope(ctx)

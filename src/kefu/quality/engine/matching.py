@@ -12,11 +12,29 @@ the expression requires.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from functools import cache
+from itertools import accumulate
 
 import ahocorasick
 
 TIMED = -1  # pseudo literal "the conversation has timings", for the gating of timing operators
+# A trigger entry "literal said by a sentence of role r" is the int 4·literal + ROLE_CODE[r] (an int
+# hashes and compares faster than a (role, literal) pair); code 0 is "by anyone". Roles no
+# condition names (system, unknown) share code 3, which no trigger uses.
+ROLE_CODE = {None: 0, "agent": 1, "customer": 2}
+OTHER_ROLE = 3
+
+
+def similar_key(number: int) -> int:
+    """The trigger entry "similarity condition `number` matched a sentence" (a pseudo literal
+    below TIMED), put in ctx.present once the conversation's sentences are scored."""
+    return 4 * (-2 - number)
+
+
+def trigger_key(role: str | None, lit: int) -> int:
+    """The trigger entry for literal `lit` said by a sentence of `role` (None: anyone)."""
+    return 4 * lit + ROLE_CODE.get(role, OTHER_ROLE)
 
 
 @cache
@@ -80,13 +98,18 @@ def _key_counts() -> _CountTable:
     return _CountTable(_phrases()._TABLE)
 
 
-def key_shape(text: str) -> int:
-    """2 when every character of `text` is spelt as two automaton symbols (Chinese text), 1 when
-    every one is a single symbol, 0 otherwise (positions then need a table)."""
+def key_shape(text: str) -> int | list[int]:
+    """How automaton positions map back to `text`: 2 when every character is spelt as two
+    symbols (Chinese text), 1 when every one is a single symbol, otherwise the running total of
+    symbols through each character (a symbol p comes from character bisect_right(totals, p))."""
     counts = text.translate(_key_counts())
     if counts == "2" * len(text):
         return 2
-    return 1 if counts == "1" * len(text) else 0
+    if counts == "1" * len(text):
+        return 1
+    if "x" in counts:  # a character spelt as nine symbols or more (a ligature): count them
+        return list(accumulate(len(literal_key(ch)) for ch in text))
+    return list(accumulate(map(int, counts)))
 
 
 def similarity_origins(text: str) -> list[int]:
@@ -106,6 +129,10 @@ TEXTS_SIZE = 100_000  # distinct sentence texts remembered for their literal hit
 MEMO_SIZE = 50_000  # distinct sentence texts remembered for similarity
 
 
+def _first(pair: tuple):
+    return pair[0]
+
+
 class SimilarIndex:
     """Example sentences of every similarity condition, and their character pairs (bigrams) in a
     second automaton run over a sentence's similarity text: a sentence sharing too few of an
@@ -118,6 +145,8 @@ class SimilarIndex:
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
         self.automaton = None
         self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
+        self.ungated: list = []  # those scored on every example (no bigram bound; see build)
+        self.by_example: dict[int, list[tuple]] = {}  # example id → [(gated condition, n, example)]
         self.roles: set[str | None] = set()  # whose sentences they look at (None: everyone's)
         # similarity text → {condition number: (score, example, start, end)} for the conditions
         # it matches: scripted agent sentences (您好，很高兴为您服务) repeat from call to call, so
@@ -143,6 +172,14 @@ class SimilarIndex:
         return gid
 
     def build(self) -> None:
+        # Which conditions an example can bring into play: a gated condition is scored only on
+        # the examples whose bigram bound a sentence reaches; the others on every example.
+        self.ungated = [leaf for leaf in self.leaves if not leaf.gated]
+        self.by_example: dict[int, list[tuple]] = {}
+        for leaf in self.leaves:
+            if leaf.gated:
+                for n, example in enumerate(leaf.examples):
+                    self.by_example.setdefault(example[2], []).append((leaf, n, example))
         if not self.pairs:
             return
         automaton = ahocorasick.Automaton()
@@ -157,18 +194,34 @@ class SimilarIndex:
         found = memo.pop(text, None)
         if found is None:
             self.misses += 1
-            shared = self.shared(text)
-            scores: dict = {}  # example id → (score, start, end), shared by the conditions
-            found = {}
-            for leaf in self.leaves:
-                best = leaf.best_of(text, leaf.examples_for(text, shared), scores)
-                if best is not None:
-                    found[leaf.number] = best
+            found = self._score(text)
             if len(memo) >= MEMO_SIZE:
                 memo.pop(next(iter(memo), None), None)  # tolerant of another thread evicting too
         else:
             self.hits += 1
         memo[text] = found  # (re)inserted last: the least recently used is first
+        return found
+
+    def _score(self, text: str) -> dict:
+        """found() without the memo: only the conditions with an example worth scoring are asked
+        (most sentences share too few bigrams with any example to be asked at all)."""
+        shared = self.shared(text)
+        chosen: dict = {leaf: leaf.examples for leaf in self.ungated}
+        by_example = self.by_example
+        picked: dict = {}
+        for gid, count in shared.items():
+            for leaf, n, example in by_example.get(gid, ()):
+                if count >= example[3]:
+                    picked.setdefault(leaf, []).append((n, example))
+        for leaf, examples in picked.items():
+            examples.sort(key=_first)  # the condition's own order: ties go to its first example
+            chosen[leaf] = [example for _n, example in examples]
+        scores: dict = {}  # example id → (score, start, end), shared by the conditions
+        found = {}
+        for leaf, examples in chosen.items():
+            best = leaf.best_of(text, examples, scores)
+            if best is not None:
+                found[leaf.number] = best
         return found
 
     def shared(self, text: str) -> dict[int, int]:
@@ -232,7 +285,10 @@ class Literals:
         texts = self.texts
         if len(texts) >= TEXTS_SIZE:
             texts.clear()  # a bounded memory: start over (cheaper than tracking recency)
-        info = texts[text] = [found, None, None, None]
+        said = frozenset(4 * lit for lit, _a, _b in found)
+        # Trigger entries by the role code of the sentence saying it: anyone's (0) and its role's.
+        keys = [said | {k + code for k in said} for code in (0, 1, 2, 3)]
+        info = texts[text] = [found, None, None, None, keys]
         return info
 
     def build(self) -> None:
@@ -254,7 +310,7 @@ class Context:
 
     __slots__ = (
         "sentences", "roles", "infos", "hits", "present", "literals", "_scopes",
-        "_cache", "timed", "similarity",
+        "_cache", "timed", "similarity", "explaining",
     )  # fmt: skip
 
     def __init__(self, sentences, literals: Literals):
@@ -264,37 +320,41 @@ class Context:
         hits: dict[int, list[tuple[int, int, int]]] = {}
         memo = literals.texts
         infos = []
+        # trigger_key() of every literal said, by its sentence's role and by anyone: what the
+        # rules' triggers are made of. TIMED stands for "a sentence of that role has timings".
+        present: set[int] = set()
+        timed = False
         for i, sentence in enumerate(sentences):
             text = sentence.text
             info = memo.get(text)
             if info is None:
                 info = literals.scan(text)
             infos.append(info)
-            for lit, a, b in info[0]:
-                found = hits.get(lit)
-                if found is None:
-                    hits[lit] = [(i, a, b)]
-                else:
-                    found.append((i, a, b))
+            code = ROLE_CODE.get(sentence.role, OTHER_ROLE)
+            if info[0]:
+                present |= info[4][code]
+                for lit, a, b in info[0]:
+                    found = hits.get(lit)
+                    if found is None:
+                        hits[lit] = [(i, a, b)]
+                    else:
+                        found.append((i, a, b))
+            if sentence.start_ms is not None or sentence.end_ms is not None:
+                timed = True
+                present.add(4 * TIMED + code)
+        if timed:
+            present.add(4 * TIMED)
         self.infos = infos
         self.hits = hits
-        # (role, literal) for every literal said, and (None, literal): what the rules' triggers
-        # are made of. TIMED stands for "a sentence of that role has timings".
-        roles = self.roles
-        present = set()
-        for lit, found in hits.items():
-            present.add((None, lit))
-            for i, _s, _e in found:
-                present.add((roles[i], lit))
-        self.timed = False
-        for i, s in enumerate(sentences):
-            if s.start_ms is not None or s.end_ms is not None:
-                self.timed = True
-                present.add((roles[i], TIMED))
-                present.add((None, TIMED))
+        self.timed = timed
         self.present = present
         self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
+        if literals.similar.leaves:  # the similarity conditions that matched a sentence, as triggers
+            present.update(map(similar_key, self.similar_found()))
+        # explain() shows what a false condition found (the words that made a `none` fail);
+        # inspect() needs the evidence of true conditions only.
+        self.explaining = False
         self.similarity: dict[tuple[int, int], tuple] = {}  # (sentence, example) → score, span
 
     # --- positions ---------------------------------------------------------------------------
@@ -306,12 +366,12 @@ class Context:
             text = self.sentences[i].text
             # Common cases without a table: every character spelt as two symbols (Chinese text
             # only) or as one (ASCII only).
-            origin = info[1] = key_shape(text) or _phrases()._origins(text)
+            origin = info[1] = key_shape(text)
         if origin == 2:
             return start >> 1, ((end - 1) >> 1) + 1
         if origin == 1:
             return start, end
-        return origin[start], origin[end - 1] + 1
+        return bisect_right(origin, start), bisect_right(origin, end - 1) + 1
 
     def sim_origins(self, i: int) -> list[int]:
         """For each character of sentence i's similarity text, its position in the sentence."""

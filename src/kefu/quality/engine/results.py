@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
+    """A tuple (the operators' own (sentence, start, end, note) made an Evidence without copying)."""
+
     sentence: int | None  # index in Conversation.sentences; None for conversation-level findings
     start: int = 0  # character span in that sentence's text
     end: int = 0
@@ -19,8 +20,7 @@ class Evidence:
         return out
 
 
-@dataclass(frozen=True)
-class RuleHit:
+class RuleHit(NamedTuple):
     key: object
     evidence: tuple[Evidence, ...]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 
 from kefu.quality.engine.conversation import Conversation
 from kefu.quality.engine.leaves import LEAVES, Leaf
@@ -39,12 +40,21 @@ class PhraseEntry:
 
 _NO_SENTENCE = (Evidence(None),)  # the evidence of a rule true without a sentence to show
 _FALSE = (False, ())  # a false node's answer (never mutated: callers copy evidence they keep)
+_TRUE = (True, ())  # a true node's answer without evidence ("not …")
 
 
 # --- the condition tree ----------------------------------------------------------------------
 class Node:
+    """A condition tree's node. `check` is inspect's path: called only when the node's trigger
+    occurs (a parent skips a child whose trigger does not, without calling it); `evaluate` is
+    the general one, with a trace for explain()."""
+
     path = ""
     trigger: frozenset[int] | None = None
+    exact = False  # true exactly when the trigger occurs (see leaves.Leaf.exact)
+
+    def check(self, ctx: Context) -> tuple[bool, list[tuple]]:
+        return self.evaluate(ctx, None)
 
     def evaluate(self, ctx: Context, trace: dict | None) -> tuple[bool, list[tuple]]:
         raise NotImplementedError
@@ -52,7 +62,20 @@ class Node:
 
 class LeafNode(Node):
     def __init__(self, leaf: Leaf, path: str):
-        self.leaf, self.path, self.trigger = leaf, path, leaf.trigger
+        self.leaf, self.path, self.trigger, self.exact = leaf, path, leaf.trigger, leaf.exact
+
+    def check(self, ctx):
+        """inspect's path: the caller has already seen the trigger occur."""
+        leaf = self.leaf
+        if leaf.shared:  # the same condition in several rules: evaluated once per conversation
+            cache = ctx._cache
+            found = cache.get(leaf)
+            if found is None:
+                truth, evidence = leaf.evaluate(ctx)
+                found = cache[leaf] = (True, evidence) if truth else _FALSE
+            return found
+        truth, evidence = leaf.evaluate(ctx)
+        return (True, evidence) if truth else _FALSE
 
     def evaluate(self, ctx, trace):
         trigger = self.trigger
@@ -88,6 +111,20 @@ class AllNode(Node):
         triggers = [c.trigger for c in children if c.trigger is not None]
         self.trigger = min(triggers, key=len) if triggers else None
 
+    def check(self, ctx):
+        present = ctx.present
+        evidence: list[tuple] = []
+        for child in self.children:
+            trigger = child.trigger
+            if trigger is not None and trigger.isdisjoint(present):
+                return _FALSE
+            ok, found = child.check(ctx)
+            if not ok:
+                return _FALSE
+            if found:
+                evidence.extend(found)
+        return True, evidence
+
     def evaluate(self, ctx, trace):
         evidence: list[tuple] = []
         truth = True
@@ -109,6 +146,21 @@ class AnyNode(Node):
         triggers = [c.trigger for c in children]
         self.trigger = None if any(t is None for t in triggers) else frozenset().union(*triggers)
 
+    def check(self, ctx):
+        present = ctx.present
+        evidence: list[tuple] = []
+        truth = False
+        for child in self.children:
+            trigger = child.trigger
+            if trigger is not None and trigger.isdisjoint(present):
+                continue
+            ok, found = child.check(ctx)
+            if ok:
+                truth = True
+                if found:
+                    evidence.extend(found)
+        return (True, evidence) if truth else _FALSE
+
     def evaluate(self, ctx, trace):
         evidence: list[tuple] = []
         truth = False
@@ -127,6 +179,15 @@ class NotNode(Node):
 
     def __init__(self, child: Node, path: str):
         self.child, self.path = child, path
+
+    def check(self, ctx):
+        child = self.child
+        trigger = child.trigger
+        if trigger is not None and trigger.isdisjoint(ctx.present):
+            return _TRUE
+        if child.exact:
+            return _FALSE
+        return _FALSE if child.check(ctx)[0] else _TRUE
 
     def evaluate(self, ctx, trace):
         ok, _found = self.child.evaluate(ctx, trace)
@@ -170,14 +231,16 @@ def _tree_json(node: Node, trace: dict) -> dict:
 
 
 def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
-    """Evidence objects from the operators' (sentence, start, end, note) tuples, each once, in order."""
+    """Evidence from the operators' (sentence, start, end, note) tuples, each once, in order of
+    sentence and span (operators always name a sentence: conversation-level evidence is added
+    by inspect, never sorted)."""
     if len(evidence) == 1:
-        return (Evidence(*evidence[0]),)
-    return tuple(Evidence(*e) for e in sorted(dict.fromkeys(evidence), key=_evidence_order))
+        return (_new(Evidence, evidence[0]),)
+    return tuple([_new(Evidence, e) for e in sorted(dict.fromkeys(evidence), key=_SPAN)])
 
 
-def _evidence_order(e: tuple) -> tuple:
-    return (-1 if e[0] is None else e[0], e[1], e[2])
+_SPAN = itemgetter(0, 1, 2)
+_new = tuple.__new__  # Evidence._make without its length check: operators give four fields
 
 
 def _json_key(key):
@@ -222,9 +285,9 @@ class CompiledRules:
         ctx = Context(conversation.sentences, self.literals)
         hits = []
         rules = self.rules
-        for n in self._candidates(ctx):
+        for n in self._candidates(ctx):  # each one's trigger occurs, or it has none
             rule = rules[n]
-            truth, evidence = rule.tree.evaluate(ctx, None)
+            truth, evidence = rule.tree.check(ctx)
             if truth:
                 hits.append(RuleHit(rule.key, _unique(evidence) if evidence else _NO_SENTENCE))
         return hits
@@ -234,6 +297,7 @@ class CompiledRules:
         its tree with its truth and evidence (a leaf lists what it found even when false — the
         words that made a `none` condition fail), as JSON-able dicts."""
         ctx = Context(conversation.sentences, self.literals)
+        ctx.explaining = True
         out = []
         for rule in self.rules:
             trace: dict = {}
