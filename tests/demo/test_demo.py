@@ -172,3 +172,20 @@ def test_the_demo_inspector_has_a_review_queue_and_an_appeal_is_pending(demo):
     )
     agent = appealed.agent
     assert set(Inspection.objects.filter(scope_filter(agent)).values_list("agent", flat=True)) == {agent.pk}
+
+
+def test_the_demo_has_a_closed_calibration_with_agreement_and_an_open_blind_one(demo):
+    from kefu.quality.models import CalibrationSession
+    from kefu.quality.services.calibration import calibration_agreement, calibration_visible_scores
+
+    qa, supervisor = User.objects.get(username="qa"), User.objects.get(username="supervisor")
+    closed = CalibrationSession.objects.get(state=CalibrationSession.State.CLOSED)
+    agreement = calibration_agreement(session=closed, user=supervisor)
+    assert agreement.inspectors == 3 and agreement.scores == 9
+    # They disagreed on some items, not on everything: the figures are neither perfect nor empty.
+    assert agreement.mean_range > 0 and 0 < agreement.item_agreement < 1
+    assert agreement.alpha is not None and agreement.kappa is not None
+    current = CalibrationSession.objects.get(state=CalibrationSession.State.OPEN)
+    assert calibration_visible_scores(current, qa).count() == current.transcripts.count() == 2
+    assert calibration_visible_scores(current, supervisor).count() == 0  # blind until closed
+    assert closed.created_at < closed.closed_at <= NOW

@@ -477,12 +477,66 @@ def quality_demo_load(*, people: dict, rng: random.Random, now: datetime) -> dic
             raise RuntimeError(f"demo conversation {n} was not scored against the {key} rubric")
         inspections.append(inspection)
     _review_queue(inspections, qa=qa, now=now)
+    sessions = _calibration(inspections, version=versions["hotline"], people=people, now=now)
     return {
         "rubrics": len(versions),
         "inspections": len(inspections),
         "sampled": sum(1 for i in inspections if i.state == Inspection.State.SAMPLED),
         "supervisor": supervisor.pk,
+        "calibration_sessions": sessions,
     }
+
+
+def _calibration(inspections: list[Inspection], *, version, people: dict, now: datetime) -> int:
+    """Two calibration sessions (校准会) on hotline conversations, through the services people use:
+    last week's, closed, where the inspector, the supervisor and the manager scored three calls
+    blind and disagreed on a few items (its spread and agreement show at once); and this week's,
+    open, which the inspector has scored and the supervisor and manager have not yet (blind)."""
+    from kefu.quality.services import calibration
+
+    qa, supervisor, manager = people["qa"], people["supervisor"], people["manager"]
+    hotline = sorted(
+        (i for i in inspections if i.version_id == version.pk), key=lambda i: i.conversation_at
+    )
+    codes = sorted(version.items.values_list("code", flat=True))
+    if len(hotline) < 5 or len(codes) < 3:
+        return 0
+
+    def found_by_engine(inspection) -> set[str]:
+        return set(inspection.findings.filter(source="auto").values_list("item__code", flat=True))
+
+    closed = calibration.calibration_create(
+        name="上周热线校准 · Last week's hotline calibration", version=version,
+        transcripts=[i.transcript for i in hotline[:3]], inspectors=[qa, supervisor, manager], by=qa,
+    )  # fmt: skip
+    comments = {
+        qa: "按评分表逐条核对 · Checked item by item.",
+        supervisor: "开场白算合格，语速问题不扣 · The greeting passes; no deduction for speed.",
+        manager: "结束语不完整，应扣分 · The farewell was incomplete: deduct.",
+    }
+    for n, inspection in enumerate(hotline[:3]):
+        engine = found_by_engine(inspection)
+        # Realistic disagreement: the supervisor is lenient on one item, the manager strict on one.
+        lenient = engine - {sorted(engine)[0]} if engine else engine
+        strict = engine | {codes[(n * 3) % len(codes)]}
+        for inspector, found in ((qa, engine), (supervisor, lenient), (manager, strict)):
+            calibration.calibration_score(
+                session=closed, transcript=inspection.transcript, found=found, by=inspector,
+                comment=comments[inspector] if n == 0 else "", now=now - timedelta(days=6, hours=n),
+            )  # fmt: skip
+    calibration.calibration_close(session=closed, by=qa, now=now - timedelta(days=5))
+    # Opened last week, as its scores and closing say (created_at is stamped on insert).
+    type(closed).objects.filter(pk=closed.pk).update(created_at=now - timedelta(days=7))
+    current = calibration.calibration_create(
+        name="本周热线校准 · This week's hotline calibration", version=version,
+        transcripts=[i.transcript for i in hotline[3:5]], inspectors=[qa, supervisor, manager], by=qa,
+    )  # fmt: skip
+    for inspection in hotline[3:5]:
+        calibration.calibration_score(
+            session=current, transcript=inspection.transcript, found=found_by_engine(inspection), by=qa,
+            now=now - timedelta(hours=3),
+        )  # fmt: skip
+    return 2
 
 
 def _review_queue(inspections: list[Inspection], *, qa, now: datetime) -> None:
