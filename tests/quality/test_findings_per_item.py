@@ -25,8 +25,11 @@ def claimed(org, inspection: Inspection) -> Inspection:
 @pytest.mark.parametrize("sentences", [RUDE, MANY, POLITE], ids=["rude", "per-occurrence", "polite"])
 def test_confirming_every_finding_gives_the_automatic_score(org, sentences):
     hotline()
-    inspection = claimed(org, inspect_transcript(transcript=transcript(sentences=sentences, agent=org.agent), now=DAY))
-    assert reviews.final_score(inspection) == inspection.auto_score  # every pending one counts like a confirmed one
+    inspection = claimed(
+        org, inspect_transcript(transcript=transcript(sentences=sentences, agent=org.agent), now=DAY)
+    )
+    # Before the review every pending finding counts, as for the automatic score.
+    assert reviews.final_score(inspection) == inspection.auto_score
     for finding in inspection.findings.all():
         reviews.finding_review(inspection=inspection, finding_id=finding.pk, by=org.qa, confirm=True, now=DAY)
     done = reviews.review_submit(inspection=inspection, by=org.qa, now=DAY)
@@ -35,7 +38,9 @@ def test_confirming_every_finding_gives_the_automatic_score(org, sentences):
 
 def test_rejecting_a_finding_changes_the_final_score_by_exactly_its_points(org):
     _rubric, _version, items = hotline()
-    inspection = claimed(org, inspect_transcript(transcript=transcript(sentences=MANY, agent=org.agent), now=DAY))
+    inspection = claimed(
+        org, inspect_transcript(transcript=transcript(sentences=MANY, agent=org.agent), now=DAY)
+    )
     no_idea = inspection.findings.get(item=items["no_idea"])
     assert no_idea.points == Decimal("-30.00")  # three sentences, one finding
     reviews.finding_review(

@@ -42,7 +42,11 @@ def test_one_finding_per_item_holds_all_its_evidence_in_sentence_order(org):
     ]
     assert (no_idea.sentence, no_idea.points, no_idea.occurrences) == (2, Decimal("-10.00"), 1)
     greeting = inspection.findings.get(item=items["greeting"])
-    assert (greeting.sentence, greeting.points, greeting.rule.name) == (None, Decimal("-5.00"), "开头没有您好")
+    assert (greeting.sentence, greeting.points, greeting.rule.name) == (
+        None,
+        Decimal("-5.00"),
+        "开头没有您好",
+    )
     assert [e["sentence"] for e in greeting.evidence] == [None]  # about the conversation as a whole
 
 
@@ -130,7 +134,15 @@ def test_the_batch_scores_like_one_by_one(org):
     ]  # fmt: skip
     result = inspect_many(calls, now=DAY, batch_size=2)
     assert [i.auto_score for i in result.created] == [85, 100, 20]
-    fields = ("inspection__transcript_id", "item__code", "rule_id", "sentence", "evidence", "points", "severity")
+    fields = (
+        "inspection__transcript_id",
+        "item__code",
+        "rule_id",
+        "sentence",
+        "evidence",
+        "points",
+        "severity",
+    )
     batch_findings = sorted(Finding.objects.values_list(*fields), key=str)
     Inspection.objects.all().delete()
     single = [inspect_transcript(transcript=c, now=DAY).auto_score for c in calls]

@@ -49,8 +49,12 @@ def transcript_findings(transcript: Transcript) -> list[dict]:
             "status": f.status,
             "notes": list(dict.fromkeys(e["note"] for e in f.evidence if e.get("note"))),
             "evidence": [
-                {"sentence": e.get("sentence"), "start": e.get("start") or 0, "end": e.get("end") or 0,
-                 "note": e.get("note") or ""}
+                {
+                    "sentence": e.get("sentence"),
+                    "start": e.get("start") or 0,
+                    "end": e.get("end") or 0,
+                    "note": e.get("note") or "",
+                }
                 for e in f.evidence
             ],  # fmt: skip
         }
@@ -62,7 +66,11 @@ def sentence_parts(text: str, marks: list[dict]) -> list[dict]:
     """`text` cut into plain and marked parts, one mark per evidence span (clipped to the text; where
     spans overlap the earlier one keeps the overlap). The template escapes every part."""
     spans = sorted(
-        ((max(0, m["start"]), min(len(text), m["end"]), k, m) for k, m in enumerate(marks) if m["end"] > m["start"]),
+        (
+            (max(0, m["start"]), min(len(text), m["end"]), k, m)
+            for k, m in enumerate(marks)
+            if m["end"] > m["start"]
+        ),
         key=lambda span: span[:3],
     )
     parts, at = [], 0

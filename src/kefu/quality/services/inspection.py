@@ -142,8 +142,12 @@ def evaluate(cv: CompiledVersion, transcript: Transcript) -> Outcome:
         pairs.sort(key=_order)
         shown[item_pk] = [
             {
-                "sentence": e.sentence, "start": max(e.start, 0), "end": max(e.end, 0),
-                "quote": _quote(sentences, e), "note": (e.note or "")[:300], "rule": rule_pk,
+                "sentence": e.sentence,
+                "start": max(e.start, 0),
+                "end": max(e.end, 0),
+                "quote": _quote(sentences, e),
+                "note": (e.note or "")[:300],
+                "rule": rule_pk,
             }  # fmt: skip
             for rule_pk, e in pairs
         ]
