@@ -100,6 +100,26 @@ def test_insert_many_prepares_json_lists_and_decimals_as_the_orm_does(db, count)
         assert (got.source, got.status, got.comment, got.rule_id) == ("auto", "pending", "", None)
 
 
+def test_insert_many_takes_decimals_given_as_text_or_float_and_refuses_nan_as_the_orm_does(db):
+    from django.core.exceptions import ValidationError
+    from tests.quality.factories import InspectionFactory, RubricItemFactory
+
+    from kefu.quality.models import Finding
+
+    inspection = InspectionFactory()
+    a, b, c = (RubricItemFactory(version=inspection.version) for _ in range(3))
+    rows = [
+        build(Finding, inspection=inspection, item=a, points="-1.5", severity="normal"),
+        build(Finding, inspection=inspection, item=b, points=2.25, severity="normal"),
+    ]
+    insert_many(rows)
+    stored = dict(Finding.objects.filter(inspection=inspection).values_list("item_id", "points"))
+    assert stored == {a.pk: Decimal("-1.50"), b.pk: Decimal("2.25")}
+    assert Finding.objects.get(item=a).evidence == []  # the callable default, stored as JSON
+    with pytest.raises(ValidationError):
+        insert_many([build(Finding, inspection=inspection, item=c, points=Decimal("NaN"), severity="normal")])
+
+
 def test_build_fills_defaults_and_keeps_the_related_instance(ticket):
     event = build(TicketEvent, ticket=ticket, kind=TicketEvent.Kind.NOTE, created_at=timezone.now())
     assert event.ticket_id == ticket.pk
