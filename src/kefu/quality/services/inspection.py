@@ -31,7 +31,7 @@ from kefu.quality import selectors
 from kefu.quality.engine.conversation import Conversation
 from kefu.quality.engine.rules import Evidence, RuleSpec, compile_rules
 from kefu.quality.engine.scoring import ItemSpec, score
-from kefu.quality.models import Direction, Finding, Inspection, Rubric, RubricVersion, Severity, Transcript
+from kefu.quality.models import Finding, Inspection, Rubric, RubricVersion, Severity, Transcript
 from kefu.quality.services.phrases import phrase_entries, phrases_token
 
 SEVERITY_ORDER = {Severity.MINOR: 1, Severity.NORMAL: 2, Severity.SEVERE: 3, Severity.FATAL: 4}
@@ -48,7 +48,6 @@ class CompiledVersion:
     compiled: object  # kefu.quality.engine.rules.CompiledRules
     rule_items: dict  # rule pk → item pk
     items: dict  # item pk → ItemSpec
-    signed: dict  # item pk → signed points (Decimal)
     severities: dict  # item pk → severity
     start: Decimal
     floor: Decimal
@@ -85,7 +84,6 @@ def compiled_version(version: RubricVersion) -> CompiledVersion:
             )  # fmt: skip
             for item in items
         },
-        signed={item.pk: item.points if item.direction == Direction.ADD else -item.points for item in items},
         severities={item.pk: item.severity for item in items},
         start=version.start_score,
         floor=version.floor_score,
@@ -148,7 +146,7 @@ def evaluate(cv: CompiledVersion, transcript: Transcript) -> Outcome:
                 "quote": _quote(sentences, e),
                 "note": (e.note or "")[:300],
                 "rule": rule_pk,
-            }  # fmt: skip
+            }
             for rule_pk, e in pairs
         ]
         fired[item_pk] = len({e.sentence for _rule, e in pairs})  # distinct sentences, as score() counts
