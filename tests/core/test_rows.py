@@ -2,6 +2,7 @@
 signals they send, and the batch UPDATE of PostgreSQL."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -71,6 +72,52 @@ def test_insert_many_hands_back_each_row_its_own_key(ticket, org, count):
     assert len(stored) == count
     assert all(stored[r.pk] == r.title for r in rows)
     assert all(r.created_at is not None for r in rows)  # auto_now_add is stamped as save() would
+
+
+@pytest.mark.parametrize("count", [3, COPY_FROM + 5], ids=["insert", "copy-sized"])
+def test_insert_many_prepares_json_lists_and_decimals_as_the_orm_does(db, count):
+    from tests.quality.factories import InspectionFactory, RubricItemFactory
+
+    from kefu.quality.models import Finding
+
+    inspection = InspectionFactory()
+    items = [RubricItemFactory(version=inspection.version) for _ in range(count)]
+    evidence = [{"sentence": None, "start": 0, "end": 0, "quote": "", "note": "无问候", "rule": None},
+                {"sentence": 2, "start": 1, "end": 4, "quote": "不知道\"'", "note": "", "rule": 7}]  # fmt: skip
+    rows = [
+        build(Finding, inspection=inspection, item_id=item.pk, sentence=k, evidence=evidence[: k % 3],
+              points=Decimal("-2.50") * k, severity="normal")
+        for k, item in enumerate(items)
+    ]  # fmt: skip
+    insert_many(rows)
+    stored = {f.pk: f for f in Finding.objects.filter(inspection=inspection)}
+    assert len(stored) == count
+    for k, row in enumerate(rows):
+        got = stored[row.pk]
+        assert (got.item_id, got.sentence, got.evidence, got.points) == (
+            items[k].pk, k, evidence[: k % 3], Decimal("-2.50") * k,
+        )  # fmt: skip
+        assert (got.source, got.status, got.comment, got.rule_id) == ("auto", "pending", "", None)
+
+
+def test_insert_many_takes_decimals_given_as_text_or_float_and_refuses_nan_as_the_orm_does(db):
+    from django.core.exceptions import ValidationError
+    from tests.quality.factories import InspectionFactory, RubricItemFactory
+
+    from kefu.quality.models import Finding
+
+    inspection = InspectionFactory()
+    a, b, c = (RubricItemFactory(version=inspection.version) for _ in range(3))
+    rows = [
+        build(Finding, inspection=inspection, item=a, points="-1.5", severity="normal"),
+        build(Finding, inspection=inspection, item=b, points=2.25, severity="normal"),
+    ]
+    insert_many(rows)
+    stored = dict(Finding.objects.filter(inspection=inspection).values_list("item_id", "points"))
+    assert stored == {a.pk: Decimal("-1.50"), b.pk: Decimal("2.25")}
+    assert Finding.objects.get(item=a).evidence == []  # the callable default, stored as JSON
+    with pytest.raises(ValidationError):
+        insert_many([build(Finding, inspection=inspection, item=c, points=Decimal("NaN"), severity="normal")])
 
 
 def test_build_fills_defaults_and_keeps_the_related_instance(ticket):

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
+from django.db.models import Count
 
 from kefu.accounts.models import User
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction
@@ -146,12 +147,18 @@ def test_the_demo_has_rubrics_from_the_service_standard_and_inspected_conversati
         "agent4",
     }
     assert Transcript.objects.filter(sentences__0__text__startswith="Hello").exists()  # a few in English
-    rude = Finding.objects.filter(
-        inspection__version=hotline, item__code="tone", quote__contains="你听不懂吗"
-    ).first()
-    assert (
-        rude.sentence is not None and rude.inspection.transcript.sentences[rude.sentence]["role"] == "agent"
-    )
+    rude = [
+        (finding, e)
+        for finding in Finding.objects.filter(inspection__version=hotline, item__code="tone")
+        for e in finding.evidence
+        if "你听不懂吗" in e["quote"]
+    ]
+    finding, evidence = rude[0]
+    assert evidence["sentence"] is not None
+    assert finding.inspection.transcript.sentences[evidence["sentence"]]["role"] == "agent"
+    # One finding per item in each inspection.
+    per_item = Finding.objects.filter(source="auto").values("inspection", "item").annotate(n=Count("pk"))
+    assert {row["n"] for row in per_item} == {1}
 
 
 def test_the_demo_spares_a_silence_after_please_wait(demo):

@@ -102,7 +102,9 @@ class FindingFactory(factory.django.DjangoModelFactory):
     source = Finding.Source.AUTO
     status = Finding.Status.PENDING
     sentence = 2
-    quote = "我晕"
+    evidence = factory.LazyAttribute(
+        lambda o: [{"sentence": o.sentence, "start": 0, "end": 2, "quote": "我晕", "note": "", "rule": None}]
+    )
     points = factory.LazyAttribute(
         lambda o: -o.item.points if o.item.direction == "subtract" else o.item.points
     )

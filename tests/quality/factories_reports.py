@@ -74,7 +74,8 @@ def inspection(
     *, transcript: Transcript, version: RubricVersion, auto, final=None, superseded=False, findings=()
 ) -> Inspection:
     """An inspection of `transcript` copying its agent, channel, queue and time; `findings` are
-    (item code, status) or (item code, status, sentence index) tuples."""
+    (item code, status) or (item code, status, sentence index) tuples — one finding per item, a
+    code named twice adding evidence to it."""
     row = Inspection.objects.create(
         transcript=transcript, version=version, agent=transcript.agent, channel=transcript.channel,
         queue=transcript.queue, conversation_at=transcript.started_at,
@@ -82,13 +83,24 @@ def inspection(
         auto_score=Decimal(auto), final_score=None if final is None else Decimal(final), superseded=superseded,
         inspected_at=transcript.started_at,
     )  # fmt: skip
+    # One automatic finding per item: specs naming the same item add evidence to its finding.
+    made: dict[str, Finding] = {}
     for spec in findings:
         code, status, *rest = spec
         item = version.items.get(code=code)
         sentence = rest[0] if rest else None
         text = (transcript.sentences[sentence]["text"] if sentence is not None else "")[:300]
-        Finding.objects.create(
-            inspection=row, item=item, status=status, sentence=sentence, quote=text,
-            points=item.points if item.direction == Direction.ADD else -item.points, severity=item.severity,
+        entry = {"sentence": sentence, "start": 0, "end": 0, "quote": text, "note": "", "rule": None}
+        signed = item.points if item.direction == Direction.ADD else -item.points
+        if code in made:
+            finding = made[code]
+            finding.evidence.append(entry)
+            if item.per_occurrence and sentence not in {e["sentence"] for e in finding.evidence[:-1]}:
+                finding.points += signed
+            finding.save(update_fields=["evidence", "points"])
+            continue
+        made[code] = Finding.objects.create(
+            inspection=row, item=item, status=status, sentence=sentence, evidence=[entry], points=signed,
+            severity=item.severity,
         )  # fmt: skip
     return row

@@ -53,7 +53,7 @@ def test_leads_see_every_inspection(org, as_user):
     assert ids(as_user(org.supervisor).get("/quality/inspections")) == {r.pk for r in rows.values()}
 
 
-def test_the_detail_shows_findings_with_their_sentences(org, as_user):
+def test_the_detail_shows_one_finding_per_item_with_its_evidence(org, as_user):
     rows = inspections(org)
     body = as_user(org.agent).get(f"/quality/inspections/{rows['agent'].pk}").json()
     assert (body["score"], body["version"], body["rubric"], body["agent"]["id"]) == (
@@ -62,8 +62,13 @@ def test_the_detail_shows_findings_with_their_sentences(org, as_user):
         "热线评分表",
         org.agent.pk,
     )
-    quotes = {(f["item_code"], f["sentence"], f["quote"]) for f in body["findings"]}
+    codes = [f["item_code"] for f in body["findings"]]
+    assert len(codes) == len(set(codes))  # one finding per item
+    quotes = {(f["item_code"], e["sentence"], e["quote"]) for f in body["findings"] for e in f["evidence"]}
     assert ("no_idea", 2, "不知道") in quotes
+    assert all(set(e) == {"sentence", "start", "end", "quote", "note", "rule"} for f in body["findings"]
+               for e in f["evidence"])  # fmt: skip
+    assert not {"sentence", "start", "end", "quote", "note"} & set(body["findings"][0])
 
 
 def test_inspections_are_filtered_by_agent_queue_period_and_score(org, as_user):

@@ -30,24 +30,45 @@ def test_a_polite_call_keeps_the_start_score_and_has_no_finding(org):
     assert (inspection.auto_score, inspection.worst_severity, inspection.findings.count()) == (100, "", 0)
 
 
-def test_findings_keep_the_matched_sentence_span_and_points(org):
+def test_one_finding_per_item_holds_all_its_evidence_in_sentence_order(org):
     _rubric, _version, items = hotline()
     inspection = inspect_transcript(transcript=transcript(), now=DAY)
-    found = {(f.item.code, f.sentence, f.quote, f.start, f.end, f.points) for f in inspection.findings.all()}
-    assert ("no_idea", 2, "不知道", 0, 3, Decimal("-10.00")) in found
-    assert ("no_idea", 2, "没办法", 4, 7, Decimal("0.00")) in found  # same sentence: counted once
+    assert sorted(inspection.findings.values_list("item__code", flat=True)) == ["greeting", "no_idea"]
+    no_idea = inspection.findings.get(item=items["no_idea"])
+    rule = no_idea.rule.pk
+    assert no_idea.evidence == [
+        {"sentence": 2, "start": 0, "end": 3, "quote": "不知道", "note": "不知道", "rule": rule},
+        {"sentence": 2, "start": 4, "end": 7, "quote": "没办法", "note": "没办法", "rule": rule},
+    ]
+    assert (no_idea.sentence, no_idea.points, no_idea.occurrences) == (2, Decimal("-10.00"), 1)
     greeting = inspection.findings.get(item=items["greeting"])
     assert (greeting.sentence, greeting.points, greeting.rule.name) == (
         None,
         Decimal("-5.00"),
         "开头没有您好",
     )
+    assert [e["sentence"] for e in greeting.evidence] == [None]  # about the conversation as a whole
+
+
+def test_a_per_occurrence_finding_carries_its_points_times_its_sentences_a_once_item_once(org):
+    _rubric, _version, items = hotline()
+    sentences = [
+        {"role": "agent", "text": "喂"}, {"role": "agent", "text": "不知道"}, {"role": "customer", "text": "啊？"},
+        {"role": "agent", "text": "真不知道，没办法"}, {"role": "agent", "text": "没办法"},
+    ]  # fmt: skip
+    inspection = inspect_transcript(transcript=transcript(sentences=sentences), now=DAY)
+    no_idea = inspection.findings.get(item=items["no_idea"])
+    assert [e["sentence"] for e in no_idea.evidence] == [1, 3, 3, 4]
+    assert (no_idea.points, no_idea.occurrences, no_idea.sentences) == (Decimal("-30.00"), 3, [1, 3, 4])
+    assert inspection.findings.get(item=items["greeting"]).points == Decimal("-5.00")  # once
+    assert inspection.auto_score == Decimal("65.00")
 
 
 def test_the_score_is_recomputed_from_the_findings_points(org):
     hotline()
-    inspection = inspect_transcript(transcript=transcript(), now=DAY)
-    assert 100 + sum(f.points for f in inspection.findings.all()) == inspection.auto_score
+    for sentences in (RUDE, [*RUDE, {"role": "agent", "text": "真不知道"}], POLITE):
+        inspection = inspect_transcript(transcript=transcript(sentences=sentences), now=DAY)
+        assert 100 + sum(f.points for f in inspection.findings.all()) == inspection.auto_score
 
 
 def test_a_per_occurrence_item_counts_every_sentence(org):
@@ -113,15 +134,20 @@ def test_the_batch_scores_like_one_by_one(org):
     ]  # fmt: skip
     result = inspect_many(calls, now=DAY, batch_size=2)
     assert [i.auto_score for i in result.created] == [85, 100, 20]
-    batch_findings = sorted(
-        Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points")
+    fields = (
+        "inspection__transcript_id",
+        "item__code",
+        "rule_id",
+        "sentence",
+        "evidence",
+        "points",
+        "severity",
     )
+    batch_findings = sorted(Finding.objects.values_list(*fields), key=str)
     Inspection.objects.all().delete()
     single = [inspect_transcript(transcript=c, now=DAY).auto_score for c in calls]
     assert single == [85, 100, 20]
-    assert sorted(
-        Finding.objects.values_list("inspection__transcript_id", "item__code", "sentence", "points")
-    ) == (batch_findings)
+    assert sorted(Finding.objects.values_list(*fields), key=str) == batch_findings
 
 
 def test_the_batch_inspects_only_the_rubric_asked_for(org):
@@ -159,7 +185,7 @@ def test_knowledge_base_phrases_are_found_by_a_phrases_rule(org):
     sentences = [{"role": "agent", "text": "您好"}, {"role": "agent", "text": "我晕，这个不行"}]
     inspection = inspect_transcript(transcript=transcript(channel="chat", sentences=sentences), now=DAY)
     assert inspection.auto_score == 98
-    assert inspection.findings.get().quote == "我晕"
+    assert [e["quote"] for e in inspection.findings.get().evidence] == ["我晕"]
 
 
 def test_the_task_runs_when_a_transcript_is_ready(org, django_capture_on_commit_callbacks):

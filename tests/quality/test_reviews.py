@@ -169,13 +169,12 @@ def test_a_manual_finding_names_an_existing_sentence_or_none(org):
         inspection=inspection, by=org.qa, item_id=item.pk, sentence=2, comment="语气生硬"
     )
     overall = reviews.finding_add(inspection=inspection, by=org.qa, item_id=item.pk, comment="整体语速过快")
-    assert (at_sentence.source, at_sentence.status, at_sentence.quote) == (
-        "manual",
-        "confirmed",
-        "我晕，你等一下。",
-    )
-    assert overall.sentence is None
-    assert at_sentence.points == -item.points
+    assert (at_sentence.source, at_sentence.status, at_sentence.sentence) == ("manual", "confirmed", 2)
+    assert at_sentence.evidence == [
+        {"sentence": 2, "start": 0, "end": 0, "quote": "我晕，你等一下。", "note": "", "rule": None}
+    ]
+    assert (overall.sentence, overall.evidence) == (None, [])
+    assert at_sentence.points == overall.points == -item.points
 
 
 def test_submit_is_refused_while_a_finding_is_pending(org):

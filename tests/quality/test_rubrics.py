@@ -214,6 +214,18 @@ def test_every_quality_model_is_in_the_admin(org, admin_client, model):
     assert admin_client.get(f"/admin/quality/{model}/").status_code == 200
 
 
+def test_the_admin_shows_a_findings_evidence_one_line_each(org, admin_client):
+    from kefu.quality.services.inspection import inspect_transcript
+    from tests.quality.core_helpers import transcript
+
+    hotline()
+    inspection = inspect_transcript(transcript=transcript(agent=org.agent), now=DAY)
+    finding = inspection.findings.get(item__code="no_idea")
+    page = admin_client.get(f"/admin/quality/finding/{finding.pk}/change/")
+    assert page.status_code == 200 and "#3 “不知道”" in page.text and "#3 “没办法”" in page.text
+    assert admin_client.get(f"/admin/quality/inspection/{inspection.pk}/change/").status_code == 200
+
+
 def test_the_admin_does_not_change_a_published_version(org, admin_client):
     _rubric, version, _items = hotline()
     assert admin_client.get(f"/admin/quality/rubricversion/{version.pk}/change/").status_code == 200

@@ -53,8 +53,8 @@ def inspect(row: Transcript, *, superseded=False, number=1) -> Inspection:
         conversation_at=row.started_at, auto_score=Decimal(95), inspected_at=T0, superseded=superseded,
     )  # fmt: skip
     Finding.objects.create(
-        inspection=inspection, item=item, sentence=1, start=2, end=11, quote="<b>太差</b>", points=Decimal(-5),
-        severity="severe",
+        inspection=inspection, item=item, sentence=1, points=Decimal(-5), severity="severe",
+        evidence=[{"sentence": 1, "start": 2, "end": 11, "quote": "<b>太差</b>", "note": "", "rule": None}],
     )  # fmt: skip
     return inspection
 
@@ -126,9 +126,10 @@ def test_findings_of_the_current_inspection_are_marked_on_their_span(org):
     inspect(row, number=2)
     response = page(org.agent, row)
     findings = response.context["findings"]
-    assert [(f["sentence"], f["start"], f["end"], f["label"], f["severity"]) for f in findings] == [
-        (1, 2, 11, "客户负面情绪 v2", "severe")
+    assert [(f["sentence"], f["label"], f["severity"]) for f in findings] == [
+        (1, "客户负面情绪 v2", "severe")
     ]
+    assert findings[0]["evidence"] == [{"sentence": 1, "start": 2, "end": 11, "note": ""}]
     html = response.content.decode()
     assert '<mark class="finding sev-severe" title="客户负面情绪 v2">&lt;b&gt;太差&lt;/b&gt;</mark>' in html
     assert "客户负面情绪 v1" not in html
@@ -211,13 +212,35 @@ def test_spans_beyond_the_text_are_clipped_and_empty_ones_ignored():
     assert [(p["text"], bool(p["finding"])) for p in parts] == [("请", False), ("稍等", True)]
 
 
+def _finding(label, *spans):
+    evidence = [{"sentence": n, "start": start, "end": end, "note": ""} for n, start, end in spans]
+    return {"sentence": spans[0][0] if spans else None, "label": label, "evidence": evidence}
+
+
 def test_findings_without_a_sentence_are_about_the_whole_conversation(db):
     row = Transcript(sentences=[{"role": "agent", "text": "您好"}])
     findings = [
-        {"sentence": None, "start": 0, "end": 0, "label": "没有结束语"},
-        {"sentence": 7, "start": 0, "end": 1, "label": "旧句子"},
-        {"sentence": 0, "start": 0, "end": 2, "label": "问候"},
+        _finding("没有结束语", (None, 0, 0)),
+        _finding("旧句子", (7, 0, 1)),
+        _finding("问候", (0, 0, 2)),
+        _finding("人工补充"),  # a manual finding without a sentence
     ]
     rows, overall = dialogue(row, findings)
-    assert [f["label"] for f in overall] == ["没有结束语", "旧句子"]
+    assert [f["label"] for f in overall] == ["没有结束语", "旧句子", "人工补充"]
     assert [f["label"] for f in rows[0]["findings"]] == ["问候"]
+
+
+def test_every_evidence_span_of_every_finding_is_marked(db):
+    row = Transcript(
+        sentences=[{"role": "agent", "text": "不知道，没办法"}, {"role": "agent", "text": "真不知道"}]
+    )
+    findings = [_finding("推诿", (0, 0, 3), (0, 4, 7), (1, 1, 4)), _finding("语气", (0, 3, 4))]
+    rows, overall = dialogue(row, findings)
+    assert overall == []
+    assert [(p["text"], p["finding"] and p["finding"]["label"]) for p in rows[0]["parts"]] == [
+        ("不知道", "推诿"), ("，", "语气"), ("没办法", "推诿"),
+    ]  # fmt: skip
+    assert [(p["text"], p["finding"] and p["finding"]["label"]) for p in rows[1]["parts"]] == [
+        ("真", None), ("不知道", "推诿"),
+    ]  # fmt: skip
+    assert [f["label"] for f in rows[0]["findings"]] == ["推诿", "语气"]  # each finding once per sentence

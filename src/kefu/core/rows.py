@@ -17,8 +17,10 @@ instance and mark it saved.
 import datetime
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db import connections, models, router
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_init, post_save, pre_init, pre_save
@@ -31,6 +33,45 @@ _PLAIN = (
     models.BooleanField,
     models.ForeignKey,
 )
+
+
+def _json_text(value, connection):
+    """JSONField.get_db_prep_save for a plain JSONField (no encoder) where the backend stores JSON as
+    text with json.dumps (SQLite): the same text, without the four calls around it."""
+    return None if value is None else json.dumps(value)
+
+
+def _decimal_prep(field: models.DecimalField):
+    """DecimalField.get_db_prep_save where the backend takes a Decimal as it is: a finite Decimal is
+    returned unchanged (what to_python gives for one); anything else goes Django's way (floats,
+    strings, expressions, and the refusal of NaN)."""
+    prep = field.get_db_prep_save
+
+    def decimal_prep(value, connection):
+        if type(value) is Decimal and value.is_finite():
+            return value
+        return prep(value, connection)
+
+    return decimal_prep
+
+
+def _prep_of(field: models.Field, connection, plain: tuple):
+    """How `field`'s values are prepared for `connection`: None when they go as they are."""
+    if isinstance(field, plain):
+        return None
+    ops = type(connection.ops)
+    if (
+        type(field) is models.JSONField
+        and field.encoder is None
+        and ops.adapt_json_value is BaseDatabaseOperations.adapt_json_value
+    ):
+        return _json_text
+    if (
+        type(field) is models.DecimalField
+        and ops.adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value
+    ):
+        return _decimal_prep(field)
+    return field.get_db_prep_save
 
 
 class _Plan:
@@ -59,7 +100,7 @@ class _Plan:
         ]
         # PostgreSQL takes aware datetimes as they are (Django's adapter returns them unchanged).
         plain = (*_PLAIN, models.DateTimeField) if connection.vendor == "postgresql" else _PLAIN
-        self.prep = [None if isinstance(f, plain) else f.get_db_prep_save for f in self.fields]
+        self.prep = [_prep_of(f, connection, plain) for f in self.fields]
         self.attnames = [f.attname for f in self.fields]
         # A database default (db_default) is an SQL expression: those models go through the ORM.
         self.orm_only = any(f.db_default is not models.NOT_PROVIDED for f in self.fields)
@@ -88,13 +129,21 @@ def _plan(model: type[models.Model], connection) -> _Plan:
 
 
 class _Shape:
-    """How `build` fills a new instance of one model: every concrete field by attname."""
+    """How `build` fills a new instance of one model: every concrete field by attname, each default
+    worked out once — a value where Django's get_default gives the same one every time (a constant
+    default, None, ""), a function called per row where the default is callable (list, now)."""
 
     def __init__(self, model: type[models.Model]) -> None:
         meta = model._meta
-        self.fields = [(f.attname, f) for f in meta.concrete_fields]
         self.relations = {f.name: f for f in meta.concrete_fields if f.is_relation}
         self.attnames = {f.attname for f in meta.concrete_fields}
+        self.constants: dict[str, object] = {}
+        self.made: list[tuple[str, str, object]] = []  # (attname, name, default function)
+        for f in meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                self.made.append((f.attname, f.name, f.get_default))
+            else:
+                self.constants[f.attname] = f.get_default()
 
 
 _shapes: dict[type, _Shape] = {}
@@ -119,6 +168,10 @@ def build(model: type[models.Model], **values) -> models.Model:
     state = obj._state = ModelState()
     state.fields_cache = {}
     d = obj.__dict__
+    d.update(shape.constants)  # then overwritten by the values given
+    for attname, name, make in shape.made:
+        if attname not in values and name not in values:
+            d[attname] = make()
     for name, value in values.items():
         related = shape.relations.get(name)
         if related is not None:
@@ -128,9 +181,6 @@ def build(model: type[models.Model], **values) -> models.Model:
             d[name] = value
         else:
             raise TypeError(f"{model.__name__}() got an unexpected keyword argument '{name}'")
-    for attname, field in shape.fields:
-        if attname not in d:
-            d[attname] = field.get_default()
     return obj
 
 

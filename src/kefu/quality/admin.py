@@ -144,12 +144,27 @@ class TranscriptAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
 
 
+def _evidence(finding: Finding) -> str:
+    """The finding's evidence, one line each: "#sentence “quote” note" (sentence numbers from 1)."""
+    lines = []
+    for e in finding.evidence or ():
+        where = "—" if e.get("sentence") is None else f"#{e['sentence'] + 1}"
+        quote = f" “{e['quote']}”" if e.get("quote") else ""
+        note = f" {e['note']}" if e.get("note") else ""
+        lines.append(f"{where}{quote}{note}")
+    return "\n".join(lines)
+
+
 class FindingInline(admin.TabularInline):
     model = Finding
     extra = 0
-    fields = ["item", "rule", "source", "status", "sentence", "quote", "note", "points", "severity"]
+    fields = ["item", "rule", "source", "status", "sentence", "evidence_lines", "points", "severity"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("evidence"))
+    def evidence_lines(self, obj):
+        return _evidence(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -174,7 +189,12 @@ class InspectionAdmin(admin.ModelAdmin):
 class FindingAdmin(admin.ModelAdmin):
     list_display = ["item", "inspection", "source", "status", "points", "severity"]
     list_filter = ["source", "status", "severity"]
-    readonly_fields = ["inspection", "item", "rule", "source", "sentence", "start", "end", "quote", "points"]
+    readonly_fields = ["inspection", "item", "rule", "source", "sentence", "evidence_lines", "points"]
+    exclude = ["evidence"]
+
+    @admin.display(description=_("evidence"))
+    def evidence_lines(self, obj):
+        return _evidence(obj)
 
 
 @admin.register(InspectorScope)

@@ -368,7 +368,23 @@ class InspectionOut(Schema):
         return {"id": obj.agent.pk, "label": obj.agent.label} if obj.agent_id else None
 
 
+class EvidenceOut(Schema):
+    """One piece of evidence of a finding: where the rule saw the item."""
+
+    sentence: int | None = Field(
+        None, description="Index of the sentence in the transcript; null: the conversation as a whole."
+    )
+    start: int = Field(0, description="Character span in that sentence's text (start == end: all of it).")
+    end: int = 0
+    quote: str = Field("", description="The words at that span (at most 300 characters).")
+    note: str = Field("", description='What the rule measured, e.g. "reply after 40.0 s".')
+    rule: int | None = Field(None, description="The rule that saw it (null for a manual finding).")
+
+
 class FindingOut(Schema):
+    """One rubric item found in the inspection (one per item for automatic findings), with all its
+    evidence in sentence order; `points` is the item's whole signed effect on the score."""
+
     id: int
     item_id: int
     item_code: str
@@ -377,11 +393,7 @@ class FindingOut(Schema):
     rule_id: int | None
     source: str
     status: str
-    sentence: int | None
-    start: int
-    end: int
-    quote: str
-    note: str
+    evidence: list[EvidenceOut]
     points: float
     severity: str
     comment: str

@@ -10,7 +10,7 @@ from ninja import Field, Schema
 
 from kefu.accounts.api import Id, user_of
 from kefu.quality import review_selectors as selectors
-from kefu.quality.api import router
+from kefu.quality.api import EvidenceOut, router
 from kefu.quality.services import reviews
 
 
@@ -26,11 +26,14 @@ class InspectionOut(Schema):
 
 
 class FindingOut(Schema):
+    """One rubric item found in the inspection, with its evidence (kefu.quality.api.EvidenceOut);
+    confirmed or rejected as a whole."""
+
     id: int
     item_id: int
     source: str
     status: str
-    sentence: int | None
+    evidence: list[EvidenceOut]
     points: Decimal
     severity: str
     comment: str

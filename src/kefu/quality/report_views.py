@@ -186,8 +186,12 @@ def inspection(request, pk: int):
         raise DjangoPermissionDenied(_("You may not see this inspection."))
     findings = list(row.findings.select_related("item"))
     by_sentence: dict = {}
-    for finding in findings:
-        by_sentence.setdefault(finding.sentence, []).append(finding)
+    for finding in findings:  # shown at every sentence of its evidence; about the whole: None
+        sentences = finding.sentences or ([finding.sentence] if finding.sentence is not None else [])
+        for n in sentences:
+            by_sentence.setdefault(n, []).append(finding)
+        if not sentences or any(e.get("sentence") is None for e in finding.evidence):
+            by_sentence.setdefault(None, []).append(finding)
     sentences = [
         {"n": i + 1, "role": s.get("role", ""), "text": s.get("text", ""), "findings": by_sentence.get(i, [])}
         for i, s in enumerate(row.transcript.sentences or [])

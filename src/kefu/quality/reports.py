@@ -146,8 +146,11 @@ class FailedItem:
 def failed_items(rows: QuerySet, *, limit: int = 10) -> list[FailedItem]:
     """最常扣分项: the items most often failed, followed by item code across rubric versions.
 
-    A failure is a finding of a "subtract" item that a reviewer did not reject. For each code:
+    A failure is a finding of a "subtract" item that a reviewer did not reject — one per item per
+    inspection however many sentences showed it (its evidence), plus any the inspector added by
+    hand. For each code:
 
+        findings(code)    = such findings
         inspections(code) = current inspections with at least one such finding
         share(code)       = inspections(code) / all current inspections in `rows`
 

@@ -29,7 +29,8 @@ def _clock(ms: int | None) -> str:
 
 def transcript_findings(transcript: Transcript) -> list[dict]:
     """The findings of the transcript's current inspection (the newest not superseded), as the page
-    shows them; [] while it has none."""
+    shows them — one per rubric item, each with its evidence (sentence, span, note); [] while it
+    has none. Rejected findings are left out."""
     inspection = (
         Inspection.objects.filter(transcript=transcript, superseded=False)
         .order_by("-inspected_at", "-pk")
@@ -40,25 +41,40 @@ def transcript_findings(transcript: Transcript) -> list[dict]:
     return [
         {
             "sentence": f.sentence,
-            "start": f.start,
-            "end": f.end,
+            "sentences": f.sentences,
             "label": f.item.name,
             "severity": f.severity,
             "severity_label": f.get_severity_display(),
             "points": f.points,
             "status": f.status,
-            "note": f.note,
+            "notes": list(dict.fromkeys(e["note"] for e in f.evidence if e.get("note"))),
+            "evidence": [
+                {
+                    "sentence": e.get("sentence"),
+                    "start": e.get("start") or 0,
+                    "end": e.get("end") or 0,
+                    "note": e.get("note") or "",
+                }
+                for e in f.evidence
+            ],  # fmt: skip
         }
         for f in inspection.findings.select_related("item").exclude(status="rejected")
     ]
 
 
 def sentence_parts(text: str, marks: list[dict]) -> list[dict]:
-    """`text` cut into plain and marked parts, one mark per finding span (clipped to the text; where
+    """`text` cut into plain and marked parts, one mark per evidence span (clipped to the text; where
     spans overlap the earlier one keeps the overlap). The template escapes every part."""
-    spans = sorted((max(0, m["start"]), min(len(text), m["end"]), m) for m in marks if m["end"] > m["start"])
+    spans = sorted(
+        (
+            (max(0, m["start"]), min(len(text), m["end"]), k, m)
+            for k, m in enumerate(marks)
+            if m["end"] > m["start"]
+        ),
+        key=lambda span: span[:3],
+    )
     parts, at = [], 0
-    for start, end, mark in spans:
+    for start, end, _k, mark in spans:
         start = max(start, at)
         if start >= end:
             continue
@@ -72,20 +88,29 @@ def sentence_parts(text: str, marks: list[dict]) -> list[dict]:
 
 
 def dialogue(transcript: Transcript, findings: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The sentences ready to show, each with its parts and findings; and the findings about the
-    conversation as a whole (no sentence, or a sentence it no longer has)."""
-    by_sentence: dict[int, list[dict]] = {}
+    """The sentences ready to show, each with its parts (every evidence span of every finding
+    marked) and the findings shown in it; and the findings about the conversation as a whole (with
+    evidence naming no sentence, or a sentence it no longer has, or no evidence at all)."""
+    marks: dict[int, list[dict]] = {}
+    shown: dict[int, list[dict]] = {}
     overall = []
     count = len(transcript.sentences)
     for finding in findings:
-        index = finding["sentence"]
-        if index is None or not 0 <= index < count:
+        evidence = finding.get("evidence") or [{"sentence": finding.get("sentence"), "start": 0, "end": 0}]
+        whole = False
+        for e in evidence:
+            index = e["sentence"]
+            if index is None or not 0 <= index < count:
+                whole = True
+                continue
+            marks.setdefault(index, []).append({**finding, "start": e["start"], "end": e["end"]})
+            in_sentence = shown.setdefault(index, [])
+            if not in_sentence or in_sentence[-1] is not finding:
+                in_sentence.append(finding)
+        if whole:
             overall.append(finding)
-        else:
-            by_sentence.setdefault(index, []).append(finding)
     rows = []
     for index, s in enumerate(transcript.sentences):
-        marks = by_sentence.get(index, [])
         text = s.get("text", "")
         rows.append(
             {
@@ -95,8 +120,8 @@ def dialogue(transcript: Transcript, findings: list[dict]) -> tuple[list[dict], 
                 "start_ms": s.get("start_ms"),
                 "end_ms": s.get("end_ms"),
                 "clock": _clock(s.get("start_ms")),
-                "parts": sentence_parts(text, marks),
-                "findings": marks,
+                "parts": sentence_parts(text, marks.get(index, [])),
+                "findings": shown.get(index, []),
             }
         )
     return rows, overall

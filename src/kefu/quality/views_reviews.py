@@ -25,9 +25,9 @@ def _reviewer_required(user) -> None:
 
 def _sentences(inspection, findings) -> list[dict]:
     by_sentence: dict[int, list] = {}
-    for finding in findings:
-        if finding.sentence is not None:
-            by_sentence.setdefault(finding.sentence, []).append(finding)
+    for finding in findings:  # a finding shows in every sentence of its evidence
+        for n in finding.sentences or ([finding.sentence] if finding.sentence is not None else []):
+            by_sentence.setdefault(n, []).append(finding)
     return [
         {
             "index": i,

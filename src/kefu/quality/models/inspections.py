@@ -82,11 +82,21 @@ class Inspection(models.Model):
 
 
 class Finding(models.Model):
-    """质检结果项: one item found in one inspection, by a rule or by a person.
+    """质检结果项: one rubric item in one inspection — the unit an inspector confirms or rejects
+    (复核 per 质检项), found by the rules or added by a person.
 
-    Automatic findings keep the sentence and the character span that showed them (sentence null:
-    about the conversation as a whole, e.g. no greeting at all). `points` is the signed effect
-    applied to the score, copied from the item, so the score can be recomputed from the findings.
+    An automatic finding holds every piece of evidence that showed the item, in sentence order:
+    `evidence` is a list of {"sentence", "start", "end", "quote", "note", "rule"} (sentence None:
+    about the conversation as a whole, e.g. no greeting at all; start/end: the character span in
+    that sentence; quote and note at most 300 characters; rule: the rule's id). `rule` and
+    `sentence` repeat the first evidence's, for ordering and lists. A manual finding has no
+    evidence or one entry, the sentence the inspector picked. An inspection has at most one
+    automatic finding per item.
+
+    `points` is the item's whole signed effect on the score, so the score can be recomputed from
+    the findings: the item's signed points for an item counted once (and for a manual finding);
+    times the number of distinct evidence sentences (`occurrences`) for an item counted per
+    occurrence. The score itself is kefu.quality.engine.scoring.score's.
     """
 
     class Source(models.TextChoices):
@@ -115,10 +125,7 @@ class Finding(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.AUTO)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     sentence = models.PositiveIntegerField(_("sentence"), null=True, blank=True)
-    start = models.PositiveIntegerField(default=0)
-    end = models.PositiveIntegerField(default=0)
-    quote = models.CharField(_("quote"), max_length=300, blank=True)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     comment = models.TextField(_("inspector's comment"), blank=True)
@@ -130,9 +137,27 @@ class Finding(models.Model):
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
         ordering = ["inspection", "sentence", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "item"],
+                condition=models.Q(source="auto"),
+                name="finding_one_auto_per_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.item} ({self.get_status_display()})"
+
+    @property
+    def occurrences(self) -> int:
+        """How many times the item was found: the distinct sentences of the evidence (the whole
+        conversation counting as one), at least 1 (a manual finding without a sentence)."""
+        return max(1, len({e.get("sentence") for e in self.evidence or ()}))
+
+    @property
+    def sentences(self) -> list[int]:
+        """The distinct sentences the evidence names, in order (the whole conversation left out)."""
+        return sorted({e["sentence"] for e in self.evidence or () if e.get("sentence") is not None})
 
 
 class InspectorScope(models.Model):

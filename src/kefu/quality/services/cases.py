@@ -31,17 +31,21 @@ def _turns(sentences: list[dict], names: list[str]) -> list[tuple[str, str]]:
 
 
 def finding_lines(inspection: Inspection, names: list[str] = ()) -> list[str]:
-    """Each finding that was not rejected, quoted: "[code] item (−2): “sentence” (#n)"."""
+    """Each finding that was not rejected, one line per item, quoting its first piece of evidence
+    and naming every sentence it was found in: "[code] item (−2): “sentence” (#n, #m)"."""
     sentences = inspection.transcript.sentences or []
     lines = []
     for f in inspection.findings.exclude(status=Finding.Status.REJECTED).select_related("item"):
-        if f.sentence is not None and f.sentence < len(sentences):
-            quote = sentences[f.sentence].get("text", "")
+        first = (f.evidence or [{}])[0]
+        at = first.get("sentence")
+        if at is not None and at < len(sentences):
+            quote = sentences[at].get("text", "")
         else:
-            quote = f.quote
+            quote = first.get("quote", "")
         quote = cases.anonymize(quote or "", list(names))
         points = format(f.points.normalize(), "+f")
-        where = f" (#{f.sentence + 1})" if f.sentence is not None else ""
+        shown = [n for n in f.sentences if n < len(sentences)]
+        where = f" ({', '.join(f'#{n + 1}' for n in shown)})" if shown else ""
         said = f": “{quote}”" if quote else ""
         lines.append(f"[{f.item.code}] {f.item.name} ({points}){said}{where}")
     return lines

@@ -6,10 +6,15 @@ is checked in one pass. An inspection names the version it was scored against an
 rescored: re-inspecting after a new version is published adds a new inspection and marks the
 older ones `superseded`, their scores untouched.
 
-How findings carry points, so that a score can be recomputed from its findings
-(start + Σ finding.points, clamped to [floor, ceiling]; any fatal finding: the floor):
-* an item counted once: its first finding carries the item's signed points, the others 0;
-* an item counted per occurrence: the first finding in each distinct sentence carries them.
+One finding per item found (质检结果项), holding every piece of evidence of that item (each rule's
+span in each sentence, in sentence order), so an inspector confirms or rejects the item once. A
+finding's points are the item's whole signed effect, as kefu.quality.engine.scoring.score applies
+it — the item's signed points for an item counted once; times the distinct sentences of its
+evidence for an item counted per occurrence — so a score can be recomputed from its findings:
+start + Σ finding.points, clamped to [floor, ceiling]; any fatal finding: the floor.
+
+Inspections and findings are written by kefu.core.rows (build, insert_many): a conversation's
+forty-odd findings cost Django's bulk_create more Python than the database spends storing them.
 """
 
 import threading
@@ -21,11 +26,12 @@ from itertools import islice
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kefu.core.rows import build, insert_many, save_new
 from kefu.quality import selectors
 from kefu.quality.engine.conversation import Conversation
 from kefu.quality.engine.rules import Evidence, RuleSpec, compile_rules
 from kefu.quality.engine.scoring import ItemSpec, score
-from kefu.quality.models import Direction, Finding, Inspection, Rubric, RubricVersion, Severity, Transcript
+from kefu.quality.models import Finding, Inspection, Rubric, RubricVersion, Severity, Transcript
 from kefu.quality.services.phrases import phrase_entries, phrases_token
 
 SEVERITY_ORDER = {Severity.MINOR: 1, Severity.NORMAL: 2, Severity.SEVERE: 3, Severity.FATAL: 4}
@@ -42,7 +48,6 @@ class CompiledVersion:
     compiled: object  # kefu.quality.engine.rules.CompiledRules
     rule_items: dict  # rule pk → item pk
     items: dict  # item pk → ItemSpec
-    signed: dict  # item pk → signed points (Decimal)
     severities: dict  # item pk → severity
     start: Decimal
     floor: Decimal
@@ -79,7 +84,6 @@ def compiled_version(version: RubricVersion) -> CompiledVersion:
             )  # fmt: skip
             for item in items
         },
-        signed={item.pk: item.points if item.direction == Direction.ADD else -item.points for item in items},
         severities={item.pk: item.severity for item in items},
         start=version.start_score,
         floor=version.floor_score,
@@ -106,54 +110,68 @@ class Outcome:
     findings: list[dict] = field(default_factory=list)  # Finding fields, without the inspection
 
 
-def _quote(conversation: Conversation, evidence: Evidence) -> str:
-    if evidence.sentence is None or not 0 <= evidence.sentence < len(conversation.sentences):
+def _quote(sentences, evidence: Evidence) -> str:
+    if evidence.sentence is None or not 0 <= evidence.sentence < len(sentences):
         return ""
-    text = conversation.sentences[evidence.sentence].text or ""
+    text = sentences[evidence.sentence].text or ""
     if evidence.end > evidence.start:
         text = text[evidence.start : evidence.end]
     return text[:300]
 
 
+def _order(pair: tuple) -> tuple:
+    rule_pk, e = pair
+    return (-1 if e.sentence is None else e.sentence, e.start, rule_pk)
+
+
 def evaluate(cv: CompiledVersion, transcript: Transcript) -> Outcome:
-    """Inspect one transcript with a compiled version: its score and findings (nothing stored)."""
+    """Inspect one transcript with a compiled version: its score and findings, one per item found
+    with all its evidence (nothing stored)."""
     conversation = Conversation.from_json(transcript.sentences or [], channel=transcript.channel)
     by_item: dict[int, list[tuple[int, Evidence]]] = {}
     for hit in cv.compiled.inspect(conversation):
         item_pk = cv.rule_items[hit.key]
         evidence = hit.evidence or (Evidence(sentence=None),)  # about the conversation as a whole
         by_item.setdefault(item_pk, []).extend((hit.key, e) for e in evidence)
+    sentences = conversation.sentences
     fired: dict[int, int] = {}
+    shown: dict[int, list[dict]] = {}
+    for item_pk, pairs in by_item.items():
+        pairs.sort(key=_order)
+        shown[item_pk] = [
+            {
+                "sentence": e.sentence,
+                "start": max(e.start, 0),
+                "end": max(e.end, 0),
+                "quote": _quote(sentences, e),
+                "note": (e.note or "")[:300],
+                "rule": rule_pk,
+            }
+            for rule_pk, e in pairs
+        ]
+        fired[item_pk] = len({e.sentence for _rule, e in pairs})  # distinct sentences, as score() counts
+    result = score(start=cv.start, floor=cv.floor, ceiling=cv.ceiling, items=cv.items, fired=fired)
     findings: list[dict] = []
     worst = ""
-    for item_pk, evidence in by_item.items():
-        spec = cv.items[item_pk]
-        evidence.sort(
-            key=lambda pair: (-1 if pair[1].sentence is None else pair[1].sentence, pair[1].start, pair[0])
-        )
-        counted: set = set()
-        for rule_pk, e in evidence:
-            counts = (e.sentence not in counted) if not spec.once else not counted
-            if counts:
-                counted.add(e.sentence)
-            findings.append(
-                {
-                    "item_id": item_pk, "rule_id": rule_pk, "sentence": e.sentence, "start": max(e.start, 0),
-                    "end": max(e.end, 0), "quote": _quote(conversation, e), "note": (e.note or "")[:300],
-                    "points": cv.signed[item_pk] if counts else Decimal(0), "severity": cv.severities[item_pk],
-                }
-            )  # fmt: skip
-        fired[item_pk] = len(counted)
-        if SEVERITY_ORDER[cv.severities[item_pk]] > SEVERITY_ORDER.get(worst, 0):
-            worst = cv.severities[item_pk]
-    result = score(start=cv.start, floor=cv.floor, ceiling=cv.ceiling, items=cv.items, fired=fired)
+    for item_pk, signed in result.lines:  # each item's whole signed effect, as score() applied it
+        evidence = shown[item_pk]
+        severity = cv.severities[item_pk]
+        findings.append(
+            {
+                "item_id": item_pk, "rule_id": evidence[0]["rule"], "sentence": evidence[0]["sentence"],
+                "evidence": evidence, "points": Decimal(repr(signed)).quantize(CENT), "severity": severity,
+            }
+        )  # fmt: skip
+        if SEVERITY_ORDER[severity] > SEVERITY_ORDER.get(worst, 0):
+            worst = severity
     return Outcome(
         auto_score=Decimal(str(result.score)).quantize(CENT), worst_severity=worst, findings=findings
     )
 
 
 def _inspection_row(transcript: Transcript, version: RubricVersion, outcome: Outcome, now) -> Inspection:
-    return Inspection(
+    return build(
+        Inspection,
         transcript=transcript,
         version=version,
         agent_id=transcript.agent_id,
@@ -205,9 +223,8 @@ def _store(
     and version is returned as it is."""
     try:
         with transaction.atomic():
-            inspection = _inspection_row(transcript, version, outcome, now)
-            inspection.save()
-            Finding.objects.bulk_create(Finding(inspection=inspection, **row) for row in outcome.findings)
+            inspection = save_new(_inspection_row(transcript, version, outcome, now))
+            insert_many([build(Finding, inspection=inspection, **row) for row in outcome.findings])
             superseded = _supersede([transcript.pk], version)
     except IntegrityError:  # inspected meanwhile by another worker (the same transcript sent twice)
         return Inspection.objects.get(transcript=transcript, version=version), False, 0
@@ -262,16 +279,15 @@ def _inspect_chunk(chunk, *, routes, rubric, now, result: BatchResult) -> None:
         outcomes = [evaluate(cv, t) for t in todo]
         try:
             with transaction.atomic():
-                rows = Inspection.objects.bulk_create(
+                rows = insert_many(
                     [_inspection_row(t, version, o, now) for t, o in zip(todo, outcomes, strict=True)]
                 )
-                Finding.objects.bulk_create(
+                insert_many(
                     [
-                        Finding(inspection=row, **finding)
+                        build(Finding, inspection=row, **finding)
                         for row, outcome in zip(rows, outcomes, strict=True)
                         for finding in outcome.findings
-                    ],
-                    batch_size=1000,
+                    ]
                 )
                 result.superseded += _supersede([t.pk for t in todo], version)
             result.created.extend(rows)

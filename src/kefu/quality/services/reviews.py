@@ -2,9 +2,10 @@
 and recorded on the inspection's timeline.
 
 An inspector claims a sampled inspection (one reviewer at a time), confirms or rejects each
-automatic finding, adds manual findings, and submits a final score computed from the findings that
-count (confirmed and manual) by the engine's scoring function, beside the automatic score. The
-agent may appeal within KEFU_QUALITY_APPEAL_DAYS working days; a second reviewer decides.
+automatic finding — one per rubric item, with all its evidence (复核 per 质检项) — adds manual
+findings, and submits a final score computed from the findings that count (confirmed and manual)
+by the engine's scoring function, beside the automatic score. The agent may appeal within
+KEFU_QUALITY_APPEAL_DAYS working days; a second reviewer decides.
 """
 
 from datetime import datetime
@@ -49,20 +50,25 @@ def _text(value, field: str, *, required: bool = False, limit: int = COMMENT_MAX
 
 
 def counting_findings(inspection: Inspection):
-    """The findings that count for the final score: confirmed automatic ones and manual ones."""
-    return inspection.findings.filter(status=Finding.Status.CONFIRMED)
+    """The findings that count for a score: all but the rejected ones — pending (not reviewed yet:
+    the automatic score counts them), confirmed, and manual ones (confirmed when added). Once a
+    review is submitted none is pending."""
+    return inspection.findings.exclude(status=Finding.Status.REJECTED)
 
 
 def final_score(inspection: Inspection) -> Decimal:
     """最终得分: the rubric version's start score with every counting finding applied, clamped to
-    [floor, ceiling]; any counting fatal finding → the floor (kefu.quality.engine.scoring.score,
-    each item once unless it counts every occurrence)."""
+    [floor, ceiling]; any counting fatal finding → the floor — by kefu.quality.engine.scoring.score,
+    the one definition of a score, as the automatic score was: each item fired as many times as
+    its counting findings' occurrences (the distinct sentences of their evidence), counted once
+    unless the item counts every occurrence. With one finding per item that is start + Σ the
+    counting findings' points, clamped; rejecting a finding takes exactly its points away."""
     from kefu.quality.engine.scoring import ItemSpec, score
 
     version = inspection.version
     fired: dict[int, int] = {}
-    for item_id in counting_findings(inspection).values_list("item_id", flat=True):
-        fired[item_id] = fired.get(item_id, 0) + 1
+    for finding in counting_findings(inspection).only("item_id", "evidence"):
+        fired[finding.item_id] = fired.get(finding.item_id, 0) + finding.occurrences
     items = {
         item.pk: ItemSpec(
             key=item.pk,
@@ -74,9 +80,9 @@ def final_score(inspection: Inspection) -> Decimal:
         for item in RubricItem.objects.filter(pk__in=fired)
     }
     result = score(
-        start=float(version.start_score),
-        floor=float(version.floor_score),
-        ceiling=float(version.ceiling_score),
+        start=version.start_score,
+        floor=version.floor_score,
+        ceiling=version.ceiling_score,
         items=items,
         fired=fired,
     )
@@ -154,8 +160,9 @@ def finding_review(
     comment: str = "",
     now: datetime | None = None,
 ) -> Finding:
-    """Confirm or reject one finding of a claimed inspection, with a comment (required to reject).
-    A finding may be judged again until the review is submitted."""
+    """Confirm or reject one finding of a claimed inspection — one rubric item with all its
+    evidence — with a comment (required to reject). A finding may be judged again until the review
+    is submitted."""
     now = now or timezone.now()
     action = "confirm_finding" if confirm else "reject_finding"
     comment = _text(comment, "comment", required=not confirm)
@@ -188,7 +195,8 @@ def finding_add(
     now: datetime | None = None,
 ) -> Finding:
     """Add a manual finding (人工补充): an item of the inspection's own rubric version, optionally
-    at one sentence of the transcript, with the inspector's comment. It counts at once."""
+    at one sentence of the transcript (its one piece of evidence), with the inspector's comment.
+    It counts at once, for the item's signed points."""
     now = now or timezone.now()
     comment = _text(comment, "comment", required=True)
     inspection = _locked(inspection)
@@ -204,7 +212,7 @@ def finding_add(
             FieldError(_("Choose an item of this inspection's rubric version."), ReviewErrorCode.WRONG_ITEM),
         )
     sentences = inspection.transcript.sentences or []
-    quote = ""
+    evidence = []
     if sentence is not None and sentence != "":
         if not str(sentence).isdigit() or int(sentence) >= len(sentences):
             raise ValidationError.for_field(
@@ -217,6 +225,7 @@ def finding_add(
             )
         sentence = int(sentence)
         quote = str((sentences[sentence] or {}).get("text", ""))[:300]
+        evidence = [{"sentence": sentence, "start": 0, "end": 0, "quote": quote, "note": "", "rule": None}]
     else:
         sentence = None
     sign = Decimal(1) if item.direction == "add" else Decimal(-1)
@@ -226,7 +235,7 @@ def finding_add(
         source=Finding.Source.MANUAL,
         status=Finding.Status.CONFIRMED,
         sentence=sentence,
-        quote=quote,
+        evidence=evidence,
         points=sign * item.points,
         severity=item.severity,
         comment=comment,
