@@ -10,3 +10,17 @@ class QualityErrorCode(StrEnum):
     ITEM_OF_ANOTHER_VERSION = "item_of_another_version"  # a rule must find an item of its own version
     DUPLICATE_ITEM_CODE = "duplicate_item_code"  # item codes are unique within a version
     SCORES_OUT_OF_ORDER = "scores_out_of_order"  # floor ≤ start ≤ ceiling
+
+
+class ReviewErrorCode(StrEnum):
+    """Codes of the review and appeal refusals (`details[].code` in the API)."""
+
+    FINDINGS_PENDING = (
+        "quality_findings_pending"  # submit with automatic findings not yet confirmed or rejected
+    )
+    WRONG_ITEM = "quality_item_not_in_version"  # a manual finding's item of another rubric version
+    NO_SENTENCE = "quality_sentence_out_of_range"
+    APPEAL_EMPTY = "quality_appeal_without_reason"
+    FINDING_NOT_CONFIRMED = (
+        "quality_finding_not_confirmed"  # a decision rejecting a finding that does not count
+    )

@@ -17,7 +17,6 @@ inspection's timeline (QualityEvent).
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -28,20 +27,6 @@ from kefu.quality import permissions
 from kefu.quality.models import Inspection, QualityEvent
 
 State = Inspection.State
-
-
-class ReviewErrorCode(StrEnum):
-    """Codes of the review and appeal refusals (`details[].code` in the API)."""
-
-    FINDINGS_PENDING = (
-        "quality_findings_pending"  # submit with automatic findings not yet confirmed or rejected
-    )
-    WRONG_ITEM = "quality_item_not_in_version"  # a manual finding's item of another rubric version
-    NO_SENTENCE = "quality_sentence_out_of_range"
-    APPEAL_EMPTY = "quality_appeal_without_reason"
-    FINDING_NOT_CONFIRMED = (
-        "quality_finding_not_confirmed"  # a decision rejecting a finding that does not count
-    )
 
 
 #: guard(inspection, user): may this person do it?

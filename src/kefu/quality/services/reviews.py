@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.core.errors import FieldCode, FieldError, NotFound, ValidationError
 from kefu.quality import workflow
+from kefu.quality.error_codes import ReviewErrorCode
 from kefu.quality.models import Appeal, Finding, Inspection, RubricItem
-from kefu.quality.workflow import ReviewErrorCode
 
 COMMENT_MAX = 2000
 
