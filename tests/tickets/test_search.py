@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kefu.core import search
 from kefu.core.search import (
@@ -311,6 +313,73 @@ def test_highlight_cuts_a_window_around_the_first_match():
 
 def test_highlight_marks_full_width_text_for_a_half_width_query():
     assert highlight("型号ＡＢＣ１２３坏了", "abc") == "型号<mark>ＡＢＣ</mark>１２３坏了"
+
+
+def _spans_of_the_whole_text(text: str, parsed) -> list[tuple[int, int]]:
+    """Where the terms stand, the plain way: every character normalized, the whole text read."""
+    normalized, origin = [], []
+    for i, ch in enumerate(text):
+        for n in search.normalize(ch):
+            normalized.append(n)
+            origin.append(i)
+    norm = "".join(normalized)
+    needles = {term for term, _prefix in parsed.all_terms()}
+    spans = []
+    for match in search._RUN.finditer(norm):
+        if match.group(1):
+            for needle in needles:
+                spans += [(match.start() + i, match.start() + i + len(needle))
+                          for i in range(len(match.group())) if match.group().startswith(needle, i)]  # fmt: skip
+        elif match.group() in needles:
+            spans.append(match.span())
+    merged = []
+    for s, e in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+_PIECES = st.sampled_from(["退款", "快递", "申请", "到账", "款", "ＡＢＣ", "abc", "iphone", "13", "１３", "，", "。",
+                           " ", "<b>", "&", "ﬁ", "①", "退", "钱", "没有", "x"])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_PIECES, max_size=60), query=st.sampled_from(["退款", "快递 abc", "款", "13", "退款 到账", "ﬁ"]),
+       width=st.integers(4, 30), piece=st.integers(1, 12))  # fmt: skip
+def test_highlight_reads_a_long_text_piece_by_piece_and_marks_it_as_the_whole(
+    monkeypatch, pieces, query, width, piece
+):
+    """Pieces of text read until what is shown is covered mark exactly what reading all of it would."""
+    monkeypatch.setattr(search, "SCAN_PIECE", piece)
+    text = "".join(pieces)
+    parsed = search.parse_query(query)
+    whole = _spans_of_the_whole_text(text, parsed)
+    shown_up_to = len(text)
+    if whole and len(text) > width:
+        shown_up_to = max(0, min(whole[0][0] - width // 4, len(text) - width)) + width
+
+    assert [s for s in search._match_spans(text, parsed, width) if s[0] < shown_up_to] == [
+        s for s in whole if s[0] < shown_up_to
+    ]
+    assert search._match_spans(text, parsed) == whole
+
+
+def test_highlight_stops_reading_a_long_text_past_what_it_shows(monkeypatch):
+    read = []
+    spans_in = search._spans_in
+    monkeypatch.setattr(
+        search, "_spans_in", lambda text, b, e, needles: read.append(e - b) or spans_in(text, b, e, needles)
+    )
+    text = (
+        "客户来电说申请退款还没有到账。" + "其他情况一切正常，没有别的问题。" * 2000
+    )  # about 32,000 characters
+
+    snippet = highlight(text, search.parse_query("退款"), width=40)
+
+    assert snippet.startswith("客户来电说申请<mark>退款</mark>还没有到账。") and snippet.endswith("…")
+    assert sum(read) < 2 * search.SCAN_PIECE
 
 
 def test_reindex_command_rebuilds_stale_search_text():

@@ -851,16 +851,60 @@ def candidate_count(results: QuerySet) -> int | None:
 # --- display --------------------------------------------------------------------------------------
 
 
-def _match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
-    """Merged (start, end) spans of `text` holding a query term, in `text`'s own positions."""
-    normalized: list[str] = []
-    origin: list[int] = []  # position in `text` of each normalized character
-    for i, ch in enumerate(text):
-        for n in normalize(ch):
-            normalized.append(n)
-            origin.append(i)
-    norm = "".join(normalized)
+# A long text is read a piece at a time, each cut where a character stands between runs, until the
+# pieces read reach past the part of it `highlight` shows: the rest of a long email is never read.
+SCAN_PIECE = 2000
+
+
+@lru_cache(maxsize=65536)
+def _normalized_char(ch: str) -> str:
+    return normalize(ch)
+
+
+def _match_spans(text: str, parsed: ParsedQuery, width: int | None = None) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of `text` holding a query term, in `text`'s own positions; with
+    `width`, only those starting before the end of the `width` characters `highlight` shows around
+    the first one."""
     needles = {term for term, _prefix in parsed.all_terms()}
+    spans: list[tuple[int, int]] = []
+    pos, stop = 0, len(text)
+    while pos < stop:
+        cut = _piece_end(text, pos + SCAN_PIECE)
+        found = _spans_in(text, pos, cut, needles)
+        if found and not spans and width is not None:
+            anchor = min(s for s, _e in found)
+            stop = min(stop, max(0, min(anchor - width // 4, len(text) - width)) + width)
+        spans.extend(found)
+        pos = cut
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def _piece_end(text: str, at: int) -> int:
+    """The first position from `at` on where no run goes on (a space, punctuation), or the end."""
+    while at < len(text) and _RUN.search(_normalized_char(text[at])):
+        at += 1
+    return min(at, len(text))
+
+
+def _spans_in(text: str, begin: int, end: int, needles: set[str]) -> list[tuple[int, int]]:
+    """Spans of query terms in text[begin:end], which no run crosses; positions in `text`."""
+    piece = text[begin:end]
+    if piece.isascii():  # NFKC leaves ASCII as it is; lower() keeps it one character per character
+        norm, origin = piece.lower(), range(begin, end)
+    else:
+        normalized: list[str] = []
+        origin = []  # position in `text` of each normalized character
+        for i, ch in enumerate(piece, begin):
+            for n in _normalized_char(ch):
+                normalized.append(n)
+                origin.append(i)
+        norm = "".join(normalized)
     spans = []
     for match in _RUN.finditer(norm):
         run, start = match.group(), match.start()
@@ -872,22 +916,17 @@ def _match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
                     at = run.find(needle, at + 1)
         elif run in needles:  # letters and digits match whole runs, as in the index
             spans.append((start, match.end()))
-    merged: list[list[int]] = []
-    for s, e in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
+    return [(origin[s], origin[e - 1] + 1) for s, e in spans]
 
 
 def highlight(text: str, query: "str | ParsedQuery", width: int = 80) -> SafeString:
     """About `width` characters of `text` around the first match, HTML-escaped, with each matched
     term wrapped in <mark>; "…" marks a cut. Safe to put in a template as it is. `query` is the
-    user's text or an already parsed query (with its synonyms)."""
+    user's text or an already parsed query (with its synonyms): pass the parsed query when marking
+    many texts, as parsing the text reads the synonym table again (a cache round trip) each time."""
     text = text or ""
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query or "", synonym_groups())
-    spans = _match_spans(text, parsed) if parsed.searchable else []
+    spans = _match_spans(text, parsed, width) if parsed.searchable else []
     start, end = 0, len(text)
     if len(text) > width:
         anchor = spans[0][0] if spans else 0
