@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kefu.core import search
 from kefu.core.search import (
@@ -313,6 +315,73 @@ def test_highlight_marks_full_width_text_for_a_half_width_query():
     assert highlight("型号ＡＢＣ１２３坏了", "abc") == "型号<mark>ＡＢＣ</mark>１２３坏了"
 
 
+def _spans_of_the_whole_text(text: str, parsed) -> list[tuple[int, int]]:
+    """Where the terms stand, the plain way: every character normalized, the whole text read."""
+    normalized, origin = [], []
+    for i, ch in enumerate(text):
+        for n in search.normalize(ch):
+            normalized.append(n)
+            origin.append(i)
+    norm = "".join(normalized)
+    needles = {term for term, _prefix in parsed.all_terms()}
+    spans = []
+    for match in search._RUN.finditer(norm):
+        if match.group(1):
+            for needle in needles:
+                spans += [(match.start() + i, match.start() + i + len(needle))
+                          for i in range(len(match.group())) if match.group().startswith(needle, i)]  # fmt: skip
+        elif match.group() in needles:
+            spans.append(match.span())
+    merged = []
+    for s, e in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+_PIECES = st.sampled_from(["退款", "快递", "申请", "到账", "款", "ＡＢＣ", "abc", "iphone", "13", "１３", "，", "。",
+                           " ", "<b>", "&", "ﬁ", "①", "退", "钱", "没有", "x"])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_PIECES, max_size=60), query=st.sampled_from(["退款", "快递 abc", "款", "13", "退款 到账", "ﬁ"]),
+       width=st.integers(4, 30), piece=st.integers(1, 12))  # fmt: skip
+def test_highlight_reads_a_long_text_piece_by_piece_and_marks_it_as_the_whole(
+    monkeypatch, pieces, query, width, piece
+):
+    """Pieces of text read until what is shown is covered mark exactly what reading all of it would."""
+    monkeypatch.setattr(search, "SCAN_PIECE", piece)
+    text = "".join(pieces)
+    parsed = search.parse_query(query)
+    whole = _spans_of_the_whole_text(text, parsed)
+    shown_up_to = len(text)
+    if whole and len(text) > width:
+        shown_up_to = max(0, min(whole[0][0] - width // 4, len(text) - width)) + width
+
+    assert [s for s in search._match_spans(text, parsed, width) if s[0] < shown_up_to] == [
+        s for s in whole if s[0] < shown_up_to
+    ]
+    assert search._match_spans(text, parsed) == whole
+
+
+def test_highlight_stops_reading_a_long_text_past_what_it_shows(monkeypatch):
+    read = []
+    spans_in = search._spans_in
+    monkeypatch.setattr(
+        search, "_spans_in", lambda text, b, e, needles: read.append(e - b) or spans_in(text, b, e, needles)
+    )
+    text = (
+        "客户来电说申请退款还没有到账。" + "其他情况一切正常，没有别的问题。" * 2000
+    )  # about 32,000 characters
+
+    snippet = highlight(text, search.parse_query("退款"), width=40)
+
+    assert snippet.startswith("客户来电说申请<mark>退款</mark>还没有到账。") and snippet.endswith("…")
+    assert sum(read) < 2 * search.SCAN_PIECE
+
+
 def test_reindex_command_rebuilds_stale_search_text():
     refund = make_ticket("我要申请退款")
     courier = make_ticket("快递员没有送货上门")
@@ -446,7 +515,18 @@ def test_old_matches_are_found_through_wider_windows(monkeypatch):
 
 
 def _windows_read_in_id_order(queries) -> int:
-    return sum("set_config('enable_bitmapscan', 'off'" in q["sql"] for q in queries)
+    """Full-text statements run while bitmap scans were off (the setting is turned off before the
+    first window read along the key and back on only when a window wants the index, or at the end)."""
+    along_key, count = False, 0
+    for query in queries:
+        sql = query["sql"]
+        if "set_config('enable_bitmapscan', 'off'" in sql:
+            along_key = True
+        elif "set_config('enable_bitmapscan', 'on'" in sql:
+            along_key = False
+        elif "@@" in sql:
+            count += along_key
+    return count
 
 
 @pytest.mark.skipif(
@@ -499,3 +579,88 @@ def test_a_lost_vector_column_is_reported_and_put_back():
     assert ensure_search_index(connection.alias, TICKETS) is True
     assert missing_index_parts(connection, TICKETS) == set()
     assert found("退款") == [refund]  # computed for the rows already there
+
+
+def test_a_bounded_search_is_counted_without_another_statement(django_assert_num_queries):
+    for i in range(4):
+        make_ticket(f"退款问题{i}", minutes=i)
+    make_ticket("退款不到账", customer_name="李四", minutes=9)
+    mine = Ticket.objects.exclude(customer_name="李四")
+
+    for candidates, cap in ((2, 2), (5, 5), (5, 3)):
+        results = search_tickets(mine, "退款", candidates=candidates)
+        with django_assert_num_queries(0):
+            counted = count_capped(results, cap)
+        assert counted == count_capped(results.all(), cap)  # a copy: counted by the database
+    assert count_capped(search_tickets(mine, "退款", candidates=5), 5) == (4, False)
+    assert count_capped(search_tickets(mine, "退款", candidates=2), 2) == (2, True)
+
+
+def test_a_search_through_a_join_is_counted_by_the_database():
+    """A filter across a one-to-many relation lists a row once per related row; the count says what
+    the database says (as the page of results does), not how many work orders were found."""
+    twice = make_ticket("退款问题", minutes=0)
+    for minute in (1, 2):
+        twice.events.create(kind="note", note="客户又来电", created_at=NOW + timedelta(minutes=minute))
+
+    results = search_tickets(Ticket.objects.filter(events__kind="note"), "退款", candidates=5)
+
+    assert search.candidate_count(results) is None
+    assert count_capped(results, 5) == (len(list(results)), False) == (2, False)
+
+
+def test_a_search_in_a_list_that_admits_no_row_finds_nothing():
+    make_ticket("退款问题")
+
+    assert found("退款", Ticket.objects.filter(pk__in=[])) == []
+    assert count_capped(search_tickets(Ticket.objects.filter(pk__in=[]), "退款"), 5) == (0, False)
+
+
+def test_windows_compiled_by_the_orm_find_the_same_rows(monkeypatch):
+    """Each window's statement is compiled once with placeholder bounds; were they to come out
+    otherwise (two equal placeholders here), each window is built by the ORM, with the same result."""
+    monkeypatch.setattr(search, "FIRST_WINDOW", 1)
+    rows = [make_ticket("洗衣机不排水" if i % 3 == 0 else "表扬客服小王", minutes=i) for i in range(12)]
+    wanted = [t.pk for t in reversed(rows) if t.title == "洗衣机不排水"][:3]
+    query = search.parse_query("排水")
+
+    assert search.newest_matches(Ticket.objects.all(), query, index=TICKETS, limit=3) == wanted
+    monkeypatch.setattr(search, "_PLACEHOLDER_BOUNDS", (7, 7))
+    assert search.newest_matches(Ticket.objects.all(), query, index=TICKETS, limit=3) == wanted
+
+
+def _window_reads(queries) -> int:
+    return sum(("MATCH" in q["sql"] or "@@" in q["sql"]) and "COUNT" not in q["sql"] for q in queries)
+
+
+def test_a_first_window_denser_than_the_rest_is_followed_by_few_wider_ones(monkeypatch):
+    """The windows after the first are sized from the density found so far; when that falls short,
+    the next one reads at least as many ids again rather than a few at a time."""
+    monkeypatch.setattr(search, "FIRST_WINDOW", 1)  # the first window: the newest 4 ids
+    old = [make_ticket("退款不到账", minutes=i) for i in range(0, 40, 8)]
+    for i in range(40):
+        if i % 8:
+            make_ticket("表扬客服", minutes=i)
+    newest = [make_ticket("申请退款", minutes=50 + i) for i in range(3)]
+
+    with CaptureQueriesContext(connection) as queries:
+        ids = search.newest_matches(Ticket.objects.all(), search.parse_query("退款"), index=TICKETS, limit=4)
+
+    assert ids == [t.pk for t in reversed(newest)] + [old[-1].pk]
+    # 4 ids, then 4, 8, 16, 32 (sized by the density alone, the windows grew a few ids at a time: 9 reads)
+    assert _window_reads(queries) == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_a_search_turns_bitmap_scans_off_and_back_once(monkeypatch):
+    monkeypatch.setattr(search, "FIRST_WINDOW", 1)
+    for i in range(12):
+        make_ticket("洗衣机不排水" if i % 4 == 0 else "表扬客服小王", minutes=i)
+
+    with CaptureQueriesContext(connection) as queries:
+        ids = search.newest_matches(Ticket.objects.all(), search.parse_query("排水"), index=TICKETS, limit=3)
+
+    assert len(ids) == 3
+    assert _window_reads(queries) > 1
+    settings = [q["sql"] for q in queries if "set_config('enable_bitmapscan'" in q["sql"]]
+    assert len(settings) == 2 and "'off'" in settings[0] and "'on'" in settings[1]

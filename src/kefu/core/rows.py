@@ -310,7 +310,9 @@ def pk_in(queryset: models.QuerySet, ids: Sequence[int]) -> RawSQL:
     column = f"{qn(queryset.model._meta.db_table)}.{qn(queryset.model._meta.pk.column)}"
     ids = [int(pk) for pk in ids]
     if connection.vendor == "postgresql":
-        return RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=models.BooleanField())
+        # An array literal as text ('{1,2,3}'): the driver's list adapter costs ~1 µs a number.
+        literal = "{" + ",".join(map(str, ids)) + "}"
+        return RawSQL(f"{column} = ANY(%s::bigint[])", (literal,), output_field=models.BooleanField())
     return RawSQL(f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(ids),),
                   output_field=models.BooleanField())  # fmt: skip
 

@@ -45,10 +45,12 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 from operator import or_
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, Case, Expression, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -514,11 +516,12 @@ def reindex_rows(model, document, fields: Sequence[str], *, batch_size: int = 20
 
 # Candidates are read from the newest id down, one id window at a time. The first, FIRST_WINDOW ids
 # per candidate wanted (1,002 ids for a search's 501), measures how dense the matches are; the next
-# is sized from that density (a quarter more than it predicts), or is the rest of the table when the
-# first held none. A word in a tenth of the rows is done after two windows of a few thousand ids
-# each, reading only their rows; a rare word, a phone or a number in one index lookup after the first.
+# is sized from that density (a quarter more than it predicts, and at least as many ids as were read
+# so far while that is read along the key), or is the rest of the table when the first held none.
+# A word in a tenth of the rows is done after two windows of a few thousand ids each, reading only
+# their rows; a rare word, a phone or a number in one index lookup after the first.
 FIRST_WINDOW = 2
-# PostgreSQL reads a window one of two ways. Along the primary key (`_in_id_order`) it costs the
+# PostgreSQL reads a window one of two ways. Along the primary key (`_planner`) it costs the
 # window's rows, about 0.5 µs each; through the GIN index it costs every match of the whole table
 # (the id range is checked only on the rows fetched), about 3 µs each. So a window is read along
 # the key when it is narrower than ORDERED_PER_MATCH times the table's matches (estimated from the
@@ -613,26 +616,95 @@ def newest_matches(queryset: QuerySet, parsed: ParsedQuery, *, index: SearchInde
     the table costs the rows of one window, not a tenth of the table; the caller's filters
     (permissions) apply inside each window.
     """
-    every_pk = queryset.model._default_manager.using(queryset.db).values_list("pk", flat=True)
-    newest, oldest = every_pk.order_by("-pk").first(), every_pk.order_by("pk").first()
-    if newest is None or limit <= 0:
+    bounds = _id_bounds(queryset) if limit > 0 else None
+    if bounds is None:
         return []
+    oldest, newest = bounds
     hi = newest
     window, ids, ordered_up_to = FIRST_WINDOW * limit, [], ORDERED_WINDOW
-    while hi >= oldest and len(ids) < limit:
-        lo = max(hi - window, oldest - 1)
-        rows = queryset.filter(_match(queryset, parsed, index, (lo, hi))).order_by("-pk")
-        rows = rows.values_list("pk", flat=True)[: limit - len(ids)]
-        ids.extend(dict.fromkeys(_in_id_order(rows) if hi - lo <= ordered_up_to else rows))
-        if hi == newest and len(ids) < limit and _vendor(queryset) == "postgresql":
-            in_table = _matches_in_table(queryset, parsed, index, (lo, hi), newest - oldest + 1)
-            ordered_up_to = max(ORDERED_WINDOW, ORDERED_PER_MATCH * in_table)
-        hi = lo
-        if ids:  # matches per id so far predict the window that holds the rest
-            window = max(1, int((limit - len(ids)) * (newest - hi) / len(ids) * 1.25))
-        else:  # sparse: the rest of the table at once, through the index
-            window = hi - oldest + 1
+    first: tuple[int, int] | None = None  # the first window, when the table's matches are still unknown
+    statement = _WindowStatement(queryset, parsed, index)
+    with _planner(queryset.db) as along_key:
+        while hi >= oldest and len(ids) < limit:
+            lo = max(hi - window, oldest - 1)
+            if hi - lo > ordered_up_to and first is not None:
+                # Only a window this wide needs the table's matches to choose its path (their
+                # estimate only ever widens `ordered_up_to`), so they are counted only then.
+                along_key(True)
+                in_table = _matches_in_table(queryset, parsed, index, first, newest - oldest + 1)
+                ordered_up_to, first = max(ORDERED_WINDOW, ORDERED_PER_MATCH * in_table), None
+            along_key(hi - lo <= ordered_up_to)
+            ids.extend(dict.fromkeys(statement.ids(lo, hi, limit - len(ids))))
+            if hi == newest and _vendor(queryset) == "postgresql":
+                first = (lo, hi)
+            hi = lo
+            if ids:  # matches per id so far predict the window that holds the rest
+                window = max(1, int((limit - len(ids)) * (newest - hi) / len(ids) * 1.25))
+                # Along the key a window costs only the rows up to its last wanted match (the LIMIT
+                # stops the scan), so a wider one is free there, and the prediction falls short
+                # again and again when the first window was denser than the rest: read at least
+                # as many ids again as so far, as long as that stays along the key.
+                window = max(window, min(newest - hi, ordered_up_to))
+            else:  # sparse: the rest of the table at once, through the index
+                window = hi - oldest + 1
     return ids
+
+
+def _id_bounds(queryset: QuerySet) -> tuple[int, int] | None:
+    """(lowest, highest) primary key of the whole table, in one statement; None when it is empty.
+    Two subqueries, not MIN() and MAX() side by side: SQLite reads only one end of the index per
+    aggregate, and scans the whole table for the pair."""
+    connection = connections[queryset.db]
+    qn = connection.ops.quote_name
+    table, pk = qn(queryset.model._meta.db_table), qn(queryset.model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MIN({pk}) FROM {table}), (SELECT MAX({pk}) FROM {table})")
+        oldest, newest = cursor.fetchone()
+    return None if newest is None else (oldest, newest)
+
+
+# The bounds a window's statement is compiled with, each then replaced by a window's own: no primary
+# key is negative, and both fit a 32-bit column (Django leaves a comparison with a number out of its
+# column's range out of the statement).
+_PLACEHOLDER_BOUNDS = (-2_000_000_002, -2_000_000_001)
+
+
+class _WindowStatement:
+    """The statement reading one window's candidates (lo < id <= hi, newest first, at most n),
+    compiled once per search: the caller's filters and the match make it the same statement for
+    every window but for its bounds and LIMIT, and building it with the ORM cost more than running
+    it. Should the placeholders not come out as two parameters, each window is built by the ORM."""
+
+    def __init__(self, queryset: QuerySet, parsed: ParsedQuery, index: SearchIndex):
+        self.queryset, self.parsed, self.index = queryset, parsed, index
+        self.sql, self.params, self.at = None, [], (-1, -1)
+        self.empty = False
+        rows = self._rows(_PLACEHOLDER_BOUNDS)
+        try:
+            sql, params = rows.query.get_compiler(using=queryset.db).as_sql()
+        except EmptyResultSet:  # the caller's filters admit no row (an inactive person's list)
+            self.empty = True
+            return
+        lo_at = [i for i, p in enumerate(params) if p == _PLACEHOLDER_BOUNDS[0]]
+        hi_at = [i for i, p in enumerate(params) if p == _PLACEHOLDER_BOUNDS[1]]
+        if len(lo_at) == 1 and len(hi_at) == 1:
+            self.sql, self.params, self.at = f"{sql} LIMIT %s", [*params, None], (lo_at[0], hi_at[0])
+
+    def _rows(self, bounds: tuple[int, int]) -> QuerySet:
+        queryset = self.queryset
+        rows = queryset.filter(_match(queryset, self.parsed, self.index, bounds)).order_by("-pk")
+        return rows.values_list("pk", flat=True)
+
+    def ids(self, lo: int, hi: int, n: int) -> list[int]:
+        if self.empty:
+            return []
+        if self.sql is None:
+            return list(self._rows((lo, hi))[:n])
+        params = list(self.params)
+        params[self.at[0]], params[self.at[1]], params[-1] = lo, hi, n
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return [row[0] for row in cursor.fetchall()]
 
 
 def _matches_in_table(
@@ -642,32 +714,49 @@ def _matches_in_table(
     window (lo, hi] already read, one more look at its rows, over the `span` ids of the table."""
     everyone = queryset.model._default_manager.using(queryset.db)
     in_window = everyone.filter(_match(everyone, parsed, index, window)).order_by()
-    found = len(_in_id_order(in_window.values_list("pk", flat=True)))
+    found = len(in_window.values_list("pk", flat=True))
     return found * span // max(window[1] - window[0], 1)
 
 
-def _in_id_order(rows: QuerySet) -> list:
-    """`rows` (one window's candidates) read on PostgreSQL along the primary key, not from a bitmap.
+@contextmanager
+def _planner(using: str):
+    """A function `along_key(wanted)`: on PostgreSQL, the statements that follow read along the
+    primary key (wanted) or as the planner likes, not from a bitmap.
 
     The planner multiplies the frequencies of a query's terms as if they were independent; words that
     go together (快递 物流信息: 4 bigrams in 4% of the rows) are estimated at a few rows, and it then
     reads every match of the whole table through the GIN index before keeping the window's. Read in
     id order, a window costs its own rows at most (about 0.5 µs each), which the window size bounds.
-    Bitmap scans are turned off for this one statement and the previous setting put back after it
-    (when the statement fails inside a transaction, its rollback undoes the SET as well).
+    So bitmap scans are turned off for those statements: once before the first of them and back
+    when a window wants the index or the reading ends, not around each window (two statements more
+    per window). The previous setting is put back at the end (when a statement fails inside a
+    transaction, its rollback undoes the SET as well).
     """
-    connection = connections[rows.db]
+    connection = connections[using]
     if connection.vendor != "postgresql":
-        return list(rows)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', false)"
-        )
-        previous = cursor.fetchone()[0]
-        try:
-            return list(rows)
-        finally:
-            if not connection.needs_rollback and not _in_failed_transaction(connection):
+        yield lambda wanted: None
+        return
+    previous: str | None = None  # the setting to put back, while bitmap scans are off
+
+    def along_key(wanted: bool) -> None:
+        nonlocal previous
+        if wanted == (previous is not None):
+            return
+        with connection.cursor() as cursor:
+            if wanted:
+                cursor.execute(
+                    "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', false)"
+                )
+                previous = cursor.fetchone()[0]
+            else:
+                cursor.execute("SELECT set_config('enable_bitmapscan', %s, false)", [previous])
+                previous = None
+
+    try:
+        yield along_key
+    finally:
+        if previous is not None and not connection.needs_rollback and not _in_failed_transaction(connection):
+            with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('enable_bitmapscan', %s, false)", [previous])
 
 
@@ -738,22 +827,84 @@ def _search_candidates(queryset, parsed, *, index, exact, order, boosts, candida
     score = Value(0.0, output_field=FloatField())
     if text_ids:
         score = _score(queryset, parsed, index, min_id=min(text_ids))
-    return _ranked(queryset.filter(pk_in(queryset, ids)), score, [*exact, *boosts], order)
+    results = _ranked(queryset.filter(pk_in(queryset, ids)), score, [*exact, *boosts], order)
+    if not _joins(queryset):  # a join could list a row twice, and the database would count it so
+        results._search_candidate_count = len(ids)
+    return results
+
+
+def _joins(queryset: QuerySet) -> bool:
+    """Whether `queryset`'s filters join another table (joins Django set up and then trimmed, as
+    for `owner=user`, are not counted: they are not in the statement)."""
+    query = queryset.query
+    return any(n for alias, n in query.alias_refcount.items() if alias != query.base_table)
+
+
+def candidate_count(results: QuerySet) -> int | None:
+    """How many rows `results` holds, when it is exactly what a bounded search (`search_queryset`
+    with `candidates`) returned; None for any other queryset, a filtered or sliced copy of one
+    included (a copy does not keep the attribute). Every candidate was read through the caller's
+    filters, so this is the count the database would give, without another statement."""
+    return getattr(results, "_search_candidate_count", None)
 
 
 # --- display --------------------------------------------------------------------------------------
 
 
-def _match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
-    """Merged (start, end) spans of `text` holding a query term, in `text`'s own positions."""
-    normalized: list[str] = []
-    origin: list[int] = []  # position in `text` of each normalized character
-    for i, ch in enumerate(text):
-        for n in normalize(ch):
-            normalized.append(n)
-            origin.append(i)
-    norm = "".join(normalized)
+# A long text is read a piece at a time, each cut where a character stands between runs, until the
+# pieces read reach past the part of it `highlight` shows: the rest of a long email is never read.
+SCAN_PIECE = 2000
+
+
+@lru_cache(maxsize=65536)
+def _normalized_char(ch: str) -> str:
+    return normalize(ch)
+
+
+def _match_spans(text: str, parsed: ParsedQuery, width: int | None = None) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of `text` holding a query term, in `text`'s own positions; with
+    `width`, only those starting before the end of the `width` characters `highlight` shows around
+    the first one."""
     needles = {term for term, _prefix in parsed.all_terms()}
+    spans: list[tuple[int, int]] = []
+    pos, stop = 0, len(text)
+    while pos < stop:
+        cut = _piece_end(text, pos + SCAN_PIECE)
+        found = _spans_in(text, pos, cut, needles)
+        if found and not spans and width is not None:
+            anchor = min(s for s, _e in found)
+            stop = min(stop, max(0, min(anchor - width // 4, len(text) - width)) + width)
+        spans.extend(found)
+        pos = cut
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def _piece_end(text: str, at: int) -> int:
+    """The first position from `at` on where no run goes on (a space, punctuation), or the end."""
+    while at < len(text) and _RUN.search(_normalized_char(text[at])):
+        at += 1
+    return min(at, len(text))
+
+
+def _spans_in(text: str, begin: int, end: int, needles: set[str]) -> list[tuple[int, int]]:
+    """Spans of query terms in text[begin:end], which no run crosses; positions in `text`."""
+    piece = text[begin:end]
+    if piece.isascii():  # NFKC leaves ASCII as it is; lower() keeps it one character per character
+        norm, origin = piece.lower(), range(begin, end)
+    else:
+        normalized: list[str] = []
+        origin = []  # position in `text` of each normalized character
+        for i, ch in enumerate(piece, begin):
+            for n in _normalized_char(ch):
+                normalized.append(n)
+                origin.append(i)
+        norm = "".join(normalized)
     spans = []
     for match in _RUN.finditer(norm):
         run, start = match.group(), match.start()
@@ -765,22 +916,17 @@ def _match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
                     at = run.find(needle, at + 1)
         elif run in needles:  # letters and digits match whole runs, as in the index
             spans.append((start, match.end()))
-    merged: list[list[int]] = []
-    for s, e in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
+    return [(origin[s], origin[e - 1] + 1) for s, e in spans]
 
 
 def highlight(text: str, query: "str | ParsedQuery", width: int = 80) -> SafeString:
     """About `width` characters of `text` around the first match, HTML-escaped, with each matched
     term wrapped in <mark>; "…" marks a cut. Safe to put in a template as it is. `query` is the
-    user's text or an already parsed query (with its synonyms)."""
+    user's text or an already parsed query (with its synonyms): pass the parsed query when marking
+    many texts, as parsing the text reads the synonym table again (a cache round trip) each time."""
     text = text or ""
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query or "", synonym_groups())
-    spans = _match_spans(text, parsed) if parsed.searchable else []
+    spans = _match_spans(text, parsed, width) if parsed.searchable else []
     start, end = 0, len(text)
     if len(text) > width:
         anchor = spans[0][0] if spans else 0

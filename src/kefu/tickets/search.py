@@ -71,6 +71,12 @@ def reindex_tickets(model=None, *, batch_size: int = 2000, only_empty: bool = Fa
     )
 
 
+def parse(query: str) -> search.ParsedQuery:
+    """The one way a work-order query is read: its terms, its number or phone, and its synonyms'
+    alternatives. Parse once to mark many texts with `search.highlight` (it reads the synonyms)."""
+    return search.parse_query(query, search.synonym_groups())
+
+
 def search_tickets(
     queryset: QuerySet, query: str, limit: int | None = None, *, candidates: int | None = None,
     unbounded: bool = False,
@@ -85,7 +91,7 @@ def search_tickets(
     """
     if not query or not query.strip():
         return queryset
-    parsed = search.parse_query(query, search.synonym_groups())
+    parsed = parse(query)
     exact: list[tuple[Q, float]] = []
     if parsed.number:
         exact.append((Q(number=parsed.number), 1000.0))

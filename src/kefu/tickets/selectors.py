@@ -6,6 +6,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kefu.accounts.models import Role, User
+from kefu.core import search
 from kefu.customers.phones import phone_key
 from kefu.customers.selectors import customer_by_contact
 from kefu.tickets import permissions
@@ -80,8 +81,11 @@ def count_capped(qs: QuerySet, cap: int) -> tuple[int, bool]:
     """(count, more): the count up to `cap`, and whether there are more than `cap` rows.
 
     Reads at most cap + 1 rows, so a queue of 60,000 costs what one of `cap` does. Only the ids are
-    selected, so an annotation (a search's rank) is not computed for rows that are only counted."""
-    n = qs.order_by().values("pk")[: cap + 1].count()
+    selected, so an annotation (a search's rank) is not computed for rows that are only counted.
+    A bounded search's results are counted already (`search.candidate_count`): no statement."""
+    n = search.candidate_count(qs)
+    if n is None:
+        n = qs.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
 
 

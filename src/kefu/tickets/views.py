@@ -27,6 +27,7 @@ from kefu.core.errors import DomainError, StaleVersion
 from kefu.customers.phones import phone_key
 from kefu.knowledge.services import customer_reply_draft
 from kefu.tickets import permissions, selectors, services, workflow
+from kefu.tickets import search as ticket_search
 from kefu.tickets.duplicates import likely_duplicates
 from kefu.tickets.forms import (
     AttachForm,
@@ -590,21 +591,21 @@ def search(request):
     filters = form.filters() if form.is_bound else {}
     page = None
     if form.is_bound:
-        from kefu.tickets.search import RANK_CANDIDATES
-
         # A search ranks the newest RANK_CANDIDATES matches and counts no further ("500+").
-        paginator = partial(CappedPaginator, cap=RANK_CANDIDATES) if filters.get("query") else Paginator
+        capped = partial(CappedPaginator, cap=ticket_search.RANK_CANDIDATES)
+        paginator = capped if filters.get("query") else Paginator
         page = _page(request, selectors.ticket_list(user=request.user, **filters), paginator=paginator)
         highlight = _highlighter() if filters.get("query") else None
+        parsed = ticket_search.parse(filters["query"]) if highlight else None  # once for every row
         for row in page.rows:
-            row.snippet = _highlighted(highlight, row.content, filters["query"], 80)
-            row.title_html = _highlighted(highlight, row.title, filters["query"], 200)
+            row.snippet = _highlighted(highlight, row.content, parsed, 80)
+            row.title_html = _highlighted(highlight, row.title, parsed, 200)
     return render(
         request, "tickets/search.html", {"form": form, "page": page, "query": filters.get("query", "")}
     )
 
 
-def _highlighted(highlight, text: str, query: str, width: int) -> str:
+def _highlighted(highlight, text: str, query, width: int) -> str:
     """Matched terms marked in `text` (core.search.highlight escapes the rest); "" without a highlighter."""
     if highlight is None:
         return ""
