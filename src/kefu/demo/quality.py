@@ -495,9 +495,7 @@ def _calibration(inspections: list[Inspection], *, version, people: dict, now: d
     from kefu.quality.services import calibration
 
     qa, supervisor, manager = people["qa"], people["supervisor"], people["manager"]
-    hotline = sorted(
-        (i for i in inspections if i.version_id == version.pk), key=lambda i: i.conversation_at
-    )
+    hotline = sorted((i for i in inspections if i.version_id == version.pk), key=lambda i: i.conversation_at)
     codes = sorted(version.items.values_list("code", flat=True))
     if len(hotline) < 5 or len(codes) < 3:
         return 0
