@@ -11,7 +11,8 @@ sentences with timings (phone and chat), some with violations (你 for 您, forb
 customer's complaints, long silences, interruptions, repeated sentences, a missing greeting).
 
 Ours: kefu.quality.engine — compile_rules once, then Conversation.from_json + CompiledRules.inspect
-per conversation (the path the inspection task takes), timed with perf_counter and process_time.
++ the score (scoring.score, each rule an item of one point) per conversation (the path the
+inspection task takes, storage apart), timed with perf_counter and process_time.
 Two baselines in the same run, on the first `--baseline` conversations (default 2,000; the same
 ones), CPU per conversation compared (compile time reported apart for all three):
 
@@ -624,6 +625,7 @@ def main() -> None:
     django.setup()
     from kefu.quality.engine.conversation import Conversation
     from kefu.quality.engine.rules import PhraseEntry, RuleSpec, compile_rules, validate_condition
+    from kefu.quality.engine.scoring import ItemSpec, score
 
     total = max(1, int(round(100_000 * args.scale)))
     gen = Generator(args.seed)
@@ -651,12 +653,21 @@ def main() -> None:
     # The baseline's subset: the first conversations, kept in memory so both engines see the same.
     subset = [gen.conversation() for _ in range(subset_n)]
 
+    # The score too (each rule an item of one point, as in the end-to-end rubric): the whole
+    # inspection of a conversation but its storage, which --end-to-end measures.
+    items = {n: ItemSpec(key=n, points=1, direction="subtract", severity="normal") for n in range(len(rules))}
+
+    def scored(hits) -> float:
+        fired = {hit.key: hit.sentence_count for hit in hits}
+        return score(start=100, floor=0, ceiling=100, items=items, fired=fired).score
+
     def inspect_all(convs) -> tuple[float, float, int, int]:
         wall = cpu = 0.0
         fired = sentences = 0
         for channel, rows in convs:
             t0, c0 = time.perf_counter(), time.process_time()
             hits = compiled.inspect(Conversation.from_json(rows, channel))
+            scored(hits)
             wall += time.perf_counter() - t0
             cpu += time.process_time() - c0
             fired += len(hits)
@@ -708,7 +719,9 @@ def main() -> None:
     naive_fired_sets = []
     t, c = time.perf_counter(), time.process_time()
     for channel, rows in subset:
-        naive_fired_sets.append(engine.inspect(Conversation.from_json(rows, channel)))
+        naive_hits = engine.hits(Conversation.from_json(rows, channel))
+        scored(naive_hits)
+        naive_fired_sets.append([hit.key for hit in naive_hits])
     naive_cpu = time.process_time() - c
     naive_wall = time.perf_counter() - t
     naive_fired = sum(map(len, naive_fired_sets))

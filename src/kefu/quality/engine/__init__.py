@@ -18,7 +18,14 @@ Speed (bench/quality.py measures it against a naive engine computing the same re
   similarity text (Literals.texts, 100,000 texts, cleared when full) and every similarity
   condition's best match for the normalised text (SimilarIndex.memo, 50,000 texts, least recently
   used out first), so each distinct sentence is scored once whatever the number of conditions;
-* similarity scores only the examples whose character-pair bound the sentence reaches.
+* similarity scores only the examples whose character-pair bound the sentence reaches, and asks
+  only the conditions such an example belongs to; which conditions matched a sentence is a
+  trigger too, so a rule needing a similar sentence the conversation lacks is skipped;
+* a trigger entry is one int (4 · literal + the role's code) and each text's entries are kept
+  with its hits, so the words present are one set union per sentence;
+* a condition settled by the words present is answered from that set without evaluating it:
+  keywords `none` / `all` / `at_least` over a whole role, and `not` of words said anywhere;
+* evidence is built only for conditions that are true (explain() builds it for false ones too).
 The memos hold only what is a pure function of the text and the compiled rules, so results never
 depend on what was inspected before (tests/quality/test_engine_shortcuts.py checks every shortcut
 against the naive engine with Hypothesis).
