@@ -16,6 +16,9 @@ class Sentence(NamedTuple):
     end_ms: int | None = None
 
 
+_new = tuple.__new__  # Sentence(...) without the generated __new__'s Python frame: five fields given
+
+
 def _ms(value) -> int | None:
     """A timing from stored JSON, or None when it is missing or not a number (never raises)."""
     if type(value) is int or value is None:  # the usual cases first
@@ -53,12 +56,15 @@ class Conversation:
             role, text, speaker = get("role"), get("text"), get("speaker")
             start, end = get("start_ms"), get("end_ms")
             append(
-                Sentence(
-                    role if type(role) is str else str(role or ""),
-                    text if type(text) is str else ("" if text is None else str(text)),
-                    speaker if type(speaker) is str else str(speaker or ""),
-                    start if type(start) is int or start is None else _ms(start),
-                    end if type(end) is int or end is None else _ms(end),
+                _new(
+                    Sentence,
+                    (
+                        role if type(role) is str else str(role or ""),
+                        text if type(text) is str else ("" if text is None else str(text)),
+                        speaker if type(speaker) is str else str(speaker or ""),
+                        start if type(start) is int or start is None else _ms(start),
+                        end if type(end) is int or end is None else _ms(end),
+                    ),
                 )
             )
         return cls(out, channel or "")

@@ -285,10 +285,8 @@ class Literals:
         texts = self.texts
         if len(texts) >= TEXTS_SIZE:
             texts.clear()  # a bounded memory: start over (cheaper than tracking recency)
-        said = frozenset(4 * lit for lit, _a, _b in found)
-        # Trigger entries by the role code of the sentence saying it: anyone's (0) and its role's.
-        keys = [said | {k + code for k in said} for code in (0, 1, 2, 3)]
-        info = texts[text] = [found, None, None, None, keys]
+        # [4]: trigger entries by the role code of the sentence saying it (Context fills it).
+        info = texts[text] = [found, None, None, None, {}]
         return info
 
     def build(self) -> None:
@@ -304,13 +302,19 @@ class Literals:
         self.automaton = automaton
 
 
+def _said(found: tuple, code: int) -> frozenset[int]:
+    """The trigger entries of a text's literal hits said by a sentence of role `code`: each
+    literal by anyone (code 0) and by that role."""
+    return frozenset([4 * lit for lit, _a, _b in found] + [4 * lit + code for lit, _a, _b in found])
+
+
 class Context:
     """One conversation as the operators see it: literal hits (one automaton pass per sentence),
     scopes by role and range, positions mapped back to the original text; computed lazily."""
 
     __slots__ = (
         "sentences", "roles", "infos", "hits", "present", "literals", "_scopes",
-        "_cache", "timed", "similarity", "explaining",
+        "_cache", "timed", "explaining",
     )  # fmt: skip
 
     def __init__(self, sentences, literals: Literals):
@@ -332,7 +336,10 @@ class Context:
             infos.append(info)
             code = ROLE_CODE.get(sentence.role, OTHER_ROLE)
             if info[0]:
-                present |= info[4][code]
+                keys = info[4].get(code)
+                if keys is None:
+                    keys = info[4][code] = _said(info[0], code)
+                present |= keys
                 for lit, a, b in info[0]:
                     found = hits.get(lit)
                     if found is None:
@@ -355,7 +362,6 @@ class Context:
         # explain() shows what a false condition found (the words that made a `none` fail);
         # inspect() needs the evidence of true conditions only.
         self.explaining = False
-        self.similarity: dict[tuple[int, int], tuple] = {}  # (sentence, example) → score, span
 
     # --- positions ---------------------------------------------------------------------------
     def span(self, i: int, start: int, end: int) -> tuple[int, int]:

@@ -9,6 +9,7 @@ being true needs a word the conversation lacks is skipped at the cost of a set l
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -282,15 +283,24 @@ class CompiledRules:
 
         A rule true without any sentence to show (a `none` or `not` condition) carries one
         conversation-level Evidence(sentence=None)."""
-        ctx = Context(conversation.sentences, self.literals)
-        hits = []
-        rules = self.rules
-        for n in self._candidates(ctx):  # each one's trigger occurs, or it has none
-            rule = rules[n]
-            truth, evidence = rule.tree.check(ctx)
-            if truth:
-                hits.append(RuleHit(rule.key, _unique(evidence) if evidence else _NO_SENTENCE))
-        return hits
+        # Inspecting allocates thousands of small tuples and lists, all freed by reference
+        # counting; the cycle collector would otherwise run every ~700 of them and, as the memos
+        # grow, walk them too. It waits until the conversation is done (no cycle is made here).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            ctx = Context(conversation.sentences, self.literals)
+            hits = []
+            rules = self.rules
+            for n in self._candidates(ctx):  # each one's trigger occurs, or it has none
+                rule = rules[n]
+                truth, evidence = rule.tree.check(ctx)
+                if truth:
+                    hits.append(RuleHit(rule.key, _unique(evidence) if evidence else _NO_SENTENCE))
+            return hits
+        finally:
+            if collecting:
+                gc.enable()
 
     def explain(self, conversation: Conversation) -> dict:
         """For "try a rule": every rule, whether it fired, its evidence, and every condition of
