@@ -152,3 +152,33 @@ def test_a_search_reads_the_same_few_statements_whatever_it_lists(
 
     assert found["count"] == 7 and len(found["items"]) == 7
     assert {t["category"]["path"] for t in found["items"] if t["category"]} == {f"物流{i}" for i in range(6)}
+
+
+# transaction=True: inside a transaction that changed categories the cached tree is bypassed, so
+# only committed rows show what a running web process does.
+@pytest.mark.django_db(transaction=True)
+def test_a_list_of_work_orders_in_subcategories_asks_no_query_per_row(as_user):
+    # The category path (咨询 / 物流 / 延误) walks up the parents: read from the cached tree, it costs
+    # the same statements for two rows as for eight.
+    from tests.org import build_org
+
+    org = build_org()
+    top = Category.objects.create(ticket_type="consultation", name="咨询")
+    middle = Category.objects.create(ticket_type="consultation", name="物流", parent=top)
+    leaf = Category.objects.create(ticket_type="consultation", name="延误", parent=middle)
+    api = as_user(org.agent)
+
+    def statements_for_list() -> tuple[int, list]:
+        api.get("/tickets")  # the session, the caches: warm
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get("/tickets")
+        return len(queries), response.json()["items"]
+
+    for _ in range(2):
+        record(org.agent, category_id=leaf.pk)
+    few, items = statements_for_list()
+    assert {item["category"]["path"] for item in items} == {"咨询 / 物流 / 延误"}
+    for _ in range(6):
+        record(org.agent, category_id=leaf.pk)
+    many, items = statements_for_list()
+    assert len(items) == 8 and many == few

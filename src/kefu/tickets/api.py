@@ -38,7 +38,7 @@ from kefu.tickets.models import (
 )
 from kefu.tickets.services import escalation, sla
 from kefu.tickets.services.dispatch import dispatch_warnings
-from kefu.tickets.services.tickets import Created, running_clocks
+from kefu.tickets.services.tickets import Created, category_of, running_clocks
 
 # Joined with the work order; its people come from selectors.with_people (why: TICKET_PAGE_RELATED).
 DETAIL_RELATED = ("customer", "category", "group")
@@ -116,6 +116,10 @@ class TicketListOut(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_category(obj):
+        return category_of(obj)  # its path from the cached tree, not a query per parent
 
 
 class ClockOut(Schema):

@@ -86,6 +86,16 @@ def _load_categories() -> dict[int, Category]:
 categories = RefCache("tickets.categories", _load_categories).watch(Category)
 
 
+def category_of(ticket) -> Category | None:
+    """A work order's category with its parents linked, from the per-process tree (its `path`
+    needs no query; a list of 20 work orders in subcategories would otherwise ask one query per
+    level per row). Renames reach other processes within the cache's 30 s. Read-only: not a copy."""
+    category = ticket.category  # joined by the lists and the detail
+    if category is None or category.parent_id is None:
+        return category  # a top-level category: its path is its name
+    return categories.get().get(category.pk) or category
+
+
 def active_category(pk) -> Category | None:
     """The active category `pk` (a copy of the cached row, its parents linked), or None."""
     try:
