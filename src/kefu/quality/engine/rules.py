@@ -80,19 +80,10 @@ class LeafNode(Node):
 
     def evaluate(self, ctx, trace):
         trigger = self.trigger
-        if trace is None:  # inspect: the short path
+        if trace is None:  # without a trace: check, once the trigger is seen
             if trigger is not None and trigger.isdisjoint(ctx.present):
                 return _FALSE
-            leaf = self.leaf
-            if leaf.shared:  # the same condition in several rules: evaluated once per conversation
-                cache = ctx._cache
-                found = cache.get(leaf)
-                if found is None:
-                    truth, evidence = leaf.evaluate(ctx)
-                    found = cache[leaf] = (True, evidence) if truth else _FALSE
-                return found
-            truth, evidence = leaf.evaluate(ctx)
-            return (True, evidence) if truth else _FALSE
+            return self.check(ctx)
         if trigger is not None and trigger.isdisjoint(ctx.present):
             truth, evidence = False, []
         else:
