@@ -156,18 +156,27 @@ def data_text() -> str:
         if not model.__module__.startswith("kefu."):
             continue
         fields = [f.name for f in model._meta.concrete_fields
-                  if isinstance(f, (models.CharField, models.TextField)) and not f.choices]  # fmt: skip
+                  if isinstance(f, (models.CharField, models.TextField, models.JSONField))
+                  and not f.choices]  # fmt: skip
         if fields:
             for row in model.objects.values_list(*fields):
-                values += [v for v in row if v and CJK_RUN.search(v)]
-    from kefu.quality.models import Transcript  # what was said, kept as JSON sentences
-
-    for sentences in Transcript.objects.values_list("sentences", flat=True):
-        values += [s.get("text", "") for s in sentences or [] if CJK_RUN.search(s.get("text", ""))]
+                values += [v for v in strings_in(row) if CJK_RUN.search(v)]
     from kefu.knowledge.search import STANDARD_SYNONYMS  # shipped data, shown as written
 
     values += [" ".join(group) for group in STANDARD_SYNONYMS]
     return "\n".join(values)
+
+
+def strings_in(value) -> list[str]:
+    """The texts inside a stored value: JSON details (a regulator's name, a transcript's sentences)
+    are data as much as a text column is."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return strings_in(list(value.values()))
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in strings_in(item)]
+    return []
 
 
 def is_data(text: str, data: str) -> bool:
