@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """Reports (报表): every KPI defined once (`metrics`), dashboards, the driver analysis, exports."""
+
+    name = "kefu.reports"
+    label = "reports"
+    verbose_name = _("Reports")
