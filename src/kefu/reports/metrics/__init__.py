@@ -1,1 +1,20 @@
-"""Every KPI of the center, each defined once: the catalogue, periods and filters, the figures."""
+"""Every KPI of the center, each defined once (DESIGN.md: "one owner per rule").
+
+`measure(codes, period=..., scope=..., grain=..., by=..., options=...)` is how every page, export,
+API answer and report asks for figures; `FIGURES` is the catalogue (code → Figure, with its name,
+unit, better direction, options and the formula's docstring). The families' modules below register
+their figures when this package is imported.
+"""
+
+from kefu.reports.metrics.base import (  # noqa: F401 - the package's public names
+    FIGURES,
+    Better,
+    Figure,
+    Grain,
+    Measure,
+    Period,
+    Scope,
+    Table,
+    Unit,
+    measure,
+)

@@ -1,0 +1,435 @@
+"""The shapes every KPI shares: a period, a scope, options, families of figures and their values.
+
+A *family* (calls, work orders, surveys, chats ...) reads its raw records once per request: one SQL
+aggregate, grouped by the keys asked for, gives its *components* (additive counters such as
+"answered", "answered within T", "sum of waits", or a maximum). A *figure* is a formula over the
+components of one row ("answer rate = answered / offered"). So a figure has one definition whatever
+the grouping, and a rollup that stores the same components per interval gives the same numbers as
+the raw records: components combine by sum (or max), never by averaging averages.
+
+A figure's value is None when its denominator is empty (no calls in the period): pages show "—",
+never 0 and never an error.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import ExpressionWrapper, F, IntegerField, QuerySet, Value
+from django.db.models.functions import (
+    ExtractMinute,
+    Floor,
+    TruncDay,
+    TruncHour,
+    TruncMonth,
+    TruncWeek,
+)
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import FieldCode, FieldError, ValidationError
+
+# The longest period a figure is computed over at once: wider ranges are typing mistakes (a year
+# 20226), and a decade already needs rollups.
+MAX_PERIOD_DAYS = 3_700
+EARLIEST_YEAR = 2000
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"  # a share 0..1, shown as a percentage
+    SECONDS = "seconds"
+    SCORE = "score"  # a mean on the figure's own scale (CSAT 1–5, a quality score 0–100)
+
+
+class Better(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+    NEITHER = "neither"  # a volume: more is neither good nor bad
+
+
+class Grain(StrEnum):
+    """Time buckets of a table's rows, in the center's time zone (a day starts at local midnight)."""
+
+    MIN15 = "15min"
+    MIN30 = "30min"
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"  # ISO week, Monday
+    MONTH = "month"
+
+
+# --- the period ---------------------------------------------------------------------------------
+
+
+def center_zone():
+    """The zone that decides where a day starts: settings.TIME_ZONE (KEFU_TIME_ZONE)."""
+    return timezone.get_default_timezone()
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end): aware datetimes. `from_dates` is how people give one: whole local days."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self):
+        if timezone.is_naive(self.start) or timezone.is_naive(self.end):
+            raise ValidationError.for_field(
+                "start", FieldError(_("A period needs times with a time zone."), FieldCode.TIMEZONE_REQUIRED)
+            )
+        if self.end <= self.start:
+            raise ValidationError.for_field(
+                "end", FieldError(_("The end of the period is before its start."), FieldCode.OUT_OF_RANGE)
+            )
+
+    @classmethod
+    def from_dates(cls, first: date, last: date) -> "Period":
+        """The local days first..last, both included: [first 00:00, the day after last 00:00)."""
+        for name, day in (("start", first), ("end", last)):
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise ValidationError.for_field(name, FieldError(_("Give a date."), FieldCode.WRONG_TYPE))
+            if day.year < EARLIEST_YEAR or day > timezone.localdate() + timedelta(days=MAX_PERIOD_DAYS):
+                raise ValidationError.for_field(
+                    name,
+                    FieldError(
+                        _("%(day)s is outside the dates Kefu reports on.") % {"day": day.isoformat()},
+                        FieldCode.OUT_OF_RANGE,
+                    ),
+                )
+        if last < first:
+            raise ValidationError.for_field(
+                "end",
+                FieldError(
+                    _("The last day (%(last)s) is before the first (%(first)s).")
+                    % {"last": last.isoformat(), "first": first.isoformat()},
+                    FieldCode.OUT_OF_RANGE,
+                ),
+            )
+        if (last - first).days >= MAX_PERIOD_DAYS:
+            raise ValidationError.for_field(
+                "end",
+                FieldError(
+                    _("A period can be at most %(days)d days long.") % {"days": MAX_PERIOD_DAYS},
+                    FieldCode.OUT_OF_RANGE,
+                ),
+            )
+        zone = center_zone()
+        return cls(
+            datetime.combine(first, time.min, tzinfo=zone),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+        )
+
+    @classmethod
+    def day(cls, day: date) -> "Period":
+        return cls.from_dates(day, day)
+
+    @property
+    def first_day(self) -> date:
+        return timezone.localtime(self.start, center_zone()).date()
+
+    @property
+    def last_day(self) -> date:
+        return timezone.localtime(self.end - timedelta(microseconds=1), center_zone()).date()
+
+
+# --- the scope and the options ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which records count: empty tuples mean all. A family ignores a filter it has no field for and
+    says so in `Family.dimensions` (a survey has no queue)."""
+
+    queues: tuple[str, ...] = ()
+    agents: tuple[int, ...] = ()
+    groups: tuple[int, ...] = ()
+    channels: tuple[str, ...] = ()
+    categories: tuple[int, ...] = ()
+
+    def items(self) -> Iterable[tuple[str, tuple]]:
+        """(dimension, values) of the filters that are set."""
+        for dimension, values in (
+            ("queue", self.queues),
+            ("agent", self.agents),
+            ("group", self.groups),
+            ("channel", self.channels),
+            ("category", self.categories),
+        ):
+            if values:
+                yield dimension, values
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting of a figure's definition ("short abandon threshold, 5 s"), checked like a form field."""
+
+    name: str
+    label: str | Promise
+    default: Any
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[tuple[str, str | Promise], ...] = ()
+
+    def clean(self, raw: Any) -> Any:
+        """`raw` (a value, or text from a query string) as this option's type; ValidationError naming it."""
+        if raw is None or raw == "":
+            return self.default
+        if self.choices:
+            allowed = [code for code, _label in self.choices]
+            if str(raw) not in allowed:
+                raise ValidationError.for_field(
+                    self.name,
+                    FieldError(
+                        _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)},
+                        FieldCode.INVALID_CHOICE,
+                    ),
+                )
+            return str(raw)
+        text = str(raw).strip()
+        if isinstance(raw, bool) or not (text.isascii() and text.lstrip("-").isdigit()):
+            raise ValidationError.for_field(
+                self.name, FieldError(_("Give a whole number."), FieldCode.WRONG_TYPE)
+            )
+        number = int(text)
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
+        ):
+            raise ValidationError.for_field(
+                self.name,
+                FieldError(
+                    _("Give a number from %(minimum)s to %(maximum)s.")
+                    % {"minimum": self.minimum, "maximum": self.maximum},
+                    FieldCode.OUT_OF_RANGE,
+                ),
+            )
+        return number
+
+
+# --- families and figures ---------------------------------------------------------------------------
+
+Components = dict[str, float]
+Key = tuple  # (time bucket start or None, attribute value or None)
+
+
+@dataclass(frozen=True)
+class Family:
+    """Records read together: one query gives every component of every figure of the family.
+
+    `rows(period, scope, options)` is the family's records in the period and scope (a QuerySet);
+    `time_field` places a record in time; `dimensions` maps a grouping ("queue", "agent") to the
+    field path it groups by; `components(options)` the aggregates, by name; `maxima` names the
+    components that combine by max (the rest add up).
+    """
+
+    code: str
+    name: str | Promise
+    rows: Callable[[Period, Scope, Mapping[str, Any]], QuerySet]
+    time_field: str
+    dimensions: Mapping[str, str]
+    components: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    options: tuple[Option, ...] = ()
+    maxima: frozenset[str] = frozenset()
+
+    def clean_options(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
+        given = dict(given or {})
+        return {option.name: option.clean(given.get(option.name)) for option in self.options}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One KPI: a formula over a row of its family's components; None when it cannot be computed."""
+
+    code: str
+    name: str | Promise
+    unit: Unit
+    better: Better
+    family: Family
+    formula: Callable[[Components, Mapping[str, Any]], float | None]
+    options: tuple[str, ...] = ()  # the family options this figure's value depends on
+
+    @property
+    def definition(self) -> str:
+        """The formula in words: the docstring of the function that computes it."""
+        return " ".join((self.formula.__doc__ or "").split())
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def figure(code: str, name, *, unit: Unit, better: Better, family: Family, options: Sequence[str] = ()):
+    """Register the decorated formula as the one definition of KPI `code`."""
+
+    def register(formula):
+        if code in FIGURES:
+            raise ValueError(f"The figure {code!r} is defined twice.")
+        FIGURES[code] = Figure(code, name, unit, better, family, formula, tuple(options))
+        return formula
+
+    return register
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator; None when there is nothing to divide by."""
+    if not denominator or numerator is None:
+        return None
+    return numerator / denominator
+
+
+# --- computing ------------------------------------------------------------------------------------
+
+
+def _time_keys(field_name: str, grain: Grain | None, zone) -> dict[str, Any]:
+    """The annotations that place a record in its local time bucket."""
+    if grain is None:
+        return {}
+    if grain in (Grain.MIN15, Grain.MIN30):
+        size = Value(15 if grain == Grain.MIN15 else 30)
+        # Floor: PostgreSQL's EXTRACT gives a numeric, so 59 / 15 is 3.93, not 3.
+        slot = ExpressionWrapper(
+            Floor(ExtractMinute(field_name, tzinfo=zone) / size) * size, output_field=IntegerField()
+        )
+        return {"k_time": TruncHour(field_name, tzinfo=zone), "k_slot": slot}
+    trunc = {Grain.HOUR: TruncHour, Grain.DAY: TruncDay, Grain.WEEK: TruncWeek, Grain.MONTH: TruncMonth}[
+        grain
+    ]
+    return {"k_time": trunc(field_name, tzinfo=zone)}
+
+
+def component_rows(
+    family: Family,
+    *,
+    period: Period,
+    scope: Scope = Scope(),
+    grain: Grain | None = None,
+    by: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> dict[Key, Components]:
+    """{(time bucket start, attribute): components} of `family`, one SQL aggregate.
+
+    The time bucket is the local start of the 15-minute slot, hour, day, ISO week or month (None
+    without a grain); the attribute is the value of dimension `by` (None without one).
+    """
+    options = family.clean_options(options)
+    if by is not None and by not in family.dimensions:
+        raise ValidationError.for_field(
+            "by",
+            FieldError(
+                _("%(family)s cannot be grouped by %(by)s.") % {"family": family.name, "by": by},
+                FieldCode.INVALID_CHOICE,
+            ),
+        )
+    zone = center_zone()
+    qs = family.rows(period, scope, options)
+    keys = _time_keys(family.time_field, grain, zone)
+    if by is not None:
+        keys["k_attr"] = F(family.dimensions[by])
+    aggregates = family.components(options)
+    out: dict[Key, Components] = {}
+    if keys:
+        for row in qs.annotate(**keys).values(*keys).annotate(**aggregates).order_by():
+            bucket = row.get("k_time")
+            if bucket is not None:
+                bucket = timezone.localtime(bucket, zone)
+                if "k_slot" in row:
+                    bucket = bucket.replace(minute=int(row["k_slot"]))
+            key = (bucket, row.get("k_attr"))
+            found = {name: row[name] or 0 for name in aggregates}
+            out[key] = combine(family, out[key], found) if key in out else found
+    else:
+        totals = qs.aggregate(**aggregates)
+        out[(None, None)] = {name: totals[name] or 0 for name in aggregates}
+    return out
+
+
+def combine(family: Family, first: Components, second: Components) -> Components:
+    """Two rows of components as one: sums add up, maxima take the larger."""
+    return {
+        name: max(first.get(name, 0), value) if name in family.maxima else first.get(name, 0) + value
+        for name, value in second.items()
+    }
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure's value in one row of a table, with what it was computed from (for tooltips and exports)."""
+
+    figure: Figure
+    value: float | None
+    components: Components = field(repr=False, default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.value is None
+
+
+def evaluate(figure_: Figure, components: Components, options: Mapping[str, Any]) -> Measure:
+    return Measure(figure_, figure_.formula(components, options), components)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Figures by row key: `rows[(bucket, attribute)][code]` is a Measure; `total` over all rows."""
+
+    codes: tuple[str, ...]
+    grain: Grain | None
+    by: str | None
+    options: dict[str, dict[str, Any]]  # per family code, the options used
+    rows: dict[Key, dict[str, Measure]]
+    total: dict[str, Measure]
+
+
+def measure(
+    codes: Sequence[str],
+    *,
+    period: Period,
+    scope: Scope = Scope(),
+    grain: Grain | None = None,
+    by: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Table:
+    """The figures `codes` over `period`, one query per family, by time bucket and/or dimension.
+
+    `options` is one flat mapping ({"service_level_seconds": 30}); each family takes the options it
+    declares. Unknown figure codes are a ValidationError naming "figures".
+    """
+    unknown = [code for code in codes if code not in FIGURES]
+    if unknown:
+        raise ValidationError.for_field(
+            "figures",
+            FieldError(
+                _("No such figure: %(codes)s.") % {"codes": ", ".join(unknown)}, FieldCode.INVALID_CHOICE
+            ),
+        )
+    families: dict[str, Family] = {}
+    for code in codes:
+        families.setdefault(FIGURES[code].family.code, FIGURES[code].family)
+    rows: dict[Key, dict[str, Measure]] = {}
+    total: dict[str, Measure] = {}
+    used: dict[str, dict[str, Any]] = {}
+    for family in families.values():
+        cleaned = family.clean_options(options)
+        used[family.code] = cleaned
+        mine = [code for code in codes if FIGURES[code].family is family]
+        grouped = component_rows(family, period=period, scope=scope, grain=grain, by=by, options=cleaned)
+        whole: Components = {}
+        for key, components in grouped.items():
+            whole = combine(family, whole, components) if whole else dict(components)
+            cells = rows.setdefault(key, {})
+            for code in mine:
+                cells[code] = evaluate(FIGURES[code], components, cleaned)
+        if by is not None:  # an agent in two groups is in two rows, once in the total
+            whole = component_rows(family, period=period, scope=scope, options=cleaned)[(None, None)]
+        whole = whole or {name: 0 for name in family.components(cleaned)}
+        for code in mine:
+            total[code] = evaluate(FIGURES[code], whole, cleaned)
+    return Table(tuple(codes), grain, by, used, dict(sorted(rows.items(), key=_sort_key)), total)
+
+
+def _sort_key(item):
+    bucket, attribute = item[0]
+    return (bucket is None, bucket or datetime.min.replace(tzinfo=center_zone()), str(attribute or ""))
