@@ -41,6 +41,19 @@ sync_env() {
   (cd "$KEFU_ROOT" && "${UV[@]}" sync --frozen </dev/null)
 }
 
+# Install the locked front-end libraries (package-lock.json: Apache ECharts) into node_modules with
+# `npm ci`, once per lock file: Kefu serves them itself, nothing comes from a CDN. npm comes from
+# Debian when it is missing.
+sync_assets() {
+  local stamp="$KEFU_ROOT/node_modules/.kefu-lock" want
+  want="$(sha256sum "$KEFU_ROOT/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+  command -v npm >/dev/null 2>&1 || apt_install_missing npm
+  say "installing front-end libraries (npm ci: $(cd "$KEFU_ROOT" && node -p 'Object.entries(require("./package.json").dependencies).map(e => e.join(" ")).join(", ")'))"
+  (cd "$KEFU_ROOT" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error </dev/null)
+  printf '%s\n' "$want" >"$stamp"
+}
+
 # Run a command inside the project's environment without syncing again.
 uvrun() { (cd "$KEFU_ROOT" && "${UV[@]}" run --no-sync "$@"); }
 

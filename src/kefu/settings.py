@@ -250,6 +250,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # site-wide CSS/JS; each app keeps its own static/
+# Front-end libraries from the npm registry (package-lock.json; scripts/install runs `npm ci`), served
+# by Kefu itself: Apache ECharts as static/vendor/echarts/echarts.min.js. The reports app warns at
+# start when they are missing.
+NODE_MODULES = Path(os.environ.get("KEFU_NODE_MODULES", BASE_DIR.parent.parent / "node_modules"))
+if (NODE_MODULES / "echarts" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/echarts", NODE_MODULES / "echarts" / "dist"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("KEFU_MEDIA_ROOT", DATA_DIR / "media"))
 WHITENOISE_USE_FINDERS = True

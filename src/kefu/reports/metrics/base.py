@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import ExpressionWrapper, F, IntegerField, QuerySet, Value
+from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import (
     ExtractMinute,
     Floor,
@@ -217,6 +217,14 @@ Key = tuple  # (time bucket start or None, attribute value or None)
 
 
 @dataclass(frozen=True)
+class Column:
+    """A column of the drill-down list of a family's records: a heading and a dotted attribute path."""
+
+    label: str | Promise
+    path: str
+
+
+@dataclass(frozen=True)
 class Family:
     """Records read together: one query gives every component of every figure of the family.
 
@@ -234,6 +242,10 @@ class Family:
     components: Callable[[Mapping[str, Any]], Mapping[str, Any]]
     options: tuple[Option, ...] = ()
     maxima: frozenset[str] = frozenset()
+    # The drill-down: the list of the records behind a number (every number on a page links to it).
+    columns: tuple[Column, ...] = ()
+    select_related: tuple[str, ...] = ()
+    link: Callable[[Any], str] | None = None  # a record's own page
 
     def clean_options(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         given = dict(given or {})
@@ -251,6 +263,9 @@ class Figure:
     family: Family
     formula: Callable[[Components, Mapping[str, Any]], float | None]
     options: tuple[str, ...] = ()  # the family options this figure's value depends on
+    # The records a drill-down lists for this figure, within the family's rows (abandoned calls for
+    # the abandonment rate): a Q over them taking the options, or None for all of them.
+    subset: Callable[[Mapping[str, Any]], Q] | None = None
 
     @property
     def definition(self) -> str:
@@ -261,13 +276,22 @@ class Figure:
 FIGURES: dict[str, Figure] = {}
 
 
-def figure(code: str, name, *, unit: Unit, better: Better, family: Family, options: Sequence[str] = ()):
+def figure(
+    code: str,
+    name,
+    *,
+    unit: Unit,
+    better: Better,
+    family: Family,
+    options: Sequence[str] = (),
+    subset: Callable[[Mapping[str, Any]], Q] | None = None,
+):
     """Register the decorated formula as the one definition of KPI `code`."""
 
     def register(formula):
         if code in FIGURES:
             raise ValueError(f"The figure {code!r} is defined twice.")
-        FIGURES[code] = Figure(code, name, unit, better, family, formula, tuple(options))
+        FIGURES[code] = Figure(code, name, unit, better, family, formula, tuple(options), subset)
         return formula
 
     return register
