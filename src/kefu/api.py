@@ -39,6 +39,7 @@ from kefu.customers.api import router as customers_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notify.api import router as notify_router
 from kefu.quality.api import router as quality_router
+from kefu.reports.api import router as reports_router
 from kefu.tickets.api import dispatches_router, tickets_router
 
 
@@ -372,6 +373,7 @@ api.add_router("/telephony", telephony_router)
 api.add_router("/callbacks", callbacks_router)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/quality", quality_router)
+api.add_router("/reports", reports_router)
 api.add_router("", accounts_router)
 
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("kefu.knowledge.urls")),  # before the portal: it owns /portal/faq/
     path("", include("kefu.callbacks.urls")),
     path("", include("kefu.quality.urls")),
+    path("", include("kefu.reports.urls")),
     path("portal/", include("kefu.intake.portal.urls")),
 ]

@@ -8,3 +8,6 @@ class ReportsConfig(AppConfig):
     name = "kefu.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from kefu.reports import checks  # noqa: F401 - registers the start-up check

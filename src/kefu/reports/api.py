@@ -1,0 +1,131 @@
+"""API of the center's figures for BI tools and scripts: /api/reports/figures and /api/reports/kpis.
+
+The same query as the dashboard (kefu.reports.dashboard.read_query reads both), the same numbers
+(kefu.reports.metrics.measure): raw values, a share as 0..1, seconds as seconds, None when empty.
+"""
+
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from kefu.accounts.api import user_of
+from kefu.core.errors import PermissionDenied
+from kefu.reports import dashboard, permissions
+from kefu.reports.metrics import FIGURES
+
+router = Router(tags=["reports"])
+
+
+def _require(user) -> None:
+    if not permissions.can_view_kpis(user):
+        raise PermissionDenied(_("The center's figures are for supervisors, managers and inspectors."))
+
+
+class OptionOut(Schema):
+    name: str
+    label: str
+    default: int | str
+    minimum: int | None
+    maximum: int | None
+    choices: list[str]
+
+
+class FigureOut(Schema):
+    code: str
+    name: str
+    family: str
+    unit: str = Field(description="count, percent (a share 0..1), seconds or score.")
+    better: str = Field(description="higher, lower or neither.")
+    definition: str = Field(description="The formula, as the code computes it.")
+    options: list[OptionOut]
+    dimensions: list[str] = Field(description="What `by` may group this figure by.")
+
+
+@router.get("/figures", response=list[FigureOut], summary="The KPI catalogue")
+def figures(request):
+    """Every figure Kefu computes, with its definition, unit, options and groupings."""
+    _require(user_of(request))
+    return [
+        {
+            "code": f.code,
+            "name": str(f.name),
+            "family": f.family.code,
+            "unit": f.unit.value,
+            "better": f.better.value,
+            "definition": f.definition,
+            "options": [
+                {
+                    "name": o.name,
+                    "label": str(o.label),
+                    "default": o.default,
+                    "minimum": o.minimum,
+                    "maximum": o.maximum,
+                    "choices": [code for code, _label in o.choices],
+                }
+                for o in f.family.options
+            ],
+            "dimensions": list(f.family.dimensions),
+        }
+        for f in FIGURES.values()
+    ]
+
+
+class KpiParams(Schema):
+    first: date | None = Field(
+        None, alias="from", description="First local day. Default: 27 days before `to`."
+    )
+    last: date | None = Field(None, alias="to", description="Last local day, included. Default: today.")
+    figures: str = Field("", description="Figure codes, comma-separated (see /reports/figures).")
+    grain: str = Field("", description="15min, 30min, hour, day, week, month, or empty for the whole period.")
+    by: str = Field("", description="queue, agent, group, channel, category, or empty.")
+    queue: list[str] = Field([], description="Only these queues.")
+    agent: list[int] = Field([], description="Only these agents (user ids).")
+    group: list[int] = Field([], description="Only these agent groups (ids).")
+    channel: list[str] = Field([], description="Only these channels.")
+    category: list[int] = Field([], description="Only these categories (ids).")
+
+
+class RowOut(Schema):
+    time: datetime | None = Field(description="The local start of the row's time bucket.")
+    key: str | None = Field(description="The value of `by` (an id or a name); null: records without one.")
+    label: str
+    values: dict[str, float | None]
+
+
+class KpisOut(Schema):
+    start: datetime
+    end: datetime
+    grain: str | None
+    by: str | None
+    options: dict[str, dict[str, int | str]]
+    rows: list[RowOut]
+    total: dict[str, float | None]
+
+
+@router.get("/kpis", response=KpisOut, summary="Figures over a period, grouped")
+def kpis(request, params: Query[KpiParams]):
+    """The figures asked for over whole local days, by a time grain and/or one dimension; a figure's
+    options (e.g. `service_level_seconds=30`) are further query parameters, listed by /reports/figures.
+    A period, grain, grouping or option Kefu cannot use answers 422 naming the parameter."""
+    _require(user_of(request))
+    query = dashboard.read_query(request.GET)
+    table = dashboard.run(query)
+    labels = dashboard.key_labels(table.by, [key[1] for key in table.rows])
+    return {
+        "start": query.period.start,
+        "end": query.period.end,
+        "grain": table.grain.value if table.grain else None,
+        "by": table.by,
+        "options": table.options,
+        "rows": [
+            {
+                "time": bucket,
+                "key": None if attribute is None else str(attribute),
+                "label": labels.get(attribute, str(attribute)) if table.by else "",
+                "values": {code: cells[code].value for code in table.codes if code in cells},
+            }
+            for (bucket, attribute), cells in table.rows.items()
+        ],
+        "total": {code: measure.value for code, measure in table.total.items()},
+    }

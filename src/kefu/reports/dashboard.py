@@ -1,0 +1,386 @@
+"""What the KPI dashboard (指标看板) and its API ask of the metrics: the request read into a query,
+labels for row keys, values as text, the chart's data and the drill-down's records.
+
+Every number comes from `metrics.measure`; this module only shapes it for people.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
+from kefu.core.params import int_or
+from kefu.reports.metrics import FIGURES, Grain, Period, Scope, Table, Unit, measure
+from kefu.reports.metrics.base import Family, Figure, center_zone, combine, evaluate
+
+# What the dashboard shows when nobody chose: the seeds' headline figures, those that exist.
+DEFAULT_FIGURES = ("offered", "answer_rate", "asa", "service_level", "abandonment_rate", "aht", "fcr", "csat")
+DIMENSIONS = {
+    "queue": gettext_lazy("Queue"),
+    "agent": gettext_lazy("Agent"),
+    "group": gettext_lazy("Group"),
+    "channel": gettext_lazy("Channel"),
+    "category": gettext_lazy("Category"),
+}
+GRAINS = {
+    Grain.MIN15: gettext_lazy("15 minutes"),
+    Grain.MIN30: gettext_lazy("30 minutes"),
+    Grain.HOUR: gettext_lazy("Hour"),
+    Grain.DAY: gettext_lazy("Day"),
+    Grain.WEEK: gettext_lazy("Week"),
+    Grain.MONTH: gettext_lazy("Month"),
+}
+GRAIN_STEP = {
+    Grain.MIN15: timedelta(minutes=15),
+    Grain.MIN30: timedelta(minutes=30),
+    Grain.HOUR: timedelta(hours=1),
+}
+TEXT_DIMENSIONS = {"queue", "channel"}  # the others are ids
+NONE_KEY = "-"  # a row of records without the dimension (a call no agent answered)
+WEEKDAYS = (
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+)
+
+
+@dataclass
+class Query:
+    """A dashboard request read and checked: what to measure and how to group it."""
+
+    period: Period
+    codes: tuple[str, ...]
+    grain: Grain | None = None
+    by: str | None = None
+    scope: Scope = field(default_factory=Scope)
+    options: dict[str, Any] = field(default_factory=dict)
+    chart: str = ""  # the figure drawn
+
+    @property
+    def first_day(self) -> date:
+        return self.period.first_day
+
+    @property
+    def last_day(self) -> date:
+        return self.period.last_day
+
+
+def _day(params: Mapping, name: str, default: date) -> date:
+    text = (params.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        day = parse_date(text[:10])
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationError.for_field(
+            name, FieldError(_("Give a date as YYYY-MM-DD."), FieldCode.WRONG_TYPE)
+        )
+    return day
+
+
+def _ints(params, name: str) -> tuple[int, ...]:
+    values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
+    values = [values] if isinstance(values, str) else values
+    return tuple(n for n in (int_or(v) for v in values) if n is not None)
+
+
+def _texts(params, name: str) -> tuple[str, ...]:
+    values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
+    values = [values] if isinstance(values, str) else values
+    return tuple(v.strip() for v in values if v and v.strip())
+
+
+def read_query(params: Mapping, *, default_days: int = 28) -> Query:
+    """The query in a request's parameters (from, to, figures, grain, by, queue, agent, group, channel,
+    category and the figures' options). Raises ValidationError naming the parameter at fault."""
+    today = timezone.localdate()
+    last = _day(params, "to", today)
+    first = _day(params, "from", last - timedelta(days=default_days - 1))
+    period = Period.from_dates(first, last)
+    codes = _texts(params, "figures")
+    if len(codes) == 1 and "," in codes[0]:
+        codes = tuple(c.strip() for c in codes[0].split(",") if c.strip())
+    codes = codes or tuple(code for code in DEFAULT_FIGURES if code in FIGURES) or tuple(FIGURES)[:6]
+    unknown = [code for code in codes if code not in FIGURES]
+    if unknown:
+        raise ValidationError.for_field(
+            "figures",
+            FieldError(
+                _("No such figure: %(codes)s.") % {"codes": ", ".join(unknown)}, FieldCode.INVALID_CHOICE
+            ),
+        )
+    grain = params.get("grain") or None
+    if grain is not None and grain not in Grain.__members__.values():
+        raise ValidationError.for_field(
+            "grain",
+            FieldError(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(Grain)}, FieldCode.INVALID_CHOICE
+            ),
+        )
+    by = params.get("by") or None
+    if by is not None and by not in DIMENSIONS:
+        raise ValidationError.for_field(
+            "by",
+            FieldError(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(DIMENSIONS)},
+                FieldCode.INVALID_CHOICE,
+            ),
+        )
+    scope = Scope(
+        queues=_texts(params, "queue"),
+        agents=_ints(params, "agent"),
+        groups=_ints(params, "group"),
+        channels=_texts(params, "channel"),
+        categories=_ints(params, "category"),
+    )
+    names = {option.name for code in codes for option in FIGURES[code].family.options}
+    options = {name: params.get(name) for name in names if params.get(name) not in (None, "")}
+    for code in codes:  # checked now, so a bad option is a field error before any query runs
+        FIGURES[code].family.clean_options(options)
+    chart = params.get("chart") if params.get("chart") in codes else (codes[0] if codes else "")
+    return Query(period, codes, Grain(grain) if grain else None, by, scope, options, chart)
+
+
+def families_of(codes) -> list[Family]:
+    out: dict[str, Family] = {}
+    for code in codes:
+        out.setdefault(FIGURES[code].family.code, FIGURES[code].family)
+    return list(out.values())
+
+
+def run(query: Query) -> Table:
+    """The figures of `query`, grouped by families that have the dimension asked for."""
+    codes = query.codes
+    if query.by:
+        codes = tuple(code for code in codes if query.by in FIGURES[code].family.dimensions)
+    return measure(
+        codes, period=query.period, scope=query.scope, grain=query.grain, by=query.by, options=query.options
+    )
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+
+def format_value(figure_: Figure, value: float | None) -> str:
+    """A figure's value as people read it: "92.3%", "25.4 s", "1,234", "4.31"; "—" when empty."""
+    if value is None:
+        return "—"
+    if figure_.unit == Unit.PERCENT:
+        return f"{number_format(value * 100, 1)}%"
+    if figure_.unit == Unit.SECONDS:
+        return _("%(n)s s") % {"n": number_format(value, 1 if value < 100 else 0, force_grouping=True)}
+    if figure_.unit == Unit.COUNT:
+        return number_format(value, 0, force_grouping=True)
+    return number_format(value, 2)
+
+
+def bucket_label(bucket: datetime | None, grain: Grain | None) -> str:
+    if bucket is None:
+        return _("Whole period")
+    if grain == Grain.MONTH:
+        return f"{bucket:%Y-%m}"
+    if grain == Grain.WEEK:
+        return _("Week of %(day)s") % {"day": f"{bucket:%Y-%m-%d}"}
+    if grain in GRAIN_STEP:
+        return f"{bucket:%m-%d %H:%M}"
+    return f"{bucket:%Y-%m-%d}"
+
+
+def key_labels(by: str | None, keys) -> dict[Any, str]:
+    """People's names for the values of dimension `by`: an agent's name, a group's, a category's path."""
+    keys = {k for k in keys if k is not None}
+    labels: dict[Any, str] = {None: _("(none)"), "": _("(none)")}
+    if by == "agent":
+        from kefu.accounts.models import User
+
+        labels |= {u.pk: u.label for u in User.objects.filter(pk__in=keys)}
+    elif by == "group":
+        from kefu.accounts.models import AgentGroup
+
+        labels |= dict(AgentGroup.objects.filter(pk__in=keys).values_list("pk", "name"))
+    elif by == "category":
+        from kefu.tickets.services.tickets import category_of
+
+        for pk in keys:
+            category = category_of(pk)
+            labels[pk] = category.path if category else str(pk)
+    elif by == "channel":
+        from kefu.tickets.models import Channel
+
+        labels |= {code: str(label) for code, label in Channel.choices if code in keys}
+    return {key: labels.get(key, str(key)) for key in keys | {None}}
+
+
+# --- the heat map ---------------------------------------------------------------------------------
+
+
+def heat_map(query: Query, code: str) -> dict:
+    """`code` by weekday × half hour of the day over the period (local time): the components of every
+    half hour of the same weekday and time combined, then the figure's formula, as everywhere."""
+    figure_ = FIGURES[code]
+    family = figure_.family
+    options = family.clean_options(query.options)
+    from kefu.reports.metrics.base import component_rows
+
+    rows = component_rows(family, period=query.period, scope=query.scope, grain=Grain.MIN30, options=options)
+    cells: dict[tuple[int, int], dict] = {}
+    for (bucket, _attr), components in rows.items():
+        slot = (bucket.weekday(), bucket.hour * 2 + bucket.minute // 30)
+        cells[slot] = combine(family, cells[slot], components) if slot in cells else dict(components)
+    data = []
+    for (weekday, half), components in sorted(cells.items()):
+        value = evaluate(figure_, components, options).value
+        if value is not None:
+            data.append(
+                [half, weekday, round(value * 100, 1) if figure_.unit == Unit.PERCENT else round(value, 1)]
+            )
+    return {
+        "kind": "heatmap",
+        "title": str(figure_.name),
+        "x": [f"{h // 2:02d}:{(h % 2) * 30:02d}" for h in range(48)],
+        "y": [str(day) for day in WEEKDAYS],
+        "data": data,
+        "max": max((cell[2] for cell in data), default=0),
+    }
+
+
+# --- the chart ------------------------------------------------------------------------------------
+
+
+def chart(query: Query, table: Table) -> dict | None:
+    """ECharts-ready data for `query.chart`: a line over time (a series per row of the grouping, the
+    ten largest), or bars by the grouping without a grain."""
+    code = query.chart
+    if code not in table.codes:
+        return None
+    figure_ = FIGURES[code]
+    scale = 100 if figure_.unit == Unit.PERCENT else 1
+
+    def point(measure_):
+        return None if measure_ is None or measure_.value is None else round(measure_.value * scale, 2)
+
+    unit = "%" if figure_.unit == Unit.PERCENT else (_("s") if figure_.unit == Unit.SECONDS else "")
+    if table.grain is None:
+        keys = [key for key in table.rows]
+        labels = key_labels(table.by, [k[1] for k in keys])
+        return {
+            "kind": "bar",
+            "title": str(figure_.name),
+            "unit": unit,
+            "x": [labels.get(k[1], str(k[1])) if table.by else _("Whole period") for k in keys],
+            "series": [{"name": str(figure_.name), "data": [point(table.rows[k].get(code)) for k in keys]}],
+        }
+    buckets = sorted({k[0] for k in table.rows if k[0] is not None})
+    attributes = list(dict.fromkeys(k[1] for k in table.rows))
+    if table.by and len(attributes) > 10:
+        # The ten rows with the most records: a chart of forty lines reads as nothing.
+        weight = dict.fromkeys(attributes, 0.0)
+        for (_bucket, attribute), cells in table.rows.items():
+            measure_ = cells.get(code)
+            weight[attribute] += sum(measure_.components.values()) if measure_ else 0
+        attributes = sorted(attributes, key=lambda a: -weight[a])[:10]
+    labels = key_labels(table.by, attributes)
+    series = [
+        {
+            "name": labels.get(attribute, str(attribute)) if table.by else str(figure_.name),
+            "data": [point(table.rows.get((bucket, attribute), {}).get(code)) for bucket in buckets],
+        }
+        for attribute in attributes
+    ]
+    return {
+        "kind": "line",
+        "title": str(figure_.name),
+        "unit": unit,
+        "x": [bucket_label(b, table.grain) for b in buckets],
+        "series": series,
+    }
+
+
+# --- the drill-down -------------------------------------------------------------------------------
+
+
+def bucket_end(bucket: datetime, grain: Grain) -> datetime:
+    zone = center_zone()
+    if grain in GRAIN_STEP:
+        return bucket + GRAIN_STEP[grain]
+    if grain == Grain.DAY:
+        return datetime.combine(bucket.date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    if grain == Grain.WEEK:
+        return datetime.combine(bucket.date() + timedelta(days=7), datetime.min.time(), tzinfo=zone)
+    first_next = (bucket.date().replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime.combine(first_next, datetime.min.time(), tzinfo=zone)
+
+
+def drill_rows(query: Query, code: str, *, bucket: datetime | None, key: str | None) -> QuerySet:
+    """The records behind one number: the figure's family rows in the period (narrowed to the row's
+    time bucket), the scope, the row's value of the grouping, and the figure's own subset."""
+    figure_ = FIGURES[code]
+    family = figure_.family
+    options = family.clean_options(query.options)
+    period = query.period
+    if bucket is not None and query.grain is not None:
+        start = max(period.start, bucket)
+        end = min(period.end, bucket_end(bucket, query.grain))
+        if end <= start:
+            raise ValidationError.for_field(
+                "bucket", FieldError(_("That time is outside the period."), FieldCode.OUT_OF_RANGE)
+            )
+        period = Period(start, end)
+    rows = family.rows(period, query.scope, options)
+    if query.by and key is not None:
+        path = family.dimensions.get(query.by)
+        if path is None:
+            raise ValidationError.for_field(
+                "by", FieldError(_("These records cannot be grouped so."), FieldCode.INVALID_CHOICE)
+            )
+        if key == NONE_KEY:
+            rows = rows.filter(
+                Q(**{path: ""}) if query.by in TEXT_DIMENSIONS else Q(**{f"{path}__isnull": True})
+            )
+        elif query.by in TEXT_DIMENSIONS:
+            rows = rows.filter(**{path: key})
+        elif (number := int_or(key)) is not None:
+            rows = rows.filter(**{path: number})
+        else:
+            raise ValidationError.for_field(
+                "key", FieldError(_("Give a record's number."), FieldCode.WRONG_TYPE)
+            )
+    if figure_.subset is not None:
+        rows = rows.filter(figure_.subset(options))
+    if family.select_related:
+        rows = rows.select_related(*family.select_related)
+    return rows.distinct().order_by(f"-{family.time_field}", "-pk")
+
+
+def cell_text(record, path: str) -> str:
+    value = record
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return "—"
+        if callable(value):
+            value = value()
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value, center_zone()):%Y-%m-%d %H:%M:%S}"
+    return str(value)
+
+
+def explain(error: DomainError) -> list[str]:
+    """A refusal as lines for the page ("end: The last day … is before the first …")."""
+    if error.errors:
+        return [f"{field}: {message}" for field, messages in error.errors.items() for message in messages]
+    return [error.message]

@@ -1,0 +1,55 @@
+/* KPI charts: every element with data-chart="<id of a json_script>" is drawn with Apache ECharts
+   (served by Kefu from the npm package; see package.json). The data's "kind" is line, bar or
+   heatmap; the server shapes the data (kefu.reports.dashboard.chart / heat_map), this file only draws.
+   Tooltips render on the canvas (renderMode "richText"): the Content-Security-Policy refuses the
+   inline styles of HTML tooltips. */
+(function () {
+  "use strict";
+
+  function option(data) {
+    var unit = data.unit || "";
+    var tooltip = { trigger: data.kind === "heatmap" ? "item" : "axis", renderMode: "richText", confine: true };
+    if (data.kind === "heatmap") {
+      return {
+        tooltip: tooltip,
+        grid: { left: 48, right: 16, top: 10, bottom: 70 },
+        xAxis: { type: "category", data: data.x, splitArea: { show: true }, axisLabel: { interval: 3 } },
+        yAxis: { type: "category", data: data.y, splitArea: { show: true } },
+        visualMap: { min: 0, max: data.max || 1, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160 },
+        series: [{ type: "heatmap", name: data.title, data: data.data, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }]
+      };
+    }
+    var series = data.series.map(function (s) {
+      return { type: data.kind, name: s.name, data: s.data, connectNulls: false, showSymbol: s.data.length < 60, barMaxWidth: 36 };
+    });
+    return {
+      tooltip: tooltip,
+      legend: series.length > 1 ? { type: "scroll", bottom: 0 } : undefined,
+      grid: { left: 56, right: 16, top: 16, bottom: series.length > 1 ? 56 : 40, containLabel: true },
+      xAxis: { type: "category", data: data.x, axisLabel: { hideOverlap: true } },
+      yAxis: { type: "value", axisLabel: { formatter: "{value}" + unit } },
+      series: series
+    };
+  }
+
+  function draw(el) {
+    var source = document.getElementById(el.getAttribute("data-chart"));
+    if (!source) return;
+    if (typeof window.echarts === "undefined") {
+      el.classList.add("kpi-chart-missing");
+      el.textContent = el.getAttribute("data-missing") || "ECharts is not installed (scripts/install runs npm ci).";
+      return;
+    }
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(option(JSON.parse(source.textContent)));
+    el.setAttribute("data-drawn", "1");
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), draw);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

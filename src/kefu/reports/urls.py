@@ -1,0 +1,12 @@
+"""KPI pages: reports:home (/reports/), reports:drill (/reports/drill/)."""
+
+from django.urls import path
+
+from kefu.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.home, name="home"),
+    path("reports/drill/", views.drill, name="drill"),
+]

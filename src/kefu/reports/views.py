@@ -1,0 +1,159 @@
+"""KPI pages under /reports/: the dashboard (指标看板) and the drill-down to the records behind a number."""
+
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
+from kefu.reports import dashboard, permissions
+from kefu.reports.metrics import FIGURES
+from kefu.reports.metrics.base import center_zone
+
+
+def _require(request):
+    if not permissions.can_view_kpis(request.user):
+        raise DjangoPermissionDenied(_("The center's figures are for supervisors, managers and inspectors."))
+
+
+def _catalogue():
+    """The figures grouped by family, for the form: [(family name, [figure, ...])]."""
+    out: dict[str, tuple] = {}
+    for figure in FIGURES.values():
+        out.setdefault(figure.family.code, (figure.family.name, []))[1].append(figure)
+    return list(out.values())
+
+
+@login_required
+def home(request):
+    """The dashboard: the chosen figures over any period, by a time grain and one dimension; a chart
+    (line over time or bars by the grouping) and the weekday × half-hour heat map beside the table;
+    every number links to its records."""
+    _require(request)
+    errors: list[str] = []
+    try:
+        query = dashboard.read_query(request.GET)
+    except DomainError as error:
+        errors = dashboard.explain(error)
+        query = dashboard.read_query({})
+    table = dashboard.run(query)
+    params = request.GET.copy()
+    for name in ("figures", "chart"):
+        params.pop(name, None)
+    labels = dashboard.key_labels(table.by, [key[1] for key in table.rows])
+    rows = []
+    for (bucket, attribute), cells in table.rows.items():
+        link = params.copy()
+        if bucket is not None:
+            link["bucket"] = bucket.isoformat()
+        if table.by:
+            link["key"] = dashboard.NONE_KEY if attribute in (None, "") else str(attribute)
+        rows.append(
+            {
+                "time": dashboard.bucket_label(bucket, table.grain) if table.grain else "",
+                "label": labels.get(attribute, str(attribute)) if table.by else "",
+                "cells": [_cell(cells.get(code), code, link) for code in table.codes],
+            }
+        )
+    totals = [_cell(table.total.get(code), code, params.copy()) for code in table.codes]
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "query": query,
+            "errors": errors,
+            "table": table,
+            "figures": [FIGURES[code] for code in table.codes],
+            "rows": rows,
+            "totals": totals,
+            "tiles": list(zip([FIGURES[code] for code in table.codes], totals, strict=True)),
+            "catalogue": _catalogue(),
+            "grains": dashboard.GRAINS.items(),
+            "dimensions": dashboard.DIMENSIONS.items(),
+            "options": _options(query),
+            "chart": dashboard.chart(query, table),
+            "heat": dashboard.heat_map(query, query.chart) if query.chart else None,
+            "by_label": dashboard.DIMENSIONS.get(table.by, ""),
+        },
+    )
+
+
+def _cell(measure, code, params):
+    if measure is None:
+        return {"text": "—", "url": ""}
+    params["figure"] = code
+    return {
+        "text": dashboard.format_value(measure.figure, measure.value),
+        "url": f"{reverse('reports:drill')}?{params.urlencode()}",
+        "empty": measure.value is None,
+    }
+
+
+def _options(query):
+    """Every option of the chosen figures' families with the value in force."""
+    seen = {}
+    for family in dashboard.families_of(query.codes):
+        values = family.clean_options(query.options)
+        for option in family.options:
+            seen.setdefault(option.name, (option, values[option.name]))
+    return list(seen.values())
+
+
+@login_required
+def drill(request):
+    """The records behind one number of the dashboard (its figure, period, row and grouping)."""
+    _require(request)
+    code = request.GET.get("figure", "")
+    try:
+        if code not in FIGURES:
+            raise ValidationError.for_field(
+                "figure", FieldError(_("No such figure."), FieldCode.INVALID_CHOICE)
+            )
+        query = dashboard.read_query(request.GET)
+        bucket = _bucket(request.GET.get("bucket"))
+        rows = dashboard.drill_rows(query, code, bucket=bucket, key=request.GET.get("key"))
+    except DomainError as error:
+        return render(request, "reports/drill.html", {"errors": dashboard.explain(error)}, status=400)
+    figure = FIGURES[code]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    columns = figure.family.columns
+    records = [
+        {
+            "url": figure.family.link(record) if figure.family.link else "",
+            "cells": [dashboard.cell_text(record, column.path) for column in columns],
+        }
+        for record in page
+    ]
+    back = request.GET.copy()
+    for name in ("figure", "bucket", "key", "page"):
+        back.pop(name, None)
+    return render(
+        request,
+        "reports/drill.html",
+        {
+            "figure": figure,
+            "query": query,
+            "columns": columns,
+            "records": records,
+            "page": page,
+            "back": f"{reverse('reports:home')}?{back.urlencode()}",
+        },
+    )
+
+
+def _bucket(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        bucket = datetime.fromisoformat(text)
+    except ValueError:
+        bucket = None
+    if bucket is None or bucket.tzinfo is None:
+        raise ValidationError.for_field(
+            "bucket", FieldError(_("Give a time with its zone."), FieldCode.WRONG_TYPE)
+        )
+    return bucket.astimezone(center_zone())
