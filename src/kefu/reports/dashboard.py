@@ -110,7 +110,7 @@ def read_query(params: Mapping, *, default_days: int = 28) -> Query:
     today = timezone.localdate()
     last = _day(params, "to", today)
     first = _day(params, "from", last - timedelta(days=default_days - 1))
-    period = Period.from_dates(first, last)
+    period = Period.from_dates(first, last, names=("from", "to"))
     codes = _texts(params, "figures")
     if len(codes) == 1 and "," in codes[0]:
         codes = tuple(c.strip() for c in codes[0].split(",") if c.strip())

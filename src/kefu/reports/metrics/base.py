@@ -88,9 +88,10 @@ class Period:
             )
 
     @classmethod
-    def from_dates(cls, first: date, last: date) -> "Period":
-        """The local days first..last, both included: [first 00:00, the day after last 00:00)."""
-        for name, day in (("start", first), ("end", last)):
+    def from_dates(cls, first: date, last: date, *, names: tuple[str, str] = ("start", "end")) -> "Period":
+        """The local days first..last, both included: [first 00:00, the day after last 00:00).
+        A refusal names the field `names[0]` or `names[1]` (a page's "from" and "to")."""
+        for name, day in zip(names, (first, last), strict=True):
             if not isinstance(day, date) or isinstance(day, datetime):
                 raise ValidationError.for_field(name, FieldError(_("Give a date."), FieldCode.WRONG_TYPE))
             if day.year < EARLIEST_YEAR or day > timezone.localdate() + timedelta(days=MAX_PERIOD_DAYS):
@@ -103,7 +104,7 @@ class Period:
                 )
         if last < first:
             raise ValidationError.for_field(
-                "end",
+                names[1],
                 FieldError(
                     _("The last day (%(last)s) is before the first (%(first)s).")
                     % {"last": last.isoformat(), "first": first.isoformat()},
@@ -112,7 +113,7 @@ class Period:
             )
         if (last - first).days >= MAX_PERIOD_DAYS:
             raise ValidationError.for_field(
-                "end",
+                names[1],
                 FieldError(
                     _("A period can be at most %(days)d days long.") % {"days": MAX_PERIOD_DAYS},
                     FieldCode.OUT_OF_RANGE,
