@@ -5,7 +5,8 @@ from django.dispatch import Signal, receiver
 
 from kefu.tickets.models import Ticket
 
-#: Sent by kefu.callcenter.imports.import_calls with `run=ImportRun` after a file's calls are stored.
+#: Sent by kefu.callcenter.imports.import_calls with `run=ImportRun` after a file's calls are stored,
+#: and `first` and `last`, the earliest and latest arrival in the file (the rollups rebuild those days).
 #: Imports write with plain INSERTs (no post_save per call); listeners (quality: transcripts waiting
 #: for their call) look for what they need.
 calls_imported = Signal()

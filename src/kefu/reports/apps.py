@@ -10,4 +10,4 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from kefu.reports import checks  # noqa: F401 - registers the start-up check
+        from kefu.reports import checks, receivers  # noqa: F401 - the start-up check, the receivers

@@ -102,5 +102,6 @@ def import_calls(
     if stored.imported or stored.updated:
         from kefu.callcenter.signals import calls_imported
 
-        calls_imported.send(sender=ImportRun, run=run)
+        arrivals = [call.arrived_at for call in parsed.calls]
+        calls_imported.send(sender=ImportRun, run=run, first=min(arrivals), last=max(arrivals))
     return run

@@ -247,6 +247,9 @@ class Family:
     columns: tuple[Column, ...] = ()
     select_related: tuple[str, ...] = ()
     link: Callable[[Any], str] | None = None  # a record's own page
+    # Kept in the interval rollups (kefu.reports.rollups): only for a family whose components over a
+    # day depend on that day's records alone.
+    rollup: bool = False
 
     def clean_options(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         given = dict(given or {})
@@ -333,11 +336,14 @@ def component_rows(
     grain: Grain | None = None,
     by: str | None = None,
     options: Mapping[str, Any] | None = None,
+    raw: bool = False,
 ) -> dict[Key, Components]:
     """{(time bucket start, attribute): components} of `family`, one SQL aggregate.
 
     The time bucket is the local start of the 15-minute slot, hour, day, ISO week or month (None
-    without a grain); the attribute is the value of dimension `by` (None without one).
+    without a grain); the attribute is the value of dimension `by` (None without one). The interval
+    rollups answer when they hold what is asked (kefu.reports.rollups.read), else the raw records;
+    `raw` insists on the records (the rebuild, and the tests that compare both).
     """
     options = family.clean_options(options)
     if by is not None and by not in family.dimensions:
@@ -348,35 +354,66 @@ def component_rows(
                 FieldCode.INVALID_CHOICE,
             ),
         )
+    if not raw:
+        from kefu.reports import rollups
+
+        found = rollups.read(family, period=period, scope=scope, grain=grain, by=by, options=options)
+        if found is not None:
+            return found
+    grouped = group_components(
+        family.rows(period, scope, options),
+        time_field=family.time_field,
+        paths=family.dimensions,
+        aggregates=family.components(options),
+        maxima=family.maxima,
+        grain=grain,
+        dims=(by,) if by else (),
+    )
+    return {(key[0], key[1] if by else None): components for key, components in grouped.items()}
+
+
+def group_components(
+    qs: QuerySet,
+    *,
+    time_field: str,
+    paths: Mapping[str, Any],
+    aggregates: Mapping[str, Any],
+    maxima: frozenset[str],
+    grain: Grain | None,
+    dims: Sequence[str] = (),
+) -> dict[tuple, Components]:
+    """One SQL aggregate of `qs`: {(local bucket start or None, *values of dims): components}."""
     zone = center_zone()
-    qs = family.rows(period, scope, options)
-    keys = _time_keys(family.time_field, grain, zone)
-    if by is not None:
-        keys["k_attr"] = F(family.dimensions[by])
-    aggregates = family.components(options)
-    out: dict[Key, Components] = {}
-    if keys:
-        for row in qs.annotate(**keys).values(*keys).annotate(**aggregates).order_by():
-            bucket = row.get("k_time")
-            if bucket is not None:
-                bucket = timezone.localtime(bucket, zone)
-                if "k_slot" in row:
-                    bucket = bucket.replace(minute=int(row["k_slot"]))
-            key = (bucket, row.get("k_attr"))
-            found = {name: row[name] or 0 for name in aggregates}
-            out[key] = combine(family, out[key], found) if key in out else found
-    else:
+    keys = _time_keys(time_field, grain, zone)
+    for n, dim in enumerate(dims):
+        keys[f"k_{n}"] = F(paths[dim]) if isinstance(paths[dim], str) else paths[dim]
+    out: dict[tuple, Components] = {}
+    if not keys:
         totals = qs.aggregate(**aggregates)
-        out[(None, None)] = {name: totals[name] or 0 for name in aggregates}
+        return {(None,): {name: totals[name] or 0 for name in aggregates}}
+    for row in qs.annotate(**keys).values(*keys).annotate(**aggregates).order_by():
+        bucket = row.get("k_time")
+        if bucket is not None:
+            bucket = timezone.localtime(bucket, zone)
+            if "k_slot" in row:
+                bucket = bucket.replace(minute=int(row["k_slot"]))
+        key = (bucket, *(row[f"k_{n}"] for n in range(len(dims))))
+        found = {name: row[name] or 0 for name in aggregates}
+        out[key] = add_components(maxima, out[key], found) if key in out else found
     return out
 
 
-def combine(family: Family, first: Components, second: Components) -> Components:
-    """Two rows of components as one: sums add up, maxima take the larger."""
+def add_components(maxima: frozenset[str], first: Components, second: Components) -> Components:
+    """Two rows of components as one: sums add up, the names in `maxima` take the larger."""
     return {
-        name: max(first.get(name, 0), value) if name in family.maxima else first.get(name, 0) + value
+        name: max(first.get(name, 0), value) if name in maxima else first.get(name, 0) + value
         for name, value in second.items()
     }
+
+
+def combine(family: Family, first: Components, second: Components) -> Components:
+    """Two rows of a family's components as one: sums add up, maxima take the larger."""
+    return add_components(family.maxima, first, second)
 
 
 @dataclass(frozen=True)
