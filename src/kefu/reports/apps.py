@@ -10,4 +10,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from kefu.reports import checks, receivers  # noqa: F401 - the start-up check, the receivers
+        from kefu.reports import checks, receivers, rollups  # noqa: F401 - the start-up check, the receivers
+        from kefu.reports.metrics.base import ROLLUP_READER
+
+        ROLLUP_READER.register(rollups.read)

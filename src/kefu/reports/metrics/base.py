@@ -31,6 +31,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import FieldCode, FieldError, ValidationError
+from kefu.core.registry import Registry
 
 # The longest period a figure is computed over at once: wider ranges are typing mistakes (a year
 # 20226), and a decade already needs rollups.
@@ -310,6 +311,10 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 # --- computing ------------------------------------------------------------------------------------
 
+# The interval rollups' reader (kefu.reports.rollups.read, registered when the app is ready): it
+# answers from the rollups when they hold what is asked, else None and the records answer.
+ROLLUP_READER = Registry("reports.rollup_reader")
+
 
 def _time_keys(field_name: str, grain: Grain | None, zone) -> dict[str, Any]:
     """The annotations that place a record in its local time bucket."""
@@ -354,10 +359,9 @@ def component_rows(
                 FieldCode.INVALID_CHOICE,
             ),
         )
-    if not raw:
-        from kefu.reports import rollups
-
-        found = rollups.read(family, period=period, scope=scope, grain=grain, by=by, options=options)
+    reader = ROLLUP_READER.get(default=None)
+    if reader is not None and not raw:
+        found = reader(family, period=period, scope=scope, grain=grain, by=by, options=options)
         if found is not None:
             return found
     grouped = group_components(
