@@ -1,12 +1,13 @@
-"""Records arriving make their days' rollups stale: call imports (one signal per file) and every call
-saved by the CTI link. Chats and the other families join here when they roll up."""
+"""Records arriving make their days' rollups stale (call imports: one signal per file; every call saved
+by the CTI link) and tell the open wallboards to refresh (calls, chats, agents' states)."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from kefu.callcenter.models import CallRecord
 from kefu.callcenter.signals import calls_imported
-from kefu.reports import rollups
+from kefu.intake.chat.models import ChatSession
+from kefu.reports import rollups, wallboard
 
 CALLS = "calls"  # the calls family (kefu.reports.metrics.calls)
 
@@ -15,10 +16,20 @@ CALLS = "calls"  # the calls family (kefu.reports.metrics.calls)
 def after_import(sender, run=None, first=None, last=None, **kwargs):
     if first is not None and last is not None:
         rollups.arrived(CALLS, first=first, last=last)
+    wallboard.changed()
 
 
 @receiver(post_save, sender=CallRecord, dispatch_uid="kefu.reports.rollups_after_call")
 def after_call(sender, instance: CallRecord, raw: bool = False, **kwargs):
     """A CTI event: the day is stale; the worker's minute sweep rebuilds it (not one job per event)."""
-    if not raw and rollups.enabled():
+    if raw:
+        return
+    if rollups.enabled():
         rollups.mark_stale(CALLS, first=instance.arrived_at, last=instance.arrived_at)
+    wallboard.changed()
+
+
+@receiver(post_save, sender=ChatSession, dispatch_uid="kefu.reports.wallboard_after_chat")
+def after_chat(sender, instance: ChatSession, raw: bool = False, **kwargs):
+    if not raw:
+        wallboard.changed()

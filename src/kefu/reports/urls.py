@@ -1,4 +1,4 @@
-"""KPI pages: reports:home (/reports/), reports:drill (/reports/drill/)."""
+"""KPI pages: reports:home (/reports/), reports:drill (/reports/drill/), reports:wallboard (/reports/wallboard/)."""
 
 from django.urls import path
 
@@ -9,4 +9,5 @@ app_name = "reports"
 urlpatterns = [
     path("reports/", views.home, name="home"),
     path("reports/drill/", views.drill, name="drill"),
+    path("reports/wallboard/", views.wallboard_page, name="wallboard"),
 ]

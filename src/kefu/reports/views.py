@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
-from kefu.reports import dashboard, permissions
+from kefu.reports import dashboard, permissions, wallboard
 from kefu.reports.metrics import FIGURES
 from kefu.reports.metrics.base import center_zone
 
@@ -157,3 +157,15 @@ def _bucket(text: str | None) -> datetime | None:
             "bucket", FieldError(_("Give a time with its zone."), FieldCode.WRONG_TYPE)
         )
     return bucket.astimezone(center_zone())
+
+
+@login_required
+def wallboard_page(request):
+    """The wallboard (实时监控大屏): drawn from a snapshot, then live over /ws/wallboard/; `?tv=1`
+    hides the site's bar for a screen on the wall (the page also offers full screen)."""
+    _require(request)
+    return render(
+        request,
+        "reports/wallboard.html",
+        {"board": wallboard.snapshot(), "tv": request.GET.get("tv") == "1"},
+    )
