@@ -74,3 +74,26 @@ class RollupDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family} {self.day}{'' if self.fresh else ' (stale)'}"
+
+
+class Target(models.Model):
+    """目标: the level a figure should reach (answer rate ≥ 90%, service level ≥ 80%, ASA ≤ 20 s),
+    for the whole center or one queue. Whether "reach" means at least or at most follows the figure's
+    better direction; a share is stored as 0..1 like the figure itself."""
+
+    figure = models.CharField(_("figure"), max_length=40)
+    queue = models.CharField(_("queue"), max_length=80, blank=True, default="")  # empty: the center
+    value = models.FloatField(_("target"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [models.UniqueConstraint(fields=["figure", "queue"], name="target_figure_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.queue or '*'} {self.value:g}"

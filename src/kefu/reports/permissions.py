@@ -5,7 +5,7 @@ the driver analysis; QA inspectors read them too (quality is half their work). A
 staff do not: their own figures come with the performance work.
 """
 
-from kefu.accounts.models import OVERSIGHT_ROLES
+from kefu.accounts.models import LEAD_ROLES, OVERSIGHT_ROLES
 
 
 def can_view_kpis(user) -> bool:
@@ -14,4 +14,14 @@ def can_view_kpis(user) -> bool:
         and user.is_authenticated
         and user.is_active
         and (user.is_superuser or user.role in OVERSIGHT_ROLES)
+    )
+
+
+def can_set_targets(user) -> bool:
+    """Supervisors, managers, the general manager and administrators set the targets."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in LEAD_ROLES)
     )

@@ -1,4 +1,5 @@
-"""KPI pages: reports:home (/reports/), reports:drill (/reports/drill/), reports:wallboard (/reports/wallboard/)."""
+"""KPI pages: reports:home (/reports/), reports:drill (/reports/drill/), reports:wallboard (/reports/wallboard/),
+reports:targets (/reports/targets/)."""
 
 from django.urls import path
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("reports/", views.home, name="home"),
     path("reports/drill/", views.drill, name="drill"),
     path("reports/wallboard/", views.wallboard_page, name="wallboard"),
+    path("reports/targets/", views.targets_page, name="targets"),
 ]

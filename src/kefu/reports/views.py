@@ -5,13 +5,16 @@ from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
-from kefu.reports import dashboard, permissions, wallboard
-from kefu.reports.metrics import FIGURES
+from kefu.reports import dashboard, permissions, targets, wallboard
+from kefu.reports.metrics import FIGURES, Better, Unit
+from kefu.reports.models import Target
 from kefu.reports.metrics.base import center_zone
 
 
@@ -45,6 +48,7 @@ def home(request):
     for name in ("figures", "chart"):
         params.pop(name, None)
     labels = dashboard.key_labels(table.by, [key[1] for key in table.rows])
+    center = targets.targets_in_force(queue=query.scope.queues[0] if len(query.scope.queues) == 1 else "")
     rows = []
     for (bucket, attribute), cells in table.rows.items():
         link = params.copy()
@@ -52,14 +56,15 @@ def home(request):
             link["bucket"] = bucket.isoformat()
         if table.by:
             link["key"] = dashboard.NONE_KEY if attribute in (None, "") else str(attribute)
+        goals = targets.targets_in_force(queue=attribute or "") if table.by == "queue" else center
         rows.append(
             {
                 "time": dashboard.bucket_label(bucket, table.grain) if table.grain else "",
                 "label": labels.get(attribute, str(attribute)) if table.by else "",
-                "cells": [_cell(cells.get(code), code, link) for code in table.codes],
+                "cells": [_cell(cells.get(code), code, link, goals) for code in table.codes],
             }
         )
-    totals = [_cell(table.total.get(code), code, params.copy()) for code in table.codes]
+    totals = [_cell(table.total.get(code), code, params.copy(), center) for code in table.codes]
     return render(
         request,
         "reports/dashboard.html",
@@ -82,14 +87,16 @@ def home(request):
     )
 
 
-def _cell(measure, code, params):
+def _cell(measure, code, params, goals):
     if measure is None:
         return {"text": "—", "url": ""}
     params["figure"] = code
+    target = goals.get(code)
     return {
         "text": dashboard.format_value(measure.figure, measure.value),
         "url": f"{reverse('reports:drill')}?{params.urlencode()}",
-        "empty": measure.value is None,
+        "verdict": targets.verdict(code, measure.value, goals),
+        "target": dashboard.format_value(measure.figure, target) if target is not None else "",
     }
 
 
@@ -169,3 +176,74 @@ def wallboard_page(request):
         "reports/wallboard.html",
         {"board": wallboard.snapshot(), "tv": request.GET.get("tv") == "1"},
     )
+
+
+@login_required
+def targets_page(request):
+    """Targets (目标): every figure with a direction, the center's target and each queue's own; a
+    supervisor or manager edits them (a share in percent); everyone who reads figures sees them."""
+    _require(request)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            _save_targets(request)
+        except DomainError as error:
+            errors = dashboard.explain(error)
+        else:
+            messages.success(request, _("Targets saved."))
+            return redirect("reports:targets")
+    rows = Target.objects.order_by("queue", "figure")
+    center = {t.figure: t for t in rows if not t.queue}
+    figures = [f for f in FIGURES.values() if f.better != Better.NEITHER]
+    return render(
+        request,
+        "reports/targets.html",
+        {
+            "figures": [(f, _shown(f, center.get(f.code))) for f in figures],
+            "queue_targets": [(FIGURES.get(t.figure), t, _shown(FIGURES.get(t.figure), t)) for t in rows if t.queue],
+            "can_edit": permissions.can_set_targets(request.user),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _shown(figure, target) -> str:
+    """A target as the form shows it: a share in percent."""
+    if figure is None or target is None:
+        return ""
+    value = target.value * 100 if figure.unit == Unit.PERCENT else target.value
+    return f"{value:g}"
+
+
+def _typed(figure, text: str, field: str) -> float | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValidationError.for_field(field, FieldError(_("Give a number."), FieldCode.WRONG_TYPE)) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValidationError.for_field(field, FieldError(_("Give a number."), FieldCode.WRONG_TYPE))
+    return value / 100 if figure.unit == Unit.PERCENT else value
+
+
+def _save_targets(request) -> None:
+    """Every center target of the form, and a queue's target when one is added; one transaction."""
+    with transaction.atomic():
+        for figure in FIGURES.values():
+            name = f"target-{figure.code}"
+            if name in request.POST:
+                value = _typed(figure, request.POST[name], figure.code)
+                targets.target_set(figure=figure.code, value=value, by=request.user)
+        code, queue = request.POST.get("add-figure", ""), request.POST.get("add-queue", "").strip()[:80]
+        if code and queue:
+            if code not in FIGURES:
+                raise ValidationError.for_field("add-figure", FieldError(_("No such figure."), FieldCode.INVALID_CHOICE))
+            value = _typed(FIGURES[code], request.POST.get("add-value", ""), "add-value")
+            targets.target_set(figure=code, value=value, queue=queue, by=request.user)
+        for key in request.POST.getlist("remove"):
+            code, _sep, queue = key.partition("|")
+            if code in FIGURES and queue:
+                targets.target_set(figure=code, value=None, queue=queue, by=request.user)
