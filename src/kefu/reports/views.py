@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
 from kefu.reports import dashboard, permissions, targets, wallboard
 from kefu.reports.metrics import FIGURES, Better, Unit
-from kefu.reports.models import Target
 from kefu.reports.metrics.base import center_zone
+from kefu.reports.models import Target
 
 
 def _require(request):
@@ -200,7 +200,9 @@ def targets_page(request):
         "reports/targets.html",
         {
             "figures": [(f, _shown(f, center.get(f.code))) for f in figures],
-            "queue_targets": [(FIGURES.get(t.figure), t, _shown(FIGURES.get(t.figure), t)) for t in rows if t.queue],
+            "queue_targets": [
+                (FIGURES.get(t.figure), t, _shown(FIGURES.get(t.figure), t)) for t in rows if t.queue
+            ],
             "can_edit": permissions.can_set_targets(request.user),
             "errors": errors,
         },
@@ -223,7 +225,9 @@ def _typed(figure, text: str, field: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise ValidationError.for_field(field, FieldError(_("Give a number."), FieldCode.WRONG_TYPE)) from None
+        raise ValidationError.for_field(
+            field, FieldError(_("Give a number."), FieldCode.WRONG_TYPE)
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise ValidationError.for_field(field, FieldError(_("Give a number."), FieldCode.WRONG_TYPE))
     return value / 100 if figure.unit == Unit.PERCENT else value
@@ -240,7 +244,9 @@ def _save_targets(request) -> None:
         code, queue = request.POST.get("add-figure", ""), request.POST.get("add-queue", "").strip()[:80]
         if code and queue:
             if code not in FIGURES:
-                raise ValidationError.for_field("add-figure", FieldError(_("No such figure."), FieldCode.INVALID_CHOICE))
+                raise ValidationError.for_field(
+                    "add-figure", FieldError(_("No such figure."), FieldCode.INVALID_CHOICE)
+                )
             value = _typed(FIGURES[code], request.POST.get("add-value", ""), "add-value")
             targets.target_set(figure=code, value=value, queue=queue, by=request.user)
         for key in request.POST.getlist("remove"):
