@@ -1,0 +1,290 @@
+"""KPIs over many calls (指标): rollups built and rebuilt, dashboards answered, import kept fast.
+
+    uv run python bench/metrics.py [--scale 10000000] [--postgres | --database-url postgres://...]
+
+Without a database option it runs on a fresh SQLite file (the embedded default); --postgres starts the
+private throw-away PostgreSQL cluster of bench/tickets.py (port 55434, or --port).
+
+It stores --scale calls (default 1,000,000; the issue's figure is 10,000,000) spread over one year
+(2025-12-01 to 2026-11-30, local time, with a daily and weekly rhythm; 4 queues, 50 agents, every
+outcome) through the importer's bare INSERT, then measures:
+  - rollups_build: the rollups of the whole year built from the raw calls (one month at a time);
+  - rebuild_month: the busiest month rebuilt from raw (the issue's target: 1,000,000 calls in < 30 s,
+    scaled: the figure is also given per million calls);
+  - dashboard_year_day / dashboard_month_30min: every call figure over a year by day and over a month
+    by 30 minutes, in-process (`metrics.measure`, what every page and API answer calls) and over HTTP
+    against `kefu web` (/api/reports/kpis), 30 requests each after a warm-up: p50 and p95 in ms
+    (target p95 < 100 ms on both databases);
+  - import_with_rollups_ratio: `kefu import-calls` of a generated queue_log (--import-calls calls, the
+    channels bench's generator) with rollups off, then another file of the same size with rollups on
+    (the import's days marked stale and rebuilt inline, as the worker would): the rate with rollups
+    over the rate without (target ≥ 0.8).
+Progress goes to stdout; the last line is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+FIRST, LAST = date(2025, 12, 1), date(2026, 11, 30)
+QUEUES = ["hotline", "aftersales", "billing", "vip"]
+AGENTS = 50
+# Share of a day's calls by local hour: quiet nights, a morning peak and an afternoon peak.
+HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 14, 16, 15, 12, 9, 12, 14, 13, 11, 9, 7, 6, 5, 3, 2, 1]
+
+
+def say(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}Z] {message}", flush=True)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 1)
+
+
+def load_calls(total: int, agents: list[int], seed: int) -> int:
+    """`total` calls over the year, inserted in 20,000-row transactions through the importer's INSERT."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection, transaction
+
+    from kefu.callcenter.imports.storage import STORED_FIELDS, insert_calls
+    from kefu.core.rows import adapt_datetimes
+
+    zone = ZoneInfo("Asia/Shanghai")
+    dt = adapt_datetimes(connection)
+    rng = random.Random(seed)
+    days = (LAST - FIRST).days + 1
+    weights = [(0.6 if (FIRST + timedelta(days=d)).weekday() >= 5 else 1.0) for d in range(days)]
+    per_day = [round(total * w / sum(weights)) for w in weights]
+    per_day[-1] += total - sum(per_day)
+    hours = [h for h, share in enumerate(HOURLY) for _ in range(share)]
+    now = dt(datetime.now(UTC))
+    batch, n = [], 0
+    for d, count in enumerate(per_day):
+        midnight = datetime.combine(FIRST + timedelta(days=d), datetime.min.time(), tzinfo=zone)
+        for _ in range(count):
+            n += 1
+            arrived = midnight + timedelta(hours=rng.choice(hours), seconds=rng.randrange(3600))
+            roll = rng.random()
+            wait = rng.choice((1, 3, 4, 6, 8, 12, 15, 19, 22, 30, 45, 60, 90, 180))
+            answered = roll < 0.84
+            outcome = (
+                "answered"
+                if roll < 0.80
+                else "transferred"
+                if answered
+                else "abandoned"
+                if roll < 0.95
+                else "timed_out"
+            )
+            talk = rng.randint(20, 900) if answered else None
+            row = {
+                "source": "bench", "external_id": f"m{n}", "queue": QUEUES[n % 4], "caller_number": "",
+                "called_number": "", "direction": "inbound", "arrived_at": dt(arrived),
+                "answered_at": dt(arrived + timedelta(seconds=wait)) if answered else None,
+                "ended_at": dt(arrived + timedelta(seconds=wait + (talk or 0))),
+                "agent_id": rng.choice(agents) if answered else None, "agent_code": "", "outcome": outcome,
+                "wait_seconds": wait, "talk_seconds": talk, "wrapup_seconds": rng.choice((0, 10, 30, 60)) if answered else None,
+                "wrapup_code": "", "customer_id": None, "recording_url": "", "import_run_id": None,
+                "created_at": now, "queued": True, "queued_at": dt(arrived),
+            }  # fmt: skip
+            batch.append(tuple(row.get(name) for name in STORED_FIELDS))
+            if len(batch) == 20_000:
+                with transaction.atomic():
+                    insert_calls(connection, batch)
+                batch = []
+        if d % 30 == 29:
+            say(f"  {n:,} calls stored (to {FIRST + timedelta(days=d)})")
+    if batch:
+        with transaction.atomic():
+            insert_calls(connection, batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return n
+
+
+def months() -> list[tuple[date, date]]:
+    out, first = [], FIRST
+    while first <= LAST:
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        out.append((first, min(LAST, following - timedelta(days=1))))
+        first = following
+    return out
+
+
+def timed(fn, n: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    ms = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        ms.append((time.perf_counter() - t) * 1000)
+    return ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scale", type=int, default=1_000_000, help="calls over the year (default 1,000,000)"
+    )
+    parser.add_argument("--import-calls", type=int, default=100_000, help="calls in each imported file")
+    parser.add_argument("--database-url", default="", help="a PostgreSQL database to use (default: SQLite)")
+    parser.add_argument("--postgres", action="store_true", help="start bench/tickets.py's private PostgreSQL")
+    parser.add_argument("--port", type=int, default=55434)
+    parser.add_argument("--requests", type=int, default=30, help="timed dashboard requests of each kind")
+    parser.add_argument("--seed", type=int, default=20261203)
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="kefu-bench-metrics.")
+    atexit.register(shutil.rmtree, data_dir, True)
+    url = args.database_url
+    if args.postgres and not url:
+        from tickets import Cluster  # bench/tickets.py
+
+        cluster = Cluster(args.port)
+        atexit.register(cluster.stop, False)
+        url = cluster.start()
+        say(f"private PostgreSQL on port {args.port}")
+    env = {"KEFU_DATA_DIR": data_dir, "KEFU_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "kefu.settings"}
+    env["KEFU_HUEY_IMMEDIATE"] = "1"  # the rollups' refresh after an import runs inline and is timed
+    if url:
+        env["KEFU_DATABASE_URL"] = url
+        env["KEFU_PROFILE"] = "embedded"
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from bench_http import WebServer, session_cookie, timed_http
+    from bench_machine import machine
+    from calls import generate  # bench/calls.py: the channels bench's queue_log
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from kefu.callcenter.imports import import_calls
+    from kefu.callcenter.models import AgentLine, CallRecord
+    from kefu.reports import rollups
+    from kefu.reports.metrics import FIGURES, Grain, Period, measure
+
+    say(f"migrate ({connection.vendor})")
+    call_command("migrate", verbosity=0)
+    User = get_user_model()
+    users = User.objects.bulk_create([User(username=f"agent{i}", role="agent") for i in range(AGENTS)])
+    AgentLine.objects.bulk_create([AgentLine(user=u, extension=str(1000 + i)) for i, u in enumerate(users)])
+    boss = User.objects.create(username="boss", role="manager")
+
+    say(f"store {args.scale:,} calls over {FIRST} to {LAST}")
+    started = time.perf_counter()
+    stored = load_calls(args.scale, [u.pk for u in users], args.seed)
+    t_load = time.perf_counter() - started
+    say(f"stored {stored:,} calls in {t_load:.0f}s")
+
+    (family,) = rollups.rolled_up()
+    codes = [code for code, f in FIGURES.items() if f.family is family]
+    say(f"build the rollups of {family.code} ({len(codes)} figures), month by month")
+    started = time.perf_counter()
+    rows = sum(rollups.rebuild(family, first=first, last=last) for first, last in months())
+    t_build = time.perf_counter() - started
+    say(f"built {rows:,} rollup rows in {t_build:.1f}s")
+
+    busiest = max(months(), key=lambda m: CallRecord.objects.filter(
+        arrived_at__gte=Period.from_dates(*m).start, arrived_at__lt=Period.from_dates(*m).end).count())  # fmt: skip
+    month_calls = CallRecord.objects.filter(
+        arrived_at__gte=Period.from_dates(*busiest).start, arrived_at__lt=Period.from_dates(*busiest).end
+    ).count()
+    started = time.perf_counter()
+    rollups.rebuild(family, first=busiest[0], last=busiest[1])
+    t_month = time.perf_counter() - started
+    say(f"rebuilt {busiest[0]:%Y-%m} ({month_calls:,} calls) in {t_month:.1f}s")
+
+    year, month = Period.from_dates(FIRST, LAST), Period.from_dates(*busiest)
+    year_ms = timed(lambda: measure(codes, period=year, grain=Grain.DAY), args.requests)
+    month_ms = timed(lambda: measure(codes, period=month, grain=Grain.MIN30), args.requests)
+    settings.KEFU_ROLLUPS = False
+    raw_ms = timed(lambda: measure(codes, period=month, grain=Grain.DAY), 3, warmup=0)
+    settings.KEFU_ROLLUPS = True
+    say(f"in-process: year/day p95 {pct(year_ms, 95)} ms, month/30min p95 {pct(month_ms, 95)} ms; "
+        f"a month from the raw calls {pct(raw_ms, 50)} ms")  # fmt: skip
+
+    server = WebServer(workers=1)
+    base = server.start()
+    port = int(base.rsplit(":", 1)[1])
+    cookie = {"Cookie": session_cookie(boss)}
+    figures_param = ",".join(codes)
+    year_path = f"/api/reports/kpis?figures={figures_param}&from={FIRST}&to={LAST}&grain=day"
+    month_path = f"/api/reports/kpis?figures={figures_param}&from={busiest[0]}&to={busiest[1]}&grain=30min"
+    page_path = f"/reports/?from={FIRST}&to={LAST}&grain=day&figures={figures_param}"
+    http_year, bad1 = timed_http(port, [("GET", year_path, None)] * args.requests, headers=cookie, warmup=3)
+    http_month, bad2 = timed_http(port, [("GET", month_path, None)] * args.requests, headers=cookie, warmup=3)
+    http_page, bad3 = timed_http(port, [("GET", page_path, None)] * args.requests, headers=cookie, warmup=3)
+    server.stop()
+    assert not (bad1 or bad2 or bad3), (bad1, bad2, bad3)
+    say(f"HTTP: year/day p95 {pct(http_year, 95)} ms, month/30min p95 {pct(http_month, 95)} ms, "
+        f"dashboard page p95 {pct(http_page, 95)} ms")  # fmt: skip
+
+    # The same file imported with rollups off, then (its calls deleted again) with rollups on: the
+    # file's days are built, so the import makes them stale and the inline refresh rebuilds them.
+    rates = {}
+    path = Path(data_dir) / "queue_log"
+    generate(path, args.import_calls, args.seed)
+    for label, on in (("off", False), ("on", True)):
+        CallRecord.objects.filter(source="queue_log").delete()
+        settings.KEFU_ROLLUPS = on
+        if on:
+            rollups.rebuild(family, first=date(2025, 11, 30), last=date(2025, 12, 31))
+        started = time.perf_counter()
+        run = import_calls(path=path, fmt="queue_log")
+        rates[label] = run.imported / (time.perf_counter() - started)
+        say(f"import with rollups {label}: {run.imported:,} calls, {rates[label]:,.0f}/s")
+    settings.KEFU_ROLLUPS = True
+
+    figures = {
+        "bench": "metrics",
+        "database": connection.vendor,
+        "calls": stored,
+        "load_s": round(t_load, 1),
+        "rollup_rows": rows,
+        "rollups_build_s": round(t_build, 1),
+        "rebuild_month_calls": month_calls,
+        "rebuild_month_s": round(t_month, 2),
+        "rebuild_s_per_million": round(t_month / month_calls * 1e6, 1),
+        "dashboard_year_day_p50_ms": pct(year_ms, 50),
+        "dashboard_year_day_p95_ms": pct(year_ms, 95),
+        "dashboard_month_30min_p50_ms": pct(month_ms, 50),
+        "dashboard_month_30min_p95_ms": pct(month_ms, 95),
+        "raw_month_by_day_ms": pct(raw_ms, 50),
+        "http_year_day_p95_ms": pct(http_year, 95),
+        "http_month_30min_p95_ms": pct(http_month, 95),
+        "http_dashboard_page_p95_ms": pct(http_page, 95),
+        "import_rate_without_rollups": round(rates["off"]),
+        "import_rate_with_rollups": round(rates["on"]),
+        "import_with_rollups_ratio": round(rates["on"] / rates["off"], 2),
+        "targets": {"dashboard_p95_ms": 100, "import_ratio": 0.8, "rebuild_s_per_million": 30},
+        "load_average": os.getloadavg()[0],
+        "machine": machine(),
+    }
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

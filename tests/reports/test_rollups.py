@@ -1,0 +1,231 @@
+"""Interval rollups give the raw records' figures: every grain and grouping, late and out-of-order
+calls, stale days read from the records, the import keeping them current, the rebuild command."""
+
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from kefu.callcenter.imports import import_calls
+from kefu.callcenter.models import AgentLine, CallRecord, Direction, Outcome
+from kefu.reports import rollups
+from kefu.reports.metrics import FIGURES, Grain, Period, Scope, measure
+from kefu.reports.models import Rollup, RollupDay
+from tests.factories import AgentGroupFactory, UserFactory
+
+SH = ZoneInfo("Asia/Shanghai")
+FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)  # Monday to Sunday
+
+
+def calls_family():
+    families = rollups.rolled_up()
+    assert [f.code for f in families] == ["calls"]
+    return families[0]
+
+
+def codes():
+    return [code for code, figure in FIGURES.items() if figure.family.rollup]
+
+
+def make_call(n: int, at: datetime, *, queue: str, agent, outcome: str, wait: int | None, talk: int | None):
+    answered = outcome in (Outcome.ANSWERED, Outcome.TRANSFERRED)
+    return CallRecord.objects.create(
+        source="csv",
+        external_id=f"r{n}",
+        queue=queue,
+        direction=Direction.INBOUND,
+        arrived_at=at,
+        answered_at=at + timedelta(seconds=wait or 0) if answered else None,
+        ended_at=at + timedelta(seconds=(wait or 0) + (talk or 0)),
+        queued=True,
+        queued_at=at,
+        agent=agent if answered else None,
+        outcome=outcome,
+        wait_seconds=wait,
+        talk_seconds=talk if answered else None,
+        wrapup_seconds=random.Random(n).choice([None, 0, 15, 40]) if answered else None,
+        created_at=at,
+    )
+
+
+@pytest.fixture
+def center(db):
+    """About 300 calls over a week in two queues and three agents (one in two groups), with every
+    outcome, waits either side of the thresholds and arrivals near local midnight."""
+    rng = random.Random(2026)
+    agents = [UserFactory(role="agent") for _ in range(3)]
+    AgentGroupFactory(name="一组").members.add(agents[0], agents[1])
+    AgentGroupFactory(name="二组").members.add(agents[1], agents[2])
+    n = 0
+    for day in range(7):
+        for _ in range(40):
+            n += 1
+            at = datetime.combine(FIRST + timedelta(days=day), datetime.min.time(), tzinfo=SH) + timedelta(
+                seconds=rng.randrange(0, 86400)
+            )
+            outcome = rng.choice(
+                [Outcome.ANSWERED] * 6
+                + [Outcome.ABANDONED, Outcome.TIMED_OUT, Outcome.TRANSFERRED, Outcome.FAILED]
+            )
+            make_call(
+                n, at, queue=rng.choice(["售后", "sales"]), agent=rng.choice(agents), outcome=outcome,
+                wait=rng.choice([None, 2, 5, 6, 19, 20, 21, 45, 300]), talk=rng.randrange(30, 900),
+            )  # fmt: skip
+    # Either side of local midnight: 23:59:59 on Tuesday and 00:00:00 on Wednesday.
+    make_call(9001, datetime(2026, 3, 3, 23, 59, 59, tzinfo=SH), queue="售后", agent=agents[0],
+              outcome=Outcome.ANSWERED, wait=3, talk=60)  # fmt: skip
+    make_call(9002, datetime(2026, 3, 4, 0, 0, 0, tzinfo=SH), queue="售后", agent=agents[0],
+              outcome=Outcome.ABANDONED, wait=30, talk=None)  # fmt: skip
+    return agents
+
+
+def table_values(table):
+    return (
+        {key: {code: m.value for code, m in cells.items()} for key, cells in table.rows.items()},
+        {code: m.value for code, m in table.total.items()},
+    )
+
+
+def both(settings, **kwargs):
+    """The same measure from the rollups and from the records alone."""
+    settings.KEFU_ROLLUPS = True
+    rolled = table_values(measure(codes(), **kwargs))
+    settings.KEFU_ROLLUPS = False
+    raw = table_values(measure(codes(), **kwargs))
+    settings.KEFU_ROLLUPS = True
+    return rolled, raw
+
+
+def assert_same(rolled, raw):
+    rows_r, total_r = rolled
+    rows_w, total_w = raw
+    assert rows_r.keys() == rows_w.keys()
+    for key in rows_w:
+        assert rows_r[key] == pytest.approx(rows_w[key], nan_ok=True), key
+    assert total_r == pytest.approx(total_w, nan_ok=True)
+
+
+GROUPINGS = [
+    (None, None), (Grain.MIN15, None), (Grain.MIN30, None), (Grain.HOUR, "queue"), (Grain.DAY, None),
+    (Grain.DAY, "agent"), (Grain.WEEK, "group"), (Grain.MONTH, None), (None, "queue"), (None, "group"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("grain", "by"), GROUPINGS)
+def test_rollups_give_the_raw_figures_for_every_grain_and_grouping(center, settings, grain, by):
+    family = calls_family()
+    assert rollups.rebuild(family, first=FIRST, last=LAST) > 0
+    period = Period.from_dates(FIRST, LAST)
+    rollups_read = rollups.read(
+        family, period=period, scope=Scope(), grain=grain, by=by, options=family.clean_options({})
+    )
+    assert rollups_read is not None  # the rollups answered, not the fallback
+    rolled, raw = both(settings, period=period, grain=grain, by=by)
+    assert_same(rolled, raw)
+    assert any(value is not None for value in raw[1].values())
+
+
+def test_a_scope_reads_the_same_from_rollups(center, settings):
+    rollups.rebuild(calls_family(), first=FIRST, last=LAST)
+    period = Period.from_dates(FIRST, LAST)
+    for scope in (
+        Scope(queues=("售后",)),
+        Scope(agents=(center[1].pk,)),
+        Scope(groups=(center[0].agent_groups.first().pk,)),
+    ):
+        assert_same(*both(settings, period=period, scope=scope, grain=Grain.DAY))
+
+
+def test_the_midnight_calls_fall_on_their_local_days(center, settings):
+    rollups.rebuild(calls_family(), first=FIRST, last=LAST)
+    days = {
+        row.bucket.astimezone(SH).date()
+        for row in Rollup.objects.filter(
+            family="calls",
+            grain="15min",
+            bucket__gte=datetime(2026, 3, 3, 23, 45, tzinfo=SH),
+            bucket__lt=datetime(2026, 3, 4, 0, 15, tzinfo=SH),
+        )  # fmt: skip
+    }
+    assert days == {date(2026, 3, 3), date(2026, 3, 4)}
+
+
+def test_late_and_out_of_order_calls_make_their_day_stale_and_the_answer_stays_right(center, settings):
+    family = calls_family()
+    rollups.rebuild(family, first=FIRST, last=LAST)
+    assert RollupDay.objects.filter(family="calls", fresh=True).count() == 7
+    # A call of Wednesday arrives after Saturday's (late and out of order): saved by the CTI link.
+    make_call(9100, datetime(2026, 3, 4, 10, 0, tzinfo=SH), queue="sales", agent=center[2],
+              outcome=Outcome.ANSWERED, wait=4, talk=100)  # fmt: skip
+    stale = RollupDay.objects.get(family="calls", day=date(2026, 3, 4))
+    assert not stale.fresh and stale.version == 1
+    period = Period.from_dates(FIRST, LAST)
+    assert_same(*both(settings, period=period, grain=Grain.DAY, by="queue"))  # Wednesday from the records
+    rollups.refresh(family)
+    assert RollupDay.objects.filter(family="calls", fresh=True).count() == 7
+    assert_same(*both(settings, period=period, grain=Grain.HOUR))
+
+
+def test_a_rebuild_that_raced_an_arrival_leaves_the_day_stale(center):
+    family = calls_family()
+    rollups.rebuild(family, first=FIRST, last=FIRST)
+    versions = rollups._versions(family, FIRST, FIRST)
+    rollups.mark_stale(
+        "calls", first=datetime(2026, 3, 2, 9, tzinfo=SH), last=datetime(2026, 3, 2, 9, tzinfo=SH)
+    )
+    # What a rebuild that read the day before the arrival would write: not fresh.
+    RollupDay.objects.filter(family="calls", day=FIRST, version=versions[FIRST]).update(fresh=True)
+    assert not RollupDay.objects.get(family="calls", day=FIRST).fresh
+
+
+def test_options_other_than_the_defaults_read_the_records(center):
+    family = calls_family()
+    rollups.rebuild(family, first=FIRST, last=LAST)
+    option = family.options[0]
+    other = {option.name: option.choices[-1][0] if option.choices else (option.default or 0) + 1}
+    period = Period.from_dates(FIRST, LAST)
+    assert rollups.read(family, period=period, scope=Scope(), grain=None, by=None,
+                        options=family.clean_options(other)) is None  # fmt: skip
+
+
+def test_an_import_keeps_the_rollups_current(org_for_import, tmp_path, settings):
+    """The import signal marks the file's days stale and the worker (inline in tests) rebuilds them."""
+    family = calls_family()
+    first = date(2025, 12, 1)
+    rollups.rebuild(family, first=first, last=first)  # built (empty) before the file arrives
+    assert Rollup.objects.count() == 0
+    path = tmp_path / "queue_log"
+    t0 = 1764550800  # 2025-12-01 09:00 Asia/Shanghai
+    path.write_text(
+        f"{t0}|1.1|support||ENTERQUEUE||13800138000|1\n"
+        f"{t0 + 12}|1.1|support|SIP/1001|CONNECT|12|1.5|3\n"
+        f"{t0 + 192}|1.1|support|SIP/1001|COMPLETECALLER|12|180|1\n"
+        f"{t0 + 5}|1.2|support||ENTERQUEUE||13900139000|2\n"
+        f"{t0 + 45}|1.2|support||ABANDON|1|2|40\n",
+        encoding="utf-8",
+    )
+    import_calls(path=path, fmt="queue_log")
+    day = RollupDay.objects.get(family="calls", day=first)
+    assert day.fresh and day.version == 1
+    assert Rollup.objects.filter(family="calls", grain="day").exists()
+    assert_same(*both(settings, period=Period.from_dates(first, first), grain=Grain.MIN15))
+
+
+@pytest.fixture
+def org_for_import(db):
+    AgentLine.objects.create(user=UserFactory(role="agent"), extension="1001")
+
+
+def test_the_rebuild_command_builds_any_period(center, settings):
+    call_command("rollups_rebuild", "--from", "2026-03-02", "--to", "2026-03-08")
+    assert RollupDay.objects.filter(family="calls", fresh=True).count() == 7
+    assert_same(*both(settings, period=Period.from_dates(FIRST, LAST), grain=Grain.DAY))
+
+
+def test_the_rebuild_command_refuses_a_reversed_period(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--to"):
+        call_command("rollups_rebuild", "--from", "2026-03-08", "--to", "2026-03-02")
