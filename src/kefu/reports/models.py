@@ -97,3 +97,40 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.figure} {self.queue or '*'} {self.value:g}"
+
+
+class ReportSubscription(models.Model):
+    """订阅: a person receives a service report by email when its period ends (the daily complaint
+    record each morning, the weekly on Monday, the monthly on the 1st, the yearly on 1 January)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    kind = models.CharField(_("report"), max_length=10)
+    created_at = models.DateTimeField(_("subscribed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="report_subscription_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}"
+
+
+class ReportDelivery(models.Model):
+    """A report sent to one subscriber for one period: kept so a rerun of the task sends nothing twice."""
+
+    subscription = models.ForeignKey(ReportSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    period_start = models.DateField(_("period starts"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("report delivery")
+        verbose_name_plural = _("report deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "period_start"], name="report_delivery_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} {self.period_start}"
