@@ -120,8 +120,8 @@ def fcr(c, options):
 
 
 def _complaint_rows(period: Period, scope: Scope, options):
-    """Complaint work orders resolved in the period (resolved_at), not merged or cancelled; `timed`
-    when they have a resolution SLA clock, `missed` when one of those missed its target
+    """Complaint work orders resolved in the period (resolved_at), not merged or cancelled; `has_clock`
+    when they have a resolution SLA clock, `clock_missed` when one of those missed its target
     (tickets.models.SLA_MISSED)."""
     clocks = SlaClock.objects.filter(
         ticket_id=OuterRef("pk"), target=SlaTarget.RESOLUTION, dispatch__isnull=True
@@ -130,7 +130,7 @@ def _complaint_rows(period: Period, scope: Scope, options):
         status__in=(Status.CANCELLED, Status.MERGED)
     )
     rows = scoped(in_period(rows, "resolved_at", period), scope, TICKET_FIELDS)
-    return rows.annotate(timed=Exists(clocks), missed=Exists(clocks.filter(SLA_MISSED)))
+    return rows.annotate(has_clock=Exists(clocks), clock_missed=Exists(clocks.filter(SLA_MISSED)))
 
 
 COMPLAINTS = Family(
@@ -141,8 +141,8 @@ COMPLAINTS = Family(
     dimensions=TICKET_FIELDS,
     components=lambda options: {
         "resolved": Count("id"),
-        "timed": Count("id", filter=Q(timed=True)),
-        "missed": Count("id", filter=Q(timed=True, missed=True)),
+        "timed": Count("id", filter=Q(has_clock=True)),
+        "missed": Count("id", filter=Q(has_clock=True, clock_missed=True)),
     },
 )
 
