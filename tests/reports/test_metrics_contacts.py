@@ -8,10 +8,12 @@ import pytest
 from kefu.callbacks.models import CallbackTask, Satisfaction, Score
 from kefu.callbacks.selectors import callback_measures, satisfaction_rates
 from kefu.callbacks.services.outcome import satisfaction_record
+from kefu.callcenter.models import CallRecord, Outcome
 from kefu.core.errors import ValidationError
 from kefu.intake.chat.models import ChatSession
 from kefu.quality.selectors import quality_scores
 from kefu.reports.metrics import Grain, Period, Scope, measure
+from kefu.reports.models import ConversionCode
 from tests.callbacks.conftest import plan_org
 from tests.factories import aware
 from tests.quality import factories_reports as qa
@@ -210,3 +212,32 @@ def test_quality_score_is_the_quality_reports_mean(org, frozen):
     assert (
         measure(["quality_score"], period=Period.day(date(2026, 11, 25))).total["quality_score"].value is None
     )
+
+
+# --- conversion ---------------------------------------------------------------------------------------------
+
+
+def test_conversion_counts_answered_calls_closed_with_a_chosen_wrapup_code(org, frozen):
+    def call(n, agent, outcome, code):
+        CallRecord.objects.create(
+            source="cti", external_id=f"c{n}", arrived_at=at(23, 10, n), agent=agent, outcome=outcome,
+            wrapup_code=code, created_at=at(23, 10, n),
+        )  # fmt: skip
+
+    call(1, org.agent, Outcome.ANSWERED, "SALE")
+    call(2, org.agent, Outcome.ANSWERED, "INFO")
+    call(3, org.other_agent, Outcome.ANSWERED, "SALE")
+    call(4, None, Outcome.ABANDONED, "SALE")  # not served: never counts
+    codes = ["conversions", "conversion_rate"]
+    before = measure(codes, period=WEEK)
+    assert [before.total[c].value for c in codes] == [None, None]  # no code chosen: no false zero
+
+    ConversionCode.objects.create(code="SALE", name="成交")
+    ConversionCode.objects.create(code="INFO", is_active=False)
+    table = measure(codes, period=WEEK, by="agent")
+    assert table.total["conversions"].value == 2  # calls 1 and 3
+    assert table.total["conversion_rate"].value == pytest.approx(2 / 3)  # served: calls 1, 2, 3
+    assert {k[1]: c["conversion_rate"].value for k, c in table.rows.items()} == {
+        org.agent.pk: pytest.approx(1 / 2),
+        org.other_agent.pk: 1.0,
+    }

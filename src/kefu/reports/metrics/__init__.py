@@ -7,7 +7,7 @@ their figures when this package is imported.
 """
 
 # The families register their figures on import.
-from kefu.reports.metrics import chat, quality, surveys, work_orders  # noqa: E402, F401
+from kefu.reports.metrics import chat, conversion, quality, surveys, work_orders  # noqa: E402, F401
 from kefu.reports.metrics.base import (  # noqa: F401 - the package's public names
     FIGURES,
     Better,
