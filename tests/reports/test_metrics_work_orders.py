@@ -7,7 +7,7 @@ import pytest
 from kefu.core.errors import ValidationError
 from kefu.reports.metrics import Grain, Period, Scope, measure
 from kefu.tickets.models import Dispatch, Message, SlaClock, SlaTarget, Ticket
-from kefu.tickets.services.sla import clock_status
+from kefu.tickets.services.sla import clock_status, sla_sweep
 from tests.factories import CategoryFactory, aware
 from tests.tickets.helpers import new_ticket, perform
 
@@ -63,6 +63,19 @@ def test_fcr_options_are_refused_by_name(repeats):
         with pytest.raises(ValidationError) as caught:
             measure(["fcr"], period=WEEK, options={"fcr_days": bad})
         assert list(caught.value.errors) == ["fcr_days"]
+
+
+def test_a_merged_duplicate_is_a_repeat_and_is_not_judged_itself(org, frozen):
+    x = CategoryFactory(name="物流")
+    a = {"customer_phone": "13800000001", "customer_name": "甲", "category_id": x.pk}
+    new_ticket(org, now=at(23, 9), **a)
+    duplicate = new_ticket(org, now=at(23, 9, 30), **a)
+    # folded into a new work order (of another customer, without a category: not judged)
+    perform(org, duplicate, "merge", now=at(23, 9, 30))
+    table = measure(["fcr"], period=WEEK)
+    # judged: the first only; it is repeated by the duplicate half an hour later → 1 − 1/1 = 0
+    assert table.total["fcr"].components["fcr_judged"] == 1
+    assert table.total["fcr"].value == 0
 
 
 def test_volume_by_category_and_by_day(repeats):
@@ -139,6 +152,9 @@ def test_complaints_within_sla_follow_the_resolution_clock(org, frozen):
     # The default policy: resolution in 24 working hours on a 09:00–18:00 weekday calendar, so a
     # complaint recorded Monday 09:00 is due Wednesday 15:00 (9 h Mon + 9 h Tue + 6 h Wed).
     met = resolve(org, new_ticket(org, now=at(23, 9)), at(23, 11))
+    swept = new_ticket(org, now=at(23, 9))
+    sla_sweep(now=at(25, 16))  # Wednesday 16:00: the sweep marks `swept` breached (and `met` is done)
+    resolve(org, swept, at(25, 17))
     late = resolve(org, new_ticket(org, now=at(23, 9)), at(26, 10))  # Thursday: after it was due
     resolve(org, new_ticket(org, now=at(23, 9), ticket_type="consultation"), at(23, 11))  # not a complaint
     clock = SlaClock.objects.get(ticket=late, target=SlaTarget.RESOLUTION)
@@ -146,14 +162,17 @@ def test_complaints_within_sla_follow_the_resolution_clock(org, frozen):
     assert clock_status(clock)["state"] == "missed"  # the clock, not the report, says it missed
     assert clock_status(SlaClock.objects.get(ticket=met, target=SlaTarget.RESOLUTION))["state"] == "met"
 
+    assert SlaClock.objects.get(ticket=swept, target=SlaTarget.RESOLUTION).breached_at == at(25, 15)
+
     table = measure(["complaints_resolved", "complaints_within_sla"], period=WEEK)
-    assert table.total["complaints_resolved"].value == 2
-    # timed 2, missed 1: (2 − 1) / 2 = 0.5
-    assert table.total["complaints_within_sla"].value == pytest.approx(0.5)
+    assert table.total["complaints_resolved"].value == 3
+    # timed 3 (met, swept, late), missed 2 (swept, late): (3 − 2) / 3
+    assert table.total["complaints_within_sla"].value == pytest.approx(1 / 3)
     by_day = measure(["complaints_within_sla"], period=WEEK, grain=Grain.DAY)
-    # placed by resolved_at: Monday 1/1 met, Thursday 0/1
+    # placed by resolved_at: Monday 1/1 met, Wednesday 0/1, Thursday 0/1
     assert {k[0].date(): c["complaints_within_sla"].value for k, c in by_day.rows.items()} == {
         date(2026, 11, 23): 1.0,
+        date(2026, 11, 25): 0.0,
         date(2026, 11, 26): 0.0,
     }
 
