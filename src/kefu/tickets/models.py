@@ -562,6 +562,25 @@ class SlaClock(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.state}"
 
+    @property
+    def missed(self) -> bool:
+        """The target was missed: the sweep marked it breached, or it stopped after it was due (the
+        sweep had not passed in between). The same rule as `MISSED` below, for one row."""
+        if self.breached_at is not None:
+            return True
+        return bool(
+            self.state == self.State.STOPPED
+            and self.due_at
+            and self.stopped_at
+            and self.stopped_at > self.due_at
+        )
+
+
+#: SQL form of SlaClock.missed: THE rule for "an SLA target was missed" in lists and figures.
+SLA_MISSED = models.Q(breached_at__isnull=False) | models.Q(
+    state=SlaClock.State.STOPPED, stopped_at__gt=models.F("due_at")
+)
+
 
 class Escalation(models.Model):
     """升级: a work order raised one step up the ladder, to a named person."""

@@ -180,7 +180,7 @@ def clock_status(clock: SlaClock, now: datetime | None = None) -> dict:
     """What the work-order page shows: time left or time overdue (wall clock), and working time left."""
     now = now or timezone.now()
     if clock.state == SlaClock.State.STOPPED:
-        return {"state": "met" if clock.breached_at is None else "missed", "seconds": 0}
+        return {"state": "missed" if clock.missed else "met", "seconds": 0}
     if clock.state == SlaClock.State.PAUSED:
         return {"state": "paused", "seconds": clock.budget_seconds - clock.consumed_seconds}
     seconds = int((clock.due_at - now).total_seconds())
