@@ -6,6 +6,8 @@ unit, better direction, options and the formula's docstring). The families' modu
 their figures when this package is imported.
 """
 
+# The families' modules: importing one registers its figures.
+from kefu.reports.metrics import calls  # noqa: F401
 from kefu.reports.metrics.base import (  # noqa: F401 - the package's public names
     FIGURES,
     Better,

@@ -222,7 +222,7 @@ class Family:
 
     `rows(period, scope, options)` is the family's records in the period and scope (a QuerySet);
     `time_field` places a record in time; `dimensions` maps a grouping ("queue", "agent") to the
-    field path it groups by; `components(options)` the aggregates, by name; `maxima` names the
+    field path it groups by (or an expression: calls are all of the "phone" channel); `components(options)` the aggregates, by name; `maxima` names the
     components that combine by max (the rest add up).
     """
 
@@ -230,7 +230,7 @@ class Family:
     name: str | Promise
     rows: Callable[[Period, Scope, Mapping[str, Any]], QuerySet]
     time_field: str
-    dimensions: Mapping[str, str]
+    dimensions: Mapping[str, Any]  # a field path, or an expression such as Value("phone")
     components: Callable[[Mapping[str, Any]], Mapping[str, Any]]
     options: tuple[Option, ...] = ()
     maxima: frozenset[str] = frozenset()
@@ -327,7 +327,8 @@ def component_rows(
     qs = family.rows(period, scope, options)
     keys = _time_keys(family.time_field, grain, zone)
     if by is not None:
-        keys["k_attr"] = F(family.dimensions[by])
+        path = family.dimensions[by]
+        keys["k_attr"] = F(path) if isinstance(path, str) else path
     aggregates = family.components(options)
     out: dict[Key, Components] = {}
     if keys:
