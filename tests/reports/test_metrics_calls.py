@@ -343,6 +343,8 @@ def test_grouped_by_agent_and_by_group(calls, org):
         "calls_offered": 3,
     }
     assert rows[None]["calls_offered"] == 3  # nobody's: 4 6 9
+    assert by_agent.total["calls_offered"].value == 9  # 3 + 3 + 3
+    assert by_agent.total["calls_aht"].value == pytest.approx((480 + 280) / 6)  # from the summed components
     by_group = measure(["calls_answered"], period=BOTH_DAYS, by="group")
     groups = {group: row["calls_answered"].value for (_t, group), row in by_group.rows.items()}
     assert (groups[org.group.pk], groups[org.other_group.pk]) == (3, 3)
@@ -360,6 +362,7 @@ def test_grouped_by_category_and_channel(calls):
     by_category = measure(["calls_offered"], period=BOTH_DAYS, by="category")
     rows = {category: row["calls_offered"].value for (_t, category), row in by_category.rows.items()}
     assert rows == {calls["x"].pk: 1, calls["y"].pk: 1, None: 7}  # 1 / 5 / the other 7 of 9
+    assert by_category.total["calls_offered"].value == 9
     by_channel = measure(["calls_offered"], period=BOTH_DAYS, by="channel")
     assert {key[1]: row["calls_offered"].value for key, row in by_channel.rows.items()} == {"phone": 9}
 
@@ -393,5 +396,9 @@ def test_every_call_figure_is_one_query_for_a_total_and_for_each_table(calls, dj
         measure(CODES, period=BOTH_DAYS)
     with django_assert_num_queries(1):  # the total is the sum of the days' components
         measure(CODES, period=BOTH_DAYS, grain=Grain.MIN30)
-    with django_assert_num_queries(2):  # the grouped rows, and the total (an agent may be in two groups)
+    with django_assert_num_queries(1):  # a call has one queue: the total is the sum of the rows
         measure(CODES, period=BOTH_DAYS, grain=Grain.DAY, by="queue")
+    with django_assert_num_queries(1):
+        measure(CODES, period=BOTH_DAYS, by="agent")
+    with django_assert_num_queries(2):  # the groups' rows, and the total (an agent may be in two groups)
+        measure(CODES, period=BOTH_DAYS, by="group")

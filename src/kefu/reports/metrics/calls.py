@@ -168,6 +168,7 @@ CALLS = Family(
     components=_components,
     options=OPTIONS,
     maxima=frozenset({"longest_wait"}),
+    single_valued=frozenset({"queue", "agent", "category", "channel"}),
 )
 
 SHORT_OPTIONS = (SHORT_ABANDON_SECONDS, SHORT_ABANDON_POLICY)
