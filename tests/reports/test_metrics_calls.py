@@ -10,6 +10,7 @@ from django.utils import translation
 from kefu.callcenter.models import CallRecord, Direction, Outcome, Source
 from kefu.core.errors import ValidationError
 from kefu.reports.metrics import FIGURES, Grain, Period, Scope, measure
+from kefu.reports.metrics.calls import SERVICE_LEVEL_VARIANTS
 from kefu.tickets.models import Ticket
 from tests.factories import CategoryFactory, aware
 from tests.org import build_org
@@ -402,3 +403,16 @@ def test_every_call_figure_is_one_query_for_a_total_and_for_each_table(calls, dj
         measure(CODES, period=BOTH_DAYS, by="agent")
     with django_assert_num_queries(2):  # the groups' rows, and the total (an agent may be in two groups)
         measure(CODES, period=BOTH_DAYS, by="group")
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def test_the_figures_speak_chinese_and_the_service_level_names_its_formula():
+    with translation.override("zh-hans"):
+        names = {code: str(FIGURES[code].name) for code in ("calls_offered", "calls_answered", "calls_asa")}
+        variants = {code: str(label) for code, label in SERVICE_LEVEL_VARIANTS}
+    # "Offered" and "Answered" mean other things elsewhere (a chat offered to an agent): not here.
+    assert names == {"calls_offered": "呼入量", "calls_answered": "接通量", "calls_asa": "平均应答速度"}
+    assert variants["offered"] == "T 秒内接通量 ÷ 呼入量（默认）"
+    assert '"offered" (default) answered within T ÷ offered' in FIGURES["calls_service_level"].definition

@@ -191,7 +191,7 @@ def _excluding_short(options: Mapping[str, Any]) -> bool:
     options=SHORT_OPTIONS,
 )
 def offered(c, options):
-    """Offered = inbound calls answered (incl. transferred and in progress) + abandoned + timed out;
+    """Offered (呼入量) = inbound calls answered (incl. transferred and in progress) + abandoned + timed out;
     failed and ringing calls are not offered. Short abandons (waited < short_abandon_seconds, default
     5) are left out when short_abandon_policy is "exclude" (the default), counted when "count"."""
     return c["presented"] - (c["short_abandoned"] if _excluding_short(options) else 0)
@@ -205,7 +205,7 @@ def offered(c, options):
     family=CALLS,
 )
 def answered(c, options):
-    """Answered = inbound calls an agent answered: outcome answered, transferred or in progress."""
+    """Answered (接通量) = inbound calls an agent answered: outcome answered, transferred or in progress."""
     return c["answered"]
 
 
@@ -218,7 +218,7 @@ def answered(c, options):
     options=SHORT_OPTIONS,
 )
 def abandoned(c, options):
-    """Abandoned = inbound calls whose caller hung up before an agent answered; short abandons left
+    """Abandoned (放弃量) = inbound calls whose caller hung up before an agent answered; short abandons left
     out when short_abandon_policy is "exclude" (the default). Timed-out calls are not abandons."""
     return c["abandoned"] - (c["short_abandoned"] if _excluding_short(options) else 0)
 
@@ -232,7 +232,7 @@ def abandoned(c, options):
     options=(SHORT_ABANDON_SECONDS,),
 )
 def short_abandoned(c, options):
-    """Short abandons = inbound abandoned calls that waited fewer than short_abandon_seconds (default
+    """Short abandons (短时放弃) = inbound abandoned calls that waited fewer than short_abandon_seconds (default
     5; 0: none), whatever the policy; a call whose wait is unknown is not one."""
     return c["short_abandoned"]
 
@@ -245,7 +245,7 @@ def short_abandoned(c, options):
     family=CALLS,
 )
 def timed_out(c, options):
-    """Timed out = inbound calls the queue gave up on (its maximum wait, no agent): offered, neither
+    """Timed out (排队超时) = inbound calls the queue gave up on (its maximum wait, no agent): offered, neither
     answered nor abandoned."""
     return c["timed_out"]
 
@@ -262,7 +262,7 @@ def timed_out(c, options):
     options=SHORT_OPTIONS,
 )
 def answer_rate(c, options):
-    """Answer rate = answered ÷ offered (None without offered calls)."""
+    """Answer rate (接通率) = answered ÷ offered (None without offered calls)."""
     return ratio(answered(c, options), offered(c, options))
 
 
@@ -275,7 +275,7 @@ def answer_rate(c, options):
     options=SHORT_OPTIONS,
 )
 def abandon_rate(c, options):
-    """Abandonment rate = abandoned ÷ offered (both under the short-abandon policy; None without
+    """Abandonment rate (放弃率) = abandoned ÷ offered (both under the short-abandon policy; None without
     offered calls)."""
     return ratio(abandoned(c, options), offered(c, options))
 
@@ -288,7 +288,7 @@ def abandon_rate(c, options):
     family=CALLS,
 )
 def asa(c, options):
-    """ASA = Σ wait of answered inbound calls ÷ answered inbound calls whose wait is known (None
+    """ASA (平均应答速度) = Σ wait of answered inbound calls ÷ answered inbound calls whose wait is known (None
     without any)."""
     return ratio(c["answered_wait_sum"], c["answered_waited"])
 
@@ -301,7 +301,7 @@ def asa(c, options):
     family=CALLS,
 )
 def longest_wait(c, options):
-    """Longest wait = the longest wait of any offered inbound call — answered, abandoned (short ones
+    """Longest wait (最长等待) = the longest wait of any offered inbound call — answered, abandoned (short ones
     too) or timed out (None when no wait is known)."""
     return c["longest_wait"] if c["waited"] else None
 
@@ -320,7 +320,7 @@ def _abandoned_within(c, options) -> int:
     options=ALL_OPTIONS,
 )
 def service_level(c, options):
-    """Service level = the share of inbound calls answered within T seconds (wait ≤ T,
+    """Service level (服务水平) = the share of inbound calls answered within T seconds (wait ≤ T,
     service_level_seconds, default 20), by service_level_variant: "offered" (default) answered within
     T ÷ offered; "answered" answered within T ÷ answered; "offered_minus_short" answered within T ÷
     (offered counting short abandons − short abandons); "abandons_met" (answered within T + abandoned
@@ -351,7 +351,7 @@ def service_level(c, options):
     family=CALLS,
 )
 def handled(c, options):
-    """Handled = inbound and outbound calls an agent finished talking on (outcome answered or
+    """Handled (处理量) = inbound and outbound calls an agent finished talking on (outcome answered or
     transferred, talk time known): the calls AHT, ACW, talk time and transfer rate are over."""
     return c["handled"]
 
@@ -364,7 +364,7 @@ def handled(c, options):
     family=CALLS,
 )
 def aht(c, options):
-    """AHT = (Σ talk + Σ hold + Σ after-call work) ÷ handled calls; a hold or wrap-up time the source
+    """AHT (平均处理时长) = (Σ talk + Σ hold + Σ after-call work) ÷ handled calls; a hold or wrap-up time the source
     did not record counts as 0 (None without handled calls)."""
     return ratio(c["talk_sum"] + c["hold_sum"] + c["wrapup_sum"], c["handled"])
 
@@ -377,7 +377,7 @@ def aht(c, options):
     family=CALLS,
 )
 def acw(c, options):
-    """ACW = Σ after-call work (wrap-up) ÷ handled calls whose wrap-up time is recorded (None without
+    """ACW (话后处理) = Σ after-call work (wrap-up) ÷ handled calls whose wrap-up time is recorded (None without
     any)."""
     return ratio(c["wrapup_sum"], c["wrapped"])
 
@@ -390,7 +390,7 @@ def acw(c, options):
     family=CALLS,
 )
 def avg_talk(c, options):
-    """Average talk time = Σ talk ÷ handled calls (None without handled calls)."""
+    """Average talk time (平均通话时长) = Σ talk ÷ handled calls (None without handled calls)."""
     return ratio(c["talk_sum"], c["handled"])
 
 
@@ -402,7 +402,7 @@ def avg_talk(c, options):
     family=CALLS,
 )
 def transfer_rate(c, options):
-    """Transfer rate = handled calls whose outcome is "transferred" ÷ handled calls. A transfer is
+    """Transfer rate (转接率) = handled calls whose outcome is "transferred" ÷ handled calls. A transfer is
     what the source records as the call's end: queue_log TRANSFER, BLINDTRANSFER or ATTENDEDTRANSFER,
     a CTI hangup with outcome "transferred", an outcome word meaning transferred in a CDR or CSV
     (None without handled calls)."""
