@@ -2,16 +2,19 @@
 variants against a published example, local day boundaries, empty periods, options, grouping, scope
 and one SQL query per family."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import translation
 
+from kefu.callcenter.imports import import_calls
 from kefu.callcenter.models import CallRecord, Direction, Outcome, Source
+from kefu.callcenter.services import cti_event
 from kefu.core.errors import ValidationError
 from kefu.reports.metrics import FIGURES, Grain, Period, Scope, measure
 from kefu.reports.metrics.calls import SERVICE_LEVEL_VARIANTS
 from kefu.tickets.models import Ticket
+from tests.callcenter.test_importers import QUEUE_LOG, write
 from tests.factories import CategoryFactory, aware
 from tests.org import build_org
 
@@ -223,6 +226,43 @@ def test_service_level_variants_reproduce_icmis_worked_example(icmi_example, var
     assert value["calls_service_level"].value == pytest.approx(expected)
     if printed is not None:  # and what ICMI printed, rounded to a whole percent
         assert round(value["calls_service_level"].value * 100) == printed
+
+
+# --- from the sources ----------------------------------------------------------------------------------
+
+
+def test_a_queue_log_transfer_counts_in_the_transfer_rate_and_its_holdtime_is_the_wait(org, tmp_path):
+    """tests/callcenter's queue_log (2025-12-01 from 09:00 local): 1 answered after 12 s (talk 180,
+    wrap-up 30), 2 abandoned after 40 s, 3 timed out after 300 s, 4 TRANSFER after 10 s (talk 60)."""
+    import_calls(path=write(tmp_path, "queue_log", QUEUE_LOG), fmt="queue_log")
+    total = values(measure(CODES, period=Period.day(date(2025, 12, 1))).total)
+    assert (total["calls_offered"], total["calls_answered"], total["calls_abandoned"]) == (4, 2, 1)
+    assert total["calls_timed_out"] == 1
+    assert total["calls_transfer_rate"] == pytest.approx(1 / 2)  # 4 of the handled 1 4
+    assert total["calls_asa"] == pytest.approx((12 + 10) / 2)  # queue_log's "holdtime" is the wait
+    assert total["calls_aht"] == pytest.approx((180 + 60 + 30) / 2)  # no hold: queue_log has none
+    assert total["calls_service_level"] == pytest.approx(2 / 4)  # 1 (12 s) 4 (10 s) of 4 offered
+    assert total["calls_longest_wait"] == 300
+
+
+def test_a_cti_call_with_hold_counts_it_in_aht(org):
+    at = aware(2026, 11, 23, 10, 0)
+    cti_event(event="ring", call_id="42", by=None, at=at, queue="hotline", now=at)
+    cti_event(event="answer", call_id="42", by=None, at=at + timedelta(seconds=12), now=at)
+    end = at + timedelta(seconds=132)
+    cti_event(event="hangup", call_id="42", by=None, at=end, hold_seconds=30, wrapup_seconds=20, now=end)
+    total = values(measure(["calls_asa", "calls_aht", "calls_avg_talk"], period=Period.day(MONDAY)).total)
+    # talk 132 − 12 = 120; AHT = talk 120 + hold 30 + wrap-up 20
+    assert total == {"calls_asa": 12, "calls_aht": 170, "calls_avg_talk": 120}
+
+
+def test_a_call_the_queue_timed_out_within_t_is_not_met_even_when_abandons_are(org):
+    call(1, aware(2026, 11, 23, 9, 0), Outcome.TIMED_OUT, wait=10)  # a queue that gives up after 10 s
+    call(2, aware(2026, 11, 23, 9, 1), Outcome.ABANDONED, wait=10)
+    options = {"service_level_variant": "abandons_met"}
+    table = measure(["calls_service_level", "calls_abandoned"], period=Period.day(MONDAY), options=options)
+    assert table.total["calls_service_level"].value == pytest.approx((0 + 1) / 2)  # only #2 is met
+    assert table.total["calls_abandoned"].value == 1
 
 
 # --- time ---------------------------------------------------------------------------------------------
