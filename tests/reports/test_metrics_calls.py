@@ -64,20 +64,20 @@ def calls(org):
     """Thirteen calls over two queues, two agents (A = org.agent in 热线一组, B = org.other_agent in
     热线二组) and two local days. T = 20 s, short abandon < 5 s (the defaults).
 
-    | #  | day | time  | queue   | outcome     | agent | wait | talk | hold | wrap-up | note                  |
-    | 1  | Mon | 09:00 | hotline | answered    | A     | 10   | 100  | 20   | 30      | category X            |
-    | 2  | Mon | 09:10 | hotline | answered    | A     | 30   | 200  | –    | 10      | answered after T      |
-    | 3  | Mon | 09:20 | hotline | abandoned   |       | 3    |      |      |         | short abandon         |
-    | 4  | Mon | 09:40 | hotline | abandoned   |       | 15   |      |      |         | abandoned within T    |
-    | 5  | Mon | 10:00 | vip     | transferred | B     | 20   | 60   | 0    | –       | within T (≤), cat. Y  |
-    | 6  | Mon | 10:05 | vip     | timed_out   |       | 300  |      |      |         | the queue gave up     |
-    | 7  | Mon | 10:10 | vip     | failed      |       | –    |      |      |         | never offered         |
-    | 8  | Tue | 09:00 | hotline | answered    | B     | 5    | 150  | 10   | 20      |                       |
-    | 9  | Tue | 09:30 | hotline | abandoned   |       | 45   |      |      |         | abandoned after T     |
-    | 10 | Tue | 11:00 | vip     | in_progress | A     | 8    | –    |      |         | answered, still on    |
-    | 11 | Tue | 11:05 | vip     | ringing     |       | –    |      |      |         | not decided: not seen |
-    | 12 | Tue | 14:00 | hotline | answered    | A     | –    | 90   | –    | 30      | OUTBOUND              |
-    | 13 | Tue | 15:00 | hotline | answered    | B     | –    | 40   | –    | –       | wait not recorded     |
+    | #  | day | time  | queue   | outcome     | agent | wait | talk | hold | wrap-up | note                |
+    | 1  | Mon | 09:00 | hotline | answered    | A     | 10   | 100  | 20   | 30      | category X          |
+    | 2  | Mon | 09:10 | hotline | answered    | A     | 30   | 200  | –    | 10      | answered after T    |
+    | 3  | Mon | 09:20 | hotline | abandoned   |       | 3    |      |      |         | short abandon       |
+    | 4  | Mon | 09:40 | hotline | abandoned   |       | 15   |      |      |         | abandoned within T  |
+    | 5  | Mon | 10:00 | vip     | transferred | B     | 20   | 60   | 0    | –       | ≤ T (20 s); cat. Y  |
+    | 6  | Mon | 10:05 | vip     | timed_out   |       | 300  |      |      |         | the queue gave up   |
+    | 7  | Mon | 10:10 | vip     | failed      |       | –    |      |      |         | never offered       |
+    | 8  | Tue | 09:00 | hotline | answered    | B     | 5    | 150  | 10   | 20      |                     |
+    | 9  | Tue | 09:30 | hotline | abandoned   |       | 45   |      |      |         | abandoned after T   |
+    | 10 | Tue | 11:00 | vip     | in_progress | A     | 8    | –    |      |         | answered, still on  |
+    | 11 | Tue | 11:05 | vip     | ringing     |       | –    |      |      |         | undecided: not seen |
+    | 12 | Tue | 14:00 | hotline | answered    | A     | –    | 90   | –    | 30      | OUTBOUND            |
+    | 13 | Tue | 15:00 | hotline | answered    | B     | –    | 40   | –    | –       | wait not recorded   |
     """
     a, b = org.agent, org.other_agent
     x, y = CategoryFactory(name="物流"), CategoryFactory(name="退货")
@@ -86,17 +86,8 @@ def calls(org):
     call(2, mon(9, 10), Outcome.ANSWERED, agent=a, wait=30, talk=200, wrapup=10)
     call(3, mon(9, 20), Outcome.ABANDONED, wait=3)
     call(4, mon(9, 40), Outcome.ABANDONED, wait=15)
-    call(
-        5,
-        mon(10, 0),
-        Outcome.TRANSFERRED,
-        queue="vip",
-        agent=b,
-        wait=20,
-        talk=60,
-        hold=0,
-        ticket=ticket_of(y),
-    )
+    transferred = Outcome.TRANSFERRED
+    call(5, mon(10, 0), transferred, queue="vip", agent=b, wait=20, talk=60, hold=0, ticket=ticket_of(y))
     call(6, mon(10, 5), Outcome.TIMED_OUT, queue="vip", wait=300)
     call(7, mon(10, 10), Outcome.FAILED, queue="vip")
     call(8, tue(9, 0), Outcome.ANSWERED, agent=b, wait=5, talk=150, hold=10, wrapup=20)
