@@ -110,6 +110,17 @@ def test_ring_answer_hangup_records_times_durations_and_outcome(cti):
     assert call.ended_at == T + timedelta(seconds=129)
 
 
+def test_a_hangup_states_the_hold_time_and_a_bad_one_is_refused_naming_it(org, cti):
+    assert post(cti, event("ring", T, queue="hotline")).status_code == 200
+    assert post(cti, event("answer", T + timedelta(seconds=5))).status_code == 200
+    bad = post(cti, event("hangup", T + timedelta(seconds=65), hold_seconds=-3))
+    assert bad.status_code == 422 and list(bad.json()["errors"]) == ["hold_seconds"]
+    assert CallRecord.objects.get().ended_at is None  # nothing half-saved
+    done = post(cti, event("hangup", T + timedelta(seconds=65), hold_seconds=15))
+    assert (done.json()["talk_seconds"], done.json()["hold_seconds"]) == (60, 15)
+    assert CallRecord.objects.get().hold_seconds == 15
+
+
 @pytest.mark.django_db(transaction=True)
 def test_repeated_events_change_nothing(cti):
     org = build_org()

@@ -145,6 +145,20 @@ def test_cdr_master_csv_imports_times_in_the_pbx_time_zone_and_refuses_bad_rows(
     assert import_calls(path=path, fmt="cdr").imported == 0  # the row without uniqueid too (by digest)
 
 
+def test_a_mapped_csv_column_gives_the_hold_time_and_a_bad_one_refuses_its_line(org, tmp_path):
+    text = (
+        "id,arrival,answer,end,outcome,保持时长\n"
+        "H-1,2025-12-01 09:00:00,2025-12-01 09:00:10,2025-12-01 09:05:10,answered,00:00:40\n"
+        "H-2,2025-12-01 09:01:00,2025-12-01 09:01:10,2025-12-01 09:02:10,answered,\n"
+        "H-3,2025-12-01 09:02:00,2025-12-01 09:02:10,2025-12-01 09:03:10,answered,很久\n"
+    )
+    run = import_calls(path=write(tmp_path, "hold.csv", text), fmt="csv", mapping="hold=保持时长")
+    assert run.imported == 2
+    assert [(e.line_no, "hold" in e.reason) for e in run.parsed_errors] == [(4, True)]
+    holds = dict(CallRecord.objects.values_list("external_id", "hold_seconds"))
+    assert holds == {"H-1": 40, "H-2": None}
+
+
 GENERIC = """\
 流水号,队列,主叫号码,开始时间,接听时间,结束时间,坐席,结果,话后处理,话后原因
 A-1,售后,138-0013-8000,2025/12/01 09:00:00,2025/12/01 09:00:15,2025/12/01 09:03:15,1001,已接通,00:00:45,退货

@@ -92,6 +92,9 @@ class CtiEventIn(Schema):
         None, description="hangup only; default: answered if answered, else abandoned"
     )
     wrapup_seconds: Annotated[int, Field(ge=0, le=86400), BeforeValidator(not_a_bool)] | None = None
+    hold_seconds: Annotated[int, Field(ge=0, le=86400), BeforeValidator(not_a_bool)] | None = Field(
+        None, description="hangup only: seconds the caller was on hold during the talk"
+    )
     wrapup_code: str = Field("", max_length=80)
     recording_url: str = Field("", max_length=500)
 
@@ -125,6 +128,7 @@ class CallOut(Schema):
     ended_at: datetime | None
     wait_seconds: int | None
     talk_seconds: int | None
+    hold_seconds: int | None
     wrapup_seconds: int | None
     wrapup_code: str
     agent: str | None = Field(None, alias="agent.username")

@@ -164,6 +164,9 @@ class CallRecord(models.Model):
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     wait_seconds = models.PositiveIntegerField(_("wait (s)"), null=True, blank=True)
     talk_seconds = models.PositiveIntegerField(_("talk (s)"), null=True, blank=True)
+    # Time the agent put the caller on hold during the talk (保持), when the source records it (the
+    # CTI link, a CSV column). Not Asterisk queue_log's "holdtime": that is the wait in the queue.
+    hold_seconds = models.PositiveIntegerField(_("hold (s)"), null=True, blank=True)
     wrapup_seconds = models.PositiveIntegerField(_("wrap-up (s)"), null=True, blank=True)
     wrapup_code = models.CharField(_("wrap-up code"), max_length=80, blank=True)
     customer = models.ForeignKey(

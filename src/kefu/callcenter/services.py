@@ -33,6 +33,9 @@ LINK_AFTER_HANGUP = timedelta(minutes=15)
 # ... and a call offered longer ago than this is not "the call being handled" any more.
 LINK_CALL_MAX_AGE = timedelta(hours=4)
 
+# A longer wait, talk, hold or wrap-up is a garbled value, not a call (as the importers read it).
+MAX_CALL_SECONDS = 86_400
+
 # Final outcomes a hang-up may state; without one it is answered if it was answered, else abandoned.
 HANGUP_OUTCOMES = {
     Outcome.ANSWERED,
@@ -83,6 +86,7 @@ def cti_event(
     direction: str = "",
     outcome: str = "",
     wrapup_seconds: int | None = None,
+    hold_seconds: int | None = None,
     wrapup_code: str = "",
     recording_url: str = "",
     now: datetime | None = None,
@@ -91,9 +95,10 @@ def cti_event(
 
     ring: records the call, finds the caller's customer by phone and pops their card on the agent's
     workspace (once per agent). answer: sets the answer time and wait. hangup: sets the end, the talk
-    time and the final outcome. Events may arrive out of order or twice; a time already recorded is
+    time, the final outcome and the hold and wrap-up times the PBX states. Events may arrive out of order or twice; a time already recorded is
     kept. An agent Kefu cannot match is stored as the PBX names it (agent_code), with no pop.
-    Refuses unknown events, naive times, and outcomes a hang-up cannot have.
+    Refuses unknown events, naive times, outcomes a hang-up cannot have, and durations outside
+    0–86400 s.
     """
     now = now or timezone.now()
     at = at or now
@@ -106,6 +111,9 @@ def cti_event(
             "outcome",
             _("Only a hangup states an outcome: answered, abandoned, transferred, timed_out or failed."),
         )
+    for name, seconds in (("wrapup_seconds", wrapup_seconds), ("hold_seconds", hold_seconds)):
+        if seconds is not None and (isinstance(seconds, bool) or not 0 <= seconds <= MAX_CALL_SECONDS):
+            raise ValidationError.for_field(name, _("Give a number of seconds from 0 to 86400."))
     if direction and direction not in Direction.values:
         raise ValidationError.for_field("direction", _("Use inbound, outbound or internal."))
     # An agent Kefu does not know (an IVR port, a new hire without an agent line) is kept as the PBX
@@ -156,6 +164,8 @@ def cti_event(
     if event == "hangup":
         if wrapup_seconds is not None:
             put("wrapup_seconds", wrapup_seconds)
+        if hold_seconds is not None:
+            put("hold_seconds", hold_seconds)
         if wrapup_code:
             put("wrapup_code", wrapup_code[:80])
         if recording_url:

@@ -22,13 +22,18 @@ from kefu.reports.metrics import FIGURES, Grain, Period, Scope, Table, Unit, mea
 from kefu.reports.metrics.base import Family, Figure, center_zone, combine, evaluate
 
 # What the dashboard shows when nobody chose: the seeds' headline figures, those that exist.
-DEFAULT_FIGURES = ("offered", "answer_rate", "asa", "service_level", "abandonment_rate", "aht", "fcr", "csat")
+DEFAULT_FIGURES = (
+    "calls_offered", "calls_answer_rate", "calls_asa", "calls_service_level", "calls_abandon_rate", "calls_aht",
+    "fcr", "csat",
+)  # fmt: skip
 DIMENSIONS = {
     "queue": gettext_lazy("Queue"),
     "agent": gettext_lazy("Agent"),
     "group": gettext_lazy("Group"),
     "channel": gettext_lazy("Channel"),
     "category": gettext_lazy("Category"),
+    "type": gettext_lazy("Type"),
+    "department": gettext_lazy("Department"),
 }
 GRAINS = {
     Grain.MIN15: gettext_lazy("15 minutes"),
@@ -43,7 +48,7 @@ GRAIN_STEP = {
     Grain.MIN30: timedelta(minutes=30),
     Grain.HOUR: timedelta(hours=1),
 }
-TEXT_DIMENSIONS = {"queue", "channel"}  # the others are ids
+TEXT_DIMENSIONS = {"queue", "channel", "type"}  # the others are ids
 NONE_KEY = "-"  # a row of records without the dimension (a call no agent answered)
 WEEKDAYS = (
     gettext_lazy("Mon"),
@@ -222,6 +227,14 @@ def key_labels(by: str | None, keys) -> dict[Any, str]:
         from kefu.tickets.models import Channel
 
         labels |= {code: str(label) for code, label in Channel.choices if code in keys}
+    elif by == "type":
+        from kefu.tickets.models import TicketType
+
+        labels |= {code: str(label) for code, label in TicketType.choices if code in keys}
+    elif by == "department":
+        from kefu.accounts.models import Department
+
+        labels |= dict(Department.objects.filter(pk__in=keys).values_list("pk", "name"))
     return {key: labels.get(key, str(key)) for key in keys | {None}}
 
 

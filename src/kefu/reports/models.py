@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-SLOTS = 16  # components a family may roll up
+SLOTS = 24  # components a family may roll up
 
 
 class Rollup(models.Model):
@@ -47,6 +47,14 @@ class Rollup(models.Model):
     n13 = models.FloatField(default=0)
     n14 = models.FloatField(default=0)
     n15 = models.FloatField(default=0)
+    n16 = models.FloatField(default=0)
+    n17 = models.FloatField(default=0)
+    n18 = models.FloatField(default=0)
+    n19 = models.FloatField(default=0)
+    n20 = models.FloatField(default=0)
+    n21 = models.FloatField(default=0)
+    n22 = models.FloatField(default=0)
+    n23 = models.FloatField(default=0)
 
     class Meta:
         verbose_name = _("interval rollup")

@@ -28,13 +28,14 @@ class Kind(TextChoices):
 
 # The seeds' headline figures, in the order a manager reads them (those the catalogue has).
 HEADLINE = (
-    "offered", "answer_rate", "service_level", "asa", "abandonment_rate", "aht", "transfer_rate", "fcr",
-    "csat", "complaints_within_sla", "dispatches_on_time", "chat_first_response", "email_first_response",
-    "quality_score", "callback_completion",
+    "calls_offered", "calls_answer_rate", "calls_service_level", "calls_asa", "calls_abandon_rate", "calls_aht",
+    "calls_transfer_rate", "work_orders_created", "fcr", "csat", "complaints_within_sla", "dispatches_on_time",
+    "chat_first_response", "chat_greeting", "email_first_response", "quality_score", "callback_completion",
+    "conversion_rate",
 )  # fmt: skip
 # The count of work orders by channel and category, and of complaints by cause and department.
-VOLUME = "tickets_created"
-COMPLAINTS = "complaints"
+VOLUME = "work_orders_created"
+COMPLAINTS = "complaints_resolved"
 DELIVERY_HOUR = 7  # local time: reports reach subscribers in the morning
 
 
@@ -157,9 +158,9 @@ def service_report(*, kind: str, day: date) -> ServiceReport:
     wanted = [
         (VOLUME, "channel", _("Work orders by channel")),
         (VOLUME, "category", _("Work orders by category")),
-        (COMPLAINTS, "category", _("Complaints by cause")),
-        (COMPLAINTS, "department", _("Complaints by department")),
-        ("offered", "queue", _("Calls by queue")),
+        (COMPLAINTS, "category", _("Complaints resolved, by cause")),
+        (COMPLAINTS, "department", _("Complaints resolved, by department")),
+        ("calls_offered", "queue", _("Calls by queue")),
     ]
     breakdowns = [b for code, by, title in wanted if (b := _breakdown(code, by, period, title))]
     report = ServiceReport(

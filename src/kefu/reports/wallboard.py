@@ -22,7 +22,10 @@ from kefu.reports.dashboard import format_value
 from kefu.reports.metrics import FIGURES, Period, measure
 
 GROUP = "wallboard"
-TODAY_FIGURES = ("offered", "answered", "answer_rate", "service_level", "abandonment_rate", "asa")
+TODAY_FIGURES = (
+    "calls_offered", "calls_answered", "calls_answer_rate", "calls_service_level", "calls_abandon_rate", "calls_asa",
+    "chats_requested", "chat_first_response",
+)  # fmt: skip
 
 
 def _waiting_calls():

@@ -26,7 +26,7 @@ STORED_FIELDS = (
     "source", "external_id", "queue", "caller_number", "called_number", "direction", "arrived_at",
     "answered_at", "ended_at", "agent_id", "agent_code", "outcome", "wait_seconds", "talk_seconds",
     "wrapup_seconds", "wrapup_code", "customer_id", "recording_url", "import_run_id", "created_at",
-    "queued", "queued_at",
+    "queued", "queued_at", "hold_seconds",
 )  # fmt: skip
 
 
@@ -83,7 +83,7 @@ def insert_sql(connection, source_table: str = "", on_conflict: str = "nothing")
 COMPARED = (
     "queue", "caller_number", "called_number", "direction", "arrived_at", "answered_at", "ended_at",
     "agent_code", "outcome", "wait_seconds", "talk_seconds", "wrapup_seconds", "wrapup_code",
-    "recording_url",
+    "recording_url", "hold_seconds",
 )  # fmt: skip
 QUEUE_FACT = ("queued", "queued_at")
 
@@ -222,6 +222,7 @@ def store_calls(
                     created,
                     c.queued,
                     dt(c.queued_at),
+                    c.hold,
                 )  # fmt: skip
                 for c, phone in ((c, _phone(c.caller)) for c in batch)
             ]

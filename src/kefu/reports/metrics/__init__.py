@@ -6,8 +6,8 @@ unit, better direction, options and the formula's docstring). The families' modu
 their figures when this package is imported.
 """
 
-# The families register their figures on import.
-from kefu.reports.metrics import chat, conversion, quality, surveys, work_orders  # noqa: E402, F401
+# The families' modules: importing one registers its figures.
+from kefu.reports.metrics import calls, chat, conversion, quality, surveys, work_orders  # noqa: E402, F401
 from kefu.reports.metrics.base import (  # noqa: F401 - the package's public names
     FIGURES,
     Better,

@@ -232,15 +232,18 @@ class Family:
 
     `rows(period, scope, options)` is the family's records in the period and scope (a QuerySet);
     `time_field` places a record in time; `dimensions` maps a grouping ("queue", "agent") to the
-    field path it groups by; `components(options)` the aggregates, by name; `maxima` names the
-    components that combine by max (the rest add up).
+    field path it groups by (or an expression: calls are all of the "phone" channel);
+    `components(options)` the aggregates, by name; `maxima` names the components that combine by
+    max (the rest add up). `single_valued` names the dimensions that put each record in exactly one
+    row (a call has one queue), so a table's total is the sum of its rows; for the others (an agent
+    in two groups is in two rows) the total is read by a second query.
     """
 
     code: str
     name: str | Promise
     rows: Callable[[Period, Scope, Mapping[str, Any]], QuerySet]
     time_field: str
-    dimensions: Mapping[str, str]
+    dimensions: Mapping[str, Any]  # a field path, or an expression such as Value("phone")
     components: Callable[[Mapping[str, Any]], Mapping[str, Any]]
     options: tuple[Option, ...] = ()
     maxima: frozenset[str] = frozenset()
@@ -251,6 +254,7 @@ class Family:
     # Kept in the interval rollups (kefu.reports.rollups): only for a family whose components over a
     # day depend on that day's records alone.
     rollup: bool = False
+    single_valued: frozenset[str] = frozenset()
 
     def clean_options(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         given = dict(given or {})
@@ -488,7 +492,7 @@ def measure(
             cells = rows.setdefault(key, {})
             for code in mine:
                 cells[code] = evaluate(FIGURES[code], components, cleaned)
-        if by is not None:  # an agent in two groups is in two rows, once in the total
+        if by is not None and by not in family.single_valued:  # an agent in two groups: two rows, one total
             whole = component_rows(family, period=period, scope=scope, options=cleaned)[(None, None)]
         whole = whole or {name: 0 for name in family.components(cleaned)}
         for code in mine:

@@ -138,7 +138,7 @@ COMPLAINTS = Family(
     name=_("Complaints resolved"),
     rows=_complaint_rows,
     time_field="resolved_at",
-    dimensions=TICKET_FIELDS,
+    dimensions={**TICKET_FIELDS, "department": "subject_department_id"},  # 被投诉部门
     components=lambda options: {
         "resolved": Count("id"),
         "timed": Count("id", filter=Q(has_clock=True)),

@@ -20,7 +20,7 @@ from kefu.core.errors import ValidationError
 # Call times outside these are no call times: a zero, empty or garbled value (`0` is 1970).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-MAX_SECONDS = 86_400  # a longer wait, talk or wrap-up is a garbled value, not a call
+MAX_SECONDS = 86_400  # a longer wait, talk, hold or wrap-up is a garbled value, not a call
 ANSWERED_OUTCOMES = (Outcome.ANSWERED, Outcome.TRANSFERRED)
 
 
@@ -39,6 +39,7 @@ class ParsedCall:
     wait: int | None = None
     talk: int | None = None
     wrapup: int | None = None
+    hold: int | None = None  # on hold during the talk (not queue_log's holdtime, which is the wait)
     wrapup_code: str = ""
     recording: str = ""
     queued: bool | None = None  # None: the format does not say

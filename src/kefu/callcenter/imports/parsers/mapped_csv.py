@@ -27,7 +27,7 @@ from kefu.core.errors import ValidationError
 
 CSV_FIELDS = (
     "id", "queue", "caller", "called", "direction", "arrival", "answer", "end",
-    "agent", "outcome", "wait", "talk", "wrapup", "wrapup_code", "recording", "queued", "queued_at",
+    "agent", "outcome", "wait", "talk", "hold", "wrapup", "wrapup_code", "recording", "queued", "queued_at",
 )  # fmt: skip
 DIRECTION_WORDS = {
     "inbound": "inbound",
@@ -198,6 +198,7 @@ def _mapped_call(
         wait=wait if wait is not None else diff_seconds(arrival, answer if answered and answer else end),
         talk=(talk if talk is not None else diff_seconds(answer, end)) if answered else None,
         wrapup=secs("wrapup"),
+        hold=secs("hold") if answered else None,
         wrapup_code=cell("wrapup_code")[:80],
         recording=recording[:500],
         queued=queued,
