@@ -190,7 +190,9 @@ def test_options_other_than_the_defaults_read_the_records(center):
                         options=family.clean_options(other)) is None  # fmt: skip
 
 
-def test_an_import_keeps_the_rollups_current(org_for_import, tmp_path, settings):
+def test_an_import_keeps_the_rollups_current(
+    org_for_import, tmp_path, settings, django_capture_on_commit_callbacks
+):
     """The import signal marks the file's days stale and the worker (inline in tests) rebuilds them."""
     family = calls_family()
     first = date(2025, 12, 1)
@@ -206,7 +208,8 @@ def test_an_import_keeps_the_rollups_current(org_for_import, tmp_path, settings)
         f"{t0 + 45}|1.2|support||ABANDON|1|2|40\n",
         encoding="utf-8",
     )
-    import_calls(path=path, fmt="queue_log")
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's job, run when the import commits
+        import_calls(path=path, fmt="queue_log")
     day = RollupDay.objects.get(family="calls", day=first)
     assert day.fresh and day.version == 1
     assert Rollup.objects.filter(family="calls", grain="day").exists()

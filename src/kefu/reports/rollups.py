@@ -35,6 +35,7 @@ from kefu.reports.metrics.base import (
     center_zone,
     group_components,
 )
+from kefu.reports.metrics.common import members_of
 from kefu.reports.models import SLOTS, Rollup, RollupDay
 
 # Where each grouping lives in a rollup row ("group": the agent's groups, joined when read).
@@ -243,7 +244,9 @@ def read(
             bucket__lt=_local_midnight(stale_last + timedelta(days=1)),
         )
     for dim, values in scope.items():
-        if dim in family.dimensions and dim in PATHS:
+        if dim == "group" and dim in family.dimensions:  # by membership: an agent in two groups once
+            rows = rows.filter(agent_id__in=members_of(values))
+        elif dim in family.dimensions and dim in PATHS:
             rows = rows.filter(**{f"{PATHS[dim]}__in": values})
     aggregates = {name: (Max if name in family.maxima else Sum)(f"n{n}") for n, name in enumerate(names)}
     grouped = group_components(
