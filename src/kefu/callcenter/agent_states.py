@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.callcenter.models import AgentState, AgentStateEvent, StateSource
+from kefu.callcenter.selectors import agent_for
 from kefu.core import rows
 from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 
@@ -244,3 +245,39 @@ def state_seconds(
     if wanted is None:
         result = {agent_id: states for agent_id, states in result.items() if any(states.values())}
     return result
+
+
+def agent_state_from_pbx(
+    *,
+    agent: str,
+    state: str,
+    by: User | None,
+    at: datetime | None = None,
+    reason: str = "",
+    event_id: str = "",
+    now: datetime | None = None,
+) -> tuple[AgentStateEvent, bool]:
+    """A state change the CTI link posts, naming the agent as the PBX does (extension or CTI agent id
+    from Agent lines, username or employee number); `agent_state_record` with source "cti".
+
+    Refuses an agent Kefu cannot match, naming the code (unlike a call, a state of nobody is nothing
+    worth keeping), and whatever agent_state_record refuses.
+    """
+    user = agent_for(agent)
+    if user is None:
+        raise ValidationError.for_field(
+            "agent",
+            _("No active agent has the extension, CTI agent id or username “%(code)s” (Admin → Agent lines).")
+            % {"code": agent[:80]},
+            FieldCode.NOT_FOUND,
+        )
+    return agent_state_record(
+        agent=user,
+        state=state,
+        source=StateSource.CTI,
+        by=by,
+        at=at,
+        reason=reason,
+        external_id=event_id,
+        now=now,
+    )
