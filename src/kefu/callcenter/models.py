@@ -99,6 +99,7 @@ class ImportRun(models.Model):
     incomplete = models.PositiveIntegerField(_("calls not finished in the file"), default=0)
     error_count = models.PositiveIntegerField(_("lines refused"), default=0)
     agent_states = models.PositiveIntegerField(_("agent state changes imported"), default=0)
+    agent_states_unknown = models.PositiveIntegerField(_("agent state changes of unknown agents"), default=0)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
     )
