@@ -137,3 +137,27 @@ def test_an_agent_sets_their_own_state_and_only_a_supervisor_sets_anothers(org):
             agent=org.logistics_staff, state="break", source="manual", by=org.logistics_staff, now=NOW
         )
     assert AgentStateEvent.objects.count() == 2
+
+
+def test_the_chat_consoles_presence_is_recorded_as_the_agents_states(org):
+    from kefu.intake.chat.services import agent_set_status
+
+    agent_set_status(agent=org.agent, status="online", now=at("09:00"))
+    agent_set_status(agent=org.agent, status="online", now=at("09:30"))  # no change: no event
+    agent_set_status(agent=org.agent, status="away", now=at("10:00"))
+    agent_set_status(agent=org.agent, status="online", now=at("10:15"))
+    agent_set_status(agent=org.agent, status="offline", now=at("12:00"))
+
+    events = AgentStateEvent.objects.filter(agent=org.agent).order_by("at")
+    assert [(e.state, e.reason, e.source) for e in events] == [
+        ("available", "", "chat"),
+        ("break", "away", "chat"),
+        ("available", "", "chat"),
+        ("logged_out", "", "chat"),
+    ]
+    assert state_seconds(start=at("09:00"), end=at("13:00"))[org.agent.pk] == {
+        "available": 9900.0,  # 09:00–10:00 + 10:15–12:00 = 3600 + 6300
+        "on_contact": 0.0,
+        "wrap_up": 0.0,
+        "break": 900.0,  # 10:00–10:15 away
+    }  # 12:00–13:00 offline: not counted
