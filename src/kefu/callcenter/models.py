@@ -217,9 +217,9 @@ class AgentState(models.TextChoices):
 
     LOGGED_OUT = "logged_out", _("Logged out (签出)")  # not working: not counted anywhere
     AVAILABLE = "available", _("Available (空闲)")  # logged in, waiting for a contact
-    ON_CONTACT = "on_contact", _("On a contact (通话中)")  # talking, chatting, holding
+    ON_CONTACT = "on_contact", _("On a contact (服务中)")  # talking, chatting, holding
     WRAP_UP = "wrap_up", _("Wrap-up (话后处理)")  # after-call work before the next contact
-    BREAK = "break", _("Break (小休)")  # logged in but not taking contacts; `reason` says why
+    BREAK = "break", _("Break (休息)")  # logged in but not taking contacts; `reason` says why
 
 
 class StateSource(models.TextChoices):
