@@ -161,3 +161,10 @@ def test_the_chat_consoles_presence_is_recorded_as_the_agents_states(org):
         "wrap_up": 0.0,
         "break": 900.0,  # 10:00–10:15 away
     }  # 12:00–13:00 offline: not counted
+
+
+def test_two_changes_at_the_same_moment_the_one_recorded_last_holds(org):
+    record(org.agent, "available", at("09:00"))
+    record(org.agent, "break", at("09:00"), reason="小休")  # the PBX corrected itself within the second
+    seconds = state_seconds(start=at("09:00"), end=at("09:10"))[org.agent.pk]
+    assert (seconds["available"], seconds["break"]) == (0.0, 600.0)  # 09:00–09:10 on break
