@@ -191,7 +191,10 @@ PRIORITY = {"on_contact": 3, "wrap_up": 2, "break": 1}
 
 
 def _agent_day(day, index: int, calls: list[tuple[datetime, datetime]], rng: random.Random) -> list[tuple]:
-    """(at, state, reason) changes of one agent's day, from their calls (answer, end) and breaks."""
+    """(at, state, reason) changes of one agent's day, from their calls (answer, end) and breaks.
+
+    The shift stretches for the hotline's calls from 07:50 to 22:30; a call at night (a work order
+    recorded then) is a short session of its own: logged in a few minutes around it."""
 
     def local(hour: int, minute: int = 0) -> datetime:
         return timezone.make_aware(datetime.combine(day, time(hour, minute)))
@@ -199,10 +202,17 @@ def _agent_day(day, index: int, calls: list[tuple[datetime, datetime]], rng: ran
     login = local(LOGIN.hour, LOGIN.minute) + timedelta(minutes=rng.randint(-5, 5))
     logout = local(LOGOUT.hour) + timedelta(minutes=rng.randint(0, 20))
     spans: list[tuple[datetime, datetime, str, str]] = []
+    nights: list[tuple[datetime, datetime]] = []
     for answer, end in calls:
         wrap = end + timedelta(seconds=rng.randint(*WRAP_UP_SECONDS))
         spans += [(answer, end, "on_contact", ""), (end, wrap, "wrap_up", "")]
-        login, logout = min(login, answer - timedelta(minutes=5)), max(logout, wrap + timedelta(minutes=3))
+        if local(7, 50) <= answer <= local(22, 30):
+            login, logout = (
+                min(login, answer - timedelta(minutes=5)),
+                max(logout, wrap + timedelta(minutes=3)),
+            )
+        else:
+            nights.append((answer - timedelta(minutes=2), wrap + timedelta(minutes=2)))
     lunch = local(11, 30) + timedelta(minutes=30 * (index % 3))  # by turns, so the line stays staffed
     spans += [
         (s, s + timedelta(minutes=rng.randint(8, 15)), "break", "小休")
@@ -211,16 +221,18 @@ def _agent_day(day, index: int, calls: list[tuple[datetime, datetime]], rng: ran
     spans.append((lunch, lunch + timedelta(minutes=rng.randint(45, 60)), "break", "用餐"))
     if day.weekday() == 2:
         spans.append((local(16, 30), local(17, 30), "break", "培训"))
-    cuts = sorted(
-        {login, logout, *(t for s, e, _state, _reason in spans for t in (s, e) if login < t < logout)}
-    )
+    sessions = [(login, logout), *nights]
+    cuts = sorted({t for s, e, *_rest in [*sessions, *spans] for t in (s, e)})
     changes: list[tuple] = []
     for begin, finish in zip(cuts, cuts[1:], strict=False):
-        covering = [(PRIORITY[st], st, r) for s, e, st, r in spans if s <= begin and finish <= e]
-        state, reason = max(covering)[1:] if covering else ("available", "")
-        if not changes or changes[-1][1:] != (state, reason):
+        if any(s <= begin and finish <= e for s, e in sessions):
+            covering = [(PRIORITY[st], st, r) for s, e, st, r in spans if s <= begin and finish <= e]
+            state, reason = max(covering)[1:] if covering else ("available", "")
+        else:
+            state, reason = "logged_out", ""
+        if (changes[-1][1:] if changes else ("logged_out", "")) != (state, reason):
             changes.append((begin, state, reason))
-    changes.append((logout, "logged_out", ""))
+    changes.append((cuts[-1], "logged_out", ""))
     return changes
 
 
