@@ -5,6 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from kefu.callcenter.agent_states import agent_state_record, state_seconds
 from kefu.callcenter.models import AgentStateEvent
@@ -168,3 +171,27 @@ def test_two_changes_at_the_same_moment_the_one_recorded_last_holds(org):
     record(org.agent, "break", at("09:00"), reason="小休")  # the PBX corrected itself within the second
     seconds = state_seconds(start=at("09:00"), end=at("09:10"))[org.agent.pk]
     assert (seconds["available"], seconds["break"]) == (0.0, 600.0)  # 09:00–09:10 on break
+
+
+STATES = ["logged_out", "available", "on_contact", "wrap_up", "break"]
+
+
+@hyp_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(st.tuples(st.integers(0, 600), st.sampled_from(STATES)), min_size=1, max_size=12),
+    bounds=st.lists(st.integers(-30, 630), min_size=3, max_size=3, unique=True).map(sorted),
+)
+def test_a_period_split_in_two_adds_up_to_the_whole_and_never_exceeds_its_length(org, events, bounds):
+    """Whatever the events: [start, middle) + [middle, end) = [start, end) in every state, and the
+    counted time of an agent never exceeds the period."""
+    AgentStateEvent.objects.all().delete()
+    base = at("08:00")
+    for minute, state in events:
+        record(org.agent, state, base + timedelta(minutes=minute))
+    start, middle, end = (base + timedelta(minutes=m) for m in bounds)
+    whole = state_seconds(start=start, end=end, agents=[org.agent])[org.agent.pk]
+    first = state_seconds(start=start, end=middle, agents=[org.agent])[org.agent.pk]
+    second = state_seconds(start=middle, end=end, agents=[org.agent])[org.agent.pk]
+    for state in whole:
+        assert abs(first[state] + second[state] - whole[state]) < 0.01, state
+    assert sum(whole.values()) <= (end - start).total_seconds() + 0.01
