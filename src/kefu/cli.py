@@ -221,6 +221,12 @@ def cmd_import_calls(args: argparse.Namespace) -> int:
             f"{name}: {run.lines} lines, {run.imported} calls imported, {run.duplicates} already present, "
             f"{changed}, {run.skewed} with clock skew corrected, "
             f"{run.incomplete} unfinished (not imported), {run.error_count} lines refused"
+            + (
+                f"; {run.agent_states} agent state changes imported, {run.agent_states_unknown} of agents "
+                "without an agent line (skipped)"
+                if args.format == "queue_log"
+                else ""
+            )
         )
         if not args.quiet_errors:
             for error in run.parsed_errors:

@@ -229,6 +229,9 @@ def test_cli_import_calls_prints_a_summary_and_each_refused_line(tmp_path, capsy
     out, err = capsys.readouterr()
     assert "5 calls imported, 0 already present" in out
     assert "5 lines refused" in out
+    # No user exists, so the state changes are counted, not stored: SIP/1001 available, on the call,
+    # wrap-up (its WRAPUP line), available again = 4; PJSIP/agent2 on the call, available = 2.
+    assert "; 0 agent state changes imported, 6 of agents without an agent line (skipped)" in out
     base = QUEUE_LOG.count("\n")
     assert f"{path}:{base + 1}: " in err
     assert main(["import-calls", "-f", "queue_log", "--quiet-errors", str(path)]) == 0

@@ -214,3 +214,20 @@ def test_shallow_copy_is_a_row_of_its_own_with_the_same_cached_relations(ticket)
     assert event.note != "changed"
     assert "ticket" in event._state.fields_cache  # the original keeps its cached work order
     assert copied.pk == event.pk and not copied._state.adding
+
+
+def test_seconds_between_counts_fractions_across_midnight_on_either_database(db):
+    from datetime import UTC
+
+    from kefu.core.rows import seconds_between_sql
+
+    start = datetime.datetime(2026, 12, 1, 23, 59, 30, tzinfo=UTC)
+    end = datetime.datetime(2026, 12, 2, 0, 1, 0, 250000, tzinfo=UTC)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {seconds_between_sql(connection, 'a', 'b')} FROM (SELECT %s AS a, %s AS b) t",
+            [adapt(start), adapt(end)],
+        )
+        (seconds,) = cursor.fetchone()
+    assert round(float(seconds), 3) == 90.25  # 30 s to midnight + 1 min 0.25 s after it

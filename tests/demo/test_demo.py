@@ -11,6 +11,7 @@ from django.db.models import Count
 from kefu.accounts.models import User
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction
 from kefu.callbacks.selectors import callback_queue
+from kefu.callcenter.agent_states import state_seconds
 from kefu.callcenter.models import CallRecord, ImportRun
 from kefu.demo.data import load_demo
 from kefu.intake.chat.models import ChatSession
@@ -100,6 +101,30 @@ def test_the_demo_has_calls_and_chats(demo):
     assert CallRecord.objects.filter(ticket__in=phone_orders).count() == phone_orders.count()
     assert CallRecord.objects.filter(outcome="abandoned").exists()
     assert ChatSession.objects.filter(state="ended", ticket__isnull=False).count() >= 5
+
+
+def test_the_demo_agents_have_a_day_of_states_consistent_with_their_calls(demo):
+    agent = User.objects.get(username="agent")
+    day = datetime(2026, 11, 24, tzinfo=ZoneInfo("Asia/Shanghai"))  # the Tuesday before NOW
+    seconds = state_seconds(start=day, end=day + timedelta(days=1), agents=[agent])[agent.pk]
+    logged_in = sum(seconds.values())
+    # From about 08:50 to at least 18:00: 9 h 10 min less the 5 min it may start late, at most
+    # till midnight; with two short breaks and lunch (8 + 8 + 45 minutes at least).
+    assert 9 * 3600 + 5 * 60 <= logged_in < 15 * 3600
+    assert seconds["break"] >= (8 + 8 + 45) * 60
+    talk = sum(
+        (end - answer).total_seconds()
+        for answer, end in CallRecord.objects.filter(
+            agent=agent, answered_at__gte=day, answered_at__lt=day + timedelta(days=1)
+        ).values_list("answered_at", "ended_at")
+    )
+    # On a contact exactly while on the day's calls (at most their talk, if two overlapped),
+    # each followed by 20–90 s of wrap-up.
+    assert 0 < seconds["on_contact"] <= talk
+    assert seconds["wrap_up"] > 0
+    # Now (15:00 on Wednesday) every agent is logged in: no one's last state is logged_out.
+    now_states = state_seconds(start=NOW - timedelta(seconds=1), end=NOW)
+    assert len(now_states) == 4
 
 
 def test_the_demo_escalates_a_handful_not_everything(demo):

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from kefu.callcenter.models import AgentLine, CallRecord, ImportLineError, ImportRun, OutcomeWord
+from kefu.callcenter.models import (
+    AgentLine,
+    AgentStateEvent,
+    CallRecord,
+    ImportLineError,
+    ImportRun,
+    OutcomeWord,
+)
 
 
 @admin.register(AgentLine)
@@ -28,6 +35,22 @@ class CallRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "arrived_at"
 
 
+@admin.register(AgentStateEvent)
+class AgentStateEventAdmin(admin.ModelAdmin):
+    """Append-only: changes are read here, never edited (a correction is a new change)."""
+
+    list_display = ["at", "agent", "state", "reason", "source", "external_id"]
+    list_filter = ["state", "source"]
+    search_fields = ["agent__username", "agent__display_name", "external_id", "reason"]
+    date_hierarchy = "at"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
 class ImportLineErrorInline(admin.TabularInline):
     model = ImportLineError
     extra = 0
@@ -38,6 +61,7 @@ class ImportLineErrorInline(admin.TabularInline):
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = [
         "file_name", "source", "started_at", "lines", "imported", "duplicates", "changed", "skewed", "error_count",
+        "agent_states",
     ]  # fmt: skip
     inlines = [ImportLineErrorInline]
 

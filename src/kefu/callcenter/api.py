@@ -19,7 +19,7 @@ from ninja.security import APIKeyHeader
 from pydantic import BeforeValidator, field_validator
 
 from kefu.accounts.api import Id, Moment, SessionAuth, TokenAuth, not_a_bool
-from kefu.callcenter import selectors, services
+from kefu.callcenter import agent_states, selectors, services
 from kefu.core import signatures
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
 from kefu.tickets.models import Ticket
@@ -156,6 +156,47 @@ def cti_event(request: HttpRequest, payload: CtiEventIn):
     """ring / answer / hangup of one call; repeating an event changes nothing. Ring pops the caller's card."""
     by = _staff(request)
     return services.cti_event(by=by, **payload.dict())
+
+
+class AgentStateIn(Schema):
+    agent: str = Field(
+        min_length=1, max_length=80, description="extension, CTI agent id or username of the agent"
+    )
+    state: Literal["logged_out", "available", "on_contact", "wrap_up", "break"] = Field(
+        description="the agent's state from `at` on"
+    )
+    at: Moment | None = Field(None, description="when the agent entered the state, with offset; default: now")
+    reason: str = Field("", max_length=40, description="why (a break's reason code: 小休, 用餐, 培训 …)")
+    event_id: str = Field(
+        "", max_length=150, description="the PBX's id of this change: the same id posted again adds nothing"
+    )
+
+
+class AgentStateOut(Schema):
+    id: int
+    agent: str = Field(alias="agent.username")
+    agent_id: int
+    state: str
+    reason: str
+    at: datetime
+    source: str
+    external_id: str
+    duplicate: bool = Field(description="true when this event id was already recorded (nothing added)")
+
+
+@router.post(
+    "/agent-states",
+    response=AgentStateOut,
+    auth=[CtiSignatureAuth(), CtiTokenAuth(), TokenAuth()],
+    summary="An agent's state change (坐席状态)",
+)
+def cti_agent_state(request: HttpRequest, payload: AgentStateIn):
+    """logged_out / available / on_contact / wrap_up / break of one agent from `at` on; late and
+    repeated posts are fine (placed by time; the same event_id adds nothing)."""
+    by = _staff(request)
+    event, created = agent_states.agent_state_from_pbx(by=by, **payload.dict())
+    event.duplicate = not created
+    return event
 
 
 class LinkIn(Schema):

@@ -8,4 +8,7 @@ class CallcenterConfig(AppConfig):
     verbose_name = _("Call center")
 
     def ready(self):
-        from kefu.callcenter import signals  # noqa: F401  (links phone work orders to live calls)
+        from kefu.callcenter import (  # noqa: F401
+            receivers,  # the chat console's presence as agent states
+            signals,  # links phone work orders to live calls
+        )

@@ -98,6 +98,8 @@ class ImportRun(models.Model):
     skewed = models.PositiveIntegerField(_("calls with clock skew corrected"), default=0)
     incomplete = models.PositiveIntegerField(_("calls not finished in the file"), default=0)
     error_count = models.PositiveIntegerField(_("lines refused"), default=0)
+    agent_states = models.PositiveIntegerField(_("agent state changes imported"), default=0)
+    agent_states_unknown = models.PositiveIntegerField(_("agent state changes of unknown agents"), default=0)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
     )
@@ -211,3 +213,59 @@ class CallRecord(models.Model):
     @property
     def is_live(self) -> bool:
         return self.outcome in LIVE_OUTCOMES
+
+
+class AgentState(models.TextChoices):
+    """坐席状态: what an agent is doing, as the PBX, the chat console or the agent says."""
+
+    LOGGED_OUT = "logged_out", _("Logged out (签出)")  # not working: not counted anywhere
+    AVAILABLE = "available", _("Available (空闲)")  # logged in, waiting for a contact
+    ON_CONTACT = "on_contact", _("On a contact (服务中)")  # talking, chatting, holding
+    WRAP_UP = "wrap_up", _("Wrap-up (话后处理)")  # after-call work before the next contact
+    BREAK = "break", _("Break (休息)")  # logged in but not taking contacts; `reason` says why
+
+
+class StateSource(models.TextChoices):
+    CTI = "cti", _("CTI link")
+    QUEUE_LOG = "queue_log", _("Asterisk queue_log")
+    CHAT = "chat", _("Chat console")
+    MANUAL = "manual", _("Set by hand")
+
+
+class AgentStateEvent(models.Model):
+    """坐席状态变更: from `at` on, the agent is in `state` (until their next event).
+
+    Append-only: an event is never changed; a late one is placed by its time among the others.
+    One timeline per agent, whatever the source: the latest event before a moment says the state.
+    `source` + `external_id` is unique, so a repeated CTI post or a second import adds nothing.
+    """
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="state_events",
+        verbose_name=_("agent"),
+        db_index=False,  # agent_state_at leads with the agent
+    )
+    state = models.CharField(_("state"), max_length=12, choices=AgentState.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)  # 小休, 用餐, 培训 …
+    at = models.DateTimeField(_("from"))
+    source = models.CharField(_("source"), max_length=12, choices=StateSource.choices)
+    external_id = models.CharField(_("external id"), max_length=150)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("agent state change")
+        verbose_name_plural = _("agent state changes")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="agent_state_source_external_id")
+        ]
+        indexes = [
+            # An agent's events in a period, and the last one before it (state_seconds).
+            models.Index(fields=["agent", "at"], name="agent_state_at"),
+            # Every agent's events in a period.
+            models.Index(fields=["at"], name="agent_state_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.state} {self.at:%Y-%m-%d %H:%M:%S}"

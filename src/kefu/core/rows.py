@@ -489,3 +489,14 @@ def insert_rows(
                 [v for values in rows for v in (*constants, *(_adapt(connection, x) for x in values))],
             )
         return max(cursor.rowcount, 0)
+
+
+def seconds_between_sql(connection, start: str, end: str) -> str:
+    """SQL for the seconds (a number with fractions) from datetime expression `start` to `end`.
+
+    SQLite keeps datetimes as UTC text, which julianday() reads (to about 0.1 ms at today's dates);
+    PostgreSQL subtracts timestamps and takes the interval's epoch.
+    """
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({end}) - ({start}))"
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"

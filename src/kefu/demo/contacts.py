@@ -180,3 +180,87 @@ def chats_load(*, agents, customers, rng: random.Random, now: datetime) -> list:
     for agent in agents:
         agent_set_status(agent=agent, status=AgentChatStatus.Status.OFFLINE, now=now)
     return resolved
+
+
+# An agent's day (Shanghai time): logged in about 08:50, two short breaks, lunch by turns, training
+# on Wednesday afternoons, logged out after six (later when the last call runs late).
+LOGIN, LOGOUT = time(8, 50), time(18, 0)
+WRAP_UP_SECONDS = (20, 90)
+# What wins where a day's activities overlap: a call over its wrap-up over a break over waiting.
+PRIORITY = {"on_contact": 3, "wrap_up": 2, "break": 1}
+
+
+def _agent_day(day, index: int, calls: list[tuple[datetime, datetime]], rng: random.Random) -> list[tuple]:
+    """(at, state, reason) changes of one agent's day, from their calls (answer, end) and breaks.
+
+    The shift stretches for the hotline's calls from 07:50 to 22:30; a call at night (a work order
+    recorded then) is a short session of its own: logged in a few minutes around it."""
+
+    def local(hour: int, minute: int = 0) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+    login = local(LOGIN.hour, LOGIN.minute) + timedelta(minutes=rng.randint(-5, 5))
+    logout = local(LOGOUT.hour) + timedelta(minutes=rng.randint(0, 20))
+    spans: list[tuple[datetime, datetime, str, str]] = []
+    nights: list[tuple[datetime, datetime]] = []
+    for answer, end in calls:
+        wrap = end + timedelta(seconds=rng.randint(*WRAP_UP_SECONDS))
+        spans += [(answer, end, "on_contact", ""), (end, wrap, "wrap_up", "")]
+        if local(7, 50) <= answer <= local(22, 30):
+            login, logout = (
+                min(login, answer - timedelta(minutes=5)),
+                max(logout, wrap + timedelta(minutes=3)),
+            )
+        else:
+            nights.append((answer - timedelta(minutes=2), wrap + timedelta(minutes=2)))
+    lunch = local(11, 30) + timedelta(minutes=30 * (index % 3))  # by turns, so the line stays staffed
+    spans += [
+        (s, s + timedelta(minutes=rng.randint(8, 15)), "break", "小休")
+        for s in (local(10, 20 + rng.randint(0, 20)), local(15, 20 + rng.randint(0, 20)))
+    ]
+    spans.append((lunch, lunch + timedelta(minutes=rng.randint(45, 60)), "break", "用餐"))
+    if day.weekday() == 2:
+        spans.append((local(16, 30), local(17, 30), "break", "培训"))
+    sessions = [(login, logout), *nights]
+    cuts = sorted({t for s, e, *_rest in [*sessions, *spans] for t in (s, e)})
+    changes: list[tuple] = []
+    for begin, finish in zip(cuts, cuts[1:], strict=False):
+        if any(s <= begin and finish <= e for s, e in sessions):
+            covering = [(PRIORITY[st], st, r) for s, e, st, r in spans if s <= begin and finish <= e]
+            state, reason = max(covering)[1:] if covering else ("available", "")
+        else:
+            state, reason = "logged_out", ""
+        if (changes[-1][1:] if changes else ("logged_out", "")) != (state, reason):
+            changes.append((begin, state, reason))
+    changes.append((cuts[-1], "logged_out", ""))
+    return changes
+
+
+def agent_states_load(*, agents, rng: random.Random, now: datetime) -> int:
+    """坐席状态 for the demo month, as the CTI link would have reported them: each agent's working days
+    with their calls (on a contact, then a short wrap-up), breaks and lunch; today up to now."""
+    from kefu.callcenter.agent_states import StateRow, agent_states_store
+    from kefu.callcenter.models import AgentStateEvent, CallRecord, StateSource
+
+    # The chat presence toggled while loading the chats (online three weeks ago, offline now) is
+    # bookkeeping of the loader, not a shift: the month below replaces it.
+    AgentStateEvent.objects.filter(agent__in=agents, source=StateSource.CHAT).delete()
+    last = timezone.localtime(now).date()
+    first = last - timedelta(days=CALL_DAYS)
+    calls: dict[tuple, list] = {}
+    for agent_id, answer, end in CallRecord.objects.filter(
+        agent__in=agents, answered_at__isnull=False, ended_at__isnull=False
+    ).values_list("agent_id", "answered_at", "ended_at"):
+        calls.setdefault((agent_id, timezone.localtime(answer).date()), []).append((answer, end))
+    rows = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        for index, agent in enumerate(agents):
+            for n, (at, state, reason) in enumerate(
+                _agent_day(day, index, sorted(calls.get((agent.pk, day), [])), rng)
+            ):
+                if at < now:
+                    rows.append(
+                        StateRow(f"demo-{agent.pk}-{day:%Y%m%d}-{n:03d}", agent.pk, state, at, reason)
+                    )
+    return agent_states_store(source=StateSource.CTI, states=rows, now=now)

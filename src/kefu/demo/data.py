@@ -41,7 +41,13 @@ from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
-from kefu.demo.contacts import agent_lines_load, chats_load, hotline_calls_load, mobile_number
+from kefu.demo.contacts import (
+    agent_lines_load,
+    agent_states_load,
+    chats_load,
+    hotline_calls_load,
+    mobile_number,
+)
 from kefu.demo.quality import quality_demo_load
 from kefu.demo.standard import service_standard_load
 from kefu.intake.chat.demo import chat_demo_load
@@ -706,6 +712,8 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     # Chats first: each becomes a work order of its own (a later one for the same customer would
     # have been answered on that customer's open work order instead).
     resolved = chats_load(agents=agents[:2], customers=customers, rng=rng, now=now)
+    # Their own random numbers, so the rest of the demo stays as it was.
+    agent_states_load(agents=agents, rng=random.Random(seed + 1), now=now)
     for spec in specs:
         i, ticket_type, channel, customer, target, agent, created, severity = (
             spec["i"], spec["type"], spec["channel"], spec["customer"], spec["target"], spec["agent"],

@@ -10,13 +10,15 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.callcenter.agent_states import StateRow, agent_states_store
 from kefu.callcenter.imports.outcomes import outcome_table
 from kefu.callcenter.imports.parsers.cdr import parse_cdr
 from kefu.callcenter.imports.parsers.common import Options, decode
 from kefu.callcenter.imports.parsers.mapped_csv import parse_mapped_csv, parse_mapping
-from kefu.callcenter.imports.parsers.queue_log import parse_queue_log
+from kefu.callcenter.imports.parsers.queue_log import parse_queue_log, parse_queue_log_states
 from kefu.callcenter.imports.storage import BATCH_SIZE, store_calls
-from kefu.callcenter.models import ImportLineError, ImportRun, Source
+from kefu.callcenter.models import ImportLineError, ImportRun, Source, StateSource
+from kefu.callcenter.selectors import AgentDirectory
 from kefu.core.errors import PermissionDenied, ValidationError
 
 MAX_STORED_ERRORS = 1000  # per run; the count is always exact
@@ -83,6 +85,10 @@ def import_calls(
         batch_size=batch_size,
         update_changed=update_changed,
     )
+    if fmt == Source.QUEUE_LOG:
+        states = parse_queue_log_states(text, tz, now, options)
+        run.agent_states, run.agent_states_unknown = _store_states(states.states, now)
+        parsed.errors = sorted([*parsed.errors, *states.errors], key=lambda e: e.line_no)
     ImportLineError.objects.bulk_create(
         [
             ImportLineError(run=run, line_no=e.line_no, reason=e.reason[:300], raw=e.raw)
@@ -95,7 +101,7 @@ def import_calls(
     run.save(
         update_fields=[
             "lines", "imported", "duplicates", "changed", "updated", "skewed", "incomplete", "error_count",
-            "finished_at",
+            "finished_at", "agent_states", "agent_states_unknown",
         ]
     )  # fmt: skip
     run.parsed_errors = parsed.errors  # every refused line, for the caller's report
@@ -105,3 +111,19 @@ def import_calls(
         arrivals = [call.arrived_at for call in parsed.calls]
         calls_imported.send(sender=ImportRun, run=run, first=min(arrivals), last=max(arrivals))
     return run
+
+
+def _store_states(states, now: datetime) -> tuple[int, int]:
+    """(stored, of agents Kefu does not know): a queue_log's agent state changes, by their agents'
+    extensions (Agent lines), usernames or employee numbers. A member Kefu does not know (a new hire
+    without an agent line, a test extension) is counted, not refused: their calls are imported all
+    the same."""
+    agents = AgentDirectory()
+    rows, unknown = [], 0
+    for state in states:
+        agent_id = agents.user_id(state.agent)
+        if agent_id is None:
+            unknown += 1
+            continue
+        rows.append(StateRow(state.external_id, agent_id, state.state, state.at, state.reason))
+    return agent_states_store(source=StateSource.QUEUE_LOG, states=rows, now=now), unknown

@@ -38,6 +38,7 @@ from kefu.core.errors import DomainError, NotFound, PermissionDenied, Transition
 from kefu.customers.services import clean_email, clean_phone
 from kefu.intake.chat import events, selectors, workflow
 from kefu.intake.chat.models import AgentChatStatus, ChatLine, ChatSession
+from kefu.intake.chat.signals import agent_status_changed
 from kefu.tickets.models import OPEN_STATUSES, Channel, Message, Ticket, TicketType
 from kefu.tickets.services.messages import can_reply, message_receive, message_reply
 from kefu.tickets.services.tickets import ticket_create
@@ -425,9 +426,14 @@ def agent_set_status(
     if status == AgentChatStatus.Status.ONLINE and row.status != status:
         row.idle_since = now
         fields.append("idle_since")
+    previous = row.status
     row.status = status
     row.updated_at = now
     row.save(update_fields=fields)
+    if previous != status:
+        agent_status_changed.send(
+            sender=AgentChatStatus, agent=agent, status=status, previous=previous, at=now
+        )
     if status != AgentChatStatus.Status.ONLINE:
         for session in offers:
             _withdraw_offer(session, passed=True)

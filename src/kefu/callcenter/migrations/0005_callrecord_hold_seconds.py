@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("callcenter", "0003_call_queue_fact_import_counts_outcome_words"),
+        ("callcenter", "0004_agent_state_events"),
     ]
 
     operations = [
