@@ -52,6 +52,7 @@ MAX_VIF = 10.0  # a variance inflation factor above this: a driver goes
 ROWS_PER_COEFFICIENT = 5  # at least 5 rows per coefficient (the drivers and the constant) ...
 MIN_ROWS = 10  # ... and never fewer than 10
 MIN_PAIRS = 3  # a correlation over fewer pairs is None
+SIGNIFICANCE = 0.05  # a coefficient with p above this is read as "no clear link"
 
 
 class Unit(StrEnum):
@@ -224,7 +225,7 @@ class DriverAnalysis:
                 "drivers": [c.name for c in terms],
                 "labels": [figure_name(c.name) for c in terms],
                 "values": [c.beta for c in terms],
-                "significant": [c.p is not None and c.p <= 0.05 for c in terms],
+                "significant": [_significant(c) for c in terms],
             }
         else:
             known = [c for c in self.correlations if c.r is not None]
@@ -234,7 +235,7 @@ class DriverAnalysis:
                 "drivers": [c.right for c in known],
                 "labels": [figure_name(c.right) for c in known],
                 "values": [c.r for c in known],
-                "significant": [c.p is not None and c.p <= 0.05 for c in known],
+                "significant": [c.p is not None and c.p <= SIGNIFICANCE for c in known],
             }
         return {"bars": bars, "scatter": self._scatter()}
 
@@ -305,7 +306,7 @@ def fmt_number(value: float) -> str:
     """A number for a sentence: 2 decimals, or 2 significant digits below 0.1 (0.049 stays 0.049)."""
     size = abs(value)
     if size == 0 or size >= 0.1:
-        return f"{size if value >= 0 else value:.2f}"
+        return f"{value:.2f}"
     digits = 1 - math.floor(math.log10(size))
     return f"{value:.{digits}f}"
 
@@ -344,10 +345,14 @@ def _amount_unit(code: str) -> str:
     return gettext("units")
 
 
-def reading(coefficient: Coefficient, *, target: str, alpha: float = 0.05) -> str:
-    """The plain-language reading of one driver's coefficient; not significant at `alpha`: no clear link."""
+def _significant(coefficient: Coefficient) -> bool:
+    return coefficient.p is not None and coefficient.p <= SIGNIFICANCE
+
+
+def reading(coefficient: Coefficient, *, target: str) -> str:
+    """The plain-language reading of one driver's coefficient; not significant at 5 %: no clear link."""
     p = coefficient.p
-    if p is None or p > alpha or coefficient.estimate is None:
+    if not _significant(coefficient) or coefficient.estimate is None:
         return gettext("No clear link between %(driver)s and %(target)s (%(p)s)") % {
             "driver": figure_name(coefficient.name),
             "target": figure_name(target),
@@ -429,8 +434,9 @@ def problem_text(problem: Mapping, *, target: str = "csat") -> str:
 
 def _reading_order(model: Model) -> list[Coefficient]:
     def key(c: Coefficient):
-        significant = c.p is not None and c.p <= 0.05
-        return (not significant, -abs(c.beta or 0.0) if significant else (c.p if c.p is not None else 2.0))
+        if _significant(c):
+            return (False, -abs(c.beta or 0.0))
+        return (True, c.p if c.p is not None else 2.0)
 
     return sorted(model.coefficients, key=key)
 
