@@ -247,6 +247,16 @@ def test_a_constant_driver_is_dropped_with_its_reason():
         assert result.to_dict()["dropped"][0]["text"] == "接通率未纳入：每行的值都相同"
 
 
+def test_two_rows_are_too_few_rows_not_two_constant_drivers():
+    panel = [{"csat": 80, "fcr": 70, "aht": 300}, {"csat": 90, "fcr": 70, "aht": 300}]
+
+    result = analyse_drivers(panel, drivers=("fcr", "aht"))
+
+    assert result.dropped == ()
+    # two drivers: max(10, 5 × (2 + 1)) = 15
+    assert result.problem == {"code": "too_few_rows", "rows": 2, "needed": 15, "drivers": 2}
+
+
 def test_a_constant_target_gives_no_model():
     panel = [{"csat": 85, "fcr": x} for x in range(60, 80)]
 

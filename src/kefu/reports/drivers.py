@@ -10,11 +10,11 @@ a page, the API and an xlsx export read alike. The steps, in order (docs/drivers
 2. Correlations: Pearson's r of the target with every driver, and of every pair of drivers, each over the
    rows where both figures are present (its own n), with the two-sided p-value; None below 3 pairs or when a
    figure does not vary.
-3. Over the model's rows: a driver that does not vary is left out (`constant`). While a pair of drivers has
+3. Over the model's rows, when there are at least 10: a driver that does not vary is left out (`constant`). While a pair of drivers has
    |r| > 0.9, the one less correlated with the target is left out (`collinear`, with the other and r); then,
    while a driver's variance inflation factor (VIF, on the model with a constant) is above 10, the one of
    those less correlated with the target is left out (`vif`).
-4. No model when the target does not vary, when no driver is left, or when there are fewer rows than
+4. No model when no driver is left, when the target does not vary, or when there are fewer rows than
    max(10, 5 × (drivers + 1)); the result says why (`problem`: a code and its figures).
 5. OLS of the target on the remaining drivers with a constant (statsmodels): per coefficient the estimate,
    standard error, t, p, the 95 % confidence interval and the standardized coefficient
@@ -458,120 +458,41 @@ def analyse_drivers(
     that is not a table, a target or driver that is not a column, a driver listed twice or equal to the
     target, a value that is not a finite number (naming its row), and options out of range.
     """
-    import numpy as np
-
     drivers = tuple(drivers) if not isinstance(drivers, str) else (drivers,)
     frame = _validated_frame(panel, target=target, drivers=drivers, max_missing=max_missing, alpha=alpha)
     values = frame[[target, *drivers]]
-
-    rows_total = len(values)
     with_target = values[values[target].notna()]
-    rows_without_target = rows_total - len(with_target)
-
     correlations = tuple(_correlation(with_target, target, d) for d in drivers)
     pairs = tuple(_correlation(values, a, b) for i, a in enumerate(drivers) for b in drivers[i + 1 :])
 
     dropped: list[dict] = []
-    kept = list(drivers)
-    for d in drivers:
-        missing = int(with_target[d].isna().sum())
-        if len(with_target) and missing / len(with_target) > max_missing:
-            dropped.append(
-                {
-                    "dropped": d,
-                    "because": Because.MISSING.value,
-                    "missing": missing,
-                    "rows": len(with_target),
-                    "share": missing / len(with_target),
-                    "limit": max_missing,
-                }
-            )
-            kept.remove(d)
-
+    kept = _drop_sparse(with_target, list(drivers), max_missing=max_missing, dropped=dropped)
     complete = with_target.dropna(subset=kept)
-    rows_incomplete = len(with_target) - len(complete)
+    if len(complete) >= MIN_ROWS:  # below, every driver of 2 rows looks "constant": the rows are the problem
+        kept = _drop_constant(complete, kept, dropped=dropped)
+        kept = _drop_collinear(complete, target, kept, order=drivers, dropped=dropped)
+        kept = _drop_high_vif(complete, target, kept, dropped=dropped)
+
     n = len(complete)
-    y = complete[target].to_numpy(dtype=float)
-
-    for d in list(kept):
-        if n and np.ptp(complete[d].to_numpy(dtype=float)) == 0:
-            dropped.append(
-                {"dropped": d, "because": Because.CONSTANT.value, "value": float(complete[d].iloc[0])}
-            )
-            kept.remove(d)
-
-    def with_target_r(d: str) -> float:
-        r = _pearson(complete[d].to_numpy(dtype=float), y)[0] if n >= MIN_PAIRS else None
-        return abs(r) if r is not None else 0.0
-
-    # |r| > 0.9: the pair with the largest |r| first; the driver less correlated with the target goes.
-    while len(kept) > 1 and n >= MIN_PAIRS:
-        r_matrix = complete[kept].corr().to_numpy(copy=True)
-        np.fill_diagonal(r_matrix, 0.0)
-        i, j = np.unravel_index(np.nanargmax(np.abs(r_matrix)), r_matrix.shape)
-        if not abs(r_matrix[i, j]) > COLLINEAR_R:
-            break
-        a, b = sorted((kept[i], kept[j]), key=drivers.index)
-        weaker, stronger = (b, a) if with_target_r(b) <= with_target_r(a) else (a, b)
-        dropped.append(
-            {
-                "dropped": weaker,
-                "because": Because.COLLINEAR.value,
-                "with": stronger,
-                "r": float(r_matrix[i, j]),
-            }
-        )
-        kept.remove(weaker)
-
-    # VIF > 10 (defined only with more rows than coefficients): of those above, the weaker one goes.
-    while len(kept) > 1 and n > len(kept) + 1:
-        vifs = _vifs(complete[kept])
-        high = [d for d in kept if vifs[d] is None or vifs[d] > MAX_VIF]
-        if not high:
-            break
-        weaker = min(reversed(high), key=with_target_r)
-        dropped.append({"dropped": weaker, "because": Because.VIF.value, "vif": vifs[weaker]})
-        kept.remove(weaker)
-
     needed = max(MIN_ROWS, ROWS_PER_COEFFICIENT * (len(kept) + 1))
-    problem = None
-    if n and np.ptp(y) == 0:
-        problem = {"code": Problem.TARGET_CONSTANT.value, "value": float(y[0])}
-    elif not kept:
-        problem = {"code": Problem.NO_DRIVERS.value}
-    elif n < needed:
-        problem = {"code": Problem.TOO_FEW_ROWS.value, "rows": n, "needed": needed, "drivers": len(kept)}
-
+    problem = _problem(complete[target], kept=kept, needed=needed)
     model = None
     if problem is None:
         model, kept = _fit(complete, target, kept, eliminate=eliminate, alpha=alpha, dropped=dropped)
 
-    # The scatter: the strongest driver of the model (|beta|), or of the correlations (|r|).
+    # The scatter: the strongest driver of the model (|beta|) over its rows, or of the correlations (|r|).
     if model is not None:
-        x_code = max(model.coefficients, key=lambda c: abs(c.beta or 0.0)).name
-        rows = complete
+        x_code, rows = max(model.coefficients, key=lambda c: abs(c.beta or 0.0)).name, complete
     else:
         known = [c for c in correlations if c.r is not None]
         x_code = max(known, key=lambda c: abs(c.r)).right if known else None
         rows = with_target.dropna(subset=[x_code]) if x_code else with_target.iloc[:0]
-    labels = frame.loc[rows.index]
-    points = tuple(
-        (float(x), float(t), _plain(u), _plain(p))
-        for x, t, u, p in zip(
-            rows[x_code] if x_code else [],
-            rows[target],
-            labels["unit"] if "unit" in labels else [None] * len(rows),
-            labels["period"] if "period" in labels else [None] * len(rows),
-            strict=False,
-        )
-    )
-    means = {d: float(complete[d].mean()) for d in kept} if model is not None else {}
     return DriverAnalysis(
         target=target,
         drivers=drivers,
-        rows_total=rows_total,
-        rows_without_target=rows_without_target,
-        rows_incomplete=rows_incomplete,
+        rows_total=len(values),
+        rows_without_target=len(values) - len(with_target),
+        rows_incomplete=len(with_target) - n,
         n=n,
         needed=needed,
         correlations=correlations,
@@ -581,8 +502,109 @@ def analyse_drivers(
         model=model,
         problem=problem,
         scatter_driver=x_code,
-        scatter_points=points,
-        scatter_means=means,
+        scatter_points=_points(frame, rows, x_code, target) if x_code else (),
+        scatter_means={d: float(complete[d].mean()) for d in kept} if model is not None else {},
+    )
+
+
+def _drop_sparse(rows, kept: list[str], *, max_missing: float, dropped: list[dict]) -> list[str]:
+    """Leave out each driver missing in more than `max_missing` of the rows (which all have the target)."""
+    for d in list(kept):
+        missing = int(rows[d].isna().sum())
+        if len(rows) and missing / len(rows) > max_missing:
+            share = missing / len(rows)
+            dropped.append(
+                {"dropped": d, "because": Because.MISSING.value, "missing": missing, "rows": len(rows)}
+                | {"share": share, "limit": max_missing}
+            )
+            kept.remove(d)
+    return kept
+
+
+def _drop_constant(complete, kept: list[str], *, dropped: list[dict]) -> list[str]:
+    """Leave out each driver with the same value in every row of the model."""
+    for d in list(kept):
+        column = complete[d].to_numpy(dtype=float)
+        if len(column) and column.min() == column.max():
+            dropped.append({"dropped": d, "because": Because.CONSTANT.value, "value": float(column[0])})
+            kept.remove(d)
+    return kept
+
+
+def _target_r(complete, target: str):
+    """|r| of each driver with the target over the model's rows (0 where undefined): who is 'weaker'."""
+    y = complete[target].to_numpy(dtype=float)
+
+    def size(d: str) -> float:
+        r = _pearson(complete[d].to_numpy(dtype=float), y)[0]
+        return abs(r) if r is not None else 0.0
+
+    return size
+
+
+def _drop_collinear(complete, target: str, kept: list[str], *, order, dropped: list[dict]) -> list[str]:
+    """While two drivers have |r| > 0.9 (the largest first), leave out the one less correlated with the
+    target (a tie: the later one in `order`)."""
+    import numpy as np
+
+    weight = _target_r(complete, target)
+    while len(kept) > 1 and len(complete) >= MIN_PAIRS:
+        r_matrix = complete[kept].corr().to_numpy(copy=True)
+        np.fill_diagonal(r_matrix, 0.0)
+        i, j = np.unravel_index(np.nanargmax(np.abs(r_matrix)), r_matrix.shape)
+        if not abs(r_matrix[i, j]) > COLLINEAR_R:
+            break
+        a, b = sorted((kept[i], kept[j]), key=order.index)
+        weaker, stronger = (b, a) if weight(b) <= weight(a) else (a, b)
+        dropped.append(
+            {
+                "dropped": weaker,
+                "because": Because.COLLINEAR.value,
+                "with": stronger,
+                "r": float(r_matrix[i, j]),
+            }
+        )
+        kept.remove(weaker)
+    return kept
+
+
+def _drop_high_vif(complete, target: str, kept: list[str], *, dropped: list[dict]) -> list[str]:
+    """While a driver's VIF is above 10, leave out, of those above, the one less correlated with the target.
+
+    A VIF is defined only with more rows than coefficients; with fewer the row count refuses the model.
+    """
+    weight = _target_r(complete, target)
+    while len(kept) > 1 and len(complete) > len(kept) + 1:
+        vifs = _vifs(complete[kept])
+        high = [d for d in kept if vifs[d] is None or vifs[d] > MAX_VIF]
+        if not high:
+            break
+        weaker = min(reversed(high), key=weight)  # reversed: a tie leaves out the later driver
+        dropped.append({"dropped": weaker, "because": Because.VIF.value, "vif": vifs[weaker]})
+        kept.remove(weaker)
+    return kept
+
+
+def _problem(y, *, kept: list[str], needed: int) -> dict | None:
+    """Why no model can be fitted on these rows (the target's values), or None."""
+    too_few = {"code": Problem.TOO_FEW_ROWS.value, "rows": len(y), "needed": needed, "drivers": len(kept)}
+    if not kept:
+        return {"code": Problem.NO_DRIVERS.value}
+    if len(y) < MIN_ROWS:
+        return too_few
+    if y.min() == y.max():
+        return {"code": Problem.TARGET_CONSTANT.value, "value": float(y.iloc[0])}
+    return too_few if len(y) < needed else None
+
+
+def _points(frame, rows, x_code: str, target: str) -> tuple[tuple, ...]:
+    """The scatter's points (x, y, unit, period), labels from the panel's unit and period columns."""
+    labels = frame.loc[rows.index]
+    units = labels["unit"] if "unit" in labels else [None] * len(rows)
+    periods = labels["period"] if "period" in labels else [None] * len(rows)
+    return tuple(
+        (float(x), float(y), _plain(u), _plain(p))
+        for x, y, u, p in zip(rows[x_code], rows[target], units, periods, strict=True)
     )
 
 
