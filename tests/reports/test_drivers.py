@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kefu.core.errors import ValidationError
 from kefu.reports.drivers import Because, Problem, analyse_drivers
@@ -501,3 +503,41 @@ def test_starting_kefu_does_not_load_pandas_scipy_or_statsmodels():
         [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# -- any panel: a result or a clear refusal, never a crash -----------------------------------------------
+cell = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.sampled_from([0.0, 1.0, 50.0, 100.0]),  # repeated values: constants and exact collinearity
+    st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries({"csat": cell, "fcr": cell, "answer_rate": cell, "asa": cell}),
+        min_size=0,
+        max_size=40,
+    ),
+    eliminate=st.booleans(),
+)
+def test_any_panel_gives_a_model_or_a_reason_and_plain_json(rows, eliminate):
+    result = analyse_drivers(
+        rows or pd.DataFrame(columns=["csat", "fcr", "answer_rate", "asa"]),
+        drivers=("fcr", "answer_rate", "asa"),
+        eliminate=eliminate,
+    )
+
+    assert (result.model is None) != (result.problem is None)
+    assert result.rows_without_target + result.rows_incomplete + result.n == result.rows_total == len(rows)
+    every = set(result.used) | {d["dropped"] for d in result.dropped}
+    assert every <= {"fcr", "answer_rate", "asa"} and not set(result.used) & {
+        d["dropped"] for d in result.dropped
+    }
+    if result.model is not None:
+        assert result.n >= result.needed >= 10
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            json.dumps(result.to_dict(), allow_nan=False)
