@@ -414,6 +414,23 @@ def test_a_negative_significant_coefficient_reads_lower():
         assert result.readings() == [f"平均应答速度每增加1秒，满意度平均降低{amount}个百分点（p<0.001）"]
 
 
+def test_a_score_driver_reads_in_points_of_the_score():
+    """Quality score is a 0–100 score: a step of it is one point (分), CSAT's change percentage points."""
+    rng = np.random.default_rng(21)
+    quality = rng.uniform(60, 100, 30)
+    panel = pd.DataFrame({"csat": 20 + 0.5 * quality + rng.normal(0, 1, 30), "quality_score": quality})
+
+    result = analyse_drivers(panel, drivers=("quality_score",))
+
+    amount = f"{result.model.coefficient('quality_score').estimate:.2f}"
+    with translation.override("zh-hans"):
+        assert result.readings() == [f"质检评分每提高1分，满意度平均提高{amount}个百分点（p<0.001）"]
+    with translation.override("en"):
+        assert result.readings() == [
+            f"One point more quality score goes with {amount} points more satisfaction (p < 0.001)"
+        ]
+
+
 def test_a_driver_without_a_clear_link_gets_no_direction():
     rng = np.random.default_rng(9)
     panel = pd.DataFrame({"csat": rng.normal(80, 5, 40), "aht": rng.normal(300, 40, 40)})

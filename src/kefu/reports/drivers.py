@@ -247,11 +247,15 @@ class DriverAnalysis:
         lo, hi = min(xs), max(xs)
         line = None
         if self.model is not None:
-            base = self.model.intercept.estimate + sum(
-                c.estimate * self.scatter_means[c.name] for c in self.model.coefficients if c.name != x_code
-            )
-            slope = self.model.coefficient(x_code).estimate
-            line = [[lo, base + slope * lo], [hi, base + slope * hi]]
+            terms = [self.model.intercept, *self.model.coefficients]
+            if all(c.estimate is not None for c in terms):  # an estimate is None only on absurd input
+                base = self.model.intercept.estimate + sum(
+                    c.estimate * self.scatter_means[c.name]
+                    for c in self.model.coefficients
+                    if c.name != x_code
+                )
+                slope = self.model.coefficient(x_code).estimate
+                line = [[lo, base + slope * lo], [hi, base + slope * hi]]
         else:
             ys = [p[1] for p in self.scatter_points]
             slope, intercept = _simple_line(xs, ys)
