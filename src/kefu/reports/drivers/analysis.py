@@ -36,7 +36,7 @@ def analyse_drivers(
     eliminate: bool = False,
     alpha: float = 0.05,
 ) -> DriverAnalysis:
-    """Correlations, collinearity, and an OLS of `target` on `drivers` over a panel (see the module).
+    """Correlations, collinearity, and an OLS of `target` on `drivers` over a panel (the steps: the package docstring).
 
     `max_missing`: the share of the rows with the target in which a driver may be missing before it is left
     out. `eliminate`: backward elimination at `alpha`. Refuses (ValidationError naming the field) a panel
