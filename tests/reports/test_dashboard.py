@@ -1,0 +1,244 @@
+"""The KPI dashboard, its drill-down, the API, targets and the wallboard: what a supervisor reads."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.utils import timezone
+
+from kefu.callcenter.models import CallRecord, Direction, Outcome
+from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.intake.chat.models import ChatSession
+from kefu.reports import dashboard, targets, wallboard
+from kefu.reports.consumers import WallboardConsumer
+from kefu.reports.metrics import Period, measure
+from kefu.reports.models import Target
+from tests.org import build_org
+
+SH = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 3, 2)
+
+
+def call(n, at, *, queue="售后", outcome=Outcome.ANSWERED, wait=10, agent=None):
+    answered = outcome == Outcome.ANSWERED
+    return CallRecord.objects.create(
+        source="csv", external_id=f"d{n}", queue=queue, direction=Direction.INBOUND, arrived_at=at,
+        answered_at=at + timedelta(seconds=wait) if answered else None,
+        ended_at=at + timedelta(seconds=wait + 60), agent=agent if answered else None, outcome=outcome,
+        wait_seconds=wait, talk_seconds=60 if answered else None, created_at=at,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
+
+
+@pytest.fixture
+def calls(org):
+    """Four calls on 2 March: 售后 answered in 10 s and 30 s and one abandoned after 40 s; sales one
+    answered in 5 s. Answer rate 3/4 = 75%; 售后 2/3, sales 1/1."""
+    nine = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
+    call(1, nine, agent=org.agent)
+    call(2, nine + timedelta(minutes=20), wait=30, agent=org.agent)
+    call(3, nine + timedelta(minutes=40), outcome=Outcome.ABANDONED, wait=40)
+    call(4, nine + timedelta(hours=1), queue="sales", wait=5, agent=org.agent2)
+
+
+def page(client, user, path):
+    client.force_login(user)
+    return client.get(path)
+
+
+# --- the query a page or the API sends -----------------------------------------------------------
+
+
+def test_a_query_is_read_with_each_bad_parameter_named(db):
+    query = dashboard.read_query({"from": "2026-03-01", "to": "2026-03-07", "figures": "calls_offered,fcr"})
+    assert (query.first_day, query.last_day, query.codes) == (
+        date(2026, 3, 1),
+        date(2026, 3, 7),
+        ("calls_offered", "fcr"),
+    )
+    cases = [
+        ({"from": "2026-03-07", "to": "2026-03-01"}, "to"),  # reversed
+        ({"from": "1999-12-31"}, "from"),  # absurd
+        ({"to": "2026-02-30"}, "to"),  # not a date
+        ({"grain": "fortnight"}, "grain"),
+        ({"by": "colour"}, "by"),
+        ({"figures": "calls_offered,happiness"}, "figures"),
+        ({"figures": "calls_service_level", "service_level_seconds": "0"}, "service_level_seconds"),
+    ]  # fmt: skip
+    for params, field in cases:
+        with pytest.raises(ValidationError) as caught:
+            dashboard.read_query(params)
+        assert list(caught.value.errors) == [field], params
+
+
+def test_the_default_period_is_the_last_28_local_days(db, time_machine):
+    time_machine.move_to(datetime(2026, 3, 2, 0, 30, tzinfo=SH))  # 16:30 UTC on 1 March
+    query = dashboard.read_query({})
+    assert (query.first_day, query.last_day) == (date(2026, 2, 3), date(2026, 3, 2))
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_the_figures_by_queue_and_links_each_number(client, org, calls):
+    response = page(client, org.supervisor, "/reports/?from=2026-03-02&to=2026-03-02&by=queue"
+                                            "&figures=calls_offered&figures=calls_answer_rate")  # fmt: skip
+    assert response.status_code == 200
+    rows = {row["label"]: [cell["text"] for cell in row["cells"]] for row in response.context["rows"]}
+    assert rows == {"sales": ["1", "100.0%"], "售后": ["3", "66.7%"]}
+    assert [cell["text"] for cell in response.context["totals"]] == ["4", "75.0%"]
+    html = response.content.decode()
+    assert 'data-chart="kpi-chart-data"' in html and 'id="kpi-heat-data"' in html
+    # The 售后 row's offered count links to its three calls.
+    link = next(row for row in response.context["rows"] if row["label"] == "售后")["cells"][0]["url"]
+    drill = client.get(link)
+    assert drill.status_code == 200
+    assert drill.context["page"].paginator.count == 3
+    assert {r["cells"][1] for r in drill.context["records"]} == {"售后"}
+
+
+def test_an_empty_period_shows_a_dash_and_a_bad_one_a_message(client, org, calls):
+    empty = page(client, org.supervisor, "/reports/?from=2025-01-01&to=2025-01-07&figures=calls_answer_rate")
+    assert [cell["text"] for cell in empty.context["totals"]] == ["—"]
+    reversed_ = client.get("/reports/?from=2026-03-07&to=2026-03-01")
+    assert reversed_.status_code == 200
+    assert "to: " in reversed_.content.decode() and reversed_.context["errors"]
+
+
+def test_agents_do_not_read_the_center_figures(client, org):
+    assert page(client, org.agent, "/reports/").status_code == 403
+    assert client.get("/api/reports/kpis").status_code == 403
+    assert client.get("/reports/wallboard/").status_code == 403
+
+
+def test_a_drill_down_refuses_a_bad_row_clearly(client, org, calls):
+    client.force_login(org.supervisor)
+    bad = client.get("/reports/drill/?figure=calls_offered&by=agent&key=abc&from=2026-03-02&to=2026-03-02")
+    assert bad.status_code == 400 and "key: " in bad.content.decode()
+    unknown = client.get("/reports/drill/?figure=nothing")
+    assert unknown.status_code == 400 and "figure: " in unknown.content.decode()
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+def test_the_api_answers_the_same_numbers_as_the_metrics(client, org, calls):
+    client.force_login(org.manager)
+    response = client.get(
+        "/api/reports/kpis?figures=calls_offered,calls_answer_rate&from=2026-03-02&to=2026-03-02&by=queue"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    table = measure(["calls_offered", "calls_answer_rate"], period=Period.day(DAY), by="queue")
+    assert body["total"] == {code: m.value for code, m in table.total.items()} == {
+        "calls_offered": 4, "calls_answer_rate": 0.75,
+    }  # fmt: skip
+    assert {row["key"]: row["values"]["calls_offered"] for row in body["rows"]} == {"sales": 1, "售后": 3}
+    figures = client.get("/api/reports/figures").json()
+    service_level = next(f for f in figures if f["code"] == "calls_service_level")
+    assert service_level["unit"] == "percent" and "service_level_seconds" in {
+        o["name"] for o in service_level["options"]
+    }
+
+
+def test_the_api_refuses_bad_input_with_the_parameter_named(client, org):
+    client.force_login(org.manager)
+    response = client.get("/api/reports/kpis?from=2026-03-07&to=2026-03-01")
+    assert response.status_code == 422
+    assert response.json()["details"][0]["field"] == "to"
+    response = client.get("/api/reports/kpis?figures=calls_service_level&service_level_variant=best")
+    assert response.status_code == 422 and response.json()["details"][0]["field"] == "service_level_variant"
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+def test_a_target_marks_a_figure_below_it(client, org, calls):
+    client.force_login(org.supervisor)
+    response = client.post("/reports/targets/", {"target-calls_answer_rate": "90", "target-calls_asa": "20"})
+    assert response.status_code == 302
+    assert Target.objects.get(figure="calls_answer_rate", queue="").value == pytest.approx(0.9)
+    page_ = client.get("/reports/?from=2026-03-02&to=2026-03-02&figures=calls_answer_rate&figures=calls_asa")
+    # Answer rate 75% < 90%: missed. ASA (10 + 30 + 5) / 3 = 15 s ≤ 20 s: met.
+    assert [cell["verdict"] for cell in page_.context["totals"]] == ["missed", "met"]
+    assert "kpi-missed" in page_.content.decode()
+
+
+def test_a_queue_target_wins_over_the_center_target(org):
+    targets.target_set(figure="calls_answer_rate", value=0.9, by=org.manager)
+    targets.target_set(figure="calls_answer_rate", value=0.6, queue="售后", by=org.manager)
+    assert targets.targets_in_force(queue="售后")["calls_answer_rate"] == 0.6
+    assert targets.targets_in_force(queue="sales")["calls_answer_rate"] == 0.9
+    assert targets.verdict("calls_answer_rate", 2 / 3, targets.targets_in_force(queue="售后")) == targets.MET
+    assert targets.verdict("calls_answer_rate", None, targets.targets_in_force()) is None
+
+
+def test_only_leads_set_targets_and_a_share_stays_within_100_percent(client, org):
+    with pytest.raises(PermissionDenied):
+        targets.target_set(figure="calls_answer_rate", value=0.9, by=org.agent)
+    with pytest.raises(ValidationError) as caught:
+        targets.target_set(figure="calls_answer_rate", value=1.5, by=org.manager)
+    assert list(caught.value.errors) == ["value"]
+    client.force_login(org.manager)
+    response = client.post("/reports/targets/", {"target-calls_answer_rate": "abc"})
+    assert response.status_code == 400 and not Target.objects.exists()
+
+
+# --- the wallboard -------------------------------------------------------------------------------
+
+
+def test_the_wallboard_counts_what_waits_and_todays_figures(org, calls, time_machine):
+    now = datetime(2026, 3, 2, 11, 0, tzinfo=SH)
+    time_machine.move_to(now)
+    CallRecord.objects.create(source="cti", external_id="w1", queue="售后", direction=Direction.INBOUND,
+                              arrived_at=now - timedelta(seconds=75), outcome=Outcome.RINGING, created_at=now)  # fmt: skip
+    ChatSession.objects.create(token="t1", requested_at=now - timedelta(seconds=30))
+    board = wallboard.snapshot(now=now)
+    assert (board["calls_waiting"], board["longest_call_wait"]) == (1, 75)
+    assert (board["chats_waiting"], board["longest_chat_wait"]) == (1, 30)
+    figures = {f["code"]: f["text"] for f in board["figures"]}
+    assert (
+        figures["calls_offered"] == "4" and figures["calls_answer_rate"] == "75.0%"
+    )  # the ringing call is not decided
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wallboard_socket_sends_a_new_snapshot_when_a_call_arrives():
+    org = build_org()
+
+    async def scenario():
+        communicator = WebsocketCommunicator(WallboardConsumer.as_asgi(), "/ws/wallboard/")
+        communicator.scope["user"] = org.supervisor
+        connected, _ = await communicator.connect()
+        assert connected
+        first = await communicator.receive_json_from(timeout=5)
+        assert first["board"]["calls_waiting"] == 0
+        now = timezone.now()
+        await sync_to_async(CallRecord.objects.create)(
+            source="cti", external_id="w2", direction=Direction.INBOUND, arrived_at=now,
+            outcome=Outcome.RINGING, created_at=now,
+        )  # fmt: skip
+        second = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return second
+
+    assert async_to_sync(scenario)()["board"]["calls_waiting"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wallboard_socket_refuses_an_agent():
+    org = build_org()
+
+    async def scenario():
+        communicator = WebsocketCommunicator(WallboardConsumer.as_asgi(), "/ws/wallboard/")
+        communicator.scope["user"] = org.agent
+        connected, _ = await communicator.connect()
+        return connected
+
+    assert async_to_sync(scenario)() is False
