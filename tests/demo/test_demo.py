@@ -221,3 +221,18 @@ def test_the_demo_has_a_closed_calibration_with_agreement_and_an_open_blind_one(
     assert calibration_visible_scores(current, qa).count() == current.transcripts.count() == 2
     assert calibration_visible_scores(current, supervisor).count() == 0  # blind until closed
     assert closed.created_at < closed.closed_at <= NOW
+
+
+def test_the_demo_shows_every_call_figure_from_built_rollups(demo):
+    """On first start the dashboards have numbers: the month's rollups are built and fresh, and the
+    figures a newcomer looks for (answer rate, after-call work, conversion) have values."""
+    from kefu.reports.metrics import Period, measure
+    from kefu.reports.models import RollupDay
+
+    month = Period.from_dates(NOW.date() - timedelta(days=29), NOW.date())
+    assert RollupDay.objects.filter(family="calls", fresh=True).count() >= 30
+    codes = ["calls_offered", "calls_answer_rate", "calls_service_level", "calls_acw", "conversion_rate"]
+    table = measure(codes, period=month)
+    assert all(table.total[code].value for code in codes), {c: table.total[c].value for c in codes}
+    # The wrap-up the call log records is the wrap-up the agent states show (20–90 s a call).
+    assert 20 <= table.total["calls_acw"].value <= 90

@@ -64,8 +64,22 @@ def agent_lines_load(users) -> None:
         AgentLine.objects.create(user=user, extension=str(8001 + n))
 
 
+# What agents key in as a call ends (结果码), with how often; "业务办理成功" counts as a conversion
+# (kefu.reports.models.ConversionCode, made by the demo's reports loader).
+WRAP_CODES = (("咨询解答", 50), ("业务办理成功", 25), ("投诉登记", 15), ("转售后", 10))
+
+
+def _wrap_up(call_id: str) -> tuple[int, str]:
+    """A call's wrap-up seconds and code, from its own random numbers (the same call, the same
+    wrap-up, whatever else the demo draws): the agent states' wrap-up is this one."""
+    rng = random.Random(call_id)
+    code = rng.choices([c for c, _ in WRAP_CODES], weights=[w for _, w in WRAP_CODES])[0]
+    return rng.randint(*WRAP_UP_SECONDS), code
+
+
 def _line(call_id: str, caller: str, arrival: datetime, answer, end: datetime, agent, outcome: str) -> dict:
     stamp = "%Y-%m-%d %H:%M:%S"
+    wrapup, code = _wrap_up(call_id) if answer else (None, "")
     return {
         "呼叫ID": call_id,
         "队列": QUEUE,
@@ -77,6 +91,8 @@ def _line(call_id: str, caller: str, arrival: datetime, answer, end: datetime, a
         "结束时间": timezone.localtime(end).strftime(stamp),
         "坐席": agent.agent_line.extension if agent else "",
         "结果": outcome,
+        "话后处理": "" if wrapup is None else str(wrapup),
+        "结果码": code,
     }
 
 
@@ -113,6 +129,7 @@ def hotline_calls_load(
     mapping = {
         "id": "呼叫ID", "queue": "队列", "caller": "主叫", "called": "被叫", "direction": "方向",
         "arrival": "到达时间", "answer": "接听时间", "end": "结束时间", "agent": "坐席", "outcome": "结果",
+        "wrapup": "话后处理", "wrapup_code": "结果码",
     }  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "hotline.csv"
@@ -190,8 +207,9 @@ WRAP_UP_SECONDS = (20, 90)
 PRIORITY = {"on_contact": 3, "wrap_up": 2, "break": 1}
 
 
-def _agent_day(day, index: int, calls: list[tuple[datetime, datetime]], rng: random.Random) -> list[tuple]:
-    """(at, state, reason) changes of one agent's day, from their calls (answer, end) and breaks.
+def _agent_day(day, index: int, calls: list[tuple], rng: random.Random) -> list[tuple]:
+    """(at, state, reason) changes of one agent's day, from their calls (answer, end, wrap-up seconds
+    as the call log has them) and breaks.
 
     The shift stretches for the hotline's calls from 07:50 to 22:30; a call at night (a work order
     recorded then) is a short session of its own: logged in a few minutes around it."""
@@ -203,8 +221,8 @@ def _agent_day(day, index: int, calls: list[tuple[datetime, datetime]], rng: ran
     logout = local(LOGOUT.hour) + timedelta(minutes=rng.randint(0, 20))
     spans: list[tuple[datetime, datetime, str, str]] = []
     nights: list[tuple[datetime, datetime]] = []
-    for answer, end in calls:
-        wrap = end + timedelta(seconds=rng.randint(*WRAP_UP_SECONDS))
+    for answer, end, wrapup in calls:
+        wrap = end + timedelta(seconds=wrapup if wrapup is not None else rng.randint(*WRAP_UP_SECONDS))
         spans += [(answer, end, "on_contact", ""), (end, wrap, "wrap_up", "")]
         if local(7, 50) <= answer <= local(22, 30):
             login, logout = (
@@ -248,10 +266,10 @@ def agent_states_load(*, agents, rng: random.Random, now: datetime) -> int:
     last = timezone.localtime(now).date()
     first = last - timedelta(days=CALL_DAYS)
     calls: dict[tuple, list] = {}
-    for agent_id, answer, end in CallRecord.objects.filter(
+    for agent_id, answer, end, wrapup in CallRecord.objects.filter(
         agent__in=agents, answered_at__isnull=False, ended_at__isnull=False
-    ).values_list("agent_id", "answered_at", "ended_at"):
-        calls.setdefault((agent_id, timezone.localtime(answer).date()), []).append((answer, end))
+    ).values_list("agent_id", "answered_at", "ended_at", "wrapup_seconds"):
+        calls.setdefault((agent_id, timezone.localtime(answer).date()), []).append((answer, end, wrapup))
     rows = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)

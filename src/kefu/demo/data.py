@@ -42,6 +42,7 @@ from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
 from kefu.demo.contacts import (
+    CALL_DAYS,
     agent_lines_load,
     agent_states_load,
     chats_load,
@@ -49,6 +50,7 @@ from kefu.demo.contacts import (
     mobile_number,
 )
 from kefu.demo.quality import quality_demo_load
+from kefu.demo.reports import reports_demo_load
 from kefu.demo.standard import service_standard_load
 from kefu.intake.chat.demo import chat_demo_load
 from kefu.tickets.models import (
@@ -778,6 +780,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     callback_plans_generate(now=now)
     chat_demo_load()
     quality = quality_demo_load(people=people, rng=rng, now=now)
+    reports_demo_load(now=now, days=CALL_DAYS + 1)
     return {
         "skipped": False,
         "tickets": made,
