@@ -292,6 +292,11 @@ def pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
             ("quality-calibration", "/quality/calibration/"),
             ("quality-rubrics", "/quality/rubrics/"),
             ("quality-rubric-version", f"/quality/rubrics/versions/{ids['rubric_version']}/"),
+            ("kpi-dashboard", "/reports/"),
+            ("kpi-dashboard-by-agent", "/reports/?grain=week&by=agent"),
+            ("kpi-drill", "/reports/drill/?figure=calls_offered"),
+            ("kpi-targets", "/reports/targets/"),
+            ("wallboard", "/reports/wallboard/"),
         ],
         "manager": [
             ("organisation", "/org/"),
