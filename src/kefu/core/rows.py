@@ -495,7 +495,8 @@ def seconds_between_sql(connection, start: str, end: str) -> str:
     """SQL for the seconds (a number with fractions) from datetime expression `start` to `end`.
 
     SQLite keeps datetimes as UTC text, which julianday() reads (to about 0.1 ms at today's dates);
-    PostgreSQL subtracts timestamps and takes the interval's epoch.
+    PostgreSQL subtracts timestamps and takes the interval's epoch. On both, `end` is written before
+    `start` (core.sqltime.SecondsBetween orders its parameters so).
     """
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM ({end}) - ({start}))"

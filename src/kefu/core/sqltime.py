@@ -3,10 +3,13 @@
 `SecondsBetween(later, earlier)` is the seconds from one timestamp to another as a float, so a
 figure can sum durations in the aggregate that counts its records (Django's own datetime
 subtraction gives an interval on PostgreSQL and microseconds on SQLite, which no Sum can mix with
-plain numbers). DESIGN.md: database-specific SQL lives in core, behind one function.
+plain numbers). The SQL itself is `core.rows.seconds_between_sql`, which raw statements (agent
+states) use too: one spelling per database, in one place.
 """
 
 from django.db.models import FloatField, Func
+
+from kefu.core import rows
 
 
 class SecondsBetween(Func):
@@ -15,21 +18,7 @@ class SecondsBetween(Func):
     arity = 2
     output_field = FloatField()
 
-    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL (and the default)
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision)",
-            arg_joiner=" - ",
-            **extra_context,
-        )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Django stores aware datetimes as UTC text, which julianday() reads; a day is 86,400 s.
-        return super().as_sql(
-            compiler,
-            connection,
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
+    def as_sql(self, compiler, connection, **extra_context):
+        later, earlier = (compiler.compile(expression) for expression in self.get_source_expressions())
+        # seconds_between_sql writes the end (later) before the start on both databases.
+        return rows.seconds_between_sql(connection, earlier[0], later[0]), [*later[1], *earlier[1]]
