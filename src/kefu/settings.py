@@ -256,6 +256,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]  # site-wide CSS/JS; each app keeps its
 NODE_MODULES = Path(os.environ.get("KEFU_NODE_MODULES", BASE_DIR.parent.parent / "node_modules"))
 if (NODE_MODULES / "echarts" / "dist").is_dir():
     STATICFILES_DIRS.append(("vendor/echarts", NODE_MODULES / "echarts" / "dist"))
+# Interval rollups (kefu.reports.rollups): dashboards read them where fresh; off, every figure reads
+# the raw records (slower over long periods, never different).
+KEFU_ROLLUPS = env_bool("KEFU_ROLLUPS", True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("KEFU_MEDIA_ROOT", DATA_DIR / "media"))
 WHITENOISE_USE_FINDERS = True

@@ -52,7 +52,7 @@ BATCH = 2000
 
 
 def enabled() -> bool:
-    return getattr(settings, "KEFU_ROLLUPS", True)
+    return settings.KEFU_ROLLUPS
 
 
 def slots(family: Family) -> list[str]:
