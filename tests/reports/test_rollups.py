@@ -232,3 +232,18 @@ def test_the_rebuild_command_refuses_a_reversed_period(db):
 
     with pytest.raises(CommandError, match="--to"):
         call_command("rollups_rebuild", "--from", "2026-03-08", "--to", "2026-03-02")
+
+
+def test_two_dimensions_at_once_read_the_records(center, settings):
+    """The cubes hold one dimension each: an agent's calls in one queue come from the records."""
+    family = calls_family()
+    rollups.rebuild(family, first=FIRST, last=LAST)
+    period = Period.from_dates(FIRST, LAST)
+    defaults = family.clean_options({})
+    assert rollups.read(family, period=period, scope=Scope(queues=("售后",)), grain=None, by="agent",
+                        options=defaults) is None  # fmt: skip
+    assert (
+        rollups.read(family, period=period, scope=Scope(), grain=Grain.HOUR, by="agent", options=defaults)
+        is None
+    )
+    assert_same(*both(settings, period=period, scope=Scope(queues=("售后",)), by="agent"))

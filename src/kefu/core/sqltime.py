@@ -7,7 +7,7 @@ plain numbers). The SQL itself is `core.rows.seconds_between_sql`, which raw sta
 states) use too: one spelling per database, in one place.
 """
 
-from django.db.models import FloatField, Func
+from django.db.models import FloatField, Func, IntegerField
 
 from kefu.core import rows
 
@@ -22,3 +22,26 @@ class SecondsBetween(Func):
         later, earlier = (compiler.compile(expression) for expression in self.get_source_expressions())
         # seconds_between_sql writes the end (later) before the start on both databases.
         return rows.seconds_between_sql(connection, earlier[0], later[0]), [*later[1], *earlier[1]]
+
+
+class EpochSlot(Func):
+    """The number of the `seconds`-long slot since 1970 that a timestamp falls in (an integer): a
+    15-minute slot is `EpochSlot(field, 900)`. Plain integer arithmetic, no time-zone conversion per
+    row (SQLite converts zones in Python, one call per row): the caller turns the few distinct slots
+    into local times. Slots of 15 or 30 minutes start on local boundaries in every zone whose offset
+    is whole quarter hours."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, seconds: int, **extra):
+        super().__init__(expression, **extra)
+        self.seconds = int(seconds)
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"FLOOR(EXTRACT(EPOCH FROM {sql}) / {self.seconds})::bigint", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django keeps aware datetimes as UTC text, which strftime('%s') reads as seconds since 1970.
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / {self.seconds})", params

@@ -1,5 +1,6 @@
-"""Interval rollups (区间汇总): a family's components per 15 minutes and per day, by queue, agent,
-channel and category, so a year of figures reads a few thousand rows instead of millions of calls.
+"""Interval rollups (区间汇总): a family's components per 15 minutes and per day, by queue, by agent,
+by channel and by category (one "cube" each), so a year of figures reads a few thousand rows
+instead of millions of calls.
 
 The rows hold exactly what the raw aggregate gives (kefu.reports.metrics.base.group_components with
 the family's default options), in numbered slots `n0`…: the family's components in their declared
@@ -17,6 +18,9 @@ SLOTS = 24  # components a family may roll up
 class Rollup(models.Model):
     family = models.CharField(_("family"), max_length=20)
     grain = models.CharField(_("grain"), max_length=8)  # "15min" or "day"
+    # The grouping this row belongs to ("queue", "agent" …): each cube holds every record once, by
+    # that one dimension; the row's other dimension columns are empty.
+    cube = models.CharField(_("grouping"), max_length=12)
     bucket = models.DateTimeField(_("starts at"))
     queue = models.CharField(_("queue"), max_length=80, blank=True, default="")
     agent = models.ForeignKey(
@@ -59,10 +63,12 @@ class Rollup(models.Model):
     class Meta:
         verbose_name = _("interval rollup")
         verbose_name_plural = _("interval rollups")
-        indexes = [models.Index(fields=["family", "grain", "bucket"], name="rollup_family_grain_bucket")]
+        indexes = [
+            models.Index(fields=["family", "grain", "cube", "bucket"], name="rollup_family_cube_bucket")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.family} {self.grain} {self.bucket:%Y-%m-%d %H:%M}"
+        return f"{self.family} {self.grain} {self.cube} {self.bucket:%Y-%m-%d %H:%M}"
 
 
 class RollupDay(models.Model):

@@ -1,22 +1,28 @@
 """Interval rollups: built from the raw records, kept current as records arrive, read by the metrics.
 
-- **Build** (`rebuild`): a family's raw records of some local days, grouped by 15 minutes × queue ×
-  agent × channel × category with the family's default options — the very aggregate the metrics run
-  on raw records — stored as 15-minute rows, and summed into day rows.
-- **Keep current** (`mark_stale` → `refresh`): a record arriving (an import, a CTI event, a chat
-  ending) makes its day stale; the `rollups_refresh` task rebuilds the stale days. A late or
-  out-of-order record only makes an older day stale again.
-- **Read** (`read`): a figure over whole local days with the default options reads fresh days from
-  the rollups (15-minute rows for 15/30-minute and hourly grains, day rows otherwise) and stale or
-  unbuilt days from the raw records, and adds the two: components are sums and maxima, so the
-  answer is the raw answer (tests/reports/test_rollups.py proves it).
+- **Cubes.** A family's components are kept per local day by each one of its groupings — queue,
+  agent, channel, category: a *cube* each, every record once in each cube — and per 15 minutes by
+  those with few values (queue, channel, category; not agent: fifty agents × 96 quarter hours is
+  as many rows as calls). Any cube holds the whole center, so totals read the smallest.
+- **Build** (`rebuild`): per cube, one SQL aggregate of the family's records of some local days —
+  the very components the figures use, with the family's default options — grouped by 15-minute
+  slot (integer arithmetic on the timestamp, no time-zone conversion per row) and the cube's
+  dimension; the day rows are the slots' sums, made in Python.
+- **Keep current** (`mark_stale` → `refresh`): a record arriving (an import, a CTI event) makes its
+  local day stale; the worker rebuilds stale days. A late or out-of-order record only makes an
+  older day stale again.
+- **Read** (`read`): a figure over whole local days with the default options, grouped by at most
+  one dimension and filtered on at most that one (a group reads the agent cube through its
+  members), reads fresh days from the rollups and stale or unbuilt days from the records, and adds
+  the two: components are sums and maxima, so the answer is the records' answer
+  (tests/reports/test_rollups.py proves it). Anything else reads the records.
 
 Only families whose figures depend on their own records roll up (`Family.rollup`): first-contact
 resolution, for one, changes when a later work order arrives, so it always reads the records.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +30,8 @@ from django.db import transaction
 from django.db.models import F, Max, Min, Sum
 from django.utils import timezone
 
+from kefu.core import rows as core_rows
+from kefu.core.sqltime import EpochSlot
 from kefu.reports.metrics.base import (
     Components,
     Family,
@@ -38,17 +46,12 @@ from kefu.reports.metrics.base import (
 from kefu.reports.metrics.common import members_of
 from kefu.reports.models import SLOTS, Rollup, RollupDay
 
-# Where each grouping lives in a rollup row ("group": the agent's groups, joined when read).
-PATHS = {
-    "queue": "queue",
-    "agent": "agent_id",
-    "group": "agent__agent_groups__id",
-    "channel": "channel",
-    "category": "category_id",
-}
-STORED = ("queue", "agent", "channel", "category")  # the columns of a row
-FINE = {Grain.MIN15, Grain.MIN30, Grain.HOUR}  # read from the 15-minute rows
-BATCH = 2000
+# The rollup row's column for each cube's dimension.
+COLUMNS = {"queue": "queue", "agent": "agent_id", "channel": "channel", "category": "category_id"}
+FINE_CUBES = ("queue", "channel", "category")  # also kept per 15 minutes
+FINE = {Grain.MIN15, Grain.MIN30, Grain.HOUR}  # grains read from the 15-minute rows
+SLOT_SECONDS = 900
+BATCH = 500  # rows per INSERT (SQLite's limit on a statement's parameters)
 
 
 def enabled() -> bool:
@@ -63,8 +66,8 @@ def slots(family: Family) -> list[str]:
     return names
 
 
-def stored_dimensions(family: Family) -> list[str]:
-    return [dim for dim in STORED if dim in family.dimensions]
+def cubes(family: Family) -> list[str]:
+    return [dim for dim in COLUMNS if dim in family.dimensions]
 
 
 def _local_midnight(day: date) -> datetime:
@@ -89,34 +92,46 @@ def _day_ranges(days: Iterable[date]) -> Iterator[tuple[date, date]]:
 
 
 def rebuild(family: Family, *, first: date, last: date) -> int:
-    """Rebuild `family`'s rollups of the local days first..last from its raw records; returns the
+    """Rebuild `family`'s rollups of the local days first..last from its records; returns the
     number of rows written. Each day ends fresh unless a record of it arrived meanwhile."""
     names = slots(family)
-    dims = stored_dimensions(family)
     options = family.clean_options({})
     versions = _versions(family, first, last)
     period = Period(_local_midnight(first), _local_midnight(last + timedelta(days=1)))
-    grouped = group_components(
-        family.rows(period, Scope(), options),
-        time_field=family.time_field,
-        paths=family.dimensions,
-        aggregates=family.components(options),
-        maxima=family.maxima,
-        grain=Grain.MIN15,
-        dims=dims,
-    )
-    days: dict[tuple, Components] = {}
-    for (bucket, *values), components in grouped.items():
-        key = (_local_midnight(bucket.date()), *values)
-        days[key] = add_components(family.maxima, days[key], components) if key in days else dict(components)
-    rows = [
-        _row(family, grain, key, components, names, dims)
-        for grain, table in ((Grain.MIN15, grouped), (Grain.DAY, days))
-        for key, components in table.items()
+    zone = center_zone()
+    records = family.rows(period, Scope(), options)
+    paths = {**family.dimensions, "slot": EpochSlot(family.time_field, SLOT_SECONDS)}
+    rows: list[tuple] = []
+    for cube in cubes(family):
+        grouped = group_components(
+            records,
+            time_field=family.time_field,
+            paths=paths,
+            aggregates=family.components(options),
+            maxima=family.maxima,
+            grain=None,
+            dims=("slot", cube),
+        )
+        days: dict[tuple, Components] = {}
+        for (_none, slot, value), components in grouped.items():
+            start = datetime.fromtimestamp(slot * SLOT_SECONDS, tz=UTC).astimezone(zone)
+            if cube in FINE_CUBES:
+                rows.append(_row(Grain.MIN15, cube, start, value, components, names))
+            key = (start.date(), value)
+            days[key] = add_components(family.maxima, days[key], components) if key in days else components
+        rows += [
+            _row(Grain.DAY, cube, _local_midnight(day), value, components, names)
+            for (day, value), components in days.items()
+        ]
+    columns = ["grain", "cube", "bucket", "queue", "agent_id", "channel", "category_id"] + [
+        f"n{n}" for n in range(SLOTS)
     ]
     with transaction.atomic():
         Rollup.objects.filter(family=family.code, bucket__gte=period.start, bucket__lt=period.end).delete()
-        Rollup.objects.bulk_create(rows, batch_size=BATCH)
+        for start in range(0, len(rows), BATCH):
+            core_rows.insert_rows(
+                Rollup, columns=columns, rows=rows[start : start + BATCH], fixed={"family": family.code}
+            )
         now = timezone.now()
         for day, version in versions.items():
             RollupDay.objects.filter(family=family.code, day=day, version=version).update(
@@ -125,26 +140,27 @@ def rebuild(family: Family, *, first: date, last: date) -> int:
     return len(rows)
 
 
-def _row(family, grain, key, components, names, dims) -> Rollup:
-    bucket, *values = key
-    row = Rollup(family=family.code, grain=grain.value, bucket=bucket)
-    for dim, value in zip(dims, values, strict=True):
-        if dim == "agent":
-            row.agent_id = value
-        elif dim == "category":
-            row.category_id = value
-        else:
-            setattr(row, dim, value or "")
-    for n, name in enumerate(names):
-        setattr(row, f"n{n}", components.get(name) or 0)
-    return row
+def _row(grain: Grain, cube: str, bucket: datetime, value, components: Components, names: list[str]) -> tuple:
+    dims = {column: None for column in COLUMNS.values()} | {"queue": "", "channel": ""}
+    dims[COLUMNS[cube]] = value if value is not None or cube in ("agent", "category") else ""
+    numbers = [float(components.get(name) or 0) for name in names] + [0.0] * (SLOTS - len(names))
+    return (
+        grain.value,
+        cube,
+        bucket,
+        dims["queue"],
+        dims["agent_id"],
+        dims["channel"],
+        dims["category_id"],
+        *numbers,
+    )
 
 
 def _versions(family: Family, first: date, last: date) -> dict[date, int]:
     """Every day of the range registered (unbuilt days too), with the version the rebuild read."""
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     RollupDay.objects.bulk_create(
-        [RollupDay(family=family.code, day=day) for day in days], ignore_conflicts=True, batch_size=BATCH
+        [RollupDay(family=family.code, day=day) for day in days], ignore_conflicts=True, batch_size=2000
     )
     return dict(
         RollupDay.objects.filter(family=family.code, day__gte=first, day__lte=last).values_list(
@@ -199,6 +215,24 @@ def arrived(family_code: str, *, first: datetime, last: datetime) -> None:
 # --- reading --------------------------------------------------------------------------------------
 
 
+def _cube_for(family: Family, scope: Scope, by: str | None, grain: Grain | None) -> str | None:
+    """The one cube that can answer (its dimension is the grouping and the only filter), or None."""
+    wanted = {"group": "agent"}.get(by, by) if by else None
+    for dim, _values in scope.items():
+        if dim not in family.dimensions:
+            continue  # the family ignores a filter it has no field for, and so do its rollups
+        dim = {"group": "agent"}.get(dim, dim)
+        if wanted not in (None, dim):
+            return None
+        wanted = dim
+    available = cubes(family)
+    if grain in FINE:
+        available = [cube for cube in available if cube in FINE_CUBES]
+    if wanted is None:
+        return available[0] if available else None
+    return wanted if wanted in available else None
+
+
 def read(
     family: Family,
     *,
@@ -209,11 +243,12 @@ def read(
     options: Mapping[str, Any],
 ) -> dict[Key, Components] | None:
     """The components asked for, from the rollups where fresh and the records elsewhere; None when
-    the rollups cannot answer (another option than the defaults, a period not of whole days, a
-    family that does not roll up, nothing built in the period)."""
+    the rollups cannot answer (another option than the defaults, a period not of whole days, two
+    dimensions at once, a family that does not roll up, nothing built in the period)."""
     if not (family.rollup and enabled()) or options != family.clean_options({}):
         return None
-    if by is not None and by not in PATHS:
+    cube = _cube_for(family, scope, by, grain)
+    if cube is None:
         return None
     zone = center_zone()
     start, end = timezone.localtime(period.start, zone), timezone.localtime(period.end, zone)
@@ -229,12 +264,9 @@ def read(
         return None
     from kefu.reports.metrics.base import component_rows
 
-    names = slots(family)
+    stored = Grain.MIN15 if grain in FINE else Grain.DAY
     rows = Rollup.objects.filter(
-        family=family.code,
-        grain=(Grain.MIN15 if grain in FINE else Grain.DAY).value,
-        bucket__gte=period.start,
-        bucket__lt=period.end,
+        family=family.code, grain=stored.value, cube=cube, bucket__gte=period.start, bucket__lt=period.end
     )
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     stale = [day for day in days if day not in fresh]
@@ -246,14 +278,26 @@ def read(
     for dim, values in scope.items():
         if dim == "group" and dim in family.dimensions:  # by membership: an agent in two groups once
             rows = rows.filter(agent_id__in=members_of(values))
-        elif dim in family.dimensions and dim in PATHS:
-            rows = rows.filter(**{f"{PATHS[dim]}__in": values})
+        elif dim in family.dimensions:
+            rows = rows.filter(**{f"{COLUMNS[dim]}__in": values})
+    names = slots(family)
     aggregates = {name: (Max if name in family.maxima else Sum)(f"n{n}") for n, name in enumerate(names)}
-    grouped = group_components(
-        rows, time_field="bucket", paths=PATHS, aggregates=aggregates, maxima=family.maxima, grain=grain,
-        dims=(by,) if by else (),
-    )  # fmt: skip
-    out = {(key[0], key[1] if by else None): components for key, components in grouped.items()}
+    paths = {"bucket": "bucket", **COLUMNS, "group": "agent__agent_groups__id"}
+    if grain == stored:  # the rows are already the buckets asked for: no conversion per row
+        grouped = group_components(
+            rows, time_field="bucket", paths=paths, aggregates=aggregates, maxima=family.maxima, grain=None,
+            dims=("bucket", by) if by else ("bucket",),
+        )  # fmt: skip
+        out = {
+            (timezone.localtime(key[1], zone), key[2] if by else None): components
+            for key, components in grouped.items()
+        }
+    else:
+        grouped = group_components(
+            rows, time_field="bucket", paths=paths, aggregates=aggregates, maxima=family.maxima, grain=grain,
+            dims=(by,) if by else (),
+        )  # fmt: skip
+        out = {(key[0], key[1] if by else None): components for key, components in grouped.items()}
     for stale_first, stale_last in _day_ranges(stale):
         raw = component_rows(
             family,
