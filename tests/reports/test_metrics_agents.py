@@ -125,9 +125,13 @@ def test_by_group_an_agent_in_two_groups_is_in_both_rows_and_once_in_the_total(s
     one, two = states.group.pk, states.other_group.pk
     assert set(table.rows) == {(None, one), (None, two)}
     # 热线一组: A alone (agent2, its other member, never logged in)
-    assert values(table, (None, one)) == pytest.approx({"occupancy": 12_600 / 28_200, "logged_in_time": 28_200})
+    assert values(table, (None, one)) == pytest.approx(
+        {"occupancy": 12_600 / 28_200, "logged_in_time": 28_200}
+    )
     # 热线二组: A and B
-    assert values(table, (None, two)) == pytest.approx({"occupancy": 19_800 / 60_600, "logged_in_time": 60_600})
+    assert values(table, (None, two)) == pytest.approx(
+        {"occupancy": 19_800 / 60_600, "logged_in_time": 60_600}
+    )
     # The total counts A once: 60,600, not 28,200 + 60,600
     assert values(table) == pytest.approx({"occupancy": 19_800 / 60_600, "logged_in_time": 60_600})
 
@@ -160,7 +164,9 @@ def test_hours_split_paid_time_by_the_calendar_and_add_up_to_the_day(states):
     assert values(table, (aware(2026, 11, FRI, 17, 0), b)) == {"utilisation": 0.0, "logged_in_time": None}
     # The hours add up to the day: Σ paid = 2 × 32,400, Σ handle = 14,400
     day = measure(["utilisation"], period=friday)
-    assert table.total["utilisation"].value == day.total["utilisation"].value == pytest.approx(14_400 / 64_800)
+    assert (
+        table.total["utilisation"].value == day.total["utilisation"].value == pytest.approx(14_400 / 64_800)
+    )
 
 
 def test_scope_by_agents_and_by_groups(states):
