@@ -169,7 +169,7 @@ AGENT_TIME = Family(
     columns=(
         Column(_("Agent"), "agent"),
         Column(_("State"), "get_state_display"),
-        Column(_("From"), "at"),
+        Column(_("Since"), "at"),
         Column(_("Reason"), "reason"),
         Column(_("Source"), "get_source_display"),
     ),
