@@ -189,3 +189,26 @@ def test_an_unknown_occupancy_base_is_refused_by_name(states):
         measure(["occupancy"], period=TWO_DAYS, options={"occupancy_base": "busy"})
 
     assert list(refused.value.errors) == ["occupancy_base"]
+
+
+def test_a_number_drills_down_to_the_agents_state_changes_behind_it(states):
+    from kefu.reports.dashboard import drill_rows, read_query
+
+    query = read_query({"from": "2026-11-28", "to": "2026-11-28", "figures": "occupancy", "by": "agent"})
+    found = drill_rows(query, "occupancy", bucket=None, key=str(states.agent.pk))
+
+    # A's Saturday: 10:00 on contact, 11:00 wrap-up, 11:30 logged out (newest first)
+    assert [(e.state, e.at) for e in found] == [
+        ("logged_out", at(SAT, "11:30")),
+        ("wrap_up", at(SAT, "11:00")),
+        ("on_contact", at(SAT, "10:00")),
+    ]
+
+
+def test_a_bad_occupancy_base_in_a_dashboard_request_is_refused_by_name(states):
+    from kefu.reports.dashboard import read_query
+
+    with pytest.raises(ValidationError) as refused:
+        read_query({"from": "2026-11-27", "to": "2026-11-28", "figures": "occupancy", "occupancy_base": "x"})
+
+    assert list(refused.value.errors) == ["occupancy_base"]
