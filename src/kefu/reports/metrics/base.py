@@ -5,7 +5,9 @@ aggregate, grouped by the keys asked for, gives its *components* (additive count
 "answered", "answered within T", "sum of waits", or a maximum). A *figure* is a formula over the
 components of one row ("answer rate = answered / offered"). So a figure has one definition whatever
 the grouping, and a rollup that stores the same components per interval gives the same numbers as
-the raw records: components combine by sum (or max), never by averaging averages.
+the raw records: components combine by sum (or max), never by averaging averages. Agent time is
+the one exception to "one SQL aggregate": an agent's time in a state lies between two events, so
+that family computes the same {(bucket, attribute): components} in Python (`Family.compute`).
 
 A figure's value is None when its denominator is empty (no calls in the period): pages show "—",
 never 0 and never an error.
