@@ -212,3 +212,25 @@ def test_a_bad_occupancy_base_in_a_dashboard_request_is_refused_by_name(states):
         read_query({"from": "2026-11-27", "to": "2026-11-28", "figures": "occupancy", "occupancy_base": "x"})
 
     assert list(refused.value.errors) == ["occupancy_base"]
+
+
+def test_by_week_and_month_the_days_fall_in_the_bucket_of_their_local_monday_and_first(states):
+    week = measure(["utilisation"], period=TWO_DAYS, grain=Grain.WEEK)
+    month = measure(["utilisation"], period=TWO_DAYS, grain=Grain.MONTH)
+
+    # Friday and Saturday 27–28 November: the ISO week of Monday the 23rd, the month of the 1st
+    assert set(week.rows) == {(aware(2026, 11, 23, 0, 0), None)}
+    assert set(month.rows) == {(aware(2026, 11, 1, 0, 0), None)}
+    assert week.rows[(aware(2026, 11, 23, 0, 0), None)]["utilisation"].value == pytest.approx(19_800 / 64_800)
+
+
+def test_a_login_across_midnight_is_split_at_shanghai_midnight_not_utc(org):
+    now = aware(2026, 12, 3, 12, 0)
+    for day, hhmm, state in ((FRI, "23:00", "available"), (SAT, "01:00", "logged_out")):
+        agent_state_record(agent=org.agent2, state=state, source="cti", by=None, at=at(day, hhmm), now=now)
+
+    table = measure(["logged_in_time"], period=TWO_DAYS, grain=Grain.DAY)
+
+    # 23:00–24:00 Friday and 00:00–01:00 Saturday, local time (in UTC both hours are on Friday)
+    assert values(table, (aware(2026, 11, FRI, 0, 0), None)) == {"logged_in_time": 3_600}
+    assert values(table, (aware(2026, 11, SAT, 0, 0), None)) == {"logged_in_time": 3_600}
