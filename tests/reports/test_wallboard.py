@@ -48,3 +48,17 @@ def test_the_board_shows_agents_by_state(org, refreshes):
     counts = {row["state"]: row["count"] for row in wallboard.agent_counts(now=NOW)}
 
     assert counts == {"logged_out": 0, "available": 1, "on_contact": 0, "wrap_up": 0, "break": 1}
+
+
+def test_the_wallboard_page_shows_agents_by_state_in_chinese(org, client, refreshes):
+    from django.utils import timezone
+
+    now = timezone.now()
+    agent_state_record(agent=org.agent, state="on_contact", source="cti", by=None, at=now, now=now)
+    client.force_login(org.supervisor)
+
+    page = client.get("/reports/wallboard/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert 'data-agents="on_contact">1<' in page
+    assert 'data-agents="available">0<' in page  # every state, 0 included
+    assert "服务中" in page and "签出" in page
