@@ -195,3 +195,29 @@ def test_a_period_split_in_two_adds_up_to_the_whole_and_never_exceeds_its_length
     for state in whole:
         assert abs(first[state] + second[state] - whole[state]) < 0.01, state
     assert sum(whole.values()) <= (end - start).total_seconds() + 0.01
+
+
+def test_current_counts_give_every_state_by_the_latest_event_at_the_moment(org):
+    from kefu.callcenter.agent_states import current_counts
+
+    a, b = org.agent, org.agent2
+    record(a, "available", at("09:00"))
+    record(a, "on_contact", at("09:30"))
+    record(a, "wrap_up", at("10:00"))  # after the moment asked: not yet
+    record(b, "available", at("08:00"))
+    record(b, "logged_out", at("09:40"))
+    gone = org.other_agent
+    record(gone, "available", at("09:00"))
+    gone.is_active = False  # left the center while logged in: not on the board
+    gone.save(update_fields=["is_active"])
+    # org.supervisor and the others have no event at all: in no state, not counted
+
+    assert current_counts(at=at("09:45")) == [
+        ("logged_out", "Logged out (签出)", 1),  # b, since 09:40
+        ("available", "Available (空闲)", 0),
+        ("on_contact", "On a contact (服务中)", 1),  # a, since 09:30
+        ("wrap_up", "Wrap-up (话后处理)", 0),
+        ("break", "Break (休息)", 0),
+    ]
+    # At 10:00 exactly a's wrap-up has begun (an event holds from its own moment on)
+    assert dict((code, n) for code, _label, n in current_counts(at=at("10:00")))["wrap_up"] == 1

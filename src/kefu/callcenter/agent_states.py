@@ -19,6 +19,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,7 +155,8 @@ def agent_states_store(
 ) -> int:
     """Store state changes already checked and resolved (the import's), skipping those stored under
     the same (source, external id); returns how many were new. One transaction per batch, as the
-    call import stores its calls: a re-run after a crash finishes the job without duplicates."""
+    call import stores its calls: a re-run after a crash finishes the job without duplicates. Sends
+    `signals.agent_states_stored` when any was new."""
     states = list(states)
     added = 0
     for begin in range(0, len(states), batch_size):
@@ -170,6 +172,10 @@ def agent_states_store(
                 fixed={"source": source, "recorded_at": now},
                 unique=("source", "external_id"),
             )
+    if added:
+        from kefu.callcenter.signals import agent_states_stored
+
+        agent_states_stored.send(sender=AgentStateEvent, source=source, added=added)
     return added
 
 
@@ -245,6 +251,36 @@ def state_seconds(
     if wanted is None:
         result = {agent_id: states for agent_id, states in result.items() if any(states.values())}
     return result
+
+
+def current_counts(*, at: datetime) -> list[tuple[str, str, int]]:
+    """The wallboard's agents by state (坐席状态分布): (state code, its label in the reader's language,
+    how many active agents are in it at `at`), for every state in AgentState's order, 0 included.
+
+    An agent's state at `at` is that of their latest event at or before `at` (by time, then by the
+    order recorded, as in `state_seconds`). Agents without any event are in no state and not counted;
+    those whose latest event is "logged_out" count as logged out. One SQL query: the latest event per
+    active user (an index probe on (agent, at) each), counted by state.
+    """
+    if timezone.is_naive(at):
+        raise ValidationError.for_field(
+            "at", _("Give the time with its UTC offset."), FieldCode.TIMEZONE_REQUIRED
+        )
+    latest = (
+        AgentStateEvent.objects.filter(agent_id=OuterRef("pk"), at__lte=at)
+        .order_by("-at", "-id")
+        .values("state")[:1]
+    )
+    counted = dict(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .annotate(current=Subquery(latest))
+        .exclude(current=None)
+        .values_list("current")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(state.value, str(state.label), counted.get(state.value, 0)) for state in AgentState]
 
 
 def agent_state_from_pbx(

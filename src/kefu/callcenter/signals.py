@@ -11,6 +11,11 @@ from kefu.tickets.models import Ticket
 #: for their call) look for what they need.
 calls_imported = Signal()
 
+#: Sent by kefu.callcenter.agent_states.agent_states_store with `source` and `added` (how many were
+#: new, never 0) after a batch of agent state changes is stored with plain INSERTs (no post_save per
+#: event); the wallboard listens to show agents by state.
+agent_states_stored = Signal()
+
 
 @receiver(post_save, sender=Ticket, dispatch_uid="callcenter_link_new_ticket")
 def link_new_phone_ticket(sender, instance: Ticket, created: bool, raw: bool = False, **kwargs):

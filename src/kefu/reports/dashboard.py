@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
 from kefu.core.params import int_or
 from kefu.reports.metrics import FIGURES, Grain, Period, Scope, Table, Unit, measure
-from kefu.reports.metrics.base import Family, Figure, center_zone, combine, evaluate
+from kefu.reports.metrics.base import FINE_STEP, Family, Figure, bucket_end, center_zone, combine, evaluate
 
 # What the dashboard shows when nobody chose: the seeds' headline figures, those that exist.
 DEFAULT_FIGURES = (
@@ -42,11 +42,6 @@ GRAINS = {
     Grain.DAY: gettext_lazy("Day"),
     Grain.WEEK: gettext_lazy("Week"),
     Grain.MONTH: gettext_lazy("Month"),
-}
-GRAIN_STEP = {
-    Grain.MIN15: timedelta(minutes=15),
-    Grain.MIN30: timedelta(minutes=30),
-    Grain.HOUR: timedelta(hours=1),
 }
 TEXT_DIMENSIONS = {"queue", "channel", "type"}  # the others are ids
 NONE_KEY = "-"  # a row of records without the dimension (a call no agent answered)
@@ -202,7 +197,7 @@ def bucket_label(bucket: datetime | None, grain: Grain | None) -> str:
         return f"{bucket:%Y-%m}"
     if grain == Grain.WEEK:
         return _("Week of %(day)s") % {"day": f"{bucket:%Y-%m-%d}"}
-    if grain in GRAIN_STEP:
+    if grain in FINE_STEP:
         return f"{bucket:%m-%d %H:%M}"
     return f"{bucket:%Y-%m-%d}"
 
@@ -326,18 +321,6 @@ def chart(query: Query, table: Table) -> dict | None:
 
 
 # --- the drill-down -------------------------------------------------------------------------------
-
-
-def bucket_end(bucket: datetime, grain: Grain) -> datetime:
-    zone = center_zone()
-    if grain in GRAIN_STEP:
-        return bucket + GRAIN_STEP[grain]
-    if grain == Grain.DAY:
-        return datetime.combine(bucket.date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    if grain == Grain.WEEK:
-        return datetime.combine(bucket.date() + timedelta(days=7), datetime.min.time(), tzinfo=zone)
-    first_next = (bucket.date().replace(day=28) + timedelta(days=4)).replace(day=1)
-    return datetime.combine(first_next, datetime.min.time(), tzinfo=zone)
 
 
 def drill_rows(query: Query, code: str, *, bucket: datetime | None, key: str | None) -> QuerySet:

@@ -1,11 +1,12 @@
 """Records arriving make their days' rollups stale (call imports: one signal per file; every call saved
-by the CTI link) and tell the open wallboards to refresh (calls, chats, agents' states)."""
+by the CTI link) and tell the open wallboards to refresh (calls, chats, agents' states: one by one
+from the CTI link and the chat console, in batches from imports)."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from kefu.callcenter.models import CallRecord
-from kefu.callcenter.signals import calls_imported
+from kefu.callcenter.models import AgentStateEvent, CallRecord
+from kefu.callcenter.signals import agent_states_stored, calls_imported
 from kefu.intake.chat.models import ChatSession
 from kefu.reports import rollups, wallboard
 
@@ -33,3 +34,16 @@ def after_call(sender, instance: CallRecord, raw: bool = False, **kwargs):
 def after_chat(sender, instance: ChatSession, raw: bool = False, **kwargs):
     if not raw:
         wallboard.changed()
+
+
+@receiver(post_save, sender=AgentStateEvent, dispatch_uid="kefu.reports.wallboard_after_agent_state")
+def after_agent_state(sender, instance: AgentStateEvent, raw: bool = False, **kwargs):
+    """An agent's state changed (CTI link, chat console, by hand): the board's agents by state."""
+    if not raw:
+        wallboard.changed()
+
+
+@receiver(agent_states_stored, dispatch_uid="kefu.reports.wallboard_after_agent_states")
+def after_agent_states(sender, **kwargs):
+    """A batch of state changes imported (queue_log member events)."""
+    wallboard.changed()

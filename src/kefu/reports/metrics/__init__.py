@@ -7,7 +7,7 @@ their figures when this package is imported.
 """
 
 # The families' modules: importing one registers its figures.
-from kefu.reports.metrics import calls, chat, conversion, quality, surveys, work_orders  # noqa: E402, F401
+from kefu.reports.metrics import agents, calls, chat, conversion, quality, surveys, work_orders  # noqa: E402, F401
 from kefu.reports.metrics.base import (  # noqa: F401 - the package's public names
     FIGURES,
     Better,

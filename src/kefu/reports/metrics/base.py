@@ -5,7 +5,9 @@ aggregate, grouped by the keys asked for, gives its *components* (additive count
 "answered", "answered within T", "sum of waits", or a maximum). A *figure* is a formula over the
 components of one row ("answer rate = answered / offered"). So a figure has one definition whatever
 the grouping, and a rollup that stores the same components per interval gives the same numbers as
-the raw records: components combine by sum (or max), never by averaging averages.
+the raw records: components combine by sum (or max), never by averaging averages. Agent time is
+the one exception to "one SQL aggregate": an agent's time in a state lies between two events, so
+that family computes the same {(bucket, attribute): components} in Python (`Family.compute`).
 
 A figure's value is None when its denominator is empty (no calls in the period): pages show "—",
 never 0 and never an error.
@@ -255,6 +257,12 @@ class Family:
     # day depend on that day's records alone.
     rollup: bool = False
     single_valued: frozenset[str] = frozenset()
+    # For records one GROUP BY cannot add up (an agent's time in a state is the interval between two
+    # events, not a column): compute(period, scope, grain, by, options) returns
+    # {(bucket, attribute): components} exactly as `component_rows` does, and `component_rows` asks it
+    # instead of the SQL aggregate. `components(options)` then only names the components; `rows`,
+    # `time_field` and `dimensions` still serve the drill-down. Such a family does not roll up.
+    compute: Callable[..., dict[Key, Components]] | None = None
 
     def clean_options(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         given = dict(given or {})
@@ -337,6 +345,53 @@ def _time_keys(field_name: str, grain: Grain | None, zone) -> dict[str, Any]:
     return {"k_time": trunc(field_name, tzinfo=zone)}
 
 
+FINE_STEP = {
+    Grain.MIN15: timedelta(minutes=15),
+    Grain.MIN30: timedelta(minutes=30),
+    Grain.HOUR: timedelta(hours=1),
+}
+
+
+def bucket_start(moment: datetime, grain: Grain) -> datetime:
+    """The local start of the bucket of `grain` holding `moment` (what the SQL grouping gives)."""
+    local = timezone.localtime(moment, center_zone())
+    if grain in FINE_STEP:
+        size = int(FINE_STEP[grain].total_seconds() // 60)  # 15, 30 or 60 minutes
+        return local.replace(minute=local.minute - local.minute % size, second=0, microsecond=0)
+    day = local.date()
+    if grain == Grain.WEEK:
+        day -= timedelta(days=day.weekday())
+    elif grain == Grain.MONTH:
+        day = day.replace(day=1)
+    return datetime.combine(day, time.min, tzinfo=center_zone())
+
+
+def bucket_end(bucket: datetime, grain: Grain) -> datetime:
+    """The local end of the bucket of `grain` starting at `bucket` (a day ends at the next local
+    midnight, whatever daylight saving does)."""
+    zone = center_zone()
+    if grain in FINE_STEP:
+        return bucket + FINE_STEP[grain]
+    if grain == Grain.DAY:
+        return datetime.combine(bucket.date() + timedelta(days=1), time.min, tzinfo=zone)
+    if grain == Grain.WEEK:
+        return datetime.combine(bucket.date() + timedelta(days=7), time.min, tzinfo=zone)
+    first_next = (bucket.date().replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime.combine(first_next, time.min, tzinfo=zone)
+
+
+def buckets(period: Period, grain: Grain) -> list[tuple[datetime, datetime, datetime]]:
+    """(bucket start, window start, window end) of every bucket of `grain` the period touches; the
+    window is the bucket clipped to the period."""
+    out = []
+    start = bucket_start(period.start, grain)
+    while start < period.end:
+        end = bucket_end(start, grain)
+        out.append((start, max(start, period.start), min(end, period.end)))
+        start = end
+    return out
+
+
 def component_rows(
     family: Family,
     *,
@@ -363,6 +418,8 @@ def component_rows(
                 FieldCode.INVALID_CHOICE,
             ),
         )
+    if family.compute is not None:
+        return family.compute(period=period, scope=scope, grain=grain, by=by, options=options)
     reader = ROLLUP_READER.get(default=None)
     if reader is not None and not raw:
         found = reader(family, period=period, scope=scope, grain=grain, by=by, options=options)
