@@ -25,23 +25,22 @@ class SecondsBetween(Func):
 
 
 class EpochSlot(Func):
-    """The number of the `seconds`-long slot since 1970 that a timestamp falls in (an integer): a
-    15-minute slot is `EpochSlot(field, 900)`. Plain integer arithmetic, no time-zone conversion per
-    row (SQLite converts zones in Python, one call per row): the caller turns the few distinct slots
-    into local times. Slots of 15 or 30 minutes start on local boundaries in every zone whose offset
-    is whole quarter hours."""
+    """The number of the `seconds`-long slot since 1970 that a timestamp falls in (an integer), after
+    adding `shift` seconds: a local day in a zone 8 hours ahead is `EpochSlot(field, 86400, 28800)`.
+    Plain integer arithmetic, no time-zone conversion per row (SQLite converts zones in Python, one
+    call per row): the caller turns the few distinct slots back into local times."""
 
     output_field = IntegerField()
 
-    def __init__(self, expression, seconds: int, **extra):
+    def __init__(self, expression, seconds: int, shift: int = 0, **extra):
         super().__init__(expression, **extra)
-        self.seconds = int(seconds)
+        self.seconds, self.shift = int(seconds), int(shift)
 
     def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"FLOOR(EXTRACT(EPOCH FROM {sql}) / {self.seconds})::bigint", params
+        return f"FLOOR((EXTRACT(EPOCH FROM {sql}) + {self.shift}) / {self.seconds})::bigint", params
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # Django keeps aware datetimes as UTC text, which strftime('%s') reads as seconds since 1970.
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / {self.seconds})", params
+        return f"((CAST(strftime('%%s', {sql}) AS INTEGER) + {self.shift}) / {self.seconds})", params

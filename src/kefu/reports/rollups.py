@@ -295,7 +295,7 @@ def read(
     else:
         grouped = group_components(
             rows, time_field="bucket", paths=paths, aggregates=aggregates, maxima=family.maxima, grain=grain,
-            dims=(by,) if by else (),
+            dims=(by,) if by else (), period=period,
         )  # fmt: skip
         out = {(key[0], key[1] if by else None): components for key, components in grouped.items()}
     for stale_first, stale_last in _day_ranges(stale):

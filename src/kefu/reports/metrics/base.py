@@ -15,7 +15,7 @@ never 0 and never an error.
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import FieldCode, FieldError, ValidationError
 from kefu.core.registry import Registry
+from kefu.core.sqltime import EpochSlot
 
 # The longest period a figure is computed over at once: wider ranges are typing mistakes (a year
 # 20226), and a decade already needs rollups.
@@ -328,10 +329,33 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 ROLLUP_READER = Registry("reports.rollup_reader")
 
 
-def _time_keys(field_name: str, grain: Grain | None, zone) -> dict[str, Any]:
-    """The annotations that place a record in its local time bucket."""
+# Grains whose local buckets are whole numbers of seconds from 1970 in a zone without daylight
+# saving (weeks shifted to start on Monday: 1 January 1970 was a Thursday).
+EPOCH_SECONDS = {Grain.MIN15: 900, Grain.MIN30: 1800, Grain.HOUR: 3600, Grain.DAY: 86400, Grain.WEEK: 604800}
+MONDAY_SHIFT = 3 * 86400
+
+
+def fixed_offset(period: "Period") -> int | None:
+    """The center zone's UTC offset in seconds when it is the same all through `period` (China: +8
+    hours, no daylight saving), else None."""
+    zone = center_zone()
+    moments = [period.start, period.end] + [
+        datetime(year, month, 1, tzinfo=UTC)
+        for year in range(period.start.year, period.end.year + 1)
+        for month in (1, 7)
+    ]
+    offsets = {moment.astimezone(zone).utcoffset() for moment in moments}
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
+def _time_keys(field_name: str, grain: Grain | None, zone, offset: int | None = None) -> dict[str, Any]:
+    """The annotations that place a record in its local time bucket: integer slots when the zone's
+    offset is fixed (`k_epoch`), else the database's time-zone truncation (`k_time`)."""
     if grain is None:
         return {}
+    if offset is not None and grain in EPOCH_SECONDS:
+        shift = offset + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
+        return {"k_epoch": EpochSlot(field_name, EPOCH_SECONDS[grain], shift)}
     if grain in (Grain.MIN15, Grain.MIN30):
         size = Value(15 if grain == Grain.MIN15 else 30)
         # Floor: PostgreSQL's EXTRACT gives a numeric, so 59 / 15 is 3.93, not 3.
@@ -433,6 +457,7 @@ def component_rows(
         maxima=family.maxima,
         grain=grain,
         dims=(by,) if by else (),
+        period=period,
     )
     return {(key[0], key[1] if by else None): components for key, components in grouped.items()}
 
@@ -446,10 +471,13 @@ def group_components(
     maxima: frozenset[str],
     grain: Grain | None,
     dims: Sequence[str] = (),
+    period: "Period | None" = None,
 ) -> dict[tuple, Components]:
-    """One SQL aggregate of `qs`: {(local bucket start or None, *values of dims): components}."""
+    """One SQL aggregate of `qs`: {(local bucket start or None, *values of dims): components}.
+    With the `period` read, a zone without daylight saving buckets by integer arithmetic."""
     zone = center_zone()
-    keys = _time_keys(time_field, grain, zone)
+    offset = fixed_offset(period) if period is not None and grain in EPOCH_SECONDS else None
+    keys = _time_keys(time_field, grain, zone, offset)
     for n, dim in enumerate(dims):
         keys[f"k_{n}"] = F(paths[dim]) if isinstance(paths[dim], str) else paths[dim]
     out: dict[tuple, Components] = {}
@@ -458,7 +486,12 @@ def group_components(
         return {(None,): {name: totals[name] or 0 for name in aggregates}}
     for row in qs.annotate(**keys).values(*keys).annotate(**aggregates).order_by():
         bucket = row.get("k_time")
-        if bucket is not None:
+        if "k_epoch" in row:
+            shift = offset + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
+            bucket = datetime.fromtimestamp(row["k_epoch"] * EPOCH_SECONDS[grain] - shift, UTC).astimezone(
+                zone
+            )
+        elif bucket is not None:
             bucket = timezone.localtime(bucket, zone)
             if "k_slot" in row:
                 bucket = bucket.replace(minute=int(row["k_slot"]))
