@@ -247,3 +247,27 @@ def test_two_dimensions_at_once_read_the_records(center, settings):
         is None
     )
     assert_same(*both(settings, period=period, scope=Scope(queues=("售后",)), by="agent"))
+
+
+@pytest.mark.parametrize("grain", [Grain.MIN15, Grain.MIN30, Grain.HOUR, Grain.DAY, Grain.WEEK])
+def test_integer_buckets_are_the_time_zone_buckets(center, grain):
+    """China keeps one offset, so buckets are counted in seconds from 1970; the database's own zone
+    truncation (what a zone with daylight saving uses) puts every call in the same bucket."""
+    from kefu.reports.metrics.base import fixed_offset, group_components
+
+    family = calls_family()
+    period = Period.from_dates(FIRST, LAST)
+    assert fixed_offset(period) == 8 * 3600
+    options = family.clean_options({})
+    kwargs = dict(time_field="arrived_at", paths=family.dimensions, aggregates=family.components(options),
+                  maxima=family.maxima, grain=grain, dims=("queue",))  # fmt: skip
+    by_seconds = group_components(family.rows(period, Scope(), options), period=period, **kwargs)
+    by_zone = group_components(family.rows(period, Scope(), options), **kwargs)
+    assert by_seconds == by_zone and len(by_seconds) >= 2  # a week: one row per queue
+
+
+def test_a_zone_with_daylight_saving_has_no_fixed_offset(settings):
+    from kefu.reports.metrics.base import fixed_offset
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    assert fixed_offset(Period.from_dates(date(2026, 1, 1), date(2026, 1, 31))) is None
