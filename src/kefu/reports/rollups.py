@@ -41,6 +41,7 @@ from kefu.reports.metrics.base import (
     Scope,
     add_components,
     center_zone,
+    fixed_offset,
     group_components,
 )
 from kefu.reports.metrics.common import members_of
@@ -100,13 +101,18 @@ def rebuild(family: Family, *, first: date, last: date) -> int:
     period = Period(_local_midnight(first), _local_midnight(last + timedelta(days=1)))
     zone = center_zone()
     records = family.rows(period, Scope(), options)
-    paths = {**family.dimensions, "slot": EpochSlot(family.time_field, SLOT_SECONDS)}
+    # Quarter hours for the fine cubes; whole local days straight away for the others where the
+    # zone keeps one offset (fifty agents × 96 quarter hours would only be summed again).
+    offset = fixed_offset(period)
     rows: list[tuple] = []
     for cube in cubes(family):
+        seconds, shift = (
+            (86400, offset) if cube not in FINE_CUBES and offset is not None else (SLOT_SECONDS, 0)
+        )
         grouped = group_components(
             records,
             time_field=family.time_field,
-            paths=paths,
+            paths={**family.dimensions, "slot": EpochSlot(family.time_field, seconds, shift)},
             aggregates=family.components(options),
             maxima=family.maxima,
             grain=None,
@@ -114,7 +120,7 @@ def rebuild(family: Family, *, first: date, last: date) -> int:
         )
         days: dict[tuple, Components] = {}
         for (_none, slot, value), components in grouped.items():
-            start = datetime.fromtimestamp(slot * SLOT_SECONDS, tz=UTC).astimezone(zone)
+            start = datetime.fromtimestamp(slot * seconds - shift, tz=UTC).astimezone(zone)
             if cube in FINE_CUBES:
                 rows.append(_row(Grain.MIN15, cube, start, value, components, names))
             key = (start.date(), value)
