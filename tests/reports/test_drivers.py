@@ -381,7 +381,10 @@ def test_readings_name_fcr_first_in_chinese_and_english():
         assert result.fit_reading() == f"模型解释了各单位之间满意率差异的{result.model.r2 * 100:.0f}%。"
     with translation.override("en"):
         readings = result.readings()
-        assert readings[0] == f"One point more first-contact resolution goes with {amount} points more satisfaction rate (p < 0.001)"
+        assert (
+            readings[0]
+            == f"One point more first-contact resolution goes with {amount} points more satisfaction rate (p < 0.001)"
+        )
         assert result.fit_reading() == (
             f"The model explains {result.model.r2 * 100:.0f}% of the differences in satisfaction rate between units."
         )
@@ -440,7 +443,9 @@ def test_a_driver_without_a_clear_link_gets_no_direction():
     p = result.model.coefficient("calls_aht").p
     assert p > 0.05
     with translation.override("en"):
-        assert result.readings() == [f"No clear link between average handling time and satisfaction rate (p = {p:.3f})"]
+        assert result.readings() == [
+            f"No clear link between average handling time and satisfaction rate (p = {p:.3f})"
+        ]
     with translation.override("zh-hans"):
         assert result.readings() == [f"平均处理时长与满意率之间没有明确关系（p={p:.3f}）"]
 
@@ -452,7 +457,10 @@ def test_the_collinear_reason_reads_in_both_languages():
 
     with translation.override("en"):
         text = next(d["text"] for d in result.to_dict()["dropped"] if d["dropped"] == "calls_asa")
-        assert text == f"Average speed of answer left out: it moves with answer rate (r = {r}), which goes more with satisfaction rate"
+        assert (
+            text
+            == f"Average speed of answer left out: it moves with answer rate (r = {r}), which goes more with satisfaction rate"
+        )
     with translation.override("zh-hans"):
         text = next(d["text"] for d in result.to_dict()["dropped"] if d["dropped"] == "calls_asa")
         assert text == f"平均应答速度未纳入：与接通率高度共线（r={r}），保留与满意率相关性更强的接通率"
