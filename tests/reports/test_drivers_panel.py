@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from django.utils import translation
 
+from kefu.callbacks.models import Score
 from kefu.callcenter.models import CallRecord, Outcome, Source
 from kefu.core.errors import ValidationError
 from kefu.reports.drivers import figure, figure_name
 from kefu.reports.drivers.figures import Unit
 from kefu.reports.drivers.panel import default_drivers, driver_panel, read_drivers_query
 from kefu.reports.metrics import FIGURES, Grain, Period, measure
-from kefu.callbacks.models import Score
 from tests.factories import aware
 from tests.reports.test_metrics_contacts import rated
 
