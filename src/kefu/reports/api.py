@@ -150,7 +150,7 @@ class DriversParams(Schema):
     eliminate: bool = Field(False, description="Backward elimination at p > 0.05.")
 
 
-class CorrelationOut(Schema):
+class DriverCorrelationOut(Schema):
     left: str
     right: str
     r: float | None = Field(description="Pearson's r; null below 3 pairs or when a figure does not vary.")
@@ -158,7 +158,7 @@ class CorrelationOut(Schema):
     n: int = Field(description="The rows where both figures are present.")
 
 
-class CoefficientOut(Schema):
+class DriverCoefficientOut(Schema):
     name: str = Field(description='A driver\'s figure code, or "const".')
     estimate: float | None
     std_error: float | None
@@ -169,9 +169,9 @@ class CoefficientOut(Schema):
     beta: float | None = Field(description="Standardized: b × sd(driver) / sd(target).")
 
 
-class ModelOut(Schema):
-    intercept: CoefficientOut
-    coefficients: list[CoefficientOut]
+class DriverModelOut(Schema):
+    intercept: DriverCoefficientOut
+    coefficients: list[DriverCoefficientOut]
     r2: float | None
     adj_r2: float | None
     f: float | None
@@ -181,13 +181,13 @@ class ModelOut(Schema):
     df_resid: float
 
 
-class MatrixOut(Schema):
+class DriverMatrixOut(Schema):
     drivers: list[str]
     r: list[list[float | None]]
     n: list[list[int | None]]
 
 
-class ProblemOut(Schema):
+class NoModelOut(Schema):
     code: str = Field(description="too_few_rows, target_constant or no_drivers.")
     message: str
     rows: int | None = None
@@ -207,14 +207,14 @@ class DriversOut(Schema):
     rows_incomplete: int
     n: int = Field(description="The rows the model is fitted on (every figure present).")
     needed: int = Field(description="The rows a model needs: max(10, 5 × (drivers + 1)).")
-    correlations: list[CorrelationOut] = Field(description="The target with each driver.")
-    matrix: MatrixOut = Field(description="The drivers' correlations with each other.")
+    correlations: list[DriverCorrelationOut] = Field(description="The target with each driver.")
+    matrix: DriverMatrixOut = Field(description="The drivers' correlations with each other.")
     dropped: list[dict[str, Any]] = Field(
         description='Each driver left out, in order: {"dropped", "because", its figures, "text"}.'
     )
     used: list[str]
-    model: ModelOut | None = Field(description="null when there is too little data; see `problem`.")
-    problem: ProblemOut | None
+    model: DriverModelOut | None = Field(description="null when there is too little data; see `problem`.")
+    problem: NoModelOut | None
     readings: list[str] = Field(description="One sentence per driver, in the request's language.")
     fit_reading: str | None
     chart: dict[str, Any] = Field(
