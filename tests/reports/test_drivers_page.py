@@ -68,6 +68,17 @@ def test_the_page_reads_the_model_in_plain_words_before_its_table(manager, seed_
     assert 'id="drivers-scatter-data"' in html  # the data through json_script, no inline script
 
 
+def test_the_same_page_reads_in_english(manager, seed_panel):
+    response = manager.get(URL, {"drivers": "fcr"}, headers={"Accept-Language": "en"})
+
+    html = response.content.decode()
+    assert (
+        "One point more first-contact resolution goes with 0.75 points more satisfaction rate (p &lt; 0.001)"
+        in html
+    )
+    assert "40 rows in the panel; the model uses the 40 with every figure." in html
+
+
 def test_too_little_data_shows_the_explanation_and_no_model(manager):
     # an empty center: 0 rows with every figure; five default drivers need 5 × (5 + 1) = 30 rows
     response = manager.get(URL, {"from": "2026-11-02", "to": "2026-11-29"})
