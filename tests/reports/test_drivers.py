@@ -45,10 +45,10 @@ def simulate(n: int = 80, seed: int = 3) -> pd.DataFrame:
             "period": [f"2026-W{i // 20 + 1:02d}" for i in range(n)],
             "csat": csat,
             "fcr": fcr,
-            "answer_rate": answer_rate,
-            "asa": asa,
+            "calls_answer_rate": answer_rate,
+            "calls_asa": asa,
             "quality_score": quality,
-            "aht": aht,
+            "calls_aht": aht,
             "occupancy": occupancy,
         }
     )
@@ -73,7 +73,7 @@ def test_simulated_seed_model_is_recovered_within_the_confidence_intervals():
     result = analyse_drivers(simulate())
 
     model = result.model
-    fcr, answer_rate = model.coefficient("fcr"), model.coefficient("answer_rate")
+    fcr, answer_rate = model.coefficient("fcr"), model.coefficient("calls_answer_rate")
     assert fcr.ci_low <= SEED_FCR <= fcr.ci_high
     assert answer_rate.ci_low <= SEED_ANSWER_RATE <= answer_rate.ci_high
     assert model.intercept.ci_low <= SEED_INTERCEPT <= model.intercept.ci_high
@@ -85,27 +85,27 @@ def test_simulated_seed_model_is_recovered_within_the_confidence_intervals():
 def test_asa_is_dropped_as_collinear_with_answer_rate_and_the_reason_is_kept():
     result = analyse_drivers(simulate())
 
-    (reason,) = [d for d in result.dropped if d["dropped"] == "asa"]
+    (reason,) = [d for d in result.dropped if d["dropped"] == "calls_asa"]
     assert reason["because"] == Because.COLLINEAR == "collinear"
-    assert reason["with"] == "answer_rate"
+    assert reason["with"] == "calls_answer_rate"
     assert -0.97 < reason["r"] < -0.9  # the seed's −0.9456
     # the weaker of the pair goes: ASA is less correlated with CSAT than answer rate is
     r = {c.right: c.r for c in result.correlations}
-    assert abs(r["asa"]) < abs(r["answer_rate"])
-    assert "asa" not in result.used and "answer_rate" in result.used
-    assert result.used == ("fcr", "answer_rate", "quality_score", "aht", "occupancy")
+    assert abs(r["calls_asa"]) < abs(r["calls_answer_rate"])
+    assert "calls_asa" not in result.used and "calls_answer_rate" in result.used
+    assert result.used == ("fcr", "calls_answer_rate", "quality_score", "calls_aht", "occupancy")
 
 
 def test_collinearity_drops_whichever_of_the_pair_goes_less_with_the_target():
     """Swap the roles: make ASA the one tied to CSAT, and answer rate goes instead."""
     panel = simulate()
     rng = np.random.default_rng(7)
-    panel["csat"] = 0.7356 * panel["fcr"] - 0.3 * panel["asa"] + 40 + rng.normal(0, 5, len(panel))
+    panel["csat"] = 0.7356 * panel["fcr"] - 0.3 * panel["calls_asa"] + 40 + rng.normal(0, 5, len(panel))
 
     result = analyse_drivers(panel)
 
     (reason,) = [d for d in result.dropped if d["because"] == "collinear"]
-    assert (reason["dropped"], reason["with"]) == ("answer_rate", "asa")
+    assert (reason["dropped"], reason["with"]) == ("calls_answer_rate", "calls_asa")
 
 
 def test_a_high_vif_without_any_pair_above_090_drops_the_weaker_driver():
@@ -235,11 +235,11 @@ def test_correlations_need_three_pairs():
 def test_a_constant_driver_is_dropped_with_its_reason():
     panel = hand_panel(times=2)
     for row in panel:
-        row["answer_rate"] = 92.0
+        row["calls_answer_rate"] = 92.0
 
-    result = analyse_drivers(panel, drivers=("fcr", "answer_rate"))
+    result = analyse_drivers(panel, drivers=("fcr", "calls_answer_rate"))
 
-    assert result.dropped == ({"dropped": "answer_rate", "because": "constant", "value": 92.0},)
+    assert result.dropped == ({"dropped": "calls_answer_rate", "because": "constant", "value": 92.0},)
     assert result.used == ("fcr",)
     assert result.model.coefficient("fcr").estimate == pytest.approx(0.6)
     assert result.correlations[1].r is None  # no r with a figure that does not vary
@@ -250,9 +250,9 @@ def test_a_constant_driver_is_dropped_with_its_reason():
 
 
 def test_two_rows_are_too_few_rows_not_two_constant_drivers():
-    panel = [{"csat": 80, "fcr": 70, "aht": 300}, {"csat": 90, "fcr": 70, "aht": 300}]
+    panel = [{"csat": 80, "fcr": 70, "calls_aht": 300}, {"csat": 90, "fcr": 70, "calls_aht": 300}]
 
-    result = analyse_drivers(panel, drivers=("fcr", "aht"))
+    result = analyse_drivers(panel, drivers=("fcr", "calls_aht"))
 
     assert result.dropped == ()
     # two drivers: max(10, 5 × (2 + 1)) = 15
@@ -267,7 +267,7 @@ def test_a_constant_target_gives_no_model():
     assert result.model is None
     assert result.problem == {"code": "target_constant", "value": 85.0}
     with translation.override("en"):
-        assert result.message().startswith("Satisfaction is the same in every row (85.00)")
+        assert result.message().startswith("Satisfaction rate is the same in every row (85.00)")
 
 
 def test_no_driver_left_gives_no_model():
@@ -283,10 +283,10 @@ def test_no_driver_left_gives_no_model():
 def test_missing_values_target_rows_then_sparse_drivers_then_listwise():
     """80 rows: 5 without CSAT; of the 75 left, quality score missing in 20 (26.7 % > 20 %: dropped) and
     AHT in 6 (8 %: kept, its 6 rows left out listwise); n = 75 − 6 = 69."""
-    panel = simulate().astype({"quality_score": object, "aht": object})
+    panel = simulate().astype({"quality_score": object, "calls_aht": object})
     panel.loc[0:4, "csat"] = np.nan
     panel.loc[10:29, "quality_score"] = None
-    panel.loc[40:45, "aht"] = np.nan
+    panel.loc[40:45, "calls_aht"] = np.nan
 
     result = analyse_drivers(panel)
 
@@ -305,7 +305,7 @@ def test_missing_values_target_rows_then_sparse_drivers_then_listwise():
     assert result.model.n == 69
     # correlations use every pair present: quality score's over the 75 − 20 = 55 rows that have it
     by_driver = {c.right: c for c in result.correlations}
-    assert by_driver["quality_score"].n == 55 and by_driver["aht"].n == 69 and by_driver["fcr"].n == 75
+    assert by_driver["quality_score"].n == 55 and by_driver["calls_aht"].n == 69 and by_driver["fcr"].n == 75
     with translation.override("en"):
         assert result.to_dict()["dropped"][0]["text"] == (
             "Quality score left out: missing in 20 of 75 rows (more than 20%)"
@@ -354,12 +354,12 @@ def test_a_value_that_is_not_a_number_names_its_column_and_row():
 
 def test_infinity_is_refused_like_text():
     panel = simulate(n=20)
-    panel.loc[3, "aht"] = np.inf
+    panel.loc[3, "calls_aht"] = np.inf
 
     with pytest.raises(ValidationError) as caught:
         analyse_drivers(panel)
 
-    assert list(caught.value.errors) == ["aht"]
+    assert list(caught.value.errors) == ["calls_aht"]
 
 
 def test_a_panel_that_is_not_a_table_is_refused():
@@ -377,13 +377,16 @@ def test_readings_name_fcr_first_in_chinese_and_english():
 
     with translation.override("zh-hans"):
         readings = result.readings()
-        assert readings[0] == f"一次解决率每提高1个百分点，满意度平均提高{amount}个百分点（p<0.001）"
-        assert result.fit_reading() == f"模型解释了各单位之间满意度差异的{result.model.r2 * 100:.0f}%。"
+        assert readings[0] == f"一次解决率每提高1个百分点，满意率平均提高{amount}个百分点（p<0.001）"
+        assert result.fit_reading() == f"模型解释了各单位之间满意率差异的{result.model.r2 * 100:.0f}%。"
     with translation.override("en"):
         readings = result.readings()
-        assert readings[0] == f"One point more FCR goes with {amount} points more satisfaction (p < 0.001)"
+        assert (
+            readings[0]
+            == f"One point more first-contact resolution goes with {amount} points more satisfaction rate (p < 0.001)"
+        )
         assert result.fit_reading() == (
-            f"The model explains {result.model.r2 * 100:.0f}% of the differences in satisfaction between units."
+            f"The model explains {result.model.r2 * 100:.0f}% of the differences in satisfaction rate between units."
         )
     # one reading per driver of the model; the ones not significant at 5 % get no direction
     assert len(readings) == len(result.used)
@@ -399,19 +402,19 @@ def test_a_negative_significant_coefficient_reads_lower():
     """CSAT falls 0.05 points per second of ASA: y = 90 − 0.05·ASA exactly plus small noise."""
     rng = np.random.default_rng(5)
     asa = rng.uniform(10, 120, 40)
-    panel = pd.DataFrame({"csat": 90 - 0.05 * asa + rng.normal(0, 0.5, 40), "asa": asa})
+    panel = pd.DataFrame({"csat": 90 - 0.05 * asa + rng.normal(0, 0.5, 40), "calls_asa": asa})
 
-    result = analyse_drivers(panel, drivers=("asa",))
+    result = analyse_drivers(panel, drivers=("calls_asa",))
 
-    estimate = result.model.coefficient("asa").estimate
+    estimate = result.model.coefficient("calls_asa").estimate
     assert estimate < 0
     amount = f"{abs(estimate):.2g}"  # below 0.1: two significant digits
     with translation.override("en"):
         assert result.readings() == [
-            f"One second more ASA goes with {amount} points lower satisfaction (p < 0.001)"
+            f"One second more average speed of answer goes with {amount} points lower satisfaction rate (p < 0.001)"
         ]
     with translation.override("zh-hans"):
-        assert result.readings() == [f"平均应答速度每增加1秒，满意度平均降低{amount}个百分点（p<0.001）"]
+        assert result.readings() == [f"平均应答速度每增加1秒，满意率平均降低{amount}个百分点（p<0.001）"]
 
 
 def test_a_score_driver_reads_in_points_of_the_score():
@@ -424,38 +427,43 @@ def test_a_score_driver_reads_in_points_of_the_score():
 
     amount = f"{result.model.coefficient('quality_score').estimate:.2f}"
     with translation.override("zh-hans"):
-        assert result.readings() == [f"质检评分每提高1分，满意度平均提高{amount}个百分点（p<0.001）"]
+        assert result.readings() == [f"质检得分每提高1分，满意率平均提高{amount}个百分点（p<0.001）"]
     with translation.override("en"):
         assert result.readings() == [
-            f"One point more quality score goes with {amount} points more satisfaction (p < 0.001)"
+            f"One point more quality score goes with {amount} points more satisfaction rate (p < 0.001)"
         ]
 
 
 def test_a_driver_without_a_clear_link_gets_no_direction():
     rng = np.random.default_rng(9)
-    panel = pd.DataFrame({"csat": rng.normal(80, 5, 40), "aht": rng.normal(300, 40, 40)})
+    panel = pd.DataFrame({"csat": rng.normal(80, 5, 40), "calls_aht": rng.normal(300, 40, 40)})
 
-    result = analyse_drivers(panel, drivers=("aht",))
+    result = analyse_drivers(panel, drivers=("calls_aht",))
 
-    p = result.model.coefficient("aht").p
+    p = result.model.coefficient("calls_aht").p
     assert p > 0.05
     with translation.override("en"):
-        assert result.readings() == [f"No clear link between AHT and satisfaction (p = {p:.3f})"]
+        assert result.readings() == [
+            f"No clear link between average handling time and satisfaction rate (p = {p:.3f})"
+        ]
     with translation.override("zh-hans"):
-        assert result.readings() == [f"平均处理时长与满意度之间没有明确关系（p={p:.3f}）"]
+        assert result.readings() == [f"平均处理时长与满意率之间没有明确关系（p={p:.3f}）"]
 
 
 def test_the_collinear_reason_reads_in_both_languages():
     result = analyse_drivers(simulate())
-    reason = next(d for d in result.to_dict()["dropped"] if d["dropped"] == "asa")
+    reason = next(d for d in result.to_dict()["dropped"] if d["dropped"] == "calls_asa")
     r = f"{reason['r']:.4f}"
 
     with translation.override("en"):
-        text = next(d["text"] for d in result.to_dict()["dropped"] if d["dropped"] == "asa")
-        assert text == f"ASA left out: it moves with answer rate (r = {r}), which goes more with satisfaction"
+        text = next(d["text"] for d in result.to_dict()["dropped"] if d["dropped"] == "calls_asa")
+        assert (
+            text
+            == f"Average speed of answer left out: it moves with answer rate (r = {r}), which goes more with satisfaction rate"
+        )
     with translation.override("zh-hans"):
-        text = next(d["text"] for d in result.to_dict()["dropped"] if d["dropped"] == "asa")
-        assert text == f"平均应答速度未纳入：与接通率高度共线（r={r}），保留与满意度相关性更强的接通率"
+        text = next(d["text"] for d in result.to_dict()["dropped"] if d["dropped"] == "calls_asa")
+        assert text == f"平均应答速度未纳入：与接通率高度共线（r={r}），保留与满意率相关性更强的接通率"
 
 
 # -- shapes for pages, the API and exports ---------------------------------------------------------------
@@ -480,11 +488,11 @@ def test_chart_bars_are_betas_and_the_scatter_is_csat_against_fcr_with_the_fitte
         chart = result.chart()
     bars = chart["bars"]
     assert bars["metric"] == "beta"
-    assert bars["drivers"][0] == "fcr" and bars["labels"][0] == "FCR"
+    assert bars["drivers"][0] == "fcr" and bars["labels"][0] == "First-contact resolution"
     assert bars["values"][0] == model.coefficient("fcr").beta
     assert len(bars["values"]) == len(result.used)
     scatter = chart["scatter"]
-    assert scatter["driver"] == "fcr" and scatter["y_label"] == "satisfaction"
+    assert scatter["driver"] == "fcr" and scatter["y_label"] == "Satisfaction rate"
     assert len(scatter["points"]) == 80
     assert scatter["points"][0][2:] == ["agent-0", "2026-W01"]
     # the line: the model with the other drivers at their means, at the lowest and highest FCR
@@ -534,7 +542,7 @@ cell = st.one_of(
 @settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(
-        st.fixed_dictionaries({"csat": cell, "fcr": cell, "answer_rate": cell, "asa": cell}),
+        st.fixed_dictionaries({"csat": cell, "fcr": cell, "calls_answer_rate": cell, "calls_asa": cell}),
         min_size=0,
         max_size=40,
     ),
@@ -542,15 +550,15 @@ cell = st.one_of(
 )
 def test_any_panel_gives_a_model_or_a_reason_and_plain_json(rows, eliminate):
     result = analyse_drivers(
-        rows or pd.DataFrame(columns=["csat", "fcr", "answer_rate", "asa"]),
-        drivers=("fcr", "answer_rate", "asa"),
+        rows or pd.DataFrame(columns=["csat", "fcr", "calls_answer_rate", "calls_asa"]),
+        drivers=("fcr", "calls_answer_rate", "calls_asa"),
         eliminate=eliminate,
     )
 
     assert (result.model is None) != (result.problem is None)
     assert result.rows_without_target + result.rows_incomplete + result.n == result.rows_total == len(rows)
     every = set(result.used) | {d["dropped"] for d in result.dropped}
-    assert every <= {"fcr", "answer_rate", "asa"} and not set(result.used) & {
+    assert every <= {"fcr", "calls_answer_rate", "calls_asa"} and not set(result.used) & {
         d["dropped"] for d in result.dropped
     }
     if result.model is not None:

@@ -1,10 +1,13 @@
-"""API of the center's figures for BI tools and scripts: /api/reports/figures and /api/reports/kpis.
+"""API of the center's figures for BI tools and scripts: /api/reports/figures, /api/reports/kpis and
+/api/reports/drivers (the satisfaction driver analysis).
 
 The same query as the dashboard (kefu.reports.dashboard.read_query reads both), the same numbers
-(kefu.reports.metrics.measure): raw values, a share as 0..1, seconds as seconds, None when empty.
+(kefu.reports.metrics.measure): raw values, a share as 0..1, seconds as seconds, None when empty. The
+driver analysis' panel gives its rates in percent points, as its model reads them (kefu.reports.drivers.panel).
 """
 
 from datetime import date, datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -129,3 +132,104 @@ def kpis(request, params: Query[KpiParams]):
         ],
         "total": {code: measure.value for code, measure in table.total.items()},
     }
+
+
+# --- the satisfaction driver analysis -----------------------------------------------------------------
+
+
+class DriversParams(Schema):
+    first: date | None = Field(
+        None, alias="from", description="First local day. Default: 83 days before `to` (twelve weeks)."
+    )
+    last: date | None = Field(None, alias="to", description="Last local day, included. Default: today.")
+    unit: str = Field("agent_week", description="The panel's rows: agent_week, group_week or center_month.")
+    target: str = Field("csat", description="What is explained: csat (default) or csat_score.")
+    drivers: list[str] = Field(
+        [], description="Driver figure codes, repeated or comma-separated. Default: the seed study's."
+    )
+    eliminate: bool = Field(False, description="Backward elimination at p > 0.05.")
+
+
+class DriverCorrelationOut(Schema):
+    left: str
+    right: str
+    r: float | None = Field(description="Pearson's r; null below 3 pairs or when a figure does not vary.")
+    p: float | None
+    n: int = Field(description="The rows where both figures are present.")
+
+
+class DriverCoefficientOut(Schema):
+    name: str = Field(description='A driver\'s figure code, or "const".')
+    estimate: float | None
+    std_error: float | None
+    t: float | None
+    p: float | None
+    ci_low: float | None = Field(description="The 95% confidence interval's lower end.")
+    ci_high: float | None
+    beta: float | None = Field(description="Standardized: b × sd(driver) / sd(target).")
+
+
+class DriverModelOut(Schema):
+    intercept: DriverCoefficientOut
+    coefficients: list[DriverCoefficientOut]
+    r2: float | None
+    adj_r2: float | None
+    f: float | None
+    f_p: float | None
+    n: int
+    df_model: float
+    df_resid: float
+
+
+class DriverMatrixOut(Schema):
+    drivers: list[str]
+    r: list[list[float | None]]
+    n: list[list[int | None]]
+
+
+class NoModelOut(Schema):
+    code: str = Field(description="too_few_rows, target_constant or no_drivers.")
+    message: str
+    rows: int | None = None
+    needed: int | None = None
+    drivers: int | None = None
+    value: float | None = None
+
+
+class DriversOut(Schema):
+    unit: str
+    start: datetime
+    end: datetime
+    target: str
+    drivers: list[str]
+    rows_total: int
+    rows_without_target: int
+    rows_incomplete: int
+    n: int = Field(description="The rows the model is fitted on (every figure present).")
+    needed: int = Field(description="The rows a model needs: max(10, 5 × (drivers + 1)).")
+    correlations: list[DriverCorrelationOut] = Field(description="The target with each driver.")
+    matrix: DriverMatrixOut = Field(description="The drivers' correlations with each other.")
+    dropped: list[dict[str, Any]] = Field(
+        description='Each driver left out, in order: {"dropped", "because", its figures, "text"}.'
+    )
+    used: list[str]
+    model: DriverModelOut | None = Field(description="null when there is too little data; see `problem`.")
+    problem: NoModelOut | None
+    readings: list[str] = Field(description="One sentence per driver, in the request's language.")
+    fit_reading: str | None
+    chart: dict[str, Any] = Field(
+        description="bars (beta or r per driver) and scatter (points, fitted line)."
+    )
+
+
+@router.get("/drivers", response=DriversOut, summary="The satisfaction driver analysis")
+def drivers(request, params: Query[DriversParams]):
+    """Correlations, collinearity and an OLS of satisfaction on the drivers over a panel built from the
+    KPI catalogue (rates in percent points): the same parameters and numbers as /reports/drivers/.
+    A parameter Kefu cannot use answers 422 naming it; too little data answers 200 with `problem`."""
+    from kefu.reports.drivers.panel import read_drivers_query, run_drivers
+
+    _require(user_of(request))
+    query = read_drivers_query(request.GET)
+    _panel, result = run_drivers(query)
+    return {"unit": query.unit, "start": query.period.start, "end": query.period.end} | result.to_dict()

@@ -1,9 +1,9 @@
 """KPI pages: reports:home (/reports/), reports:drill (/reports/drill/), reports:wallboard (/reports/wallboard/),
-reports:targets (/reports/targets/)."""
+reports:targets (/reports/targets/), reports:drivers (/reports/drivers/, the satisfaction driver analysis)."""
 
 from django.urls import path
 
-from kefu.reports import views
+from kefu.reports import views, views_drivers
 
 app_name = "reports"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("reports/drill/", views.drill, name="drill"),
     path("reports/wallboard/", views.wallboard_page, name="wallboard"),
     path("reports/targets/", views.targets_page, name="targets"),
+    path("reports/drivers/", views_drivers.drivers_page, name="drivers"),
 ]

@@ -25,20 +25,21 @@ a page, the API and an xlsx export read alike. The steps, in order (docs/drivers
 Nothing is rounded in the result; `fmt_*` helpers round for display. Texts (readings, reasons, problems) are
 rendered in the active language when asked for, so one result can be shown in Chinese and in English.
 
-The package: `figures` (names and units), `model` (reasons, problems, fitted terms), `texts` (what it says),
+The package: `figures` (names and units, looked up in the KPI catalogue), `panel` (`driver_panel`: the
+panel from `metrics.measure`), `model` (reasons, problems, fitted terms), `texts` (what it says),
 `result` (`DriverAnalysis`), `analysis` (`analyse_drivers`). pandas, scipy and statsmodels are imported
 inside the functions that use them: `kefu run` and the worker never pay for them at start-up.
 """
 
 from .analysis import DEFAULT_DRIVERS, analyse_drivers
-from .figures import FIGURES, Figure, Unit, figure, figure_name
+from .figures import ALIASES, Figure, Unit, code_of, figure, figure_in_text, figure_name
 from .model import SIGNIFICANCE, Because, Coefficient, Correlation, Model, Problem
 from .result import DriverAnalysis
 from .texts import problem_text, reading, reason_text
 
 __all__ = [
+    "ALIASES",
     "DEFAULT_DRIVERS",
-    "FIGURES",
     "SIGNIFICANCE",
     "Because",
     "Coefficient",
@@ -49,7 +50,9 @@ __all__ = [
     "Problem",
     "Unit",
     "analyse_drivers",
+    "code_of",
     "figure",
+    "figure_in_text",
     "figure_name",
     "problem_text",
     "reading",

@@ -19,7 +19,9 @@ from .result import DriverAnalysis
 if TYPE_CHECKING:
     import pandas
 
-DEFAULT_DRIVERS = ("fcr", "answer_rate", "asa", "quality_score", "aht", "occupancy")
+# The seed study's drivers, by their catalogue codes (kefu.reports.metrics); occupancy counts only where
+# the catalogue has it (kefu.reports.drivers.panel.default_drivers).
+DEFAULT_DRIVERS = ("fcr", "calls_answer_rate", "calls_asa", "quality_score", "calls_aht", "occupancy")
 COLLINEAR_R = 0.9  # |r| above this between two drivers: one of them goes
 MAX_VIF = 10.0  # a variance inflation factor above this: a driver goes
 ROWS_PER_COEFFICIENT = 5  # at least 5 rows per coefficient (the drivers and the constant) ...

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
 
-from .figures import figure_name
+from .figures import figure_in_text, figure_name
 from .model import SIGNIFICANCE, Correlation, Model, significant
 from .texts import problem_text, reading, reading_order, reason_text
 
@@ -54,7 +54,7 @@ class DriverAnalysis:
             return None
         return gettext("The model explains %(share)s%% of the differences in %(target)s between units.") % {
             "share": f"{self.model.r2 * 100:.0f}",
-            "target": figure_name(self.target),
+            "target": figure_in_text(self.target),
         }
 
     def matrix(self) -> dict:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, pgettext
 
-from .figures import Unit, figure, figure_name
+from .figures import Unit, figure, figure_in_text
 from .model import Because, Coefficient, Model, Problem, significant
 
 
@@ -29,7 +29,7 @@ def fmt_p(p: float | None) -> str:
 
 def _step(code: str) -> str:
     """'One point more FCR' — one unit of the driver, said in its unit."""
-    unit, name = figure(code).unit, figure_name(code)
+    unit, name = figure(code).unit, figure_in_text(code)
     if unit is Unit.PERCENT:
         text = pgettext("a percentage", "One point more %(driver)s")
     elif unit is Unit.SECONDS:
@@ -58,8 +58,8 @@ def reading(coefficient: Coefficient, *, target: str) -> str:
     p = coefficient.p
     if not significant(coefficient) or coefficient.estimate is None:
         return gettext("No clear link between %(driver)s and %(target)s (%(p)s)") % {
-            "driver": figure_name(coefficient.name),
-            "target": figure_name(target),
+            "driver": figure_in_text(coefficient.name),
+            "target": figure_in_text(target),
             "p": fmt_p(p),
         }
     if coefficient.estimate >= 0:
@@ -70,7 +70,7 @@ def reading(coefficient: Coefficient, *, target: str) -> str:
         "step": _step(coefficient.name),
         "amount": fmt_number(abs(coefficient.estimate)),
         "unit": _amount_unit(target),
-        "target": figure_name(target),
+        "target": figure_in_text(target),
         "p": fmt_p(p),
     }
 
@@ -81,7 +81,7 @@ def reason_text(reason: Mapping, *, target: str = "csat") -> str:
 
 
 def _reason_text(reason: Mapping, *, target: str) -> str:
-    because, name = reason["because"], figure_name(reason["dropped"])
+    because, name = reason["because"], figure_in_text(reason["dropped"])
     if because == Because.MISSING:
         return gettext(
             "%(driver)s left out: missing in %(missing)d of %(rows)d rows (more than %(limit)s%%)"
@@ -98,9 +98,9 @@ def _reason_text(reason: Mapping, *, target: str) -> str:
             "%(driver)s left out: it moves with %(other)s (r = %(r)s), which goes more with %(target)s"
         ) % {
             "driver": name,
-            "other": figure_name(reason["with"]),
+            "other": figure_in_text(reason["with"]),
             "r": f"{reason['r']:.4f}",
-            "target": figure_name(target),
+            "target": figure_in_text(target),
         }
     if because == Because.VIF:
         vif = "∞" if reason["vif"] is None else f"{reason['vif']:.1f}"
@@ -131,7 +131,7 @@ def problem_text(problem: Mapping, *, target: str = "csat") -> str:
                 "%(target)s is the same in every row (%(value)s): there are no differences to explain, so no "
                 "model is fitted."
             )
-            % {"target": figure_name(target), "value": fmt_number(problem["value"])}
+            % {"target": figure_in_text(target), "value": fmt_number(problem["value"])}
         )
     return gettext("No driver is left to regress on (each one's reason is listed), so no model is fitted.")
 

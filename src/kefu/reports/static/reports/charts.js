@@ -1,6 +1,7 @@
 /* KPI charts: every element with data-chart="<id of a json_script>" is drawn with Apache ECharts
-   (served by Kefu from the npm package; see package.json). The data's "kind" is line, bar or
-   heatmap; the server shapes the data (kefu.reports.dashboard.chart / heat_map), this file only draws.
+   (served by Kefu from the npm package; see package.json). The data's "kind" is line, bar, heatmap
+   or scatter (points [x, y, unit, period] with a fitted line from two [x, y] ends); the server shapes
+   the data (kefu.reports.dashboard.chart / heat_map, kefu.reports.views_drivers), this file only draws.
    Tooltips render on the canvas (renderMode "richText"): the Content-Security-Policy refuses the
    inline styles of HTML tooltips. */
 (function () {
@@ -17,6 +18,22 @@
         yAxis: { type: "category", data: data.y, splitArea: { show: true } },
         visualMap: { min: 0, max: data.max || 1, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160 },
         series: [{ type: "heatmap", name: data.title, data: data.data, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }]
+      };
+    }
+    if (data.kind === "scatter") {
+      var scatter = [{
+        type: "scatter", name: data.y_label, data: data.points, symbolSize: 7,
+        encode: { x: 0, y: 1, tooltip: [2, 3, 0, 1] }
+      }];
+      if (data.line) {
+        scatter.push({ type: "line", name: data.line_name, data: data.line, showSymbol: false, silent: true, lineStyle: { width: 2 } });
+      }
+      return {
+        tooltip: { trigger: "item", renderMode: "richText", confine: true },
+        grid: { left: 56, right: 24, top: 24, bottom: 40, containLabel: true },
+        xAxis: { type: "value", name: data.x_label, nameLocation: "middle", nameGap: 28, scale: true },
+        yAxis: { type: "value", name: data.y_label, scale: true },
+        series: scatter
       };
     }
     var series = data.series.map(function (s) {
