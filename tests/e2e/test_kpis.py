@@ -123,3 +123,15 @@ def test_the_wallboard_shows_a_new_waiting_call_without_a_reload(org, asgi_serve
             "6"
         )  # a ringing call is not offered yet
         browser.close()
+
+
+def test_the_driver_page_explains_too_little_data_and_draws_nothing_misleading(
+    org, asgi_server, chromium_launch_options
+):
+    with sync_playwright() as playwright:
+        browser, page, errors = signed_in(playwright, chromium_launch_options, asgi_server)
+        page.goto(f"{asgi_server}/reports/drivers/")
+        expect(page.locator("#drivers-problem")).to_be_visible()  # six calls: too little for a model
+        assert not page.locator("#drivers-model").count()
+        assert not [e for e in errors if "Content Security Policy" in e], errors
+        browser.close()

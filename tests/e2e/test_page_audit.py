@@ -297,6 +297,7 @@ def pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
             ("kpi-drill", "/reports/drill/?figure=calls_offered"),
             ("kpi-targets", "/reports/targets/"),
             ("wallboard", "/reports/wallboard/"),
+            ("kpi-drivers", "/reports/drivers/"),
         ],
         "manager": [
             ("organisation", "/org/"),
