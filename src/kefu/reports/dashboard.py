@@ -82,7 +82,8 @@ class Query:
         return self.period.last_day
 
 
-def _day(params: Mapping, name: str, default: date) -> date:
+def read_day(params: Mapping, name: str, default: date) -> date:
+    """The date in parameter `name` (YYYY-MM-DD), `default` when empty; else a ValidationError naming it."""
     text = (params.get(name) or "").strip()
     if not text:
         return default
@@ -113,8 +114,8 @@ def read_query(params: Mapping, *, default_days: int = 28) -> Query:
     """The query in a request's parameters (from, to, figures, grain, by, queue, agent, group, channel,
     category and the figures' options). Raises ValidationError naming the parameter at fault."""
     today = timezone.localdate()
-    last = _day(params, "to", today)
-    first = _day(params, "from", last - timedelta(days=default_days - 1))
+    last = read_day(params, "to", today)
+    first = read_day(params, "from", last - timedelta(days=default_days - 1))
     period = Period.from_dates(first, last, names=("from", "to"))
     codes = _texts(params, "figures")
     if len(codes) == 1 and "," in codes[0]:

@@ -1,9 +1,10 @@
 """KPI pages: reports:home (/reports/), reports:drill (/reports/drill/), reports:wallboard (/reports/wallboard/),
-reports:targets (/reports/targets/)."""
+reports:targets (/reports/targets/), reports:service (/reports/service/) and
+reports:service_subscribe."""
 
 from django.urls import path
 
-from kefu.reports import views
+from kefu.reports import views, views_service
 
 app_name = "reports"
 
@@ -12,4 +13,6 @@ urlpatterns = [
     path("reports/drill/", views.drill, name="drill"),
     path("reports/wallboard/", views.wallboard_page, name="wallboard"),
     path("reports/targets/", views.targets_page, name="targets"),
+    path("reports/service/", views_service.service, name="service"),
+    path("reports/service/subscribe/", views_service.service_subscribe, name="service_subscribe"),
 ]
