@@ -15,7 +15,7 @@ from kefu.reports.models import ReportDelivery, ReportSubscription
 from kefu.reports.service_reports import Kind
 from kefu.reports.targets import MET, MISSED, target_set
 from kefu.tickets.models import Status
-from tests.factories import aware
+from tests.factories import CategoryFactory, aware
 from tests.reports.test_metrics_calls import call
 from tests.tickets.helpers import new_ticket, perform, ticket_in
 
@@ -149,15 +149,20 @@ def test_a_breakdown_by_a_dimension_the_family_lacks_is_skipped(org, frozen):
     assert sr._breakdown("calls_offered", "queue", period, "x").rows == []
 
 
-def test_the_breakdowns_count_work_orders_by_channel(org, frozen):
-    new_ticket(org, now=aware(2026, 11, 30, 9, 0))
-    new_ticket(org, now=aware(2026, 11, 30, 10, 0))
+def test_the_breakdowns_count_work_orders_by_channel_and_category(org, frozen):
+    parent = CategoryFactory(name="物流")
+    child = CategoryFactory(name="延误", parent=parent)
+    new_ticket(org, now=aware(2026, 11, 30, 9, 0), category_id=child.pk)
+    new_ticket(org, now=aware(2026, 11, 30, 10, 0), category_id=child.pk)
     new_ticket(org, now=aware(2026, 11, 30, 11, 0), channel="email")
     report = sr.service_report(kind=Kind.DAILY, day=MONDAY)
-    by_channel = report.breakdowns[0]
+    by_channel, by_category = report.breakdowns[:2]
     assert by_channel.title == "Work orders by channel"
     # phone 2, email 1, largest first
     assert [(value, text) for _label, value, text in by_channel.rows] == [(2, "2"), (1, "1")]
+    # by category: the subcategory's path (2), then the one without (1)
+    assert [(label, value) for label, value, _text in by_category.rows] == [(child.path, 2), ("(none)", 1)]
+    assert child.path.endswith("延误") and "物流" in child.path
 
 
 # --- the daily complaint record ----------------------------------------------------------------------

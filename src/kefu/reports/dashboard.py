@@ -219,10 +219,11 @@ def key_labels(by: str | None, keys) -> dict[Any, str]:
 
         labels |= dict(AgentGroup.objects.filter(pk__in=keys).values_list("pk", "name"))
     elif by == "category":
-        from kefu.tickets.services.tickets import category_of
+        from kefu.tickets.services.tickets import categories
 
+        tree = categories.get()  # every category by id, parents linked: `path` asks no query
         for pk in keys:
-            category = category_of(pk)
+            category = tree.get(pk)
             labels[pk] = category.path if category else str(pk)
     elif by == "channel":
         from kefu.tickets.models import Channel
