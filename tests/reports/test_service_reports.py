@@ -133,6 +133,16 @@ def test_the_headline_is_judged_against_the_targets(monday_calls):
     assert line(week, "calls_answer_rate").verdict == MISSED
 
 
+def test_values_are_rounded_not_cut_off():
+    from kefu.reports.dashboard import format_value
+    from kefu.reports.metrics import FIGURES
+
+    assert format_value(FIGURES["calls_asa"], 50 / 3) == "16.7 s"  # 16.666…
+    assert format_value(FIGURES["calls_answer_rate"], 2 / 3) == "66.7%"  # 66.666… %
+    assert format_value(FIGURES["calls_aht"], 199.6) == "200 s"  # ≥ 100 s: whole seconds
+    assert format_value(FIGURES["calls_answer_rate"], None) == "—"
+
+
 def test_an_empty_period_shows_dashes_and_zero_counts(org, frozen):
     report = sr.service_report(kind=Kind.MONTHLY, day=date(2026, 6, 1))
     assert line(report, "calls_offered").text == "0"

@@ -182,16 +182,18 @@ def run(query: Query) -> Table:
 
 
 def format_value(figure_: Figure, value: float | None) -> str:
-    """A figure's value as people read it: "92.3%", "25.4 s", "1,234", "4.31"; "—" when empty."""
+    """A figure's value as people read it: "92.3%", "25.4 s", "1,234", "4.31"; "—" when empty.
+    Rounded half to even at the places shown (Django's number_format cuts a float's digits off)."""
     if value is None:
         return "—"
     if figure_.unit == Unit.PERCENT:
-        return f"{number_format(value * 100, 1)}%"
+        return f"{number_format(round(value * 100, 1), 1)}%"
     if figure_.unit == Unit.SECONDS:
-        return _("%(n)s s") % {"n": number_format(value, 1 if value < 100 else 0, force_grouping=True)}
+        places = 1 if value < 100 else 0
+        return _("%(n)s s") % {"n": number_format(round(value, places), places, force_grouping=True)}
     if figure_.unit == Unit.COUNT:
-        return number_format(value, 0, force_grouping=True)
-    return number_format(value, 2)
+        return number_format(round(value), 0, force_grouping=True)
+    return number_format(round(value, 2), 2)
 
 
 def bucket_label(bucket: datetime | None, grain: Grain | None) -> str:
