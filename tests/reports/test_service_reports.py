@@ -300,6 +300,23 @@ def test_the_first_of_the_month_and_new_year_send_the_monthly_and_yearly(subscri
     ]
 
 
+def test_a_refused_send_is_tried_again_on_the_next_run(subscribers, mailoutbox, monkeypatch):
+    from smtplib import SMTPServerDisconnected
+
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, fail_silently=False):
+        raise SMTPServerDisconnected("gone")
+
+    with time_machine.travel(aware(2026, 12, 2, 7, 30), tick=False):
+        with monkeypatch.context() as patched:
+            patched.setattr(EmailMultiAlternatives, "send", refuse)
+            assert sr.deliver_due(today=date(2026, 12, 2)) == 0  # a Wednesday: the daily only
+        assert not ReportDelivery.objects.exists()
+        assert sr.deliver_due(today=date(2026, 12, 2)) == 1
+    assert [m.attachments[0][0] for m in mailoutbox] == ["kefu-daily-20261201.xlsx"]
+
+
 def test_nothing_is_due_for_nobody_subscribed(org, mailoutbox):
     with time_machine.travel(aware(2026, 11, 30, 7, 30), tick=False):
         assert sr.deliver_due(today=MONDAY) == 0

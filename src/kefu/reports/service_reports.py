@@ -6,6 +6,7 @@ Every figure in them comes from `kefu.reports.metrics` and is judged against the
 dashboard; the listening report and the quality failures come from their own apps' selectors.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
@@ -38,6 +39,7 @@ HEADLINE = (
 # The count of work orders by channel and category, and of complaints by cause and department.
 VOLUME = "work_orders_created"
 COMPLAINTS = "complaints_resolved"
+logger = logging.getLogger(__name__)
 DELIVERY_HOUR = 7  # local time: reports reach subscribers in the morning
 
 
@@ -338,7 +340,8 @@ def deliver_due(*, today: date | None = None) -> int:
     returns how many were sent. Safe to run again: a report already sent to a person for a period
     (a ReportDelivery) is not sent twice. Skipped: inactive people, people without an email address,
     and those who may no longer read the figures. In the site's language (Chinese by default), as an
-    HTML email with the workbook attached."""
+    HTML email with the workbook attached. A mail server's refusal leaves that person's report unsent
+    (no delivery recorded), for the next hourly run, and the others are still sent."""
     from django.conf import settings
     from django.core.mail import EmailMultiAlternatives
     from django.db import IntegrityError, transaction
@@ -389,5 +392,8 @@ def deliver_due(*, today: date | None = None) -> int:
                     mail.send(fail_silently=False)
             except IntegrityError:
                 continue  # another worker sent it meanwhile
+            except OSError:  # smtplib's errors too: this person's next run tries again
+                logger.exception("service report %s for %s not sent", kind, subscription.user_id)
+                continue
             sent += 1
     return sent
