@@ -221,6 +221,8 @@ def test_the_workbook_has_the_figures_the_breakdowns_and_the_complaint_record(co
     assert [figures["A1"].value, figures["B1"].value] == ["Daily complaint record", "2026-11-30"]
     rows = {row[0]: row[1:] for row in figures.iter_rows(min_row=3, values_only=True)}
     assert rows["Answer rate"] == (0.75, "90.0%", "yes")
+    answer_rate = next(r for r in figures.iter_rows(min_row=3) if r[0].value == "Answer rate")
+    assert answer_rate[1].number_format == "0.0%"  # 0.75 reads 75.0%
     assert rows["Offered"] == (4, None, None)
     record = book["Complaint record"]
     assert [r[0] for r in record.iter_rows(min_row=2, values_only=True)] == [

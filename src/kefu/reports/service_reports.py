@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.core.errors import FieldCode, FieldError, ValidationError
 from kefu.reports import dashboard, targets
-from kefu.reports.metrics import FIGURES, Period, measure
+from kefu.reports.metrics import FIGURES, Period, Unit, measure
 
 
 class Kind(TextChoices):
@@ -253,7 +253,8 @@ def complaint_record(period: Period) -> list[ComplaintLine]:
 
 def report_xlsx(report: ServiceReport) -> bytes:
     """The report as a workbook: the headline figures with targets, each breakdown, the complaint
-    record and the quality failures, one sheet each."""
+    record and the quality failures, one sheet each. Values are raw (a share 0..1, shown as a
+    percentage), so a spreadsheet can compute with them."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -263,6 +264,8 @@ def report_xlsx(report: ServiceReport) -> bytes:
     sheet.append([_("Figure"), _("Value"), _("Target"), _("Below target")])
     for line in report.headline:
         sheet.append([line.name, line.value, line.target, _("yes") if line.verdict == targets.MISSED else ""])
+        if FIGURES[line.code].unit == Unit.PERCENT:
+            sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"  # a share 0..1 reads 75.0%
     for breakdown in report.breakdowns:
         ws = book.create_sheet(breakdown.title[:31])
         ws.append([breakdown.title, _("Value")])
