@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.db.models import Count
 
@@ -21,6 +22,9 @@ from kefu.notify.models import Notification
 from kefu.quality.models import Finding, Inspection, Rubric, Transcript
 from kefu.quality.permissions import scope_filter
 from kefu.quality.selectors import current_version
+from kefu.reports.models import ReportSubscription, Target
+from kefu.reports.service_reports import service_report
+from kefu.reports.targets import MISSED
 from kefu.tickets.models import Escalation, SlaClock, Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +240,21 @@ def test_the_demo_shows_every_call_figure_from_built_rollups(demo):
     assert all(table.total[code].value for code in codes), {c: table.total[c].value for c in codes}
     # The wrap-up the call log records is the wrap-up the agent states show (20–90 s a call).
     assert 20 <= table.total["calls_acw"].value <= 90
+
+
+def test_the_demo_manager_receives_reports_and_the_targets_show_misses(demo):
+    assert set(ReportSubscription.objects.values_list("user__username", "kind")) == {
+        ("manager", "daily"),
+        ("manager", "weekly"),
+    }
+    assert dict(Target.objects.filter(queue="").values_list("figure", "value")) == {
+        "calls_answer_rate": 0.90,
+        "calls_service_level": 0.80,
+        "fcr": 0.85,
+        "csat": 0.90,
+        "complaints_within_sla": 0.95,
+    }
+    with time_machine.travel(NOW, tick=False):
+        report = service_report(kind="weekly", day=NOW.date() - timedelta(days=7))
+    verdicts = {line.code: line.verdict for line in report.headline if line.verdict}
+    assert MISSED in verdicts.values()  # the dashboard and reports show below-target marks at once

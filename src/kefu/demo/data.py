@@ -780,7 +780,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     callback_plans_generate(now=now)
     chat_demo_load()
     quality = quality_demo_load(people=people, rng=rng, now=now)
-    reports_demo_load(now=now, days=CALL_DAYS + 1)
+    reports_demo_load(manager=people["manager"], now=now, days=CALL_DAYS + 1)
     return {
         "skipped": False,
         "tickets": made,

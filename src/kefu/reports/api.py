@@ -1,5 +1,5 @@
-"""API of the center's figures for BI tools and scripts: /api/reports/figures, /api/reports/kpis and
-/api/reports/drivers (the satisfaction driver analysis).
+"""API of the center's figures for BI tools and scripts: /api/reports/figures, /api/reports/kpis,
+/api/reports/drivers (the satisfaction driver analysis) and /api/reports/service (a service report).
 
 The same query as the dashboard (kefu.reports.dashboard.read_query reads both), the same numbers
 (kefu.reports.metrics.measure): raw values, a share as 0..1, seconds as seconds, None when empty. The
@@ -9,6 +9,7 @@ driver analysis' panel gives its rates in percent points, as its model reads the
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -233,3 +234,117 @@ def drivers(request, params: Query[DriversParams]):
     query = read_drivers_query(request.GET)
     _panel, result = run_drivers(query)
     return {"unit": query.unit, "start": query.period.start, "end": query.period.end} | result.to_dict()
+
+
+# --- service reports ------------------------------------------------------------------------------
+
+
+class ServiceParams(Schema):
+    kind: str = Field("daily", description="daily (the complaint record), weekly, monthly or yearly.")
+    day: date | None = Field(
+        None, description="A local day inside the period. Default: the last complete period."
+    )
+
+
+class ReportLineOut(Schema):
+    code: str
+    name: str
+    value: float | None = Field(description="Raw: a share as 0..1, seconds as seconds; null when empty.")
+    text: str = Field(description="The value as the page shows it.")
+    target: float | None = Field(description="The center's target in force, raw like the value.")
+    verdict: str | None = Field(description="met, missed, or null (no target, no value or no direction).")
+
+
+class BreakdownRowOut(Schema):
+    label: str
+    value: float | None
+    text: str
+
+
+class BreakdownOut(Schema):
+    title: str
+    rows: list[BreakdownRowOut]
+
+
+class ComplaintOut(Schema):
+    number: str
+    created_at: datetime
+    customer: str
+    category: str
+    department: str
+    status: str
+    title: str
+    url: str
+    received: bool = Field(description="Received in the period; false: carried over, still unresolved.")
+
+
+class QualityFailureOut(Schema):
+    code: str
+    name: str
+    findings: int
+    inspections: int
+    share: float = Field(description="Inspections with the finding ÷ all inspections of the period.")
+
+
+class ListeningOut(Schema):
+    week: str
+    reviewed: int
+    with_agent: int
+    with_other: int
+
+
+class ServiceReportOut(Schema):
+    kind: str
+    title: str
+    first_day: date
+    last_day: date
+    headline: list[ReportLineOut]
+    breakdowns: list[BreakdownOut]
+    complaints: list[ComplaintOut] = Field(description="The daily complaint record; empty for other kinds.")
+    quality_failures: list[QualityFailureOut]
+    listening: ListeningOut | None = Field(description="The weekly listening report's summary (weekly only).")
+
+
+@router.get("/service", response=ServiceReportOut, summary="A service report")
+def service(request, params: Query[ServiceParams]):
+    """The daily complaint record or the weekly, monthly or yearly service report, as the page and the
+    email show it (kefu.reports.service_reports). A bad kind or day, or a period that has not begun,
+    answers 422 naming the parameter."""
+    from kefu.reports import service_reports
+
+    _require(user_of(request))
+    kind = service_reports.check_kind(params.kind)
+    day = params.day or service_reports.previous(kind, timezone.localdate())
+    report = service_reports.service_report(kind=kind, day=day)
+    listening = report.listening
+    return {
+        "kind": report.kind,
+        "title": report.title,
+        "first_day": report.period.first_day,
+        "last_day": report.period.last_day,
+        "headline": [
+            {
+                "code": line.code,
+                "name": line.name,
+                "value": line.value,
+                "text": line.text,
+                "target": line.target_value,
+                "verdict": line.verdict,
+            }
+            for line in report.headline
+        ],
+        "breakdowns": [
+            {"title": b.title, "rows": [{"label": label, "value": v, "text": t} for label, v, t in b.rows]}
+            for b in report.breakdowns
+        ],
+        "complaints": [vars(c) for c in report.complaints],
+        "quality_failures": [vars(f) for f in report.quality_failures],
+        "listening": None
+        if listening is None
+        else {
+            "week": listening.label,
+            "reviewed": listening.reviewed,
+            "with_agent": listening.with_agent,
+            "with_other": listening.with_other,
+        },
+    }

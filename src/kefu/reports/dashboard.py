@@ -77,7 +77,8 @@ class Query:
         return self.period.last_day
 
 
-def _day(params: Mapping, name: str, default: date) -> date:
+def read_day(params: Mapping, name: str, default: date) -> date:
+    """The date in parameter `name` (YYYY-MM-DD), `default` when empty; else a ValidationError naming it."""
     text = (params.get(name) or "").strip()
     if not text:
         return default
@@ -108,8 +109,8 @@ def read_query(params: Mapping, *, default_days: int = 28) -> Query:
     """The query in a request's parameters (from, to, figures, grain, by, queue, agent, group, channel,
     category and the figures' options). Raises ValidationError naming the parameter at fault."""
     today = timezone.localdate()
-    last = _day(params, "to", today)
-    first = _day(params, "from", last - timedelta(days=default_days - 1))
+    last = read_day(params, "to", today)
+    first = read_day(params, "from", last - timedelta(days=default_days - 1))
     period = Period.from_dates(first, last, names=("from", "to"))
     codes = _texts(params, "figures")
     if len(codes) == 1 and "," in codes[0]:
@@ -177,7 +178,7 @@ def run(query: Query) -> Table:
 
 def format_value(figure_: Figure, value: float | None) -> str:
     """A figure's value as people read it: "92.3%", "25.4 s", "1,234", "4.31"; "—" when empty.
-    Rounded before formatting: Django's number_format cuts decimals off (66.67 would read 66.6)."""
+    Rounded half to even at the places shown (Django's number_format cuts a float's digits off)."""
     if value is None:
         return "—"
     if figure_.unit == Unit.PERCENT:
@@ -215,10 +216,11 @@ def key_labels(by: str | None, keys) -> dict[Any, str]:
 
         labels |= dict(AgentGroup.objects.filter(pk__in=keys).values_list("pk", "name"))
     elif by == "category":
-        from kefu.tickets.services.tickets import category_of
+        from kefu.tickets.services.tickets import categories
 
+        tree = categories.get()  # every category by id, parents linked: `path` asks no query
         for pk in keys:
-            category = category_of(pk)
+            category = tree.get(pk)
             labels[pk] = category.path if category else str(pk)
     elif by == "channel":
         from kefu.tickets.models import Channel

@@ -6,17 +6,20 @@ Every figure in them comes from `kefu.reports.metrics` and is judged against the
 dashboard; the listening report and the quality failures come from their own apps' selectors.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
 
 from django.db.models import TextChoices
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.core.errors import FieldCode, FieldError, ValidationError
 from kefu.reports import dashboard, targets
-from kefu.reports.metrics import FIGURES, Period, measure
+from kefu.reports.metrics import FIGURES, Period, Unit, measure
 
 
 class Kind(TextChoices):
@@ -36,12 +39,27 @@ HEADLINE = (
 # The count of work orders by channel and category, and of complaints by cause and department.
 VOLUME = "work_orders_created"
 COMPLAINTS = "complaints_resolved"
+logger = logging.getLogger(__name__)
 DELIVERY_HOUR = 7  # local time: reports reach subscribers in the morning
+
+
+def check_kind(kind: str) -> str:
+    """`kind` if it names a report, else a ValidationError naming the field `kind`."""
+    if kind not in Kind.values:
+        raise ValidationError.for_field(
+            "kind",
+            FieldError(
+                _("No such report: choose %(kinds)s.") % {"kinds": ", ".join(Kind.values)},
+                FieldCode.INVALID_CHOICE,
+            ),
+        )
+    return kind
 
 
 def period_of(kind: str, day: date) -> Period:
     """The period a report of `kind` covers around `day`: that day, its ISO week (Monday to Sunday),
-    its month or its year."""
+    its month or its year (local days). An unknown kind is refused naming the field `kind`."""
+    check_kind(kind)
     if kind == Kind.DAILY:
         return Period.day(day)
     if kind == Kind.WEEKLY:
@@ -57,6 +75,7 @@ def period_of(kind: str, day: date) -> Period:
 
 def previous(kind: str, today: date) -> date:
     """A day inside the last complete period of `kind` before `today` (what a scheduled report covers)."""
+    check_kind(kind)
     if kind == Kind.DAILY:
         return today - timedelta(days=1)
     if kind == Kind.WEEKLY:
@@ -68,7 +87,8 @@ def previous(kind: str, today: date) -> date:
 
 @dataclass
 class Line:
-    """One figure of a report: its name, value as text, target as text and the verdict."""
+    """One figure of a report: its name, value (raw and as text), target (raw and as text) and the
+    verdict (targets.verdict: met, missed or None)."""
 
     code: str
     name: str
@@ -76,6 +96,7 @@ class Line:
     text: str
     target: str = ""
     verdict: str | None = None
+    target_value: float | None = None
 
 
 @dataclass
@@ -88,6 +109,8 @@ class Breakdown:
 
 @dataclass
 class ComplaintLine:
+    """One complaint of the daily record; `received` is False for one carried over from before."""
+
     number: str
     created_at: datetime
     customer: str
@@ -96,6 +119,7 @@ class ComplaintLine:
     status: str
     title: str
     url: str
+    received: bool = True
 
 
 @dataclass
@@ -136,8 +160,14 @@ def _breakdown(code: str, by: str, period: Period, title: str, limit: int = 15) 
 
 
 def service_report(*, kind: str, day: date) -> ServiceReport:
-    """The report of `kind` for the period around `day` (see period_of)."""
+    """The report of `kind` for the period around `day` (see period_of). A period that has not begun
+    (its first day after today, local) is refused naming the field `day`; the current period gives
+    the figures so far; an empty one gives "—" for every rate and 0 for every count."""
     period = period_of(kind, day)
+    if period.first_day > timezone.localdate():
+        raise ValidationError.for_field(
+            "day", FieldError(_("That period has not begun yet."), FieldCode.OUT_OF_RANGE)
+        )
     codes = [code for code in HEADLINE if code in FIGURES]
     table = measure(codes, period=period) if codes else None
     goals = targets.targets_in_force()
@@ -153,6 +183,7 @@ def service_report(*, kind: str, day: date) -> ServiceReport:
                 text=dashboard.format_value(FIGURES[code], value),
                 target=dashboard.format_value(FIGURES[code], target) if target is not None else "",
                 verdict=targets.verdict(code, value, goals),
+                target_value=target,
             )
         )
     wanted = [
@@ -179,21 +210,29 @@ def service_report(*, kind: str, day: date) -> ServiceReport:
     return report
 
 
+RECORD_LIMIT = 500  # complaints in one daily record
+
+
 def complaint_record(period: Period) -> list[ComplaintLine]:
-    """每日投诉记录: the complaints received in the period and every complaint still open, oldest
-    first, for the manager's daily review."""
+    """每日投诉记录: for the manager's daily review, oldest first, the complaint work orders
+
+        received in the period (created_at in [start, end)), and
+        carried over: received before the period and not resolved by its end (resolved_at empty or
+        at/after the end) or open now (reopened),
+
+    leaving out the cancelled and merged ones (recorded in error, or counted in the work order they
+    were merged into), as the complaint figures do. At most RECORD_LIMIT lines."""
     from django.db.models import Q
 
-    from kefu.tickets.models import OPEN_STATUSES, Ticket, TicketType
+    from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketType
 
+    unresolved = Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.end) | Q(status__in=OPEN_STATUSES)
     rows = (
-        Ticket.objects.filter(ticket_type=TicketType.COMPLAINT)
-        .filter(
-            Q(created_at__gte=period.start, created_at__lt=period.end)
-            | Q(status__in=OPEN_STATUSES, created_at__lt=period.end)
-        )
+        Ticket.objects.filter(ticket_type=TicketType.COMPLAINT, created_at__lt=period.end)
+        .exclude(status__in=(Status.CANCELLED, Status.MERGED))
+        .filter(Q(created_at__gte=period.start) | unresolved)
         .select_related("customer", "category", "subject_department")
-        .order_by("created_at", "pk")[:500]
+        .order_by("created_at", "pk")[:RECORD_LIMIT]
     )
     zone = timezone.get_default_timezone()
     return [
@@ -205,7 +244,8 @@ def complaint_record(period: Period) -> list[ComplaintLine]:
             department=t.subject_department.name if t.subject_department_id else "",
             status=t.get_status_display(),
             title=t.title,
-            url=f"/tickets/{t.number}/",
+            url=reverse("tickets:detail", args=[t.number]),
+            received=t.created_at >= period.start,
         )
         for t in rows
     ]
@@ -213,7 +253,8 @@ def complaint_record(period: Period) -> list[ComplaintLine]:
 
 def report_xlsx(report: ServiceReport) -> bytes:
     """The report as a workbook: the headline figures with targets, each breakdown, the complaint
-    record and the quality failures, one sheet each."""
+    record and the quality failures, one sheet each. Values are raw (a share 0..1, shown as a
+    percentage), so a spreadsheet can compute with them."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -223,6 +264,8 @@ def report_xlsx(report: ServiceReport) -> bytes:
     sheet.append([_("Figure"), _("Value"), _("Target"), _("Below target")])
     for line in report.headline:
         sheet.append([line.name, line.value, line.target, _("yes") if line.verdict == targets.MISSED else ""])
+        if FIGURES[line.code].unit == Unit.PERCENT:
+            sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"  # a share 0..1 reads 75.0%
     for breakdown in report.breakdowns:
         ws = book.create_sheet(breakdown.title[:31])
         ws.append([breakdown.title, _("Value")])
@@ -269,14 +312,13 @@ def report_xlsx(report: ServiceReport) -> bytes:
 def subscription_set(*, user, kind: str, on: bool):
     """Subscribe `user` to the report `kind` by email (or stop). Anyone who may read the figures may
     subscribe themselves; the email goes to their address."""
-    from kefu.core.errors import FieldCode, FieldError, PermissionDenied, ValidationError
+    from kefu.core.errors import PermissionDenied
     from kefu.reports import permissions
     from kefu.reports.models import ReportSubscription
 
     if not permissions.can_view_kpis(user):
         raise PermissionDenied(_("The center's figures are for supervisors, managers and inspectors."))
-    if kind not in Kind.values:
-        raise ValidationError.for_field("kind", FieldError(_("No such report."), FieldCode.INVALID_CHOICE))
+    check_kind(kind)
     if on:
         ReportSubscription.objects.get_or_create(user=user, kind=kind)
     else:
@@ -297,42 +339,54 @@ def due_kinds(today: date) -> list[str]:
 
 
 def deliver_due(*, today: date | None = None) -> int:
-    """Email every subscriber the reports whose period just ended; returns how many were sent. Safe
-    to run again: a report already sent for a period is not sent twice."""
+    """Email every subscriber the reports whose period just ended (due_kinds of `today`, local);
+    returns how many were sent. Safe to run again: a report already sent to a person for a period
+    (a ReportDelivery) is not sent twice. Skipped: inactive people, people without an email address,
+    and those who may no longer read the figures. In the site's language (Chinese by default), as an
+    HTML email with the workbook attached. A mail server's refusal leaves that person's report unsent
+    (no delivery recorded), for the next hourly run, and the others are still sent."""
     from django.conf import settings
     from django.core.mail import EmailMultiAlternatives
     from django.db import IntegrityError, transaction
     from django.template.loader import render_to_string
     from django.utils import translation
 
+    from kefu.reports import permissions
     from kefu.reports.models import ReportDelivery, ReportSubscription
 
     today = today or timezone.localdate()
     sent = 0
     for kind in due_kinds(today):
-        subscriptions = list(
-            ReportSubscription.objects.filter(kind=kind, user__is_active=True)
-            .exclude(user__email="")
-            .select_related("user")
-        )
-        if not subscriptions:
-            continue
         day = previous(kind, today)
         period_start = period_of(kind, day).first_day
+        subscriptions = [
+            s
+            for s in ReportSubscription.objects.filter(kind=kind, user__is_active=True)
+            .exclude(user__email="")
+            .exclude(deliveries__period_start=period_start)
+            .select_related("user")
+            .order_by("pk")
+            if permissions.can_view_kpis(s.user)
+        ]
+        if not subscriptions:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            report = service_report(kind=kind, day=day)
+            html = render_to_string(
+                "reports/service_report_email.html",
+                {"report": report, "site_url": settings.SITE_URL.rstrip("/"), "email": True},
+            )
+            subject = f"[Kefu] {report.title} {report.span}"
+            text = _("%(title)s %(span)s: the report is attached as a workbook.") % {
+                "title": report.title,
+                "span": report.span,
+            }
+            workbook = report_xlsx(report)
         for subscription in subscriptions:
-            if ReportDelivery.objects.filter(subscription=subscription, period_start=period_start).exists():
-                continue
-            with translation.override(settings.LANGUAGE_CODE):
-                report = service_report(kind=kind, day=day)
-                context = {"report": report, "site_url": settings.SITE_URL, "email": True}
-                html = render_to_string("reports/service_report_email.html", context)
-                subject = f"[Kefu] {report.title} {report.span}"
-                mail = EmailMultiAlternatives(
-                    subject, _("The report is attached as a workbook."), None, [subscription.user.email]
-                )
-                mail.attach_alternative(html, "text/html")
-                mail.attach(f"kefu-{kind}-{period_start:%Y%m%d}.xlsx", report_xlsx(report),
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+            mail = EmailMultiAlternatives(subject, text, None, [subscription.user.email])
+            mail.attach_alternative(html, "text/html")
+            mail.attach(f"kefu-{kind}-{period_start:%Y%m%d}.xlsx", workbook,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
             try:
                 with transaction.atomic():
                     ReportDelivery.objects.create(
@@ -341,5 +395,8 @@ def deliver_due(*, today: date | None = None) -> int:
                     mail.send(fail_silently=False)
             except IntegrityError:
                 continue  # another worker sent it meanwhile
+            except OSError:  # smtplib's errors too: this person's next run tries again
+                logger.exception("service report %s for %s not sent", kind, subscription.user_id)
+                continue
             sent += 1
     return sent

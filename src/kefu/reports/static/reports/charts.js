@@ -65,6 +65,10 @@
 
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), draw);
+    // The service reports' "Print" button (no inline script under the Content-Security-Policy).
+    Array.prototype.forEach.call(document.querySelectorAll(".js-print"), function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
