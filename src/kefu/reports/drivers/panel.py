@@ -190,11 +190,11 @@ def read_drivers_query(params: Mapping) -> DriversQuery:
     twelve weeks to today), unit (agent_week, group_week, center_month; default agent_week), target
     (csat or csat_score), drivers (codes, repeated or comma-separated; default the seed's), eliminate
     (1/true/on: backward elimination). Raises ValidationError naming the parameter at fault."""
-    from kefu.reports.dashboard import _day
+    from kefu.reports.dashboard import read_day
 
     today = timezone.localdate()
-    last = _day(params, "to", today)
-    first = _day(params, "from", last - timedelta(days=DEFAULT_DAYS - 1))
+    last = read_day(params, "to", today)
+    first = read_day(params, "from", last - timedelta(days=DEFAULT_DAYS - 1))
     period = Period.from_dates(first, last, names=("from", "to"))
     unit = (params.get("unit") or "agent_week").strip()
     _unit(unit)
