@@ -7,22 +7,18 @@ channel layer. Playwright's sync API runs an event loop in the test's thread, he
 
 import os
 import re
-import socket
-import threading
-import time
 
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import uvicorn  # noqa: E402
-from channels.layers import channel_layers  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from kefu.callbacks.models import Satisfaction  # noqa: E402
 from kefu.core.calendars import clear_calendar_cache  # noqa: E402
 from kefu.intake.chat.demo import chat_demo_load  # noqa: E402
 from kefu.intake.chat.models import ChatSession  # noqa: E402
+from tests.e2e.support import asgi_served  # noqa: E402
 from tests.org import build_org  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,31 +46,8 @@ def org(transactional_db):
 
 @pytest.fixture
 def asgi_server(transactional_db):
-    """uvicorn with websockets on a free port, in a thread; yields its base URL."""
-    channel_layers.backends.clear()  # the layer is made in uvicorn's event loop
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        "kefu.asgi:application",
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_level="warning",
-        ws="websockets",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    channel_layers.backends.clear()
+    with asgi_served() as base:
+        yield base
 
 
 @pytest.fixture

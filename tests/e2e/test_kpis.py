@@ -7,9 +7,6 @@ thread (see test_workspace_flows.py for DJANGO_ALLOW_ASYNC_UNSAFE).
 """
 
 import os
-import socket
-import threading
-import time
 from datetime import timedelta
 
 import httpx
@@ -22,6 +19,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from kefu.callcenter.models import AgentLine, CallRecord, Direction, Outcome  # noqa: E402
 from kefu.core.calendars import clear_calendar_cache  # noqa: E402
+from tests.e2e.support import asgi_served  # noqa: E402
 from tests.org import build_org  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,26 +30,9 @@ SECRET = "e2e-cti-secret"
 
 @pytest.fixture
 def asgi_server(transactional_db, settings):
-    import uvicorn
-
     settings.KEFU_CTI_TOKEN = SECRET
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            "kefu.asgi:application", host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with asgi_served() as base:
+        yield base
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ See test_workspace_flows.py for DJANGO_ALLOW_ASYNC_UNSAFE.
 """
 
 import os
-import socket
-import threading
 import time
 
 import httpx
@@ -21,6 +19,7 @@ from kefu.callcenter.models import AgentLine, CallRecord  # noqa: E402
 from kefu.core.calendars import clear_calendar_cache  # noqa: E402
 from kefu.customers.models import Tier  # noqa: E402
 from kefu.tickets.services import ticket_create  # noqa: E402
+from tests.e2e.support import asgi_served  # noqa: E402
 from tests.factories import CustomerFactory  # noqa: E402
 from tests.org import build_org  # noqa: E402
 
@@ -33,26 +32,9 @@ SCREENSHOTS = os.environ.get("KEFU_E2E_SCREENSHOTS", "")
 
 @pytest.fixture
 def asgi_server(transactional_db, settings):
-    import uvicorn
-
     settings.KEFU_CTI_TOKEN = SECRET
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            "kefu.asgi:application", host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with asgi_served() as base:
+        yield base
 
 
 @pytest.fixture
