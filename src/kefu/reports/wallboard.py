@@ -12,7 +12,7 @@ from datetime import datetime
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -43,10 +43,11 @@ def snapshot(*, now: datetime | None = None) -> dict:
     """The board now: waiting calls and chats with their oldest wait, agents by state, and today's
     figures (value and text; "—" before the first call)."""
     now = now or timezone.now()
-    calls = _waiting_calls().aggregate(n=Min("pk"), since=Min(Coalesce("queued_at", "arrived_at")))
-    call_count = _waiting_calls().count() if calls["n"] is not None else 0
-    chats = ChatSession.objects.filter(state=ChatSession.State.WAITING)
-    chat_since = chats.aggregate(since=Min("requested_at"))["since"]
+    calls = _waiting_calls().aggregate(n=Count("pk"), since=Min(Coalesce("queued_at", "arrived_at")))
+    chats = ChatSession.objects.filter(state=ChatSession.State.WAITING).aggregate(
+        n=Count("pk"), since=Min("requested_at")
+    )
+    chat_since = chats["since"]
     codes = [code for code in TODAY_FIGURES if code in FIGURES]
     table = measure(codes, period=Period.day(timezone.localdate(now))) if codes else None
     figures = [
@@ -60,10 +61,10 @@ def snapshot(*, now: datetime | None = None) -> dict:
     ]
     return {
         "at": now.isoformat(),
-        "calls_waiting": call_count,
+        "calls_waiting": calls["n"],
         "oldest_call_since": calls["since"].isoformat() if calls["since"] else None,
         "longest_call_wait": _seconds_since(calls["since"], now),
-        "chats_waiting": chats.count() if chat_since else 0,
+        "chats_waiting": chats["n"],
         "oldest_chat_since": chat_since.isoformat() if chat_since else None,
         "longest_chat_wait": _seconds_since(chat_since, now),
         "agents": agent_counts(now=now),
