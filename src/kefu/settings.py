@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kefu.knowledge",
     "kefu.callbacks",
     "kefu.quality",
+    "kefu.crm",  # the customer 360 view, care calendar and hand-over: reads the apps above
     "kefu.reports",  # reads every app above: the KPIs, dashboards and reports
     "kefu.demo",  # last: it loads data through every app above
 ]

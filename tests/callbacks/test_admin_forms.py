@@ -31,7 +31,7 @@ def test_a_plan_offers_work_order_types_and_tiers_as_labelled_checkboxes(org, ad
     page = admin_client.get("/admin/callbacks/callbackplan/add/").content.decode()
 
     assert 'type="checkbox" name="ticket_types" value="complaint"' in page
-    assert 'type="checkbox" name="customer_tiers" value="gold"' in page
+    assert 'type="checkbox" name="customer_tiers" value="B"' in page
     assert '<textarea name="ticket_types"' not in page
     assert "投诉" in page  # the label, in the administrator's language
 
@@ -39,13 +39,13 @@ def test_a_plan_offers_work_order_types_and_tiers_as_labelled_checkboxes(org, ad
 def test_a_plan_saves_the_ticked_types_as_a_list(org, admin_client):
     response = admin_client.post(
         "/admin/callbacks/callbackplan/add/",
-        plan_post(org, ticket_types=["repair", "complaint"], customer_tiers=["gold"]),
+        plan_post(org, ticket_types=["repair", "complaint"], customer_tiers=["B"]),
     )
 
     assert response.status_code == 302
     plan = CallbackPlan.objects.get(name="维修回访")
     assert plan.ticket_types == ["complaint", "repair"]  # in the choices' order
-    assert plan.customer_tiers == ["gold"]
+    assert plan.customer_tiers == ["B"]
 
 
 def test_a_plan_refuses_an_unknown_type_and_shows_the_saved_ones_ticked(org, admin_client):

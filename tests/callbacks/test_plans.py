@@ -66,13 +66,13 @@ def test_followup_becomes_due_once_the_fix_is_resolved(org):
 
 
 def test_care_plan_calls_each_customer_of_the_tier_once_per_period(org):
-    gold = CustomerFactory(tier="vip")
+    gold = CustomerFactory(tier_id="A")
     CustomerPhone.objects.create(customer=gold, number="13900000001")
-    plain = CustomerFactory(tier="standard")
+    plain = CustomerFactory(tier_id="C")
     CustomerPhone.objects.create(customer=plain, number="13900000002")
-    CustomerFactory(tier="vip")  # no phone: nobody to call
+    CustomerFactory(tier_id="A")  # no phone: nobody to call
     plan = CallbackPlan.objects.create(
-        name="VIP 关怀", trigger=Trigger.CARE, customer_tiers=["vip"], period_days=30,
+        name="VIP 关怀", trigger=Trigger.CARE, customer_tiers=["A"], period_days=30,
         script=org.plan.script, team=org.team,
     )  # fmt: skip
     assert callback_plan_generate(plan=plan, now=MONDAY_9) == 1
@@ -189,7 +189,7 @@ def test_due_time_skips_the_weekend_and_never_falls_after_the_end_date(org):
 
 
 def test_renewed_contract_gets_a_new_call_and_an_expired_or_inactive_one_none(org):
-    customer = CustomerFactory(tier="vip")
+    customer = CustomerFactory(tier_id="A")
     contract = Contract.objects.create(
         customer=customer, name="宽带", expires_on=date(2026, 11, 30), phone="139"
     )
@@ -211,11 +211,11 @@ def test_renewed_contract_gets_a_new_call_and_an_expired_or_inactive_one_none(or
 
 def test_expiry_plan_limited_to_tiers_calls_only_those_customers(org):
     Contract.objects.create(
-        customer=CustomerFactory(tier="vip"), name="A", expires_on=date(2026, 11, 25), phone="1"
+        customer=CustomerFactory(tier_id="A"), name="A", expires_on=date(2026, 11, 25), phone="1"
     )
     Contract.objects.create(
-        customer=CustomerFactory(tier="standard"), name="B", expires_on=date(2026, 11, 25), phone="2"
+        customer=CustomerFactory(tier_id="C"), name="B", expires_on=date(2026, 11, 25), phone="2"
     )
-    plan = expiry_plan(org, customer_tiers=["vip"])
+    plan = expiry_plan(org, customer_tiers=["A"])
     assert callback_plan_generate(plan=plan, now=MONDAY_9) == 1
     assert CallbackTask.objects.get(plan=plan).contract.name == "A"

@@ -12,7 +12,6 @@ from django.test import Client
 
 from kefu.asgi import application
 from kefu.callcenter.models import AgentLine, CallRecord, Outcome
-from kefu.customers.models import Tier
 from kefu.tickets.services import ticket_create
 from tests.api.conftest import token_client
 from tests.factories import CustomerFactory
@@ -60,7 +59,7 @@ def session_cookie(user) -> bytes:
 def test_ring_pops_the_customer_card_and_open_work_orders_on_the_agents_websocket(cti):
     org = build_org()
     AgentLine.objects.create(user=org.agent, extension="8001")
-    customer = CustomerFactory(name="王先生", tier=Tier.VIP, phone="13800138000")
+    customer = CustomerFactory(name="王先生", tier_id="A", phone="13800138000")
     open_ticket = ticket_create(
         by=org.agent,
         ticket_type="complaint",
@@ -74,7 +73,7 @@ def test_ring_pops_the_customer_card_and_open_work_orders_on_the_agents_websocke
     assert pop["kind"] == "screen_pop"
     assert pop["caller"] == "13800138000"
     assert pop["customer"]["name"] == "王先生"
-    assert pop["customer"]["tier"] == "vip"
+    assert pop["customer"]["tier"] == "A"
     assert pop["customer"]["phones"] == ["13800138000"]
     assert [t["number"] for t in pop["tickets"]] == [open_ticket.number]
     assert pop["new_ticket_url"] == "/tickets/new/?phone=13800138000"

@@ -111,7 +111,7 @@ def test_customer_page_refuses_an_invalid_number_and_shows_numbers_grouped(web_o
     assert "138 1111 2222" in page
     response = client.post(
         f"/customers/{customer.pk}/edit/",
-        {"name": "王建国", "tier": "standard", "phones": "12345", "emails": ""},
+        {"name": "王建国", "tier": "C", "phones": "12345", "emails": ""},
     )
     assert "12345 不是有效的电话号码。" in response.content.decode()
     assert list(customer.phones.values_list("number", flat=True)) == ["13811112222"]

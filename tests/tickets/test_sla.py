@@ -63,14 +63,14 @@ def policies(org):
             name="重大投诉", ticket_type="complaint", severity="major", calendar=calendar, first_response_minutes=15
         ),
         "major_vip": SlaPolicyFactory(
-            name="贵宾重大投诉", ticket_type="complaint", severity="major", customer_tier="vip", calendar=calendar,
+            name="贵宾重大投诉", ticket_type="complaint", severity="major", customer_tier="A", calendar=calendar,
             first_response_minutes=5,
         ),
         "consultation_vip": SlaPolicyFactory(
-            name="贵宾咨询", ticket_type="consultation", customer_tier="vip", calendar=calendar, first_response_minutes=20
+            name="贵宾咨询", ticket_type="consultation", customer_tier="A", calendar=calendar, first_response_minutes=20
         ),
         "inactive": SlaPolicyFactory(
-            name="停用", ticket_type="complaint", severity="general", customer_tier="standard", calendar=calendar,
+            name="停用", ticket_type="complaint", severity="general", customer_tier="C", calendar=calendar,
             first_response_minutes=1, is_active=False,
         ),
     }  # fmt: skip
@@ -79,20 +79,20 @@ def policies(org):
 @pytest.mark.parametrize(
     ("ticket_type", "severity", "tier", "policy", "minutes"),
     [
-        ("complaint", "general", "standard", "投诉", 60),
-        ("complaint", "major", "standard", "重大投诉", 15),
-        ("complaint", "major", "vip", "贵宾重大投诉", 5),
-        ("complaint", "general", "vip", "投诉", 60),
-        ("consultation", "general", "vip", "贵宾咨询", 20),
-        ("consultation", "general", "standard", "默认", 30),
-        ("repair", "major", "vip", "默认", 30),
+        ("complaint", "general", "C", "投诉", 60),
+        ("complaint", "major", "C", "重大投诉", 15),
+        ("complaint", "major", "A", "贵宾重大投诉", 5),
+        ("complaint", "general", "A", "投诉", 60),
+        ("consultation", "general", "A", "贵宾咨询", 20),
+        ("consultation", "general", "C", "默认", 30),
+        ("repair", "major", "A", "默认", 30),
     ],
 )
 def test_most_specific_matching_policy_starts_the_clocks(
     org, policies, ticket_type, severity, tier, policy, minutes
 ):
     # given a customer of `tier`
-    CustomerFactory(name="王先生", tier=tier, phone="13911112222")
+    CustomerFactory(name="王先生", tier_id=tier, phone="13911112222")
 
     ticket = new_ticket(org, ticket_type=ticket_type, severity=severity, customer_phone="13911112222")
 

@@ -89,7 +89,7 @@ def test_customer_edit_replaces_phones_and_shows_bad_email_at_the_field(org, as_
         url,
         {
             "name": "赵大伟",
-            "tier": "gold",
+            "tier": "B",
             "phones": "13612345678\n010-88886666",
             "emails": "",
             "note": "老顾客",
@@ -97,10 +97,10 @@ def test_customer_edit_replaces_phones_and_shows_bad_email_at_the_field(org, as_
     )
     assert response.status_code == 302
     customer = Customer.objects.get(pk=ticket.customer_id)
-    assert customer.name == "赵大伟" and customer.tier == "gold"
+    assert customer.name == "赵大伟" and customer.tier_id == "B"
     assert set(customer.phones.values_list("number", flat=True)) == {"13612345678", "01088886666"}
     response = client.post(
-        url, {"name": "赵大伟", "tier": "gold", "phones": "13612345678", "emails": "bad@", "note": ""}
+        url, {"name": "赵大伟", "tier": "B", "phones": "13612345678", "emails": "bad@", "note": ""}
     )
     assert response.status_code == 400
     assert "emails" in response.context["form"].errors

@@ -17,7 +17,7 @@ from kefu.callbacks.models import (
     SurveySettings,
 )
 from kefu.core.formfields import ChoiceListField, LinesField
-from kefu.customers.models import Tier
+from kefu.customers.models import TierLevel
 from kefu.tickets.models import TicketType
 
 
@@ -53,10 +53,14 @@ class CallbackPlanForm(forms.ModelForm):
     )
     customer_tiers = ChoiceListField(
         label=_("customer tiers"),
-        choices=Tier.choices,
+        choices=(),
         required=False,
         help_text=_("None ticked: every tier."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer_tiers"].choices = TierLevel.objects.values_list("code", "name")
 
 
 @admin.register(Script)

@@ -205,8 +205,8 @@ def screen_pop_payload(*, call: CallRecord, agent: User) -> dict:
             else {
                 "id": customer.pk,
                 "name": customer.name,
-                "tier": customer.tier,
-                "tier_label": str(customer.get_tier_display()),
+                "tier": customer.tier_id,
+                "tier_label": customer.tier.name,
                 "phones": [p.number for p in customer.phones.all()],
                 "url": reverse("customers:detail", args=[customer.pk]),
             },

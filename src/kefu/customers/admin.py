@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kefu.customers.models import Customer, CustomerEmail, CustomerPhone
+from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Order, Payment, TierLevel
 
 
 class PhoneInline(admin.TabularInline):
@@ -16,6 +16,27 @@ class EmailInline(admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ("name", "tier", "created_at")
-    list_filter = ("tier",)
+    list_filter = ("tier", "kind")
+    raw_id_fields = ("organisation", "referred_by", "owner")
     search_fields = ("name", "phones__number", "emails__address")
     inlines = [PhoneInline, EmailInline]
+
+
+@admin.register(TierLevel)
+class TierLevelAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "rank", "is_fallback", "needs_responsible", "routing_priority")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("source", "external_id", "customer", "kind", "amount", "placed_at")
+    list_filter = ("kind", "source")
+    search_fields = ("external_id", "customer__name")
+    raw_id_fields = ("customer", "refund_of")
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("source", "external_id", "customer", "amount", "paid_at")
+    search_fields = ("external_id", "customer__name")
+    raw_id_fields = ("customer", "order")

@@ -15,7 +15,7 @@ from ninja.responses import Status as HttpStatus
 
 from kefu.accounts.api import Id, Pages, user_of
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
-from kefu.customers.models import Customer, Tier
+from kefu.customers.models import Customer
 from kefu.customers.selectors import customer_by_contact, customer_search
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create, customer_update
 from kefu.tickets.api import TicketListOut
@@ -48,11 +48,15 @@ def get_customer(customer_id: Id) -> Customer:
 class CustomerOut(Schema):
     id: int
     name: str
-    tier: Tier
+    tier: str = Field(..., description="The code of the customer's value tier (客户分级), e.g. A, B or C.")
     note: str
     phones: list[str]
     emails: list[str]
     created_at: datetime
+
+    @staticmethod
+    def resolve_tier(obj: Customer) -> str:
+        return obj.tier_id
 
     @staticmethod
     def resolve_phones(obj: Customer) -> list[str]:
@@ -94,7 +98,7 @@ class CustomerUpdateIn(Schema):
     """Only the fields sent change; `phones` / `emails` replace the whole list."""
 
     name: str = Field(None, min_length=1, max_length=100)
-    tier: Tier = None
+    tier: str = Field(None, max_length=10, description="A tier code of the ladder (客户分级).")
     note: str = Field(None, max_length=20000)
     phones: list[str] = Field(None, max_length=20)
     emails: list[str] = Field(None, max_length=20)

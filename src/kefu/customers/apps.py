@@ -1,8 +1,33 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+#: The seed's value-tier ladder (code, name, rank, fallback, responsible person): what a new install has.
+SEED_LADDER = [
+    ("A", "A 类客户", 3, False, True),
+    ("B", "B 类客户", 2, False, False),
+    ("C", "C 类客户", 1, True, False),
+]
+
+
+def ensure_tier_ladder(**kwargs):
+    """post_migrate: an empty ladder gets the seed's A / B / C, so a new customer always has a tier.
+
+    The first migration creates them too; this one also runs after a test database is flushed.
+    """
+    from kefu.customers.models import TierLevel
+
+    if not TierLevel.objects.exists():
+        TierLevel.objects.bulk_create(
+            TierLevel(code=code, name=name, rank=rank, is_fallback=fallback, needs_responsible=responsible)
+            for code, name, rank, fallback, responsible in SEED_LADDER
+        )
 
 
 class CustomersConfig(AppConfig):
     name = "kefu.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        post_migrate.connect(ensure_tier_ladder, sender=self)

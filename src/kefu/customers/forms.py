@@ -3,12 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kefu.customers.models import Tier
+from kefu.customers.models import TierLevel
 
 
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
-    tier = forms.ChoiceField(label=_("tier"), choices=Tier.choices)
+    tier = forms.ChoiceField(label=_("tier"), choices=())
     phones = forms.CharField(
         label=_("phones"),
         required=False,
@@ -22,6 +22,10 @@ class CustomerForm(forms.Form):
         help_text=_("One per line."),
     )
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = TierLevel.objects.values_list("code", "name")
 
     @staticmethod
     def _lines(value: str) -> list[str]:

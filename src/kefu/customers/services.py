@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationError
-from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
+from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, TierLevel
 from kefu.customers.phones import normalise_phone
 from kefu.customers.selectors import customer_by_contact, customer_by_phone
 
@@ -73,9 +73,9 @@ def customer_update(
             raise ValidationError.for_field("name", _("A customer needs a name."))
         customer.name = name.strip()
     if tier is not None:
-        if tier not in Tier.values:
+        if not TierLevel.objects.filter(code=tier).exists():
             raise ValidationError.for_field("tier", _("Unknown tier “%(value)s”.") % {"value": tier})
-        customer.tier = tier
+        customer.tier_id = tier
     if note is not None:
         customer.note = note
     customer.save()

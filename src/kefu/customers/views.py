@@ -20,15 +20,17 @@ customer_viewer_required = role_required(sees_customers)
 @customer_viewer_required
 def customer_list(request):
     query = request.GET.get("q", "").strip()
-    page = Paginator(customer_search(query).prefetch_related("phones", "emails"), 25).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        customer_search(query).select_related("tier").prefetch_related("phones", "emails"), 25
+    ).get_page(request.GET.get("page"))
     return render(request, "customers/list.html", {"page": page, "query": query})
 
 
 @customer_viewer_required
 def customer_detail(request, pk: int):
-    customer = get_object_or_404(Customer.objects.prefetch_related("phones", "emails"), pk=pk)
+    customer = get_object_or_404(
+        Customer.objects.select_related("tier").prefetch_related("phones", "emails"), pk=pk
+    )
     history = ticket_selectors.customer_history(user=request.user, customer_id=customer.pk, limit=100)
     return render(request, "customers/detail.html", {"customer": customer, "history": history})
 
@@ -38,7 +40,7 @@ def customer_edit(request, pk: int):
     customer = get_object_or_404(Customer.objects.prefetch_related("phones", "emails"), pk=pk)
     initial = {
         "name": customer.name,
-        "tier": customer.tier,
+        "tier": customer.tier_id,
         "note": customer.note,
         "phones": "\n".join(p.number for p in customer.phones.all()),
         "emails": "\n".join(e.address for e in customer.emails.all()),

@@ -24,7 +24,6 @@ from django.utils import timezone
 from kefu.callbacks.models import CallbackPlan, CallbackTask, Question, Script, Trigger
 from kefu.callbacks.services import callback_attempt, callback_complete, callback_plans_generate
 from kefu.callbacks.services.surveys import survey_answer, survey_token
-from kefu.customers.models import Tier
 from kefu.tickets.models import Status, Ticket, TicketType
 from kefu.tickets.services import ticket_transition
 
@@ -79,7 +78,7 @@ def callback_plans_load(*, team) -> list[CallbackPlan]:
 def care_plan_load(*, team) -> CallbackPlan:
     """Monthly care calls to VIP customers: made after the history, so only this month's are due."""
     return CallbackPlan.objects.create(
-        name=CARE_PLAN, trigger=Trigger.CARE, customer_tiers=[Tier.VIP], period_days=30,
+        name=CARE_PLAN, trigger=Trigger.CARE, customer_tiers=["A"], period_days=30,
         script=Script.objects.get(name=SCRIPT_NAME), team=team, due_minutes=3 * 13 * 60,
     )  # fmt: skip
 

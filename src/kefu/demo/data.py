@@ -38,7 +38,7 @@ from kefu.accounts.models import AgentGroup, Department, Role, Skill, User
 from kefu.callbacks.services import callback_plans_generate
 from kefu.core.calendars import business_time_between, load_calendar
 from kefu.core.models import BusinessCalendar, Shift
-from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Tier
+from kefu.customers.models import Customer, CustomerEmail, CustomerPhone
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
 from kefu.demo.contacts import (
@@ -369,8 +369,8 @@ def _customers(rng: random.Random, count: int) -> list[Customer]:
     customers = []
     for i in range(count):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        tier = rng.choices(Tier.values, weights=[70, 15, 10, 5])[0]
-        customer = Customer.objects.create(name=name, tier=tier)
+        tier = rng.choices(["C", "B", "A"], weights=[75, 17, 8])[0]
+        customer = Customer.objects.create(name=name, tier_id=tier)
         CustomerPhone.objects.create(customer=customer, number=mobile_number(rng))
         if i % 3 == 0:
             CustomerEmail.objects.create(customer=customer, address=f"customer{i}@example.com")
@@ -464,9 +464,9 @@ def policies_load() -> None:
         **common,
     )
     SlaPolicy.objects.create(
-        name="VIP 投诉：12 工作小时办结",
+        name="A 类客户投诉：12 工作小时办结",
         ticket_type=TicketType.COMPLAINT,
-        customer_tier=Tier.VIP,
+        customer_tier="A",
         first_response_minutes=10,
         resolution_minutes=12 * 60,
         callback_minutes=12 * 60,

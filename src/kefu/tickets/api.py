@@ -90,7 +90,11 @@ class CategoryRef(Schema):
 class CustomerRef(Schema):
     id: int
     name: str
-    tier: str
+    tier: str = Field(..., description="The code of the customer's value tier (客户分级).")
+
+    @staticmethod
+    def resolve_tier(obj) -> str:
+        return obj.tier_id
 
 
 class TicketRef(Schema):

@@ -6,245 +6,680 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('core', '0002_search'),
-        ('customers', '0001_initial'),
-        ('notify', '0003_seed_message_templates'),
-        ('tickets', '0003_queue_indexes'),
+        ("accounts", "0001_initial"),
+        ("core", "0002_search"),
+        ("customers", "0001_initial"),
+        ("notify", "0003_seed_message_templates"),
+        ("tickets", "0003_queue_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('text', models.CharField(max_length=300, verbose_name='question')),
-                ('kind', models.CharField(choices=[('choice', 'Single choice'), ('scale', 'Scale 1–5'), ('text', 'Free text')], max_length=10, verbose_name='kind')),
-                ('choices', models.JSONField(blank=True, default=list, help_text='For single choice.', verbose_name='choices')),
-                ('role', models.CharField(blank=True, choices=[('', 'Information only'), ('solved', 'Was the problem solved? (first choice = yes)'), ('satisfaction', 'Satisfaction (choices: satisfied / fairly / dissatisfied, or a scale)'), ('feedback', 'Praise or suggestion (forwarded to the department)')], default='', max_length=15, verbose_name='meaning')),
-                ('required', models.BooleanField(default=True, verbose_name='required')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("text", models.CharField(max_length=300, verbose_name="question")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("choice", "Single choice"), ("scale", "Scale 1–5"), ("text", "Free text")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "choices",
+                    models.JSONField(
+                        blank=True, default=list, help_text="For single choice.", verbose_name="choices"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Information only"),
+                            ("solved", "Was the problem solved? (first choice = yes)"),
+                            (
+                                "satisfaction",
+                                "Satisfaction (choices: satisfied / fairly / dissatisfied, or a scale)",
+                            ),
+                            ("feedback", "Praise or suggestion (forwarded to the department)"),
+                        ],
+                        default="",
+                        max_length=15,
+                        verbose_name="meaning",
+                    ),
+                ),
+                ("required", models.BooleanField(default=True, verbose_name="required")),
             ],
             options={
-                'verbose_name': 'question',
-                'verbose_name_plural': 'questions',
-                'ordering': ['script', 'position', 'id'],
+                "verbose_name": "question",
+                "verbose_name_plural": "questions",
+                "ordering": ["script", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Reason',
+            name="Reason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('factor', models.CharField(choices=[('agent', 'Agent factor'), ('other', 'Non-agent factor')], max_length=5, verbose_name='factor')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "factor",
+                    models.CharField(
+                        choices=[("agent", "Agent factor"), ("other", "Non-agent factor")],
+                        max_length=5,
+                        verbose_name="factor",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'dissatisfaction reason',
-                'verbose_name_plural': 'dissatisfaction reasons',
-                'ordering': ['factor', 'position', 'id'],
+                "verbose_name": "dissatisfaction reason",
+                "verbose_name_plural": "dissatisfaction reasons",
+                "ordering": ["factor", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Script',
+            name="Script",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'callback script',
-                'verbose_name_plural': 'callback scripts',
-                'ordering': ['name'],
+                "verbose_name": "callback script",
+                "verbose_name_plural": "callback scripts",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SurveySettings',
+            name="SurveySettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=True, verbose_name='send surveys after resolution')),
-                ('scale', models.CharField(choices=[('three', 'Three levels (满意/基本满意/不满意)'), ('five', 'Scale 1–5')], default='three', max_length=5, verbose_name='scale')),
-                ('not_twice_days', models.PositiveIntegerField(default=7, verbose_name='do not ask the same customer twice within (days)')),
-                ('link_days', models.PositiveIntegerField(default=7, verbose_name='links valid for (days)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True, verbose_name="send surveys after resolution")),
+                (
+                    "scale",
+                    models.CharField(
+                        choices=[("three", "Three levels (满意/基本满意/不满意)"), ("five", "Scale 1–5")],
+                        default="three",
+                        max_length=5,
+                        verbose_name="scale",
+                    ),
+                ),
+                (
+                    "not_twice_days",
+                    models.PositiveIntegerField(
+                        default=7, verbose_name="do not ask the same customer twice within (days)"
+                    ),
+                ),
+                ("link_days", models.PositiveIntegerField(default=7, verbose_name="links valid for (days)")),
             ],
             options={
-                'verbose_name': 'survey settings',
-                'verbose_name_plural': 'survey settings',
+                "verbose_name": "survey settings",
+                "verbose_name_plural": "survey settings",
             },
         ),
         migrations.CreateModel(
-            name='CallbackPlan',
+            name="CallbackPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('trigger', models.CharField(choices=[('resolved', 'After a work order is resolved'), ('service', 'After an order or a service'), ('care', 'Periodic care for customer tiers'), ('expiry', 'Before a contract or service expires')], max_length=10, verbose_name='trigger')),
-                ('ticket_types', models.JSONField(blank=True, default=list, help_text='Empty: every type.', verbose_name='work-order types')),
-                ('customer_tiers', models.JSONField(blank=True, default=list, verbose_name='customer tiers')),
-                ('period_days', models.PositiveIntegerField(default=30, help_text='For periodic care.', verbose_name='period (days)')),
-                ('due_minutes', models.PositiveIntegerField(default=1440, verbose_name='due within (working minutes)')),
-                ('max_attempts', models.PositiveSmallIntegerField(default=3, verbose_name='attempts before unreachable')),
-                ('retry_minutes', models.PositiveIntegerField(default=120, verbose_name='retry after (working minutes)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('calendar', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.businesscalendar', verbose_name='calendar')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='callback_plans', to='accounts.agentgroup', verbose_name='team')),
-                ('script', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='callbacks.script', verbose_name='script')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("resolved", "After a work order is resolved"),
+                            ("service", "After an order or a service"),
+                            ("care", "Periodic care for customer tiers"),
+                            ("expiry", "Before a contract or service expires"),
+                        ],
+                        max_length=10,
+                        verbose_name="trigger",
+                    ),
+                ),
+                (
+                    "ticket_types",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Empty: every type.",
+                        verbose_name="work-order types",
+                    ),
+                ),
+                ("customer_tiers", models.JSONField(blank=True, default=list, verbose_name="customer tiers")),
+                (
+                    "period_days",
+                    models.PositiveIntegerField(
+                        default=30, help_text="For periodic care.", verbose_name="period (days)"
+                    ),
+                ),
+                (
+                    "due_minutes",
+                    models.PositiveIntegerField(default=1440, verbose_name="due within (working minutes)"),
+                ),
+                (
+                    "max_attempts",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="attempts before unreachable"),
+                ),
+                (
+                    "retry_minutes",
+                    models.PositiveIntegerField(default=120, verbose_name="retry after (working minutes)"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.businesscalendar",
+                        verbose_name="calendar",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="callback_plans",
+                        to="accounts.agentgroup",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "script",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plans",
+                        to="callbacks.script",
+                        verbose_name="script",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'callback plan',
-                'verbose_name_plural': 'callback plans',
-                'ordering': ['name'],
+                "verbose_name": "callback plan",
+                "verbose_name_plural": "callback plans",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CallbackTask',
+            name="CallbackTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_key', models.CharField(max_length=30)),
-                ('period', models.CharField(max_length=20)),
-                ('round', models.PositiveSmallIntegerField(default=0)),
-                ('state', models.CharField(choices=[('waiting_fix', 'Waiting for the fix'), ('open', 'To call'), ('done', 'Done'), ('unreachable', 'Unreachable'), ('cancelled', 'Cancelled')], db_index=True, default='open', max_length=12, verbose_name='state')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='customer')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due')),
-                ('next_attempt_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='next attempt')),
-                ('attempt_count', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('outcome', models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('fairly', 'Fairly satisfied'), ('dissatisfied', 'Dissatisfied')], max_length=12, verbose_name='outcome')),
-                ('solved', models.BooleanField(null=True, verbose_name='solved')),
-                ('created_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='callback_tasks', to='customers.customer')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='callbacks.callbackplan')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='callback_tasks', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_key", models.CharField(max_length=30)),
+                ("period", models.CharField(max_length=20)),
+                ("round", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("waiting_fix", "Waiting for the fix"),
+                            ("open", "To call"),
+                            ("done", "Done"),
+                            ("unreachable", "Unreachable"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="customer")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="due")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="next attempt"),
+                ),
+                ("attempt_count", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfied", "Satisfied"),
+                            ("fairly", "Fairly satisfied"),
+                            ("dissatisfied", "Dissatisfied"),
+                        ],
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("solved", models.BooleanField(null=True, verbose_name="solved")),
+                ("created_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="completed")),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="callback_tasks",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="callbacks.callbackplan",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="callback_tasks",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'callback task',
-                'verbose_name_plural': 'callback tasks',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "callback task",
+                "verbose_name_plural": "callback tasks",
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('result', models.CharField(choices=[('reached', 'Reached'), ('no_answer', 'No answer'), ('busy', 'Busy'), ('wrong_number', 'Wrong number'), ('refused', 'Refused')], max_length=12, verbose_name='result')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('created_at', models.DateTimeField()),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='callbacks.callbacktask')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("reached", "Reached"),
+                            ("no_answer", "No answer"),
+                            ("busy", "Busy"),
+                            ("wrong_number", "Wrong number"),
+                            ("refused", "Refused"),
+                        ],
+                        max_length=12,
+                        verbose_name="result",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="callbacks.callbacktask",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Satisfaction',
+            name="Satisfaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.PositiveSmallIntegerField(default=0)),
-                ('source', models.CharField(choices=[('callback', 'Callback'), ('survey', 'Survey link'), ('portal', 'Portal'), ('chat', 'End of chat')], max_length=10, verbose_name='source')),
-                ('score', models.CharField(choices=[('satisfied', 'Satisfied'), ('fairly', 'Fairly satisfied'), ('dissatisfied', 'Dissatisfied')], db_index=True, max_length=12, verbose_name='satisfaction')),
-                ('scale', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='scale 1–5')),
-                ('solved', models.BooleanField(null=True, verbose_name='solved')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('ticket_type', models.CharField(max_length=20)),
-                ('channel', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='accounts.agentgroup')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='callbacks.callbacktask')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='satisfactions', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("round", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("callback", "Callback"),
+                            ("survey", "Survey link"),
+                            ("portal", "Portal"),
+                            ("chat", "End of chat"),
+                        ],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "score",
+                    models.CharField(
+                        choices=[
+                            ("satisfied", "Satisfied"),
+                            ("fairly", "Fairly satisfied"),
+                            ("dissatisfied", "Dissatisfied"),
+                        ],
+                        db_index=True,
+                        max_length=12,
+                        verbose_name="satisfaction",
+                    ),
+                ),
+                ("scale", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="scale 1–5")),
+                ("solved", models.BooleanField(null=True, verbose_name="solved")),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                ("ticket_type", models.CharField(max_length=20)),
+                ("channel", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="accounts.agentgroup",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="callbacks.callbacktask",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="satisfactions",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'satisfaction',
-                'verbose_name_plural': 'satisfaction',
-                'ordering': ['-created_at'],
+                "verbose_name": "satisfaction",
+                "verbose_name_plural": "satisfaction",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('reviewed_at', models.DateTimeField(db_index=True)),
-                ('reasons', models.ManyToManyField(related_name='reviews', to='callbacks.reason', verbose_name='reasons')),
-                ('reviewer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('satisfaction', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='callbacks.satisfaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("reviewed_at", models.DateTimeField(db_index=True)),
+                (
+                    "reasons",
+                    models.ManyToManyField(
+                        related_name="reviews", to="callbacks.reason", verbose_name="reasons"
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "satisfaction",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review",
+                        to="callbacks.satisfaction",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('praise', 'Praise'), ('suggestion', 'Suggestion')], max_length=10, verbose_name='kind')),
-                ('text', models.TextField(verbose_name='text')),
-                ('reply', models.TextField(blank=True, verbose_name='reply')),
-                ('replied_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department')),
-                ('replied_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket')),
-                ('satisfaction', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='callbacks.satisfaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("praise", "Praise"), ("suggestion", "Suggestion")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="text")),
+                ("reply", models.TextField(blank=True, verbose_name="reply")),
+                ("replied_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                    ),
+                ),
+                (
+                    "replied_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tickets.ticket"
+                    ),
+                ),
+                (
+                    "satisfaction",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="callbacks.satisfaction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'praise or suggestion',
-                'verbose_name_plural': 'praise and suggestions',
-                'ordering': ['-created_at'],
+                "verbose_name": "praise or suggestion",
+                "verbose_name_plural": "praise and suggestions",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.TextField(blank=True, verbose_name='answer')),
-                ('number', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='callbacks.callbacktask')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='callbacks.question')),
-                ('satisfaction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='callbacks.satisfaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.TextField(blank=True, verbose_name="answer")),
+                ("number", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="callbacks.callbacktask",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="callbacks.question",
+                    ),
+                ),
+                (
+                    "satisfaction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="callbacks.satisfaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question__position', 'id'],
+                "ordering": ["question__position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='question',
-            name='script',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='callbacks.script'),
+            model_name="question",
+            name="script",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="callbacks.script"
+            ),
         ),
         migrations.CreateModel(
-            name='SurveyInvitation',
+            name="SurveyInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.PositiveSmallIntegerField(default=0)),
-                ('address', models.CharField(blank=True, max_length=254)),
-                ('skipped', models.CharField(blank=True, max_length=200, verbose_name='not sent because')),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='customers.customer')),
-                ('notice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='notify.customernotice')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='survey_invitations', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("round", models.PositiveSmallIntegerField(default=0)),
+                ("address", models.CharField(blank=True, max_length=254)),
+                ("skipped", models.CharField(blank=True, max_length=200, verbose_name="not sent because")),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="notify.customernotice",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="survey_invitations",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='callbacktask',
-            index=models.Index(fields=['plan', 'state', 'due_at'], name='callback_queue'),
+            model_name="callbacktask",
+            index=models.Index(fields=["plan", "state", "due_at"], name="callback_queue"),
         ),
         migrations.AddConstraint(
-            model_name='callbacktask',
-            constraint=models.UniqueConstraint(fields=('plan', 'subject_key', 'period'), name='callback_task_once'),
+            model_name="callbacktask",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "subject_key", "period"), name="callback_task_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='satisfaction',
-            constraint=models.UniqueConstraint(fields=('ticket', 'round'), name='satisfaction_once_per_round'),
+            model_name="satisfaction",
+            constraint=models.UniqueConstraint(
+                fields=("ticket", "round"), name="satisfaction_once_per_round"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveyinvitation',
-            constraint=models.UniqueConstraint(fields=('ticket', 'round'), name='survey_once_per_round'),
+            model_name="surveyinvitation",
+            constraint=models.UniqueConstraint(fields=("ticket", "round"), name="survey_once_per_round"),
         ),
     ]

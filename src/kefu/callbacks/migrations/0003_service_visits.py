@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('callbacks', '0002_seed_reasons_and_script'),
+        ("callbacks", "0002_seed_reasons_and_script"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='callbackplan',
-            name='visits',
-            field=models.PositiveSmallIntegerField(default=1, help_text='After a service: the first call, then one per period.', verbose_name='calls after a service'),
+            model_name="callbackplan",
+            name="visits",
+            field=models.PositiveSmallIntegerField(
+                default=1,
+                help_text="After a service: the first call, then one per period.",
+                verbose_name="calls after a service",
+            ),
         ),
         migrations.AlterField(
-            model_name='callbackplan',
-            name='period_days',
-            field=models.PositiveIntegerField(default=30, help_text='Periodic care: how often; after a service: days between visits.', verbose_name='period (days)'),
+            model_name="callbackplan",
+            name="period_days",
+            field=models.PositiveIntegerField(
+                default=30,
+                help_text="Periodic care: how often; after a service: days between visits.",
+                verbose_name="period (days)",
+            ),
         ),
     ]

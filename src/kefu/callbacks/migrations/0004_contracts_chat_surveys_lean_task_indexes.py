@@ -6,99 +6,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('callbacks', '0003_service_visits'),
-        ('customers', '0001_initial'),
-        ('tickets', '0003_queue_indexes'),
+        ("callbacks", "0003_service_visits"),
+        ("customers", "0001_initial"),
+        ("tickets", "0003_queue_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='callbackplan',
-            name='days_before',
-            field=models.PositiveIntegerField(default=30, help_text='Before an expiry: the call becomes due this many days before the end date.', verbose_name='days before expiry'),
+            model_name="callbackplan",
+            name="days_before",
+            field=models.PositiveIntegerField(
+                default=30,
+                help_text="Before an expiry: the call becomes due this many days before the end date.",
+                verbose_name="days before expiry",
+            ),
         ),
         migrations.AddField(
-            model_name='surveyinvitation',
-            name='via',
+            model_name="surveyinvitation",
+            name="via",
             field=models.CharField(blank=True, max_length=10),
         ),
         migrations.AlterField(
-            model_name='callbacktask',
-            name='assigned_to',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="callbacktask",
+            name="assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='callbacktask',
-            name='completed_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="callbacktask",
+            name="completed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='callbacktask',
-            name='next_attempt_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='next attempt'),
+            model_name="callbacktask",
+            name="next_attempt_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="next attempt"),
         ),
         migrations.AlterField(
-            model_name='callbacktask',
-            name='plan',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='callbacks.callbackplan'),
+            model_name="callbacktask",
+            name="plan",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tasks",
+                to="callbacks.callbackplan",
+            ),
         ),
         migrations.AlterField(
-            model_name='callbacktask',
-            name='state',
-            field=models.CharField(choices=[('waiting_fix', 'Waiting for the fix'), ('open', 'To call'), ('done', 'Done'), ('unreachable', 'Unreachable'), ('cancelled', 'Cancelled')], default='open', max_length=12, verbose_name='state'),
+            model_name="callbacktask",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("waiting_fix", "Waiting for the fix"),
+                    ("open", "To call"),
+                    ("done", "Done"),
+                    ("unreachable", "Unreachable"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="open",
+                max_length=12,
+                verbose_name="state",
+            ),
         ),
         migrations.AlterField(
-            model_name='callbacktask',
-            name='ticket',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='callback_tasks', to='tickets.ticket'),
+            model_name="callbacktask",
+            name="ticket",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="callback_tasks",
+                to="tickets.ticket",
+            ),
         ),
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='contract or service')),
-                ('reference', models.CharField(blank=True, max_length=64, verbose_name='contract number')),
-                ('expires_on', models.DateField(db_index=True, verbose_name='expires on')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone to call')),
-                ('is_active', models.BooleanField(default=True, help_text='Cancelled or renewed: untick.', verbose_name='active')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contracts', to='customers.customer', verbose_name='customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="contract or service")),
+                ("reference", models.CharField(blank=True, max_length=64, verbose_name="contract number")),
+                ("expires_on", models.DateField(db_index=True, verbose_name="expires on")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone to call")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Cancelled or renewed: untick.", verbose_name="active"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contracts",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contract or service',
-                'verbose_name_plural': 'contracts and services',
-                'ordering': ['expires_on', 'id'],
+                "verbose_name": "contract or service",
+                "verbose_name_plural": "contracts and services",
+                "ordering": ["expires_on", "id"],
             },
         ),
         migrations.AddField(
-            model_name='callbacktask',
-            name='contract',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='callback_tasks', to='callbacks.contract'),
+            model_name="callbacktask",
+            name="contract",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="callback_tasks",
+                to="callbacks.contract",
+            ),
         ),
         migrations.AddIndex(
-            model_name='callbacktask',
-            index=models.Index(condition=models.Q(('state', 'open'), _negated=True), fields=['state'], name='callback_task_finished'),
+            model_name="callbacktask",
+            index=models.Index(
+                condition=models.Q(("state", "open"), _negated=True),
+                fields=["state"],
+                name="callback_task_finished",
+            ),
         ),
         migrations.AddIndex(
-            model_name='callbacktask',
-            index=models.Index(condition=models.Q(('ticket__isnull', False)), fields=['ticket'], name='callback_task_ticket'),
+            model_name="callbacktask",
+            index=models.Index(
+                condition=models.Q(("ticket__isnull", False)), fields=["ticket"], name="callback_task_ticket"
+            ),
         ),
         migrations.AddIndex(
-            model_name='callbacktask',
-            index=models.Index(condition=models.Q(('contract__isnull', False)), fields=['contract'], name='callback_task_contract'),
+            model_name="callbacktask",
+            index=models.Index(
+                condition=models.Q(("contract__isnull", False)),
+                fields=["contract"],
+                name="callback_task_contract",
+            ),
         ),
         migrations.AddIndex(
-            model_name='callbacktask',
-            index=models.Index(condition=models.Q(('assigned_to__isnull', False)), fields=['assigned_to'], name='callback_task_assigned_to'),
+            model_name="callbacktask",
+            index=models.Index(
+                condition=models.Q(("assigned_to__isnull", False)),
+                fields=["assigned_to"],
+                name="callback_task_assigned_to",
+            ),
         ),
         migrations.AddIndex(
-            model_name='callbacktask',
-            index=models.Index(condition=models.Q(('completed_by__isnull', False)), fields=['completed_by'], name='callback_task_completed_by'),
+            model_name="callbacktask",
+            index=models.Index(
+                condition=models.Q(("completed_by__isnull", False)),
+                fields=["completed_by"],
+                name="callback_task_completed_by",
+            ),
         ),
         migrations.AddIndex(
-            model_name='callbacktask',
-            index=models.Index(condition=models.Q(('next_attempt_at__isnull', False)), fields=['next_attempt_at'], name='callback_task_next_attempt_at'),
+            model_name="callbacktask",
+            index=models.Index(
+                condition=models.Q(("next_attempt_at__isnull", False)),
+                fields=["next_attempt_at"],
+                name="callback_task_next_attempt_at",
+            ),
         ),
     ]

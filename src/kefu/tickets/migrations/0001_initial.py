@@ -7,271 +7,841 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('core', '0001_initial'),
-        ('customers', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("core", "0001_initial"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ticket_type', models.CharField(choices=[('consultation', 'Consultation (咨询)'), ('complaint', 'Complaint (投诉)'), ('suggestion', 'Suggestion (建议)'), ('praise', 'Praise (表扬)'), ('repair', 'Repair (报修)'), ('return', 'Return/exchange (退换货)'), ('other', 'Other (其他)')], db_index=True, max_length=20, verbose_name='type')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('position', models.PositiveIntegerField(default=0, verbose_name='position')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='tickets.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ticket_type",
+                    models.CharField(
+                        choices=[
+                            ("consultation", "Consultation (咨询)"),
+                            ("complaint", "Complaint (投诉)"),
+                            ("suggestion", "Suggestion (建议)"),
+                            ("praise", "Praise (表扬)"),
+                            ("repair", "Repair (报修)"),
+                            ("return", "Return/exchange (退换货)"),
+                            ("other", "Other (其他)"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="position")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="tickets.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['ticket_type', 'position', 'name'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["ticket_type", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Dispatch',
+            name="Dispatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Waiting for the department (待回复)'), ('replied', 'Replied (已回复)'), ('returned', 'Sent back (已退回)'), ('withdrawn', 'Withdrawn (已撤回)')], db_index=True, default='pending', max_length=10)),
-                ('instructions', models.TextField(blank=True, verbose_name='instructions')),
-                ('deadline', models.DateTimeField(verbose_name='deadline')),
-                ('created_at', models.DateTimeField()),
-                ('reply', models.TextField(blank=True, verbose_name='reply')),
-                ('return_reason', models.TextField(blank=True, verbose_name='reason for sending back')),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dispatches', to='accounts.department')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the department (待回复)"),
+                            ("replied", "Replied (已回复)"),
+                            ("returned", "Sent back (已退回)"),
+                            ("withdrawn", "Withdrawn (已撤回)"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("instructions", models.TextField(blank=True, verbose_name="instructions")),
+                ("deadline", models.DateTimeField(verbose_name="deadline")),
+                ("created_at", models.DateTimeField()),
+                ("reply", models.TextField(blank=True, verbose_name="reply")),
+                ("return_reason", models.TextField(blank=True, verbose_name="reason for sending back")),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispatches",
+                        to="accounts.department",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispatch',
-                'verbose_name_plural': 'dispatches',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "dispatch",
+                "verbose_name_plural": "dispatches",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EscalationSettings',
+            name="EscalationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('board_contact', models.ForeignKey(blank=True, help_text='Receives complaints about the general manager or anyone with nobody above.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='top of the ladder (board contact)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "board_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Receives complaints about the general manager or anyone with nobody above.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="top of the ladder (board contact)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation settings',
-                'verbose_name_plural': 'escalation settings',
+                "verbose_name": "escalation settings",
+                "verbose_name_plural": "escalation settings",
             },
         ),
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('ticket_type', models.CharField(blank=True, choices=[('consultation', 'Consultation (咨询)'), ('complaint', 'Complaint (投诉)'), ('suggestion', 'Suggestion (建议)'), ('praise', 'Praise (表扬)'), ('repair', 'Repair (报修)'), ('return', 'Return/exchange (退换货)'), ('other', 'Other (其他)')], max_length=20, verbose_name='type')),
-                ('severity', models.CharField(blank=True, choices=[('general', 'General (一般)'), ('major', 'Major (重大)')], max_length=10, verbose_name='severity')),
-                ('customer_tier', models.CharField(blank=True, max_length=10, verbose_name='customer tier')),
-                ('first_response_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='first response (working minutes)')),
-                ('resolution_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='resolution (working minutes)')),
-                ('department_reply_minutes', models.PositiveIntegerField(blank=True, help_text='Empty: three working days, or the deadline given at dispatch.', null=True, verbose_name='department reply (working minutes)')),
-                ('callback_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='callback (working minutes)')),
-                ('escalate_on_breach', models.BooleanField(default=True, verbose_name='escalate on breach')),
-                ('escalate_major_at_once', models.BooleanField(default=True, verbose_name='escalate major complaints at once')),
-                ('max_escalation_level', models.PositiveSmallIntegerField(default=3, help_text='1 supervisor, 2 manager, 3 general manager.', verbose_name='highest escalation step')),
-                ('repeat_escalation_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='escalate another step every (working minutes overdue)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.businesscalendar', verbose_name='calendar')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "ticket_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("consultation", "Consultation (咨询)"),
+                            ("complaint", "Complaint (投诉)"),
+                            ("suggestion", "Suggestion (建议)"),
+                            ("praise", "Praise (表扬)"),
+                            ("repair", "Repair (报修)"),
+                            ("return", "Return/exchange (退换货)"),
+                            ("other", "Other (其他)"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[("general", "General (一般)"), ("major", "Major (重大)")],
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                ("customer_tier", models.CharField(blank=True, max_length=10, verbose_name="customer tier")),
+                (
+                    "first_response_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="first response (working minutes)"
+                    ),
+                ),
+                (
+                    "resolution_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="resolution (working minutes)"
+                    ),
+                ),
+                (
+                    "department_reply_minutes",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Empty: three working days, or the deadline given at dispatch.",
+                        null=True,
+                        verbose_name="department reply (working minutes)",
+                    ),
+                ),
+                (
+                    "callback_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="callback (working minutes)"
+                    ),
+                ),
+                ("escalate_on_breach", models.BooleanField(default=True, verbose_name="escalate on breach")),
+                (
+                    "escalate_major_at_once",
+                    models.BooleanField(default=True, verbose_name="escalate major complaints at once"),
+                ),
+                (
+                    "max_escalation_level",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="1 supervisor, 2 manager, 3 general manager.",
+                        verbose_name="highest escalation step",
+                    ),
+                ),
+                (
+                    "repeat_escalation_minutes",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        verbose_name="escalate another step every (working minutes overdue)",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.businesscalendar",
+                        verbose_name="calendar",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SLA policy',
-                'verbose_name_plural': 'SLA policies',
+                "verbose_name": "SLA policy",
+                "verbose_name_plural": "SLA policies",
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='number')),
-                ('ticket_type', models.CharField(choices=[('consultation', 'Consultation (咨询)'), ('complaint', 'Complaint (投诉)'), ('suggestion', 'Suggestion (建议)'), ('praise', 'Praise (表扬)'), ('repair', 'Repair (报修)'), ('return', 'Return/exchange (退换货)'), ('other', 'Other (其他)')], db_index=True, max_length=20, verbose_name='type')),
-                ('channel', models.CharField(choices=[('phone', 'Phone hotline (电话)'), ('walk_in', 'Walk-in (来访)'), ('letter', 'Letter (来信)'), ('email', 'Email (邮件)'), ('portal', 'Web portal (网站)'), ('chat', 'Live chat (在线客服)'), ('sms', 'SMS (短信)'), ('media', 'Media (媒体)'), ('regulator', 'Consumer association / regulator (消协/监管转办)'), ('transfer', 'Transfer from a department (部门转来)'), ('onsite', 'On-site (现场)')], max_length=20, verbose_name='channel')),
-                ('status', models.CharField(choices=[('new', 'New (新建)'), ('accepted', 'Accepted (已受理)'), ('in_progress', 'In progress (处理中)'), ('waiting_customer', 'Waiting on customer (待客户反馈)'), ('dispatched', 'Dispatched (已转办)'), ('department_replied', 'Department replied (部门已回复)'), ('resolved', 'Resolved (已办结)'), ('awaiting_callback', 'Awaiting callback (待回访)'), ('closed', 'Closed (已关闭)'), ('merged', 'Merged (已合并)'), ('cancelled', 'Cancelled (已撤销)')], default='new', max_length=20, verbose_name='status')),
-                ('severity', models.CharField(choices=[('general', 'General (一般)'), ('major', 'Major (重大)')], default='general', max_length=10, verbose_name='severity')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Low (低)'), (2, 'Normal (中)'), (3, 'High (高)'), (4, 'Urgent (紧急)')], default=2, verbose_name='priority')),
-                ('customer_name', models.CharField(blank=True, max_length=100, verbose_name='customer name')),
-                ('customer_phone', models.CharField(blank=True, db_index=True, max_length=30, verbose_name='customer phone')),
-                ('customer_email', models.EmailField(blank=True, max_length=254, verbose_name='customer email')),
-                ('title', models.CharField(max_length=200, verbose_name='summary')),
-                ('content', models.TextField(verbose_name="content (the customer's own words)")),
-                ('demands', models.TextField(blank=True, verbose_name="customer's demands")),
-                ('location', models.CharField(blank=True, max_length=100, verbose_name='place / counter / shop number')),
-                ('subject_product', models.CharField(blank=True, max_length=200, verbose_name='product complained about')),
-                ('resolution', models.TextField(blank=True, verbose_name='result')),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0, verbose_name='escalation level')),
-                ('version', models.PositiveIntegerField(default=1, help_text='Optimistic lock: bumped on every change.')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='jieba tokens, maintained by core.search')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='tickets.category', verbose_name='category')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.customer', verbose_name='customer')),
-                ('escalated_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalated_tickets', to=settings.AUTH_USER_MODEL, verbose_name='escalated to')),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='accounts.agentgroup', verbose_name='group')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged', to='tickets.ticket')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_tickets', to=settings.AUTH_USER_MODEL, verbose_name='first-contact owner (首问负责人)')),
-                ('sla_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.slapolicy')),
-                ('subject_department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='complaints_about', to='accounts.department', verbose_name='department complained about')),
-                ('subject_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='complaints_about', to=settings.AUTH_USER_MODEL, verbose_name='person complained about')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="number")),
+                (
+                    "ticket_type",
+                    models.CharField(
+                        choices=[
+                            ("consultation", "Consultation (咨询)"),
+                            ("complaint", "Complaint (投诉)"),
+                            ("suggestion", "Suggestion (建议)"),
+                            ("praise", "Praise (表扬)"),
+                            ("repair", "Repair (报修)"),
+                            ("return", "Return/exchange (退换货)"),
+                            ("other", "Other (其他)"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Phone hotline (电话)"),
+                            ("walk_in", "Walk-in (来访)"),
+                            ("letter", "Letter (来信)"),
+                            ("email", "Email (邮件)"),
+                            ("portal", "Web portal (网站)"),
+                            ("chat", "Live chat (在线客服)"),
+                            ("sms", "SMS (短信)"),
+                            ("media", "Media (媒体)"),
+                            ("regulator", "Consumer association / regulator (消协/监管转办)"),
+                            ("transfer", "Transfer from a department (部门转来)"),
+                            ("onsite", "On-site (现场)"),
+                        ],
+                        max_length=20,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New (新建)"),
+                            ("accepted", "Accepted (已受理)"),
+                            ("in_progress", "In progress (处理中)"),
+                            ("waiting_customer", "Waiting on customer (待客户反馈)"),
+                            ("dispatched", "Dispatched (已转办)"),
+                            ("department_replied", "Department replied (部门已回复)"),
+                            ("resolved", "Resolved (已办结)"),
+                            ("awaiting_callback", "Awaiting callback (待回访)"),
+                            ("closed", "Closed (已关闭)"),
+                            ("merged", "Merged (已合并)"),
+                            ("cancelled", "Cancelled (已撤销)"),
+                        ],
+                        default="new",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("general", "General (一般)"), ("major", "Major (重大)")],
+                        default="general",
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Low (低)"), (2, "Normal (中)"), (3, "High (高)"), (4, "Urgent (紧急)")],
+                        default=2,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("customer_name", models.CharField(blank=True, max_length=100, verbose_name="customer name")),
+                (
+                    "customer_phone",
+                    models.CharField(blank=True, db_index=True, max_length=30, verbose_name="customer phone"),
+                ),
+                (
+                    "customer_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="customer email"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="summary")),
+                ("content", models.TextField(verbose_name="content (the customer's own words)")),
+                ("demands", models.TextField(blank=True, verbose_name="customer's demands")),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="place / counter / shop number"
+                    ),
+                ),
+                (
+                    "subject_product",
+                    models.CharField(blank=True, max_length=200, verbose_name="product complained about"),
+                ),
+                ("resolution", models.TextField(blank=True, verbose_name="result")),
+                (
+                    "escalation_level",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="escalation level"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Optimistic lock: bumped on every change."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="accepted at")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="resolved at")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True, editable=False, help_text="jieba tokens, maintained by core.search"
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="tickets.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "escalated_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="escalated_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="escalated to",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="accounts.agentgroup",
+                        verbose_name="group",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="first-contact owner (首问负责人)",
+                    ),
+                ),
+                (
+                    "sla_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.slapolicy",
+                    ),
+                ),
+                (
+                    "subject_department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="complaints_about",
+                        to="accounts.department",
+                        verbose_name="department complained about",
+                    ),
+                ),
+                (
+                    "subject_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="complaints_about",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person complained about",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work order',
-                'verbose_name_plural': 'work orders',
+                "verbose_name": "work order",
+                "verbose_name_plural": "work orders",
             },
         ),
         migrations.CreateModel(
-            name='SlaClock',
+            name="SlaClock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target', models.CharField(choices=[('first_response', 'First response (首次响应)'), ('resolution', 'Resolution (办结)'), ('department_reply', 'Department reply (部门回复)'), ('callback', 'Callback (回访)')], max_length=20)),
-                ('state', models.CharField(choices=[('running', 'Running'), ('paused', 'Paused'), ('stopped', 'Stopped')], default='running', max_length=10)),
-                ('budget_seconds', models.PositiveIntegerField()),
-                ('consumed_seconds', models.PositiveIntegerField(default=0)),
-                ('started_at', models.DateTimeField()),
-                ('running_since', models.DateTimeField(blank=True, null=True)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('next_action_at', models.DateTimeField(blank=True, help_text='When the sweep must look again.', null=True)),
-                ('stopped_at', models.DateTimeField(blank=True, null=True)),
-                ('breached_at', models.DateTimeField(blank=True, null=True)),
-                ('escalation_steps', models.PositiveSmallIntegerField(default=0)),
-                ('calendar', models.ForeignKey(blank=True, help_text='Empty: the built-in calendar (no calendar configured yet).', null=True, on_delete=django.db.models.deletion.PROTECT, to='core.businesscalendar')),
-                ('dispatch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sla_clocks', to='tickets.dispatch')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sla_clocks', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[
+                            ("first_response", "First response (首次响应)"),
+                            ("resolution", "Resolution (办结)"),
+                            ("department_reply", "Department reply (部门回复)"),
+                            ("callback", "Callback (回访)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("running", "Running"), ("paused", "Paused"), ("stopped", "Stopped")],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("budget_seconds", models.PositiveIntegerField()),
+                ("consumed_seconds", models.PositiveIntegerField(default=0)),
+                ("started_at", models.DateTimeField()),
+                ("running_since", models.DateTimeField(blank=True, null=True)),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "next_action_at",
+                    models.DateTimeField(blank=True, help_text="When the sweep must look again.", null=True),
+                ),
+                ("stopped_at", models.DateTimeField(blank=True, null=True)),
+                ("breached_at", models.DateTimeField(blank=True, null=True)),
+                ("escalation_steps", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the built-in calendar (no calendar configured yet).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.businesscalendar",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sla_clocks",
+                        to="tickets.dispatch",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sla_clocks",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SLA clock',
-                'verbose_name_plural': 'SLA clocks',
+                "verbose_name": "SLA clock",
+                "verbose_name_plural": "SLA clocks",
             },
         ),
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.PositiveSmallIntegerField(default=1)),
-                ('level', models.PositiveSmallIntegerField(help_text='Ladder rank of the recipient: 2 supervisor, 3 manager, 4 GM.')),
-                ('reason', models.CharField(choices=[('breach', 'SLA breached'), ('major', 'Major complaint'), ('manual', 'Raised by hand'), ('dissatisfied', 'Customer not satisfied')], max_length=20)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('to_user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations_received', to=settings.AUTH_USER_MODEL)),
-                ('clock', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalations', to='tickets.slaclock')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        help_text="Ladder rank of the recipient: 2 supervisor, 3 manager, 4 GM."
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("breach", "SLA breached"),
+                            ("major", "Major complaint"),
+                            ("manual", "Raised by hand"),
+                            ("dissatisfied", "Customer not satisfied"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "to_user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalations_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clock",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="escalations",
+                        to="tickets.slaclock",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation',
-                'verbose_name_plural': 'escalations',
-                'ordering': ['-created_at'],
+                "verbose_name": "escalation",
+                "verbose_name_plural": "escalations",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='dispatch',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispatches', to='tickets.ticket'),
+            model_name="dispatch",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="dispatches", to="tickets.ticket"
+            ),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=kefu.tickets.models.attachment_path)),
-                ('name', models.CharField(max_length=255)),
-                ('size', models.PositiveIntegerField()),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to=kefu.tickets.models.attachment_path)),
+                ("name", models.CharField(max_length=255)),
+                ("size", models.PositiveIntegerField()),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
             },
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('transition', 'Status change'), ('note', 'Note'), ('update', 'Fields changed'), ('dispatch', 'Dispatched'), ('department_reply', 'Department reply'), ('department_return', 'Sent back by department'), ('sla_breach', 'SLA breached'), ('escalation', 'Escalated'), ('merge', 'Merged'), ('attachment', 'Attachment')], max_length=20)),
-                ('action', models.CharField(blank=True, max_length=30)),
-                ('from_status', models.CharField(blank=True, choices=[('new', 'New (新建)'), ('accepted', 'Accepted (已受理)'), ('in_progress', 'In progress (处理中)'), ('waiting_customer', 'Waiting on customer (待客户反馈)'), ('dispatched', 'Dispatched (已转办)'), ('department_replied', 'Department replied (部门已回复)'), ('resolved', 'Resolved (已办结)'), ('awaiting_callback', 'Awaiting callback (待回访)'), ('closed', 'Closed (已关闭)'), ('merged', 'Merged (已合并)'), ('cancelled', 'Cancelled (已撤销)')], max_length=20)),
-                ('to_status', models.CharField(blank=True, choices=[('new', 'New (新建)'), ('accepted', 'Accepted (已受理)'), ('in_progress', 'In progress (处理中)'), ('waiting_customer', 'Waiting on customer (待客户反馈)'), ('dispatched', 'Dispatched (已转办)'), ('department_replied', 'Department replied (部门已回复)'), ('resolved', 'Resolved (已办结)'), ('awaiting_callback', 'Awaiting callback (待回访)'), ('closed', 'Closed (已关闭)'), ('merged', 'Merged (已合并)'), ('cancelled', 'Cancelled (已撤销)')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("transition", "Status change"),
+                            ("note", "Note"),
+                            ("update", "Fields changed"),
+                            ("dispatch", "Dispatched"),
+                            ("department_reply", "Department reply"),
+                            ("department_return", "Sent back by department"),
+                            ("sla_breach", "SLA breached"),
+                            ("escalation", "Escalated"),
+                            ("merge", "Merged"),
+                            ("attachment", "Attachment"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("action", models.CharField(blank=True, max_length=30)),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New (新建)"),
+                            ("accepted", "Accepted (已受理)"),
+                            ("in_progress", "In progress (处理中)"),
+                            ("waiting_customer", "Waiting on customer (待客户反馈)"),
+                            ("dispatched", "Dispatched (已转办)"),
+                            ("department_replied", "Department replied (部门已回复)"),
+                            ("resolved", "Resolved (已办结)"),
+                            ("awaiting_callback", "Awaiting callback (待回访)"),
+                            ("closed", "Closed (已关闭)"),
+                            ("merged", "Merged (已合并)"),
+                            ("cancelled", "Cancelled (已撤销)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New (新建)"),
+                            ("accepted", "Accepted (已受理)"),
+                            ("in_progress", "In progress (处理中)"),
+                            ("waiting_customer", "Waiting on customer (待客户反馈)"),
+                            ("dispatched", "Dispatched (已转办)"),
+                            ("department_replied", "Department replied (部门已回复)"),
+                            ("resolved", "Resolved (已办结)"),
+                            ("awaiting_callback", "Awaiting callback (待回访)"),
+                            ("closed", "Closed (已关闭)"),
+                            ("merged", "Merged (已合并)"),
+                            ("cancelled", "Cancelled (已撤销)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work-order event',
-                'verbose_name_plural': 'work-order events',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "work-order event",
+                "verbose_name_plural": "work-order events",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketNumberSequence',
+            name="TicketNumberSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=8)),
-                ('day', models.DateField()),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=8)),
+                ("day", models.DateField()),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('prefix', 'day'), name='ticket_number_seq_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("prefix", "day"), name="ticket_number_seq_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('ticket_type', 'parent', 'name'), name='category_unique_name'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                fields=("ticket_type", "parent", "name"), name="category_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['owner', 'status', '-created_at'], name='ticket_owner_status'),
+            model_name="ticket",
+            index=models.Index(fields=["owner", "status", "-created_at"], name="ticket_owner_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['group', 'status', '-created_at'], name='ticket_group_status'),
+            model_name="ticket",
+            index=models.Index(fields=["group", "status", "-created_at"], name="ticket_group_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', '-created_at'], name='ticket_status_created'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['escalated_to', 'status'], name='ticket_escalated'),
+            model_name="ticket",
+            index=models.Index(fields=["escalated_to", "status"], name="ticket_escalated"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['customer', '-created_at'], name='ticket_customer'),
+            model_name="ticket",
+            index=models.Index(fields=["customer", "-created_at"], name="ticket_customer"),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('next_action_at__isnull', False)), fields=['next_action_at'], name='sla_clock_sweep'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("next_action_at__isnull", False)),
+                fields=["next_action_at"],
+                name="sla_clock_sweep",
+            ),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(fields=['ticket', 'target'], name='sla_clock_ticket'),
+            model_name="slaclock",
+            index=models.Index(fields=["ticket", "target"], name="sla_clock_ticket"),
         ),
         migrations.AddConstraint(
-            model_name='escalation',
-            constraint=models.UniqueConstraint(fields=('clock', 'step'), name='escalation_once_per_clock_step'),
+            model_name="escalation",
+            constraint=models.UniqueConstraint(
+                fields=("clock", "step"), name="escalation_once_per_clock_step"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dispatch',
-            index=models.Index(fields=['department', 'state', 'deadline'], name='dispatch_inbox'),
+            model_name="dispatch",
+            index=models.Index(fields=["department", "state", "deadline"], name="dispatch_inbox"),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'created_at'], name='event_ticket_time'),
+            model_name="ticketevent",
+            index=models.Index(fields=["ticket", "created_at"], name="event_ticket_time"),
         ),
     ]

@@ -6,67 +6,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0001_initial'),
+        ("tickets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attachment',
-            name='content_id',
+            model_name="attachment",
+            name="content_id",
             field=models.CharField(blank=True, help_text="An inline image's Content-ID.", max_length=255),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='channel_details',
-            field=models.JSONField(blank=True, default=dict, verbose_name='channel details'),
+            model_name="ticket",
+            name="channel_details",
+            field=models.JSONField(blank=True, default=dict, verbose_name="channel details"),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('transition', 'Status change'), ('note', 'Note'), ('update', 'Fields changed'), ('dispatch', 'Dispatched'), ('department_reply', 'Department reply'), ('department_return', 'Sent back by department'), ('sla_breach', 'SLA breached'), ('escalation', 'Escalated'), ('merge', 'Merged'), ('attachment', 'Attachment'), ('message_in', 'Customer message'), ('message_out', 'Reply to the customer')], max_length=20),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("transition", "Status change"),
+                    ("note", "Note"),
+                    ("update", "Fields changed"),
+                    ("dispatch", "Dispatched"),
+                    ("department_reply", "Department reply"),
+                    ("department_return", "Sent back by department"),
+                    ("sla_breach", "SLA breached"),
+                    ("escalation", "Escalated"),
+                    ("merge", "Merged"),
+                    ("attachment", "Attachment"),
+                    ("message_in", "Customer message"),
+                    ("message_out", "Reply to the customer"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('in', 'From the customer'), ('out', 'To the customer')], max_length=3)),
-                ('channel', models.CharField(choices=[('phone', 'Phone hotline (电话)'), ('walk_in', 'Walk-in (来访)'), ('letter', 'Letter (来信)'), ('email', 'Email (邮件)'), ('portal', 'Web portal (网站)'), ('chat', 'Live chat (在线客服)'), ('sms', 'SMS (短信)'), ('media', 'Media (媒体)'), ('regulator', 'Consumer association / regulator (消协/监管转办)'), ('transfer', 'Transfer from a department (部门转来)'), ('onsite', 'On-site (现场)')], max_length=20, verbose_name='channel')),
-                ('author_name', models.CharField(blank=True, max_length=200, verbose_name='from')),
-                ('address', models.CharField(blank=True, help_text="The customer's email, phone or chat handle.", max_length=254, verbose_name='address')),
-                ('subject', models.CharField(blank=True, max_length=255, verbose_name='subject')),
-                ('body_text', models.TextField(verbose_name='text')),
-                ('body_html', models.TextField(blank=True, verbose_name='HTML (sanitized)')),
-                ('external_id', models.CharField(blank=True, max_length=255)),
-                ('in_reply_to', models.CharField(blank=True, max_length=255)),
-                ('delivery', models.CharField(choices=[('received', 'Received'), ('pending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('recorded', 'Recorded (given by phone, in person or by letter)')], max_length=10)),
-                ('delivery_error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "From the customer"), ("out", "To the customer")], max_length=3
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Phone hotline (电话)"),
+                            ("walk_in", "Walk-in (来访)"),
+                            ("letter", "Letter (来信)"),
+                            ("email", "Email (邮件)"),
+                            ("portal", "Web portal (网站)"),
+                            ("chat", "Live chat (在线客服)"),
+                            ("sms", "SMS (短信)"),
+                            ("media", "Media (媒体)"),
+                            ("regulator", "Consumer association / regulator (消协/监管转办)"),
+                            ("transfer", "Transfer from a department (部门转来)"),
+                            ("onsite", "On-site (现场)"),
+                        ],
+                        max_length=20,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("author_name", models.CharField(blank=True, max_length=200, verbose_name="from")),
+                (
+                    "address",
+                    models.CharField(
+                        blank=True,
+                        help_text="The customer's email, phone or chat handle.",
+                        max_length=254,
+                        verbose_name="address",
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=255, verbose_name="subject")),
+                ("body_text", models.TextField(verbose_name="text")),
+                ("body_html", models.TextField(blank=True, verbose_name="HTML (sanitized)")),
+                ("external_id", models.CharField(blank=True, max_length=255)),
+                ("in_reply_to", models.CharField(blank=True, max_length=255)),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("pending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("recorded", "Recorded (given by phone, in person or by letter)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("delivery_error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='message',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attachments', to='tickets.message'),
+            model_name="attachment",
+            name="message",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="attachments",
+                to="tickets.message",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['ticket', 'created_at'], name='message_ticket_time'),
+            model_name="message",
+            index=models.Index(fields=["ticket", "created_at"], name="message_ticket_time"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'external_id'), name='message_unique_external_id'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("channel", "external_id"),
+                name="message_unique_external_id",
+            ),
         ),
     ]

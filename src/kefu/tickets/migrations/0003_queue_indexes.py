@@ -5,34 +5,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('core', '0002_search'),
-        ('customers', '0001_initial'),
-        ('tickets', '0002_messages_channel_details'),
+        ("accounts", "0001_initial"),
+        ("core", "0002_search"),
+        ("customers", "0001_initial"),
+        ("tickets", "0002_messages_channel_details"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('state', 'running')), fields=['due_at', 'ticket'], name='sla_clock_running_due'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("state", "running")),
+                fields=["due_at", "ticket"],
+                name="sla_clock_running_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['new', 'accepted', 'in_progress', 'waiting_customer', 'dispatched', 'department_replied'])), fields=['owner', '-created_at'], name='ticket_open_owner'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "new",
+                            "accepted",
+                            "in_progress",
+                            "waiting_customer",
+                            "dispatched",
+                            "department_replied",
+                        ],
+                    )
+                ),
+                fields=["owner", "-created_at"],
+                name="ticket_open_owner",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['new', 'accepted', 'in_progress', 'waiting_customer', 'dispatched', 'department_replied'])), fields=['group', '-created_at'], name='ticket_open_group'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "new",
+                            "accepted",
+                            "in_progress",
+                            "waiting_customer",
+                            "dispatched",
+                            "department_replied",
+                        ],
+                    )
+                ),
+                fields=["group", "-created_at"],
+                name="ticket_open_group",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('owner__isnull', True), ('status__in', ['new', 'accepted', 'in_progress', 'waiting_customer', 'dispatched', 'department_replied'])), fields=['created_at'], name='ticket_open_unowned'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("owner__isnull", True),
+                    (
+                        "status__in",
+                        [
+                            "new",
+                            "accepted",
+                            "in_progress",
+                            "waiting_customer",
+                            "dispatched",
+                            "department_replied",
+                        ],
+                    ),
+                ),
+                fields=["created_at"],
+                name="ticket_open_unowned",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['closed', 'merged', 'cancelled']), _negated=True), fields=['escalated_to', '-updated_at'], name='ticket_escalated_live'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ["closed", "merged", "cancelled"]), _negated=True),
+                fields=["escalated_to", "-updated_at"],
+                name="ticket_escalated_live",
+            ),
         ),
     ]

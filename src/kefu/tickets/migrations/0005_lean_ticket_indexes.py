@@ -6,47 +6,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('customers', '0001_initial'),
-        ('tickets', '0004_search_vector'),
+        ("accounts", "0001_initial"),
+        ("customers", "0001_initial"),
+        ("tickets", "0004_search_vector"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticket',
-            name='customer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.customer', verbose_name='customer'),
+            model_name="ticket",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tickets",
+                to="customers.customer",
+                verbose_name="customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='ticket',
-            name='customer_phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name='customer phone'),
+            model_name="ticket",
+            name="customer_phone",
+            field=models.CharField(blank=True, max_length=30, verbose_name="customer phone"),
         ),
         migrations.AlterField(
-            model_name='ticket',
-            name='escalated_to',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalated_tickets', to=settings.AUTH_USER_MODEL, verbose_name='escalated to'),
+            model_name="ticket",
+            name="escalated_to",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="escalated_tickets",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="escalated to",
+            ),
         ),
         migrations.AlterField(
-            model_name='ticket',
-            name='group',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='accounts.agentgroup', verbose_name='group'),
+            model_name="ticket",
+            name="group",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="tickets",
+                to="accounts.agentgroup",
+                verbose_name="group",
+            ),
         ),
         migrations.AlterField(
-            model_name='ticket',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_tickets', to=settings.AUTH_USER_MODEL, verbose_name='first-contact owner (首问负责人)'),
+            model_name="ticket",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="owned_tickets",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="first-contact owner (首问负责人)",
+            ),
         ),
         migrations.AlterField(
-            model_name='ticket',
-            name='ticket_type',
-            field=models.CharField(choices=[('consultation', 'Consultation (咨询)'), ('complaint', 'Complaint (投诉)'), ('suggestion', 'Suggestion (建议)'), ('praise', 'Praise (表扬)'), ('repair', 'Repair (报修)'), ('return', 'Return/exchange (退换货)'), ('other', 'Other (其他)')], max_length=20, verbose_name='type'),
+            model_name="ticket",
+            name="ticket_type",
+            field=models.CharField(
+                choices=[
+                    ("consultation", "Consultation (咨询)"),
+                    ("complaint", "Complaint (投诉)"),
+                    ("suggestion", "Suggestion (建议)"),
+                    ("praise", "Praise (表扬)"),
+                    ("repair", "Repair (报修)"),
+                    ("return", "Return/exchange (退换货)"),
+                    ("other", "Other (其他)"),
+                ],
+                max_length=20,
+                verbose_name="type",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['customer_phone'], name='ticket_customer_phone'),
+            model_name="ticket",
+            index=models.Index(fields=["customer_phone"], name="ticket_customer_phone"),
         ),
     ]

@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_lean_ticket_indexes'),
+        ("tickets", "0005_lean_ticket_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('transition', 'Status change'), ('note', 'Note'), ('update', 'Fields changed'), ('dispatch', 'Dispatched'), ('department_reply', 'Department reply'), ('department_return', 'Sent back by department'), ('sla_breach', 'SLA breached'), ('escalation', 'Escalated'), ('merge', 'Merged'), ('attachment', 'Attachment'), ('message_in', 'Customer message'), ('message_out', 'Reply to the customer'), ('recusal', 'Recusal')], max_length=20),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("transition", "Status change"),
+                    ("note", "Note"),
+                    ("update", "Fields changed"),
+                    ("dispatch", "Dispatched"),
+                    ("department_reply", "Department reply"),
+                    ("department_return", "Sent back by department"),
+                    ("sla_breach", "SLA breached"),
+                    ("escalation", "Escalated"),
+                    ("merge", "Merged"),
+                    ("attachment", "Attachment"),
+                    ("message_in", "Customer message"),
+                    ("message_out", "Reply to the customer"),
+                    ("recusal", "Recusal"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

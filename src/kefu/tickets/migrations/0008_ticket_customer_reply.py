@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0007_escalation_reason_details'),
+        ("tickets", "0007_escalation_reason_details"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='customer_reply',
-            field=models.TextField(blank=True, verbose_name='reply to the customer'),
+            model_name="ticket",
+            name="customer_reply",
+            field=models.TextField(blank=True, verbose_name="reply to the customer"),
         ),
         migrations.AlterField(
-            model_name='ticket',
-            name='resolution',
-            field=models.TextField(blank=True, verbose_name='result (internal)'),
+            model_name="ticket",
+            name="resolution",
+            field=models.TextField(blank=True, verbose_name="result (internal)"),
         ),
     ]

@@ -30,7 +30,7 @@ active_policies = RefCache(
 
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
     """The most specific active policy matching type × severity × customer tier (blank = any)."""
-    tier = ticket.customer.tier if ticket.customer_id else ""
+    tier = ticket.customer.tier_id if ticket.customer_id else ""
     best = None
     for policy in active_policies.get():
         if (

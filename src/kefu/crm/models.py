@@ -1,0 +1,1 @@
+"""Care touches and hand-overs (see apps.py)."""
