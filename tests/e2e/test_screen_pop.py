@@ -17,7 +17,6 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from kefu.callcenter.models import AgentLine, CallRecord  # noqa: E402
 from kefu.core.calendars import clear_calendar_cache  # noqa: E402
-from kefu.customers.models import Tier  # noqa: E402
 from kefu.tickets.services import ticket_create  # noqa: E402
 from tests.e2e.support import asgi_served  # noqa: E402
 from tests.factories import CustomerFactory  # noqa: E402
@@ -48,7 +47,7 @@ def test_ring_pops_the_callers_card_and_its_button_opens_a_prefilled_work_order(
     org, asgi_server, chromium_launch_options
 ):
     AgentLine.objects.create(user=org.agent, extension="8001")
-    CustomerFactory(name="王先生", tier=Tier.VIP, phone="13800138000")
+    CustomerFactory(name="王先生", tier_id="A", phone="13800138000")
     open_ticket = ticket_create(
         by=org.agent,
         ticket_type="complaint",
