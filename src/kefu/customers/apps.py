@@ -10,15 +10,20 @@ SEED_LADDER = [
 ]
 
 
-def ensure_tier_ladder(**kwargs):
+def ensure_tier_ladder(apps=None, using="default", **kwargs):
     """post_migrate: an empty ladder gets the seed's A / B / C, so a new customer always has a tier.
 
     The first migration creates them too; this one also runs after a test database is flushed.
+    `apps` is the state the migrations reached: a database migrated only part of the way has no ladder.
     """
-    from kefu.customers.models import TierLevel
+    from django.apps import apps as installed
 
-    if not TierLevel.objects.exists():
-        TierLevel.objects.bulk_create(
+    try:
+        TierLevel = (apps or installed).get_model("customers", "TierLevel")
+    except LookupError:
+        return
+    if not TierLevel.objects.using(using).exists():
+        TierLevel.objects.using(using).bulk_create(
             TierLevel(code=code, name=name, rank=rank, is_fallback=fallback, needs_responsible=responsible)
             for code, name, rank, fallback, responsible in SEED_LADDER
         )
