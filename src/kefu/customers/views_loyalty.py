@@ -45,11 +45,9 @@ def _statement_table(statement) -> tuple[list[str], list[list]]:
 def points_statement(request, pk: int):
     """积分对账单: the period's entries with the running balance; `format=xlsx` or `csv` downloads it."""
     customer = get_object_or_404(Customer, pk=pk)
-    period = PeriodForm(request.GET or None)
-    if request.GET and not period.is_valid():
+    period = PeriodForm(request.GET)  # bound even when empty: both days have defaults
+    if not period.is_valid():
         return render(request, "customers/points.html", {"customer": customer, "period": period}, status=400)
-    if not request.GET:
-        period.is_valid()
     first, last = period.cleaned_data["start"], period.cleaned_data["end"]
     statement = selectors.points_statement(customer_id=customer.pk, first=first, last=last)
     fmt = request.GET.get("format")

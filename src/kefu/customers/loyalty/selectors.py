@@ -79,3 +79,26 @@ def points_statement(*, customer_id: int, first: date, last: date) -> Statement:
         entries.filter(at__gte=start, at__lt=end).select_related("order", "created_by").order_by("at", "id")
     )
     return Statement(first=first, last=last, opening=before or 0, entries=rows)
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """What a customer sees of their own card in the portal (read-only)."""
+
+    level: str
+    number: str
+    active: bool
+    points: int
+
+
+def card_summary(customer_id: int | None) -> CardSummary | None:
+    """The customer's card level and points balance; None without a card."""
+    card = customer_card(customer_id) if customer_id else None
+    if card is None:
+        return None
+    return CardSummary(
+        level=card.level.name,
+        number=card.number,
+        active=card.status == "active",
+        points=points_balance(customer_id),
+    )
