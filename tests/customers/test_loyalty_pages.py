@@ -1,10 +1,10 @@
 """The loyalty pages: the statement and its exports, redeeming, the supervisors' approvals, the portal."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from kefu.customers.loyalty import services
 from kefu.customers.models import ApplicationStatus, CardApplication, CardLevel, Order, PointsRule
@@ -40,7 +40,7 @@ def signed_in(user) -> Client:
 
 def test_the_statement_exports_the_running_balance_as_csv(member):
     services.points_redeem(customer=member.customer, points=21, reason="保温杯", by=member.agent)
-    today = date.today()
+    today = timezone.localdate()
     response = signed_in(member.agent).get(
         f"/customers/{member.customer.pk}/points/?start=2026-01-01&end={today:%Y-%m-%d}&format=csv"
     )
