@@ -15,7 +15,8 @@ Figures (milliseconds, over `--runs` runs after one warm-up):
   - timeline: crm.timeline.customer_timeline, page 1 (the open matters and 30 rows), p50 / p95;
   - page: GET /customers/<id>/ through Django's test client (the 360 rendered), p50 / p95;
   - page 5: the timeline's fifth page (each source read to 151 rows), p95;
-  - baseline: one indexed query, the customer's newest 31 calls, p95.
+  - baseline: one indexed query, the customer's newest 31 calls, p95;
+  - sources_p95_ms: each timeline source alone (its first page and its open matters), p95.
 The target (issue 14): the page at p95 under 80 ms. The last line is one JSON object.
 """
 
@@ -282,6 +283,16 @@ def main() -> None:
                 lambda: list(CallRecord.objects.filter(customer=customer).order_by("-arrived_at")[:31]),
                 args.runs,
             ),
+        }
+        from kefu.crm.timeline import SOURCES, Viewer
+
+        viewer = Viewer.of(org.supervisor, customer)
+        figures["sources_p95_ms"] = {
+            source.name: measure(
+                lambda source=source: (source.history(viewer, 31), source.open and source.open(viewer)),
+                max(10, args.runs // 4),
+            )["p95_ms"]
+            for source in SOURCES.values()
         }
         figures["page_p95_over_baseline"] = round(
             figures["page"]["p95_ms"] / max(figures["baseline"]["p95_ms"], 0.001), 1
