@@ -133,3 +133,38 @@ def test_the_customer_page_shows_the_360_and_the_older_pages(story):
     assert "timeline open-matters" in html and "发票开错了" in html and "S-1" in html
     more = client.get(f"/customers/{story.customer.pk}/timeline/?page=2")
     assert more.status_code == 200
+
+
+def test_the_page_asks_as_many_queries_for_ten_times_the_contacts(story):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(story.supervisor)
+    url = f"/customers/{story.customer.pk}/"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    # when the customer has 90 more calls and 90 more orders (each earning a points entry)
+    for i in range(90):
+        CallRecord.objects.create(
+            source="cti",
+            external_id=f"more-{i}",
+            arrived_at=T[0] - timedelta(days=i),
+            outcome="answered",
+            customer=story.customer,
+            created_at=T[0],
+        )
+        Order.objects.create(
+            customer=story.customer,
+            source="shop",
+            external_id=f"more-{i}",
+            amount=Decimal("10"),
+            placed_at=T[0] - timedelta(days=i),
+        )
+    # then the page still asks the same number of queries: each source reads with a LIMIT
+    assert queries() == before
