@@ -258,3 +258,17 @@ def test_the_demo_manager_receives_reports_and_the_targets_show_misses(demo):
         report = service_report(kind="weekly", day=NOW.date() - timedelta(days=7))
     verdicts = {line.code: line.verdict for line in report.headline if line.verdict}
     assert MISSED in verdicts.values()  # the dashboard and reports show below-target marks at once
+
+
+def test_the_demo_has_loyalty_cards_points_a_redemption_and_a_gold_card_waiting(demo):
+    from kefu.customers.loyalty.selectors import card_summary, pending_applications
+    from kefu.customers.models import Card, PointsEntry
+
+    assert Card.objects.count() == 12
+    assert PointsEntry.objects.filter(kind="earn").exists()
+    assert PointsEntry.objects.filter(kind="redeem").count() == 1
+    assert [a.level.code for a in pending_applications()] == ["gold"]
+    # the customer of the newest portal work order sees a card and a balance on the portal
+    portal = Ticket.objects.filter(channel="portal").order_by("-created_at").first()
+    summary = card_summary(portal.customer_id)
+    assert summary is not None and summary.points > 0

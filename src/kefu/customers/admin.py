@@ -40,3 +40,69 @@ class PaymentAdmin(admin.ModelAdmin):
     list_display = ("source", "external_id", "customer", "amount", "paid_at")
     search_fields = ("external_id", "customer__name")
     raw_id_fields = ("customer", "order")
+
+
+# --- Loyalty card (会员卡/积分): levels and rules are kept here; the ledger is read-only ---------------
+from kefu.customers.models import Card, CardApplication, CardLevel, PointsEntry, PointsRule  # noqa: E402
+
+
+class PointsRuleInline(admin.TabularInline):
+    model = PointsRule
+    extra = 0
+
+
+@admin.register(CardLevel)
+class CardLevelAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "rank", "min_points", "min_spend", "needs_approval")
+    inlines = [PointsRuleInline]
+
+
+@admin.register(PointsRule)
+class PointsRuleAdmin(admin.ModelAdmin):
+    list_display = ("level", "points_per_yuan", "valid_days", "active")
+    list_filter = ("active", "level")
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    """Cards are issued through the customer page (a level needing approval goes to a supervisor);
+    here they are read, and suspended or re-activated."""
+
+    list_display = ("number", "customer", "level", "status", "issued_at", "approved_by")
+    list_filter = ("status", "level")
+    search_fields = ("number", "customer__name")
+    fields = ("number", "customer", "level", "issued_at", "approved_by", "status")
+    readonly_fields = ("number", "customer", "level", "issued_at", "approved_by")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CardApplication)
+class CardApplicationAdmin(admin.ModelAdmin):
+    list_display = ("customer", "level", "status", "requested_by", "created_at", "decided_by")
+    list_filter = ("status", "level")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(admin.ModelAdmin):
+    """The append-only ledger: read here; corrections are new entries from the statement page."""
+
+    list_display = ("at", "customer", "kind", "points", "balance_after", "reason")
+    list_filter = ("kind",)
+    search_fields = ("customer__name", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

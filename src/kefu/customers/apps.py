@@ -36,3 +36,10 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_tier_ladder, sender=self)
+        # Loyalty card: a new order earns its points in the transaction that records it.
+        from django.db.models.signals import post_save
+
+        from kefu.customers.loyalty.services import order_saved
+        from kefu.customers.models import Order
+
+        post_save.connect(order_saved, sender=Order, dispatch_uid="customers.loyalty.order_saved")

@@ -11,3 +11,14 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),
 ]
+
+# Loyalty card (会员卡/积分): statements, redeem / correct, card requests and the supervisors' approvals.
+from kefu.customers import views_loyalty  # noqa: E402
+
+urlpatterns += [
+    path("customers/<int:pk>/points/", views_loyalty.points_statement, name="points"),
+    path("customers/<int:pk>/points/<str:action>/", views_loyalty.points_change, name="points_change"),
+    path("customers/<int:pk>/card/", views_loyalty.card_request, name="card_request"),
+    path("customers/cards/", views_loyalty.cards, name="cards"),
+    path("customers/cards/<int:pk>/decide/", views_loyalty.card_decide, name="card_decide"),
+]

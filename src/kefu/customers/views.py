@@ -1,6 +1,7 @@
 """Customer pages: search, the record with its work-order history, and its edit form."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -8,11 +9,11 @@ from django.utils.translation import gettext as _
 from kefu.accounts.forms import report_domain_error
 from kefu.accounts.views import center_staff_required, role_required, sees_customers
 from kefu.core.errors import DomainError
+from kefu.crm.views import customer_360_context
 from kefu.customers.forms import CustomerForm
 from kefu.customers.models import Customer
 from kefu.customers.selectors import customer_search
 from kefu.customers.services import customer_update
-from kefu.tickets import selectors as ticket_selectors
 
 customer_viewer_required = role_required(sees_customers)
 
@@ -26,13 +27,15 @@ def customer_list(request):
     return render(request, "customers/list.html", {"page": page, "query": query})
 
 
-@customer_viewer_required
+@login_required
 def customer_detail(request, pk: int):
+    """The customer page: the record beside the customer 360 (kefu.crm), its main content. Department
+    staff open it only for a customer of a work order dispatched to them (crm.timeline.may_view)."""
     customer = get_object_or_404(
         Customer.objects.select_related("tier").prefetch_related("phones", "emails"), pk=pk
     )
-    history = ticket_selectors.customer_history(user=request.user, customer_id=customer.pk, limit=100)
-    return render(request, "customers/detail.html", {"customer": customer, "history": history})
+    context = {"customer": customer, **customer_360_context(request, customer)}
+    return render(request, "customers/detail.html", context)
 
 
 @center_staff_required

@@ -15,6 +15,7 @@ from kefu.accounts import throttle
 from kefu.accounts.forms import report_domain_error
 from kefu.core import idempotency
 from kefu.core.errors import DomainError, NotFound
+from kefu.customers.loyalty.selectors import card_summary
 from kefu.customers.phones import phone_key
 from kefu.intake.portal import limits, selectors, services
 from kefu.intake.portal.forms import AddInfoForm, RatingForm, SubmitForm, TrackForm
@@ -153,6 +154,8 @@ def _page(request, ticket: Ticket, token: str, bound: dict | None = None, status
         "merged_into_token": tracking_token(ticket.merged_into) if ticket.merged_into_id else "",
     }
     context.update(bound or {})
+    # Loyalty card: the customer's level and points balance, read-only.
+    context["loyalty_card"] = card_summary(ticket.customer_id)
     return render(request, "intake_portal/ticket.html", context, status=status)
 
 

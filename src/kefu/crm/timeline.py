@@ -1,0 +1,555 @@
+"""The customer 360 (客户全景): one timeline of every contact a customer made, across channels.
+
+Each channel is a *timeline source*: a function that reads one table of one app for one customer
+with a LIMIT and turns the rows into `Row`s. A page merges the sources' newest rows and cuts the
+page out of the merge, so a customer with thousands of contacts costs a dozen small indexed queries
+per page, never a full read. Open matters (work orders not finished, callbacks to make, chats
+running, live calls, a card waiting for approval) come first, pinned above the history, and are not
+repeated in it.
+
+Sources live in `SOURCES` (a kefu.core.registry.Registry keyed by name). An app that adds a kind of
+contact registers its own there from its AppConfig.ready(); the ones below are registered as
+fallbacks, so a richer source of the same name replaces them. The care touches (crm.CareTouch) and
+the tier history (customers.TierChange) are read through a look-up of the model by name: the
+timeline works before and after those models exist.
+
+Who sees what is decided here, once: work orders through tickets' `visible_tickets` (what
+`customer_history` shows, so department staff see only the work orders dispatched to their
+department, and nothing else of the customer); quality findings only for QA inspectors (within
+their scope) and supervisors and above; every other source for service-center staff and QA.
+"""
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.apps import apps
+from django.core.exceptions import FieldError
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.accounts.models import User
+from kefu.core.registry import Registry
+from kefu.customers.models import Customer
+
+#: What each kind of row is called on the page (the legend and the row's label).
+KINDS = {
+    "ticket": gettext_lazy("Work order"),
+    "call": gettext_lazy("Call"),
+    "chat": gettext_lazy("Chat"),
+    "mail": gettext_lazy("Mail"),
+    "callback": gettext_lazy("Callback"),
+    "survey": gettext_lazy("Survey"),
+    "satisfaction": gettext_lazy("Satisfaction"),
+    "quality": gettext_lazy("Quality finding"),
+    "care": gettext_lazy("Care"),
+    "points": gettext_lazy("Points"),
+    "card": gettext_lazy("Loyalty card"),
+    "order": gettext_lazy("Order"),
+    "payment": gettext_lazy("Payment"),
+}
+
+PAGE_SIZE = 30
+OPEN_LIMIT = 20  # per source: a customer with more open matters than this has a bigger problem
+
+
+@dataclass(frozen=True)
+class Row:
+    """One contact or event on the timeline."""
+
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    status: str = ""
+    url: str = ""
+    is_open: bool = False
+    key: str = ""  # unique within the customer's timeline ("ticket:12"), a stable tie-break
+
+    @property
+    def kind_label(self) -> str:
+        return str(KINDS.get(self.kind, self.kind))
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at which customer, with what they may see (decided once per request)."""
+
+    user: User
+    customer: Customer
+    sees_contacts: bool  # calls, chats, mails, callbacks, surveys, care, points, orders
+    sees_quality: bool
+
+    @classmethod
+    def of(cls, user: User, customer: Customer) -> "Viewer":
+        from kefu.accounts.views import sees_customers
+        from kefu.quality.permissions import can_manage_rubrics
+
+        return cls(
+            user=user,
+            customer=customer,
+            sees_contacts=bool(user.is_active and (user.is_superuser or sees_customers(user))),
+            sees_quality=bool(can_manage_rubrics(user)),
+        )
+
+
+@dataclass(frozen=True)
+class Source:
+    """A kind of contact: `history(viewer, limit)` its newest finished rows, `open(viewer)` its open
+    ones (at most OPEN_LIMIT); `visible(viewer)` whether this viewer sees the kind at all."""
+
+    name: str
+    history: Callable[[Viewer, int], list[Row]]
+    open: Callable[[Viewer], list[Row]] | None = None
+    visible: Callable[[Viewer], bool] = lambda viewer: viewer.sees_contacts
+
+
+SOURCES: Registry[Source] = Registry("crm.timeline_sources")
+
+
+def register(source: Source, *, fallback: bool = False) -> Source:
+    return SOURCES.register(source, key=source.name, fallback=fallback)
+
+
+@dataclass
+class TimelinePage:
+    open: list[Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    page: int = 1
+    has_next: bool = False
+
+
+def _newest_first(row: Row):
+    return (row.at, row.key)
+
+
+def customer_timeline(
+    *, user: User, customer: Customer, page: int = 1, size: int = PAGE_SIZE
+) -> TimelinePage:
+    """Page `page` of the customer's history, newest first, `size` rows; the open matters on page 1.
+
+    Each source is asked for its newest `page × size + 1` rows: the page's rows are among them
+    whatever the other sources hold, and the one more tells whether there is a next page.
+    """
+    viewer = Viewer.of(user, customer)
+    page = max(1, page)
+    wanted = page * size + 1
+    sources = [s for s in SOURCES.values() if s.visible(viewer)]
+    merged = heapq.nlargest(
+        wanted, (row for s in sources for row in s.history(viewer, wanted)), key=_newest_first
+    )
+    result = TimelinePage(
+        page=page, rows=merged[(page - 1) * size : page * size], has_next=len(merged) > page * size
+    )
+    if page == 1:
+        opened = [row for s in sources if s.open for row in s.open(viewer)]
+        result.open = sorted(opened, key=_newest_first, reverse=True)
+    return result
+
+
+# --- the sources ------------------------------------------------------------------------------------
+
+
+def _tickets(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
+    from kefu.tickets.models import OPEN_STATUSES, Status, TicketType
+    from kefu.tickets.permissions import visible_tickets
+
+    qs = visible_tickets(viewer.user).filter(customer_id=viewer.customer.pk)
+    qs = qs.filter(status__in=OPEN_STATUSES) if open_ else qs.exclude(status__in=OPEN_STATUSES)
+    rows = qs.order_by("-created_at", "-id").values_list(
+        "id", "number", "title", "status", "ticket_type", "created_at"
+    )
+    return [
+        Row(
+            at=created,
+            kind="ticket",
+            title=f"{number} {title}",
+            detail=str(TicketType(kind).label) if kind in TicketType.values else kind,
+            status=str(Status(status).label),
+            url=reverse("tickets:detail", args=[number]),
+            is_open=open_,
+            key=f"ticket:{pk}",
+        )
+        for pk, number, title, status, kind, created in rows[:limit]
+    ]
+
+
+def _calls(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
+    from kefu.callcenter.models import LIVE_OUTCOMES, CallRecord, Direction, Outcome
+
+    qs = CallRecord.objects.filter(customer_id=viewer.customer.pk)
+    qs = qs.filter(outcome__in=LIVE_OUTCOMES) if open_ else qs.exclude(outcome__in=LIVE_OUTCOMES)
+    rows = qs.order_by("-arrived_at", "-id").values_list(
+        "id", "arrived_at", "direction", "outcome", "talk_seconds", "queue", "ticket__number"
+    )
+    out = []
+    for pk, at, direction, outcome, talk, queue, number in rows[:limit]:
+        detail = _("talked %(seconds)s s") % {"seconds": talk} if talk else ""
+        out.append(
+            Row(
+                at=at,
+                kind="call",
+                title=" · ".join(str(x) for x in (Direction(direction).label, queue) if x),
+                detail=detail,
+                status=str(Outcome(outcome).label) if outcome in Outcome.values else outcome,
+                url=reverse("tickets:detail", args=[number]) if number else "",
+                is_open=open_,
+                key=f"call:{pk}",
+            )
+        )
+    return out
+
+
+def _chats(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
+    from kefu.intake.chat.models import ChatSession
+
+    live = [ChatSession.State.WAITING, ChatSession.State.OFFERED, ChatSession.State.ACTIVE]
+    mine = Q(ticket__customer_id=viewer.customer.pk)
+    if open_:
+        # A running chat may have no work order yet: found by the phone or email the visitor gave.
+        phones = [p.number for p in viewer.customer.phones.all()]
+        emails = [e.address for e in viewer.customer.emails.all()]
+        if phones:
+            mine |= Q(customer_phone__in=phones)
+        if emails:
+            mine |= Q(customer_email__in=emails)
+        qs = ChatSession.objects.filter(mine, state__in=live)
+    else:
+        qs = ChatSession.objects.filter(mine).exclude(state__in=live)
+    rows = qs.order_by("-requested_at", "-id").values_list(
+        "id", "requested_at", "state", "agent__display_name", "page_url", "ticket__number"
+    )
+    return [
+        Row(
+            at=at,
+            kind="chat",
+            title=_("Chat with %(agent)s") % {"agent": agent} if agent else _("Chat"),
+            detail=page_url,
+            status=str(ChatSession.State(state).label),
+            url=reverse("tickets:detail", args=[number]) if number else "",
+            is_open=open_,
+            key=f"chat:{pk}",
+        )
+        for pk, at, state, agent, page_url, number in rows[:limit]
+    ]
+
+
+def _mails(viewer: Viewer, limit: int) -> list[Row]:
+    from kefu.intake.email.models import InboundMail
+
+    rows = (
+        InboundMail.objects.filter(ticket__customer_id=viewer.customer.pk)
+        .order_by("-received_at", "-id")
+        .values_list("id", "received_at", "subject", "sender", "ticket__number")
+    )
+    return [
+        Row(
+            at=at,
+            kind="mail",
+            title=subject or _("(no subject)"),
+            detail=sender,
+            url=reverse("tickets:detail", args=[number]) if number else "",
+            key=f"mail:{pk}",
+        )
+        for pk, at, subject, sender, number in rows[:limit]
+    ]
+
+
+def _callbacks(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
+    from kefu.callbacks.models import CallbackTask, Score
+
+    waiting = [CallbackTask.State.OPEN, CallbackTask.State.WAITING_FIX]
+    cid = viewer.customer.pk
+    qs = CallbackTask.objects.filter(Q(customer_id=cid) | Q(ticket__customer_id=cid))
+    qs = qs.filter(state__in=waiting) if open_ else qs.exclude(state__in=waiting)
+    rows = (
+        qs.annotate(at=Coalesce(F("completed_at"), F("created_at")))
+        .order_by("-at", "-id")
+        .values_list("id", "at", "state", "outcome", "plan__name", "due_at")
+    )
+    out = []
+    for pk, at, state, outcome, plan, due in rows[:limit]:
+        detail = str(Score(outcome).label) if outcome in Score.values else ""
+        if open_ and due:
+            detail = _("due %(when)s") % {"when": f"{due:%Y-%m-%d}"}
+        out.append(
+            Row(
+                at=at,
+                kind="callback",
+                title=plan,
+                detail=detail,
+                status=str(CallbackTask.State(state).label),
+                url=reverse("callbacks:task", args=[pk]),
+                is_open=open_,
+                key=f"callback:{pk}",
+            )
+        )
+    return out
+
+
+def _surveys(viewer: Viewer, limit: int) -> list[Row]:
+    from kefu.callbacks.models import Satisfaction, Score, SurveyInvitation
+
+    cid = viewer.customer.pk
+    sent = (
+        SurveyInvitation.objects.filter(customer_id=cid, skipped="")
+        .order_by("-created_at", "-id")
+        .values_list("id", "created_at", "via", "ticket__number")[:limit]
+    )
+    answered = (
+        Satisfaction.objects.filter(ticket__customer_id=cid)
+        .order_by("-created_at", "-id")
+        .values_list("id", "created_at", "score", "source", "comment", "ticket__number")[:limit]
+    )
+    rows = [
+        Row(
+            at=at,
+            kind="survey",
+            title=_("Survey sent for %(number)s") % {"number": number},
+            detail=via,
+            url=reverse("tickets:detail", args=[number]),
+            key=f"survey:{pk}",
+        )
+        for pk, at, via, number in sent
+    ]
+    rows += [
+        Row(
+            at=at,
+            kind="satisfaction",
+            title=_("%(number)s: %(score)s") % {"number": number, "score": Score(score).label},
+            detail=comment,
+            status=str(Satisfaction.Source(source).label),
+            url=reverse("tickets:detail", args=[number]),
+            key=f"satisfaction:{pk}",
+        )
+        for pk, at, score, source, comment, number in answered
+    ]
+    return rows
+
+
+def _quality(viewer: Viewer, limit: int) -> list[Row]:
+    from kefu.quality.models import Inspection
+    from kefu.quality.permissions import scope_filter
+
+    rows = (
+        Inspection.objects.filter(
+            scope_filter(viewer.user), transcript__customer_id=viewer.customer.pk, superseded=False
+        )
+        .order_by("-conversation_at", "-id")
+        .values_list(
+            "id", "conversation_at", "channel", "auto_score", "final_score", "worst_severity", "state"
+        )
+    )
+    return [
+        Row(
+            at=at,
+            kind="quality",
+            title=_("Inspection of a %(channel)s conversation: %(score)s")
+            % {"channel": channel, "score": final if final is not None else auto},
+            detail=severity,
+            status=str(Inspection.State(state).label),
+            url=reverse("quality:report_inspection", args=[pk]),
+            key=f"quality:{pk}",
+        )
+        for pk, at, channel, auto, final, severity, state in rows[:limit]
+    ]
+
+
+def _model(label: str):
+    """A model another part may add (crm.CareTouch, customers.TierChange): None while it does not exist."""
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _time_field(model) -> str | None:
+    names = {f.name for f in model._meta.get_fields()}
+    return next((n for n in ("at", "sent_at", "touched_at", "created_at") if n in names), None)
+
+
+def _care(viewer: Viewer, limit: int) -> list[Row]:
+    """Care touches (客户关怀), read by name until the care calendar registers a source of its own."""
+    model = _model("crm.CareTouch")
+    when = model and _time_field(model)
+    if not when:
+        return []
+    try:
+        touches = list(
+            model.objects.filter(customer_id=viewer.customer.pk).order_by(f"-{when}", "-pk")[:limit]
+        )
+    except FieldError:  # a CareTouch not keyed by customer: its own source will say how to read it
+        return []
+    return [Row(at=getattr(t, when), kind="care", title=str(t), key=f"care:{t.pk}") for t in touches]
+
+
+def _points(viewer: Viewer, limit: int) -> list[Row]:
+    from kefu.customers.models import PointsEntry, PointsKind
+
+    rows = (
+        PointsEntry.objects.filter(customer_id=viewer.customer.pk)
+        .order_by("-at", "-id")
+        .values_list("id", "at", "kind", "points", "balance_after", "reason")
+    )
+    return [
+        Row(
+            at=at,
+            kind="points",
+            title=f"{PointsKind(kind).label} {points:+d}",
+            detail=reason,
+            status=_("balance %(points)s") % {"points": after},
+            url=reverse("customers:points", args=[viewer.customer.pk]),
+            key=f"points:{pk}",
+        )
+        for pk, at, kind, points, after, reason in rows[:limit]
+    ]
+
+
+def _cards(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
+    from kefu.customers.models import ApplicationStatus, CardApplication
+
+    qs = CardApplication.objects.filter(customer_id=viewer.customer.pk)
+    pending = Q(status=ApplicationStatus.PENDING)
+    qs = qs.filter(pending) if open_ else qs.exclude(pending)
+    rows = qs.order_by("-created_at", "-id").values_list(
+        "id", "created_at", "decided_at", "status", "level__name", "reason"
+    )
+    return [
+        Row(
+            at=decided or created,
+            kind="card",
+            title=level,
+            detail=reason,
+            status=str(ApplicationStatus(status).label),
+            url=reverse("customers:cards"),
+            is_open=open_,
+            key=f"card:{pk}",
+        )
+        for pk, created, decided, status, level, reason in rows[:limit]
+    ]
+
+
+def _orders(viewer: Viewer, limit: int) -> list[Row]:
+    from kefu.customers.models import Order, OrderKind
+
+    rows = (
+        Order.objects.filter(customer_id=viewer.customer.pk)
+        .order_by("-placed_at", "-id")
+        .values_list("id", "placed_at", "kind", "source", "external_id", "amount", "description")
+    )
+    return [
+        Row(
+            at=at,
+            kind="order",
+            title=f"{OrderKind(kind).label} {source}:{external_id}",
+            detail=description,
+            status=f"{amount} 元",
+            key=f"order:{pk}",
+        )
+        for pk, at, kind, source, external_id, amount, description in rows[:limit]
+    ]
+
+
+def _payments(viewer: Viewer, limit: int) -> list[Row]:
+    from kefu.customers.models import Payment
+
+    rows = (
+        Payment.objects.filter(customer_id=viewer.customer.pk)
+        .order_by("-paid_at", "-id")
+        .values_list("id", "paid_at", "source", "external_id", "amount", "method")
+    )
+    return [
+        Row(
+            at=at,
+            kind="payment",
+            title=f"{source}:{external_id}",
+            detail=method,
+            status=f"{amount} 元",
+            key=f"payment:{pk}",
+        )
+        for pk, at, source, external_id, amount, method in rows[:limit]
+    ]
+
+
+def _with_open(read: Callable[[Viewer, bool, int], list[Row]]):
+    return {"history": lambda v, n: read(v, False, n), "open": lambda v: read(v, True, OPEN_LIMIT)}
+
+
+for _source in (
+    # Work orders: what customer_history shows this person (department staff: theirs only).
+    Source("ticket", visible=lambda v: v.user.is_active, **_with_open(_tickets)),
+    Source("call", **_with_open(_calls)),
+    Source("chat", **_with_open(_chats)),
+    Source("mail", history=_mails),
+    Source("callback", **_with_open(_callbacks)),
+    Source("survey", history=_surveys),
+    Source("quality", history=_quality, visible=lambda v: v.sees_quality),
+    Source("care", history=_care),
+    Source("points", history=_points),
+    Source("card", **_with_open(_cards)),
+    Source("order", history=_orders),
+    Source("payment", history=_payments),
+):
+    register(_source, fallback=True)
+
+
+# --- the profile beside the timeline -----------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    """What the 360 shows beside the timeline: the tier and its history, the RFM segment, the card
+    and the points balance (each empty where the part that keeps it is not installed)."""
+
+    card: object = None
+    points: int = 0
+    tier_changes: list = field(default_factory=list)
+    rfm: object = None
+    pending_card: object = None
+
+
+def customer_profile(*, user: User, customer: Customer) -> Profile:
+    from kefu.customers.loyalty.selectors import customer_card, points_balance
+    from kefu.customers.models import ApplicationStatus, CardApplication
+
+    viewer = Viewer.of(user, customer)
+    if not viewer.sees_contacts:
+        return Profile()
+    profile = Profile(
+        card=customer_card(customer.pk),
+        points=points_balance(customer.pk),
+        pending_card=CardApplication.objects.filter(customer=customer, status=ApplicationStatus.PENDING)
+        .select_related("level")
+        .first(),
+    )
+    changes = _model("customers.TierChange")
+    when = changes and _time_field(changes)
+    if when:
+        profile.tier_changes = list(
+            changes.objects.filter(customer_id=customer.pk).order_by(f"-{when}", "-pk")[:10]
+        )
+    for label in (
+        "customers.RfmScore",
+        "customers.RFMScore",
+        "customers.CustomerRfm",
+        "customers.RfmSegment",
+    ):
+        rfm = _model(label)
+        if rfm is not None and "customer" in {f.name for f in rfm._meta.get_fields()}:
+            profile.rfm = rfm.objects.filter(customer_id=customer.pk).order_by("-pk").first()
+            break
+    return profile
+
+
+def may_view(*, user: User, customer: Customer) -> bool:
+    """Service-center staff and QA open any customer's 360; department staff only a customer whose
+    work order was dispatched to their department (and then see only those work orders)."""
+    from kefu.tickets.permissions import visible_tickets
+
+    if Viewer.of(user, customer).sees_contacts:
+        return True
+    return user.is_active and visible_tickets(user).filter(customer_id=customer.pk).exists()

@@ -1,0 +1,39 @@
+"""The customer 360 (客户全景) on the customer page, and its older pages for htmx."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from kefu.core.params import query_int
+from kefu.crm.timeline import customer_profile, customer_timeline, may_view
+from kefu.customers.loyalty.forms import CardRequestForm
+from kefu.customers.loyalty.services import may_handle_points
+from kefu.customers.models import Customer
+
+
+def customer_360_context(request, customer: Customer) -> dict:
+    """What the customer page (customers:detail) shows as its main content: the timeline's first
+    page with the open matters on top, the card, points, tier history and RFM segment. Raises 404
+    for someone who may not see this customer."""
+    if not may_view(user=request.user, customer=customer):
+        raise Http404
+    return {
+        "timeline": customer_timeline(user=request.user, customer=customer),
+        "profile": customer_profile(user=request.user, customer=customer),
+        "card_form": CardRequestForm() if may_handle_points(request.user) else None,
+    }
+
+
+@login_required
+def timeline(request, pk: int):
+    """One more page of the timeline (the "Older" button)."""
+    customer = get_object_or_404(Customer, pk=pk)
+    if not may_view(user=request.user, customer=customer):
+        raise Http404
+    page = query_int(request.GET, "page", 1, maximum=10_000)
+    result = customer_timeline(user=request.user, customer=customer, page=page)
+    return render(
+        request,
+        "crm/_timeline_rows.html",
+        {"customer": customer, "rows": result.rows, "has_next": result.has_next, "next_page": page + 1},
+    )

@@ -1,0 +1,25 @@
+"""Background work of kefu.customers; each task calls one service and is safe to run twice."""
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from kefu.customers.loyalty import services as loyalty
+
+
+@db_periodic_task(crontab(minute="10", hour="*"))
+@lock_task("customers-points-expire")
+def expire_points():
+    """Every hour: earned points past their day expire (a second run the same day writes nothing)."""
+    return loyalty.points_expire_sweep()
+
+
+@db_periodic_task(crontab(minute="30", hour="*"))
+@lock_task("customers-points-year-end")
+def clear_points_at_year_end():
+    """Hourly, acting only in the last hour of 12-31 (local time): every balance is cleared to 0
+    (年终清零). Idempotent: a cleared balance is 0."""
+    now = timezone.now()
+    if not loyalty.year_end_due(now):
+        return 0
+    return loyalty.points_year_end_clear(year=timezone.localtime(now).year, now=now)

@@ -1,0 +1,170 @@
+"""The customer 360: every contact across channels on one timeline, open matters first, and only
+what the viewer may see."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from kefu.callbacks.models import CallbackTask, Satisfaction
+from kefu.callcenter.models import CallRecord
+from kefu.crm.timeline import customer_timeline
+from kefu.customers.loyalty import services as loyalty
+from kefu.customers.models import CardLevel, Order, PointsRule
+from kefu.intake.chat.models import ChatSession
+from kefu.intake.email.models import InboundMail
+from kefu.tickets.models import Status
+from tests.callbacks.conftest import plan_org
+from tests.tickets.helpers import MONDAY_9, ticket_in
+
+# One customer's contacts over a week, an hour apart, oldest first.
+T = [MONDAY_9 + timedelta(hours=h) for h in range(10)]
+
+
+@pytest.fixture
+def story(db):
+    """A customer with a closed and an open work order, a call, a chat running, a mail, a callback to
+    make, a survey answer, an order and the points it earned."""
+    org = plan_org(db)
+    closed = ticket_in(org, Status.CLOSED, now=T[0])
+    customer = closed.customer
+    CallRecord.objects.create(
+        source="cti",
+        external_id="c1",
+        arrived_at=T[1],
+        outcome="answered",
+        talk_seconds=95,
+        customer=customer,
+        created_at=T[1],
+    )
+    mail_ticket = ticket_in(org, Status.CANCELLED, now=T[2], channel="email")
+    InboundMail.objects.create(
+        raw=b"", subject="发票开错了", sender="zhang@example.com", ticket=mail_ticket, received_at=T[2]
+    )
+    Satisfaction.objects.create(
+        ticket=closed,
+        source="callback",
+        score="satisfied",
+        ticket_type="complaint",
+        channel="phone",
+        created_at=T[3],
+    )
+    level = CardLevel.objects.create(code="normal", name="普通卡", rank=1)
+    PointsRule.objects.create(level=level, points_per_yuan=Decimal("1"))
+    loyalty.card_request(customer=customer, level=level, by=org.agent, now=T[4])
+    Order.objects.create(
+        customer=customer, source="shop", external_id="S-1", amount=Decimal("128.00"), placed_at=T[4]
+    )
+    # the open matters
+    dispatched = ticket_in(org, Status.DISPATCHED, now=T[5])
+    ChatSession.objects.create(
+        token="chat-1", state="active", requested_at=T[6], ticket=dispatched, agent=org.agent
+    )
+    CallbackTask.objects.create(
+        plan=org.plan,
+        customer=customer,
+        subject_key=f"c{customer.pk}",
+        period="p1",
+        created_at=T[7],
+        due_at=T[8],
+    )
+    org.customer, org.dispatched, org.closed = customer, dispatched, closed
+    return org
+
+
+def test_every_channel_is_on_the_timeline_newest_first_with_open_matters_on_top(story):
+    page = customer_timeline(user=story.supervisor, customer=story.customer)
+    # open: the callback (T7), the chat (T6), the dispatched work order (T5), newest first
+    assert [row.kind for row in page.open] == ["callback", "chat", "ticket"]
+    assert all(row.is_open for row in page.open)
+    # then the history, newest first: the order and its points (T4, posted when the order was
+    # recorded), the card issued, the survey answer (T3), the mail and its work order (T2), the call (T1),
+    # the closed work order (T0)
+    kinds = [row.kind for row in page.rows]
+    assert set(kinds) >= {"ticket", "call", "mail", "satisfaction", "order", "points", "card"}
+    at = [row.at for row in page.rows]
+    assert at == sorted(at, reverse=True)
+    assert [r.kind for r in page.rows if r.at <= T[3]] == ["satisfaction", "ticket", "mail", "call", "ticket"]
+    assert not page.has_next
+
+
+def test_pages_cut_the_merged_history_without_losing_or_repeating_a_row(story):
+    whole = customer_timeline(user=story.supervisor, customer=story.customer, size=100).rows
+    pages = [customer_timeline(user=story.supervisor, customer=story.customer, size=3)]
+    while pages[-1].has_next:
+        pages.append(
+            customer_timeline(user=story.supervisor, customer=story.customer, page=len(pages) + 1, size=3)
+        )
+    # pages of 3 until the last: ⌈len(whole) / 3⌉ of them, together the whole history in order
+    assert len(pages) == -(-len(whole) // 3) and len(whole) > 6
+    assert [row for page in pages for row in page.rows] == whole
+    assert pages[1].open == []  # the open matters are on the first page only
+
+
+def test_department_staff_see_only_the_work_orders_dispatched_to_them(story):
+    # the dispatched work order went to logistics; nothing else of the customer is theirs to see
+    page = customer_timeline(user=story.logistics_staff, customer=story.customer)
+    assert [(row.kind, row.key) for row in page.open] == [("ticket", f"ticket:{story.dispatched.pk}")]
+    assert page.rows == []
+    # and the store's staff, who got nothing, see nothing — the page is a 404 for them
+    assert customer_timeline(user=story.store_staff, customer=story.customer).open == []
+    client = Client()
+    client.force_login(story.store_staff)
+    assert client.get(f"/customers/{story.customer.pk}/").status_code == 404
+    client.force_login(story.logistics_staff)
+    assert client.get(f"/customers/{story.customer.pk}/").status_code == 200
+
+
+def test_quality_findings_only_for_inspectors_and_supervisors(story):
+    from kefu.crm.timeline import Viewer
+
+    assert Viewer.of(story.supervisor, story.customer).sees_quality
+    assert Viewer.of(story.qa, story.customer).sees_quality
+    assert not Viewer.of(story.agent, story.customer).sees_quality
+
+
+def test_the_customer_page_shows_the_360_and_the_older_pages(story):
+    client = Client()
+    client.force_login(story.agent)
+    page = client.get(f"/customers/{story.customer.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "timeline open-matters" in html and "发票开错了" in html and "S-1" in html
+    more = client.get(f"/customers/{story.customer.pk}/timeline/?page=2")
+    assert more.status_code == 200
+
+
+def test_the_page_asks_as_many_queries_for_ten_times_the_contacts(story):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(story.supervisor)
+    url = f"/customers/{story.customer.pk}/"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    # when the customer has 90 more calls and 90 more orders (each earning a points entry)
+    for i in range(90):
+        CallRecord.objects.create(
+            source="cti",
+            external_id=f"more-{i}",
+            arrived_at=T[0] - timedelta(days=i),
+            outcome="answered",
+            customer=story.customer,
+            created_at=T[0],
+        )
+        Order.objects.create(
+            customer=story.customer,
+            source="shop",
+            external_id=f"more-{i}",
+            amount=Decimal("10"),
+            placed_at=T[0] - timedelta(days=i),
+        )
+    # then the page still asks the same number of queries: each source reads with a LIMIT
+    assert queries() == before
