@@ -554,7 +554,15 @@ def combine(family: Family, first: Components, second: Components) -> Components
     return add_components(family.maxima, first, second)
 
 
-@dataclass(frozen=True)
+def fold(family: Family, rows: Iterable[Components]) -> Components:
+    """Many rows of a family's components as one (a table's total), column by column: sums add up,
+    maxima take the largest. Empty without rows."""
+    rows = list(rows)
+    names = dict.fromkeys(name for row in rows[:1] for name in row)
+    return {name: (max if name in family.maxima else sum)(row.get(name, 0) for row in rows) for name in names}
+
+
+@dataclass(slots=True)  # not frozen: a month by 30 minutes makes tens of thousands, and frozen is slower
 class Measure:
     """A figure's value in one row of a table, with what it was computed from (for tooltips and exports)."""
 
@@ -614,19 +622,19 @@ def measure(
     for family in families.values():
         cleaned = family.clean_options(options)
         used[family.code] = cleaned
-        mine = [code for code in codes if FIGURES[code].family is family]
+        mine = [FIGURES[code] for code in codes if FIGURES[code].family is family]
         grouped = component_rows(family, period=period, scope=scope, grain=grain, by=by, options=cleaned)
-        whole: Components = {}
         for key, components in grouped.items():
-            whole = combine(family, whole, components) if whole else dict(components)
             cells = rows.setdefault(key, {})
-            for code in mine:
-                cells[code] = evaluate(FIGURES[code], components, cleaned)
+            for figure_ in mine:
+                cells[figure_.code] = Measure(figure_, figure_.formula(components, cleaned), components)
         if by is not None and by not in family.single_valued:  # an agent in two groups: two rows, one total
             whole = component_rows(family, period=period, scope=scope, options=cleaned)[(None, None)]
+        else:
+            whole = fold(family, grouped.values())
         whole = whole or {name: 0 for name in family.components(cleaned)}
-        for code in mine:
-            total[code] = evaluate(FIGURES[code], whole, cleaned)
+        for figure_ in mine:
+            total[figure_.code] = evaluate(figure_, whole, cleaned)
     return Table(tuple(codes), grain, by, used, dict(sorted(rows.items(), key=_sort_key)), total)
 
 
