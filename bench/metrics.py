@@ -17,9 +17,9 @@ outcome) through the importer's bare INSERT, then measures:
     warm-up: p50 and p95 in ms (target p95 < 100 ms on both databases); the baseline, in the same
     run, is the same figures from the raw calls (rollups off);
   - import_with_rollups_ratio: `kefu import-calls` of a generated queue_log (--import-calls calls, the
-    channels bench's generator) with rollups off, then another file of the same size with rollups on
-    (the import's days marked stale and rebuilt inline, as the worker would): the rate with rollups
-    over the rate without (target ≥ 0.8).
+    channels bench's generator) with rollups off and on (the import's days marked stale and rebuilt
+    inline, as the worker would), in the order off, on, on, off: the better rate with rollups over
+    the better rate without (target ≥ 0.8).
 Progress goes to stdout; the last line is one JSON object with every figure.
 """
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import json
 import os
 import random
@@ -219,6 +220,7 @@ def main() -> None:
     say(f"rebuilt {busiest[0]:%Y-%m} ({month_calls:,} calls) in {t_month:.1f}s")
 
     year, month = Period.from_dates(FIRST, LAST), Period.from_dates(*busiest)
+    gc.freeze()  # as `kefu web` does once started (kefu/asgi.py): the start-up heap out of full collections
     year_ms = timed(lambda: measure(codes, period=year, grain=Grain.DAY), args.requests)
     month_ms = timed(lambda: measure(codes, period=month, grain=Grain.MIN30), args.requests)
     # The baseline, in the same run: the same figures from the raw calls alone (rollups off).
@@ -247,19 +249,22 @@ def main() -> None:
 
     # The same file imported with rollups off, then (its calls deleted again) with rollups on: the
     # file's days are built, so the import makes them stale and the inline refresh rebuilds them.
-    rates = {}
+    # Fair: off, on, on, off (each side once first and once second, so neither gains from a warm
+    # cache or loses to a cold one), and the better rate of each side's two runs.
+    rates: dict[str, list[float]] = {"off": [], "on": []}
     path = Path(data_dir) / "queue_log"
     generate(path, args.import_calls, args.seed)
-    for label, on in (("off", False), ("on", True)):
+    for label in ("off", "on", "on", "off"):
         CallRecord.objects.filter(source="queue_log").delete()
-        settings.KEFU_ROLLUPS = on
-        if on:
+        settings.KEFU_ROLLUPS = label == "on"
+        if label == "on":
             rollups.rebuild(family, first=date(2025, 11, 30), last=date(2025, 12, 31))
         started = time.perf_counter()
         run = import_calls(path=path, fmt="queue_log")
-        rates[label] = run.imported / (time.perf_counter() - started)
-        say(f"import with rollups {label}: {run.imported:,} calls, {rates[label]:,.0f}/s")
+        rates[label].append(run.imported / (time.perf_counter() - started))
+        say(f"import with rollups {label}: {run.imported:,} calls, {rates[label][-1]:,.0f}/s")
     settings.KEFU_ROLLUPS = True
+    best = {label: max(found) for label, found in rates.items()}
 
     figures = {
         "bench": "metrics",
@@ -278,12 +283,16 @@ def main() -> None:
         "baseline_raw_year_day_ms": pct(raw_year_ms, 50),
         "baseline_raw_month_30min_ms": pct(raw_month_ms, 50),
         "rollups_vs_raw_year_day": round(pct(raw_year_ms, 50) / max(pct(year_ms, 50), 0.1), 1),
+        "http_year_day_p50_ms": pct(http_year, 50),
         "http_year_day_p95_ms": pct(http_year, 95),
+        "http_month_30min_p50_ms": pct(http_month, 50),
         "http_month_30min_p95_ms": pct(http_month, 95),
+        "http_dashboard_page_p50_ms": pct(http_page, 50),
         "http_dashboard_page_p95_ms": pct(http_page, 95),
-        "import_rate_without_rollups": round(rates["off"]),
-        "import_rate_with_rollups": round(rates["on"]),
-        "import_with_rollups_ratio": round(rates["on"] / rates["off"], 2),
+        "import_rate_without_rollups": round(best["off"]),
+        "import_rate_with_rollups": round(best["on"]),
+        "import_rates_off_on_on_off": [round(r) for r in (rates["off"][0], *rates["on"], rates["off"][1])],
+        "import_with_rollups_ratio": round(best["on"] / best["off"], 2),
         "targets": {"dashboard_p95_ms": 100, "import_ratio": 0.8, "rebuild_s_per_million": 30},
         "load_average": os.getloadavg()[0],
         "machine": machine(),

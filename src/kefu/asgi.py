@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
@@ -21,3 +22,9 @@ application = ProtocolTypeRouter(
         "websocket": WebsocketOriginRouter(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Everything loaded so far (Django, the apps, their modules and registries) lives as long as the
+# process: moved out of the collector's sight, so a full collection no longer walks it whenever a
+# request makes many objects at once (a month of KPIs by 30 minutes: 1,440 rows × 15 figures). In
+# bench/metrics.py this halved that answer's p95 (the p50 is unchanged); memory is not affected.
+gc.freeze()

@@ -13,7 +13,8 @@ from kefu.core.errors import PermissionDenied, ValidationError
 from kefu.intake.chat.models import ChatSession
 from kefu.reports import dashboard, targets, wallboard
 from kefu.reports.consumers import WallboardConsumer
-from kefu.reports.metrics import Period, measure
+from kefu.reports.metrics import Grain, Period, measure
+from kefu.reports.metrics.base import fixed_offset, week_slot
 from kefu.reports.models import Target
 from tests.org import build_org
 
@@ -109,6 +110,70 @@ def test_an_empty_period_shows_a_dash_and_a_bad_one_a_message(client, org, calls
     reversed_ = client.get("/reports/?from=2026-03-07&to=2026-03-01")
     assert reversed_.status_code == 200
     assert "to: " in reversed_.content.decode() and reversed_.context["errors"]
+
+
+# --- the heat map: volume by weekday × half hour ---------------------------------------------------
+
+
+@pytest.fixture
+def week_calls(org):
+    """Five calls over two weeks of March 2026 (2 March is a Monday), local times:
+    Mon 2 Mar 09:00 and 09:29:59 and Mon 9 Mar 09:10 — all Monday 09:00–09:30, slot 0×48 + 9×2 = 18;
+    Mon 9 Mar 09:30 abandoned — Monday 09:30, slot 19; Sun 8 Mar 23:59 — slot 6×48 + 23×2 + 1 = 335."""
+    call(11, datetime(2026, 3, 2, 9, 0, tzinfo=SH), agent=org.agent)
+    call(12, datetime(2026, 3, 2, 9, 29, 59, tzinfo=SH), agent=org.agent)
+    call(13, datetime(2026, 3, 9, 9, 10, tzinfo=SH), agent=org.agent)
+    call(14, datetime(2026, 3, 9, 9, 30, tzinfo=SH), outcome=Outcome.ABANDONED)
+    call(15, datetime(2026, 3, 8, 23, 59, tzinfo=SH), agent=org.agent2)
+
+
+def week_slot_counts(period):
+    table = measure(["calls_offered", "calls_answer_rate"], period=period, grain=Grain.WEEK_SLOT30)
+    return {
+        key: (cells["calls_offered"].value, cells["calls_answer_rate"].value)
+        for key, cells in table.rows.items()
+    }
+
+
+def test_the_half_hour_of_the_week_is_counted_by_hand(week_calls):
+    period = Period.from_dates(date(2026, 3, 1), date(2026, 3, 14))
+    # Slot 18: three calls on two Mondays, all answered (3/3); slot 19: one abandoned (0/1);
+    # slot 335: Sunday's last half hour, one answered.
+    assert week_slot_counts(period) == {(18, None): (3, 1.0), (19, None): (1, 0.0), (335, None): (1, 1.0)}
+    assert week_slot(datetime(2026, 3, 8, 23, 59, tzinfo=SH)) == 335
+
+
+def test_a_zone_with_daylight_saving_counts_the_same_local_half_hours(db, settings):
+    """Berlin: the database's weekday, hour and minute in the zone (no fixed offset to count from).
+    Sunday 29 March 2026 02:00 is when the clocks go forward; 01:59 CET and 03:00 CEST both count
+    in their local half hours: Sunday 01:30 (6×48 + 3 = 291) and 03:00 (6×48 + 6 = 294). Monday 30
+    March 00:10 CEST is slot 0, and Saturday 28 March 23:45 CET is slot 5×48 + 47 = 287."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    berlin = ZoneInfo("Europe/Berlin")
+    for n, at in enumerate(
+        [datetime(2026, 3, 29, 1, 59, tzinfo=berlin), datetime(2026, 3, 29, 3, 0, tzinfo=berlin),
+         datetime(2026, 3, 30, 0, 10, tzinfo=berlin), datetime(2026, 3, 28, 23, 45, tzinfo=berlin)]
+    ):  # fmt: skip
+        call(100 + n, at)
+    period = Period.from_dates(date(2026, 3, 23), date(2026, 4, 5))
+    assert fixed_offset(period) is None
+    assert week_slot_counts(period) == {
+        (0, None): (1, 1.0), (287, None): (1, 1.0), (291, None): (1, 1.0), (294, None): (1, 1.0)
+    }  # fmt: skip
+
+
+def test_the_dashboard_heat_map_shows_the_week_slots(client, org, week_calls):
+    response = page(client, org.supervisor, "/reports/?from=2026-03-01&to=2026-03-14&figures=calls_offered")
+    heat = response.context["heat"]
+    # [half hour of the day, weekday, value]: Monday 09:00 (18) three calls, 09:30 (19) one, Sunday 23:30 one.
+    assert heat["data"] == [[18, 0, 3], [19, 0, 1], [47, 6, 1]]
+    assert (heat["x"][18], heat["y"][0], heat["max"]) == ("09:00", "周一", 3)  # Chinese first
+
+
+def test_the_week_slot_is_not_a_table_grain(db):
+    with pytest.raises(ValidationError) as caught:
+        dashboard.read_query({"grain": "weekslot30"})
+    assert list(caught.value.errors) == ["grain"]
 
 
 def test_agents_do_not_read_the_center_figures(client, org):

@@ -110,6 +110,7 @@ def assert_same(rolled, raw):
 GROUPINGS = [
     (None, None), (Grain.MIN15, None), (Grain.MIN30, None), (Grain.HOUR, "queue"), (Grain.DAY, None),
     (Grain.DAY, "agent"), (Grain.WEEK, "group"), (Grain.MONTH, None), (None, "queue"), (None, "group"),
+    (Grain.WEEK_SLOT30, None), (Grain.WEEK_SLOT30, "queue"),
 ]  # fmt: skip
 
 
@@ -249,7 +250,9 @@ def test_two_dimensions_at_once_read_the_records(center, settings):
     assert_same(*both(settings, period=period, scope=Scope(queues=("售后",)), by="agent"))
 
 
-@pytest.mark.parametrize("grain", [Grain.MIN15, Grain.MIN30, Grain.HOUR, Grain.DAY, Grain.WEEK])
+@pytest.mark.parametrize(
+    "grain", [Grain.MIN15, Grain.MIN30, Grain.HOUR, Grain.DAY, Grain.WEEK, Grain.WEEK_SLOT30]
+)
 def test_integer_buckets_are_the_time_zone_buckets(center, grain):
     """China keeps one offset, so buckets are counted in seconds from 1970; the database's own zone
     truncation (what a zone with daylight saving uses) puts every call in the same bucket."""

@@ -28,19 +28,32 @@ class EpochSlot(Func):
     """The number of the `seconds`-long slot since 1970 that a timestamp falls in (an integer), after
     adding `shift` seconds: a local day in a zone 8 hours ahead is `EpochSlot(field, 86400, 28800)`.
     Plain integer arithmetic, no time-zone conversion per row (SQLite converts zones in Python, one
-    call per row): the caller turns the few distinct slots back into local times."""
+    call per row): the caller turns the few distinct slots back into local times.
+
+    With `cycle`, the slot's place in a cycle of that many slots (slot mod cycle): the half hour of
+    the week is `EpochSlot(field, 1800, offset + 3 days, cycle=336)`, 0 being Monday 00:00 local
+    (1 January 1970 was a Thursday). The modulo is SQL's own `%` (Django's Mod is a Python function
+    per row on SQLite); times before 1970 are not asked for (reports start in 2000)."""
 
     output_field = IntegerField()
 
-    def __init__(self, expression, seconds: int, shift: int = 0, **extra):
+    def __init__(self, expression, seconds: int, shift: int = 0, *, cycle: int | None = None, **extra):
         super().__init__(expression, **extra)
         self.seconds, self.shift = int(seconds), int(shift)
+        self.cycle = None if cycle is None else int(cycle)
+
+    def _cycled(self, sql: str) -> str:
+        return sql if self.cycle is None else f"({sql} %% {self.cycle})"
 
     def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"FLOOR((EXTRACT(EPOCH FROM {sql}) + {self.shift}) / {self.seconds})::bigint", params
+        return self._cycled(
+            f"FLOOR((EXTRACT(EPOCH FROM {sql}) + {self.shift}) / {self.seconds})::bigint"
+        ), params
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # Django keeps aware datetimes as UTC text, which strftime('%s') reads as seconds since 1970.
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"((CAST(strftime('%%s', {sql}) AS INTEGER) + {self.shift}) / {self.seconds})", params
+        return self._cycled(
+            f"((CAST(strftime('%%s', {sql}) AS INTEGER) + {self.shift}) / {self.seconds})"
+        ), params

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
 from kefu.core.params import int_or
 from kefu.reports.metrics import FIGURES, Grain, Period, Scope, Table, Unit, measure
-from kefu.reports.metrics.base import FINE_STEP, Family, Figure, bucket_end, center_zone, combine, evaluate
+from kefu.reports.metrics.base import FINE_STEP, Family, Figure, bucket_end, center_zone
 
 # What the dashboard shows when nobody chose: the seeds' headline figures, those that exist.
 DEFAULT_FIGURES = (
@@ -125,11 +125,11 @@ def read_query(params: Mapping, *, default_days: int = 28) -> Query:
             ),
         )
     grain = params.get("grain") or None
-    if grain is not None and grain not in Grain.__members__.values():
+    if grain is not None and grain not in GRAINS:  # a table's time buckets (the heat map has its own)
         raise ValidationError.for_field(
             "grain",
             FieldError(
-                _("Choose one of: %(choices)s.") % {"choices": ", ".join(Grain)}, FieldCode.INVALID_CHOICE
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(GRAINS)}, FieldCode.INVALID_CHOICE
             ),
         )
     by = params.get("by") or None
@@ -241,25 +241,21 @@ def key_labels(by: str | None, keys) -> dict[Any, str]:
 
 
 def heat_map(query: Query, code: str) -> dict:
-    """`code` by weekday × half hour of the day over the period (local time): the components of every
-    half hour of the same weekday and time combined, then the figure's formula, as everywhere."""
+    """`code` by weekday × half hour of the day over the period (local time): one grouped query by
+    the half hour of the week (`Grain.WEEK_SLOT30`, through `measure` like every other number), so
+    every Monday 09:00–09:30 of the period is one cell with the figure's formula over their
+    components combined."""
     figure_ = FIGURES[code]
-    family = figure_.family
-    options = family.clean_options(query.options)
-    from kefu.reports.metrics.base import component_rows
-
-    rows = component_rows(family, period=query.period, scope=query.scope, grain=Grain.MIN30, options=options)
-    cells: dict[tuple[int, int], dict] = {}
-    for (bucket, _attr), components in rows.items():
-        slot = (bucket.weekday(), bucket.hour * 2 + bucket.minute // 30)
-        cells[slot] = combine(family, cells[slot], components) if slot in cells else dict(components)
+    table = measure(
+        (code,), period=query.period, scope=query.scope, grain=Grain.WEEK_SLOT30, options=query.options
+    )
+    scale = 100 if figure_.unit == Unit.PERCENT else 1
     data = []
-    for (weekday, half), components in sorted(cells.items()):
-        value = evaluate(figure_, components, options).value
+    for (slot, _attribute), cells in table.rows.items():
+        value = cells[code].value
         if value is not None:
-            data.append(
-                [half, weekday, round(value * 100, 1) if figure_.unit == Unit.PERCENT else round(value, 1)]
-            )
+            weekday, half = divmod(slot, 48)
+            data.append([half, weekday, round(value * scale, 1)])
     return {
         "kind": "heatmap",
         "title": str(figure_.name),

@@ -50,7 +50,10 @@ from kefu.reports.models import SLOTS, Rollup, RollupDay
 # The rollup row's column for each cube's dimension.
 COLUMNS = {"queue": "queue", "agent": "agent_id", "channel": "channel", "category": "category_id"}
 FINE_CUBES = ("queue", "channel", "category")  # also kept per 15 minutes
-FINE = {Grain.MIN15, Grain.MIN30, Grain.HOUR}  # grains read from the 15-minute rows
+FINE = {Grain.MIN15, Grain.MIN30, Grain.HOUR, Grain.WEEK_SLOT30}  # grains read from the 15-minute rows
+# The whole center reads the cube with the fewest rows per bucket: calls have one channel (phone),
+# a handful of queues, more categories, many agents.
+SMALLEST_FIRST = ("channel", "queue", "category", "agent")
 SLOT_SECONDS = 900
 BATCH = 500  # rows per INSERT (SQLite's limit on a statement's parameters)
 
@@ -235,7 +238,7 @@ def _cube_for(family: Family, scope: Scope, by: str | None, grain: Grain | None)
     if grain in FINE:
         available = [cube for cube in available if cube in FINE_CUBES]
     if wanted is None:
-        return available[0] if available else None
+        return min(available, key=SMALLEST_FIRST.index) if available else None
     return wanted if wanted in available else None
 
 

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
@@ -45,8 +46,15 @@ def home(request):
         query = dashboard.read_query({})
     table = dashboard.run(query)
     params = request.GET.copy()
-    for name in ("figures", "chart"):
+    for name in ("figures", "chart", "figure"):
         params.pop(name, None)
+    drill = reverse("reports:drill")
+    figure_params = {code: urlencode({"figure": code}) for code in table.codes}
+
+    def query_of(params) -> str:  # the drill-down's URL up to the figure
+        encoded = params.urlencode()
+        return f"{drill}?{encoded}&" if encoded else f"{drill}?"
+
     labels = dashboard.key_labels(table.by, [key[1] for key in table.rows])
     center = targets.targets_in_force(queue=query.scope.queues[0] if len(query.scope.queues) == 1 else "")
     rows = []
@@ -57,14 +65,19 @@ def home(request):
         if table.by:
             link["key"] = dashboard.NONE_KEY if attribute in (None, "") else str(attribute)
         goals = targets.targets_in_force(queue=attribute or "") if table.by == "queue" else center
+        # The row's query encoded once; each cell adds its figure (a year by day is 365 rows × the figures).
+        base = query_of(link)
         rows.append(
             {
                 "time": dashboard.bucket_label(bucket, table.grain) if table.grain else "",
                 "label": labels.get(attribute, str(attribute)) if table.by else "",
-                "cells": [_cell(cells.get(code), code, link, goals) for code in table.codes],
+                "cells": [
+                    _cell(cells.get(code), code, base + figure_params[code], goals) for code in table.codes
+                ],
             }
         )
-    totals = [_cell(table.total.get(code), code, params.copy(), center) for code in table.codes]
+    base = query_of(params)
+    totals = [_cell(table.total.get(code), code, base + figure_params[code], center) for code in table.codes]
     return render(
         request,
         "reports/dashboard.html",
@@ -87,14 +100,14 @@ def home(request):
     )
 
 
-def _cell(measure, code, params, goals):
+def _cell(measure, code, url, goals):
+    """A number of the table and its drill-down link (`url`: the row's query and the figure)."""
     if measure is None:
         return {"text": "—", "url": ""}
-    params["figure"] = code
     target = goals.get(code)
     return {
         "text": dashboard.format_value(measure.figure, measure.value),
-        "url": f"{reverse('reports:drill')}?{params.urlencode()}",
+        "url": url,
         "verdict": targets.verdict(code, measure.value, goals),
         "target": dashboard.format_value(measure.figure, target) if target is not None else "",
     }

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import (
+    ExtractHour,
+    ExtractIsoWeekDay,
     ExtractMinute,
     Floor,
     TruncDay,
@@ -64,6 +66,13 @@ class Grain(StrEnum):
     DAY = "day"
     WEEK = "week"  # ISO week, Monday
     MONTH = "month"
+    # Not a stretch of time but a place in the week: the half hour of the week every record of the
+    # period falls in, whatever its date (the heat map of volume by weekday × half hour). The row's
+    # bucket is that number, 0 (Monday 00:00–00:30) to 335 (Sunday 23:30–24:00): see `week_slot`.
+    WEEK_SLOT30 = "weekslot30"
+
+
+WEEK_SLOTS = 7 * 48  # half hours in a week
 
 
 # --- the period ---------------------------------------------------------------------------------
@@ -335,6 +344,13 @@ EPOCH_SECONDS = {Grain.MIN15: 900, Grain.MIN30: 1800, Grain.HOUR: 3600, Grain.DA
 MONDAY_SHIFT = 3 * 86400
 
 
+def week_slot(moment: datetime) -> int:
+    """The half hour of the week of `moment`, local time: weekday × 48 + hour × 2 + (minute ≥ 30),
+    Monday being weekday 0 (what `Grain.WEEK_SLOT30` groups by, in SQL)."""
+    local = timezone.localtime(moment, center_zone())
+    return local.weekday() * 48 + local.hour * 2 + local.minute // 30
+
+
 def fixed_offset(period: "Period") -> int | None:
     """The center zone's UTC offset in seconds when it is the same all through `period` (China: +8
     hours, no daylight saving), else None."""
@@ -353,6 +369,17 @@ def _time_keys(field_name: str, grain: Grain | None, zone, offset: int | None = 
     offset is fixed (`k_epoch`), else the database's time-zone truncation (`k_time`)."""
     if grain is None:
         return {}
+    if grain == Grain.WEEK_SLOT30:
+        if offset is not None:  # half hours since a local Monday midnight, mod a week
+            return {"k_week": EpochSlot(field_name, 1800, offset + MONDAY_SHIFT, cycle=WEEK_SLOTS)}
+        # Daylight saving: the database's local weekday, hour and minute (ISO weekday: Monday 1).
+        # Floor: PostgreSQL's EXTRACT gives a numeric, so 59 / 30 is 1.97, not 1.
+        slot = (
+            (ExtractIsoWeekDay(field_name, tzinfo=zone) - Value(1)) * Value(48)
+            + ExtractHour(field_name, tzinfo=zone) * Value(2)
+            + Floor(ExtractMinute(field_name, tzinfo=zone) / Value(30))
+        )
+        return {"k_week": ExpressionWrapper(slot, output_field=IntegerField())}
     if offset is not None and grain in EPOCH_SECONDS:
         shift = offset + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
         return {"k_epoch": EpochSlot(field_name, EPOCH_SECONDS[grain], shift)}
@@ -429,7 +456,7 @@ def component_rows(
     """{(time bucket start, attribute): components} of `family`, one SQL aggregate.
 
     The time bucket is the local start of the 15-minute slot, hour, day, ISO week or month (None
-    without a grain); the attribute is the value of dimension `by` (None without one). The interval
+    without a grain), or the half hour of the week (an int, `Grain.WEEK_SLOT30`); the attribute is the value of dimension `by` (None without one). The interval
     rollups answer when they hold what is asked (kefu.reports.rollups.read), else the raw records;
     `raw` insists on the records (the rebuild, and the tests that compare both).
     """
@@ -443,6 +470,13 @@ def component_rows(
             ),
         )
     if family.compute is not None:
+        if grain == Grain.WEEK_SLOT30:  # computed in Python anyway: its half hours, folded by week slot
+            out: dict[Key, Components] = {}
+            halves = family.compute(period=period, scope=scope, grain=Grain.MIN30, by=by, options=options)
+            for (bucket, attribute), components in halves.items():
+                key = (week_slot(bucket), attribute)
+                out[key] = combine(family, out[key], components) if key in out else dict(components)
+            return out
         return family.compute(period=period, scope=scope, grain=grain, by=by, options=options)
     reader = ROLLUP_READER.get(default=None)
     if reader is not None and not raw:
@@ -476,7 +510,11 @@ def group_components(
     """One SQL aggregate of `qs`: {(local bucket start or None, *values of dims): components}.
     With the `period` read, a zone without daylight saving buckets by integer arithmetic."""
     zone = center_zone()
-    offset = fixed_offset(period) if period is not None and grain in EPOCH_SECONDS else None
+    offset = (
+        fixed_offset(period)
+        if period is not None and (grain in EPOCH_SECONDS or grain == Grain.WEEK_SLOT30)
+        else None
+    )
     keys = _time_keys(time_field, grain, zone, offset)
     for n, dim in enumerate(dims):
         keys[f"k_{n}"] = F(paths[dim]) if isinstance(paths[dim], str) else paths[dim]
@@ -486,7 +524,9 @@ def group_components(
         return {(None,): {name: totals[name] or 0 for name in aggregates}}
     for row in qs.annotate(**keys).values(*keys).annotate(**aggregates).order_by():
         bucket = row.get("k_time")
-        if "k_epoch" in row:
+        if "k_week" in row:
+            bucket = int(row["k_week"])
+        elif "k_epoch" in row:
             shift = offset + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
             bucket = datetime.fromtimestamp(row["k_epoch"] * EPOCH_SECONDS[grain] - shift, UTC).astimezone(
                 zone
@@ -514,7 +554,15 @@ def combine(family: Family, first: Components, second: Components) -> Components
     return add_components(family.maxima, first, second)
 
 
-@dataclass(frozen=True)
+def fold(family: Family, rows: Iterable[Components]) -> Components:
+    """Many rows of a family's components as one (a table's total), column by column: sums add up,
+    maxima take the largest. Empty without rows."""
+    rows = list(rows)
+    names = dict.fromkeys(name for row in rows[:1] for name in row)
+    return {name: (max if name in family.maxima else sum)(row.get(name, 0) for row in rows) for name in names}
+
+
+@dataclass(slots=True)  # not frozen: a month by 30 minutes makes tens of thousands, and frozen is slower
 class Measure:
     """A figure's value in one row of a table, with what it was computed from (for tooltips and exports)."""
 
@@ -574,22 +622,23 @@ def measure(
     for family in families.values():
         cleaned = family.clean_options(options)
         used[family.code] = cleaned
-        mine = [code for code in codes if FIGURES[code].family is family]
+        mine = [FIGURES[code] for code in codes if FIGURES[code].family is family]
         grouped = component_rows(family, period=period, scope=scope, grain=grain, by=by, options=cleaned)
-        whole: Components = {}
         for key, components in grouped.items():
-            whole = combine(family, whole, components) if whole else dict(components)
             cells = rows.setdefault(key, {})
-            for code in mine:
-                cells[code] = evaluate(FIGURES[code], components, cleaned)
+            for figure_ in mine:
+                cells[figure_.code] = Measure(figure_, figure_.formula(components, cleaned), components)
         if by is not None and by not in family.single_valued:  # an agent in two groups: two rows, one total
             whole = component_rows(family, period=period, scope=scope, options=cleaned)[(None, None)]
+        else:
+            whole = fold(family, grouped.values())
         whole = whole or {name: 0 for name in family.components(cleaned)}
-        for code in mine:
-            total[code] = evaluate(FIGURES[code], whole, cleaned)
+        for figure_ in mine:
+            total[figure_.code] = evaluate(figure_, whole, cleaned)
     return Table(tuple(codes), grain, by, used, dict(sorted(rows.items(), key=_sort_key)), total)
 
 
 def _sort_key(item):
+    """Rows in time order (a bucket is a local time, or a week slot's number), the whole period last."""
     bucket, attribute = item[0]
-    return (bucket is None, bucket or datetime.min.replace(tzinfo=center_zone()), str(attribute or ""))
+    return ((1, 0) if bucket is None else (0, bucket), str(attribute or ""))
