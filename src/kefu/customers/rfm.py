@@ -111,6 +111,11 @@ def segment_label(code: str) -> str:
     return str(RfmSegment(code).label) if code in SEGMENTS else code
 
 
+def segment_choices() -> list[tuple[str, str]]:
+    """(code, name) of the eight segments, in their order, for selects and filters."""
+    return [(code, segment_label(code)) for code in SEGMENTS]
+
+
 def clean_segment(value: str, field_name: str = "segment") -> str:
     """A segment code, or a ValidationError naming `field_name` listing the valid ones."""
     value = (value or "").strip()
@@ -324,6 +329,11 @@ def customers_in_segment(segment: str, as_of: date | None = None) -> QuerySet:
         return Customer.objects.none()
     members = RfmScore.objects.filter(as_of=as_of, segment=segment).values("customer_id")
     return Customer.objects.filter(pk__in=members)
+
+
+def in_segment(customers: QuerySet, segment: str, as_of: date | None = None) -> QuerySet:
+    """`customers` narrowed to those in `segment` (the customer list's and search's filter)."""
+    return customers.filter(pk__in=customers_in_segment(segment, as_of).values("pk"))
 
 
 def current_segment_members_sql(segments: Sequence[str]) -> tuple[str, list]:
