@@ -258,3 +258,25 @@ def test_the_demo_manager_receives_reports_and_the_targets_show_misses(demo):
         report = service_report(kind="weekly", day=NOW.date() - timedelta(days=7))
     verdicts = {line.code: line.verdict for line in report.headline if line.verdict}
     assert MISSED in verdicts.values()  # the dashboard and reports show below-target marks at once
+
+
+# --- RFM (issue 14, part 5) ----------------------------------------------------------------------
+
+
+def test_the_demo_has_two_rfm_snapshots_with_movement_and_a_care_plan_for_a_segment(demo):
+    from kefu.customers import rfm
+    from kefu.customers.models import Order, RfmSegment
+
+    assert Order.objects.exists()
+    today = NOW.date()
+    assert rfm.snapshot_dates() == [today, today - timedelta(days=30)]
+    sizes = rfm.segment_sizes(today)
+    assert sum(1 for s in sizes if s.count) >= 6  # most of the eight segments have customers
+    moves = rfm.movement(today - timedelta(days=30), today)
+    assert moves.moved > 0  # the movement chart shows something on first start
+    plan = CallbackPlan.objects.get(rfm_segments=[RfmSegment.IMPORTANT_WIN_BACK])
+    win_back = rfm.customers_in_segment(RfmSegment.IMPORTANT_WIN_BACK)
+    assert win_back.exists()
+    assert set(CallbackTask.objects.filter(plan=plan).values_list("customer_id", flat=True)) == set(
+        win_back.values_list("pk", flat=True)
+    )
