@@ -5,11 +5,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from kefu.core.errors import ValidationError
 from kefu.customers import rfm
 from kefu.customers.models import RfmScore
 from kefu.customers.models import RfmSegment as S
+from kefu.customers.tasks import rfm_nightly
 from tests.customers.rfm_set import AS_OF, HAND_WORKED, add_order, build_hand_worked
 from tests.factories import CustomerFactory, aware
 
@@ -146,3 +148,13 @@ def test_customers_in_segment_reads_the_latest_snapshot(hand_worked):
 def test_no_snapshot_means_nobody_in_a_segment(db):
     assert list(rfm.customers_in_segment(S.IMPORTANT_VALUE)) == []
     assert rfm.customer_score(1) is None
+
+
+def test_the_nightly_task_takes_todays_snapshot_over_a_year(hand_worked):
+    # 18:40 UTC on 30 June is 02:40 on 1 July in Shanghai: the snapshot of 1 July, 365 days.
+    with time_machine.travel(aware(2026, 7, 1, 2, 40), tick=False):
+        assert rfm_nightly.call_local() == 12
+        assert rfm_nightly.call_local() == 12
+    assert rfm.snapshot_dates() == [AS_OF + timedelta(days=1)]
+    assert RfmScore.objects.count() == 12
+    assert set(RfmScore.objects.values_list("window_days", flat=True)) == {365}
