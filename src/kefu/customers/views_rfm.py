@@ -78,6 +78,7 @@ def _charts(sizes: list[rfm.SegmentSize], moves: rfm.Movement | None) -> dict:
             "title": title,
             "x": [s.name for s in sizes],
             "x_interval": 0,
+            "x_rotate": 40,
             "series": [{"name": _("Customers"), "data": [s.count for s in sizes]}],
         }
     }
@@ -97,6 +98,7 @@ def _charts(sizes: list[rfm.SegmentSize], moves: rfm.Movement | None) -> dict:
             "x": labels,
             "y": labels,
             "x_interval": 0,
+            "y_interval": 0,
             "x_rotate": 30,
             "contain_labels": True,
             "data": data,

@@ -9,7 +9,8 @@
 
   // Category labels: every label when the data says so (x_interval 0: the RFM segments), rotated by x_rotate.
   function labels(data, interval) {
-    var label = { hideOverlap: true, interval: data.x_interval === undefined ? interval : data.x_interval };
+    var every = data.x_interval === 0;
+    var label = { hideOverlap: !every, interval: data.x_interval === undefined ? interval : data.x_interval };
     if (data.x_rotate) label.rotate = data.x_rotate;
     return label;
   }
@@ -22,7 +23,7 @@
         tooltip: tooltip,
         grid: { left: 48, right: 16, top: 10, bottom: data.contain_labels ? 90 : 70, containLabel: !!data.contain_labels },
         xAxis: { type: "category", data: data.x, splitArea: { show: true }, axisLabel: labels(data, 3) },
-        yAxis: { type: "category", data: data.y, splitArea: { show: true } },
+        yAxis: { type: "category", data: data.y, splitArea: { show: true }, axisLabel: { interval: data.y_interval === undefined ? "auto" : data.y_interval } },
         visualMap: { min: 0, max: data.max || 1, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160 },
         series: [{ type: "heatmap", name: data.title, data: data.data, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }]
       };
