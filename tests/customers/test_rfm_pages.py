@@ -52,6 +52,13 @@ def test_page_shows_sizes_linking_to_the_list_and_the_movement(web_org, two_snap
     assert sum(cell[2] for cell in heat["data"]) == 12
 
 
+def test_page_without_a_comparison_shows_no_movement(web_org, two_snapshots, zh_client):
+    page = zh_client(web_org.agent).get("/customers/rfm/", {"as_of": "2026-06-30", "compare": ""})
+    assert page.status_code == 200
+    assert page.context["moves"] is None and 'id="rfm-movement"' not in page.content.decode()
+    assert sum(row["size"].count for row in page.context["sizes"]) == 12
+
+
 def test_page_refuses_an_unknown_date_with_a_message(web_org, two_snapshots, zh_client):
     page = zh_client(web_org.agent).get("/customers/rfm/", {"as_of": "2026-02-30"})
     assert page.status_code == 400

@@ -44,8 +44,8 @@ def _read(request) -> tuple[list[date], date | None, date | None, list[str]]:
     errors: list[str] = []
     as_of = _day(request.GET, "as_of", dates, errors) or (dates[0] if dates else None)
     compare = _day(request.GET, "compare", dates, errors)
-    if compare is None and as_of is not None and not request.GET.get("compare"):
-        compare = _default_compare(as_of, dates)
+    if compare is None and as_of is not None and "compare" not in request.GET:
+        compare = _default_compare(as_of, dates)  # none chosen ("—" sends an empty compare)
     if compare == as_of:
         compare = None
     return dates, as_of, compare, errors
