@@ -35,6 +35,7 @@ from kefu.callbacks.api import router as callbacks_router
 from kefu.callcenter.api import router as telephony_router
 from kefu.core.errors import DomainError, ErrorCode, FieldCode, FieldError, error_body
 from kefu.core.middleware import RETRY_AFTER_SECONDS, busy_message, is_busy_error
+from kefu.customers.api import rfm_router as customers_rfm_router
 from kefu.customers.api import router as customers_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notify.api import router as notify_router
@@ -367,6 +368,7 @@ def on_server_error(request, exc: Exception) -> HttpResponse:
 
 api.add_router("/tickets", tickets_router)
 api.add_router("/dispatches", dispatches_router)
+api.add_router("/customers/rfm", customers_rfm_router)  # before /customers/{customer_id}
 api.add_router("/customers", customers_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/telephony", telephony_router)

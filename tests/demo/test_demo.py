@@ -272,3 +272,25 @@ def test_the_demo_has_loyalty_cards_points_a_redemption_and_a_gold_card_waiting(
     portal = Ticket.objects.filter(channel="portal").order_by("-created_at").first()
     summary = card_summary(portal.customer_id)
     assert summary is not None and summary.points > 0
+
+
+# --- RFM (issue 14, part 5) ----------------------------------------------------------------------
+
+
+def test_the_demo_has_two_rfm_snapshots_with_movement_and_a_care_plan_for_a_segment(demo):
+    from kefu.customers import rfm
+    from kefu.customers.models import Order, RfmSegment
+
+    assert Order.objects.exists()
+    today = NOW.date()
+    assert rfm.snapshot_dates() == [today, today - timedelta(days=30)]
+    sizes = rfm.segment_sizes(today)
+    assert sum(1 for s in sizes if s.count) >= 6  # most of the eight segments have customers
+    moves = rfm.movement(today - timedelta(days=30), today)
+    assert moves.moved > 0  # the movement chart shows something on first start
+    plan = CallbackPlan.objects.get(rfm_segments=[RfmSegment.IMPORTANT_WIN_BACK])
+    win_back = rfm.customers_in_segment(RfmSegment.IMPORTANT_WIN_BACK)
+    assert win_back.exists()
+    assert set(CallbackTask.objects.filter(plan=plan).values_list("customer_id", flat=True)) == set(
+        win_back.values_list("pk", flat=True)
+    )

@@ -17,7 +17,7 @@ from kefu.callbacks.models import (
     SurveySettings,
 )
 from kefu.core.formfields import ChoiceListField, LinesField
-from kefu.customers.models import TierLevel
+from kefu.customers.models import RfmSegment, TierLevel
 from kefu.tickets.models import TicketType
 
 
@@ -56,6 +56,15 @@ class CallbackPlanForm(forms.ModelForm):
         choices=(),
         required=False,
         help_text=_("None ticked: every tier."),
+    )
+
+    rfm_segments = ChoiceListField(
+        label=_("RFM segments"),
+        choices=RfmSegment.choices,
+        required=False,
+        help_text=_(
+            "Periodic care: the customers whose current RFM segment is ticked (with the tiers ticked, both)."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

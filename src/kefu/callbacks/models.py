@@ -123,6 +123,14 @@ class CallbackPlan(models.Model):
     max_attempts = models.PositiveSmallIntegerField(_("attempts before unreachable"), default=3)
     retry_minutes = models.PositiveIntegerField(_("retry after (working minutes)"), default=120)
     is_active = models.BooleanField(_("active"), default=True)
+    # RFM (issue 14, part 5): periodic care for the customers currently in these segments
+    # (kefu.customers.rfm; codes of RfmSegment), like customer_tiers.
+    rfm_segments = models.JSONField(
+        _("RFM segments"),
+        default=list,
+        blank=True,
+        help_text=_("Periodic care: the customers whose current RFM segment is one of these."),
+    )
 
     class Meta:
         verbose_name = _("callback plan")

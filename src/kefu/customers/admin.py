@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Order, Payment, TierLevel
+from kefu.customers.models import Customer, CustomerEmail, CustomerPhone, Order, Payment, RfmScore, TierLevel
 
 
 class PhoneInline(admin.TabularInline):
@@ -82,6 +82,21 @@ class CardAdmin(admin.ModelAdmin):
 class CardApplicationAdmin(admin.ModelAdmin):
     list_display = ("customer", "level", "status", "requested_by", "created_at", "decided_by")
     list_filter = ("status", "level")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- RFM (issue 14, part 5): snapshots, read-only (kefu.customers.rfm writes them) ------------------
+@admin.register(RfmScore)
+class RfmScoreAdmin(admin.ModelAdmin):
+    list_display = ("customer", "as_of", "recency_days", "frequency", "monetary", "r", "f", "m", "segment")
+    list_filter = ("as_of", "segment")
+    search_fields = ("customer__name",)
+    raw_id_fields = ("customer",)
 
     def has_add_permission(self, request):
         return False

@@ -4,7 +4,8 @@ Only service-center staff use these endpoints; department staff see a customer o
 work orders dispatched to them. The rule is enforced once, for the whole router (`center_staff_only`).
 """
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import wraps
 
 from django.db.models import QuerySet
@@ -15,6 +16,7 @@ from ninja.responses import Status as HttpStatus
 
 from kefu.accounts.api import Id, Pages, user_of
 from kefu.core.errors import NotFound, PermissionDenied, ValidationError
+from kefu.customers import rfm
 from kefu.customers.models import Customer
 from kefu.customers.selectors import customer_by_contact, customer_search
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create, customer_update
@@ -76,10 +78,21 @@ class CustomerDetailOut(CustomerOut):
     def resolve_tickets(obj: Customer, context) -> list:
         return list(customer_history(user=user_of(context["request"]), customer_id=obj.pk))
 
+    rfm: "RfmScoreOut | None" = Field(
+        None, description="The customer's latest RFM scores; null if not scored."
+    )
+
+    @staticmethod
+    def resolve_rfm(obj: Customer):
+        return rfm.customer_score(obj.pk)
+
 
 class CustomerSearch(Schema):
     q: str = Field(
         "", max_length=200, description="A phone (or its last digits), an email, or part of the name."
+    )
+    segment: str = Field(
+        "", max_length=30, description="Only the customers currently in this RFM segment (its code)."
     )
 
 
@@ -107,7 +120,10 @@ class CustomerUpdateIn(Schema):
 @router.get("", response=list[CustomerOut], summary="Search customers")
 @paginate(Pages)
 def customer_list(request, filters: Query[CustomerSearch]) -> QuerySet:
-    return customer_search(filters.q).prefetch_related("phones", "emails")
+    customers = customer_search(filters.q)
+    if filters.segment:
+        customers = rfm.in_segment(customers, filters.segment)
+    return customers.prefetch_related("phones", "emails")
 
 
 @router.get("/lookup", response=CustomerOut, summary="Find the customer with this phone or email")
@@ -144,3 +160,68 @@ def customer_detail(request, customer_id: Id):
 def customer_edit(request, customer_id: Id, payload: CustomerUpdateIn):
     customer = customer_update(customer=get_customer(customer_id), **payload.dict(exclude_unset=True))
     return get_customer(customer.pk)
+
+
+# --- RFM (issue 14, part 5) ----------------------------------------------------------------------
+
+
+class RfmScoreOut(Schema):
+    """A customer's RFM scores in one snapshot (kefu.customers.rfm has the definitions)."""
+
+    as_of: date
+    window_days: int
+    recency_days: int = Field(..., description="Days from the last order to as_of.")
+    frequency: int = Field(..., description="Orders in the window.")
+    monetary: Decimal = Field(..., description="Net amount in the window (orders less refunds), 元.")
+    r: int = Field(..., ge=1, le=5)
+    f: int = Field(..., ge=1, le=5)
+    m: int = Field(..., ge=1, le=5)
+    segment: str = Field(..., description="The RFM segment's code (important_value, …, general_win_back).")
+    segment_name: str
+
+    @staticmethod
+    def resolve_segment_name(obj) -> str:
+        return rfm.segment_label(obj.segment)
+
+
+class RfmSegmentOut(Schema):
+    code: str
+    name: str
+    count: int
+
+
+class RfmSizesOut(Schema):
+    as_of: date | None = Field(..., description="The snapshot's date; null when there is none yet.")
+    window_days: int | None
+    total: int
+    segments: list[RfmSegmentOut]
+
+
+class RfmQuery(Schema):
+    as_of: date | None = Field(None, description="A snapshot's date (default: the latest).")
+
+
+CustomerDetailOut.model_rebuild()
+
+
+#: Mounted at /api/customers/rfm ahead of the customers router (kefu/api.py), whose /{customer_id}
+#: would otherwise take "rfm" for an id.
+rfm_router = Router(tags=["customers"])
+rfm_router.add_decorator(center_staff_only)
+
+
+@rfm_router.get("", response=RfmSizesOut, summary="Customers by RFM segment on a date")
+def rfm_sizes(request, filters: Query[RfmQuery]):
+    """The eight segments' sizes in the snapshot of `as_of` (default the latest); 404 when that date
+    has no snapshot."""
+    as_of = filters.as_of or rfm.latest_as_of()
+    window = rfm.snapshot_window(as_of) if as_of else None
+    if filters.as_of and window is None:
+        raise NotFound(_("There is no RFM snapshot of %(day)s.") % {"day": filters.as_of.isoformat()})
+    sizes = rfm.segment_sizes(as_of) if as_of else rfm.segment_sizes(date.min)
+    return {
+        "as_of": as_of,
+        "window_days": window,
+        "total": sum(s.count for s in sizes),
+        "segments": [{"code": s.code, "name": s.name, "count": s.count} for s in sizes],
+    }

@@ -569,3 +569,48 @@ class PointsBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.points}"
+
+
+# --- RFM (issue 14, part 5: kefu.customers.rfm computes these) ---------------------------------------
+
+
+class RfmSegment(models.TextChoices):
+    """The eight RFM segments (RFM 客户细分), from R, F and M each high or low (kefu.customers.rfm)."""
+
+    IMPORTANT_VALUE = "important_value", _("Important value (重要价值)")
+    IMPORTANT_DEVELOP = "important_develop", _("Important to develop (重要发展)")
+    IMPORTANT_KEEP = "important_keep", _("Important to keep (重要保持)")
+    IMPORTANT_WIN_BACK = "important_win_back", _("Important to win back (重要挽留)")
+    GENERAL_VALUE = "general_value", _("General value (一般价值)")
+    GENERAL_DEVELOP = "general_develop", _("General to develop (一般发展)")
+    GENERAL_KEEP = "general_keep", _("General to keep (一般保持)")
+    GENERAL_WIN_BACK = "general_win_back", _("General to win back (一般挽留)")
+
+
+class RfmScore(models.Model):
+    """A customer's RFM scores on one day (RFM 评分快照): one snapshot per `as_of` date, so the
+    movement between two dates can be shown. Written only by `kefu.customers.rfm.rfm_recompute`."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="rfm_scores", verbose_name=_("customer")
+    )
+    as_of = models.DateField(_("as of"))
+    window_days = models.PositiveIntegerField(_("window (days)"))
+    recency_days = models.PositiveIntegerField(_("days since the last order"))
+    frequency = models.PositiveIntegerField(_("orders"))
+    monetary = models.DecimalField(_("net amount (元)"), max_digits=16, decimal_places=2)
+    r = models.PositiveSmallIntegerField("R")
+    f = models.PositiveSmallIntegerField("F")
+    m = models.PositiveSmallIntegerField("M")
+    segment = models.CharField(_("RFM segment"), max_length=20, choices=RfmSegment.choices)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("RFM score")
+        verbose_name_plural = _("RFM scores")
+        ordering = ["-as_of", "customer_id"]
+        constraints = [models.UniqueConstraint(fields=["customer", "as_of"], name="rfm_score_one_per_day")]
+        indexes = [models.Index(fields=["as_of", "segment"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.as_of}: {self.r}{self.f}{self.m}"

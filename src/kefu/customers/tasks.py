@@ -4,6 +4,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from kefu.customers import rfm
 from kefu.customers.loyalty import services as loyalty
 
 
@@ -23,3 +24,12 @@ def clear_points_at_year_end():
     if not loyalty.year_end_due(now):
         return 0
     return loyalty.points_year_end_clear(year=timezone.localtime(now).year, now=now)
+
+
+# --- RFM (issue 14, part 5) ----------------------------------------------------------------------
+@db_periodic_task(crontab(hour="18", minute="40"))
+@lock_task("customers-rfm-recompute")
+def rfm_nightly():
+    """Nightly (18:40 UTC is 02:40 in Asia/Shanghai): today's RFM snapshot over the default window;
+    idempotent (a rerun replaces the day's snapshot)."""
+    return rfm.rfm_recompute().scored

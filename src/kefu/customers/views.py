@@ -21,10 +21,14 @@ customer_viewer_required = role_required(sees_customers)
 @customer_viewer_required
 def customer_list(request):
     query = request.GET.get("q", "").strip()
-    page = Paginator(
-        customer_search(query).select_related("tier").prefetch_related("phones", "emails"), 25
-    ).get_page(request.GET.get("page"))
-    return render(request, "customers/list.html", {"page": page, "query": query})
+    customers = customer_search(query)
+    segment, segment_filter = _segment_filter(request)
+    if segment_filter is not None:
+        customers = segment_filter(customers)
+    page = Paginator(customers.select_related("tier").prefetch_related("phones", "emails"), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "customers/list.html", {"page": page, "query": query, **segment})
 
 
 @login_required
@@ -63,3 +67,31 @@ def customer_edit(request, pk: int):
         {"customer": customer, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# --- RFM (issue 14, part 5): the customer list filtered by segment --------------------------------
+
+
+def _segment_filter(request) -> tuple[dict, object]:
+    """`?segment=<code>[&rfm_as_of=YYYY-MM-DD]`: the list's context about the segment, and the filter
+    to apply (None: no filter; an unknown segment or date is said on the page, the list unfiltered)."""
+    from datetime import date
+
+    from kefu.customers import rfm
+
+    code = request.GET.get("segment", "").strip()
+    if not code:
+        return {"segments": rfm.segment_choices()}, None
+    raw_day = request.GET.get("rfm_as_of", "").strip()
+    try:
+        code = rfm.clean_segment(code)
+        day = date.fromisoformat(raw_day) if raw_day else None
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return {"segments": rfm.segment_choices()}, None
+    except ValueError:
+        messages.error(request, _("rfm_as_of: not a date (YYYY-MM-DD): %(value)s") % {"value": raw_day})
+        return {"segments": rfm.segment_choices()}, None
+    context = {"segments": rfm.segment_choices(), "segment": code, "segment_name": rfm.segment_label(code)}
+    context["rfm_as_of"] = day or rfm.latest_as_of()
+    return context, lambda customers: rfm.in_segment(customers, code, day)

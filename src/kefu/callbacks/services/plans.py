@@ -16,6 +16,7 @@ from kefu.callbacks.selectors import NOT_SATISFIED
 from kefu.core.calendars import add_business_time, load_calendar
 from kefu.core.rows import insert_rows
 from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.rfm import current_segment_members_sql
 from kefu.tickets.models import Status, Ticket
 
 #: How far back the sweep looks for resolved work orders (a sweep missed for days still catches up).
@@ -169,20 +170,32 @@ FIRST_PHONES = "SELECT customer_id, MIN(id) AS id FROM {phone} GROUP BY customer
 def _care_plan(plan: CallbackPlan, now: datetime) -> int:
     """One task per customer of the plan's tiers (with a phone: the first one recorded) and period.
 
+    A plan naming RFM segments takes the customers whose current segment (the latest RFM snapshot,
+    kefu.customers.rfm) is one of them; naming tiers and segments, the customers in both. A plan
+    naming neither calls nobody.
+
     One INSERT ... SELECT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a million customers
     never pass through Python, and the unique (plan, subject_key, period) makes a rerun a no-op.
     The customers already called this period are left out before the insert (NOT EXISTS), so the
     rerun every few minutes reads the index instead of attempting a million conflicting inserts.
     """
     tiers = list(plan.customer_tiers or [])
-    if not tiers:
+    segments = list(plan.rfm_segments or [])
+    if not (tiers or segments):
         return 0
+    who, who_params = [], []
+    if tiers:
+        who.append(f"c.tier IN ({', '.join(['%s'] * len(tiers))})")
+        who_params.extend(tiers)
+    if segments:
+        members, members_params = current_segment_members_sql(segments)
+        who.append(f"c.id IN ({members})")
+        who_params.extend(members_params)
     period = care_period(plan, now)
     due = due_for(plan, now)
     task = CallbackTask._meta.db_table
     customer = Customer._meta.db_table
     phone = CustomerPhone._meta.db_table
-    marks = ", ".join(["%s"] * len(tiers))
     ops = connection.ops
     sql = f"""
         INSERT INTO {task} (plan_id, customer_id, subject_key, period, round, state, phone, name, due_at,
@@ -191,7 +204,7 @@ def _care_plan(plan: CallbackPlan, now: datetime) -> int:
         FROM {customer} c
         JOIN ({FIRST_PHONES.format(phone=phone)}) fp ON fp.customer_id = c.id
         JOIN {phone} p ON p.id = fp.id
-        WHERE c.tier IN ({marks})
+        WHERE {" AND ".join(who)}
           AND NOT EXISTS (SELECT 1 FROM {task} t WHERE t.plan_id = %s AND t.period = %s
                           AND t.subject_key = 'c' || CAST(c.id AS TEXT))
         ON CONFLICT (plan_id, subject_key, period) DO NOTHING
@@ -202,7 +215,7 @@ def _care_plan(plan: CallbackPlan, now: datetime) -> int:
         CallbackTask.State.OPEN,
         ops.adapt_datetimefield_value(due),
         ops.adapt_datetimefield_value(now),
-        *tiers,
+        *who_params,
         plan.pk,
         period,
     ]
@@ -262,7 +275,7 @@ def callback_plan_generate(*, plan: CallbackPlan, now: datetime | None = None) -
     after it was resolved on the plan's calendar; the work order moves to "awaiting callback".
     A follow-up waiting for a fix becomes due once the work order is resolved again.
     After a service: a first call, then one per period (`visits` in all), per work order.
-    Periodic care: one task per customer of the plan's tiers and period.
+    Periodic care: one task per customer of the plan's tiers (or RFM segments) and period.
     Before an expiry: one task per contract and end date, from `days_before` days before it.
     """
     now = now or timezone.now()

@@ -39,7 +39,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0003_record"),
+        ("customers", "0006_rfm"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

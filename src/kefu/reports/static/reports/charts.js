@@ -7,15 +7,23 @@
 (function () {
   "use strict";
 
+  // Category labels: every label when the data says so (x_interval 0: the RFM segments), rotated by x_rotate.
+  function labels(data, interval) {
+    var every = data.x_interval === 0;
+    var label = { hideOverlap: !every, interval: data.x_interval === undefined ? interval : data.x_interval };
+    if (data.x_rotate) label.rotate = data.x_rotate;
+    return label;
+  }
+
   function option(data) {
     var unit = data.unit || "";
     var tooltip = { trigger: data.kind === "heatmap" ? "item" : "axis", renderMode: "richText", confine: true };
     if (data.kind === "heatmap") {
       return {
         tooltip: tooltip,
-        grid: { left: 48, right: 16, top: 10, bottom: 70 },
-        xAxis: { type: "category", data: data.x, splitArea: { show: true }, axisLabel: { interval: 3 } },
-        yAxis: { type: "category", data: data.y, splitArea: { show: true } },
+        grid: { left: 48, right: 16, top: 10, bottom: data.contain_labels ? 90 : 70, containLabel: !!data.contain_labels },
+        xAxis: { type: "category", data: data.x, splitArea: { show: true }, axisLabel: labels(data, 3) },
+        yAxis: { type: "category", data: data.y, splitArea: { show: true }, axisLabel: { interval: data.y_interval === undefined ? "auto" : data.y_interval } },
         visualMap: { min: 0, max: data.max || 1, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160 },
         series: [{ type: "heatmap", name: data.title, data: data.data, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }]
       };
@@ -43,7 +51,7 @@
       tooltip: tooltip,
       legend: series.length > 1 ? { type: "scroll", bottom: 0 } : undefined,
       grid: { left: 56, right: 16, top: 16, bottom: series.length > 1 ? 56 : 40, containLabel: true },
-      xAxis: { type: "category", data: data.x, axisLabel: { hideOverlap: true } },
+      xAxis: { type: "category", data: data.x, axisLabel: labels(data, "auto") },
       yAxis: { type: "value", axisLabel: { formatter: "{value}" + unit } },
       series: series
     };
