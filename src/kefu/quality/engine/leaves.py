@@ -245,19 +245,20 @@ class Similar(Leaf):
 
     def evaluate(self, ctx):
         if self.memo:
-            # Sentences whose memoised matches include this condition, then the scope.
+            # The evidence of the sentences whose memoised matches include this condition,
+            # then the scope.
             matched = ctx.similar_found().get(self.number)
             if not matched:
                 return False, []
             scope = self.scope(ctx)[1]
-            found = [(i, best) for i, best in matched if i in scope]
-        else:
-            found = []
-            for i in self.scope(ctx)[0]:
-                text = ctx.sim_text(i)
-                best = self.best(ctx, i, text, self.examples_for(text)) if text else None
-                if best is not None:
-                    found.append((i, best))
+            evidence = [piece for piece in matched if piece[0] in scope]
+            return bool(evidence), evidence
+        found = []
+        for i in self.scope(ctx)[0]:
+            text = ctx.sim_text(i)
+            best = self.best(ctx, i, text, self.examples_for(text)) if text else None
+            if best is not None:
+                found.append((i, best))
         evidence = []
         for i, (score, example, start, end) in found:
             note = f"{score:.0f}% ~ {example}"

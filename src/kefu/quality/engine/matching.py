@@ -15,6 +15,7 @@ import unicodedata
 from bisect import bisect_right
 from functools import cache
 from itertools import accumulate
+from operator import add as _add
 
 import ahocorasick
 
@@ -59,11 +60,19 @@ class _SimilarityTable(dict):
     """str.translate table: a character → its normalised form without spaces, punctuation and
     symbols (text compared by similarity and counted for speaking speed)."""
 
+    # Every character a similarity text can hold is its own normal form (normalising it again
+    # changes nothing) — so equal characters are equal keys, and SimilarIndex.shared may compare
+    # a text's character pairs directly. Cleared if some character ever breaks that.
+    canonical = True
+
     def __missing__(self, code: int) -> str:
         out = []
-        for n in _phrases().normalize_char(chr(code)):
+        normalize_char = _phrases().normalize_char
+        for n in normalize_char(chr(code)):
             if unicodedata.category(n)[0] in "LN":
                 out.append(n)
+                if normalize_char(n) != n:
+                    _SimilarityTable.canonical = False
         value = "".join(out)
         self[code] = value
         return value
@@ -98,7 +107,7 @@ def _key_counts() -> _CountTable:
     return _CountTable(_phrases()._TABLE)
 
 
-def key_shape(text: str) -> int | list[int]:
+def key_shape(text: str) -> int | tuple[int, ...]:
     """How automaton positions map back to `text`: 2 when every character is spelt as two
     symbols (Chinese text), 1 when every one is a single symbol, otherwise the running total of
     symbols through each character (a symbol p comes from character bisect_right(totals, p))."""
@@ -108,21 +117,22 @@ def key_shape(text: str) -> int | list[int]:
     if counts == "1" * len(text):
         return 1
     if "x" in counts:  # a character spelt as nine symbols or more (a ligature): count them
-        return list(accumulate(len(literal_key(ch)) for ch in text))
-    return list(accumulate(map(int, counts)))
+        return tuple(accumulate(len(literal_key(ch)) for ch in text))
+    return tuple(accumulate(map(int, counts)))
 
 
-def similarity_origins(text: str) -> list[int]:
-    """For each character of similarity_text(text), the position in `text` it came from."""
+def similarity_origins(text: str) -> range | tuple[int, ...]:
+    """For each character of similarity_text(text), the position in `text` it came from.
+    (Kept with the text in the memo: a tuple, which the cycle collector stops tracking.)"""
     counts = text.translate(_SIM_COUNTS)
     if counts == "1" * len(text):
-        return list(range(len(text)))
+        return range(len(text))
     if not counts or max(counts) <= "1":  # each character kept as one or dropped (punctuation)
-        return [i for i, c in enumerate(counts) if c == "1"]
+        return tuple([i for i, c in enumerate(counts) if c == "1"])
     origin: list[int] = []
     for i, ch in enumerate(text):
         origin.extend([i] * len(_SIM[ord(ch)]))
-    return origin
+    return tuple(origin)
 
 
 TEXTS_SIZE = 100_000  # distinct sentence texts remembered for their literal hits
@@ -142,6 +152,8 @@ class SimilarIndex:
     def __init__(self):
         self.ids: dict[str, int] = {}  # example's similarity text → id
         self.pairs: dict[str, int] = {}  # bigram key → id
+        # bigram as written in an example's similarity text → its members (shared() reads it)
+        self.by_pair: dict[str, list[tuple[int, int]]] = {}
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
         self.automaton = None
         self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
@@ -169,6 +181,8 @@ class SimilarIndex:
                 pid = self.pairs[key] = len(self.members)
                 self.members.append([])
             self.members[pid].append((gid, positions))
+        for k in range(len(text) - 1):
+            self.by_pair.setdefault(text[k : k + 2], self.members[self.pairs[literal_key(text[k : k + 2])]])
         return gid
 
     def build(self) -> None:
@@ -229,13 +243,18 @@ class SimilarIndex:
         counts: dict[int, int] = {}
         if self.automaton is None or len(text) < 2:
             return counts
-        seen = set()
-        members = self.members
-        for _end, pid in self.automaton.iter(literal_key(text)):
-            if pid in seen:
-                continue
-            seen.add(pid)
-            for gid, positions in members[pid]:
+        if _SimilarityTable.canonical:
+            # The automaton's matches start and end on whole characters (the spelling's symbol
+            # ranges never overlap) and equal characters are equal keys (see _SimilarityTable),
+            # so the pairs it would find are the text's own character pairs that an example
+            # has: one set intersection in C instead of iterating the automaton in Python.
+            by_pair = self.by_pair
+            lists = [by_pair[pair] for pair in by_pair.keys() & set(map(_add, text, text[1:]))]
+        else:
+            members = self.members
+            lists = [members[pid] for pid in {pid for _end, pid in self.automaton.iter(literal_key(text))}]
+        for found in lists:
+            for gid, positions in found:
                 counts[gid] = counts.get(gid, 0) + positions
         return counts
 
@@ -272,7 +291,7 @@ class Literals:
         return tuple(out)
 
     def scan(self, text: str) -> list:
-        """[hits, origin, similarity text, its origins] of a sentence's text, remembered (bounded) by the text:
+        """[hits, origin, similarity text, its origins, trigger entries, similarity matches] of a sentence's text, remembered (bounded) by the text:
         hits ((literal, start, end) in the key, one automaton pass) now, the rest when first asked.
         Scripted sentences repeat from call to call; a repeated one costs one dictionary lookup."""
         automaton = self.automaton
@@ -285,8 +304,9 @@ class Literals:
         texts = self.texts
         if len(texts) >= TEXTS_SIZE:
             texts.clear()  # a bounded memory: start over (cheaper than tracking recency)
-        # [4]: trigger entries by the role code of the sentence saying it (Context fills it).
-        info = texts[text] = [found, None, None, None, {}]
+        # [4]: trigger entries by the role code of the sentence saying it (Context fills it);
+        # [5]: the similarity conditions it matches, as evidence pieces (Context.similar_found).
+        info = texts[text] = [found, None, None, None, {}, None]
         return info
 
     def build(self) -> None:
@@ -302,10 +322,11 @@ class Literals:
         self.automaton = automaton
 
 
-def _said(found: tuple, code: int) -> frozenset[int]:
+def _said(found: tuple, code: int) -> tuple[int, ...]:
     """The trigger entries of a text's literal hits said by a sentence of role `code`: each
-    literal by anyone (code 0) and by that role."""
-    return frozenset([4 * lit for lit, _a, _b in found] + [4 * lit + code for lit, _a, _b in found])
+    literal by anyone (code 0) and by that role. A tuple of ints, not a set: the cycle collector
+    stops tracking it (and the dict holding it), and the memo holds one per distinct text."""
+    return tuple([4 * lit for lit, _a, _b in found] + [4 * lit + code for lit, _a, _b in found])
 
 
 class Context:
@@ -339,7 +360,7 @@ class Context:
                 keys = info[4].get(code)
                 if keys is None:
                     keys = info[4][code] = _said(info[0], code)
-                present |= keys
+                present.update(keys)
                 for lit, a, b in info[0]:
                     found = hits.get(lit)
                     if found is None:
@@ -379,7 +400,7 @@ class Context:
             return start, end
         return bisect_right(origin, start), bisect_right(origin, end - 1) + 1
 
-    def sim_origins(self, i: int) -> list[int]:
+    def sim_origins(self, i: int) -> range | tuple[int, ...]:
         """For each character of sentence i's similarity text, its position in the sentence."""
         info = self.infos[i]
         origin = info[3]
@@ -394,27 +415,48 @@ class Context:
             text = info[2] = similarity_text(self.sentences[i].text)
         return text
 
-    def similar_found(self) -> dict[int, list[tuple[int, tuple]]]:
-        """Similarity condition number → [(sentence, best match)] over the sentences of the roles
-        similarity conditions look at; one memo lookup per sentence, once per conversation."""
+    def similar_found(self) -> dict[int, list[tuple]]:
+        """Similarity condition number → its evidence [(sentence, start, end, note)] over the
+        sentences of the roles similarity conditions look at, once per conversation. A text's
+        matches are kept with the text (info[5]), so a repeated sentence costs no lookup at all."""
         found = self._cache.get("similar")
         if found is None:
             found = self._cache["similar"] = {}
             index = self.literals.similar
             roles = None if None in index.roles else index.roles
+            infos = self.infos
             for i, role in enumerate(self.roles):
                 if roles is not None and role not in roles:
                     continue
-                text = self.sim_text(i)
-                if not text:
-                    continue
-                for number, best in index.found(text).items():
+                info = infos[i]
+                pieces = info[5]
+                if pieces is None:
+                    pieces = info[5] = self._similar_pieces(i)
+                elif pieces:
+                    index.hits += 1  # answered without scoring, as SimilarIndex.found counts
+                for number, start, end, note in pieces:
                     entry = found.get(number)
                     if entry is None:
-                        found[number] = [(i, best)]
+                        found[number] = [(i, start, end, note)]
                     else:
-                        entry.append((i, best))
+                        entry.append((i, start, end, note))
         return found
+
+    def _similar_pieces(self, i: int) -> tuple:
+        """(condition number, start, end, note) for every similarity condition sentence i's text
+        matches: the span in the text as written (the whole text when compared whole)."""
+        text = self.sim_text(i)
+        if not text:
+            return ()
+        pieces = []
+        for number, (score, example, start, end) in self.literals.similar.found(text).items():
+            if start is None:
+                start, end = 0, len(self.sentences[i].text)
+            else:
+                origin = self.sim_origins(i)
+                start, end = origin[start], origin[end - 1] + 1
+            pieces.append((number, start, end, f"{score:.0f}% ~ {example}"))
+        return tuple(pieces)
 
     # --- literal hits ------------------------------------------------------------------------
     def occurrences(self, lits, scope: frozenset[int] | None):

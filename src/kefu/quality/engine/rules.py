@@ -57,6 +57,10 @@ class Node:
     def check(self, ctx: Context) -> tuple[bool, list[tuple]]:
         return self.evaluate(ctx, None)
 
+    def checker(self):
+        """What inspect calls for this node once the rules are compiled (see LeafNode's)."""
+        return self.check
+
     def evaluate(self, ctx: Context, trace: dict | None) -> tuple[bool, list[tuple]]:
         raise NotImplementedError
 
@@ -64,6 +68,11 @@ class Node:
 class LeafNode(Node):
     def __init__(self, leaf: Leaf, path: str):
         self.leaf, self.path, self.trigger, self.exact = leaf, path, leaf.trigger, leaf.exact
+
+    def checker(self):
+        """A condition used by one rule only: its operator's own evaluate, one call less per
+        leaf (its evidence when false is ignored by every caller of check)."""
+        return self.check if self.leaf.shared else self.leaf.evaluate
 
     def check(self, ctx):
         """inspect's path: the caller has already seen the trigger occur."""
@@ -103,14 +112,17 @@ class AllNode(Node):
         triggers = [c.trigger for c in children if c.trigger is not None]
         self.trigger = min(triggers, key=len) if triggers else None
 
+    def checker(self):
+        self.steps = [(child.trigger, child.checker()) for child in self.children]
+        return self.check
+
     def check(self, ctx):
         present = ctx.present
         evidence: list[tuple] = []
-        for child in self.children:
-            trigger = child.trigger
+        for trigger, check in self.steps:
             if trigger is not None and trigger.isdisjoint(present):
                 return _FALSE
-            ok, found = child.check(ctx)
+            ok, found = check(ctx)
             if not ok:
                 return _FALSE
             if found:
@@ -138,15 +150,18 @@ class AnyNode(Node):
         triggers = [c.trigger for c in children]
         self.trigger = None if any(t is None for t in triggers) else frozenset().union(*triggers)
 
+    def checker(self):
+        self.steps = [(child.trigger, child.checker()) for child in self.children]
+        return self.check
+
     def check(self, ctx):
         present = ctx.present
         evidence: list[tuple] = []
         truth = False
-        for child in self.children:
-            trigger = child.trigger
+        for trigger, check in self.steps:
             if trigger is not None and trigger.isdisjoint(present):
                 continue
-            ok, found = child.check(ctx)
+            ok, found = check(ctx)
             if ok:
                 truth = True
                 if found:
@@ -172,6 +187,10 @@ class NotNode(Node):
     def __init__(self, child: Node, path: str):
         self.child, self.path = child, path
 
+    def checker(self):
+        self.child_check = self.child.checker()
+        return self.check
+
     def check(self, ctx):
         child = self.child
         trigger = child.trigger
@@ -179,7 +198,7 @@ class NotNode(Node):
             return _TRUE
         if child.exact:
             return _FALSE
-        return _FALSE if child.check(ctx)[0] else _TRUE
+        return _FALSE if self.child_check(ctx)[0] else _TRUE
 
     def evaluate(self, ctx, trace):
         ok, _found = self.child.evaluate(ctx, trace)
@@ -252,6 +271,8 @@ class CompiledRules:
     def __init__(self, rules: list[_Rule], literals: Literals):
         self.rules = rules
         self.literals = literals
+        # inspect's entry into each rule's tree, made now that every shared operator is known.
+        self.checks = [rule.tree.checker() for rule in rules]
         # literal → the rules that literal can make true; rules without a trigger always run.
         self.always: list[int] = []
         self.by_literal: dict[int, list[int]] = {}
@@ -282,12 +303,11 @@ class CompiledRules:
         try:
             ctx = Context(conversation.sentences, self.literals)
             hits = []
-            rules = self.rules
+            rules, checks = self.rules, self.checks
             for n in self._candidates(ctx):  # each one's trigger occurs, or it has none
-                rule = rules[n]
-                truth, evidence = rule.tree.check(ctx)
+                truth, evidence = checks[n](ctx)
                 if truth:
-                    hits.append(RuleHit(rule.key, _unique(evidence) if evidence else _NO_SENTENCE))
+                    hits.append(RuleHit(rules[n].key, _unique(evidence) if evidence else _NO_SENTENCE))
             return hits
         finally:
             if collecting:
