@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import add as _add
 
 import ahocorasick
@@ -152,8 +153,9 @@ class SimilarIndex:
     def __init__(self):
         self.ids: dict[str, int] = {}  # example's similarity text → id
         self.pairs: dict[str, int] = {}  # bigram key → id
-        # bigram as written in an example's similarity text → its members (shared() reads it)
-        self.by_pair: dict[str, list[tuple[int, int]]] = {}
+        # bigram as written in an example's similarity text → the ids of the examples holding it,
+        # each once per position (shared() counts them in C)
+        self.by_pair: dict[str, tuple[int, ...]] = {}
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
         self.automaton = None
         self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
@@ -181,11 +183,16 @@ class SimilarIndex:
                 pid = self.pairs[key] = len(self.members)
                 self.members.append([])
             self.members[pid].append((gid, positions))
-        for k in range(len(text) - 1):
-            self.by_pair.setdefault(text[k : k + 2], self.members[self.pairs[literal_key(text[k : k + 2])]])
         return gid
 
     def build(self) -> None:
+        self.by_pair = {}
+        for text in self.ids:
+            for k in range(len(text) - 1):
+                pair = text[k : k + 2]
+                if pair not in self.by_pair:
+                    members = self.members[self.pairs[literal_key(pair)]]
+                    self.by_pair[pair] = tuple(gid for gid, n in members for _n in range(n))
         # Which conditions an example can bring into play: a gated condition is scored only on
         # the examples whose bigram bound a sentence reaches; the others on every example.
         self.ungated = [leaf for leaf in self.leaves if not leaf.gated]
@@ -240,21 +247,20 @@ class SimilarIndex:
 
     def shared(self, text: str) -> dict[int, int]:
         """Example id → how many of its bigram positions occur in `text` (a similarity text)."""
-        counts: dict[int, int] = {}
         if self.automaton is None or len(text) < 2:
-            return counts
+            return {}
         if _SimilarityTable.canonical:
             # The automaton's matches start and end on whole characters (the spelling's symbol
             # ranges never overlap) and equal characters are equal keys (see _SimilarityTable),
             # so the pairs it would find are the text's own character pairs that an example
-            # has: one set intersection in C instead of iterating the automaton in Python.
+            # has: one set intersection and one count, in C, instead of Python loops.
             by_pair = self.by_pair
-            lists = [by_pair[pair] for pair in by_pair.keys() & set(map(_add, text, text[1:]))]
-        else:
-            members = self.members
-            lists = [members[pid] for pid in {pid for _end, pid in self.automaton.iter(literal_key(text))}]
-        for found in lists:
-            for gid, positions in found:
+            found = by_pair.keys() & set(map(_add, text, text[1:]))
+            return Counter(chain.from_iterable([by_pair[pair] for pair in found]))
+        counts: dict[int, int] = {}
+        members = self.members
+        for pid in {pid for _end, pid in self.automaton.iter(literal_key(text))}:
+            for gid, positions in members[pid]:
                 counts[gid] = counts.get(gid, 0) + positions
         return counts
 
@@ -299,7 +305,9 @@ class Literals:
         if automaton is not None:
             key = _phrases().automaton_key(text)
             if key:
-                found = tuple((lit, end - length + 1, end + 1) for end, (lit, length) in automaton.iter(key))
+                found = tuple(
+                    [(lit, end - length + 1, end + 1) for end, (lit, length) in automaton.iter(key)]
+                )
         self.scans += 1
         texts = self.texts
         if len(texts) >= TEXTS_SIZE:
@@ -379,7 +387,7 @@ class Context:
         self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
         if literals.similar.leaves:  # the similarity conditions that matched a sentence, as triggers
-            present.update(map(similar_key, self.similar_found()))
+            present.update([-8 - 4 * number for number in self.similar_found()])  # similar_key()
         # explain() shows what a false condition found (the words that made a `none` fail);
         # inspect() needs the evidence of true conditions only.
         self.explaining = False

@@ -13,6 +13,7 @@ import gc
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 
 from kefu.quality.engine.conversation import Conversation
@@ -247,11 +248,12 @@ def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
     by inspect, never sorted)."""
     if len(evidence) == 1:
         return (_new(Evidence, evidence[0]),)
-    return tuple([_new(Evidence, e) for e in sorted(dict.fromkeys(evidence), key=_SPAN)])
+    return tuple(map(_evidence, sorted(dict.fromkeys(evidence), key=_SPAN)))
 
 
 _SPAN = itemgetter(0, 1, 2)
 _new = tuple.__new__  # Evidence._make without its length check: operators give four fields
+_evidence = partial(_new, Evidence)  # the same, without a Python frame per evidence
 
 
 def _json_key(key):
@@ -307,7 +309,10 @@ class CompiledRules:
             for n in self._candidates(ctx):  # each one's trigger occurs, or it has none
                 truth, evidence = checks[n](ctx)
                 if truth:
-                    hits.append(RuleHit(rules[n].key, _unique(evidence) if evidence else _NO_SENTENCE))
+                    # RuleHit(key, evidence) without the generated __new__'s Python frame
+                    hits.append(
+                        _new(RuleHit, (rules[n].key, _unique(evidence) if evidence else _NO_SENTENCE))
+                    )
             return hits
         finally:
             if collecting:
