@@ -392,7 +392,7 @@ class _Everything:
 
 
 class _NoCache(dict):
-    """A similarity cache that forgets: every (sentence, example) pair is scored when asked."""
+    """A cache that forgets (similarity scores, scopes): everything is recomputed when asked."""
 
     def __setitem__(self, key, value) -> None:
         pass
@@ -439,7 +439,7 @@ def naive_context_class():
             self.timed = any(s.start_ms is not None or s.end_ms is not None for s in sentences)
             # Origins and similarity texts: this conversation's own, forgotten after it.
             self.infos = [[(), None, None, None] for _s in sentences]
-            self._scopes, self._cache = {}, {}
+            self._scopes, self._cache = _NoCache(), {}  # scopes recomputed for every condition
             self.similarity = _NoCache()
             self.explaining = False
             self.engine = engine

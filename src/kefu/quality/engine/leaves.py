@@ -67,12 +67,15 @@ class Leaf:
         else:
             self.range = ("all",)
         self.setup(node, lits)
+        self.scope_key = (self.role, self.range)  # after setup, which may set the role
 
     def setup(self, node: dict, lits: Literals) -> None:
         raise NotImplementedError
 
     def scope(self, ctx: Context):
-        return ctx.scope(self.role, self.range)
+        """ctx.scope(role, range), read straight from the conversation's scopes once made."""
+        found = ctx._scopes.get(self.scope_key)
+        return found if found is not None else ctx.scope(self.role, self.range)
 
     def keyed(self, lits, role: str | None | bool = False) -> frozenset:
         """Trigger entries (matching.trigger_key): the literal said by a sentence of the leaf's
@@ -245,19 +248,20 @@ class Similar(Leaf):
 
     def evaluate(self, ctx):
         if self.memo:
-            # Sentences whose memoised matches include this condition, then the scope.
+            # The evidence of the sentences whose memoised matches include this condition,
+            # then the scope.
             matched = ctx.similar_found().get(self.number)
             if not matched:
                 return False, []
             scope = self.scope(ctx)[1]
-            found = [(i, best) for i, best in matched if i in scope]
-        else:
-            found = []
-            for i in self.scope(ctx)[0]:
-                text = ctx.sim_text(i)
-                best = self.best(ctx, i, text, self.examples_for(text)) if text else None
-                if best is not None:
-                    found.append((i, best))
+            evidence = [piece for piece in matched if piece[0] in scope]
+            return bool(evidence), evidence
+        found = []
+        for i in self.scope(ctx)[0]:
+            text = ctx.sim_text(i)
+            best = self.best(ctx, i, text, self.examples_for(text)) if text else None
+            if best is not None:
+                found.append((i, best))
         evidence = []
         for i, (score, example, start, end) in found:
             note = f"{score:.0f}% ~ {example}"
@@ -384,14 +388,6 @@ class PoliteYou(Leaf):
         return bool(evidence), evidence
 
 
-def _start(s):
-    return s.start_ms if s.start_ms is not None else s.end_ms
-
-
-def _end(s):
-    return s.end_ms if s.end_ms is not None else s.start_ms
-
-
 class SlowReply(Leaf):
     type = "slow_reply"
 
@@ -403,35 +399,51 @@ class SlowReply(Leaf):
 
     def evaluate(self, ctx):
         order, _scope = self.scope(ctx)
-        sentences = ctx.sentences
-        next_agent = ctx.cached("next_agent", lambda: _next_agent(ctx))
+        replies = ctx.cached(("replies", self.range), lambda: _replies(ctx, order))
         evidence = []
-        for i in order:
-            asked = _end(sentences[i])
-            if asked is None:
-                continue
-            j = next_agent[i]
-            if j is None:
+        for i, waited in replies:
+            if waited is None:
                 # Nobody answered before the end: there is no reply time to measure.
                 if not self.every:
                     break
                 continue
-            replied = _start(sentences[j])
-            if replied is not None and replied - asked > self.limit:
-                evidence.append(whole(ctx, i, f"reply after {(replied - asked) / 1000:.1f} s"))
+            if waited > self.limit:
+                evidence.append(whole(ctx, i, f"reply after {waited / 1000:.1f} s"))
             if not self.every:
                 break
         return bool(evidence), evidence
 
 
+def _replies(ctx: Context, order) -> list[tuple[int, int | None]]:
+    """(customer sentence, ms until the next agent sentence starts, None when none follows) for
+    the scope's sentences with a timing, in order; shared by the reply-time conditions."""
+    sentences = ctx.sentences
+    next_agent = ctx.cached("next_agent", lambda: _next_agent(ctx))
+    out = []
+    for i in order:
+        s = sentences[i]
+        asked = s.end_ms if s.end_ms is not None else s.start_ms
+        if asked is None:
+            continue
+        j = next_agent[i]
+        if j is None:
+            out.append((i, None))
+        else:
+            # A later agent sentence with a timing (see _next_agent): its start, else its end.
+            r = sentences[j]
+            out.append((i, (r.start_ms if r.start_ms is not None else r.end_ms) - asked))
+    return out
+
+
 def _next_agent(ctx: Context) -> list[int | None]:
     """For each sentence, the first later agent sentence with a timing (None when there is none)."""
-    out: list[int | None] = [None] * len(ctx.sentences)
+    sentences = ctx.sentences
+    out: list[int | None] = [None] * len(sentences)
     following = None
-    for i in range(len(ctx.sentences) - 1, -1, -1):
+    for i in range(len(sentences) - 1, -1, -1):
         out[i] = following
-        s = ctx.sentences[i]
-        if s.role == "agent" and _start(s) is not None:
+        s = sentences[i]
+        if s.role == "agent" and (s.start_ms is not None or s.end_ms is not None):
             following = i
     return out
 
@@ -454,9 +466,13 @@ class Silence(Leaf):
         previous = None
         for i in order:
             s = sentences[i]
-            start, end = _start(s), _end(s)
+            start, end = s.start_ms, s.end_ms
             if start is None:
-                continue
+                if end is None:
+                    continue
+                start = end
+            elif end is None:
+                end = start
             if latest is not None and start > latest:
                 out.append(
                     (previous, start - latest, sentences[previous].role == "agent" and previous in holding)

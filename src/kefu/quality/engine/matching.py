@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import add as _add
 
 import ahocorasick
 
@@ -59,11 +61,19 @@ class _SimilarityTable(dict):
     """str.translate table: a character → its normalised form without spaces, punctuation and
     symbols (text compared by similarity and counted for speaking speed)."""
 
+    # Every character a similarity text can hold is its own normal form (normalising it again
+    # changes nothing) — so equal characters are equal keys, and SimilarIndex.shared may compare
+    # a text's character pairs directly. Cleared if some character ever breaks that.
+    canonical = True
+
     def __missing__(self, code: int) -> str:
         out = []
-        for n in _phrases().normalize_char(chr(code)):
+        normalize_char = _phrases().normalize_char
+        for n in normalize_char(chr(code)):
             if unicodedata.category(n)[0] in "LN":
                 out.append(n)
+                if normalize_char(n) != n:
+                    _SimilarityTable.canonical = False
         value = "".join(out)
         self[code] = value
         return value
@@ -98,7 +108,7 @@ def _key_counts() -> _CountTable:
     return _CountTable(_phrases()._TABLE)
 
 
-def key_shape(text: str) -> int | list[int]:
+def key_shape(text: str) -> int | tuple[int, ...]:
     """How automaton positions map back to `text`: 2 when every character is spelt as two
     symbols (Chinese text), 1 when every one is a single symbol, otherwise the running total of
     symbols through each character (a symbol p comes from character bisect_right(totals, p))."""
@@ -108,21 +118,22 @@ def key_shape(text: str) -> int | list[int]:
     if counts == "1" * len(text):
         return 1
     if "x" in counts:  # a character spelt as nine symbols or more (a ligature): count them
-        return list(accumulate(len(literal_key(ch)) for ch in text))
-    return list(accumulate(map(int, counts)))
+        return tuple(accumulate(len(literal_key(ch)) for ch in text))
+    return tuple(accumulate(map(int, counts)))
 
 
-def similarity_origins(text: str) -> list[int]:
-    """For each character of similarity_text(text), the position in `text` it came from."""
+def similarity_origins(text: str) -> range | tuple[int, ...]:
+    """For each character of similarity_text(text), the position in `text` it came from.
+    (Kept with the text in the memo: a tuple, which the cycle collector stops tracking.)"""
     counts = text.translate(_SIM_COUNTS)
     if counts == "1" * len(text):
-        return list(range(len(text)))
+        return range(len(text))
     if not counts or max(counts) <= "1":  # each character kept as one or dropped (punctuation)
-        return [i for i, c in enumerate(counts) if c == "1"]
+        return tuple([i for i, c in enumerate(counts) if c == "1"])
     origin: list[int] = []
     for i, ch in enumerate(text):
         origin.extend([i] * len(_SIM[ord(ch)]))
-    return origin
+    return tuple(origin)
 
 
 TEXTS_SIZE = 100_000  # distinct sentence texts remembered for their literal hits
@@ -142,6 +153,9 @@ class SimilarIndex:
     def __init__(self):
         self.ids: dict[str, int] = {}  # example's similarity text → id
         self.pairs: dict[str, int] = {}  # bigram key → id
+        # bigram as written in an example's similarity text → the ids of the examples holding it,
+        # each once per position (shared() counts them in C)
+        self.by_pair: dict[str, tuple[int, ...]] = {}
         self.members: list[list[tuple[int, int]]] = []  # bigram id → [(example id, positions)]
         self.automaton = None
         self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
@@ -172,6 +186,13 @@ class SimilarIndex:
         return gid
 
     def build(self) -> None:
+        self.by_pair = {}
+        for text in self.ids:
+            for k in range(len(text) - 1):
+                pair = text[k : k + 2]
+                if pair not in self.by_pair:
+                    members = self.members[self.pairs[literal_key(pair)]]
+                    self.by_pair[pair] = tuple(gid for gid, n in members for _n in range(n))
         # Which conditions an example can bring into play: a gated condition is scored only on
         # the examples whose bigram bound a sentence reaches; the others on every example.
         self.ungated = [leaf for leaf in self.leaves if not leaf.gated]
@@ -226,15 +247,19 @@ class SimilarIndex:
 
     def shared(self, text: str) -> dict[int, int]:
         """Example id → how many of its bigram positions occur in `text` (a similarity text)."""
-        counts: dict[int, int] = {}
         if self.automaton is None or len(text) < 2:
-            return counts
-        seen = set()
+            return {}
+        if _SimilarityTable.canonical:
+            # The automaton's matches start and end on whole characters (the spelling's symbol
+            # ranges never overlap) and equal characters are equal keys (see _SimilarityTable),
+            # so the pairs it would find are the text's own character pairs that an example
+            # has: one set intersection and one count, in C, instead of Python loops.
+            by_pair = self.by_pair
+            found = by_pair.keys() & set(map(_add, text, text[1:]))
+            return Counter(chain.from_iterable([by_pair[pair] for pair in found]))
+        counts: dict[int, int] = {}
         members = self.members
-        for _end, pid in self.automaton.iter(literal_key(text)):
-            if pid in seen:
-                continue
-            seen.add(pid)
+        for pid in {pid for _end, pid in self.automaton.iter(literal_key(text))}:
             for gid, positions in members[pid]:
                 counts[gid] = counts.get(gid, 0) + positions
         return counts
@@ -272,7 +297,7 @@ class Literals:
         return tuple(out)
 
     def scan(self, text: str) -> list:
-        """[hits, origin, similarity text, its origins] of a sentence's text, remembered (bounded) by the text:
+        """[hits, origin, similarity text, its origins, trigger entries, similarity matches] of a sentence's text, remembered (bounded) by the text:
         hits ((literal, start, end) in the key, one automaton pass) now, the rest when first asked.
         Scripted sentences repeat from call to call; a repeated one costs one dictionary lookup."""
         automaton = self.automaton
@@ -280,13 +305,16 @@ class Literals:
         if automaton is not None:
             key = _phrases().automaton_key(text)
             if key:
-                found = tuple((lit, end - length + 1, end + 1) for end, (lit, length) in automaton.iter(key))
+                found = tuple(
+                    [(lit, end - length + 1, end + 1) for end, (lit, length) in automaton.iter(key)]
+                )
         self.scans += 1
         texts = self.texts
         if len(texts) >= TEXTS_SIZE:
             texts.clear()  # a bounded memory: start over (cheaper than tracking recency)
-        # [4]: trigger entries by the role code of the sentence saying it (Context fills it).
-        info = texts[text] = [found, None, None, None, {}]
+        # [4]: trigger entries by the role code of the sentence saying it (Context fills it);
+        # [5]: the similarity conditions it matches, as evidence pieces (Context.similar_found).
+        info = texts[text] = [found, None, None, None, {}, None]
         return info
 
     def build(self) -> None:
@@ -302,10 +330,11 @@ class Literals:
         self.automaton = automaton
 
 
-def _said(found: tuple, code: int) -> frozenset[int]:
+def _said(found: tuple, code: int) -> tuple[int, ...]:
     """The trigger entries of a text's literal hits said by a sentence of role `code`: each
-    literal by anyone (code 0) and by that role."""
-    return frozenset([4 * lit for lit, _a, _b in found] + [4 * lit + code for lit, _a, _b in found])
+    literal by anyone (code 0) and by that role. A tuple of ints, not a set: the cycle collector
+    stops tracking it (and the dict holding it), and the memo holds one per distinct text."""
+    return tuple([4 * lit for lit, _a, _b in found] + [4 * lit + code for lit, _a, _b in found])
 
 
 class Context:
@@ -339,7 +368,7 @@ class Context:
                 keys = info[4].get(code)
                 if keys is None:
                     keys = info[4][code] = _said(info[0], code)
-                present |= keys
+                present.update(keys)
                 for lit, a, b in info[0]:
                     found = hits.get(lit)
                     if found is None:
@@ -358,7 +387,7 @@ class Context:
         self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
         if literals.similar.leaves:  # the similarity conditions that matched a sentence, as triggers
-            present.update(map(similar_key, self.similar_found()))
+            present.update([-8 - 4 * number for number in self.similar_found()])  # similar_key()
         # explain() shows what a false condition found (the words that made a `none` fail);
         # inspect() needs the evidence of true conditions only.
         self.explaining = False
@@ -379,7 +408,7 @@ class Context:
             return start, end
         return bisect_right(origin, start), bisect_right(origin, end - 1) + 1
 
-    def sim_origins(self, i: int) -> list[int]:
+    def sim_origins(self, i: int) -> range | tuple[int, ...]:
         """For each character of sentence i's similarity text, its position in the sentence."""
         info = self.infos[i]
         origin = info[3]
@@ -394,27 +423,48 @@ class Context:
             text = info[2] = similarity_text(self.sentences[i].text)
         return text
 
-    def similar_found(self) -> dict[int, list[tuple[int, tuple]]]:
-        """Similarity condition number → [(sentence, best match)] over the sentences of the roles
-        similarity conditions look at; one memo lookup per sentence, once per conversation."""
+    def similar_found(self) -> dict[int, list[tuple]]:
+        """Similarity condition number → its evidence [(sentence, start, end, note)] over the
+        sentences of the roles similarity conditions look at, once per conversation. A text's
+        matches are kept with the text (info[5]), so a repeated sentence costs no lookup at all."""
         found = self._cache.get("similar")
         if found is None:
             found = self._cache["similar"] = {}
             index = self.literals.similar
             roles = None if None in index.roles else index.roles
+            infos = self.infos
             for i, role in enumerate(self.roles):
                 if roles is not None and role not in roles:
                     continue
-                text = self.sim_text(i)
-                if not text:
-                    continue
-                for number, best in index.found(text).items():
+                info = infos[i]
+                pieces = info[5]
+                if pieces is None:
+                    pieces = info[5] = self._similar_pieces(i)
+                elif pieces:
+                    index.hits += 1  # answered without scoring, as SimilarIndex.found counts
+                for number, start, end, note in pieces:
                     entry = found.get(number)
                     if entry is None:
-                        found[number] = [(i, best)]
+                        found[number] = [(i, start, end, note)]
                     else:
-                        entry.append((i, best))
+                        entry.append((i, start, end, note))
         return found
+
+    def _similar_pieces(self, i: int) -> tuple:
+        """(condition number, start, end, note) for every similarity condition sentence i's text
+        matches: the span in the text as written (the whole text when compared whole)."""
+        text = self.sim_text(i)
+        if not text:
+            return ()
+        pieces = []
+        for number, (score, example, start, end) in self.literals.similar.found(text).items():
+            if start is None:
+                start, end = 0, len(self.sentences[i].text)
+            else:
+                origin = self.sim_origins(i)
+                start, end = origin[start], origin[end - 1] + 1
+            pieces.append((number, start, end, f"{score:.0f}% ~ {example}"))
+        return tuple(pieces)
 
     # --- literal hits ------------------------------------------------------------------------
     def occurrences(self, lits, scope: frozenset[int] | None):

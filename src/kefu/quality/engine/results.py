@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple
 
 
@@ -28,4 +29,12 @@ class RuleHit(NamedTuple):
     def sentence_count(self) -> int:
         """How many distinct sentences show the finding (at least 1: a conversation-level finding
         counts once) — what ItemSpec(once=False) counts."""
-        return max(1, len({e.sentence for e in self.evidence if e.sentence is not None}))
+        evidence = self.evidence
+        if len(evidence) == 1:  # the usual case, and a conversation-level finding
+            return 1
+        sentences = set(map(_sentence, evidence))
+        sentences.discard(None)
+        return max(1, len(sentences))
+
+
+_sentence = itemgetter(0)

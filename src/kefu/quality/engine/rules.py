@@ -13,6 +13,7 @@ import gc
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 
 from kefu.quality.engine.conversation import Conversation
@@ -57,6 +58,10 @@ class Node:
     def check(self, ctx: Context) -> tuple[bool, list[tuple]]:
         return self.evaluate(ctx, None)
 
+    def checker(self):
+        """What inspect calls for this node once the rules are compiled (see LeafNode's)."""
+        return self.check
+
     def evaluate(self, ctx: Context, trace: dict | None) -> tuple[bool, list[tuple]]:
         raise NotImplementedError
 
@@ -64,6 +69,11 @@ class Node:
 class LeafNode(Node):
     def __init__(self, leaf: Leaf, path: str):
         self.leaf, self.path, self.trigger, self.exact = leaf, path, leaf.trigger, leaf.exact
+
+    def checker(self):
+        """A condition used by one rule only: its operator's own evaluate, one call less per
+        leaf (its evidence when false is ignored by every caller of check)."""
+        return self.check if self.leaf.shared else self.leaf.evaluate
 
     def check(self, ctx):
         """inspect's path: the caller has already seen the trigger occur."""
@@ -103,14 +113,17 @@ class AllNode(Node):
         triggers = [c.trigger for c in children if c.trigger is not None]
         self.trigger = min(triggers, key=len) if triggers else None
 
+    def checker(self):
+        self.steps = [(child.trigger, child.checker()) for child in self.children]
+        return self.check
+
     def check(self, ctx):
         present = ctx.present
         evidence: list[tuple] = []
-        for child in self.children:
-            trigger = child.trigger
+        for trigger, check in self.steps:
             if trigger is not None and trigger.isdisjoint(present):
                 return _FALSE
-            ok, found = child.check(ctx)
+            ok, found = check(ctx)
             if not ok:
                 return _FALSE
             if found:
@@ -138,15 +151,18 @@ class AnyNode(Node):
         triggers = [c.trigger for c in children]
         self.trigger = None if any(t is None for t in triggers) else frozenset().union(*triggers)
 
+    def checker(self):
+        self.steps = [(child.trigger, child.checker()) for child in self.children]
+        return self.check
+
     def check(self, ctx):
         present = ctx.present
         evidence: list[tuple] = []
         truth = False
-        for child in self.children:
-            trigger = child.trigger
+        for trigger, check in self.steps:
             if trigger is not None and trigger.isdisjoint(present):
                 continue
-            ok, found = child.check(ctx)
+            ok, found = check(ctx)
             if ok:
                 truth = True
                 if found:
@@ -172,6 +188,10 @@ class NotNode(Node):
     def __init__(self, child: Node, path: str):
         self.child, self.path = child, path
 
+    def checker(self):
+        self.child_check = self.child.checker()
+        return self.check
+
     def check(self, ctx):
         child = self.child
         trigger = child.trigger
@@ -179,7 +199,7 @@ class NotNode(Node):
             return _TRUE
         if child.exact:
             return _FALSE
-        return _FALSE if child.check(ctx)[0] else _TRUE
+        return _FALSE if self.child_check(ctx)[0] else _TRUE
 
     def evaluate(self, ctx, trace):
         ok, _found = self.child.evaluate(ctx, trace)
@@ -228,11 +248,12 @@ def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
     by inspect, never sorted)."""
     if len(evidence) == 1:
         return (_new(Evidence, evidence[0]),)
-    return tuple([_new(Evidence, e) for e in sorted(dict.fromkeys(evidence), key=_SPAN)])
+    return tuple(map(_evidence, sorted(dict.fromkeys(evidence), key=_SPAN)))
 
 
 _SPAN = itemgetter(0, 1, 2)
 _new = tuple.__new__  # Evidence._make without its length check: operators give four fields
+_evidence = partial(_new, Evidence)  # the same, without a Python frame per evidence
 
 
 def _json_key(key):
@@ -252,6 +273,8 @@ class CompiledRules:
     def __init__(self, rules: list[_Rule], literals: Literals):
         self.rules = rules
         self.literals = literals
+        # inspect's entry into each rule's tree, made now that every shared operator is known.
+        self.checks = [rule.tree.checker() for rule in rules]
         # literal → the rules that literal can make true; rules without a trigger always run.
         self.always: list[int] = []
         self.by_literal: dict[int, list[int]] = {}
@@ -282,12 +305,14 @@ class CompiledRules:
         try:
             ctx = Context(conversation.sentences, self.literals)
             hits = []
-            rules = self.rules
+            rules, checks = self.rules, self.checks
             for n in self._candidates(ctx):  # each one's trigger occurs, or it has none
-                rule = rules[n]
-                truth, evidence = rule.tree.check(ctx)
+                truth, evidence = checks[n](ctx)
                 if truth:
-                    hits.append(RuleHit(rule.key, _unique(evidence) if evidence else _NO_SENTENCE))
+                    # RuleHit(key, evidence) without the generated __new__'s Python frame
+                    hits.append(
+                        _new(RuleHit, (rules[n].key, _unique(evidence) if evidence else _NO_SENTENCE))
+                    )
             return hits
         finally:
             if collecting:

@@ -10,6 +10,10 @@ SEVERITIES = ("minor", "normal", "severe", "fatal")
 DIRECTIONS = ("subtract", "add")
 
 
+def _decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 @dataclass(frozen=True)
 class ItemSpec:
     key: object
@@ -17,6 +21,16 @@ class ItemSpec:
     direction: str  # "subtract" | "add"
     severity: str  # "minor" | "normal" | "severe" | "fatal"
     once: bool = True  # count a fired item once (True) or once per evidence sentence
+    # ± points as a Decimal and as a float, made once: score() runs for every conversation with
+    # the same items, and converting to and from Decimal was most of its time.
+    signed: Decimal = field(init=False, repr=False, compare=False)
+    signed_float: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        points = _decimal(self.points)
+        signed = points if self.direction == "add" else -points
+        object.__setattr__(self, "signed", signed)
+        object.__setattr__(self, "signed_float", float(signed))
 
 
 @dataclass(frozen=True)
@@ -24,10 +38,6 @@ class ScoreResult:
     score: float
     fatal: bool
     lines: list[tuple[object, float]] = field(default_factory=list)  # (item key, signed points applied)
-
-
-def _decimal(value) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def score(
@@ -46,11 +56,13 @@ def score(
         item = items.get(key)
         if item is None or not count or count < 0:
             continue
-        times = 1 if item.once else int(count)
-        points = _decimal(item.points) * times
-        signed = points if item.direction == "add" else -points
-        total += signed
-        lines.append((key, float(signed)))
+        if item.once or count == 1:
+            total += item.signed
+            lines.append((key, item.signed_float))
+        else:
+            signed = item.signed * int(count)
+            total += signed
+            lines.append((key, float(signed)))
         if item.severity == "fatal":
             fatal = True
     if fatal:
