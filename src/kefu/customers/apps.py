@@ -16,10 +16,19 @@ def ensure_tier_ladder(**kwargs):
     The first migration creates them too; this one also runs after a test database is flushed.
     """
     from kefu.customers.models import TierLevel
+    from kefu.customers.tiers import SEED_CONDITIONS, SEED_ROUTING_PRIORITY
 
     if not TierLevel.objects.exists():
         TierLevel.objects.bulk_create(
-            TierLevel(code=code, name=name, rank=rank, is_fallback=fallback, needs_responsible=responsible)
+            TierLevel(
+                code=code,
+                name=name,
+                rank=rank,
+                is_fallback=fallback,
+                needs_responsible=responsible,
+                conditions=SEED_CONDITIONS.get(code, []),
+                routing_priority=SEED_ROUTING_PRIORITY.get(code, 0),
+            )
             for code, name, rank, fallback, responsible in SEED_LADDER
         )
 
