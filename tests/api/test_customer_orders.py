@@ -7,7 +7,13 @@ from tests.factories import CustomerFactory
 
 
 def order_body(**kw) -> dict:
-    return {"source": "shop", "external_id": "SO-1001", "amount": "1280.50", "placed_at": "2026-03-01T10:00:00+08:00", **kw}
+    return {
+        "source": "shop",
+        "external_id": "SO-1001",
+        "amount": "1280.50",
+        "placed_at": "2026-03-01T10:00:00+08:00",
+        **kw,
+    }
 
 
 def test_an_order_is_created_once_and_found_the_second_time(org, as_user):

@@ -84,7 +84,16 @@ def test_xlsx_with_a_mapping_and_customers_by_number_or_email(lead, wang):
     book = Workbook()
     sheet = book.active
     sheet.append(["流水", "客户", "邮件", "到账", "钱", "方式"])
-    sheet.append(["P-1", wang.pk, "", datetime(2026, 3, 2, 9, 0), 5000, "银行转账"])
+    sheet.append(
+        [
+            "P-1",
+            wang.pk,
+            "",
+            datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI).replace(tzinfo=None),
+            5000,
+            "银行转账",
+        ]
+    )
     sheet.append(["P-2", "", "Li.Na@example.com", "2026-03-03", "1200.5", "微信"])
     sheet.append(["P-3", 999999, "", "2026-03-03", 10, ""])
     data = io.BytesIO()

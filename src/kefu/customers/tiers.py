@@ -302,6 +302,22 @@ def reason_text(tier: str, reason: dict) -> str:
     return _("%(tier)s: no condition of a higher tier met") % {"tier": tier}
 
 
+def condition_text(condition: dict) -> str:
+    """A condition as people read it on the ladder page: "ARPU per quarter ≥ 5,000", or the flag."""
+    if "flag" in condition:
+        return str(dict(TierFlag.choices).get(condition["flag"], condition["flag"]))
+    measure = MEASURES.get(condition.get("measure"))
+    label = measure.label if measure else condition.get("measure", "")
+    return f"{label} ≥ {_figure(condition.get('min', 0), bool(measure and measure.money))}"
+
+
+def condition_choices() -> list[tuple[str, str]]:
+    """What a condition row may name: each measure, and each flag as `flag:<code>`."""
+    return [(m.code, str(m.label)) for m in MEASURES.values()] + [
+        (f"flag:{code}", str(label)) for code, label in TierFlag.choices
+    ]
+
+
 def change_text(change: TierChange) -> str:
     return reason_text(change.to_tier, change.reason)
 
