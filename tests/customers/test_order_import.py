@@ -139,3 +139,15 @@ def test_counts_are_saved_batch_by_batch(lead, wang, monkeypatch):
     monkeypatch.setattr(ImportJob, "save", spy)
     run(CSV.encode(), by=lead)
     assert saved == [0, 2, 4, 6, 8]  # the reset, then after each batch of 2 of the 8 lines
+
+
+def test_the_kefu_import_orders_command_reports_counts_and_lines(wang, tmp_path, capsys):
+    from kefu.cli import main
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes(CSV.encode("gb18030"))
+    assert main(["import-orders", str(path), "--source", "shop"]) == 0
+    out, err = capsys.readouterr()
+    assert "8 lines, 3 imported, 0 already present, 0 changed (kept as they were), 5 lines refused" in out
+    assert f"{path}:3: amount:" in err
+    assert main(["import-orders", str(tmp_path / "missing.csv"), "--source", "shop"]) == 2

@@ -260,13 +260,21 @@ class Tally:
 
 @transaction.atomic
 def import_job_start(
-    *, source: str, kind: str, file_name: str, data: bytes, columns: dict | None = None, by=None
+    *,
+    source: str,
+    kind: str,
+    file_name: str,
+    data: bytes,
+    columns: dict | None = None,
+    by=None,
+    queue: bool = True,
 ) -> ImportJob:
     """Keep an uploaded file as an import job and queue it for the worker (`import_job_run`).
 
     Refuses staff who are not supervisors or managers, an unknown kind, a missing source, an
     empty or oversized file, and a file whose columns do not fit the mapping — before anything is
-    queued, so the person sees it at once.
+    queued, so the person sees it at once. `queue`: False when the caller runs the job itself
+    (`kefu import-orders`).
     """
     if not may_import(by):
         raise PermissionDenied(_("Only supervisors and managers import orders and payments."))
@@ -290,7 +298,8 @@ def import_job_start(
         lines=len(table.lines),
         by=by,
     )
-    run_later(import_job_run, job_id=job.pk)
+    if queue:
+        run_later(import_job_run, job_id=job.pk)
     return job
 
 
