@@ -258,3 +258,24 @@ def test_the_demo_manager_receives_reports_and_the_targets_show_misses(demo):
         report = service_report(kind="weekly", day=NOW.date() - timedelta(days=7))
     verdicts = {line.code: line.verdict for line in report.headline if line.verdict}
     assert MISSED in verdicts.values()  # the dashboard and reports show below-target marks at once
+
+
+def test_the_demo_has_orders_refunds_an_import_and_a_ladder_with_reasons(demo):
+    from django.utils import translation
+
+    from kefu.customers.models import Customer, ImportJob, Order, TierChange, TierOverride
+    from kefu.customers.tier_actions import customers_needing_responsible
+    from kefu.customers.tiers import change_text
+
+    assert Order.objects.filter(kind="order").count() > 100
+    assert Order.objects.filter(kind="refund").count() == 4
+    job = ImportJob.objects.get()
+    assert (job.status, job.imported, job.error_count) == (ImportJob.Status.DONE, 2, 2)
+    a_changes = TierChange.objects.filter(to_tier="A", by__isnull=True)
+    assert a_changes.count() >= 3
+    with translation.override("en"):
+        texts = {change_text(c).split(" ")[1] for c in a_changes}
+    assert {"ARPU", "referrals", "years"} & texts  # A for their figures, not by chance
+    assert TierOverride.objects.filter(expires_on__isnull=False).count() == 1
+    assert customers_needing_responsible().count() == 1
+    assert Customer.objects.filter(tier_id="A", owner__isnull=False).exists()
