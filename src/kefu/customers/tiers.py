@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -238,37 +238,56 @@ class Rung:
     code: str
     conditions: tuple[dict, ...]
 
+    @property
+    def tests(self) -> tuple[tuple, ...]:
+        """The conditions compiled for the loop: (flag code, None, None) or (measure code, its
+        function, the minimum as a Decimal), with the stored condition for the reason."""
+        return tuple(
+            (c["flag"], None, None, c)
+            if "flag" in c
+            else (c["measure"], MEASURES[c["measure"]].compute, Decimal(str(c["min"])), c)
+            for c in self.conditions
+            if "flag" in c or c.get("measure") in MEASURES
+        )
+
+
+CENT = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class Ladder:
-    rungs: tuple[Rung, ...]  # the rungs with conditions, best first
+    rungs: tuple[tuple[str, tuple[tuple, ...]], ...]  # (code, compiled conditions) of the rungs, best first
     fallback: str
 
     @classmethod
     def load(cls) -> Ladder:
         levels = list(TierLevel.objects.order_by("-rank", "code"))
         fallback = next((lv.code for lv in levels if lv.is_fallback), levels[-1].code if levels else "C")
-        return cls(
-            rungs=tuple(Rung(lv.code, tuple(lv.conditions or ())) for lv in levels if not lv.is_fallback),
-            fallback=fallback,
+        return cls.of(
+            [Rung(lv.code, tuple(lv.conditions or ())) for lv in levels if not lv.is_fallback], fallback
         )
 
+    @classmethod
+    def of(cls, rungs: list[Rung], fallback: str) -> Ladder:
+        return cls(rungs=tuple((rung.code, rung.tests) for rung in rungs), fallback=fallback)
+
     def place(self, facts: Facts, row: Row) -> tuple[str, dict]:
-        """(tier code, reason): the best rung with a condition met, and that condition with its figure."""
+        """(tier code, reason): the best rung with a condition met, and that condition with its figure
+        (money cut to the cent, never rounded up past a threshold it missed)."""
         measured: dict[str, Decimal | int] = {}
-        for rung in self.rungs:
-            for condition in rung.conditions:
-                if "flag" in condition:
-                    if condition["flag"] in row.flags:
-                        return rung.code, {"flag": condition["flag"]}
+        for code, tests in self.rungs:
+            for key, compute, minimum, condition in tests:
+                if compute is None:
+                    if key in row.flags:
+                        return code, {"flag": key}
                     continue
-                code = condition["measure"]
-                if code not in measured:
-                    measured[code] = MEASURES[code].compute(facts, row)
-                if measured[code] >= Decimal(str(condition["min"])):
-                    value = measured[code]
-                    value = str(value.quantize(Decimal("0.01"))) if isinstance(value, Decimal) else value
-                    return rung.code, {"measure": code, "value": value, "min": condition["min"]}
+                value = measured.get(key)
+                if value is None:
+                    value = measured[key] = compute(facts, row)
+                if value >= minimum:
+                    if isinstance(value, Decimal):
+                        value = str(value.quantize(CENT, rounding=ROUND_DOWN))
+                    return code, {"measure": key, "value": value, "min": condition["min"]}
         return self.fallback, {"others": True}
 
 
