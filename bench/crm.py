@@ -152,7 +152,7 @@ def _generate_postgres(b: Bench) -> None:
         )
     # Amounts skewed: random^8 × 6,000 + 30 — most orders small (mean about 700), a few large.
     _insert_generated(Order, n * ORDERS_PER_CUSTOMER, {
-        "customer_id": f"{first} + (g * 2654435761) % {n}",
+        "customer_id": f"{first} + (g::bigint * 2654435761) % {n}",
         "source": "'shop'",
         "external_id": "'SO' || g",
         "amount": "round((random() ^ 8 * 6000 + 30)::numeric, 2)",
@@ -160,7 +160,7 @@ def _generate_postgres(b: Bench) -> None:
         "created_at": now,
     })  # fmt: skip
     _insert_generated(Payment, n * PAYMENTS_PER_CUSTOMER, {
-        "customer_id": f"{first} + (g * 40503) % {n}",
+        "customer_id": f"{first} + (g::bigint * 40503) % {n}",
         "source": "'bank'",
         "external_id": "'PAY' || g",
         "amount": "round((random() ^ 6 * 30000 + 50)::numeric, 2)",

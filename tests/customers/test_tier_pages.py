@@ -24,7 +24,7 @@ def test_customer_page_shows_orders_and_why_the_tier(web_org, zh_client):
     assert page.status_code == 200
     assert "SO-77" in text and "年度维保" in text
     # The record is new (since its creation: 1 quarter counted), so 24,480 is the ARPU of a quarter.
-    assert "A: " in text and "24,480" in text
+    assert "A：季度 ARPU 24,480 ≥ 5,000" in text and "24,480" in text  # the reason, in Chinese by default
 
 
 def test_an_upload_becomes_a_job_whose_page_polls_until_done(

@@ -124,7 +124,7 @@ def test_flags_place_a_deputy_on_a_and_a_welfare_enterprise_on_b():
         c.refresh_from_db()
     assert (deputy.tier_id, welfare.tier_id, plain.tier_id) == ("A", "B", "C")
     with translation.override("zh-hans"):
-        assert change_text(deputy.tier_changes.get()).startswith("A: ")
+        assert change_text(deputy.tier_changes.get()) == "A：人大代表"
     assert not plain.tier_changes.exists()  # C already: nothing changed, nothing written
 
 
