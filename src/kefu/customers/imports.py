@@ -469,7 +469,7 @@ def _find_customers(lines: list[Line], tally: Tally) -> None:
 
 
 def _compare(line: Line, stored: tuple, what: tuple, tally: Tally) -> None:
-    """Whether the line is new. A line stored (or read earlier in the file) with the same values is
+    """Count a line whose number is known: stored (or read earlier in the file) with the same values it is
     a duplicate; with other values it is reported as changed and left as it was."""
     if stored == what:
         tally.duplicates += 1
