@@ -5,6 +5,7 @@
     kefu worker   the Huey task consumer alone (production: any number, on many machines)
     kefu migrate  apply database migrations
     kefu import-calls  import call records (Asterisk queue_log, CDR CSV, mapped CSV)
+    kefu import-orders import orders or payments (xlsx, CSV) from a business system
     kefu import-transcripts  import call transcripts from speech recognition (Kefu, Alibaba, Tencent JSON)
     kefu ingest-mail   one mail from stdin (an MTA pipe), or --imap: poll every enabled mailbox once
     kefu manage   any Django management command (`kefu manage createsuperuser`)
@@ -107,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     # Everything after `manage` goes to Django untouched (main() routes it before parsing).
+    orders = commands.add_parser("import-orders", help="import orders or payments from an xlsx or CSV file")
+    orders.add_argument("file", metavar="FILE", help="xlsx, or CSV in UTF-8 or GBK")
+    orders.add_argument("--source", required=True, help="the business system (its column mapping is kept)")
+    orders.add_argument("--kind", choices=["orders", "payments"], default="orders")
+    orders.add_argument("--map", default="", help="file column=field,... (default: the saved or usual names)")
     commands.add_parser("manage", help="run a Django management command: kefu manage <command> [options]")
     return parser
 
@@ -179,6 +185,7 @@ def _main(argv: list[str]) -> int:
         "migrate": cmd_migrate,
         "import-calls": cmd_import_calls,
         "import-transcripts": cmd_import_transcripts,
+        "import-orders": cmd_import_orders,
     }[args.command]
     return handler(args) or 0
 
@@ -232,6 +239,42 @@ def cmd_import_calls(args: argparse.Namespace) -> int:
             for error in run.parsed_errors:
                 print(f"{name}:{error.line_no}: {error.reason}", file=sys.stderr)
     return status
+
+
+def cmd_import_orders(args: argparse.Namespace) -> int:
+    """Exit 0 when the file was read (refused lines are reported, not fatal); 2 when it could not be."""
+    from pathlib import Path
+
+    from kefu.core.errors import DomainError
+    from kefu.customers.imports import import_job_run, import_job_start
+
+    columns = dict(pair.split("=", 1) for pair in args.map.split(",") if "=" in pair) or None
+    try:
+        job = import_job_start(
+            source=args.source,
+            kind=args.kind,
+            file_name=Path(args.file).name,
+            data=Path(args.file).read_bytes(),
+            columns=columns,
+            queue=False,
+        )
+        job = import_job_run(job_id=job.pk)  # here, not in the worker: the command reports when done
+    except (DomainError, OSError) as exc:
+        print(f"{args.file}: not imported: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        for field, messages in (getattr(exc, "errors", None) or {}).items():
+            for message in messages:
+                print(f"{args.file}: {field}: {message}", file=sys.stderr)
+        return 2
+    if job.failure:
+        print(f"{args.file}: not imported: {job.failure}", file=sys.stderr)
+        return 2
+    print(
+        f"{args.file}: {job.lines} lines, {job.imported} imported, {job.duplicates} already present, "
+        f"{job.changed} changed (kept as they were), {job.error_count} lines refused"
+    )
+    for note in job.errors:
+        print(f"{args.file}:{note['line']}: {note['field']}: {note['message']}", file=sys.stderr)
+    return 0
 
 
 def cmd_import_transcripts(args: argparse.Namespace) -> int:

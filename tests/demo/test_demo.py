@@ -294,3 +294,24 @@ def test_the_demo_has_two_rfm_snapshots_with_movement_and_a_care_plan_for_a_segm
     assert set(CallbackTask.objects.filter(plan=plan).values_list("customer_id", flat=True)) == set(
         win_back.values_list("pk", flat=True)
     )
+
+
+def test_the_demo_has_orders_refunds_an_import_and_a_ladder_with_reasons(demo):
+    from django.utils import translation
+
+    from kefu.customers.models import Customer, ImportJob, Order, TierChange, TierOverride
+    from kefu.customers.tier_actions import customers_needing_responsible
+    from kefu.customers.tiers import change_text
+
+    assert Order.objects.filter(kind="order").count() > 100
+    assert Order.objects.filter(kind="refund").count() == 4
+    job = ImportJob.objects.get()
+    assert (job.status, job.imported, job.error_count) == (ImportJob.Status.DONE, 2, 2)
+    a_changes = TierChange.objects.filter(to_tier="A", by__isnull=True)
+    assert a_changes.count() >= 3
+    with translation.override("en"):
+        texts = {change_text(c).split(" ")[1] for c in a_changes}
+    assert {"ARPU", "referrals", "years"} & texts  # A for their figures, not by chance
+    assert TierOverride.objects.filter(expires_on__isnull=False).count() == 1
+    assert customers_needing_responsible().count() == 1
+    assert Customer.objects.filter(tier_id="A", owner__isnull=False).exists()

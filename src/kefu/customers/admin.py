@@ -121,3 +121,41 @@ class PointsEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Issue 14, parts 3 and 4: imports and value tiers ---------------------------------------------
+from kefu.customers.models import ImportJob, ImportMapping, TierChange, TierOverride  # noqa: E402
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    list_display = ("source", "kind", "updated_at")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("file_name", "source", "kind", "status", "lines", "imported", "error_count", "created_at")
+    list_filter = ("status", "kind")
+    exclude = ("data",)
+    readonly_fields = ("errors", "failure")
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(admin.ModelAdmin):
+    """Read only: changes are kept as they happened (the recompute and overrides write them)."""
+
+    list_display = ("customer", "from_tier", "to_tier", "at", "by")
+    list_filter = ("to_tier",)
+    raw_id_fields = ("customer",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TierOverride)
+class TierOverrideAdmin(admin.ModelAdmin):
+    list_display = ("customer", "tier", "reason", "expires_on", "by")
+    raw_id_fields = ("customer", "by")

@@ -225,3 +225,97 @@ def rfm_sizes(request, filters: Query[RfmQuery]):
         "total": sum(s.count for s in sizes),
         "segments": [{"code": s.code, "name": s.name, "count": s.count} for s in sizes],
     }
+
+
+# --- Issue 14, part 3: orders and payments from a business system (订单与回款) -------------------
+
+from kefu.customers.models import OrderKind  # noqa: E402
+from kefu.customers.orders import order_record, payment_record  # noqa: E402
+
+
+class OrderIn(Schema):
+    source: str = Field(..., max_length=40, description="The business system sending it, e.g. `shop`.")
+    external_id: str = Field(..., max_length=64, description="The order's id in that system (idempotence).")
+    kind: OrderKind = OrderKind.ORDER
+    refund_of: str = Field(
+        "", max_length=64, description="A refund: the external id of the order it reverses."
+    )
+    amount: Decimal = Field(..., description="元; a refund gives the amount refunded (stored negative).")
+    placed_at: datetime
+    description: str = Field("", max_length=300)
+
+
+class OrderOut(Schema):
+    id: int
+    source: str
+    external_id: str
+    kind: str
+    refund_of: str | None = Field(None, description="The external id of the order a refund reverses.")
+    amount: Decimal
+    placed_at: datetime
+    description: str
+
+    @staticmethod
+    def resolve_refund_of(obj) -> str | None:
+        return obj.refund_of.external_id if obj.refund_of_id else None
+
+
+class PaymentIn(Schema):
+    source: str = Field(..., max_length=40)
+    external_id: str = Field(..., max_length=64)
+    amount: Decimal = Field(..., description="元; negative for money paid back.")
+    paid_at: datetime
+    method: str = Field("", max_length=40)
+    order: str = Field("", max_length=64, description="The external id of the order it pays, if known.")
+
+
+class PaymentOut(Schema):
+    id: int
+    source: str
+    external_id: str
+    amount: Decimal
+    paid_at: datetime
+    method: str
+    order: str | None = None
+
+    @staticmethod
+    def resolve_order(obj) -> str | None:
+        return obj.order.external_id if obj.order_id else None
+
+
+@router.post(
+    "/{customer_id}/orders",
+    response={200: OrderOut, 201: OrderOut},
+    summary="Record an order or a refund (idempotent by source and external id)",
+)
+def customer_order_create(request, customer_id: Id, payload: OrderIn):
+    """201 with the new order; 200 with the stored one when this source's external id is known.
+    A refund (`kind` refund) names the order it reverses (`refund_of`) and may not exceed what is
+    left to refund of it (a field error on `amount` otherwise)."""
+    done = order_record(customer=get_customer(customer_id), by=user_of(request), **payload.dict())
+    return HttpStatus(201 if done.created else 200, done.record)
+
+
+@router.get("/{customer_id}/orders", response=list[OrderOut], summary="A customer's orders, newest first")
+@paginate(Pages)
+def customer_orders(request, customer_id: Id):
+    return get_customer(customer_id).orders.select_related("refund_of")
+
+
+@router.post(
+    "/{customer_id}/payments",
+    response={200: PaymentOut, 201: PaymentOut},
+    summary="Record a payment (idempotent by source and external id)",
+)
+def customer_payment_create(request, customer_id: Id, payload: PaymentIn):
+    """201 with the new payment; 200 with the stored one when this source's external id is known."""
+    done = payment_record(customer=get_customer(customer_id), by=user_of(request), **payload.dict())
+    return HttpStatus(201 if done.created else 200, done.record)
+
+
+@router.get(
+    "/{customer_id}/payments", response=list[PaymentOut], summary="A customer's payments, newest first"
+)
+@paginate(Pages)
+def customer_payments(request, customer_id: Id):
+    return get_customer(customer_id).payments.select_related("order")

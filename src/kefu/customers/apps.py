@@ -18,13 +18,23 @@ def ensure_tier_ladder(apps=None, using="default", **kwargs):
     """
     from django.apps import apps as installed
 
+    from kefu.customers.tiers import SEED_CONDITIONS, SEED_ROUTING_PRIORITY
+
     try:
         TierLevel = (apps or installed).get_model("customers", "TierLevel")
     except LookupError:
         return
     if not TierLevel.objects.using(using).exists():
         TierLevel.objects.using(using).bulk_create(
-            TierLevel(code=code, name=name, rank=rank, is_fallback=fallback, needs_responsible=responsible)
+            TierLevel(
+                code=code,
+                name=name,
+                rank=rank,
+                is_fallback=fallback,
+                needs_responsible=responsible,
+                conditions=SEED_CONDITIONS.get(code, []),
+                routing_priority=SEED_ROUTING_PRIORITY.get(code, 0),
+            )
             for code, name, rank, fallback, responsible in SEED_LADDER
         )
 

@@ -614,3 +614,147 @@ class RfmScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.as_of}: {self.r}{self.f}{self.m}"
+
+
+# --- Issue 14, parts 3 and 4: orders and payments imported; value tiers (客户分级) ---------------
+
+
+class ImportKind(models.TextChoices):
+    ORDERS = "orders", _("Orders")
+    PAYMENTS = "payments", _("Payments")
+
+
+class ImportMapping(models.Model):
+    """How one source's files name their columns (导入映射): file column → Kefu field, per kind.
+
+    Saved on each import, so the next file from the same system needs no mapping typed again.
+    """
+
+    source = models.CharField(_("source system"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=8, choices=ImportKind.choices)
+    columns = models.JSONField(_("columns"), default=dict, help_text=_("File column → field."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [models.UniqueConstraint(fields=["source", "kind"], name="import_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.get_kind_display()}"
+
+
+class ImportJob(models.Model):
+    """One file of orders or payments being imported (导入任务): its counts, updated batch by batch,
+    and the refused lines (line number, field, message) — the page polls it while it runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")  # stored, waiting for the worker
+        RUNNING = "running", _("Running")  # the worker reads it batch by batch
+        DONE = "done", _("Done")  # every line read (some may be refused: see errors)
+        FAILED = "failed", _("Failed")  # the file could not be read at all (see failure)
+
+    source = models.CharField(_("source system"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=8, choices=ImportKind.choices)
+    file_name = models.CharField(_("file name"), max_length=300)
+    data = models.BinaryField(_("file"), blank=True, default=b"", editable=False)
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    done_lines = models.PositiveIntegerField(_("lines read"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    duplicates = models.PositiveIntegerField(_("already present"), default=0)
+    changed = models.PositiveIntegerField(_("changed since the last import"), default=0)
+    error_count = models.PositiveIntegerField(_("lines refused"), default=0)
+    errors = models.JSONField(_("refused lines"), default=list, blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order import")
+        verbose_name_plural = _("order imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.finished else int(100 * self.done_lines / self.lines) if self.lines else 0
+
+
+class TierFlag(models.TextChoices):
+    """Facts set by hand that place a customer on a tier (the seed's A and B conditions)."""
+
+    KNOWN_BRAND = "known_brand", _("Widely promoted product or provincial brand (知名品牌)")
+    DEPUTY = "deputy", _("Legal representative is a people's congress deputy (人大代表)")
+    WELFARE = "welfare", _("Welfare enterprise (福利企业)")
+    ETHNIC_MINORITY = "ethnic_minority", _("Ethnic-minority enterprise (少数民族企业)")
+
+
+class TierChange(models.Model):
+    """A customer's move from one tier to another (分级变更), with the reason as data: the condition
+    met, its figure and threshold (rendered in the reader's language by customers.tiers.reason_text)."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="tier_changes", verbose_name=_("customer")
+    )
+    from_tier = models.CharField(_("from"), max_length=10)
+    to_tier = models.CharField(_("to"), max_length=10)
+    reason = models.JSONField(_("reason"), default=dict)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty: the nightly recompute."),
+    )
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_tier} → {self.to_tier}"
+
+
+class TierOverride(models.Model):
+    """A tier set by hand (手工定级) that the recompute keeps until `expires_on` (empty: no expiry)."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="tier_override", verbose_name=_("customer")
+    )
+    tier = models.ForeignKey(
+        TierLevel, to_field="code", on_delete=models.PROTECT, related_name="+", verbose_name=_("tier")
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tier override")
+        verbose_name_plural = _("tier overrides")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.tier_id}"

@@ -48,3 +48,26 @@ def customer_search(query: str) -> QuerySet:
         condition |= Q(phones__number__endswith=digits)
     ids = qs.filter(condition).values("pk").distinct()
     return Customer.objects.filter(pk__in=ids).prefetch_related("phones", "emails").order_by("-id")
+
+
+# --- Issue 14, part 3: customers of an import's lines, a batch at a time ------------------------
+
+
+def customer_ids_by_keys(
+    *, ids: set[int], phones: set[str], emails: set[str]
+) -> tuple[set[int], dict[str, int], dict[str, int]]:
+    """(existing ids, phone → customer id, email → customer id) for a batch of import lines: the
+    look-ups `customer_by_contact` makes for one (the lowest id holding a number or an address),
+    in three queries. `phones` are stored forms (phone_key), `emails` lower-case."""
+    from django.db.models import Min
+
+    from kefu.customers.models import CustomerEmail
+
+    known = set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    by_phone = dict(
+        CustomerPhone.objects.filter(number__in=phones).order_by().values_list("number").annotate(Min("customer_id"))
+    ) if phones else {}  # fmt: skip
+    by_email = dict(
+        CustomerEmail.objects.filter(address__in=emails).order_by().values_list("address").annotate(Min("customer_id"))
+    ) if emails else {}  # fmt: skip
+    return known, by_phone, by_email

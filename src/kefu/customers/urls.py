@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from kefu.customers import views, views_rfm
+from kefu.customers import views, views_rfm, views_tiers
 
 app_name = "customers"
 
@@ -24,4 +24,12 @@ urlpatterns += [
     path("customers/<int:pk>/card/", views_loyalty.card_request, name="card_request"),
     path("customers/cards/", views_loyalty.cards, name="cards"),
     path("customers/cards/<int:pk>/decide/", views_loyalty.card_decide, name="card_decide"),
+    # Issue 14, parts 3 and 4: order imports, the value-tier ladder, responsible persons
+    path("customers/imports/", views_tiers.import_list, name="imports"),
+    path("customers/imports/<int:pk>/", views_tiers.import_job, name="import_job"),
+    path("customers/tiers/", views_tiers.tier_ladder, name="tiers"),
+    path("customers/tiers/recompute/", views_tiers.tier_recompute_now, name="tiers_recompute"),
+    path("customers/tiers/<str:code>/edit/", views_tiers.tier_edit, name="tier_edit"),
+    path("customers/tiers/responsible/", views_tiers.responsible_list, name="responsible"),
+    path("customers/<int:pk>/tier/", views_tiers.tier_override, name="tier_override"),
 ]

@@ -54,6 +54,7 @@ from kefu.demo.quality import quality_demo_load
 from kefu.demo.reports import reports_demo_load
 from kefu.demo.rfm import rfm_demo_load
 from kefu.demo.standard import service_standard_load
+from kefu.demo.tiers import tiers_demo_load
 from kefu.intake.chat.demo import chat_demo_load
 from kefu.tickets.models import (
     Category,
@@ -783,6 +784,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     chat_demo_load()
     quality = quality_demo_load(people=people, rng=rng, now=now)
     reports_demo_load(manager=people["manager"], now=now, days=CALL_DAYS + 1)
+    tiers_demo_load(customers=customers, people=people, rng=rng, now=now)
     rfm_made = rfm_demo_load(customers=customers, team=AgentGroup.objects.get(name="回访组"), now=now)
     loyalty_demo_load(people=people, customers=customers, now=now)
     return {

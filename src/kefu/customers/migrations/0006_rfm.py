@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0003_record"),
+        ("customers", "0005_tiers_orders"),
     ]
 
     operations = [

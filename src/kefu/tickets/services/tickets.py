@@ -20,6 +20,7 @@ from kefu.core.registry import Registry
 from kefu.core.rows import save_new, shallow_copy
 from kefu.core.uploads import check_upload
 from kefu.customers.services import clean_email, clean_phone, customer_find_or_create
+from kefu.customers.tiers import routing_priority
 from kefu.tickets import permissions, workflow
 from kefu.tickets.error_codes import TicketErrorCode
 from kefu.tickets.models import (
@@ -84,6 +85,14 @@ def _load_categories() -> dict[int, Category]:
 
 # The register checks its category on every new work order: the tree is kept per process.
 categories = RefCache("tickets.categories", _load_categories).watch(Category)
+
+
+def with_tier_priority(priority: int, customer) -> int:
+    """A new work order's priority: the one chosen, raised (or lowered) by its customer's tier's
+    routing priority (客户分级: A customers' contacts come first), kept within Low…Urgent."""
+    if customer is None:
+        return priority
+    return max(Priority.LOW, min(Priority.URGENT, priority + routing_priority(customer.tier_id)))
 
 
 def category_of(ticket) -> Category | None:
@@ -327,7 +336,7 @@ def ticket_create(
         ticket_type=ticket_type,
         channel=channel,
         severity=severity,
-        priority=cleaned["priority"],
+        priority=with_tier_priority(cleaned["priority"], customer),
         category=cleaned.get("category"),
         customer=customer,
         customer_name=cleaned["customer_name"] or (customer.name if customer else ""),

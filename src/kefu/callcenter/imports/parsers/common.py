@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kefu.callcenter.models import AUTO_OUTCOME, Direction, Outcome, normalize_word
-from kefu.core.errors import ValidationError
+from kefu.core.textfile import decode  # noqa: F401 (the parsers' and the import service's name for it)
 
 # Call times outside these are no call times: a zero, empty or garbled value (`0` is 1970).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -83,27 +83,6 @@ class LineRefused(Exception):
 
 
 # --- reading files ---------------------------------------------------------------------------
-
-
-def decode(data: bytes, encoding: str = "auto") -> str:
-    """The file's text. `auto`: UTF-8 (with or without BOM), else GB18030 (which reads GBK and GB2312)."""
-    if encoding != "auto":
-        try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise ValidationError.for_field(
-                "encoding", _("The file is not %(enc)s: %(err)s") % {"enc": encoding, "err": exc}
-            ) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValidationError.for_field(
-            "encoding", _("The file is neither UTF-8 nor GBK/GB18030; give --encoding.")
-        ) from exc
 
 
 def lines_of(text: str) -> Iterable[tuple[int, str]]:
