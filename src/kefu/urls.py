@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("kefu.quality.urls")),
     path("", include("kefu.reports.urls")),
     path("portal/", include("kefu.intake.portal.urls")),
+    path("", include("kefu.crm.urls_care")),  # /crm/care/, /crm/handover/
 ]

@@ -41,6 +41,7 @@ from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
+from kefu.demo.care import care_demo_load
 from kefu.demo.contacts import (
     CALL_DAYS,
     agent_lines_load,
@@ -781,6 +782,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     chat_demo_load()
     quality = quality_demo_load(people=people, rng=rng, now=now)
     reports_demo_load(manager=people["manager"], now=now, days=CALL_DAYS + 1)
+    care = care_demo_load(people=people, customers=customers, rng=rng, now=now)  # 客户关怀, 离职交接
     return {
         "skipped": False,
         "tickets": made,
@@ -789,6 +791,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         **history,
         "calls": calls,
         "inspections": quality["inspections"],
+        **care,
     }
 
 
