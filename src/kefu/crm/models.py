@@ -5,7 +5,6 @@
 from datetime import time
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -78,16 +77,6 @@ class CareRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self):
-        # The admin's check; the service (kefu.crm.care.care_rule_save) says the same to pages and the API.
-        from kefu.crm.care import rule_errors
-
-        errors = rule_errors(self)
-        if errors:
-            raise DjangoValidationError(
-                {field: [str(m) for m in messages] for field, messages in errors.items()}
-            )
 
 
 class CareStatus(models.TextChoices):
