@@ -258,3 +258,21 @@ def test_the_demo_manager_receives_reports_and_the_targets_show_misses(demo):
         report = service_report(kind="weekly", day=NOW.date() - timedelta(days=7))
     verdicts = {line.code: line.verdict for line in report.headline if line.verdict}
     assert MISSED in verdicts.values()  # the dashboard and reports show below-target marks at once
+
+
+def test_the_demo_has_care_touches_sent_and_skipped_upcoming_occasions_and_a_handover(demo):
+    from kefu.crm.care import upcoming
+    from kefu.crm.handover import leftovers
+    from kefu.crm.models import CareKind, CareRule, CareStatus, CareTouch, Handover
+
+    assert set(CareRule.objects.values_list("kind", flat=True)) == {"birthday", "holiday", "touch", "renewal"}
+    statuses = set(CareTouch.objects.values_list("status", flat=True))
+    assert {CareStatus.SENT, CareStatus.SKIPPED_NO_CONSENT} <= statuses
+    assert (
+        CareTouch.objects.filter(kind=CareKind.BIRTHDAY, status=CareStatus.SENT).count() >= 2
+    )  # yesterday, today
+    assert CareTouch.objects.filter(kind=CareKind.RENEWAL).exists()
+    assert len(upcoming(today=NOW.date())) >= 5  # birthdays every other day, renewals
+    handed = Handover.objects.get(user__username="zhouming")
+    assert not handed.user.is_active and handed.notified == 5
+    assert [left.user.username for left in leftovers()] == ["sunhao"]  # the nightly check's finding
