@@ -68,3 +68,27 @@ def test_the_staff_list_offers_the_handover(org):
     manager = client_for(org.manager)
     staff = manager.get(reverse("org:home") + "?tab=staff").content.decode()
     assert reverse("handover:user", args=[org.agent.pk]) in staff
+
+
+def test_deactivating_someone_who_still_holds_customers_leads_to_the_handover(org):
+    CustomerFactory(owner=org.agent)
+    answer = client_for(org.manager).post(
+        reverse("org:staff_edit", args=[org.agent.pk]),
+        {
+            "role": "agent",
+            "display_name": org.agent.display_name,
+            "department": org.center.pk,
+            "is_active": "",
+        },
+    )
+    assert answer.status_code == 302 and answer["Location"] == reverse("handover:user", args=[org.agent.pk])
+    nothing_held = client_for(org.manager).post(
+        reverse("org:staff_edit", args=[org.agent2.pk]),
+        {
+            "role": "agent",
+            "display_name": org.agent2.display_name,
+            "department": org.center.pk,
+            "is_active": "",
+        },
+    )
+    assert nothing_held["Location"] != reverse("handover:user", args=[org.agent2.pk])
