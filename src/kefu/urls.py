@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("kefu.reports.urls")),
     path("portal/", include("kefu.intake.portal.urls")),
     path("", include("kefu.crm.urls")),
+    path("", include("kefu.crm.urls_care")),  # /crm/care/, /crm/handover/
 ]

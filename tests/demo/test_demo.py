@@ -315,3 +315,21 @@ def test_the_demo_has_orders_refunds_an_import_and_a_ladder_with_reasons(demo):
     assert TierOverride.objects.filter(expires_on__isnull=False).count() == 1
     assert customers_needing_responsible().count() == 1
     assert Customer.objects.filter(tier_id="A", owner__isnull=False).exists()
+
+
+def test_the_demo_has_care_touches_sent_and_skipped_upcoming_occasions_and_a_handover(demo):
+    from kefu.crm.care import upcoming
+    from kefu.crm.handover import leftovers
+    from kefu.crm.models import CareKind, CareRule, CareStatus, CareTouch, Handover
+
+    assert set(CareRule.objects.values_list("kind", flat=True)) == {"birthday", "holiday", "touch", "renewal"}
+    statuses = set(CareTouch.objects.values_list("status", flat=True))
+    assert {CareStatus.SENT, CareStatus.SKIPPED_NO_CONSENT} <= statuses
+    assert (
+        CareTouch.objects.filter(kind=CareKind.BIRTHDAY, status=CareStatus.SENT).count() >= 2
+    )  # yesterday, today
+    assert CareTouch.objects.filter(kind=CareKind.RENEWAL).exists()
+    assert len(upcoming(today=NOW.date())) >= 5  # birthdays every other day, renewals
+    handed = Handover.objects.get(user__username="zhouming")
+    assert not handed.user.is_active and handed.notified == 5
+    assert [left.user.username for left in leftovers()] == ["sunhao"]  # the nightly check's finding

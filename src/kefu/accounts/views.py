@@ -33,6 +33,7 @@ from kefu.accounts.models import AgentGroup, Department, Role, Skill, TwoFactor,
 from kefu.core import holidays
 from kefu.core.calendars import package_covers_year
 from kefu.core.errors import DomainError
+from kefu.crm.handover import can_hand_over, held_counts
 
 
 def role_required(test: Callable[[User], bool]):
@@ -220,6 +221,7 @@ def org_home(request):
             "skills": Skill.objects.order_by("name"),
             "skill_form": SkillForm(),
             "manageable": {u.pk for u in staff if services.can_manage_user(request.user, u)},
+            "hands_over": can_hand_over(request.user),  # 离职交接 (kefu.crm.handover)
         },
     )
 
@@ -273,6 +275,10 @@ def staff_edit(request, pk: int):
             report_domain_error(request, exc, form)
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": user.label})
+            if not form.cleaned_data.get("is_active") and any(held_counts(user).values()):
+                # Deactivated while still holding customers or work: offer the hand-over (离职交接) at once.
+                if can_hand_over(request.user):
+                    return redirect("handover:user", pk=user.pk)
             return redirect(_org_url("staff"))
     return render(
         request, "accounts/org_form.html", {"form": form, "title": _("Edit %(name)s") % {"name": user.label}}

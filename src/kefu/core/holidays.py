@@ -27,10 +27,11 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from lunar_python import Lunar, Solar
+from lunar_python import Solar
 
 from kefu.core.calendars import calendars, clear_calendar_cache, missing_holiday_years
 from kefu.core.errors import ValidationError
+from kefu.core.lunar import lunar_to_solar
 from kefu.core.models import CalendarOverride
 
 # Sent with `dates` (a sorted list of `date`) after working days changed on any calendar, inside
@@ -64,11 +65,6 @@ class HolidayRange:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
-def _lunar(year: int, month: int, day: int) -> date:
-    solar = Lunar.fromYmd(year, month, day).getSolar()
-    return date(solar.getYear(), solar.getMonth(), solar.getDay())
-
-
 def _qingming(year: int) -> date:
     solar = Solar.fromYmd(year, 4, 1).getLunar().getJieQiTable()["清明"]
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
@@ -76,14 +72,14 @@ def _qingming(year: int) -> date:
 
 def statutory_holidays(year: int) -> list[HolidayRange]:
     """The statutory days of `year`, for the form to start from (see the module docstring)."""
-    new_years_eve = _lunar(year, 1, 1) - timedelta(days=1)  # 除夕: the last day of the lunar year
+    new_years_eve = lunar_to_solar(year, 1, 1) - timedelta(days=1)  # 除夕: the last day of the lunar year
     days = [
         ("new_year", date(year, 1, 1), date(year, 1, 1)),
         ("spring_festival", new_years_eve, new_years_eve + timedelta(days=3)),
         ("qingming", _qingming(year), _qingming(year)),
         ("labour_day", date(year, 5, 1), date(year, 5, 2)),
-        ("dragon_boat", _lunar(year, 5, 5), _lunar(year, 5, 5)),
-        ("mid_autumn", _lunar(year, 8, 15), _lunar(year, 8, 15)),
+        ("dragon_boat", lunar_to_solar(year, 5, 5), lunar_to_solar(year, 5, 5)),
+        ("mid_autumn", lunar_to_solar(year, 8, 15), lunar_to_solar(year, 8, 15)),
         ("national_day", date(year, 10, 1), date(year, 10, 3)),
     ]
     return [HolidayRange(str(FESTIVALS[key]), start, end) for key, start, end in days]
@@ -189,3 +185,31 @@ def connect_signals() -> None:
     save_arrangement's bulk writes send no model signals and announce their dates themselves."""
     post_save.connect(_override_edited, sender=CalendarOverride, dispatch_uid="holidays.override_saved")
     post_delete.connect(_override_edited, sender=CalendarOverride, dispatch_uid="holidays.override_deleted")
+
+
+# --- festival days for greetings (the care calendar, kefu.crm.care) -----------------------------
+
+#: The day each festival is greeted on: solar (month, day) or lunar (month, day) of the year. The
+#: statutory ones are the FESTIVALS above (the Spring Festival on 初一, not the day off before it).
+GREETING_DAYS: dict[str, tuple[str, int, int]] = {
+    "new_year": ("solar", 1, 1),
+    "spring_festival": ("lunar", 1, 1),
+    "lantern": ("lunar", 1, 15),
+    "dragon_boat": ("lunar", 5, 5),
+    "qixi": ("lunar", 7, 7),
+    "mid_autumn": ("lunar", 8, 15),
+    "double_ninth": ("lunar", 9, 9),
+    "national_day": ("solar", 10, 1),
+}
+GREETING_NAMES = {
+    **FESTIVALS,
+    "lantern": gettext_lazy("Lantern Festival (元宵节)"),
+    "qixi": gettext_lazy("Qixi Festival (七夕)"),
+    "double_ninth": gettext_lazy("Double Ninth Festival (重阳节)"),
+}
+
+
+def festival_day(key: str, year: int) -> date:
+    """The day festival `key` (GREETING_DAYS) falls on in `year`: 中秋 2026 is 25 September."""
+    calendar, month, day = GREETING_DAYS[key]
+    return date(year, month, day) if calendar == "solar" else lunar_to_solar(year, month, day)

@@ -12,3 +12,8 @@ class CrmConfig(AppConfig):
     name = "kefu.crm"
     label = "crm"
     verbose_name = _("Customer relationship")
+
+    def ready(self):
+        from kefu.crm import handover
+
+        handover.register_event_texts()  # what a hand-over says on a work order's timeline

@@ -41,6 +41,7 @@ from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
+from kefu.demo.care import care_demo_load
 from kefu.demo.contacts import (
     CALL_DAYS,
     agent_lines_load,
@@ -787,6 +788,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     tiers_demo_load(customers=customers, people=people, rng=rng, now=now)
     rfm_made = rfm_demo_load(customers=customers, team=AgentGroup.objects.get(name="回访组"), now=now)
     loyalty_demo_load(people=people, customers=customers, now=now)
+    care = care_demo_load(people=people, customers=customers, rng=rng, now=now)  # 客户关怀, 离职交接
     return {
         "skipped": False,
         "tickets": made,
@@ -796,6 +798,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
         "calls": calls,
         "inspections": quality["inspections"],
         **rfm_made,
+        **care,
     }
 
 

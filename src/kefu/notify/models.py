@@ -43,6 +43,9 @@ class NotificationKind(models.TextChoices):
     REOPENED = "reopened", _("A work order was reopened")
     ESCALATION = "escalation", _("A work order was escalated to me")
     SLA_BREACH = "sla_breach", _("An SLA deadline was missed")
+    # Customer care (kefu.crm): a customer's contract is about to expire; customers handed to me.
+    RENEWAL = "renewal", _("A customer's contract expires soon")
+    HANDOVER = "handover", _("Customers or work handed over to me")
 
 
 class NotificationPreference(models.Model):

@@ -15,6 +15,10 @@ VARIABLES = {
     "result": "the result given when resolving (处理结果)",
     "survey_url": "the satisfaction survey link (满意度调查链接)",
     "agent_no": "the agent's work number or name (工号)",
+    # Care messages (kefu.crm.care): greetings and renewal reminders.
+    "occasion": "the occasion: birthday, festival (生日/节日)",
+    "contract": "the contract or service that expires (合同/服务)",
+    "expires_on": "the day it expires (到期日)",
 }
 TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
