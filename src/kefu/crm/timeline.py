@@ -9,9 +9,7 @@ repeated in it.
 
 Sources live in `SOURCES` (a kefu.core.registry.Registry keyed by name). An app that adds a kind of
 contact registers its own there from its AppConfig.ready(); the ones below are registered as
-fallbacks, so a richer source of the same name replaces them. The care touches (crm.CareTouch) and
-the tier history (customers.TierChange) are read through a look-up of the model by name: the
-timeline works before and after those models exist.
+fallbacks, so a richer source of the same name replaces them.
 
 Who sees what is decided here, once: work orders through tickets' `visible_tickets` (what
 `customer_history` shows, so department staff see only the work orders dispatched to their
@@ -24,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.apps import apps
-from django.core.exceptions import FieldError
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -359,32 +355,21 @@ def _quality(viewer: Viewer, limit: int) -> list[Row]:
     ]
 
 
-def _model(label: str):
-    """A model another part may add (crm.CareTouch, customers.TierChange): None while it does not exist."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
-
-
-def _time_field(model) -> str | None:
-    names = {f.name for f in model._meta.get_fields()}
-    return next((n for n in ("at", "sent_at", "touched_at", "created_at") if n in names), None)
-
-
 def _care(viewer: Viewer, limit: int) -> list[Row]:
-    """Care touches (客户关怀), read by name until the care calendar registers a source of its own."""
-    model = _model("crm.CareTouch")
-    when = model and _time_field(model)
-    if not when:
-        return []
-    try:
-        touches = list(
-            model.objects.filter(customer_id=viewer.customer.pk).order_by(f"-{when}", "-pk")[:limit]
+    """Care touches (客户关怀): greetings, regular touches and renewal reminders, sent, scheduled or skipped."""
+    from kefu.crm.care import touches_of
+
+    return [
+        Row(
+            at=t.at or t.send_at,
+            kind="care",
+            title=t.subject or (t.rule.name if t.rule else t.get_kind_display()),
+            detail=t.message,
+            status=t.get_status_display(),
+            key=f"care:{t.pk}",
         )
-    except FieldError:  # a CareTouch not keyed by customer: its own source will say how to read it
-        return []
-    return [Row(at=getattr(t, when), kind="care", title=str(t), key=f"care:{t.pk}") for t in touches]
+        for t in touches_of(viewer.customer)[:limit]
+    ]
 
 
 def _points(viewer: Viewer, limit: int) -> list[Row]:
@@ -502,13 +487,11 @@ for _source in (
 
 @dataclass
 class Profile:
-    """What the 360 shows beside the timeline: the tier and its history, the RFM segment, the card
-    and the points balance (each empty where the part that keeps it is not installed)."""
+    """What the 360 shows beside the timeline: the card and the points balance (the tier with its
+    history and the RFM segment have panels of their own on the customer page)."""
 
     card: object = None
     points: int = 0
-    tier_changes: list = field(default_factory=list)
-    rfm: object = None
     pending_card: object = None
 
 
@@ -526,22 +509,6 @@ def customer_profile(*, user: User, customer: Customer) -> Profile:
         .select_related("level")
         .first(),
     )
-    changes = _model("customers.TierChange")
-    when = changes and _time_field(changes)
-    if when:
-        profile.tier_changes = list(
-            changes.objects.filter(customer_id=customer.pk).order_by(f"-{when}", "-pk")[:10]
-        )
-    for label in (
-        "customers.RfmScore",
-        "customers.RFMScore",
-        "customers.CustomerRfm",
-        "customers.RfmSegment",
-    ):
-        rfm = _model(label)
-        if rfm is not None and "customer" in {f.name for f in rfm._meta.get_fields()}:
-            profile.rfm = rfm.objects.filter(customer_id=customer.pk).order_by("-pk").first()
-            break
     return profile
 
 
