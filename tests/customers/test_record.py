@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from kefu.core.errors import ValidationError
-from kefu.customers.models import Customer, CustomField, CustomerTag, Kind
+from kefu.customers.models import Customer, CustomerTag, CustomField, Kind
 from kefu.customers.record import birthday_clean
 from kefu.customers.services import customer_update
 from tests.factories import CustomerFactory
