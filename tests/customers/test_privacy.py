@@ -78,7 +78,9 @@ def test_department_inbox_masks_the_caller_phone(org, client):
     ticket = new_ticket(org, customer_phone="13800138000")
     ticket = ticket_transition(ticket=ticket, action="accept", by=org.agent, now=AT)
     ticket = ticket_transition(ticket=ticket, action="start", by=org.agent, now=AT)
-    ticket_dispatch(ticket=ticket, by=org.agent, department_ids=[org.logistics.pk], instructions="请核实", now=AT)
+    ticket_dispatch(
+        ticket=ticket, by=org.agent, department_ids=[org.logistics.pk], instructions="请核实", now=AT
+    )
     client.force_login(org.logistics_staff)
     page = client.get("/inbox/").content.decode()
     assert "138****8000" in page and "13800138000" not in page
