@@ -49,6 +49,7 @@ from kefu.demo.contacts import (
     hotline_calls_load,
     mobile_number,
 )
+from kefu.demo.customer_file import customer_file_demo_load
 from kefu.demo.quality import quality_demo_load
 from kefu.demo.reports import reports_demo_load
 from kefu.demo.standard import service_standard_load
@@ -781,6 +782,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     chat_demo_load()
     quality = quality_demo_load(people=people, rng=rng, now=now)
     reports_demo_load(manager=people["manager"], now=now, days=CALL_DAYS + 1)
+    customer_file_demo_load(people=people, customers=customers, rng=rng, now=now)
     return {
         "skipped": False,
         "tickets": made,
