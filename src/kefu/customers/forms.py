@@ -32,7 +32,7 @@ class CustomerForm(forms.Form):
     """The customer file (客户档案) as one form; `customer_update` checks it (field errors by name)."""
 
     name = forms.CharField(label=_("name"), max_length=100)
-    kind = forms.ChoiceField(label=_("kind"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=_("kind"), choices=Kind.choices, required=False)
     tier = forms.ChoiceField(label=_("tier"), choices=())
     organisation = forms.TypedChoiceField(
         label=_("organisation"), required=False, coerce=int, empty_value=None, choices=()
@@ -50,7 +50,9 @@ class CustomerForm(forms.Form):
         help_text=_("One per line."),
     )
     gender = forms.ChoiceField(label=_("gender"), choices=Gender.choices, required=False)
-    birthday_calendar = forms.ChoiceField(label=_("birthday calendar"), choices=BirthdayCalendar.choices)
+    birthday_calendar = forms.ChoiceField(
+        label=_("birthday calendar"), choices=BirthdayCalendar.choices, required=False
+    )
     birth_year = forms.IntegerField(label=_("year of birth"), required=False)
     birth_month = forms.IntegerField(label=_("birthday month"), required=False)
     birth_day = forms.IntegerField(label=_("birthday day"), required=False)
@@ -174,6 +176,9 @@ class CustomerForm(forms.Form):
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         kwargs = {f: data[f] for f in self.RECORD_FIELDS}
+        for field in ("kind", "birthday_calendar"):  # left as they are when the form does not say
+            if not kwargs[field]:
+                del kwargs[field]
         kwargs.update(
             name=data["name"],
             tier=data["tier"],

@@ -145,9 +145,13 @@ def customer_update(
                     FieldError(_("At most %(max)s characters.") % {"max": limit}, FieldCode.TOO_LONG)
                 ]
             changes[field] = value
-    for field, choices in (("kind", Kind), ("gender", Gender), ("source", Source)):
+    for field, allowed in (
+        ("kind", Kind.values),
+        ("gender", Gender.values),
+        ("source", ["", *Source.values]),
+    ):
         if fields.get(field) is not None:
-            if fields[field] not in choices.values:
+            if fields[field] not in allowed:
                 errors[field] = [
                     FieldError(
                         _("“%(value)s” is not one of the choices.") % {"value": fields[field]},
