@@ -63,7 +63,7 @@ def test_same_phone_same_email_and_similar_names_are_candidates(org):
         ("赵敏", "赵敏 "),
     }
     reasons = {(c.first.name, c.reason) for c in found}
-    assert ("张伟", "same phone") in reasons and ("Li Na", "same email") in reasons
+    assert ("张伟", "phone") in reasons and ("Li Na", "email") in reasons and ("王小明", "name") in reasons
 
 
 def test_candidates_of_one_customer(org):

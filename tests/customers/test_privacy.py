@@ -162,6 +162,8 @@ def test_anonymise_keeps_rows_and_amounts_and_removes_who_it_was(org):
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert (ticket.customer_id, ticket.customer_name, ticket.customer_phone) == (customer.pk, placeholder, "")
     assert "王芳" not in ticket.content and ticket.content.startswith(placeholder)
+    terms = ticket.search_text.split()  # the search terms rebuilt from the redacted text
+    assert "快递" in terms and "王芳" not in terms
     assert Anonymisation.objects.get().reason == "本人来函要求删除个人信息"
     with pytest.raises(ValidationError):  # once is enough
         customer_anonymise(customer=customer, reason="again", by=admin)

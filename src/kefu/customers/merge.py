@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, ForeignObjectRel, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rapidfuzz import fuzz
 
 from kefu.accounts.models import User
@@ -35,7 +36,7 @@ def customer_links() -> list[ForeignObjectRel]:
     return list(Customer._meta.related_objects)
 
 
-def _rows_of(rel: ForeignObjectRel, customer: Customer):
+def rows_pointing_at(rel: ForeignObjectRel, customer: Customer):
     """The rows of one relation that point at `customer` (for a many-to-many: its through rows)."""
     if rel.many_to_many:
         through = rel.through
@@ -55,14 +56,23 @@ def link_label(model) -> str:
 # --- who may be the same customer ---------------------------------------------------------------
 
 
+#: Why two records may be one customer: code → label.
+REASONS = {"phone": _lazy("same phone"), "email": _lazy("same email"), "name": _lazy("similar name")}
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """Two records that may be one customer, and why (same phone, same email, similar name)."""
+    """Two records that may be one customer, and why (`reason`: a code of REASONS; `detail`: the
+    shared phone or email, the company, or the phone tail)."""
 
     first: Customer
     second: Customer
     reason: str
     detail: str
+
+    @property
+    def reason_label(self) -> str:
+        return str(REASONS[self.reason])
 
 
 def _normalised(name: str) -> str:
@@ -87,8 +97,8 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
             pairs.setdefault((min(a, b), max(a, b)), (reason, detail))
 
     for model, column, reason in (
-        (CustomerPhone, "number", _("same phone")),
-        (CustomerEmail, "address", _("same email")),
+        (CustomerPhone, "number", "phone"),
+        (CustomerEmail, "address", "email"),
     ):
         rows = model.objects.filter(customer__anonymised_at__isnull=True)
         if customer is not None:
@@ -133,7 +143,7 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
         for (a, name_a), (b, name_b) in combinations(sorted(members.items()), 2):
             if (customer is None or customer.pk in (a, b)) and names_similar(name_a, name_b):
                 detail = key if kind == "company" else ("…" + key if kind == "phone" else "")
-                add(a, b, _("similar name"), detail)
+                add(a, b, "name", detail)
 
     chosen = sorted(pairs.items())[:limit]
     ids = {pk for pair, _reason in chosen for pk in pair}
@@ -199,7 +209,7 @@ def customer_merge(
     snapshot = serializers.serialize("python", [remove])[0]["fields"]
     snapshot["phones"] = list(remove.phones.values_list("number", flat=True))
     snapshot["emails"] = list(remove.emails.values_list("address", flat=True))
-    snapshot = _jsonable(snapshot)
+    snapshot = jsonable(snapshot)
 
     # The same phone or email on both: one row is enough.
     CustomerPhone.objects.filter(customer=remove, number__in=keep.phones.values("number")).delete()
@@ -207,7 +217,7 @@ def customer_merge(
     keep.tags.add(*remove.tags.all())
     moved: dict[str, int] = {}
     for rel in customer_links():
-        model, column, rows = _rows_of(rel, remove)
+        model, column, rows = rows_pointing_at(rel, remove)
         try:
             with transaction.atomic():
                 count = rows.update(**{column: keep})
@@ -250,12 +260,12 @@ def customer_merge(
     )
 
 
-def _jsonable(value):
+def jsonable(value):
     """A serializer's python output as plain JSON values (dates and decimals as strings)."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import CENTER_ROLES, LEAD_ROLES, Role, User
 from kefu.core import search
 from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
-from kefu.customers.merge import _jsonable, _rows_of, customer_links, link_label
+from kefu.customers.merge import customer_links, jsonable, link_label, rows_pointing_at
 from kefu.customers.models import Anonymisation, Customer, ExportKind, ExportLog
 from kefu.customers.phones import display_phone
 from kefu.customers.record import custom_fields
@@ -190,18 +190,18 @@ def customer_data(customer: Customer) -> dict:
     it (work orders, calls, orders, payments, callback tasks, surveys … found by `customer_links`)."""
     record = serializers.serialize("python", [customer])[0]["fields"]
     data = {
-        "customer": _jsonable({"id": customer.pk, **record}),
+        "customer": jsonable({"id": customer.pk, **record}),
         "phones": list(customer.phones.values_list("number", flat=True)),
         "emails": list(customer.emails.values_list("address", flat=True)),
         "tags": list(customer.tags.values_list("name", flat=True)),
     }
     for rel in customer_links():
-        model, _column, rows = _rows_of(rel, customer)
+        model, _column, rows = rows_pointing_at(rel, customer)
         label = link_label(model)
         if label in _OWN_CONTACTS:
             continue
         found = [
-            _jsonable({"id": row["pk"], **row["fields"]})
+            jsonable({"id": row["pk"], **row["fields"]})
             for row in serializers.serialize("python", rows.order_by("pk")[:10000])
         ]
         if found:
@@ -271,7 +271,7 @@ def customer_anonymise(*, customer: Customer, reason: str, by: User, now: dateti
 
     redacted: dict[str, int] = {}
     for rel in customer_links():
-        model, column, rows = _rows_of(rel, customer)
+        model, column, rows = rows_pointing_at(rel, customer)
         if rel.many_to_many or model is Customer or link_label(model) in _OWN_CONTACTS:
             continue  # members and referrals are other people; phones and emails are deleted below
         copies = {f.name: f for f in model._meta.concrete_fields if f.name in COPIED_CONTACT_FIELDS}
