@@ -123,6 +123,31 @@ class PointsEntryAdmin(admin.ModelAdmin):
         return False
 
 
+# --- Part 1 and 9 of the customer file: custom fields; merges, exports and anonymisations (read-only) --
+
+from kefu.customers.models import Anonymisation, CustomerMerge, CustomField, ExportLog  # noqa: E402
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "kind", "required", "position", "active")
+    list_editable = ("position", "active")
+    list_filter = ("kind", "active")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: shown to administrators, never edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # --- Issue 14, parts 3 and 4: imports and value tiers ---------------------------------------------
 from kefu.customers.models import ImportJob, ImportMapping, TierChange, TierOverride  # noqa: E402
 
@@ -159,3 +184,21 @@ class TierChangeAdmin(admin.ModelAdmin):
 class TierOverrideAdmin(admin.ModelAdmin):
     list_display = ("customer", "tier", "reason", "expires_on", "by")
     raw_id_fields = ("customer", "by")
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "by", "kind", "what", "file_format", "rows")
+    list_filter = ("kind", "file_format")
+    date_hierarchy = "at"
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(ReadOnlyAdmin):
+    list_display = ("at", "by", "kept", "removed_id", "removed_name")
+    search_fields = ("removed_name", "kept__name")
+
+
+@admin.register(Anonymisation)
+class AnonymisationAdmin(ReadOnlyAdmin):
+    list_display = ("at", "by", "customer", "reason")

@@ -15,11 +15,14 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
 from kefu.accounts.api import Id, Pages, user_of
-from kefu.core.errors import NotFound, PermissionDenied, ValidationError
+from kefu.core.errors import FieldCode, NotFound, PermissionDenied, ValidationError
 from kefu.customers import rfm
+from kefu.customers.merge import customer_merge
 from kefu.customers.models import Customer
+from kefu.customers.privacy import mask_phone, sees_contacts, shown_email
 from kefu.customers.selectors import customer_by_contact, customer_search
-from kefu.customers.services import clean_email, clean_phone, customer_find_or_create, customer_update
+from kefu.customers.services import clean_email, clean_phone, customer_update
+from kefu.customers.services import customer_create as customer_create_service
 from kefu.tickets.api import TicketListOut
 from kefu.tickets.selectors import customer_history
 
@@ -41,7 +44,11 @@ router.add_decorator(center_staff_only)  # wraps each endpoint, after sign-in
 
 
 def get_customer(customer_id: Id) -> Customer:
-    customer = Customer.objects.prefetch_related("phones", "emails").filter(pk=customer_id).first()
+    customer = (
+        Customer.objects.prefetch_related("phones", "emails", "tags", "members")
+        .filter(pk=customer_id)
+        .first()
+    )
     if customer is None:
         raise NotFound(_("Customer %(id)s not found.") % {"id": customer_id})
     return customer
@@ -50,10 +57,34 @@ def get_customer(customer_id: Id) -> Customer:
 class CustomerOut(Schema):
     id: int
     name: str
+    kind: str = Field(..., description="person or organisation.")
+    organisation: int | None = Field(None, description="The organisation this person is a contact of.")
     tier: str = Field(..., description="The code of the customer's value tier (客户分级), e.g. A, B or C.")
     note: str
-    phones: list[str]
-    emails: list[str]
+    phones: list[str] = Field(..., description="Masked (138****8000) for callers who may not see contacts.")
+    emails: list[str] = Field(..., description="Masked (z***@example.com) like the phones.")
+    gender: str
+    birth_year: int | None
+    birth_month: int | None
+    birth_day: int | None
+    birthday_calendar: str = Field(..., description="solar or lunar (农历).")
+    birthday_leap_month: bool
+    company: str
+    industry: str
+    address: str
+    interests: str
+    relationship: int | None = Field(None, description="Relationship level 1 (new) to 5 (strategic).")
+    tags: list[str]
+    owner: int | None = Field(None, description="The responsible person (专人负责), a user id.")
+    source: str
+    referred_by: int | None
+    customer_since: date | None
+    flags: list[str]
+    consent_phone: bool
+    consent_sms: bool
+    consent_email: bool
+    custom: dict = Field(..., description="Custom field values by field code.")
+    anonymised_at: datetime | None
     created_at: datetime
 
     @staticmethod
@@ -61,15 +92,38 @@ class CustomerOut(Schema):
         return obj.tier_id
 
     @staticmethod
-    def resolve_phones(obj: Customer) -> list[str]:
-        return [p.number for p in obj.phones.all()]
+    def resolve_organisation(obj: Customer) -> int | None:
+        return obj.organisation_id
 
     @staticmethod
-    def resolve_emails(obj: Customer) -> list[str]:
-        return [e.address for e in obj.emails.all()]
+    def resolve_owner(obj: Customer) -> int | None:
+        return obj.owner_id
+
+    @staticmethod
+    def resolve_referred_by(obj: Customer) -> int | None:
+        return obj.referred_by_id
+
+    @staticmethod
+    def resolve_tags(obj: Customer) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_phones(obj: Customer, context) -> list[str]:
+        user = user_of(context["request"])
+        return [p.number if sees_contacts(user) else mask_phone(p.number) for p in obj.phones.all()]
+
+    @staticmethod
+    def resolve_emails(obj: Customer, context) -> list[str]:
+        return [shown_email(user_of(context["request"]), e.address) for e in obj.emails.all()]
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
 
 
 class CustomerDetailOut(CustomerOut):
+    members: list[MemberOut] = Field(..., description="An organisation's contacts.")
     tickets: list[TicketListOut] = Field(
         ..., description="Latest work orders of this customer the caller may see."
     )
@@ -101,14 +155,45 @@ class CustomerLookup(Schema):
     email: str = Field("", max_length=254)
 
 
-class CustomerCreateIn(Schema):
+class CustomerFieldsIn(Schema):
+    """The fields of the customer file (客户档案); only those sent change."""
+
+    kind: str = Field(None, max_length=12, description="person or organisation.")
+    organisation: int | None = Field(None, description="The organisation's customer id (null: none).")
+    gender: str = Field(None, max_length=6, description="female, male or empty.")
+    birth_year: int | None = None
+    birth_month: int | None = Field(None, description="1–12.")
+    birth_day: int | None = Field(None, description="1–31 (solar) or 1–30 (lunar).")
+    birthday_calendar: str = Field(None, max_length=5, description="solar or lunar.")
+    birthday_leap_month: bool = Field(None, description="A lunar birthday in a leap month (闰月).")
+    company: str = Field(None, max_length=200)
+    industry: str = Field(None, max_length=100)
+    address: str = Field(None, max_length=300)
+    interests: str = Field(None, max_length=5000)
+    relationship: int | None = Field(None, description="1 (new) to 5 (strategic).")
+    tags: list[str] = Field(None, max_length=50, description="Tag names; new ones are created.")
+    owner: int | None = Field(None, description="The responsible person's user id (null: none).")
+    source: str = Field(None, max_length=10)
+    referred_by: int | None = Field(None, description="The referring customer's id.")
+    customer_since: date | None = None
+    flags: list[str] = Field(None, max_length=20)
+    consent_phone: bool = None
+    consent_sms: bool = None
+    consent_email: bool = None
+    custom: dict[str, str | int | float | None] = Field(
+        None, description="Custom field values by field code; null or empty removes one."
+    )
+
+
+class CustomerCreateIn(CustomerFieldsIn):
     name: str = Field("", max_length=100)
     phone: str = Field("", max_length=30)
     email: str = Field("", max_length=254)
+    note: str = Field(None, max_length=20000)
 
 
-class CustomerUpdateIn(Schema):
-    """Only the fields sent change; `phones` / `emails` replace the whole list."""
+class CustomerUpdateIn(CustomerFieldsIn):
+    """Only the fields sent change; `phones` / `emails` / `tags` / `flags` replace the whole list."""
 
     name: str = Field(None, min_length=1, max_length=100)
     tier: str = Field(None, max_length=10, description="A tier code of the ladder (客户分级).")
@@ -117,13 +202,28 @@ class CustomerUpdateIn(Schema):
     emails: list[str] = Field(None, max_length=20)
 
 
+class MergeIn(Schema):
+    remove: int = Field(..., description="The duplicate record folded into this one and deleted.")
+
+
+class MergeOut(Schema):
+    kept: int
+    removed_id: int
+    removed_name: str
+    moved: dict[str, int]
+
+    @staticmethod
+    def resolve_kept(obj) -> int:
+        return obj.kept_id
+
+
 @router.get("", response=list[CustomerOut], summary="Search customers")
 @paginate(Pages)
 def customer_list(request, filters: Query[CustomerSearch]) -> QuerySet:
     customers = customer_search(filters.q)
     if filters.segment:
         customers = rfm.in_segment(customers, filters.segment)
-    return customers.prefetch_related("phones", "emails")
+    return customers.prefetch_related("phones", "emails", "tags")
 
 
 @router.get("/lookup", response=CustomerOut, summary="Find the customer with this phone or email")
@@ -142,13 +242,10 @@ def customer_lookup(request, filters: Query[CustomerLookup]):
     "", response={200: CustomerOut, 201: CustomerOut}, summary="Create a customer (or find the existing one)"
 )
 def customer_create(request, payload: CustomerCreateIn):
-    """The customer holding this phone or email gets the other contact added (200); else a new record (201)."""
-    phone, email = clean_phone(payload.phone, "phone"), clean_email(payload.email, "email")
-    if not (payload.name.strip() or phone or email):
-        raise ValidationError.for_field("name", _("Give a name, a phone or an email."))
-    existed = customer_by_contact(phone=phone, email=email) is not None
-    customer = customer_find_or_create(name=payload.name, phone=phone, email=email)
-    return HttpStatus(200 if existed else 201, get_customer(customer.pk))
+    """The customer holding this phone or email gets the other contact added (200); else a new record (201)
+    with the other fields of the file."""
+    customer, created = customer_create_service(**payload.dict(exclude_unset=True))
+    return HttpStatus(201 if created else 200, get_customer(customer.pk))
 
 
 @router.get("/{customer_id}", response=CustomerDetailOut, summary="One customer, with their work orders")
@@ -319,3 +416,14 @@ def customer_payment_create(request, customer_id: Id, payload: PaymentIn):
 @paginate(Pages)
 def customer_payments(request, customer_id: Id):
     return get_customer(customer_id).payments.select_related("order")
+
+
+@router.post("/{customer_id}/merge", response=MergeOut, summary="Merge a duplicate into this customer")
+def customer_merge_endpoint(request, customer_id: Id, payload: MergeIn):
+    """Every contact, work order, call, order … of `remove` moves here and `remove` is deleted (leads only)."""
+    remove = Customer.objects.filter(pk=payload.remove).first()
+    if remove is None:
+        raise ValidationError.for_field(
+            "remove", _("Customer %(id)s not found.") % {"id": payload.remove}, FieldCode.NOT_FOUND
+        )
+    return customer_merge(keep=get_customer(customer_id), remove=remove, by=user_of(request))

@@ -758,3 +758,130 @@ class TierOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.tier_id}"
+
+
+# --- Part 1 and 9 of the customer file: custom fields, merges, exports and anonymisation -------------
+
+
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+
+
+class CustomField(models.Model):
+    """A field of the customer file an administrator adds (自定义字段); values live in `Customer.custom`.
+
+    The one check of the values is `kefu.customers.record.custom_values_clean`.
+    """
+
+    code = models.SlugField(
+        _("code"), max_length=40, unique=True, help_text=_("The key in the customer's custom values.")
+    )
+    label = models.CharField(_("label"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=6, choices=CustomFieldKind.choices, default=CustomFieldKind.TEXT
+    )
+    choices = models.JSONField(
+        _("choices"), default=list, blank=True, help_text=_("The allowed values of a choice field.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CustomerMerge(models.Model):
+    """One merge of a duplicate into the record kept (合并): who, when, and what the removed one was."""
+
+    kept = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="merges", verbose_name=_("kept customer")
+    )
+    removed_id = models.PositiveBigIntegerField(_("removed customer id"))
+    removed_name = models.CharField(_("removed customer name"), max_length=100)
+    snapshot = models.JSONField(_("snapshot of the removed record"), default=dict)
+    moved = models.JSONField(_("rows moved"), default=dict, help_text=_("Rows moved, by kind."))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.removed_id} {self.removed_name} → #{self.kept_id}"
+
+
+class ExportKind(models.TextChoices):
+    CUSTOMER_LIST = "list", _("Customer list")
+    CUSTOMER_DATA = "customer", _("One customer's data")
+
+
+class ExportLog(models.Model):
+    """Every export of customer data (个人信息导出记录): who, when, what, how many rows.
+
+    Also carries the two privacy permissions an administrator may give beyond the roles' defaults
+    (kefu.customers.privacy decides with them).
+    """
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ExportKind.choices)
+    what = models.CharField(_("what"), max_length=300, help_text=_("The filter or the customer exported."))
+    file_format = models.CharField(_("format"), max_length=5)
+    rows = models.PositiveIntegerField(_("rows"))
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="export_logs",
+        verbose_name=_("customer"),
+    )
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-at", "-id"]
+        permissions = [
+            ("view_contacts", _("Can see customers' phones and emails unmasked")),
+            ("export_customers", _("Can export customer data")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.by} {self.what}"
+
+
+class Anonymisation(models.Model):
+    """A customer's personal data replaced by placeholders on request (匿名化): who, when, why."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="anonymisations", verbose_name=_("customer")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    reason = models.CharField(_("reason"), max_length=300)
+    redacted = models.JSONField(_("rows redacted"), default=dict)
+
+    class Meta:
+        verbose_name = _("anonymisation")
+        verbose_name_plural = _("anonymisations")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.customer_id} {self.at:%Y-%m-%d}"

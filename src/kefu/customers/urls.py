@@ -33,3 +33,12 @@ urlpatterns += [
     path("customers/tiers/responsible/", views_tiers.responsible_list, name="responsible"),
     path("customers/<int:pk>/tier/", views_tiers.tier_override, name="tier_override"),
 ]
+
+# Part 1 and 9 of the customer file: duplicates and merge, exports, anonymisation.
+urlpatterns += [
+    path("customers/duplicates/", views.duplicates_page, name="duplicates"),
+    path("customers/export/", views.customer_list_export, name="export"),
+    path("customers/<int:pk>/merge/", views.customer_merge_view, name="merge"),
+    path("customers/<int:pk>/export/", views.customer_data_export, name="data_export"),
+    path("customers/<int:pk>/anonymise/", views.customer_anonymise, name="anonymise"),
+]

@@ -50,6 +50,7 @@ from kefu.demo.contacts import (
     hotline_calls_load,
     mobile_number,
 )
+from kefu.demo.customer_file import customer_file_demo_load
 from kefu.demo.loyalty import loyalty_demo_load
 from kefu.demo.quality import quality_demo_load
 from kefu.demo.reports import reports_demo_load
@@ -785,6 +786,7 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     chat_demo_load()
     quality = quality_demo_load(people=people, rng=rng, now=now)
     reports_demo_load(manager=people["manager"], now=now, days=CALL_DAYS + 1)
+    customer_file_demo_load(people=people, customers=customers, rng=rng, now=now)
     tiers_demo_load(customers=customers, people=people, rng=rng, now=now)
     rfm_made = rfm_demo_load(customers=customers, team=AgentGroup.objects.get(name="回访组"), now=now)
     loyalty_demo_load(people=people, customers=customers, now=now)

@@ -56,7 +56,7 @@ def seed_conditions_and_keep_legacy(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0003_record'),
+        ('customers', '0004_record_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

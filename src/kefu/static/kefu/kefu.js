@@ -110,3 +110,10 @@
     }
   });
 })();
+
+// A form with data-confirm asks before it is sent (merging or anonymising a customer cannot be undone);
+// a handler here rather than onsubmit="…", which the content security policy blocks.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
