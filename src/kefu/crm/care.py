@@ -480,7 +480,8 @@ def care_run(*, day: date | None = None, now: datetime | None = None) -> CareRun
                 for due in occasions_on(rule, day, now):
                     _record(due, day, now, counts)
     sent = counts[CareStatus.SENT] + care_touches_send(now=now)  # staff reminders are sent as recorded
-    log.info("care run %s: %s, %s sent", day, dict(counts), sent)
+    recorded = ", ".join(f"{n} {status.value}" for status, n in sorted(counts.items()))
+    log.info("care run %s: %s; %s sent", day, recorded or "nothing due", sent)
     return CareRun(day, counts, sent)
 
 

@@ -12,6 +12,7 @@ skipped, or a deactivation in the Django admin) is listed for administrators, lo
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -197,7 +198,7 @@ def handover(
     _tell_colleagues(user, moved)
     if deactivate and user.is_active:
         user_update(by=by, user=user, is_active=False, department=user.department, superior=user.superior)
-    log.info("hand-over of %s by %s: %s", user.username, by.username, counts)
+    log.info("hand-over of %s by %s: %s", user.username, by.username, json.dumps(counts, ensure_ascii=False))
     return record
 
 

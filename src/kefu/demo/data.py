@@ -39,6 +39,7 @@ from kefu.callbacks.services import callback_plans_generate
 from kefu.core.calendars import business_time_between, load_calendar
 from kefu.core.models import BusinessCalendar, Shift
 from kefu.customers.models import Customer, CustomerEmail, CustomerPhone
+from kefu.customers.tiers import tiers_recompute
 from kefu.demo.articles import seed_articles
 from kefu.demo.callbacks import callback_history, callback_plans_load, care_plan_load
 from kefu.demo.care import care_demo_load
@@ -788,9 +789,12 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     reports_demo_load(manager=people["manager"], now=now, days=CALL_DAYS + 1)
     customer_file_demo_load(people=people, customers=customers, rng=rng, now=now)
     tiers_demo_load(customers=customers, people=people, rng=rng, now=now)
-    rfm_made = rfm_demo_load(customers=customers, team=AgentGroup.objects.get(name="回访组"), now=now)
     loyalty_demo_load(people=people, customers=customers, now=now)
+    rfm_made = rfm_demo_load(customers=customers, team=AgentGroup.objects.get(name="回访组"), now=now)
     care = care_demo_load(people=people, customers=customers, rng=rng, now=now)  # 客户关怀, 离职交接
+    tiers_recompute(
+        by=None, now=now
+    )  # the nightly run, after every demo order: tiers match the figures shown
     return {
         "skipped": False,
         "tickets": made,
