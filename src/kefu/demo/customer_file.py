@@ -28,7 +28,7 @@ INTERESTS = [
     "园艺、茶艺",
     "读书、书法",
 ]
-TAGS = ["VIP", "老客户", "价格敏感", "投诉较多", "企业客户", "English speaker", "生日关怀"]
+TAGS = ["VIP", "老客户", "价格敏感", "投诉较多", "企业客户", "英语沟通", "生日关怀"]
 
 
 def customer_file_demo_load(
@@ -95,7 +95,12 @@ def customer_file_demo_load(
     contacts = [
         ("周建华", "行政经理", "13761234501", "zhou.jianhua@xinghe-pm.example.com"),
         ("吴晓丽", "采购主管", "13761234502", "wu.xiaoli@xinghe-pm.example.com"),
-        ("Emily Chen", "Facilities coordinator", "13761234503", "emily.chen@xinghe-pm.example.com"),
+        (
+            "陈爱米 Emily Chen",
+            "设施协调员 · facilities coordinator",
+            "13761234503",
+            "emily.chen@xinghe-pm.example.com",
+        ),
     ]
     for name, role, phone, email in contacts:
         contact = Customer.objects.create(name=name)
@@ -106,7 +111,7 @@ def customer_file_demo_load(
             interests=role,
             phones=[phone],
             emails=[email],
-            tags=["企业客户"] + (["English speaker"] if name.isascii() else []),
+            tags=["企业客户"] + (["英语沟通"] if "Emily" in name else []),
             today=today,
         )
 
