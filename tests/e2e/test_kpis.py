@@ -41,8 +41,9 @@ def org(transactional_db):
     org = build_org()
     AgentLine.objects.create(user=org.agent, extension="8001")
     now = timezone.now()
-    for n in range(6):  # today: five answered, one abandoned
-        at = now - timedelta(hours=1, minutes=n * 5)
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    for n in range(6):  # today (the local day, even just after midnight): five answered, one abandoned
+        at = midnight + (now - midnight) * (n + 1) / 8
         answered = n != 5
         CallRecord.objects.create(
             source="csv", external_id=f"k{n}", queue="售后", direction=Direction.INBOUND, arrived_at=at,
