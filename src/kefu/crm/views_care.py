@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts.forms import report_domain_error
 from kefu.accounts.views import role_required
 from kefu.core.errors import DomainError
 from kefu.crm import care
@@ -39,11 +40,7 @@ def care_rule_edit(request, pk: int | None = None):
         try:
             saved = care.care_rule_save(rule=rule, by=request.user, **form.service_kwargs())
         except DomainError as exc:
-            for field, problems in (getattr(exc, "errors", None) or {}).items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, str(problem))
-            if not getattr(exc, "errors", None):
-                form.add_error(None, exc.message)
+            report_domain_error(request, exc, form)
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": saved.name})
             return redirect("care:home")

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from kefu.accounts.forms import report_domain_error
 from kefu.accounts.models import User
 from kefu.accounts.services import can_manage_user
 from kefu.accounts.views import role_required
@@ -37,11 +38,7 @@ def handover_page(request, pk: int):
         try:
             record = service.handover(user=user, by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            for field, problems in (getattr(exc, "errors", None) or {}).items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, str(problem))
-            if not getattr(exc, "errors", None):
-                form.add_error(None, exc.message)
+            report_domain_error(request, exc, form)
         else:
             messages.success(
                 request,

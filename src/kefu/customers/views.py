@@ -25,11 +25,6 @@ from kefu.customers.services import customer_update
 customer_viewer_required = role_required(sees_customers)
 
 
-def _domain_error_message(request, exc: DomainError) -> None:
-    details = [f"{key}: {m}" for key, ms in (exc.errors or {}).items() for m in ms]
-    messages.error(request, "; ".join(details) or exc.message)
-
-
 @customer_viewer_required
 def customer_list(request):
     query = request.GET.get("q", "").strip()
@@ -149,7 +144,7 @@ def customer_merge_view(request, pk: int):
     try:
         merge = customer_merge(keep=keep, remove=remove, by=request.user)
     except DomainError as exc:
-        _domain_error_message(request, exc)
+        report_domain_error(request, exc)
     else:
         moved = sum(merge.moved.values())
         messages.success(
@@ -207,7 +202,7 @@ def customer_anonymise(request, pk: int):
     try:
         privacy.customer_anonymise(customer=customer, reason=form.data.get("reason", ""), by=request.user)
     except DomainError as exc:
-        _domain_error_message(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("The record was anonymised."))
     return redirect("customers:detail", pk=customer.pk)
