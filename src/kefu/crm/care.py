@@ -138,11 +138,11 @@ CARE_RULE_FIELDS = (
     "tiers",
     "channel",
     "template",
+    "send_time",
     "holidays",
     "every_days",
     "customer_days_before",
     "staff_days_before",
-    "send_time",
 )
 
 

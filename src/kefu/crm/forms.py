@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import User
 from kefu.core.holidays import GREETING_DAYS, GREETING_NAMES
+from kefu.crm.care import CARE_RULE_FIELDS
 from kefu.crm.models import CareRule
 from kefu.customers.models import TierLevel
 from kefu.notify.models import MessageTemplate
@@ -23,19 +24,7 @@ class CareRuleForm(forms.ModelForm):
 
     class Meta:
         model = CareRule
-        fields = [
-            "name",
-            "kind",
-            "is_active",
-            "tiers",
-            "channel",
-            "template",
-            "send_time",
-            "holidays",
-            "every_days",
-            "customer_days_before",
-            "staff_days_before",
-        ]
+        fields = list(CARE_RULE_FIELDS)  # what the service lets a manager edit, in the form's order
         widgets = {"send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
     def __init__(self, *args, **kwargs):
