@@ -416,3 +416,37 @@ def test_a_missed_chat_offers_no_survey(org, monkeypatch):
     services.chat_post_line(session=session, sender="customer", text="发票开错了", now=T0 + S)
     services.chat_end(session=session, ended_by="customer", now=T0 + 10 * S)
     assert not [p for p in pushed if p["type"] == "survey"]
+
+
+def _a_customer(phone: str):
+    from kefu.customers.models import Customer
+    from kefu.customers.services import customer_create
+
+    customer, _created = customer_create(name="王总", phone=phone)
+    Customer.objects.filter(pk=customer.pk).update(tier="A")  # the seed ladder: A raises by 1
+    return customer
+
+
+def test_a_chat_from_an_a_tier_customer_is_offered_before_earlier_visitors(org):
+    _a_customer("13800138000")
+    online(org.agent, max_chats=1)  # one free place: who gets it?
+    first = start(name="访客")
+    vip = start(name="王总", phone="138 0013 8000", now=T0 + 5 * S)
+    # Seed ladder: A customers' routing priority is 1; unknown visitors stay at 0.
+    assert (vip.tier, vip.priority) == ("A", 1) and (first.tier, first.priority) == ("", 0)
+    assert "第 1 位" in vip.lines.get().text  # ahead of the visitor who asked 5 s earlier
+    assert services.chat_dispatch(now=T0 + 6 * S) == [(vip.pk, org.agent.pk)]
+    from kefu.intake.chat.selectors import waiting_queue
+
+    assert [row["id"] for row in waiting_queue()] == [vip.pk, first.pk]
+    assert waiting_queue()[0]["tier"] == "A"
+
+
+def test_customers_of_the_same_tier_keep_the_order_they_asked_in(org):
+    _a_customer("13800138000")
+    _a_customer("13900139000")
+    online(org.agent, max_chats=1)
+    earlier = start(phone="13900139000")
+    later = start(phone="13800138000", now=T0 + S)
+    assert "第 2 位" in later.lines.get().text
+    assert services.chat_dispatch(now=T0 + 2 * S) == [(earlier.pk, org.agent.pk)]

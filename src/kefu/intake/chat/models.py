@@ -15,6 +15,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+#: The order of the waiting queue (routing, the consoles, the visitor's place): the customer's tier
+#: priority first, then who asked first.
+QUEUE_ORDER = ("-priority", "requested_at", "id")
+
+
 class ChatSession(models.Model):
     """在线会话: one conversation between a website visitor and the center."""
 
@@ -59,6 +64,10 @@ class ChatSession(models.Model):
         related_name="chat_sessions",
         verbose_name=_("work order"),
     )
+    #: the customer's value tier when the chat began (their phone or email known), and its routing
+    #: priority (customers.tiers.routing_priority): a higher one is offered first (QUEUE_ORDER)
+    tier = models.CharField(_("value tier"), max_length=16, blank=True)
+    priority = models.SmallIntegerField(_("routing priority"), default=0)
     requested_at = models.DateTimeField(_("requested"), db_index=True)
     greeted_at = models.DateTimeField(_("greeted"), null=True, blank=True)
     offered_at = models.DateTimeField(_("offered"), null=True, blank=True)
@@ -74,7 +83,7 @@ class ChatSession(models.Model):
     class Meta:
         verbose_name = _("chat session")
         verbose_name_plural = _("chat sessions")
-        ordering = ["requested_at", "id"]
+        ordering = list(QUEUE_ORDER)
 
     def __str__(self) -> str:
         return f"{self.customer_name or self.token[:8]} ({self.get_state_display()})"

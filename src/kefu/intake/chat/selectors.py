@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from kefu.accounts.models import User
-from kefu.intake.chat.models import AgentChatStatus, ChatLine, ChatSession
+from kefu.intake.chat.models import QUEUE_ORDER, AgentChatStatus, ChatLine, ChatSession
 
 OPEN_STATES = (ChatSession.State.WAITING, ChatSession.State.OFFERED, ChatSession.State.ACTIVE)
 QUEUED_STATES = (ChatSession.State.WAITING, ChatSession.State.OFFERED)
@@ -29,15 +29,12 @@ def agent_loads(agent_ids=None) -> dict[int, int]:
 
 
 def queue_position(session: ChatSession) -> int:
-    """1 for the first in the queue."""
-    return (
-        ChatSession.objects.filter(state__in=QUEUED_STATES)
-        .filter(
-            Q(requested_at__lt=session.requested_at) | Q(requested_at=session.requested_at, pk__lt=session.pk)
-        )
-        .count()
-        + 1
+    """1 for the first in the queue (QUEUE_ORDER: a higher tier priority first, then who asked first)."""
+    earlier = Q(requested_at__lt=session.requested_at) | Q(
+        requested_at=session.requested_at, pk__lt=session.pk
     )
+    ahead = Q(priority__gt=session.priority) | (Q(priority=session.priority) & earlier)
+    return ChatSession.objects.filter(state__in=QUEUED_STATES).filter(ahead).count() + 1
 
 
 def available_statuses():
@@ -79,6 +76,8 @@ def session_payload(session: ChatSession, *, lines: bool = False, for_agent: boo
         "requested_at": session.requested_at.isoformat(),
     }
     if for_agent:
+        data["tier"] = session.tier
+    if for_agent:
         data.update(
             name=session.customer_name,
             phone=session.customer_phone,
@@ -102,7 +101,7 @@ def session_payload(session: ChatSession, *, lines: bool = False, for_agent: boo
 
 def waiting_queue() -> list[dict]:
     rows = ChatSession.objects.filter(state__in=QUEUED_STATES).select_related("skill", "agent", "ticket")
-    return [session_payload(s) for s in rows.order_by("requested_at", "id")]
+    return [session_payload(s) for s in rows.order_by(*QUEUE_ORDER)]
 
 
 def agent_snapshot(agent: User) -> dict:

@@ -35,9 +35,11 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Skill, User
 from kefu.core.errors import DomainError, NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
+from kefu.customers.selectors import customer_by_contact
 from kefu.customers.services import clean_email, clean_phone
+from kefu.customers.tiers import routing_priority
 from kefu.intake.chat import events, selectors, workflow
-from kefu.intake.chat.models import AgentChatStatus, ChatLine, ChatSession
+from kefu.intake.chat.models import QUEUE_ORDER, AgentChatStatus, ChatLine, ChatSession
 from kefu.intake.chat.signals import agent_status_changed
 from kefu.tickets.models import OPEN_STATUSES, Channel, Message, Ticket, TicketType
 from kefu.tickets.services.messages import can_reply, message_receive, message_reply
@@ -214,6 +216,8 @@ def chat_start(
     email = clean_email(email or "", "email")
     skill_row = Skill.objects.filter(name=skill.strip()).first() if skill and skill.strip() else None
     codes = {code for code, _label in settings.LANGUAGES}
+    known = customer_by_contact(phone=phone, email=email) if phone or email else None
+    tier = known.tier_id if known is not None else ""
     session = ChatSession.objects.create(
         token=token,
         customer_name=name,
@@ -222,6 +226,8 @@ def chat_start(
         page_url=(page_url or "")[:500],
         language=language if language in codes else settings.LANGUAGE_CODE,
         skill=skill_row,
+        tier=tier,
+        priority=routing_priority(tier) if tier else 0,
         requested_at=now,
         greeted_at=now,
     )
@@ -268,9 +274,7 @@ def chat_dispatch(*, now: datetime | None = None) -> list[tuple[int, int]]:
         # no agent online the starts queued behind each other's lock on the whole, growing queue.
         # An agent who comes online routes after its own commit, so no chat is left behind.
         return []
-    waiting = list(
-        ChatSession.objects.select_for_update().filter(state=State.WAITING).order_by("requested_at", "id")
-    )
+    waiting = list(ChatSession.objects.select_for_update().filter(state=State.WAITING).order_by(*QUEUE_ORDER))
     if not waiting:
         return []
     statuses = list(

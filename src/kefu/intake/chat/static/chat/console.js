@@ -37,6 +37,11 @@
     var li = el("li", "chat-item");
     li.dataset.session = s.id;
     var label = el("span", "", (s.name || T.visitor) + (s.phone ? " · " + s.phone : ""));
+    if (s.tier) {
+      var tier = el("span", "badge tier-" + s.tier.toLowerCase(), s.tier);
+      tier.title = T.tier;
+      label.insertBefore(tier, label.firstChild);
+    }
     if (s.skill) label.appendChild(el("span", "muted small", " " + T.asks + " " + s.skill));
     li.appendChild(label);
     var box = el("span");
