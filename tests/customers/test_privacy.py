@@ -167,3 +167,44 @@ def test_anonymise_keeps_rows_and_amounts_and_removes_who_it_was(org):
     assert Anonymisation.objects.get().reason == "本人来函要求删除个人信息"
     with pytest.raises(ValidationError):  # once is enough
         customer_anonymise(customer=customer, reason="again", by=admin)
+
+
+def test_anonymise_reaches_the_messages_and_chats_of_the_customers_work_orders(org):
+    """Rows that belong to a work order (its messages, the chat tied to it and the chat's lines) hold
+    the customer's words too: their name, phone and email go with the record's."""
+    from kefu.intake.chat.models import ChatLine, ChatSession
+    from kefu.tickets.models import Channel, Message
+    from kefu.tickets.services.messages import message_receive
+
+    admin = UserFactory(username="admin", role=Role.ADMIN)
+    ticket = new_ticket(org, customer_name="王芳", customer_phone="13800138000", content="快递三天没有送到")
+    other = new_ticket(org, customer_name="李雷", customer_phone="13900139000", content="李雷问发票")
+    message_receive(
+        ticket=ticket,
+        channel=Channel.EMAIL,
+        body_text="我是王芳，电话 13800138000，邮件 wangfang@example.com",
+        author_name="王芳",
+        address="wangfang@example.com",
+    )
+    customer = ticket.customer
+    customer.emails.create(address="wangfang@example.com")
+    chat = ChatSession.objects.create(
+        token="t" * 32, customer_name="王芳", customer_phone="13800138000", ticket=ticket, requested_at=AT
+    )
+    line = ChatLine.objects.create(session=chat, sender="customer", text="王芳：还没到", created_at=AT)
+
+    customer_anonymise(customer=customer, reason="本人要求", by=admin, now=AT)
+
+    placeholder = f"已匿名 #{customer.pk}"
+    mail = Message.objects.get(ticket=ticket, channel=Channel.EMAIL)
+    assert mail.body_text == f"我是{placeholder}，电话 {placeholder}，邮件 {placeholder}"
+    assert (mail.author_name, mail.address) == (placeholder, placeholder)
+    chat.refresh_from_db()
+    line.refresh_from_db()
+    assert (chat.customer_name, chat.customer_phone) == (placeholder, "")
+    assert line.text == f"{placeholder}：还没到"
+    # Another customer's work order is left as it was.
+    other.refresh_from_db()
+    assert (other.customer_name, other.content) == ("李雷", "李雷问发票")
+    redacted = Anonymisation.objects.get().redacted
+    assert redacted["tickets.message"] >= 1 and redacted["intake_chat.chatline"] == 1

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.core import serializers
 from django.db import transaction
-from django.db.models import CharField, TextField
+from django.db.models import CASCADE, CharField, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,6 +243,79 @@ def _redact(text: str, needles: list[str], placeholder: str) -> str:
     return text
 
 
+#: How far below a row pointing at the customer its parts are redacted: a work order (0), its messages
+#: and the chat tied to it (1), that chat's lines (2).
+PART_DEPTH = 2
+
+
+def _parts(model) -> list:
+    """The relations of rows that belong to a `model` row: rows deleted with it (a work order's messages
+    and timeline) and rows copying its caller's contacts (a chat tied to the work order)."""
+    return [
+        rel
+        for rel in model._meta.related_objects
+        if not rel.many_to_many
+        and rel.related_model is not Customer
+        and (
+            rel.on_delete is CASCADE
+            or any(f.name in COPIED_CONTACT_FIELDS for f in rel.related_model._meta.concrete_fields)
+        )
+    ]
+
+
+def _redact_rows(
+    model, rows, needles: list[str], placeholder: str, redacted: dict[str, int], depth: int
+) -> None:
+    """Take who the customer is out of `rows` of `model` and, `depth` levels down, out of their parts:
+    copies of the caller (customer_name / _phone / _email) replaced, the name, phones and emails cut
+    from every text; the search terms of changed rows rebuilt. Counts changed rows per model."""
+    copies = {f.name: f for f in model._meta.concrete_fields if f.name in COPIED_CONTACT_FIELDS}
+    texts = [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, CharField | TextField)
+        and not f.choices
+        and f.name not in copies
+        and f.name != "search_text"
+    ]
+    has_search_text = any(f.name == "search_text" for f in model._meta.concrete_fields)
+    changed, pks = 0, []
+    for row in rows.order_by().values("pk", *copies, *texts):
+        pks.append(row["pk"])
+        update = {
+            name: placeholder if COPIED_CONTACT_FIELDS[name] == "name" and row[name] else ""
+            for name in copies
+            if row[name]
+        }
+        for name in texts:
+            if row[name] and needles:
+                text = _redact(row[name], needles, placeholder)
+                if text != row[name]:
+                    update[name] = text
+        if update:
+            if has_search_text:
+                update["search_text"] = ""  # rebuilt below, from the redacted text
+            model._base_manager.filter(pk=row["pk"]).update(**update)
+            changed += 1
+    if changed:
+        label = link_label(model)
+        redacted[label] = redacted.get(label, 0) + changed
+        entry = search.INDEXES.get(model._meta.db_table, None)
+        if entry is not None:  # the search terms of the redacted rows, from their new text
+            entry.reindex(only_empty=True)
+    if depth and pks:
+        for rel in _parts(model):
+            part = rel.related_model
+            _redact_rows(
+                part,
+                part._base_manager.filter(**{f"{rel.field.name}__in": pks}),
+                needles,
+                placeholder,
+                redacted,
+                depth - 1,
+            )
+
+
 @transaction.atomic
 def customer_anonymise(*, customer: Customer, reason: str, by: User, now: datetime | None = None) -> Customer:
     """Replace who the customer is by placeholders (匿名化), keeping every row and figure.
@@ -251,7 +324,8 @@ def customer_anonymise(*, customer: Customer, reason: str, by: User, now: dateti
     person), interests, custom values and the note are emptied; rows pointing at the customer keep
     their ids, amounts and states, but their copies of the caller (customer_name / _phone / _email)
     are replaced and the name, phones and emails are taken out of their texts (the work order's
-    account of the matter). Records the `Anonymisation` with its reason. Refuses anyone but
+    account of the matter), and out of the rows that belong to them (`_parts`: the work order's
+    messages and timeline, the chat tied to it and its lines). Records the `Anonymisation` with its reason. Refuses anyone but
     administrators, an empty reason, and a record already anonymised.
     """
     if not may_anonymise(by):
@@ -274,37 +348,7 @@ def customer_anonymise(*, customer: Customer, reason: str, by: User, now: dateti
         model, column, rows = rows_pointing_at(rel, customer)
         if rel.many_to_many or model is Customer or link_label(model) in _OWN_CONTACTS:
             continue  # members and referrals are other people; phones and emails are deleted below
-        copies = {f.name: f for f in model._meta.concrete_fields if f.name in COPIED_CONTACT_FIELDS}
-        texts = [
-            f.name
-            for f in model._meta.concrete_fields
-            if isinstance(f, CharField | TextField)
-            and not f.choices
-            and f.name not in copies
-            and f.name != "search_text"
-        ]
-        changed = 0
-        for row in rows.values("pk", *copies, *texts):
-            update = {
-                name: placeholder if COPIED_CONTACT_FIELDS[name] == "name" and row[name] else ""
-                for name in copies
-                if row[name]
-            }
-            for name in texts:
-                if row[name] and needles:
-                    text = _redact(row[name], needles, placeholder)
-                    if text != row[name]:
-                        update[name] = text
-            if update:
-                if any(f.name == "search_text" for f in model._meta.concrete_fields):
-                    update["search_text"] = ""  # rebuilt below, from the redacted text
-                model._base_manager.filter(pk=row["pk"]).update(**update)
-                changed += 1
-        if changed:
-            redacted[link_label(model)] = changed
-            entry = search.INDEXES.get(model._meta.db_table, None)
-            if entry is not None:  # the search terms of the redacted rows, from their new text
-                entry.reindex(only_empty=True)
+        _redact_rows(model, rows, needles, placeholder, redacted, depth=PART_DEPTH)
     # A merged duplicate was the same person: its snapshot goes too.
     customer.merges.update(snapshot={}, removed_name=placeholder)
 
