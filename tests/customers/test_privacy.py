@@ -192,6 +192,15 @@ def test_anonymise_reaches_the_messages_and_chats_of_the_customers_work_orders(o
         token="t" * 32, customer_name="王芳", customer_phone="13800138000", ticket=ticket, requested_at=AT
     )
     line = ChatLine.objects.create(session=chat, sender="customer", text="王芳：还没到", created_at=AT)
+    from kefu.quality.models import Transcript
+
+    transcript = Transcript.objects.create(
+        channel="phone",
+        source_key="call-1",
+        customer=customer,
+        started_at=AT,
+        sentences=[{"role": "customer", "speaker": "王芳", "text": "我叫王芳，尾号8000", "start_ms": 0}],
+    )
 
     customer_anonymise(customer=customer, reason="本人要求", by=admin, now=AT)
 
@@ -203,6 +212,10 @@ def test_anonymise_reaches_the_messages_and_chats_of_the_customers_work_orders(o
     line.refresh_from_db()
     assert (chat.customer_name, chat.customer_phone) == (placeholder, "")
     assert line.text == f"{placeholder}：还没到"
+    transcript.refresh_from_db()  # JSON documents too: the words, not the keys or timings
+    assert transcript.sentences == [
+        {"role": "customer", "speaker": placeholder, "text": f"我叫{placeholder}，尾号8000", "start_ms": 0}
+    ]
     # Another customer's work order is left as it was.
     other.refresh_from_db()
     assert (other.customer_name, other.content) == ("李雷", "李雷问发票")

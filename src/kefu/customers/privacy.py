@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.core import serializers
 from django.db import transaction
-from django.db.models import CASCADE, CharField, TextField
+from django.db.models import CASCADE, CharField, JSONField, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,6 +243,17 @@ def _redact(text: str, needles: list[str], placeholder: str) -> str:
     return text
 
 
+def _redact_json(value, needles: list[str], placeholder: str):
+    """`value` (a JSON document) with every string in it redacted; keys stay as they are."""
+    if isinstance(value, str):
+        return _redact(value, needles, placeholder)
+    if isinstance(value, list):
+        return [_redact_json(item, needles, placeholder) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_json(item, needles, placeholder) for key, item in value.items()}
+    return value
+
+
 #: How far below a row pointing at the customer its parts are redacted: a work order (0), its messages
 #: and the chat tied to it (1), that chat's lines (2).
 PART_DEPTH = 2
@@ -268,7 +279,7 @@ def _redact_rows(
 ) -> None:
     """Take who the customer is out of `rows` of `model` and, `depth` levels down, out of their parts:
     copies of the caller (customer_name / _phone / _email) replaced, the name, phones and emails cut
-    from every text; the search terms of changed rows rebuilt. Counts changed rows per model."""
+    from every text, also inside JSON documents (a transcript's sentences); the search terms of changed rows rebuilt. Counts changed rows per model."""
     copies = {f.name: f for f in model._meta.concrete_fields if f.name in COPIED_CONTACT_FIELDS}
     texts = [
         f.name
@@ -278,9 +289,10 @@ def _redact_rows(
         and f.name not in copies
         and f.name != "search_text"
     ]
+    documents = [f.name for f in model._meta.concrete_fields if isinstance(f, JSONField)]
     has_search_text = any(f.name == "search_text" for f in model._meta.concrete_fields)
     changed, pks = 0, []
-    for row in rows.order_by().values("pk", *copies, *texts):
+    for row in rows.order_by().values("pk", *copies, *texts, *documents):
         pks.append(row["pk"])
         update = {
             name: placeholder if COPIED_CONTACT_FIELDS[name] == "name" and row[name] else ""
@@ -292,6 +304,11 @@ def _redact_rows(
                 text = _redact(row[name], needles, placeholder)
                 if text != row[name]:
                     update[name] = text
+        for name in documents:
+            if row[name] and needles:
+                document = _redact_json(row[name], needles, placeholder)
+                if document != row[name]:
+                    update[name] = document
         if update:
             if has_search_text:
                 update["search_text"] = ""  # rebuilt below, from the redacted text
