@@ -1,6 +1,8 @@
 """Customers at scale (客户): the value tiers recomputed over a million customers (issue 14).
 
     uv run python bench/crm.py [--scale 1] [--postgres postgres://kefu@127.0.0.1:55432/kefu] [--stages a,b]
+    uv run python bench/crm.py --postgres URL --stages generate --keep crm1m    # generate once, keep it
+    uv run python bench/crm.py --postgres URL --template crm1m                  # every other stage, on a copy
 
 Without --postgres it runs on a fresh SQLite file; with it, in a throw-away database created on that
 server (dropped at the end; the role must be allowed to create databases).
@@ -147,7 +149,7 @@ def _generate_postgres(b: Bench) -> None:
         b.first_customer_id = first = cursor.fetchone()[0]
         # 5 % referred by another customer (a few popular referrers: A and B by referrals).
         cursor.execute(
-            f"UPDATE {Customer._meta.db_table} SET referred_by_id = {first} + (id * 31) % 5000 "
+            f"UPDATE {Customer._meta.db_table} SET referred_by_id = {first} + (id * 31) % {min(5000, n)} "
             f"WHERE id % 20 = 3"
         )
     # Amounts skewed: random^8 × 6,000 + 30 — most orders small (mean about 700), a few large.
@@ -204,7 +206,7 @@ def _generate_sqlite(b: Bench) -> None:
     b.first_customer_id = first
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Customer._meta.db_table} SET referred_by_id = {first} + (id * 31) % 5000 WHERE id % 20 = 3"
+            f"UPDATE {Customer._meta.db_table} SET referred_by_id = {first} + (id * 31) % {min(5000, n)} WHERE id % 20 = 3"
         )
 
     def when() -> str:
@@ -270,19 +272,23 @@ def tiers(b: Bench) -> dict:
 # --- running -------------------------------------------------------------------------------------------
 
 
-def _database(url: str) -> str:
-    """A throw-away database on the server of `url`, dropped at exit; its URL."""
+def _database(url: str, *, template: str = "", keep: str = "") -> str:
+    """A throw-away database on the server of `url`, dropped at exit (a copy of `template` when
+    given); or, with `keep`, the database named so, kept for later runs. Its URL."""
     import psycopg
 
-    name = f"kefu_bench_crm_{os.getpid()}"
+    name = keep or f"kefu_bench_crm_{os.getpid()}"
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if keep:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
     def drop():
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    atexit.register(drop)
+    if not keep:
+        atexit.register(drop)
     return url.rsplit("/", 1)[0] + "/" + name
 
 
@@ -294,8 +300,21 @@ def main() -> None:
     parser.add_argument("--postgres", default="", metavar="URL", help="a PostgreSQL server (default: SQLite)")
     parser.add_argument("--stages", default="", help="comma-separated stages (default: all, in order)")
     parser.add_argument("--seed", type=int, default=20261203)
+    parser.add_argument(
+        "--keep", default="", metavar="NAME",
+        help="PostgreSQL: store into database NAME (made anew) and keep it, e.g. with --stages generate",
+    )  # fmt: skip
+    parser.add_argument(
+        "--template", default="", metavar="NAME",
+        help="PostgreSQL: run on a throw-away copy of database NAME (one --keep made at the same scale) "
+        "instead of generating",
+    )  # fmt: skip
     args = parser.parse_args()
-    wanted = [s for s in args.stages.split(",") if s] or list(STAGES)
+    if (args.keep or args.template) and not args.postgres:
+        parser.error("--keep and --template need --postgres")
+    wanted = [s for s in args.stages.split(",") if s] or [
+        s for s in STAGES if not (args.template and s == "generate")
+    ]
     unknown = set(wanted) - set(STAGES)
     if unknown:
         parser.error(f"unknown stages {sorted(unknown)}; known: {', '.join(STAGES)}")
@@ -305,7 +324,7 @@ def main() -> None:
     env = {"KEFU_DATA_DIR": data_dir, "KEFU_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "kefu.settings",
            "KEFU_HUEY_IMMEDIATE": "1", "KEFU_PROFILE": "embedded"}  # fmt: skip
     if args.postgres:
-        env["KEFU_DATABASE_URL"] = _database(args.postgres)
+        env["KEFU_DATABASE_URL"] = _database(args.postgres, template=args.template, keep=args.keep)
     os.environ.update(env)
     import django
 
@@ -318,6 +337,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     bench = Bench(scale=args.scale, seed=args.seed, customers=max(int(1_000_000 * args.scale), 10))
     figures = {"bench": "crm", "database": connection.vendor, "scale": args.scale}
+    if args.template:  # the data of an earlier `--keep` run: where the stages find it
+        from kefu.customers.models import Customer
+
+        bench.first_customer_id = Customer.objects.order_by("id").values_list("id", flat=True).first() or 0
+        figures["generated_earlier_in"] = args.template
     for name in wanted:
         started = time.perf_counter()
         figures.update(STAGES[name](bench))
