@@ -138,7 +138,7 @@ def _generate_postgres(b: Bench) -> None:
     _insert_generated(Customer, n, {
         "name": "'顾客' || g",
         # Customers since 15 months to 5 years (before the orders' span), most of them the newer.
-        "customer_since": f"({now})::date - {DAYS} - ((g::bigint * 7919) % 1000) * ((g::bigint * 7919) % 1000) * 1370 / 1000000",
+        "customer_since": f"({now})::date - {DAYS} - (((g::bigint * 7919) % 1000) * ((g::bigint * 7919) % 1000) * 1370 / 1000000)::int",
         "flags": "CASE WHEN g % 1000 = 7 THEN '[\"deputy\"]'::jsonb ELSE '[]'::jsonb END",
         "created_at": now,
     })  # fmt: skip
