@@ -276,10 +276,11 @@ def update_from_rows(
     rows: Sequence[tuple],
     set_sql: str,
     params: Sequence = (),
+    key: str = "id",
 ) -> None:
     """PostgreSQL: one UPDATE of many rows, each with its own values (a sweep's batch).
 
-    `rows` are (id, *columns) tuples; they are copied into a temporary table shaped like those
+    `rows` are (id, *columns) tuples (`key`: the id's column, when the primary key is another); they are copied into a temporary table shaped like those
     columns of `table` (private to the session, emptied at commit) and applied with one
     ``UPDATE table AS t SET <set_sql> FROM staging AS s WHERE t.id = s.id``; `set_sql` refers to
     the new values as ``s.<column>`` and may hold ``%s`` placeholders filled from `params`. One
@@ -287,7 +288,7 @@ def update_from_rows(
     """
     quote = connection.ops.quote_name
     staging = quote(f"kefu_staging_{table}")
-    cols = ", ".join(quote(c) for c in ("id", *columns))
+    cols = ", ".join(quote(c) for c in (key, *columns))
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
@@ -298,7 +299,8 @@ def update_from_rows(
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.id = s.id", params
+            f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.{quote(key)} = s.{quote(key)}",
+            params,
         )
 
 
@@ -430,7 +432,7 @@ def update_each(
         assignments += [f"{quote(c)} = %s" for c in also]
         update_from_rows(
             connection, table=table, columns=columns, rows=rows, set_sql=", ".join(assignments),
-            params=list(also.values()),
+            params=list(also.values()), key=model._meta.pk.column,
         )  # fmt: skip
         return
     other = {"max": "MAX({c}, %s)", "add": "{c} + %s", None: "%s"}
