@@ -304,12 +304,14 @@ def update_from_rows(
         )
 
 
-def pk_in(queryset: models.QuerySet, ids: Sequence[int]) -> RawSQL:
+def pk_in(queryset: models.QuerySet, ids: Sequence[int], *, field: str = "") -> RawSQL:
     """`pk IN ids` as one parameter (a PostgreSQL array, a JSON list on SQLite), for `.filter()`:
-    for a batch of thousands, the placeholders would cost the driver more than the lookup itself."""
+    for a batch of thousands, the placeholders would cost the driver more than the lookup itself.
+    `field`: another integer column of the model's own table instead of the pk (a foreign key)."""
     connection = connections[queryset.db]
     qn = connection.ops.quote_name
-    column = f"{qn(queryset.model._meta.db_table)}.{qn(queryset.model._meta.pk.column)}"
+    meta = queryset.model._meta
+    column = f"{qn(meta.db_table)}.{qn(meta.get_field(field).column if field else meta.pk.column)}"
     ids = [int(pk) for pk in ids]
     if connection.vendor == "postgresql":
         # An array literal as text ('{1,2,3}'): the driver's list adapter costs ~1 µs a number.

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,9 +74,7 @@ def _locked_balances(customer_ids: Iterable[int]) -> dict[int, PointsBalance]:
     first time (two first postings at once: one inserts, the other's insert does nothing; both then
     lock it)."""
     ids = sorted(set(customer_ids))
-    locked = PointsBalance.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id")
-    if len(ids) == 1:  # one posting: a plain look-up, the common case of a redemption
-        locked = PointsBalance.objects.select_for_update().filter(customer_id=ids[0])
+    locked = PointsBalance.objects.select_for_update().filter(_balance_in(ids)).order_by("customer_id")
     balances = {b.customer_id: b for b in locked}
     missing = [i for i in ids if i not in balances]
     if missing:
@@ -93,6 +91,11 @@ def _locked_balances(customer_ids: Iterable[int]) -> dict[int, PointsBalance]:
         )
         balances.update({b.customer_id: b for b in again})
     return balances
+
+
+def _balance_in(customer_ids: Sequence[int]):
+    """The balance rows of these customers (the primary key), as one parameter however many."""
+    return rows.pk_in(PointsBalance.objects.all(), customer_ids)
 
 
 @dataclass(frozen=True)
@@ -200,15 +203,19 @@ def points_for_amount(amount: Decimal, rule: PointsRule) -> int:
 
 def _rules_of(customer_ids: Iterable[int]) -> dict[int, PointsRule]:
     """The active rule of the level of each customer's active card (customers without one: absent)."""
-    found = PointsRule.objects.filter(
-        active=True, level__cards__status=CardStatus.ACTIVE, level__cards__customer_id__in=set(customer_ids)
-    ).annotate(holder=F("level__cards__customer_id"))
-    return {rule.holder: rule for rule in found}
+    cards = dict(
+        Customer.objects.filter(
+            rows.pk_in(Customer.objects.all(), set(customer_ids)), card__status=CardStatus.ACTIVE
+        ).values_list("id", "card__level_id")
+    )
+    rules = {r.level_id: r for r in PointsRule.objects.filter(active=True, level_id__in=set(cards.values()))}
+    return {customer: rules[level] for customer, level in cards.items() if level in rules}
 
 
 def _earnings(orders: Sequence[Order]) -> list[Posting]:
     """What each order earns by the rule of its customer's card (orders that earn nothing: absent)."""
     rules = _rules_of(o.customer_id for o in orders)
+    reason = _("Order %(order)s")
     postings = []
     for order in orders:
         rule = rules.get(order.customer_id)
@@ -225,7 +232,7 @@ def _earnings(orders: Sequence[Order]) -> list[Posting]:
                 customer_id=order.customer_id,
                 kind=PointsKind.EARN,
                 points=points,
-                reason=_("Order %(order)s") % {"order": order.external_id},
+                reason=reason % {"order": order.external_id},
                 order_id=order.pk,
                 expires_on=expires_on,
             )
@@ -242,10 +249,11 @@ def _earn(orders: Sequence[Order], *, now: datetime) -> list[PointsEntry]:
         balances = _locked_balances(p.customer_id for p in postings)
         # Asked with the balances locked: every earning is written under its customer's lock, so an
         # order another transaction earned meanwhile is seen here, and is not earned twice.
+        ids = [p.order_id for p in postings]
         earned = set(
-            PointsEntry.objects.filter(
-                kind=PointsKind.EARN, order_id__in=[p.order_id for p in postings]
-            ).values_list("order_id", flat=True)
+            PointsEntry.objects.filter(rows.pk_in(PointsEntry.objects.all(), ids, field="order"))
+            .filter(kind=PointsKind.EARN)
+            .values_list("order_id", flat=True)
         )
         return _append_many(balances, [p for p in postings if p.order_id not in earned], now=now)
 
@@ -273,7 +281,7 @@ def points_earn_for_orders(*, order_ids: Sequence[int], now: datetime | None = N
     nothing; refunds take their share back one by one. Returns the entries written."""
     now = now or timezone.now()
     orders = list(
-        Order.objects.filter(pk__in=list(order_ids))
+        Order.objects.filter(rows.pk_in(Order.objects.all(), order_ids))
         .only("id", "customer_id", "kind", "amount", "placed_at", "external_id", "refund_of_id")
         .order_by("id")
     )
