@@ -203,13 +203,23 @@ def points_for_amount(amount: Decimal, rule: PointsRule) -> int:
 
 def _rules_of(customer_ids: Iterable[int]) -> dict[int, PointsRule]:
     """The active rule of the level of each customer's active card (customers without one: absent)."""
-    cards = dict(
-        Customer.objects.filter(
-            rows.pk_in(Customer.objects.all(), set(customer_ids)), card__status=CardStatus.ACTIVE
-        ).values_list("id", "card__level_id")
+    found = (
+        Card.objects.filter(rows.pk_in(Card.objects.all(), set(customer_ids), field="customer"))
+        .filter(status=CardStatus.ACTIVE, level__points_rules__active=True)
+        .values_list(
+            "customer_id",
+            "level__points_rules__id",
+            "level__points_rules__points_per_yuan",
+            "level__points_rules__valid_days",
+        )
     )
-    rules = {r.level_id: r for r in PointsRule.objects.filter(active=True, level_id__in=set(cards.values()))}
-    return {customer: rules[level] for customer, level in cards.items() if level in rules}
+    rules: dict[int, PointsRule] = {}  # one instance per rule, not one per customer
+    holders = {}
+    for customer_id, rule_id, rate, valid_days in found:
+        if rule_id not in rules:
+            rules[rule_id] = PointsRule(id=rule_id, points_per_yuan=rate, valid_days=valid_days, active=True)
+        holders[customer_id] = rules[rule_id]
+    return holders
 
 
 def _earnings(orders: Sequence[Order]) -> list[Posting]:
