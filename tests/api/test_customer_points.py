@@ -91,6 +91,9 @@ def test_corrections_are_for_supervisors_and_are_new_entries(org, as_user):
         api.post(f"/customers/{customer.pk}/points/corrections", {"points": 0, "reason": "x"}).status_code
         == 422
     )
+    # more than 100,000,000 points at once is refused on `points`, never a database error
+    huge = api.post(f"/customers/{customer.pk}/points/corrections", {"points": 10**10, "reason": "x"})
+    assert huge.status_code == 422 and "points" in huge.json()["errors"]
     # 100 − 30 = 70: taking 71 would go below zero
     below = api.post(f"/customers/{customer.pk}/points/corrections", {"points": -71, "reason": "x"})
     assert below.status_code == 422 and "points" in below.json()["errors"]

@@ -44,12 +44,10 @@ router = Router(tags=["customers"])
 router.add_decorator(center_staff_only)  # wraps each endpoint, after sign-in
 
 
-def get_customer(customer_id: Id) -> Customer:
-    customer = (
-        Customer.objects.prefetch_related("phones", "emails", "tags", "members")
-        .filter(pk=customer_id)
-        .first()
-    )
+def get_customer(customer_id: Id, *, contacts: bool = True) -> Customer:
+    """The customer or 404; `contacts` False: the row alone (a posting needs no phones or tags)."""
+    found = Customer.objects.filter(pk=customer_id)
+    customer = (found.prefetch_related("phones", "emails", "tags", "members") if contacts else found).first()
     if customer is None:
         raise NotFound(_("Customer %(id)s not found.") % {"id": customer_id})
     return customer
@@ -492,7 +490,7 @@ class PointsIn(Schema):
 def customer_points(request, customer_id: Id, filters: Query[PointsQuery]):
     """积分对账单: the balance now, the card, and the period's entries with the running balance
     after each (paged: `page`, `page_size` up to 100); the period's days are in the center's zone."""
-    customer = get_customer(customer_id)
+    customer = get_customer(customer_id, contacts=False)
     today = timezone.localdate()
     first, last = filters.start or date(today.year, 1, 1), filters.end or today
     if last < first:
@@ -526,7 +524,9 @@ def customer_points(request, customer_id: Id, filters: Query[PointsQuery]):
 def customer_points_redeem(request, customer_id: Id, payload: PointsIn):
     """201 with the entry. Service-center staff; a balance that does not cover it: 422
     `points_balance_short` on `points`, nothing taken (two redemptions at once never both pass)."""
-    entry = points_redeem(customer=get_customer(customer_id), by=user_of(request), **payload.dict())
+    entry = points_redeem(
+        customer=get_customer(customer_id, contacts=False), by=user_of(request), **payload.dict()
+    )
     return HttpStatus(201, entry)
 
 
@@ -536,5 +536,7 @@ def customer_points_redeem(request, customer_id: Id, payload: PointsIn):
 def customer_points_correct(request, customer_id: Id, payload: PointsIn):
     """201 with the correcting entry (the ledger is never changed: a mistake is put right by a new
     entry). Supervisors and above (others: 403); not 0; not below a zero balance (422 on `points`)."""
-    entry = points_correct(customer=get_customer(customer_id), by=user_of(request), **payload.dict())
+    entry = points_correct(
+        customer=get_customer(customer_id, contacts=False), by=user_of(request), **payload.dict()
+    )
     return HttpStatus(201, entry)

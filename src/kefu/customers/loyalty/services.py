@@ -38,6 +38,8 @@ from kefu.customers.models import (
     PointsRule,
 )
 
+#: The most points one redemption or correction moves (a balance is a 32-bit column).
+MAX_POINTS = 100_000_000
 #: How far back a level's minimum spend looks.
 SPEND_WINDOW = timedelta(days=365)
 
@@ -190,6 +192,12 @@ def _whole_points(value) -> int:
             raise ValidationError.for_field(
                 "points", _("Points are a whole number."), FieldCode.WRONG_TYPE
             ) from None
+    if abs(value) > MAX_POINTS:
+        raise ValidationError.for_field(
+            "points",
+            _("At most %(max)s points at a time.") % {"max": f"{MAX_POINTS:,}"},
+            FieldCode.OUT_OF_RANGE,
+        )
     return value
 
 
