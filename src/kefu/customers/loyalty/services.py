@@ -263,7 +263,9 @@ def _earn(orders: Sequence[Order], *, now: datetime) -> list[PointsEntry]:
     postings = _earnings(orders)
     if not postings:
         return []
-    with transaction.atomic():
+    # Without a savepoint inside a caller's transaction (an order's, an import batch's): nothing
+    # here is caught, so a failure undoes the caller's transaction as a whole anyway.
+    with transaction.atomic(savepoint=False):
         balances = _locked_balances(p.customer_id for p in postings)
         # Asked with the balances locked: every earning is written under its customer's lock, so an
         # order another transaction earned meanwhile is seen here, and is not earned twice.
@@ -303,7 +305,7 @@ def points_earn_for_orders(*, order_ids: Sequence[int], now: datetime | None = N
         .only("id", "customer_id", "kind", "amount", "placed_at", "external_id", "refund_of_id")
         .order_by("id")
     )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         written = len(_earn([o for o in orders if o.kind != OrderKind.REFUND], now=now))
         for refund in (o for o in orders if o.kind == OrderKind.REFUND):
             written += _reverse_for_refund(refund, now=now) is not None
