@@ -269,6 +269,214 @@ def tiers(b: Bench) -> dict:
     }
 
 
+# --- points: postings with two workers (issue 14, the loyalty card) -----------------------------------
+# Two worker processes (each its own database connection: what two Huey workers do) post points
+# through the loyalty services: the generated orders earn in batches of POINTS_BATCH (an import's
+# batch, `points_earn_for_orders`), while both redeem and correct, one posting at a time, on the
+# same POINTS_SHARED customers (they wait on each other's balance locks).
+
+POINTS_WORKERS = 2
+POINTS_BATCH = 1000
+POINTS_SHARED = 100
+
+
+def _points_prepare(b: Bench) -> dict:
+    """A card level with its rule, a card for every customer (one INSERT ... SELECT over the
+    customers), a cashier and a supervisor; the shared customers' orders earned (they redeem)."""
+    from django.db import connection, transaction
+
+    from kefu.accounts.models import Role, User
+    from kefu.customers.loyalty.services import points_earn_for_orders
+    from kefu.customers.models import Card, CardLevel, Customer, Order, PointsRule
+
+    level = CardLevel.objects.create(code="bench", name="普通卡 Regular", rank=1)
+    PointsRule.objects.create(level=level, points_per_yuan=1, valid_days=365)
+    User.objects.get_or_create(username="bench-cashier", defaults={"role": Role.AGENT})
+    User.objects.get_or_create(username="bench-supervisor", defaults={"role": Role.SUPERVISOR})
+    at = connection.ops.adapt_datetimefield_value(b.now)
+    at = f"'{b.now.isoformat()}'::timestamptz" if connection.vendor == "postgresql" else f"'{at}'"
+    columns, expressions = _columns(Card, {
+        "customer_id": "id", "level_id": str(level.pk), "number": "'KF' || id", "issued_at": at,
+        "status": "'active'",
+    })  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Card._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(expressions)} FROM {Customer._meta.db_table}"
+        )
+    shared = list(Customer.objects.order_by("id").values_list("id", flat=True)[:POINTS_SHARED])
+    orders = list(Order.objects.filter(customer_id__in=shared).values_list("id", flat=True))
+    earned = sum(
+        points_earn_for_orders(order_ids=orders[i : i + POINTS_BATCH], now=b.now)
+        for i in range(0, len(orders), POINTS_BATCH)
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"shared": shared, "earned": earned}
+
+
+def _points_worker(tasks: list, now: datetime, barrier, results) -> None:
+    """One worker process: set Django up, wait for the other, run its tasks, report what it posted."""
+    import django
+
+    django.setup()
+    from kefu.accounts.models import User
+    from kefu.core.errors import ValidationError
+    from kefu.customers.loyalty.services import points_correct, points_earn_for_orders, points_redeem
+    from kefu.customers.models import Customer
+
+    cashier = User.objects.get(username="bench-cashier")
+    supervisor = User.objects.get(username="bench-supervisor")
+    customers = Customer.objects.in_bulk({t[1] for t in tasks if t[0] != "earn"})
+    done = {kind: {"posted": 0, "refused": 0, "s": 0.0} for kind in ("earn", "redeem", "correct")}
+    barrier.wait()
+    for kind, *args in tasks:
+        started = time.perf_counter()
+        if kind == "earn":
+            done[kind]["posted"] += points_earn_for_orders(order_ids=args[0], now=now)
+        else:
+            post, by = (points_redeem, cashier) if kind == "redeem" else (points_correct, supervisor)
+            try:
+                post(customer=customers[args[0]], points=args[1], reason="bench", by=by, now=now)
+                done[kind]["posted"] += 1
+            except ValidationError:  # the balance does not cover it: refused, nothing written
+                done[kind]["refused"] += 1
+        done[kind]["s"] += time.perf_counter() - started
+    results.put(done)
+    from django.db import connections
+
+    connections.close_all()
+
+
+def _points_check() -> dict:
+    """No balance below zero, every balance the sum of its customer's entries, each entry's
+    balance_after the running sum of that customer's entries in posting order (none lost, none
+    twice), and every order earned at most once."""
+    from django.db import connection
+
+    from kefu.customers.models import PointsBalance, PointsEntry
+
+    entries, balances = PointsEntry._meta.db_table, PointsBalance._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {balances} WHERE points < 0")
+        negative = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT count(*) FROM {balances} b FULL JOIN (SELECT customer_id, sum(points) AS total "
+            f"FROM {entries} GROUP BY customer_id) e ON e.customer_id = b.customer_id "
+            f"WHERE coalesce(b.points, -1) <> coalesce(e.total, 0)"
+        )
+        off = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT balance_after, sum(points) OVER (PARTITION BY customer_id "
+            f"ORDER BY id) AS running FROM {entries}) r WHERE balance_after <> running"
+        )
+        broken = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT count(*) - count(DISTINCT order_id), count(*) FROM {entries} WHERE kind = 'earn'"
+        )
+        twice, _earned = cursor.fetchone()
+        cursor.execute(f"SELECT count(*) FROM {entries}")
+        total = cursor.fetchone()[0]
+    return {"negative": negative, "off": off, "broken": broken, "twice": twice, "entries": total}
+
+
+@stage("points")
+def points(b: Bench) -> dict:
+    import multiprocessing
+
+    from django.db import connections
+
+    from kefu.customers.loyalty.services import earn_for_order
+    from kefu.customers.models import Order
+
+    rng = random.Random(b.seed)
+    say("points: prepare (cards for every customer, the shared customers' orders earned)")
+    started = time.perf_counter()
+    prepared = _points_prepare(b)
+    t_prepare = time.perf_counter() - started
+    shared = prepared["shared"]
+    say(
+        f"points: prepared in {t_prepare:.1f}s ({prepared['earned']:,} entries of {len(shared)} shared customers)"
+    )
+
+    # The baseline, in this process: orders earning one at a time (what each new order's post_save does).
+    others = Order.objects.exclude(customer_id__in=shared).order_by("id").values_list("id", flat=True)
+    n_one = max(200, min(2_000, int(20_000 * b.scale)))
+    one = list(Order.objects.filter(pk__in=list(others[:n_one])).order_by("id"))
+    started = time.perf_counter()
+    baseline = sum(earn_for_order(order, now=b.now) is not None for order in one)
+    t_one = time.perf_counter() - started
+    say(f"points: {baseline:,} orders earned one at a time in {t_one:.2f}s ({baseline / t_one:,.0f}/s)")
+
+    # The fixed work: orders earning in batches, redemptions and corrections on the shared customers.
+    n_earn = max(10_000, int(400_000 * b.scale))
+    earn_ids = list(others[n_one : n_one + n_earn])
+    n_redeem = max(1_000, int(20_000 * b.scale))
+    singles = [("redeem", rng.choice(shared), rng.randint(1, 200)) for _ in range(n_redeem)]
+    singles += [("correct", rng.choice(shared), rng.choice([-1, 1]) * rng.randint(1, 50))
+                for _ in range(n_redeem // 10)]  # fmt: skip
+    rng.shuffle(singles)
+    batches = [("earn", earn_ids[i : i + POINTS_BATCH]) for i in range(0, len(earn_ids), POINTS_BATCH)]
+    plans = [[] for _ in range(POINTS_WORKERS)]
+    per_batch = max(1, len(singles) // max(len(batches), 1))
+    for k, batch in enumerate(batches):  # each worker: an earning batch, then its share of single postings
+        plans[k % POINTS_WORKERS] += [batch, *singles[k * per_batch : (k + 1) * per_batch]]
+    for k, single in enumerate(singles[len(batches) * per_batch :]):
+        plans[k % POINTS_WORKERS].append(single)
+    say(f"points: {POINTS_WORKERS} workers post {len(earn_ids):,} orders' points in batches of {POINTS_BATCH}, "
+        f"{n_redeem:,} redemptions and {n_redeem // 10:,} corrections on {len(shared)} shared customers")  # fmt: skip
+
+    context = multiprocessing.get_context("spawn")  # each worker sets Django up and opens its own connection
+    barrier, results = context.Barrier(POINTS_WORKERS + 1), context.Queue()
+    connections.close_all()
+    workers = [context.Process(target=_points_worker, args=(plan, b.now, barrier, results)) for plan in plans]
+    for worker in workers:
+        worker.start()
+    barrier.wait(timeout=300)
+    started = time.perf_counter()
+    done = [results.get(timeout=3600) for _ in workers]
+    t_all = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
+    assert all(w.exitcode == 0 for w in workers), "a worker failed"
+
+    kinds = {kind: {k: sum(d[kind][k] for d in done) for k in ("posted", "refused", "s")} for kind in done[0]}
+    posted = sum(k["posted"] for k in kinds.values())
+
+    def rate(kind: str) -> float:  # the workers' rate while posting this kind (their seconds in it, shared)
+        seconds = kinds[kind]["s"] / POINTS_WORKERS
+        return round(kinds[kind]["posted"] / seconds) if seconds else 0
+
+    say(f"points: {posted:,} postings in {t_all:.1f}s = {posted / t_all:,.0f}/s with {POINTS_WORKERS} workers; "
+        f"earn {rate('earn'):,}/s, redeem {rate('redeem'):,}/s ({kinds['redeem']['refused']:,} refused: "
+        f"balance short), correct {rate('correct'):,}/s")  # fmt: skip
+    check = _points_check()
+    say(f"points: check {check}")
+    assert check["negative"] == 0, "a balance went below zero"
+    assert check["off"] == 0, "a balance is not the sum of its entries"
+    assert check["broken"] == 0, "an entry's balance_after is not the running sum: an entry was lost"
+    assert check["twice"] == 0, "an order earned twice"
+    assert check["entries"] == prepared["earned"] + baseline + posted, "entries lost or added"
+    assert kinds["earn"]["posted"] == len(earn_ids), "an order did not earn"
+    return {
+        "points_prepare_s": round(t_prepare, 1),
+        "points_one_by_one_earn_per_s": round(baseline / t_one),
+        "points_postings": posted,
+        "points_postings_s": round(t_all, 2),
+        "points_postings_per_s_two_workers": round(posted / t_all),
+        "points_earn_batch_per_s": rate("earn"),
+        "points_redeem_per_s": rate("redeem"),
+        "points_correct_per_s": rate("correct"),
+        "points_earned": kinds["earn"]["posted"],
+        "points_redeemed": kinds["redeem"]["posted"],
+        "points_redeem_refused": kinds["redeem"]["refused"],
+        "points_corrected": kinds["correct"]["posted"],
+        "points_correct_refused": kinds["correct"]["refused"],
+        "points_entries_checked": check["entries"],
+    }
+
+
 # --- running -------------------------------------------------------------------------------------------
 
 
@@ -346,7 +554,7 @@ def main() -> None:
         started = time.perf_counter()
         figures.update(STAGES[name](bench))
         figures[f"stage_{name}_s"] = round(time.perf_counter() - started, 1)
-    figures["targets"] = {"tiers_and_rfm_s_at_scale_1": 60}
+    figures["targets"] = {"tiers_and_rfm_s_at_scale_1": 60, "points_postings_per_s_two_workers": 2000}
     figures["load_average"] = os.getloadavg()[0]
     figures["machine"] = machine()
     connection.close()

@@ -272,3 +272,115 @@ def test_twenty_redemptions_at_once_from_a_balance_covering_ten(transactional_db
     assert redemptions.count() == 10
     # none lost: each entry's balance is 10 below the one before, 90 down to 0
     assert [e.balance_after for e in redemptions] == list(range(90, -1, -10))
+
+
+def bulk_orders(customer, amounts: list[str], prefix: str) -> list[int]:
+    """Orders stored as an import stores them (bulk_create: no post_save, nothing earned yet)."""
+    Order.objects.bulk_create(
+        [
+            Order(
+                customer=customer,
+                source="shop",
+                external_id=f"{prefix}-{k}",
+                amount=Decimal(a),
+                placed_at=NOW,
+            )
+            for k, a in enumerate(amounts)
+        ]
+    )
+    return list(Order.objects.filter(external_id__startswith=f"{prefix}-").values_list("id", flat=True))
+
+
+def test_a_batch_of_orders_earns_each_once_by_each_customers_card(db, levels):
+    org = build_org()
+    normal, gold, nobody = member(org, levels), CustomerFactory(), CustomerFactory()
+    services.card_request(customer=gold, level=levels["normal"], by=org.agent, now=NOW)
+    Card.objects.filter(customer=gold).update(level=levels["gold"])
+    ids = bulk_orders(normal, ["100", "20.50"], "N") + bulk_orders(gold, ["100"], "G")
+    ids += bulk_orders(nobody, ["500"], "X")  # no card: nothing
+    # when the batch earns: 100 + 20 on the normal card (1 per 元), ⌊100 × 1.5⌋ = 150 on gold
+    assert services.points_earn_for_orders(order_ids=ids, now=NOW) == 3
+    assert selectors.points_balance(normal.pk) == 120
+    assert selectors.points_balance(gold.pk) == 150
+    assert selectors.points_balance(nobody.pk) == 0
+    entries = PointsEntry.objects.filter(customer=normal).order_by("id")
+    assert [(e.points, e.balance_after, e.expires_on) for e in entries] == [
+        (100, 100, date(2027, 11, 20)),
+        (20, 120, date(2027, 11, 20)),
+    ]
+    assert PointsEntry.objects.get(customer=gold).expires_on is None  # gold's rule: no expiry
+    # and the batch again, or one of its orders on its own, adds nothing
+    assert services.points_earn_for_orders(order_ids=ids, now=NOW) == 0
+    assert services.earn_for_order(Order.objects.get(external_id="N-0"), now=NOW) is None
+    assert PointsEntry.objects.count() == 3
+
+
+def test_a_refund_in_a_batch_takes_back_its_share(db, levels):
+    org = build_org()
+    customer = member(org, levels)
+    original = order(customer, "B-1", "200")  # earns 200 at once (post_save)
+    Order.objects.bulk_create([Order(customer=customer, source="shop", external_id="BR-1", amount=Decimal("-50"),
+                                     placed_at=NOW, kind=OrderKind.REFUND, refund_of=original)])  # fmt: skip
+    refund = Order.objects.get(external_id="BR-1")
+    # 200 × 50 / 200 = 50 points back
+    assert services.points_earn_for_orders(order_ids=[original.pk, refund.pk], now=NOW) == 1
+    assert selectors.points_balance(customer.pk) == 150
+
+
+def test_two_batches_and_redemptions_at_once_earn_each_order_once_and_never_go_negative(
+    transactional_db, levels
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so two transactions cannot race")
+    # given three members whose 30 orders (10 each, 10 元 each) are not earned yet
+    org = build_org()
+    customers = [member(org, levels) for _ in range(3)]
+    ids = [i for k, c in enumerate(customers) for i in bulk_orders(c, ["10"] * 10, f"C{k}")]
+    barrier = threading.Barrier(6, timeout=20)
+    outcome: list[object] = []
+
+    def earn(batch):  # two workers post overlapping batches, in opposite orders
+        try:
+            barrier.wait()
+            outcome.append(services.points_earn_for_orders(order_ids=batch, now=NOW))
+        except Exception as exc:
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    def redeem(customer):
+        try:
+            barrier.wait()
+            for _ in range(5):
+                try:
+                    services.points_redeem(customer=customer, points=30, reason="兑换", by=org.agent)
+                    outcome.append("redeemed")
+                except ValidationError:
+                    outcome.append("short")
+        except Exception as exc:
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=earn, args=(ids,)), threading.Thread(target=earn, args=(ids[::-1],))]
+    threads += [threading.Thread(target=redeem, args=(c,)) for c in customers]
+    threads += [threading.Thread(target=earn, args=(ids[5:25],))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not [r for r in outcome if isinstance(r, Exception)], outcome
+    # then every order earned exactly once: 30 earn entries between the three batches
+    assert sum(r for r in outcome if isinstance(r, int)) == 30
+    assert PointsEntry.objects.filter(kind="earn").count() == 30
+    redeemed = outcome.count("redeemed")
+    # 3 × 10 × 10 = 300 points earned, 30 a redemption: the balances hold what is left, never below 0
+    assert sum(selectors.points_balance(c.pk) for c in customers) == 300 - 30 * redeemed
+    for c in customers:
+        entries = list(PointsEntry.objects.filter(customer=c).order_by("id"))
+        running = 0
+        for e in entries:  # none lost: each entry's balance is the running sum, in the order written
+            running += e.points
+            assert e.balance_after == running >= 0
+        assert selectors.points_balance(c.pk) == running

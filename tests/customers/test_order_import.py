@@ -151,3 +151,20 @@ def test_the_kefu_import_orders_command_reports_counts_and_lines(wang, tmp_path,
     assert "8 lines, 3 imported, 0 already present, 0 changed (kept as they were), 5 lines refused" in out
     assert f"{path}:3: amount:" in err
     assert main(["import-orders", str(tmp_path / "missing.csv"), "--source", "shop"]) == 2
+
+
+def test_imported_orders_earn_their_points_once(lead, wang):
+    from kefu.customers.loyalty import selectors, services
+    from kefu.customers.models import CardLevel, PointsEntry, PointsRule
+
+    level = CardLevel.objects.create(code="normal", name="普通卡", rank=1)
+    PointsRule.objects.create(level=level, points_per_yuan=Decimal("1"), valid_days=365)
+    services.card_request(customer=wang, level=level, by=lead)
+    data = "订单号,手机,金额,下单时间\nSO-1,13811112222,1280.50,2026-03-01\nSO-2,13811112222,99,2026-03-02\n"
+    run(data.encode(), by=lead)
+    # ⌊1,280.50⌋ + 99 = 1,379 points, one entry per order
+    assert selectors.points_balance(wang.pk) == 1379
+    assert PointsEntry.objects.filter(kind="earn").count() == 2
+    # and importing the file again earns nothing more
+    run(data.encode(), by=lead)
+    assert selectors.points_balance(wang.pk) == 1379 and PointsEntry.objects.count() == 2

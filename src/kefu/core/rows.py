@@ -276,10 +276,11 @@ def update_from_rows(
     rows: Sequence[tuple],
     set_sql: str,
     params: Sequence = (),
+    key: str = "id",
 ) -> None:
     """PostgreSQL: one UPDATE of many rows, each with its own values (a sweep's batch).
 
-    `rows` are (id, *columns) tuples; they are copied into a temporary table shaped like those
+    `rows` are (id, *columns) tuples (`key`: the id's column, when the primary key is another); they are copied into a temporary table shaped like those
     columns of `table` (private to the session, emptied at commit) and applied with one
     ``UPDATE table AS t SET <set_sql> FROM staging AS s WHERE t.id = s.id``; `set_sql` refers to
     the new values as ``s.<column>`` and may hold ``%s`` placeholders filled from `params`. One
@@ -287,7 +288,7 @@ def update_from_rows(
     """
     quote = connection.ops.quote_name
     staging = quote(f"kefu_staging_{table}")
-    cols = ", ".join(quote(c) for c in ("id", *columns))
+    cols = ", ".join(quote(c) for c in (key, *columns))
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
@@ -298,16 +299,19 @@ def update_from_rows(
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.id = s.id", params
+            f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.{quote(key)} = s.{quote(key)}",
+            params,
         )
 
 
-def pk_in(queryset: models.QuerySet, ids: Sequence[int]) -> RawSQL:
+def pk_in(queryset: models.QuerySet, ids: Sequence[int], *, field: str = "") -> RawSQL:
     """`pk IN ids` as one parameter (a PostgreSQL array, a JSON list on SQLite), for `.filter()`:
-    for a batch of thousands, the placeholders would cost the driver more than the lookup itself."""
+    for a batch of thousands, the placeholders would cost the driver more than the lookup itself.
+    `field`: another integer column of the model's own table instead of the pk (a foreign key)."""
     connection = connections[queryset.db]
     qn = connection.ops.quote_name
-    column = f"{qn(queryset.model._meta.db_table)}.{qn(queryset.model._meta.pk.column)}"
+    meta = queryset.model._meta
+    column = f"{qn(meta.db_table)}.{qn(meta.get_field(field).column if field else meta.pk.column)}"
     ids = [int(pk) for pk in ids]
     if connection.vendor == "postgresql":
         # An array literal as text ('{1,2,3}'): the driver's list adapter costs ~1 µs a number.
@@ -430,7 +434,7 @@ def update_each(
         assignments += [f"{quote(c)} = %s" for c in also]
         update_from_rows(
             connection, table=table, columns=columns, rows=rows, set_sql=", ".join(assignments),
-            params=list(also.values()),
+            params=list(also.values()), key=model._meta.pk.column,
         )  # fmt: skip
         return
     other = {"max": "MAX({c}, %s)", "add": "{c} + %s", None: "%s"}

@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import wraps
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -43,12 +44,10 @@ router = Router(tags=["customers"])
 router.add_decorator(center_staff_only)  # wraps each endpoint, after sign-in
 
 
-def get_customer(customer_id: Id) -> Customer:
-    customer = (
-        Customer.objects.prefetch_related("phones", "emails", "tags", "members")
-        .filter(pk=customer_id)
-        .first()
-    )
+def get_customer(customer_id: Id, *, contacts: bool = True) -> Customer:
+    """The customer or 404; `contacts` False: the row alone (a posting needs no phones or tags)."""
+    found = Customer.objects.filter(pk=customer_id)
+    customer = (found.prefetch_related("phones", "emails", "tags", "members") if contacts else found).first()
     if customer is None:
         raise NotFound(_("Customer %(id)s not found.") % {"id": customer_id})
     return customer
@@ -427,3 +426,117 @@ def customer_merge_endpoint(request, customer_id: Id, payload: MergeIn):
             "remove", _("Customer %(id)s not found.") % {"id": payload.remove}, FieldCode.NOT_FOUND
         )
     return customer_merge(keep=get_customer(customer_id), remove=remove, by=user_of(request))
+
+
+# --- Issue 14, part 8: the loyalty card's points (积分) for a business system ---------------------
+
+from kefu.customers.loyalty import selectors as loyalty  # noqa: E402
+from kefu.customers.loyalty.services import points_correct, points_redeem  # noqa: E402
+
+
+class PointsEntryOut(Schema):
+    id: int
+    at: datetime
+    kind: str = Field(..., description="earn, redeem, expire, clear or correct.")
+    points: int = Field(..., description="Signed: what the entry added to (or took from) the balance.")
+    balance_after: int
+    reason: str
+    order: str | None = Field(None, description="The external id of the order that earned (or refunded).")
+    expires_on: date | None = None
+    by: int | None = Field(None, description="The user who posted it (null: the system).")
+
+    @staticmethod
+    def resolve_order(obj) -> str | None:
+        return obj.order.external_id if obj.order_id else None
+
+    @staticmethod
+    def resolve_by(obj) -> int | None:
+        return obj.created_by_id
+
+
+class CardOut(Schema):
+    level: str
+    number: str
+    active: bool
+
+
+class PointsOut(Schema):
+    customer: int
+    balance: int = Field(..., description="The balance now.")
+    card: CardOut | None = Field(None, description="The customer's loyalty card (null: none).")
+    first: date
+    last: date
+    opening: int = Field(..., description="The balance before `first`.")
+    closing: int = Field(..., description="The balance after the period's last entry.")
+    added: int
+    taken: int
+    count: int = Field(..., description="Entries in the period (`items` is one page of them).")
+    items: list[PointsEntryOut] = Field(..., description="The period's entries, oldest first.")
+
+
+class PointsQuery(Schema):
+    start: date | None = Field(None, description="First local day (default: 1 January this year).")
+    end: date | None = Field(None, description="Last local day (default: today).")
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class PointsIn(Schema):
+    points: int = Field(..., description="Redeem: points taken (> 0). Correction: signed, not 0.")
+    reason: str = Field(..., max_length=300)
+
+
+@router.get("/{customer_id}/points", response=PointsOut, summary="A customer's points balance and statement")
+def customer_points(request, customer_id: Id, filters: Query[PointsQuery]):
+    """积分对账单: the balance now, the card, and the period's entries with the running balance
+    after each (paged: `page`, `page_size` up to 100); the period's days are in the center's zone."""
+    customer = get_customer(customer_id, contacts=False)
+    today = timezone.localdate()
+    first, last = filters.start or date(today.year, 1, 1), filters.end or today
+    if last < first:
+        raise ValidationError.for_field("end", _("The end is before the start."), FieldCode.OUT_OF_RANGE)
+    statement = loyalty.points_statement(
+        customer_id=customer.pk,
+        first=first,
+        last=last,
+        offset=(filters.page - 1) * filters.page_size,
+        limit=filters.page_size,
+    )
+    summary = loyalty.card_summary(customer.pk)
+    return {
+        "customer": customer.pk,
+        "balance": loyalty.points_balance(customer.pk),
+        "card": summary,
+        "first": first,
+        "last": last,
+        "opening": statement.opening,
+        "closing": statement.closing,
+        "added": statement.added,
+        "taken": statement.taken,
+        "count": statement.count,
+        "items": statement.entries,
+    }
+
+
+@router.post(
+    "/{customer_id}/points/redeem", response={201: PointsEntryOut}, summary="Redeem points (积分兑换)"
+)
+def customer_points_redeem(request, customer_id: Id, payload: PointsIn):
+    """201 with the entry. Service-center staff; a balance that does not cover it: 422
+    `points_balance_short` on `points`, nothing taken (two redemptions at once never both pass)."""
+    entry = points_redeem(
+        customer=get_customer(customer_id, contacts=False), by=user_of(request), **payload.dict()
+    )
+    return HttpStatus(201, entry)
+
+
+@router.post(
+    "/{customer_id}/points/corrections", response={201: PointsEntryOut}, summary="Correct points (更正)"
+)
+def customer_points_correct(request, customer_id: Id, payload: PointsIn):
+    """201 with the correcting entry (the ledger is never changed: a mistake is put right by a new
+    entry). Supervisors and above (others: 403); not 0; not below a zero balance (422 on `points`)."""
+    entry = points_correct(
+        customer=get_customer(customer_id, contacts=False), by=user_of(request), **payload.dict()
+    )
+    return HttpStatus(201, entry)

@@ -7,7 +7,8 @@ transaction, the job's counts are saved after it (the page polls them). Idempote
 external id) like the call-log import: a line already stored is counted, a line stored with other
 values under the same id is reported as changed and left as it was. A refused line (bad date, bad
 amount, unknown customer, a missing cell) is reported with its line number and field; the good
-lines are imported all the same.
+lines are imported all the same. A batch's new orders earn their points (loyalty card) in the
+same transaction, as one batch (`points_earn_for_orders`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from kefu.core.errors import DomainError, PermissionDenied, ValidationError
 from kefu.core.tasks import run_later
 from kefu.core.textfile import decode
+from kefu.customers.loyalty.services import points_earn_for_orders
 from kefu.customers.models import (
     Customer,
     ImportJob,
@@ -528,8 +530,13 @@ def _store_orders(source: str, lines: list[Line], tally: Tally, seen: dict) -> N
                     description=line.values.get("description", "")[:300],
                 )
             )
-    Order.objects.bulk_create(new, ignore_conflicts=True)
+    Order.objects.bulk_create(new, ignore_conflicts=True)  # sends no post_save: the batch earns below
     tally.imported += len(new)
+    if new:
+        stored_ids = Order.objects.filter(
+            source=source, external_id__in=[o.external_id for o in new]
+        ).values_list("id", flat=True)
+        points_earn_for_orders(order_ids=list(stored_ids))
     customers = {c.pk: c for c in Customer.objects.filter(pk__in={line.customer_id for line in refunds})}
     for line in refunds:  # few; each checked against what is left of its order, by the one service
         try:

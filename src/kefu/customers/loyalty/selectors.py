@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kefu.customers.models import (
@@ -47,38 +47,51 @@ def _start_of(day: date) -> datetime:
 @dataclass
 class Statement:
     """积分对账单: a customer's entries in a period (local days `first`..`last`), each with the
-    running balance after it, between the opening and the closing balance."""
+    running balance after it, between the opening and the closing balance. `entries` may be one
+    page of the period's `count` entries; the balances and sums are the whole period's."""
 
     first: date
     last: date
     opening: int
+    closing: int
+    added: int
+    taken: int
+    count: int
     entries: list = field(default_factory=list)
 
-    @property
-    def closing(self) -> int:
-        return self.entries[-1].balance_after if self.entries else self.opening
 
-    @property
-    def added(self) -> int:
-        return sum(e.points for e in self.entries if e.points > 0)
-
-    @property
-    def taken(self) -> int:
-        return -sum(e.points for e in self.entries if e.points < 0)
-
-
-def points_statement(*, customer_id: int, first: date, last: date) -> Statement:
-    """The statement from `first` to `last` inclusive (days in the configured zone). The running
-    balance is each entry's `balance_after`, written under the balance lock, so it needs no sum."""
+def points_statement(
+    *, customer_id: int, first: date, last: date, offset: int = 0, limit: int | None = None
+) -> Statement:
+    """The statement from `first` to `last` inclusive (days in the configured zone), oldest entry
+    first; `offset`/`limit`: one page of its entries. The running balance is each entry's
+    `balance_after`, written under the balance lock, so it needs no sum."""
     start, end = _start_of(first), _start_of(last + timedelta(days=1))
     entries = PointsEntry.objects.filter(customer_id=customer_id)
     before = (
         entries.filter(at__lt=start).order_by("-at", "-id").values_list("balance_after", flat=True).first()
     )
-    rows = list(
-        entries.filter(at__gte=start, at__lt=end).select_related("order", "created_by").order_by("at", "id")
+    period = entries.filter(at__gte=start, at__lt=end)
+    sums = period.aggregate(
+        added=Sum("points", filter=Q(points__gt=0), default=0),
+        taken=Sum("points", filter=Q(points__lt=0), default=0),
+        count=Count("id"),
     )
-    return Statement(first=first, last=last, opening=before or 0, entries=rows)
+    last_after = period.order_by("-at", "-id").values_list("balance_after", flat=True).first()
+    rows = period.select_related("order", "created_by").order_by("at", "id")[
+        offset : offset + limit if limit is not None else None
+    ]
+    opening = before or 0
+    return Statement(
+        first=first,
+        last=last,
+        opening=opening,
+        closing=opening if last_after is None else last_after,
+        added=sums["added"],
+        taken=-sums["taken"],
+        count=sums["count"],
+        entries=list(rows),
+    )
 
 
 @dataclass(frozen=True)

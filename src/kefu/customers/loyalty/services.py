@@ -1,22 +1,26 @@
 """Writes of the loyalty card (会员卡/积分卡): issuing cards, and every posting to the points ledger.
 
-One writer for the ledger, `_append`: it runs with the customer's `PointsBalance` row locked
-(SELECT … FOR UPDATE; on SQLite every write transaction begins IMMEDIATE, which serialises them the
-same way), so two redemptions at once see each other's result and the balance never goes below zero.
-Everything else — earning from an order, redeeming, expiring, the year-end clearing, corrections —
-is a named service that computes the points and calls it.
+One writer for the ledger, `_append_many` (`_append` for one posting): it runs with the customers'
+`PointsBalance` rows locked (SELECT … FOR UPDATE, in customer order so two batches never wait on
+each other in a circle; on SQLite every write transaction begins IMMEDIATE, which serialises them
+the same way), so two redemptions at once see each other's result and the balance never goes below
+zero. It writes a batch's entries in one INSERT and its balances in one UPDATE. Everything else —
+earning from orders (one, or an import's batch), redeeming, expiring, the year-end clearing,
+corrections — is a named service that computes the points and calls it.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
+from kefu.core import rows
 from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 from kefu.customers.loyalty.error_codes import LoyaltyErrorCode
 from kefu.customers.models import (
@@ -34,6 +38,8 @@ from kefu.customers.models import (
     PointsRule,
 )
 
+#: The most points one redemption or correction moves (a balance is a 32-bit column).
+MAX_POINTS = 100_000_000
 #: How far back a level's minimum spend looks.
 SPEND_WINDOW = timedelta(days=365)
 
@@ -61,12 +67,96 @@ def _require(allowed: bool, message: str) -> None:
 
 def _locked_balance(customer_id: int) -> PointsBalance:
     """The customer's balance row, locked until the transaction ends (created at 0 the first time)."""
-    balance = PointsBalance.objects.select_for_update().filter(customer_id=customer_id).first()
-    if balance is None:
-        # Two first postings at once: one inserts, the other's insert does nothing; both then lock it.
-        PointsBalance.objects.bulk_create([PointsBalance(customer_id=customer_id)], ignore_conflicts=True)
-        balance = PointsBalance.objects.select_for_update().get(customer_id=customer_id)
-    return balance
+    return _locked_balances([customer_id])[customer_id]
+
+
+def _locked_balances(customer_ids: Iterable[int]) -> dict[int, PointsBalance]:
+    """The customers' balance rows, locked until the transaction ends, in customer order (two
+    batches over the same customers queue behind each other, never deadlock); created at 0 the
+    first time (two first postings at once: one inserts, the other's insert does nothing; both then
+    lock it)."""
+    ids = sorted(set(customer_ids))
+    locked = PointsBalance.objects.select_for_update().filter(_balance_in(ids)).order_by("customer_id")
+    balances = {b.customer_id: b for b in locked}
+    missing = [i for i in ids if i not in balances]
+    if missing:
+        now = timezone.now()
+        rows.insert_rows(
+            PointsBalance,
+            columns=["customer_id"],
+            rows=[(i,) for i in missing],
+            fixed={"points": 0, "updated_at": now},
+            unique=["customer_id"],
+        )
+        again = (
+            PointsBalance.objects.select_for_update().filter(customer_id__in=missing).order_by("customer_id")
+        )
+        balances.update({b.customer_id: b for b in again})
+    return balances
+
+
+def _balance_in(customer_ids: Sequence[int]):
+    """The balance rows of these customers (the primary key), as one parameter however many."""
+    return rows.pk_in(PointsBalance.objects.all(), customer_ids)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One entry to write: what the services compute before the writer checks and stores it."""
+
+    customer_id: int
+    kind: str
+    points: int
+    reason: str = ""
+    order_id: int | None = None
+    by: User | None = None
+    expires_on: date | None = None
+
+
+def _append_many(
+    balances: dict[int, PointsBalance], postings: Sequence[Posting], *, now: datetime
+) -> list[PointsEntry]:
+    """The entries and the new balances, with `balances` locked by the caller (`_locked_balances`);
+    refuses — all of them — if any posting would take a balance below zero. Each entry carries the
+    balance after it, in the order given. One INSERT for the entries, one UPDATE for the balances."""
+    points = {cid: balances[cid].points for cid in {p.customer_id for p in postings}}
+    entries = []
+    for p in postings:
+        after = points[p.customer_id] + p.points
+        if after < 0:
+            raise ValidationError.for_field(
+                "points",
+                _("The balance is %(balance)s points; %(points)s cannot be taken from it.")
+                % {"balance": points[p.customer_id], "points": -p.points},
+                LoyaltyErrorCode.POINTS_BALANCE_SHORT,
+            )
+        points[p.customer_id] = after
+        entries.append(
+            PointsEntry(
+                customer_id=p.customer_id,
+                kind=p.kind,
+                points=p.points,
+                balance_after=after,
+                reason=p.reason,
+                order_id=p.order_id,
+                created_by=p.by,
+                at=now,
+                expires_on=p.expires_on,
+            )
+        )
+    if not entries:
+        return entries
+    if len(points) == 1:
+        ((cid, after),) = points.items()
+        PointsBalance.objects.filter(customer_id=cid).update(points=after, updated_at=now)
+    else:
+        rows.update_each(
+            PointsBalance, columns=["points"], rows=sorted(points.items()), also={"updated_at": now}
+        )
+    for cid, after in points.items():
+        balances[cid].points = after
+    rows.insert_many(entries)
+    return entries
 
 
 def _append(
@@ -81,27 +171,17 @@ def _append(
     expires_on: date | None = None,
 ) -> PointsEntry:
     """One entry and the new balance, with `balance` locked by the caller; refuses to go below zero."""
-    after = balance.points + points
-    if after < 0:
-        raise ValidationError.for_field(
-            "points",
-            _("The balance is %(balance)s points; %(points)s cannot be taken from it.")
-            % {"balance": balance.points, "points": -points},
-            LoyaltyErrorCode.POINTS_BALANCE_SHORT,
-        )
-    balance.points = after
-    balance.save(update_fields=["points", "updated_at"])
-    return PointsEntry.objects.create(
+    posting = Posting(
         customer_id=balance.customer_id,
         kind=kind,
         points=points,
-        balance_after=after,
         reason=reason,
-        order=order,
-        created_by=by,
-        at=now,
+        order_id=order.pk if order else None,
+        by=by,
         expires_on=expires_on,
     )
+    (entry,) = _append_many({balance.customer_id: balance}, [posting], now=now)
+    return entry
 
 
 def _whole_points(value) -> int:
@@ -112,6 +192,12 @@ def _whole_points(value) -> int:
             raise ValidationError.for_field(
                 "points", _("Points are a whole number."), FieldCode.WRONG_TYPE
             ) from None
+    if abs(value) > MAX_POINTS:
+        raise ValidationError.for_field(
+            "points",
+            _("At most %(max)s points at a time.") % {"max": f"{MAX_POINTS:,}"},
+            FieldCode.OUT_OF_RANGE,
+        )
     return value
 
 
@@ -121,6 +207,75 @@ def _whole_points(value) -> int:
 def points_for_amount(amount: Decimal, rule: PointsRule) -> int:
     """积分 = ⌊amount (元) × the rule's points per 元⌋: 299.90 元 at 1.5 points per 元 earns 449."""
     return int((Decimal(amount) * rule.points_per_yuan).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _rules_of(customer_ids: Iterable[int]) -> dict[int, PointsRule]:
+    """The active rule of the level of each customer's active card (customers without one: absent)."""
+    found = (
+        Card.objects.filter(rows.pk_in(Card.objects.all(), set(customer_ids), field="customer"))
+        .filter(status=CardStatus.ACTIVE, level__points_rules__active=True)
+        .values_list(
+            "customer_id",
+            "level__points_rules__id",
+            "level__points_rules__points_per_yuan",
+            "level__points_rules__valid_days",
+        )
+    )
+    rules: dict[int, PointsRule] = {}  # one instance per rule, not one per customer
+    holders = {}
+    for customer_id, rule_id, rate, valid_days in found:
+        if rule_id not in rules:
+            rules[rule_id] = PointsRule(id=rule_id, points_per_yuan=rate, valid_days=valid_days, active=True)
+        holders[customer_id] = rules[rule_id]
+    return holders
+
+
+def _earnings(orders: Sequence[Order]) -> list[Posting]:
+    """What each order earns by the rule of its customer's card (orders that earn nothing: absent)."""
+    rules = _rules_of(o.customer_id for o in orders)
+    reason = _("Order %(order)s")
+    postings = []
+    for order in orders:
+        rule = rules.get(order.customer_id)
+        if rule is None or order.amount <= 0:
+            continue
+        points = points_for_amount(order.amount, rule)
+        if points <= 0:
+            continue
+        expires_on = (
+            timezone.localdate(order.placed_at) + timedelta(days=rule.valid_days) if rule.valid_days else None
+        )
+        postings.append(
+            Posting(
+                customer_id=order.customer_id,
+                kind=PointsKind.EARN,
+                points=points,
+                reason=reason % {"order": order.external_id},
+                order_id=order.pk,
+                expires_on=expires_on,
+            )
+        )
+    return postings
+
+
+def _earn(orders: Sequence[Order], *, now: datetime) -> list[PointsEntry]:
+    """Post what `orders` (no refunds) earn, once per order, in one transaction."""
+    postings = _earnings(orders)
+    if not postings:
+        return []
+    # Without a savepoint inside a caller's transaction (an order's, an import batch's): nothing
+    # here is caught, so a failure undoes the caller's transaction as a whole anyway.
+    with transaction.atomic(savepoint=False):
+        balances = _locked_balances(p.customer_id for p in postings)
+        # Asked with the balances locked: every earning is written under its customer's lock, so an
+        # order another transaction earned meanwhile is seen here, and is not earned twice.
+        ids = [p.order_id for p in postings]
+        earned = set(
+            PointsEntry.objects.filter(rows.pk_in(PointsEntry.objects.all(), ids, field="order"))
+            .filter(kind=PointsKind.EARN)
+            .values_list("order_id", flat=True)
+        )
+        return _append_many(balances, [p for p in postings if p.order_id not in earned], now=now)
 
 
 def earn_for_order(order: Order, *, now: datetime | None = None) -> PointsEntry | None:
@@ -135,31 +290,26 @@ def earn_for_order(order: Order, *, now: datetime | None = None) -> PointsEntry 
     now = now or timezone.now()
     if order.kind == OrderKind.REFUND:
         return _reverse_for_refund(order, now=now)
-    if order.amount <= 0:
-        return None
-    card = Card.objects.filter(customer_id=order.customer_id, status=CardStatus.ACTIVE).first()
-    rule = card and PointsRule.objects.filter(level_id=card.level_id, active=True).first()
-    if not rule:
-        return None
-    points = points_for_amount(order.amount, rule)
-    if points <= 0 or PointsEntry.objects.filter(order=order, kind=PointsKind.EARN).exists():
-        return None
-    expires_on = (
-        timezone.localdate(order.placed_at) + timedelta(days=rule.valid_days) if rule.valid_days else None
+    entries = _earn([order], now=now)
+    return entries[0] if entries else None
+
+
+def points_earn_for_orders(*, order_ids: Sequence[int], now: datetime | None = None) -> int:
+    """积分入账 for a batch of orders (an import's batch, a business system's batch): what
+    `earn_for_order` does for each, in one transaction — the customers' balances locked in customer
+    order, the entries written in one statement, the balances in one. Orders already earned add
+    nothing; refunds take their share back one by one. Returns the entries written."""
+    now = now or timezone.now()
+    orders = list(
+        Order.objects.filter(rows.pk_in(Order.objects.all(), order_ids))
+        .only("id", "customer_id", "kind", "amount", "placed_at", "external_id", "refund_of_id")
+        .order_by("id")
     )
-    try:
-        with transaction.atomic():
-            return _append(
-                _locked_balance(order.customer_id),
-                kind=PointsKind.EARN,
-                points=points,
-                reason=_("Order %(order)s") % {"order": order.external_id},
-                order=order,
-                now=now,
-                expires_on=expires_on,
-            )
-    except IntegrityError:  # the same order earned in another transaction just now
-        return None
+    with transaction.atomic(savepoint=False):
+        written = len(_earn([o for o in orders if o.kind != OrderKind.REFUND], now=now))
+        for refund in (o for o in orders if o.kind == OrderKind.REFUND):
+            written += _reverse_for_refund(refund, now=now) is not None
+    return written
 
 
 def _reverse_for_refund(refund: Order, *, now: datetime) -> PointsEntry | None:
