@@ -517,8 +517,10 @@ def tiers_recompute(
     result = Recomputed()
     sql, params = _placing_sql(ladder, window, ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(CHUNK):
+        with transaction.atomic():
+            rows.roomy_sorts(connection)
+            cursor.execute(sql, params)
+        for chunk in rows.in_batches(cursor, CHUNK):
             facts = Facts(window=window)
             moves, changes = [], []
             for pk, tier, since, flags, revenue, paid, referred in chunk:
