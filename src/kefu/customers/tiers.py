@@ -56,7 +56,8 @@ SEED_CONDITIONS: dict[str, list[dict]] = {
 #: Contacts of A customers come one step higher in the queues (tickets' priority).
 SEED_ROUTING_PRIORITY = {"A": 1}
 QUARTERS = 4  # the ARPU and payments window: the last four complete quarters
-CHUNK = 20_000  # customers evaluated (and their changes written) per transaction
+# Movers placed (and their changes written) per transaction: each chunk's UPDATE may scan every customer.
+CHUNK = 100_000
 
 
 # --- quarters ----------------------------------------------------------------------------------
