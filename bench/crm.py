@@ -259,6 +259,7 @@ def tiers(b: Bench) -> dict:
     say(f"tiers: second recompute {t_second:.1f}s, {second.changed:,} changed")
     assert second.changed == 0, "a second recompute must change nothing"
     assert TierChange.objects.count() == first.changed
+    b.figures["tiers_first_s"] = t_first  # the rfm stage adds RFM's first run to it
     return {
         "tiers_aggregates_s": round(t_facts, 2),
         "tiers_first_s": round(t_first, 1),
@@ -267,6 +268,38 @@ def tiers(b: Bench) -> dict:
         "tiers_second_s": round(t_second, 1),
         "tiers_customers_per_s": round(b.customers / t_second),
     }
+
+
+# --- RFM (issue 14, part "tiers and RFM under 60 s") ---------------------------------------------------
+
+
+@stage("rfm")
+def rfm(b: Bench) -> dict:
+    from django.utils import timezone
+
+    from kefu.customers.models import RfmScore
+    from kefu.customers.rfm import rfm_recompute
+
+    as_of = timezone.localdate(b.now)
+    started = time.perf_counter()
+    first = rfm_recompute(as_of=as_of, now=b.now)
+    t_first = time.perf_counter() - started
+    say(f"rfm: first recompute {t_first:.1f}s, {first.scored:,} customers scored, means {first.means}")
+    started = time.perf_counter()
+    second = rfm_recompute(as_of=as_of, now=b.now)
+    t_second = time.perf_counter() - started
+    say(f"rfm: second recompute (the snapshot replaced) {t_second:.1f}s")
+    assert second.scored == first.scored == RfmScore.objects.filter(as_of=as_of).count()
+    figures = {
+        "rfm_first_s": round(t_first, 1),
+        "rfm_second_s": round(t_second, 1),
+        "rfm_scored": first.scored,
+        "rfm_customers_per_s": round(first.scored / t_first),
+    }
+    if "tiers_first_s" in b.figures:
+        figures["tiers_and_rfm_s"] = round(b.figures["tiers_first_s"] + t_first, 1)
+        say(f"tiers (first run) and RFM (first run): {figures['tiers_and_rfm_s']}s")
+    return figures
 
 
 # --- points: postings with two workers (issue 14, the loyalty card) -----------------------------------

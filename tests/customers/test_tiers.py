@@ -103,6 +103,24 @@ def test_tenure_of_exactly_three_years_is_a_and_a_day_less_is_b():
         assert change_text(three.tier_changes.get()) == "A: years as a customer 3 ≥ 3"
 
 
+def test_a_year_of_tenure_is_counted_by_month_and_day_around_29_february():
+    # On 2028-02-29: since 2026-02-28 is 2028 − 2026 = 2 years (B, ≥ 2); since 2026-03-01 is 2 − 1 =
+    # 1 year (29 Feb is before 1 Mar): C. Since 2024-02-29: on 2026-02-28 1 year (C), on 2026-03-01 2 (B).
+    on_28th, on_1st = customer(since=date(2026, 2, 28)), customer(since=date(2026, 3, 1))
+    tiers_recompute(now=datetime(2028, 2, 29, 10, 0, tzinfo=SHANGHAI))
+    on_28th.refresh_from_db()
+    on_1st.refresh_from_db()
+    assert (on_28th.tier_id, on_1st.tier_id) == ("B", "C")
+    leap = customer(since=date(2024, 2, 29))
+    tiers_recompute(now=datetime(2026, 2, 28, 10, 0, tzinfo=SHANGHAI))
+    leap.refresh_from_db()
+    assert leap.tier_id == "C"
+    tiers_recompute(now=datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI))
+    leap.refresh_from_db()
+    assert leap.tier_id == "B"
+    assert leap.tier_changes.get().reason == {"measure": "tenure_years", "value": 2, "min": 2}
+
+
 def test_three_referrals_are_a_and_two_are_b():
     three, two = customer(), customer()
     for _ in range(3):

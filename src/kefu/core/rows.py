@@ -359,6 +359,28 @@ def writes_in_parallel(connection) -> bool:
     return connection.vendor == "postgresql"
 
 
+def roomy_sorts(connection, megabytes: int = 256) -> None:
+    """Inside a transaction: let this transaction's statements sort and group in memory up to
+    `megabytes` each (PostgreSQL's work_mem, 4 MB by default, spills a million groups to disk) —
+    the nightly recomputes' aggregates over every customer. Nothing elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
+
+
+def in_batches(cursor, size: int):
+    """The rows of an executed cursor, `size` at a time, safe to write to the same tables between
+    batches: PostgreSQL's (client-side) cursor holds the whole result already; SQLite reads lazily
+    from the tables, so there it is read whole first."""
+    if cursor.db.vendor == "postgresql":
+        while batch := cursor.fetchmany(size):
+            yield batch
+    else:
+        found = cursor.fetchall()
+        for start in range(0, len(found), size):
+            yield found[start : start + size]
+
+
 def insert_new_rows(connection, *, table: str, columns: Sequence[str], rows: Sequence[tuple], row_sql: str,
                     set_sql) -> int:  # fmt: skip
     """Store `rows` (values of `columns` of `table`) with an INSERT that skips stored ones; returns

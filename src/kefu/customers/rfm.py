@@ -42,14 +42,16 @@ rerun for the same date replaces that date's rows (a different window included).
 """
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,7 +92,7 @@ def quintile_cuts(values: Iterable) -> tuple:
 
 def quintile_score(value, cuts: Sequence, *, lower_is_better: bool = False) -> int:
     """1–5: one plus the number of cut points `value` exceeds (reversed, 6 − that, for recency)."""
-    score = 1 + sum(1 for cut in cuts if value > cut)
+    score = 1 + bisect_left(cuts, value)  # the cut points (ascending) below `value`
     return 6 - score if lower_is_better else score
 
 
@@ -145,7 +147,8 @@ class RfmRun:
 
 def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Decimal]]:
     """(customer id, recency days, frequency, monetary) of every customer with an order in the window,
-    aggregated in SQL (one GROUP BY over the orders' (customer, placed_at) index)."""
+    aggregated in SQL (one GROUP BY over the orders' (customer, placed_at) index), the local day of
+    the last order taken there too."""
     start, end = window_bounds(as_of, window_days)
     is_order = Q(kind=OrderKind.ORDER)
     grouped = (
@@ -153,17 +156,19 @@ def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Deci
         .order_by()
         .values("customer_id")
         .annotate(
-            last=Max("placed_at", filter=is_order),
+            last_day=TruncDate(Max("placed_at", filter=is_order), tzinfo=timezone.get_current_timezone()),
             frequency=Count("id", filter=is_order),
             monetary=Sum("amount"),
         )
         .filter(frequency__gt=0)
-        .values_list("customer_id", "last", "frequency", "monetary")
+        .values_list("customer_id", "last_day", "frequency", "monetary")
     )
-    return [
-        (customer_id, (as_of - timezone.localdate(last)).days, frequency, monetary or Decimal(0))
-        for customer_id, last, frequency, monetary in grouped.iterator(chunk_size=BATCH)
-    ]
+    with transaction.atomic():
+        rows.roomy_sorts(connections[grouped.db])
+        return [
+            (customer_id, (as_of - last_day).days, frequency, monetary or Decimal(0))
+            for customer_id, last_day, frequency, monetary in grouped.iterator(chunk_size=BATCH)
+        ]
 
 
 def _validate(as_of, window_days) -> None:
@@ -206,22 +211,52 @@ def rfm_recompute(
     ]
     n = len(scores)
     means = tuple(sum(s[i] for s in scores) / n if n else 0.0 for i in range(3))
+    segments = {}  # (r, f, m) → segment: at most 125 of them
+    for key in set(scores):
+        segments[key] = segment_of(*key, means)
+    rows_of = ((customer_id, recency, frequency, monetary, *score, segments[score])
+               for (customer_id, recency, frequency, monetary), score in zip(found, scores, strict=True))  # fmt: skip
     with transaction.atomic():
         RfmScore.objects.filter(as_of=as_of).delete()
-        batch = []
-        for (customer_id, recency, frequency, monetary), (r, f, m) in zip(found, scores, strict=True):
-            batch.append(
-                rows.build(
-                    RfmScore, customer_id=customer_id, as_of=as_of, window_days=window_days,
-                    recency_days=recency, frequency=frequency, monetary=monetary, r=r, f=f, m=m,
-                    segment=segment_of(r, f, m, means), computed_at=now,
-                )
-            )  # fmt: skip
-            if len(batch) >= BATCH:
-                rows.insert_many(batch)
-                batch = []
-        rows.insert_many(batch)
+        _store(rows_of, as_of=as_of, window_days=window_days, computed_at=now)
     return RfmRun(as_of=as_of, window_days=window_days, scored=n, cuts=cuts, means=means)
+
+
+_STORED = ("customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "segment")
+STORE_BATCH = 20_000
+
+
+def _store(scored: Iterable[tuple], *, as_of: date, window_days: int, computed_at: datetime) -> None:
+    """Insert a snapshot's rows, (customer id, recency, frequency, monetary, r, f, m, segment) each,
+    STORE_BATCH at a time with core.rows.insert_new_rows (tuples, no model instances; PostgreSQL:
+    COPY into a staging table, then one INSERT ... SELECT — measured faster than an INSERT from
+    arrays, core.rows.insert_rows)."""
+    connection = connections[router.db_for_write(RfmScore)]
+    quote = connection.ops.quote_name
+    table = RfmScore._meta.db_table
+    columns = [
+        RfmScore._meta.get_field(name).column for name in (*_STORED, "as_of", "window_days", "computed_at")
+    ]
+    given = (connection.ops.adapt_datefield_value(as_of), window_days,
+             connection.ops.adapt_datetimefield_value(computed_at))  # fmt: skip
+    names = ", ".join(quote(c) for c in columns)
+    row_sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+    def set_sql(staging: str) -> str:
+        return f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging}"
+
+    batch: list[tuple] = []
+    for row in scored:
+        batch.append((*row, *given))
+        if len(batch) >= STORE_BATCH:
+            rows.insert_new_rows(
+                connection, table=table, columns=columns, rows=batch, row_sql=row_sql, set_sql=set_sql
+            )
+            batch = []
+    if batch:
+        rows.insert_new_rows(
+            connection, table=table, columns=columns, rows=batch, row_sql=row_sql, set_sql=set_sql
+        )
 
 
 # --- reads (selectors) ---------------------------------------------------------------------------

@@ -20,11 +20,11 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
-from django.db import transaction
-from django.db.models import Case, Count, DateTimeField, Q, Sum, TextField, When
-from django.db.models.functions import Cast
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum, TextField
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,7 +56,8 @@ SEED_CONDITIONS: dict[str, list[dict]] = {
 #: Contacts of A customers come one step higher in the queues (tickets' priority).
 SEED_ROUTING_PRIORITY = {"A": 1}
 QUARTERS = 4  # the ARPU and payments window: the last four complete quarters
-CHUNK = 20_000  # customers evaluated (and their changes written) per transaction
+# Movers placed (and their changes written) per transaction: each chunk's UPDATE may scan every customer.
+CHUNK = 100_000
 
 
 # --- quarters ----------------------------------------------------------------------------------
@@ -168,21 +169,56 @@ def tenure_years(facts: Facts, row: Row) -> int:
     return today.year - row.since.year - ((today.month, today.day) < (row.since.month, row.since.day))
 
 
+def _at_least(column: str, per_quarter: bool = False) -> Callable[[Decimal, Window], str]:
+    """The SQL test `measure ≥ minimum` over the recompute's per-customer columns (see _MEASURED):
+    a per-quarter figure as `total ≥ minimum × quarters` (the same as total / quarters ≥ minimum,
+    without dividing)."""
+
+    def test(minimum: Decimal, window: Window) -> str:
+        return f"{column} >= {minimum:f}" + (" * quarters" if per_quarter else "")
+
+    return test
+
+
+def _tenure_at_least(minimum: Decimal, window: Window) -> str:
+    """tenure_years ≥ minimum in SQL: since on or before the day `⌈minimum⌉` years before today (the
+    anniversary rule of tenure_years; 28 February when that day is a 29 February)."""
+    years = int(minimum.to_integral_value(rounding=ROUND_CEILING))
+    today = window.today
+    if today.year - years < 1:
+        return "1 = 0"
+    try:
+        cutoff = date(today.year - years, today.month, today.day)
+    except ValueError:
+        cutoff = date(today.year - years, 2, 28)
+    return f"since <= '{cutoff.isoformat()}'"
+
+
 @dataclass(frozen=True)
 class Measure:
     code: str
     label: str  # lazy
     money: bool
     compute: Callable[[Facts, Row], Decimal | int]
+    #: The same condition (measure ≥ minimum) in SQL, for the recompute's filter: (minimum, window) → SQL.
+    at_least_sql: Callable[[Decimal, Window], str]
 
 
 MEASURES: dict[str, Measure] = {
     m.code: m
     for m in (
-        Measure("arpu_quarter", gettext_lazy("ARPU per quarter"), True, arpu_quarter),
-        Measure("payments_quarter", gettext_lazy("payments per quarter"), True, payments_quarter),
-        Measure("referrals", gettext_lazy("referrals"), False, referrals),
-        Measure("tenure_years", gettext_lazy("years as a customer"), False, tenure_years),
+        Measure(
+            "arpu_quarter", gettext_lazy("ARPU per quarter"), True, arpu_quarter, _at_least("revenue", True)
+        ),
+        Measure(
+            "payments_quarter",
+            gettext_lazy("payments per quarter"),
+            True,
+            payments_quarter,
+            _at_least("paid", True),
+        ),  # fmt: skip
+        Measure("referrals", gettext_lazy("referrals"), False, referrals, _at_least("referrals")),
+        Measure("tenure_years", gettext_lazy("years as a customer"), False, tenure_years, _tenure_at_least),
     )
 }
 
@@ -370,16 +406,92 @@ class Recomputed:
     by_tier: dict[str, int] = field(default_factory=dict)
 
 
-# What the recompute reads of each customer. The flags as text, decoded only when there are some,
-# and the creation time only when `customer_since` is empty: most customers have neither, and
-# decoding them cost more than the evaluation (bench/crm.py).
-READ = (
-    "id",
-    "tier",
-    "customer_since",
-    Case(When(customer_since__isnull=True, then="created_at"), output_field=DateTimeField()),
-    Cast("flags", TextField()),
-)
+def _sql_of(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _placing_sql(ladder: Ladder, window: Window, ids: list[int] | None) -> tuple[str, list]:
+    """One statement: every customer (or those of `ids`) joined to the measures' aggregates, the
+    ladder compiled to one CASE over them (Measure.at_least_sql; a flag as its JSON text), and only
+    the customers it would move returned: (id, tier, since, flags as text, revenue, paid, referrals).
+
+    The CASE is a filter: the recompute places each returned customer again in Python (Ladder.place,
+    the owner of the rule and of the reason), so the two must agree on who moves, which the boundary
+    tests in tests/customers/test_tiers.py hold on SQLite and PostgreSQL."""
+    start, end = window.bounds()
+    customers = Customer.objects.order_by()
+    orders = Order.objects.filter(placed_at__gte=start, placed_at__lt=end).order_by()
+    payments = Payment.objects.filter(paid_at__gte=start, paid_at__lt=end).order_by()
+    referred = Customer.objects.filter(referred_by__isnull=False).order_by()
+    if ids is not None:
+        customers = customers.filter(id__in=ids)
+        orders, payments = orders.filter(customer_id__in=ids), payments.filter(customer_id__in=ids)
+        referred = referred.filter(referred_by__in=ids)
+    zone = timezone.get_default_timezone()
+    parts = [
+        customers.values(
+            c_id=F("id"),
+            c_tier=F("tier_id"),
+            c_since=Coalesce("customer_since", TruncDate("created_at", tzinfo=zone)),
+            c_flags=Cast("flags", TextField()),
+        ),
+        orders.values(r_id=F("customer_id")).annotate(r_sum=Sum("amount")),
+        payments.values(p_id=F("customer_id")).annotate(p_sum=Sum("amount")),
+        referred.values(f_id=F("referred_by_id")).annotate(f_count=Count("id")),
+        TierOverride.objects.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=window.today))
+        .order_by()
+        .values(o_id=F("customer_id"), o_tier=F("tier_id")),
+    ]
+    sqls, params = [], []
+    for part in parts:
+        sql, part_params = _sql_of(part)
+        sqls.append(sql)
+        params += part_params
+    # Quarters counted for a customer (Window.quarters_of): every one when since is before the end
+    # of the window's first quarter, then one fewer per quarter end on or before since; at least one.
+    ends = [quarters_back(window.end, k).isoformat() for k in range(QUARTERS)]
+    quarters = f"CASE WHEN since IS NULL THEN {QUARTERS}"
+    quarters += "".join(f" WHEN since < '{ends[k]}' THEN {k + 1}" for k in range(QUARTERS - 1, 0, -1))
+    quarters += " ELSE 1 END"
+    whens = ["WHEN o_tier IS NOT NULL THEN o_tier"]
+    for code, tests in ladder.rungs:
+        met = [
+            "flags LIKE " + _literal(f"%{json.dumps(key)}%")
+            if compute is None
+            else MEASURES[key].at_least_sql(minimum, window)
+            for key, compute, minimum, _condition in tests
+        ]
+        if met:
+            whens.append(f"WHEN ({') OR ('.join(met)}) THEN {_literal(code)}")
+    placed = f"CASE {' '.join(whens)} ELSE {_literal(ladder.fallback)} END"
+    sql = f"""
+        SELECT id, tier, since, flags, revenue, paid, referrals FROM (
+            SELECT measured.*, {quarters} AS quarters FROM (
+                SELECT k.c_id AS id, k.c_tier AS tier, k.c_since AS since, k.c_flags AS flags,
+                       ROUND(COALESCE(r.r_sum, 0), 2) AS revenue, ROUND(COALESCE(p.p_sum, 0), 2) AS paid,
+                       COALESCE(f.f_count, 0) AS referrals, o.o_tier AS o_tier
+                FROM ({sqls[0]}) k
+                LEFT JOIN ({sqls[1]}) r ON r.r_id = k.c_id
+                LEFT JOIN ({sqls[2]}) p ON p.p_id = k.c_id
+                LEFT JOIN ({sqls[3]}) f ON f.f_id = k.c_id
+                LEFT JOIN ({sqls[4]}) o ON o.o_id = k.c_id
+            ) measured
+        ) counted
+        WHERE {placed} <> tier
+        ORDER BY id
+    """
+    return sql, params
+
+
+def _literal(text: str) -> str:
+    """A string literal for the recompute's statement (which has parameters: % doubled)."""
+    return "'" + str(text).replace("'", "''").replace("%", "%%") + "'"
+
+
+def _decimal(value) -> Decimal:
+    """A sum as the database gives it (SQLite: a float) as the Decimal of cents the ORM would give."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(CENT)
 
 
 def tiers_recompute(
@@ -388,52 +500,62 @@ def tiers_recompute(
     """Place every customer (or those of `customer_ids`) on the ladder (客户分级重算); write only the
     customers whose tier changes, each with a TierChange holding the reason.
 
-    One aggregate query per measure over all customers (Facts.gather), then the customers in
-    chunks of CHUNK, each chunk one transaction: evaluated in Python, the changed ones updated in
-    one statement (core.rows.update_each) and their changes inserted together. Safe to run twice:
-    a second run changes nothing. `by`: who asked (None: the nightly run); refuses anyone but
-    managers and administrators.
+    One statement finds the customers who move (_placing_sql: the customers joined to the measures'
+    aggregates, the ladder as one CASE), so a run where little changes reads little; each of them
+    is placed again by Ladder.place for the reason, and the changes are written CHUNK at a time,
+    each chunk one transaction (the tier with core.rows.update_each, the TierChange rows with
+    core.rows.insert_many: COPY on PostgreSQL). Safe to run twice: a second run changes nothing.
+    `by`: who asked (None: the nightly run); refuses anyone but managers and administrators.
     """
     if by is not None and not can_manage_tiers(by):
         raise PermissionDenied(_("Only managers and administrators recompute the tiers."))
     now = now or timezone.now()
     today = timezone.localdate(now)
     ids = None if customer_ids is None else list(customer_ids)
-    facts = Facts.gather(Window.of(today), ids)
+    window = Window.of(today)
     ladder = Ladder.load()
     overrides = active_overrides(today)
     result = Recomputed()
-    customers = Customer.objects.order_by("id")
+    sql, params = _placing_sql(ladder, window, ids)
+    with connection.cursor() as cursor:
+        with transaction.atomic():
+            rows.roomy_sorts(connection)
+            cursor.execute(sql, params)
+        for chunk in rows.in_batches(cursor, CHUNK):
+            facts = Facts(window=window)
+            moves, changes = [], []
+            for pk, tier, since, flags, revenue, paid, referred in chunk:
+                override = overrides.get(pk)
+                if override is not None:
+                    placed, reason = override.tier_id, {"override": override.reason}
+                else:
+                    facts.revenue[pk], facts.paid[pk], facts.referrals[pk] = (
+                        _decimal(revenue),
+                        _decimal(paid),
+                        referred,
+                    )
+                    if isinstance(since, str):
+                        since = date.fromisoformat(since)
+                    flags = () if flags == "[]" else tuple(json.loads(flags))
+                    placed, reason = ladder.place(facts, Row(pk, tier, since, flags))
+                if placed != tier:
+                    moves.append((pk, placed))
+                    changes.append(
+                        rows.build(
+                            TierChange, customer_id=pk, from_tier=tier, to_tier=placed, reason=reason, at=now,
+                            by=by,
+                        )
+                    )  # fmt: skip
+            result.changed += len(moves)
+            if moves:
+                with transaction.atomic():
+                    rows.update_each(Customer, columns=["tier"], rows=moves)
+                    rows.insert_many(changes)
+    placed = Customer.objects.order_by()
     if ids is not None:
-        customers = customers.filter(id__in=ids)
-    zone = timezone.get_default_timezone()
-    last = 0
-    while True:
-        chunk = list(customers.filter(id__gt=last).values_list(*READ)[:CHUNK])
-        if not chunk:
-            break
-        last = chunk[-1][0]
-        moves, changes = [], []
-        for pk, tier, since, created, flags in chunk:
-            override = overrides.get(pk)
-            if override is not None:
-                placed, reason = override.tier_id, {"override": override.reason}
-            else:
-                flags = () if flags == "[]" else tuple(json.loads(flags))
-                row = Row(pk, tier, since or created.astimezone(zone).date(), flags)
-                placed, reason = ladder.place(facts, row)
-            result.by_tier[placed] = result.by_tier.get(placed, 0) + 1
-            if placed != tier:
-                moves.append((pk, placed))
-                changes.append(
-                    TierChange(customer_id=pk, from_tier=tier, to_tier=placed, reason=reason, at=now, by=by)
-                )
-        result.customers += len(chunk)
-        result.changed += len(moves)
-        if moves:
-            with transaction.atomic():
-                rows.update_each(Customer, columns=["tier"], rows=moves)
-                rows.insert_many(changes)
+        placed = placed.filter(id__in=ids)
+    result.by_tier = dict(placed.values_list("tier").annotate(Count("id")).order_by("tier"))
+    result.customers = sum(result.by_tier.values())
     return result
 
 
