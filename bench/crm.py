@@ -449,7 +449,7 @@ def page(b: Bench) -> dict:
     settings.ALLOWED_HOSTS = ["*"]
     phones = connection.ops.quote_name(CustomerPhone._meta.db_table)
     customers = connection.ops.quote_name(Customer._meta.db_table)
-    # 139 + eight digits of the id: a thousand customers share each last four digits at scale 1.
+    # 139 + eight digits of the id: a hundred customers share each last four digits at scale 1.
     digits = (
         "lpad((id % 100000000)::text, 8, '0')"
         if connection.vendor == "postgresql"
