@@ -29,12 +29,14 @@ import json
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -510,6 +512,262 @@ def points(b: Bench) -> dict:
     }
 
 
+# --- the customer 360 page (p-page) ------------------------------------------------------------------
+# The customer 360 of a customer with 1,000 contacts (target: the page over HTTP at p95 < 80 ms). The
+# million generated customers get a mobile phone each (prepare: one INSERT ... SELECT), so the page's
+# duplicates panel looks among a million phones; one customer with 1,001 contacts is then recorded
+# through the services; the page is timed in-process (django.test.Client) and over HTTP against
+# `kefu web` (bench_http), as an agent of the service center; the timeline alone and one indexed query
+# (the baseline) in the same run.
+
+PAGE_CONTACTS = 1000
+PAGE_OTHERS = 20_000  # calls of other customers
+PAGE_RUNS = 200
+PAGE_PHONE = "13912345678"
+
+
+def _page_customer(
+    *, contacts: int, others: int, first_id: int, customers: int, rng: random.Random, now: datetime
+):
+    """One customer with `contacts` contacts across every source of the timeline, recorded through the
+    services (work orders through the ticket service, orders earning points through the loyalty card),
+    and `others` calls of the generated customers, so the indexes have to do the work."""
+    from tests.org import build_org
+    from tests.tickets.helpers import new_ticket
+
+    from kefu.callbacks.models import CallbackPlan, CallbackTask, Satisfaction, Script, Trigger
+    from kefu.callcenter.models import CallRecord
+    from kefu.core.models import BusinessCalendar
+    from kefu.customers.loyalty import services as loyalty
+    from kefu.customers.models import CardLevel, Order, Payment, PointsRule
+    from kefu.intake.chat.models import ChatSession
+    from kefu.intake.email.models import InboundMail
+    from kefu.tickets.models import Ticket
+
+    org = build_org()
+    # The shares of each source in the customer's contacts (they add up to 1).
+    share = {
+        "ticket": 0.13,
+        "call": 0.26,
+        "chat": 0.09,
+        "mail": 0.04,
+        "callback": 0.09,
+        "satisfaction": 0.09,
+        "order": 0.13,
+        "points": 0.13,
+        "payment": 0.04,
+    }
+    n = {k: max(1, int(contacts * v)) for k, v in share.items()}
+    first = new_ticket(
+        org, now=now - timedelta(days=400), customer_phone="13912345678", customer_name="王大伟"
+    )
+    customer = first.customer
+    tickets = [first] + [
+        new_ticket(org, now=now - timedelta(days=rng.randint(1, 400)), customer_phone="13912345678")
+        for _ in range(n["ticket"] - 1)
+    ]
+    # Most work orders are long finished; three are still open.
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets[3:]]).update(status="closed")
+    at = lambda: now - timedelta(minutes=rng.randint(1, 400 * 24 * 60))  # noqa: E731
+    CallRecord.objects.bulk_create(
+        CallRecord(
+            source="cti",
+            external_id=f"me-{i}",
+            arrived_at=(t := at()),
+            created_at=t,
+            outcome="answered",
+            talk_seconds=rng.randint(30, 600),
+            customer=customer,
+        )
+        for i in range(n["call"])
+    )
+    ChatSession.objects.bulk_create(
+        ChatSession(token=f"chat-{i}", state="ended", requested_at=at(), ticket=rng.choice(tickets))
+        for i in range(n["chat"])
+    )
+    InboundMail.objects.bulk_create(
+        InboundMail(
+            raw=b"",
+            subject=f"来信 {i}",
+            sender="wang@example.com",
+            ticket=rng.choice(tickets),
+            received_at=at(),
+        )
+        for i in range(n["mail"])
+    )
+    script = Script.objects.create(name="bench")
+    plan = CallbackPlan.objects.create(
+        name="关怀回访",
+        trigger=Trigger.CARE,
+        script=script,
+        team=org.group,
+        calendar=BusinessCalendar.objects.get(is_default=True),
+    )
+    CallbackTask.objects.bulk_create(
+        CallbackTask(
+            plan=plan,
+            customer=customer,
+            subject_key=f"c{customer.pk}",
+            period=f"p{i}",
+            state="done",
+            created_at=(t := at()),
+            completed_at=t + timedelta(hours=2),
+        )
+        for i in range(n["callback"])
+    )
+    Satisfaction.objects.bulk_create(
+        Satisfaction(
+            ticket=t,
+            source="callback",
+            score="satisfied",
+            ticket_type="complaint",
+            channel="phone",
+            created_at=at(),
+        )
+        for t in tickets[: n["satisfaction"]]
+    )
+    level = CardLevel.objects.create(code="normal", name="普通卡", rank=1)
+    PointsRule.objects.create(level=level, points_per_yuan=Decimal("1"))
+    loyalty.card_request(customer=customer, level=level, by=org.agent, now=now - timedelta(days=500))
+    for i in range(n["order"]):  # one by one: each earns its points (a points entry) as it is recorded
+        Order.objects.create(
+            customer=customer,
+            source="shop",
+            external_id=f"me-{i}",
+            amount=Decimal(rng.randint(20, 900)),
+            placed_at=at(),
+        )
+    Payment.objects.bulk_create(
+        Payment(customer=customer, source="shop", external_id=f"me-{i}", amount=Decimal(100), paid_at=at())
+        for i in range(n["payment"])
+    )
+    # Everybody else: calls of the generated customers around the customer's (their orders are there).
+    CallRecord.objects.bulk_create(
+        (
+            CallRecord(
+                source="cti",
+                external_id=f"o-{i}",
+                arrived_at=(t := at()),
+                created_at=t,
+                outcome="answered",
+                customer_id=first_id + rng.randrange(customers),
+            )
+            for i in range(others)
+        ),
+        batch_size=5000,
+    )
+    return org, customer
+
+
+def _timed(fn, runs: int) -> list[float]:
+    fn()  # warm-up
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _percentiles(ms: list[float]) -> dict:
+    ordered = sorted(ms)
+    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2)}
+
+
+@stage("page")
+def page(b: Bench) -> dict:
+    sys.path.insert(0, str(ROOT))  # tests.org, tests.tickets.helpers: the organisation and work orders
+    from bench_http import WebServer, session_cookie, timed_http
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from kefu.callcenter.models import CallRecord
+    from kefu.crm.timeline import customer_timeline
+    from kefu.customers.models import Customer, CustomerPhone
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    phones = connection.ops.quote_name(CustomerPhone._meta.db_table)
+    customers = connection.ops.quote_name(Customer._meta.db_table)
+    # 139 + eight digits of the id: a hundred customers share each last four digits at scale 1.
+    digits = (
+        "lpad((id % 100000000)::text, 8, '0')"
+        if connection.vendor == "postgresql"
+        else "substr('00000000' || (id % 100000000), -8)"
+    )
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {phones} (customer_id, number, label) SELECT id, '139' || {digits}, '' FROM {customers}"
+        )
+        cursor.execute("ANALYZE")
+    t_prepare = time.perf_counter() - started
+    say(f"page: a phone for each of {b.customers:,} customers in {t_prepare:.1f}s")
+    started = time.perf_counter()
+    org, customer = _page_customer(
+        contacts=PAGE_CONTACTS,
+        others=PAGE_OTHERS,
+        first_id=b.first_customer_id,
+        customers=b.customers,
+        rng=random.Random(b.seed),
+        now=b.now,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    t_load = time.perf_counter() - started
+    viewer = org.agent
+    first = customer_timeline(user=viewer, customer=customer)
+    total, number = 0, 1
+    while True:
+        got = customer_timeline(user=viewer, customer=customer, page=number, size=200)
+        total += len(got.rows)
+        if not got.has_next:
+            break
+        number += 1
+    contacts = len(first.open) + total
+    say(f"page: the customer loaded in {t_load:.1f}s: {len(first.open)} open, {total} in the history")
+    client = Client()
+    client.force_login(viewer)
+    url = f"/customers/{customer.pk}/"
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    assert PAGE_PHONE[-4:].encode() in response.content
+    figures = {
+        "page_contacts": contacts,
+        "page_prepare_s": round(t_prepare, 1),
+        "page_load_s": round(t_load, 1),
+        "page_runs": PAGE_RUNS,
+        "page_timeline": _percentiles(
+            _timed(lambda: customer_timeline(user=viewer, customer=customer), PAGE_RUNS)
+        ),
+        "page_in_process": _percentiles(_timed(lambda: client.get(url), PAGE_RUNS)),
+        "page_baseline": _percentiles(
+            _timed(
+                lambda: list(CallRecord.objects.filter(customer=customer).order_by("-arrived_at")[:31]),
+                PAGE_RUNS,
+            )
+        ),
+    }
+    say(f"page: in-process p95 {figures['page_in_process']['p95_ms']} ms, timeline p95 "
+        f"{figures['page_timeline']['p95_ms']} ms, baseline p95 {figures['page_baseline']['p95_ms']} ms")  # fmt: skip
+    server = WebServer(workers=1)
+    server.start()
+    try:
+        ms, bad = timed_http(
+            server.port, [("GET", url, None)] * PAGE_RUNS, headers={"Cookie": session_cookie(viewer)}
+        )
+    finally:
+        server.stop()
+    assert not bad, bad[:3]
+    figures["page_http"] = _percentiles(ms)
+    figures["page_http_server"] = "HTTP/1.1 keep-alive, one request at a time, against kefu web -w 1"
+    say(f"page: over HTTP p50 {figures['page_http']['p50_ms']} ms, p95 {figures['page_http']['p95_ms']} ms")
+    return figures
+
+
 # --- running -------------------------------------------------------------------------------------------
 
 
@@ -587,7 +845,11 @@ def main() -> None:
         started = time.perf_counter()
         figures.update(STAGES[name](bench))
         figures[f"stage_{name}_s"] = round(time.perf_counter() - started, 1)
-    figures["targets"] = {"tiers_and_rfm_s_at_scale_1": 60, "points_postings_per_s_two_workers": 2000}
+    figures["targets"] = {
+        "tiers_and_rfm_s_at_scale_1": 60,
+        "points_postings_per_s_two_workers": 2000,
+        "page_http_p95_ms": 80,
+    }
     figures["load_average"] = os.getloadavg()[0]
     figures["machine"] = machine()
     connection.close()

@@ -166,5 +166,14 @@ def test_the_page_asks_as_many_queries_for_ten_times_the_contacts(story):
             amount=Decimal("10"),
             placed_at=T[0] - timedelta(days=i),
         )
+    # and 20 other customers have phones ending in the same four digits (the duplicates panel)
+    from kefu.customers.models import CustomerPhone
+    from tests.factories import CustomerFactory
+
+    number = story.customer.phones.get().number
+    for i in range(20):
+        CustomerPhone.objects.create(
+            customer=CustomerFactory(name=f"别人{i}"), number=f"1370000{i:04d}"[:7] + number[-4:]
+        )
     # then the page still asks the same number of queries: each source reads with a LIMIT
     assert queries() == before

@@ -74,6 +74,24 @@ def test_candidates_of_one_customer(org):
     assert pairs(duplicate_candidates(customer=zhang)) == {("张伟", "张先生")}
 
 
+def test_candidates_of_one_customer_by_a_phone_tail_a_company_or_an_organisation(org):
+    zhao = with_contacts("赵敏", phones=["13911112222"], company="华联超市")
+    tail = with_contacts("赵敏 ", phones=["13655552222"])  # the same last four digits
+    moved = with_contacts("赵敏  ", phones=["13600000000"])
+    # a number corrected afterwards, by a bulk update: its tail follows it (the database keeps it)
+    CustomerPhone.objects.filter(customer=moved).update(number="13700002222")
+    colleague = with_contacts("赵 敏", company="华联超市")
+    unlinked = with_contacts("赵敏", phones=["13655553333"])  # same name, nothing links it
+    gone = with_contacts("赵敏", phones=["13800002222"])
+    Customer.objects.filter(pk=gone.pk).update(anonymised_at=AT)  # anonymised records are left out
+    found = {
+        c.second.pk if c.first.pk == zhao.pk else c.first.pk for c in duplicate_candidates(customer=zhao)
+    }
+    assert found == {tail.pk, moved.pk, colleague.pk}
+    assert unlinked.pk not in found
+    assert CustomerPhone.objects.get(customer=moved).tail == "2222"
+
+
 def counts() -> dict:
     return {
         "tickets": Ticket.objects.count(),

@@ -21,10 +21,11 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,7 +63,7 @@ class Row:
     title: str
     detail: str = ""
     status: str = ""
-    url: str = ""
+    url: str = ""  # may be lazy (reverse_lazy): only the rows a page shows are reversed
     is_open: bool = False
     key: str = ""  # unique within the customer's timeline ("ticket:12"), a stable tie-break
 
@@ -91,6 +92,13 @@ class Viewer:
             sees_contacts=bool(user.is_active and (user.is_superuser or sees_customers(user))),
             sees_quality=bool(can_manage_rubrics(user)),
         )
+
+    @cached_property
+    def access(self):
+        """The viewer's agent groups, read once for the work orders' open matters and history."""
+        from kefu.tickets.permissions import Access
+
+        return Access.of(self.user)
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ def _tickets(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
     from kefu.tickets.models import OPEN_STATUSES, Status, TicketType
     from kefu.tickets.permissions import visible_tickets
 
-    qs = visible_tickets(viewer.user).filter(customer_id=viewer.customer.pk)
+    qs = visible_tickets(viewer.user, access=viewer.access).filter(customer_id=viewer.customer.pk)
     qs = qs.filter(status__in=OPEN_STATUSES) if open_ else qs.exclude(status__in=OPEN_STATUSES)
     rows = qs.order_by("-created_at", "-id").values_list(
         "id", "number", "title", "status", "ticket_type", "created_at"
@@ -166,7 +174,7 @@ def _tickets(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
             title=f"{number} {title}",
             detail=str(TicketType(kind).label) if kind in TicketType.values else kind,
             status=str(Status(status).label),
-            url=reverse("tickets:detail", args=[number]),
+            url=reverse_lazy("tickets:detail", args=[number]),
             is_open=open_,
             key=f"ticket:{pk}",
         )
@@ -192,7 +200,7 @@ def _calls(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
                 title=" · ".join(str(x) for x in (Direction(direction).label, queue) if x),
                 detail=detail,
                 status=str(Outcome(outcome).label) if outcome in Outcome.values else outcome,
-                url=reverse("tickets:detail", args=[number]) if number else "",
+                url=reverse_lazy("tickets:detail", args=[number]) if number else "",
                 is_open=open_,
                 key=f"call:{pk}",
             )
@@ -226,7 +234,7 @@ def _chats(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
             title=_("Chat with %(agent)s") % {"agent": agent} if agent else _("Chat"),
             detail=page_url,
             status=str(ChatSession.State(state).label),
-            url=reverse("tickets:detail", args=[number]) if number else "",
+            url=reverse_lazy("tickets:detail", args=[number]) if number else "",
             is_open=open_,
             key=f"chat:{pk}",
         )
@@ -248,7 +256,7 @@ def _mails(viewer: Viewer, limit: int) -> list[Row]:
             kind="mail",
             title=subject or _("(no subject)"),
             detail=sender,
-            url=reverse("tickets:detail", args=[number]) if number else "",
+            url=reverse_lazy("tickets:detail", args=[number]) if number else "",
             key=f"mail:{pk}",
         )
         for pk, at, subject, sender, number in rows[:limit]
@@ -279,7 +287,7 @@ def _callbacks(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
                 title=plan,
                 detail=detail,
                 status=str(CallbackTask.State(state).label),
-                url=reverse("callbacks:task", args=[pk]),
+                url=reverse_lazy("callbacks:task", args=[pk]),
                 is_open=open_,
                 key=f"callback:{pk}",
             )
@@ -307,7 +315,7 @@ def _surveys(viewer: Viewer, limit: int) -> list[Row]:
             kind="survey",
             title=_("Survey sent for %(number)s") % {"number": number},
             detail=via,
-            url=reverse("tickets:detail", args=[number]),
+            url=reverse_lazy("tickets:detail", args=[number]),
             key=f"survey:{pk}",
         )
         for pk, at, via, number in sent
@@ -319,7 +327,7 @@ def _surveys(viewer: Viewer, limit: int) -> list[Row]:
             title=_("%(number)s: %(score)s") % {"number": number, "score": Score(score).label},
             detail=comment,
             status=str(Satisfaction.Source(source).label),
-            url=reverse("tickets:detail", args=[number]),
+            url=reverse_lazy("tickets:detail", args=[number]),
             key=f"satisfaction:{pk}",
         )
         for pk, at, score, source, comment, number in answered
@@ -348,7 +356,7 @@ def _quality(viewer: Viewer, limit: int) -> list[Row]:
             % {"channel": channel, "score": final if final is not None else auto},
             detail=severity,
             status=str(Inspection.State(state).label),
-            url=reverse("quality:report_inspection", args=[pk]),
+            url=reverse_lazy("quality:report_inspection", args=[pk]),
             key=f"quality:{pk}",
         )
         for pk, at, channel, auto, final, severity, state in rows[:limit]
@@ -387,7 +395,7 @@ def _points(viewer: Viewer, limit: int) -> list[Row]:
             title=f"{PointsKind(kind).label} {points:+d}",
             detail=reason,
             status=_("balance %(points)s") % {"points": after},
-            url=reverse("customers:points", args=[viewer.customer.pk]),
+            url=reverse_lazy("customers:points", args=[viewer.customer.pk]),
             key=f"points:{pk}",
         )
         for pk, at, kind, points, after, reason in rows[:limit]
@@ -410,7 +418,7 @@ def _cards(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
             title=level,
             detail=reason,
             status=str(ApplicationStatus(status).label),
-            url=reverse("customers:cards"),
+            url=reverse_lazy("customers:cards"),
             is_open=open_,
             key=f"card:{pk}",
         )

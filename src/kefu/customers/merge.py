@@ -27,8 +27,6 @@ from kefu.customers.models import Customer, CustomerEmail, CustomerMerge, Custom
 SIMILAR_NAME = 66
 #: A group larger than this (a company with hundreds of contacts) is not compared pair by pair.
 MAX_GROUP = 300
-#: Phone digits two records must share at the end to compare their names.
-PHONE_TAIL = 4
 
 
 def customer_links() -> list[ForeignObjectRel]:
@@ -118,25 +116,28 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
     groups: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
     scope = live
     if customer is not None:
-        tails = [n[-PHONE_TAIL:] for n in customer.phones.values_list("number", flat=True)]
-        condition = Q(pk=customer.pk)
-        if customer.company:
-            condition |= Q(company=customer.company)
-        if customer.organisation_id:
-            condition |= Q(organisation_id=customer.organisation_id)
-        for tail in tails:
-            condition |= Q(phones__number__endswith=tail)
-        scope = live.filter(condition).distinct()
+        # Those sharing a company, an organisation or a phone's tail (CustomerPhone.tail, indexed): each
+        # found through its own index, then read together by id.
+        ids = {customer.pk}
+        for condition, wanted in (
+            (Q(company=customer.company), customer.company),
+            (Q(organisation_id=customer.organisation_id), customer.organisation_id),
+        ):
+            if wanted:
+                ids.update(live.filter(condition).values_list("pk", flat=True)[: MAX_GROUP + 1])
+        tails = CustomerPhone.objects.filter(customer=customer).values("tail")
+        ids.update(CustomerPhone.objects.filter(tail__in=tails).values_list("customer_id", flat=True))
+        scope = live.filter(pk__in=ids)
     for pk, name, company, org in scope.values_list("pk", "name", "company", "organisation_id"):
         if company:
             groups["company", company][pk] = name
         if org:
             groups["organisation", str(org)][pk] = name
     phones = CustomerPhone.objects.filter(customer__in=scope).values_list(
-        "customer_id", "number", "customer__name"
+        "customer_id", "tail", "customer__name"
     )
-    for pk, number, name in phones:
-        groups["phone", number[-PHONE_TAIL:]][pk] = name
+    for pk, tail, name in phones:
+        groups["phone", tail][pk] = name
     for (kind, key), members in groups.items():
         if len(members) < 2 or len(members) > MAX_GROUP:
             continue

@@ -7,6 +7,7 @@ payments come from the business systems and feed the tiers, RFM and the loyalty 
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 #: The rung every new customer starts on before the first evaluation (the ladder's fallback).
@@ -181,7 +182,11 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["name"])]
+        # company: the duplicates panel reads the colleagues of a customer (customers.merge)
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["company"], name="customer_company_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -197,6 +202,10 @@ class Customer(models.Model):
         return email.address if email else ""
 
 
+#: Phone digits two records must share at the end to compare their names (customers.merge).
+PHONE_TAIL = 4
+
+
 class CustomerPhone(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(
@@ -204,6 +213,14 @@ class CustomerPhone(models.Model):
         max_length=30,
         db_index=True,
         help_text=_("A valid number, stored as dialled at home (13800138000, 01012345678) or +E.164 abroad."),
+    )
+    # The number's last PHONE_TAIL digits, kept by the database whatever writes the number, and
+    # indexed: the duplicates panel finds the records sharing them without scanning every phone.
+    tail = models.GeneratedField(
+        expression=Right("number", PHONE_TAIL),
+        output_field=models.CharField(max_length=PHONE_TAIL),
+        db_persist=True,
+        db_index=True,
     )
     label = models.CharField(_("label"), max_length=30, blank=True)
 
