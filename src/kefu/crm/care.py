@@ -374,9 +374,10 @@ def _record(due: Due, day: date, now: datetime, counts: Counter) -> None:
     )
     counts.update({CareStatus(status): n for status, n in new.items()})
     where = {"rule": rule, "kind": rule.kind, "channel": channel, "send_at": send_at}
+    # Those left without the occasion now (`already` excludes the rows just stored) are the few others.
     batch = [
         _touch(row, template=template, channel=channel, occasion=due.occasion, send_at=send_at, values=values)
-        for row in contacts.exclude(by_sql).values(*CONTACT_VALUES).order_by("pk")
+        for row in contacts.values(*CONTACT_VALUES).order_by("pk")
     ]
     _store(batch, counts, **where)
 
