@@ -2,7 +2,11 @@
 
 A manager keeps the rules (`CareRule`); once a day `care_run` finds, with one query per rule and
 occasion, every customer due and records one `CareTouch` per (customer, occasion) — the unique key
-makes a second run, or two workers, create nothing new. A touch the customer has not consented to
+makes a second run, or two workers, create nothing new. The database does it for a million at once:
+one INSERT ... SELECT per occasion decides each touch's status and address in SQL and puts the
+customer's name into the message rendered once (`_record`); only the few it cannot (a name the
+template's punctuation rules would change, a mobile kept abroad) are made one by one. An SMS goes to
+the customer's first mobile of the home region, else their first mobile abroad. A touch the customer has not consented to
 (their consent for the channel is off, or they opted out of care altogether) or cannot receive (no
 mobile, no email) is recorded as skipped, with the reason. The others are scheduled for the rule's
 send time, moved out of the quiet hours for SMS (the center's KEFU_SMS_QUIET_HOURS, owned by
