@@ -307,9 +307,9 @@ def _care_prepare(b: Bench, day) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(f"""UPDATE {customers} SET
             birthday_calendar = CASE WHEN id % 10 = 1 THEN 'lunar' ELSE 'solar' END,
-            birth_month = CASE WHEN id % 10 = 0 THEN NULL ELSE 1 + (id * 7) % 12 END,
-            birth_day = CASE WHEN id % 10 = 0 THEN NULL WHEN id % 10 = 1 THEN 1 + (id * 13) % 30
-                             ELSE 1 + (id * 13) % 28 END,
+            birth_month = CASE WHEN id % 10 = 0 THEN NULL ELSE 1 + (id * 7) % 1009 % 12 END,
+            birth_day = CASE WHEN id % 10 = 0 THEN NULL WHEN id % 10 = 1 THEN 1 + (id * 13) % 1013 % 30
+                             ELSE 1 + (id * 13) % 1013 % 28 END,
             birthday_leap_month = (id % 1000 = 1),
             consent_sms = (id % 20 <> 5),
             consent_email = (id % 10 <> 6)""")  # fmt: skip
