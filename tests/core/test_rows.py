@@ -231,3 +231,26 @@ def test_seconds_between_counts_fractions_across_midnight_on_either_database(db)
         )
         (seconds,) = cursor.fetchone()
     assert round(float(seconds), 3) == 90.25  # 30 s to midnight + 1 min 0.25 s after it
+
+
+def test_insert_select_stores_the_selected_rows_once_and_counts_the_new_ones(db):
+    from django.db.models import F, Value
+
+    from kefu.core.rows import insert_select
+
+    day = datetime.date(2026, 11, 23)
+    TicketNumberSequence.objects.create(prefix="TS", day=day, last=7)
+    TicketNumberSequence.objects.create(prefix="ZX", day=day, last=3)
+    copies = TicketNumberSequence.objects.annotate(
+        n_prefix=F("prefix"), n_day=Value(datetime.date(2026, 11, 24)), n_last=F("last")
+    ).values("n_prefix", "n_day", "n_last")
+    columns = ["prefix", "day", "last"]
+    unique = ["prefix", "day"]
+    assert insert_select(TicketNumberSequence, columns=columns, queryset=copies.order_by("prefix"),
+                         unique=unique, count_by="last") == {7: 1, 3: 1}  # fmt: skip
+    again = copies.filter(day=day).order_by("prefix")  # the same two rows: both stored already
+    assert (
+        insert_select(TicketNumberSequence, columns=columns, queryset=again, unique=unique, count_by="last")
+        == {}
+    )
+    assert TicketNumberSequence.objects.count() == 4

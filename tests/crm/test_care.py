@@ -206,3 +206,25 @@ def test_upcoming_lists_the_next_30_days(greeting):
     rows = upcoming(today=date(2026, 12, 3))
     assert [(u.day, u.count) for u in rows] == [(date(2026, 12, 10), 2)]
     assert CareTouch.objects.count() == 0  # reading records nothing
+
+
+def test_the_set_insert_and_the_one_by_one_path_give_the_same_touches(greeting, sms_outbox):
+    """Plain names go by one INSERT ... SELECT (the name put into the message by SQL); a name the
+    template's punctuation rules change, and a customer whose only mobile is kept abroad, go one by one."""
+    birthday_rule(greeting)
+    plain = CustomerFactory(name="王芳", phone="13800138000", birth_month=12, birth_day=3)
+    dotted = CustomerFactory(name="李雷，", phone="13800138003", birth_month=12, birth_day=3)  # "，" dropped
+    abroad = CustomerFactory(name="Tom", phone="+447911123456", birth_month=12, birth_day=3)
+    both = CustomerFactory(name="陈晨", phone="01012345678", birth_month=12, birth_day=3)
+    both.phones.create(number="13800138004")  # a landline first, then a mobile: the mobile is used
+    run = care_run(day=date(2026, 12, 3), now=aware(2026, 12, 3, 9, 30))
+
+    assert (run.created, run.sent, run.counts) == (4, 4, {CareStatus.SCHEDULED: 4})  # recorded, then sent
+    got = {t.customer_id: (t.address, t.message) for t in CareTouch.objects.all()}
+    assert got == {
+        plain.pk: ("13800138000", "王芳您好，祝您生日快乐！"),
+        dotted.pk: ("13800138003", "李雷您好，祝您生日快乐！"),
+        abroad.pk: ("+447911123456", "Tom您好，祝您生日快乐！"),
+        both.pk: ("13800138004", "陈晨您好，祝您生日快乐！"),
+    }
+    assert care_run(day=date(2026, 12, 3), now=aware(2026, 12, 3, 10, 0)).created == 0

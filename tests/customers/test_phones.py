@@ -166,3 +166,26 @@ def test_an_imported_call_from_an_extension_links_no_customer(tmp_path):
     import_calls(path=path, fmt="queue_log")
     calls = dict(CallRecord.objects.values_list("caller_number", "customer_id"))
     assert calls == {"12345": None, "13800138000": known.pk}
+
+
+@pytest.mark.django_db
+def test_the_sql_filter_of_home_mobiles_agrees_with_is_mobile():
+    """home_mobile_q (libphonenumber's CN mobile pattern in SQL) picks exactly the stored numbers
+    is_mobile calls mobiles: mobiles of every prefix, landlines, 400/800, 95xxx, too short or long."""
+    import random
+
+    from kefu.customers.phones import home_mobile_q
+
+    rng = random.Random(14)
+    numbers = {"13800138000", "01012345678", "4008001234", "8001234567", "95588", "12345678901", "1380013800",
+               "138001380001", "16012345", "17400123456", "17406123456", "16100123456", "+447911123456"}  # fmt: skip
+    numbers |= {f"1{rng.randint(0, 9)}{rng.randint(0, 10**9 - 1):09d}" for _ in range(400)}
+    numbers |= {f"0{rng.randint(10, 999)}{rng.randint(0, 10**8 - 1):08d}" for _ in range(100)}
+    customer = CustomerFactory(name="号码")
+    CustomerPhone.objects.bulk_create(CustomerPhone(customer=customer, number=n) for n in numbers)
+    home = {n for n in numbers if not n.startswith("+")}
+    by_sql = set(
+        CustomerPhone.objects.filter(home_mobile_q(), number__in=home).values_list("number", flat=True)
+    )
+    assert by_sql == {n for n in home if is_mobile(n)}
+    assert "13800138000" in by_sql and "17400123456" in by_sql and "01012345678" not in by_sql

@@ -72,3 +72,21 @@ def test_the_admin_form_shows_the_variable_error_on_the_field(admin_client):
     )
     assert response.status_code == 200
     assert "{nope}" in response.context["adminform"].form.errors["body"][0]
+
+
+@pytest.mark.parametrize(
+    ("value", "verbatim"),
+    [("王芳", True), ("Tom Smith", True), ("张", True), ("李雷，", False), ("已退款。", False), (" 王芳", False),
+     ("王芳\u3000", False), ("", False), ("王\n芳", False), ("。", False)],
+)  # fmt: skip
+def test_a_value_render_takes_as_it_is_fills_the_slot_of_a_template_rendered_once(value, verbatim):
+    import re
+
+    from kefu.notify.templating import SLOT, VERBATIM, render_with_slot
+
+    text = "{customer_name}您好，{occasion}快乐！"
+    once = render_with_slot(text, {"occasion": "生日"}, "customer_name")
+    assert once == SLOT + "您好，生日快乐！"
+    assert bool(re.search(VERBATIM, value)) is verbatim
+    if verbatim:
+        assert once.replace(SLOT, value) == render(text, {"customer_name": value, "occasion": "生日"})

@@ -2,7 +2,11 @@
 
 A manager keeps the rules (`CareRule`); once a day `care_run` finds, with one query per rule and
 occasion, every customer due and records one `CareTouch` per (customer, occasion) — the unique key
-makes a second run, or two workers, create nothing new. A touch the customer has not consented to
+makes a second run, or two workers, create nothing new. The database does it for a million at once:
+one INSERT ... SELECT per occasion decides each touch's status and address in SQL and puts the
+customer's name into the message rendered once (`_record`); only the few it cannot (a name the
+template's punctuation rules would change, a mobile kept abroad) are made one by one. An SMS goes to
+the customer's first mobile of the home region, else their first mobile abroad. A touch the customer has not consented to
 (their consent for the channel is off, or they opted out of care altogether) or cannot receive (no
 mobile, no email) is recorded as skipped, with the reason. The others are scheduled for the rule's
 send time, moved out of the quiet hours for SMS (the center's KEFU_SMS_QUIET_HOURS, owned by
@@ -30,7 +34,21 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Left, Replace
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,15 +56,16 @@ from kefu.accounts.models import Role, User
 from kefu.callbacks.models import Contract
 from kefu.core.errors import FieldCode, FieldError, PermissionDenied, ValidationError
 from kefu.core.holidays import GREETING_DAYS, GREETING_NAMES, festival_day
+from kefu.core.rows import insert_rows, insert_select, update_each
 from kefu.crm.models import RULE_KINDS, CareChannel, CareKind, CareOptOut, CareRule, CareStatus, CareTouch
 from kefu.customers.birthdays import LunarDay, lunar_birthdays_on, next_birthday, solar_birthdays_on
 from kefu.customers.models import BirthdayCalendar, Customer, CustomerEmail, CustomerPhone, TierLevel
-from kefu.customers.phones import is_mobile
+from kefu.customers.phones import STORED_ABROAD, home_mobile_q, is_mobile
 from kefu.notify.models import MessageTemplate, NotificationKind
 from kefu.notify.notices import quiet_until
 from kefu.notify.services import notify
 from kefu.notify.sms import SmsError, send_sms
-from kefu.notify.templating import render
+from kefu.notify.templating import SLOT, VERBATIM, render, render_with_slot
 
 log = logging.getLogger(__name__)
 
@@ -224,102 +243,147 @@ def _send_at(rule: CareRule, day: date, now: datetime, channel: str) -> datetime
     return at
 
 
-def _with_contacts(customers: QuerySet[Customer]) -> QuerySet:
-    """What a touch needs of each customer, in the same query: name, consent, opt-out, first phone and email."""
-    return customers.annotate(
-        first_phone=Subquery(
-            CustomerPhone.objects.filter(customer=OuterRef("pk")).order_by("id").values("number")[:1]
-        ),
-        first_email=Subquery(
+def _with_contacts(customers: QuerySet[Customer], *, channel: str, opt_out_applies: bool = True) -> QuerySet:
+    """The customers with what a touch by `channel` needs, decided in the query: `touch_address` (the
+    first mobile of the home region — `home_mobile_q` — or the first email) and `touch_status`: the
+    customer opted out of care (when it applies), else withdrew consent for the channel, else has no
+    address, else the touch is scheduled. `abroad`: the customer also keeps a number abroad, which
+    SQL cannot type (`_touch` asks `is_mobile` for those few)."""
+    phones = CustomerPhone.objects.filter(customer=OuterRef("pk"))
+    if channel == CareChannel.SMS:
+        address = Subquery(phones.filter(home_mobile_q()).order_by("id").values("number")[:1])
+        consent, abroad = "consent_sms", Exists(phones.filter(number__startswith=STORED_ABROAD))
+    else:
+        address = Subquery(
             CustomerEmail.objects.filter(customer=OuterRef("pk")).order_by("id").values("address")[:1]
-        ),
-        opted_out=Exists(CareOptOut.objects.filter(customer=OuterRef("pk"))),
-    ).values("pk", "name", "consent_sms", "consent_email", "opted_out", "first_phone", "first_email")
+        )
+        consent, abroad = "consent_email", Value(False)
+    opted_out = (
+        Exists(CareOptOut.objects.filter(customer=OuterRef("pk"))) if opt_out_applies else Value(False)
+    )
+    return customers.annotate(
+        touch_address=Coalesce(address, Value("")), abroad=abroad, opted_out=opted_out
+    ).annotate(
+        touch_status=Case(
+            When(opted_out=True, then=Value(CareStatus.SKIPPED_OPT_OUT.value)),
+            When(**{consent: False}, then=Value(CareStatus.SKIPPED_NO_CONSENT.value)),
+            When(touch_address="", then=Value(CareStatus.SKIPPED_NO_ADDRESS.value)),
+            default=Value(CareStatus.SCHEDULED.value),
+            output_field=CharField(),
+        )
+    )
 
 
-def _mobile_of(row: dict) -> str:
-    if row["first_phone"] and is_mobile(row["first_phone"]):
-        return row["first_phone"]
-    for number in (
-        CustomerPhone.objects.filter(customer_id=row["pk"]).order_by("id").values_list("number", flat=True)
-    ):
-        if is_mobile(number):
-            return number
-    return ""
+def _mobile_abroad(customer_id: int) -> str:
+    """The customer's first mobile number kept abroad (+E.164), or ""."""
+    numbers = CustomerPhone.objects.filter(customer_id=customer_id, number__startswith=STORED_ABROAD)
+    return next((n for n in numbers.order_by("id").values_list("number", flat=True) if is_mobile(n)), "")
+
+
+#: A touch as `_touch` makes it: the columns that differ between customers of one occasion.
+ROW = ("customer_id", "occasion", "status", "address", "subject", "message", "at")
 
 
 def _touch(
     row: dict,
     *,
-    rule: CareRule | None,
     template: MessageTemplate,
     channel: str,
     occasion: str,
-    kind: str,
     send_at: datetime,
     values: dict,
-    opt_out_applies: bool = True,
-) -> CareTouch:
-    """The touch for one customer row, with its status decided now (opt-out, consent, address)."""
-    address = _mobile_of(row) if channel == CareChannel.SMS else (row["first_email"] or "")
-    consent = row["consent_sms"] if channel == CareChannel.SMS else row["consent_email"]
-    if opt_out_applies and row["opted_out"]:
-        status = CareStatus.SKIPPED_OPT_OUT
-    elif not consent:
-        status = CareStatus.SKIPPED_NO_CONSENT
-    elif not address:
-        status = CareStatus.SKIPPED_NO_ADDRESS
-    else:
-        status = CareStatus.SCHEDULED
+) -> tuple:
+    """The touch (the columns of ROW) for one row of `_with_contacts(...).values(...)`."""
+    status, address = row["touch_status"], row["touch_address"]
+    if status == CareStatus.SKIPPED_NO_ADDRESS and row["abroad"]:
+        # Opt-out and consent are tested first, so the address was the only thing missing.
+        address = _mobile_abroad(row["pk"])
+        status = CareStatus.SCHEDULED if address else status
     values = {"customer_name": row["name"], **values}
-    return CareTouch(
-        customer_id=row["pk"],
-        rule=rule,
-        occasion=occasion,
-        kind=kind,
-        channel=channel,
-        status=status,
-        address=address,
-        subject=render(template.subject, values)[:255] if channel == CareChannel.EMAIL else "",
-        message=render(template.body, values),
-        send_at=send_at,
-        at=None if status == CareStatus.SCHEDULED else send_at,
+    return (
+        row["pk"],
+        occasion,
+        str(status),
+        address,
+        render(template.subject, values)[:255] if channel == CareChannel.EMAIL else "",
+        render(template.body, values),
+        None if status == CareStatus.SCHEDULED else send_at,
     )
 
 
-def _store(touches: list[CareTouch], counts: Counter) -> None:
+CONTACT_VALUES = ("pk", "name", "touch_status", "touch_address", "abroad")
+
+
+def _store(touches: list[tuple], counts: Counter, *, rule: CareRule | None, kind: str, channel: str,
+           send_at: datetime) -> None:  # fmt: skip
+    """INSERT the touches (ROW tuples) of one rule, kind and channel; a touch already stored for the
+    customer and occasion — another worker's, meanwhile — stands (the unique occasion)."""
     if not touches:
         return
-    # ignore_conflicts: a touch another worker wrote meanwhile stands (the unique occasion).
-    CareTouch.objects.bulk_create(touches, batch_size=BATCH, ignore_conflicts=True)
-    counts.update(t.status for t in touches)
+    insert_rows(
+        CareTouch,
+        columns=ROW,
+        rows=touches,
+        fixed={"rule_id": rule.pk if rule else None, "kind": kind, "channel": channel, "send_at": send_at,
+               "note": "", "staff_id": None},
+        unique=("customer_id", "occasion"),
+    )  # fmt: skip
+    counts.update(CareStatus(t[2]) for t in touches)
     touches.clear()
 
 
 def _record(due: Due, day: date, now: datetime, counts: Counter) -> None:
-    """One touch per customer due, skipping those who already have this occasion."""
+    """One touch per customer due, skipping those who already have this occasion.
+
+    In one INSERT ... SELECT for every customer whose name the message takes as it is (the template
+    rendered once, the name put in by SQL: `render_with_slot`) and whose address SQL can tell; the
+    few others one by one (`_touch`)."""
+    rule, template, channel = due.rule, due.rule.template, due.rule.channel
     already = CareTouch.objects.filter(customer=OuterRef("pk"), occasion=due.occasion)
-    rows = _with_contacts(due.customers.exclude(Exists(already))).order_by("pk")
-    send_at = _send_at(due.rule, day, now, due.rule.channel)
+    contacts = _with_contacts(due.customers.exclude(Exists(already)), channel=channel)
+    send_at = _send_at(rule, day, now, channel)
     with translation.override(settings.LANGUAGE_CODE):
         values = {"occasion": due.label, **due.values}
-    batch: list[CareTouch] = []
-    for row in rows.iterator(chunk_size=BATCH):
-        batch.append(
-            _touch(
-                row,
-                rule=due.rule,
-                template=due.rule.template,
-                channel=due.rule.channel,
-                occasion=due.occasion,
-                kind=due.rule.kind,
-                send_at=send_at,
-                values=values,
-            )
-        )
-        if len(batch) >= BATCH:
-            _store(batch, counts)
-    _store(batch, counts)
+    by_sql = Q(name__regex=VERBATIM) & ~Q(touch_status=CareStatus.SKIPPED_NO_ADDRESS, abroad=True)
+
+    def filled(text: str) -> Replace:
+        return Replace(Value(render_with_slot(text, values, "customer_name")), Value(SLOT), F("name"))
+
+    selected = contacts.filter(by_sql).annotate(
+        t_customer=F("pk"),
+        t_rule=Value(rule.pk),
+        t_occasion=Value(due.occasion),
+        t_kind=Value(rule.kind),
+        t_channel=Value(channel),
+        t_status=F("touch_status"),
+        t_address=F("touch_address"),
+        t_subject=Left(filled(template.subject), 255) if channel == CareChannel.EMAIL else Value(""),
+        t_message=filled(template.body),
+        t_note=Value(""),
+        t_send_at=Value(send_at, output_field=DateTimeField()),
+        t_at=Case(
+            When(touch_status=CareStatus.SCHEDULED.value, then=Value(None)),
+            default=Value(send_at),
+            output_field=DateTimeField(),
+        ),
+    )
+    names = ["customer", "rule", "occasion", "kind", "channel", "status", "address", "subject", "message",
+             "note", "send_at", "at"]  # fmt: skip
+    new = insert_select(
+        CareTouch,
+        columns=[CareTouch._meta.get_field(n).column for n in names],
+        queryset=selected.values(*(f"t_{n}" for n in names)),
+        unique=("customer_id", "occasion"),
+        count_by="status",
+    )
+    counts.update({CareStatus(status): n for status, n in new.items()})
+    where = {"rule": rule, "kind": rule.kind, "channel": channel, "send_at": send_at}
+    # Those left without the occasion now (`already` excludes the rows just stored) are the few others.
+    batch = [
+        _touch(row, template=template, channel=channel, occasion=due.occasion, send_at=send_at, values=values)
+        for row in contacts.values(*CONTACT_VALUES).order_by("pk")
+    ]
+    _store(batch, counts, **where)
 
 
 def _renewals(rule: CareRule, day: date, now: datetime, counts: Counter) -> None:
@@ -353,18 +417,17 @@ def _renewals(rule: CareRule, day: date, now: datetime, counts: Counter) -> None
         rows = {
             row["pk"]: row
             for row in _with_contacts(
-                Customer.objects.filter(pk__in={c["customer_id"] for c in todo.values()})
-            )
+                Customer.objects.filter(pk__in={c["customer_id"] for c in todo.values()}),
+                channel=rule.channel,
+            ).values(*CONTACT_VALUES)
         }
         send_at = _send_at(rule, day, now, rule.channel)
         touches = [
             _touch(
                 rows[c["customer_id"]],
-                rule=rule,
                 template=rule.template,
                 channel=rule.channel,
                 occasion=occasion,
-                kind=CareKind.RENEWAL,
                 send_at=send_at,
                 values={
                     "occasion": c["name"],
@@ -374,7 +437,7 @@ def _renewals(rule: CareRule, day: date, now: datetime, counts: Counter) -> None
             )
             for occasion, c in todo.items()
         ]
-        _store(touches, counts)
+        _store(touches, counts, rule=rule, kind=CareKind.RENEWAL, channel=rule.channel, send_at=send_at)
 
 
 def _staff_reminders(rule: CareRule, todo: dict[str, dict], now: datetime, counts: Counter) -> None:
@@ -413,7 +476,8 @@ def _staff_reminders(rule: CareRule, todo: dict[str, dict], now: datetime, count
                 at=now,
             )
         )
-    _store(touches, counts)
+    CareTouch.objects.bulk_create(touches, ignore_conflicts=True)  # a few a day: the ORM's way
+    counts.update(t.status for t in touches)
 
 
 def care_message(
@@ -435,18 +499,17 @@ def care_message(
     touches = [
         _touch(
             row,
-            rule=None,
             template=template,
             channel=channel,
             occasion=occasion,
-            kind=kind,
             send_at=send_at,
             values=values,
-            opt_out_applies=False,
         )
-        for row in _with_contacts(customers.exclude(Exists(already))).order_by("pk")
+        for row in _with_contacts(customers.exclude(Exists(already)), channel=channel, opt_out_applies=False)
+        .values(*CONTACT_VALUES)
+        .order_by("pk")
     ]
-    _store(touches, counts)
+    _store(touches, counts, rule=None, kind=kind, channel=channel, send_at=send_at)
     transaction.on_commit(lambda: care_touches_send(now=now))
     return counts
 
@@ -538,7 +601,9 @@ def care_touches_send(*, now: datetime | None = None, limit: int = 5000) -> int:
                     touch.status = CareStatus.SENT
                     sent += 1
             touch.at = now
-        CareTouch.objects.bulk_update(due, ["status", "note", "at"], batch_size=BATCH)
+        update_each(
+            CareTouch, columns=("status", "note", "at"), rows=[(t.pk, t.status, t.note, t.at) for t in due]
+        )
     return sent
 
 

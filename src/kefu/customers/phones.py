@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import FieldCode, ValidationError
@@ -122,3 +123,42 @@ def is_mobile(raw: str) -> bool:
     """A valid mobile number (one that can receive an SMS)."""
     number = parse_phone(raw)
     return bool(number and number.is_mobile)
+
+
+#: The types libphonenumber decides before "fixed line or mobile" (phonenumberutil's number_type).
+_BEFORE_MOBILE = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+def _full(patterns: list[str], prefix: str) -> str:
+    return f"^{prefix}(?:{'|'.join(f'(?:{p})' for p in patterns)})$"
+
+
+def home_mobile_q(field: str = "number") -> Q:
+    """`is_mobile` as a filter on stored numbers of the home region (digits as dialled at home), for a
+    million at once: the region's mobile pattern from libphonenumber's own metadata, without the
+    numbers it types otherwise first (premium, toll-free, shared cost …). Numbers stored abroad
+    (+E.164) are not matched: ask `is_mobile` for those (`STORED_ABROAD`)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(home_region())
+    prefix = f"(?:{meta.national_prefix})?" if meta.national_prefix else ""
+    mobile = meta.mobile.national_number_pattern if meta.mobile else None
+    if not mobile:
+        return Q(pk__in=[])
+    found = Q(**{f"{field}__regex": _full([mobile], prefix)})
+    others = [
+        p.national_number_pattern for name in _BEFORE_MOBILE if (p := getattr(meta, name, None)) is not None
+    ]
+    others = [p for p in others if p]
+    return found & ~Q(**{f"{field}__regex": _full(others, prefix)}) if others else found
+
+
+#: How a number kept in E.164 starts (one of another country: see the module's docstring).
+STORED_ABROAD = "+"

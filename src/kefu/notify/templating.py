@@ -48,6 +48,12 @@ STOPS = "。！？!?.；;…"
 #: between them is empty ("已办结：{result}。" with no result reads "已办结。").
 LEADS = "，,、：:"
 PUNCTUATION = STOPS + LEADS
+#: A value `render` puts in exactly as it is (a regular expression both Python and the databases
+#: read): not empty, no space at either end, not ending with a mark the punctuation rules fold, on
+#: one line. Such a value can be put into a template rendered once (`render_with_slot`) by SQL.
+VERBATIM = "\\A([^\\s\u00a0\u3000][^\\n]*)?[^\\s\u00a0\u3000" + PUNCTUATION + "]\\Z"
+#: What stands for the slot's value in `render_with_slot`'s text (no template can contain it).
+SLOT = "\ufffcslot\ufffc"
 
 
 def render(text: str, values: dict) -> str:
@@ -76,6 +82,12 @@ def render(text: str, values: dict) -> str:
         dangling = not value
     out.append(_literal(text[pos:] if text else "", out, after_stop, dangling))
     return "".join(out)
+
+
+def render_with_slot(text: str, values: dict, slot: str) -> str:
+    """`text` rendered with `values`, the variable `slot` left as SLOT: replacing SLOT by a value that
+    matches VERBATIM gives what `render` gives with that value (a million greetings, one rendering)."""
+    return render(text, {**values, slot: SLOT})
 
 
 def _literal(piece: str, out: list[str], after_stop: bool, dangling: bool) -> str:
