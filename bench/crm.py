@@ -20,9 +20,9 @@ with `@stage`; each prepares what else it needs inside itself, set-based):
   - rfm: customers.rfm.rfm_recompute, first and second run; `tiers_and_rfm_s` = both first runs;
   - points: two worker processes post points (orders earned in batches, redemptions and corrections
     on shared customers); postings per second; no negative balance, no lost entry;
+  - care: the care calendar's run over the million (birthdays, holidays, touches, renewals), twice;
   - page: the customer 360 of a customer with 1,000 contacts among the million (each with a phone),
-    in-process and over HTTP against `kefu web`, beside one indexed query;
-  - care: the care calendar's run over the million (birthdays, holidays, touches, renewals), twice.
+    in-process and over HTTP against `kefu web`, beside one indexed query.
 Progress goes to stdout; the last line is one JSON object with every figure and the targets.
 """
 
