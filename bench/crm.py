@@ -95,7 +95,7 @@ def _columns(model, given: dict[str, str]) -> tuple[list[str], list[str]]:
 
     names, expressions = [], []
     for f in model._meta.concrete_fields:
-        if f.primary_key:
+        if f.primary_key or f.generated:  # a generated column is the database's to fill
             continue
         names.append(connection.ops.quote_name(f.column))
         if f.attname in given:
