@@ -163,11 +163,15 @@ def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Deci
         .filter(frequency__gt=0)
         .values_list("customer_id", "last_day", "frequency", "monetary")
     )
+    # Read through the ordinary (client-side) cursor, not .iterator(): PostgreSQL plans a
+    # server-side cursor for its first rows (cursor_tuple_fraction) and picks an index scan by
+    # customer, a random heap read per order — five times slower at a million customers than the
+    # sequential scan and hash aggregate it plans for the whole result.
     with transaction.atomic():
         rows.roomy_sorts(connections[grouped.db])
         return [
             (customer_id, (as_of - last_day).days, frequency, monetary or Decimal(0))
-            for customer_id, last_day, frequency, monetary in grouped.iterator(chunk_size=BATCH)
+            for customer_id, last_day, frequency, monetary in grouped
         ]
 
 
@@ -223,40 +227,22 @@ def rfm_recompute(
 
 
 _STORED = ("customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "segment")
-STORE_BATCH = 20_000
 
 
 def _store(scored: Iterable[tuple], *, as_of: date, window_days: int, computed_at: datetime) -> None:
     """Insert a snapshot's rows, (customer id, recency, frequency, monetary, r, f, m, segment) each,
-    STORE_BATCH at a time with core.rows.insert_new_rows (tuples, no model instances; PostgreSQL:
-    COPY into a staging table, then one INSERT ... SELECT — measured faster than an INSERT from
-    arrays, core.rows.insert_rows)."""
+    with core.rows.copy_rows: tuples, no model instances; on PostgreSQL one COPY straight into the
+    table (the date's old rows are deleted first, so nothing can conflict; measured 2× faster than
+    COPY into a staging table and INSERT ... SELECT from it)."""
     connection = connections[router.db_for_write(RfmScore)]
-    quote = connection.ops.quote_name
-    table = RfmScore._meta.db_table
     columns = [
         RfmScore._meta.get_field(name).column for name in (*_STORED, "as_of", "window_days", "computed_at")
     ]
     given = (connection.ops.adapt_datefield_value(as_of), window_days,
              connection.ops.adapt_datetimefield_value(computed_at))  # fmt: skip
-    names = ", ".join(quote(c) for c in columns)
-    row_sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-
-    def set_sql(staging: str) -> str:
-        return f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging}"
-
-    batch: list[tuple] = []
-    for row in scored:
-        batch.append((*row, *given))
-        if len(batch) >= STORE_BATCH:
-            rows.insert_new_rows(
-                connection, table=table, columns=columns, rows=batch, row_sql=row_sql, set_sql=set_sql
-            )
-            batch = []
-    if batch:
-        rows.insert_new_rows(
-            connection, table=table, columns=columns, rows=batch, row_sql=row_sql, set_sql=set_sql
-        )
+    rows.copy_rows(
+        connection, table=RfmScore._meta.db_table, columns=columns, rows=((*row, *given) for row in scored)
+    )
 
 
 # --- reads (selectors) ---------------------------------------------------------------------------
