@@ -74,7 +74,6 @@ SEGMENT_OF: dict[tuple[bool, bool, bool], str] = {
     (False, True, False): RfmSegment.GENERAL_KEEP,
     (False, False, False): RfmSegment.GENERAL_WIN_BACK,
 }
-BATCH = 5000
 
 
 # --- the definitions ---------------------------------------------------------------------------
@@ -147,8 +146,8 @@ class RfmRun:
 
 def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Decimal]]:
     """(customer id, recency days, frequency, monetary) of every customer with an order in the window,
-    aggregated in SQL (one GROUP BY over the orders' (customer, placed_at) index), the local day of
-    the last order taken there too."""
+    aggregated in SQL (one GROUP BY over the orders in the window: on PostgreSQL a sequential scan
+    and a hash aggregate in memory), the local day of the last order taken there too."""
     start, end = window_bounds(as_of, window_days)
     is_order = Q(kind=OrderKind.ORDER)
     grouped = (
@@ -191,7 +190,7 @@ def rfm_recompute(
     """Score every customer with an order in the window and store the snapshot for `as_of` (RFM 重算).
 
     Set-based: the measures are one SQL aggregate; the cut points are computed once per measure over
-    all scored customers; the rows go in with `core.rows.insert_many` (COPY on PostgreSQL). The
+    all scored customers; the rows go in with `core.rows.copy_rows` (COPY on PostgreSQL). The
     snapshot of `as_of` is replaced in one transaction, so a rerun leaves one row per customer and
     date, and a reader sees the old snapshot or the new one, never half of each. `as_of` defaults to
     the local today. Refuses a window outside 1…3660 days (field `window_days`).
