@@ -608,8 +608,14 @@ class RfmScore(models.Model):
     """A customer's RFM scores on one day (RFM 评分快照): one snapshot per `as_of` date, so the
     movement between two dates can be shown. Written only by `kefu.customers.rfm.rfm_recompute`."""
 
+    # No index of its own: the unique constraint's (customer, as_of) index serves every look-up by
+    # customer, and each index costs every row of a million-row snapshot.
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="rfm_scores", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="rfm_scores",
+        verbose_name=_("customer"),
+        db_index=False,
     )
     as_of = models.DateField(_("as of"))
     window_days = models.PositiveIntegerField(_("window (days)"))
