@@ -77,6 +77,25 @@ def test_a_rerun_for_the_same_date_replaces_the_snapshot(hand_worked):
     assert rfm.snapshot_dates() == [AS_OF]
 
 
+def test_a_customer_gone_while_scoring_gets_no_row_and_deleting_one_takes_its_rows(hand_worked, monkeypatch):
+    """The snapshot has no foreign key in the database: a customer deleted between the measures and
+    the store is dropped by the recompute, and deleting a customer takes its rows (Django cascades)."""
+    read = rfm.measures
+
+    def measures_then_gone(**kwargs):
+        found = read(**kwargs)
+        hand_worked["c3"].delete()  # deleted by someone else after the measures were read
+        return found
+
+    monkeypatch.setattr(rfm, "measures", measures_then_gone)
+    run = rfm.rfm_recompute(as_of=AS_OF)
+    assert run.scored == 12  # scored among the twelve (the cut points are those of the read)
+    assert RfmScore.objects.count() == 11  # …but only the eleven customers still there are stored
+    assert not RfmScore.objects.filter(customer_id=hand_worked["c3"].pk).exists()
+    hand_worked["c5"].delete()
+    assert RfmScore.objects.count() == 10
+
+
 def test_bad_window_names_the_field(db):
     with pytest.raises(ValidationError) as caught:
         rfm.rfm_recompute(as_of=AS_OF, window_days=0)

@@ -222,6 +222,9 @@ def rfm_recompute(
     with transaction.atomic():
         RfmScore.objects.filter(as_of=as_of).delete()
         _store(rows_of, as_of=as_of, window_days=window_days, computed_at=now)
+        # The snapshot has no foreign key in the database (RfmScore.customer): a customer deleted
+        # since the measures were read loses its row here, in one statement instead of a check a row.
+        RfmScore.objects.filter(as_of=as_of).exclude(customer_id__in=Customer.objects.values("pk")).delete()
     return RfmRun(as_of=as_of, window_days=window_days, scored=n, cuts=cuts, means=means)
 
 
