@@ -92,6 +92,14 @@ def test_candidates_of_one_customer_by_a_phone_tail_a_company_or_an_organisation
     assert CustomerPhone.objects.get(customer=moved).tail == "2222"
 
 
+def test_candidates_of_one_customer_leave_out_the_pairs_of_others_in_its_groups(org):
+    zhao = with_contacts("赵敏", phones=["13911112222"])
+    with_contacts("李四", phones=["13655552222"])
+    with_contacts("李四 ", phones=["13755552222"])  # similar to each other, 赵敏's tail: not 赵敏's pair
+    assert duplicate_candidates(customer=zhao) == []
+    assert pairs(duplicate_candidates()) == {("李四", "李四 ")}
+
+
 def counts() -> dict:
     return {
         "tickets": Ticket.objects.count(),

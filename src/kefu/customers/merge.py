@@ -94,13 +94,18 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
         if a != b:
             pairs.setdefault((min(a, b), max(a, b)), (reason, detail))
 
-    for model, column, reason in (
-        (CustomerPhone, "number", "phone"),
-        (CustomerEmail, "address", "email"),
+    # The customer's phones and emails (prefetched on the customer page), read once.
+    own_phones = list(customer.phones.all()) if customer is not None else []
+    own_emails = [e.address for e in customer.emails.all()] if customer is not None else []
+    for model, column, reason, values in (
+        (CustomerPhone, "number", "phone", [p.number for p in own_phones]),
+        (CustomerEmail, "address", "email", own_emails),
     ):
         rows = model.objects.filter(customer__anonymised_at__isnull=True)
         if customer is not None:
-            rows = rows.filter(**{f"{column}__in": model.objects.filter(customer=customer).values(column)})
+            if not values:
+                continue
+            rows = rows.filter(**{f"{column}__in": values})
         shared = (
             rows.values(column).annotate(n=Count("customer", distinct=True)).filter(n__gt=1).values(column)
         )
@@ -114,10 +119,22 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
 
     # Similar names, compared only inside a group that already links them.
     groups: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
-    scope = live
-    if customer is not None:
-        # Those sharing a company, an organisation or a phone's tail (CustomerPhone.tail, indexed): each
-        # found through its own index, then read together by id.
+    if customer is None:
+        for pk, name, company, org in live.values_list("pk", "name", "company", "organisation_id"):
+            if company:
+                groups["company", company][pk] = name
+            if org:
+                groups["organisation", str(org)][pk] = name
+        phones = CustomerPhone.objects.filter(customer__in=live).values_list(
+            "customer_id", "tail", "customer__name"
+        )
+        for pk, tail, name in phones:
+            groups["phone", tail][pk] = name
+    else:
+        # Those sharing a company, an organisation or one of the customer's phone tails (each found
+        # through its own index, at most MAX_GROUP + 1: a bigger group is not compared), then their
+        # names read together by id: only the groups the customer is in (a tail is shared by one
+        # record in ten thousand: a hundred among a million).
         ids = {customer.pk}
         for condition, wanted in (
             (Q(company=customer.company), customer.company),
@@ -125,24 +142,39 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
         ):
             if wanted:
                 ids.update(live.filter(condition).values_list("pk", flat=True)[: MAX_GROUP + 1])
-        tails = CustomerPhone.objects.filter(customer=customer).values("tail")
-        ids.update(CustomerPhone.objects.filter(tail__in=tails).values_list("customer_id", flat=True))
-        scope = live.filter(pk__in=ids)
-    for pk, name, company, org in scope.values_list("pk", "name", "company", "organisation_id"):
-        if company:
-            groups["company", company][pk] = name
-        if org:
-            groups["organisation", str(org)][pk] = name
-    phones = CustomerPhone.objects.filter(customer__in=scope).values_list(
-        "customer_id", "tail", "customer__name"
-    )
-    for pk, tail, name in phones:
-        groups["phone", tail][pk] = name
+        by_tail = {
+            tail: set(
+                CustomerPhone.objects.filter(tail=tail)
+                .order_by()
+                .values_list("customer_id", flat=True)[: MAX_GROUP + 1]
+            )
+            for tail in {phone.tail for phone in own_phones}
+        }
+        for members in by_tail.values():
+            ids.update(members)
+        names = {}
+        for pk, name, company, org in live.filter(pk__in=ids).values_list(
+            "pk", "name", "company", "organisation_id"
+        ):
+            names[pk] = name
+            if company == customer.company and company:
+                groups["company", company][pk] = name
+            if org == customer.organisation_id and org:
+                groups["organisation", str(org)][pk] = name
+        for tail, members in by_tail.items():
+            groups["phone", tail] = {pk: names[pk] for pk in members if pk in names}
     for (kind, key), members in groups.items():
         if len(members) < 2 or len(members) > MAX_GROUP:
             continue
-        for (a, name_a), (b, name_b) in combinations(sorted(members.items()), 2):
-            if (customer is None or customer.pk in (a, b)) and names_similar(name_a, name_b):
+        if customer is None:
+            pairs_of_group = combinations(sorted(members.items()), 2)
+        elif customer.pk in members:  # only the customer's pairs: n - 1 comparisons, not n²/2
+            mine = (customer.pk, members[customer.pk])
+            pairs_of_group = ((mine, other) for other in sorted(members.items()) if other[0] != customer.pk)
+        else:
+            continue
+        for (a, name_a), (b, name_b) in pairs_of_group:
+            if names_similar(name_a, name_b):
                 detail = key if kind == "company" else ("…" + key if kind == "phone" else "")
                 add(a, b, "name", detail)
 
