@@ -8,8 +8,9 @@ from django.core import mail
 
 from kefu.callbacks.models import Contract
 from kefu.core.errors import PermissionDenied, ValidationError
-from kefu.crm.care import care_opt_out, care_rule_save, care_run, care_touches_send, touches_of, upcoming
+from kefu.crm.care import care_rule_save, care_run, care_touches_send, touches_of, upcoming
 from kefu.crm.models import CareChannel, CareKind, CareRule, CareStatus, CareTouch
+from kefu.crm.optout import care_opt_out
 from kefu.customers.models import BirthdayCalendar, CustomerEmail
 from kefu.notify.models import MessageTemplate, Notification, TemplateChannel, TemplateKind
 from tests.factories import CustomerFactory, aware

@@ -366,7 +366,8 @@ def _quality(viewer: Viewer, limit: int) -> list[Row]:
 def _care(viewer: Viewer, limit: int) -> list[Row]:
     """Care touches (客户关怀): greetings, regular touches and renewal reminders, sent, scheduled or
     skipped; and the customer's opt-out (退订), when and how it came."""
-    from kefu.crm.care import opt_out_of, touches_of, via_label
+    from kefu.crm.care import touches_of
+    from kefu.crm.optout import opt_out_of, via_label
 
     rows = [
         Row(

@@ -20,6 +20,6 @@ handover_patterns = [
 urlpatterns = [
     path("crm/care/", include((care_patterns, "care"))),
     path("crm/handover/", include((handover_patterns, "handover"))),
-    # Public, no sign-in: the link in every care email (kefu.crm.care.opt_out_url).
+    # Public, no sign-in: the link in every care email (kefu.crm.optout.opt_out_url).
     path("care/opt-out/<str:token>/", views_optout.opt_out, name="care_opt_out"),
 ]

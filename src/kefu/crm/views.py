@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from kefu.core.params import query_int
-from kefu.crm import care
+from kefu.crm import optout
 from kefu.crm.timeline import customer_profile, customer_timeline, may_view
 from kefu.customers.loyalty.forms import CardRequestForm
 from kefu.customers.loyalty.services import may_handle_points
@@ -20,13 +20,13 @@ def customer_360_context(request, customer: Customer) -> dict:
     this customer."""
     if not may_view(user=request.user, customer=customer):
         raise Http404
-    opt_out = care.opt_out_of(customer)
+    opt_out = optout.opt_out_of(customer)
     return {
         "timeline": customer_timeline(user=request.user, customer=customer),
         "profile": customer_profile(user=request.user, customer=customer),
         "card_form": CardRequestForm() if may_handle_points(request.user) else None,
         "care_opt_out": opt_out,
-        "care_opt_out_via": care.via_label(opt_out.via) if opt_out else "",
+        "care_opt_out_via": optout.via_label(opt_out.via) if opt_out else "",
         "may_change_care": may_edit_customer(request.user),
     }
 

@@ -1,5 +1,5 @@
 """Care opt-out (退订): the customer's public page behind the email's link, and staff's buttons on the
-customer page. The rules (the token, who may change it, what an opt-out stops) are in kefu.crm.care."""
+customer page. The rules (the token, who may change it, what an opt-out stops) are in kefu.crm.optout."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.core.errors import DomainError, NotFound
-from kefu.crm import care
+from kefu.crm import optout
 from kefu.customers.models import Customer
 from kefu.customers.privacy import mask_name
 
@@ -31,7 +31,7 @@ def _csrf_refusal(request):
 def opt_out(request, token: str):
     """GET: who is unsubscribing (the name masked) and a button; POST: unsubscribed (idempotent)."""
     try:
-        customer = care.opt_out_customer(token)
+        customer = optout.opt_out_customer(token)
     except NotFound as exc:
         return render(request, "crm/opt_out.html", {"invalid": exc.message}, status=400)
     if request.method == "POST":
@@ -40,13 +40,15 @@ def opt_out(request, token: str):
             refused = _csrf_refusal(request)
             if refused is not None:
                 return refused
-        care.care_opt_out(customer=customer, via=care.VIA_ONE_CLICK if one_click else care.VIA_EMAIL_LINK)
+        optout.care_opt_out(
+            customer=customer, via=optout.VIA_ONE_CLICK if one_click else optout.VIA_EMAIL_LINK
+        )
         if not one_click:
             return redirect("care_opt_out", token=token)
     return render(
         request,
         "crm/opt_out.html",
-        {"name": mask_name(customer.name), "opted_out": care.opt_out_of(customer)},
+        {"name": mask_name(customer.name), "opted_out": optout.opt_out_of(customer)},
     )
 
 
@@ -56,7 +58,7 @@ def staff_opt_out(request, pk: int):
     """Record the customer's opt-out (they asked on a call, at the desk …), by the signed-in person."""
     customer = get_object_or_404(Customer, pk=pk)
     try:
-        care.care_opt_out(customer=customer, by=request.user)
+        optout.care_opt_out(customer=customer, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -70,7 +72,7 @@ def staff_opt_in(request, pk: int):
     """Care messages reach the customer again (they asked for them back)."""
     customer = get_object_or_404(Customer, pk=pk)
     try:
-        care.care_opt_in(customer=customer, by=request.user)
+        optout.care_opt_in(customer=customer, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -17,7 +17,7 @@ from ninja.responses import Status as HttpStatus
 
 from kefu.accounts.api import Id, Pages, user_of
 from kefu.core.errors import FieldCode, NotFound, PermissionDenied, ValidationError
-from kefu.crm import care
+from kefu.crm import optout
 from kefu.customers import rfm
 from kefu.customers.merge import customer_merge
 from kefu.customers.models import Customer
@@ -447,8 +447,13 @@ class CareOptOutOut(Schema):
 def customer_care_opt_out(request, customer_id: Id):
     """Idempotent: an opt-out already recorded stands with its time and way. Scheduled care touches
     are skipped; messages about the customer's own work orders still go."""
-    opt_out = care.care_opt_out(customer=get_customer(customer_id, contacts=False), by=user_of(request))
-    return {"opted_out": True, "at": opt_out.at, "via": opt_out.via, "via_text": care.via_label(opt_out.via)}
+    opt_out = optout.care_opt_out(customer=get_customer(customer_id, contacts=False), by=user_of(request))
+    return {
+        "opted_out": True,
+        "at": opt_out.at,
+        "via": opt_out.via,
+        "via_text": optout.via_label(opt_out.via),
+    }
 
 
 @router.delete(
@@ -458,7 +463,7 @@ def customer_care_opt_out(request, customer_id: Id):
 )
 def customer_care_opt_in(request, customer_id: Id):
     """204 whether or not there was an opt-out."""
-    care.care_opt_in(customer=get_customer(customer_id, contacts=False), by=user_of(request))
+    optout.care_opt_in(customer=get_customer(customer_id, contacts=False), by=user_of(request))
     return HttpStatus(204, None)
 
 

@@ -26,9 +26,10 @@ from django.utils import timezone
 from kefu.accounts.models import Role, User
 from kefu.callbacks.models import Contract
 from kefu.core.lunar import LunarDay
-from kefu.crm.care import VIA_EMAIL_LINK, care_opt_out, care_run
+from kefu.crm.care import care_run
 from kefu.crm.handover import handover
 from kefu.crm.models import CareChannel, CareKind, CareRule
+from kefu.crm.optout import VIA_EMAIL_LINK, care_opt_out
 from kefu.customers.models import BirthdayCalendar, Customer
 from kefu.customers.phones import is_mobile
 from kefu.intake.sms.services import sms_receive

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import FieldCode, ValidationError
-from kefu.crm.care import VIA_SMS, care_opt_out
+from kefu.crm.optout import VIA_SMS, care_opt_out
 from kefu.customers.models import Customer
 from kefu.customers.phones import normalise_phone
 from kefu.tickets.models import Channel, Ticket, TicketType

@@ -10,17 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kefu.core.errors import NotFound, PermissionDenied
-from kefu.crm.care import (
+from kefu.crm.care import care_run, touches_of
+from kefu.crm.models import CareChannel, CareKind, CareOptOut, CareRule, CareStatus
+from kefu.crm.optout import (
     care_opt_in,
     care_opt_out,
-    care_run,
     opt_out_customer,
     opt_out_of,
     opt_out_token,
     opt_out_url,
-    touches_of,
 )
-from kefu.crm.models import CareChannel, CareKind, CareOptOut, CareRule, CareStatus
 from kefu.crm.timeline import customer_timeline
 from kefu.customers.models import CustomerEmail
 from kefu.notify.models import MessageTemplate, TemplateChannel, TemplateKind
