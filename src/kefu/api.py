@@ -37,6 +37,7 @@ from kefu.core.errors import DomainError, ErrorCode, FieldCode, FieldError, erro
 from kefu.core.middleware import RETRY_AFTER_SECONDS, busy_message, is_busy_error
 from kefu.customers.api import rfm_router as customers_rfm_router
 from kefu.customers.api import router as customers_router
+from kefu.intake.sms.api import router as sms_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notify.api import router as notify_router
 from kefu.quality.api import router as quality_router
@@ -372,6 +373,7 @@ api.add_router("/customers/rfm", customers_rfm_router)  # before /customers/{cus
 api.add_router("/customers", customers_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/telephony", telephony_router)
+api.add_router("/sms", sms_router)
 api.add_router("/callbacks", callbacks_router)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/quality", quality_router)

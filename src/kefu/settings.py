@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "kefu.intake.chat",
     "kefu.callcenter",
     "kefu.intake.email",
+    "kefu.intake.sms",  # customers' SMS replies: opt-out keywords, other text a work order
     "kefu.knowledge",
     "kefu.callbacks",
     "kefu.quality",
@@ -278,6 +279,10 @@ KEFU_CTI_TOKEN = os.environ.get("KEFU_CTI_TOKEN", "")
 # (seconds) a timestamp may be from the server's clock; a signed request is accepted once.
 KEFU_CTI_SECRET = os.environ.get("KEFU_CTI_SECRET", "")
 KEFU_CTI_SIGNATURE_TOLERANCE = int(os.environ.get("KEFU_CTI_SIGNATURE_TOLERANCE", 300))
+# Secret the SMS gateway signs customers' replies with (POST /api/sms/inbound, the same scheme as the
+# CTI; empty: no replies accepted), and how far (seconds) its timestamp may be from the server's clock.
+KEFU_SMS_INBOUND_SECRET = os.environ.get("KEFU_SMS_INBOUND_SECRET", "")
+KEFU_SMS_INBOUND_SIGNATURE_TOLERANCE = int(os.environ.get("KEFU_SMS_INBOUND_SIGNATURE_TOLERANCE", 300))
 
 # --- mail -------------------------------------------------------------------------------------
 # Embedded default: every outgoing mail is a file under <data dir>/mail, so `kefu run` shows what it

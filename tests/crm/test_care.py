@@ -8,8 +8,9 @@ from django.core import mail
 
 from kefu.callbacks.models import Contract
 from kefu.core.errors import PermissionDenied, ValidationError
-from kefu.crm.care import care_opt_out, care_rule_save, care_run, care_touches_send, touches_of, upcoming
+from kefu.crm.care import care_rule_save, care_run, care_touches_send, touches_of, upcoming
 from kefu.crm.models import CareChannel, CareKind, CareRule, CareStatus, CareTouch
+from kefu.crm.optout import care_opt_out
 from kefu.customers.models import BirthdayCalendar, CustomerEmail
 from kefu.notify.models import MessageTemplate, Notification, TemplateChannel, TemplateKind
 from tests.factories import CustomerFactory, aware
@@ -34,7 +35,7 @@ def test_a_solar_birthday_is_greeted_on_the_day_and_only_once(greeting, sms_outb
     (touch,) = touches_of(wang)
     assert (touch.occasion, touch.status, touch.address) == ("birthday:2026", CareStatus.SENT, "13800138000")
     (sms,) = sms_outbox
-    assert sms.text == "王芳您好，祝您生日快乐！"
+    assert sms.text == "王芳您好，祝您生日快乐！回TD退订"  # the opt-out hint: test_opt_out.py
 
 
 def test_a_lunar_birthday_is_greeted_on_its_lunar_date(greeting, sms_outbox):
@@ -117,10 +118,10 @@ def test_a_holiday_greets_each_customer_of_the_tiers_once_by_email(db):
     assert care_run(day=date(2026, 9, 25), now=aware(2026, 9, 25, 9)).sent == 1
     assert care_run(day=date(2026, 9, 25), now=aware(2026, 9, 25, 10)).created == 0
     (message,) = mail.outbox
-    assert (message.to, message.subject, message.body) == (
+    assert (message.to, message.subject, message.body.split("\n\n")[0]) == (
         ["zhao@example.com"],
         "中秋节快乐",
-        "赵总：月圆人团圆。",
+        "赵总：月圆人团圆。",  # then the opt-out link (test_opt_out.py)
     )
     assert touches_of(a).get().occasion == "holiday:mid_autumn:2026"
     assert not touches_of(c).exists()
@@ -155,7 +156,7 @@ def test_renewal_reminders_go_to_staff_and_customer_on_their_days_per_tier(org, 
     assert care_run(day=date(2026, 11, 30), now=aware(2026, 11, 30, 9)).created == 0  # 31 days before
     on_30 = care_run(day=date(2026, 12, 1), now=aware(2026, 12, 1, 9))  # 30 days before: A's customer
     assert (on_30.created, on_30.sent) == (1, 1)
-    assert sms_outbox[0].text == "甲公司您好，您的域名 kefu.cn将于2026-12-31到期。"
+    assert sms_outbox[0].text == "甲公司您好，您的域名 kefu.cn将于2026-12-31到期。回TD退订"
     assert care_run(day=date(2026, 12, 2), now=aware(2026, 12, 2, 9)).created == 0
 
     on_7 = care_run(

@@ -320,7 +320,8 @@ def test_the_demo_has_orders_refunds_an_import_and_a_ladder_with_reasons(demo):
 def test_the_demo_has_care_touches_sent_and_skipped_upcoming_occasions_and_a_handover(demo):
     from kefu.crm.care import upcoming
     from kefu.crm.handover import leftovers
-    from kefu.crm.models import CareKind, CareRule, CareStatus, CareTouch, Handover
+    from kefu.crm.models import CareKind, CareOptOut, CareRule, CareStatus, CareTouch, Handover
+    from kefu.tickets.models import Channel, Ticket
 
     assert set(CareRule.objects.values_list("kind", flat=True)) == {"birthday", "holiday", "touch", "renewal"}
     statuses = set(CareTouch.objects.values_list("status", flat=True))
@@ -330,6 +331,12 @@ def test_the_demo_has_care_touches_sent_and_skipped_upcoming_occasions_and_a_han
     )  # yesterday, today
     assert CareTouch.objects.filter(kind=CareKind.RENEWAL).exists()
     assert len(upcoming(today=NOW.date())) >= 5  # birthdays every other day, renewals
+    # Opted out (退订) by an email's link, an SMS reply and an agent: their touches are skipped.
+    assert CareTouch.objects.filter(status=CareStatus.SKIPPED_OPT_OUT).count() >= 3
+    vias = sorted(CareOptOut.objects.values_list("via", flat=True))
+    assert vias[:2] == ["email link", "sms reply"] and vias[2].startswith("staff: ")
+    sms = Ticket.objects.get(channel=Channel.SMS, content__contains="积分什么时候到账")
+    assert sms.customer.phones.exists()
     handed = Handover.objects.get(user__username="zhouming")
     assert not handed.user.is_active and handed.notified == 5
     assert [left.user.username for left in leftovers()] == ["sunhao"]  # the nightly check's finding

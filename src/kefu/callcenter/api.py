@@ -47,29 +47,36 @@ class CtiSignatureAuth(APIKeyHeader):
     """X-Kefu-Timestamp + X-Kefu-Signature over the raw body with settings.KEFU_CTI_SECRET.
 
     A timestamp further than KEFU_CTI_SIGNATURE_TOLERANCE seconds from now, a wrong MAC and a request
-    already received are refused (401), not passed on to the other ways in.
+    already received are refused (401), not passed on to the other ways in. Another endpoint signed
+    the same way (the SMS gateway's replies) subclasses it with its own settings and messages.
     """
 
     param_name = signatures.SIGNATURE_HEADER
+    secret_setting = "KEFU_CTI_SECRET"
+    tolerance_setting = "KEFU_CTI_SIGNATURE_TOLERANCE"
+
+    def no_secret(self) -> str:
+        return _("Signed CTI requests need KEFU_CTI_SECRET on the server.")
+
+    def refused(self, reason: str) -> str:
+        return _("The CTI signature is refused: %(reason)s") % {"reason": reason}
 
     def authenticate(self, request: HttpRequest, key):
         if not key:
             return None
-        secret = getattr(settings, "KEFU_CTI_SECRET", "")
+        secret = getattr(settings, self.secret_setting, "")
         if not secret:
-            raise AuthenticationError(message=_("Signed CTI requests need KEFU_CTI_SECRET on the server."))
+            raise AuthenticationError(message=self.no_secret())
         try:
             signatures.verify(
                 secret=secret,
                 timestamp=request.headers.get(signatures.TIMESTAMP_HEADER, ""),
                 signature=key,
                 body=request.body,
-                tolerance=settings.KEFU_CTI_SIGNATURE_TOLERANCE,
+                tolerance=getattr(settings, self.tolerance_setting),
             )
         except signatures.BadSignature as exc:
-            raise AuthenticationError(
-                message=_("The CTI signature is refused: %(reason)s") % {"reason": exc}
-            ) from None
+            raise AuthenticationError(message=self.refused(str(exc))) from None
         request.cti_system = True
         return "cti"
 

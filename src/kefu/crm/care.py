@@ -13,6 +13,9 @@ send time, moved out of the quiet hours for SMS (the center's KEFU_SMS_QUIET_HOU
 kefu.notify.notices), and sent by `care_touches_send` — at the end of the run for what is due, and
 every few minutes by a periodic task for the rest. Messages go out through notify's SMS sender and
 Django's mail; the responsible person's renewal reminder is an in-app notification (notify.notify).
+Each care SMS ends with the reply keyword that opts out (回TD退订), each care email with the
+customer's own unsubscribe link and its List-Unsubscribe headers; the opt-out itself (the link's
+token, who may record or undo it) is kefu.crm.optout.
 
 Who is due:
 - birthday: `kefu.customers.birthdays.birthdays_on(day)` (solar and lunar, one SQL condition);
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -59,6 +62,7 @@ from kefu.core.errors import FieldCode, FieldError, PermissionDenied, Validation
 from kefu.core.holidays import GREETING_DAYS, GREETING_NAMES, festival_day
 from kefu.core.rows import insert_rows, insert_select, update_each
 from kefu.crm.models import RULE_KINDS, CareChannel, CareKind, CareOptOut, CareRule, CareStatus, CareTouch
+from kefu.crm.optout import opt_out_url
 from kefu.customers.birthdays import LunarDay, lunar_birthdays_on, next_birthday, solar_birthdays_on
 from kefu.customers.models import BirthdayCalendar, Customer, CustomerEmail, CustomerPhone, TierLevel
 from kefu.customers.phones import STORED_ABROAD, home_mobile_q, is_mobile
@@ -548,7 +552,8 @@ def care_run(*, day: date | None = None, now: datetime | None = None) -> CareRun
         if not rule.template.is_active:
             log.warning("care rule %s skipped: its template %s is not active", rule.pk, rule.template_id)
             continue
-        with transaction.atomic():
+        # The messages speak the center's language, whatever the caller's (a page's request) is.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             if rule.kind == CareKind.RENEWAL:
                 _renewals(rule, day, now, counts)
             else:
@@ -563,17 +568,34 @@ def care_run(*, day: date | None = None, now: datetime | None = None) -> CareRun
 # --- sending -----------------------------------------------------------------------------------
 
 
+def _sep(text: str) -> str:
+    """Nothing after Chinese end punctuation (…快乐！回TD退订), else a space."""
+    return "" if text.endswith(("。", "！", "？", "）", "】")) else " "
+
+
 def _deliver(touch: CareTouch) -> None:
-    if touch.channel == CareChannel.SMS:
-        send_sms(to=touch.address, text=touch.message, template=f"care_{touch.kind}")
-    else:
-        send_mail(
-            subject=touch.subject or _("Greetings"),
-            message=touch.message,
-            from_email=None,
-            recipient_list=[touch.address],
-            fail_silently=False,
-        )
+    """Send one touch. A care message (not a hand-over notice, which opt-out does not stop) says how
+    to stop them: an SMS ends with the reply keyword, as Chinese carriers require of marketing SMS
+    (inside the text, so the segments count it); an email ends with the customer's own link and
+    carries it as List-Unsubscribe with the one-click form (RFC 2369, RFC 8058)."""
+    care = touch.kind != CareKind.HANDOVER
+    with translation.override(settings.LANGUAGE_CODE):
+        if touch.channel == CareChannel.SMS:
+            text = (
+                f"{touch.message}{_sep(touch.message)}{_('Reply TD to unsubscribe')}"
+                if care
+                else touch.message
+            )
+            send_sms(to=touch.address, text=text, template=f"care_{touch.kind}")
+            return
+        body, headers = touch.message, {}
+        if care:
+            url = opt_out_url(touch.customer_id)
+            body = f"{body}\n\n{_('No more care emails? Unsubscribe: %(url)s') % {'url': url}}"
+            headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        EmailMessage(
+            subject=touch.subject or _("Greetings"), body=body, to=[touch.address], headers=headers
+        ).send(fail_silently=False)
 
 
 def care_touches_send(*, now: datetime | None = None, limit: int = 5000) -> int:
@@ -617,22 +639,6 @@ def care_touches_send(*, now: datetime | None = None, limit: int = 5000) -> int:
             CareTouch, columns=("status", "note", "at"), rows=[(t.pk, t.status, t.note, t.at) for t in due]
         )
     return sent
-
-
-# --- opt-out ---------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def care_opt_out(*, customer: Customer, via: str = "", now: datetime | None = None) -> CareOptOut:
-    """The customer asks for no more care messages (退订); idempotent. Scheduled touches are skipped."""
-    now = now or timezone.now()
-    opt_out, _created = CareOptOut.objects.get_or_create(
-        customer=customer, defaults={"at": now, "via": via[:40]}
-    )
-    CareTouch.objects.filter(customer=customer, status=CareStatus.SCHEDULED).update(
-        status=CareStatus.SKIPPED_OPT_OUT, at=now
-    )
-    return opt_out
 
 
 # --- reads -------------------------------------------------------------------------------------

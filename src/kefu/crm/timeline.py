@@ -364,10 +364,12 @@ def _quality(viewer: Viewer, limit: int) -> list[Row]:
 
 
 def _care(viewer: Viewer, limit: int) -> list[Row]:
-    """Care touches (客户关怀): greetings, regular touches and renewal reminders, sent, scheduled or skipped."""
+    """Care touches (客户关怀): greetings, regular touches and renewal reminders, sent, scheduled or
+    skipped; and the customer's opt-out (退订), when and how it came."""
     from kefu.crm.care import touches_of
+    from kefu.crm.optout import opt_out_of, via_label
 
-    return [
+    rows = [
         Row(
             at=t.at or t.send_at,
             kind="care",
@@ -378,6 +380,18 @@ def _care(viewer: Viewer, limit: int) -> list[Row]:
         )
         for t in touches_of(viewer.customer)[:limit]
     ]
+    opt_out = opt_out_of(viewer.customer)
+    if opt_out is not None:
+        rows.append(
+            Row(
+                at=opt_out.at,
+                kind="care",
+                title=_("Unsubscribed from care messages"),
+                detail=via_label(opt_out.via),
+                key=f"care-opt-out:{opt_out.pk}",
+            )
+        )
+    return rows
 
 
 def _points(viewer: Viewer, limit: int) -> list[Row]:

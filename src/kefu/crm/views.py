@@ -5,22 +5,29 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from kefu.core.params import query_int
+from kefu.crm import optout
 from kefu.crm.timeline import customer_profile, customer_timeline, may_view
 from kefu.customers.loyalty.forms import CardRequestForm
 from kefu.customers.loyalty.services import may_handle_points
 from kefu.customers.models import Customer
+from kefu.customers.services import may_edit_customer
 
 
 def customer_360_context(request, customer: Customer) -> dict:
     """What the customer page (customers:detail) shows as its main content: the timeline's first
-    page with the open matters on top, the card, points, tier history and RFM segment. Raises 404
-    for someone who may not see this customer."""
+    page with the open matters on top, the card, points, tier history and RFM segment, and the care
+    opt-out (退订) with its buttons for who may change it. Raises 404 for someone who may not see
+    this customer."""
     if not may_view(user=request.user, customer=customer):
         raise Http404
+    opt_out = optout.opt_out_of(customer)
     return {
         "timeline": customer_timeline(user=request.user, customer=customer),
         "profile": customer_profile(user=request.user, customer=customer),
         "card_form": CardRequestForm() if may_handle_points(request.user) else None,
+        "care_opt_out": opt_out,
+        "care_opt_out_via": optout.via_label(opt_out.via) if opt_out else "",
+        "may_change_care": may_edit_customer(request.user),
     }
 
 

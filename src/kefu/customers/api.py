@@ -17,6 +17,7 @@ from ninja.responses import Status as HttpStatus
 
 from kefu.accounts.api import Id, Pages, user_of
 from kefu.core.errors import FieldCode, NotFound, PermissionDenied, ValidationError
+from kefu.crm import optout
 from kefu.customers import rfm
 from kefu.customers.merge import customer_merge
 from kefu.customers.models import Customer
@@ -426,6 +427,44 @@ def customer_merge_endpoint(request, customer_id: Id, payload: MergeIn):
             "remove", _("Customer %(id)s not found.") % {"id": payload.remove}, FieldCode.NOT_FOUND
         )
     return customer_merge(keep=get_customer(customer_id), remove=remove, by=user_of(request))
+
+
+# --- Issue 14, part 6: the care opt-out (退订) ------------------------------------------------------
+
+
+class CareOptOutOut(Schema):
+    opted_out: bool = Field(..., description="True: no care messages (greetings, touches, reminders).")
+    at: datetime | None = Field(None, description="When the customer opted out.")
+    via: str = Field("", description="How: email link, email one-click, sms reply, staff: <name>.")
+    via_text: str = Field("", description="How, in the reader's language.")
+
+
+@router.post(
+    "/{customer_id}/care-opt-out",
+    response=CareOptOutOut,
+    summary="Record a customer's care opt-out (退订), e.g. asked on a call",
+)
+def customer_care_opt_out(request, customer_id: Id):
+    """Idempotent: an opt-out already recorded stands with its time and way. Scheduled care touches
+    are skipped; messages about the customer's own work orders still go."""
+    opt_out = optout.care_opt_out(customer=get_customer(customer_id, contacts=False), by=user_of(request))
+    return {
+        "opted_out": True,
+        "at": opt_out.at,
+        "via": opt_out.via,
+        "via_text": optout.via_label(opt_out.via),
+    }
+
+
+@router.delete(
+    "/{customer_id}/care-opt-out",
+    response={204: None},
+    summary="Resume care messages to a customer who asked for them again",
+)
+def customer_care_opt_in(request, customer_id: Id):
+    """204 whether or not there was an opt-out."""
+    optout.care_opt_in(customer=get_customer(customer_id, contacts=False), by=user_of(request))
+    return HttpStatus(204, None)
 
 
 # --- Issue 14, part 8: the loyalty card's points (积分) for a business system ---------------------

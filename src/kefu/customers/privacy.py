@@ -84,6 +84,13 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_name(name: str) -> str:
+    """王小芳 → 王**, Zhang Wei → Z***: the first character, the rest hidden (at most three stars),
+    for pages anyone with a link may open (the care opt-out page)."""
+    name = (name or "").strip()
+    return f"{name[:1]}{'*' * min(max(len(name) - 1, 1), 3)}" if name else ""
+
+
 def shown_phone(user: User | None, number: str) -> str:
     """A stored number as `user` may see it: readable (138 0013 8000) or masked (138****8000)."""
     return display_phone(number) if sees_contacts(user) else mask_phone(number)

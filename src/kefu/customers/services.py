@@ -27,6 +27,12 @@ from kefu.customers.record import birthday_clean, custom_values_clean
 from kefu.customers.selectors import customer_by_contact, customer_by_phone
 
 
+def may_edit_customer(user: User | None) -> bool:
+    """Who may edit a customer record (客户档案): service-center staff (the customer page's Edit, the
+    API's customer endpoints) — not QA inspectors or department staff, who only read."""
+    return bool(user and user.is_active and (user.is_superuser or user.is_center_staff))
+
+
 def clean_phone(raw: str, field: str = "customer_phone") -> str:
     """The stored form of a number a person typed ("" when empty); a field error when it is not valid."""
     number = normalise_phone(raw, field)

@@ -8,6 +8,11 @@ before). Some customers have their birthday today or in the coming weeks (one on
 calendar, one who does not want SMS), some contracts end soon; yesterday's run has sent its
 messages and today's has run, so the page shows sent, skipped and upcoming touches on first start.
 
+Three customers opted out of care (退订) the ways customers do, so their touches show as skipped:
+an A customer through the link of a festival email, one whose birthday is today by replying "TD"
+to an SMS, and an A customer on a call, recorded by the agent. Another customer's SMS reply is a
+question: it became a work order on the SMS channel.
+
 周明, an agent who left, handed his customers and open work orders to 赵磊 in one step; 孙浩, who
 left earlier and was deactivated in the admin, still holds a customer — the nightly check lists him.
 """
@@ -24,7 +29,10 @@ from kefu.core.lunar import LunarDay
 from kefu.crm.care import care_run
 from kefu.crm.handover import handover
 from kefu.crm.models import CareChannel, CareKind, CareRule
+from kefu.crm.optout import VIA_EMAIL_LINK, care_opt_out
 from kefu.customers.models import BirthdayCalendar, Customer
+from kefu.customers.phones import is_mobile
+from kefu.intake.sms.services import sms_receive
 from kefu.notify.models import MessageTemplate, TemplateChannel, TemplateKind
 from kefu.tickets.models import OPEN_STATUSES, Ticket
 
@@ -164,11 +172,31 @@ def care_demo_load(*, people: dict, customers: list[Customer], rng: random.Rando
             customer=c, name="银卡会员年费", expires_on=today + timedelta(days=[3, 7, 12, 25][n])
         )
 
+    _opt_outs(people, a_customers, pool[20:], today, now)
+
     yesterday_at = timezone.make_aware(datetime.combine(yesterday, time(9, 30)))
     first = care_run(day=yesterday, now=min(yesterday_at, now))
     second = care_run(day=today, now=now)
     handed = _departed(people, customers, templates["handover"], rng, now)
     return {"care_touches": first.created + second.created, "handed_over": handed}
+
+
+def _opt_outs(people: dict, a_customers: list[Customer], others: list[Customer], today: date, now: datetime):
+    """Opted out by the email's link, by an SMS reply "TD" and by an agent; and an SMS question."""
+    with_email = next((c for c in a_customers if c.emails.exists()), a_customers[0])
+    care_opt_out(customer=with_email, via=VIA_EMAIL_LINK, now=now - timedelta(days=12))
+    on_call = next(c for c in a_customers if c.pk != with_email.pk)
+    care_opt_out(customer=on_call, by=people["agent"], now=now - timedelta(days=5))
+    texters = [(c, n) for c in others for n in c.phones.values_list("number", flat=True) if is_mobile(n)]
+    (texter, number), (asker, asker_number) = texters[:2]
+    _birthday(texter, today)  # today's greeting is skipped: they replied TD to an earlier SMS
+    sms_receive(sender=f"+86 {number}", text="TD", at=now - timedelta(days=3), now=now)
+    sms_receive(
+        sender=asker_number,
+        text="收到短信了，谢谢。请问上个月的会员积分什么时候到账？",
+        at=now - timedelta(hours=2),
+        now=now,
+    )
 
 
 def _birthday(customer: Customer, day: date, *, consent_sms: bool = True) -> None:
