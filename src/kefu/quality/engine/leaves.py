@@ -21,6 +21,7 @@ from kefu.quality.engine.matching import (
     Context,
     Literals,
     literal_key,
+    measure,
     similar_key,
     similarity_text,
     trigger_key,
@@ -226,12 +227,7 @@ class Similar(Leaf):
                 continue  # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
             found = scores.get(gid)
             if found is None:
-                if ls <= le:
-                    found = (fuzz.ratio(sentence, text), None, None)
-                else:
-                    a = fuzz.partial_ratio_alignment(text, sentence)
-                    found = (a.score, a.dest_start, a.dest_end)
-                scores[gid] = found
+                found = scores[gid] = measure(sentence, text)
             score = found[0]
             if score >= self.cutoff and (best is None or score > best[0]):
                 best = (score, example, found[1], found[2])

@@ -19,6 +19,7 @@ from itertools import accumulate, chain
 from operator import add as _add
 
 import ahocorasick
+from rapidfuzz import fuzz
 
 TIMED = -1  # pseudo literal "the conversation has timings", for the gating of timing operators
 # A trigger entry "literal said by a sentence of role r" is the int 4·literal + ROLE_CODE[r] (an int
@@ -140,8 +141,13 @@ TEXTS_SIZE = 100_000  # distinct sentence texts remembered for their literal hit
 MEMO_SIZE = 50_000  # distinct sentence texts remembered for similarity
 
 
-def _first(pair: tuple):
-    return pair[0]
+def measure(sentence: str, example: str) -> tuple[float, int | None, int | None]:
+    """(score, start, end) of `example` against a sentence's similarity text: the whole sentence
+    when it is no longer than the example (start/end None), else the sentence's best window."""
+    if len(sentence) <= len(example):
+        return (fuzz.ratio(sentence, example), None, None)
+    a = fuzz.partial_ratio_alignment(example, sentence)
+    return (a.score, a.dest_start, a.dest_end)
 
 
 class SimilarIndex:
@@ -152,6 +158,7 @@ class SimilarIndex:
 
     def __init__(self):
         self.ids: dict[str, int] = {}  # example's similarity text → id
+        self.texts: list[str] = []  # id → example's similarity text
         self.pairs: dict[str, int] = {}  # bigram key → id
         # bigram as written in an example's similarity text → the ids of the examples holding it,
         # each once per position (shared() counts them in C)
@@ -160,7 +167,9 @@ class SimilarIndex:
         self.automaton = None
         self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
         self.ungated: list = []  # those scored on every example (no bigram bound; see build)
-        self.by_example: dict[int, list[tuple]] = {}  # example id → [(gated condition, n, example)]
+        # example id → (its text, least bound, ((gated condition's number, n, example as written,
+        # bound, threshold, cutoff), ...)): see build
+        self.by_example: dict[int, tuple] = {}
         self.roles: set[str | None] = set()  # whose sentences they look at (None: everyone's)
         # similarity text → {condition number: (score, example, start, end)} for the conditions
         # it matches: scripted agent sentences (您好，很高兴为您服务) repeat from call to call, so
@@ -173,6 +182,7 @@ class SimilarIndex:
         if gid is not None:
             return gid
         gid = self.ids[text] = len(self.ids)
+        self.texts.append(text)
         counts: dict[str, int] = {}
         for k in range(len(text) - 1):
             key = literal_key(text[k : k + 2])
@@ -196,11 +206,17 @@ class SimilarIndex:
         # Which conditions an example can bring into play: a gated condition is scored only on
         # the examples whose bigram bound a sentence reaches; the others on every example.
         self.ungated = [leaf for leaf in self.leaves if not leaf.gated]
-        self.by_example: dict[int, list[tuple]] = {}
+        by_example: dict[int, list[tuple]] = {}
         for leaf in self.leaves:
             if leaf.gated:
-                for n, example in enumerate(leaf.examples):
-                    self.by_example.setdefault(example[2], []).append((leaf, n, example))
+                for n, (written, _text, gid, bound) in enumerate(leaf.examples):
+                    entry = (leaf.number, n, written, bound, leaf.threshold, leaf.cutoff)
+                    by_example.setdefault(gid, []).append(entry)
+        # example id → (its similarity text, the smallest bound of its entries, the entries)
+        self.by_example = {
+            gid: (self.texts[gid], min(entry[3] for entry in entries), tuple(entries))
+            for gid, entries in by_example.items()
+        }
         if not self.pairs:
             return
         automaton = ahocorasick.Automaton()
@@ -224,25 +240,38 @@ class SimilarIndex:
         return found
 
     def _score(self, text: str) -> dict:
-        """found() without the memo: only the conditions with an example worth scoring are asked
-        (most sentences share too few bigrams with any example to be asked at all)."""
-        shared = self.shared(text)
-        chosen: dict = {leaf: leaf.examples for leaf in self.ungated}
-        by_example = self.by_example
-        picked: dict = {}
-        for gid, count in shared.items():
-            for leaf, n, example in by_example.get(gid, ()):
-                if count >= example[3]:
-                    picked.setdefault(leaf, []).append((n, example))
-        for leaf, examples in picked.items():
-            examples.sort(key=_first)  # the condition's own order: ties go to its first example
-            chosen[leaf] = [example for _n, example in examples]
+        """found() without the memo. Walked example by example (each one scored at most once, for
+        every gated condition holding it) rather than condition by condition: most sentences
+        share too few bigrams with any example to be scored at all. Each condition keeps its best
+        example, ties to its first, exactly as Similar.best_of does."""
         scores: dict = {}  # example id → (score, start, end), shared by the conditions
         found = {}
-        for leaf, examples in chosen.items():
-            best = leaf.best_of(text, examples, scores)
+        for leaf in self.ungated:  # scored on every example (no bigram bound)
+            best = leaf.best_of(text, leaf.examples, scores)
             if best is not None:
                 found[leaf.number] = best
+        ls = len(text)
+        best_of: dict[int, tuple] = {}  # condition number → (score, n, example, start, end)
+        by_example = self.by_example
+        for gid, count in self.shared(text).items():
+            known = by_example.get(gid)
+            if known is None or count < known[1]:
+                continue
+            example_text, _least, entries = known
+            le = len(example_text)
+            result = scores.get(gid)
+            for number, n, written, bound, t, cutoff in entries:
+                if count < bound or (ls <= le and 2 * ls < t * (ls + le)):
+                    continue  # the bigram bound, then Similar.best_of's length bound
+                if result is None:
+                    result = scores[gid] = measure(text, example_text)
+                score = result[0]
+                if score >= cutoff:
+                    current = best_of.get(number)
+                    if current is None or score > current[0] or (score == current[0] and n < current[1]):
+                        best_of[number] = (score, n, written, result[1], result[2])
+        for number, (score, _n, written, start, end) in best_of.items():
+            found[number] = (score, written, start, end)
         return found
 
     def shared(self, text: str) -> dict[int, int]:

@@ -114,15 +114,19 @@ class AllNode(Node):
         self.trigger = min(triggers, key=len) if triggers else None
 
     def checker(self):
-        self.steps = [(child.trigger, child.checker()) for child in self.children]
+        # Every child's trigger is looked at before any child is evaluated: a later child whose
+        # trigger is absent makes the node false without the earlier (costlier) evaluations.
+        self.triggers = [child.trigger for child in self.children if child.trigger is not None]
+        self.steps = [child.checker() for child in self.children]
         return self.check
 
     def check(self, ctx):
         present = ctx.present
-        evidence: list[tuple] = []
-        for trigger, check in self.steps:
-            if trigger is not None and trigger.isdisjoint(present):
+        for trigger in self.triggers:
+            if trigger.isdisjoint(present):
                 return _FALSE
+        evidence: list[tuple] = []
+        for check in self.steps:
             ok, found = check(ctx)
             if not ok:
                 return _FALSE
