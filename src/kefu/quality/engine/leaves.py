@@ -143,8 +143,8 @@ class Keywords(Leaf):
             truth = distinct == len(self.lits) if mode == "all" else distinct >= self.k
         if not found or not (truth or ctx.explaining):
             return truth, []
-        span, names = ctx.span, self.names
-        return truth, [(i, *span(i, s, e), names[lit]) for lit, i, s, e in found]
+        names = self.names
+        return truth, [(i, a, b, names[lit]) for lit, i, a, b in ctx.located(found)]
 
 
 class Regex(Leaf):

@@ -422,20 +422,26 @@ class Context:
         self.explaining = False
 
     # --- positions ---------------------------------------------------------------------------
-    def span(self, i: int, start: int, end: int) -> tuple[int, int]:
-        """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
-        info = self.infos[i]
-        origin = info[1]
-        if origin is None:
-            text = self.sentences[i].text
-            # Common cases without a table: every character spelt as two symbols (Chinese text
-            # only) or as one (ASCII only).
-            origin = info[1] = key_shape(text)
-        if origin == 2:
-            return start >> 1, ((end - 1) >> 1) + 1
-        if origin == 1:
-            return start, end
-        return bisect_right(origin, start), bisect_right(origin, end - 1) + 1
+    def located(self, found: list[tuple]) -> list[tuple]:
+        """(literal, sentence, start, end) hits, their symbols [start, end) in the sentence's key
+        → the same with characters of the sentence's text. One call for all of a condition's
+        hits (a Python frame per hit was a measurable part of inspecting)."""
+        infos = self.infos
+        out = []
+        for lit, i, start, end in found:
+            info = infos[i]
+            origin = info[1]
+            if origin is None:
+                # Common cases without a table: every character spelt as two symbols (Chinese
+                # text only) or as one (ASCII only).
+                origin = info[1] = key_shape(self.sentences[i].text)
+            if origin == 2:
+                out.append((lit, i, start >> 1, ((end - 1) >> 1) + 1))
+            elif origin == 1:
+                out.append((lit, i, start, end))
+            else:
+                out.append((lit, i, bisect_right(origin, start), bisect_right(origin, end - 1) + 1))
+        return out
 
     def sim_origins(self, i: int) -> range | tuple[int, ...]:
         """For each character of sentence i's similarity text, its position in the sentence."""
@@ -499,13 +505,14 @@ class Context:
     def occurrences(self, lits, scope: frozenset[int] | None):
         """(literal, sentence, start, end) of every hit of `lits` in `scope` (None: everywhere),
         positions in the sentence's text."""
-        out = []
-        for lit, found in self._hits_of(lits):
-            for i, s, e in found:
-                if scope is None or i in scope:
-                    a, b = self.span(i, s, e)
-                    out.append((lit, i, a, b))
-        return out
+        return self.located(
+            [
+                (lit, i, s, e)
+                for lit, found in self._hits_of(lits)
+                for i, s, e in found
+                if scope is None or i in scope
+            ]
+        )
 
     def _hits_of(self, lits):
         """(literal, hits) for the literals of `lits` that occur: a long list (a phrase list of

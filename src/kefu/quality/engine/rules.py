@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
+from operator import lt as _lt
 
 from kefu.quality.engine.conversation import Conversation
 from kefu.quality.engine.leaves import LEAVES, Leaf
@@ -252,6 +253,10 @@ def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
     by inspect, never sorted)."""
     if len(evidence) == 1:
         return (_new(Evidence, evidence[0]),)
+    if all(map(_lt, evidence, evidence[1:])):
+        # Already in order and each once — the usual case (an operator's evidence comes sentence
+        # by sentence): sorting and de-duplicating would leave it as it is.
+        return tuple(map(_evidence, evidence))
     return tuple(map(_evidence, sorted(dict.fromkeys(evidence), key=_SPAN)))
 
 
