@@ -68,7 +68,7 @@ class Leaf:
         else:
             self.range = ("all",)
         self.setup(node, lits)
-        self.scope_key = (self.role, self.range)  # after setup, which may set the role
+        self.scope_key = lits.scope_id(self.role, self.range)  # after setup, which may set the role
 
     def setup(self, node: dict, lits: Literals) -> None:
         raise NotImplementedError

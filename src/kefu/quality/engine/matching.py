@@ -306,6 +306,17 @@ class Literals:
         self.texts: dict[str, list] = {}  # sentence text → scan(text), across conversations
         self.scans = 0  # texts scanned (not found in `texts`; the bench reports the memo's hits)
         self.operators: dict[str, object] = {}  # a condition's JSON → its operator, shared by rules
+        # (role, range) of every condition's scope → a small int, the key of Context._scopes:
+        # an int hashes at once, a (role, range) tuple is hashed afresh at every lookup.
+        self.scopes: dict[tuple, int] = {}
+
+    def scope_id(self, role: str | None, rng: tuple) -> int:
+        """Registered at compile time (with the role's whole scope, which scope() asks for too)."""
+        scopes = self.scopes
+        for key in ((role, ("all",)), (role, rng)):
+            if key not in scopes:
+                scopes[key] = len(scopes)
+        return scopes[(role, rng)]
 
     def add(self, word: str) -> int | None:
         key = literal_key(word)
@@ -413,7 +424,7 @@ class Context:
         self.hits = hits
         self.timed = timed
         self.present = present
-        self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
+        self._scopes: dict[int | tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
         if literals.similar.leaves:  # the similarity conditions that matched a sentence, as triggers
             present.update([-8 - 4 * number for number in self.similar_found()])  # similar_key()
@@ -534,7 +545,7 @@ class Context:
     # --- scopes ------------------------------------------------------------------------------
     def scope(self, role: str | None, rng: tuple) -> tuple[tuple[int, ...], frozenset[int]]:
         """The sentence indices a condition looks at, in order, and as a set."""
-        key = (role, rng)
+        key = self.literals.scopes.get((role, rng), (role, rng))
         found = self._scopes.get(key)
         if found is not None:
             return found
@@ -545,7 +556,7 @@ class Context:
         elif role is None:
             of_role = tuple(range(len(roles)))
         else:
-            of_role = tuple(i for i, r in enumerate(roles) if r == role)
+            of_role = tuple([i for i, r in enumerate(roles) if r == role])
         if kind == "first":
             chosen = of_role[: rng[1]]
         elif kind == "last":
