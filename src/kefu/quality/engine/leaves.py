@@ -55,6 +55,10 @@ class Leaf:
     # True when the trigger occurring is the condition being true (words anywhere in the role's
     # sentences): "not" of such a condition is settled by the trigger alone, without evaluating.
     exact = False
+    # What evaluating costs, roughly (an all-of condition asks its cheapest children first):
+    # 1 settled from the words present or a memo, 2 a pass over the hits or sentences of the
+    # scope, 3 timings or sentence comparisons built for the conversation.
+    cost = 2
 
     def __init__(self, node: dict, lits: Literals):
         role = node.get("role") or DEFAULT_ROLES[node["type"]]
@@ -110,6 +114,7 @@ class Keywords(Leaf):
         # Anywhere in the role's sentences, whether a word is said is in ctx.present already.
         self.said = self.keyed(self.lits) if self.range[0] == "all" else None
         self.exact = self.said is not None and self.mode == "any"
+        self.cost = 1 if self.said is not None else 2
 
     def evaluate(self, ctx):
         said = self.said
@@ -175,6 +180,7 @@ class Regex(Leaf):
 
 class Similar(Leaf):
     type = "similar"
+    cost = 1
 
     def setup(self, node, lits):
         self.threshold = t = float(node.get("threshold", 0.8))
@@ -298,6 +304,7 @@ class Order(Leaf):
 
 class Repetition(Leaf):
     type = "repetition"
+    cost = 3
 
     def setup(self, node, lits):
         self.times = int(node["times"])
@@ -446,6 +453,7 @@ def _next_agent(ctx: Context) -> list[int | None]:
 
 class Silence(Leaf):
     type = "silence"
+    cost = 3
 
     def setup(self, node, lits):
         self.limit = float(node["seconds"]) * 1000
@@ -491,6 +499,7 @@ class Silence(Leaf):
 
 class Interruption(Leaf):
     type = "interruption"
+    cost = 3
 
     def setup(self, node, lits):
         self.min_customer = float(node.get("min_customer_ms", 1000))
@@ -531,6 +540,7 @@ class Interruption(Leaf):
 
 class Speed(Leaf):
     type = "speed"
+    cost = 3
 
     def setup(self, node, lits):
         self.low = node.get("min")
