@@ -126,7 +126,7 @@ class AllNode(Node):
 
     @property
     def cost(self) -> int:
-        return max(child.cost for child in self.children)
+        return max((child.cost for child in self.children), default=2)
 
     def checker(self):
         # Every child's trigger is looked at before any child is evaluated: a later child whose
@@ -188,7 +188,7 @@ class AnyNode(Node):
 
     @property
     def cost(self) -> int:
-        return max(child.cost for child in self.children)
+        return max((child.cost for child in self.children), default=2)
 
     def checker(self):
         self.steps = [(child.trigger, child.checker()) for child in self.children]
