@@ -21,6 +21,7 @@ from kefu.quality.engine.matching import (
     Context,
     Literals,
     literal_key,
+    measure,
     similar_key,
     similarity_text,
     trigger_key,
@@ -54,6 +55,10 @@ class Leaf:
     # True when the trigger occurring is the condition being true (words anywhere in the role's
     # sentences): "not" of such a condition is settled by the trigger alone, without evaluating.
     exact = False
+    # What evaluating costs, roughly (an all-of condition asks its cheapest children first):
+    # 1 settled from the words present or a memo, 2 a pass over the hits or sentences of the
+    # scope, 3 timings or sentence comparisons built for the conversation.
+    cost = 2
 
     def __init__(self, node: dict, lits: Literals):
         role = node.get("role") or DEFAULT_ROLES[node["type"]]
@@ -67,7 +72,7 @@ class Leaf:
         else:
             self.range = ("all",)
         self.setup(node, lits)
-        self.scope_key = (self.role, self.range)  # after setup, which may set the role
+        self.scope_key = lits.scope_id(self.role, self.range)  # after setup, which may set the role
 
     def setup(self, node: dict, lits: Literals) -> None:
         raise NotImplementedError
@@ -109,6 +114,7 @@ class Keywords(Leaf):
         # Anywhere in the role's sentences, whether a word is said is in ctx.present already.
         self.said = self.keyed(self.lits) if self.range[0] == "all" else None
         self.exact = self.said is not None and self.mode == "any"
+        self.cost = 1 if self.said is not None else 2
 
     def evaluate(self, ctx):
         said = self.said
@@ -142,8 +148,8 @@ class Keywords(Leaf):
             truth = distinct == len(self.lits) if mode == "all" else distinct >= self.k
         if not found or not (truth or ctx.explaining):
             return truth, []
-        span, names = ctx.span, self.names
-        return truth, [(i, *span(i, s, e), names[lit]) for lit, i, s, e in found]
+        names = self.names
+        return truth, [(i, a, b, names[lit]) for lit, i, a, b in ctx.located(found)]
 
 
 class Regex(Leaf):
@@ -174,6 +180,7 @@ class Regex(Leaf):
 
 class Similar(Leaf):
     type = "similar"
+    cost = 1
 
     def setup(self, node, lits):
         self.threshold = t = float(node.get("threshold", 0.8))
@@ -226,12 +233,7 @@ class Similar(Leaf):
                 continue  # Indel ratio 2·M/(ls+le) with M ≤ ls: too short a sentence cannot reach t.
             found = scores.get(gid)
             if found is None:
-                if ls <= le:
-                    found = (fuzz.ratio(sentence, text), None, None)
-                else:
-                    a = fuzz.partial_ratio_alignment(text, sentence)
-                    found = (a.score, a.dest_start, a.dest_end)
-                scores[gid] = found
+                found = scores[gid] = measure(sentence, text)
             score = found[0]
             if score >= self.cutoff and (best is None or score > best[0]):
                 best = (score, example, found[1], found[2])
@@ -302,6 +304,7 @@ class Order(Leaf):
 
 class Repetition(Leaf):
     type = "repetition"
+    cost = 3
 
     def setup(self, node, lits):
         self.times = int(node["times"])
@@ -450,6 +453,7 @@ def _next_agent(ctx: Context) -> list[int | None]:
 
 class Silence(Leaf):
     type = "silence"
+    cost = 3
 
     def setup(self, node, lits):
         self.limit = float(node["seconds"]) * 1000
@@ -495,6 +499,7 @@ class Silence(Leaf):
 
 class Interruption(Leaf):
     type = "interruption"
+    cost = 3
 
     def setup(self, node, lits):
         self.min_customer = float(node.get("min_customer_ms", 1000))
@@ -535,6 +540,7 @@ class Interruption(Leaf):
 
 class Speed(Leaf):
     type = "speed"
+    cost = 3
 
     def setup(self, node, lits):
         self.low = node.get("min")

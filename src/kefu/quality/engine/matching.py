@@ -19,6 +19,7 @@ from itertools import accumulate, chain
 from operator import add as _add
 
 import ahocorasick
+from rapidfuzz import fuzz
 
 TIMED = -1  # pseudo literal "the conversation has timings", for the gating of timing operators
 # A trigger entry "literal said by a sentence of role r" is the int 4·literal + ROLE_CODE[r] (an int
@@ -140,8 +141,13 @@ TEXTS_SIZE = 100_000  # distinct sentence texts remembered for their literal hit
 MEMO_SIZE = 50_000  # distinct sentence texts remembered for similarity
 
 
-def _first(pair: tuple):
-    return pair[0]
+def measure(sentence: str, example: str) -> tuple[float, int | None, int | None]:
+    """(score, start, end) of `example` against a sentence's similarity text: the whole sentence
+    when it is no longer than the example (start/end None), else the sentence's best window."""
+    if len(sentence) <= len(example):
+        return (fuzz.ratio(sentence, example), None, None)
+    a = fuzz.partial_ratio_alignment(example, sentence)
+    return (a.score, a.dest_start, a.dest_end)
 
 
 class SimilarIndex:
@@ -152,6 +158,7 @@ class SimilarIndex:
 
     def __init__(self):
         self.ids: dict[str, int] = {}  # example's similarity text → id
+        self.texts: list[str] = []  # id → example's similarity text
         self.pairs: dict[str, int] = {}  # bigram key → id
         # bigram as written in an example's similarity text → the ids of the examples holding it,
         # each once per position (shared() counts them in C)
@@ -160,7 +167,9 @@ class SimilarIndex:
         self.automaton = None
         self.leaves: list = []  # the similarity conditions (leaves.Similar), by number
         self.ungated: list = []  # those scored on every example (no bigram bound; see build)
-        self.by_example: dict[int, list[tuple]] = {}  # example id → [(gated condition, n, example)]
+        # example id → (its text, least bound, ((gated condition's number, n, example as written,
+        # bound, threshold, cutoff), ...)): see build
+        self.by_example: dict[int, tuple] = {}
         self.roles: set[str | None] = set()  # whose sentences they look at (None: everyone's)
         # similarity text → {condition number: (score, example, start, end)} for the conditions
         # it matches: scripted agent sentences (您好，很高兴为您服务) repeat from call to call, so
@@ -173,6 +182,7 @@ class SimilarIndex:
         if gid is not None:
             return gid
         gid = self.ids[text] = len(self.ids)
+        self.texts.append(text)
         counts: dict[str, int] = {}
         for k in range(len(text) - 1):
             key = literal_key(text[k : k + 2])
@@ -196,11 +206,17 @@ class SimilarIndex:
         # Which conditions an example can bring into play: a gated condition is scored only on
         # the examples whose bigram bound a sentence reaches; the others on every example.
         self.ungated = [leaf for leaf in self.leaves if not leaf.gated]
-        self.by_example: dict[int, list[tuple]] = {}
+        by_example: dict[int, list[tuple]] = {}
         for leaf in self.leaves:
             if leaf.gated:
-                for n, example in enumerate(leaf.examples):
-                    self.by_example.setdefault(example[2], []).append((leaf, n, example))
+                for n, (written, _text, gid, bound) in enumerate(leaf.examples):
+                    entry = (leaf.number, n, written, bound, leaf.threshold, leaf.cutoff)
+                    by_example.setdefault(gid, []).append(entry)
+        # example id → (its similarity text, the smallest bound of its entries, the entries)
+        self.by_example = {
+            gid: (self.texts[gid], min(entry[3] for entry in entries), tuple(entries))
+            for gid, entries in by_example.items()
+        }
         if not self.pairs:
             return
         automaton = ahocorasick.Automaton()
@@ -224,25 +240,38 @@ class SimilarIndex:
         return found
 
     def _score(self, text: str) -> dict:
-        """found() without the memo: only the conditions with an example worth scoring are asked
-        (most sentences share too few bigrams with any example to be asked at all)."""
-        shared = self.shared(text)
-        chosen: dict = {leaf: leaf.examples for leaf in self.ungated}
-        by_example = self.by_example
-        picked: dict = {}
-        for gid, count in shared.items():
-            for leaf, n, example in by_example.get(gid, ()):
-                if count >= example[3]:
-                    picked.setdefault(leaf, []).append((n, example))
-        for leaf, examples in picked.items():
-            examples.sort(key=_first)  # the condition's own order: ties go to its first example
-            chosen[leaf] = [example for _n, example in examples]
+        """found() without the memo. Walked example by example (each one scored at most once, for
+        every gated condition holding it) rather than condition by condition: most sentences
+        share too few bigrams with any example to be scored at all. Each condition keeps its best
+        example, ties to its first, exactly as Similar.best_of does."""
         scores: dict = {}  # example id → (score, start, end), shared by the conditions
         found = {}
-        for leaf, examples in chosen.items():
-            best = leaf.best_of(text, examples, scores)
+        for leaf in self.ungated:  # scored on every example (no bigram bound)
+            best = leaf.best_of(text, leaf.examples, scores)
             if best is not None:
                 found[leaf.number] = best
+        ls = len(text)
+        best_of: dict[int, tuple] = {}  # condition number → (score, n, example, start, end)
+        by_example = self.by_example
+        for gid, count in self.shared(text).items():
+            known = by_example.get(gid)
+            if known is None or count < known[1]:
+                continue
+            example_text, _least, entries = known
+            le = len(example_text)
+            result = scores.get(gid)
+            for number, n, written, bound, t, cutoff in entries:
+                if count < bound or (ls <= le and 2 * ls < t * (ls + le)):
+                    continue  # the bigram bound, then Similar.best_of's length bound
+                if result is None:
+                    result = scores[gid] = measure(text, example_text)
+                score = result[0]
+                if score >= cutoff:
+                    current = best_of.get(number)
+                    if current is None or score > current[0] or (score == current[0] and n < current[1]):
+                        best_of[number] = (score, n, written, result[1], result[2])
+        for number, (score, _n, written, start, end) in best_of.items():
+            found[number] = (score, written, start, end)
         return found
 
     def shared(self, text: str) -> dict[int, int]:
@@ -277,6 +306,17 @@ class Literals:
         self.texts: dict[str, list] = {}  # sentence text → scan(text), across conversations
         self.scans = 0  # texts scanned (not found in `texts`; the bench reports the memo's hits)
         self.operators: dict[str, object] = {}  # a condition's JSON → its operator, shared by rules
+        # (role, range) of every condition's scope → a small int, the key of Context._scopes:
+        # an int hashes at once, a (role, range) tuple is hashed afresh at every lookup.
+        self.scopes: dict[tuple, int] = {}
+
+    def scope_id(self, role: str | None, rng: tuple) -> int:
+        """Registered at compile time (with the role's whole scope, which scope() asks for too)."""
+        scopes = self.scopes
+        for key in ((role, ("all",)), (role, rng)):
+            if key not in scopes:
+                scopes[key] = len(scopes)
+        return scopes[(role, rng)]
 
     def add(self, word: str) -> int | None:
         key = literal_key(word)
@@ -384,7 +424,7 @@ class Context:
         self.hits = hits
         self.timed = timed
         self.present = present
-        self._scopes: dict[tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
+        self._scopes: dict[int | tuple, tuple[tuple[int, ...], frozenset[int] | None]] = {}
         self._cache: dict = {}
         if literals.similar.leaves:  # the similarity conditions that matched a sentence, as triggers
             present.update([-8 - 4 * number for number in self.similar_found()])  # similar_key()
@@ -393,20 +433,26 @@ class Context:
         self.explaining = False
 
     # --- positions ---------------------------------------------------------------------------
-    def span(self, i: int, start: int, end: int) -> tuple[int, int]:
-        """A hit's symbols [start, end) in sentence i's key → characters of the sentence's text."""
-        info = self.infos[i]
-        origin = info[1]
-        if origin is None:
-            text = self.sentences[i].text
-            # Common cases without a table: every character spelt as two symbols (Chinese text
-            # only) or as one (ASCII only).
-            origin = info[1] = key_shape(text)
-        if origin == 2:
-            return start >> 1, ((end - 1) >> 1) + 1
-        if origin == 1:
-            return start, end
-        return bisect_right(origin, start), bisect_right(origin, end - 1) + 1
+    def located(self, found: list[tuple]) -> list[tuple]:
+        """(literal, sentence, start, end) hits, their symbols [start, end) in the sentence's key
+        → the same with characters of the sentence's text. One call for all of a condition's
+        hits (a Python frame per hit was a measurable part of inspecting)."""
+        infos = self.infos
+        out = []
+        for lit, i, start, end in found:
+            info = infos[i]
+            origin = info[1]
+            if origin is None:
+                # Common cases without a table: every character spelt as two symbols (Chinese
+                # text only) or as one (ASCII only).
+                origin = info[1] = key_shape(self.sentences[i].text)
+            if origin == 2:
+                out.append((lit, i, start >> 1, ((end - 1) >> 1) + 1))
+            elif origin == 1:
+                out.append((lit, i, start, end))
+            else:
+                out.append((lit, i, bisect_right(origin, start), bisect_right(origin, end - 1) + 1))
+        return out
 
     def sim_origins(self, i: int) -> range | tuple[int, ...]:
         """For each character of sentence i's similarity text, its position in the sentence."""
@@ -470,13 +516,14 @@ class Context:
     def occurrences(self, lits, scope: frozenset[int] | None):
         """(literal, sentence, start, end) of every hit of `lits` in `scope` (None: everywhere),
         positions in the sentence's text."""
-        out = []
-        for lit, found in self._hits_of(lits):
-            for i, s, e in found:
-                if scope is None or i in scope:
-                    a, b = self.span(i, s, e)
-                    out.append((lit, i, a, b))
-        return out
+        return self.located(
+            [
+                (lit, i, s, e)
+                for lit, found in self._hits_of(lits)
+                for i, s, e in found
+                if scope is None or i in scope
+            ]
+        )
 
     def _hits_of(self, lits):
         """(literal, hits) for the literals of `lits` that occur: a long list (a phrase list of
@@ -498,7 +545,7 @@ class Context:
     # --- scopes ------------------------------------------------------------------------------
     def scope(self, role: str | None, rng: tuple) -> tuple[tuple[int, ...], frozenset[int]]:
         """The sentence indices a condition looks at, in order, and as a set."""
-        key = (role, rng)
+        key = self.literals.scopes.get((role, rng), (role, rng))
         found = self._scopes.get(key)
         if found is not None:
             return found
@@ -509,7 +556,7 @@ class Context:
         elif role is None:
             of_role = tuple(range(len(roles)))
         else:
-            of_role = tuple(i for i, r in enumerate(roles) if r == role)
+            of_role = tuple([i for i, r in enumerate(roles) if r == role])
         if kind == "first":
             chosen = of_role[: rng[1]]
         elif kind == "last":

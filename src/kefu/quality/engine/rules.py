@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
+from operator import lt as _lt
 
 from kefu.quality.engine.conversation import Conversation
 from kefu.quality.engine.leaves import LEAVES, Leaf
@@ -55,6 +56,12 @@ class Node:
     trigger: frozenset[int] | None = None
     exact = False  # true exactly when the trigger occurs (see leaves.Leaf.exact)
 
+    @property
+    def cost(self) -> int:
+        """A rough rank of what evaluating costs (see leaves.Leaf.cost), for the order in which
+        an all-of node asks its children."""
+        return 2
+
     def check(self, ctx: Context) -> tuple[bool, list[tuple]]:
         return self.evaluate(ctx, None)
 
@@ -69,6 +76,10 @@ class Node:
 class LeafNode(Node):
     def __init__(self, leaf: Leaf, path: str):
         self.leaf, self.path, self.trigger, self.exact = leaf, path, leaf.trigger, leaf.exact
+
+    @property
+    def cost(self) -> int:
+        return self.leaf.cost
 
     def checker(self):
         """A condition used by one rule only: its operator's own evaluate, one call less per
@@ -113,19 +124,43 @@ class AllNode(Node):
         triggers = [c.trigger for c in children if c.trigger is not None]
         self.trigger = min(triggers, key=len) if triggers else None
 
+    @property
+    def cost(self) -> int:
+        return max((child.cost for child in self.children), default=2)
+
     def checker(self):
-        self.steps = [(child.trigger, child.checker()) for child in self.children]
+        # Every child's trigger is looked at before any child is evaluated: a later child whose
+        # trigger is absent makes the node false without the earlier (costlier) evaluations.
+        self.triggers = [child.trigger for child in self.children if child.trigger is not None]
+        # Then the cheapest children first ("not" of words said, a set lookup, before silences
+        # or interruptions): one false child settles the node. The evidence is still put
+        # together in the children's own order, so the result is the same in any order.
+        order = sorted(range(len(self.children)), key=lambda k: self.children[k].cost)
+        self.steps = [(k, self.children[k].checker()) for k in order]
+        self.reordered = order != sorted(order)
         return self.check
 
     def check(self, ctx):
         present = ctx.present
+        for trigger in self.triggers:
+            if trigger.isdisjoint(present):
+                return _FALSE
+        if self.reordered:
+            parts: list = [None] * len(self.steps)
+            for k, check in self.steps:
+                ok, found = check(ctx)
+                if not ok:
+                    return _FALSE
+                parts[k] = found
+        else:
+            parts = []
+            for _k, check in self.steps:
+                ok, found = check(ctx)
+                if not ok:
+                    return _FALSE
+                parts.append(found)
         evidence: list[tuple] = []
-        for trigger, check in self.steps:
-            if trigger is not None and trigger.isdisjoint(present):
-                return _FALSE
-            ok, found = check(ctx)
-            if not ok:
-                return _FALSE
+        for found in parts:
             if found:
                 evidence.extend(found)
         return True, evidence
@@ -150,6 +185,10 @@ class AnyNode(Node):
         self.children, self.path = children, path
         triggers = [c.trigger for c in children]
         self.trigger = None if any(t is None for t in triggers) else frozenset().union(*triggers)
+
+    @property
+    def cost(self) -> int:
+        return max((child.cost for child in self.children), default=2)
 
     def checker(self):
         self.steps = [(child.trigger, child.checker()) for child in self.children]
@@ -187,6 +226,11 @@ class NotNode(Node):
 
     def __init__(self, child: Node, path: str):
         self.child, self.path = child, path
+
+    @property
+    def cost(self) -> int:
+        # "not" of a condition settled by its trigger (words said anywhere) is a set lookup
+        return 0 if self.child.exact else self.child.cost
 
     def checker(self):
         self.child_check = self.child.checker()
@@ -248,6 +292,10 @@ def _unique(evidence: list[tuple]) -> tuple[Evidence, ...]:
     by inspect, never sorted)."""
     if len(evidence) == 1:
         return (_new(Evidence, evidence[0]),)
+    if all(map(_lt, evidence, evidence[1:])):
+        # Already in order and each once — the usual case (an operator's evidence comes sentence
+        # by sentence): sorting and de-duplicating would leave it as it is.
+        return tuple(map(_evidence, evidence))
     return tuple(map(_evidence, sorted(dict.fromkeys(evidence), key=_SPAN)))
 
 
@@ -288,8 +336,7 @@ class CompiledRules:
     def _candidates(self, ctx: Context) -> list[int]:
         chosen = set(self.always)
         by_literal = self.by_literal
-        for lit in by_literal.keys() & ctx.present:
-            chosen.update(by_literal[lit])
+        chosen.update(*map(by_literal.__getitem__, by_literal.keys() & ctx.present))  # no Python loop
         return sorted(chosen)
 
     def inspect(self, conversation: Conversation) -> list[RuleHit]:
