@@ -15,6 +15,7 @@ import logging
 from datetime import UTC, datetime
 from enum import StrEnum
 
+import orjson
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -80,9 +81,13 @@ SCHEMA_PARAMS = {"payload", "filters"}
 class LocalTimeEncoder(NinjaJSONEncoder):
     """Datetimes as RFC 3339 in the center's time zone with its offset (2026-11-22T09:30:00+08:00)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = timezone.get_current_timezone()  # once per answer, not per moment
+
     def default(self, o):
-        if isinstance(o, datetime) and timezone.is_aware(o):
-            local = timezone.localtime(o)
+        if isinstance(o, datetime) and o.utcoffset() is not None:
+            local = o.astimezone(self.zone)
             # Before 1901 the zone database gives local mean time (+08:05:43): RFC 3339 has no
             # seconds in an offset, so such a moment is written in UTC.
             if int(local.utcoffset().total_seconds()) % 60:
@@ -130,8 +135,17 @@ class KefuParser(Parser):
 
 
 class KefuRenderer(JSONRenderer):
+    """Answers encoded by orjson, several times faster than the standard library's json on large
+    answers (a month of KPIs by 30 minutes is 1,440 rows of figures), with LocalTimeEncoder deciding
+    what orjson hands back: every date and time (OPT_PASSTHROUGH_DATETIME, so a moment is written in
+    the center's zone as before), Decimals, lazy translations and pydantic models. Keys that are not
+    text (ids) are written as text, as json does."""
+
     encoder_class = LocalTimeEncoder
-    json_dumps_params = {"ensure_ascii": False}
+    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    def render(self, request, data, *, response_status: int) -> bytes:
+        return orjson.dumps(data, default=self.encoder_class().default, option=self.options)
 
 
 # --- the error format, declared once for every operation ------------------------------------------

@@ -104,6 +104,41 @@ def test_the_dashboard_shows_the_figures_by_queue_and_links_each_number(client, 
     assert {r["cells"][1] for r in drill.context["records"]} == {"售后"}
 
 
+def test_a_long_table_is_paged_and_the_workbook_has_every_row(client, org):
+    """A call a day from 1 January to 1 March 2026 (60 days), every fourth abandoned: by day, the
+    page shows 48 rows at a time; the chart and the workbook have all 60. Answered 45 of 60: 75%."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    first_day = date(2026, 1, 1)
+    for n in range(60):
+        at = datetime.combine(first_day + timedelta(days=n), datetime.min.time(), tzinfo=SH) + timedelta(
+            hours=10
+        )
+        call(n, at, outcome=Outcome.ABANDONED if n % 4 == 3 else Outcome.ANSWERED, agent=org.agent)
+    path = "/reports/?from=2026-01-01&to=2026-03-01&grain=day&figures=calls_offered&figures=calls_answer_rate"
+    first = page(client, org.supervisor, path)
+    assert first.status_code == 200
+    assert len(first.context["rows"]) == 48 and first.context["page"].paginator.num_pages == 2
+    assert [row["time"] for row in first.context["rows"]][:2] == ["2026-01-01", "2026-01-02"]
+    assert len(first.context["chart"]["x"]) == 60
+    assert "page=" not in first.context["rows"][0]["cells"][0]["url"]  # a drill-down is not paged
+    second = client.get(path + "&page=2")
+    assert [row["time"] for row in second.context["rows"]] == [
+        f"{first_day + timedelta(days=n):%Y-%m-%d}" for n in range(48, 60)
+    ]
+
+    book = client.get(path + "&format=xlsx")
+    assert book["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(book.content)).active
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == 60 + 1  # every day, then the total
+    assert rows[0] == ("2026-01-01", 1, 1.0) and rows[3] == ("2026-01-04", 1, 0.0)  # day 4: abandoned
+    assert rows[-1][1:] == (60, 0.75)  # the total: 45 answered of 60
+    assert sheet.cell(row=3, column=3).number_format == "0.0%"
+
+
 def test_an_empty_period_shows_a_dash_and_a_bad_one_a_message(client, org, calls):
     empty = page(client, org.supervisor, "/reports/?from=2025-01-01&to=2025-01-07&figures=calls_answer_rate")
     assert [cell["text"] for cell in empty.context["totals"]] == ["—"]

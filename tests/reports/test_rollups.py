@@ -274,3 +274,19 @@ def test_a_zone_with_daylight_saving_has_no_fixed_offset(settings):
 
     settings.TIME_ZONE = "Europe/Berlin"
     assert fixed_offset(Period.from_dates(date(2026, 1, 1), date(2026, 1, 31))) is None
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_rows_built_before_it_their_epoch():
+    """Rows built before Rollup.epoch existed get it from `bucket` (reads group by it): 2026-07-01
+    09:30 in Shanghai is 01:30 UTC, 20,635 days and 5,400 s after 1970-01-01 00:00 UTC."""
+    from importlib import import_module
+
+    from django.db import connection
+
+    bucket = datetime(2026, 7, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    row = Rollup.objects.create(family="calls", grain="15min", cube="queue", bucket=bucket, epoch=None)
+    migration = import_module("kefu.reports.migrations.0002_rollup_epoch")
+    migration.fill(connection)
+    row.refresh_from_db()
+    assert row.epoch == 20_635 * 86_400 + 5_400 == int(bucket.timestamp())

@@ -33,20 +33,35 @@ class EpochSlot(Func):
     With `cycle`, the slot's place in a cycle of that many slots (slot mod cycle): the half hour of
     the week is `EpochSlot(field, 1800, offset + 3 days, cycle=336)`, 0 being Monday 00:00 local
     (1 January 1970 was a Thursday). The modulo is SQL's own `%` (Django's Mod is a Python function
-    per row on SQLite); times before 1970 are not asked for (reports start in 2000)."""
+    per row on SQLite); times before 1970 are not asked for (reports start in 2000).
+
+    With `counted=True` the expression is already whole seconds since 1970 (an integer column kept
+    beside a timestamp, such as a rollup's `epoch`): only integer arithmetic, on both databases."""
 
     output_field = IntegerField()
 
-    def __init__(self, expression, seconds: int, shift: int = 0, *, cycle: int | None = None, **extra):
+    def __init__(
+        self,
+        expression,
+        seconds: int,
+        shift: int = 0,
+        *,
+        cycle: int | None = None,
+        counted: bool = False,
+        **extra,
+    ):
         super().__init__(expression, **extra)
         self.seconds, self.shift = int(seconds), int(shift)
         self.cycle = None if cycle is None else int(cycle)
+        self.counted = counted
 
     def _cycled(self, sql: str) -> str:
         return sql if self.cycle is None else f"({sql} %% {self.cycle})"
 
     def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL
         sql, params = compiler.compile(self.get_source_expressions()[0])
+        if self.counted:  # bigint arithmetic: the division truncates, as FLOOR does for times after 1970
+            return self._cycled(f"(({sql} + {self.shift}) / {self.seconds})"), params
         return self._cycled(
             f"FLOOR((EXTRACT(EPOCH FROM {sql}) + {self.shift}) / {self.seconds})::bigint"
         ), params
@@ -54,6 +69,5 @@ class EpochSlot(Func):
     def as_sqlite(self, compiler, connection, **extra_context):
         # Django keeps aware datetimes as UTC text, which strftime('%s') reads as seconds since 1970.
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return self._cycled(
-            f"((CAST(strftime('%%s', {sql}) AS INTEGER) + {self.shift}) / {self.seconds})"
-        ), params
+        seconds = sql if self.counted else f"CAST(strftime('%%s', {sql}) AS INTEGER)"
+        return self._cycled(f"(({seconds} + {self.shift}) / {self.seconds})"), params

@@ -14,11 +14,10 @@ from django.views.decorators.http import require_POST
 from kefu.accounts.forms import report_domain_error
 from kefu.accounts.views import center_staff_required, lead_required, role_required, sees_customers
 from kefu.core.errors import DomainError
+from kefu.core.sheets import XLSX
 from kefu.customers.loyalty import selectors, services
 from kefu.customers.loyalty.forms import CardRequestForm, DecideForm, PeriodForm, PointsForm
 from kefu.customers.models import CardApplication, Customer
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _statement_table(statement) -> tuple[list[str], list[list]]:

@@ -12,9 +12,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kefu.accounts.views import center_staff_required, role_required, sees_customers
+from kefu.core.sheets import XLSX
 from kefu.customers import rfm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _day(params, name: str, dates: list[date], errors: list[str]) -> date | None:

@@ -18,13 +18,12 @@ from django.views.decorators.http import require_POST
 from kefu.accounts.models import CENTER_ROLES, OVERSIGHT_ROLES
 from kefu.core.errors import DomainError
 from kefu.core.params import query_int
+from kefu.core.sheets import XLSX
 from kefu.knowledge.models import Case
 from kefu.knowledge.permissions import can_edit_cases
 from kefu.quality import permissions, reports
 from kefu.quality.models import Channel, Inspection, Rubric
 from kefu.quality.services.cases import inspection_promote_to_case
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _staff_required(request):

@@ -7,6 +7,7 @@ Every number comes from `metrics.measure`; this module only shapes it for people
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -44,6 +45,7 @@ GRAINS = {
     Grain.MONTH: gettext_lazy("Month"),
 }
 TEXT_DIMENSIONS = {"queue", "channel", "type"}  # the others are ids
+ROWS_PER_PAGE = 48  # rows of the page's table: a day of half hours, seven weeks of days
 NONE_KEY = "-"  # a row of records without the dimension (a call no agent answered)
 WEEKDAYS = (
     gettext_lazy("Mon"),
@@ -235,6 +237,44 @@ def key_labels(by: str | None, keys) -> dict[Any, str]:
 
         labels |= dict(Department.objects.filter(pk__in=keys).values_list("pk", "name"))
     return {key: labels.get(key, str(key)) for key in keys | {None}}
+
+
+# --- the workbook ---------------------------------------------------------------------------------
+
+
+def table_xlsx(query: Query, table: Table) -> bytes:
+    """Every row of the dashboard's table as a workbook (the page shows a page of them): the time
+    bucket, the grouping's label, then each figure's raw value (a share 0..1 formatted as a
+    percentage, seconds as seconds), the whole period last. Empty figures are empty cells."""
+    from openpyxl import Workbook
+
+    from kefu.core.sheets import sheet_text
+
+    figures = [FIGURES[code] for code in table.codes]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Figures")[:31]
+    sheet.append([_("KPI dashboard"), f"{query.first_day:%Y-%m-%d} – {query.last_day:%Y-%m-%d}"])
+    heading = ([_("Time")] if table.grain else []) + ([str(DIMENSIONS[table.by])] if table.by else [])
+    sheet.append(heading + [str(f.name) for f in figures])
+    labels = key_labels(table.by, [key[1] for key in table.rows])
+    percent = [n + len(heading) + 1 for n, f in enumerate(figures) if f.unit == Unit.PERCENT]
+
+    def values(cells) -> list:
+        return [cells[f.code].value if f.code in cells else None for f in figures]
+
+    for (bucket, attribute), cells in table.rows.items():
+        lead = [bucket_label(bucket, table.grain)] if table.grain else []
+        lead += [sheet_text(labels.get(attribute, str(attribute)))] if table.by else []
+        sheet.append(lead + values(cells))
+    if heading:  # without a grain or a grouping, the one row is the whole period already
+        sheet.append([_("Total")] + [""] * (len(heading) - 1) + values(table.total))
+    for row in sheet.iter_rows(min_row=3):
+        for column in percent:
+            row[column - 1].number_format = "0.0%"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 # --- the heat map ---------------------------------------------------------------------------------

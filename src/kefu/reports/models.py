@@ -22,6 +22,9 @@ class Rollup(models.Model):
     # that one dimension; the row's other dimension columns are empty.
     cube = models.CharField(_("grouping"), max_length=12)
     bucket = models.DateTimeField(_("starts at"))
+    # The same moment as whole seconds since 1970: reads group the rows into half hours, days or
+    # week slots by integer arithmetic on it (SQLite would parse `bucket`'s text once per row).
+    epoch = models.BigIntegerField(_("starts at (seconds since 1970)"), null=True)
     queue = models.CharField(_("queue"), max_length=80, blank=True, default="")
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,

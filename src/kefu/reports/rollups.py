@@ -132,7 +132,7 @@ def rebuild(family: Family, *, first: date, last: date) -> int:
             _row(Grain.DAY, cube, _local_midnight(day), value, components, names)
             for (day, value), components in days.items()
         ]
-    columns = ["grain", "cube", "bucket", "queue", "agent_id", "channel", "category_id"] + [
+    columns = ["grain", "cube", "bucket", "epoch", "queue", "agent_id", "channel", "category_id"] + [
         f"n{n}" for n in range(SLOTS)
     ]
     with transaction.atomic():
@@ -157,6 +157,7 @@ def _row(grain: Grain, cube: str, bucket: datetime, value, components: Component
         grain.value,
         cube,
         bucket,
+        int(bucket.timestamp()),
         dims["queue"],
         dims["agent_id"],
         dims["channel"],
@@ -250,6 +251,7 @@ def read(
     grain: Grain | None,
     by: str | None,
     options: Mapping[str, Any],
+    only: frozenset[str] | None = None,
 ) -> dict[Key, Components] | None:
     """The components asked for, from the rollups where fresh and the records elsewhere; None when
     the rollups cannot answer (another option than the defaults, a period not of whole days, two
@@ -290,21 +292,25 @@ def read(
         elif dim in family.dimensions:
             rows = rows.filter(**{f"{COLUMNS[dim]}__in": values})
     names = slots(family)
-    aggregates = {name: (Max if name in family.maxima else Sum)(f"n{n}") for n, name in enumerate(names)}
-    paths = {"bucket": "bucket", **COLUMNS, "group": "agent__agent_groups__id"}
+    aggregates = {
+        name: (Max if name in family.maxima else Sum)(f"n{n}")
+        for n, name in enumerate(names)
+        if only is None or name in only
+    }
+    paths = {"epoch": "epoch", **COLUMNS, "group": "agent__agent_groups__id"}
     if grain == stored:  # the rows are already the buckets asked for: no conversion per row
         grouped = group_components(
             rows, time_field="bucket", paths=paths, aggregates=aggregates, maxima=family.maxima, grain=None,
-            dims=("bucket", by) if by else ("bucket",),
+            dims=("epoch", by) if by else ("epoch",),
         )  # fmt: skip
         out = {
-            (timezone.localtime(key[1], zone), key[2] if by else None): components
+            (datetime.fromtimestamp(key[1], UTC).astimezone(zone), key[2] if by else None): components
             for key, components in grouped.items()
         }
     else:
         grouped = group_components(
             rows, time_field="bucket", paths=paths, aggregates=aggregates, maxima=family.maxima, grain=grain,
-            dims=(by,) if by else (), period=period,
+            dims=(by,) if by else (), period=period, seconds_field="epoch",
         )  # fmt: skip
         out = {(key[0], key[1] if by else None): components for key, components in grouped.items()}
     for stale_first, stale_last in _day_ranges(stale):
@@ -316,6 +322,7 @@ def read(
             by=by,
             options=options,
             raw=True,
+            only=only,
         )
         for key, components in raw.items():
             out[key] = add_components(family.maxima, out[key], components) if key in out else components

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
+from kefu.core.sheets import xlsx_response
 from kefu.reports import dashboard, permissions, targets, wallboard
 from kefu.reports.metrics import FIGURES, Better, Unit
 from kefu.reports.metrics.base import center_zone
@@ -45,8 +46,11 @@ def home(request):
         errors = dashboard.explain(error)
         query = dashboard.read_query({})
     table = dashboard.run(query)
+    if request.GET.get("format") == "xlsx":
+        name = f"kefu-kpis-{query.first_day:%Y%m%d}-{query.last_day:%Y%m%d}.xlsx"
+        return xlsx_response(dashboard.table_xlsx(query, table), name)
     params = request.GET.copy()
-    for name in ("figures", "chart", "figure"):
+    for name in ("figures", "chart", "figure", "page", "format"):
         params.pop(name, None)
     drill = reverse("reports:drill")
     figure_params = {code: urlencode({"figure": code}) for code in table.codes}
@@ -55,10 +59,13 @@ def home(request):
         encoded = params.urlencode()
         return f"{drill}?{encoded}&" if encoded else f"{drill}?"
 
-    labels = dashboard.key_labels(table.by, [key[1] for key in table.rows])
+    # The table shows a page of rows (a month by 30 minutes is 1,440 of them); the chart, the tiles
+    # and the workbook (`?format=xlsx`) have them all.
+    page = Paginator(list(table.rows.items()), dashboard.ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = dashboard.key_labels(table.by, [key[1] for key, _cells in page])
     center = targets.targets_in_force(queue=query.scope.queues[0] if len(query.scope.queues) == 1 else "")
     rows = []
-    for (bucket, attribute), cells in table.rows.items():
+    for (bucket, attribute), cells in page:
         link = params.copy()
         if bucket is not None:
             link["bucket"] = bucket.isoformat()
@@ -87,6 +94,8 @@ def home(request):
             "table": table,
             "figures": [FIGURES[code] for code in table.codes],
             "rows": rows,
+            "page": page,
+            "xlsx": _with(request.GET, format="xlsx"),
             "totals": totals,
             "tiles": list(zip([FIGURES[code] for code in table.codes], totals, strict=True)),
             "catalogue": _catalogue(),
@@ -98,6 +107,15 @@ def home(request):
             "by_label": dashboard.DIMENSIONS.get(table.by, ""),
         },
     )
+
+
+def _with(params, **changes) -> str:
+    """The request's query string with `changes` (a link to the same view in another form)."""
+    copy = params.copy()
+    for name, value in changes.items():
+        copy[name] = value
+    copy.pop("page", None)
+    return f"?{copy.urlencode()}"
 
 
 def _cell(measure, code, url, goals):

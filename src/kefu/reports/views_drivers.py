@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError
+from kefu.core.sheets import XLSX
 from kefu.reports import dashboard
 from kefu.reports.drivers import SIGNIFICANCE, figure_name
 from kefu.reports.drivers.panel import (
@@ -22,8 +23,6 @@ from kefu.reports.drivers.panel import (
 )
 from kefu.reports.metrics import FIGURES
 from kefu.reports.views import _require
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _form(params, query) -> dict:

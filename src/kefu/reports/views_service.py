@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.core.errors import DomainError
+from kefu.core.sheets import XLSX
 from kefu.reports import dashboard, permissions, service_reports
 from kefu.reports.models import ReportSubscription
 from kefu.reports.service_reports import Kind
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require(request):

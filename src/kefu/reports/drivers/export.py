@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from kefu.core.sheets import sheet_text as _text
+
 from .figures import figure_name
 
 if TYPE_CHECKING:
@@ -18,13 +20,6 @@ if TYPE_CHECKING:
 
     from .panel import DriversQuery
     from .result import DriverAnalysis
-
-
-def _text(value):
-    """A cell's value: text a spreadsheet would run as a formula (an agent named "=1+1") kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _number(value):

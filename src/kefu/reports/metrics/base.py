@@ -16,9 +16,11 @@ never 0 and never an error.
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.db import connections
 from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import (
     ExtractHour,
@@ -364,14 +366,24 @@ def fixed_offset(period: "Period") -> int | None:
     return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
 
 
-def _time_keys(field_name: str, grain: Grain | None, zone, offset: int | None = None) -> dict[str, Any]:
+def _time_keys(
+    field_name: str, grain: Grain | None, zone, offset: int | None = None, seconds_field: str | None = None
+) -> dict[str, Any]:
     """The annotations that place a record in its local time bucket: integer slots when the zone's
-    offset is fixed (`k_epoch`), else the database's time-zone truncation (`k_time`)."""
+    offset is fixed (`k_epoch`), else the database's time-zone truncation (`k_time`). With
+    `seconds_field`, a column holding `field_name` as seconds since 1970, the slots are computed
+    from it."""
     if grain is None:
         return {}
+
+    def slot(seconds: int, shift: int, cycle: int | None = None) -> EpochSlot:
+        if seconds_field is not None:
+            return EpochSlot(seconds_field, seconds, shift, cycle=cycle, counted=True)
+        return EpochSlot(field_name, seconds, shift, cycle=cycle)
+
     if grain == Grain.WEEK_SLOT30:
         if offset is not None:  # half hours since a local Monday midnight, mod a week
-            return {"k_week": EpochSlot(field_name, 1800, offset + MONDAY_SHIFT, cycle=WEEK_SLOTS)}
+            return {"k_week": slot(1800, offset + MONDAY_SHIFT, WEEK_SLOTS)}
         # Daylight saving: the database's local weekday, hour and minute (ISO weekday: Monday 1).
         # Floor: PostgreSQL's EXTRACT gives a numeric, so 59 / 30 is 1.97, not 1.
         slot = (
@@ -382,7 +394,7 @@ def _time_keys(field_name: str, grain: Grain | None, zone, offset: int | None = 
         return {"k_week": ExpressionWrapper(slot, output_field=IntegerField())}
     if offset is not None and grain in EPOCH_SECONDS:
         shift = offset + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
-        return {"k_epoch": EpochSlot(field_name, EPOCH_SECONDS[grain], shift)}
+        return {"k_epoch": slot(EPOCH_SECONDS[grain], shift)}
     if grain in (Grain.MIN15, Grain.MIN30):
         size = Value(15 if grain == Grain.MIN15 else 30)
         # Floor: PostgreSQL's EXTRACT gives a numeric, so 59 / 15 is 3.93, not 3.
@@ -452,13 +464,15 @@ def component_rows(
     by: str | None = None,
     options: Mapping[str, Any] | None = None,
     raw: bool = False,
+    only: frozenset[str] | None = None,
 ) -> dict[Key, Components]:
     """{(time bucket start, attribute): components} of `family`, one SQL aggregate.
 
     The time bucket is the local start of the 15-minute slot, hour, day, ISO week or month (None
     without a grain), or the half hour of the week (an int, `Grain.WEEK_SLOT30`); the attribute is the value of dimension `by` (None without one). The interval
     rollups answer when they hold what is asked (kefu.reports.rollups.read), else the raw records;
-    `raw` insists on the records (the rebuild, and the tests that compare both).
+    `raw` insists on the records (the rebuild, and the tests that compare both). `only` names the
+    components wanted (those the figures asked for read, `reads`); None: all of them.
     """
     options = family.clean_options(options)
     if by is not None and by not in family.dimensions:
@@ -480,14 +494,18 @@ def component_rows(
         return family.compute(period=period, scope=scope, grain=grain, by=by, options=options)
     reader = ROLLUP_READER.get(default=None)
     if reader is not None and not raw:
-        found = reader(family, period=period, scope=scope, grain=grain, by=by, options=options)
+        found = reader(family, period=period, scope=scope, grain=grain, by=by, options=options, only=only)
         if found is not None:
             return found
     grouped = group_components(
         family.rows(period, scope, options),
         time_field=family.time_field,
         paths=family.dimensions,
-        aggregates=family.components(options),
+        aggregates={
+            name: aggregate
+            for name, aggregate in family.components(options).items()
+            if only is None or name in only
+        },
         maxima=family.maxima,
         grain=grain,
         dims=(by,) if by else (),
@@ -506,39 +524,78 @@ def group_components(
     grain: Grain | None,
     dims: Sequence[str] = (),
     period: "Period | None" = None,
+    seconds_field: str | None = None,
 ) -> dict[tuple, Components]:
     """One SQL aggregate of `qs`: {(local bucket start or None, *values of dims): components}.
-    With the `period` read, a zone without daylight saving buckets by integer arithmetic."""
+    With the `period` read, a zone without daylight saving buckets by integer arithmetic (on
+    `seconds_field`, the time as seconds since 1970, where the rows keep one)."""
     zone = center_zone()
     offset = (
         fixed_offset(period)
         if period is not None and (grain in EPOCH_SECONDS or grain == Grain.WEEK_SLOT30)
         else None
     )
-    keys = _time_keys(time_field, grain, zone, offset)
+    keys = _time_keys(time_field, grain, zone, offset, seconds_field)
     for n, dim in enumerate(dims):
         keys[f"k_{n}"] = F(paths[dim]) if isinstance(paths[dim], str) else paths[dim]
     out: dict[tuple, Components] = {}
     if not keys:
         totals = qs.aggregate(**aggregates)
         return {(None,): {name: totals[name] or 0 for name in aggregates}}
-    for row in qs.annotate(**keys).values(*keys).annotate(**aggregates).order_by():
-        bucket = row.get("k_time")
-        if "k_week" in row:
-            bucket = int(row["k_week"])
-        elif "k_epoch" in row:
-            shift = offset + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
-            bucket = datetime.fromtimestamp(row["k_epoch"] * EPOCH_SECONDS[grain] - shift, UTC).astimezone(
-                zone
-            )
-        elif bucket is not None:
-            bucket = timezone.localtime(bucket, zone)
-            if "k_slot" in row:
-                bucket = bucket.replace(minute=int(row["k_slot"]))
-        key = (bucket, *(row[f"k_{n}"] for n in range(len(dims))))
-        found = {name: row[name] or 0 for name in aggregates}
+    query = qs.annotate(**keys).values(*keys).annotate(**aggregates).order_by()
+    columns, rows = _grouped_rows(query, keys)
+    at = {name: n for n, name in enumerate(columns)}
+    time_at = {name: at[name] for name in ("k_time", "k_slot", "k_week", "k_epoch") if name in at}
+    dims_at = [at[f"k_{n}"] for n in range(len(dims))]
+    components_at = [(name, at[name]) for name in aggregates]
+    shift = (offset or 0) + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
+    for values in rows:
+        if "k_week" in time_at:
+            bucket = int(values[time_at["k_week"]])
+        elif "k_epoch" in time_at:
+            bucket = datetime.fromtimestamp(values[time_at["k_epoch"]] * EPOCH_SECONDS[grain] - shift, UTC)
+            bucket = bucket.astimezone(zone)
+        elif "k_time" in time_at and values[time_at["k_time"]] is not None:
+            bucket = timezone.localtime(values[time_at["k_time"]], zone)
+            if "k_slot" in time_at:
+                bucket = bucket.replace(minute=int(values[time_at["k_slot"]]))
+        else:
+            bucket = None
+        key = (bucket, *(values[n] for n in dims_at))
+        found = {name: values[n] or 0 for name, n in components_at}
         out[key] = add_components(maxima, out[key], found) if key in out else found
     return out
+
+
+# Column types the database driver already gives as the Python values Django would make of them.
+PLAIN_TYPES = frozenset(
+    ("IntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+     "SmallIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField", "ForeignKey",
+     "CharField", "TextField")
+)  # fmt: skip
+
+
+def _grouped_rows(query: QuerySet, keys: Mapping[str, Any]) -> tuple[list[str], list[tuple]]:
+    """The grouped query's column aliases and rows. When every key is a number or a text (an integer
+    time slot, a dimension's id or name), the rows come straight from the cursor, without Django's
+    converter call per value (a month by 30 minutes is 1,440 rows × the components); a sum that
+    PostgreSQL returns as numeric becomes a float. A time key (a database's truncated timestamp)
+    goes through the ORM, which converts it."""
+    if any(
+        query.query.annotations[name].output_field.get_internal_type() not in PLAIN_TYPES for name in keys
+    ):
+        rows = list(query)
+        columns = list(rows[0]) if rows else [*keys]
+        return columns, [tuple(row[name] for name in columns) for row in rows]
+    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    connection = connections[query.db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        rows = [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
+    return columns, rows
 
 
 def add_components(maxima: frozenset[str], first: Components, second: Components) -> Components:
@@ -558,8 +615,10 @@ def fold(family: Family, rows: Iterable[Components]) -> Components:
     """Many rows of a family's components as one (a table's total), column by column: sums add up,
     maxima take the largest. Empty without rows."""
     rows = list(rows)
-    names = dict.fromkeys(name for row in rows[:1] for name in row)
-    return {name: (max if name in family.maxima else sum)(row.get(name, 0) for row in rows) for name in names}
+    names = list(rows[0]) if rows else []
+    return {
+        name: (max if name in family.maxima else sum)([row.get(name, 0) for row in rows]) for name in names
+    }
 
 
 @dataclass(slots=True)  # not frozen: a month by 30 minutes makes tens of thousands, and frozen is slower
@@ -573,6 +632,63 @@ class Measure:
     @property
     def empty(self) -> bool:
         return self.value is None
+
+
+class _Reading(dict):
+    """Components that note the names a formula reads (`reads`); reading them all at once (values,
+    items, iteration) notes every name."""
+
+    def __init__(self, values: Mapping[str, float]):
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name):
+        self.read.add(name)
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        self.read.add(name)
+        return super().get(name, default)
+
+    def _all(self):
+        self.read.update(self.keys())
+
+    def values(self):
+        self._all()
+        return super().values()
+
+    def items(self):
+        self._all()
+        return super().items()
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+
+_READS: dict[tuple, frozenset[str]] = {}
+
+
+def reads(figure_: Figure, options: Mapping[str, Any]) -> frozenset[str]:
+    """The components `figure_`'s formula reads under `options` (cleaned): the aggregate sums only
+    these (a heat map of one figure need not sum a family's eighteen). Traced by running the formula
+    on stand-in components, all 0, all 1 and all different, so that a branch on a value is taken
+    both ways; tests/reports/test_metrics_reads.py checks every figure against its full components.
+    A family computed in Python (`Family.compute`) gives all of its components anyway."""
+    key = (figure_.code, tuple(sorted((name, str(value)) for name, value in options.items())))
+    found = _READS.get(key)
+    if found is None:
+        names = list(figure_.family.components(options))
+        read: set[str] = set()
+        for values in ([0.0] * len(names), [1.0] * len(names), [float(n + 2) for n in range(len(names))]):
+            components = _Reading(dict(zip(names, values, strict=True)))
+            try:
+                figure_.formula(components, options)
+            except (ArithmeticError, TypeError, ValueError):
+                pass  # the stand-in values broke it: what it read until then still counts
+            read |= components.read
+        found = _READS[key] = frozenset(read)
+    return found
 
 
 def evaluate(figure_: Figure, components: Components, options: Mapping[str, Any]) -> Measure:
@@ -623,13 +739,18 @@ def measure(
         cleaned = family.clean_options(options)
         used[family.code] = cleaned
         mine = [FIGURES[code] for code in codes if FIGURES[code].family is family]
-        grouped = component_rows(family, period=period, scope=scope, grain=grain, by=by, options=cleaned)
+        only = frozenset().union(*(reads(figure_, cleaned) for figure_ in mine))
+        grouped = component_rows(
+            family, period=period, scope=scope, grain=grain, by=by, options=cleaned, only=only
+        )
         for key, components in grouped.items():
             cells = rows.setdefault(key, {})
             for figure_ in mine:
                 cells[figure_.code] = Measure(figure_, figure_.formula(components, cleaned), components)
         if by is not None and by not in family.single_valued:  # an agent in two groups: two rows, one total
-            whole = component_rows(family, period=period, scope=scope, options=cleaned)[(None, None)]
+            whole = component_rows(family, period=period, scope=scope, options=cleaned, only=only)[
+                (None, None)
+            ]
         else:
             whole = fold(family, grouped.values())
         whole = whole or {name: 0 for name in family.components(cleaned)}
