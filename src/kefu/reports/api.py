@@ -127,7 +127,7 @@ def kpis(request, params: Query[KpiParams]):
                 "time": bucket,
                 "key": None if attribute is None else str(attribute),
                 "label": labels.get(attribute, str(attribute)) if table.by else "",
-                "values": {code: cells[code].value for code in table.codes if code in cells},
+                "values": cells.numbers(),
             }
             for (bucket, attribute), cells in table.rows.items()
         ],

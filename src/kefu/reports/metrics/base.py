@@ -695,6 +695,49 @@ def evaluate(figure_: Figure, components: Components, options: Mapping[str, Any]
     return Measure(figure_, figure_.formula(components, options), components)
 
 
+class Cells(Mapping):
+    """One table row's figures by code, each Measure computed when first asked (`numbers` gives the
+    values alone): a page shows 48 of a month's 1,440 rows by 30 minutes, a chart one figure of
+    fifteen, so most of a table's Measures are never needed. A row keeps each family's components
+    once (`parts`); `figures` (shared by the table's rows) says which part a figure reads."""
+
+    __slots__ = ("_figures", "_parts", "_measures")
+
+    def __init__(self, figures: Mapping[str, tuple[Figure, int]], families: int):
+        self._figures = figures
+        self._parts: list[tuple[Components, Mapping[str, Any]] | None] = [None] * families
+        self._measures: dict[str, Measure] = {}
+
+    def __getitem__(self, code: str) -> Measure:
+        found = self._measures.get(code)
+        if found is None:
+            figure_, n = self._figures[code]
+            part = self._parts[n]
+            if part is None:
+                raise KeyError(code)
+            found = self._measures[code] = evaluate(figure_, *part)
+        return found
+
+    def numbers(self) -> dict[str, float | None]:
+        """Every figure's value in the row, by code, in the table's order (no Measure kept)."""
+        out = {}
+        for code, (figure_, n) in self._figures.items():
+            part = self._parts[n]
+            if part is not None:
+                out[code] = figure_.formula(*part)
+        return out
+
+    def __contains__(self, code) -> bool:
+        found = self._figures.get(code)
+        return found is not None and self._parts[found[1]] is not None
+
+    def __iter__(self):
+        return (code for code, (_figure, n) in self._figures.items() if self._parts[n] is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _code in self)
+
+
 @dataclass(frozen=True)
 class Table:
     """Figures by row key: `rows[(bucket, attribute)][code]` is a Measure; `total` over all rows."""
@@ -703,7 +746,7 @@ class Table:
     grain: Grain | None
     by: str | None
     options: dict[str, dict[str, Any]]  # per family code, the options used
-    rows: dict[Key, dict[str, Measure]]
+    rows: dict[Key, Cells]
     total: dict[str, Measure]
 
 
@@ -732,10 +775,12 @@ def measure(
     families: dict[str, Family] = {}
     for code in codes:
         families.setdefault(FIGURES[code].family.code, FIGURES[code].family)
-    rows: dict[Key, dict[str, Measure]] = {}
+    rows: dict[Key, Cells] = {}
     total: dict[str, Measure] = {}
     used: dict[str, dict[str, Any]] = {}
-    for family in families.values():
+    part_of = {code: n for n, code in enumerate(families)}
+    figures = {code: (FIGURES[code], part_of[FIGURES[code].family.code]) for code in codes}
+    for n, family in enumerate(families.values()):
         cleaned = family.clean_options(options)
         used[family.code] = cleaned
         mine = [FIGURES[code] for code in codes if FIGURES[code].family is family]
@@ -744,9 +789,10 @@ def measure(
             family, period=period, scope=scope, grain=grain, by=by, options=cleaned, only=only
         )
         for key, components in grouped.items():
-            cells = rows.setdefault(key, {})
-            for figure_ in mine:
-                cells[figure_.code] = Measure(figure_, figure_.formula(components, cleaned), components)
+            cells = rows.get(key)
+            if cells is None:
+                cells = rows[key] = Cells(figures, len(families))
+            cells._parts[n] = (components, cleaned)
         if by is not None and by not in family.single_valued:  # an agent in two groups: two rows, one total
             whole = component_rows(family, period=period, scope=scope, options=cleaned, only=only)[
                 (None, None)
