@@ -267,7 +267,11 @@ def test_a_target_marks_a_figure_below_it(client, org, calls):
     page_ = client.get("/reports/?from=2026-03-02&to=2026-03-02&figures=calls_answer_rate&figures=calls_asa")
     # Answer rate 75% < 90%: missed. ASA (10 + 30 + 5) / 3 = 15 s ≤ 20 s: met.
     assert [cell["verdict"] for cell in page_.context["totals"]] == ["missed", "met"]
-    assert "kpi-missed" in page_.content.decode()
+    html = page_.content.decode()
+    # The table's answer-rate cell is marked and says the target; the ASA cell is not.
+    missed = [row["cells"][0]["html"] for row in page_.context["rows"]]
+    assert all('class="num kpi-missed"' in cell and "90.0%" in cell for cell in missed) and missed[0] in html
+    assert all('class="num"' in row["cells"][1]["html"] for row in page_.context["rows"])
 
 
 def test_a_queue_target_wins_over_the_center_target(org):

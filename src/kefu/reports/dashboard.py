@@ -7,13 +7,15 @@ Every number comes from `metrics.measure`; this module only shapes it for people
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -184,13 +186,41 @@ def format_value(figure_: Figure, value: float | None) -> str:
     if value is None:
         return "—"
     if figure_.unit == Unit.PERCENT:
-        return f"{number_format(round(value * 100, 1), 1)}%"
+        return f"{_number(round(value * 100, 1), 1, grouped=settings.USE_THOUSAND_SEPARATOR)}%"
     if figure_.unit == Unit.SECONDS:
         places = 1 if value < 100 else 0
-        return _("%(n)s s") % {"n": number_format(round(value, places), places, force_grouping=True)}
+        return _("%(n)s s") % {"n": _number(round(value, places), places, grouped=True)}
     if figure_.unit == Unit.COUNT:
-        return number_format(round(value), 0, force_grouping=True)
-    return number_format(round(value, 2), 2)
+        return _number(round(value), 0, grouped=True)
+    return _number(round(value, 2), 2, grouped=settings.USE_THOUSAND_SEPARATOR)
+
+
+@lru_cache(maxsize=32)
+def _number_format(language: str) -> tuple[str, str, int] | None:
+    """`language`'s decimal separator, thousands separator and digits per group (English ".", ",",
+    3; Chinese ".", "", 4); None where the grouping is not one size (Django formats each number)."""
+    with translation.override(language):
+        grouping = get_format("NUMBER_GROUPING")
+        if not isinstance(grouping, int):
+            return None
+        return get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR"), grouping
+
+
+def _number(value: float, places: int, *, grouped: bool) -> str:
+    """`value` (already rounded) with `places` decimals in the active language's format: what
+    number_format gives, with the format looked up once per language instead of per number (a
+    page's table formats hundreds)."""
+    found = _number_format(translation.get_language() or settings.LANGUAGE_CODE)
+    if found is None:
+        return number_format(value, places, force_grouping=grouped)
+    decimal, thousands, size = found
+    text = f"{abs(value):.{places}f}"
+    whole, _point, fraction = text.partition(".")
+    if grouped and thousands and size > 0 and len(whole) > size:
+        head = len(whole) % size or size
+        whole = thousands.join([whole[:head], *(whole[n : n + size] for n in range(head, len(whole), size))])
+    sign = "-" if value < 0 else ""
+    return f"{sign}{whole}{decimal}{fraction}" if fraction else f"{sign}{whole}"
 
 
 def bucket_label(bucket: datetime | None, grain: Grain | None) -> str:
@@ -318,8 +348,9 @@ def chart(query: Query, table: Table) -> dict | None:
     figure_ = FIGURES[code]
     scale = 100 if figure_.unit == Unit.PERCENT else 1
 
-    def point(measure_):
-        return None if measure_ is None or measure_.value is None else round(measure_.value * scale, 2)
+    def point(cells):  # the figure's number in a row (no Measure kept: a month by 30 minutes is 1,440)
+        value = cells.value(code) if cells is not None and code in cells else None
+        return None if value is None else round(value * scale, 2)
 
     unit = "%" if figure_.unit == Unit.PERCENT else (_("s") if figure_.unit == Unit.SECONDS else "")
     if table.grain is None:
@@ -330,7 +361,7 @@ def chart(query: Query, table: Table) -> dict | None:
             "title": str(figure_.name),
             "unit": unit,
             "x": [labels.get(k[1], str(k[1])) if table.by else _("Whole period") for k in keys],
-            "series": [{"name": str(figure_.name), "data": [point(table.rows[k].get(code)) for k in keys]}],
+            "series": [{"name": str(figure_.name), "data": [point(table.rows[k]) for k in keys]}],
         }
     buckets = sorted({k[0] for k in table.rows if k[0] is not None})
     attributes = list(dict.fromkeys(k[1] for k in table.rows))
@@ -345,7 +376,7 @@ def chart(query: Query, table: Table) -> dict | None:
     series = [
         {
             "name": labels.get(attribute, str(attribute)) if table.by else str(figure_.name),
-            "data": [point(table.rows.get((bucket, attribute), {}).get(code)) for bucket in buckets],
+            "data": [point(table.rows.get((bucket, attribute))) for bucket in buckets],
         }
         for attribute in attributes
     ]

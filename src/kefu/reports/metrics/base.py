@@ -547,7 +547,11 @@ def group_components(
     at = {name: n for n, name in enumerate(columns)}
     time_at = {name: at[name] for name in ("k_time", "k_slot", "k_week", "k_epoch") if name in at}
     dims_at = [at[f"k_{n}"] for n in range(len(dims))]
-    components_at = [(name, at[name]) for name in aggregates]
+    names = list(aggregates)
+    first = at[names[0]] if names else len(columns)
+    # The aggregates are the row's last columns, in order (Django selects the keys first).
+    contiguous = columns[first:] == names
+    components_at = [(name, at[name]) for name in names]
     shift = (offset or 0) + (MONDAY_SHIFT if grain == Grain.WEEK else 0)
     for values in rows:
         if "k_week" in time_at:
@@ -562,7 +566,12 @@ def group_components(
         else:
             bucket = None
         key = (bucket, *(values[n] for n in dims_at))
-        found = {name: values[n] or 0 for name, n in components_at}
+        if contiguous:
+            found = dict(zip(names, values[first:], strict=True))
+            if None in found.values():  # an aggregate over no record of its filter
+                found = {name: value or 0 for name, value in found.items()}
+        else:
+            found = {name: values[n] or 0 for name, n in components_at}
         out[key] = add_components(maxima, out[key], found) if key in out else found
     return out
 
@@ -717,6 +726,16 @@ class Cells(Mapping):
                 raise KeyError(code)
             found = self._measures[code] = evaluate(figure_, *part)
         return found
+
+    def value(self, code: str) -> float | None:
+        """The figure's number in the row (KeyError when the row has none), without keeping a Measure."""
+        if code in self._measures:
+            return self._measures[code].value
+        figure_, n = self._figures[code]
+        part = self._parts[n]
+        if part is None:
+            raise KeyError(code)
+        return figure_.formula(*part)
 
     def numbers(self) -> dict[str, float | None]:
         """Every figure's value in the row, by code, in the table's order (no Measure kept)."""
