@@ -346,3 +346,24 @@ def test_the_wallboard_socket_refuses_an_agent():
         return connected
 
     assert async_to_sync(scenario)() is False
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en", "de", "fr"])
+def test_numbers_read_as_djangos_number_format_writes_them(language):
+    """The dashboard formats numbers itself (the format looked up once per language); the text is
+    number_format's: Chinese groups nothing visibly (no separator), English 1,234,567.9, German
+    1.234.567,9, French with a space."""
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    values = [0, 7, -7, 12.5, 999, 1000, 12345, 1234567.9, -1234567.5, 0.05, 123456789012]
+    with translation.override(language):
+        for value in values:
+            for places in (0, 1, 2):
+                rounded = round(value, places) if places else round(value)
+                for grouped in (True, False):
+                    assert dashboard._number(rounded, places, grouped=grouped) == number_format(
+                        rounded, places, force_grouping=grouped
+                    ), (value, places, grouped)
+    with translation.override("en"):
+        assert dashboard._number(1234567.9, 1, grouped=True) == "1,234,567.9"
