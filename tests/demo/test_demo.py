@@ -107,6 +107,16 @@ def test_the_demo_has_calls_and_chats(demo):
     assert ChatSession.objects.filter(state="ended", ticket__isnull=False).count() >= 5
 
 
+def test_the_demo_has_chats_waiting_and_the_a_customer_is_first_in_the_queue(demo):
+    """Two chats wait when the demo starts (the console's queue and the wallboard show them): an A
+    customer's, with its tier badge, first in the queue, and an English-speaking visitor's."""
+    from kefu.intake.chat.selectors import waiting_queue
+
+    queue = waiting_queue()
+    assert [chat["tier"] for chat in queue] == ["A", ""]
+    assert ChatSession.objects.get(pk=queue[1]["id"]).language == "en"
+
+
 def test_the_demo_agents_have_a_day_of_states_consistent_with_their_calls(demo):
     agent = User.objects.get(username="agent")
     day = datetime(2026, 11, 24, tzinfo=ZoneInfo("Asia/Shanghai"))  # the Tuesday before NOW

@@ -156,6 +156,34 @@ def mobile_number(rng: random.Random) -> str:
     return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
 
 
+# Waiting in the queue when the demo starts: an A customer (tier badge, offered first) and an
+# English-speaking visitor nobody knows.
+WAITING_CHATS = [
+    ("A", "zh-hans", ["你好，我上周订的冰箱还没安装，师傅一直联系不上", "订单号2026112612345"]),
+    (None, "en", ["Hi, is there someone who speaks English? My parcel to Shanghai has not arrived."]),
+]
+
+
+def waiting_chats_load(*, customers, rng: random.Random, now: datetime) -> int:
+    """Chats that started in the last minutes and wait for an agent (`WAITING_CHATS`): the chat
+    console's queue, the tier badge and its routing priority, and the wallboard's waiting chats are
+    visible on first start. Run after the tiers are final: a chat keeps the tier it began with."""
+    started = 0
+    for n, (tier, language, lines) in enumerate(WAITING_CHATS):
+        known = next((c for c in customers if tier and c.tier_id == tier and c.primary_phone), None)
+        at = now - timedelta(minutes=2 * (len(WAITING_CHATS) - n), seconds=rng.randint(0, 50))
+        session = chat_start(
+            token=f"demo-waiting-{n}-{rng.randrange(10**12):012d}", name=known.name if known else "Visitor",
+            phone=known.primary_phone if known else "", page_url="https://mall.example.cn/help",
+            language=language, now=at,
+        )  # fmt: skip
+        for line in lines:
+            at += timedelta(seconds=rng.randint(10, 30))
+            chat_post_line(session=session, sender="customer", text=line, now=at)
+        started += 1
+    return started
+
+
 def chats_load(*, agents, customers, rng: random.Random, now: datetime) -> list:
     """Finished chats over the last three weeks, each answered and its work order resolved; returns
     (work order, "closed") pairs for the callback history."""

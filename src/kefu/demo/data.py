@@ -50,6 +50,7 @@ from kefu.demo.contacts import (
     chats_load,
     hotline_calls_load,
     mobile_number,
+    waiting_chats_load,
 )
 from kefu.demo.customer_file import customer_file_demo_load
 from kefu.demo.loyalty import loyalty_demo_load
@@ -795,6 +796,9 @@ def load_demo(*, tickets: int = 300, seed: int = 20261123, now: datetime | None 
     tiers_recompute(
         by=None, now=now
     )  # the nightly run, after every demo order: tiers match the figures shown
+    waiting_chats_load(
+        customers=list(Customer.objects.filter(pk__in=[c.pk for c in customers])), rng=rng, now=now
+    )
     return {
         "skipped": False,
         "tickets": made,
