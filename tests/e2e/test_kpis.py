@@ -76,6 +76,9 @@ def test_the_dashboard_draws_its_charts_and_a_number_opens_its_calls(
     with sync_playwright() as playwright:
         browser, page, errors = signed_in(playwright, chromium_launch_options, asgi_server)
         page.goto(f"{asgi_server}/reports/?grain=day&figures=calls_offered&figures=calls_answer_rate")
+        # The line chart comes with the page, the heat map panel by htmx once it is shown.
+        expect(page.locator(".kpi-chart")).to_have_count(2)
+        expect(page.locator("#kpi-heat #kpi-heat-data")).to_have_count(1)
         for chart in page.locator(".kpi-chart").all():
             expect(chart).to_have_attribute("data-drawn", "1")
             expect(chart.locator("canvas")).to_have_count(1)

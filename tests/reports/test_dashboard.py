@@ -95,7 +95,7 @@ def test_the_dashboard_shows_the_figures_by_queue_and_links_each_number(client, 
     assert rows == {"sales": ["1", "100.0%"], "售后": ["3", "66.7%"]}
     assert [cell["text"] for cell in response.context["totals"]] == ["4", "75.0%"]
     html = response.content.decode()
-    assert 'data-chart="kpi-chart-data"' in html and 'id="kpi-heat-data"' in html
+    assert 'data-chart="kpi-chart-data"' in html and 'id="kpi-heat"' in html
     # The 售后 row's offered count links to its three calls.
     link = next(row for row in response.context["rows"] if row["label"] == "售后")["cells"][0]["url"]
     drill = client.get(link)
@@ -198,11 +198,26 @@ def test_a_zone_with_daylight_saving_counts_the_same_local_half_hours(db, settin
 
 
 def test_the_dashboard_heat_map_shows_the_week_slots(client, org, week_calls):
-    response = page(client, org.supervisor, "/reports/?from=2026-03-01&to=2026-03-14&figures=calls_offered")
+    """The dashboard loads its heat map panel after the page (/reports/heat/ with the same query)."""
+    dashboard_page = page(
+        client, org.supervisor, "/reports/?from=2026-03-01&to=2026-03-14&figures=calls_offered"
+    )
+    url = dashboard_page.context["heat_url"]
+    assert url == "/reports/heat/?from=2026-03-01&to=2026-03-14&figures=calls_offered"
+    assert f'hx-get="{url.replace("&", "&amp;")}"' in dashboard_page.content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and 'id="kpi-heat-data"' in response.content.decode()
     heat = response.context["heat"]
     # [half hour of the day, weekday, value]: Monday 09:00 (18) three calls, 09:30 (19) one, Sunday 23:30 one.
     assert heat["data"] == [[18, 0, 3], [19, 0, 1], [47, 6, 1]]
     assert (heat["x"][18], heat["y"][0], heat["max"]) == ("09:00", "周一", 3)  # Chinese first
+
+
+def test_the_heat_map_panel_refuses_a_bad_query_clearly(client, org):
+    client.force_login(org.supervisor)
+    response = client.get("/reports/heat/?from=2026-03-07&to=2026-03-01")
+    assert response.status_code == 400 and "2026-03-01" in response.content.decode()
+    assert page(client, org.agent, "/reports/heat/").status_code == 403
 
 
 def test_the_week_slot_is_not_a_table_grain(db):

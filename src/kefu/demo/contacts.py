@@ -173,7 +173,7 @@ def waiting_chats_load(*, customers, rng: random.Random, now: datetime) -> int:
         known = next((c for c in customers if tier and c.tier_id == tier and c.primary_phone), None)
         at = now - timedelta(minutes=2 * (len(WAITING_CHATS) - n), seconds=rng.randint(0, 50))
         session = chat_start(
-            token=f"demo-waiting-{n}-{rng.randrange(10**12):012d}", name=known.name if known else "Visitor",
+            token=f"demo-waiting-{n}-{rng.randrange(10**12):012d}", name=known.name if known else "",
             phone=known.primary_phone if known else "", page_url="https://mall.example.cn/help",
             language=language, now=at,
         )  # fmt: skip

@@ -180,47 +180,71 @@ def run(query: Query) -> Table:
 # --- text -----------------------------------------------------------------------------------------
 
 
-def format_value(figure_: Figure, value: float | None) -> str:
+@dataclass(frozen=True)
+class NumberStyle:
+    """How the active language writes numbers: its separators and digits per group (English ".",
+    ",", 3; Chinese ".", "", 4), None where groups differ in size (Django formats each number), and
+    its "25.4 s". Looked up once per language (`number_style`), not per number: a page formats
+    hundreds."""
+
+    language: str
+    decimal: str
+    thousands: str
+    size: int | None
+    seconds: str
+
+
+@lru_cache(maxsize=32)
+def _style_of(language: str) -> NumberStyle:
+    with translation.override(language):
+        grouping = get_format("NUMBER_GROUPING")
+        return NumberStyle(
+            language,
+            get_format("DECIMAL_SEPARATOR"),
+            get_format("THOUSAND_SEPARATOR"),
+            grouping if isinstance(grouping, int) else None,
+            _("%(n)s s"),
+        )
+
+
+def number_style() -> NumberStyle:
+    """The active language's NumberStyle (a view asks once and hands it to `format_value`)."""
+    return _style_of(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def format_value(figure_: Figure, value: float | None, style: NumberStyle | None = None) -> str:
     """A figure's value as people read it: "92.3%", "25.4 s", "1,234", "4.31"; "—" when empty.
     Rounded half to even at the places shown (Django's number_format cuts a float's digits off)."""
     if value is None:
         return "—"
+    style = style or number_style()
     if figure_.unit == Unit.PERCENT:
-        return f"{_number(round(value * 100, 1), 1, grouped=settings.USE_THOUSAND_SEPARATOR)}%"
+        return f"{_number(round(value * 100, 1), 1, grouped=settings.USE_THOUSAND_SEPARATOR, style=style)}%"
     if figure_.unit == Unit.SECONDS:
         places = 1 if value < 100 else 0
-        return _("%(n)s s") % {"n": _number(round(value, places), places, grouped=True)}
+        return style.seconds % {"n": _number(round(value, places), places, grouped=True, style=style)}
     if figure_.unit == Unit.COUNT:
-        return _number(round(value), 0, grouped=True)
-    return _number(round(value, 2), 2, grouped=settings.USE_THOUSAND_SEPARATOR)
+        return _number(round(value), 0, grouped=True, style=style)
+    return _number(round(value, 2), 2, grouped=settings.USE_THOUSAND_SEPARATOR, style=style)
 
 
-@lru_cache(maxsize=32)
-def _number_format(language: str) -> tuple[str, str, int] | None:
-    """`language`'s decimal separator, thousands separator and digits per group (English ".", ",",
-    3; Chinese ".", "", 4); None where the grouping is not one size (Django formats each number)."""
-    with translation.override(language):
-        grouping = get_format("NUMBER_GROUPING")
-        if not isinstance(grouping, int):
-            return None
-        return get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR"), grouping
-
-
-def _number(value: float, places: int, *, grouped: bool) -> str:
-    """`value` (already rounded) with `places` decimals in the active language's format: what
-    number_format gives, with the format looked up once per language instead of per number (a
-    page's table formats hundreds)."""
-    found = _number_format(translation.get_language() or settings.LANGUAGE_CODE)
-    if found is None:
-        return number_format(value, places, force_grouping=grouped)
-    decimal, thousands, size = found
+def _number(value: float, places: int, *, grouped: bool, style: NumberStyle | None = None) -> str:
+    """`value` (already rounded) with `places` decimals as the language writes it: the text Django's
+    number_format gives (tests/reports/test_dashboard.py compares them in four languages)."""
+    style = style or number_style()
+    if style.size is None:
+        with translation.override(style.language):
+            return number_format(value, places, force_grouping=grouped)
     text = f"{abs(value):.{places}f}"
     whole, _point, fraction = text.partition(".")
-    if grouped and thousands and size > 0 and len(whole) > size:
+    if grouped and style.thousands and style.size > 0 and len(whole) > style.size:
+        size = style.size
         head = len(whole) % size or size
-        whole = thousands.join([whole[:head], *(whole[n : n + size] for n in range(head, len(whole), size))])
+        whole = style.thousands.join(
+            [whole[:head], *(whole[n : n + size] for n in range(head, len(whole), size))]
+        )
     sign = "-" if value < 0 else ""
-    return f"{sign}{whole}{decimal}{fraction}" if fraction else f"{sign}{whole}"
+    return f"{sign}{whole}{style.decimal}{fraction}" if fraction else f"{sign}{whole}"
 
 
 def bucket_label(bucket: datetime | None, grain: Grain | None) -> str:

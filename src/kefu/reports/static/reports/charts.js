@@ -81,4 +81,8 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+  // A panel loaded later (the dashboard's heat map comes by htmx once the page is shown).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    Array.prototype.forEach.call(event.detail.target.querySelectorAll("[data-chart]"), draw);
+  });
 })();
