@@ -254,9 +254,10 @@ def bucket_label(bucket: datetime | None, grain: Grain | None) -> str:
         return f"{bucket:%Y-%m}"
     if grain == Grain.WEEK:
         return _("Week of %(day)s") % {"day": f"{bucket:%Y-%m-%d}"}
+    # The fields themselves, not strftime (a month by 30 minutes labels 1,440 buckets).
     if grain in FINE_STEP:
-        return f"{bucket:%m-%d %H:%M}"
-    return f"{bucket:%Y-%m-%d}"
+        return f"{bucket.month:02d}-{bucket.day:02d} {bucket.hour:02d}:{bucket.minute:02d}"
+    return f"{bucket.year:04d}-{bucket.month:02d}-{bucket.day:02d}"
 
 
 def key_labels(by: str | None, keys) -> dict[Any, str]:
