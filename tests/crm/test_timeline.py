@@ -177,3 +177,19 @@ def test_the_page_asks_as_many_queries_for_ten_times_the_contacts(story):
         )
     # then the page still asks the same number of queries: each source reads with a LIMIT
     assert queries() == before
+
+
+def test_a_survey_sent_says_how_in_words_not_as_a_code(story):
+    """A survey asked in the chat window is "via chat" in the data; the timeline says it in words."""
+    from kefu.callbacks.models import SurveyInvitation
+
+    SurveyInvitation.objects.create(ticket=story.closed, customer=story.customer, via="chat", created_at=T[9])
+    SurveyInvitation.objects.create(
+        ticket=story.dispatched, customer=story.customer, address="13800138000", created_at=T[9]
+    )
+    sent = [
+        row
+        for row in customer_timeline(user=story.supervisor, customer=story.customer).rows
+        if row.kind == "survey"
+    ]
+    assert sorted(str(row.detail) for row in sent) == sorted(["通过短信或邮件", "在聊天窗口中"])

@@ -314,7 +314,7 @@ def _surveys(viewer: Viewer, limit: int) -> list[Row]:
             at=at,
             kind="survey",
             title=_("Survey sent for %(number)s") % {"number": number},
-            detail=via,
+            detail=_("in the chat window") if via == "chat" else _("by SMS or email"),  # `via`: "" or "chat"
             url=reverse_lazy("tickets:detail", args=[number]),
             key=f"survey:{pk}",
         )
