@@ -33,6 +33,7 @@ from kefu.core.errors import FieldCode, PermissionDenied, ValidationError
 COUNTED: tuple[str, ...] = tuple(
     s.value for s in (AgentState.AVAILABLE, AgentState.ON_CONTACT, AgentState.WRAP_UP, AgentState.BREAK)
 )
+SLICE_SECONDS = 900  # state_slices' default: a quarter hour, the rollups' finest bucket
 MAX_REASON = AgentStateEvent._meta.get_field("reason").max_length
 MAX_EXTERNAL_ID = AgentStateEvent._meta.get_field("external_id").max_length
 
@@ -175,8 +176,36 @@ def agent_states_store(
     if added:
         from kefu.callcenter.signals import agent_states_stored
 
-        agent_states_stored.send(sender=AgentStateEvent, source=source, added=added)
+        latest: dict[int, datetime] = {}
+        for s in states:
+            latest[s.agent_id] = max(s.at, latest.get(s.agent_id, s.at))
+        agent_states_stored.send(
+            sender=AgentStateEvent,
+            source=source,
+            added=added,
+            first=min(s.at for s in states),
+            last=changed_until(latest),
+        )
     return added
+
+
+def changed_until(latest: dict[int, datetime]) -> datetime | None:
+    """Until when new events change their agents' time, given each agent's latest new event: an
+    event's state holds until the agent's next event, so a late event changes the time from its own
+    `at` up to the next stored one (the latest of those over the agents); None when an agent has no
+    later event (their new state runs on, into every day after it)."""
+    until = None
+    for agent_id, at in latest.items():
+        following = (
+            AgentStateEvent.objects.filter(agent_id=agent_id, at__gt=at)
+            .order_by("at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        if following is None:
+            return None
+        until = following if until is None else max(until, following)
+    return until
 
 
 def state_seconds(
@@ -198,9 +227,66 @@ def state_seconds(
     The answer holds every agent with time in a counted state; with `agents`, exactly those agents,
     each with all four states (0.0 where none). Refuses naive times and an end not after the start.
 
-    In SQL: the last event before `start` per agent (one index probe each, on (agent, at)) and the
-    events in the period, with LEAD(at) over each agent's events giving each span's end.
+    In SQL: `_spans_sql`, summed per agent and state.
     """
+    wanted = _checked_period(start, end, agents)
+    result: dict[int, dict[str, float]] = {a: dict.fromkeys(COUNTED, 0.0) for a in wanted or ()}
+    if wanted == []:
+        return result
+    spans, params = _spans_sql(start, end, wanted)
+    seconds = rows.seconds_between_sql(connection, "span_start", "span_end")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{spans} SELECT agent_id, state, SUM({seconds}) FROM spans GROUP BY agent_id, state", params
+        )
+        found = cursor.fetchall()
+    for agent_id, state, total in found:
+        result.setdefault(agent_id, dict.fromkeys(COUNTED, 0.0))[state] = round(float(total or 0), 3)
+    if wanted is None:
+        result = {agent_id: states for agent_id, states in result.items() if any(states.values())}
+    return result
+
+
+def state_slices(
+    *,
+    start: datetime,
+    end: datetime,
+    agents: Iterable[int | User] | None = None,
+    seconds: int = SLICE_SECONDS,
+) -> dict[tuple[int, int], dict[str, float]]:
+    """`state_seconds` cut into `seconds`-long slices of time since 1970 (15 minutes by default, which
+    are the local quarter hours of any zone): {(slice number, agent id): {state: s}}, each slice's
+    time clipped to [start, end) and rounded to milliseconds; only slices with time in a counted
+    state. The same spans as `state_seconds` (one SQL statement), cut in Python: so a period's
+    buckets, days and rollups read the events once, not once per bucket."""
+    wanted = _checked_period(start, end, agents)
+    if wanted == []:
+        return {}
+    spans, params = _spans_sql(start, end, wanted)
+    begin, finish = rows.epoch_sql(connection, "span_start"), rows.epoch_sql(connection, "span_end")
+    with connection.cursor() as cursor:
+        cursor.execute(f"{spans} SELECT agent_id, state, {begin}, {finish} FROM spans", params)
+        found = cursor.fetchall()
+    out: dict[tuple[int, int], dict[str, float]] = {}
+    for agent_id, state, lo, hi in found:
+        lo, hi = float(lo), float(hi)
+        slot = int(lo // seconds)
+        while lo < hi:
+            edge = min(hi, (slot + 1) * seconds)
+            states = out.get((slot, agent_id))
+            if states is None:
+                states = out[(slot, agent_id)] = dict.fromkeys(COUNTED, 0.0)
+            states[state] += edge - lo
+            lo, slot = edge, slot + 1
+    for states in out.values():
+        for state, total in states.items():
+            states[state] = round(total, 3)
+    return out
+
+
+def _checked_period(start: datetime, end: datetime, agents) -> list[int] | None:
+    """The agents asked for as sorted ids (None: every agent), after refusing naive times and an end
+    not after the start."""
     for name, value in (("start", start), ("end", end)):
         if timezone.is_naive(value):
             raise ValidationError.for_field(
@@ -208,10 +294,15 @@ def state_seconds(
             )
     if end <= start:
         raise ValidationError.for_field("end", _("The end must be after the start."), FieldCode.OUT_OF_RANGE)
-    wanted = None if agents is None else sorted({a if isinstance(a, int) else a.pk for a in agents})
-    result: dict[int, dict[str, float]] = {a: dict.fromkeys(COUNTED, 0.0) for a in wanted or ()}
-    if wanted == []:
-        return result
+    return None if agents is None else sorted({a if isinstance(a, int) else a.pk for a in agents})
+
+
+def _spans_sql(start: datetime, end: datetime, wanted: list[int] | None) -> tuple[str, list]:
+    """The `WITH … spans(agent_id, state, span_start, span_end)` clause of `state_seconds`: each
+    counted-state span of the agents clipped to [start, end), and its parameters.
+
+    The last event before `start` per agent (one index probe each, on (agent, at)) and the events in
+    the period, with LEAD(at) over each agent's events giving each span's end."""
     q = connection.ops.quote_name
     events = q(AgentStateEvent._meta.db_table)
     users = q(get_user_model()._meta.db_table)
@@ -220,7 +311,6 @@ def state_seconds(
     marks = ", ".join(["%s"] * len(wanted or ()))
     of_users = f"WHERE u.id IN ({marks})" if wanted else ""
     of_events = f"AND e.agent_id IN ({marks})" if wanted else ""
-    seconds = rows.seconds_between_sql(connection, "span_start", "span_end")
     sql = f"""
         WITH picked AS (
             SELECT e.agent_id, e.state, e.at, e.id FROM {events} e
@@ -232,25 +322,18 @@ def state_seconds(
             UNION ALL
             SELECT e.agent_id, e.state, e.at, e.id FROM {events} e
             WHERE e.at >= %s AND e.at < %s {of_events}
-        ), spans AS (
+        ), timed AS (
             SELECT agent_id, state,
                    CASE WHEN at < %s THEN %s ELSE at END AS span_start,
                    COALESCE(LEAD(at) OVER (PARTITION BY agent_id ORDER BY at, id), %s) AS span_end
             FROM picked
+        ), spans AS (
+            SELECT agent_id, state, span_start, span_end FROM timed
+            WHERE state IN ({", ".join(["%s"] * len(COUNTED))})
         )
-        SELECT agent_id, state, SUM({seconds}) FROM spans
-        WHERE state IN ({", ".join(["%s"] * len(COUNTED))})
-        GROUP BY agent_id, state
     """
     params = [lo, *(wanted or ()), lo, hi, *(wanted or ()), lo, lo, hi, *COUNTED]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    for agent_id, state, total in found:
-        result.setdefault(agent_id, dict.fromkeys(COUNTED, 0.0))[state] = round(float(total or 0), 3)
-    if wanted is None:
-        result = {agent_id: states for agent_id, states in result.items() if any(states.values())}
-    return result
+    return sql, params
 
 
 def current_counts(*, at: datetime) -> list[tuple[str, str, int]]:

@@ -13,7 +13,8 @@ calls_imported = Signal()
 
 #: Sent by kefu.callcenter.agent_states.agent_states_store with `source` and `added` (how many were
 #: new, never 0) after a batch of agent state changes is stored with plain INSERTs (no post_save per
-#: event); the wallboard listens to show agents by state.
+#: event), with `first` and `last`, the time the batch changed (`last` None: on to the present; see
+#: agent_states.changed_until); the wallboard shows agents by state, the rollups rebuild those days.
 agent_states_stored = Signal()
 
 

@@ -581,3 +581,11 @@ def seconds_between_sql(connection, start: str, end: str) -> str:
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM ({end}) - ({start}))"
     return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+def epoch_sql(connection, moment: str) -> str:
+    """SQL for the seconds since 1970 (with fractions) of datetime expression `moment`: julianday()
+    of SQLite's UTC text, EXTRACT(EPOCH …) on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({moment}))"
+    return f"((julianday({moment}) - 2440587.5) * 86400.0)"

@@ -19,6 +19,12 @@
 
 Only families whose figures depend on their own records roll up (`Family.rollup`): first-contact
 resolution, for one, changes when a later work order arrives, so it always reads the records.
+
+Agent time (occupancy, utilisation) rolls up too, built by its own `Family.compute` per quarter hour
+for the whole center (the `center` cube) and per day by agent. An agent's state holds until their
+next change, so a change arriving late makes every day up to that next change stale, and one with
+no later change every day after it (kefu.reports.receivers); a calendar edited (paid time is the
+calendar's working time) makes all of them stale.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -49,11 +55,14 @@ from kefu.reports.models import SLOTS, Rollup, RollupDay
 
 # The rollup row's column for each cube's dimension.
 COLUMNS = {"queue": "queue", "agent": "agent_id", "channel": "channel", "category": "category_id"}
-FINE_CUBES = ("queue", "channel", "category")  # also kept per 15 minutes
+# The whole center in one row per bucket, for a family no single-valued grouping of few values
+# serves (agent time is only by agent: fifty agents × 96 quarter hours a day).
+CENTER = "center"
+FINE_CUBES = (CENTER, "queue", "channel", "category")  # also kept per 15 minutes
 FINE = {Grain.MIN15, Grain.MIN30, Grain.HOUR, Grain.WEEK_SLOT30}  # grains read from the 15-minute rows
 # The whole center reads the cube with the fewest rows per bucket: calls have one channel (phone),
 # a handful of queues, more categories, many agents.
-SMALLEST_FIRST = ("channel", "queue", "category", "agent")
+SMALLEST_FIRST = (CENTER, "channel", "queue", "category", "agent")
 SLOT_SECONDS = 900
 BATCH = 500  # rows per INSERT (SQLite's limit on a statement's parameters)
 
@@ -71,7 +80,8 @@ def slots(family: Family) -> list[str]:
 
 
 def cubes(family: Family) -> list[str]:
-    return [dim for dim in COLUMNS if dim in family.dimensions]
+    """The family's groupings kept (`Family.cubes`, else each of its dimensions the rollups know)."""
+    return list(family.cubes) or [dim for dim in COLUMNS if dim in family.dimensions]
 
 
 def _local_midnight(day: date) -> datetime:
@@ -98,10 +108,30 @@ def _day_ranges(days: Iterable[date]) -> Iterator[tuple[date, date]]:
 def rebuild(family: Family, *, first: date, last: date) -> int:
     """Rebuild `family`'s rollups of the local days first..last from its records; returns the
     number of rows written. Each day ends fresh unless a record of it arrived meanwhile."""
-    names = slots(family)
     options = family.clean_options({})
     versions = _versions(family, first, last)
     period = Period(_local_midnight(first), _local_midnight(last + timedelta(days=1)))
+    rows = _computed(family, period, options) if family.compute else _aggregated(family, period, options)
+    columns = ["grain", "cube", "bucket", "epoch", "queue", "agent_id", "channel", "category_id"] + [
+        f"n{n}" for n in range(SLOTS)
+    ]
+    with transaction.atomic():
+        Rollup.objects.filter(family=family.code, bucket__gte=period.start, bucket__lt=period.end).delete()
+        for start in range(0, len(rows), BATCH):
+            core_rows.insert_rows(
+                Rollup, columns=columns, rows=rows[start : start + BATCH], fixed={"family": family.code}
+            )
+        now = timezone.now()
+        for day, version in versions.items():
+            RollupDay.objects.filter(family=family.code, day=day, version=version).update(
+                fresh=True, built_at=now
+            )
+    return len(rows)
+
+
+def _aggregated(family: Family, period: Period, options: Mapping[str, Any]) -> list[tuple]:
+    """The rollup rows of a family of columns: per cube, one SQL aggregate of the period's records."""
+    names = slots(family)
     zone = center_zone()
     records = family.rows(period, Scope(), options)
     # Quarter hours for the fine cubes; whole local days straight away for the others where the
@@ -132,26 +162,42 @@ def rebuild(family: Family, *, first: date, last: date) -> int:
             _row(Grain.DAY, cube, _local_midnight(day), value, components, names)
             for (day, value), components in days.items()
         ]
-    columns = ["grain", "cube", "bucket", "epoch", "queue", "agent_id", "channel", "category_id"] + [
-        f"n{n}" for n in range(SLOTS)
-    ]
-    with transaction.atomic():
-        Rollup.objects.filter(family=family.code, bucket__gte=period.start, bucket__lt=period.end).delete()
-        for start in range(0, len(rows), BATCH):
-            core_rows.insert_rows(
-                Rollup, columns=columns, rows=rows[start : start + BATCH], fixed={"family": family.code}
-            )
-        now = timezone.now()
-        for day, version in versions.items():
-            RollupDay.objects.filter(family=family.code, day=day, version=version).update(
-                fresh=True, built_at=now
-            )
-    return len(rows)
+    return rows
+
+
+def _computed(family: Family, period: Period, options: Mapping[str, Any]) -> list[tuple]:
+    """The rollup rows of a family computed in Python (`Family.compute`, agent time): per cube, its
+    quarter hours (fine cubes; their days are their sums) or its days, as the figures compute them."""
+    names = slots(family)
+    rows: list[tuple] = []
+    for cube in cubes(family):
+        fine = cube in FINE_CUBES
+        found = family.compute(
+            period=period,
+            scope=Scope(),
+            grain=Grain.MIN15 if fine else Grain.DAY,
+            by=None if cube == CENTER else cube,
+            options=options,
+        )
+        days: dict[tuple, Components] = {}
+        for (bucket, value), components in found.items():
+            if not fine:
+                rows.append(_row(Grain.DAY, cube, bucket, value, components, names))
+                continue
+            rows.append(_row(Grain.MIN15, cube, bucket, value, components, names))
+            key = (bucket.date(), value)
+            days[key] = add_components(family.maxima, days[key], components) if key in days else components
+        rows += [
+            _row(Grain.DAY, cube, _local_midnight(day), value, components, names)
+            for (day, value), components in days.items()
+        ]
+    return rows
 
 
 def _row(grain: Grain, cube: str, bucket: datetime, value, components: Components, names: list[str]) -> tuple:
     dims = {column: None for column in COLUMNS.values()} | {"queue": "", "channel": ""}
-    dims[COLUMNS[cube]] = value if value is not None or cube in ("agent", "category") else ""
+    if cube != CENTER:
+        dims[COLUMNS[cube]] = value if value is not None or cube in ("agent", "category") else ""
     numbers = [float(components.get(name) or 0) for name in names] + [0.0] * (SLOTS - len(names))
     return (
         grain.value,
@@ -179,13 +225,17 @@ def _versions(family: Family, first: date, last: date) -> dict[date, int]:
     )
 
 
-def mark_stale(family_code: str, *, first: datetime, last: datetime) -> None:
-    """Records of `family_code` arrived between `first` and `last`: their local days are stale."""
+def mark_stale(family_code: str, *, first: datetime | None, last: datetime | None) -> None:
+    """Records of `family_code` arrived between `first` and `last` (None: they change every day
+    after `first` too, as an agent's latest state does; both None: every day): their local days
+    are stale."""
     zone = center_zone()
-    first_day, last_day = timezone.localtime(first, zone).date(), timezone.localtime(last, zone).date()
-    RollupDay.objects.filter(family=family_code, day__gte=first_day, day__lte=last_day).update(
-        fresh=False, version=F("version") + 1
-    )
+    days = RollupDay.objects.filter(family=family_code)
+    if first is not None:
+        days = days.filter(day__gte=timezone.localtime(first, zone).date())
+    if last is not None:
+        days = days.filter(day__lte=timezone.localtime(last, zone).date())
+    days.update(fresh=False, version=F("version") + 1)
 
 
 def refresh(family: Family) -> int:
@@ -211,7 +261,7 @@ def refresh_all() -> int:
     return sum(refresh(family) for family in rolled_up())
 
 
-def arrived(family_code: str, *, first: datetime, last: datetime) -> None:
+def arrived(family_code: str, *, first: datetime, last: datetime | None) -> None:
     """Records of `family_code` arrived between `first` and `last`: their days are stale, and the
     worker rebuilds them once the caller's transaction commits."""
     if not enabled():

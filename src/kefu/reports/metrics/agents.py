@@ -2,12 +2,13 @@
 
 The records are the agents' state changes (kefu.callcenter.agent_states); the time in each state is
 the interval between two of an agent's events, which no GROUP BY over the events can add up, so
-this family computes its components (`Family.compute`) from `state_seconds`, the one definition of
-an agent's time in each state: one call per local day the period touches and, for the 15-minute,
-30-minute and hourly grains, one per bucket as well.
+this family computes its components (`Family.compute`) from `state_slices`: `state_seconds`, the one
+definition of an agent's time in each state, cut into quarter hours in one read, which add up to any
+bucket. The interval rollups keep these components per quarter hour for the whole center and per
+day by agent, so dashboards read them as they read the calls' (kefu.reports.rollups).
 
 Components, in seconds, per agent and bucket (summed over the agents of a row):
-- available, on_contact, wrap_up, break: `state_seconds` of the bucket;
+- available, on_contact, wrap_up, break: the agent's seconds in each state in the bucket;
 - logged_in = available + on_contact + wrap_up + break (logged-out time is nobody's working time);
 - handle = on_contact + wrap_up (talking, chatting, holding, and the work after the contact);
 - paid: Kefu has no rosters yet (the workforce issue brings them, and their shifts will replace this
@@ -25,12 +26,14 @@ and groups (members); the other filters (queue, channel, category) do not apply 
 """
 
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import AgentGroup
-from kefu.callcenter.agent_states import COUNTED, state_seconds
+from kefu.callcenter.agent_states import COUNTED, SLICE_SECONDS, state_slices
 from kefu.callcenter.models import AgentStateEvent
 from kefu.core.calendars import business_time_between, load_calendar
 from kefu.reports.metrics.base import (
@@ -47,6 +50,7 @@ from kefu.reports.metrics.base import (
     Unit,
     bucket_start,
     buckets,
+    center_zone,
     figure,
     ratio,
 )
@@ -101,38 +105,44 @@ def agent_components(states: Mapping[str, float], paid: float) -> Components:
 
 
 def _per_agent(period: Period, scope: Scope, grain: Grain | None) -> dict[tuple, Components]:
-    """{(bucket start or None, agent id): components} of the agents with time in a bucket."""
+    """{(bucket start or None, agent id): components} of the agents with time in a bucket.
+
+    One read of the agents' quarter hours (`state_slices`), each added to its bucket; then paid time,
+    for each local day an agent has any logged-in time, that day's working time in the bucket."""
     agents = _scope_agents(scope)
+    zone = center_zone()
+    bucket_of: dict[int, datetime | None] = {}
+    states_of: dict[tuple, dict[str, float]] = {}
+    on_duty: dict[date, set[int]] = {}
+    for (slot, agent), states in state_slices(start=period.start, end=period.end, agents=agents).items():
+        moment = datetime.fromtimestamp(slot * SLICE_SECONDS, tz=zone)
+        on_duty.setdefault(moment.date(), set()).add(agent)
+        if slot not in bucket_of:
+            bucket_of[slot] = None if grain is None else bucket_start(moment, grain)
+        key = (bucket_of[slot], agent)
+        found = states_of.get(key)
+        if found is None:
+            states_of[key] = dict(states)
+        else:
+            for state, seconds in states.items():
+                found[state] += seconds
+    paid: dict[tuple, float] = {}
     calendar = load_calendar()
-    zero = dict.fromkeys(COUNTED, 0.0)
-    days = [
-        (day, state_seconds(start=lo, end=hi, agents=agents), lo, hi)
-        for day, lo, hi in buckets(period, Grain.DAY)
-    ]
-    on_duty = {
-        day: {agent for agent, states in found.items() if any(states.values())}
-        for day, found, _lo, _hi in days
-    }
-    if grain in FINE_STEP:
-        windows = [
-            (bucket, bucket_start(bucket, Grain.DAY), state_seconds(start=lo, end=hi, agents=agents), lo, hi)
-            for bucket, lo, hi in buckets(period, grain)
-        ]
-    else:
-        windows = [
-            (None if grain is None else bucket_start(day, grain), day, found, lo, hi)
-            for day, found, lo, hi in days
-        ]
-    out: dict[tuple, Components] = {}
-    for bucket, day, found, lo, hi in windows:
+    windows = buckets(period, grain) if grain in FINE_STEP else buckets(period, Grain.DAY)
+    for window, lo, hi in windows:
+        duty = on_duty.get(timezone.localtime(lo, zone).date())
+        if not duty:
+            continue
         working = business_time_between(calendar, lo, hi).total_seconds()
-        for agent in on_duty[day] | {a for a, states in found.items() if any(states.values())}:
-            paid = working if agent in on_duty[day] else 0.0
-            row = agent_components(found.get(agent, zero), paid)
-            if not any(row.values()):
-                continue
-            key = (bucket, agent)
-            out[key] = {name: out[key][name] + row[name] for name in COMPONENTS} if key in out else row
+        bucket = None if grain is None else window if grain in FINE_STEP else bucket_start(window, grain)
+        for agent in duty:
+            paid[(bucket, agent)] = paid.get((bucket, agent), 0.0) + working
+    zero = dict.fromkeys(COUNTED, 0.0)
+    out: dict[tuple, Components] = {}
+    for key in states_of.keys() | paid.keys():
+        row = agent_components(states_of.get(key, zero), paid.get(key, 0.0))
+        if any(row.values()):
+            out[key] = row
     return out
 
 
@@ -176,6 +186,8 @@ AGENT_TIME = Family(
     select_related=("agent",),
     single_valued=frozenset({"agent"}),
     compute=_compute,
+    rollup=True,
+    cubes=("center", "agent"),
 )
 
 

@@ -266,15 +266,20 @@ class Family:
     select_related: tuple[str, ...] = ()
     link: Callable[[Any], str] | None = None  # a record's own page
     # Kept in the interval rollups (kefu.reports.rollups): only for a family whose components over a
-    # day depend on that day's records alone.
+    # day change only when a record arrives whose writer marks the days it changes stale (calls: their
+    # own day; an agent's state change: the days until their next one).
     rollup: bool = False
     single_valued: frozenset[str] = frozenset()
     # For records one GROUP BY cannot add up (an agent's time in a state is the interval between two
     # events, not a column): compute(period, scope, grain, by, options) returns
     # {(bucket, attribute): components} exactly as `component_rows` does, and `component_rows` asks it
     # instead of the SQL aggregate. `components(options)` then only names the components; `rows`,
-    # `time_field` and `dimensions` still serve the drill-down. Such a family does not roll up.
+    # `time_field` and `dimensions` still serve the drill-down. Such a family's rollups are built
+    # from `compute` as well.
     compute: Callable[..., dict[Key, Components]] | None = None
+    # The rollups' groupings (kefu.reports.rollups.COLUMNS, "center" for the whole center alone);
+    # empty: every dimension the rollups know.
+    cubes: tuple[str, ...] = ()
 
     def clean_options(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         given = dict(given or {})
@@ -483,6 +488,11 @@ def component_rows(
                 FieldCode.INVALID_CHOICE,
             ),
         )
+    reader = ROLLUP_READER.get(default=None)
+    if reader is not None and not raw:
+        found = reader(family, period=period, scope=scope, grain=grain, by=by, options=options, only=only)
+        if found is not None:
+            return found
     if family.compute is not None:
         if grain == Grain.WEEK_SLOT30:  # computed in Python anyway: its half hours, folded by week slot
             out: dict[Key, Components] = {}
@@ -492,11 +502,6 @@ def component_rows(
                 out[key] = combine(family, out[key], components) if key in out else dict(components)
             return out
         return family.compute(period=period, scope=scope, grain=grain, by=by, options=options)
-    reader = ROLLUP_READER.get(default=None)
-    if reader is not None and not raw:
-        found = reader(family, period=period, scope=scope, grain=grain, by=by, options=options, only=only)
-        if found is not None:
-            return found
     grouped = group_components(
         family.rows(period, scope, options),
         time_field=family.time_field,
