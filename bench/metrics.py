@@ -6,13 +6,18 @@ Without a database option it runs on a fresh SQLite file (the embedded default);
 private throw-away PostgreSQL cluster of bench/tickets.py (port 55434, or --port).
 
 It stores --scale calls (default 1,000,000; the issue's figure is 10,000,000) spread over one year
-(2025-12-01 to 2026-11-30, local time, with a daily and weekly rhythm; 4 queues, 50 agents, every
-outcome) through the importer's bare INSERT, then measures:
-  - rollups_build: the rollups of the whole year built from the raw calls (one month at a time);
+(2025-12-01 to 2026-11-30, local time, with a daily and weekly rhythm; 4 queues, every outcome) through
+the importer's bare INSERT, and the agents' state changes: one agent per 30,000 calls a year (at least
+50; 333 for ten million), each working five shifts a week of about eight hours (day, late or evening,
+with a lunch break and two short ones), in cycles of available → on a contact → wrap-up, as many
+contacts a shift as the calls give each agent a day: about three changes per answered call. Then
+it measures:
+  - rollups_build: the rollups of the whole year built from the raw calls and states (one month at a
+    time, each family);
   - rebuild_month: the busiest month rebuilt from raw (the issue's target: 1,000,000 calls in < 30 s,
-    scaled: the figure is also given per million calls);
-  - dashboard_year_day / dashboard_month_30min: every call figure over a year by day and over a month
-    by 30 minutes, in-process (`metrics.measure`, what every page and API answer calls) and over HTTP
+    scaled: the figure is also given per million calls), the calls and the agents' time, each timed;
+  - dashboard_year_day / dashboard_month_30min: every call figure and every agent-time figure
+    (occupancy, utilisation …) over a year by day and over a month by 30 minutes, in-process (`metrics.measure`, what every page and API answer calls) and over HTTP
     against `kefu web` (/api/reports/kpis; the dashboard page itself: tiles, chart and the table's
     first page of 48 rows, over the year by day and the month by 30 minutes; and its heat map panel,
     /reports/heat/, which the page loads once shown, over the year), 30 requests each after a
@@ -46,7 +51,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 FIRST, LAST = date(2025, 12, 1), date(2026, 11, 30)
 QUEUES = ["hotline", "aftersales", "billing", "vip"]
-AGENTS = 50
+CALLS_PER_AGENT = 30_000  # a year's calls per agent: about 100 answered a working day
 # Share of a day's calls by local hour: quiet nights, a morning peak and an afternoon peak.
 HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 14, 16, 15, 12, 9, 12, 14, 13, 11, 9, 7, 6, 5, 3, 2, 1]
 
@@ -123,6 +128,83 @@ def load_calls(total: int, agents: list[int], seed: int) -> int:
     return n
 
 
+def load_states(agents: list[int], answered_per_shift: float, seed: int) -> int:
+    """The agents' state changes over the year, stored 4,000 to an INSERT as the import stores them
+    (kefu.core.rows.insert_rows): five shifts a week per agent (two days off, turning with the
+    agent), starting at 08:00, 09:00, 10:00 or 13:00 (give or take 10 minutes) for about eight hours,
+    lunch and two breaks, and between them cycles of available (5–60 s) → on a contact (60–360 s) →
+    wrap-up (0–40 s), about `answered_per_shift` of them a shift; logged out at the end."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection, transaction
+
+    from kefu.callcenter.models import AgentStateEvent
+    from kefu.core.rows import adapt_datetimes, insert_rows
+
+    zone = ZoneInfo("Asia/Shanghai")
+    dt = adapt_datetimes(connection)
+    rng = random.Random(seed + 1)
+    # The shift's length so that it holds `answered_per_shift` cycles (262 s each on average) and breaks.
+    working = answered_per_shift * 262
+    now = dt(datetime.now(UTC))
+    batch: list[tuple] = []
+    n = 0
+
+    def flush() -> None:
+        with transaction.atomic():
+            for begin in range(0, len(batch), 4000):
+                insert_rows(
+                    AgentStateEvent,
+                    columns=("external_id", "agent_id", "state", "at", "reason"),
+                    rows=batch[begin : begin + 4000],
+                    fixed={"source": "bench", "recorded_at": now},
+                )
+        batch.clear()
+
+    days = (LAST - FIRST).days + 1
+    for d in range(days):
+        day = FIRST + timedelta(days=d)
+        midnight = datetime.combine(day, datetime.min.time(), tzinfo=zone).timestamp()
+        for index, agent in enumerate(agents):
+            if (day.toordinal() + index) % 7 in (0, 1):
+                continue  # this agent's two days off
+            t = midnight + (8, 9, 10, 13)[index % 4] * 3600 + rng.randrange(-600, 600)
+            end = t + working
+            pauses = [t + working * share for share in (0.25, 0.5, 0.75)]
+            while t < end:
+                if pauses and t >= pauses[0]:
+                    length = 3600 if len(pauses) == 2 else 900  # lunch is the middle one
+                    pauses.pop(0)
+                    n += 1
+                    batch.append(
+                        (
+                            f"b{n}",
+                            agent,
+                            "break",
+                            dt(datetime.fromtimestamp(t, UTC)),
+                            "lunch" if length == 3600 else "",
+                        )
+                    )
+                    t += length
+                    end += length
+                    continue
+                for state, low, high in (("available", 5, 60), ("on_contact", 60, 360), ("wrap_up", 0, 40)):
+                    n += 1
+                    batch.append((f"b{n}", agent, state, dt(datetime.fromtimestamp(t, UTC)), ""))
+                    t += rng.randint(low, high)
+            n += 1
+            batch.append((f"b{n}", agent, "logged_out", dt(datetime.fromtimestamp(t, UTC)), ""))
+        if len(batch) >= 100_000:
+            flush()
+        if d % 30 == 29:
+            say(f"  {n:,} state changes stored (to {day})")
+    flush()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return n
+
+
 def months() -> list[tuple[date, date]]:
     out, first = [], FIRST
     while first <= LAST:
@@ -186,14 +268,15 @@ def main() -> None:
     from django.db import connection
 
     from kefu.callcenter.imports import import_calls
-    from kefu.callcenter.models import AgentLine, CallRecord
+    from kefu.callcenter.models import AgentLine, AgentStateEvent, CallRecord
     from kefu.reports import rollups
     from kefu.reports.metrics import FIGURES, Grain, Period, measure
 
     say(f"migrate ({connection.vendor})")
     call_command("migrate", verbosity=0)
     User = get_user_model()
-    users = User.objects.bulk_create([User(username=f"agent{i}", role="agent") for i in range(AGENTS)])
+    agents = max(50, round(args.scale / CALLS_PER_AGENT))
+    users = User.objects.bulk_create([User(username=f"agent{i}", role="agent") for i in range(agents)])
     AgentLine.objects.bulk_create([AgentLine(user=u, extension=str(1000 + i)) for i, u in enumerate(users)])
     boss = User.objects.create(username="boss", role="manager")
 
@@ -202,24 +285,44 @@ def main() -> None:
     stored = load_calls(args.scale, [u.pk for u in users], args.seed)
     t_load = time.perf_counter() - started
     say(f"stored {stored:,} calls in {t_load:.0f}s")
+    answered = CallRecord.objects.exclude(answered_at=None).count()
+    shifts = sum(1 for d in range((LAST - FIRST).days + 1) for i in range(agents)
+                 if ((FIRST + timedelta(days=d)).toordinal() + i) % 7 not in (0, 1))  # fmt: skip
+    say(f"store the state changes of {agents} agents ({answered / shifts:.0f} contacts a shift)")
+    started = time.perf_counter()
+    states = load_states([u.pk for u in users], answered / shifts, args.seed)
+    t_states = time.perf_counter() - started
+    say(f"stored {states:,} state changes in {t_states:.0f}s ({states / answered:.2f} per answered call)")
 
-    (family,) = rollups.rolled_up()
-    codes = [code for code, f in FIGURES.items() if f.family is family]
-    say(f"build the rollups of {family.code} ({len(codes)} figures), month by month")
+    families = {f.code: f for f in rollups.rolled_up()}
+    family, agent_time = families["calls"], families["agent_time"]
+    codes = [code for code, f in FIGURES.items() if f.family in (family, agent_time)]
+    say(f"build the rollups of {', '.join(families)} ({len(codes)} figures), month by month")
     started = time.perf_counter()
     rows = sum(rollups.rebuild(family, first=first, last=last) for first, last in months())
     t_build = time.perf_counter() - started
-    say(f"built {rows:,} rollup rows in {t_build:.1f}s")
+    started = time.perf_counter()
+    agent_rows = sum(rollups.rebuild(agent_time, first=first, last=last) for first, last in months())
+    t_build_agents = time.perf_counter() - started
+    say(
+        f"built {rows:,} rollup rows of calls in {t_build:.1f}s, {agent_rows:,} of agent time in {t_build_agents:.1f}s"
+    )
 
     busiest = max(months(), key=lambda m: CallRecord.objects.filter(
         arrived_at__gte=Period.from_dates(*m).start, arrived_at__lt=Period.from_dates(*m).end).count())  # fmt: skip
     month_calls = CallRecord.objects.filter(
         arrived_at__gte=Period.from_dates(*busiest).start, arrived_at__lt=Period.from_dates(*busiest).end
     ).count()
+    month_period = Period.from_dates(*busiest)
+    month_states = AgentStateEvent.objects.filter(at__gte=month_period.start, at__lt=month_period.end).count()
     started = time.perf_counter()
     rollups.rebuild(family, first=busiest[0], last=busiest[1])
     t_month = time.perf_counter() - started
-    say(f"rebuilt {busiest[0]:%Y-%m} ({month_calls:,} calls) in {t_month:.1f}s")
+    started = time.perf_counter()
+    rollups.rebuild(agent_time, first=busiest[0], last=busiest[1])
+    t_month_agents = time.perf_counter() - started
+    say(f"rebuilt {busiest[0]:%Y-%m} from raw: {month_calls:,} calls in {t_month:.1f}s, "
+        f"{month_states:,} state changes in {t_month_agents:.1f}s")  # fmt: skip
 
     year, month = Period.from_dates(FIRST, LAST), Period.from_dates(*busiest)
     gc.freeze()  # as `kefu web` does once started (kefu/asgi.py): the start-up heap out of full collections
@@ -227,8 +330,8 @@ def main() -> None:
     month_ms = timed(lambda: measure(codes, period=month, grain=Grain.MIN30), args.requests)
     # The baseline, in the same run: the same figures from the raw calls alone (rollups off).
     settings.KEFU_ROLLUPS = False
-    raw_year_ms = timed(lambda: measure(codes, period=year, grain=Grain.DAY), 3, warmup=1)
-    raw_month_ms = timed(lambda: measure(codes, period=month, grain=Grain.MIN30), 3, warmup=1)
+    raw_year_ms = timed(lambda: measure(codes, period=year, grain=Grain.DAY), 2, warmup=0)
+    raw_month_ms = timed(lambda: measure(codes, period=month, grain=Grain.MIN30), 2, warmup=0)
     settings.KEFU_ROLLUPS = True
     say(f"in-process: year/day p95 {pct(year_ms, 95)} ms (raw {pct(raw_year_ms, 50)} ms), "
         f"month/30min p95 {pct(month_ms, 95)} ms (raw {pct(raw_month_ms, 50)} ms)")  # fmt: skip
@@ -265,9 +368,11 @@ def main() -> None:
     generate(path, args.import_calls, args.seed)
     for label in ("off", "on", "on", "off"):
         CallRecord.objects.filter(source="queue_log").delete()
+        AgentStateEvent.objects.filter(source="queue_log").delete()  # its PAUSE events, new each time
         settings.KEFU_ROLLUPS = label == "on"
         if label == "on":
-            rollups.rebuild(family, first=date(2025, 11, 30), last=date(2025, 12, 31))
+            for rolled in (family, agent_time):
+                rollups.rebuild(rolled, first=date(2025, 11, 30), last=date(2025, 12, 31))
         started = time.perf_counter()
         run = import_calls(path=path, fmt="queue_log")
         rates[label].append(run.imported / (time.perf_counter() - started))
@@ -280,11 +385,20 @@ def main() -> None:
         "database": connection.vendor,
         "calls": stored,
         "load_s": round(t_load, 1),
+        "agents": agents,
+        "state_changes": states,
+        "state_changes_per_answered_call": round(states / answered, 2),
+        "states_load_s": round(t_states, 1),
         "rollup_rows": rows,
         "rollups_build_s": round(t_build, 1),
+        "agent_time_rollup_rows": agent_rows,
+        "agent_time_rollups_build_s": round(t_build_agents, 1),
         "rebuild_month_calls": month_calls,
         "rebuild_month_s": round(t_month, 2),
         "rebuild_s_per_million": round(t_month / month_calls * 1e6, 1),
+        "rebuild_month_state_changes": month_states,
+        "rebuild_month_agent_time_s": round(t_month_agents, 2),
+        "rebuild_month_both_s": round(t_month + t_month_agents, 2),
         "dashboard_year_day_p50_ms": pct(year_ms, 50),
         "dashboard_year_day_p95_ms": pct(year_ms, 95),
         "dashboard_month_30min_p50_ms": pct(month_ms, 50),

@@ -12,7 +12,7 @@ arrives late is simply placed by its time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -227,21 +227,18 @@ def state_seconds(
     The answer holds every agent with time in a counted state; with `agents`, exactly those agents,
     each with all four states (0.0 where none). Refuses naive times and an end not after the start.
 
-    In SQL: `_spans_sql`, summed per agent and state.
+    Read once (`_spans`: the agents' events, ordered, in one SQL statement), the spans cut in Python.
     """
     wanted = _checked_period(start, end, agents)
     result: dict[int, dict[str, float]] = {a: dict.fromkeys(COUNTED, 0.0) for a in wanted or ()}
-    if wanted == []:
-        return result
-    spans, params = _spans_sql(start, end, wanted)
-    seconds = rows.seconds_between_sql(connection, "span_start", "span_end")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{spans} SELECT agent_id, state, SUM({seconds}) FROM spans GROUP BY agent_id, state", params
-        )
-        found = cursor.fetchall()
-    for agent_id, state, total in found:
-        result.setdefault(agent_id, dict.fromkeys(COUNTED, 0.0))[state] = round(float(total or 0), 3)
+    for agent_id, state, lo, hi in _spans(start, end, wanted):
+        states = result.get(agent_id)
+        if states is None:
+            states = result[agent_id] = dict.fromkeys(COUNTED, 0.0)
+        states[state] += hi - lo
+    for states in result.values():
+        for state, total in states.items():
+            states[state] = round(total, 3)
     if wanted is None:
         result = {agent_id: states for agent_id, states in result.items() if any(states.values())}
     return result
@@ -257,19 +254,11 @@ def state_slices(
     """`state_seconds` cut into `seconds`-long slices of time since 1970 (15 minutes by default, which
     are the local quarter hours of any zone): {(slice number, agent id): {state: s}}, each slice's
     time clipped to [start, end) and rounded to milliseconds; only slices with time in a counted
-    state. The same spans as `state_seconds` (one SQL statement), cut in Python: so a period's
-    buckets, days and rollups read the events once, not once per bucket."""
+    state. The same spans as `state_seconds`, read once: so a period's buckets, days and rollups
+    read the events once, not once per bucket."""
     wanted = _checked_period(start, end, agents)
-    if wanted == []:
-        return {}
-    spans, params = _spans_sql(start, end, wanted)
-    begin, finish = rows.epoch_sql(connection, "span_start"), rows.epoch_sql(connection, "span_end")
-    with connection.cursor() as cursor:
-        cursor.execute(f"{spans} SELECT agent_id, state, {begin}, {finish} FROM spans", params)
-        found = cursor.fetchall()
     out: dict[tuple[int, int], dict[str, float]] = {}
-    for agent_id, state, lo, hi in found:
-        lo, hi = float(lo), float(hi)
+    for agent_id, state, lo, hi in _spans(start, end, wanted):
         slot = int(lo // seconds)
         while lo < hi:
             edge = min(hi, (slot + 1) * seconds)
@@ -297,12 +286,17 @@ def _checked_period(start: datetime, end: datetime, agents) -> list[int] | None:
     return None if agents is None else sorted({a if isinstance(a, int) else a.pk for a in agents})
 
 
-def _spans_sql(start: datetime, end: datetime, wanted: list[int] | None) -> tuple[str, list]:
-    """The `WITH … spans(agent_id, state, span_start, span_end)` clause of `state_seconds`: each
-    counted-state span of the agents clipped to [start, end), and its parameters.
+def _spans(
+    start: datetime, end: datetime, wanted: list[int] | None
+) -> Iterator[tuple[int, str, float, float]]:
+    """The agents' spans in a counted state clipped to [start, end), as (agent id, state, from, to)
+    in seconds since 1970: the definition of `state_seconds`, in one place.
 
-    The last event before `start` per agent (one index probe each, on (agent, at)) and the events in
-    the period, with LEAD(at) over each agent's events giving each span's end."""
+    One statement reads the last event before `start` per agent (an index probe each, on (agent,
+    at)) and the events in the period, ordered by agent, time and the order recorded; each event's
+    state then holds until the agent's next event, or `end`."""
+    if wanted == []:
+        return
     q = connection.ops.quote_name
     events = q(AgentStateEvent._meta.db_table)
     users = q(get_user_model()._meta.db_table)
@@ -311,29 +305,33 @@ def _spans_sql(start: datetime, end: datetime, wanted: list[int] | None) -> tupl
     marks = ", ".join(["%s"] * len(wanted or ()))
     of_users = f"WHERE u.id IN ({marks})" if wanted else ""
     of_events = f"AND e.agent_id IN ({marks})" if wanted else ""
+    epoch = rows.epoch_sql(connection, "e.at")
     sql = f"""
-        WITH picked AS (
-            SELECT e.agent_id, e.state, e.at, e.id FROM {events} e
+        SELECT agent_id, state, epoch FROM (
+            SELECT e.agent_id, e.state, {epoch} AS epoch, e.at, e.id FROM {events} e
             WHERE e.id IN (
                 SELECT (SELECT p.id FROM {events} p WHERE p.agent_id = u.id AND p.at < %s
                         ORDER BY p.at DESC, p.id DESC LIMIT 1)
                 FROM {users} u {of_users}
             )
             UNION ALL
-            SELECT e.agent_id, e.state, e.at, e.id FROM {events} e
+            SELECT e.agent_id, e.state, {epoch}, e.at, e.id FROM {events} e
             WHERE e.at >= %s AND e.at < %s {of_events}
-        ), timed AS (
-            SELECT agent_id, state,
-                   CASE WHEN at < %s THEN %s ELSE at END AS span_start,
-                   COALESCE(LEAD(at) OVER (PARTITION BY agent_id ORDER BY at, id), %s) AS span_end
-            FROM picked
-        ), spans AS (
-            SELECT agent_id, state, span_start, span_end FROM timed
-            WHERE state IN ({", ".join(["%s"] * len(COUNTED))})
-        )
+        ) AS picked ORDER BY agent_id, at, id
     """
-    params = [lo, *(wanted or ()), lo, hi, *(wanted or ()), lo, lo, hi, *COUNTED]
-    return sql, params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lo, *(wanted or ()), lo, hi, *(wanted or ())])
+        found = cursor.fetchall()
+    if not found:
+        return
+    first, last = start.timestamp(), end.timestamp()
+    counted = set(COUNTED)
+    for (agent_id, state, at), following in zip(found, [*found[1:], None], strict=True):
+        until = following[2] if following is not None and following[0] == agent_id else last
+        if state in counted:
+            span_start = max(float(at), first)
+            if until > span_start:
+                yield agent_id, state, span_start, float(until)
 
 
 def current_counts(*, at: datetime) -> list[tuple[str, str, int]]:

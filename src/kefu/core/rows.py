@@ -587,5 +587,5 @@ def epoch_sql(connection, moment: str) -> str:
     """SQL for the seconds since 1970 (with fractions) of datetime expression `moment`: julianday()
     of SQLite's UTC text, EXTRACT(EPOCH …) on PostgreSQL."""
     if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM ({moment}))"
+        return f"EXTRACT(EPOCH FROM ({moment}))::double precision"
     return f"((julianday({moment}) - 2440587.5) * 86400.0)"

@@ -166,25 +166,28 @@ def _aggregated(family: Family, period: Period, options: Mapping[str, Any]) -> l
 
 
 def _computed(family: Family, period: Period, options: Mapping[str, Any]) -> list[tuple]:
-    """The rollup rows of a family computed in Python (`Family.compute`, agent time): per cube, its
-    quarter hours (fine cubes; their days are their sums) or its days, as the figures compute them."""
+    """The rollup rows of a family computed in Python (`Family.compute`, agent time), from one
+    computation of its quarter hours by its one grouping (which must put each record in one row,
+    so that its rows add up to the center): the center's quarter hours are their sums, every day
+    the sum of its quarter hours."""
     names = slots(family)
+    kept = cubes(family)
+    grouped = [cube for cube in kept if cube != CENTER]
+    if len(grouped) > 1 or not set(grouped) <= family.single_valued:
+        raise ValueError(f"{family.code}: a computed family rolls up by at most one single-valued grouping")
+    by = grouped[0] if grouped else None
+    quarters: dict[str, dict[tuple, Components]] = {cube: {} for cube in kept}
+    found = family.compute(period=period, scope=Scope(), grain=Grain.MIN15, by=by, options=options)
+    for (bucket, value), components in found.items():
+        for cube in kept:
+            into, key = quarters[cube], (bucket, None if cube == CENTER else value)
+            into[key] = add_components(family.maxima, into[key], components) if key in into else components
     rows: list[tuple] = []
-    for cube in cubes(family):
-        fine = cube in FINE_CUBES
-        found = family.compute(
-            period=period,
-            scope=Scope(),
-            grain=Grain.MIN15 if fine else Grain.DAY,
-            by=None if cube == CENTER else cube,
-            options=options,
-        )
+    for cube, found_quarters in quarters.items():
         days: dict[tuple, Components] = {}
-        for (bucket, value), components in found.items():
-            if not fine:
-                rows.append(_row(Grain.DAY, cube, bucket, value, components, names))
-                continue
-            rows.append(_row(Grain.MIN15, cube, bucket, value, components, names))
+        for (bucket, value), components in found_quarters.items():
+            if cube in FINE_CUBES:
+                rows.append(_row(Grain.MIN15, cube, bucket, value, components, names))
             key = (bucket.date(), value)
             days[key] = add_components(family.maxima, days[key], components) if key in days else components
         rows += [
