@@ -180,21 +180,30 @@ def _computed(family: Family, period: Period, options: Mapping[str, Any]) -> lis
     found = family.compute(period=period, scope=Scope(), grain=Grain.MIN15, by=by, options=options)
     for (bucket, value), components in found.items():
         for cube in kept:
-            into, key = quarters[cube], (bucket, None if cube == CENTER else value)
-            into[key] = add_components(family.maxima, into[key], components) if key in into else components
+            _add_into(family, quarters[cube], (bucket, None if cube == CENTER else value), components)
     rows: list[tuple] = []
     for cube, found_quarters in quarters.items():
         days: dict[tuple, Components] = {}
         for (bucket, value), components in found_quarters.items():
             if cube in FINE_CUBES:
                 rows.append(_row(Grain.MIN15, cube, bucket, value, components, names))
-            key = (bucket.date(), value)
-            days[key] = add_components(family.maxima, days[key], components) if key in days else components
+            _add_into(family, days, (bucket.date(), value), components)
         rows += [
             _row(Grain.DAY, cube, _local_midnight(day), value, components, names)
             for (day, value), components in days.items()
         ]
     return rows
+
+
+def _add_into(family: Family, into: dict[tuple, Components], key: tuple, components: Components) -> None:
+    """Add `components` to the row `key` of `into` in place (a new row is a copy): sums add up,
+    maxima take the larger (add_components, without a new dict per addition)."""
+    found = into.get(key)
+    if found is None:
+        into[key] = dict(components)
+        return
+    for name, value in components.items():
+        found[name] = max(found[name], value) if name in family.maxima else found[name] + value
 
 
 def _row(grain: Grain, cube: str, bucket: datetime, value, components: Components, names: list[str]) -> tuple:

@@ -95,11 +95,16 @@ def _groups_of(agents: Iterable[int]) -> dict[int, list[int | None]]:
 
 def agent_components(states: Mapping[str, float], paid: float) -> Components:
     """One agent's components in one bucket from their seconds in each state and their paid time."""
-    handle = states["on_contact"] + states["wrap_up"]
+    available, on_contact, wrap_up, rest = (
+        states["available"], states["on_contact"], states["wrap_up"], states["break"]
+    )  # fmt: skip
     return {
-        **{state: states[state] for state in COUNTED},
-        "logged_in": sum(states[state] for state in COUNTED),
-        "handle": handle,
+        "available": available,
+        "on_contact": on_contact,
+        "wrap_up": wrap_up,
+        "break": rest,
+        "logged_in": available + on_contact + wrap_up + rest,
+        "handle": on_contact + wrap_up,
         "paid": paid,
     }
 
@@ -112,13 +117,15 @@ def _per_agent(period: Period, scope: Scope, grain: Grain | None) -> dict[tuple,
     agents = _scope_agents(scope)
     zone = center_zone()
     bucket_of: dict[int, datetime | None] = {}
+    duty_of: dict[int, set[int]] = {}  # a quarter hour's local day's agents on duty
     states_of: dict[tuple, dict[str, float]] = {}
     on_duty: dict[date, set[int]] = {}
     for (slot, agent), states in state_slices(start=period.start, end=period.end, agents=agents).items():
-        moment = datetime.fromtimestamp(slot * SLICE_SECONDS, tz=zone)
-        on_duty.setdefault(moment.date(), set()).add(agent)
         if slot not in bucket_of:
+            moment = datetime.fromtimestamp(slot * SLICE_SECONDS, tz=zone)
             bucket_of[slot] = None if grain is None else bucket_start(moment, grain)
+            duty_of[slot] = on_duty.setdefault(moment.date(), set())
+        duty_of[slot].add(agent)
         key = (bucket_of[slot], agent)
         found = states_of.get(key)
         if found is None:
@@ -141,7 +148,7 @@ def _per_agent(period: Period, scope: Scope, grain: Grain | None) -> dict[tuple,
     out: dict[tuple, Components] = {}
     for key in states_of.keys() | paid.keys():
         row = agent_components(states_of.get(key, zero), paid.get(key, 0.0))
-        if any(row.values()):
+        if row["logged_in"] or row["paid"]:  # seconds are never negative
             out[key] = row
     return out
 
