@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -319,19 +320,20 @@ def _spans(
             WHERE e.at >= %s AND e.at < %s {of_events}
         ) AS picked ORDER BY agent_id, at, id
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lo, *(wanted or ()), lo, hi, *(wanted or ())])
-        found = cursor.fetchall()
-    if not found:
-        return
     first, last = start.timestamp(), end.timestamp()
     counted = set(COUNTED)
-    for (agent_id, state, at), following in zip(found, [*found[1:], None], strict=True):
-        until = following[2] if following is not None and following[0] == agent_id else last
-        if state in counted:
-            span_start = max(float(at), first)
-            if until > span_start:
-                yield agent_id, state, span_start, float(until)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lo, *(wanted or ()), lo, hi, *(wanted or ())])
+        # A year of events is millions: a chunk at a time, then None for the end.
+        read = chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
+        previous = None
+        for row in chain(read, [None]):
+            if previous is not None and previous[1] in counted:
+                until = float(row[2]) if row is not None and row[0] == previous[0] else last
+                span_start = max(float(previous[2]), first)
+                if until > span_start:
+                    yield previous[0], previous[1], span_start, until
+            previous = row
 
 
 def current_counts(*, at: datetime) -> list[tuple[str, str, int]]:
