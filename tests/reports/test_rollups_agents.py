@@ -217,3 +217,14 @@ def test_state_slices_add_up_to_state_seconds(center, start, end):
     assert summed.keys() == seconds.keys()
     for agent, states in seconds.items():
         assert summed[agent] == pytest.approx(states, abs=0.01)
+
+
+def test_occupancy_over_staffed_time_still_reads_the_rollups(center, settings):
+    """The occupancy base only changes the formula, not the components the rollups hold."""
+    rollups.rebuild(family(), first=FIRST, last=LAST)
+    staffed = family().clean_options({"occupancy_base": "staffed"})
+    assert rollups.read(family(), period=WEEK, scope=Scope(), grain=Grain.DAY, by=None, options=staffed)
+    rolled, raw = both(settings, period=WEEK, grain=Grain.DAY, options={"occupancy_base": "staffed"})
+    assert_same(rolled, raw)
+    default = measure(["occupancy"], period=WEEK).total["occupancy"].value
+    assert rolled[1]["occupancy"] > default  # breaks left out of the base: a larger share

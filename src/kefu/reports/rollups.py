@@ -287,6 +287,13 @@ def arrived(family_code: str, *, first: datetime, last: datetime | None) -> None
 # --- reading --------------------------------------------------------------------------------------
 
 
+def _built_with(family: Family, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The options that shape the components (the rollups hold the defaults'), of `options` or the
+    defaults."""
+    shaping = {option.name for option in family.options if not option.formula_only}
+    return {name: value for name, value in family.clean_options(options or {}).items() if name in shaping}
+
+
 def _cube_for(family: Family, scope: Scope, by: str | None, grain: Grain | None) -> str | None:
     """The one cube that can answer (its dimension is the grouping and the only filter), or None."""
     wanted = {"group": "agent"}.get(by, by) if by else None
@@ -318,7 +325,7 @@ def read(
     """The components asked for, from the rollups where fresh and the records elsewhere; None when
     the rollups cannot answer (another option than the defaults, a period not of whole days, two
     dimensions at once, a family that does not roll up, nothing built in the period)."""
-    if not (family.rollup and enabled()) or options != family.clean_options({}):
+    if not (family.rollup and enabled()) or _built_with(family) != _built_with(family, options):
         return None
     cube = _cube_for(family, scope, by, grain)
     if cube is None:

@@ -69,6 +69,7 @@ OCCUPANCY_BASE = Option(
         (LOGGED_IN, _("Logged-in time (available + handling + break)")),
         (STAFFED, _("Staffed time (available + handling, breaks left out)")),
     ),
+    formula_only=True,
 )
 
 

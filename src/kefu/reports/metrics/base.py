@@ -190,6 +190,9 @@ class Option:
     minimum: int | None = None
     maximum: int | None = None
     choices: tuple[tuple[str, str | Promise], ...] = ()
+    # Only the formulas read it (occupancy's base), not the components: the rollups, built with the
+    # defaults, still answer whatever its value.
+    formula_only: bool = False
 
     def clean(self, raw: Any) -> Any:
         """`raw` (a value, or text from a query string) as this option's type; ValidationError naming it."""
