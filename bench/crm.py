@@ -924,7 +924,7 @@ def _database(url: str, *, template: str = "", keep: str = "") -> str:
     given); or, with `keep`, the database named so, kept for later runs. Its URL."""
     import psycopg
 
-    name = keep or f"kefu_bench_crm_{os.getpid()}"
+    name = keep or f"{template or 'kefu_bench_crm'}_run_{os.getpid()}"  # a copy is named after its template
     with psycopg.connect(url, autocommit=True) as conn:
         if keep:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
