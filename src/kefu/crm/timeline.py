@@ -26,7 +26,7 @@ from functools import cached_property
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,7 +65,7 @@ class Row:
     title: str
     detail: str = ""
     status: str = ""
-    url: str = ""  # may be lazy (reverse_lazy): only the rows a page shows are reversed
+    url: str = ""
     is_open: bool = False
     key: str = ""  # unique within the customer's timeline ("ticket:12"), a stable tie-break
 
@@ -215,7 +215,7 @@ def _ticket_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             title=f"{number} {title}",
             detail=str(TicketType(kind).label) if kind in TicketType.values else kind,
             status=str(Status(status).label),
-            url=reverse_lazy("tickets:detail", args=[number]),
+            url=reverse("tickets:detail", args=[number]),
             is_open=wanted[pk],
             key=f"ticket:{pk}",
         )
@@ -247,7 +247,7 @@ def _call_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
                 title=" · ".join(str(x) for x in (Direction(direction).label, queue) if x),
                 detail=detail,
                 status=str(Outcome(outcome).label) if outcome in Outcome.values else outcome,
-                url=reverse_lazy("tickets:detail", args=[number]) if number else "",
+                url=reverse("tickets:detail", args=[number]) if number else "",
                 is_open=wanted[pk],
                 key=f"call:{pk}",
             )
@@ -287,7 +287,7 @@ def _chat_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             title=_("Chat with %(agent)s") % {"agent": agent} if agent else _("Chat"),
             detail=page_url,
             status=str(ChatSession.State(state).label),
-            url=reverse_lazy("tickets:detail", args=[number]) if number else "",
+            url=reverse("tickets:detail", args=[number]) if number else "",
             is_open=wanted[pk],
             key=f"chat:{pk}",
         )
@@ -317,7 +317,7 @@ def _mail_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             kind="mail",
             title=subject or _("(no subject)"),
             detail=sender,
-            url=reverse_lazy("tickets:detail", args=[number]) if number else "",
+            url=reverse("tickets:detail", args=[number]) if number else "",
             key=f"mail:{pk}",
         )
         for pk, at, subject, sender, number in rows
@@ -358,7 +358,7 @@ def _callback_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
                 title=plan,
                 detail=detail,
                 status=str(CallbackTask.State(state).label),
-                url=reverse_lazy("callbacks:task", args=[pk]),
+                url=reverse("callbacks:task", args=[pk]),
                 is_open=wanted[pk],
                 key=f"callback:{pk}",
             )
@@ -388,7 +388,7 @@ def _survey_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             kind="survey",
             title=_("Survey sent for %(number)s") % {"number": number},
             detail=_("in the chat window") if via == "chat" else _("by SMS or email"),  # `via`: "" or "chat"
-            url=reverse_lazy("tickets:detail", args=[number]),
+            url=reverse("tickets:detail", args=[number]),
             key=f"survey:{pk}",
         )
         for pk, at, via, number in rows
@@ -418,7 +418,7 @@ def _satisfaction_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             title=_("%(number)s: %(score)s") % {"number": number, "score": Score(score).label},
             detail=comment,
             status=str(Satisfaction.Source(source).label),
-            url=reverse_lazy("tickets:detail", args=[number]),
+            url=reverse("tickets:detail", args=[number]),
             key=f"satisfaction:{pk}",
         )
         for pk, at, score, source, comment, number in rows
@@ -452,7 +452,7 @@ def _quality_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             % {"channel": channel, "score": final if final is not None else auto},
             detail=severity,
             status=str(Inspection.State(state).label),
-            url=reverse_lazy("quality:report_inspection", args=[pk]),
+            url=reverse("quality:report_inspection", args=[pk]),
             key=f"quality:{pk}",
         )
         for pk, at, channel, auto, final, severity, state in rows
@@ -529,7 +529,7 @@ def _points_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             title=f"{PointsKind(kind).label} {points:+d}",
             detail=reason,
             status=_("balance %(points)s") % {"points": after},
-            url=reverse_lazy("customers:points", args=[viewer.customer.pk]),
+            url=reverse("customers:points", args=[viewer.customer.pk]),
             key=f"points:{pk}",
         )
         for pk, at, kind, points, after, reason in rows
@@ -559,7 +559,7 @@ def _card_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             title=level,
             detail=reason,
             status=str(ApplicationStatus(status).label),
-            url=reverse_lazy("customers:cards"),
+            url=reverse("customers:cards"),
             is_open=wanted[pk],
             key=f"card:{pk}",
         )
@@ -648,6 +648,17 @@ for _source in (
 # --- the profile beside the timeline -----------------------------------------------------------------
 
 
+#: The customer's one-to-one rows the 360 reads beside the timeline (the card, the points balance, the
+#: care opt-out): a caller that loads the customer with `select_related(*WITH_CUSTOMER)` saves their
+#: statements; otherwise each is read on first use.
+WITH_CUSTOMER = ("card__level", "points_balance", "care_opt_out")
+
+
+def one_to_one(customer: Customer, name: str):
+    """The customer's `name` (one of WITH_CUSTOMER's one-to-one rows), None when they have none."""
+    return getattr(customer, name, None)
+
+
 @dataclass
 class Profile:
     """What the 360 shows beside the timeline: the card and the points balance (the tier with its
@@ -659,15 +670,15 @@ class Profile:
 
 
 def customer_profile(*, user: User, customer: Customer) -> Profile:
-    from kefu.customers.loyalty.selectors import customer_card, points_balance
     from kefu.customers.models import ApplicationStatus, CardApplication
 
     viewer = Viewer.of(user, customer)
     if not viewer.sees_contacts:
         return Profile()
+    balance = one_to_one(customer, "points_balance")  # none before the first posting: 0
     profile = Profile(
-        card=customer_card(customer.pk),
-        points=points_balance(customer.pk),
+        card=one_to_one(customer, "card"),
+        points=balance.points if balance else 0,
         pending_card=CardApplication.objects.filter(customer=customer, status=ApplicationStatus.PENDING)
         .select_related("level")
         .first(),
