@@ -522,6 +522,7 @@ def _points_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
     rows = PointsEntry.objects.filter(pk__in=wanted).values_list(
         "id", "at", "kind", "points", "balance_after", "reason"
     )
+    statement = reverse("customers:points", args=[viewer.customer.pk])
     return [
         Row(
             at=at,
@@ -529,7 +530,7 @@ def _points_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             title=f"{PointsKind(kind).label} {points:+d}",
             detail=reason,
             status=_("balance %(points)s") % {"points": after},
-            url=reverse("customers:points", args=[viewer.customer.pk]),
+            url=statement,
             key=f"points:{pk}",
         )
         for pk, at, kind, points, after, reason in rows
@@ -552,6 +553,7 @@ def _card_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
     rows = CardApplication.objects.filter(pk__in=wanted).values_list(
         "id", "created_at", "decided_at", "status", "level__name", "reason"
     )
+    applications = reverse("customers:cards")
     return [
         Row(
             at=decided or created,
@@ -559,7 +561,7 @@ def _card_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
             title=level,
             detail=reason,
             status=str(ApplicationStatus(status).label),
-            url=reverse("customers:cards"),
+            url=applications,
             is_open=wanted[pk],
             key=f"card:{pk}",
         )
@@ -661,29 +663,28 @@ def one_to_one(customer: Customer, name: str):
 
 @dataclass
 class Profile:
-    """What the 360 shows beside the timeline: the card and the points balance (the tier with its
-    history and the RFM segment have panels of their own on the customer page)."""
+    """What the 360 shows beside the timeline: the card, the points balance and the level of a card
+    application waiting for approval (the tier with its history and the RFM segment have panels of
+    their own on the customer page)."""
 
     card: object = None
     points: int = 0
-    pending_card: object = None
+    pending_level: str = ""
 
 
-def customer_profile(*, user: User, customer: Customer) -> Profile:
-    from kefu.customers.models import ApplicationStatus, CardApplication
-
+def customer_profile(*, user: User, customer: Customer, timeline: TimelinePage) -> Profile:
+    """The profile beside `timeline` (its first page): the application waiting for approval is its open
+    card row (a customer has at most one), so it is not read twice."""
     viewer = Viewer.of(user, customer)
     if not viewer.sees_contacts:
         return Profile()
     balance = one_to_one(customer, "points_balance")  # none before the first posting: 0
-    profile = Profile(
+    pending = next((row for row in timeline.open if row.kind == "card"), None)
+    return Profile(
         card=one_to_one(customer, "card"),
         points=balance.points if balance else 0,
-        pending_card=CardApplication.objects.filter(customer=customer, status=ApplicationStatus.PENDING)
-        .select_related("level")
-        .first(),
+        pending_level=pending.title if pending else "",  # a card row's title is the level's name
     )
-    return profile
 
 
 def may_view(*, user: User, customer: Customer) -> bool:

@@ -21,9 +21,10 @@ def customer_360_context(request, customer: Customer) -> dict:
     if not may_view(user=request.user, customer=customer):
         raise Http404
     opt_out = one_to_one(customer, "care_opt_out")
+    timeline = customer_timeline(user=request.user, customer=customer)
     return {
-        "timeline": customer_timeline(user=request.user, customer=customer),
-        "profile": customer_profile(user=request.user, customer=customer),
+        "timeline": timeline,
+        "profile": customer_profile(user=request.user, customer=customer, timeline=timeline),
         "card_form": CardRequestForm() if may_handle_points(request.user) else None,
         "care_opt_out": opt_out,
         "care_opt_out_via": optout.via_label(opt_out.via) if opt_out else "",
