@@ -332,3 +332,43 @@ def test_a_page_reads_every_source_in_one_statement_then_each_kind_shown_once(st
     shown = {row.key.split(":")[0] for row in page.rows + page.open}
     assert len(shown) >= 8
     assert len(statements) - merged[0] - 1 == len(shown)  # after it: one read per kind shown
+
+
+def test_a_timeline_row_is_rendered_as_the_template_did_escaped_in_local_time_and_cut():
+    from datetime import UTC, datetime
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from kefu.crm.templatetags.crm_timeline import timeline_row
+    from kefu.crm.timeline import Row
+
+    at = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)  # 00:30 the next day in Shanghai
+    full = Row(
+        at=at,
+        kind="call",
+        title="<b>来电</b>",
+        detail="很" * 130,
+        status="已接听",
+        url="/tickets/T-1/",
+        is_open=True,
+    )
+    bare = Row(at=at, kind="payment", title="shop:P-1 & co")
+    # the markup the row template had, as the reference
+    reference = Template(
+        '<li class="timeline-row{% if row.is_open %} is-open{% endif %}" data-kind="{{ row.kind }}">\n'
+        '  <span class="muted nowrap">{{ row.at|date:"Y-m-d H:i" }}</span>\n'
+        '  <span class="badge">{{ row.kind_label }}</span>\n'
+        '  {% if row.url %}<a href="{{ row.url }}">{{ row.title }}</a>{% else %}{{ row.title }}{% endif %}\n'
+        '  {% if row.status %}<span class="badge">{{ row.status }}</span>{% endif %}\n'
+        '  {% if row.detail %}<span class="muted">{{ row.detail|truncatechars:120 }}</span>{% endif %}\n'
+        "</li>"
+    )
+    with translation.override("zh-hans"):
+        for row in (full, bare):
+            assert timeline_row(row) == reference.render(Context({"row": row}))
+        html = timeline_row(full)
+    assert "2026-11-21 00:30" in html and "&lt;b&gt;来电&lt;/b&gt;" in html
+    assert "很" * 110 in html and "很" * 120 not in html  # cut to 120 characters with its ellipsis
+    assert 'class="timeline-row is-open"' in html and '<a href="/tickets/T-1/">' in html
+    assert "<a " not in timeline_row(bare) and "shop:P-1 &amp; co" in timeline_row(bare)
