@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -135,15 +136,15 @@ class TimelinePage:
     has_next: bool = False
 
 
-@dataclass(frozen=True, order=True)
-class _Found:
-    """A row found by its source's `newest`, before it is described: ordered as the timeline is."""
+class _Found(NamedTuple):
+    """A row found by its source's `newest`, before it is described: ordered as the timeline is (by
+    time, then key; keys are unique), and compared as a tuple (a page sorts some 300 of them)."""
 
     at: datetime
     key: str
-    source: Source = field(compare=False)
-    pk: int = field(compare=False)
-    is_open: bool = field(compare=False)
+    source: Source
+    pk: int
+    is_open: bool
 
 
 def customer_timeline(
