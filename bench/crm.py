@@ -829,7 +829,7 @@ def page(b: Bench) -> dict:
     from django.conf import settings
     from django.db import connection, transaction
     from django.test import Client
-    from django.test.utils import setup_test_environment
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from kefu.callcenter.models import CallRecord
     from kefu.crm.timeline import customer_timeline
@@ -883,8 +883,11 @@ def page(b: Bench) -> dict:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     assert PAGE_PHONE[-4:].encode() in response.content
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
     figures = {
         "page_contacts": contacts,
+        "page_statements": len(captured),  # the steady yardstick: the machine's speed drifts
         "page_prepare_s": round(t_prepare, 1),
         "page_load_s": round(t_load, 1),
         "page_runs": PAGE_RUNS,
@@ -899,7 +902,7 @@ def page(b: Bench) -> dict:
             )
         ),
     }
-    say(f"page: in-process p95 {figures['page_in_process']['p95_ms']} ms, timeline p95 "
+    say(f"page: {figures['page_statements']} statements, in-process p95 {figures['page_in_process']['p95_ms']} ms, timeline p95 "
         f"{figures['page_timeline']['p95_ms']} ms, baseline p95 {figures['page_baseline']['p95_ms']} ms")  # fmt: skip
     server = WebServer(workers=1)
     server.start()
@@ -924,7 +927,7 @@ def _database(url: str, *, template: str = "", keep: str = "") -> str:
     given); or, with `keep`, the database named so, kept for later runs. Its URL."""
     import psycopg
 
-    name = keep or f"kefu_bench_crm_{os.getpid()}"
+    name = keep or f"{template or 'kefu_bench_crm'}_run_{os.getpid()}"  # a copy is named after its template
     with psycopg.connect(url, autocommit=True) as conn:
         if keep:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -77,6 +77,10 @@ def test_a_supervisor_approves_a_gold_card_on_the_cards_page(member):
         f"/customers/{member.customer.pk}/card/", {"level": CardLevel.objects.get(code="gold").pk}
     )
     application = CardApplication.objects.get(status=ApplicationStatus.PENDING)
+    # the customer page says so beside the card, and the timeline has it among the open matters
+    html = signed_in(member.agent).get(f"/customers/{member.customer.pk}/").content.decode()
+    assert "金卡：等待主管审批" in html
+    assert 'data-kind="card"' in html.split('class="timeline open-matters"')[1].split("</ul>")[0]
     assert signed_in(member.agent).get("/customers/cards/").status_code == 403
     page = signed_in(member.supervisor).get("/customers/cards/")
     assert member.customer.name in page.content.decode()

@@ -231,3 +231,29 @@ def test_a_customers_without_a_responsible_person_are_listed_until_one_is_named(
     agent.save(update_fields=["is_active"])
     assert set(customers_needing_responsible()) == {a, owned}  # their person left
     assert b not in customers_needing_responsible()
+
+
+def test_a_customers_figures_read_every_measure_in_one_statement():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.customers.tiers import figures_of
+
+    c = customer(since=date(2020, 1, 1))
+    order(c, "400.00")
+    order(c, "-100.00")
+    Payment.objects.create(
+        customer=c, source="shop", external_id="p1", amount=Decimal("80.00"), paid_at=IN_WINDOW
+    )
+    for _ in range(2):
+        CustomerFactory(referred_by=c)
+    with translation.override("en"), CaptureQueriesContext(connection) as captured:
+        figures = dict(figures_of(c, now=NOW))
+    # 300 元 of orders and 80 of payments over the 4 quarters; 2 referrals; 6 whole years since 2020-01-01
+    assert figures == {
+        "ARPU per quarter": "75",
+        "payments per quarter": "20",
+        "referrals": "2",
+        "years as a customer": "6",
+    }
+    assert len(captured) == 1

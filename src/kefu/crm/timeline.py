@@ -1,11 +1,12 @@
 """The customer 360 (客户全景): one timeline of every contact a customer made, across channels.
 
-Each channel is a *timeline source*: a function that reads one table of one app for one customer
-with a LIMIT and turns the rows into `Row`s. A page merges the sources' newest rows and cuts the
-page out of the merge, so a customer with thousands of contacts costs a dozen small indexed queries
-per page, never a full read. Open matters (work orders not finished, callbacks to make, chats
-running, live calls, a card waiting for approval) come first, pinned above the history, and are not
-repeated in it.
+Each channel is a *timeline source*: a read of one table of one app for one customer, newest first,
+and a function that turns the rows a page shows into `Row`s. A page reads the ids and times of every
+source's newest rows in one statement (each source with its own LIMIT), cuts the page out of their
+merge and then reads only the rows shown, one statement per kind shown: a customer with thousands of
+contacts costs a few small indexed queries per page, never a full read. Open matters (work orders
+not finished, callbacks to make, chats running, live calls, a card waiting for approval) come first,
+pinned above the history, and are not repeated in it.
 
 Sources live in `SOURCES` (a kefu.core.registry.Registry keyed by name). An app that adds a kind of
 contact registers its own there from its AppConfig.ready(); the ones below are registered as
@@ -22,15 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import User
 from kefu.core.registry import Registry
+from kefu.core.union import union_all
 from kefu.customers.models import Customer
 
 #: What each kind of row is called on the page (the legend and the row's label).
@@ -63,7 +66,7 @@ class Row:
     title: str
     detail: str = ""
     status: str = ""
-    url: str = ""  # may be lazy (reverse_lazy): only the rows a page shows are reversed
+    url: str = ""
     is_open: bool = False
     key: str = ""  # unique within the customer's timeline ("ticket:12"), a stable tie-break
 
@@ -103,12 +106,18 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Source:
-    """A kind of contact: `history(viewer, limit)` its newest finished rows, `open(viewer)` its open
-    ones (at most OPEN_LIMIT); `visible(viewer)` whether this viewer sees the kind at all."""
+    """A kind of contact. `newest(viewer, open_)`: the customer's rows of this kind, finished
+    (`open_` False) or open, as a `values_list("id", <when>)` ordered newest first; the timeline
+    takes the newest few of every source in one statement. `rows(viewer, wanted)`: the `Row`s of
+    only the ids a page shows (`wanted` maps each to whether it is open). `has_open`: whether the
+    kind has open matters; `visible(viewer)`: whether this viewer sees the kind at all.
+
+    `name` is also the prefix of its rows' keys (`"ticket:12"`)."""
 
     name: str
-    history: Callable[[Viewer, int], list[Row]]
-    open: Callable[[Viewer], list[Row]] | None = None
+    newest: Callable[[Viewer, bool], QuerySet]
+    rows: Callable[[Viewer, dict[int, bool]], list[Row]]
+    has_open: bool = False
     visible: Callable[[Viewer], bool] = lambda viewer: viewer.sees_contacts
 
 
@@ -127,8 +136,15 @@ class TimelinePage:
     has_next: bool = False
 
 
-def _newest_first(row: Row):
-    return (row.at, row.key)
+class _Found(NamedTuple):
+    """A row found by its source's `newest`, before it is described: ordered as the timeline is (by
+    time, then key; keys are unique), and compared as a tuple (a page sorts some 300 of them)."""
+
+    at: datetime
+    key: str
+    source: Source
+    pk: int
+    is_open: bool
 
 
 def customer_timeline(
@@ -136,35 +152,61 @@ def customer_timeline(
 ) -> TimelinePage:
     """Page `page` of the customer's history, newest first, `size` rows; the open matters on page 1.
 
-    Each source is asked for its newest `page × size + 1` rows: the page's rows are among them
-    whatever the other sources hold, and the one more tells whether there is a next page.
+    Each source gives its newest `page × size + 1` finished rows (the page's rows are among them
+    whatever the other sources hold, and the one more tells whether there is a next page) and, on
+    page 1, its newest OPEN_LIMIT open ones: ids and times only, every source in one statement.
+    Only the rows shown are then read in full, one statement per kind shown.
     """
     viewer = Viewer.of(user, customer)
     page = max(1, page)
     wanted = page * size + 1
     sources = [s for s in SOURCES.values() if s.visible(viewer)]
-    merged = heapq.nlargest(
-        wanted, (row for s in sources for row in s.history(viewer, wanted)), key=_newest_first
-    )
-    result = TimelinePage(
-        page=page, rows=merged[(page - 1) * size : page * size], has_next=len(merged) > page * size
-    )
+    reads = [(s, False, s.newest(viewer, False)[:wanted]) for s in sources]
     if page == 1:
-        opened = [row for s in sources if s.open for row in s.open(viewer)]
-        result.open = sorted(opened, key=_newest_first, reverse=True)
-    return result
+        reads += [(s, True, s.newest(viewer, True)[:OPEN_LIMIT]) for s in sources if s.has_open]
+    found = [
+        _Found(at=at, key=f"{reads[i][0].name}:{pk}", source=reads[i][0], pk=pk, is_open=reads[i][1])
+        for i, pk, at in union_all([qs for _, _, qs in reads])
+    ]
+    history = heapq.nlargest(wanted, (f for f in found if not f.is_open))
+    shown = history[(page - 1) * size : page * size]
+    opened = sorted((f for f in found if f.is_open), reverse=True)
+    rows = _describe(viewer, shown + opened)
+    return TimelinePage(
+        page=page,
+        rows=[rows[f.key] for f in shown if f.key in rows],
+        open=[rows[f.key] for f in opened if f.key in rows],
+        has_next=len(history) > page * size,
+    )
+
+
+def _describe(viewer: Viewer, found: list[_Found]) -> dict[str, Row]:
+    """The rows `found`, read in full by their sources (one read per source), by key. A row gone in
+    the meantime is simply missing."""
+    wanted: dict[str, dict[int, bool]] = {}
+    sources = {}
+    for f in found:
+        wanted.setdefault(f.source.name, {})[f.pk] = f.is_open
+        sources[f.source.name] = f.source
+    return {row.key: row for name, ids in wanted.items() for row in sources[name].rows(viewer, ids)}
 
 
 # --- the sources ------------------------------------------------------------------------------------
 
 
-def _tickets(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
-    from kefu.tickets.models import OPEN_STATUSES, Status, TicketType
+def _ticket_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    from kefu.tickets.models import OPEN_STATUSES
     from kefu.tickets.permissions import visible_tickets
 
     qs = visible_tickets(viewer.user, access=viewer.access).filter(customer_id=viewer.customer.pk)
     qs = qs.filter(status__in=OPEN_STATUSES) if open_ else qs.exclude(status__in=OPEN_STATUSES)
-    rows = qs.order_by("-created_at", "-id").values_list(
+    return qs.order_by("-created_at", "-id").values_list("id", "created_at")
+
+
+def _ticket_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.tickets.models import Status, Ticket, TicketType
+
+    rows = Ticket.objects.filter(pk__in=wanted).values_list(
         "id", "number", "title", "status", "ticket_type", "created_at"
     )
     return [
@@ -174,24 +216,30 @@ def _tickets(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
             title=f"{number} {title}",
             detail=str(TicketType(kind).label) if kind in TicketType.values else kind,
             status=str(Status(status).label),
-            url=reverse_lazy("tickets:detail", args=[number]),
-            is_open=open_,
+            url=reverse("tickets:detail", args=[number]),
+            is_open=wanted[pk],
             key=f"ticket:{pk}",
         )
-        for pk, number, title, status, kind, created in rows[:limit]
+        for pk, number, title, status, kind, created in rows
     ]
 
 
-def _calls(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
-    from kefu.callcenter.models import LIVE_OUTCOMES, CallRecord, Direction, Outcome
+def _call_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    from kefu.callcenter.models import LIVE_OUTCOMES, CallRecord
 
     qs = CallRecord.objects.filter(customer_id=viewer.customer.pk)
     qs = qs.filter(outcome__in=LIVE_OUTCOMES) if open_ else qs.exclude(outcome__in=LIVE_OUTCOMES)
-    rows = qs.order_by("-arrived_at", "-id").values_list(
+    return qs.order_by("-arrived_at", "-id").values_list("id", "arrived_at")
+
+
+def _call_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.callcenter.models import CallRecord, Direction, Outcome
+
+    rows = CallRecord.objects.filter(pk__in=wanted).values_list(
         "id", "arrived_at", "direction", "outcome", "talk_seconds", "queue", "ticket__number"
     )
     out = []
-    for pk, at, direction, outcome, talk, queue, number in rows[:limit]:
+    for pk, at, direction, outcome, talk, queue, number in rows:
         detail = _("talked %(seconds)s s") % {"seconds": talk} if talk else ""
         out.append(
             Row(
@@ -200,15 +248,15 @@ def _calls(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
                 title=" · ".join(str(x) for x in (Direction(direction).label, queue) if x),
                 detail=detail,
                 status=str(Outcome(outcome).label) if outcome in Outcome.values else outcome,
-                url=reverse_lazy("tickets:detail", args=[number]) if number else "",
-                is_open=open_,
+                url=reverse("tickets:detail", args=[number]) if number else "",
+                is_open=wanted[pk],
                 key=f"call:{pk}",
             )
         )
     return out
 
 
-def _chats(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
+def _chat_newest(viewer: Viewer, open_: bool) -> QuerySet:
     from kefu.intake.chat.models import ChatSession
 
     live = [ChatSession.State.WAITING, ChatSession.State.OFFERED, ChatSession.State.ACTIVE]
@@ -224,7 +272,13 @@ def _chats(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
         qs = ChatSession.objects.filter(mine, state__in=live)
     else:
         qs = ChatSession.objects.filter(mine).exclude(state__in=live)
-    rows = qs.order_by("-requested_at", "-id").values_list(
+    return qs.order_by("-requested_at", "-id").values_list("id", "requested_at")
+
+
+def _chat_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.intake.chat.models import ChatSession
+
+    rows = ChatSession.objects.filter(pk__in=wanted).values_list(
         "id", "requested_at", "state", "agent__display_name", "page_url", "ticket__number"
     )
     return [
@@ -234,21 +288,29 @@ def _chats(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
             title=_("Chat with %(agent)s") % {"agent": agent} if agent else _("Chat"),
             detail=page_url,
             status=str(ChatSession.State(state).label),
-            url=reverse_lazy("tickets:detail", args=[number]) if number else "",
-            is_open=open_,
+            url=reverse("tickets:detail", args=[number]) if number else "",
+            is_open=wanted[pk],
             key=f"chat:{pk}",
         )
-        for pk, at, state, agent, page_url, number in rows[:limit]
+        for pk, at, state, agent, page_url, number in rows
     ]
 
 
-def _mails(viewer: Viewer, limit: int) -> list[Row]:
+def _mail_newest(viewer: Viewer, open_: bool) -> QuerySet:
     from kefu.intake.email.models import InboundMail
 
-    rows = (
+    return (
         InboundMail.objects.filter(ticket__customer_id=viewer.customer.pk)
         .order_by("-received_at", "-id")
-        .values_list("id", "received_at", "subject", "sender", "ticket__number")
+        .values_list("id", "received_at")
+    )
+
+
+def _mail_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.intake.email.models import InboundMail
+
+    rows = InboundMail.objects.filter(pk__in=wanted).values_list(
+        "id", "received_at", "subject", "sender", "ticket__number"
     )
     return [
         Row(
@@ -256,29 +318,39 @@ def _mails(viewer: Viewer, limit: int) -> list[Row]:
             kind="mail",
             title=subject or _("(no subject)"),
             detail=sender,
-            url=reverse_lazy("tickets:detail", args=[number]) if number else "",
+            url=reverse("tickets:detail", args=[number]) if number else "",
             key=f"mail:{pk}",
         )
-        for pk, at, subject, sender, number in rows[:limit]
+        for pk, at, subject, sender, number in rows
     ]
 
 
-def _callbacks(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
-    from kefu.callbacks.models import CallbackTask, Score
+def _callback_at():
+    return Coalesce(F("completed_at"), F("created_at"))
+
+
+def _callback_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    from kefu.callbacks.models import CallbackTask
 
     waiting = [CallbackTask.State.OPEN, CallbackTask.State.WAITING_FIX]
     cid = viewer.customer.pk
     qs = CallbackTask.objects.filter(Q(customer_id=cid) | Q(ticket__customer_id=cid))
     qs = qs.filter(state__in=waiting) if open_ else qs.exclude(state__in=waiting)
+    return qs.annotate(at=_callback_at()).order_by("-at", "-id").values_list("id", "at")
+
+
+def _callback_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.callbacks.models import CallbackTask, Score
+
     rows = (
-        qs.annotate(at=Coalesce(F("completed_at"), F("created_at")))
-        .order_by("-at", "-id")
+        CallbackTask.objects.filter(pk__in=wanted)
+        .annotate(at=_callback_at())
         .values_list("id", "at", "state", "outcome", "plan__name", "due_at")
     )
     out = []
-    for pk, at, state, outcome, plan, due in rows[:limit]:
+    for pk, at, state, outcome, plan, due in rows:
         detail = str(Score(outcome).label) if outcome in Score.values else ""
-        if open_ and due:
+        if wanted[pk] and due:
             detail = _("due %(when)s") % {"when": f"{due:%Y-%m-%d}"}
         out.append(
             Row(
@@ -287,66 +359,91 @@ def _callbacks(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
                 title=plan,
                 detail=detail,
                 status=str(CallbackTask.State(state).label),
-                url=reverse_lazy("callbacks:task", args=[pk]),
-                is_open=open_,
+                url=reverse("callbacks:task", args=[pk]),
+                is_open=wanted[pk],
                 key=f"callback:{pk}",
             )
         )
     return out
 
 
-def _surveys(viewer: Viewer, limit: int) -> list[Row]:
-    from kefu.callbacks.models import Satisfaction, Score, SurveyInvitation
+def _survey_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    from kefu.callbacks.models import SurveyInvitation
 
-    cid = viewer.customer.pk
-    sent = (
-        SurveyInvitation.objects.filter(customer_id=cid, skipped="")
+    return (
+        SurveyInvitation.objects.filter(customer_id=viewer.customer.pk, skipped="")
         .order_by("-created_at", "-id")
-        .values_list("id", "created_at", "via", "ticket__number")[:limit]
+        .values_list("id", "created_at")
     )
-    answered = (
-        Satisfaction.objects.filter(ticket__customer_id=cid)
-        .order_by("-created_at", "-id")
-        .values_list("id", "created_at", "score", "source", "comment", "ticket__number")[:limit]
+
+
+def _survey_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.callbacks.models import SurveyInvitation
+
+    rows = SurveyInvitation.objects.filter(pk__in=wanted).values_list(
+        "id", "created_at", "via", "ticket__number"
     )
-    rows = [
+    return [
         Row(
             at=at,
             kind="survey",
             title=_("Survey sent for %(number)s") % {"number": number},
             detail=_("in the chat window") if via == "chat" else _("by SMS or email"),  # `via`: "" or "chat"
-            url=reverse_lazy("tickets:detail", args=[number]),
+            url=reverse("tickets:detail", args=[number]),
             key=f"survey:{pk}",
         )
-        for pk, at, via, number in sent
+        for pk, at, via, number in rows
     ]
-    rows += [
+
+
+def _satisfaction_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    from kefu.callbacks.models import Satisfaction
+
+    return (
+        Satisfaction.objects.filter(ticket__customer_id=viewer.customer.pk)
+        .order_by("-created_at", "-id")
+        .values_list("id", "created_at")
+    )
+
+
+def _satisfaction_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.callbacks.models import Satisfaction, Score
+
+    rows = Satisfaction.objects.filter(pk__in=wanted).values_list(
+        "id", "created_at", "score", "source", "comment", "ticket__number"
+    )
+    return [
         Row(
             at=at,
             kind="satisfaction",
             title=_("%(number)s: %(score)s") % {"number": number, "score": Score(score).label},
             detail=comment,
             status=str(Satisfaction.Source(source).label),
-            url=reverse_lazy("tickets:detail", args=[number]),
+            url=reverse("tickets:detail", args=[number]),
             key=f"satisfaction:{pk}",
         )
-        for pk, at, score, source, comment, number in answered
+        for pk, at, score, source, comment, number in rows
     ]
-    return rows
 
 
-def _quality(viewer: Viewer, limit: int) -> list[Row]:
+def _quality_newest(viewer: Viewer, open_: bool) -> QuerySet:
     from kefu.quality.models import Inspection
     from kefu.quality.permissions import scope_filter
 
-    rows = (
+    return (
         Inspection.objects.filter(
             scope_filter(viewer.user), transcript__customer_id=viewer.customer.pk, superseded=False
         )
         .order_by("-conversation_at", "-id")
-        .values_list(
-            "id", "conversation_at", "channel", "auto_score", "final_score", "worst_severity", "state"
-        )
+        .values_list("id", "conversation_at")
+    )
+
+
+def _quality_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.quality.models import Inspection
+
+    rows = Inspection.objects.filter(pk__in=wanted).values_list(
+        "id", "conversation_at", "channel", "auto_score", "final_score", "worst_severity", "state"
     )
     return [
         Row(
@@ -356,20 +453,25 @@ def _quality(viewer: Viewer, limit: int) -> list[Row]:
             % {"channel": channel, "score": final if final is not None else auto},
             detail=severity,
             status=str(Inspection.State(state).label),
-            url=reverse_lazy("quality:report_inspection", args=[pk]),
+            url=reverse("quality:report_inspection", args=[pk]),
             key=f"quality:{pk}",
         )
-        for pk, at, channel, auto, final, severity, state in rows[:limit]
+        for pk, at, channel, auto, final, severity, state in rows
     ]
 
 
-def _care(viewer: Viewer, limit: int) -> list[Row]:
+def _care_newest(viewer: Viewer, open_: bool) -> QuerySet:
     """Care touches (客户关怀): greetings, regular touches and renewal reminders, sent, scheduled or
-    skipped; and the customer's opt-out (退订), when and how it came."""
+    skipped; on the timeline when sent, else when due."""
     from kefu.crm.care import touches_of
-    from kefu.crm.optout import opt_out_of, via_label
 
-    rows = [
+    return touches_of(viewer.customer).values_list("id", Coalesce(F("at"), F("send_at")))
+
+
+def _care_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.crm.care import touches_of
+
+    return [
         Row(
             at=t.at or t.send_at,
             kind="care",
@@ -378,30 +480,50 @@ def _care(viewer: Viewer, limit: int) -> list[Row]:
             status=t.get_status_display(),
             key=f"care:{t.pk}",
         )
-        for t in touches_of(viewer.customer)[:limit]
+        for t in touches_of(viewer.customer).filter(pk__in=wanted)
     ]
-    opt_out = opt_out_of(viewer.customer)
-    if opt_out is not None:
-        rows.append(
-            Row(
-                at=opt_out.at,
-                kind="care",
-                title=_("Unsubscribed from care messages"),
-                detail=via_label(opt_out.via),
-                key=f"care-opt-out:{opt_out.pk}",
-            )
+
+
+def _opt_out_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    """The customer's care opt-out (退订), when and how it came."""
+    from kefu.crm.models import CareOptOut
+
+    return CareOptOut.objects.filter(customer_id=viewer.customer.pk).order_by("-id").values_list("id", "at")
+
+
+def _opt_out_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.crm.models import CareOptOut
+    from kefu.crm.optout import via_label
+
+    return [
+        Row(
+            at=opt_out.at,
+            kind="care",
+            title=_("Unsubscribed from care messages"),
+            detail=via_label(opt_out.via),
+            key=f"care-opt-out:{opt_out.pk}",
         )
-    return rows
+        for opt_out in CareOptOut.objects.filter(pk__in=wanted)
+    ]
 
 
-def _points(viewer: Viewer, limit: int) -> list[Row]:
-    from kefu.customers.models import PointsEntry, PointsKind
+def _points_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    from kefu.customers.models import PointsEntry
 
-    rows = (
+    return (
         PointsEntry.objects.filter(customer_id=viewer.customer.pk)
         .order_by("-at", "-id")
-        .values_list("id", "at", "kind", "points", "balance_after", "reason")
+        .values_list("id", "at")
     )
+
+
+def _points_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.customers.models import PointsEntry, PointsKind
+
+    rows = PointsEntry.objects.filter(pk__in=wanted).values_list(
+        "id", "at", "kind", "points", "balance_after", "reason"
+    )
+    statement = reverse("customers:points", args=[viewer.customer.pk])
     return [
         Row(
             at=at,
@@ -409,22 +531,30 @@ def _points(viewer: Viewer, limit: int) -> list[Row]:
             title=f"{PointsKind(kind).label} {points:+d}",
             detail=reason,
             status=_("balance %(points)s") % {"points": after},
-            url=reverse_lazy("customers:points", args=[viewer.customer.pk]),
+            url=statement,
             key=f"points:{pk}",
         )
-        for pk, at, kind, points, after, reason in rows[:limit]
+        for pk, at, kind, points, after, reason in rows
     ]
 
 
-def _cards(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
+def _card_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    """Card applications: on the timeline when decided, else when asked; the newest asked first."""
     from kefu.customers.models import ApplicationStatus, CardApplication
 
     qs = CardApplication.objects.filter(customer_id=viewer.customer.pk)
     pending = Q(status=ApplicationStatus.PENDING)
     qs = qs.filter(pending) if open_ else qs.exclude(pending)
-    rows = qs.order_by("-created_at", "-id").values_list(
+    return qs.order_by("-created_at", "-id").values_list("id", Coalesce(F("decided_at"), F("created_at")))
+
+
+def _card_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.customers.models import ApplicationStatus, CardApplication
+
+    rows = CardApplication.objects.filter(pk__in=wanted).values_list(
         "id", "created_at", "decided_at", "status", "level__name", "reason"
     )
+    applications = reverse("customers:cards")
     return [
         Row(
             at=decided or created,
@@ -432,21 +562,29 @@ def _cards(viewer: Viewer, open_: bool, limit: int) -> list[Row]:
             title=level,
             detail=reason,
             status=str(ApplicationStatus(status).label),
-            url=reverse_lazy("customers:cards"),
-            is_open=open_,
+            url=applications,
+            is_open=wanted[pk],
             key=f"card:{pk}",
         )
-        for pk, created, decided, status, level, reason in rows[:limit]
+        for pk, created, decided, status, level, reason in rows
     ]
 
 
-def _orders(viewer: Viewer, limit: int) -> list[Row]:
-    from kefu.customers.models import Order, OrderKind
+def _order_newest(viewer: Viewer, open_: bool) -> QuerySet:
+    from kefu.customers.models import Order
 
-    rows = (
+    return (
         Order.objects.filter(customer_id=viewer.customer.pk)
         .order_by("-placed_at", "-id")
-        .values_list("id", "placed_at", "kind", "source", "external_id", "amount", "description")
+        .values_list("id", "placed_at")
+    )
+
+
+def _order_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.customers.models import Order, OrderKind
+
+    rows = Order.objects.filter(pk__in=wanted).values_list(
+        "id", "placed_at", "kind", "source", "external_id", "amount", "description"
     )
     return [
         Row(
@@ -457,17 +595,25 @@ def _orders(viewer: Viewer, limit: int) -> list[Row]:
             status=f"{amount} 元",
             key=f"order:{pk}",
         )
-        for pk, at, kind, source, external_id, amount, description in rows[:limit]
+        for pk, at, kind, source, external_id, amount, description in rows
     ]
 
 
-def _payments(viewer: Viewer, limit: int) -> list[Row]:
+def _payment_newest(viewer: Viewer, open_: bool) -> QuerySet:
     from kefu.customers.models import Payment
 
-    rows = (
+    return (
         Payment.objects.filter(customer_id=viewer.customer.pk)
         .order_by("-paid_at", "-id")
-        .values_list("id", "paid_at", "source", "external_id", "amount", "method")
+        .values_list("id", "paid_at")
+    )
+
+
+def _payment_rows(viewer: Viewer, wanted: dict[int, bool]) -> list[Row]:
+    from kefu.customers.models import Payment
+
+    rows = Payment.objects.filter(pk__in=wanted).values_list(
+        "id", "paid_at", "source", "external_id", "amount", "method"
     )
     return [
         Row(
@@ -478,28 +624,26 @@ def _payments(viewer: Viewer, limit: int) -> list[Row]:
             status=f"{amount} 元",
             key=f"payment:{pk}",
         )
-        for pk, at, source, external_id, amount, method in rows[:limit]
+        for pk, at, source, external_id, amount, method in rows
     ]
-
-
-def _with_open(read: Callable[[Viewer, bool, int], list[Row]]):
-    return {"history": lambda v, n: read(v, False, n), "open": lambda v: read(v, True, OPEN_LIMIT)}
 
 
 for _source in (
     # Work orders: what customer_history shows this person (department staff: theirs only).
-    Source("ticket", visible=lambda v: v.user.is_active, **_with_open(_tickets)),
-    Source("call", **_with_open(_calls)),
-    Source("chat", **_with_open(_chats)),
-    Source("mail", history=_mails),
-    Source("callback", **_with_open(_callbacks)),
-    Source("survey", history=_surveys),
-    Source("quality", history=_quality, visible=lambda v: v.sees_quality),
-    Source("care", history=_care),
-    Source("points", history=_points),
-    Source("card", **_with_open(_cards)),
-    Source("order", history=_orders),
-    Source("payment", history=_payments),
+    Source("ticket", _ticket_newest, _ticket_rows, has_open=True, visible=lambda v: v.user.is_active),
+    Source("call", _call_newest, _call_rows, has_open=True),
+    Source("chat", _chat_newest, _chat_rows, has_open=True),
+    Source("mail", _mail_newest, _mail_rows),
+    Source("callback", _callback_newest, _callback_rows, has_open=True),
+    Source("survey", _survey_newest, _survey_rows),
+    Source("satisfaction", _satisfaction_newest, _satisfaction_rows),
+    Source("quality", _quality_newest, _quality_rows, visible=lambda v: v.sees_quality),
+    Source("care", _care_newest, _care_rows),
+    Source("care-opt-out", _opt_out_newest, _opt_out_rows),
+    Source("points", _points_newest, _points_rows),
+    Source("card", _card_newest, _card_rows, has_open=True),
+    Source("order", _order_newest, _order_rows),
+    Source("payment", _payment_newest, _payment_rows),
 ):
     register(_source, fallback=True)
 
@@ -507,31 +651,41 @@ for _source in (
 # --- the profile beside the timeline -----------------------------------------------------------------
 
 
+#: The customer's one-to-one rows the 360 reads beside the timeline (the card, the points balance, the
+#: care opt-out): a caller that loads the customer with `select_related(*WITH_CUSTOMER)` saves their
+#: statements; otherwise each is read on first use.
+WITH_CUSTOMER = ("card__level", "points_balance", "care_opt_out")
+
+
+def one_to_one(customer: Customer, name: str):
+    """The customer's `name` (one of WITH_CUSTOMER's one-to-one rows), None when they have none."""
+    return getattr(customer, name, None)
+
+
 @dataclass
 class Profile:
-    """What the 360 shows beside the timeline: the card and the points balance (the tier with its
-    history and the RFM segment have panels of their own on the customer page)."""
+    """What the 360 shows beside the timeline: the card, the points balance and the level of a card
+    application waiting for approval (the tier with its history and the RFM segment have panels of
+    their own on the customer page)."""
 
     card: object = None
     points: int = 0
-    pending_card: object = None
+    pending_level: str = ""
 
 
-def customer_profile(*, user: User, customer: Customer) -> Profile:
-    from kefu.customers.loyalty.selectors import customer_card, points_balance
-    from kefu.customers.models import ApplicationStatus, CardApplication
-
+def customer_profile(*, user: User, customer: Customer, timeline: TimelinePage) -> Profile:
+    """The profile beside `timeline` (its first page): the application waiting for approval is its open
+    card row (a customer has at most one), so it is not read twice."""
     viewer = Viewer.of(user, customer)
     if not viewer.sees_contacts:
         return Profile()
-    profile = Profile(
-        card=customer_card(customer.pk),
-        points=points_balance(customer.pk),
-        pending_card=CardApplication.objects.filter(customer=customer, status=ApplicationStatus.PENDING)
-        .select_related("level")
-        .first(),
+    balance = one_to_one(customer, "points_balance")  # none before the first posting: 0
+    pending = next((row for row in timeline.open if row.kind == "card"), None)
+    return Profile(
+        card=one_to_one(customer, "card"),
+        points=balance.points if balance else 0,
+        pending_level=pending.title if pending else "",  # a card row's title is the level's name
     )
-    return profile
 
 
 def may_view(*, user: User, customer: Customer) -> bool:

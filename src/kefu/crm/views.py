@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from kefu.core.params import query_int
 from kefu.crm import optout
-from kefu.crm.timeline import customer_profile, customer_timeline, may_view
+from kefu.crm.timeline import customer_profile, customer_timeline, may_view, one_to_one
 from kefu.customers.loyalty.forms import CardRequestForm
 from kefu.customers.loyalty.services import may_handle_points
 from kefu.customers.models import Customer
@@ -17,13 +17,14 @@ def customer_360_context(request, customer: Customer) -> dict:
     """What the customer page (customers:detail) shows as its main content: the timeline's first
     page with the open matters on top, the card, points, tier history and RFM segment, and the care
     opt-out (退订) with its buttons for who may change it. Raises 404 for someone who may not see
-    this customer."""
+    this customer. The customer is best loaded with `select_related(*crm.timeline.WITH_CUSTOMER)`."""
     if not may_view(user=request.user, customer=customer):
         raise Http404
-    opt_out = optout.opt_out_of(customer)
+    opt_out = one_to_one(customer, "care_opt_out")
+    timeline = customer_timeline(user=request.user, customer=customer)
     return {
-        "timeline": customer_timeline(user=request.user, customer=customer),
-        "profile": customer_profile(user=request.user, customer=customer),
+        "timeline": timeline,
+        "profile": customer_profile(user=request.user, customer=customer, timeline=timeline),
         "card_form": CardRequestForm() if may_handle_points(request.user) else None,
         "care_opt_out": opt_out,
         "care_opt_out_via": optout.via_label(opt_out.via) if opt_out else "",

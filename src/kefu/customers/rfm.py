@@ -50,7 +50,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connections, router, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -341,8 +341,8 @@ def customer_score(customer_id: int, as_of: date | None = None) -> RfmScore | No
     scores = RfmScore.objects.filter(customer_id=customer_id)
     if as_of is not None:
         return scores.filter(as_of=as_of).first()
-    latest = latest_as_of()
-    return scores.filter(as_of=latest).first() if latest else None
+    latest = RfmScore.objects.order_by("-as_of").values("as_of")[:1]  # latest_as_of(), in the same statement
+    return scores.filter(as_of=Subquery(latest)).first()
 
 
 def customers_in_segment(segment: str, as_of: date | None = None) -> QuerySet:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from kefu.accounts.forms import report_domain_error
 from kefu.accounts.views import center_staff_required, lead_required, role_required, sees_customers
 from kefu.core.errors import DomainError
+from kefu.crm.timeline import WITH_CUSTOMER
 from kefu.crm.views import customer_360_context
 from kefu.customers import privacy
 from kefu.customers.forms import AnonymiseForm, CustomerForm
@@ -47,9 +48,9 @@ def customer_detail(request, pk: int):
     """The customer page: the record beside the customer 360 (kefu.crm), its main content. Department
     staff open it only for a customer of a work order dispatched to them (crm.timeline.may_view)."""
     customer = get_object_or_404(
-        Customer.objects.select_related("tier", "owner", "organisation", "referred_by").prefetch_related(
-            "phones", "emails", "tags"
-        ),
+        Customer.objects.select_related(
+            "tier", "owner", "organisation", "referred_by", *WITH_CUSTOMER
+        ).prefetch_related("phones", "emails", "tags"),
         pk=pk,
     )
     context = {"customer": customer, **customer_360_context(request, customer)}
