@@ -256,3 +256,17 @@ def test_a_customers_without_a_responsible_person_are_listed_until_one_is_named(
     agent.save(update_fields=["is_active"])
     assert set(customers_needing_responsible()) == {a, owned}  # their person left
     assert b not in customers_needing_responsible()
+
+
+def test_a_tier_with_customers_is_kept_and_a_tiers_code_is_not_renamed():
+    # Customer.tier has no key in the database: Django refuses the deletion, the admin the rename.
+    from django.contrib import admin
+    from django.db.models import ProtectedError
+
+    customer()  # on C
+    level = TierLevel.objects.get(code="C")
+    with pytest.raises(ProtectedError):
+        level.delete()
+    level_admin = admin.site._registry[TierLevel]
+    assert level_admin.get_readonly_fields(None, level) == ("code",)
+    assert level_admin.get_readonly_fields(None, None) == ()
