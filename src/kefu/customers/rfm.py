@@ -146,8 +146,8 @@ class RfmRun:
 
 def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Decimal]]:
     """(customer id, recency days, frequency, monetary) of every customer with an order in the window,
-    aggregated in SQL (one GROUP BY over the orders in the window: on PostgreSQL a sequential scan
-    and a hash aggregate in memory), the local day of the last order taken there too."""
+    in customer order, aggregated in SQL (one GROUP BY over the orders in the window: on PostgreSQL
+    a sequential scan and a hash aggregate in memory), the local day of the last order taken there too."""
     start, end = window_bounds(as_of, window_days)
     is_order = Q(kind=OrderKind.ORDER)
     grouped = (
@@ -168,10 +168,16 @@ def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Deci
     # sequential scan and hash aggregate it plans for the whole result.
     with transaction.atomic():
         rows.roomy_sorts(connections[grouped.db])
-        return [
+        found = [
             (customer_id, (as_of - last_day).days, frequency, monetary or Decimal(0))
             for customer_id, last_day, frequency, monetary in grouped
         ]
+    # In customer order (here, not ORDER BY, which could tempt the planner to sort the orders for a
+    # group aggregate): the snapshot's rows are stored in this order, and its unique (customer,
+    # as_of) index then grows at its right edge instead of at a random page a row — half the
+    # COPY's time at a million customers.
+    found.sort()
+    return found
 
 
 def _validate(as_of, window_days) -> None:
