@@ -8,9 +8,21 @@ import pytest
 from django.db import connection
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
+from tests.factories import CustomerFactory
 from tests.org import build_org
 
-from kefu.core.rows import COPY_FROM, build, insert_many, insert_rows, save_new, update_each, update_from_rows
+from kefu.core import rows as core_rows
+from kefu.core.rows import (
+    COPY_FROM,
+    build,
+    copy_rows,
+    insert_many,
+    insert_rows,
+    save_new,
+    update_each,
+    update_from_rows,
+)
+from kefu.customers.models import RfmScore, TierChange
 from kefu.notify.models import Notification
 from kefu.tickets.models import Ticket, TicketEvent, TicketNumberSequence
 from kefu.tickets.services import ticket_create
@@ -149,6 +161,55 @@ def test_update_from_rows_gives_each_row_its_own_values(org):
     assert got == {a.pk: 2, b.pk: 3}
     versions = dict(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "version"))
     assert versions == {a.pk: a.version + 1, b.pk: b.version + 2}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the staging-table UPDATE is for PostgreSQL")
+def test_update_from_rows_analyzes_a_large_staging_table_and_updates_the_same(org, monkeypatch):
+    monkeypatch.setattr(core_rows, "ANALYZE_FROM", 2)  # the large-batch path, on two rows
+    a = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="一").ticket
+    b = ticket_create(by=org.agent, ticket_type="consultation", channel="phone", content="二").ticket
+    update_from_rows(
+        connection,
+        table=Ticket._meta.db_table,
+        columns=["escalation_level"],
+        rows=[(a.pk, 2), (b.pk, 3)],
+        set_sql="escalation_level = s.escalation_level",
+    )
+    got = dict(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "escalation_level"))
+    assert got == {a.pk: 2, b.pk: 3}
+
+
+def test_copy_rows_stores_each_type_as_the_orm_reads_it_on_either_database(org):
+    # A binary COPY on PostgreSQL, typed by the fields: JSON, an aware moment, NULL, numeric, a date.
+    customer = CustomerFactory()
+    ops = connection.ops
+    at = datetime.datetime(2026, 11, 20, 12, 0, 30, tzinfo=datetime.UTC)
+    reason = {"override": '经理定级: "VIP"\t\\', "min": 5000, "value": "6120.01"}
+    copy_rows(
+        TierChange,
+        fields=("customer_id", "from_tier", "to_tier", "reason", "at", "by_id"),
+        rows=[
+            (customer.pk, "C", "A", ops.adapt_json_value(reason, None), ops.adapt_datetimefield_value(at), None),
+            (customer.pk, "A", "B", ops.adapt_json_value({"flag": "deputy"}, None), ops.adapt_datetimefield_value(at),
+             org.manager.pk),
+        ],
+    )  # fmt: skip
+    changes = list(
+        TierChange.objects.order_by("id").values_list("from_tier", "to_tier", "reason", "at", "by_id")
+    )
+    assert changes == [("C", "A", reason, at, None), ("A", "B", {"flag": "deputy"}, at, org.manager.pk)]
+    day = datetime.date(2026, 11, 20)
+    copy_rows(
+        RfmScore,
+        fields=("customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "segment", "as_of",
+                "window_days", "computed_at"),
+        rows=[(customer.pk, 3, 2, Decimal("-12.50"), 5, 2, 1, "important_value", ops.adapt_datefield_value(day), 365,
+               ops.adapt_datetimefield_value(at))],
+    )  # fmt: skip
+    score = RfmScore.objects.get()
+    assert (score.monetary, score.as_of, score.r, score.segment, score.computed_at) == (
+        Decimal("-12.50"), day, 5, "important_value", at
+    )  # fmt: skip
 
 
 def test_update_each_replaces_keeps_the_greater_or_adds_as_told_on_either_database(org):

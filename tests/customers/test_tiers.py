@@ -9,7 +9,7 @@ from django.utils import translation
 
 from kefu.accounts.models import Role
 from kefu.core.errors import PermissionDenied, ValidationError
-from kefu.customers.models import Customer, Order, Payment, TierChange, TierLevel
+from kefu.customers.models import Customer, Order, Payment, TierChange, TierLevel, TierOverride
 from kefu.customers.tier_actions import (
     customer_assign_responsible,
     customers_needing_responsible,
@@ -166,6 +166,31 @@ def test_a_second_run_changes_nothing():
     assert TierChange.objects.filter(customer=c).count() == 1
 
 
+def test_each_change_is_written_whole_with_its_reason_moment_and_who_asked():
+    # The recompute writes its changes as plain rows (COPY on PostgreSQL): read back through the ORM.
+    manager = UserFactory(role=Role.MANAGER)
+    rich, deputy, held = customer(), customer(flags=["deputy"]), customer()
+    order(rich, "24480.04")  # 6,120.01 a quarter
+    reason = '经理定级: "VIP"\t\\ 一年\n'  # quotes, a tab, a backslash, a newline: COPY's escapes
+    TierOverride.objects.create(customer=held, tier_id="B", reason=reason, by=manager)
+    customer()  # stays on C: nothing written
+    result = tiers_recompute(by=manager, now=NOW)
+    written = {
+        c.customer_id: (c.from_tier, c.to_tier, c.reason, c.at, c.by) for c in TierChange.objects.all()
+    }
+    assert result.changed == 3
+    assert written == {
+        rich.pk: ("C", "A", {"measure": "arpu_quarter", "value": "6120.01", "min": 5000}, NOW, manager),
+        deputy.pk: ("C", "A", {"flag": "deputy"}, NOW, manager),
+        held.pk: ("C", "B", {"override": reason}, NOW, manager),
+    }
+    assert dict(Customer.objects.filter(pk__in=written).values_list("pk", "tier")) == {
+        rich.pk: "A",
+        deputy.pk: "A",
+        held.pk: "B",
+    }
+
+
 def test_an_override_holds_until_its_expiry_day_then_the_ladder_places_again():
     manager = UserFactory(role=Role.MANAGER)
     c = customer()
@@ -257,3 +282,17 @@ def test_a_customers_figures_read_every_measure_in_one_statement():
         "years as a customer": "6",
     }
     assert len(captured) == 1
+
+
+def test_a_tier_with_customers_is_kept_and_a_tiers_code_is_not_renamed():
+    # Customer.tier has no key in the database: Django refuses the deletion, the admin the rename.
+    from django.contrib import admin
+    from django.db.models import ProtectedError
+
+    customer()  # on C
+    level = TierLevel.objects.get(code="C")
+    with pytest.raises(ProtectedError):
+        level.delete()
+    level_admin = admin.site._registry[TierLevel]
+    assert level_admin.get_readonly_fields(None, level) == ("code",)
+    assert level_admin.get_readonly_fields(None, None) == ()

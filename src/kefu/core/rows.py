@@ -268,6 +268,11 @@ def save_new(obj: models.Model) -> models.Model:
     return obj
 
 
+# From this many rows on, update_from_rows gives the planner the staging table's figures (ANALYZE:
+# a few milliseconds; a sweep's batches of a few thousand do well without).
+ANALYZE_FROM = 10_000
+
+
 def update_from_rows(
     connection,
     *,
@@ -298,6 +303,11 @@ def update_from_rows(
         with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        if len(rows) >= ANALYZE_FROM:
+            # Planned without figures for the staging table, the UPDATE hashed the whole target table
+            # (a million customers, on disk) for each batch of a tier recompute: with them, a merge
+            # join along the primary key, 1.4 s → 0.3 s a batch of 100,000.
+            cursor.execute(f"ANALYZE {staging}")
         cursor.execute(
             f"UPDATE {quote(table)} AS t SET {set_sql} FROM {staging} AS s WHERE t.{quote(key)} = s.{quote(key)}",
             params,
@@ -368,6 +378,15 @@ def roomy_sorts(connection, megabytes: int = 256) -> None:
             cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
 
 
+def refresh_statistics(connection, table: str) -> None:
+    """PostgreSQL: renew the planner's figures for `table` (ANALYZE) inside the current transaction,
+    whose own new rows it counts: for a statement right after a bulk write, which the stale figures
+    of a table that was empty would plan as a nested loop over a million rows. Nothing elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 def in_batches(cursor, size: int):
     """The rows of an executed cursor, `size` at a time, safe to write to the same tables between
     batches: PostgreSQL's (client-side) cursor holds the whole result already; SQLite reads lazily
@@ -413,23 +432,31 @@ def insert_new_rows(connection, *, table: str, columns: Sequence[str], rows: Seq
         return cursor.rowcount
 
 
-def copy_rows(connection, *, table: str, columns: Sequence[str], rows) -> None:
-    """Store new `rows` (values of `columns` of `table`, adapted for `connection`; any iterable) as
-    they are, with no conflict handling: the table's defaults fill the other columns (the id).
+def copy_rows(model: type[models.Model], *, fields: Sequence[str], rows) -> None:
+    """Store new `rows` of `model`: values of the `fields` named (attnames), adapted for the database
+    (connection.ops.adapt_*), any iterable; as they are, with no conflict handling: the table's
+    defaults fill the other columns (the id).
 
-    PostgreSQL: one COPY straight into the table (no staging table, no INSERT ... SELECT: a snapshot
-    of a million rows whose old rows were deleted first). SQLite: one executemany of an INSERT.
+    PostgreSQL: one binary COPY straight into the table, typed by the fields' columns (no staging
+    table, no INSERT ... SELECT; text COPY formats and parses every value: 2.5× slower for a
+    snapshot's million rows). SQLite: one executemany of an INSERT.
     """
+    connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    cols = ", ".join(quote(c) for c in columns)
+    named = [model._meta.get_field(name) for name in fields]
+    table, cols = quote(model._meta.db_table), ", ".join(quote(f.column) for f in named)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(table)} ({cols}) FROM STDIN") as copy:  # psycopg's own
+            types = [f.db_type(connection).split("(")[0] for f in named]  # varchar(10) → varchar
+            with cursor.cursor.copy(
+                f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:  # psycopg's own
+                copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {quote(table)} ({cols}) VALUES ({marks})", list(rows))
+        marks = ", ".join(["%s"] * len(named))
+        cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(rows))
 
 
 # --- many rows, each with its own values (the database's own fast path behind one function) ----------

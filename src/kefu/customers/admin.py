@@ -26,6 +26,11 @@ class CustomerAdmin(admin.ModelAdmin):
 class TierLevelAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "rank", "is_fallback", "needs_responsible", "routing_priority")
 
+    def get_readonly_fields(self, request, obj=None):
+        """A level's code, once it exists, is what customers (Customer.tier, no database key), SLA
+        policies and callback plans hold: it is not renamed."""
+        return ("code",) if obj is not None else ()
+
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):

@@ -146,8 +146,8 @@ class RfmRun:
 
 def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Decimal]]:
     """(customer id, recency days, frequency, monetary) of every customer with an order in the window,
-    aggregated in SQL (one GROUP BY over the orders in the window: on PostgreSQL a sequential scan
-    and a hash aggregate in memory), the local day of the last order taken there too."""
+    in customer order, aggregated in SQL (one GROUP BY over the orders in the window: on PostgreSQL
+    a sequential scan and a hash aggregate in memory), the local day of the last order taken there too."""
     start, end = window_bounds(as_of, window_days)
     is_order = Q(kind=OrderKind.ORDER)
     grouped = (
@@ -168,10 +168,16 @@ def measures(*, as_of: date, window_days: int) -> list[tuple[int, int, int, Deci
     # sequential scan and hash aggregate it plans for the whole result.
     with transaction.atomic():
         rows.roomy_sorts(connections[grouped.db])
-        return [
+        found = [
             (customer_id, (as_of - last_day).days, frequency, monetary or Decimal(0))
             for customer_id, last_day, frequency, monetary in grouped
         ]
+    # In customer order (here, not ORDER BY, which could tempt the planner to sort the orders for a
+    # group aggregate): the snapshot's rows are stored in this order, and its unique (customer,
+    # as_of) index then grows at its right edge instead of at a random page a row — half the
+    # COPY's time at a million customers.
+    found.sort()
+    return found
 
 
 def _validate(as_of, window_days) -> None:
@@ -219,12 +225,17 @@ def rfm_recompute(
         segments[key] = segment_of(*key, means)
     rows_of = ((customer_id, recency, frequency, monetary, *score, segments[score])
                for (customer_id, recency, frequency, monetary), score in zip(found, scores, strict=True))  # fmt: skip
+    connection = connections[router.db_for_write(RfmScore)]
     with transaction.atomic():
         RfmScore.objects.filter(as_of=as_of).delete()
         _store(rows_of, as_of=as_of, window_days=window_days, computed_at=now)
         # The snapshot has no foreign key in the database (RfmScore.customer): a customer deleted
         # since the measures were read loses its row here, in one statement instead of a check a row.
         # (NOT EXISTS: an anti-join; NOT IN over a million ids would be a nested loop on PostgreSQL.)
+        # With the snapshot's figures renewed first, a hash anti-join in memory: planned on those of
+        # the table before the COPY, it probed the customers' index a million times (5.4 s → 1.2 s).
+        rows.refresh_statistics(connection, RfmScore._meta.db_table)
+        rows.roomy_sorts(connection)
         gone = ~Exists(Customer.objects.filter(pk=OuterRef("customer_id")))
         RfmScore.objects.filter(gone, as_of=as_of).delete()
     return RfmRun(as_of=as_of, window_days=window_days, scored=n, cuts=cuts, means=means)
@@ -239,13 +250,12 @@ def _store(scored: Iterable[tuple], *, as_of: date, window_days: int, computed_a
     table (the date's old rows are deleted first, so nothing can conflict; measured 2× faster than
     COPY into a staging table and INSERT ... SELECT from it)."""
     connection = connections[router.db_for_write(RfmScore)]
-    columns = [
-        RfmScore._meta.get_field(name).column for name in (*_STORED, "as_of", "window_days", "computed_at")
-    ]
     given = (connection.ops.adapt_datefield_value(as_of), window_days,
              connection.ops.adapt_datetimefield_value(computed_at))  # fmt: skip
     rows.copy_rows(
-        connection, table=RfmScore._meta.db_table, columns=columns, rows=((*row, *given) for row in scored)
+        RfmScore,
+        fields=(*_STORED, "as_of", "window_days", "computed_at"),
+        rows=((*row, *given) for row in scored),
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
+from functools import cached_property
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum, TextField
@@ -94,12 +95,17 @@ class Window:
             datetime.combine(self.end, time.min, tzinfo=zone),
         )
 
+    @cached_property
+    def ends(self) -> tuple[date, ...]:
+        """The first day after each of the window's quarters, the latest first (asked per customer)."""
+        return tuple(quarters_back(self.end, k) for k in range(QUARTERS))
+
     def quarters_of(self, since: date | None) -> int:
         """How many of the window's quarters count for a customer: those ending after `since`
         (every one when `since` is unknown or before the window), at least one."""
         if since is None or since < self.first:
             return QUARTERS
-        counted = sum(1 for k in range(QUARTERS) if quarters_back(self.end, k) > since)
+        counted = sum(1 for end in self.ends if end > since)
         return max(counted, 1)
 
 
@@ -502,6 +508,27 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(CENT)
 
 
+_CHANGE_FIELDS = ("customer_id", "from_tier", "to_tier", "reason", "at", "by_id")
+
+
+def _write_moves(moves: list[tuple], *, at: datetime, by) -> None:
+    """Write movers given as plain tuples (customer id, from tier, to tier, reason): their tier with
+    one UPDATE from the ids (core.rows.update_each) and their TierChange rows with core.rows.copy_rows
+    (a binary COPY on PostgreSQL). Half a million movers after a bulk load: no model instance, no
+    field-by-field preparation per mover."""
+    rows.update_each(Customer, columns=["tier"], rows=[(pk, placed) for pk, _tier, placed, _reason in moves])
+    ops = connection.ops
+    at, by_id = ops.adapt_datetimefield_value(at), (by.pk if by is not None else None)
+    rows.copy_rows(
+        TierChange,
+        fields=_CHANGE_FIELDS,
+        rows=(
+            (pk, tier, placed, ops.adapt_json_value(reason, None), at, by_id)
+            for pk, tier, placed, reason in moves
+        ),
+    )
+
+
 def tiers_recompute(
     *, by=None, now: datetime | None = None, customer_ids: Iterable[int] | None = None
 ) -> Recomputed:
@@ -511,8 +538,7 @@ def tiers_recompute(
     One statement finds the customers who move (_placing_sql: the customers joined to the measures'
     aggregates, the ladder as one CASE), so a run where little changes reads little; each of them
     is placed again by Ladder.place for the reason, and the changes are written CHUNK at a time,
-    each chunk one transaction (the tier with core.rows.update_each, the TierChange rows with
-    core.rows.insert_many: COPY on PostgreSQL). Safe to run twice: a second run changes nothing.
+    each chunk one transaction (_write_moves). Safe to run twice: a second run changes nothing.
     `by`: who asked (None: the nightly run); refuses anyone but managers and administrators.
     """
     if by is not None and not can_manage_tiers(by):
@@ -531,7 +557,7 @@ def tiers_recompute(
             cursor.execute(sql, params)
         for chunk in rows.in_batches(cursor, CHUNK):
             facts = Facts(window=window)
-            moves, changes = [], []
+            moves = []
             for pk, tier, since, flags, revenue, paid, referred in chunk:
                 override = overrides.get(pk)
                 if override is not None:
@@ -547,18 +573,12 @@ def tiers_recompute(
                     flags = () if flags == "[]" else tuple(json.loads(flags))
                     placed, reason = ladder.place(facts, Row(pk, tier, since, flags))
                 if placed != tier:
-                    moves.append((pk, placed))
-                    changes.append(
-                        rows.build(
-                            TierChange, customer_id=pk, from_tier=tier, to_tier=placed, reason=reason, at=now,
-                            by=by,
-                        )
-                    )  # fmt: skip
+                    moves.append((pk, tier, placed, reason))
             result.changed += len(moves)
             if moves:
                 with transaction.atomic():
-                    rows.update_each(Customer, columns=["tier"], rows=moves)
-                    rows.insert_many(changes)
+                    rows.roomy_sorts(connection)
+                    _write_moves(moves, at=now, by=by)
     placed = Customer.objects.order_by()
     if ids is not None:
         placed = placed.filter(id__in=ids)
