@@ -11,9 +11,10 @@ from django.core.management import call_command
 from kefu.callcenter.imports import import_calls
 from kefu.callcenter.models import AgentLine, CallRecord, Direction, Outcome
 from kefu.reports import rollups
-from kefu.reports.metrics import FIGURES, Grain, Period, Scope, measure
+from kefu.reports.metrics import FIGURES, Grain, Period, Scope
 from kefu.reports.models import Rollup, RollupDay
 from tests.factories import AgentGroupFactory, UserFactory
+from tests.reports.rollup_checks import assert_same, both
 
 SH = ZoneInfo("Asia/Shanghai")
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)  # Monday to Sunday
@@ -81,32 +82,6 @@ def center(db):
     return agents
 
 
-def table_values(table):
-    return (
-        {key: {code: m.value for code, m in cells.items()} for key, cells in table.rows.items()},
-        {code: m.value for code, m in table.total.items()},
-    )
-
-
-def both(settings, **kwargs):
-    """The same measure from the rollups and from the records alone."""
-    settings.KEFU_ROLLUPS = True
-    rolled = table_values(measure(codes(), **kwargs))
-    settings.KEFU_ROLLUPS = False
-    raw = table_values(measure(codes(), **kwargs))
-    settings.KEFU_ROLLUPS = True
-    return rolled, raw
-
-
-def assert_same(rolled, raw):
-    rows_r, total_r = rolled
-    rows_w, total_w = raw
-    assert rows_r.keys() == rows_w.keys()
-    for key in rows_w:
-        assert rows_r[key] == pytest.approx(rows_w[key], nan_ok=True), key
-    assert total_r == pytest.approx(total_w, nan_ok=True)
-
-
 GROUPINGS = [
     (None, None), (Grain.MIN15, None), (Grain.MIN30, None), (Grain.HOUR, "queue"), (Grain.DAY, None),
     (Grain.DAY, "agent"), (Grain.WEEK, "group"), (Grain.MONTH, None), (None, "queue"), (None, "group"),
@@ -123,7 +98,7 @@ def test_rollups_give_the_raw_figures_for_every_grain_and_grouping(center, setti
         family, period=period, scope=Scope(), grain=grain, by=by, options=family.clean_options({})
     )
     assert rollups_read is not None  # the rollups answered, not the fallback
-    rolled, raw = both(settings, period=period, grain=grain, by=by)
+    rolled, raw = both(settings, codes(), period=period, grain=grain, by=by)
     assert_same(rolled, raw)
     assert any(value is not None for value in raw[1].values())
 
@@ -136,7 +111,7 @@ def test_a_scope_reads_the_same_from_rollups(center, settings):
         Scope(agents=(center[1].pk,)),
         Scope(groups=(center[0].agent_groups.first().pk,)),
     ):
-        assert_same(*both(settings, period=period, scope=scope, grain=Grain.DAY))
+        assert_same(*both(settings, codes(), period=period, scope=scope, grain=Grain.DAY))
 
 
 def test_the_midnight_calls_fall_on_their_local_days(center, settings):
@@ -163,10 +138,12 @@ def test_late_and_out_of_order_calls_make_their_day_stale_and_the_answer_stays_r
     stale = RollupDay.objects.get(family="calls", day=date(2026, 3, 4))
     assert not stale.fresh and stale.version == 1
     period = Period.from_dates(FIRST, LAST)
-    assert_same(*both(settings, period=period, grain=Grain.DAY, by="queue"))  # Wednesday from the records
+    assert_same(
+        *both(settings, codes(), period=period, grain=Grain.DAY, by="queue")
+    )  # Wednesday from the records
     rollups.refresh(family)
     assert RollupDay.objects.filter(family="calls", fresh=True).count() == 7
-    assert_same(*both(settings, period=period, grain=Grain.HOUR))
+    assert_same(*both(settings, codes(), period=period, grain=Grain.HOUR))
 
 
 def test_a_rebuild_that_raced_an_arrival_leaves_the_day_stale(center):
@@ -214,7 +191,7 @@ def test_an_import_keeps_the_rollups_current(
     day = RollupDay.objects.get(family="calls", day=first)
     assert day.fresh and day.version == 1
     assert Rollup.objects.filter(family="calls", grain="day").exists()
-    assert_same(*both(settings, period=Period.from_dates(first, first), grain=Grain.MIN15))
+    assert_same(*both(settings, codes(), period=Period.from_dates(first, first), grain=Grain.MIN15))
 
 
 @pytest.fixture
@@ -225,7 +202,7 @@ def org_for_import(db):
 def test_the_rebuild_command_builds_any_period(center, settings):
     call_command("rollups_rebuild", "--from", "2026-03-02", "--to", "2026-03-08")
     assert RollupDay.objects.filter(family="calls", fresh=True).count() == 7
-    assert_same(*both(settings, period=Period.from_dates(FIRST, LAST), grain=Grain.DAY))
+    assert_same(*both(settings, codes(), period=Period.from_dates(FIRST, LAST), grain=Grain.DAY))
 
 
 def test_the_rebuild_command_refuses_a_reversed_period(db):
@@ -247,7 +224,7 @@ def test_two_dimensions_at_once_read_the_records(center, settings):
         rollups.read(family, period=period, scope=Scope(), grain=Grain.HOUR, by="agent", options=defaults)
         is None
     )
-    assert_same(*both(settings, period=period, scope=Scope(queues=("售后",)), by="agent"))
+    assert_same(*both(settings, codes(), period=period, scope=Scope(queues=("售后",)), by="agent"))
 
 
 @pytest.mark.parametrize(

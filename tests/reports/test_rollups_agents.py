@@ -23,6 +23,7 @@ from kefu.reports import rollups
 from kefu.reports.metrics import FIGURES, Grain, Period, Scope, measure
 from kefu.reports.models import Rollup, RollupDay
 from tests.factories import AgentGroupFactory, UserFactory
+from tests.reports.rollup_checks import assert_same, both
 
 SH = ZoneInfo("Asia/Shanghai")
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)  # Monday to Sunday
@@ -70,31 +71,6 @@ def center(db):
     return agents
 
 
-def table_values(table):
-    return (
-        {key: {code: m.value for code, m in cells.items()} for key, cells in table.rows.items()},
-        {code: m.value for code, m in table.total.items()},
-    )
-
-
-def both(settings, **kwargs):
-    """The same measure from the rollups and from the records alone."""
-    settings.KEFU_ROLLUPS = True
-    rolled = table_values(measure(CODES, **kwargs))
-    settings.KEFU_ROLLUPS = False
-    raw = table_values(measure(CODES, **kwargs))
-    settings.KEFU_ROLLUPS = True
-    return rolled, raw
-
-
-def assert_same(rolled, raw):
-    (rows_r, total_r), (rows_w, total_w) = rolled, raw
-    assert rows_r.keys() == rows_w.keys()
-    for key in rows_w:
-        assert rows_r[key] == pytest.approx(rows_w[key], nan_ok=True), key
-    assert total_r == pytest.approx(total_w, nan_ok=True)
-
-
 GROUPINGS = [
     (None, None), (Grain.MIN15, None), (Grain.MIN30, None), (Grain.HOUR, None), (Grain.DAY, None),
     (Grain.DAY, "agent"), (Grain.WEEK, "group"), (Grain.MONTH, None), (None, "agent"), (None, "group"),
@@ -108,7 +84,7 @@ def test_rollups_give_the_raw_figures_for_every_grain_and_grouping(center, setti
     options = family().clean_options({})
     read = rollups.read(family(), period=WEEK, scope=Scope(), grain=grain, by=by, options=options)
     assert read is not None  # the rollups answered, not the fallback
-    rolled, raw = both(settings, period=WEEK, grain=grain, by=by)
+    rolled, raw = both(settings, CODES, period=WEEK, grain=grain, by=by)
     assert_same(rolled, raw)
     assert raw[1]["occupancy"] and raw[1]["utilisation"]
 
@@ -119,7 +95,7 @@ def test_a_scope_reads_the_same_from_rollups(center, settings):
     for scope in (Scope(agents=(center[1].pk,)), Scope(groups=(group,))):
         options = family().clean_options({})
         assert rollups.read(family(), period=WEEK, scope=scope, grain=Grain.DAY, by=None, options=options)
-        assert_same(*both(settings, period=WEEK, scope=scope, grain=Grain.DAY))
+        assert_same(*both(settings, CODES, period=WEEK, scope=scope, grain=Grain.DAY))
 
 
 def test_the_whole_center_reads_one_row_per_quarter_hour(center):
@@ -146,17 +122,17 @@ def test_a_late_change_makes_the_days_until_the_agents_next_change_stale(center,
     )
     stale = set(RollupDay.objects.filter(family="agent_time", fresh=False).values_list("day", flat=True))
     assert stale == {date(2026, 3, 3)}
-    assert_same(*both(settings, period=WEEK, grain=Grain.HOUR, by=None))
+    assert_same(*both(settings, CODES, period=WEEK, grain=Grain.HOUR, by=None))
     # Monday evening the agent logs in again and never logs out: every day after it changes.
     agent_state_record(
         agent=agent, state="available", source="cti", by=None, at=local(FIRST, 22 * 3600), now=NOW
     )
     stale = set(RollupDay.objects.filter(family="agent_time", fresh=False).values_list("day", flat=True))
     assert stale == {FIRST, date(2026, 3, 3)}  # … until Tuesday 07:00, the break recorded above
-    assert_same(*both(settings, period=WEEK, grain=Grain.DAY, by="agent"))
+    assert_same(*both(settings, CODES, period=WEEK, grain=Grain.DAY, by="agent"))
     rollups.refresh(family())
     assert RollupDay.objects.filter(family="agent_time", fresh=True).count() == 7
-    assert_same(*both(settings, period=WEEK, grain=Grain.MIN30, by=None))
+    assert_same(*both(settings, CODES, period=WEEK, grain=Grain.MIN30, by=None))
 
 
 def test_a_change_with_no_later_one_makes_every_day_after_it_stale(center, settings):
@@ -169,7 +145,7 @@ def test_a_change_with_no_later_one_makes_every_day_after_it_stale(center, setti
     )
     stale = set(RollupDay.objects.filter(family="agent_time", fresh=False).values_list("day", flat=True))
     assert stale == {date(2026, 3, 7), date(2026, 3, 8)}  # Sunday: available all day, never logged out
-    assert_same(*both(settings, period=WEEK, grain=Grain.DAY, by=None))
+    assert_same(*both(settings, CODES, period=WEEK, grain=Grain.DAY, by=None))
 
 
 def test_an_imported_batch_keeps_the_rollups_current(center, settings, django_capture_on_commit_callbacks):
@@ -184,7 +160,7 @@ def test_an_imported_batch_keeps_the_rollups_current(center, settings, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert agent_states_store(source="queue_log", states=late, now=NOW) == 2
     assert RollupDay.objects.filter(family="agent_time", fresh=True).count() == 7  # rebuilt
-    assert_same(*both(settings, period=WEEK, grain=Grain.MIN15, by=None))
+    assert_same(*both(settings, CODES, period=WEEK, grain=Grain.MIN15, by=None))
 
 
 def test_an_edited_calendar_makes_every_day_stale(center, settings):
@@ -193,7 +169,7 @@ def test_an_edited_calendar_makes_every_day_stale(center, settings):
     before = measure(["utilisation"], period=WEEK).total["utilisation"].value
     CalendarOverride.objects.create(date=date(2026, 3, 4), kind=CalendarOverride.Kind.HOLIDAY, name="停电")
     assert not RollupDay.objects.filter(family="agent_time", fresh=True).exists()
-    rolled, raw = both(settings, period=WEEK, grain=Grain.DAY, by=None)
+    rolled, raw = both(settings, CODES, period=WEEK, grain=Grain.DAY, by=None)
     assert_same(rolled, raw)
     assert rolled[1]["utilisation"] != pytest.approx(before)
 
@@ -224,7 +200,7 @@ def test_occupancy_over_staffed_time_still_reads_the_rollups(center, settings):
     rollups.rebuild(family(), first=FIRST, last=LAST)
     staffed = family().clean_options({"occupancy_base": "staffed"})
     assert rollups.read(family(), period=WEEK, scope=Scope(), grain=Grain.DAY, by=None, options=staffed)
-    rolled, raw = both(settings, period=WEEK, grain=Grain.DAY, options={"occupancy_base": "staffed"})
+    rolled, raw = both(settings, CODES, period=WEEK, grain=Grain.DAY, options={"occupancy_base": "staffed"})
     assert_same(rolled, raw)
     default = measure(["occupancy"], period=WEEK).total["occupancy"].value
     assert rolled[1]["occupancy"] > default  # breaks left out of the base: a larger share
