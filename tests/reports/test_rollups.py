@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 
 from kefu.callcenter.imports import import_calls
 from kefu.callcenter.models import AgentLine, CallRecord, Direction, Outcome
 from kefu.reports import rollups
 from kefu.reports.metrics import FIGURES, Grain, Period, Scope
+from kefu.reports.metrics.base import component_rows, group_components
 from kefu.reports.models import Rollup, RollupDay
 from tests.factories import AgentGroupFactory, UserFactory
 from tests.reports.rollup_checks import assert_same, both
@@ -101,6 +103,35 @@ def test_rollups_give_the_raw_figures_for_every_grain_and_grouping(center, setti
     rolled, raw = both(settings, codes(), period=period, grain=grain, by=by)
     assert_same(rolled, raw)
     assert any(value is not None for value in raw[1].values())
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_components_are_plain_numbers_from_records_and_rollups(center, settings, raw):
+    """PostgreSQL sums integers as numeric (a Decimal in Python) and floats as floats: every
+    component reaches the formulas and the API's JSON as an int or a float, whichever the read."""
+    family = calls_family()
+    rollups.rebuild(family, first=FIRST, last=LAST)
+    settings.KEFU_ROLLUPS = not raw
+    found = component_rows(
+        family, period=Period.from_dates(FIRST, LAST), scope=Scope(), grain=Grain.MIN30, by=None,
+        options=family.clean_options({}), raw=raw,
+    )  # fmt: skip
+    values = [value for components in found.values() for value in components.values()]
+    assert values and all(type(value) in (int, float) for value in values)
+
+
+def test_a_sum_postgresql_gives_as_numeric_comes_back_a_float(center):
+    """SUM of a bigint is numeric on PostgreSQL (a Decimal in Python): the grouped read makes it a
+    float, so formulas and JSON never meet a Decimal; on SQLite it is an int already."""
+    rollups.rebuild(calls_family(), first=FIRST, last=LAST)
+    found = group_components(
+        Rollup.objects.all(), time_field="bucket", paths={"cube": "cube"},
+        aggregates={"epochs": Sum("epoch")}, maxima=frozenset(), grain=None, dims=("cube",),
+    )  # fmt: skip
+    sums = {key[1]: components["epochs"] for key, components in found.items()}
+    assert sums and all(type(value) in (int, float) for value in sums.values())
+    expected = {cube: sum(Rollup.objects.filter(cube=cube).values_list("epoch", flat=True)) for cube in sums}
+    assert sums == expected
 
 
 def test_a_scope_reads_the_same_from_rollups(center, settings):

@@ -16,7 +16,6 @@ never 0 and never an error.
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -592,7 +591,11 @@ PLAIN_TYPES = frozenset(
 )  # fmt: skip
 
 
-def _grouped_rows(query: QuerySet, keys: Mapping[str, Any]) -> tuple[list[str], list[tuple]]:
+#: PostgreSQL's type number of `numeric`, what it makes of a sum of integers (psycopg gives a Decimal).
+NUMERIC_OID = 1700
+
+
+def _grouped_rows(query: QuerySet, keys: Mapping[str, Any]) -> tuple[list[str], list[Sequence]]:
     """The grouped query's column aliases and rows. When every key is a number or a text (an integer
     time slot, a dimension's id or name), the rows come straight from the cursor, without Django's
     converter call per value (a month by 30 minutes is 1,440 rows × the components); a sum that
@@ -609,9 +612,14 @@ def _grouped_rows(query: QuerySet, keys: Mapping[str, Any]) -> tuple[list[str], 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
+        numeric = [n for n, column in enumerate(cursor.description) if column[1] == NUMERIC_OID]
         rows = cursor.fetchall()
-    if connection.vendor == "postgresql":
-        rows = [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
+    if connection.vendor == "postgresql" and numeric:  # a sum of integers; a sum of floats stays a float
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for n in numeric:
+                if row[n] is not None:
+                    row[n] = float(row[n])
     return columns, rows
 
 
