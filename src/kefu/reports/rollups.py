@@ -176,21 +176,26 @@ def _computed(family: Family, period: Period, options: Mapping[str, Any]) -> lis
     if len(grouped) > 1 or not set(grouped) <= family.single_valued:
         raise ValueError(f"{family.code}: a computed family rolls up by at most one single-valued grouping")
     by = grouped[0] if grouped else None
-    quarters: dict[str, dict[tuple, Components]] = {cube: {} for cube in kept}
+    # A cube kept per quarter hour sums into its quarters, then its days; any other straight into days.
+    quarters: dict[str, dict[tuple, Components]] = {cube: {} for cube in kept if cube in FINE_CUBES}
+    days: dict[str, dict[tuple, Components]] = {cube: {} for cube in kept}
     found = family.compute(period=period, scope=Scope(), grain=Grain.MIN15, by=by, options=options)
     for (bucket, value), components in found.items():
         for cube in kept:
-            _add_into(family, quarters[cube], (bucket, None if cube == CENTER else value), components)
+            value_of = None if cube == CENTER else value
+            if cube in quarters:
+                _add_into(family, quarters[cube], (bucket, value_of), components)
+            else:
+                _add_into(family, days[cube], (bucket.date(), value_of), components)
     rows: list[tuple] = []
     for cube, found_quarters in quarters.items():
-        days: dict[tuple, Components] = {}
         for (bucket, value), components in found_quarters.items():
-            if cube in FINE_CUBES:
-                rows.append(_row(Grain.MIN15, cube, bucket, value, components, names))
-            _add_into(family, days, (bucket.date(), value), components)
+            rows.append(_row(Grain.MIN15, cube, bucket, value, components, names))
+            _add_into(family, days[cube], (bucket.date(), value), components)
+    for cube, found_days in days.items():
         rows += [
             _row(Grain.DAY, cube, _local_midnight(day), value, components, names)
-            for (day, value), components in days.items()
+            for (day, value), components in found_days.items()
         ]
     return rows
 

@@ -130,7 +130,7 @@ def _per_agent(period: Period, scope: Scope, grain: Grain | None) -> dict[tuple,
         key = (bucket_of[slot], agent)
         found = states_of.get(key)
         if found is None:
-            states_of[key] = dict(states)
+            states_of[key] = states  # a fresh dict of state_slices': added to in place, never copied
         else:
             for state, seconds in states.items():
                 found[state] += seconds
@@ -167,7 +167,12 @@ def _compute(
         attributes = groups[agent] if by == "group" else [agent if by == "agent" else None]
         for attribute in attributes:
             key = (bucket, attribute)
-            out[key] = {name: out[key][name] + row[name] for name in COMPONENTS} if key in out else dict(row)
+            found = out.get(key)
+            if found is None:
+                out[key] = row if len(attributes) == 1 else dict(row)  # an agent in two groups: a copy each
+            else:
+                for name in COMPONENTS:
+                    found[name] += row[name]
     return out
 
 
