@@ -201,11 +201,17 @@ def _candidates_of(customer: Customer, *, limit: int) -> list[Candidate]:
             others = ((pk, name) for pk, name in sorted(members.items()) if pk != customer.pk)
             _add_similar(pairs, kind, key, ((mine, other) for other in others))
 
-    chosen = sorted(pairs.items())[:limit]
-    records = {customer.pk: customer} | {
-        pk: Customer.from_db(customer._state.db, ["id", "name"], [pk, name]) for pk, name in names.items()
-    }  # the other records as read: their other fields are read if asked for (the page shows the name)
-    return [Candidate(records[a], records[b], reason, detail) for (a, b), (reason, detail) in chosen]
+    def record(pk: int) -> Customer:  # as read: other fields are read if asked for (the page shows the name)
+        return (
+            customer
+            if pk == customer.pk
+            else Customer.from_db(customer._state.db, ["id", "name"], [pk, names[pk]])
+        )
+
+    return [
+        Candidate(record(a), record(b), reason, detail)
+        for (a, b), (reason, detail) in sorted(pairs.items())[:limit]
+    ]
 
 
 # --- merge ----------------------------------------------------------------------------------------
