@@ -103,6 +103,27 @@ def test_pages_cut_the_merged_history_without_losing_or_repeating_a_row(story):
     assert pages[1].open == []  # the open matters are on the first page only
 
 
+def test_a_running_chat_without_a_work_order_is_found_by_the_customers_phone_or_email(story):
+    from kefu.customers.models import CustomerEmail
+
+    customer = story.customer
+    phone = customer.phones.get().number
+    CustomerEmail.objects.create(customer=customer, address="zhang@example.com")
+    for token, fields in (
+        ("by-phone", {"customer_phone": phone}),
+        ("by-email", {"customer_email": "zhang@example.com"}),
+        ("someone-else", {"customer_phone": "13700000000"}),
+    ):
+        ChatSession.objects.create(token=token, state="waiting", requested_at=T[9], **fields)
+    found = {
+        row.key
+        for row in customer_timeline(user=story.supervisor, customer=customer).open
+        if row.kind == "chat"
+    }
+    chats = dict(ChatSession.objects.values_list("token", "pk"))
+    assert found == {f"chat:{chats[token]}" for token in ("chat-1", "by-phone", "by-email")}
+
+
 def test_department_staff_see_only_the_work_orders_dispatched_to_them(story):
     # the dispatched work order went to logistics; nothing else of the customer is theirs to see
     page = customer_timeline(user=story.logistics_staff, customer=story.customer)
