@@ -202,6 +202,29 @@ def test_the_page_asks_no_more_queries_for_ten_times_the_contacts(story):
     assert queries() <= before
 
 
+def test_the_customer_page_for_an_agent_asks_twenty_statements_and_one_per_kind_shown(story):
+    """The page's statements, counted so that none comes back unnoticed: the session, the person
+    (with their department), the customer (with their card, points and opt-out) and their phones,
+    emails and tags, the person's agent groups, the timeline's one read of every source, one read
+    per kind shown, the duplicates (one), the permissions (one), the unread notifications, the card
+    levels, the merges, the RFM score, and the value panel's tier changes, override, counts,
+    figures, orders and payments."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(story.agent)
+    url = f"/customers/{story.customer.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    page = customer_timeline(user=story.agent, customer=story.customer)
+    kinds_shown = {row.key.split(":")[0] for row in page.rows + page.open}
+    assert len(kinds_shown) == 9
+    assert len(captured) <= 20 + len(kinds_shown), [q["sql"][:80] for q in captured]
+    assert not any(q["sql"].startswith("DECLARE") for q in captured)  # no server-side cursor
+
+
 def test_a_survey_sent_says_how_in_words_not_as_a_code(story):
     """A survey asked in the chat window is "via chat" in the data; the timeline says it in words."""
     from kefu.callbacks.models import SurveyInvitation
