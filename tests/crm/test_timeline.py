@@ -103,6 +103,27 @@ def test_pages_cut_the_merged_history_without_losing_or_repeating_a_row(story):
     assert pages[1].open == []  # the open matters are on the first page only
 
 
+def test_a_running_chat_without_a_work_order_is_found_by_the_customers_phone_or_email(story):
+    from kefu.customers.models import CustomerEmail
+
+    customer = story.customer
+    phone = customer.phones.get().number
+    CustomerEmail.objects.create(customer=customer, address="zhang@example.com")
+    for token, fields in (
+        ("by-phone", {"customer_phone": phone}),
+        ("by-email", {"customer_email": "zhang@example.com"}),
+        ("someone-else", {"customer_phone": "13700000000"}),
+    ):
+        ChatSession.objects.create(token=token, state="waiting", requested_at=T[9], **fields)
+    found = {
+        row.key
+        for row in customer_timeline(user=story.supervisor, customer=customer).open
+        if row.kind == "chat"
+    }
+    chats = dict(ChatSession.objects.values_list("token", "pk"))
+    assert found == {f"chat:{chats[token]}" for token in ("chat-1", "by-phone", "by-email")}
+
+
 def test_department_staff_see_only_the_work_orders_dispatched_to_them(story):
     # the dispatched work order went to logistics; nothing else of the customer is theirs to see
     page = customer_timeline(user=story.logistics_staff, customer=story.customer)
@@ -179,6 +200,29 @@ def test_the_page_asks_no_more_queries_for_ten_times_the_contacts(story):
     # then the page asks no more queries (the newest calls and points now fill the first page): the
     # sources are read with a LIMIT in one statement, then one statement per kind shown
     assert queries() <= before
+
+
+def test_the_customer_page_for_an_agent_asks_twenty_statements_and_one_per_kind_shown(story):
+    """The page's statements, counted so that none comes back unnoticed: the session, the person
+    (with their department), the customer (with their card, points and opt-out) and their phones,
+    emails and tags, the person's agent groups, the timeline's one read of every source, one read
+    per kind shown, the duplicates (one), the permissions (one), the unread notifications, the card
+    levels, the merges, the RFM score, and the value panel's tier changes, override, counts,
+    figures, orders and payments."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(story.agent)
+    url = f"/customers/{story.customer.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    page = customer_timeline(user=story.agent, customer=story.customer)
+    kinds_shown = {row.key.split(":")[0] for row in page.rows + page.open}
+    assert len(kinds_shown) == 9
+    assert len(captured) <= 20 + len(kinds_shown), [q["sql"][:80] for q in captured]
+    assert not any(q["sql"].startswith("DECLARE") for q in captured)  # no server-side cursor
 
 
 def test_a_survey_sent_says_how_in_words_not_as_a_code(story):

@@ -100,6 +100,32 @@ def test_candidates_of_one_customer_leave_out_the_pairs_of_others_in_its_groups(
     assert pairs(duplicate_candidates()) == {("李四", "李四 ")}
 
 
+def test_candidates_of_one_customer_are_read_in_one_statement_whatever_links_them(org):
+    """The customer page's panel: a shared phone, a shared email, a similar name in the same company,
+    organisation or phone tail, all found by one statement (the customer's phones and emails are
+    prefetched), each candidate with the name the page shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    firm = CustomerFactory(name="华联超市", kind=Kind.ORGANISATION)
+    wang = with_contacts(
+        "王小明", phones=["13911112222"], emails=["wang@example.com"], company="华联", organisation=firm
+    )
+    by_phone = with_contacts("老王", phones=["13911112222"])
+    by_email = with_contacts("W. Xiaoming", emails=["wang@example.com"])
+    by_company = with_contacts("王晓明", company="华联")
+    by_organisation = with_contacts("王小名", organisation=firm)
+    by_tail = with_contacts("王 小明", phones=["13655552222"])
+    with_contacts("李四", phones=["13655552222"], company="华联")  # linked, but another name
+    customer = Customer.objects.prefetch_related("phones", "emails").get(pk=wang.pk)
+    with CaptureQueriesContext(connection) as captured:
+        found = duplicate_candidates(customer=customer)
+        names = {(c.second if c.first.pk == wang.pk else c.first).name for c in found}
+    assert len(captured) == 1, [q["sql"][:150] for q in captured]
+    assert {c.reason for c in found} == {"phone", "email", "name"}
+    assert names == {r.name for r in (by_phone, by_email, by_company, by_organisation, by_tail)}
+
+
 def counts() -> dict:
     return {
         "tickets": Ticket.objects.count(),

@@ -1,7 +1,8 @@
 """Form fields for the lists kept in JSON columns, so an administrator ticks boxes or writes one item a
-line instead of typing JSON (the admin's default for a JSONField)."""
+line instead of typing JSON (the admin's default for a JSONField), and a choice among a few rows."""
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,3 +62,21 @@ class LinesField(forms.CharField):
 
     def has_changed(self, initial, data):
         return self.to_python(initial) != self.to_python(data)
+
+
+class _ReadOnce(ModelChoiceIterator):
+    """The choices read with one plain SELECT. Django's iterator uses `.iterator()`, which on PostgreSQL
+    opens a server-side cursor (DECLARE, FETCH, CLOSE: three round trips) to spare memory that a
+    handful of rows does not need."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class FewRowsChoiceField(forms.ModelChoiceField):
+    """A choice among a few rows (card levels, tiers): a ModelChoiceField read with one statement."""
+
+    iterator = _ReadOnce

@@ -644,8 +644,9 @@ def care_touches_send(*, now: datetime | None = None, limit: int = 5000) -> int:
 # --- reads -------------------------------------------------------------------------------------
 
 
-def touches_of(customer: Customer) -> QuerySet[CareTouch]:
-    """The customer's care touches, newest first (the customer 360 timeline reads these)."""
+def touches_of(customer: Customer | int) -> QuerySet[CareTouch]:
+    """The customer's (or the customer id's) care touches, newest first (the customer 360 timeline
+    reads these)."""
     return (
         CareTouch.objects.filter(customer=customer)
         .select_related("rule", "staff")

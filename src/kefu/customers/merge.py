@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from kefu.accounts.models import User
 from kefu.core.errors import PermissionDenied, ValidationError
+from kefu.core.union import union_all
 from kefu.customers.models import Customer, CustomerEmail, CustomerMerge, CustomerPhone
 
 #: Names at least this similar (rapidfuzz ratio, 0–100) are candidates when they also share a company,
@@ -87,25 +88,15 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
     Same phone, same email, or a similar name (`SIMILAR_NAME`) within the same company or organisation
     or with a phone sharing its last four digits. Anonymised records are left out.
     """
+    if customer is not None:
+        return _candidates_of(customer, limit=limit)
     live = Customer.objects.filter(anonymised_at__isnull=True)
     pairs: dict[tuple[int, int], tuple[str, str]] = {}
-
-    def add(a: int, b: int, reason: str, detail: str) -> None:
-        if a != b:
-            pairs.setdefault((min(a, b), max(a, b)), (reason, detail))
-
-    # The customer's phones and emails (prefetched on the customer page), read once.
-    own_phones = list(customer.phones.all()) if customer is not None else []
-    own_emails = [e.address for e in customer.emails.all()] if customer is not None else []
-    for model, column, reason, values in (
-        (CustomerPhone, "number", "phone", [p.number for p in own_phones]),
-        (CustomerEmail, "address", "email", own_emails),
+    for model, column, reason in (
+        (CustomerPhone, "number", "phone"),
+        (CustomerEmail, "address", "email"),
     ):
         rows = model.objects.filter(customer__anonymised_at__isnull=True)
-        if customer is not None:
-            if not values:
-                continue
-            rows = rows.filter(**{f"{column}__in": values})
         shared = (
             rows.values(column).annotate(n=Count("customer", distinct=True)).filter(n__gt=1).values(column)
         )
@@ -114,69 +105,23 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
             groups[value].add(customer_id)
         for value, ids in groups.items():
             for a, b in combinations(sorted(ids), 2):
-                if customer is None or customer.pk in (a, b):
-                    add(a, b, reason, value)
+                _add(pairs, a, b, reason, value)
 
     # Similar names, compared only inside a group that already links them.
     groups: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
-    if customer is None:
-        for pk, name, company, org in live.values_list("pk", "name", "company", "organisation_id"):
-            if company:
-                groups["company", company][pk] = name
-            if org:
-                groups["organisation", str(org)][pk] = name
-        phones = CustomerPhone.objects.filter(customer__in=live).values_list(
-            "customer_id", "tail", "customer__name"
-        )
-        for pk, tail, name in phones:
-            groups["phone", tail][pk] = name
-    else:
-        # Those sharing a company, an organisation or one of the customer's phone tails (each found
-        # through its own index, at most MAX_GROUP + 1: a bigger group is not compared), then their
-        # names read together by id: only the groups the customer is in (a tail is shared by one
-        # record in ten thousand: a hundred among a million).
-        ids = {customer.pk}
-        for condition, wanted in (
-            (Q(company=customer.company), customer.company),
-            (Q(organisation_id=customer.organisation_id), customer.organisation_id),
-        ):
-            if wanted:
-                ids.update(live.filter(condition).values_list("pk", flat=True)[: MAX_GROUP + 1])
-        by_tail = {
-            tail: set(
-                CustomerPhone.objects.filter(tail=tail)
-                .order_by()
-                .values_list("customer_id", flat=True)[: MAX_GROUP + 1]
-            )
-            for tail in {phone.tail for phone in own_phones}
-        }
-        for members in by_tail.values():
-            ids.update(members)
-        names = {}
-        for pk, name, company, org in live.filter(pk__in=ids).values_list(
-            "pk", "name", "company", "organisation_id"
-        ):
-            names[pk] = name
-            if company == customer.company and company:
-                groups["company", company][pk] = name
-            if org == customer.organisation_id and org:
-                groups["organisation", str(org)][pk] = name
-        for tail, members in by_tail.items():
-            groups["phone", tail] = {pk: names[pk] for pk in members if pk in names}
+    for pk, name, company, org in live.values_list("pk", "name", "company", "organisation_id"):
+        if company:
+            groups["company", company][pk] = name
+        if org:
+            groups["organisation", str(org)][pk] = name
+    phones = CustomerPhone.objects.filter(customer__in=live).values_list(
+        "customer_id", "tail", "customer__name"
+    )
+    for pk, tail, name in phones:
+        groups["phone", tail][pk] = name
     for (kind, key), members in groups.items():
-        if len(members) < 2 or len(members) > MAX_GROUP:
-            continue
-        if customer is None:
-            pairs_of_group = combinations(sorted(members.items()), 2)
-        elif customer.pk in members:  # only the customer's pairs: n - 1 comparisons, not n²/2
-            mine = (customer.pk, members[customer.pk])
-            pairs_of_group = ((mine, other) for other in sorted(members.items()) if other[0] != customer.pk)
-        else:
-            continue
-        for (a, name_a), (b, name_b) in pairs_of_group:
-            if names_similar(name_a, name_b):
-                detail = key if kind == "company" else ("…" + key if kind == "phone" else "")
-                add(a, b, "name", detail)
+        if 2 <= len(members) <= MAX_GROUP:
+            _add_similar(pairs, kind, key, combinations(sorted(members.items()), 2))
 
     chosen = sorted(pairs.items())[:limit]
     ids = {pk for pair, _reason in chosen for pk in pair}
@@ -185,6 +130,87 @@ def duplicate_candidates(*, customer: Customer | None = None, limit: int = 200) 
         Candidate(records[a], records[b], reason, detail)
         for (a, b), (reason, detail) in chosen
         if a in records and b in records
+    ]
+
+
+def _add(pairs: dict, a: int, b: int, reason: str, detail: str) -> None:
+    if a != b:
+        pairs.setdefault((min(a, b), max(a, b)), (reason, detail))
+
+
+def _add_similar(pairs: dict, kind: str, key: str, pairs_of_group) -> None:
+    """The pairs of one group (a company, an organisation, a phone tail) whose names are similar."""
+    for (a, name_a), (b, name_b) in pairs_of_group:
+        if names_similar(name_a, name_b):
+            detail = key if kind == "company" else ("…" + key if kind == "phone" else "")
+            _add(pairs, a, b, "name", detail)
+
+
+#: The columns each read of `_candidates_of` gives, from a customer's phone or email or from the customer.
+_LINKED = ("customer_id", "customer__name", "customer__anonymised_at")
+_LINKED_CUSTOMER = ("pk", "name", "anonymised_at")
+
+
+def _candidates_of(customer: Customer, *, limit: int) -> list[Candidate]:
+    """`duplicate_candidates` of one customer (the customer page) in one statement: every record that
+    shares one of its phones or emails, or may be in one of its groups (its company, its organisation,
+    the last four digits of each of its phones: each found through its own index, at most MAX_GROUP +
+    1 of them: a bigger group is not compared) is read with its name, every group a part of one UNION
+    ALL. Only the customer's own pairs are compared: n - 1 comparisons, not n²/2."""
+    live = Customer.objects.filter(anonymised_at__isnull=True)
+    own_phones = list(customer.phones.all())  # prefetched on the customer page
+    reads: list[tuple[str, str]] = []  # each read's (kind, key): a phone, an email, or a group to compare
+    querysets = []
+    for number in dict.fromkeys(p.number for p in own_phones):
+        reads.append(("phone", number))
+        querysets.append(CustomerPhone.objects.filter(number=number).order_by().values_list(*_LINKED))
+    for address in dict.fromkeys(e.address for e in customer.emails.all()):
+        reads.append(("email", address))
+        querysets.append(CustomerEmail.objects.filter(address=address).order_by().values_list(*_LINKED))
+    for kind, key, condition in (
+        ("company", customer.company, Q(company=customer.company)),
+        ("organisation", str(customer.organisation_id), Q(organisation_id=customer.organisation_id)),
+    ):
+        if customer.company if kind == "company" else customer.organisation_id:
+            reads.append((kind, key))
+            querysets.append(live.filter(condition).values_list(*_LINKED_CUSTOMER)[: MAX_GROUP + 1])
+    for tail in sorted({phone.tail for phone in own_phones}):
+        reads.append(("phone-tail", tail))
+        querysets.append(
+            CustomerPhone.objects.filter(tail=tail).order_by().values_list(*_LINKED)[: MAX_GROUP + 1]
+        )
+    found: dict[int, dict[int, str]] = defaultdict(dict)  # read → its records (id → name), anonymised too
+    names: dict[int, str] = {}  # every live record read, by id
+    for part, pk, name, anonymised_at in union_all(querysets):
+        found[part][pk] = name
+        if anonymised_at is None:
+            names[pk] = name
+
+    pairs: dict[tuple[int, int], tuple[str, str]] = {}
+    mine = (customer.pk, customer.name)
+    for part, (kind, key) in enumerate(reads):
+        if kind in ("phone", "email"):
+            for other in found[part]:
+                if other in names and customer.pk in names:
+                    _add(pairs, customer.pk, other, kind, key)
+            continue
+        members = {pk: name for pk, name in found[part].items() if pk in names}
+        if kind == "phone-tail":
+            kind = "phone"
+        if customer.pk in members and 2 <= len(members) <= MAX_GROUP:
+            others = ((pk, name) for pk, name in sorted(members.items()) if pk != customer.pk)
+            _add_similar(pairs, kind, key, ((mine, other) for other in others))
+
+    def record(pk: int) -> Customer:  # as read: other fields are read if asked for (the page shows the name)
+        return (
+            customer
+            if pk == customer.pk
+            else Customer.from_db(customer._state.db, ["id", "name"], [pk, names[pk]])
+        )
+
+    return [
+        Candidate(record(a), record(b), reason, detail)
+        for (a, b), (reason, detail) in sorted(pairs.items())[:limit]
     ]
 
 

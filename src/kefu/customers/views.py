@@ -54,7 +54,7 @@ def customer_detail(request, pk: int):
         pk=pk,
     )
     context = {"customer": customer, **customer_360_context(request, customer)}
-    fields = {f.code: f for f in custom_fields()}
+    fields = {f.code: f for f in custom_fields()} if customer.custom else {}  # most have none: no read
     context["custom"] = [
         (fields[code].label if code in fields else code, value) for code, value in customer.custom.items()
     ]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.formfields import FewRowsChoiceField
 from kefu.customers.models import CardLevel
 
 
@@ -15,7 +16,7 @@ class PointsForm(forms.Form):
 
 
 class CardRequestForm(forms.Form):
-    level = forms.ModelChoiceField(label=_("card level"), queryset=CardLevel.objects.all())
+    level = FewRowsChoiceField(label=_("card level"), queryset=CardLevel.objects.all())
     reason = forms.CharField(label=_("reason"), max_length=300, required=False)
 
 
