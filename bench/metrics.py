@@ -3,7 +3,10 @@
     uv run python bench/metrics.py [--scale 10000000] [--postgres | --database-url postgres://...]
 
 Without a database option it runs on a fresh SQLite file (the embedded default); --postgres starts the
-private throw-away PostgreSQL cluster of bench/tickets.py (port 55434, or --port).
+private throw-away PostgreSQL cluster of bench/tickets.py (port 55434, or --port). With --database-url
+and --reuse, a database an earlier run of the same --scale left (it is kept) is measured again as it
+is: nothing is stored or built for the whole year (those figures are null), everything from the
+busiest month's rebuild on is measured — a re-measure after a change, without the half hour of loading.
 
 It stores --scale calls (default 1,000,000; the issue's figure is 10,000,000) spread over one year
 (2025-12-01 to 2026-11-30, local time, with a daily and weekly rhythm; 4 queues, every outcome) through
@@ -226,6 +229,10 @@ def timed(fn, n: int, warmup: int = 3) -> list[float]:
     return ms
 
 
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -236,6 +243,11 @@ def main() -> None:
     parser.add_argument("--import-calls", type=int, default=100_000, help="calls in each imported file")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database to use (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="start bench/tickets.py's private PostgreSQL")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --database-url: measure the calls an earlier run stored there",
+    )
     parser.add_argument("--port", type=int, default=55434)
     parser.add_argument("--requests", type=int, default=30, help="timed dashboard requests of each kind")
     parser.add_argument("--seed", type=int, default=20261203)
@@ -277,23 +289,37 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     User = get_user_model()
     agents = max(50, round(args.scale / CALLS_PER_AGENT))
-    users = User.objects.bulk_create([User(username=f"agent{i}", role="agent") for i in range(agents)])
-    AgentLine.objects.bulk_create([AgentLine(user=u, extension=str(1000 + i)) for i, u in enumerate(users)])
-    boss = User.objects.create(username="boss", role="manager")
+    reuse = args.reuse and bool(url)
+    t_load = t_states = t_build = t_build_agents = rows = agent_rows = None
+    if reuse:
+        users = list(User.objects.filter(username__startswith="agent").order_by("id"))
+        boss = User.objects.get(username="boss")
+        CallRecord.objects.filter(source="queue_log").delete()  # an earlier run's import
+        AgentStateEvent.objects.filter(source="queue_log").delete()
+        stored, states = CallRecord.objects.count(), AgentStateEvent.objects.count()
+        assert len(users) == agents and stored == args.scale, "--reuse: not a database of this --scale"
+        say(f"reuse {stored:,} calls and {states:,} state changes of {agents} agents, rollups as built")
+    else:
+        users = User.objects.bulk_create([User(username=f"agent{i}", role="agent") for i in range(agents)])
+        AgentLine.objects.bulk_create(
+            [AgentLine(user=u, extension=str(1000 + i)) for i, u in enumerate(users)]
+        )
+        boss = User.objects.create(username="boss", role="manager")
 
-    say(f"store {args.scale:,} calls over {FIRST} to {LAST}")
-    started = time.perf_counter()
-    stored = load_calls(args.scale, [u.pk for u in users], args.seed)
-    t_load = time.perf_counter() - started
-    say(f"stored {stored:,} calls in {t_load:.0f}s")
+        say(f"store {args.scale:,} calls over {FIRST} to {LAST}")
+        started = time.perf_counter()
+        stored = load_calls(args.scale, [u.pk for u in users], args.seed)
+        t_load = time.perf_counter() - started
+        say(f"stored {stored:,} calls in {t_load:.0f}s")
     answered = CallRecord.objects.exclude(answered_at=None).count()
-    shifts = sum(1 for d in range((LAST - FIRST).days + 1) for i in range(agents)
-                 if ((FIRST + timedelta(days=d)).toordinal() + i) % 7 not in (0, 1))  # fmt: skip
-    say(f"store the state changes of {agents} agents ({answered / shifts:.0f} contacts a shift)")
-    started = time.perf_counter()
-    states = load_states([u.pk for u in users], answered / shifts, args.seed)
-    t_states = time.perf_counter() - started
-    say(f"stored {states:,} state changes in {t_states:.0f}s ({states / answered:.2f} per answered call)")
+    if not reuse:
+        shifts = sum(1 for d in range((LAST - FIRST).days + 1) for i in range(agents)
+                     if ((FIRST + timedelta(days=d)).toordinal() + i) % 7 not in (0, 1))  # fmt: skip
+        say(f"store the state changes of {agents} agents ({answered / shifts:.0f} contacts a shift)")
+        started = time.perf_counter()
+        states = load_states([u.pk for u in users], answered / shifts, args.seed)
+        t_states = time.perf_counter() - started
+        say(f"stored {states:,} state changes in {t_states:.0f}s ({states / answered:.2f} per answered call)")
 
     families = {f.code: f for f in rollups.rolled_up()}
     family, agent_time = families["calls"], families["agent_time"]
@@ -302,16 +328,17 @@ def main() -> None:
     # is timed as well over a month by 30 minutes, the heaviest answer.
     codes = [code for code, f in FIGURES.items() if f.family is family] + ["occupancy", "utilisation"]
     every = [code for code, f in FIGURES.items() if f.family in (family, agent_time)]
-    say(f"build the rollups of {', '.join(families)} ({len(codes)} figures), month by month")
-    started = time.perf_counter()
-    rows = sum(rollups.rebuild(family, first=first, last=last) for first, last in months())
-    t_build = time.perf_counter() - started
-    started = time.perf_counter()
-    agent_rows = sum(rollups.rebuild(agent_time, first=first, last=last) for first, last in months())
-    t_build_agents = time.perf_counter() - started
-    say(
-        f"built {rows:,} rollup rows of calls in {t_build:.1f}s, {agent_rows:,} of agent time in {t_build_agents:.1f}s"
-    )
+    if not reuse:
+        say(f"build the rollups of {', '.join(families)} ({len(codes)} figures), month by month")
+        started = time.perf_counter()
+        rows = sum(rollups.rebuild(family, first=first, last=last) for first, last in months())
+        t_build = time.perf_counter() - started
+        started = time.perf_counter()
+        agent_rows = sum(rollups.rebuild(agent_time, first=first, last=last) for first, last in months())
+        t_build_agents = time.perf_counter() - started
+        say(
+            f"built {rows:,} rollup rows of calls in {t_build:.1f}s, {agent_rows:,} of agent time in {t_build_agents:.1f}s"
+        )
 
     busiest = max(months(), key=lambda m: CallRecord.objects.filter(
         arrived_at__gte=Period.from_dates(*m).start, arrived_at__lt=Period.from_dates(*m).end).count())  # fmt: skip
@@ -408,15 +435,16 @@ def main() -> None:
         "bench": "metrics",
         "database": connection.vendor,
         "calls": stored,
-        "load_s": round(t_load, 1),
+        "reused": reuse,
+        "load_s": _rounded(t_load),
         "agents": agents,
         "state_changes": states,
         "state_changes_per_answered_call": round(states / answered, 2),
-        "states_load_s": round(t_states, 1),
+        "states_load_s": _rounded(t_states),
         "rollup_rows": rows,
-        "rollups_build_s": round(t_build, 1),
+        "rollups_build_s": _rounded(t_build),
         "agent_time_rollup_rows": agent_rows,
-        "agent_time_rollups_build_s": round(t_build_agents, 1),
+        "agent_time_rollups_build_s": _rounded(t_build_agents),
         "rebuild_month_calls": month_calls,
         "rebuild_month_s": round(t_month, 2),
         "rebuild_s_per_million": round(t_month / month_calls * 1e6, 1),
