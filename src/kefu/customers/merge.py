@@ -167,12 +167,12 @@ def _candidates_of(customer: Customer, *, limit: int) -> list[Candidate]:
     for address in dict.fromkeys(e.address for e in customer.emails.all()):
         reads.append(("email", address))
         querysets.append(CustomerEmail.objects.filter(address=address).order_by().values_list(*_LINKED))
-    for kind, key, condition in (
+    for kind, wanted, condition in (
         ("company", customer.company, Q(company=customer.company)),
-        ("organisation", str(customer.organisation_id), Q(organisation_id=customer.organisation_id)),
+        ("organisation", customer.organisation_id, Q(organisation_id=customer.organisation_id)),
     ):
-        if customer.company if kind == "company" else customer.organisation_id:
-            reads.append((kind, key))
+        if wanted:
+            reads.append((kind, str(wanted)))
             querysets.append(live.filter(condition).values_list(*_LINKED_CUSTOMER)[: MAX_GROUP + 1])
     for tail in sorted({phone.tail for phone in own_phones}):
         reads.append(("phone-tail", tail))
