@@ -315,3 +315,21 @@ def test_insert_select_stores_the_selected_rows_once_and_counts_the_new_ones(db)
         == {}
     )
     assert TicketNumberSequence.objects.count() == 4
+
+
+def test_read_all_gives_the_rows_as_the_orm_would_and_logs_the_statement(db):
+    """The dashboards' wide reads (`read_all`): binary results on PostgreSQL, the same values as a
+    plain cursor's (integers, text, exact floats, NULL), and the statement in Django's query log
+    (what assertNumQueries and the debug toolbar read) with its parameters bound."""
+    from django.test.utils import CaptureQueriesContext
+
+    sql = "SELECT %s + 1 AS n, %s AS word, CAST(%s AS DOUBLE PRECISION) * 2 AS x, NULL AS missing"
+    params = [41, "客服 ' quote", 0.1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        plain = cursor.fetchall()
+    with CaptureQueriesContext(connection) as queries:
+        description, rows = core_rows.read_all(connection, sql, params)
+    assert [column[0] for column in description] == ["n", "word", "x", "missing"]
+    assert rows == plain == [(42, "客服 ' quote", 0.2, None)]
+    assert len(queries) == 1 and "客服" in queries[0]["sql"]

@@ -388,9 +388,18 @@ def chart(query: Query, table: Table) -> dict | None:
             "x": [labels.get(k[1], str(k[1])) if table.by else _("Whole period") for k in keys],
             "series": [{"name": str(figure_.name), "data": [point(table.rows[k]) for k in keys]}],
         }
+    if table.by is None:  # one line: the rows are its points, in time order already
+        timed = [(bucket, cells) for (bucket, _none), cells in table.rows.items() if bucket is not None]
+        return {
+            "kind": "line",
+            "title": str(figure_.name),
+            "unit": unit,
+            "x": [bucket_label(bucket, table.grain) for bucket, _cells in timed],
+            "series": [{"name": str(figure_.name), "data": [point(cells) for _bucket, cells in timed]}],
+        }
     buckets = sorted({k[0] for k in table.rows if k[0] is not None})
     attributes = list(dict.fromkeys(k[1] for k in table.rows))
-    if table.by and len(attributes) > 10:
+    if len(attributes) > 10:
         # The ten rows with the most records: a chart of forty lines reads as nothing.
         weight = dict.fromkeys(attributes, 0.0)
         for (_bucket, attribute), cells in table.rows.items():
@@ -400,7 +409,7 @@ def chart(query: Query, table: Table) -> dict | None:
     labels = key_labels(table.by, attributes)
     series = [
         {
-            "name": labels.get(attribute, str(attribute)) if table.by else str(figure_.name),
+            "name": labels.get(attribute, str(attribute)),
             "data": [point(table.rows.get((bucket, attribute))) for bucket in buckets],
         }
         for attribute in attributes

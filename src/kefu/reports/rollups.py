@@ -28,7 +28,7 @@ calendar's working time) makes all of them stale.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -153,7 +153,7 @@ def _aggregated(family: Family, period: Period, options: Mapping[str, Any]) -> l
         )
         days: dict[tuple, Components] = {}
         for (_none, slot, value), components in grouped.items():
-            start = datetime.fromtimestamp(slot * seconds - shift, tz=UTC).astimezone(zone)
+            start = datetime.fromtimestamp(slot * seconds - shift, zone)
             if cube in FINE_CUBES:
                 rows.append(_row(Grain.MIN15, cube, start, value, components, names))
             key = (start.date(), value)
@@ -378,7 +378,7 @@ def read(
             dims=("epoch", by) if by else ("epoch",),
         )  # fmt: skip
         out = {
-            (datetime.fromtimestamp(key[1], UTC).astimezone(zone), key[2] if by else None): components
+            (datetime.fromtimestamp(key[1], zone), key[2] if by else None): components
             for key, components in grouped.items()
         }
     else:
@@ -386,7 +386,7 @@ def read(
             rows, time_field="bucket", paths=paths, aggregates=aggregates, maxima=family.maxima, grain=grain,
             dims=(by,) if by else (), period=period, seconds_field="epoch",
         )  # fmt: skip
-        out = {(key[0], key[1] if by else None): components for key, components in grouped.items()}
+        out = grouped  # keyed (bucket, value of `by` or None), as asked
     for stale_first, stale_last in _day_ranges(stale):
         raw = component_rows(
             family,
