@@ -450,3 +450,25 @@ def test_the_figures_speak_chinese_and_the_service_level_names_its_formula():
     assert names == {"calls_offered": "呼入量", "calls_answered": "接通量", "calls_asa": "平均应答速度"}
     assert variants["offered"] == "T 秒内接通量 ÷ 呼入量（默认）"
     assert '"offered" (default) answered within T ÷ offered' in FIGURES["calls_service_level"].definition
+
+
+def test_a_tables_rows_are_in_time_order_and_a_chart_reads_the_same_numbers_as_the_rows(calls):
+    """By hour over the two days, with occupancy's family beside the calls': the rows come in time
+    order; a row asked for by key has each figure its family's records give (occupancy: none, no
+    agent states); the chart's reading (`Rows.value`, no row made) is the row's number; a key
+    without records is not a row."""
+    codes = ("calls_offered", "calls_answer_rate", "occupancy")
+    table = measure(codes, period=BOTH_DAYS, grain=Grain.HOUR)
+    keys = list(table.rows)
+    assert [bucket.hour for bucket, _none in keys] == [9, 10, 9, 11, 14, 15]  # Mon 9 10, Tue 9 11 14 15
+    assert keys == sorted(keys) and len(table.rows) == 6
+    monday_nine = keys[0]
+    assert values(table.rows[monday_nine]) == {"calls_offered": 3, "calls_answer_rate": pytest.approx(2 / 3)}
+    for key in keys:
+        for code in codes:
+            row = table.rows[key]
+            assert table.rows.value(key, code) == (row[code].value if code in row else None)
+    empty = (monday_nine[0].replace(hour=3), None)
+    assert empty not in table.rows and table.rows.value(empty, "calls_offered") is None
+    with pytest.raises(KeyError):
+        table.rows[empty]

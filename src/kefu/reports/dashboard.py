@@ -373,8 +373,8 @@ def chart(query: Query, table: Table) -> dict | None:
     figure_ = FIGURES[code]
     scale = 100 if figure_.unit == Unit.PERCENT else 1
 
-    def point(cells):  # the figure's number in a row (no Measure kept: a month by 30 minutes is 1,440)
-        value = cells.value(code) if cells is not None and code in cells else None
+    def point(key):  # the figure's number in a row (no row made: a month by 30 minutes is 1,488)
+        value = table.rows.value(key, code)
         return None if value is None else round(value * scale, 2)
 
     unit = "%" if figure_.unit == Unit.PERCENT else (_("s") if figure_.unit == Unit.SECONDS else "")
@@ -386,16 +386,16 @@ def chart(query: Query, table: Table) -> dict | None:
             "title": str(figure_.name),
             "unit": unit,
             "x": [labels.get(k[1], str(k[1])) if table.by else _("Whole period") for k in keys],
-            "series": [{"name": str(figure_.name), "data": [point(table.rows[k]) for k in keys]}],
+            "series": [{"name": str(figure_.name), "data": [point(k) for k in keys]}],
         }
     if table.by is None:  # one line: the rows are its points, in time order already
-        timed = [(bucket, cells) for (bucket, _none), cells in table.rows.items() if bucket is not None]
+        timed = [key for key in table.rows if key[0] is not None]
         return {
             "kind": "line",
             "title": str(figure_.name),
             "unit": unit,
-            "x": [bucket_label(bucket, table.grain) for bucket, _cells in timed],
-            "series": [{"name": str(figure_.name), "data": [point(cells) for _bucket, cells in timed]}],
+            "x": [bucket_label(bucket, table.grain) for bucket, _none in timed],
+            "series": [{"name": str(figure_.name), "data": [point(key) for key in timed]}],
         }
     buckets = sorted({k[0] for k in table.rows if k[0] is not None})
     attributes = list(dict.fromkeys(k[1] for k in table.rows))
@@ -410,7 +410,7 @@ def chart(query: Query, table: Table) -> dict | None:
     series = [
         {
             "name": labels.get(attribute, str(attribute)),
-            "data": [point(table.rows.get((bucket, attribute))) for bucket in buckets],
+            "data": [point((bucket, attribute)) for bucket in buckets],
         }
         for attribute in attributes
     ]

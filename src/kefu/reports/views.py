@@ -56,6 +56,7 @@ def home(request):
         params.pop(name, None)
     drill = reverse("reports:drill")
     figure_params = {code: urlencode({"figure": code}) for code in table.codes}
+    figure_hrefs = {code: escape(param) for code, param in figure_params.items()}  # for the rows' <a>s
 
     def query_of(params) -> str:  # the drill-down's URL up to the figure
         encoded = params.urlencode()
@@ -63,12 +64,13 @@ def home(request):
 
     # The table shows a page of rows (a month by 30 minutes is 1,440 of them); the chart, the tiles
     # and the workbook (`?format=xlsx`) have them all.
-    page = Paginator(list(table.rows.items()), dashboard.ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    labels = dashboard.key_labels(table.by, [key[1] for key, _cells in page])
+    page = Paginator(list(table.rows), dashboard.ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = dashboard.key_labels(table.by, [key[1] for key in page])
     center = targets.targets_in_force(queue=query.scope.queues[0] if len(query.scope.queues) == 1 else "")
     rows = []
     style = dashboard.number_style()
-    for (bucket, attribute), cells in page:
+    for bucket, attribute in page:
+        cells = table.rows[(bucket, attribute)]  # only the page's rows are made
         link = params.copy()
         if bucket is not None:
             link["bucket"] = bucket.isoformat()
@@ -77,8 +79,10 @@ def home(request):
         goals = targets.targets_in_force(queue=attribute or "") if table.by == "queue" else center
         # The row's query encoded once; each cell adds its figure (a year by day is 365 rows × the figures).
         base = query_of(link)
+        href = escape(base)
         row_cells = [
-            _cell(cells.get(code), code, base + figure_params[code], goals, style) for code in table.codes
+            _cell(cells.get(code), code, base + figure_params[code], goals, style, href + figure_hrefs[code])
+            for code in table.codes
         ]
         rows.append(
             {
@@ -142,10 +146,11 @@ def _with(params, **changes) -> str:
     return f"?{copy.urlencode()}"
 
 
-def _cell(measure, code, url, goals, style):
-    """A number of the table and its drill-down link (`url`: the row's query and the figure), with
-    its `<td>` made here (`html`): a page's table is 48 rows × the figures, and the template
-    language took longer over them than everything else on the page."""
+def _cell(measure, code, url, goals, style, href=None):
+    """A number of the table and its drill-down link (`url`: the row's query and the figure; `href`,
+    the same escaped, when the caller escaped its parts once), with its `<td>` made here (`html`):
+    a page's table is 48 rows × the figures, and the template language took longer over them than
+    everything else on the page."""
     if measure is None:
         return {"text": "—", "url": "", "html": SafeString('<td class="num">—</td>')}
     target = goals.get(code)
@@ -161,7 +166,8 @@ def _cell(measure, code, url, goals, style):
         opening = f'<td class="num kpi-missed" title="{title}">'
     else:
         opening = '<td class="num">'
-    cell["html"] = SafeString(f'{opening}<a href="{escape(url)}">{text}</a></td>')  # escaped above
+    href = escape(url) if href is None else href
+    cell["html"] = SafeString(f'{opening}<a href="{href}">{text}</a></td>')  # escaped above
     return cell
 
 

@@ -750,42 +750,45 @@ class Cells(Mapping):
     """One table row's figures by code, each Measure computed when first asked (`numbers` gives the
     values alone): a page shows 48 of a month's 1,440 rows by 30 minutes, a chart one figure of
     fifteen, so most of a table's Measures are never needed. A row keeps each family's components
-    once (`parts`); `figures` (shared by the table's rows) says which part a figure reads."""
+    once (`parts`); `figures` (shared by the table's rows) says which part a figure reads and with
+    which options. A row is a handful of objects: a table of a month by 30 minutes has 1,488."""
 
     __slots__ = ("_figures", "_parts", "_measures")
 
-    def __init__(self, figures: Mapping[str, tuple[Figure, int]], families: int):
+    def __init__(self, figures: Mapping[str, tuple[Figure, int, Mapping[str, Any]]], parts: list):
         self._figures = figures
-        self._parts: list[tuple[Components, Mapping[str, Any]] | None] = [None] * families
-        self._measures: dict[str, Measure] = {}
+        self._parts: list[Components | None] = parts  # per family, its components in the row or None
+        self._measures: dict[str, Measure] | None = None  # made when a Measure is first kept
 
     def __getitem__(self, code: str) -> Measure:
-        found = self._measures.get(code)
+        found = self._measures.get(code) if self._measures is not None else None
         if found is None:
-            figure_, n = self._figures[code]
+            figure_, n, options = self._figures[code]
             part = self._parts[n]
             if part is None:
                 raise KeyError(code)
-            found = self._measures[code] = evaluate(figure_, *part)
+            if self._measures is None:
+                self._measures = {}
+            found = self._measures[code] = evaluate(figure_, part, options)
         return found
 
     def value(self, code: str) -> float | None:
         """The figure's number in the row (KeyError when the row has none), without keeping a Measure."""
-        if code in self._measures:
+        if self._measures is not None and code in self._measures:
             return self._measures[code].value
-        figure_, n = self._figures[code]
+        figure_, n, options = self._figures[code]
         part = self._parts[n]
         if part is None:
             raise KeyError(code)
-        return figure_.formula(*part)
+        return figure_.formula(part, options)
 
     def numbers(self) -> dict[str, float | None]:
         """Every figure's value in the row, by code, in the table's order (no Measure kept)."""
         out = {}
-        for code, (figure_, n) in self._figures.items():
+        for code, (figure_, n, options) in self._figures.items():
             part = self._parts[n]
             if part is not None:
-                out[code] = figure_.formula(*part)
+                out[code] = figure_.formula(part, options)
         return out
 
     def __contains__(self, code) -> bool:
@@ -793,10 +796,54 @@ class Cells(Mapping):
         return found is not None and self._parts[found[1]] is not None
 
     def __iter__(self):
-        return (code for code, (_figure, n) in self._figures.items() if self._parts[n] is not None)
+        return (code for code, (_figure, n, _options) in self._figures.items() if self._parts[n] is not None)
 
     def __len__(self) -> int:
         return sum(1 for _code in self)
+
+
+class Rows(Mapping):
+    """A table's rows by key, in order (time, then the grouping's value), each row's Cells made when
+    first asked for: a chart reads one figure of every row through `value`, a page's table shows 48
+    rows, so a month by 30 minutes no longer makes 1,488 rows of objects for the collector to walk
+    (that was 14,000 objects and a collection in every request). Every family's components stay as
+    its read gave them (`parts`: one {key: components} per family)."""
+
+    __slots__ = ("_order", "_parts", "_figures", "_made")
+
+    def __init__(self, order: list[Key], parts: list[dict[Key, Components]], figures):
+        self._order = order
+        self._parts = parts
+        self._figures = figures
+        self._made: dict[Key, Cells] = {}
+
+    def __getitem__(self, key) -> Cells:
+        found = self._made.get(key)
+        if found is None:
+            parts = [part.get(key) for part in self._parts]
+            if all(part is None for part in parts):
+                raise KeyError(key)
+            found = self._made[key] = Cells(self._figures, parts)
+        return found
+
+    def value(self, key, code: str) -> float | None:
+        """Figure `code`'s number in row `key` (None where the row has none of its family's records),
+        without making the row's Cells."""
+        made = self._made.get(key)
+        if made is not None:
+            return made.value(code) if code in made else None
+        figure_, n, options = self._figures[code]
+        components = self._parts[n].get(key)
+        return None if components is None else figure_.formula(components, options)
+
+    def __contains__(self, key) -> bool:
+        return any(key in part for part in self._parts)
+
+    def __iter__(self):
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
 
 
 @dataclass(frozen=True)
@@ -807,7 +854,7 @@ class Table:
     grain: Grain | None
     by: str | None
     options: dict[str, dict[str, Any]]  # per family code, the options used
-    rows: dict[Key, Cells]
+    rows: Rows
     total: dict[str, Measure]
 
 
@@ -836,24 +883,24 @@ def measure(
     families: dict[str, Family] = {}
     for code in codes:
         families.setdefault(FIGURES[code].family.code, FIGURES[code].family)
-    rows: dict[Key, Cells] = {}
+    parts: list[dict[Key, Components]] = []
     total: dict[str, Measure] = {}
     used: dict[str, dict[str, Any]] = {}
     part_of = {code: n for n, code in enumerate(families)}
-    figures = {code: (FIGURES[code], part_of[FIGURES[code].family.code]) for code in codes}
-    for n, family in enumerate(families.values()):
-        cleaned = family.clean_options(options)
-        used[family.code] = cleaned
+    for family in families.values():
+        used[family.code] = family.clean_options(options)
+    figures = {
+        code: (FIGURES[code], part_of[FIGURES[code].family.code], used[FIGURES[code].family.code])
+        for code in codes
+    }
+    for family in families.values():
+        cleaned = used[family.code]
         mine = [FIGURES[code] for code in codes if FIGURES[code].family is family]
         only = frozenset().union(*(reads(figure_, cleaned) for figure_ in mine))
         grouped = component_rows(
             family, period=period, scope=scope, grain=grain, by=by, options=cleaned, only=only
         )
-        for key, components in grouped.items():
-            cells = rows.get(key)
-            if cells is None:
-                cells = rows[key] = Cells(figures, len(families))
-            cells._parts[n] = (components, cleaned)
+        parts.append(grouped)
         if by is not None and by not in family.single_valued:  # an agent in two groups: two rows, one total
             whole = component_rows(family, period=period, scope=scope, options=cleaned, only=only)[
                 (None, None)
@@ -863,10 +910,22 @@ def measure(
         whole = whole or {name: 0 for name in family.components(cleaned)}
         for figure_ in mine:
             total[figure_.code] = evaluate(figure_, whole, cleaned)
-    return Table(tuple(codes), grain, by, used, dict(sorted(rows.items(), key=_sort_key)), total)
+    keys = list(dict.fromkeys(key for grouped in parts for key in grouped))
+    return Table(tuple(codes), grain, by, used, Rows(_in_order(keys, by), parts, figures), total)
 
 
-def _sort_key(item):
+def _in_order(keys: list[Key], by: str | None) -> list[Key]:
+    """The rows' keys in time order, the whole period last, then by the grouping's value. Without a
+    grouping, a key is (bucket, None) and the buckets differ: they are compared as they are."""
+    if by is None:
+        try:
+            return sorted(keys)
+        except TypeError:  # a bucket None (the whole period) among times
+            pass
+    return sorted(keys, key=_sort_key)
+
+
+def _sort_key(key):
     """Rows in time order (a bucket is a local time, or a week slot's number), the whole period last."""
-    bucket, attribute = item[0]
+    bucket, attribute = key
     return ((1, 0) if bucket is None else (0, bucket), str(attribute or ""))
