@@ -262,10 +262,13 @@ def state_slices(
     for agent_id, state, lo, hi in _spans(start, end, wanted):
         slot = int(lo // seconds)
         while lo < hi:
-            edge = min(hi, (slot + 1) * seconds)
-            states = out.get((slot, agent_id))
+            edge = (slot + 1) * seconds
+            if edge > hi:  # the span ends in this slice (most do: a contact is minutes)
+                edge = hi
+            key = (slot, agent_id)
+            states = out.get(key)
             if states is None:
-                states = out[(slot, agent_id)] = dict.fromkeys(COUNTED, 0.0)
+                states = out[key] = dict.fromkeys(COUNTED, 0.0)
             states[state] += edge - lo
             lo, slot = edge, slot + 1
     for states in out.values():
@@ -322,8 +325,7 @@ def _spans(
     """
     first, last = start.timestamp(), end.timestamp()
     counted = set(COUNTED)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lo, *(wanted or ()), lo, hi, *(wanted or ())])
+    with rows.reading(connection, sql, [lo, *(wanted or ()), lo, hi, *(wanted or ())]) as cursor:
         # A year of events is millions: a chunk at a time, then None for the end.
         read = chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
         previous = None
