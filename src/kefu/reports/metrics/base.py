@@ -886,15 +886,8 @@ def measure(
     parts: list[dict[Key, Components]] = []
     total: dict[str, Measure] = {}
     used: dict[str, dict[str, Any]] = {}
-    part_of = {code: n for n, code in enumerate(families)}
     for family in families.values():
-        used[family.code] = family.clean_options(options)
-    figures = {
-        code: (FIGURES[code], part_of[FIGURES[code].family.code], used[FIGURES[code].family.code])
-        for code in codes
-    }
-    for family in families.values():
-        cleaned = used[family.code]
+        cleaned = used[family.code] = family.clean_options(options)
         mine = [FIGURES[code] for code in codes if FIGURES[code].family is family]
         only = frozenset().union(*(reads(figure_, cleaned) for figure_ in mine))
         grouped = component_rows(
@@ -910,6 +903,11 @@ def measure(
         whole = whole or {name: 0 for name in family.components(cleaned)}
         for figure_ in mine:
             total[figure_.code] = evaluate(figure_, whole, cleaned)
+    part_of = {code: n for n, code in enumerate(families)}  # a family's part in a row: its place here
+    figures = {
+        code: (FIGURES[code], part_of[FIGURES[code].family.code], used[FIGURES[code].family.code])
+        for code in codes
+    }
     keys = list(dict.fromkeys(key for grouped in parts for key in grouped))
     return Table(tuple(codes), grain, by, used, Rows(_in_order(keys, by), parts, figures), total)
 
